@@ -1,0 +1,302 @@
+//! Command-line flags with environment fallbacks, validated once at start-up. The flag and
+//! variable names are a contract (DESIGN.md); bad configuration stops start-up with one line
+//! naming the flag.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::pipeline::Limits;
+use crate::upstream::{RetryPolicy, Token, UPSTREAM_MAX_BATCH};
+
+/// The real upstream endpoint.
+pub const DEFAULT_UPSTREAM_URL: &str = "https://v2.alapi.cn/api/phonecheck";
+
+/// phonecheck: a gRPC service in front of the ALAPI phone-number status API (空号检测).
+#[derive(Debug, Parser)]
+#[command(name = "phonecheck", version, about, long_about = None)]
+pub struct Cli {
+    /// What to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the gRPC server.
+    Serve(ServeArgs),
+    /// Run the simulated ALAPI upstream (for tests, demos and your own integration tests).
+    MockUpstream(MockUpstreamArgs),
+}
+
+/// Flags of `phonecheck serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to serve gRPC on.
+    #[arg(long, env = "PHONECHECK_LISTEN", default_value = "127.0.0.1:50051")]
+    pub listen: SocketAddr,
+
+    /// The upstream endpoint.
+    #[arg(long, env = "ALAPI_URL", default_value = DEFAULT_UPSTREAM_URL)]
+    pub upstream_url: String,
+
+    /// A file holding the upstream token (else the ALAPI_TOKEN environment variable is used).
+    #[arg(long, env = "ALAPI_TOKEN_FILE")]
+    pub token_file: Option<PathBuf>,
+
+    /// Start the built-in simulated upstream on loopback and use it: no token, no network, no bill.
+    #[arg(long)]
+    pub demo: bool,
+
+    /// Most numbers per upstream call (the upstream allows 2000).
+    #[arg(long, env = "PHONECHECK_MAX_BATCH", default_value_t = 2000,
+          value_parser = clap::value_parser!(u16).range(1..=UPSTREAM_MAX_BATCH as i64))]
+    pub max_batch: u16,
+
+    /// Most upstream calls in flight at once.
+    #[arg(long, env = "PHONECHECK_CONCURRENCY", default_value_t = 4,
+          value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: u16,
+
+    /// Longest wait for one upstream call, in milliseconds.
+    #[arg(long, env = "PHONECHECK_UPSTREAM_TIMEOUT_MS", default_value_t = 30_000,
+          value_parser = clap::value_parser!(u64).range(1..=600_000))]
+    pub upstream_timeout_ms: u64,
+
+    /// Retries of an upstream call after a 429, 5xx, connection error or timeout.
+    #[arg(long, env = "PHONECHECK_RETRIES", default_value_t = 3,
+          value_parser = clap::value_parser!(u8).range(0..=10))]
+    pub retries: u8,
+
+    /// Most inputs in one Check call.
+    #[arg(long, env = "PHONECHECK_MAX_CHECK_NUMBERS", default_value_t = 10_000,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub max_check_numbers: u32,
+
+    /// Most inputs in one CheckStream call.
+    #[arg(long, env = "PHONECHECK_MAX_STREAM_NUMBERS", default_value_t = 1_000_000,
+          value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
+    pub max_stream_numbers: u32,
+}
+
+/// Flags of `phonecheck mock-upstream`.
+#[derive(Debug, Clone, Args)]
+pub struct MockUpstreamArgs {
+    /// Address to serve the simulated upstream on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// The only token to accept (default: any non-empty token).
+    #[arg(long, env = "MOCK_UPSTREAM_TOKEN")]
+    pub token: Option<String>,
+    /// Calls per second allowed before answering 429 (default: unlimited).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub qps: Option<u32>,
+    /// Delay before every answer, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Fraction of calls (0.0 to 1.0) failing with HTTP 502 at random.
+    #[arg(long, default_value_t = 0.0, value_parser = parse_fraction)]
+    pub fail_rate: f64,
+}
+
+fn parse_fraction(s: &str) -> Result<f64, String> {
+    let f: f64 = s.parse().map_err(|_| format!("{s:?} is not a number"))?;
+    if (0.0..=1.0).contains(&f) {
+        Ok(f)
+    } else {
+        Err(format!("{f} is not between 0 and 1"))
+    }
+}
+
+/// Where the upstream is and how to reach it.
+#[derive(Debug, Clone)]
+pub enum UpstreamTarget {
+    /// The built-in simulator, started by `serve`.
+    Demo,
+    /// A real (or externally run mock) upstream.
+    Remote {
+        /// The endpoint.
+        url: String,
+        /// The account token.
+        token: Token,
+    },
+}
+
+/// The server's validated configuration.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    /// Address to serve gRPC on.
+    pub listen: SocketAddr,
+    /// The upstream to use.
+    pub upstream: UpstreamTarget,
+    /// Most numbers per upstream call.
+    pub max_batch: usize,
+    /// Most upstream calls in flight.
+    pub concurrency: usize,
+    /// Longest wait for one upstream call.
+    pub upstream_timeout: Duration,
+    /// How upstream calls are retried.
+    pub retry: RetryPolicy,
+    /// Inputs per call.
+    pub limits: Limits,
+}
+
+/// A configuration problem, named by its flag.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// Neither a token nor `--demo`.
+    #[error(
+        "no upstream token: set ALAPI_TOKEN or pass --token-file FILE, \
+         or run with --demo to use the built-in simulated upstream"
+    )]
+    NoToken,
+    /// The token file could not be read.
+    #[error("--token-file {path}: {source}")]
+    TokenFile {
+        /// The file given.
+        path: PathBuf,
+        /// Why it could not be read.
+        source: std::io::Error,
+    },
+    /// The token file or variable holds nothing.
+    #[error("{0} holds an empty token")]
+    EmptyToken(String),
+    /// The URL is not http(s).
+    #[error("--upstream-url {0:?} must start with http:// or https://")]
+    BadUrl(String),
+}
+
+impl ServeArgs {
+    /// Validates the flags; `token_env` is the value of `ALAPI_TOKEN`, if set.
+    pub fn into_config(self, token_env: Option<String>) -> Result<ServeConfig, ConfigError> {
+        let upstream = if self.demo {
+            UpstreamTarget::Demo
+        } else {
+            let token = match (&self.token_file, token_env) {
+                (Some(path), _) => {
+                    let text = std::fs::read_to_string(path).map_err(|source| {
+                        ConfigError::TokenFile {
+                            path: path.clone(),
+                            source,
+                        }
+                    })?;
+                    non_empty(Token::new(text), format!("--token-file {}", path.display()))?
+                }
+                (None, Some(env)) => non_empty(Token::new(env), "ALAPI_TOKEN".to_owned())?,
+                (None, None) => return Err(ConfigError::NoToken),
+            };
+            if !(self.upstream_url.starts_with("http://")
+                || self.upstream_url.starts_with("https://"))
+            {
+                return Err(ConfigError::BadUrl(self.upstream_url));
+            }
+            UpstreamTarget::Remote {
+                url: self.upstream_url,
+                token,
+            }
+        };
+        Ok(ServeConfig {
+            listen: self.listen,
+            upstream,
+            max_batch: usize::from(self.max_batch),
+            concurrency: usize::from(self.concurrency),
+            upstream_timeout: Duration::from_millis(self.upstream_timeout_ms),
+            retry: RetryPolicy {
+                max_retries: usize::from(self.retries),
+                ..RetryPolicy::default()
+            },
+            limits: Limits {
+                max_check_numbers: self.max_check_numbers as usize,
+                max_stream_numbers: self.max_stream_numbers as usize,
+            },
+        })
+    }
+}
+
+fn non_empty(token: Token, source: String) -> Result<Token, ConfigError> {
+    if token.is_empty() {
+        Err(ConfigError::EmptyToken(source))
+    } else {
+        Ok(token)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn serve_args(args: &[&str]) -> Result<ServeArgs, clap::Error> {
+        let mut argv = vec!["phonecheck", "serve"];
+        argv.extend_from_slice(args);
+        Cli::try_parse_from(argv).map(|cli| match cli.command {
+            Command::Serve(a) => a,
+            Command::MockUpstream(_) => unreachable!("parsed serve"),
+        })
+    }
+
+    #[test]
+    fn without_token_or_demo_says_how_to_fix_it() {
+        let err = serve_args(&[]).unwrap().into_config(None).unwrap_err();
+        let line = err.to_string();
+        assert!(line.contains("ALAPI_TOKEN") && line.contains("--token-file") && line.contains("--demo"), "{line}");
+    }
+
+    #[test]
+    fn demo_needs_no_token_and_defaults_hold() {
+        let c = serve_args(&["--demo"]).unwrap().into_config(None).unwrap();
+        assert!(matches!(c.upstream, UpstreamTarget::Demo));
+        assert_eq!(c.listen.to_string(), "127.0.0.1:50051");
+        assert_eq!(c.max_batch, 2000);
+        assert_eq!(c.concurrency, 4);
+        assert_eq!(c.limits.max_check_numbers, 10_000);
+        assert_eq!(c.limits.max_stream_numbers, 1_000_000);
+    }
+
+    #[test]
+    fn token_comes_from_file_or_env() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("token");
+        std::fs::write(&file, "file-token\n").unwrap();
+        let c = serve_args(&["--token-file", file.to_str().unwrap()])
+            .unwrap()
+            .into_config(Some("env-token".into()))
+            .unwrap();
+        let UpstreamTarget::Remote { token, url } = c.upstream else {
+            panic!("remote expected")
+        };
+        assert_eq!(token.expose(), "file-token");
+        assert_eq!(url, DEFAULT_UPSTREAM_URL);
+
+        let c = serve_args(&[]).unwrap().into_config(Some("env-token".into())).unwrap();
+        let UpstreamTarget::Remote { token, .. } = c.upstream else {
+            panic!("remote expected")
+        };
+        assert_eq!(token.expose(), "env-token");
+
+        let err = serve_args(&[]).unwrap().into_config(Some("  ".into())).unwrap_err();
+        assert_eq!(err.to_string(), "ALAPI_TOKEN holds an empty token");
+        let missing = dir.path().join("nope");
+        let err = serve_args(&["--token-file", missing.to_str().unwrap()])
+            .unwrap()
+            .into_config(None)
+            .unwrap_err();
+        assert!(err.to_string().starts_with("--token-file "), "{err}");
+    }
+
+    #[test]
+    fn out_of_range_flags_are_named() {
+        let err = serve_args(&["--demo", "--max-batch", "2001"]).unwrap_err().to_string();
+        assert!(err.contains("--max-batch"), "{err}");
+        let err = serve_args(&["--demo", "--concurrency", "0"]).unwrap_err().to_string();
+        assert!(err.contains("--concurrency"), "{err}");
+        let err = serve_args(&["--upstream-url", "ftp://x"])
+            .unwrap()
+            .into_config(Some("t".into()))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("--upstream-url"), "{err}");
+    }
+}

@@ -1,0 +1,46 @@
+//! # phonecheck
+//!
+//! A gRPC service in front of the ALAPI phone-number status API (空号检测): is a mainland China
+//! mobile number empty, real, suspended, silent, risky? Callers send numbers in any common
+//! spelling; the service normalizes and de-duplicates them, sends only distinct valid numbers
+//! upstream in batches of at most 2000, and answers every input, in order, with a typed result
+//! or a precise gRPC status.
+//!
+//! ## Layout
+//!
+//! Data flows left to right; results flow back the same way, matched by number:
+//!
+//! ```text
+//! client ─gRPC─▶ service ─▶ pipeline ─▶ number ─▶ batch ─▶ upstream ─HTTP─▶ ALAPI
+//! ```
+//!
+//! - [`config`]: flags and environment, validated once at start-up.
+//! - [`server`]: assembling the tonic server: the service, health, reflection.
+//! - [`service`]: the tonic service; translates protobuf to calls of the pipeline and back.
+//! - [`status`]: the only place where errors become gRPC statuses (with `google.rpc` details).
+//! - [`pipeline`]: one check from request to summary; failure rules of unary and streamed calls.
+//! - [`number`]: parsing, normalizing and de-duplicating numbers; pure functions.
+//! - [`batch`]: splitting distinct numbers into upstream batches, several in flight.
+//! - [`upstream`]: the ALAPI wire format, HTTP client, error codes, and the simulator.
+//! - [`pb`]: the generated `phonecheck.v1` protobuf types, server and client.
+
+#![warn(missing_docs)]
+
+pub mod batch;
+pub mod config;
+pub mod number;
+pub mod pipeline;
+pub mod server;
+pub mod service;
+pub mod status;
+pub mod upstream;
+
+/// The generated `phonecheck.v1` API: messages, the server trait and a client.
+#[allow(missing_docs)]
+pub mod pb {
+    tonic::include_proto!("phonecheck.v1");
+
+    /// The encoded descriptors of `phonecheck.v1` and its imports, for reflection.
+    pub const FILE_DESCRIPTOR_SET: &[u8] =
+        tonic::include_file_descriptor_set!("phonecheck_descriptor");
+}

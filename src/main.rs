@@ -1,0 +1,114 @@
+//! The `phonecheck` binary: `serve` runs the gRPC server, `mock-upstream` the simulated ALAPI.
+
+use anyhow::Context;
+use clap::Parser;
+use tokio::net::TcpListener;
+use tracing_subscriber::EnvFilter;
+
+use phonecheck::config::{Cli, Command, MockUpstreamArgs, ServeArgs, UpstreamTarget};
+use phonecheck::server;
+use phonecheck::upstream::Token;
+use phonecheck::upstream::simulator::{self, Simulator, SimulatorConfig};
+
+#[tokio::main]
+async fn main() {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let result = match cli.command {
+        Command::Serve(args) => serve(args).await,
+        Command::MockUpstream(args) => mock_upstream(args).await,
+    };
+    if let Err(e) = result {
+        // One clear line, with its causes, and a non-zero exit.
+        eprintln!("phonecheck: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let config = args.into_config(std::env::var("ALAPI_TOKEN").ok())?;
+
+    // Kept alive for as long as the server runs: dropping it stops the simulator.
+    let mut _demo = None;
+    let (url, token) = match &config.upstream {
+        UpstreamTarget::Remote { url, token } => (url.clone(), token.clone()),
+        UpstreamTarget::Demo => {
+            let token = Token::new("demo");
+            let running = simulator::spawn(SimulatorConfig {
+                token: Some(token.clone()),
+                ..SimulatorConfig::default()
+            })
+            .await
+            .context("starting the demo upstream")?;
+            let url = running.url();
+            tracing::warn!(%url, "DEMO MODE: results are simulated by the built-in mock upstream; nothing real is checked or billed");
+            _demo = Some(running);
+            (url, token)
+        }
+    };
+
+    let pipeline = server::build_pipeline(&config, url.clone(), token)
+        .context("building the upstream client")?;
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("--listen {}: cannot bind", config.listen))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, upstream = %url, max_batch = config.max_batch,
+        concurrency = config.concurrency, "phonecheck listening (gRPC, plaintext)");
+    let max_message = server::max_message_bytes(config.limits.max_stream_numbers);
+    server::serve(listener, pipeline, max_message, shutdown_signal()).await?;
+    tracing::info!("phonecheck stopped");
+    Ok(())
+}
+
+async fn mock_upstream(args: MockUpstreamArgs) -> anyhow::Result<()> {
+    let listener = TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("--listen {}: cannot bind", args.listen))?;
+    let addr = listener.local_addr()?;
+    let sim = Simulator::new(SimulatorConfig {
+        token: args.token.map(Token::new),
+        qps: args.qps,
+        latency: std::time::Duration::from_millis(args.latency_ms),
+        fail_rate: args.fail_rate,
+        ..SimulatorConfig::default()
+    });
+    tracing::info!(url = %format!("http://{addr}/api/phonecheck"), stats = %format!("http://{addr}/stats"),
+        "mock upstream listening");
+    simulator::serve(listener, sim, shutdown_signal()).await?;
+    Ok(())
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,457 @@
+//! Phone-number parsing: splitting pasted lists, normalizing every common spelling of a mainland
+//! China mobile number to its 11 digits, and de-duplicating a request.
+//!
+//! Everything here is a pure function: no I/O, no allocation beyond the results. A number that
+//! fails here never reaches the upstream, so it is never billed.
+
+use std::collections::HashSet;
+use std::fmt;
+
+/// A valid mainland China mobile number: 11 digits matching `^1[3-9]\d{9}$`.
+///
+/// Stored as an integer so that a million of them are cheap to hash, compare and keep.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Mobile(u64);
+
+impl Mobile {
+    /// The 11 digits as a string, e.g. `"13111111111"`.
+    pub fn digits(&self) -> String {
+        self.to_string()
+    }
+
+    /// The number masked for logs, e.g. `131****1111`: enough to tell numbers apart, not
+    /// enough to call one.
+    pub fn masked(&self) -> String {
+        let d = self.digits();
+        format!("{}****{}", &d[..3], &d[7..])
+    }
+}
+
+impl fmt::Display for Mobile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Always 11 digits: the first digit is 1, so no zero padding is ever needed.
+        write!(f, "{}", self.0)
+    }
+}
+
+impl fmt::Debug for Mobile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Mobile({})", self.masked())
+    }
+}
+
+impl std::str::FromStr for Mobile {
+    type Err = InvalidReason;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        normalize_mobile(s)
+    }
+}
+
+/// Why an input is not a valid mobile number. The text is shown to callers as
+/// `PhoneResult.invalid_reason`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidReason {
+    /// Nothing but separators.
+    #[error("empty input")]
+    Empty,
+    /// A character that is neither a digit nor an accepted separator.
+    #[error("unexpected character {0:?}")]
+    UnexpectedCharacter(char),
+    /// A `+` anywhere but at the start.
+    #[error("'+' may only start the number")]
+    MisplacedPlus,
+    /// A country code other than China's +86.
+    #[error("not a mainland China number (country code is not 86)")]
+    ForeignCountryCode,
+    /// Not 11 digits once prefixes are removed.
+    #[error("expected 11 digits, found {0}")]
+    WrongLength(usize),
+    /// 11 digits, but not a mobile number (mobile numbers start with 13 to 19).
+    #[error("not a mobile number: must start with 13 to 19")]
+    NotMobile,
+}
+
+/// Characters that may appear inside a number without meaning anything: spaces of every width,
+/// invisible characters pasted from documents, dashes, dots and parentheses.
+fn is_ignorable(c: char) -> bool {
+    matches!(
+        c,
+        ' ' | '\t'
+            | '\u{00A0}' // no-break space
+            | '\u{2000}'..='\u{200D}' // en quad … zero-width joiner (spaces and zero-widths)
+            | '\u{2060}' // word joiner
+            | '\u{202F}' // narrow no-break space
+            | '\u{3000}' // ideographic space
+            | '\u{FEFF}' // byte order mark / zero-width no-break space
+            | '-' | '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{FF0D}' // hyphens, dashes, minus
+            | '.' | '\u{FF0E}' | '\u{00B7}' // dots
+            | '(' | ')' | '\u{FF08}' | '\u{FF09}' // parentheses, ASCII and full-width
+    )
+}
+
+/// Maps full-width digits and plus to ASCII; other characters pass through.
+fn to_ascii_digit(c: char) -> char {
+    match c {
+        '\u{FF10}'..='\u{FF19}' => char::from(b'0' + (c as u32 - 0xFF10) as u8),
+        '\u{FF0B}' => '+',
+        _ => c,
+    }
+}
+
+/// Normalizes one input to a [`Mobile`], or says why it is not one.
+///
+/// Accepts `+86`, `0086` and `86` prefixes (a bare `86` only when 13 digits remain, so a real
+/// number starting with 86 is never cut), and ignores spaces, dashes, dots, parentheses,
+/// full-width digits and invisible characters.
+pub fn normalize_mobile(input: &str) -> Result<Mobile, InvalidReason> {
+    let mut digits = String::with_capacity(16);
+    let mut plus = false;
+    for c in input.chars().map(to_ascii_digit) {
+        if is_ignorable(c) {
+            continue;
+        }
+        match c {
+            '0'..='9' => digits.push(c),
+            '+' if digits.is_empty() && !plus => plus = true,
+            '+' => return Err(InvalidReason::MisplacedPlus),
+            other => return Err(InvalidReason::UnexpectedCharacter(other)),
+        }
+    }
+    if digits.is_empty() {
+        return Err(if plus {
+            InvalidReason::WrongLength(0)
+        } else {
+            InvalidReason::Empty
+        });
+    }
+
+    let national = if plus {
+        digits
+            .strip_prefix("86")
+            .ok_or(InvalidReason::ForeignCountryCode)?
+    } else if let Some(rest) = digits.strip_prefix("0086") {
+        rest
+    } else if digits.len() == 13 && digits.starts_with("86") {
+        &digits[2..]
+    } else if digits.starts_with("00") {
+        return Err(InvalidReason::ForeignCountryCode);
+    } else {
+        &digits
+    };
+
+    if national.len() != 11 {
+        return Err(InvalidReason::WrongLength(national.len()));
+    }
+    let bytes = national.as_bytes();
+    if bytes[0] != b'1' || !(b'3'..=b'9').contains(&bytes[1]) {
+        return Err(InvalidReason::NotMobile);
+    }
+    // 11 ASCII digits always fit in a u64.
+    national
+        .parse::<u64>()
+        .map(Mobile)
+        .map_err(|_| InvalidReason::WrongLength(national.len()))
+}
+
+/// Splits one request element into the inputs it holds.
+///
+/// Commas, semicolons, enumeration commas and line breaks always separate. Whitespace separates
+/// only when the piece as a whole is not one valid number, so `"+86 131 1111 1111"` stays one
+/// number while `"13111111111 13222222222"` is two; a lone country prefix (`"+86"`) is kept with
+/// the token that follows it. A blank element yields one empty input, so that callers who send
+/// one number per element get one result per element.
+pub fn split_element(element: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    for piece in element.split(is_list_separator) {
+        let piece = piece.trim_matches(is_blank);
+        if piece.is_empty() {
+            continue;
+        }
+        if !piece.contains(is_blank) || normalize_mobile(piece).is_ok() {
+            out.push(piece);
+            continue;
+        }
+        split_on_whitespace(piece, &mut out);
+    }
+    if out.is_empty() {
+        out.push(element.trim_matches(is_blank));
+    }
+    out
+}
+
+fn is_list_separator(c: char) -> bool {
+    matches!(c, ',' | ';' | '\n' | '\r' | '，' | '；' | '、' | '|')
+}
+
+fn is_blank(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}')
+}
+
+/// Pushes the whitespace-separated tokens of `piece`, keeping a lone country prefix with the
+/// token after it (as a sub-slice of `piece`, so `input` still shows what was given).
+fn split_on_whitespace<'a>(piece: &'a str, out: &mut Vec<&'a str>) {
+    let mut start: Option<usize> = None;
+    let mut rest = piece;
+    let mut offset = 0;
+    while !rest.is_empty() {
+        let token_start = rest.find(|c| !is_blank(c)).unwrap_or(rest.len());
+        let after_blank = &rest[token_start..];
+        let token_len = after_blank.find(is_blank).unwrap_or(after_blank.len());
+        if token_len == 0 {
+            break;
+        }
+        let abs_start = offset + token_start;
+        let abs_end = abs_start + token_len;
+        let token = &piece[abs_start..abs_end];
+        let begin = start.take().unwrap_or(abs_start);
+        if is_country_prefix(token) && abs_end < piece.len() {
+            start = Some(begin);
+        } else {
+            out.push(&piece[begin..abs_end]);
+        }
+        offset = abs_end;
+        rest = &piece[abs_end..];
+    }
+    if let Some(begin) = start {
+        out.push(&piece[begin..]);
+    }
+}
+
+fn is_country_prefix(token: &str) -> bool {
+    let t: String = token
+        .chars()
+        .map(to_ascii_digit)
+        .filter(|c| !is_ignorable(*c))
+        .collect();
+    matches!(t.as_str(), "+86" | "0086" | "86")
+}
+
+/// One input of a request after parsing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedInput {
+    /// The input as given, with surrounding separators trimmed.
+    pub input: String,
+    /// The number, or why the input is not one.
+    pub parsed: Result<Mobile, InvalidReason>,
+    /// True when an earlier input of the same request holds the same number.
+    pub duplicate: bool,
+}
+
+/// A request's inputs in order, and the distinct valid numbers among them in first-seen order:
+/// the only numbers that may go upstream.
+#[derive(Debug, Default)]
+pub struct ParsedRequest {
+    /// Every input, in request order; the position is the result's index.
+    pub inputs: Vec<ParsedInput>,
+    /// Distinct valid numbers, in the order they first appear.
+    pub unique: Vec<Mobile>,
+}
+
+impl ParsedRequest {
+    /// Inputs that are not valid numbers.
+    pub fn invalid_count(&self) -> usize {
+        self.inputs.iter().filter(|i| i.parsed.is_err()).count()
+    }
+
+    /// Valid inputs that repeat an earlier number.
+    pub fn duplicate_count(&self) -> usize {
+        self.inputs.iter().filter(|i| i.duplicate).count()
+    }
+}
+
+/// The request holds more inputs than allowed; nothing was parsed past the limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("more than {limit} numbers in one request")]
+pub struct TooManyInputs {
+    /// The most inputs a request may hold.
+    pub limit: usize,
+}
+
+/// Splits, normalizes and de-duplicates a request's elements, stopping as soon as the inputs
+/// exceed `limit` so that an oversized request costs no more than the limit to reject.
+pub fn parse_request<S: AsRef<str>>(
+    elements: &[S],
+    limit: usize,
+) -> Result<ParsedRequest, TooManyInputs> {
+    let mut request = ParsedRequest::default();
+    let mut seen: HashSet<Mobile> = HashSet::new();
+    for element in elements {
+        for piece in split_element(element.as_ref()) {
+            if request.inputs.len() == limit {
+                return Err(TooManyInputs { limit });
+            }
+            let parsed = normalize_mobile(piece);
+            let duplicate = match &parsed {
+                Ok(m) => !seen.insert(*m),
+                Err(_) => false,
+            };
+            if let (Ok(m), false) = (&parsed, duplicate) {
+                request.unique.push(*m);
+            }
+            request.inputs.push(ParsedInput {
+                input: piece.to_owned(),
+                parsed,
+                duplicate,
+            });
+        }
+    }
+    Ok(request)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn norm(s: &str) -> Result<String, InvalidReason> {
+        normalize_mobile(s).map(|m| m.digits())
+    }
+
+    #[test]
+    fn accepts_real_world_spellings() {
+        let ok = "13111111111";
+        for input in [
+            "13111111111",
+            "+8613111111111",
+            "+86 131 1111 1111",
+            "+86-131-1111-1111",
+            "0086 13111111111",
+            "008613111111111",
+            "8613111111111",
+            "86 131 1111 1111",
+            "(131) 1111-1111",
+            "131.1111.1111",
+            "131—1111—1111",
+            "１３１１１１１１１１１",
+            "＋８６ １３１１１１１１１１１",
+            "\u{FEFF}13111111111",
+            "131\u{200B}1111\u{200B}1111",
+            "\u{00A0}13111111111\u{00A0}",
+            "131\u{3000}1111\u{3000}1111",
+            "（131）11111111",
+            "\t13111111111\t",
+        ] {
+            assert_eq!(norm(input).as_deref(), Ok(ok), "input {input:?}");
+        }
+    }
+
+    #[test]
+    fn keeps_a_number_that_starts_with_86_when_it_is_not_a_prefix() {
+        // 11 digits starting with 86 are not a mobile number, but the 86 must not be cut.
+        assert_eq!(norm("86131111111"), Err(InvalidReason::NotMobile));
+        // 13 digits starting with 86: the 86 is the country code.
+        assert_eq!(norm("8619912345678").as_deref(), Ok("19912345678"));
+    }
+
+    #[test]
+    fn rejects_with_a_reason() {
+        let cases: &[(&str, InvalidReason)] = &[
+            ("", InvalidReason::Empty),
+            ("  - ", InvalidReason::Empty),
+            ("12345", InvalidReason::WrongLength(5)),
+            ("131111111112", InvalidReason::WrongLength(12)),
+            ("12111111111", InvalidReason::NotMobile),
+            ("23111111111", InvalidReason::NotMobile),
+            ("01011111111", InvalidReason::NotMobile),
+            ("1311111111a", InvalidReason::UnexpectedCharacter('a')),
+            ("131/1111/1111", InvalidReason::UnexpectedCharacter('/')),
+            ("+1 415 555 0100", InvalidReason::ForeignCountryCode),
+            ("001 4155550100", InvalidReason::ForeignCountryCode),
+            ("131+11111111", InvalidReason::MisplacedPlus),
+            ("+", InvalidReason::WrongLength(0)),
+            ("+86", InvalidReason::WrongLength(0)),
+            ("+86 1311111111", InvalidReason::WrongLength(10)),
+            ("tel:13111111111", InvalidReason::UnexpectedCharacter('t')),
+        ];
+        for (input, reason) in cases {
+            assert_eq!(norm(input).as_ref(), Err(reason), "input {input:?}");
+        }
+    }
+
+    #[test]
+    fn every_mobile_prefix_from_13_to_19_is_valid() {
+        for second in 3..=9 {
+            let n = format!("1{second}000000000");
+            assert_eq!(norm(&n).as_deref(), Ok(n.as_str()));
+        }
+    }
+
+    #[test]
+    fn masks_for_logs() {
+        let m = normalize_mobile("13112345678").unwrap();
+        assert_eq!(m.masked(), "131****5678");
+        assert_eq!(format!("{m:?}"), "Mobile(131****5678)");
+        assert_eq!(m.to_string(), "13112345678");
+    }
+
+    #[test]
+    fn splits_pasted_lists() {
+        assert_eq!(split_element("13111111111"), ["13111111111"]);
+        assert_eq!(
+            split_element("13111111111,13222222222\n13333333333;13444444444"),
+            ["13111111111", "13222222222", "13333333333", "13444444444"]
+        );
+        assert_eq!(
+            split_element("13111111111，13222222222、13333333333"),
+            ["13111111111", "13222222222", "13333333333"]
+        );
+        assert_eq!(
+            split_element("13111111111 13222222222\t13333333333"),
+            ["13111111111", "13222222222", "13333333333"]
+        );
+        assert_eq!(split_element("+86 131-1111-1111"), ["+86 131-1111-1111"]);
+        assert_eq!(split_element("131 1111 1111"), ["131 1111 1111"]);
+        assert_eq!(
+            split_element("+86 13111111111 +86 13222222222"),
+            ["+86 13111111111", "+86 13222222222"]
+        );
+        assert_eq!(split_element("13111111111,,\r\n"), ["13111111111"]);
+        assert_eq!(split_element("12345 abc"), ["12345", "abc"]);
+        assert_eq!(split_element("  "), [""]);
+        assert_eq!(split_element(""), [""]);
+        assert_eq!(split_element(",\n,"), [""]);
+        assert_eq!(split_element("13111111111 +86"), ["13111111111", "+86"]);
+    }
+
+    #[test]
+    fn parses_a_request_with_duplicates_and_invalid_inputs() {
+        let req = parse_request(
+            &[
+                "13111111111",
+                "+86 131 1111 1111",
+                "12345,13222222222",
+                "",
+                "13222222222",
+            ],
+            100,
+        )
+        .unwrap();
+        let inputs: Vec<_> = req.inputs.iter().map(|i| i.input.as_str()).collect();
+        assert_eq!(
+            inputs,
+            [
+                "13111111111",
+                "+86 131 1111 1111",
+                "12345",
+                "13222222222",
+                "",
+                "13222222222"
+            ]
+        );
+        let dup: Vec<_> = req.inputs.iter().map(|i| i.duplicate).collect();
+        assert_eq!(dup, [false, true, false, false, false, true]);
+        let unique: Vec<_> = req.unique.iter().map(|m| m.digits()).collect();
+        assert_eq!(unique, ["13111111111", "13222222222"]);
+        assert_eq!(req.invalid_count(), 2);
+        assert_eq!(req.duplicate_count(), 2);
+    }
+
+    #[test]
+    fn stops_at_the_limit() {
+        assert_eq!(
+            parse_request(&["13111111111,13222222222,13333333333"], 2).unwrap_err(),
+            TooManyInputs { limit: 2 }
+        );
+        assert_eq!(parse_request(&["1,2"], 2).unwrap().inputs.len(), 2);
+    }
+}

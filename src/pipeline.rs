@@ -1,0 +1,356 @@
+//! One check from start to end: parse the request, send its distinct valid numbers through the
+//! [`Batcher`], and answer every input (duplicates and invalid ones included) from what comes
+//! back, counting everything for the summary.
+//!
+//! This is where DESIGN.md's failure rules live: a unary check fails as a whole on a batch
+//! failure; a streamed check answers a failed batch's numbers with that error and goes on, unless
+//! the error dooms every later batch, in which case it ends after sending what was answered.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use crate::batch::{BatchResult, Batcher};
+use crate::number::{InvalidReason, Mobile, ParsedRequest, TooManyInputs, parse_request};
+use crate::upstream::{LineStatus, NumberReport, UpstreamError};
+
+/// How many inputs a call may hold.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Inputs per `Check` call.
+    pub max_check_numbers: usize,
+    /// Inputs per `CheckStream` call.
+    pub max_stream_numbers: usize,
+}
+
+/// Why a check as a whole failed.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum CheckError {
+    /// The request holds no inputs at all.
+    #[error("`{field}` holds no numbers")]
+    NoNumbers {
+        /// The request field that was empty.
+        field: &'static str,
+    },
+    /// The request holds more inputs than the call allows.
+    #[error("`{field}` holds more than {limit} numbers")]
+    TooManyNumbers {
+        /// The request field that was too long.
+        field: &'static str,
+        /// The most inputs the call allows.
+        limit: usize,
+    },
+    /// An upstream batch failed.
+    #[error(transparent)]
+    Upstream(Arc<UpstreamError>),
+    /// The caller's deadline passed first.
+    #[error("the caller's deadline passed before every number was checked")]
+    DeadlineExceeded,
+}
+
+/// What became of one input.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// The upstream answered for the number.
+    Checked(Arc<NumberReport>),
+    /// The input is not a valid number and was never sent.
+    Invalid(InvalidReason),
+    /// The number could not be checked.
+    Failed(Arc<UpstreamError>),
+}
+
+/// The answer for one input.
+#[derive(Debug, Clone)]
+pub struct NumberResult {
+    /// Position of the input in the request.
+    pub index: u32,
+    /// The input as given.
+    pub input: String,
+    /// The normalized number, when the input is valid.
+    pub mobile: Option<Mobile>,
+    /// What became of it.
+    pub outcome: Outcome,
+    /// True when an earlier input held the same number.
+    pub duplicate: bool,
+}
+
+/// Results by status; they add up to the number of inputs answered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StatusCounts {
+    /// Per line status, indexed by upstream code 0..=5.
+    pub by_line_status: [u32; 6],
+    /// Invalid inputs.
+    pub invalid: u32,
+    /// Inputs whose number could not be checked.
+    pub failed: u32,
+}
+
+impl StatusCounts {
+    /// The count for one line status.
+    pub fn get(&self, status: LineStatus) -> u32 {
+        self.by_line_status[status as usize]
+    }
+
+    fn add(&mut self, outcome: &Outcome) {
+        match outcome {
+            Outcome::Checked(r) => self.by_line_status[r.status as usize] += 1,
+            Outcome::Invalid(_) => self.invalid += 1,
+            Outcome::Failed(_) => self.failed += 1,
+        }
+    }
+}
+
+/// Counts over a whole call.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Inputs in the request.
+    pub total: u32,
+    /// Distinct valid numbers.
+    pub unique: u32,
+    /// Invalid inputs.
+    pub invalid: u32,
+    /// Valid inputs repeating an earlier number.
+    pub duplicates: u32,
+    /// Numbers billed upstream (sum of `usage`).
+    pub billed: u64,
+    /// HTTP calls made upstream, retries included.
+    pub upstream_calls: u32,
+    /// Results by status.
+    pub by_status: StatusCounts,
+}
+
+/// One event of a streamed check.
+#[derive(Debug)]
+pub enum StreamEvent {
+    /// Results finished since the last event.
+    Results {
+        /// The results, in no particular order.
+        results: Vec<NumberResult>,
+        /// Inputs answered so far.
+        done: u32,
+        /// Inputs in the request.
+        total: u32,
+    },
+    /// Every input is answered; the stream ends.
+    Finished(Summary),
+    /// The check cannot go on; the stream ends with this error.
+    Failed(CheckError),
+}
+
+/// Results for invalid inputs are sent in messages of at most this many.
+const INVALID_CHUNK: usize = 2000;
+
+/// Runs checks. Cheap to share behind an `Arc`.
+#[derive(Debug)]
+pub struct Pipeline {
+    batcher: Batcher,
+    limits: Limits,
+}
+
+impl Pipeline {
+    /// A pipeline sending numbers through `batcher`.
+    pub fn new(batcher: Batcher, limits: Limits) -> Self {
+        Pipeline { batcher, limits }
+    }
+
+    /// Checks every input and answers in input order, or fails as a whole.
+    pub async fn check(
+        &self,
+        elements: &[String],
+        deadline: Option<Instant>,
+    ) -> Result<(Vec<NumberResult>, Summary), CheckError> {
+        let parsed = parse(elements, self.limits.max_check_numbers)?;
+        let mut run = Run::new(parsed);
+        let mut slots: Vec<Option<NumberResult>> = vec![None; run.inputs.len()];
+        for r in run.take_invalid() {
+            let i = r.index as usize;
+            slots[i] = Some(r);
+        }
+        let mut batches = self.batcher.check(std::mem::take(&mut run.unique));
+        let work = async {
+            while let Some(batch) = batches.recv().await {
+                if let Err(e) = &batch.attempted.result {
+                    return Err(CheckError::Upstream(Arc::new(e.clone())));
+                }
+                for r in run.answer(batch) {
+                    let i = r.index as usize;
+                    slots[i] = Some(r);
+                }
+            }
+            Ok(())
+        };
+        within(deadline, work).await?;
+        let results: Vec<NumberResult> = slots.into_iter().flatten().collect();
+        debug_assert_eq!(results.len(), run.inputs.len());
+        Ok((results, run.summary))
+    }
+
+    /// Checks every input, streaming results as batches finish. Request errors (empty, too
+    /// long) are returned at once, before any stream exists.
+    pub fn check_stream(
+        &self,
+        elements: Vec<String>,
+        deadline: Option<Instant>,
+    ) -> Result<mpsc::Receiver<StreamEvent>, CheckError> {
+        let parsed = parse(&elements, self.limits.max_stream_numbers)?;
+        drop(elements);
+        let (tx, rx) = mpsc::channel(4);
+        let batcher = self.batcher.clone();
+        tokio::spawn(async move {
+            let mut run = Run::new(parsed);
+            let total = run.summary.total;
+            let mut done = 0;
+            let mut event = |results: Vec<NumberResult>| {
+                done += results.len() as u32;
+                StreamEvent::Results {
+                    results,
+                    done,
+                    total,
+                }
+            };
+            let invalid = run.take_invalid();
+            for chunk in invalid.chunks(INVALID_CHUNK) {
+                if tx.send(event(chunk.to_vec())).await.is_err() {
+                    return;
+                }
+            }
+            let mut batches = batcher.check(std::mem::take(&mut run.unique));
+            let work = async {
+                while let Some(batch) = batches.recv().await {
+                    let fatal = batch
+                        .attempted
+                        .result
+                        .as_ref()
+                        .err()
+                        .filter(|e| e.dooms_later_batches())
+                        .cloned();
+                    let results = run.answer(batch);
+                    if !results.is_empty() {
+                        if tx.send(event(results)).await.is_err() {
+                            return Ok(());
+                        }
+                    }
+                    if let Some(e) = fatal {
+                        return Err(CheckError::Upstream(Arc::new(e)));
+                    }
+                }
+                Ok(())
+            };
+            let last = match within(deadline, work).await {
+                Ok(()) => StreamEvent::Finished(run.summary),
+                Err(e) => StreamEvent::Failed(e),
+            };
+            let _ = tx.send(last).await;
+        });
+        Ok(rx)
+    }
+}
+
+fn parse(elements: &[String], limit: usize) -> Result<ParsedRequest, CheckError> {
+    let parsed = parse_request(elements, limit).map_err(|TooManyInputs { limit }| {
+        CheckError::TooManyNumbers {
+            field: "mobiles",
+            limit,
+        }
+    })?;
+    if parsed.inputs.is_empty() {
+        return Err(CheckError::NoNumbers { field: "mobiles" });
+    }
+    Ok(parsed)
+}
+
+async fn within<T>(
+    deadline: Option<Instant>,
+    work: impl Future<Output = Result<T, CheckError>>,
+) -> Result<T, CheckError> {
+    match deadline {
+        Some(d) => tokio::time::timeout_at(d, work)
+            .await
+            .unwrap_or(Err(CheckError::DeadlineExceeded)),
+        None => work.await,
+    }
+}
+
+/// The state of one check: inputs not yet answered, where each number occurs, and the counts.
+struct Run {
+    inputs: Vec<crate::number::ParsedInput>,
+    unique: Vec<Mobile>,
+    positions: HashMap<Mobile, Vec<u32>>,
+    summary: Summary,
+}
+
+impl Run {
+    fn new(parsed: ParsedRequest) -> Self {
+        let mut positions: HashMap<Mobile, Vec<u32>> = HashMap::with_capacity(parsed.unique.len());
+        for (i, input) in parsed.inputs.iter().enumerate() {
+            if let Ok(m) = input.parsed {
+                positions.entry(m).or_default().push(i as u32);
+            }
+        }
+        let summary = Summary {
+            total: parsed.inputs.len() as u32,
+            unique: parsed.unique.len() as u32,
+            invalid: parsed.invalid_count() as u32,
+            duplicates: parsed.duplicate_count() as u32,
+            ..Summary::default()
+        };
+        Run {
+            inputs: parsed.inputs,
+            unique: parsed.unique,
+            positions,
+            summary,
+        }
+    }
+
+    /// Results for every invalid input.
+    fn take_invalid(&mut self) -> Vec<NumberResult> {
+        let mut out = Vec::with_capacity(self.summary.invalid as usize);
+        for index in 0..self.inputs.len() {
+            if let Err(reason) = &self.inputs[index].parsed {
+                let outcome = Outcome::Invalid(reason.clone());
+                out.push(self.result(index as u32, None, outcome));
+            }
+        }
+        out
+    }
+
+    /// Results for every input holding one of the batch's numbers.
+    fn answer(&mut self, batch: BatchResult) -> Vec<NumberResult> {
+        let BatchResult { mobiles, attempted } = batch;
+        self.summary.upstream_calls += attempted.calls;
+        let mut out = Vec::with_capacity(mobiles.len());
+        let (mut reports, failure, log_id) = match attempted.result {
+            Ok(answer) => {
+                self.summary.billed += answer.usage;
+                (answer.reports, None, answer.log_id)
+            }
+            Err(e) => (HashMap::new(), Some(Arc::new(e)), None),
+        };
+        let missing = Arc::new(UpstreamError::MissingResult { log_id });
+        for mobile in mobiles {
+            let outcome = match (&failure, reports.remove(&mobile)) {
+                (Some(e), _) => Outcome::Failed(e.clone()),
+                (None, Some(report)) => Outcome::Checked(Arc::new(report)),
+                (None, None) => Outcome::Failed(missing.clone()),
+            };
+            for index in self.positions.remove(&mobile).unwrap_or_default() {
+                out.push(self.result(index, Some(mobile), outcome.clone()));
+            }
+        }
+        out
+    }
+
+    fn result(&mut self, index: u32, mobile: Option<Mobile>, outcome: Outcome) -> NumberResult {
+        let input = &mut self.inputs[index as usize];
+        self.summary.by_status.add(&outcome);
+        NumberResult {
+            index,
+            input: std::mem::take(&mut input.input),
+            mobile,
+            outcome,
+            duplicate: input.duplicate,
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! Assembling the gRPC server: the PhoneCheck service with its message limits and compression,
+//! health (`grpc.health.v1`), and reflection in both `v1` and `v1alpha` (grpcurl 1.8 speaks only
+//! v1alpha) with the descriptor sets of health and of `google.rpc` error details registered, so
+//! that `grpcurl list` shows everything and can print error details.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+use tonic::codec::CompressionEncoding;
+use tonic::transport::Server;
+
+use crate::batch::Batcher;
+use crate::config::ServeConfig;
+use crate::pb::phone_check_server::PhoneCheckServer;
+use crate::pipeline::Pipeline;
+use crate::service::PhoneCheckService;
+use crate::upstream::{Token, UpstreamClient, UpstreamClientConfig, UpstreamError};
+
+/// Why the server could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// A descriptor set could not be registered with reflection (a build problem).
+    #[error("building the reflection service: {0}")]
+    Reflection(#[from] tonic_reflection::server::Error),
+    /// The transport failed.
+    #[error("gRPC transport: {0}")]
+    Transport(#[from] tonic::transport::Error),
+}
+
+/// Builds the check pipeline for `config`, calling the upstream at `url` with `token` (which
+/// may be the simulator's, in demo mode).
+pub fn build_pipeline(
+    config: &ServeConfig,
+    url: String,
+    token: Token,
+) -> Result<Arc<Pipeline>, UpstreamError> {
+    let client = UpstreamClient::new(UpstreamClientConfig {
+        url,
+        token,
+        timeout: config.upstream_timeout,
+        concurrency: config.concurrency,
+        retry: config.retry,
+    })?;
+    let batcher = Batcher::new(client, config.max_batch, config.concurrency);
+    Ok(Arc::new(Pipeline::new(batcher, config.limits)))
+}
+
+/// The largest request message accepted: enough for `max_stream_numbers` numbers in generous
+/// spellings ("+86 131-1111-1111" and its field framing fit in 32 bytes), and never below the
+/// gRPC default of 4 MiB.
+pub fn max_message_bytes(max_stream_numbers: usize) -> usize {
+    max_stream_numbers
+        .saturating_mul(32)
+        .max(4 * 1024 * 1024)
+}
+
+/// Serves the PhoneCheck API, health and reflection on `listener` until `shutdown` completes.
+pub async fn serve(
+    listener: TcpListener,
+    pipeline: Arc<Pipeline>,
+    max_message_bytes: usize,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), ServerError> {
+    let phonecheck = PhoneCheckServer::new(PhoneCheckService::new(pipeline))
+        .max_decoding_message_size(max_message_bytes)
+        .accept_compressed(CompressionEncoding::Gzip)
+        .send_compressed(CompressionEncoding::Gzip);
+
+    let (health_reporter, health) = tonic_health::server::health_reporter();
+    health_reporter
+        .set_serving::<PhoneCheckServer<PhoneCheckService>>()
+        .await;
+
+    let reflection_v1 = reflection_builder().build_v1()?;
+    let reflection_v1alpha = reflection_builder().build_v1alpha()?;
+
+    Server::builder()
+        .add_service(phonecheck)
+        .add_service(health)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha)
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
+        .await?;
+    Ok(())
+}
+
+/// The builder is not `Clone`, so each reflection version gets its own.
+fn reflection_builder() -> tonic_reflection::server::Builder<'static> {
+    tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(crate::pb::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_types::pb::FILE_DESCRIPTOR_SET)
+}

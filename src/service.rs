@@ -1,0 +1,201 @@
+//! The tonic service: gRPC requests in, [`Pipeline`] calls, gRPC responses out. It translates
+//! and does nothing else; errors become statuses only through [`crate::status`].
+
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::{Stream, StreamExt};
+use tokio::time::Instant;
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::{Request, Response, Status};
+
+use crate::pb::{self, phone_check_server::PhoneCheck};
+use crate::pipeline::{NumberResult, Outcome, Pipeline, StatusCounts, StreamEvent, Summary};
+use crate::status::rpc_status;
+use crate::upstream::LineStatus;
+
+/// The `phonecheck.v1.PhoneCheck` service.
+#[derive(Debug, Clone)]
+pub struct PhoneCheckService {
+    pipeline: Arc<Pipeline>,
+}
+
+impl PhoneCheckService {
+    /// A service answering through `pipeline`.
+    pub fn new(pipeline: Arc<Pipeline>) -> Self {
+        PhoneCheckService { pipeline }
+    }
+}
+
+type ResponseStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send>>;
+
+#[tonic::async_trait]
+impl PhoneCheck for PhoneCheckService {
+    async fn check(
+        &self,
+        request: Request<pb::CheckRequest>,
+    ) -> Result<Response<pb::CheckResponse>, Status> {
+        let deadline = caller_deadline(&request);
+        let (results, summary) = self
+            .pipeline
+            .check(&request.into_inner().mobiles, deadline)
+            .await?;
+        Ok(Response::new(pb::CheckResponse {
+            results: results.into_iter().map(pb::PhoneResult::from).collect(),
+            summary: Some(summary.into()),
+        }))
+    }
+
+    type CheckStreamStream = ResponseStream<pb::CheckStreamResponse>;
+
+    async fn check_stream(
+        &self,
+        request: Request<pb::CheckStreamRequest>,
+    ) -> Result<Response<Self::CheckStreamStream>, Status> {
+        let deadline = caller_deadline(&request);
+        let events = self
+            .pipeline
+            .check_stream(request.into_inner().mobiles, deadline)?;
+        let stream = ReceiverStream::new(events).map(|event| match event {
+            StreamEvent::Results {
+                results,
+                done,
+                total,
+            } => Ok(pb::CheckStreamResponse {
+                results: results.into_iter().map(pb::PhoneResult::from).collect(),
+                progress: Some(pb::Progress { done, total }),
+                summary: None,
+            }),
+            StreamEvent::Finished(summary) => Ok(pb::CheckStreamResponse {
+                results: Vec::new(),
+                progress: Some(pb::Progress {
+                    done: summary.total,
+                    total: summary.total,
+                }),
+                summary: Some(summary.into()),
+            }),
+            StreamEvent::Failed(e) => Err(Status::from(e)),
+        });
+        Ok(Response::new(Box::pin(stream)))
+    }
+}
+
+/// The caller's deadline from its `grpc-timeout` header, brought forward a little so that our
+/// DEADLINE_EXCEEDED answer leaves before tonic's own timer turns it into CANCELLED.
+fn caller_deadline<T>(request: &Request<T>) -> Option<Instant> {
+    let timeout = request
+        .metadata()
+        .get("grpc-timeout")
+        .and_then(|v| v.to_str().ok())
+        .and_then(parse_grpc_timeout)?;
+    let margin = (timeout / 20).clamp(Duration::from_millis(5), Duration::from_millis(200));
+    Some(Instant::now() + timeout.saturating_sub(margin))
+}
+
+/// Parses a gRPC `grpc-timeout` value: up to 8 digits and a unit (H, M, S, m, u, n).
+fn parse_grpc_timeout(value: &str) -> Option<Duration> {
+    if value.len() < 2 || value.len() > 9 {
+        return None;
+    }
+    let (digits, unit) = value.split_at(value.len() - 1);
+    let n: u64 = digits.parse().ok()?;
+    Some(match unit {
+        "H" => Duration::from_secs(n.saturating_mul(3600)),
+        "M" => Duration::from_secs(n.saturating_mul(60)),
+        "S" => Duration::from_secs(n),
+        "m" => Duration::from_millis(n),
+        "u" => Duration::from_micros(n),
+        "n" => Duration::from_nanos(n),
+        _ => return None,
+    })
+}
+
+impl From<LineStatus> for pb::NumberStatus {
+    fn from(s: LineStatus) -> Self {
+        match s {
+            LineStatus::Empty => pb::NumberStatus::Empty,
+            LineStatus::Real => pb::NumberStatus::Real,
+            LineStatus::Suspended => pb::NumberStatus::Suspended,
+            LineStatus::NotInDatabase => pb::NumberStatus::NotInDatabase,
+            LineStatus::Silent => pb::NumberStatus::Silent,
+            LineStatus::Risk => pb::NumberStatus::Risk,
+        }
+    }
+}
+
+impl From<NumberResult> for pb::PhoneResult {
+    fn from(r: NumberResult) -> Self {
+        let mut out = pb::PhoneResult {
+            index: r.index,
+            input: r.input,
+            mobile: r.mobile.map(|m| m.digits()).unwrap_or_default(),
+            duplicate: r.duplicate,
+            ..Default::default()
+        };
+        match r.outcome {
+            Outcome::Checked(report) => {
+                let (province, city) = report.province_and_city();
+                out.province = province.to_owned();
+                out.city = city.to_owned();
+                out.status = pb::NumberStatus::from(report.status) as i32;
+                out.status_name = report.status_name.clone();
+                out.area = report.area.clone();
+                out.carrier = report.carrier.clone();
+                out.checked_at = Some(report.checked_at.into());
+            }
+            Outcome::Invalid(reason) => {
+                out.status = pb::NumberStatus::Invalid as i32;
+                out.invalid_reason = reason.to_string();
+            }
+            Outcome::Failed(e) => out.error = Some(rpc_status(&e)),
+        }
+        out
+    }
+}
+
+impl From<StatusCounts> for pb::StatusCounts {
+    fn from(c: StatusCounts) -> Self {
+        pb::StatusCounts {
+            empty: c.get(LineStatus::Empty),
+            real: c.get(LineStatus::Real),
+            suspended: c.get(LineStatus::Suspended),
+            not_in_database: c.get(LineStatus::NotInDatabase),
+            silent: c.get(LineStatus::Silent),
+            risk: c.get(LineStatus::Risk),
+            invalid: c.invalid,
+            failed: c.failed,
+        }
+    }
+}
+
+impl From<Summary> for pb::CheckSummary {
+    fn from(s: Summary) -> Self {
+        pb::CheckSummary {
+            total: s.total,
+            unique: s.unique,
+            invalid: s.invalid,
+            duplicates: s.duplicates,
+            billed: u32::try_from(s.billed).unwrap_or(u32::MAX),
+            upstream_calls: s.upstream_calls,
+            by_status: Some(s.by_status.into()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_grpc_timeouts() {
+        assert_eq!(parse_grpc_timeout("5S"), Some(Duration::from_secs(5)));
+        assert_eq!(parse_grpc_timeout("250m"), Some(Duration::from_millis(250)));
+        assert_eq!(parse_grpc_timeout("1H"), Some(Duration::from_secs(3600)));
+        assert_eq!(parse_grpc_timeout("99999u"), Some(Duration::from_micros(99999)));
+        assert_eq!(parse_grpc_timeout("S"), None);
+        assert_eq!(parse_grpc_timeout("123456789S"), None);
+        assert_eq!(parse_grpc_timeout("12x"), None);
+        assert_eq!(parse_grpc_timeout("-1S"), None);
+    }
+}

@@ -1,0 +1,228 @@
+//! The one place where errors become gRPC statuses, after DESIGN.md's table.
+//!
+//! Every status carries exactly one `google.rpc.ErrorInfo` (AIP-193): domain [`ERROR_DOMAIN`],
+//! an UPPER_SNAKE reason, lowerCamelCase metadata (`upstreamCode`, `upstreamLogId`), plus
+//! `RetryInfo`, `QuotaFailure` or `BadRequest` where they apply. The same status, as a
+//! `google.rpc.Status`, is what a streamed result carries when its batch failed.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use prost::Message;
+use tonic::{Code, Status};
+use tonic_types::{ErrorDetails, StatusExt};
+
+use crate::pipeline::CheckError;
+use crate::upstream::{ErrorClass, UpstreamError};
+
+/// The `ErrorInfo.domain` of every error this service returns.
+pub const ERROR_DOMAIN: &str = "phonecheck";
+
+/// How long a caller should wait before retrying after the upstream's rate limit or an outage.
+const RETRY_AFTER: Duration = Duration::from_secs(1);
+
+/// Says plainly that the upstream refused the service's own account, not the caller.
+fn own_account(what: &str) -> String {
+    format!(
+        "the upstream (ALAPI) refused this service's own account: {what}; \
+         the operator should check ALAPI_TOKEN / --token-file and the account's IP whitelist"
+    )
+}
+
+fn upstream_status(e: &UpstreamError) -> Status {
+    let mut metadata = HashMap::new();
+    if let Some(code) = e.upstream_code() {
+        metadata.insert("upstreamCode".to_owned(), code.to_string());
+    }
+    if let Some(log_id) = e.log_id() {
+        metadata.insert("upstreamLogId".to_owned(), log_id.to_owned());
+    }
+    let mut details = ErrorDetails::new();
+    let (code, reason, message) = match e.class() {
+        ErrorClass::TokenInvalid => (
+            Code::Unauthenticated,
+            "UPSTREAM_TOKEN_INVALID",
+            own_account("its token is wrong (code 100)"),
+        ),
+        ErrorClass::AccountExpired => (
+            Code::PermissionDenied,
+            "UPSTREAM_ACCOUNT_EXPIRED",
+            own_account("the account has expired (code 101)"),
+        ),
+        ErrorClass::IpNotAllowed => (
+            Code::PermissionDenied,
+            "UPSTREAM_IP_NOT_ALLOWED",
+            own_account("this server's IP or source is not on the whitelist (code 104)"),
+        ),
+        ErrorClass::QuotaExhausted => {
+            details.add_quota_failure_violation(
+                "upstream-account",
+                "the upstream account's call quota is used up (code 102)",
+            );
+            (
+                Code::ResourceExhausted,
+                "UPSTREAM_QUOTA_EXHAUSTED",
+                "the upstream account's call quota is used up (code 102); numbers already \
+                 answered were billed, the rest were not sent"
+                    .to_owned(),
+            )
+        }
+        ErrorClass::RateLimited => {
+            details.set_retry_info(Some(RETRY_AFTER));
+            (
+                Code::ResourceExhausted,
+                "UPSTREAM_RATE_LIMITED",
+                "the upstream's QPS limit was exceeded and retries ran out (code 429)".to_owned(),
+            )
+        }
+        ErrorClass::Rejected => {
+            details.add_bad_request_violation("mobiles", e.to_string());
+            (
+                Code::InvalidArgument,
+                "UPSTREAM_REJECTED_REQUEST",
+                format!("the upstream rejected the request: {e}"),
+            )
+        }
+        ErrorClass::Misconfigured => (
+            Code::Internal,
+            "UPSTREAM_MISCONFIGURED",
+            format!("the upstream does not know this endpoint or method ({e}); the operator should check ALAPI_URL / --upstream-url"),
+        ),
+        ErrorClass::NoMoreData => (
+            Code::NotFound,
+            "UPSTREAM_NO_DATA",
+            format!("the upstream has no data: {e}"),
+        ),
+        ErrorClass::Unavailable => {
+            details.set_retry_info(Some(RETRY_AFTER));
+            (
+                Code::Unavailable,
+                "UPSTREAM_UNAVAILABLE",
+                format!("the upstream is unavailable after retries: {e}"),
+            )
+        }
+        ErrorClass::Timeout => {
+            details.set_retry_info(Some(RETRY_AFTER));
+            (
+                Code::Unavailable,
+                "UPSTREAM_TIMEOUT",
+                format!("the upstream is too slow: {e}"),
+            )
+        }
+        ErrorClass::BadResponse => (Code::Internal, "UPSTREAM_BAD_RESPONSE", e.to_string()),
+        ErrorClass::MissingResult => (Code::Internal, "UPSTREAM_RESULT_MISSING", e.to_string()),
+        ErrorClass::UnknownCode => (
+            Code::Internal,
+            "UPSTREAM_UNKNOWN_CODE",
+            format!("the upstream answered a code its API does not document: {e}"),
+        ),
+    };
+    details.set_error_info(reason, ERROR_DOMAIN, metadata);
+    Status::with_error_details(code, message, details)
+}
+
+impl From<&CheckError> for Status {
+    fn from(e: &CheckError) -> Self {
+        match e {
+            CheckError::Upstream(u) => upstream_status(u),
+            CheckError::NoNumbers { field } => {
+                let mut details = ErrorDetails::with_bad_request_violation(
+                    *field,
+                    "give at least one phone number",
+                );
+                details.set_error_info("NO_NUMBERS", ERROR_DOMAIN, HashMap::new());
+                Status::with_error_details(Code::InvalidArgument, e.to_string(), details)
+            }
+            CheckError::TooManyNumbers { field, limit } => {
+                let mut details = ErrorDetails::with_bad_request_violation(
+                    *field,
+                    format!("at most {limit} numbers per call; use CheckStream for longer lists"),
+                );
+                details.set_error_info(
+                    "TOO_MANY_NUMBERS",
+                    ERROR_DOMAIN,
+                    HashMap::from([("limit".to_owned(), limit.to_string())]),
+                );
+                Status::with_error_details(Code::InvalidArgument, e.to_string(), details)
+            }
+            CheckError::DeadlineExceeded => Status::with_error_details(
+                Code::DeadlineExceeded,
+                e.to_string(),
+                ErrorDetails::with_error_info("DEADLINE_EXCEEDED", ERROR_DOMAIN, HashMap::new()),
+            ),
+        }
+    }
+}
+
+impl From<CheckError> for Status {
+    fn from(e: CheckError) -> Self {
+        Status::from(&e)
+    }
+}
+
+/// The `google.rpc.Status` a streamed result carries when its number could not be checked:
+/// the same code, message and details a failed call would have.
+pub fn rpc_status(e: &UpstreamError) -> tonic_types::Status {
+    let status = upstream_status(e);
+    // `with_error_details` always encodes a google.rpc.Status into the details; decoding our
+    // own bytes cannot fail, and the fallback keeps code and message if it ever did.
+    tonic_types::Status::decode(status.details()).unwrap_or_else(|_| tonic_types::Status {
+        code: status.code() as i32,
+        message: status.message().to_owned(),
+        details: Vec::new(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api(code: i64) -> UpstreamError {
+        UpstreamError::Api {
+            code,
+            msg: "m".into(),
+            log_id: Some("L1".into()),
+        }
+    }
+
+    #[test]
+    fn follows_the_design_table() {
+        let cases = [
+            (100, Code::Unauthenticated, "UPSTREAM_TOKEN_INVALID"),
+            (101, Code::PermissionDenied, "UPSTREAM_ACCOUNT_EXPIRED"),
+            (104, Code::PermissionDenied, "UPSTREAM_IP_NOT_ALLOWED"),
+            (102, Code::ResourceExhausted, "UPSTREAM_QUOTA_EXHAUSTED"),
+            (429, Code::ResourceExhausted, "UPSTREAM_RATE_LIMITED"),
+            (400, Code::InvalidArgument, "UPSTREAM_REJECTED_REQUEST"),
+            (422, Code::InvalidArgument, "UPSTREAM_REJECTED_REQUEST"),
+            (404, Code::Internal, "UPSTREAM_MISCONFIGURED"),
+            (405, Code::Internal, "UPSTREAM_MISCONFIGURED"),
+            (406, Code::NotFound, "UPSTREAM_NO_DATA"),
+            (503, Code::Unavailable, "UPSTREAM_UNAVAILABLE"),
+            (777, Code::Internal, "UPSTREAM_UNKNOWN_CODE"),
+        ];
+        for (upstream, code, reason) in cases {
+            let s = upstream_status(&api(upstream));
+            assert_eq!(s.code(), code, "{upstream}");
+            let info = s.get_details_error_info().expect("ErrorInfo");
+            assert_eq!(info.reason, reason);
+            assert_eq!(info.domain, ERROR_DOMAIN);
+            assert_eq!(info.metadata["upstreamCode"], upstream.to_string());
+            assert_eq!(info.metadata["upstreamLogId"], "L1");
+        }
+    }
+
+    #[test]
+    fn own_account_errors_say_whose_account() {
+        let s = upstream_status(&api(100));
+        assert!(s.message().contains("this service's own account"), "{}", s.message());
+        assert!(s.message().contains("ALAPI_TOKEN"));
+    }
+
+    #[test]
+    fn rpc_status_keeps_code_and_details() {
+        let s = rpc_status(&api(429));
+        assert_eq!(s.code, Code::ResourceExhausted as i32);
+        assert_eq!(s.details.len(), 2, "RetryInfo and ErrorInfo");
+    }
+}

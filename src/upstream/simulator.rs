@@ -1,0 +1,506 @@
+//! A simulated ALAPI phonecheck upstream: the project's sandbox. It speaks the real wire format
+//! (form-encoded POST of `token` and `mobiles`, the documented JSON answer), so the real client
+//! is tested over real HTTP, and users can try their integrations without spending money.
+//!
+//! Answers are deterministic per number: the status comes from a hash of the number, the carrier
+//! from its first three digits, the area from its next four. `13111111111` answers exactly as in
+//! the upstream's own document (实号, 山西-临汾, 中国联通).
+//!
+//! It checks the token, bills every answered number (`usage`), refuses more than 2000 numbers or
+//! malformed ones, and has knobs for latency, a QPS limit (answering 429 beyond it) and a random
+//! failure rate. **Trigger numbers** make any documented failure happen on demand:
+//!
+//! | number        | every call holding it answers…                                      |
+//! |---------------|---------------------------------------------------------------------|
+//! | `1400000CCCC` | code `CCCC` in the JSON body, e.g. `14000000102` → 102 quota used up |
+//! | `14000000001` | an HTML page with HTTP 200                                            |
+//! | `14000000002` | `"data": null`                                                        |
+//! | `14000000003` | an answer that leaves this number out                                 |
+//! | `14000000004` | nothing until the `slow` delay (default 60 s) has passed              |
+//! | `14000000005` | a connection dropped half way through the answer                      |
+//! | `140000005xx` | HTTP 5xx with an HTML body                                            |
+//! | `1400001CCCC` | as `1400000CCCC`, but only the first time; later calls succeed       |
+//!
+//! Codes 429, 404 and 405 also come with that HTTP status; other codes with HTTP 200.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Form, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::json;
+use tokio::net::TcpListener;
+
+use super::Token;
+use super::client::UPSTREAM_MAX_BATCH;
+use super::wire::LineStatus;
+
+/// How the simulator behaves.
+#[derive(Debug, Clone)]
+pub struct SimulatorConfig {
+    /// The token it accepts; `None` accepts any non-empty token.
+    pub token: Option<Token>,
+    /// Calls per second it allows before answering 429; `None` = unlimited.
+    pub qps: Option<u32>,
+    /// Delay before every answer.
+    pub latency: Duration,
+    /// Fraction of calls (0.0..=1.0) answered with HTTP 502 at random, never billed.
+    pub fail_rate: f64,
+    /// How long the slow trigger number `14000000004` makes a call wait.
+    pub slow: Duration,
+}
+
+impl Default for SimulatorConfig {
+    fn default() -> Self {
+        SimulatorConfig {
+            token: None,
+            qps: None,
+            latency: Duration::ZERO,
+            fail_rate: 0.0,
+            slow: Duration::from_secs(60),
+        }
+    }
+}
+
+/// What the simulator has seen and billed, for tests and benches.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct SimulatorStats {
+    /// HTTP calls received, whatever their answer.
+    pub calls: u64,
+    /// Numbers billed (the sum of the `usage` it answered).
+    pub billed: u64,
+    /// Calls refused with 429 for exceeding the QPS limit.
+    pub rate_limited: u64,
+    /// The largest number of mobiles seen in one call.
+    pub max_batch: u64,
+}
+
+/// The simulated upstream's state. Share it as `Arc<Simulator>`.
+#[derive(Debug)]
+pub struct Simulator {
+    config: SimulatorConfig,
+    calls: AtomicU64,
+    billed: AtomicU64,
+    rate_limited: AtomicU64,
+    max_batch: AtomicU64,
+    billed_per_number: Mutex<HashMap<String, u32>>,
+    seen: Mutex<HashSet<String>>,
+    fired_once: Mutex<HashSet<String>>,
+    recent_calls: Mutex<VecDeque<Instant>>,
+}
+
+/// Locks a mutex; a panic elsewhere while holding it leaves plain counters that are still
+/// meaningful, so poisoning is ignored.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Simulator {
+    /// A simulator with the given behaviour.
+    pub fn new(config: SimulatorConfig) -> Arc<Self> {
+        Arc::new(Simulator {
+            config,
+            calls: AtomicU64::new(0),
+            billed: AtomicU64::new(0),
+            rate_limited: AtomicU64::new(0),
+            max_batch: AtomicU64::new(0),
+            billed_per_number: Mutex::new(HashMap::new()),
+            seen: Mutex::new(HashSet::new()),
+            fired_once: Mutex::new(HashSet::new()),
+            recent_calls: Mutex::new(VecDeque::new()),
+        })
+    }
+
+    /// The HTTP routes: `POST /api/phonecheck` (also `POST /`) and `GET /stats`.
+    pub fn router(self: Arc<Self>) -> Router {
+        Router::new()
+            .route("/api/phonecheck", post(handle_check))
+            .route("/", post(handle_check))
+            .route("/stats", get(handle_stats))
+            .with_state(self)
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> SimulatorStats {
+        SimulatorStats {
+            calls: self.calls.load(Ordering::Relaxed),
+            billed: self.billed.load(Ordering::Relaxed),
+            rate_limited: self.rate_limited.load(Ordering::Relaxed),
+            max_batch: self.max_batch.load(Ordering::Relaxed),
+        }
+    }
+
+    /// How many times `mobile` (11 digits) was billed.
+    pub fn times_billed(&self, mobile: &str) -> u32 {
+        lock(&self.billed_per_number)
+            .get(mobile)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// The largest number of times any one number was billed.
+    pub fn most_times_billed(&self) -> u32 {
+        lock(&self.billed_per_number)
+            .values()
+            .copied()
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// Every `mobiles` entry received, as sent.
+    pub fn numbers_seen(&self) -> HashSet<String> {
+        lock(&self.seen).clone()
+    }
+
+    fn over_qps(&self) -> bool {
+        let Some(qps) = self.config.qps else {
+            return false;
+        };
+        let now = Instant::now();
+        let mut recent = lock(&self.recent_calls);
+        while recent
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(1))
+        {
+            recent.pop_front();
+        }
+        if recent.len() >= qps as usize {
+            return true;
+        }
+        recent.push_back(now);
+        false
+    }
+
+    /// The trigger code a number carries, if it is a trigger number and still armed.
+    fn trigger(&self, mobile: &str) -> Option<u16> {
+        let code: u16 = mobile.get(7..)?.parse().ok()?;
+        match mobile.get(..7)? {
+            "1400000" => Some(code),
+            "1400001" => lock(&self.fired_once)
+                .insert(mobile.to_owned())
+                .then_some(code),
+            _ => None,
+        }
+    }
+
+    fn bill(&self, mobiles: &[&str]) {
+        self.billed
+            .fetch_add(mobiles.len() as u64, Ordering::Relaxed);
+        let mut per_number = lock(&self.billed_per_number);
+        for m in mobiles {
+            *per_number.entry((*m).to_owned()).or_default() += 1;
+        }
+    }
+}
+
+/// A simulator serving on a loopback port; stops when dropped.
+#[derive(Debug)]
+pub struct RunningSimulator {
+    /// The address it listens on.
+    pub addr: SocketAddr,
+    /// Its state, for counters.
+    pub simulator: Arc<Simulator>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl RunningSimulator {
+    /// The endpoint URL to give the client.
+    pub fn url(&self) -> String {
+        format!("http://{}/api/phonecheck", self.addr)
+    }
+}
+
+impl Drop for RunningSimulator {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Starts a simulator on `127.0.0.1` at a free port.
+pub async fn spawn(config: SimulatorConfig) -> std::io::Result<RunningSimulator> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let simulator = Simulator::new(config);
+    let router = simulator.clone().router();
+    let task = tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, router).await {
+            tracing::error!(error = %e, "mock upstream stopped");
+        }
+    });
+    Ok(RunningSimulator {
+        addr,
+        simulator,
+        task,
+    })
+}
+
+/// Serves the simulator on `listener` until `shutdown` completes.
+pub async fn serve(
+    listener: TcpListener,
+    simulator: Arc<Simulator>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, simulator.router())
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+async fn handle_stats(State(sim): State<Arc<Simulator>>) -> Json<SimulatorStats> {
+    Json(sim.stats())
+}
+
+async fn handle_check(
+    State(sim): State<Arc<Simulator>>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    sim.calls.fetch_add(1, Ordering::Relaxed);
+    if !sim.config.latency.is_zero() {
+        tokio::time::sleep(sim.config.latency).await;
+    }
+    let token_ok = match (&sim.config.token, form.get("token")) {
+        (_, None) => false,
+        (None, Some(t)) => !t.trim().is_empty(),
+        (Some(expected), Some(t)) => expected.expose() == t,
+    };
+    if !token_ok {
+        return api_error(100, "token 错误");
+    }
+    if sim.over_qps() {
+        sim.rate_limited.fetch_add(1, Ordering::Relaxed);
+        return api_error(429, "请求 QPS 超过限制");
+    }
+    let mobiles: Vec<&str> = form
+        .get("mobiles")
+        .map(|m| m.split(',').filter(|s| !s.is_empty()).collect())
+        .unwrap_or_default();
+    sim.max_batch
+        .fetch_max(mobiles.len() as u64, Ordering::Relaxed);
+    lock(&sim.seen).extend(mobiles.iter().map(|m| (*m).to_owned()));
+    if mobiles.is_empty() {
+        return api_error(400, "mobiles 不能为空");
+    }
+    if mobiles.len() > UPSTREAM_MAX_BATCH {
+        return api_error(400, "mobiles 最多2000个");
+    }
+    if let Some(bad) = mobiles.iter().find(|m| !is_eleven_digits(m)) {
+        return api_error(422, &format!("手机号格式错误: {bad}"));
+    }
+    if sim.config.fail_rate > 0.0 && rand::random::<f64>() < sim.config.fail_rate {
+        return html(StatusCode::BAD_GATEWAY);
+    }
+
+    let mut leave_out = HashSet::new();
+    for m in &mobiles {
+        match sim.trigger(m) {
+            None => {}
+            Some(1) => return html(StatusCode::OK),
+            Some(2) => return json_answer(StatusCode::OK, json!({"code": 200, "msg": "success", "data": null})),
+            Some(3) => {
+                leave_out.insert(*m);
+            }
+            Some(4) => tokio::time::sleep(sim.config.slow).await,
+            Some(5) => return dropped_connection(),
+            Some(code @ 500..=599) => {
+                return html(StatusCode::from_u16(code).unwrap_or(StatusCode::BAD_GATEWAY));
+            }
+            Some(code) => return api_error(code, "simulated failure"),
+        }
+    }
+
+    let mut answered: Vec<&str> = mobiles
+        .iter()
+        .copied()
+        .filter(|m| !leave_out.contains(m))
+        .collect();
+    // The real upstream promises no order; answer in another one so callers must match by
+    // the `mobile` field.
+    answered.sort_unstable_by(|a, b| b.cmp(a));
+    sim.bill(&answered);
+    let data: Vec<_> = answered.iter().map(|m| record(m)).collect();
+    json_answer(
+        StatusCode::OK,
+        json!({
+            "code": 200,
+            "msg": "success",
+            "data": data,
+            "time": unix_now(),
+            "usage": answered.len(),
+            "log_id": log_id(),
+        }),
+    )
+}
+
+fn is_eleven_digits(m: &str) -> bool {
+    m.len() == 11 && m.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+fn log_id() -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    format!("sim-{}", NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+fn api_error(code: u16, msg: &str) -> Response {
+    let http = match code {
+        404 => StatusCode::NOT_FOUND,
+        405 => StatusCode::METHOD_NOT_ALLOWED,
+        429 => StatusCode::TOO_MANY_REQUESTS,
+        _ => StatusCode::OK,
+    };
+    json_answer(
+        http,
+        json!({"code": code, "msg": msg, "data": null, "time": unix_now(), "usage": 0, "log_id": log_id()}),
+    )
+}
+
+fn json_answer(status: StatusCode, body: serde_json::Value) -> Response {
+    (status, Json(body)).into_response()
+}
+
+fn html(status: StatusCode) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/html")],
+        format!("<html><head><title>{status}</title></head><body><h1>{status}</h1></body></html>"),
+    )
+        .into_response()
+}
+
+fn dropped_connection() -> Response {
+    let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
+        Ok(Bytes::from_static(b"{\"code\":200,\"data\":[")),
+        Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "simulated connection drop",
+        )),
+    ];
+    Response::builder()
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from_stream(futures::stream::iter(chunks)))
+        .unwrap_or_else(|_| html(StatusCode::BAD_GATEWAY))
+}
+
+/// FNV-1a: a stable hash, so the same number always gets the same answer.
+fn fnv1a(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// The simulated record for one number.
+fn record(mobile: &str) -> serde_json::Value {
+    if mobile == "13111111111" {
+        return json!({"area": "山西-临汾", "mobile": mobile, "number_type": "中国联通", "status": 1, "status_name": "实号"});
+    }
+    let h = fnv1a(mobile);
+    let status = match h % 100 {
+        0..70 => LineStatus::Real,
+        70..82 => LineStatus::Empty,
+        82..88 => LineStatus::Suspended,
+        88..92 => LineStatus::NotInDatabase,
+        92..97 => LineStatus::Silent,
+        _ => LineStatus::Risk,
+    };
+    let area = AREAS[(fnv1a(mobile.get(3..7).unwrap_or("")) % AREAS.len() as u64) as usize];
+    json!({
+        "area": area,
+        "mobile": mobile,
+        "number_type": carrier(mobile),
+        "status": status.code(),
+        "status_name": status.label(),
+    })
+}
+
+fn carrier(mobile: &str) -> &'static str {
+    match mobile.get(..3).unwrap_or("") {
+        "134" | "135" | "136" | "137" | "138" | "139" | "147" | "150" | "151" | "152" | "157"
+        | "158" | "159" | "172" | "178" | "182" | "183" | "184" | "187" | "188" | "195"
+        | "197" | "198" => "中国移动",
+        "130" | "131" | "132" | "145" | "155" | "156" | "166" | "175" | "176" | "185" | "186"
+        | "196" => "中国联通",
+        "133" | "149" | "153" | "173" | "174" | "177" | "180" | "181" | "189" | "190" | "191"
+        | "193" | "199" => "中国电信",
+        "192" => "中国广电",
+        "162" | "165" | "167" | "170" | "171" => "虚拟运营商",
+        _ => "未知",
+    }
+}
+
+const AREAS: &[&str] = &[
+    "北京",
+    "上海",
+    "天津",
+    "重庆",
+    "广东-广州",
+    "广东-深圳",
+    "广东-东莞",
+    "浙江-杭州",
+    "浙江-宁波",
+    "江苏-南京",
+    "江苏-苏州",
+    "山东-济南",
+    "山东-青岛",
+    "四川-成都",
+    "湖北-武汉",
+    "湖南-长沙",
+    "河南-郑州",
+    "河北-石家庄",
+    "山西-临汾",
+    "山西-太原",
+    "陕西-西安",
+    "福建-厦门",
+    "安徽-合肥",
+    "辽宁-沈阳",
+    "黑龙江-哈尔滨",
+    "云南-昆明",
+    "广西-南宁",
+    "新疆-乌鲁木齐",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_are_deterministic_and_documented_example_holds() {
+        assert_eq!(record("13800138000"), record("13800138000"));
+        let doc = record("13111111111");
+        assert_eq!(doc["area"], "山西-临汾");
+        assert_eq!(doc["status"], 1);
+        assert_eq!(carrier("13912345678"), "中国移动");
+        assert_eq!(carrier("18912345678"), "中国电信");
+    }
+
+    #[test]
+    fn statuses_spread_over_all_six() {
+        let mut seen = HashSet::new();
+        for i in 0..2000u64 {
+            let m = format!("139{:08}", i * 7919);
+            seen.insert(record(&m)["status"].as_i64());
+        }
+        assert_eq!(seen.len(), 6, "{seen:?}");
+    }
+
+    #[test]
+    fn trigger_numbers_fire_as_documented() {
+        let sim = Simulator::new(SimulatorConfig::default());
+        assert_eq!(sim.trigger("14000000102"), Some(102));
+        assert_eq!(sim.trigger("14000000102"), Some(102));
+        assert_eq!(sim.trigger("14000010429"), Some(429));
+        assert_eq!(sim.trigger("14000010429"), None);
+        assert_eq!(sim.trigger("13111111111"), None);
+    }
+}

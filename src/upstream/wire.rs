@@ -1,0 +1,321 @@
+//! The upstream's JSON, read without trusting it: `code` may be a number or a string, `data` may
+//! be null or absent, records may be missing, malformed or out of order. Answers are matched to
+//! numbers by their `mobile` field, never by position.
+
+use std::collections::HashMap;
+use std::time::SystemTime;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::error::UpstreamError;
+use crate::number::{Mobile, normalize_mobile};
+
+/// A number's line status, as the upstream's `status` 0..=5 says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LineStatus {
+    /// 0 空号: not assigned to anyone.
+    Empty,
+    /// 1 实号: in normal use.
+    Real,
+    /// 2 停机: service suspended.
+    Suspended,
+    /// 3 库无: unknown to the upstream's database.
+    NotInDatabase,
+    /// 4 沉默号: assigned but long unused.
+    Silent,
+    /// 5 风险: flagged as risky.
+    Risk,
+}
+
+impl LineStatus {
+    /// Every status, in upstream code order.
+    pub const ALL: [LineStatus; 6] = [
+        LineStatus::Empty,
+        LineStatus::Real,
+        LineStatus::Suspended,
+        LineStatus::NotInDatabase,
+        LineStatus::Silent,
+        LineStatus::Risk,
+    ];
+
+    /// The status for an upstream `status` code, if it is one the API documents.
+    pub fn from_code(code: i64) -> Option<Self> {
+        usize::try_from(code)
+            .ok()
+            .and_then(|i| Self::ALL.get(i).copied())
+    }
+
+    /// The upstream `status` code of this status.
+    pub fn code(self) -> i64 {
+        self as i64
+    }
+
+    /// The upstream's own label, used when its answer carries none.
+    pub fn label(self) -> &'static str {
+        match self {
+            LineStatus::Empty => "空号",
+            LineStatus::Real => "实号",
+            LineStatus::Suspended => "停机",
+            LineStatus::NotInDatabase => "库无",
+            LineStatus::Silent => "沉默号",
+            LineStatus::Risk => "风险",
+        }
+    }
+}
+
+/// What the upstream said about one number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NumberReport {
+    /// The line status.
+    pub status: LineStatus,
+    /// The upstream's label for the status, e.g. "实号".
+    pub status_name: String,
+    /// Where the number is registered, e.g. "山西-临汾".
+    pub area: String,
+    /// The carrier (upstream `number_type`), e.g. "中国联通".
+    pub carrier: String,
+    /// When the answer arrived.
+    pub checked_at: SystemTime,
+}
+
+impl NumberReport {
+    /// `area` split into province and city: "山西-临汾" → ("山西", "临汾"); "北京" → ("北京", "").
+    pub fn province_and_city(&self) -> (&str, &str) {
+        match self.area.split_once(['-', '－', '—', ' ']) {
+            Some((province, city)) => (province.trim(), city.trim()),
+            None => (self.area.trim(), ""),
+        }
+    }
+}
+
+/// A successful answer: the reports it holds by number, and what it billed.
+#[derive(Debug, Clone, Default)]
+pub struct Answer {
+    /// Reports by number; a number sent but absent here was not answered.
+    pub reports: HashMap<Mobile, NumberReport>,
+    /// Numbers billed (upstream `usage`).
+    pub usage: u64,
+    /// The upstream's request id, for support tickets.
+    pub log_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawBody {
+    code: Value,
+    #[serde(default)]
+    msg: Value,
+    #[serde(default)]
+    data: Value,
+    #[serde(default)]
+    usage: Value,
+    #[serde(default)]
+    log_id: Value,
+}
+
+fn as_int(v: &Value) -> Option<i64> {
+    match v {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn as_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// Reads one HTTP answer. The body's `code` decides when the body parses; the HTTP status
+/// decides otherwise.
+pub fn parse_answer(http_status: u16, body: &[u8]) -> Result<Answer, UpstreamError> {
+    let raw: RawBody = match serde_json::from_slice(body) {
+        Ok(raw) => raw,
+        Err(e) => {
+            return Err(if (200..300).contains(&http_status) {
+                UpstreamError::BadResponse {
+                    reason: format!("body is not the API's JSON ({e}): {}", snippet(body)),
+                    log_id: None,
+                }
+            } else {
+                UpstreamError::Http {
+                    status: http_status,
+                }
+            });
+        }
+    };
+    let log_id = as_text(&raw.log_id);
+    let Some(code) = as_int(&raw.code) else {
+        return Err(UpstreamError::BadResponse {
+            reason: format!("`code` is not a number: {}", raw.code),
+            log_id,
+        });
+    };
+    if code != 200 {
+        return Err(UpstreamError::Api {
+            code,
+            msg: as_text(&raw.msg).unwrap_or_default(),
+            log_id,
+        });
+    }
+    let Value::Array(records) = raw.data else {
+        return Err(UpstreamError::BadResponse {
+            reason: format!("`data` is {} instead of a list", kind_of(&raw.data)),
+            log_id,
+        });
+    };
+    let checked_at = SystemTime::now();
+    let mut reports = HashMap::with_capacity(records.len());
+    for record in &records {
+        match parse_record(record, checked_at) {
+            Some((mobile, report)) => {
+                reports.insert(mobile, report);
+            }
+            None => tracing::warn!(record = %snippet(record.to_string().as_bytes()),
+                "upstream record unreadable; its number counts as unanswered"),
+        }
+    }
+    let usage = as_int(&raw.usage)
+        .and_then(|u| u64::try_from(u).ok())
+        .unwrap_or(records.len() as u64);
+    Ok(Answer {
+        reports,
+        usage,
+        log_id,
+    })
+}
+
+fn parse_record(record: &Value, checked_at: SystemTime) -> Option<(Mobile, NumberReport)> {
+    let field = |name: &str| record.get(name).and_then(as_text).unwrap_or_default();
+    let mobile = normalize_mobile(&field("mobile")).ok()?;
+    let status = LineStatus::from_code(record.get("status").and_then(as_int)?)?;
+    let status_name = Some(field("status_name"))
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| status.label().to_owned());
+    Some((
+        mobile,
+        NumberReport {
+            status,
+            status_name,
+            area: field("area"),
+            carrier: field("number_type"),
+            checked_at,
+        },
+    ))
+}
+
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// The start of a body, for error messages: enough to recognise an HTML error page.
+fn snippet(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let mut s: String = text.chars().take(80).collect();
+    if text.chars().count() > 80 {
+        s.push('…');
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::upstream::ErrorClass;
+
+    fn m(s: &str) -> Mobile {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn reads_the_documented_example() {
+        let body = r#"{"code":200,"msg":"success","data":[{"area":"山西-临汾","mobile":"13111111111","number_type":"中国联通","status":1,"status_name":"实号"}],"time":1720243235,"usage":1,"log_id":"0"}"#;
+        let a = parse_answer(200, body.as_bytes()).unwrap();
+        assert_eq!(a.usage, 1);
+        assert_eq!(a.log_id.as_deref(), Some("0"));
+        let r = &a.reports[&m("13111111111")];
+        assert_eq!(r.status, LineStatus::Real);
+        assert_eq!(r.status_name, "实号");
+        assert_eq!(r.area, "山西-临汾");
+        assert_eq!(r.carrier, "中国联通");
+    }
+
+    #[test]
+    fn tolerates_strings_for_numbers_and_matches_by_mobile() {
+        let body = r#"{"code":"200","data":[{"mobile":"13222222222","status":"0"},{"mobile":"13111111111","status":5,"status_name":""},{"mobile":"bad","status":1},{"mobile":"13333333333","status":9}],"usage":"4","log_id":77}"#;
+        let a = parse_answer(200, body.as_bytes()).unwrap();
+        assert_eq!(a.usage, 4);
+        assert_eq!(a.log_id.as_deref(), Some("77"));
+        assert_eq!(a.reports.len(), 2);
+        assert_eq!(a.reports[&m("13222222222")].status, LineStatus::Empty);
+        assert_eq!(a.reports[&m("13111111111")].status_name, "风险");
+    }
+
+    #[test]
+    fn error_codes_come_from_the_body_first() {
+        let e = parse_answer(200, br#"{"code":102,"msg":"quota","data":null,"log_id":"x1"}"#)
+            .unwrap_err();
+        assert_eq!(e.class(), ErrorClass::QuotaExhausted);
+        assert_eq!(e.upstream_code(), Some(102));
+        assert_eq!(e.log_id(), Some("x1"));
+        let e = parse_answer(429, br#"{"code":429,"msg":"qps"}"#).unwrap_err();
+        assert_eq!(e.class(), ErrorClass::RateLimited);
+    }
+
+    #[test]
+    fn unreadable_bodies_fall_back_to_the_http_status() {
+        let html = b"<html><body>502 Bad Gateway</body></html>";
+        assert_eq!(
+            parse_answer(502, html).unwrap_err().class(),
+            ErrorClass::Unavailable
+        );
+        assert_eq!(
+            parse_answer(429, b"").unwrap_err().class(),
+            ErrorClass::RateLimited
+        );
+        let e = parse_answer(200, html).unwrap_err();
+        assert_eq!(e.class(), ErrorClass::BadResponse);
+        assert!(e.to_string().contains("<html>"), "{e}");
+    }
+
+    #[test]
+    fn null_data_is_a_bad_response() {
+        let e = parse_answer(200, br#"{"code":200,"data":null}"#).unwrap_err();
+        assert_eq!(e.class(), ErrorClass::BadResponse);
+        assert!(e.to_string().contains("null"), "{e}");
+    }
+
+    #[test]
+    fn splits_area_into_province_and_city() {
+        let report = |area: &str| NumberReport {
+            status: LineStatus::Real,
+            status_name: String::new(),
+            area: area.into(),
+            carrier: String::new(),
+            checked_at: SystemTime::UNIX_EPOCH,
+        };
+        assert_eq!(report("山西-临汾").province_and_city(), ("山西", "临汾"));
+        assert_eq!(report("北京").province_and_city(), ("北京", ""));
+        assert_eq!(report("").province_and_city(), ("", ""));
+        assert_eq!(report("广东 深圳").province_and_city(), ("广东", "深圳"));
+    }
+
+    #[test]
+    fn status_codes_round_trip() {
+        for s in LineStatus::ALL {
+            assert_eq!(LineStatus::from_code(s.code()), Some(s));
+        }
+        assert_eq!(LineStatus::from_code(6), None);
+        assert_eq!(LineStatus::from_code(-1), None);
+    }
+}
