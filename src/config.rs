@@ -177,12 +177,11 @@ impl ServeArgs {
         } else {
             let token = match (&self.token_file, token_env) {
                 (Some(path), _) => {
-                    let text = std::fs::read_to_string(path).map_err(|source| {
-                        ConfigError::TokenFile {
+                    let text =
+                        std::fs::read_to_string(path).map_err(|source| ConfigError::TokenFile {
                             path: path.clone(),
                             source,
-                        }
-                    })?;
+                        })?;
                     non_empty(Token::new(text), format!("--token-file {}", path.display()))?
                 }
                 (None, Some(env)) => non_empty(Token::new(env), "ALAPI_TOKEN".to_owned())?,
@@ -241,7 +240,12 @@ mod tests {
     fn without_token_or_demo_says_how_to_fix_it() {
         let err = serve_args(&[]).unwrap().into_config(None).unwrap_err();
         let line = err.to_string();
-        assert!(line.contains("ALAPI_TOKEN") && line.contains("--token-file") && line.contains("--demo"), "{line}");
+        assert!(
+            line.contains("ALAPI_TOKEN")
+                && line.contains("--token-file")
+                && line.contains("--demo"),
+            "{line}"
+        );
     }
 
     #[test]
@@ -270,13 +274,19 @@ mod tests {
         assert_eq!(token.expose(), "file-token");
         assert_eq!(url, DEFAULT_UPSTREAM_URL);
 
-        let c = serve_args(&[]).unwrap().into_config(Some("env-token".into())).unwrap();
+        let c = serve_args(&[])
+            .unwrap()
+            .into_config(Some("env-token".into()))
+            .unwrap();
         let UpstreamTarget::Remote { token, .. } = c.upstream else {
             panic!("remote expected")
         };
         assert_eq!(token.expose(), "env-token");
 
-        let err = serve_args(&[]).unwrap().into_config(Some("  ".into())).unwrap_err();
+        let err = serve_args(&[])
+            .unwrap()
+            .into_config(Some("  ".into()))
+            .unwrap_err();
         assert_eq!(err.to_string(), "ALAPI_TOKEN holds an empty token");
         let missing = dir.path().join("nope");
         let err = serve_args(&["--token-file", missing.to_str().unwrap()])
@@ -288,9 +298,13 @@ mod tests {
 
     #[test]
     fn out_of_range_flags_are_named() {
-        let err = serve_args(&["--demo", "--max-batch", "2001"]).unwrap_err().to_string();
+        let err = serve_args(&["--demo", "--max-batch", "2001"])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("--max-batch"), "{err}");
-        let err = serve_args(&["--demo", "--concurrency", "0"]).unwrap_err().to_string();
+        let err = serve_args(&["--demo", "--concurrency", "0"])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("--concurrency"), "{err}");
         let err = serve_args(&["--upstream-url", "ftp://x"])
             .unwrap()

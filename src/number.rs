@@ -175,7 +175,7 @@ pub fn split_element(element: &str) -> Vec<&str> {
         split_on_whitespace(piece, &mut out);
     }
     if out.is_empty() {
-        out.push(element.trim_matches(is_blank));
+        out.push(element.trim_matches(|c| is_blank(c) || is_list_separator(c)));
     }
     out
 }

@@ -219,21 +219,16 @@ impl Pipeline {
             let mut batches = batcher.check(std::mem::take(&mut run.unique));
             let work = async {
                 while let Some(batch) = batches.recv().await {
-                    let fatal = batch
-                        .attempted
-                        .result
-                        .as_ref()
-                        .err()
-                        .filter(|e| e.dooms_later_batches())
-                        .cloned();
-                    let results = run.answer(batch);
-                    if !results.is_empty() {
-                        if tx.send(event(results)).await.is_err() {
-                            return Ok(());
-                        }
+                    // A dooming error ends the stream with its status; its batch's numbers
+                    // are left unanswered like every batch that is now never sent.
+                    if let Err(e) = &batch.attempted.result
+                        && e.dooms_later_batches()
+                    {
+                        return Err(CheckError::Upstream(Arc::new(e.clone())));
                     }
-                    if let Some(e) = fatal {
-                        return Err(CheckError::Upstream(Arc::new(e)));
+                    let results = run.answer(batch);
+                    if !results.is_empty() && tx.send(event(results)).await.is_err() {
+                        return Ok(());
                     }
                 }
                 Ok(())

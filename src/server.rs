@@ -51,9 +51,7 @@ pub fn build_pipeline(
 /// spellings ("+86 131-1111-1111" and its field framing fit in 32 bytes), and never below the
 /// gRPC default of 4 MiB.
 pub fn max_message_bytes(max_stream_numbers: usize) -> usize {
-    max_stream_numbers
-        .saturating_mul(32)
-        .max(4 * 1024 * 1024)
+    max_stream_numbers.saturating_mul(32).max(4 * 1024 * 1024)
 }
 
 /// Serves the PhoneCheck API, health and reflection on `listener` until `shutdown` completes.
@@ -92,4 +90,22 @@ fn reflection_builder() -> tonic_reflection::server::Builder<'static> {
         .register_encoded_file_descriptor_set(crate::pb::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_types::pb::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_reflection::pb::v1::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_reflection::pb::v1alpha::FILE_DESCRIPTOR_SET)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pb::CheckStreamRequest;
+    use prost::Message;
+
+    #[test]
+    fn a_million_generously_spelled_numbers_fit_the_message_limit() {
+        let request = CheckStreamRequest {
+            mobiles: vec!["+86 (139) 1234-5678".to_owned(); 1_000_000],
+        };
+        assert!(request.encoded_len() <= max_message_bytes(1_000_000));
+        assert_eq!(max_message_bytes(10), 4 * 1024 * 1024);
+    }
 }

@@ -86,7 +86,9 @@ fn upstream_status(e: &UpstreamError) -> Status {
         ErrorClass::Misconfigured => (
             Code::Internal,
             "UPSTREAM_MISCONFIGURED",
-            format!("the upstream does not know this endpoint or method ({e}); the operator should check ALAPI_URL / --upstream-url"),
+            format!(
+                "the upstream does not know this endpoint or method ({e}); the operator should check ALAPI_URL / --upstream-url"
+            ),
         ),
         ErrorClass::NoMoreData => (
             Code::NotFound,
@@ -215,7 +217,11 @@ mod tests {
     #[test]
     fn own_account_errors_say_whose_account() {
         let s = upstream_status(&api(100));
-        assert!(s.message().contains("this service's own account"), "{}", s.message());
+        assert!(
+            s.message().contains("this service's own account"),
+            "{}",
+            s.message()
+        );
         assert!(s.message().contains("ALAPI_TOKEN"));
     }
 

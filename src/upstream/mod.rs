@@ -9,7 +9,9 @@ mod error;
 pub mod simulator;
 mod wire;
 
-pub use client::{Attempted, RetryPolicy, UPSTREAM_MAX_BATCH, UpstreamClient, UpstreamClientConfig};
+pub use client::{
+    Attempted, RetryPolicy, UPSTREAM_MAX_BATCH, UpstreamClient, UpstreamClientConfig,
+};
 pub use error::{ErrorClass, UpstreamError};
 pub use wire::{Answer, LineStatus, NumberReport};
 

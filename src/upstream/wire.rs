@@ -263,8 +263,11 @@ mod tests {
 
     #[test]
     fn error_codes_come_from_the_body_first() {
-        let e = parse_answer(200, br#"{"code":102,"msg":"quota","data":null,"log_id":"x1"}"#)
-            .unwrap_err();
+        let e = parse_answer(
+            200,
+            br#"{"code":102,"msg":"quota","data":null,"log_id":"x1"}"#,
+        )
+        .unwrap_err();
         assert_eq!(e.class(), ErrorClass::QuotaExhausted);
         assert_eq!(e.upstream_code(), Some(102));
         assert_eq!(e.log_id(), Some("x1"));

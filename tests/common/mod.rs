@@ -1,0 +1,105 @@
+//! Test harness: a real simulator on 127.0.0.1:0 and a real phonecheck server on 127.0.0.1:0,
+//! talking real HTTP and real gRPC.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use phonecheck::config::{ServeConfig, UpstreamTarget};
+use phonecheck::pb::phone_check_client::PhoneCheckClient;
+use phonecheck::pipeline::Limits;
+use phonecheck::server;
+use phonecheck::upstream::simulator::{self, RunningSimulator, SimulatorConfig};
+use phonecheck::upstream::{RetryPolicy, Token};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tonic::transport::Channel;
+
+/// The token the test simulator accepts.
+pub const TOKEN: &str = "test-token-7f3a9c";
+
+pub struct TestEnv {
+    pub sim: RunningSimulator,
+    pub addr: SocketAddr,
+    pub client: PhoneCheckClient<Channel>,
+    _stop: oneshot::Sender<()>,
+}
+
+/// A server configuration for tests: fast retries, small limits where a test needs them.
+pub fn test_config(url: String) -> ServeConfig {
+    ServeConfig {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        upstream: UpstreamTarget::Remote {
+            url,
+            token: Token::new(TOKEN),
+        },
+        max_batch: 2000,
+        concurrency: 4,
+        upstream_timeout: Duration::from_secs(10),
+        retry: RetryPolicy {
+            max_retries: 2,
+            min_delay: Duration::from_millis(5),
+            max_delay: Duration::from_millis(20),
+        },
+        limits: Limits {
+            max_check_numbers: 10_000,
+            max_stream_numbers: 1_000_000,
+        },
+    }
+}
+
+/// Starts a simulator and a server; `tweak` adjusts the server's configuration.
+pub async fn start(sim_config: SimulatorConfig, tweak: impl FnOnce(&mut ServeConfig)) -> TestEnv {
+    let sim = simulator::spawn(SimulatorConfig {
+        token: Some(Token::new(TOKEN)),
+        ..sim_config
+    })
+    .await
+    .expect("start simulator");
+    let mut config = test_config(sim.url());
+    tweak(&mut config);
+    let (addr, stop) = start_server(config).await;
+    let client = connect(addr).await;
+    TestEnv {
+        sim,
+        addr,
+        client,
+        _stop: stop,
+    }
+}
+
+/// Starts a server for `config` on a free loopback port; it stops when the sender drops.
+pub async fn start_server(config: ServeConfig) -> (SocketAddr, oneshot::Sender<()>) {
+    let UpstreamTarget::Remote { url, token } = config.upstream.clone() else {
+        panic!("tests use a remote upstream")
+    };
+    let pipeline = server::build_pipeline(&config, url, token).expect("pipeline");
+    let listener = TcpListener::bind(config.listen).await.expect("bind");
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let max_message = server::max_message_bytes(config.limits.max_stream_numbers);
+    tokio::spawn(async move {
+        server::serve(listener, pipeline, max_message, async {
+            let _ = stopped.await;
+        })
+        .await
+        .expect("server");
+    });
+    (addr, stop)
+}
+
+pub async fn connect(addr: SocketAddr) -> PhoneCheckClient<Channel> {
+    let channel = Channel::from_shared(format!("http://{addr}"))
+        .unwrap()
+        .connect()
+        .await
+        .expect("connect");
+    PhoneCheckClient::new(channel)
+        .max_decoding_message_size(64 * 1024 * 1024)
+        .max_encoding_message_size(64 * 1024 * 1024)
+}
+
+/// `n` distinct valid numbers, none of them trigger numbers.
+pub fn numbers(n: usize) -> Vec<String> {
+    (0..n).map(|i| format!("139{:08}", i * 13 + 7)).collect()
+}
