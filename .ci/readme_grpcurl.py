@@ -1,0 +1,30 @@
+#!/usr/bin/env python3
+"""Runs every grpcurl command of README.md verbatim against a running demo server.
+
+A command must succeed, unless its line ends with `# fails: CODE`: then it must fail and
+grpcurl must print `Code: CODE`. Prints each command and fails on the first mismatch.
+"""
+import re
+import subprocess
+import sys
+
+readme = open(sys.argv[1] if len(sys.argv) > 1 else "README.md", encoding="utf-8").read()
+commands = []
+for block in re.findall(r"```sh\n(.*?)```", readme, re.S):
+    commands += [line for line in block.splitlines() if line.startswith("grpcurl ")]
+if not commands:
+    sys.exit("README.md shows no grpcurl command")
+
+for cmd in commands:
+    expect = re.search(r"#\s*fails:\s*(\w+)\s*$", cmd)
+    proc = subprocess.run(["bash", "-c", cmd], capture_output=True, text=True, timeout=60)
+    out = proc.stdout + proc.stderr
+    if expect:
+        ok = proc.returncode != 0 and f"Code: {expect.group(1)}" in out
+    else:
+        ok = proc.returncode == 0
+    print(("ok   " if ok else "FAIL ") + cmd)
+    if not ok:
+        print(out)
+        sys.exit(1)
+print(f"{len(commands)} README grpcurl commands behave as shown")
