@@ -10,6 +10,9 @@ use phonecheck::server;
 use phonecheck::upstream::Token;
 use phonecheck::upstream::simulator::{self, Simulator, SimulatorConfig};
 
+/// How long open calls may run on after SIGTERM or Ctrl-C.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
+
 #[tokio::main]
 async fn main() {
     let cli = Cli::parse();
@@ -62,7 +65,20 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     tracing::info!(%addr, upstream = %url, max_batch = config.max_batch,
         concurrency = config.concurrency, "phonecheck listening (gRPC, plaintext)");
     let max_message = server::max_message_bytes(config.limits.max_stream_numbers);
-    server::serve(listener, pipeline, max_message, shutdown_signal()).await?;
+    let (signalled, mut on_signal) = tokio::sync::watch::channel(());
+    let serve = server::serve(listener, pipeline, max_message, async move {
+        shutdown_signal().await;
+        let _ = signalled.send(());
+    });
+    tokio::select! {
+        result = serve => result?,
+        // tonic waits for every open connection to close; a client that never lets go must
+        // not keep the process alive past the grace period.
+        _ = async {
+            let _ = on_signal.changed().await;
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        } => tracing::warn!(grace = ?SHUTDOWN_GRACE, "open calls did not finish in time; stopping anyway"),
+    }
     tracing::info!("phonecheck stopped");
     Ok(())
 }

@@ -174,8 +174,11 @@ pub fn parse_answer(http_status: u16, body: &[u8]) -> Result<Answer, UpstreamErr
             Some((mobile, report)) => {
                 reports.insert(mobile, report);
             }
-            None => tracing::warn!(record = %snippet(record.to_string().as_bytes()),
-                "upstream record unreadable; its number counts as unanswered"),
+            // The record itself is not logged: it may hold a full phone number.
+            None => tracing::warn!(
+                log_id = log_id.as_deref().unwrap_or(""),
+                "upstream record unreadable; its number counts as unanswered"
+            ),
         }
     }
     let usage = as_int(&raw.usage)

@@ -1,0 +1,134 @@
+//! The `phonecheck` binary as users start it: real processes, real ports, real signals.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use phonecheck::pb::CheckRequest;
+use phonecheck::pb::phone_check_client::PhoneCheckClient;
+
+fn phonecheck() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_phonecheck"));
+    cmd.env_remove("ALAPI_TOKEN")
+        .env_remove("ALAPI_TOKEN_FILE")
+        .env_remove("PHONECHECK_LISTEN")
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    cmd
+}
+
+/// Starts `cmd` and waits for a stderr line containing `marker`; returns the text after
+/// `key=` on that line, and the child.
+fn start_and_read(mut cmd: Command, marker: &str, key: &str) -> (String, Child) {
+    let mut child = cmd.spawn().expect("spawn phonecheck");
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    loop {
+        let line = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the process logs its address");
+        if line.contains(marker) {
+            let value = line
+                .split_whitespace()
+                .find_map(|w| w.strip_prefix(key))
+                .unwrap_or_else(|| panic!("{key} in {line:?}"))
+                .to_owned();
+            // Keep draining so the child never blocks on a full pipe.
+            std::thread::spawn(move || while rx.recv().is_ok() {});
+            return (value, child);
+        }
+    }
+}
+
+/// Sends SIGTERM and waits for the exit without blocking the test's runtime, whose tasks
+/// (the client's connection) must keep running while the server shuts down.
+async fn terminate(mut child: Child) -> std::process::ExitStatus {
+    let pid = child.id().to_string();
+    Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
+    tokio::task::spawn_blocking(move || child.wait().expect("wait"))
+        .await
+        .expect("join")
+}
+
+#[test]
+fn serve_without_a_token_fails_with_one_line_saying_how_to_fix_it() {
+    let out = phonecheck().arg("serve").output().expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let lines: Vec<_> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert!(
+        lines[0].contains("ALAPI_TOKEN") && lines[0].contains("--demo"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn bad_flags_are_named() {
+    let out = phonecheck()
+        .args(["serve", "--demo", "--max-batch", "5000"])
+        .output()
+        .expect("run");
+    assert_ne!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--max-batch"));
+}
+
+#[tokio::test]
+async fn serve_demo_answers_and_stops_cleanly_on_sigterm() {
+    let mut cmd = phonecheck();
+    cmd.args(["serve", "--demo", "--listen", "127.0.0.1:0"]);
+    let (addr, child) = start_and_read(cmd, "phonecheck listening", "addr=");
+    let mut client = PhoneCheckClient::connect(format!("http://{addr}"))
+        .await
+        .expect("connect");
+    let resp = client
+        .check(CheckRequest {
+            mobiles: vec!["+86 131-1111-1111".into(), "12345".into()],
+        })
+        .await
+        .expect("check")
+        .into_inner();
+    assert_eq!(resp.results.len(), 2);
+    assert_eq!(resp.results[0].status_name, "实号");
+    assert_eq!(resp.summary.unwrap().billed, 1);
+    assert!(terminate(child).await.success());
+}
+
+#[tokio::test]
+async fn mock_upstream_speaks_the_wire_format_and_enforces_its_qps() {
+    let mut cmd = phonecheck();
+    cmd.args([
+        "mock-upstream",
+        "--listen",
+        "127.0.0.1:0",
+        "--qps",
+        "1",
+        "--token",
+        "t0k",
+    ]);
+    let (url, child) = start_and_read(cmd, "mock upstream listening", "url=");
+    let http = reqwest::Client::new();
+    let call = |token: &'static str| {
+        http.post(&url)
+            .form(&[("token", token), ("mobiles", "13111111111")])
+            .send()
+    };
+    let wrong: serde_json::Value = call("nope").await.unwrap().json().await.unwrap();
+    assert_eq!(wrong["code"], 100);
+    let first: serde_json::Value = call("t0k").await.unwrap().json().await.unwrap();
+    assert_eq!(first["code"], 200);
+    assert_eq!(first["data"][0]["area"], "山西-临汾");
+    let second = call("t0k").await.unwrap();
+    assert_eq!(second.status().as_u16(), 429);
+    assert!(terminate(child).await.success());
+}
