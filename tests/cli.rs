@@ -19,11 +19,23 @@ fn phonecheck() -> Command {
     cmd
 }
 
+/// A child process that is killed and reaped if a test fails before stopping it.
+struct Running(Option<Child>);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.0.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
 /// Starts `cmd` and waits for a stderr line containing `marker`; returns the text after
-/// `key=` on that line, and the child.
-fn start_and_read(mut cmd: Command, marker: &str, key: &str) -> (String, Child) {
-    let mut child = cmd.spawn().expect("spawn phonecheck");
-    let stderr = child.stderr.take().unwrap();
+/// `key=` on that line, and the running child.
+fn start_and_read(mut cmd: Command, marker: &str, key: &str) -> (String, Running) {
+    let mut running = Running(Some(cmd.spawn().expect("spawn phonecheck")));
+    let stderr = running.0.as_mut().and_then(|c| c.stderr.take()).unwrap();
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
@@ -42,14 +54,15 @@ fn start_and_read(mut cmd: Command, marker: &str, key: &str) -> (String, Child) 
                 .to_owned();
             // Keep draining so the child never blocks on a full pipe.
             std::thread::spawn(move || while rx.recv().is_ok() {});
-            return (value, child);
+            return (value, running);
         }
     }
 }
 
 /// Sends SIGTERM and waits for the exit without blocking the test's runtime, whose tasks
 /// (the client's connection) must keep running while the server shuts down.
-async fn terminate(mut child: Child) -> std::process::ExitStatus {
+async fn terminate(mut running: Running) -> std::process::ExitStatus {
+    let mut child = running.0.take().expect("still running");
     let pid = child.id().to_string();
     Command::new("kill")
         .args(["-TERM", &pid])
