@@ -142,6 +142,9 @@ pub enum StreamEvent {
 /// Results for invalid inputs are sent in messages of at most this many.
 const INVALID_CHUNK: usize = 2000;
 
+/// The end of an occurrence list.
+const NO_INPUT: u32 = u32::MAX;
+
 /// Runs checks. Cheap to share behind an `Arc`.
 #[derive(Debug)]
 pub struct Pipeline {
@@ -210,9 +213,10 @@ impl Pipeline {
                     total,
                 }
             };
-            let invalid = run.take_invalid();
-            for chunk in invalid.chunks(INVALID_CHUNK) {
-                if tx.send(event(chunk.to_vec())).await.is_err() {
+            let mut invalid = run.take_invalid().into_iter().peekable();
+            while invalid.peek().is_some() {
+                let chunk = invalid.by_ref().take(INVALID_CHUNK).collect();
+                if tx.send(event(chunk)).await.is_err() {
                     return;
                 }
             }
@@ -272,16 +276,24 @@ async fn within<T>(
 struct Run {
     inputs: Vec<crate::number::ParsedInput>,
     unique: Vec<Mobile>,
-    positions: HashMap<Mobile, Vec<u32>>,
+    /// Index of each number's first unanswered occurrence.
+    first: HashMap<Mobile, u32>,
+    /// For each input, the index of the next input holding the same number ([`NO_INPUT`] at
+    /// the end): occurrences as a linked list, one `u32` per input instead of a `Vec` per number.
+    next_same: Vec<u32>,
     summary: Summary,
 }
 
 impl Run {
     fn new(parsed: ParsedRequest) -> Self {
-        let mut positions: HashMap<Mobile, Vec<u32>> = HashMap::with_capacity(parsed.unique.len());
-        for (i, input) in parsed.inputs.iter().enumerate() {
-            if let Ok(m) = input.parsed {
-                positions.entry(m).or_default().push(i as u32);
+        let mut first: HashMap<Mobile, u32> = HashMap::with_capacity(parsed.unique.len());
+        let mut next_same = vec![NO_INPUT; parsed.inputs.len()];
+        // Walking backwards, the head found for a number is the occurrence after this one.
+        for (i, input) in parsed.inputs.iter().enumerate().rev() {
+            if let Ok(m) = input.parsed
+                && let Some(next) = first.insert(m, i as u32)
+            {
+                next_same[i] = next;
             }
         }
         let summary = Summary {
@@ -294,7 +306,8 @@ impl Run {
         Run {
             inputs: parsed.inputs,
             unique: parsed.unique,
-            positions,
+            first,
+            next_same,
             summary,
         }
     }
@@ -330,8 +343,10 @@ impl Run {
                 (None, Some(report)) => Outcome::Checked(Arc::new(report)),
                 (None, None) => Outcome::Failed(missing.clone()),
             };
-            for index in self.positions.remove(&mobile).unwrap_or_default() {
+            let mut index = self.first.remove(&mobile).unwrap_or(NO_INPUT);
+            while index != NO_INPUT {
                 out.push(self.result(index, Some(mobile), outcome.clone()));
+                index = self.next_same[index as usize];
             }
         }
         out
