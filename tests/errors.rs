@@ -44,6 +44,7 @@ async fn each_upstream_error_code_maps_to_the_tables_status() {
         (404, Code::Internal, "UPSTREAM_MISCONFIGURED"),
         (405, Code::Internal, "UPSTREAM_MISCONFIGURED"),
         (406, Code::NotFound, "UPSTREAM_NO_DATA"),
+        (777, Code::Internal, "UPSTREAM_UNKNOWN_CODE"),
     ];
     let mut env = start(SimulatorConfig::default(), |_| {}).await;
     for (upstream, code, reason) in cases {
