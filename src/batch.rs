@@ -1,84 +1,394 @@
-//! Turning a list of distinct numbers into upstream batches of at most `--max-batch`, several in
-//! flight at once, with each batch's result delivered the moment it finishes.
+//! The one queue in front of the upstream: numbers from every concurrent call are coalesced
+//! into batches of up to `--max-batch`, and a number already queued or in flight for one call
+//! is not sent again for another: both wait for the same answer.
 //!
-//! The batcher stops sending new batches when its receiver is dropped (the caller is gone) or
-//! when a batch fails in a way that dooms every later one (bad token, quota used up, …). Batches
-//! already sent are always awaited to the end, because the upstream may have billed them.
+//! A caller holds a [`Ticket`]. It submits numbers, receives [`Delivery`]s as the batches holding
+//! them finish, and cancels whatever has not left yet by dropping the ticket (a deadline that
+//! passes drops it too): a number nobody waits for any more is never sent, so nothing is billed
+//! for a caller who is gone.
+//!
+//! When a batch fails in a way that dooms every later one (bad token, expired account, IP not
+//! allowed, quota used up), every queued number fails with it at once instead of being sent.
+//!
+//! One dispatcher task forms the batches. A batch leaves when it is full, or when its oldest
+//! number has waited `--linger-ms`; and only once the client grants a call slot (a place among
+//! the calls in flight and a rate-limiter token). While it waits for that slot, more numbers
+//! join, so a rate-limited upstream always gets full batches.
+//!
+//! No request-batching crate fitted: the general ones (e.g. tower's buffer and batch layers)
+//! batch requests, not the distinct keys inside them, and none shares in-flight keys between
+//! callers or drops keys of cancelled callers from a pending batch.
 
-use std::sync::Arc;
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
-use futures::StreamExt;
-use futures::stream::FuturesUnordered;
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
+use tokio::time::Instant;
 
 use crate::number::Mobile;
-use crate::upstream::{Attempted, UpstreamClient};
+use crate::upstream::{CallSlot, NumberReport, UpstreamClient, UpstreamError};
 
-/// One finished batch: the numbers sent, and what came of them.
-#[derive(Debug)]
-pub struct BatchResult {
-    /// The numbers of the batch, in the order sent.
-    pub mobiles: Vec<Mobile>,
-    /// The answer or error, and how many HTTP calls it took.
-    pub attempted: Attempted,
+/// What became of one number in a batch.
+pub type NumberAnswer = Result<Arc<NumberReport>, Arc<UpstreamError>>;
+
+/// Answers for some of a ticket's numbers, from one finished batch.
+#[derive(Debug, Default)]
+pub struct Delivery {
+    /// Each number with its report or the error that stopped it.
+    pub answers: Vec<(Mobile, NumberAnswer)>,
+    /// Numbers of this ticket that the batch billed, counting only those this ticket asked for
+    /// first (a number shared with an earlier caller is billed to that caller).
+    pub billed: u64,
+    /// HTTP calls the batch took, when it carried a number this ticket asked for first; else 0.
+    pub calls: u32,
 }
 
-/// Splits work into upstream batches and runs them. Cheap to clone.
+/// How batches are formed.
+#[derive(Debug, Clone, Copy)]
+pub struct BatcherConfig {
+    /// The most numbers in one upstream call (≤ 2000).
+    pub max_batch: usize,
+    /// How long the oldest queued number may wait for others to fill its batch.
+    pub linger: Duration,
+}
+
+/// The shared queue. Cheap to clone; every clone feeds the same dispatcher.
 #[derive(Debug, Clone)]
 pub struct Batcher {
+    shared: Arc<Shared>,
+    _stop_when_dropped: Arc<StopDispatcher>,
+}
+
+/// Stops the dispatcher when the last clone of the batcher is dropped.
+#[derive(Debug)]
+struct StopDispatcher(Arc<Shared>);
+
+impl Drop for StopDispatcher {
+    fn drop(&mut self) {
+        self.0.stopped.store(true, Ordering::Release);
+        self.0.work.notify_one();
+    }
+}
+
+#[derive(Debug)]
+struct Shared {
     client: Arc<UpstreamClient>,
-    max_batch: usize,
-    parallel: usize,
+    config: BatcherConfig,
+    state: Mutex<State>,
+    work: Notify,
+    stopped: AtomicBool,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    /// Numbers waiting to leave, oldest first. An entry whose number nobody waits for any
+    /// more (or that is already in flight) is skipped when a batch is formed.
+    queue: VecDeque<Queued>,
+    /// Every number queued or in flight, with the tickets waiting for it.
+    numbers: HashMap<Mobile, Waiting>,
+    /// Open tickets and where their deliveries go.
+    tickets: HashMap<u64, TicketEnd>,
+    next_ticket: u64,
+}
+
+#[derive(Debug)]
+struct Queued {
+    mobile: Mobile,
+    since: Instant,
+}
+
+#[derive(Debug, Default)]
+struct Waiting {
+    /// Tickets waiting, first asker first.
+    tickets: Vec<u64>,
+    in_flight: bool,
+}
+
+#[derive(Debug)]
+struct TicketEnd {
+    tx: mpsc::UnboundedSender<Delivery>,
+    deadline: Option<Instant>,
+}
+
+/// A batch on its way: its numbers, and the latest deadline among its callers (`None` when one
+/// of them has none), past which retrying serves nobody.
+struct Outgoing {
+    mobiles: Vec<Mobile>,
+    deadline: Option<Instant>,
+}
+
+fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
+    // A panic while holding the lock leaves maps that are still consistent enough to serve
+    // (every update is a single insert or remove), so poisoning is ignored.
+    state.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl Batcher {
-    /// A batcher sending at most `max_batch` numbers per call and keeping at most `parallel`
-    /// batches of one request in flight (the client caps calls across all requests).
-    pub fn new(client: Arc<UpstreamClient>, max_batch: usize, parallel: usize) -> Self {
-        Batcher {
+    /// Starts the dispatcher on the current tokio runtime.
+    pub fn new(client: Arc<UpstreamClient>, config: BatcherConfig) -> Self {
+        let config = BatcherConfig {
+            max_batch: config
+                .max_batch
+                .clamp(1, crate::upstream::UPSTREAM_MAX_BATCH),
+            ..config
+        };
+        let shared = Arc::new(Shared {
             client,
-            max_batch: max_batch.max(1),
-            parallel: parallel.max(1),
+            config,
+            state: Mutex::new(State::default()),
+            work: Notify::new(),
+            stopped: AtomicBool::new(false),
+        });
+        tokio::spawn(dispatch(shared.clone()));
+        Batcher {
+            _stop_when_dropped: Arc::new(StopDispatcher(shared.clone())),
+            shared,
         }
     }
 
     /// The most numbers in one upstream call.
     pub fn max_batch(&self) -> usize {
-        self.max_batch
+        self.shared.config.max_batch
     }
 
-    /// Checks `numbers` (distinct, valid) in batches; results arrive on the returned channel in
-    /// completion order. Drop the receiver to stop sending further batches.
-    pub fn check(&self, numbers: Vec<Mobile>) -> mpsc::Receiver<BatchResult> {
-        let (tx, rx) = mpsc::channel(self.parallel);
-        let this = self.clone();
-        tokio::spawn(async move {
-            let mut pending = numbers.chunks(this.max_batch);
-            let mut in_flight = FuturesUnordered::new();
-            let mut doomed = false;
-            loop {
-                while !doomed && !tx.is_closed() && in_flight.len() < this.parallel {
-                    let Some(chunk) = pending.next() else { break };
-                    let client = this.client.clone();
-                    let mobiles = chunk.to_vec();
-                    in_flight.push(async move {
-                        let attempted = client.check(&mobiles).await;
-                        BatchResult { mobiles, attempted }
-                    });
-                }
-                let Some(done) = in_flight.next().await else {
-                    break;
-                };
-                if let Err(e) = &done.attempted.result
-                    && e.dooms_later_batches()
-                {
-                    doomed = true;
-                }
-                // A closed receiver means the caller is gone: keep draining what is in flight,
-                // send nothing new.
-                let _ = tx.send(done).await;
+    /// A new ticket for one call, whose deadline bounds the retries of its batches.
+    pub fn ticket(&self, deadline: Option<Instant>) -> Ticket {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let mut state = lock(&self.shared.state);
+        let id = state.next_ticket;
+        state.next_ticket += 1;
+        state.tickets.insert(id, TicketEnd { tx, deadline });
+        Ticket {
+            id,
+            shared: self.shared.clone(),
+            rx,
+            outstanding: 0,
+        }
+    }
+
+    /// Numbers queued and not yet sent (including ones nobody waits for any more).
+    pub fn queued(&self) -> usize {
+        lock(&self.shared.state).queue.len()
+    }
+}
+
+/// One caller's place in the queue. Dropping it cancels its numbers that have not left yet.
+#[derive(Debug)]
+pub struct Ticket {
+    id: u64,
+    shared: Arc<Shared>,
+    rx: mpsc::UnboundedReceiver<Delivery>,
+    outstanding: usize,
+}
+
+impl Ticket {
+    /// Queues numbers, which must be distinct from each other and from every number this
+    /// ticket submitted before and has not received yet.
+    pub fn submit(&mut self, numbers: &[Mobile]) {
+        if numbers.is_empty() {
+            return;
+        }
+        let now = Instant::now();
+        let mut state = lock(&self.shared.state);
+        for &mobile in numbers {
+            let waiting = state.numbers.entry(mobile).or_default();
+            let fresh = waiting.tickets.is_empty() && !waiting.in_flight;
+            waiting.tickets.push(self.id);
+            if fresh {
+                state.queue.push_back(Queued { mobile, since: now });
             }
+        }
+        drop(state);
+        self.outstanding += numbers.len();
+        self.shared.work.notify_one();
+    }
+
+    /// Numbers submitted and not yet delivered.
+    pub fn outstanding(&self) -> usize {
+        self.outstanding
+    }
+
+    /// The next delivery; `None` once nothing is outstanding.
+    pub async fn recv(&mut self) -> Option<Delivery> {
+        if self.outstanding == 0 {
+            return None;
+        }
+        // The ticket's sender lives in the shared state until this ticket drops, so the
+        // channel cannot close while numbers are outstanding.
+        let delivery = self.rx.recv().await?;
+        self.outstanding = self.outstanding.saturating_sub(delivery.answers.len());
+        Some(delivery)
+    }
+}
+
+impl Drop for Ticket {
+    fn drop(&mut self) {
+        let mut state = lock(&self.shared.state);
+        state.tickets.remove(&self.id);
+        if self.outstanding == 0 {
+            return;
+        }
+        let id = self.id;
+        state.numbers.retain(|_, waiting| {
+            waiting.tickets.retain(|t| *t != id);
+            waiting.in_flight || !waiting.tickets.is_empty()
         });
-        rx
+    }
+}
+
+enum Next {
+    Idle,
+    At(Instant),
+    Now,
+}
+
+impl Shared {
+    fn next_departure(&self) -> Next {
+        let mut state = lock(&self.state);
+        let State { queue, numbers, .. } = &mut *state;
+        while let Some(front) = queue.front() {
+            let live = numbers
+                .get(&front.mobile)
+                .is_some_and(|w| !w.in_flight && !w.tickets.is_empty());
+            if live {
+                break;
+            }
+            queue.pop_front();
+        }
+        match queue.front() {
+            None => Next::Idle,
+            Some(_) if queue.len() >= self.config.max_batch => Next::Now,
+            Some(front) => {
+                let at = front.since + self.config.linger;
+                if at <= Instant::now() {
+                    Next::Now
+                } else {
+                    Next::At(at)
+                }
+            }
+        }
+    }
+
+    fn take_batch(&self) -> Option<Outgoing> {
+        let mut state = lock(&self.state);
+        let State {
+            queue,
+            numbers,
+            tickets,
+            ..
+        } = &mut *state;
+        let mut mobiles = Vec::with_capacity(self.config.max_batch.min(queue.len()));
+        let mut deadline = Some(None::<Instant>);
+        while mobiles.len() < self.config.max_batch {
+            let Some(Queued { mobile, .. }) = queue.pop_front() else {
+                break;
+            };
+            let Some(waiting) = numbers.get_mut(&mobile) else {
+                continue;
+            };
+            if waiting.in_flight || waiting.tickets.is_empty() {
+                continue;
+            }
+            waiting.in_flight = true;
+            for t in &waiting.tickets {
+                let ticket_deadline = tickets.get(t).and_then(|end| end.deadline);
+                deadline = match (deadline, ticket_deadline) {
+                    (Some(latest), Some(d)) => Some(Some(latest.map_or(d, |l| l.max(d)))),
+                    _ => None,
+                };
+            }
+            mobiles.push(mobile);
+        }
+        (!mobiles.is_empty()).then(|| Outgoing {
+            mobiles,
+            deadline: deadline.flatten(),
+        })
+    }
+
+    async fn send(self: Arc<Self>, batch: Outgoing, slot: CallSlot) {
+        let attempted = self
+            .client
+            .check_in(&slot, &batch.mobiles, batch.deadline)
+            .await;
+        let calls = attempted.calls;
+        let (mut reports, failure, log_id) = match attempted.result {
+            Ok(answer) => (answer.reports, None, answer.log_id),
+            Err(e) => (HashMap::new(), Some(Arc::new(e)), None),
+        };
+        let missing = Arc::new(UpstreamError::MissingResult { log_id });
+        let mut deliveries: HashMap<u64, Delivery> = HashMap::new();
+        let mut state = lock(&self.state);
+        for mobile in batch.mobiles {
+            let answer: NumberAnswer = match (&failure, reports.remove(&mobile)) {
+                (Some(e), _) => Err(e.clone()),
+                (None, Some(report)) => Ok(Arc::new(report)),
+                (None, None) => Err(missing.clone()),
+            };
+            let Some(waiting) = state.numbers.remove(&mobile) else {
+                continue;
+            };
+            for (i, ticket) in waiting.tickets.into_iter().enumerate() {
+                let delivery = deliveries.entry(ticket).or_default();
+                if i == 0 {
+                    delivery.calls = calls;
+                    delivery.billed += u64::from(answer.is_ok());
+                }
+                delivery.answers.push((mobile, answer.clone()));
+            }
+        }
+        // Every queued number would meet the same end: fail them now instead of sending them.
+        if let Some(e) = failure.filter(|e| e.dooms_later_batches()) {
+            let State { queue, numbers, .. } = &mut *state;
+            queue.clear();
+            numbers.retain(|&mobile, waiting| {
+                if waiting.in_flight {
+                    return true;
+                }
+                for &ticket in &waiting.tickets {
+                    let delivery = deliveries.entry(ticket).or_default();
+                    delivery.answers.push((mobile, Err(e.clone())));
+                }
+                false
+            });
+        }
+        for (ticket, delivery) in deliveries {
+            if let Some(end) = state.tickets.get(&ticket) {
+                // A ticket dropping right now is fine to miss: it wants nothing any more.
+                let _ = end.tx.send(delivery);
+            }
+        }
+        // Only now may the next batch take this one's place: it sees the queue as this
+        // batch's outcome left it.
+        drop(state);
+        drop(slot);
+    }
+}
+
+/// Forms batches and sends them, until the batcher is dropped.
+async fn dispatch(this: Arc<Shared>) {
+    while !this.stopped.load(Ordering::Acquire) {
+        let notified = this.work.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        match this.next_departure() {
+            Next::Idle => {
+                notified.await;
+                continue;
+            }
+            Next::At(at) => {
+                tokio::select! {
+                    () = tokio::time::sleep_until(at) => {}
+                    () = notified => {}
+                }
+                continue;
+            }
+            Next::Now => {}
+        }
+        let slot = this.client.reserve().await;
+        if let Some(batch) = this.take_batch() {
+            tokio::spawn(this.clone().send(batch, slot));
+        }
     }
 }

@@ -3,6 +3,7 @@
 //! naming the flag.
 
 use std::net::SocketAddr;
+use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -55,6 +56,17 @@ pub struct ServeArgs {
     #[arg(long, env = "PHONECHECK_MAX_BATCH", default_value_t = 2000,
           value_parser = clap::value_parser!(u16).range(1..=UPSTREAM_MAX_BATCH as i64))]
     pub max_batch: u16,
+
+    /// Most upstream calls started per second, across all callers (the upstream's QPS limit;
+    /// 0 = no limit).
+    #[arg(long, env = "PHONECHECK_UPSTREAM_QPS", default_value_t = 10)]
+    pub qps: u32,
+
+    /// How long, in milliseconds, a queued number waits for others to fill its batch
+    /// (0 = send at once).
+    #[arg(long, env = "PHONECHECK_LINGER_MS", default_value_t = 5,
+          value_parser = clap::value_parser!(u64).range(0..=10_000))]
+    pub linger_ms: u64,
 
     /// Most upstream calls in flight at once.
     #[arg(long, env = "PHONECHECK_CONCURRENCY", default_value_t = 4,
@@ -136,6 +148,10 @@ pub struct ServeConfig {
     pub max_batch: usize,
     /// Most upstream calls in flight.
     pub concurrency: usize,
+    /// Most upstream calls started per second; `None` = no limit.
+    pub qps: Option<NonZeroU32>,
+    /// How long a queued number waits for others to fill its batch.
+    pub linger: Duration,
     /// Longest wait for one upstream call.
     pub upstream_timeout: Duration,
     /// How upstream calls are retried.
@@ -202,6 +218,8 @@ impl ServeArgs {
             upstream,
             max_batch: usize::from(self.max_batch),
             concurrency: usize::from(self.concurrency),
+            qps: NonZeroU32::new(self.qps),
+            linger: Duration::from_millis(self.linger_ms),
             upstream_timeout: Duration::from_millis(self.upstream_timeout_ms),
             retry: RetryPolicy {
                 max_retries: usize::from(self.retries),
@@ -255,6 +273,8 @@ mod tests {
         assert_eq!(c.listen.to_string(), "127.0.0.1:50051");
         assert_eq!(c.max_batch, 2000);
         assert_eq!(c.concurrency, 4);
+        assert_eq!(c.qps.map(NonZeroU32::get), Some(10));
+        assert_eq!(c.linger, Duration::from_millis(5));
         assert_eq!(c.limits.max_check_numbers, 10_000);
         assert_eq!(c.limits.max_stream_numbers, 1_000_000);
     }

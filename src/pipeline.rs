@@ -12,7 +12,7 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use crate::batch::{BatchResult, Batcher};
+use crate::batch::{Batcher, Delivery, Ticket};
 use crate::number::{InvalidReason, Mobile, ParsedRequest, TooManyInputs, parse_request};
 use crate::upstream::{LineStatus, NumberReport, UpstreamError};
 
@@ -150,12 +150,19 @@ const NO_INPUT: u32 = u32::MAX;
 pub struct Pipeline {
     batcher: Batcher,
     limits: Limits,
+    stream_window: usize,
 }
 
 impl Pipeline {
-    /// A pipeline sending numbers through `batcher`.
-    pub fn new(batcher: Batcher, limits: Limits) -> Self {
-        Pipeline { batcher, limits }
+    /// A pipeline sending numbers through `batcher`. A stream keeps at most `stream_window`
+    /// of its numbers queued or in flight: enough to fill every upstream call in flight, and
+    /// a bound on what a slow reader makes the server hold.
+    pub fn new(batcher: Batcher, limits: Limits, stream_window: usize) -> Self {
+        Pipeline {
+            batcher,
+            limits,
+            stream_window: stream_window.max(1),
+        }
     }
 
     /// Checks every input and answers in input order, or fails as a whole.
@@ -171,13 +178,16 @@ impl Pipeline {
             let i = r.index as usize;
             slots[i] = Some(r);
         }
-        let mut batches = self.batcher.check(std::mem::take(&mut run.unique));
+        // Dropping the ticket (on error or when the deadline passes) cancels what has not
+        // left yet.
+        let mut ticket = self.batcher.ticket(deadline);
+        ticket.submit(&std::mem::take(&mut run.unique));
         let work = async {
-            while let Some(batch) = batches.recv().await {
-                if let Err(e) = &batch.attempted.result {
-                    return Err(CheckError::Upstream(Arc::new(e.clone())));
+            while let Some(delivery) = ticket.recv().await {
+                if let Some(e) = batch_failure(&delivery, |_| true) {
+                    return Err(CheckError::Upstream(e));
                 }
-                for r in run.answer(batch) {
+                for r in run.answer(delivery) {
                     let i = r.index as usize;
                     slots[i] = Some(r);
                 }
@@ -200,7 +210,8 @@ impl Pipeline {
         let parsed = parse(&elements, self.limits.max_stream_numbers)?;
         drop(elements);
         let (tx, rx) = mpsc::channel(4);
-        let batcher = self.batcher.clone();
+        let mut ticket = self.batcher.ticket(deadline);
+        let window = self.stream_window;
         tokio::spawn(async move {
             let mut run = Run::new(parsed);
             let total = run.summary.total;
@@ -220,17 +231,26 @@ impl Pipeline {
                     return;
                 }
             }
-            let mut batches = batcher.check(std::mem::take(&mut run.unique));
+            // Numbers go to the queue a window at a time: when the caller reads slowly, sends
+            // below wait, no delivery is taken, and no more numbers are queued.
+            let unique = std::mem::take(&mut run.unique);
+            let mut submitted = 0;
+            let mut refill = |ticket: &mut Ticket| {
+                let room = window.saturating_sub(ticket.outstanding());
+                let end = (submitted + room).min(unique.len());
+                ticket.submit(&unique[submitted..end]);
+                submitted = end;
+            };
+            refill(&mut ticket);
             let work = async {
-                while let Some(batch) = batches.recv().await {
+                while let Some(delivery) = ticket.recv().await {
                     // A dooming error ends the stream with its status; its batch's numbers
                     // are left unanswered like every batch that is now never sent.
-                    if let Err(e) = &batch.attempted.result
-                        && e.dooms_later_batches()
-                    {
-                        return Err(CheckError::Upstream(Arc::new(e.clone())));
+                    if let Some(e) = batch_failure(&delivery, UpstreamError::dooms_later_batches) {
+                        return Err(CheckError::Upstream(e));
                     }
-                    let results = run.answer(batch);
+                    refill(&mut ticket);
+                    let results = run.answer(delivery);
                     if !results.is_empty() && tx.send(event(results)).await.is_err() {
                         return Ok(());
                     }
@@ -245,6 +265,23 @@ impl Pipeline {
         });
         Ok(rx)
     }
+}
+
+/// The first error in a delivery that failed its whole batch and matches `fatal`. A number
+/// merely missing from an answer is that number's error, not the batch's.
+fn batch_failure(
+    delivery: &Delivery,
+    fatal: impl Fn(&UpstreamError) -> bool,
+) -> Option<Arc<UpstreamError>> {
+    delivery
+        .answers
+        .iter()
+        .find_map(|(_, answer)| match answer {
+            Err(e) if !matches!(**e, UpstreamError::MissingResult { .. }) && fatal(e) => {
+                Some(e.clone())
+            }
+            _ => None,
+        })
 }
 
 fn parse(elements: &[String], limit: usize) -> Result<ParsedRequest, CheckError> {
@@ -324,24 +361,15 @@ impl Run {
         out
     }
 
-    /// Results for every input holding one of the batch's numbers.
-    fn answer(&mut self, batch: BatchResult) -> Vec<NumberResult> {
-        let BatchResult { mobiles, attempted } = batch;
-        self.summary.upstream_calls += attempted.calls;
-        let mut out = Vec::with_capacity(mobiles.len());
-        let (mut reports, failure, log_id) = match attempted.result {
-            Ok(answer) => {
-                self.summary.billed += answer.usage;
-                (answer.reports, None, answer.log_id)
-            }
-            Err(e) => (HashMap::new(), Some(Arc::new(e)), None),
-        };
-        let missing = Arc::new(UpstreamError::MissingResult { log_id });
-        for mobile in mobiles {
-            let outcome = match (&failure, reports.remove(&mobile)) {
-                (Some(e), _) => Outcome::Failed(e.clone()),
-                (None, Some(report)) => Outcome::Checked(Arc::new(report)),
-                (None, None) => Outcome::Failed(missing.clone()),
+    /// Results for every input holding one of the delivery's numbers.
+    fn answer(&mut self, delivery: Delivery) -> Vec<NumberResult> {
+        self.summary.upstream_calls += delivery.calls;
+        self.summary.billed += delivery.billed;
+        let mut out = Vec::with_capacity(delivery.answers.len());
+        for (mobile, answer) in delivery.answers {
+            let outcome = match answer {
+                Ok(report) => Outcome::Checked(report),
+                Err(e) => Outcome::Failed(e),
             };
             let mut index = self.first.remove(&mobile).unwrap_or(NO_INPUT);
             while index != NO_INPUT {

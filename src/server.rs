@@ -11,7 +11,7 @@ use tokio_stream::wrappers::TcpListenerStream;
 use tonic::codec::CompressionEncoding;
 use tonic::transport::Server;
 
-use crate::batch::Batcher;
+use crate::batch::{Batcher, BatcherConfig};
 use crate::config::ServeConfig;
 use crate::pb::phone_check_server::PhoneCheckServer;
 use crate::pipeline::Pipeline;
@@ -41,10 +41,24 @@ pub fn build_pipeline(
         token,
         timeout: config.upstream_timeout,
         concurrency: config.concurrency,
+        qps: config.qps,
         retry: config.retry,
     })?;
-    let batcher = Batcher::new(client, config.max_batch, config.concurrency);
-    Ok(Arc::new(Pipeline::new(batcher, config.limits)))
+    let batcher = Batcher::new(
+        client,
+        BatcherConfig {
+            max_batch: config.max_batch,
+            linger: config.linger,
+        },
+    );
+    // Every call in flight full, plus two batches waiting: the upstream never idles for lack
+    // of numbers, and a slow reader holds at most this many.
+    let stream_window = config.max_batch * (config.concurrency + 2);
+    Ok(Arc::new(Pipeline::new(
+        batcher,
+        config.limits,
+        stream_window,
+    )))
 }
 
 /// The largest request message accepted: enough for `max_stream_numbers` numbers in generous

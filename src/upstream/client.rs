@@ -1,12 +1,18 @@
-//! The HTTP client for the upstream: one form-encoded POST per batch, a cap on calls in flight,
-//! a timeout per call, and retries with exponential backoff and jitter for failures that pass.
+//! The HTTP client for the upstream: one form-encoded POST per batch, at most `--qps` calls a
+//! second (GCRA, `governor`) and `--concurrency` in flight, a timeout per call, and retries with
+//! exponential backoff and full jitter, within a retry budget and never past the caller's
+//! deadline.
 
+use std::num::NonZeroU32;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Duration;
 
 use backon::{ExponentialBuilder, Retryable};
-use tokio::sync::Semaphore;
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::time::Instant;
+use tower::retry::budget::{Budget, TpsBudget};
 
 use super::Token;
 use super::error::UpstreamError;
@@ -16,15 +22,25 @@ use crate::number::Mobile;
 /// The most numbers the upstream takes in one call.
 pub const UPSTREAM_MAX_BATCH: usize = 2000;
 
+/// Calls are spaced this much wider than `1/qps`, so that network jitter can never put
+/// `qps + 1` calls into one second of the upstream's own window.
+const QPS_SAFETY_MARGIN: f64 = 1.03;
+
 /// How failed calls are retried.
 #[derive(Debug, Clone, Copy)]
 pub struct RetryPolicy {
     /// Retries after the first attempt (0 = never retry).
     pub max_retries: usize,
-    /// Delay before the first retry; it doubles each time, with random jitter.
+    /// Delay before the first retry; it doubles each time, and full jitter picks a random
+    /// delay between zero and that.
     pub min_delay: Duration,
     /// The longest delay between two attempts.
     pub max_delay: Duration,
+    /// Retries allowed on top of first attempts, as a fraction of them (over 10 s), so that a
+    /// failing upstream is not hammered: 0.2 = one retry per five calls.
+    pub budget_ratio: f32,
+    /// Retries per second always allowed, however few calls there are.
+    pub budget_min_per_sec: u32,
 }
 
 impl Default for RetryPolicy {
@@ -33,6 +49,8 @@ impl Default for RetryPolicy {
             max_retries: 3,
             min_delay: Duration::from_millis(200),
             max_delay: Duration::from_secs(2),
+            budget_ratio: 0.2,
+            budget_min_per_sec: 5,
         }
     }
 }
@@ -48,6 +66,8 @@ pub struct UpstreamClientConfig {
     pub timeout: Duration,
     /// The most calls in flight at once, across all callers.
     pub concurrency: usize,
+    /// The most calls started per second; `None` = no limit.
+    pub qps: Option<NonZeroU32>,
     /// How failures are retried.
     pub retry: RetryPolicy,
 }
@@ -61,12 +81,29 @@ pub struct Attempted {
     pub result: Result<Answer, UpstreamError>,
 }
 
-/// The upstream client. Cheap to share: clone the `Arc` it lives in.
+/// A place among the calls in flight, held by one batch from its first attempt until it is
+/// delivered, with the rate-limiter token of its first attempt already spent (each retry waits
+/// for a token of its own). Get one with [`UpstreamClient::reserve`].
 #[derive(Debug)]
+pub struct CallSlot {
+    _permit: Option<OwnedSemaphorePermit>,
+}
+
+/// The upstream client. Cheap to share: clone the `Arc` it lives in.
 pub struct UpstreamClient {
     http: reqwest::Client,
     config: UpstreamClientConfig,
-    in_flight: Semaphore,
+    in_flight: Arc<Semaphore>,
+    limiter: Option<DefaultDirectRateLimiter>,
+    budget: TpsBudget,
+}
+
+impl std::fmt::Debug for UpstreamClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UpstreamClient")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
 }
 
 impl UpstreamClient {
@@ -78,34 +115,89 @@ impl UpstreamClient {
             .user_agent(concat!("phonecheck/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| UpstreamError::Connect(error_chain(&e)))?;
-        let in_flight = Semaphore::new(config.concurrency.max(1));
+        let in_flight = Arc::new(Semaphore::new(config.concurrency.max(1)));
+        let limiter = config.qps.and_then(|qps| {
+            let period = Duration::from_secs(1)
+                .div_f64(f64::from(qps.get()))
+                .mul_f64(QPS_SAFETY_MARGIN);
+            // A burst of one: calls are evenly spaced, never bunched into one second.
+            Quota::with_period(period).map(RateLimiter::direct)
+        });
+        let budget = TpsBudget::new(
+            Duration::from_secs(10),
+            config.retry.budget_min_per_sec,
+            config.retry.budget_ratio,
+        );
         Ok(Arc::new(UpstreamClient {
             http,
             config,
             in_flight,
+            limiter,
+            budget,
         }))
     }
 
-    /// Checks one batch of at most 2000 distinct numbers, retrying failures that may pass.
-    pub async fn check(&self, mobiles: &[Mobile]) -> Attempted {
+    /// Waits until one more call may start: first a place among the calls in flight, then a
+    /// token of the rate limiter (so tokens are not spent while waiting for a place).
+    pub async fn reserve(&self) -> CallSlot {
+        // The semaphore is never closed, so acquiring can only wait, not fail (`None` would
+        // mean closed, and then the call goes ahead rather than losing its batch).
+        let permit = self.in_flight.clone().acquire_owned().await.ok();
+        self.rate_token().await;
+        CallSlot { _permit: permit }
+    }
+
+    /// Waits for the rate limiter to allow one more call, and spends that allowance.
+    async fn rate_token(&self) {
+        if let Some(limiter) = &self.limiter {
+            limiter.until_ready().await;
+        }
+    }
+
+    /// Checks one batch in a slot already reserved. Failures that may pass are retried (each
+    /// retry waiting for its own rate-limiter token) while the retry budget allows, and only if
+    /// the retry can start before `deadline`.
+    pub async fn check_in(
+        &self,
+        _slot: &CallSlot,
+        mobiles: &[Mobile],
+        deadline: Option<Instant>,
+    ) -> Attempted {
         let calls = AtomicU32::new(0);
+        let first = AtomicBool::new(true);
         let policy = self.config.retry;
         let backoff = ExponentialBuilder::default()
             .with_min_delay(policy.min_delay)
             .with_max_delay(policy.max_delay)
-            .with_max_times(policy.max_retries)
-            .with_jitter();
+            .with_max_times(policy.max_retries);
         let joined = mobiles
             .iter()
             .map(Mobile::digits)
             .collect::<Vec<_>>()
             .join(",");
+        self.budget.deposit();
         let result = (|| async {
+            if !first.swap(false, Ordering::Relaxed) {
+                self.rate_token().await;
+            }
             calls.fetch_add(1, Ordering::Relaxed);
             self.call_once(&joined).await
         })
         .retry(backoff)
         .when(UpstreamError::is_retryable)
+        .adjust(|err, delay| {
+            // Full jitter: anywhere between zero and the exponential delay.
+            let delay = delay?.mul_f64(rand::random::<f64>());
+            if deadline.is_some_and(|d| Instant::now() + delay >= d) {
+                tracing::debug!(error = %err, "not retrying: the callers' deadline comes first");
+                return None;
+            }
+            if !self.budget.withdraw() {
+                tracing::warn!(error = %err, "not retrying: the retry budget is spent");
+                return None;
+            }
+            Some(delay)
+        })
         .notify(|err, delay| {
             tracing::warn!(error = %err, ?delay, batch = mobiles.len(), "upstream call failed; retrying");
         })
@@ -117,12 +209,6 @@ impl UpstreamClient {
     }
 
     async fn call_once(&self, mobiles: &str) -> Result<Answer, UpstreamError> {
-        // The semaphore is never closed, so acquiring can only wait, not fail.
-        let _permit = self
-            .in_flight
-            .acquire()
-            .await
-            .map_err(|_| UpstreamError::Connect("client shut down".into()))?;
         let response = self
             .http
             .post(&self.config.url)

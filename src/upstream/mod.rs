@@ -10,7 +10,7 @@ pub mod simulator;
 mod wire;
 
 pub use client::{
-    Attempted, RetryPolicy, UPSTREAM_MAX_BATCH, UpstreamClient, UpstreamClientConfig,
+    Attempted, CallSlot, RetryPolicy, UPSTREAM_MAX_BATCH, UpstreamClient, UpstreamClientConfig,
 };
 pub use error::{ErrorClass, UpstreamError};
 pub use wire::{Answer, LineStatus, NumberReport};

@@ -35,11 +35,14 @@ pub fn test_config(url: String) -> ServeConfig {
         },
         max_batch: 2000,
         concurrency: 4,
+        qps: None,
+        linger: Duration::from_millis(5),
         upstream_timeout: Duration::from_secs(10),
         retry: RetryPolicy {
             max_retries: 2,
             min_delay: Duration::from_millis(5),
             max_delay: Duration::from_millis(20),
+            ..RetryPolicy::default()
         },
         limits: Limits {
             max_check_numbers: 10_000,
