@@ -55,6 +55,9 @@ pub struct SimulatorConfig {
     pub fail_rate: f64,
     /// How long the slow trigger number `14000000004` makes a call wait.
     pub slow: Duration,
+    /// Every n-th call fails, alternately with 429 and HTTP 500, never billed: a flaky
+    /// upstream that is deterministic, unlike `fail_rate`.
+    pub fail_every: Option<u32>,
 }
 
 impl Default for SimulatorConfig {
@@ -65,6 +68,7 @@ impl Default for SimulatorConfig {
             latency: Duration::ZERO,
             fail_rate: 0.0,
             slow: Duration::from_secs(60),
+            fail_every: None,
         }
     }
 }
@@ -260,7 +264,7 @@ async fn handle_check(
     State(sim): State<Arc<Simulator>>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    sim.calls.fetch_add(1, Ordering::Relaxed);
+    let call = sim.calls.fetch_add(1, Ordering::Relaxed) + 1;
     if !sim.config.latency.is_zero() {
         tokio::time::sleep(sim.config.latency).await;
     }
@@ -294,6 +298,15 @@ async fn handle_check(
     }
     if sim.config.fail_rate > 0.0 && rand::random::<f64>() < sim.config.fail_rate {
         return html(StatusCode::BAD_GATEWAY);
+    }
+    if let Some(n) = sim.config.fail_every.filter(|n| *n > 0)
+        && call % u64::from(n) == 0
+    {
+        return if (call / u64::from(n)) % 2 == 1 {
+            api_error(429, "请求 QPS 超过限制")
+        } else {
+            html(StatusCode::INTERNAL_SERVER_ERROR)
+        };
     }
 
     let mut leave_out = HashSet::new();

@@ -1,0 +1,227 @@
+//! Spending the upstream's calls well: coalescing across calls, in-flight de-duplication, the
+//! QPS limit, retries of a flaky upstream, cancellation and deadlines. Every assertion counts
+//! calls and numbers; none measures time.
+
+mod common;
+
+use std::num::NonZeroU32;
+use std::time::Duration;
+
+use futures::future::join_all;
+use phonecheck::pb::{CheckRequest, CheckStreamRequest};
+use phonecheck::upstream::simulator::SimulatorConfig;
+use tonic::{Code, Request};
+use tonic_types::StatusExt;
+
+use common::{numbers, start};
+
+/// Waits (polling, no deadline asserted) until the simulator has received `calls` calls.
+async fn until_calls(sim: &phonecheck::upstream::simulator::Simulator, calls: u64) {
+    while sim.stats().calls < calls {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+#[tokio::test]
+async fn overlapping_callers_each_get_all_results_and_the_overlap_is_billed_once() {
+    let env = start(
+        SimulatorConfig {
+            latency: Duration::from_millis(400),
+            ..SimulatorConfig::default()
+        },
+        |c| c.linger = Duration::ZERO,
+    )
+    .await;
+    let all = numbers(900);
+    let (a, b) = (all[..600].to_vec(), all[300..].to_vec());
+    let mut client_a = env.client.clone();
+    let first = tokio::spawn(async move { client_a.check(CheckRequest { mobiles: a }).await });
+    // B asks once A's numbers are on their way upstream: B must wait for that same answer.
+    until_calls(&env.sim.simulator, 1).await;
+    let mut client_b = env.client.clone();
+    let second = client_b
+        .check(CheckRequest { mobiles: b })
+        .await
+        .unwrap()
+        .into_inner();
+    let first = first.await.unwrap().unwrap().into_inner();
+
+    assert_eq!(first.results.len(), 600);
+    assert_eq!(second.results.len(), 600);
+    assert!(
+        first
+            .results
+            .iter()
+            .chain(&second.results)
+            .all(|r| r.checked_at.is_some())
+    );
+    for (r, n) in second.results.iter().zip(&all[300..]) {
+        assert_eq!(&r.mobile, n);
+    }
+    let stats = env.sim.simulator.stats();
+    assert_eq!(stats.billed, 900, "the overlap of 300 is billed once");
+    assert_eq!(env.sim.simulator.most_times_billed(), 1);
+    let (sa, sb) = (first.summary.unwrap(), second.summary.unwrap());
+    assert_eq!(
+        (sa.billed, sb.billed),
+        (600, 300),
+        "each caller sees what it caused"
+    );
+}
+
+#[tokio::test]
+async fn three_thousand_one_number_calls_share_at_most_three_upstream_calls() {
+    // One call in flight at a time, each taking 2 s: everything that arrives meanwhile queues
+    // and leaves in full batches.
+    let env = start(
+        SimulatorConfig {
+            latency: Duration::from_secs(2),
+            ..SimulatorConfig::default()
+        },
+        |c| {
+            c.linger = Duration::from_millis(50);
+            c.concurrency = 1;
+        },
+    )
+    .await;
+    let calls = numbers(3000).into_iter().map(|n| {
+        let mut client = env.client.clone();
+        async move { client.check(CheckRequest { mobiles: vec![n] }).await }
+    });
+    let answers = join_all(calls).await;
+    for answer in &answers {
+        let resp = answer.as_ref().expect("answered").get_ref();
+        assert_eq!(resp.results.len(), 1);
+        assert!(resp.results[0].checked_at.is_some());
+    }
+    let stats = env.sim.simulator.stats();
+    assert!(stats.calls <= 3, "{stats:?}");
+    assert_eq!(stats.billed, 3000);
+}
+
+#[tokio::test]
+async fn a_long_run_at_the_upstreams_qps_limit_causes_no_429() {
+    let env = start(
+        SimulatorConfig {
+            qps: Some(20),
+            ..SimulatorConfig::default()
+        },
+        |c| {
+            c.qps = NonZeroU32::new(20);
+            c.max_batch = 100;
+            c.concurrency = 8;
+        },
+    )
+    .await;
+    let mut client = env.client.clone();
+    let mut stream = client
+        .check_stream(CheckStreamRequest {
+            mobiles: numbers(6000),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let mut answered = 0;
+    while let Some(msg) = stream.message().await.unwrap() {
+        answered += msg.results.iter().filter(|r| r.error.is_none()).count();
+    }
+    assert_eq!(answered, 6000);
+    let stats = env.sim.simulator.stats();
+    assert_eq!(stats.rate_limited, 0, "{stats:?}");
+    assert_eq!(stats.calls, 60);
+}
+
+#[tokio::test]
+async fn a_flaky_upstream_still_answers_every_number_billing_each_once() {
+    let env = start(
+        SimulatorConfig {
+            fail_every: Some(2),
+            ..SimulatorConfig::default()
+        },
+        |c| {
+            c.max_batch = 100;
+            c.retry.max_retries = 4;
+        },
+    )
+    .await;
+    let mut client = env.client.clone();
+    let mut stream = client
+        .check_stream(CheckStreamRequest {
+            mobiles: numbers(2000),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let mut answered = 0;
+    let mut summary = None;
+    while let Some(msg) = stream.message().await.unwrap() {
+        for r in &msg.results {
+            assert!(r.error.is_none(), "{r:?}");
+            answered += 1;
+        }
+        summary = msg.summary.or(summary);
+    }
+    assert_eq!(answered, 2000);
+    let stats = env.sim.simulator.stats();
+    assert_eq!(stats.billed, 2000);
+    assert_eq!(env.sim.simulator.most_times_billed(), 1);
+    assert!(stats.calls >= 39, "every second call failed: {stats:?}");
+    assert_eq!(u64::from(summary.unwrap().upstream_calls), stats.calls);
+}
+
+#[tokio::test]
+async fn a_cancelled_stream_stops_upstream_calls() {
+    let env = start(
+        SimulatorConfig {
+            latency: Duration::from_millis(100),
+            ..SimulatorConfig::default()
+        },
+        |c| {
+            c.max_batch = 100;
+            c.concurrency = 1;
+        },
+    )
+    .await;
+    let mut client = env.client.clone();
+    let mut stream = client
+        .check_stream(CheckStreamRequest {
+            mobiles: numbers(5000),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    stream.message().await.unwrap().expect("a first batch");
+    drop(stream);
+    let at_cancel = env.sim.simulator.stats().calls;
+    // What was in flight may finish (at most the one call and one already taken); nothing else.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let settled = env.sim.simulator.stats().calls;
+    assert!(settled <= at_cancel + 2, "{at_cancel} → {settled}");
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(env.sim.simulator.stats().calls, settled, "calls stopped");
+    assert!(settled < 50);
+}
+
+#[tokio::test]
+async fn a_deadline_shorter_than_the_upstream_latency_is_deadline_exceeded_without_retries() {
+    let env = start(
+        SimulatorConfig {
+            latency: Duration::from_secs(5),
+            ..SimulatorConfig::default()
+        },
+        |_| {},
+    )
+    .await;
+    let mut client = env.client.clone();
+    let mut request = Request::new(CheckRequest {
+        mobiles: numbers(3),
+    });
+    request.set_timeout(Duration::from_millis(300));
+    let status = client.check(request).await.unwrap_err();
+    assert_eq!(status.code(), Code::DeadlineExceeded, "{status:?}");
+    assert_eq!(
+        status.get_details_error_info().map(|i| i.reason).as_deref(),
+        Some("DEADLINE_EXCEEDED")
+    );
+    assert!(env.sim.simulator.stats().calls <= 1);
+}
