@@ -24,10 +24,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use smallvec::SmallVec;
 use tokio::sync::{Notify, mpsc};
 use tokio::time::Instant;
 
-use crate::number::Mobile;
+use crate::number::{Mobile, MobileMap};
 use crate::upstream::{CallSlot, NumberReport, UpstreamClient, UpstreamError};
 
 /// What became of one number in a batch.
@@ -87,7 +88,7 @@ struct State {
     /// more (or that is already in flight) is skipped when a batch is formed.
     queue: VecDeque<Queued>,
     /// Every number queued or in flight, with the tickets waiting for it.
-    numbers: HashMap<Mobile, Waiting>,
+    numbers: MobileMap<Waiting>,
     /// Open tickets and where their deliveries go.
     tickets: HashMap<u64, TicketEnd>,
     next_ticket: u64,
@@ -101,8 +102,8 @@ struct Queued {
 
 #[derive(Debug, Default)]
 struct Waiting {
-    /// Tickets waiting, first asker first.
-    tickets: Vec<u64>,
+    /// Tickets waiting, first asker first; almost always one, kept inline.
+    tickets: SmallVec<[u64; 2]>,
     in_flight: bool,
 }
 
@@ -315,7 +316,7 @@ impl Shared {
         let calls = attempted.calls;
         let (mut reports, failure, log_id) = match attempted.result {
             Ok(answer) => (answer.reports, None, answer.log_id),
-            Err(e) => (HashMap::new(), Some(Arc::new(e)), None),
+            Err(e) => (MobileMap::default(), Some(Arc::new(e)), None),
         };
         let missing = Arc::new(UpstreamError::MissingResult { log_id });
         let mut deliveries: HashMap<u64, Delivery> = HashMap::new();

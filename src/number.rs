@@ -4,8 +4,15 @@
 //! Everything here is a pure function: no I/O, no allocation beyond the results. A number that
 //! fails here never reaches the upstream, so it is never billed.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
+
+/// A map keyed by number, with a fast hasher (foldhash: randomly seeded, so callers cannot
+/// choose colliding numbers); numbers are hashed several times each on their way through.
+pub type MobileMap<V> = HashMap<Mobile, V, foldhash::fast::RandomState>;
+
+/// A set of numbers, hashed as [`MobileMap`].
+pub type MobileSet = HashSet<Mobile, foldhash::fast::RandomState>;
 
 /// A valid mainland China mobile number: 11 digits matching `^1[3-9]\d{9}$`.
 ///
@@ -275,7 +282,7 @@ pub fn parse_request<S: AsRef<str>>(
     limit: usize,
 ) -> Result<ParsedRequest, TooManyInputs> {
     let mut request = ParsedRequest::default();
-    let mut seen: HashSet<Mobile> = HashSet::new();
+    let mut seen = MobileSet::default();
     for element in elements {
         for piece in split_element(element.as_ref()) {
             if request.inputs.len() == limit {

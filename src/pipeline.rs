@@ -6,14 +6,15 @@
 //! failure; a streamed check answers a failed batch's numbers with that error and goes on, unless
 //! the error dooms every later batch, in which case it ends after sending what was answered.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use crate::batch::{Batcher, Delivery, Ticket};
-use crate::number::{InvalidReason, Mobile, ParsedRequest, TooManyInputs, parse_request};
+use crate::number::{
+    InvalidReason, Mobile, MobileMap, ParsedRequest, TooManyInputs, parse_request,
+};
 use crate::upstream::{LineStatus, NumberReport, UpstreamError};
 
 /// How many inputs a call may hold.
@@ -314,7 +315,7 @@ struct Run {
     inputs: Vec<crate::number::ParsedInput>,
     unique: Vec<Mobile>,
     /// Index of each number's first unanswered occurrence.
-    first: HashMap<Mobile, u32>,
+    first: MobileMap<u32>,
     /// For each input, the index of the next input holding the same number ([`NO_INPUT`] at
     /// the end): occurrences as a linked list, one `u32` per input instead of a `Vec` per number.
     next_same: Vec<u32>,
@@ -323,7 +324,8 @@ struct Run {
 
 impl Run {
     fn new(parsed: ParsedRequest) -> Self {
-        let mut first: HashMap<Mobile, u32> = HashMap::with_capacity(parsed.unique.len());
+        let mut first =
+            MobileMap::with_capacity_and_hasher(parsed.unique.len(), Default::default());
         let mut next_same = vec![NO_INPUT; parsed.inputs.len()];
         // Walking backwards, the head found for a number is the occurrence after this one.
         for (i, input) in parsed.inputs.iter().enumerate().rev() {

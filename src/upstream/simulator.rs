@@ -84,6 +84,10 @@ pub struct SimulatorStats {
     pub rate_limited: u64,
     /// The largest number of mobiles seen in one call.
     pub max_batch: u64,
+    /// Milliseconds from the simulator's start to the first call with a valid token.
+    pub first_call_ms: Option<u64>,
+    /// Milliseconds from the simulator's start to the latest call with a valid token.
+    pub last_call_ms: Option<u64>,
 }
 
 /// The simulated upstream's state. Share it as `Arc<Simulator>`.
@@ -94,10 +98,15 @@ pub struct Simulator {
     billed: AtomicU64,
     rate_limited: AtomicU64,
     max_batch: AtomicU64,
-    billed_per_number: Mutex<HashMap<String, u32>>,
-    seen: Mutex<HashSet<String>>,
+    /// Keyed by the digits as an integer: a string per number would cost the load bench more
+    /// than the service it measures.
+    billed_per_number: Mutex<HashMap<u64, u32>>,
+    seen: Mutex<HashSet<u64>>,
+    seen_malformed: Mutex<HashSet<String>>,
     fired_once: Mutex<HashSet<String>>,
     recent_calls: Mutex<VecDeque<Instant>>,
+    started: Instant,
+    call_span: Mutex<Option<(Instant, Instant)>>,
 }
 
 /// Locks a mutex; a panic elsewhere while holding it leaves plain counters that are still
@@ -117,8 +126,11 @@ impl Simulator {
             max_batch: AtomicU64::new(0),
             billed_per_number: Mutex::new(HashMap::new()),
             seen: Mutex::new(HashSet::new()),
+            seen_malformed: Mutex::new(HashSet::new()),
             fired_once: Mutex::new(HashSet::new()),
             recent_calls: Mutex::new(VecDeque::new()),
+            started: Instant::now(),
+            call_span: Mutex::new(None),
         })
     }
 
@@ -133,18 +145,25 @@ impl Simulator {
 
     /// Counters so far.
     pub fn stats(&self) -> SimulatorStats {
+        let span = *lock(&self.call_span);
+        let millis = |t: Instant| t.duration_since(self.started).as_millis() as u64;
         SimulatorStats {
             calls: self.calls.load(Ordering::Relaxed),
             billed: self.billed.load(Ordering::Relaxed),
             rate_limited: self.rate_limited.load(Ordering::Relaxed),
             max_batch: self.max_batch.load(Ordering::Relaxed),
+            first_call_ms: span.map(|(first, _)| millis(first)),
+            last_call_ms: span.map(|(_, last)| millis(last)),
         }
     }
 
     /// How many times `mobile` (11 digits) was billed.
     pub fn times_billed(&self, mobile: &str) -> u32 {
+        let Some(key) = digits_key(mobile) else {
+            return 0;
+        };
         lock(&self.billed_per_number)
-            .get(mobile)
+            .get(&key)
             .copied()
             .unwrap_or(0)
     }
@@ -160,7 +179,23 @@ impl Simulator {
 
     /// Every `mobiles` entry received, as sent.
     pub fn numbers_seen(&self) -> HashSet<String> {
-        lock(&self.seen).clone()
+        let mut seen: HashSet<String> = lock(&self.seen).iter().map(u64::to_string).collect();
+        seen.extend(lock(&self.seen_malformed).iter().cloned());
+        seen
+    }
+
+    fn record_seen(&self, mobiles: &[&str]) {
+        let mut seen = lock(&self.seen);
+        for m in mobiles {
+            match digits_key(m) {
+                Some(key) => {
+                    seen.insert(key);
+                }
+                None => {
+                    lock(&self.seen_malformed).insert((*m).to_owned());
+                }
+            }
+        }
     }
 
     fn over_qps(&self) -> bool {
@@ -198,8 +233,8 @@ impl Simulator {
         self.billed
             .fetch_add(mobiles.len() as u64, Ordering::Relaxed);
         let mut per_number = lock(&self.billed_per_number);
-        for m in mobiles {
-            *per_number.entry((*m).to_owned()).or_default() += 1;
+        for key in mobiles.iter().filter_map(|m| digits_key(m)) {
+            *per_number.entry(key).or_default() += 1;
         }
     }
 }
@@ -276,6 +311,11 @@ async fn handle_check(
     if !token_ok {
         return api_error(100, "token 错误");
     }
+    {
+        let now = Instant::now();
+        let mut span = lock(&sim.call_span);
+        *span = Some(span.map_or((now, now), |(first, _)| (first, now)));
+    }
     if sim.over_qps() {
         sim.rate_limited.fetch_add(1, Ordering::Relaxed);
         return api_error(429, "请求 QPS 超过限制");
@@ -286,7 +326,7 @@ async fn handle_check(
         .unwrap_or_default();
     sim.max_batch
         .fetch_max(mobiles.len() as u64, Ordering::Relaxed);
-    lock(&sim.seen).extend(mobiles.iter().map(|m| (*m).to_owned()));
+    sim.record_seen(&mobiles);
     if mobiles.is_empty() {
         return api_error(400, "mobiles 不能为空");
     }
@@ -342,21 +382,38 @@ async fn handle_check(
     answered.sort_unstable_by(|a, b| b.cmp(a));
     sim.bill(&answered);
     let data: Vec<_> = answered.iter().map(|m| record(m)).collect();
-    json_answer(
-        StatusCode::OK,
-        json!({
-            "code": 200,
-            "msg": "success",
-            "data": data,
-            "time": unix_now(),
-            "usage": answered.len(),
-            "log_id": log_id(),
-        }),
-    )
+    let answer = SuccessAnswer {
+        code: 200,
+        msg: "success",
+        usage: data.len(),
+        data,
+        time: unix_now(),
+        log_id: log_id(),
+    };
+    (StatusCode::OK, Json(answer)).into_response()
+}
+
+/// A successful answer, as the upstream documents it (typed, so that serializing 2000 records
+/// costs the load bench as little as possible).
+#[derive(serde::Serialize)]
+struct SuccessAnswer<'a> {
+    code: u16,
+    msg: &'static str,
+    data: Vec<Record<'a>>,
+    time: u64,
+    usage: usize,
+    log_id: String,
 }
 
 fn is_eleven_digits(m: &str) -> bool {
     m.len() == 11 && m.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// An 11-digit number starting with 1 as an integer (its string form is the same digits).
+fn digits_key(m: &str) -> Option<u64> {
+    (is_eleven_digits(m) && m.starts_with('1'))
+        .then(|| m.parse().ok())
+        .flatten()
 }
 
 fn unix_now() -> u64 {

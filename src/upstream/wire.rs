@@ -2,14 +2,14 @@
 //! be null or absent, records may be missing, malformed or out of order. Answers are matched to
 //! numbers by their `mobile` field, never by position.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
 use std::time::SystemTime;
 
 use serde::Deserialize;
 use serde_json::Value;
 
 use super::error::UpstreamError;
-use crate::number::{Mobile, normalize_mobile};
+use crate::number::{Mobile, MobileMap, normalize_mobile};
 
 /// A number's line status, as the upstream's `status` 0..=5 says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -93,11 +93,35 @@ impl NumberReport {
 #[derive(Debug, Clone, Default)]
 pub struct Answer {
     /// Reports by number; a number sent but absent here was not answered.
-    pub reports: HashMap<Mobile, NumberReport>,
+    pub reports: MobileMap<NumberReport>,
     /// Numbers billed (upstream `usage`).
     pub usage: u64,
     /// The upstream's request id, for support tickets.
     pub log_id: Option<String>,
+}
+
+/// A successful answer exactly as the upstream documents it.
+#[derive(Deserialize)]
+struct DocumentedBody<'a> {
+    code: i64,
+    #[serde(borrow)]
+    data: Vec<DocumentedRecord<'a>>,
+    usage: Option<u64>,
+    #[serde(borrow)]
+    log_id: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct DocumentedRecord<'a> {
+    #[serde(borrow, default)]
+    area: Cow<'a, str>,
+    #[serde(borrow)]
+    mobile: Cow<'a, str>,
+    #[serde(borrow, default)]
+    number_type: Cow<'a, str>,
+    status: i64,
+    #[serde(borrow, default)]
+    status_name: Cow<'a, str>,
 }
 
 #[derive(Deserialize)]
@@ -132,6 +156,33 @@ fn as_text(v: &Value) -> Option<String> {
 /// Reads one HTTP answer. The body's `code` decides when the body parses; the HTTP status
 /// decides otherwise.
 pub fn parse_answer(http_status: u16, body: &[u8]) -> Result<Answer, UpstreamError> {
+    // Fast path: a successful answer exactly as documented, read without building a tree of
+    // values. Anything else takes the lenient path below.
+    if let Ok(doc) = serde_json::from_slice::<DocumentedBody<'_>>(body)
+        && doc.code == 200
+    {
+        let checked_at = SystemTime::now();
+        let reports: MobileMap<_> = doc
+            .data
+            .iter()
+            .filter_map(|r| {
+                report(
+                    &r.mobile,
+                    Some(r.status),
+                    &r.area,
+                    &r.number_type,
+                    &r.status_name,
+                    checked_at,
+                )
+            })
+            .collect();
+        warn_unreadable(doc.data.len() - reports.len(), doc.log_id.as_deref());
+        return Ok(Answer {
+            usage: doc.usage.unwrap_or(doc.data.len() as u64),
+            reports,
+            log_id: doc.log_id.map(Cow::into_owned),
+        });
+    }
     let raw: RawBody = match serde_json::from_slice(body) {
         Ok(raw) => raw,
         Err(e) => {
@@ -168,19 +219,21 @@ pub fn parse_answer(http_status: u16, body: &[u8]) -> Result<Answer, UpstreamErr
         });
     };
     let checked_at = SystemTime::now();
-    let mut reports = HashMap::with_capacity(records.len());
-    for record in &records {
-        match parse_record(record, checked_at) {
-            Some((mobile, report)) => {
-                reports.insert(mobile, report);
-            }
-            // The record itself is not logged: it may hold a full phone number.
-            None => tracing::warn!(
-                log_id = log_id.as_deref().unwrap_or(""),
-                "upstream record unreadable; its number counts as unanswered"
-            ),
-        }
-    }
+    let reports: MobileMap<_> = records
+        .iter()
+        .filter_map(|record| {
+            let field = |name: &str| record.get(name).and_then(as_text).unwrap_or_default();
+            report(
+                &field("mobile"),
+                record.get("status").and_then(as_int),
+                &field("area"),
+                &field("number_type"),
+                &field("status_name"),
+                checked_at,
+            )
+        })
+        .collect();
+    warn_unreadable(records.len() - reports.len(), log_id.as_deref());
     let usage = as_int(&raw.usage)
         .and_then(|u| u64::try_from(u).ok())
         .unwrap_or(records.len() as u64);
@@ -191,23 +244,43 @@ pub fn parse_answer(http_status: u16, body: &[u8]) -> Result<Answer, UpstreamErr
     })
 }
 
-fn parse_record(record: &Value, checked_at: SystemTime) -> Option<(Mobile, NumberReport)> {
-    let field = |name: &str| record.get(name).and_then(as_text).unwrap_or_default();
-    let mobile = normalize_mobile(&field("mobile")).ok()?;
-    let status = LineStatus::from_code(record.get("status").and_then(as_int)?)?;
-    let status_name = Some(field("status_name"))
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| status.label().to_owned());
+/// One record as a report, or `None` when its number or status is unusable.
+fn report(
+    mobile: &str,
+    status: Option<i64>,
+    area: &str,
+    carrier: &str,
+    status_name: &str,
+    checked_at: SystemTime,
+) -> Option<(Mobile, NumberReport)> {
+    let mobile = normalize_mobile(mobile).ok()?;
+    let status = LineStatus::from_code(status?)?;
+    let status_name = if status_name.is_empty() {
+        status.label()
+    } else {
+        status_name
+    };
     Some((
         mobile,
         NumberReport {
             status,
-            status_name,
-            area: field("area"),
-            carrier: field("number_type"),
+            status_name: status_name.to_owned(),
+            area: area.to_owned(),
+            carrier: carrier.to_owned(),
             checked_at,
         },
     ))
+}
+
+fn warn_unreadable(count: usize, log_id: Option<&str>) {
+    if count > 0 {
+        // The records themselves are not logged: they may hold full phone numbers.
+        tracing::warn!(
+            count,
+            log_id = log_id.unwrap_or(""),
+            "upstream records unreadable; their numbers count as unanswered"
+        );
+    }
 }
 
 fn kind_of(v: &Value) -> &'static str {

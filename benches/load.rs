@@ -1,0 +1,317 @@
+//! End-to-end load run: `cargo bench --bench load`.
+//!
+//! Starts the simulated upstream (in this process) and the real `phonecheck serve` (a child
+//! process, so its memory can be read) on loopback, and prints P1–P5 measured in one run:
+//!
+//! - P1 coalescing: 10,000 concurrent one-number `Check` calls → upstream calls, p50/p99.
+//! - P2 limit utilization: 200,000 numbers via `CheckStream`, upstream limited to 20 QPS with
+//!   50 ms latency → achieved calls/s ÷ limit, and 429s seen.
+//! - P3 proxy efficiency: numbers/s through the service ÷ numbers/s of plain reqwest posting the
+//!   same batches straight to the upstream with the same concurrency.
+//! - P4 memory: the server's peak RSS streaming 100,000 and 1,000,000 numbers.
+//! - P5 unary overhead: p50 of a one-number `Check` (`--linger-ms 0`) − p50 of one direct call.
+//!
+//! Nothing leaves 127.0.0.1; every process it starts stops when it ends.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use futures::stream::FuturesUnordered;
+use phonecheck::pb::phone_check_client::PhoneCheckClient;
+use phonecheck::pb::{CheckRequest, CheckStreamRequest};
+use phonecheck::upstream::Token;
+use phonecheck::upstream::simulator::{self, RunningSimulator, SimulatorConfig};
+use tonic::transport::Channel;
+
+const TOKEN: &str = "bench-token";
+
+/// A `phonecheck serve` child process, killed on drop.
+struct Server {
+    child: Child,
+    addr: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    fn start(upstream: &RunningSimulator, flags: &[&str]) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_phonecheck"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--upstream-url"])
+            .arg(upstream.url())
+            .args(flags)
+            .env("ALAPI_TOKEN", TOKEN)
+            .env("RUST_LOG", "error,phonecheck=info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start phonecheck serve");
+        let stderr = child.stderr.take().expect("stderr");
+        let mut lines = BufReader::new(stderr).lines();
+        let addr = loop {
+            let line = lines
+                .next()
+                .expect("server exited before listening")
+                .expect("read");
+            if let Some(a) = line
+                .split_whitespace()
+                .find_map(|w| w.strip_prefix("addr="))
+            {
+                break a.to_owned();
+            }
+        };
+        std::thread::spawn(move || lines.for_each(drop));
+        Server { child, addr }
+    }
+
+    /// Peak resident memory since start (VmHWM), in MiB.
+    fn peak_rss_mib(&self) -> f64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+            .map_or(f64::NAN, |kb| kb / 1024.0)
+    }
+
+    async fn client(&self) -> PhoneCheckClient<Channel> {
+        let channel = Channel::from_shared(format!("http://{}", self.addr))
+            .expect("uri")
+            .connect()
+            .await
+            .expect("connect");
+        PhoneCheckClient::new(channel)
+            .max_decoding_message_size(256 << 20)
+            .max_encoding_message_size(256 << 20)
+    }
+}
+
+/// Distinct valid numbers, never the simulator's trigger numbers (which start with 140).
+fn numbers(n: usize, offset: usize) -> Vec<String> {
+    const SECOND: [u8; 6] = [3, 5, 6, 7, 8, 9];
+    (offset..offset + n)
+        .map(|i| format!("1{}{:09}", SECOND[i % SECOND.len()], i))
+        .collect()
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+async fn mock(config: SimulatorConfig) -> RunningSimulator {
+    simulator::spawn(SimulatorConfig {
+        token: Some(Token::new(TOKEN)),
+        ..config
+    })
+    .await
+    .expect("start mock upstream")
+}
+
+/// Streams `mobiles` through CheckStream; returns (answered, seconds).
+async fn stream_all(client: &mut PhoneCheckClient<Channel>, mobiles: Vec<String>) -> (usize, f64) {
+    let start = Instant::now();
+    let mut stream = client
+        .check_stream(CheckStreamRequest { mobiles })
+        .await
+        .expect("stream")
+        .into_inner();
+    let mut answered = 0;
+    while let Some(msg) = stream.message().await.expect("message") {
+        answered += msg.results.len();
+    }
+    (answered, start.elapsed().as_secs_f64())
+}
+
+async fn p1_coalescing() -> String {
+    let sim = mock(SimulatorConfig::default()).await;
+    let server = Server::start(&sim, &[]);
+    // Several connections, so that 10,000 calls are not queued behind one connection's
+    // stream limit.
+    let mut clients = Vec::new();
+    for _ in 0..50 {
+        clients.push(server.client().await);
+    }
+    let calls: FuturesUnordered<_> = numbers(10_000, 0)
+        .into_iter()
+        .enumerate()
+        .map(|(i, n)| {
+            let mut client = clients[i % clients.len()].clone();
+            async move {
+                let start = Instant::now();
+                let r = client.check(CheckRequest { mobiles: vec![n] }).await;
+                (r.is_ok(), start.elapsed())
+            }
+        })
+        .collect();
+    let results: Vec<_> = calls.collect().await;
+    let ok = results.iter().filter(|r| r.0).count();
+    let mut lat: Vec<_> = results.iter().map(|r| r.1).collect();
+    lat.sort();
+    let stats = sim.simulator.stats();
+    format!(
+        "P1 coalescing: 10,000 concurrent one-number Check calls ({ok} ok) -> {} upstream calls \
+         (ideal 5, goal <= 6); latency p50 {:.0} ms, p99 {:.0} ms",
+        stats.calls,
+        percentile(&lat, 0.5).as_secs_f64() * 1e3,
+        percentile(&lat, 0.99).as_secs_f64() * 1e3
+    )
+}
+
+async fn p2_limit_utilization() -> String {
+    let sim = mock(SimulatorConfig {
+        qps: Some(20),
+        latency: Duration::from_millis(50),
+        ..SimulatorConfig::default()
+    })
+    .await;
+    let server = Server::start(&sim, &["--qps", "20"]);
+    let mut client = server.client().await;
+    let (answered, secs) = stream_all(&mut client, numbers(200_000, 0)).await;
+    let stats = sim.simulator.stats();
+    // The rate while calls flowed: intervals between the first and the last call.
+    let span_ms = stats.last_call_ms.unwrap_or(0) - stats.first_call_ms.unwrap_or(0);
+    let rate = (stats.calls.saturating_sub(1)) as f64 / (span_ms.max(1) as f64 / 1e3);
+    format!(
+        "P2 limit utilization: {answered} numbers in {secs:.2} s, {} calls in {:.2} s -> \
+         {rate:.2} calls/s of 20 = {:.3} (goal >= 0.95); 429s seen: {} (goal 0)",
+        stats.calls,
+        span_ms as f64 / 1e3,
+        rate / 20.0,
+        stats.rate_limited
+    )
+}
+
+async fn p3_proxy_efficiency() -> String {
+    const N: usize = 400_000;
+    let sim = mock(SimulatorConfig::default()).await;
+    let server = Server::start(&sim, &["--qps", "0", "--concurrency", "4"]);
+    let mut client = server.client().await;
+    let (answered, secs) = stream_all(&mut client, numbers(N, 0)).await;
+    let service_rate = answered as f64 / secs;
+
+    // Plain reqwest: the same 2000-number batches, 4 at a time, straight to the mock.
+    let http = reqwest::Client::new();
+    let url = Arc::new(sim.url());
+    let batches: Vec<String> = numbers(N, N).chunks(2000).map(|c| c.join(",")).collect();
+    let start = Instant::now();
+    let mut posted = futures::stream::iter(batches)
+        .map(|mobiles| {
+            let (http, url) = (http.clone(), url.clone());
+            async move {
+                let body = http
+                    .post(url.as_str())
+                    .form(&[("token", TOKEN), ("mobiles", mobiles.as_str())])
+                    .send()
+                    .await
+                    .expect("post")
+                    .bytes()
+                    .await
+                    .expect("body");
+                body.len()
+            }
+        })
+        .buffer_unordered(4);
+    while posted.next().await.is_some() {}
+    let direct_rate = N as f64 / start.elapsed().as_secs_f64();
+    format!(
+        "P3 proxy efficiency: service {service_rate:.0} numbers/s, direct reqwest \
+         {direct_rate:.0} numbers/s -> {:.3} (goal >= 0.9)",
+        service_rate / direct_rate
+    )
+}
+
+async fn p4_memory() -> String {
+    let mut peaks = Vec::new();
+    for n in [100_000, 1_000_000] {
+        let sim = mock(SimulatorConfig::default()).await;
+        let server = Server::start(&sim, &["--qps", "0"]);
+        let mut client = server.client().await;
+        let (answered, _) = stream_all(&mut client, numbers(n, 0)).await;
+        assert_eq!(answered, n);
+        peaks.push(server.peak_rss_mib());
+    }
+    format!(
+        "P4 memory: server peak RSS {:.1} MiB at 100k, {:.1} MiB at 1M (goal <= 64) -> growth \
+         {:.0}% (goal <= 20%)",
+        peaks[0],
+        peaks[1],
+        (peaks[1] / peaks[0] - 1.0) * 100.0
+    )
+}
+
+async fn p5_unary_overhead() -> String {
+    const CALLS: usize = 500;
+    let sim = mock(SimulatorConfig::default()).await;
+    let server = Server::start(&sim, &["--qps", "0", "--linger-ms", "0"]);
+    let mut client = server.client().await;
+    let http = reqwest::Client::new();
+    let url = sim.url();
+    let mut via_service = Vec::with_capacity(CALLS);
+    let mut direct = Vec::with_capacity(CALLS);
+    for (i, n) in numbers(CALLS, 0).into_iter().enumerate() {
+        let start = Instant::now();
+        client
+            .check(CheckRequest { mobiles: vec![n] })
+            .await
+            .expect("check");
+        via_service.push(start.elapsed());
+        let other = numbers(1, CALLS + i).remove(0);
+        let start = Instant::now();
+        http.post(&url)
+            .form(&[("token", TOKEN), ("mobiles", other.as_str())])
+            .send()
+            .await
+            .expect("post")
+            .bytes()
+            .await
+            .expect("body");
+        direct.push(start.elapsed());
+    }
+    via_service.sort();
+    direct.sort();
+    let (s, d) = (percentile(&via_service, 0.5), percentile(&direct, 0.5));
+    format!(
+        "P5 unary overhead: p50 Check {:.3} ms - p50 direct call {:.3} ms = {:.3} ms (goal <= 1 ms)",
+        s.as_secs_f64() * 1e3,
+        d.as_secs_f64() * 1e3,
+        (s.as_secs_f64() - d.as_secs_f64()) * 1e3
+    )
+}
+
+fn main() {
+    let only: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a.starts_with('P') || a.starts_with('p'))
+        .map(|a| a.to_uppercase())
+        .collect();
+    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+    let wanted = |p: &str| only.is_empty() || only.iter().any(|o| o == p);
+    runtime.block_on(async {
+        let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+        println!("phonecheck load run on {cores} cores (loopback, simulated upstream)");
+        if wanted("P1") {
+            println!("{}", p1_coalescing().await);
+        }
+        if wanted("P2") {
+            println!("{}", p2_limit_utilization().await);
+        }
+        if wanted("P3") {
+            println!("{}", p3_proxy_efficiency().await);
+        }
+        if wanted("P4") {
+            println!("{}", p4_memory().await);
+        }
+        if wanted("P5") {
+            println!("{}", p5_unary_overhead().await);
+        }
+    });
+}
