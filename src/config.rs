@@ -112,6 +112,9 @@ pub struct MockUpstreamArgs {
     /// Fraction of calls (0.0 to 1.0) failing with HTTP 502 at random.
     #[arg(long, default_value_t = 0.0, value_parser = parse_fraction)]
     pub fail_rate: f64,
+    /// Every N-th call fails, alternately with 429 and HTTP 500 (a deterministic flaky upstream).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub fail_every: Option<u32>,
 }
 
 fn parse_fraction(s: &str) -> Result<f64, String> {

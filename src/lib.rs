@@ -20,7 +20,8 @@
 //! - [`status`]: the only place where errors become gRPC statuses (with `google.rpc` details).
 //! - [`pipeline`]: one check from request to summary; failure rules of unary and streamed calls.
 //! - [`number`]: parsing, normalizing and de-duplicating numbers; pure functions.
-//! - [`batch`]: splitting distinct numbers into upstream batches, several in flight.
+//! - [`batch`]: the one queue in front of the upstream: coalescing across calls, in-flight
+//!   de-duplication, cancellation of numbers nobody waits for.
 //! - [`upstream`]: the ALAPI wire format, HTTP client, error codes, and the simulator.
 //! - [`pb`]: the generated `phonecheck.v1` protobuf types, server and client.
 

@@ -93,6 +93,7 @@ async fn mock_upstream(args: MockUpstreamArgs) -> anyhow::Result<()> {
         qps: args.qps,
         latency: std::time::Duration::from_millis(args.latency_ms),
         fail_rate: args.fail_rate,
+        fail_every: args.fail_every,
         ..SimulatorConfig::default()
     });
     tracing::info!(url = %format!("http://{addr}/api/phonecheck"), stats = %format!("http://{addr}/stats"),
