@@ -169,12 +169,12 @@ impl Pipeline {
     /// Checks every input and answers in input order, or fails as a whole.
     pub async fn check(
         &self,
-        elements: &[String],
+        elements: Vec<String>,
         deadline: Option<Instant>,
     ) -> Result<(Vec<NumberResult>, Summary), CheckError> {
         let parsed = parse(elements, self.limits.max_check_numbers)?;
         let mut run = Run::new(parsed);
-        let mut slots: Vec<Option<NumberResult>> = vec![None; run.inputs.len()];
+        let mut slots: Vec<Option<NumberResult>> = vec![None; run.parsed.inputs.len()];
         for r in run.take_invalid() {
             let i = r.index as usize;
             slots[i] = Some(r);
@@ -197,7 +197,7 @@ impl Pipeline {
         };
         within(deadline, work).await?;
         let results: Vec<NumberResult> = slots.into_iter().flatten().collect();
-        debug_assert_eq!(results.len(), run.inputs.len());
+        debug_assert_eq!(results.len(), run.parsed.inputs.len());
         Ok((results, run.summary))
     }
 
@@ -208,8 +208,7 @@ impl Pipeline {
         elements: Vec<String>,
         deadline: Option<Instant>,
     ) -> Result<mpsc::Receiver<StreamEvent>, CheckError> {
-        let parsed = parse(&elements, self.limits.max_stream_numbers)?;
-        drop(elements);
+        let parsed = parse(elements, self.limits.max_stream_numbers)?;
         let (tx, rx) = mpsc::channel(4);
         let mut ticket = self.batcher.ticket(deadline);
         let window = self.stream_window;
@@ -285,7 +284,7 @@ fn batch_failure(
         })
 }
 
-fn parse(elements: &[String], limit: usize) -> Result<ParsedRequest, CheckError> {
+fn parse(elements: Vec<String>, limit: usize) -> Result<ParsedRequest, CheckError> {
     let parsed = parse_request(elements, limit).map_err(|TooManyInputs { limit }| {
         CheckError::TooManyNumbers {
             field: "mobiles",
@@ -312,7 +311,7 @@ async fn within<T>(
 
 /// The state of one check: inputs not yet answered, where each number occurs, and the counts.
 struct Run {
-    inputs: Vec<crate::number::ParsedInput>,
+    parsed: ParsedRequest,
     unique: Vec<Mobile>,
     /// Index of each number's first unanswered occurrence.
     first: MobileMap<u32>,
@@ -323,7 +322,7 @@ struct Run {
 }
 
 impl Run {
-    fn new(parsed: ParsedRequest) -> Self {
+    fn new(mut parsed: ParsedRequest) -> Self {
         let mut first =
             MobileMap::with_capacity_and_hasher(parsed.unique.len(), Default::default());
         let mut next_same = vec![NO_INPUT; parsed.inputs.len()];
@@ -343,8 +342,8 @@ impl Run {
             ..Summary::default()
         };
         Run {
-            inputs: parsed.inputs,
-            unique: parsed.unique,
+            unique: std::mem::take(&mut parsed.unique),
+            parsed,
             first,
             next_same,
             summary,
@@ -354,8 +353,8 @@ impl Run {
     /// Results for every invalid input.
     fn take_invalid(&mut self) -> Vec<NumberResult> {
         let mut out = Vec::with_capacity(self.summary.invalid as usize);
-        for index in 0..self.inputs.len() {
-            if let Err(reason) = &self.inputs[index].parsed {
+        for index in 0..self.parsed.inputs.len() {
+            if let Err(reason) = &self.parsed.inputs[index].parsed {
                 let outcome = Outcome::Invalid(reason.clone());
                 out.push(self.result(index as u32, None, outcome));
             }
@@ -383,14 +382,13 @@ impl Run {
     }
 
     fn result(&mut self, index: u32, mobile: Option<Mobile>, outcome: Outcome) -> NumberResult {
-        let input = &mut self.inputs[index as usize];
         self.summary.by_status.add(&outcome);
         NumberResult {
             index,
-            input: std::mem::take(&mut input.input),
+            input: self.parsed.input(index as usize).to_owned(),
             mobile,
             outcome,
-            duplicate: input.duplicate,
+            duplicate: self.parsed.inputs[index as usize].duplicate,
         }
     }
 }

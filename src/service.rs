@@ -39,7 +39,7 @@ impl PhoneCheck for PhoneCheckService {
         let deadline = caller_deadline(&request);
         let (results, summary) = self
             .pipeline
-            .check(&request.into_inner().mobiles, deadline)
+            .check(request.into_inner().mobiles, deadline)
             .await?;
         Ok(Response::new(pb::CheckResponse {
             results: results.into_iter().map(pb::PhoneResult::from).collect(),
