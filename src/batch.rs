@@ -149,11 +149,6 @@ impl Batcher {
         }
     }
 
-    /// The most numbers in one upstream call.
-    pub fn max_batch(&self) -> usize {
-        self.shared.config.max_batch
-    }
-
     /// A new ticket for one call, whose deadline bounds the retries of its batches.
     pub fn ticket(&self, deadline: Option<Instant>) -> Ticket {
         let (tx, rx) = mpsc::unbounded_channel();
@@ -169,10 +164,6 @@ impl Batcher {
         }
     }
 
-    /// Numbers queued and not yet sent (including ones nobody waits for any more).
-    pub fn queued(&self) -> usize {
-        lock(&self.shared.state).queue.len()
-    }
 }
 
 /// One caller's place in the queue. Dropping it cancels its numbers that have not left yet.
