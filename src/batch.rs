@@ -163,7 +163,6 @@ impl Batcher {
             outstanding: 0,
         }
     }
-
 }
 
 /// One caller's place in the queue. Dropping it cancels its numbers that have not left yet.
