@@ -34,11 +34,23 @@ use crate::upstream::{CallSlot, NumberReport, UpstreamClient, UpstreamError};
 /// What became of one number in a batch.
 pub type NumberAnswer = Result<Arc<NumberReport>, Arc<UpstreamError>>;
 
+/// One number's answer, with the tag its ticket submitted it with.
+#[derive(Debug)]
+pub struct Answered {
+    /// The number.
+    pub mobile: Mobile,
+    /// The caller's own tag for it (the pipeline uses the input index), so the caller needs
+    /// no map from numbers back to its inputs.
+    pub tag: u32,
+    /// Its report, or the error that stopped it.
+    pub answer: NumberAnswer,
+}
+
 /// Answers for some of a ticket's numbers, from one finished batch.
 #[derive(Debug, Default)]
 pub struct Delivery {
     /// Each number with its report or the error that stopped it.
-    pub answers: Vec<(Mobile, NumberAnswer)>,
+    pub answers: Vec<Answered>,
     /// Numbers of this ticket that the batch billed, counting only those this ticket asked for
     /// first (a number shared with an earlier caller is billed to that caller).
     pub billed: u64,
@@ -102,8 +114,8 @@ struct Queued {
 
 #[derive(Debug, Default)]
 struct Waiting {
-    /// Tickets waiting, first asker first; almost always one, kept inline.
-    tickets: SmallVec<[u64; 2]>,
+    /// Tickets waiting (with their tags), first asker first; almost always one, kept inline.
+    tickets: SmallVec<[(u64, u32); 2]>,
     in_flight: bool,
 }
 
@@ -175,18 +187,19 @@ pub struct Ticket {
 }
 
 impl Ticket {
-    /// Queues numbers, which must be distinct from each other and from every number this
-    /// ticket submitted before and has not received yet.
-    pub fn submit(&mut self, numbers: &[Mobile]) {
+    /// Queues numbers, each with a tag that comes back with its answer. They must be distinct
+    /// from each other and from every number this ticket submitted before and has not
+    /// received yet.
+    pub fn submit(&mut self, numbers: &[(Mobile, u32)]) {
         if numbers.is_empty() {
             return;
         }
         let now = Instant::now();
         let mut state = lock(&self.shared.state);
-        for &mobile in numbers {
+        for &(mobile, tag) in numbers {
             let waiting = state.numbers.entry(mobile).or_default();
             let fresh = waiting.tickets.is_empty() && !waiting.in_flight;
-            waiting.tickets.push(self.id);
+            waiting.tickets.push((self.id, tag));
             if fresh {
                 state.queue.push_back(Queued { mobile, since: now });
             }
@@ -223,7 +236,7 @@ impl Drop for Ticket {
         }
         let id = self.id;
         state.numbers.retain(|_, waiting| {
-            waiting.tickets.retain(|t| *t != id);
+            waiting.tickets.retain(|(t, _)| *t != id);
             waiting.in_flight || !waiting.tickets.is_empty()
         });
     }
@@ -283,7 +296,7 @@ impl Shared {
                 continue;
             }
             waiting.in_flight = true;
-            for t in &waiting.tickets {
+            for (t, _) in &waiting.tickets {
                 let ticket_deadline = tickets.get(t).and_then(|end| end.deadline);
                 deadline = match (deadline, ticket_deadline) {
                     (Some(latest), Some(d)) => Some(Some(latest.map_or(d, |l| l.max(d)))),
@@ -320,13 +333,17 @@ impl Shared {
             let Some(waiting) = state.numbers.remove(&mobile) else {
                 continue;
             };
-            for (i, ticket) in waiting.tickets.into_iter().enumerate() {
+            for (i, (ticket, tag)) in waiting.tickets.into_iter().enumerate() {
                 let delivery = deliveries.entry(ticket).or_default();
                 if i == 0 {
                     delivery.calls = calls;
                     delivery.billed += u64::from(answer.is_ok());
                 }
-                delivery.answers.push((mobile, answer.clone()));
+                delivery.answers.push(Answered {
+                    mobile,
+                    tag,
+                    answer: answer.clone(),
+                });
             }
         }
         // Every queued number would meet the same end: fail them now instead of sending them.
@@ -337,9 +354,13 @@ impl Shared {
                 if waiting.in_flight {
                     return true;
                 }
-                for &ticket in &waiting.tickets {
+                for &(ticket, tag) in &waiting.tickets {
                     let delivery = deliveries.entry(ticket).or_default();
-                    delivery.answers.push((mobile, Err(e.clone())));
+                    delivery.answers.push(Answered {
+                        mobile,
+                        tag,
+                        answer: Err(e.clone()),
+                    });
                 }
                 false
             });

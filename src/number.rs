@@ -4,15 +4,12 @@
 //! Everything here is a pure function: no I/O, no allocation beyond the results. A number that
 //! fails here never reaches the upstream, so it is never billed.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt;
 
 /// A map keyed by number, with a fast hasher (foldhash: randomly seeded, so callers cannot
 /// choose colliding numbers); numbers are hashed several times each on their way through.
 pub type MobileMap<V> = HashMap<Mobile, V, foldhash::fast::RandomState>;
-
-/// A set of numbers, hashed as [`MobileMap`].
-pub type MobileSet = HashSet<Mobile, foldhash::fast::RandomState>;
 
 /// A valid mainland China mobile number: 11 digits matching `^1[3-9]\d{9}$`.
 ///
@@ -255,11 +252,31 @@ pub struct ParsedRequest {
     elements: Vec<String>,
     /// Every input, in request order; the position is the result's index.
     pub inputs: Vec<ParsedInput>,
-    /// Distinct valid numbers, in the order they first appear.
-    pub unique: Vec<Mobile>,
+    /// Distinct valid numbers, in the order they first appear, each with the index of the
+    /// input where it first appears (see [`ParsedRequest::occurrences`]).
+    pub unique: Vec<(Mobile, u32)>,
+    /// For each input, the next input holding the same number ([`NO_INPUT`] at the end):
+    /// every number's occurrences as a linked list, one `u32` per input.
+    next_same: Vec<u32>,
 }
 
+/// The end of an occurrence list.
+pub const NO_INPUT: u32 = u32::MAX;
+
 impl ParsedRequest {
+    /// The next input after `index` holding the same number, if any.
+    pub fn next_occurrence(&self, index: u32) -> Option<u32> {
+        self.next_same
+            .get(index as usize)
+            .copied()
+            .filter(|&next| next != NO_INPUT)
+    }
+
+    /// The indexes of every input holding the same number as input `first`, from `first` on.
+    pub fn occurrences(&self, first: u32) -> impl Iterator<Item = u32> + '_ {
+        std::iter::successors(Some(first), |&i| self.next_occurrence(i))
+    }
+
     /// The text of input `index` as given, with surrounding separators trimmed.
     pub fn input(&self, index: usize) -> &str {
         let i = &self.inputs[index];
@@ -292,20 +309,26 @@ pub struct TooManyInputs {
 /// exceed `limit` so that an oversized request costs no more than the limit to reject.
 pub fn parse_request(elements: Vec<String>, limit: usize) -> Result<ParsedRequest, TooManyInputs> {
     let mut request = ParsedRequest::default();
-    let mut seen = MobileSet::default();
+    // Each number's latest occurrence so far, to link the next one to it.
+    let mut latest: MobileMap<u32> = MobileMap::default();
     for (e, element) in elements.iter().enumerate() {
         for piece in split_element(element) {
             if request.inputs.len() == limit {
                 return Err(TooManyInputs { limit });
             }
+            let index = request.inputs.len() as u32;
             let parsed = normalize_mobile(piece);
-            let duplicate = match &parsed {
-                Ok(m) => !seen.insert(*m),
-                Err(_) => false,
-            };
-            if let (Ok(m), false) = (&parsed, duplicate) {
-                request.unique.push(*m);
+            let mut duplicate = false;
+            if let Ok(m) = &parsed {
+                match latest.insert(*m, index) {
+                    Some(previous) => {
+                        request.next_same[previous as usize] = index;
+                        duplicate = true;
+                    }
+                    None => request.unique.push((*m, index)),
+                }
             }
+            request.next_same.push(NO_INPUT);
             // Every piece is a sub-slice of its element, and elements are far below 4 GiB
             // (the message-size limit), so the offsets fit a u32.
             let start = piece.as_ptr() as usize - element.as_ptr() as usize;
@@ -467,8 +490,14 @@ mod tests {
         );
         let dup: Vec<_> = req.inputs.iter().map(|i| i.duplicate).collect();
         assert_eq!(dup, [false, true, false, false, false, true]);
-        let unique: Vec<_> = req.unique.iter().map(|m| m.digits()).collect();
-        assert_eq!(unique, ["13111111111", "13222222222"]);
+        let unique: Vec<_> = req.unique.iter().map(|(m, i)| (m.digits(), *i)).collect();
+        assert_eq!(
+            unique,
+            [("13111111111".to_owned(), 0), ("13222222222".to_owned(), 3)]
+        );
+        assert_eq!(req.occurrences(0).collect::<Vec<_>>(), [0, 1]);
+        assert_eq!(req.occurrences(3).collect::<Vec<_>>(), [3, 5]);
+        assert_eq!(req.occurrences(2).collect::<Vec<_>>(), [2]);
         assert_eq!(req.invalid_count(), 2);
         assert_eq!(req.duplicate_count(), 2);
     }

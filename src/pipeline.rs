@@ -11,10 +11,8 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use crate::batch::{Batcher, Delivery, Ticket};
-use crate::number::{
-    InvalidReason, Mobile, MobileMap, ParsedRequest, TooManyInputs, parse_request,
-};
+use crate::batch::{Answered, Batcher, Delivery, Ticket};
+use crate::number::{InvalidReason, Mobile, ParsedRequest, TooManyInputs, parse_request};
 use crate::upstream::{LineStatus, NumberReport, UpstreamError};
 
 /// How many inputs a call may hold.
@@ -143,9 +141,6 @@ pub enum StreamEvent {
 /// Results for invalid inputs are sent in messages of at most this many.
 const INVALID_CHUNK: usize = 2000;
 
-/// The end of an occurrence list.
-const NO_INPUT: u32 = u32::MAX;
-
 /// Runs checks. Cheap to share behind an `Arc`.
 #[derive(Debug)]
 pub struct Pipeline {
@@ -273,15 +268,12 @@ fn batch_failure(
     delivery: &Delivery,
     fatal: impl Fn(&UpstreamError) -> bool,
 ) -> Option<Arc<UpstreamError>> {
-    delivery
-        .answers
-        .iter()
-        .find_map(|(_, answer)| match answer {
-            Err(e) if !matches!(**e, UpstreamError::MissingResult { .. }) && fatal(e) => {
-                Some(e.clone())
-            }
-            _ => None,
-        })
+    delivery.answers.iter().find_map(|a| match &a.answer {
+        Err(e) if !matches!(**e, UpstreamError::MissingResult { .. }) && fatal(e) => {
+            Some(e.clone())
+        }
+        _ => None,
+    })
 }
 
 fn parse(elements: Vec<String>, limit: usize) -> Result<ParsedRequest, CheckError> {
@@ -312,28 +304,13 @@ async fn within<T>(
 /// The state of one check: inputs not yet answered, where each number occurs, and the counts.
 struct Run {
     parsed: ParsedRequest,
-    unique: Vec<Mobile>,
-    /// Index of each number's first unanswered occurrence.
-    first: MobileMap<u32>,
-    /// For each input, the index of the next input holding the same number ([`NO_INPUT`] at
-    /// the end): occurrences as a linked list, one `u32` per input instead of a `Vec` per number.
-    next_same: Vec<u32>,
+    /// Distinct numbers not yet submitted, tagged with their first input's index.
+    unique: Vec<(Mobile, u32)>,
     summary: Summary,
 }
 
 impl Run {
     fn new(mut parsed: ParsedRequest) -> Self {
-        let mut first =
-            MobileMap::with_capacity_and_hasher(parsed.unique.len(), Default::default());
-        let mut next_same = vec![NO_INPUT; parsed.inputs.len()];
-        // Walking backwards, the head found for a number is the occurrence after this one.
-        for (i, input) in parsed.inputs.iter().enumerate().rev() {
-            if let Ok(m) = input.parsed
-                && let Some(next) = first.insert(m, i as u32)
-            {
-                next_same[i] = next;
-            }
-        }
         let summary = Summary {
             total: parsed.inputs.len() as u32,
             unique: parsed.unique.len() as u32,
@@ -344,8 +321,6 @@ impl Run {
         Run {
             unique: std::mem::take(&mut parsed.unique),
             parsed,
-            first,
-            next_same,
             summary,
         }
     }
@@ -367,15 +342,21 @@ impl Run {
         self.summary.upstream_calls += delivery.calls;
         self.summary.billed += delivery.billed;
         let mut out = Vec::with_capacity(delivery.answers.len());
-        for (mobile, answer) in delivery.answers {
+        for Answered {
+            mobile,
+            tag,
+            answer,
+        } in delivery.answers
+        {
             let outcome = match answer {
                 Ok(report) => Outcome::Checked(report),
                 Err(e) => Outcome::Failed(e),
             };
-            let mut index = self.first.remove(&mobile).unwrap_or(NO_INPUT);
-            while index != NO_INPUT {
+            // The tag is the number's first input; the rest of its inputs follow from there.
+            let mut next = Some(tag);
+            while let Some(index) = next {
                 out.push(self.result(index, Some(mobile), outcome.clone()));
-                index = self.next_same[index as usize];
+                next = self.parsed.next_occurrence(index);
             }
         }
         out
