@@ -308,9 +308,17 @@ pub struct TooManyInputs {
 /// Splits, normalizes and de-duplicates a request's elements, stopping as soon as the inputs
 /// exceed `limit` so that an oversized request costs no more than the limit to reject.
 pub fn parse_request(elements: Vec<String>, limit: usize) -> Result<ParsedRequest, TooManyInputs> {
-    let mut request = ParsedRequest::default();
+    // Usually one input per element: sized up front, the vectors never grow by copying
+    // (which for a million inputs would briefly hold two copies).
+    let expected = elements.len().min(limit);
+    let mut request = ParsedRequest {
+        inputs: Vec::with_capacity(expected),
+        unique: Vec::with_capacity(expected),
+        next_same: Vec::with_capacity(expected),
+        ..ParsedRequest::default()
+    };
     // Each number's latest occurrence so far, to link the next one to it.
-    let mut latest: MobileMap<u32> = MobileMap::default();
+    let mut latest = MobileMap::with_capacity_and_hasher(expected, Default::default());
     for (e, element) in elements.iter().enumerate() {
         for piece in split_element(element) {
             if request.inputs.len() == limit {
