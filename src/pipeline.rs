@@ -256,6 +256,8 @@ impl Pipeline {
                 Ok(()) => StreamEvent::Finished(run.summary),
                 Err(e) => StreamEvent::Failed(e),
             };
+            // Cancel what has not left before waiting on a possibly slow reader.
+            drop(ticket);
             let _ = tx.send(last).await;
         });
         Ok(rx)
