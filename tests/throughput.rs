@@ -225,3 +225,40 @@ async fn a_deadline_shorter_than_the_upstream_latency_is_deadline_exceeded_witho
     );
     assert!(env.sim.simulator.stats().calls <= 1);
 }
+
+#[tokio::test]
+async fn a_slow_reader_makes_the_server_stop_pulling_work_then_resume() {
+    let env = start(SimulatorConfig::default(), |c| {
+        c.max_batch = 100;
+        c.concurrency = 1;
+    })
+    .await;
+    let mut client = env.client.clone();
+    let mut stream = client
+        .check_stream(CheckStreamRequest {
+            mobiles: numbers(40_000),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let mut answered = stream.message().await.unwrap().unwrap().results.len();
+    // Not reading: once the buffers between here and the server are full, it must stop.
+    let mut stalled_at = env.sim.simulator.stats().calls;
+    loop {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let now = env.sim.simulator.stats().calls;
+        if now == stalled_at {
+            break;
+        }
+        stalled_at = now;
+    }
+    assert!(
+        stalled_at < 400,
+        "the server kept calling: {stalled_at} of 400 batches"
+    );
+    while let Some(msg) = stream.message().await.unwrap() {
+        answered += msg.results.len();
+    }
+    assert_eq!(answered, 40_000, "reading again resumes the work");
+    assert_eq!(env.sim.simulator.stats().calls, 400);
+}
