@@ -519,3 +519,63 @@ mod tests {
         assert_eq!(parse_request(strings(&["1,2"]), 2).unwrap().inputs.len(), 2);
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Strings made of the characters pasted lists are made of, and anything else.
+    fn pasted() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[0-9+ ,;\\n\\t()\\-.、，０-９\u{200B}\u{FEFF}\u{00A0}]{0,40}",
+            "\\PC{0,30}",
+            "(\\+86 ?)?1[3-9][0-9]{9}",
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn parsing_never_panics_and_inputs_are_what_was_given(
+            elements in prop::collection::vec(pasted(), 0..8)
+        ) {
+            let parsed = parse_request(elements.clone(), 1000).unwrap();
+            prop_assert!(parsed.inputs.len() >= elements.len());
+            for (i, input) in parsed.inputs.iter().enumerate() {
+                let text = parsed.input(i);
+                prop_assert!(elements.iter().any(|e| e.contains(text)));
+                if let Ok(m) = input.parsed {
+                    let d = m.digits();
+                    prop_assert_eq!(d.len(), 11);
+                    prop_assert!(d.starts_with('1') && (b'3'..=b'9').contains(&d.as_bytes()[1]));
+                    prop_assert_eq!(normalize_mobile(&d), Ok(m));
+                }
+            }
+            let distinct: std::collections::HashSet<_> =
+                parsed.unique.iter().map(|(m, _)| *m).collect();
+            prop_assert_eq!(distinct.len(), parsed.unique.len());
+            // Every input is reachable from its number's first occurrence, exactly once.
+            let mut reached = vec![0u32; parsed.inputs.len()];
+            for &(_, first) in &parsed.unique {
+                for i in parsed.occurrences(first) {
+                    reached[i as usize] += 1;
+                }
+            }
+            for (i, input) in parsed.inputs.iter().enumerate() {
+                prop_assert_eq!(reached[i], u32::from(input.parsed.is_ok()));
+            }
+        }
+
+        #[test]
+        fn a_valid_number_survives_any_accepted_decoration(
+            digits in "1[3-9][0-9]{9}",
+            prefix in prop::sample::select(vec!["", "+86", "+86 ", "0086", "86", "(+86) "]),
+            sep in prop::sample::select(vec!["", " ", "-", ".", "\u{200B}", "\u{00A0}"]),
+        ) {
+            let (a, rest) = digits.split_at(3);
+            let (b, c) = rest.split_at(4);
+            let decorated = format!("{prefix}{a}{sep}{b}{sep}{c}");
+            prop_assert_eq!(normalize_mobile(&decorated).map(|m| m.digits()), Ok(digits));
+        }
+    }
+}
