@@ -308,6 +308,7 @@ fn snippet(body: &[u8]) -> String {
 mod tests {
     use super::*;
     use crate::upstream::ErrorClass;
+    use proptest::strategy::Strategy;
 
     fn m(s: &str) -> Mobile {
         s.parse().unwrap()
@@ -396,5 +397,19 @@ mod tests {
         }
         assert_eq!(LineStatus::from_code(6), None);
         assert_eq!(LineStatus::from_code(-1), None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_body_reads_without_panicking(
+            status in 100u16..600,
+            body in proptest::prop_oneof![
+                proptest::collection::vec(proptest::num::u8::ANY, 0..200),
+                "\\{\"code\":(200|\"200\"|429|null),\"data\":(null|\\[\\]|\\[\\{\"mobile\":\"1[0-9]{10}\",\"status\":[0-9]\\}\\]|\"x\"),\"usage\":(-1|1|\"2\")\\}"
+                    .prop_map(String::into_bytes),
+            ],
+        ) {
+            let _ = parse_answer(status, &body);
+        }
     }
 }
