@@ -93,7 +93,14 @@ pub async fn serve(
         .add_service(health)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async move {
+            shutdown.await;
+            // Clients still connected (and watching health) learn to go elsewhere while open
+            // calls finish.
+            health_reporter
+                .set_not_serving::<PhoneCheckServer<PhoneCheckService>>()
+                .await;
+        })
         .await?;
     Ok(())
 }

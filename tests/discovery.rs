@@ -91,3 +91,24 @@ async fn health_reports_the_service_serving() {
         assert_eq!(status, ServingStatus::Serving, "{service:?}");
     }
 }
+
+#[tokio::test]
+async fn health_turns_not_serving_when_shutdown_begins() {
+    let sim = phonecheck::upstream::simulator::spawn(SimulatorConfig::default())
+        .await
+        .unwrap();
+    let (addr, stop) = common::start_server(common::test_config(sim.url())).await;
+    let mut health = HealthClient::new(channel(addr).await);
+    let mut watch = health
+        .watch(HealthCheckRequest {
+            service: "phonecheck.v1.PhoneCheck".to_owned(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let first = watch.message().await.unwrap().unwrap().status();
+    assert_eq!(first, ServingStatus::Serving);
+    drop(stop);
+    let next = watch.message().await.unwrap().unwrap().status();
+    assert_eq!(next, ServingStatus::NotServing);
+}
