@@ -62,7 +62,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("--listen {}: cannot bind", config.listen))?;
     let addr = listener.local_addr()?;
-    tracing::info!(%addr, upstream = %url, max_batch = config.max_batch,
+    tracing::info!(%addr, upstream = %url, qps = config.qps.map_or(0, |q| q.get()),
+        max_batch = config.max_batch, linger_ms = config.linger.as_millis() as u64,
         concurrency = config.concurrency, "phonecheck listening (gRPC, plaintext)");
     let max_message = server::max_message_bytes(config.limits.max_stream_numbers);
     let (signalled, mut on_signal) = tokio::sync::watch::channel(());
