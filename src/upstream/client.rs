@@ -16,7 +16,7 @@ use tower::retry::budget::{Budget, TpsBudget};
 
 use super::Token;
 use super::error::UpstreamError;
-use super::wire::{Answer, parse_answer};
+use super::wire::{Answer, mobiles_field, parse_answer};
 use crate::number::Mobile;
 
 /// The most numbers the upstream takes in one call.
@@ -170,11 +170,7 @@ impl UpstreamClient {
             .with_min_delay(policy.min_delay)
             .with_max_delay(policy.max_delay)
             .with_max_times(policy.max_retries);
-        let joined = mobiles
-            .iter()
-            .map(Mobile::digits)
-            .collect::<Vec<_>>()
-            .join(",");
+        let joined = mobiles_field(mobiles);
         self.budget.deposit();
         let result = (|| async {
             if !first.swap(false, Ordering::Relaxed) {

@@ -100,6 +100,21 @@ pub struct Answer {
     pub log_id: Option<String>,
 }
 
+/// The `mobiles` form field: the numbers comma-separated, written into one string (no
+/// string per number on this per-batch path).
+pub fn mobiles_field(mobiles: &[Mobile]) -> String {
+    use std::fmt::Write;
+    let mut field = String::with_capacity(mobiles.len() * 12);
+    for (i, m) in mobiles.iter().enumerate() {
+        if i > 0 {
+            field.push(',');
+        }
+        // Writing into a String cannot fail.
+        let _ = write!(field, "{m}");
+    }
+    field
+}
+
 /// A successful answer exactly as the upstream documents it.
 #[derive(Deserialize)]
 struct DocumentedBody<'a> {
@@ -388,6 +403,15 @@ mod tests {
         assert_eq!(report("北京").province_and_city(), ("北京", ""));
         assert_eq!(report("").province_and_city(), ("", ""));
         assert_eq!(report("广东 深圳").province_and_city(), ("广东", "深圳"));
+    }
+
+    #[test]
+    fn mobiles_field_is_comma_separated_digits() {
+        assert_eq!(
+            mobiles_field(&[m("13111111111"), m("19912345678")]),
+            "13111111111,19912345678"
+        );
+        assert_eq!(mobiles_field(&[]), "");
     }
 
     #[test]
