@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use phonecheck::pb::{CheckRequest, CheckStreamRequest, NumberStatus};
 use phonecheck::upstream::simulator::SimulatorConfig;
 
-use common::{numbers, start};
+use common::{drain, numbers, start};
 
 #[tokio::test]
 async fn check_answers_every_input_in_order_and_bills_only_unique_valid_numbers() {
@@ -174,26 +174,14 @@ async fn check_stream_answers_5000_numbers_each_index_once_in_batches_of_2000() 
 
 #[tokio::test]
 async fn check_stream_takes_requests_larger_than_the_grpc_default_message_size() {
-    let mut env = start(SimulatorConfig::default(), |_| {}).await;
+    let env = start(SimulatorConfig::default(), |_| {}).await;
     // 250,000 inputs in "+86 139…" spelling: over the 4 MiB that gRPC accepts by default.
     // (That 1,000,000 inputs fit the raised limit is a unit test of `max_message_bytes`.)
     let request = CheckStreamRequest {
         mobiles: (0..250_000u64).map(|i| format!("+86 139{i:08}")).collect(),
     };
     assert!(prost::Message::encoded_len(&request) > 4 * 1024 * 1024);
-    let mut stream = env
-        .client
-        .check_stream(request)
-        .await
-        .expect("accepted")
-        .into_inner();
-    let mut answered = 0usize;
-    let mut summary = None;
-    while let Some(msg) = stream.message().await.expect("message") {
-        answered += msg.results.len();
-        summary = msg.summary.or(summary);
-    }
-    assert_eq!(answered, 250_000);
-    let s = summary.unwrap();
+    let (results, s) = drain(env.open_stream(request.mobiles).await).await;
+    assert_eq!(results.len(), 250_000);
     assert_eq!((s.billed, s.upstream_calls), (250_000, 125));
 }

@@ -10,7 +10,7 @@ use phonecheck::upstream::simulator::SimulatorConfig;
 use tonic::{Code, Request, Status};
 use tonic_types::StatusExt;
 
-use common::{TOKEN, connect, numbers, start, start_server, test_config};
+use common::{TOKEN, connect, drain, numbers, start, start_server, test_config};
 
 fn check(mobiles: &[&str]) -> CheckRequest {
     CheckRequest {
@@ -271,26 +271,17 @@ async fn empty_and_oversized_requests_are_invalid_argument_naming_the_field() {
 
 #[tokio::test]
 async fn a_stream_carries_a_failed_batchs_error_on_its_results_and_goes_on() {
-    let mut env = start(SimulatorConfig::default(), |c| c.max_batch = 100).await;
+    let env = start(SimulatorConfig::default(), |c| c.max_batch = 100).await;
     let mut mobiles = numbers(300);
     mobiles[150] = "14000000502".to_owned(); // the second batch keeps failing with 502
-    let mut stream = env
-        .client
-        .check_stream(CheckStreamRequest { mobiles })
-        .await
-        .unwrap()
-        .into_inner();
+    let (results, s) = drain(env.open_stream(mobiles).await).await;
     let mut failed = Vec::new();
     let mut ok = 0;
-    let mut summary = None;
-    while let Some(msg) = stream.message().await.expect("the stream goes on") {
-        for r in msg.results {
-            match r.error {
-                Some(e) => failed.push((r.index, e.code)),
-                None => ok += 1,
-            }
+    for r in results {
+        match r.error {
+            Some(e) => failed.push((r.index, e.code)),
+            None => ok += 1,
         }
-        summary = msg.summary.or(summary);
     }
     assert_eq!(ok, 200);
     assert_eq!(failed.len(), 100);
@@ -299,7 +290,6 @@ async fn a_stream_carries_a_failed_batchs_error_on_its_results_and_goes_on() {
             .iter()
             .all(|&(i, code)| (100..200).contains(&i) && code == Code::Unavailable as i32)
     );
-    let s = summary.unwrap();
     assert_eq!((s.billed, s.by_status.unwrap().failed), (200, 100));
 }
 

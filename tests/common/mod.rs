@@ -7,12 +7,14 @@ use std::time::Duration;
 
 use phonecheck::config::{ServeConfig, UpstreamTarget};
 use phonecheck::pb::phone_check_client::PhoneCheckClient;
+use phonecheck::pb::{CheckStreamRequest, CheckStreamResponse, CheckSummary, PhoneResult};
 use phonecheck::pipeline::Limits;
 use phonecheck::server;
 use phonecheck::upstream::simulator::{self, RunningSimulator, SimulatorConfig};
 use phonecheck::upstream::{RetryPolicy, Token};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
+use tonic::Streaming;
 use tonic::transport::Channel;
 
 /// The token the test simulator accepts.
@@ -23,6 +25,30 @@ pub struct TestEnv {
     pub addr: SocketAddr,
     pub client: PhoneCheckClient<Channel>,
     _stop: oneshot::Sender<()>,
+}
+
+impl TestEnv {
+    /// Opens a CheckStream of `mobiles` on a client of its own.
+    pub async fn open_stream(&self, mobiles: Vec<String>) -> Streaming<CheckStreamResponse> {
+        self.client
+            .clone()
+            .check_stream(CheckStreamRequest { mobiles })
+            .await
+            .expect("stream accepted")
+            .into_inner()
+    }
+}
+
+/// Reads a stream to its end: every result, and the summary, which must come last.
+pub async fn drain(mut stream: Streaming<CheckStreamResponse>) -> (Vec<PhoneResult>, CheckSummary) {
+    let mut results = Vec::new();
+    let mut summary = None;
+    while let Some(msg) = stream.message().await.expect("no error status") {
+        assert!(summary.is_none(), "the summary comes last");
+        results.extend(msg.results);
+        summary = msg.summary;
+    }
+    (results, summary.expect("a summary"))
 }
 
 /// A server configuration for tests: fast retries, small limits where a test needs them.
