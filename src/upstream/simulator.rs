@@ -157,17 +157,6 @@ impl Simulator {
         }
     }
 
-    /// How many times `mobile` (11 digits) was billed.
-    pub fn times_billed(&self, mobile: &str) -> u32 {
-        let Some(key) = digits_key(mobile) else {
-            return 0;
-        };
-        lock(&self.billed_per_number)
-            .get(&key)
-            .copied()
-            .unwrap_or(0)
-    }
-
     /// The largest number of times any one number was billed.
     pub fn most_times_billed(&self) -> u32 {
         lock(&self.billed_per_number)
