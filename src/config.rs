@@ -92,6 +92,11 @@ pub struct ServeArgs {
     #[arg(long, env = "PHONECHECK_MAX_STREAM_NUMBERS", default_value_t = 1_000_000,
           value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
     pub max_stream_numbers: u32,
+
+    /// Most inputs in one CheckBulk message (a bulk stream itself has no limit).
+    #[arg(long, env = "PHONECHECK_MAX_BULK_CHUNK", default_value_t = 10_000,
+          value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub max_bulk_chunk: u32,
 }
 
 /// Flags of `phonecheck mock-upstream`.
@@ -231,6 +236,7 @@ impl ServeArgs {
             limits: Limits {
                 max_check_numbers: self.max_check_numbers as usize,
                 max_stream_numbers: self.max_stream_numbers as usize,
+                max_bulk_chunk: self.max_bulk_chunk as usize,
             },
         })
     }

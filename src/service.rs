@@ -8,10 +8,10 @@ use std::time::Duration;
 use futures::{Stream, StreamExt};
 use tokio::time::Instant;
 use tokio_stream::wrappers::ReceiverStream;
-use tonic::{Request, Response, Status};
+use tonic::{Request, Response, Status, Streaming};
 
 use crate::pb::{self, phone_check_server::PhoneCheck};
-use crate::pipeline::{NumberResult, Outcome, Pipeline, StatusCounts, StreamEvent, Summary};
+use crate::pipeline::{CheckError, NumberResult, Outcome, Pipeline, StatusCounts, StreamEvent, Summary};
 use crate::status::rpc_status;
 use crate::upstream::LineStatus;
 
@@ -57,27 +57,65 @@ impl PhoneCheck for PhoneCheckService {
         let events = self
             .pipeline
             .check_stream(request.into_inner().mobiles, deadline)?;
-        let stream = ReceiverStream::new(events).map(|event| match event {
-            StreamEvent::Results {
+        let stream = ReceiverStream::new(events).map(|event| {
+            stream_message(event, |results, progress, summary| pb::CheckStreamResponse {
                 results,
-                done,
-                total,
-            } => Ok(pb::CheckStreamResponse {
-                results: results.into_iter().map(pb::PhoneResult::from).collect(),
-                progress: Some(pb::Progress { done, total }),
-                summary: None,
-            }),
-            StreamEvent::Finished(summary) => Ok(pb::CheckStreamResponse {
-                results: Vec::new(),
-                progress: Some(pb::Progress {
-                    done: summary.total,
-                    total: summary.total,
-                }),
-                summary: Some(summary.into()),
-            }),
-            StreamEvent::Failed(e) => Err(Status::from(e)),
+                progress,
+                summary,
+            })
         });
         Ok(Response::new(Box::pin(stream)))
+    }
+
+    type CheckBulkStream = ResponseStream<pb::CheckBulkResponse>;
+
+    async fn check_bulk(
+        &self,
+        request: Request<Streaming<pb::CheckBulkRequest>>,
+    ) -> Result<Response<Self::CheckBulkStream>, Status> {
+        let deadline = caller_deadline(&request);
+        let chunks = request.into_inner().map(|chunk| {
+            chunk
+                .map(|c| c.mobiles)
+                .map_err(|status| CheckError::InputBroken(status.message().to_owned()))
+        });
+        let events = self.pipeline.check_bulk(chunks, deadline);
+        let stream = ReceiverStream::new(events).map(|event| {
+            stream_message(event, |results, progress, summary| pb::CheckBulkResponse {
+                results,
+                progress,
+                summary,
+            })
+        });
+        Ok(Response::new(Box::pin(stream)))
+    }
+}
+
+/// One stream event as a response message built by `message` from its results, progress and
+/// summary, or as the status that ends the stream.
+fn stream_message<T>(
+    event: StreamEvent,
+    message: impl FnOnce(Vec<pb::PhoneResult>, Option<pb::Progress>, Option<pb::CheckSummary>) -> T,
+) -> Result<T, Status> {
+    match event {
+        StreamEvent::Results {
+            results,
+            done,
+            total,
+        } => Ok(message(
+            results.into_iter().map(pb::PhoneResult::from).collect(),
+            Some(pb::Progress { done, total }),
+            None,
+        )),
+        StreamEvent::Finished(summary) => Ok(message(
+            Vec::new(),
+            Some(pb::Progress {
+                done: summary.total,
+                total: summary.total,
+            }),
+            Some(summary.into()),
+        )),
+        StreamEvent::Failed(e) => Err(Status::from(e)),
     }
 }
 

@@ -138,7 +138,7 @@ impl From<&CheckError> for Status {
             CheckError::TooManyNumbers { field, limit } => {
                 let mut details = ErrorDetails::with_bad_request_violation(
                     *field,
-                    format!("at most {limit} numbers per call; use CheckStream for longer lists"),
+                    format!("at most {limit} numbers per call; send longer lists with CheckBulk"),
                 );
                 details.set_error_info(
                     "TOO_MANY_NUMBERS",
@@ -147,6 +147,23 @@ impl From<&CheckError> for Status {
                 );
                 Status::with_error_details(Code::InvalidArgument, e.to_string(), details)
             }
+            CheckError::ChunkTooLong { limit } => {
+                let mut details = ErrorDetails::with_bad_request_violation(
+                    "mobiles",
+                    format!("at most {limit} numbers per CheckBulk message; send more messages"),
+                );
+                details.set_error_info(
+                    "TOO_MANY_NUMBERS",
+                    ERROR_DOMAIN,
+                    HashMap::from([("limit".to_owned(), limit.to_string())]),
+                );
+                Status::with_error_details(Code::InvalidArgument, e.to_string(), details)
+            }
+            CheckError::InputBroken(_) => Status::with_error_details(
+                Code::Cancelled,
+                e.to_string(),
+                ErrorDetails::with_error_info("INPUT_BROKEN", ERROR_DOMAIN, HashMap::new()),
+            ),
             CheckError::DeadlineExceeded => Status::with_error_details(
                 Code::DeadlineExceeded,
                 e.to_string(),

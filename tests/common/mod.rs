@@ -73,6 +73,7 @@ pub fn test_config(url: String) -> ServeConfig {
         limits: Limits {
             max_check_numbers: 10_000,
             max_stream_numbers: 1_000_000,
+            max_bulk_chunk: 10_000,
         },
     }
 }

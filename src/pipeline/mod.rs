@@ -6,6 +6,10 @@
 //! failure; a streamed check answers a failed batch's numbers with that error and goes on, unless
 //! the error dooms every later batch, in which case it ends after sending what was answered.
 
+mod bulk;
+
+pub use bulk::RECENT_ANSWERS;
+
 use std::sync::Arc;
 
 use tokio::sync::mpsc;
@@ -22,6 +26,8 @@ pub struct Limits {
     pub max_check_numbers: usize,
     /// Inputs per `CheckStream` call.
     pub max_stream_numbers: usize,
+    /// Inputs per `CheckBulk` message.
+    pub max_bulk_chunk: usize,
 }
 
 /// Why a check as a whole failed.
@@ -41,12 +47,21 @@ pub enum CheckError {
         /// The most inputs the call allows.
         limit: usize,
     },
+    /// A `CheckBulk` message holds more inputs than one message may.
+    #[error("a CheckBulk message holds more than {limit} numbers")]
+    ChunkTooLong {
+        /// The most inputs one message may hold.
+        limit: usize,
+    },
     /// An upstream batch failed.
     #[error(transparent)]
     Upstream(Arc<UpstreamError>),
     /// The caller's deadline passed first.
     #[error("the caller's deadline passed before every number was checked")]
     DeadlineExceeded,
+    /// The caller's request stream broke before it was closed.
+    #[error("the request stream broke: {0}")]
+    InputBroken(String),
 }
 
 /// What became of one input.

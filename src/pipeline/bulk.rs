@@ -1,0 +1,370 @@
+//! `CheckBulk`: a list of any length, streamed in as chunks and answered as batches finish,
+//! in memory that does not grow with the length of the list.
+//!
+//! One task per stream loops over two events: the next chunk from the caller, and the next
+//! delivery from the [`Batcher`]. It takes a chunk only while fewer than the window's worth of
+//! inputs are unanswered, and it sends every message before looking for the next event. So a
+//! slow upstream stops it reading input (and HTTP/2 flow control then stops the caller), and a
+//! slow reader stops it taking deliveries, which stops it reading input. What a stream holds is
+//! bounded by the window, one chunk, and the recent answers kept for repeats.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use futures::{Stream, StreamExt};
+use smallvec::SmallVec;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use super::{
+    CheckError, NumberResult, Outcome, Pipeline, StreamEvent, Summary, batch_failure, within,
+};
+use crate::batch::{Answered, Delivery, Ticket};
+use crate::number::{Mobile, MobileMap, normalize_mobile};
+use crate::upstream::{NumberReport, UpstreamError};
+
+/// How many distinct answered numbers a bulk stream remembers, to answer a later repeat without
+/// billing it again. About 12 MiB at most per stream; repeats further back are checked again.
+pub const RECENT_ANSWERS: usize = 50_000;
+
+impl Pipeline {
+    /// Checks the inputs of `chunks` (one input per element, never split), streaming results
+    /// as batches finish. An `Err` from `chunks` ends the check with that error.
+    pub fn check_bulk<S>(&self, chunks: S, deadline: Option<Instant>) -> mpsc::Receiver<StreamEvent>
+    where
+        S: Stream<Item = Result<Vec<String>, CheckError>> + Send + Unpin + 'static,
+    {
+        let (tx, rx) = mpsc::channel(4);
+        let mut bulk = Bulk {
+            run: BulkRun::new(self.limits.max_bulk_chunk),
+            ticket: self.batcher.ticket(deadline),
+            tx,
+            window: self.stream_window,
+        };
+        tokio::spawn(async move {
+            let last = match within(deadline, bulk.work(chunks)).await {
+                Ok(Flow::Finished) => StreamEvent::Finished(bulk.run.summary),
+                Ok(Flow::CallerGone) => return,
+                Err(e) => StreamEvent::Failed(e),
+            };
+            // Cancel what has not left before waiting on a possibly slow reader.
+            let Bulk { ticket, tx, .. } = bulk;
+            drop(ticket);
+            let _ = tx.send(last).await;
+        });
+        rx
+    }
+}
+
+/// How the loop of a bulk stream ended, when not by an error.
+enum Flow {
+    /// Every input answered after the caller closed its side.
+    Finished,
+    /// The caller stopped listening; nothing more to send.
+    CallerGone,
+}
+
+struct Bulk {
+    run: BulkRun,
+    ticket: Ticket,
+    tx: mpsc::Sender<StreamEvent>,
+    window: usize,
+}
+
+impl Bulk {
+    async fn work<S>(&mut self, mut chunks: S) -> Result<Flow, CheckError>
+    where
+        S: Stream<Item = Result<Vec<String>, CheckError>> + Unpin,
+    {
+        let mut input_open = true;
+        loop {
+            let room = input_open && self.run.pending_inputs < self.window;
+            let waiting = self.ticket.outstanding() > 0;
+            let results = tokio::select! {
+                // Answers first: they free room in the window.
+                biased;
+                delivery = self.ticket.recv(), if waiting => {
+                    let Some(delivery) = delivery else { continue };
+                    if let Some(e) = batch_failure(&delivery, UpstreamError::dooms_later_batches) {
+                        return Err(CheckError::Upstream(e));
+                    }
+                    self.run.answer(delivery)
+                }
+                chunk = chunks.next(), if room => match chunk {
+                    None => {
+                        input_open = false;
+                        continue;
+                    }
+                    Some(chunk) => {
+                        let (answered, fresh) = self.run.take_chunk(chunk?)?;
+                        self.ticket.submit(&fresh);
+                        answered
+                    }
+                },
+                else => break,
+            };
+            if !results.is_empty() && self.tx.send(self.run.event(results)).await.is_err() {
+                return Ok(Flow::CallerGone);
+            }
+        }
+        if self.run.summary.total == 0 {
+            return Err(CheckError::NoNumbers { field: "mobiles" });
+        }
+        Ok(Flow::Finished)
+    }
+}
+
+/// What a bulk stream knows: the inputs waiting for an answer, recent answers, and the counts.
+struct BulkRun {
+    max_chunk: usize,
+    /// Inputs answered so far.
+    done: u32,
+    /// Numbers sent and not answered, each with its inputs (index and text), first one first.
+    pending: MobileMap<SmallVec<[(u32, String); 1]>>,
+    /// Inputs in `pending`, duplicates included.
+    pending_inputs: usize,
+    recent: RecentAnswers,
+    summary: Summary,
+}
+
+impl BulkRun {
+    fn new(max_chunk: usize) -> Self {
+        BulkRun {
+            max_chunk,
+            done: 0,
+            pending: MobileMap::default(),
+            pending_inputs: 0,
+            recent: RecentAnswers::new(RECENT_ANSWERS),
+            summary: Summary::default(),
+        }
+    }
+
+    /// Takes one chunk: results for the inputs answerable at once (invalid ones, repeats of a
+    /// recent answer), and the numbers to submit, tagged with their input's index.
+    fn take_chunk(
+        &mut self,
+        chunk: Vec<String>,
+    ) -> Result<(Vec<NumberResult>, Vec<(Mobile, u32)>), CheckError> {
+        if chunk.len() > self.max_chunk {
+            return Err(CheckError::ChunkTooLong {
+                limit: self.max_chunk,
+            });
+        }
+        let first = self.summary.total;
+        if u32::try_from(chunk.len())
+            .ok()
+            .and_then(|n| first.checked_add(n))
+            .is_none_or(|end| end == u32::MAX)
+        {
+            return Err(CheckError::TooManyNumbers {
+                field: "mobiles",
+                limit: u32::MAX as usize - 1,
+            });
+        }
+        let mut answered = Vec::new();
+        let mut fresh = Vec::with_capacity(chunk.len());
+        for (index, mut input) in (first..).zip(chunk) {
+            let trimmed = input.trim();
+            if trimmed.len() != input.len() {
+                input = trimmed.to_owned();
+            }
+            self.summary.total += 1;
+            let mobile = match normalize_mobile(&input) {
+                Ok(m) => m,
+                Err(reason) => {
+                    self.summary.invalid += 1;
+                    let outcome = Outcome::Invalid(reason);
+                    answered.push(self.result(index, input, None, outcome, false));
+                    continue;
+                }
+            };
+            if let Some(inputs) = self.pending.get_mut(&mobile) {
+                self.summary.duplicates += 1;
+                self.pending_inputs += 1;
+                inputs.push((index, input));
+            } else if let Some(report) = self.recent.get(mobile) {
+                self.summary.duplicates += 1;
+                let outcome = Outcome::Checked(report);
+                answered.push(self.result(index, input, Some(mobile), outcome, true));
+            } else {
+                self.summary.unique += 1;
+                self.pending_inputs += 1;
+                self.pending.insert(mobile, SmallVec::from_elem((index, input), 1));
+                fresh.push((mobile, index));
+            }
+        }
+        Ok((answered, fresh))
+    }
+
+    /// Results for every input waiting for one of the delivery's numbers.
+    fn answer(&mut self, delivery: Delivery) -> Vec<NumberResult> {
+        self.summary.upstream_calls += delivery.calls;
+        self.summary.billed += delivery.billed;
+        let mut out = Vec::with_capacity(delivery.answers.len());
+        for Answered { mobile, answer, .. } in delivery.answers {
+            // Every delivered number was submitted from `pending` and is answered once.
+            let Some(inputs) = self.pending.remove(&mobile) else {
+                continue;
+            };
+            self.pending_inputs -= inputs.len();
+            let outcome = match answer {
+                Ok(report) => {
+                    self.recent.insert(mobile, report.clone());
+                    Outcome::Checked(report)
+                }
+                Err(e) => Outcome::Failed(e),
+            };
+            for (k, (index, input)) in inputs.into_iter().enumerate() {
+                out.push(self.result(index, input, Some(mobile), outcome.clone(), k > 0));
+            }
+        }
+        out
+    }
+
+    fn result(
+        &mut self,
+        index: u32,
+        input: String,
+        mobile: Option<Mobile>,
+        outcome: Outcome,
+        duplicate: bool,
+    ) -> NumberResult {
+        self.summary.by_status.add(&outcome);
+        NumberResult {
+            index,
+            input,
+            mobile,
+            outcome,
+            duplicate,
+        }
+    }
+
+    fn event(&mut self, results: Vec<NumberResult>) -> StreamEvent {
+        self.done += results.len() as u32;
+        StreamEvent::Results {
+            results,
+            done: self.done,
+            total: self.summary.total,
+        }
+    }
+}
+
+/// The last `capacity` distinct numbers answered, oldest forgotten first.
+struct RecentAnswers {
+    reports: MobileMap<Arc<NumberReport>>,
+    order: VecDeque<Mobile>,
+    capacity: usize,
+}
+
+impl RecentAnswers {
+    fn new(capacity: usize) -> Self {
+        RecentAnswers {
+            reports: MobileMap::default(),
+            order: VecDeque::new(),
+            capacity,
+        }
+    }
+
+    fn get(&self, mobile: Mobile) -> Option<Arc<NumberReport>> {
+        self.reports.get(&mobile).cloned()
+    }
+
+    fn insert(&mut self, mobile: Mobile, report: Arc<NumberReport>) {
+        if self.reports.insert(mobile, report).is_some() {
+            return;
+        }
+        self.order.push_back(mobile);
+        if self.order.len() > self.capacity
+            && let Some(oldest) = self.order.pop_front()
+        {
+            self.reports.remove(&oldest);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::upstream::LineStatus;
+
+    fn report() -> Arc<NumberReport> {
+        Arc::new(NumberReport {
+            status: LineStatus::Real,
+            status_name: "实号".to_owned(),
+            area: String::new(),
+            carrier: String::new(),
+            checked_at: std::time::SystemTime::UNIX_EPOCH,
+        })
+    }
+
+    fn mobile(n: u64) -> Mobile {
+        format!("{}", 13_100_000_000 + n).parse().expect("valid")
+    }
+
+    #[test]
+    fn recent_answers_forget_the_oldest_beyond_capacity() {
+        let mut recent = RecentAnswers::new(2);
+        recent.insert(mobile(1), report());
+        recent.insert(mobile(2), report());
+        recent.insert(mobile(1), report());
+        assert!(recent.get(mobile(1)).is_some());
+        recent.insert(mobile(3), report());
+        assert!(recent.get(mobile(1)).is_none());
+        assert!(recent.get(mobile(2)).is_some() && recent.get(mobile(3)).is_some());
+        assert_eq!(recent.reports.len(), 2);
+    }
+
+    #[test]
+    fn a_chunk_answers_invalid_inputs_at_once_and_links_repeats() {
+        let mut run = BulkRun::new(10);
+        let chunk = ["13111111111", " junk ", "131 1111 1111", "13222222222"]
+            .map(str::to_owned)
+            .to_vec();
+        let (answered, fresh) = run.take_chunk(chunk).expect("within limits");
+        assert_eq!(answered.len(), 1);
+        assert_eq!((answered[0].index, answered[0].input.as_str()), (1, "junk"));
+        let fresh: Vec<u32> = fresh.iter().map(|&(_, index)| index).collect();
+        assert_eq!(fresh, [0, 3]);
+        assert_eq!(run.pending_inputs, 3);
+        assert_eq!(
+            (run.summary.total, run.summary.unique, run.summary.duplicates),
+            (4, 2, 1)
+        );
+        // Indexes continue across chunks; a chunk over the limit is refused whole.
+        let (_, fresh) = run
+            .take_chunk(vec!["13333333333".to_owned()])
+            .expect("within limits");
+        assert_eq!(fresh[0].1, 4);
+        let err = run.take_chunk(vec![String::new(); 11]).expect_err("too long");
+        assert!(matches!(err, CheckError::ChunkTooLong { limit: 10 }));
+        assert_eq!(run.summary.total, 5);
+    }
+
+    #[test]
+    fn an_answer_reaches_every_waiting_input_and_is_remembered() {
+        let mut run = BulkRun::new(10);
+        let chunk = vec!["13111111111".to_owned(), "+86 13111111111".to_owned()];
+        let (_, fresh) = run.take_chunk(chunk).expect("within limits");
+        let delivery = Delivery {
+            answers: vec![Answered {
+                mobile: fresh[0].0,
+                tag: fresh[0].1,
+                answer: Ok(report()),
+            }],
+            billed: 1,
+            calls: 1,
+        };
+        let results = run.answer(delivery);
+        let seen: Vec<(u32, bool)> = results.iter().map(|r| (r.index, r.duplicate)).collect();
+        assert_eq!(seen, [(0, false), (1, true)]);
+        assert_eq!(run.pending_inputs, 0);
+        // A later repeat is answered from memory, without a submission.
+        let (answered, fresh) = run
+            .take_chunk(vec!["13111111111".to_owned()])
+            .expect("within limits");
+        assert!(fresh.is_empty());
+        assert_eq!((answered[0].index, answered[0].duplicate), (2, true));
+        assert_eq!(run.summary.billed, 1);
+        assert_eq!(run.summary.by_status.get(LineStatus::Real), 3);
+    }
+}
