@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::client::input::{ColumnSpec, HeaderMode, InputFormat};
+use crate::client::output::OutputFormat;
 use crate::pipeline::Limits;
 use crate::upstream::{RetryPolicy, Token, UPSTREAM_MAX_BATCH};
 
@@ -31,6 +33,74 @@ pub enum Command {
     Serve(ServeArgs),
     /// Run the simulated ALAPI upstream (for tests, demos and your own integration tests).
     MockUpstream(MockUpstreamArgs),
+    /// Check a list of numbers (arguments, a text/CSV file, or stdin) through a server.
+    Check(CheckArgs),
+}
+
+/// Flags of `phonecheck check`.
+#[derive(Debug, Clone, Args)]
+#[command(after_help = "Examples:
+  phonecheck check 13111111111 13222222222
+  phonecheck check numbers.csv --out results.csv --split lists/
+  phonecheck check numbers.csv --out results.csv --resume
+  zcat numbers.txt.gz | phonecheck check --out results.jsonl
+
+Exit status: 0 when every row has its answer; 1 when the run stopped or some rows could not be
+checked (the output then holds every row, those marked error or unchecked, and --resume
+checks just those); 2 on bad flags; 130 after Ctrl-C.")]
+pub struct CheckArgs {
+    /// Numbers to check, or one file of them ("-" for stdin). With neither, stdin is read.
+    pub inputs: Vec<String>,
+
+    /// The phonecheck server.
+    #[arg(long, env = "PHONECHECK_SERVER", default_value = "http://127.0.0.1:50051")]
+    pub server: String,
+
+    /// API key sent as `authorization: Bearer KEY`, for servers that require one.
+    #[arg(long, env = "PHONECHECK_API_KEY", hide_env_values = true)]
+    pub api_key: Option<String>,
+
+    /// Write results to this file (default: standard output).
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
+
+    /// Output format (default: from the --out file name: .jsonl, .txt, else CSV).
+    #[arg(long, value_enum)]
+    pub format: Option<OutputFormat>,
+
+    /// Also write one list per status into this directory: real.txt, empty.txt, …
+    #[arg(long, value_name = "DIR")]
+    pub split: Option<PathBuf>,
+
+    /// Continue an interrupted run: rows already answered in --out are kept, not sent again.
+    #[arg(long, requires = "out")]
+    pub resume: bool,
+
+    /// How the input is laid out.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub input_format: InputFormat,
+
+    /// The CSV column holding the numbers: a header name, or a position counting from 1
+    /// (default: a column named like phone/mobile/手机号, else the one holding numbers).
+    #[arg(long)]
+    pub column: Option<ColumnSpec>,
+
+    /// Whether a CSV input starts with a header record.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub header: HeaderMode,
+
+    /// Numbers per CheckBulk message.
+    #[arg(long, default_value_t = 5000, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub chunk: u32,
+
+    /// Most rows sent and not yet written: bounds the memory used to write rows in input order.
+    #[arg(long, default_value_t = 100_000,
+          value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
+    pub window: u32,
+
+    /// No progress bar and no summary on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// Flags of `phonecheck serve`.
@@ -259,7 +329,7 @@ mod tests {
         argv.extend_from_slice(args);
         Cli::try_parse_from(argv).map(|cli| match cli.command {
             Command::Serve(a) => a,
-            Command::MockUpstream(_) => unreachable!("parsed serve"),
+            _ => unreachable!("parsed serve"),
         })
     }
 

@@ -23,11 +23,14 @@
 //! - [`batch`]: the one queue in front of the upstream: coalescing across calls, in-flight
 //!   de-duplication, cancellation of numbers nobody waits for.
 //! - [`upstream`]: the ALAPI wire format, HTTP client, error codes, and the simulator.
+//! - [`client`]: `phonecheck check`, the command-line client for lists: input files, CSV,
+//!   output formats, progress, resume. It talks to a server through [`pb`] like any client.
 //! - [`pb`]: the generated `phonecheck.v1` protobuf types, server and client.
 
 #![warn(missing_docs)]
 
 pub mod batch;
+pub mod client;
 pub mod config;
 pub mod number;
 pub mod pipeline;

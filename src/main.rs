@@ -5,7 +5,9 @@ use clap::Parser;
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 
-use phonecheck::config::{Cli, Command, MockUpstreamArgs, ServeArgs, UpstreamTarget};
+use phonecheck::client::report::thousands;
+use phonecheck::client::{self, Stop};
+use phonecheck::config::{CheckArgs, Cli, Command, MockUpstreamArgs, ServeArgs, UpstreamTarget};
 use phonecheck::server;
 use phonecheck::upstream::Token;
 use phonecheck::upstream::simulator::{self, Simulator, SimulatorConfig};
@@ -26,6 +28,7 @@ async fn main() {
     let result = match cli.command {
         Command::Serve(args) => serve(args).await,
         Command::MockUpstream(args) => mock_upstream(args).await,
+        Command::Check(args) => std::process::exit(check(args).await),
     };
     if let Err(e) = result {
         // One clear line, with its causes, and a non-zero exit.
@@ -82,6 +85,51 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     tracing::info!("phonecheck stopped");
     Ok(())
+}
+
+/// Runs `phonecheck check` and returns its exit status: 0 when every row has its answer, 1
+/// when the run failed or stopped with rows unanswered, 130 after Ctrl-C.
+async fn check(args: CheckArgs) -> i32 {
+    let quiet = args.quiet;
+    let report = match client::check(args).await {
+        Ok(report) => report,
+        Err(e) => {
+            eprintln!("phonecheck: {e}");
+            return 1;
+        }
+    };
+    if !quiet {
+        eprintln!("{}", report.render());
+    }
+    let unanswered = report.unanswered();
+    let done = report.rows() - unanswered;
+    let resume = if report.output.is_some() {
+        "; run the same command with --resume to check only those"
+    } else {
+        ""
+    };
+    match &report.stop {
+        None if unanswered == 0 => 0,
+        None => {
+            eprintln!(
+                "phonecheck: {} rows could not be checked (status error){resume}",
+                thousands(unanswered)
+            );
+            1
+        }
+        Some(stop) => {
+            let why = match stop {
+                Stop::Interrupted => "interrupted".to_owned(),
+                Stop::Failed(message) => message.clone(),
+            };
+            eprintln!(
+                "phonecheck: stopped: {why}; {} of {} rows answered, the rest written as unchecked{resume}",
+                thousands(done),
+                thousands(report.rows())
+            );
+            if *stop == Stop::Interrupted { 130 } else { 1 }
+        }
+    }
 }
 
 async fn mock_upstream(args: MockUpstreamArgs) -> anyhow::Result<()> {

@@ -1,0 +1,641 @@
+//! `phonecheck check`: the command-line client for lists. It reads rows (arguments, a text
+//! or CSV file, stdin), sends them through one `CheckBulk` stream, and writes every row once,
+//! in input order, with its status: as CSV, JSON lines or text, plus one list per status.
+//!
+//! Memory stays bounded however long the list: at most `--window` rows are sent and not yet
+//! written, and results that arrive ahead of an earlier row wait in that window only.
+//!
+//! A run that stops early (quota used up, server gone, Ctrl-C) still writes every row: those
+//! not checked say `unchecked` (or `error`), and `--resume` with the same input and output keeps
+//! every answered row and sends only the others, so nothing is paid for twice.
+//!
+//! - [`input`]: rows from the input, CSV header and column detection, gzip.
+//! - [`output`]: the output formats, the `--split` lists, reading a previous output back.
+//! - [`report`]: the summary printed at the end.
+
+pub mod input;
+pub mod output;
+pub mod report;
+
+use std::collections::{HashMap, VecDeque};
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::UnboundedReceiverStream;
+use tonic::metadata::MetadataValue;
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::{Channel, Endpoint};
+use tonic::{Code, Request, Status};
+
+use crate::config::CheckArgs;
+use crate::number::normalize_mobile;
+use crate::pb::phone_check_client::PhoneCheckClient;
+use crate::pb::{CheckBulkRequest, NumberStatus, PhoneResult};
+use input::{InputError, InputOptions, Row, RowReader, Source};
+use output::{OutputFormat, PreviousOutput, ResultWriter, RowResult, RowStatus};
+pub use report::{RunReport, Stop};
+
+/// Why a run could not start or had to stop without writing its output.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// Bad command-line use that clap cannot see.
+    #[error("{0}")]
+    Usage(String),
+    /// The input could not be read.
+    #[error(transparent)]
+    Input(#[from] InputError),
+    /// The output could not be written.
+    #[error("{path}: {error}")]
+    Output {
+        /// The file.
+        path: String,
+        /// What went wrong.
+        error: io::Error,
+    },
+    /// The server could not be reached.
+    #[error("cannot reach the server at {server}: {message}")]
+    Connect {
+        /// The server's address.
+        server: String,
+        /// Why.
+        message: String,
+    },
+    /// The server refused the call before any row was sent.
+    #[error("{0}")]
+    Refused(String),
+    /// `--resume` was given an output written for another input.
+    #[error(
+        "--resume: row {index} (line {line}) of the input is {found:?} but the output has {expected:?}; \
+         is this the output of another input? Nothing was changed"
+    )]
+    ResumeMismatch {
+        /// The row.
+        index: u64,
+        /// Its line in the input.
+        line: u64,
+        /// The input recorded in the previous output.
+        expected: String,
+        /// The input now.
+        found: String,
+    },
+}
+
+/// Rows handed from the reading thread to the run.
+enum Item {
+    /// A row to check.
+    Check(Row),
+    /// A row answered in the previous output (with `--resume`).
+    Kept(RowResult),
+    /// The input could not be read further.
+    Failed(ClientError),
+}
+
+/// Runs `phonecheck check`. The report says how it ended; an `Err` means nothing was checked
+/// or the output could not be written.
+pub async fn check(args: CheckArgs) -> Result<RunReport, ClientError> {
+    let started = Instant::now();
+    let source = source(&args.inputs)?;
+    let options = InputOptions {
+        format: args.input_format,
+        column: args.column.clone(),
+        header: args.header,
+    };
+    let format = args
+        .format
+        .or(args.out.as_deref().map(OutputFormat::for_path))
+        .unwrap_or(OutputFormat::Csv);
+    if let (Source::File(input), Some(out)) = (&source, &args.out)
+        && same_file(input, out)
+    {
+        return Err(ClientError::Usage(format!(
+            "--out {} is the input file; choose another name",
+            out.display()
+        )));
+    }
+    // Opened first: a wrong file or column is reported before anything is sent.
+    let reader = RowReader::open(&source, &options)?;
+    let show = !args.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    if !args.quiet {
+        eprintln!("phonecheck: reading {}: {}", source.name(), reader.description);
+    }
+    let total = if show {
+        RowReader::count(&source, &options)?
+    } else {
+        None
+    };
+    let mut client = connect(&args.server, args.api_key.as_deref()).await?;
+
+    let (out, previous) = Destination::open(args.out.as_deref(), args.resume, format)?;
+    let writer = ResultWriter::new(out.writer()?, format, args.split.as_deref())
+        .map_err(|error| output_error(out.path(), error))?;
+
+    let (items_tx, items) = mpsc::channel(4096);
+    std::thread::spawn(move || read_rows(reader, previous, items_tx));
+
+    let progress = progress_bar(show, total);
+    let mut run = Run {
+        writer,
+        out_path: out.path().to_owned(),
+        progress: progress.clone(),
+        window: args.window as usize,
+        chunk: args.chunk as usize,
+        slots: VecDeque::new(),
+        first_slot: 0,
+        pending: HashMap::new(),
+        next_index: 0,
+        report: RunReport::default(),
+    };
+    run.online(&mut client, items).await?;
+    progress.finish_and_clear();
+    run.writer
+        .flush()
+        .map_err(|error| output_error(out.path(), error))?;
+    drop(run.writer);
+    out.commit()?;
+    let mut report = run.report;
+    report.elapsed = started.elapsed();
+    report.output = args.out.clone();
+    report.split = args.split.clone();
+    Ok(report)
+}
+
+/// The rows come from the arguments when they are numbers, else from one file or stdin.
+fn source(inputs: &[String]) -> Result<Source, ClientError> {
+    match inputs {
+        [] => Ok(Source::Stdin),
+        [one] if one == "-" => Ok(Source::Stdin),
+        [one] if Path::new(one).is_file() => Ok(Source::File(PathBuf::from(one))),
+        many => {
+            // Not files: numbers. A word that is neither names the likely mistake.
+            if let Some(bad) = many.iter().find(|a| {
+                normalize_mobile(a).is_err() && !a.chars().any(|c| c.is_ascii_digit())
+            }) {
+                return Err(ClientError::Usage(format!(
+                    "{bad:?} is neither a file nor a phone number (give numbers, or one file, or - for stdin)"
+                )));
+            }
+            Ok(Source::Numbers(many.to_vec()))
+        }
+    }
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+fn output_error(path: &str, error: io::Error) -> ClientError {
+    ClientError::Output {
+        path: path.to_owned(),
+        error,
+    }
+}
+
+/// The generated client, with the API key added to every call.
+type BulkClient = PhoneCheckClient<InterceptedService<Channel, Auth>>;
+
+async fn connect(server: &str, api_key: Option<&str>) -> Result<BulkClient, ClientError> {
+    let failed = |message: String| ClientError::Connect {
+        server: server.to_owned(),
+        message,
+    };
+    let endpoint = Endpoint::from_shared(server.to_owned())
+        .map_err(|e| failed(format!("not a server URL ({e})")))?
+        .connect_timeout(Duration::from_secs(10));
+    let channel = endpoint.connect().await.map_err(|e| {
+        let mut message = e.to_string();
+        let mut source = std::error::Error::source(&e);
+        while let Some(cause) = source {
+            message = format!("{message}: {cause}");
+            source = cause.source();
+        }
+        failed(message)
+    })?;
+    let auth = match api_key {
+        None => Auth(None),
+        Some(key) => Auth(Some(
+            MetadataValue::try_from(format!("Bearer {key}"))
+                .map_err(|_| ClientError::Usage("--api-key holds characters a header cannot".into()))?,
+        )),
+    };
+    Ok(PhoneCheckClient::with_interceptor(channel, auth).max_decoding_message_size(64 << 20))
+}
+
+/// Adds the API key to every call.
+#[derive(Clone)]
+pub struct Auth(Option<MetadataValue<tonic::metadata::Ascii>>);
+
+impl tonic::service::Interceptor for Auth {
+    fn call(&mut self, mut request: Request<()>) -> Result<Request<()>, Status> {
+        if let Some(key) = &self.0 {
+            request.metadata_mut().insert("authorization", key.clone());
+        }
+        Ok(request)
+    }
+}
+
+/// Where the results go: standard output, a file, or (with `--resume`) a new file that
+/// replaces the old one once complete, so the old one stays whole until then.
+struct Destination {
+    path: Option<PathBuf>,
+    writing: Option<PathBuf>,
+}
+
+impl Destination {
+    /// The destination, and the previous output when resuming from one.
+    fn open(
+        path: Option<&Path>,
+        resume: bool,
+        format: OutputFormat,
+    ) -> Result<(Destination, Option<PreviousOutput>), ClientError> {
+        let Some(path) = path else {
+            let stdout = Destination {
+                path: None,
+                writing: None,
+            };
+            return Ok((stdout, None));
+        };
+        let previous = if resume && path.exists() {
+            let previous = PreviousOutput::open(path, format)
+                .map_err(|e| output_error(&path.display().to_string(), e))?;
+            Some(previous)
+        } else {
+            None
+        };
+        let writing = if previous.is_some() {
+            let mut name = path.file_name().unwrap_or_default().to_owned();
+            name.push(".resuming");
+            path.with_file_name(name)
+        } else {
+            path.to_owned()
+        };
+        let destination = Destination {
+            path: Some(path.to_owned()),
+            writing: Some(writing),
+        };
+        Ok((destination, previous))
+    }
+
+    fn path(&self) -> &str {
+        self.path
+            .as_deref()
+            .and_then(Path::to_str)
+            .unwrap_or("standard output")
+    }
+
+    fn writer(&self) -> Result<Box<dyn Write + Send>, ClientError> {
+        match &self.writing {
+            None => Ok(Box::new(BufWriter::new(io::stdout()))),
+            Some(path) => {
+                let file = File::create(path).map_err(|e| output_error(self.path(), e))?;
+                Ok(Box::new(BufWriter::with_capacity(256 * 1024, file)))
+            }
+        }
+    }
+
+    /// Puts a resumed output in place of the old one.
+    fn commit(&self) -> Result<(), ClientError> {
+        if let (Some(path), Some(writing)) = (&self.path, &self.writing)
+            && path != writing
+        {
+            std::fs::rename(writing, path).map_err(|e| output_error(self.path(), e))?;
+        }
+        Ok(())
+    }
+}
+
+/// Reads every row on its own thread (file reading blocks), pairing it with the previous
+/// output's record when resuming.
+fn read_rows(
+    reader: RowReader,
+    mut previous: Option<PreviousOutput>,
+    items: mpsc::Sender<Item>,
+) {
+    for (index, row) in (0u64..).zip(reader) {
+        let item = match row {
+            Err(e) => Item::Failed(e.into()),
+            Ok(row) => match previous.as_mut().and_then(Iterator::next) {
+                None => Item::Check(row),
+                Some(old) if !same_input(&old, &row.input) => {
+                    Item::Failed(ClientError::ResumeMismatch {
+                        index,
+                        line: row.line,
+                        expected: old.input,
+                        found: row.input,
+                    })
+                }
+                Some(old) if old.status.is_final() => Item::Kept(RowResult {
+                    index,
+                    line: row.line,
+                    ..old
+                }),
+                Some(_) => Item::Check(row),
+            },
+        };
+        let last = matches!(item, Item::Failed(_));
+        if items.blocking_send(item).is_err() || last {
+            return;
+        }
+    }
+}
+
+/// The previous output's row and this input's row hold the same input (TXT outputs keep the
+/// normalized number only).
+fn same_input(old: &RowResult, input: &str) -> bool {
+    old.input == input
+        || match (normalize_mobile(&old.input), normalize_mobile(input)) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        }
+}
+
+fn progress_bar(show: bool, total: Option<u64>) -> ProgressBar {
+    if !show {
+        return ProgressBar::hidden();
+    }
+    let bar = match total {
+        Some(total) => ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr()),
+        None => ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()),
+    };
+    let template = if total.is_some() {
+        "{elapsed_precise} [{wide_bar}] {human_pos}/{human_len} rows · {per_sec} · ETA {eta}\n{msg}"
+    } else {
+        "{elapsed_precise} {spinner} {human_pos} rows · {per_sec}\n{msg}"
+    };
+    if let Ok(style) = ProgressStyle::with_template(template) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}
+
+/// One run's moving parts.
+struct Run {
+    writer: ResultWriter,
+    out_path: String,
+    progress: ProgressBar,
+    window: usize,
+    chunk: usize,
+    /// Rows from `first_slot` on, in input order: `None` until answered.
+    slots: VecDeque<Option<RowResult>>,
+    first_slot: u64,
+    /// Rows sent and not answered: by the server's index, the row's index and line.
+    pending: HashMap<u32, (u64, u64)>,
+    /// The server's index for the next row sent.
+    next_index: u32,
+    report: RunReport,
+}
+
+impl Run {
+    /// Sends rows and writes answers until the stream ends; then writes the rows left (as
+    /// unchecked, if the run stopped early).
+    async fn online(
+        &mut self,
+        client: &mut BulkClient,
+        mut items: mpsc::Receiver<Item>,
+    ) -> Result<(), ClientError> {
+        let (requests, rx) = mpsc::unbounded_channel();
+        let mut requests = Some(requests);
+        let mut responses = match client.check_bulk(UnboundedReceiverStream::new(rx)).await {
+            Ok(r) => r.into_inner(),
+            Err(status) => return Err(ClientError::Refused(describe(&status))),
+        };
+        let mut chunk: Vec<String> = Vec::with_capacity(self.chunk);
+        let mut input_open = true;
+        let mut stream_open = true;
+        let mut failure: Option<ClientError> = None;
+        let ctrl_c = tokio::signal::ctrl_c();
+        tokio::pin!(ctrl_c);
+        let mut interrupted = false;
+
+        while stream_open {
+            let room = input_open && self.report.stop.is_none() && self.slots.len() < self.window;
+            tokio::select! {
+                biased;
+                _ = &mut ctrl_c, if !interrupted => {
+                    if self.report.stop.is_some() {
+                        // The second Ctrl-C: stop waiting for the server.
+                        interrupted = true;
+                        stream_open = false;
+                    } else {
+                        self.progress.println("phonecheck: interrupted; waiting for the numbers already sent (Ctrl-C again to stop at once)");
+                        self.report.stop = Some(Stop::Interrupted);
+                        input_open = false;
+                        self.send(&mut chunk, &mut requests);
+                        requests = None;
+                        ctrl_c.set(tokio::signal::ctrl_c());
+                    }
+                }
+                message = responses.message() => match message {
+                    Ok(Some(message)) => {
+                        if let Some(summary) = message.summary {
+                            self.report.server = Some(summary);
+                        }
+                        self.answer(message.results)?;
+                    }
+                    Ok(None) => {
+                        stream_open = false;
+                        if input_open || self.report.server.is_none() {
+                            self.report.stop = Some(Stop::Failed(
+                                "the server ended the stream before answering every row".into(),
+                            ));
+                        }
+                    }
+                    Err(status) => {
+                        stream_open = false;
+                        // An input of only resumed rows sends nothing; the server says so.
+                        let nothing_sent = self.next_index == 0
+                            && status.code() == Code::InvalidArgument
+                            && tonic_types::StatusExt::get_details_error_info(&status)
+                                .is_some_and(|i| i.reason == "NO_NUMBERS");
+                        if !(nothing_sent && !input_open) {
+                            self.report.stop = Some(Stop::Failed(describe(&status)));
+                        }
+                    }
+                },
+                item = items.recv(), if room => match item {
+                    Some(Item::Check(row)) => {
+                        self.pending.insert(self.next_index, (self.row_index(), row.line));
+                        self.next_index += 1;
+                        self.slots.push_back(None);
+                        chunk.push(row.input);
+                        if chunk.len() >= self.chunk {
+                            self.send(&mut chunk, &mut requests);
+                        }
+                    }
+                    Some(Item::Kept(r)) => {
+                        self.report.resumed += 1;
+                        self.slots.push_back(Some(r));
+                        self.progress.inc(1);
+                        self.write_ready()?;
+                    }
+                    Some(Item::Failed(e)) => {
+                        input_open = false;
+                        self.report.stop = Some(Stop::Failed(e.to_string()));
+                        failure = matches!(e, ClientError::ResumeMismatch { .. }).then_some(e);
+                        self.send(&mut chunk, &mut requests);
+                        requests = None;
+                    }
+                    None => {
+                        input_open = false;
+                        self.send(&mut chunk, &mut requests);
+                        requests = None;
+                    }
+                },
+                () = std::future::ready(()), if !chunk.is_empty() => {
+                    self.send(&mut chunk, &mut requests);
+                }
+            }
+        }
+        drop(requests);
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        self.offline(items).await
+    }
+
+    /// After the stream: rows still waiting get `unchecked`, and so does every row not read yet
+    /// (rows kept from a previous output stay as they were).
+    async fn offline(&mut self, mut items: mpsc::Receiver<Item>) -> Result<(), ClientError> {
+        let why = match &self.report.stop {
+            None => return self.write_ready(),
+            Some(Stop::Interrupted) => "not checked: interrupted".to_owned(),
+            Some(Stop::Failed(message)) => format!("not checked: {message}"),
+        };
+        let mut pending: Vec<(u64, u64)> = self.pending.drain().map(|(_, row)| row).collect();
+        pending.sort_unstable();
+        for (row, line) in pending {
+            let slot = (row - self.first_slot) as usize;
+            self.slots[slot] = Some(RowResult::unchecked(row, line, String::new(), &why));
+        }
+        self.write_ready()?;
+        while let Some(item) = items.recv().await {
+            let r = match item {
+                Item::Check(row) => RowResult::unchecked(self.row_index(), row.line, row.input, &why),
+                Item::Kept(r) => {
+                    self.report.resumed += 1;
+                    r
+                }
+                Item::Failed(_) => break,
+            };
+            self.slots.push_back(Some(r));
+            self.write_ready()?;
+        }
+        Ok(())
+    }
+
+    fn row_index(&self) -> u64 {
+        self.first_slot + self.slots.len() as u64
+    }
+
+    fn send(&mut self, chunk: &mut Vec<String>, requests: &mut Option<mpsc::UnboundedSender<CheckBulkRequest>>) {
+        if chunk.is_empty() {
+            return;
+        }
+        let mobiles = std::mem::replace(chunk, Vec::with_capacity(self.chunk));
+        if let Some(tx) = requests {
+            // The receiving end lives as long as the call; if the call is gone, its error
+            // arrives on the response stream.
+            let _ = tx.send(CheckBulkRequest { mobiles });
+        }
+    }
+
+    fn answer(&mut self, results: Vec<PhoneResult>) -> Result<(), ClientError> {
+        let n = results.len() as u64;
+        for r in results {
+            // An index we did not send (a confused server) is ignored rather than trusted.
+            let Some((row, line)) = self.pending.remove(&r.index) else {
+                continue;
+            };
+            let slot = (row - self.first_slot) as usize;
+            self.slots[slot] = Some(row_result(r, row, line));
+        }
+        self.progress.inc(n);
+        self.write_ready()?;
+        self.progress.set_message(self.report.counts_line());
+        Ok(())
+    }
+
+    /// Writes the answered rows at the front of the window, in order.
+    fn write_ready(&mut self) -> Result<(), ClientError> {
+        let mut wrote = false;
+        while let Some(Some(_)) = self.slots.front() {
+            let Some(Some(r)) = self.slots.pop_front() else {
+                break;
+            };
+            self.first_slot += 1;
+            self.report.count(&r);
+            self.writer
+                .write(&r)
+                .map_err(|e| output_error(&self.out_path, e))?;
+            wrote = true;
+        }
+        if wrote {
+            self.writer
+                .flush()
+                .map_err(|e| output_error(&self.out_path, e))?;
+        }
+        Ok(())
+    }
+}
+
+/// A status as one line a user can act on.
+fn describe(status: &Status) -> String {
+    let reason = tonic_types::StatusExt::get_details_error_info(status)
+        .map(|i| i.reason)
+        .unwrap_or_default();
+    let what = match (status.code(), reason.as_str()) {
+        (Code::ResourceExhausted, "UPSTREAM_QUOTA_EXHAUSTED") => "the upstream quota is used up",
+        (Code::Unauthenticated, r) if r.starts_with("UPSTREAM") => {
+            "the server's upstream token is refused"
+        }
+        (Code::Unauthenticated, _) => "the server refused the API key (--api-key / PHONECHECK_API_KEY)",
+        (Code::PermissionDenied, _) => "the upstream refused the server's account",
+        (Code::Unavailable, _) => "the server is unavailable",
+        (Code::DeadlineExceeded, _) => "the deadline passed",
+        (Code::ResourceExhausted, _) => "a limit was reached",
+        _ => "the server failed the call",
+    };
+    format!("{what} ({:?}: {})", status.code(), status.message())
+}
+
+/// A server result as an output record of row `row`.
+fn row_result(r: PhoneResult, row: u64, line: u64) -> RowResult {
+    let status = match r.status() {
+        NumberStatus::Real => RowStatus::Real,
+        NumberStatus::Empty => RowStatus::Empty,
+        NumberStatus::Suspended => RowStatus::Suspended,
+        NumberStatus::Silent => RowStatus::Silent,
+        NumberStatus::Risk => RowStatus::Risk,
+        NumberStatus::NotInDatabase => RowStatus::NotInDatabase,
+        NumberStatus::Invalid => RowStatus::Invalid,
+        NumberStatus::Unspecified => RowStatus::Error,
+    };
+    let note = match (&r.error, status) {
+        (Some(e), _) => e.message.clone(),
+        (None, RowStatus::Invalid) => r.invalid_reason.clone(),
+        (None, RowStatus::Error) => "no status in the answer".to_owned(),
+        (None, _) => String::new(),
+    };
+    RowResult {
+        index: row,
+        line,
+        input: r.input,
+        mobile: r.mobile,
+        status,
+        status_name: r.status_name,
+        area: r.area,
+        province: r.province,
+        city: r.city,
+        carrier: r.carrier,
+        checked_at: r.checked_at.map(|t| t.to_string()).unwrap_or_default(),
+        duplicate: r.duplicate,
+        note,
+    }
+}
