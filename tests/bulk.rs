@@ -228,3 +228,31 @@ async fn quota_used_up_mid_stream_ends_it_after_the_answered_results() {
     assert!(results.iter().all(|r| r.index < 200 && r.checked_at.is_some()));
     assert_eq!(env.sim.simulator.stats().billed, 200);
 }
+
+#[tokio::test]
+async fn after_a_dooming_error_the_batches_in_flight_are_still_answered() {
+    // Four batches leave together; the one holding the quota trigger fails, the other three
+    // are billed: their results must reach the caller before the status ends the stream.
+    let env = start(
+        SimulatorConfig {
+            latency: Duration::from_millis(200),
+            ..SimulatorConfig::default()
+        },
+        |c| {
+            c.max_batch = 100;
+            c.concurrency = 4;
+            c.linger = Duration::from_millis(50);
+        },
+    )
+    .await;
+    let mut inputs = numbers(2000);
+    inputs[150] = "14000000102".to_owned();
+    let (results, end) = read_bulk(open_bulk(&env, vec![inputs]).await).await;
+    assert_eq!(end.expect_err("quota").code(), Code::ResourceExhausted);
+    // (A batch freed by an early finisher may leave before the failure is known: 300 or more.)
+    let stats = env.sim.simulator.stats();
+    assert!(stats.billed >= 300, "{stats:?}");
+    assert_eq!(results.len() as u64, stats.billed, "every billed number is answered");
+    assert!(results.iter().all(|r| r.checked_at.is_some()));
+    assert!(results.iter().all(|r| !(100..200).contains(&r.index)));
+}

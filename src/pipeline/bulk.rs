@@ -77,16 +77,22 @@ impl Bulk {
         S: Stream<Item = Result<Vec<String>, CheckError>> + Unpin,
     {
         let mut input_open = true;
+        // A dooming error: no more input is taken, the batches in flight are answered (they
+        // are paid for), then the stream ends with it.
+        let mut doomed = None;
         loop {
-            let room = input_open && self.run.pending_inputs < self.window;
+            let room = input_open && doomed.is_none() && self.run.pending_inputs < self.window;
             let waiting = self.ticket.outstanding() > 0;
             let results = tokio::select! {
                 // Answers first: they free room in the window.
                 biased;
                 delivery = self.ticket.recv(), if waiting => {
-                    let Some(delivery) = delivery else { continue };
-                    if let Some(e) = batch_failure(&delivery, UpstreamError::dooms_later_batches) {
-                        return Err(CheckError::Upstream(e));
+                    let Some(mut delivery) = delivery else { continue };
+                    if doomed.is_none() {
+                        doomed = batch_failure(&delivery, UpstreamError::dooms_later_batches);
+                    }
+                    if doomed.is_some() {
+                        delivery.answers.retain(|a| a.answer.is_ok());
                     }
                     self.run.answer(delivery)
                 }
@@ -106,6 +112,9 @@ impl Bulk {
             if !results.is_empty() && self.tx.send(self.run.event(results)).await.is_err() {
                 return Ok(Flow::CallerGone);
             }
+        }
+        if let Some(e) = doomed {
+            return Err(CheckError::Upstream(e));
         }
         if self.run.summary.total == 0 {
             return Err(CheckError::NoNumbers { field: "mobiles" });

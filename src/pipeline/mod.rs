@@ -4,7 +4,8 @@
 //!
 //! This is where DESIGN.md's failure rules live: a unary check fails as a whole on a batch
 //! failure; a streamed check answers a failed batch's numbers with that error and goes on, unless
-//! the error dooms every later batch, in which case it ends after sending what was answered.
+//! the error dooms every later batch, in which case it sends no more numbers upstream, answers
+//! the batches already in flight (they are paid for), and ends with that error.
 
 mod bulk;
 
@@ -253,19 +254,25 @@ impl Pipeline {
             };
             refill(&mut ticket);
             let work = async {
-                while let Some(delivery) = ticket.recv().await {
-                    // A dooming error ends the stream with its status; its batch's numbers
-                    // are left unanswered like every batch that is now never sent.
-                    if let Some(e) = batch_failure(&delivery, UpstreamError::dooms_later_batches) {
-                        return Err(CheckError::Upstream(e));
+                let mut doomed = None;
+                while let Some(mut delivery) = ticket.recv().await {
+                    // A dooming error ends the stream with its status, once the batches
+                    // already in flight are answered: they are paid for. Numbers it failed are
+                    // left unanswered, like every batch that is now never sent.
+                    if doomed.is_none() {
+                        doomed = batch_failure(&delivery, UpstreamError::dooms_later_batches);
                     }
-                    refill(&mut ticket);
+                    if doomed.is_some() {
+                        delivery.answers.retain(|a| a.answer.is_ok());
+                    } else {
+                        refill(&mut ticket);
+                    }
                     let results = run.answer(delivery);
                     if !results.is_empty() && tx.send(event(results)).await.is_err() {
                         return Ok(());
                     }
                 }
-                Ok(())
+                doomed.map_or(Ok(()), |e| Err(CheckError::Upstream(e)))
             };
             let last = match within(deadline, work).await {
                 Ok(()) => StreamEvent::Finished(run.summary),
