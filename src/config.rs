@@ -53,7 +53,11 @@ pub struct CheckArgs {
     pub inputs: Vec<String>,
 
     /// The phonecheck server.
-    #[arg(long, env = "PHONECHECK_SERVER", default_value = "http://127.0.0.1:50051")]
+    #[arg(
+        long,
+        env = "PHONECHECK_SERVER",
+        default_value = "http://127.0.0.1:50051"
+    )]
     pub server: String,
 
     /// API key sent as `authorization: Bearer KEY`, for servers that require one.

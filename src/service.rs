@@ -11,7 +11,9 @@ use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status, Streaming};
 
 use crate::pb::{self, phone_check_server::PhoneCheck};
-use crate::pipeline::{CheckError, NumberResult, Outcome, Pipeline, StatusCounts, StreamEvent, Summary};
+use crate::pipeline::{
+    CheckError, NumberResult, Outcome, Pipeline, StatusCounts, StreamEvent, Summary,
+};
 use crate::status::rpc_status;
 use crate::upstream::LineStatus;
 
@@ -58,10 +60,12 @@ impl PhoneCheck for PhoneCheckService {
             .pipeline
             .check_stream(request.into_inner().mobiles, deadline)?;
         let stream = ReceiverStream::new(events).map(|event| {
-            stream_message(event, |results, progress, summary| pb::CheckStreamResponse {
-                results,
-                progress,
-                summary,
+            stream_message(event, |results, progress, summary| {
+                pb::CheckStreamResponse {
+                    results,
+                    progress,
+                    summary,
+                }
             })
         });
         Ok(Response::new(Box::pin(stream)))

@@ -9,7 +9,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use phonecheck::pb::{CheckBulkRequest, CheckBulkResponse, CheckSummary, NumberStatus, PhoneResult};
+use phonecheck::pb::{
+    CheckBulkRequest, CheckBulkResponse, CheckSummary, NumberStatus, PhoneResult,
+};
 use phonecheck::upstream::simulator::SimulatorConfig;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
@@ -20,7 +22,11 @@ use common::{TestEnv, numbers, start};
 
 /// Opens a CheckBulk that sends `chunks` in order, then closes its side.
 async fn open_bulk(env: &TestEnv, chunks: Vec<Vec<String>>) -> Streaming<CheckBulkResponse> {
-    let requests = tokio_stream::iter(chunks.into_iter().map(|mobiles| CheckBulkRequest { mobiles }));
+    let requests = tokio_stream::iter(
+        chunks
+            .into_iter()
+            .map(|mobiles| CheckBulkRequest { mobiles }),
+    );
     env.client
         .clone()
         .check_bulk(requests)
@@ -40,7 +46,10 @@ async fn read_bulk(
             Ok(Some(msg)) => {
                 results.extend(msg.results);
                 if let Some(summary) = msg.summary {
-                    assert!(stream.message().await.unwrap().is_none(), "summary comes last");
+                    assert!(
+                        stream.message().await.unwrap().is_none(),
+                        "summary comes last"
+                    );
                     return (results, Ok(summary));
                 }
             }
@@ -74,7 +83,11 @@ async fn a_hundred_thousand_inputs_in_uneven_chunks_are_each_answered_once_and_b
             9 => format!("junk-{i}"),
             k => {
                 let n = &distinct[(i * 7919) % distinct.len()];
-                if k % 2 == 0 { n.clone() } else { format!("+86 {n}") }
+                if k % 2 == 0 {
+                    n.clone()
+                } else {
+                    format!("+86 {n}")
+                }
             }
         })
         .collect();
@@ -102,7 +115,11 @@ async fn a_hundred_thousand_inputs_in_uneven_chunks_are_each_answered_once_and_b
         }
     }
     let stats = env.sim.simulator.stats();
-    assert_eq!(stats.billed, expected_valid.len() as u64, "each distinct number billed");
+    assert_eq!(
+        stats.billed,
+        expected_valid.len() as u64,
+        "each distinct number billed"
+    );
     assert_eq!(env.sim.simulator.most_times_billed(), 1, "and billed once");
     assert_eq!(summary.total, 100_000);
     assert_eq!(summary.invalid, 10_000);
@@ -146,26 +163,44 @@ async fn a_client_that_stops_reading_stops_the_upstream_calls_and_the_server_rea
         .await
         .expect("stream accepted")
         .into_inner();
-    let mut answered = stream.message().await.unwrap().expect("a first message").results.len();
+    let mut answered = stream
+        .message()
+        .await
+        .unwrap()
+        .expect("a first message")
+        .results
+        .len();
 
     // Not reading: once the buffers between here and the server are full, both the upstream
     // calls and the intake of numbers must stop.
-    let mut stalled = (env.sim.simulator.stats().calls, taken.load(Ordering::SeqCst));
+    let mut stalled = (
+        env.sim.simulator.stats().calls,
+        taken.load(Ordering::SeqCst),
+    );
     loop {
         tokio::time::sleep(Duration::from_millis(500)).await;
-        let now = (env.sim.simulator.stats().calls, taken.load(Ordering::SeqCst));
+        let now = (
+            env.sim.simulator.stats().calls,
+            taken.load(Ordering::SeqCst),
+        );
         if now == stalled {
             break;
         }
         stalled = now;
     }
     let (calls, sent) = stalled;
-    assert!(calls < 50, "the server kept calling: {calls} of 100 batches");
+    assert!(
+        calls < 50,
+        "the server kept calling: {calls} of 100 batches"
+    );
     // What the server holds is its window (6,000 numbers here) and one chunk; the rest of what
     // the sender got rid of sits in HTTP/2 flow-control windows (1 MiB by default, about
     // 80,000 numbers) and tonic's buffers: constants, not a function of the list's length.
     // (Seen here: calls stall near 20, intake near 120,000.)
-    assert!(sent < 170_000, "the server kept reading: {sent} of 200,000 numbers");
+    assert!(
+        sent < 170_000,
+        "the server kept reading: {sent} of 200,000 numbers"
+    );
 
     // Reading again resumes everything, to the last number.
     let mut summary = None;
@@ -181,7 +216,10 @@ async fn a_client_that_stops_reading_stops_the_upstream_calls_and_the_server_rea
 
 #[tokio::test]
 async fn a_chunk_over_the_limit_ends_the_stream_with_invalid_argument() {
-    let env = start(SimulatorConfig::default(), |c| c.limits.max_bulk_chunk = 100).await;
+    let env = start(SimulatorConfig::default(), |c| {
+        c.limits.max_bulk_chunk = 100
+    })
+    .await;
     let chunks = vec![numbers(100), numbers(101)];
     let (_, end) = read_bulk(open_bulk(&env, chunks).await).await;
     let status = end.expect_err("refused");
@@ -225,7 +263,11 @@ async fn quota_used_up_mid_stream_ends_it_after_the_answered_results() {
         Some("UPSTREAM_QUOTA_EXHAUSTED")
     );
     assert_eq!(results.len(), 200, "the two batches before it");
-    assert!(results.iter().all(|r| r.index < 200 && r.checked_at.is_some()));
+    assert!(
+        results
+            .iter()
+            .all(|r| r.index < 200 && r.checked_at.is_some())
+    );
     assert_eq!(env.sim.simulator.stats().billed, 200);
 }
 
@@ -252,7 +294,11 @@ async fn after_a_dooming_error_the_batches_in_flight_are_still_answered() {
     // (A batch freed by an early finisher may leave before the failure is known: 300 or more.)
     let stats = env.sim.simulator.stats();
     assert!(stats.billed >= 300, "{stats:?}");
-    assert_eq!(results.len() as u64, stats.billed, "every billed number is answered");
+    assert_eq!(
+        results.len() as u64,
+        stats.billed,
+        "every billed number is answered"
+    );
     assert!(results.iter().all(|r| r.checked_at.is_some()));
     assert!(results.iter().all(|r| !(100..200).contains(&r.index)));
 }

@@ -139,9 +139,25 @@ pub enum InputError {
 
 /// Header names that say "this column holds phone numbers".
 const NUMBER_HEADERS: &[&str] = &[
-    "mobile", "mobiles", "phone", "phones", "phone_number", "phonenumber", "mobile_number",
-    "cellphone", "cell", "tel", "telephone", "number", "msisdn", "手机", "手机号", "手机号码",
-    "电话", "电话号码", "号码",
+    "mobile",
+    "mobiles",
+    "phone",
+    "phones",
+    "phone_number",
+    "phonenumber",
+    "mobile_number",
+    "cellphone",
+    "cell",
+    "tel",
+    "telephone",
+    "number",
+    "msisdn",
+    "手机",
+    "手机号",
+    "手机号码",
+    "电话",
+    "电话号码",
+    "号码",
 ];
 
 /// How many records are looked at to find the header and the number column.
@@ -507,7 +523,12 @@ mod tests {
         let (rows, description) = rows(csv.as_bytes(), "people.csv", auto());
         assert_eq!(
             inputs(&rows),
-            [(2, "13111111111"), (3, ""), (4, "+86 132 2222 2222"), (5, "")]
+            [
+                (2, "13111111111"),
+                (3, ""),
+                (4, "+86 132 2222 2222"),
+                (5, "")
+            ]
         );
         assert_eq!(description, "CSV, column 2 \"phone\", header skipped");
     }

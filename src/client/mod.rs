@@ -120,7 +120,11 @@ pub async fn check(args: CheckArgs) -> Result<RunReport, ClientError> {
     let reader = RowReader::open(&source, &options)?;
     let show = !args.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr());
     if !args.quiet {
-        eprintln!("phonecheck: reading {}: {}", source.name(), reader.description);
+        eprintln!(
+            "phonecheck: reading {}: {}",
+            source.name(),
+            reader.description
+        );
     }
     let total = if show {
         RowReader::count(&source, &options)?
@@ -149,8 +153,12 @@ pub async fn check(args: CheckArgs) -> Result<RunReport, ClientError> {
         next_index: 0,
         report: RunReport::default(),
     };
-    run.online(&mut client, items).await?;
+    let outcome = run.online(&mut client, items).await;
     progress.finish_and_clear();
+    if let Err(e) = outcome {
+        out.abandon();
+        return Err(e);
+    }
     run.writer
         .flush()
         .map_err(|error| output_error(out.path(), error))?;
@@ -171,9 +179,10 @@ fn source(inputs: &[String]) -> Result<Source, ClientError> {
         [one] if Path::new(one).is_file() => Ok(Source::File(PathBuf::from(one))),
         many => {
             // Not files: numbers. A word that is neither names the likely mistake.
-            if let Some(bad) = many.iter().find(|a| {
-                normalize_mobile(a).is_err() && !a.chars().any(|c| c.is_ascii_digit())
-            }) {
+            if let Some(bad) = many
+                .iter()
+                .find(|a| normalize_mobile(a).is_err() && !a.chars().any(|c| c.is_ascii_digit()))
+            {
                 return Err(ClientError::Usage(format!(
                     "{bad:?} is neither a file nor a phone number (give numbers, or one file, or - for stdin)"
                 )));
@@ -220,8 +229,9 @@ async fn connect(server: &str, api_key: Option<&str>) -> Result<BulkClient, Clie
     let auth = match api_key {
         None => Auth(None),
         Some(key) => Auth(Some(
-            MetadataValue::try_from(format!("Bearer {key}"))
-                .map_err(|_| ClientError::Usage("--api-key holds characters a header cannot".into()))?,
+            MetadataValue::try_from(format!("Bearer {key}")).map_err(|_| {
+                ClientError::Usage("--api-key holds characters a header cannot".into())
+            })?,
         )),
     };
     Ok(PhoneCheckClient::with_interceptor(channel, auth).max_decoding_message_size(64 << 20))
@@ -299,6 +309,15 @@ impl Destination {
         }
     }
 
+    /// Removes a resumed output that will not replace the old one.
+    fn abandon(&self) {
+        if let (Some(path), Some(writing)) = (&self.path, &self.writing)
+            && path != writing
+        {
+            let _ = std::fs::remove_file(writing);
+        }
+    }
+
     /// Puts a resumed output in place of the old one.
     fn commit(&self) -> Result<(), ClientError> {
         if let (Some(path), Some(writing)) = (&self.path, &self.writing)
@@ -312,11 +331,7 @@ impl Destination {
 
 /// Reads every row on its own thread (file reading blocks), pairing it with the previous
 /// output's record when resuming.
-fn read_rows(
-    reader: RowReader,
-    mut previous: Option<PreviousOutput>,
-    items: mpsc::Sender<Item>,
-) {
+fn read_rows(reader: RowReader, mut previous: Option<PreviousOutput>, items: mpsc::Sender<Item>) {
     for (index, row) in (0u64..).zip(reader) {
         let item = match row {
             Err(e) => Item::Failed(e.into()),
@@ -385,8 +400,8 @@ struct Run {
     /// Rows from `first_slot` on, in input order: `None` until answered.
     slots: VecDeque<Option<RowResult>>,
     first_slot: u64,
-    /// Rows sent and not answered: by the server's index, the row's index and line.
-    pending: HashMap<u32, (u64, u64)>,
+    /// Rows sent and not answered: by the server's index, the row's index, line and input.
+    pending: HashMap<u32, (u64, u64, String)>,
     /// The server's index for the next row sent.
     next_index: u32,
     report: RunReport,
@@ -454,14 +469,15 @@ impl Run {
                             && status.code() == Code::InvalidArgument
                             && tonic_types::StatusExt::get_details_error_info(&status)
                                 .is_some_and(|i| i.reason == "NO_NUMBERS");
-                        if !(nothing_sent && !input_open) {
+                        if input_open || !nothing_sent {
                             self.report.stop = Some(Stop::Failed(describe(&status)));
                         }
                     }
                 },
                 item = items.recv(), if room => match item {
                     Some(Item::Check(row)) => {
-                        self.pending.insert(self.next_index, (self.row_index(), row.line));
+                        let entry = (self.row_index(), row.line, row.input.clone());
+                        self.pending.insert(self.next_index, entry);
                         self.next_index += 1;
                         self.slots.push_back(None);
                         chunk.push(row.input);
@@ -508,16 +524,16 @@ impl Run {
             Some(Stop::Interrupted) => "not checked: interrupted".to_owned(),
             Some(Stop::Failed(message)) => format!("not checked: {message}"),
         };
-        let mut pending: Vec<(u64, u64)> = self.pending.drain().map(|(_, row)| row).collect();
-        pending.sort_unstable();
-        for (row, line) in pending {
+        for (_, (row, line, input)) in self.pending.drain() {
             let slot = (row - self.first_slot) as usize;
-            self.slots[slot] = Some(RowResult::unchecked(row, line, String::new(), &why));
+            self.slots[slot] = Some(RowResult::unchecked(row, line, input, &why));
         }
         self.write_ready()?;
         while let Some(item) = items.recv().await {
             let r = match item {
-                Item::Check(row) => RowResult::unchecked(self.row_index(), row.line, row.input, &why),
+                Item::Check(row) => {
+                    RowResult::unchecked(self.row_index(), row.line, row.input, &why)
+                }
                 Item::Kept(r) => {
                     self.report.resumed += 1;
                     r
@@ -534,7 +550,11 @@ impl Run {
         self.first_slot + self.slots.len() as u64
     }
 
-    fn send(&mut self, chunk: &mut Vec<String>, requests: &mut Option<mpsc::UnboundedSender<CheckBulkRequest>>) {
+    fn send(
+        &mut self,
+        chunk: &mut Vec<String>,
+        requests: &mut Option<mpsc::UnboundedSender<CheckBulkRequest>>,
+    ) {
         if chunk.is_empty() {
             return;
         }
@@ -550,11 +570,15 @@ impl Run {
         let n = results.len() as u64;
         for r in results {
             // An index we did not send (a confused server) is ignored rather than trusted.
-            let Some((row, line)) = self.pending.remove(&r.index) else {
+            let Some((row, line, _)) = self.pending.remove(&r.index) else {
                 continue;
             };
             let slot = (row - self.first_slot) as usize;
-            self.slots[slot] = Some(row_result(r, row, line));
+            let r = row_result(r, row, line);
+            if r.status.is_final() && r.status != RowStatus::Invalid && !r.duplicate {
+                self.report.checked += 1;
+            }
+            self.slots[slot] = Some(r);
         }
         self.progress.inc(n);
         self.write_ready()?;
@@ -595,7 +619,9 @@ fn describe(status: &Status) -> String {
         (Code::Unauthenticated, r) if r.starts_with("UPSTREAM") => {
             "the server's upstream token is refused"
         }
-        (Code::Unauthenticated, _) => "the server refused the API key (--api-key / PHONECHECK_API_KEY)",
+        (Code::Unauthenticated, _) => {
+            "the server refused the API key (--api-key / PHONECHECK_API_KEY)"
+        }
         (Code::PermissionDenied, _) => "the upstream refused the server's account",
         (Code::Unavailable, _) => "the server is unavailable",
         (Code::DeadlineExceeded, _) => "the deadline passed",

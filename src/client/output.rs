@@ -227,7 +227,7 @@ fn one_line(s: &str) -> String {
 }
 
 /// One file per status under a directory, each number once: a row repeating an earlier
-/// row's number is not listed again.
+/// row's number is not listed again, nor is a blank input.
 struct SplitLists {
     dir: PathBuf,
     files: HashMap<RowStatus, BufWriter<File>>,
@@ -250,7 +250,8 @@ impl SplitLists {
     }
 
     fn write(&mut self, r: &RowResult) -> io::Result<()> {
-        if r.duplicate {
+        // A blank input has nothing to list.
+        if r.duplicate || r.number().is_empty() {
             return Ok(());
         }
         let file = match self.files.get_mut(&r.status) {
@@ -295,7 +296,11 @@ impl PreviousOutput {
                 let status = RowStatus::from_name(status)?;
                 let checked = !matches!(status, RowStatus::Invalid) && status.is_final();
                 Some(RowResult {
-                    mobile: if checked { number.to_owned() } else { String::new() },
+                    mobile: if checked {
+                        number.to_owned()
+                    } else {
+                        String::new()
+                    },
                     status,
                     ..RowResult::unchecked(0, 0, number.to_owned(), "")
                 })

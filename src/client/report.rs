@@ -26,6 +26,8 @@ pub struct RunReport {
     pub duplicates: u64,
     /// Rows kept from the previous output (`--resume`), not sent again.
     pub resumed: u64,
+    /// Rows checked upstream in this run, repeats not counted.
+    pub checked: u64,
     /// The server's summary of the bulk call, when it got that far.
     pub server: Option<CheckSummary>,
     /// Set when the run stopped early.
@@ -106,16 +108,29 @@ impl RunReport {
                 percent(n, rows)
             );
         }
-        let _ = writeln!(out, "  {:<16} {:>12} {:>7.2}%", "total", thousands(rows), 100.0);
-        let (billed, calls) = self
-            .server
-            .as_ref()
-            .map_or((0, 0), |s| (s.billed, s.upstream_calls));
         let _ = writeln!(
             out,
-            "  billed upstream: {} numbers in {} calls · invalid: {} · duplicates: {}",
-            thousands(u64::from(billed)),
-            thousands(u64::from(calls)),
+            "  {:<16} {:>12} {:>7.2}%",
+            "total",
+            thousands(rows),
+            100.0
+        );
+        let billed = match &self.server {
+            Some(s) => format!(
+                "{} numbers in {} calls",
+                thousands(u64::from(s.billed)),
+                thousands(u64::from(s.upstream_calls))
+            ),
+            // The call ended with an error status, which carries no summary: every number
+            // answered for the first time in this run was billed.
+            None => format!(
+                "{} numbers (counted from the answers)",
+                thousands(self.checked)
+            ),
+        };
+        let _ = writeln!(
+            out,
+            "  billed upstream: {billed} · invalid: {} · duplicates: {}",
             thousands(self.get(RowStatus::Invalid)),
             thousands(self.duplicates),
         );
@@ -194,7 +209,10 @@ mod tests {
         for line in ["real 3 75.00%", "invalid 1 25.00%", "total 4 100.00%"] {
             assert!(lines.iter().any(|l| l == line), "{line} in\n{table}");
         }
-        assert!(table.contains("billed upstream: 3 numbers in 1 calls"), "{table}");
+        assert!(
+            table.contains("billed upstream: 3 numbers in 1 calls"),
+            "{table}"
+        );
         assert_eq!(report.counts_line(), "real 3 · invalid 1");
     }
 }

@@ -102,7 +102,7 @@ impl Bulk {
                         continue;
                     }
                     Some(chunk) => {
-                        let (answered, fresh) = self.run.take_chunk(chunk?)?;
+                        let Taken { answered, fresh } = self.run.take_chunk(chunk?)?;
                         self.ticket.submit(&fresh);
                         answered
                     }
@@ -121,6 +121,15 @@ impl Bulk {
         }
         Ok(Flow::Finished)
     }
+}
+
+/// What a chunk gives at once.
+#[derive(Debug)]
+struct Taken {
+    /// Results for inputs answered without the upstream: invalid ones, recent repeats.
+    answered: Vec<NumberResult>,
+    /// Numbers to submit, each tagged with its input's index.
+    fresh: Vec<(Mobile, u32)>,
 }
 
 /// What a bulk stream knows: the inputs waiting for an answer, recent answers, and the counts.
@@ -150,10 +159,7 @@ impl BulkRun {
 
     /// Takes one chunk: results for the inputs answerable at once (invalid ones, repeats of a
     /// recent answer), and the numbers to submit, tagged with their input's index.
-    fn take_chunk(
-        &mut self,
-        chunk: Vec<String>,
-    ) -> Result<(Vec<NumberResult>, Vec<(Mobile, u32)>), CheckError> {
+    fn take_chunk(&mut self, chunk: Vec<String>) -> Result<Taken, CheckError> {
         if chunk.len() > self.max_chunk {
             return Err(CheckError::ChunkTooLong {
                 limit: self.max_chunk,
@@ -198,11 +204,12 @@ impl BulkRun {
             } else {
                 self.summary.unique += 1;
                 self.pending_inputs += 1;
-                self.pending.insert(mobile, SmallVec::from_elem((index, input), 1));
+                self.pending
+                    .insert(mobile, SmallVec::from_elem((index, input), 1));
                 fresh.push((mobile, index));
             }
         }
-        Ok((answered, fresh))
+        Ok(Taken { answered, fresh })
     }
 
     /// Results for every input waiting for one of the delivery's numbers.
@@ -329,22 +336,28 @@ mod tests {
         let chunk = ["13111111111", " junk ", "131 1111 1111", "13222222222"]
             .map(str::to_owned)
             .to_vec();
-        let (answered, fresh) = run.take_chunk(chunk).expect("within limits");
+        let Taken { answered, fresh } = run.take_chunk(chunk).expect("within limits");
         assert_eq!(answered.len(), 1);
         assert_eq!((answered[0].index, answered[0].input.as_str()), (1, "junk"));
         let fresh: Vec<u32> = fresh.iter().map(|&(_, index)| index).collect();
         assert_eq!(fresh, [0, 3]);
         assert_eq!(run.pending_inputs, 3);
         assert_eq!(
-            (run.summary.total, run.summary.unique, run.summary.duplicates),
+            (
+                run.summary.total,
+                run.summary.unique,
+                run.summary.duplicates
+            ),
             (4, 2, 1)
         );
         // Indexes continue across chunks; a chunk over the limit is refused whole.
-        let (_, fresh) = run
+        let taken = run
             .take_chunk(vec!["13333333333".to_owned()])
             .expect("within limits");
-        assert_eq!(fresh[0].1, 4);
-        let err = run.take_chunk(vec![String::new(); 11]).expect_err("too long");
+        assert_eq!(taken.fresh[0].1, 4);
+        let err = run
+            .take_chunk(vec![String::new(); 11])
+            .expect_err("too long");
         assert!(matches!(err, CheckError::ChunkTooLong { limit: 10 }));
         assert_eq!(run.summary.total, 5);
     }
@@ -353,7 +366,7 @@ mod tests {
     fn an_answer_reaches_every_waiting_input_and_is_remembered() {
         let mut run = BulkRun::new(10);
         let chunk = vec!["13111111111".to_owned(), "+86 13111111111".to_owned()];
-        let (_, fresh) = run.take_chunk(chunk).expect("within limits");
+        let Taken { fresh, .. } = run.take_chunk(chunk).expect("within limits");
         let delivery = Delivery {
             answers: vec![Answered {
                 mobile: fresh[0].0,
@@ -368,7 +381,7 @@ mod tests {
         assert_eq!(seen, [(0, false), (1, true)]);
         assert_eq!(run.pending_inputs, 0);
         // A later repeat is answered from memory, without a submission.
-        let (answered, fresh) = run
+        let Taken { answered, fresh } = run
             .take_chunk(vec!["13111111111".to_owned()])
             .expect("within limits");
         assert!(fresh.is_empty());

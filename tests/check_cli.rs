@@ -1,0 +1,388 @@
+//! `phonecheck check` end to end: the real binary as a child process, against a real server
+//! and the simulator on loopback. Files in, files out, exit codes, Ctrl-C and `--resume`.
+
+mod common;
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::process::{Output, Stdio};
+use std::time::Duration;
+
+use phonecheck::client::output::{OutputFormat, PreviousOutput, RowResult, RowStatus};
+use phonecheck::upstream::simulator::SimulatorConfig;
+use tokio::process::Command;
+
+use common::{TestEnv, numbers, start};
+
+fn check_command(env: &TestEnv, args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_phonecheck"));
+    cmd.arg("check")
+        .args(args)
+        .env("PHONECHECK_SERVER", format!("http://{}", env.addr))
+        .env_remove("PHONECHECK_API_KEY")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    cmd
+}
+
+async fn run_check(env: &TestEnv, args: &[&str]) -> (Option<i32>, String) {
+    let Output { status, stderr, .. } = check_command(env, args)
+        .output()
+        .await
+        .expect("run phonecheck check");
+    (status.code(), String::from_utf8_lossy(&stderr).into_owned())
+}
+
+fn read_csv(path: &Path) -> Vec<RowResult> {
+    PreviousOutput::open(path, OutputFormat::Csv)
+        .expect("output exists")
+        .collect()
+}
+
+fn lines(path: &Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .map(|s| s.lines().map(str::to_owned).collect())
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_csv_with_a_header_and_junk_rows_comes_out_whole_in_order_with_lists_and_a_summary() {
+    let env = start(SimulatorConfig::default(), |c| c.max_batch = 500).await;
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("numbers.csv");
+    let distinct = numbers(2000);
+    let mut csv = String::from("name,phone,city\n");
+    let mut expected = Vec::new();
+    for i in 0..3000 {
+        let phone = match i % 100 {
+            13 => "not a number".to_owned(),
+            14 => String::new(),
+            // Repeats of an earlier row's number, spelled another way.
+            k if k >= 80 && i >= 1000 => format!("+86 {}", distinct[i % 1000]),
+            _ => distinct[i % 2000].clone(),
+        };
+        csv.push_str(&format!("\"Name, {i}\",{phone},city\n"));
+        expected.push(phone);
+    }
+    std::fs::write(&input, csv).unwrap();
+    let out = dir.path().join("results.csv");
+    let lists = dir.path().join("lists");
+
+    let (code, stderr) = run_check(
+        &env,
+        &[
+            input.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--split",
+            lists.to_str().unwrap(),
+            "--chunk",
+            "777",
+        ],
+    )
+    .await;
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stderr.contains("CSV, column 2 \"phone\", header skipped"),
+        "{stderr}"
+    );
+
+    let rows = read_csv(&out);
+    assert_eq!(rows.len(), 3000, "every row once");
+    let mut valid = HashSet::new();
+    for (i, r) in rows.iter().enumerate() {
+        assert_eq!(r.index, i as u64, "in input order");
+        assert_eq!(r.line, i as u64 + 2, "line numbers count the header");
+        assert_eq!(r.input, expected[i]);
+        match i % 100 {
+            13 | 14 => {
+                assert_eq!(r.status, RowStatus::Invalid, "{r:?}");
+                assert!(!r.note.is_empty());
+            }
+            _ => {
+                assert!(
+                    r.status.is_final() && r.status != RowStatus::Invalid,
+                    "{r:?}"
+                );
+                assert_eq!(r.mobile.len(), 11);
+                assert!(!r.checked_at.is_empty());
+                assert_eq!(r.duplicate, !valid.insert(r.mobile.clone()), "{r:?}");
+            }
+        }
+    }
+    let stats = env.sim.simulator.stats();
+    assert_eq!(
+        stats.billed,
+        valid.len() as u64,
+        "each distinct number billed"
+    );
+    assert_eq!(env.sim.simulator.most_times_billed(), 1, "once");
+
+    // One list per status, each number once; together they hold every distinct number.
+    let mut listed = 0;
+    for status in RowStatus::ALL {
+        let list = lines(&lists.join(format!("{}.txt", status.name())));
+        let expected: Vec<&str> = rows
+            .iter()
+            .filter(|r| r.status == status && !r.duplicate && !r.input.is_empty())
+            .map(|r| {
+                if r.mobile.is_empty() {
+                    &r.input
+                } else {
+                    &r.mobile
+                }
+            })
+            .map(String::as_str)
+            .collect();
+        assert_eq!(list, expected, "{}.txt", status.name());
+        listed += list.len();
+    }
+    assert_eq!(
+        listed,
+        valid.len() + 30,
+        "distinct numbers and the 30 non-blank junk rows"
+    );
+
+    // The summary: counts by status that add up, billing, invalid, duplicates.
+    let real = rows.iter().filter(|r| r.status == RowStatus::Real).count();
+    let summary: Vec<String> = stderr
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
+    assert!(
+        summary
+            .iter()
+            .any(|l| l.starts_with(&format!("real {} ", thousands(real)))),
+        "{stderr}"
+    );
+    assert!(
+        summary.iter().any(|l| l == "total 3,000 100.00%"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "billed upstream: {} numbers",
+            thousands(valid.len())
+        )),
+        "{stderr}"
+    );
+    assert!(stderr.contains("invalid: 60 · duplicates: "), "{stderr}");
+}
+
+fn thousands(n: usize) -> String {
+    phonecheck::client::report::thousands(n as u64)
+}
+
+#[tokio::test]
+async fn jsonl_and_txt_outputs_and_numbers_as_arguments() {
+    let env = start(SimulatorConfig::default(), |_| {}).await;
+    let dir = tempfile::tempdir().unwrap();
+    let jsonl = dir.path().join("r.jsonl");
+    let args = ["13111111111", "+86 131-1111-1111", "12345", "--out"];
+    let mut with_out: Vec<&str> = args.to_vec();
+    with_out.push(jsonl.to_str().unwrap());
+    let (code, stderr) = run_check(&env, &with_out).await;
+    assert_eq!(code, Some(0), "{stderr}");
+    let rows: Vec<RowResult> = PreviousOutput::open(&jsonl, OutputFormat::Jsonl)
+        .unwrap()
+        .collect();
+    let got: Vec<(&str, RowStatus, bool)> = rows
+        .iter()
+        .map(|r| (r.input.as_str(), r.status, r.duplicate))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("13111111111", RowStatus::Real, false),
+            ("+86 131-1111-1111", RowStatus::Real, true),
+            ("12345", RowStatus::Invalid, false)
+        ]
+    );
+    assert_eq!(rows[0].area, "山西-临汾");
+
+    let txt = dir.path().join("r.txt");
+    let mut with_out: Vec<&str> = args.to_vec();
+    with_out.push(txt.to_str().unwrap());
+    let (code, _) = run_check(&env, &with_out).await;
+    assert_eq!(code, Some(0));
+    assert_eq!(
+        lines(&txt),
+        ["13111111111\treal", "13111111111\treal", "12345\tinvalid"]
+    );
+}
+
+#[tokio::test]
+async fn errors_are_one_clear_line_and_a_failing_exit_status() {
+    let env = start(SimulatorConfig::default(), |_| {}).await;
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.csv");
+    std::fs::write(&input, "id,mobile\n1,13111111111\n").unwrap();
+
+    // No server there.
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let gone = format!("http://{}", free.local_addr().unwrap());
+    drop(free);
+    let (code, stderr) = run_check(&env, &["13111111111", "--server", &gone]).await;
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("cannot reach the server at"), "{stderr}");
+
+    // A column that is not there.
+    let (code, stderr) = run_check(&env, &[input.to_str().unwrap(), "--column", "phone"]).await;
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("no column named \"phone\""), "{stderr}");
+
+    // A word that is neither a file nor a number.
+    let (code, stderr) = run_check(&env, &["numbres.csv"]).await;
+    assert_eq!(code, Some(1));
+    assert!(
+        stderr.contains("neither a file nor a phone number"),
+        "{stderr}"
+    );
+
+    // --resume needs --out (clap says so, with its usage exit status).
+    let (code, _) = run_check(&env, &[input.to_str().unwrap(), "--resume"]).await;
+    assert_eq!(code, Some(2));
+    assert_eq!(env.sim.simulator.stats().calls, 0, "nothing was sent");
+}
+
+#[tokio::test]
+async fn quota_used_up_half_way_then_resume_bills_nothing_twice() {
+    let env = start(SimulatorConfig::default(), |c| {
+        c.max_batch = 100;
+        c.concurrency = 1;
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("list.txt");
+    let mut list = numbers(1000);
+    // The upstream says "quota used up" the first time it sees this number, in the 6th batch.
+    list[550] = "14000010102".to_owned();
+    std::fs::write(&input, list.join("\n")).unwrap();
+    let out = dir.path().join("out.csv");
+    let args = [input.to_str().unwrap(), "--out", out.to_str().unwrap()];
+
+    let (code, stderr) = run_check(&env, &args).await;
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("the upstream quota is used up"), "{stderr}");
+    assert!(stderr.contains("--resume"), "{stderr}");
+    let first = read_csv(&out);
+    assert_eq!(first.len(), 1000, "the output holds every row");
+    // Batches leave in input order, one at a time: rows before the failing batch are answered,
+    // the rest unchecked (where the batch starts depends on how rows arrived; about 500).
+    let answered = first.iter().take_while(|r| r.status.is_final()).count();
+    assert!(answered <= 550, "{answered}");
+    assert!(
+        first[answered..]
+            .iter()
+            .all(|r| r.status == RowStatus::Unchecked)
+    );
+    assert!(
+        stderr.contains(&format!("{} of 1,000 rows answered", thousands(answered))),
+        "{stderr}"
+    );
+    assert_eq!(
+        first[700].input, list[700],
+        "unchecked rows keep their input"
+    );
+    assert_eq!(env.sim.simulator.stats().billed, answered as u64);
+
+    let mut resume = args.to_vec();
+    resume.push("--resume");
+    let (code, stderr) = run_check(&env, &resume).await;
+    assert_eq!(code, Some(0), "{stderr}");
+    let kept = format!(
+        "kept from the previous output (not sent again): {}",
+        thousands(answered)
+    );
+    assert!(stderr.contains(&kept), "{stderr}");
+    let second = read_csv(&out);
+    assert_eq!(second.len(), 1000);
+    assert_eq!(
+        second[..answered],
+        first[..answered],
+        "answered rows are kept as they were"
+    );
+    assert!(second.iter().all(|r| r.status.is_final()));
+    assert_eq!(
+        env.sim.simulator.stats().billed,
+        1000,
+        "each number billed once in all"
+    );
+    assert_eq!(env.sim.simulator.most_times_billed(), 1);
+    assert!(!dir.path().join("out.csv.resuming").exists());
+}
+
+#[tokio::test]
+async fn ctrl_c_half_way_writes_every_row_and_resume_finishes_without_paying_twice() {
+    let env = start(
+        SimulatorConfig {
+            latency: Duration::from_millis(200),
+            ..SimulatorConfig::default()
+        },
+        |c| {
+            c.max_batch = 100;
+            c.concurrency = 1;
+        },
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("list.txt");
+    std::fs::write(&input, numbers(3000).join("\n")).unwrap();
+    let out = dir.path().join("out.jsonl");
+    let args = [
+        input.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--window",
+        "500",
+    ];
+
+    let child = check_command(&env, &args).spawn().expect("spawn");
+    // Interrupt once some rows are written (polling the file; no time is asserted).
+    while lines(&out).len() < 100 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let pid = child.id().expect("running").to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let Output { status, stderr, .. } = child.wait_with_output().await.unwrap();
+    let stderr = String::from_utf8_lossy(&stderr);
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("stopped: interrupted"), "{stderr}");
+    let first: Vec<RowResult> = PreviousOutput::open(&out, OutputFormat::Jsonl)
+        .unwrap()
+        .collect();
+    assert_eq!(
+        first.len(),
+        3000,
+        "every row is written, unchecked ones too"
+    );
+    let answered = first.iter().filter(|r| r.status.is_final()).count();
+    assert!((100..3000).contains(&answered), "{answered}");
+    let billed_before = env.sim.simulator.stats().billed;
+    assert_eq!(
+        billed_before, answered as u64,
+        "every billed number is in the output"
+    );
+
+    let mut resume = args.to_vec();
+    resume.push("--resume");
+    let (code, stderr) = run_check(&env, &resume).await;
+    assert_eq!(code, Some(0), "{stderr}");
+    let second: Vec<RowResult> = PreviousOutput::open(&out, OutputFormat::Jsonl)
+        .unwrap()
+        .collect();
+    assert_eq!(second.len(), 3000);
+    assert!(second.iter().all(|r| r.status.is_final()));
+    assert_eq!(env.sim.simulator.stats().billed, 3000);
+    assert_eq!(
+        env.sim.simulator.most_times_billed(),
+        1,
+        "nothing paid twice"
+    );
+}
