@@ -10,6 +10,8 @@
 //!   same batches straight to the upstream with the same concurrency.
 //! - P4 memory: the server's peak RSS streaming 100,000 and 1,000,000 numbers.
 //! - P5 unary overhead: p50 of a one-number `Check` (`--linger-ms 0`) − p50 of one direct call.
+//! - B1 bulk: the server's peak RSS and numbers/s for 1,000,000 and 5,000,000 numbers sent
+//!   through one `CheckBulk` stream in chunks of 10,000 (memory must stay flat).
 //!
 //! Nothing leaves 127.0.0.1; every process it starts stops when it ends.
 
@@ -21,7 +23,7 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 use phonecheck::pb::phone_check_client::PhoneCheckClient;
-use phonecheck::pb::{CheckRequest, CheckStreamRequest};
+use phonecheck::pb::{CheckBulkRequest, CheckRequest, CheckStreamRequest};
 use phonecheck::upstream::Token;
 use phonecheck::upstream::simulator::{self, RunningSimulator, SimulatorConfig};
 use tonic::transport::Channel;
@@ -282,11 +284,51 @@ async fn p5_unary_overhead() -> String {
     )
 }
 
+/// Streams `n` distinct numbers through one CheckBulk in chunks of 10,000, made as they are
+/// sent; returns (answered, billed per the summary, seconds).
+async fn bulk_all(client: &mut PhoneCheckClient<Channel>, n: usize) -> (usize, u32, f64) {
+    const CHUNK: usize = 10_000;
+    let start = Instant::now();
+    let chunks = futures::stream::iter((0..n).step_by(CHUNK)).map(move |first| CheckBulkRequest {
+        mobiles: numbers(CHUNK.min(n - first), first),
+    });
+    let mut stream = client.check_bulk(chunks).await.expect("bulk").into_inner();
+    let (mut answered, mut billed) = (0, 0);
+    while let Some(msg) = stream.message().await.expect("message") {
+        answered += msg.results.len();
+        if let Some(summary) = msg.summary {
+            billed = summary.billed;
+        }
+    }
+    (answered, billed, start.elapsed().as_secs_f64())
+}
+
+async fn b1_bulk() -> String {
+    let mut runs = Vec::new();
+    for n in [1_000_000, 5_000_000] {
+        let sim = mock(SimulatorConfig::default()).await;
+        let server = Server::start(&sim, &["--qps", "0"]);
+        let mut client = server.client().await;
+        let (answered, billed, secs) = bulk_all(&mut client, n).await;
+        assert_eq!((answered, billed as usize), (n, n));
+        runs.push((server.peak_rss_mib(), n as f64 / secs));
+    }
+    format!(
+        "B1 bulk: CheckBulk server peak RSS {:.1} MiB at 1M ({:.0} numbers/s), {:.1} MiB at 5M \
+         ({:.0} numbers/s) (goal <= 64) -> growth {:.0}% (goal <= 20%)",
+        runs[0].0,
+        runs[0].1,
+        runs[1].0,
+        runs[1].1,
+        (runs[1].0 / runs[0].0 - 1.0) * 100.0
+    )
+}
+
 fn main() {
     let only: Vec<String> = std::env::args()
         .skip(1)
-        .filter(|a| a.starts_with('P') || a.starts_with('p'))
         .map(|a| a.to_uppercase())
+        .filter(|a| ["P1", "P2", "P3", "P4", "P5", "B1"].contains(&a.as_str()))
         .collect();
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
     let wanted = |p: &str| only.is_empty() || only.iter().any(|o| o == p);
@@ -307,6 +349,9 @@ fn main() {
         }
         if wanted("P5") {
             println!("{}", p5_unary_overhead().await);
+        }
+        if wanted("B1") {
+            println!("{}", b1_bulk().await);
         }
     });
 }
