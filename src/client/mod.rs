@@ -23,7 +23,7 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::UnboundedReceiverStream;
 use tonic::metadata::MetadataValue;
@@ -379,12 +379,17 @@ fn progress_bar(show: bool, total: Option<u64>) -> ProgressBar {
         None => ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()),
     };
     let template = if total.is_some() {
-        "{elapsed_precise} [{wide_bar}] {human_pos}/{human_len} rows · {per_sec} · ETA {eta}\n{msg}"
+        "{elapsed_precise} [{wide_bar}] {human_pos}/{human_len} rows · {rate} · ETA {eta}\n{msg}"
     } else {
-        "{elapsed_precise} {spinner} {human_pos} rows · {per_sec}\n{msg}"
+        "{elapsed_precise} {spinner} {human_pos} rows · {rate}\n{msg}"
     };
     if let Ok(style) = ProgressStyle::with_template(template) {
-        bar.set_style(style.progress_chars("=> "));
+        let style = style
+            .with_key("rate", |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{} rows/s", report::thousands(state.per_sec() as u64));
+            })
+            .progress_chars("=> ");
+        bar.set_style(style);
     }
     bar.enable_steady_tick(Duration::from_millis(200));
     bar
