@@ -4,7 +4,8 @@
 //! mobile number empty, real, suspended, silent, risky? Callers send numbers in any common
 //! spelling; the service normalizes and de-duplicates them, sends only distinct valid numbers
 //! upstream in batches of at most 2000, and answers every input, in order, with a typed result
-//! or a precise gRPC status.
+//! or a precise gRPC status. Lists of any length stream through `CheckBulk` in bounded memory;
+//! `phonecheck check` is the command-line client that feeds it files.
 //!
 //! ## Layout
 //!
@@ -18,7 +19,8 @@
 //! - [`server`]: assembling the tonic server: the service, health, reflection.
 //! - [`service`]: the tonic service; translates protobuf to calls of the pipeline and back.
 //! - [`status`]: the only place where errors become gRPC statuses (with `google.rpc` details).
-//! - [`pipeline`]: one check from request to summary; failure rules of unary and streamed calls.
+//! - [`pipeline`]: one check from request to summary; failure rules of unary and streamed calls;
+//!   `CheckBulk`'s intake loop with its bounded window (`pipeline/bulk.rs`).
 //! - [`number`]: parsing, normalizing and de-duplicating numbers; pure functions.
 //! - [`batch`]: the one queue in front of the upstream: coalescing across calls, in-flight
 //!   de-duplication, cancellation of numbers nobody waits for.

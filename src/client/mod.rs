@@ -385,9 +385,12 @@ fn progress_bar(show: bool, total: Option<u64>) -> ProgressBar {
     };
     if let Ok(style) = ProgressStyle::with_template(template) {
         let style = style
-            .with_key("rate", |state: &ProgressState, w: &mut dyn std::fmt::Write| {
-                let _ = write!(w, "{} rows/s", report::thousands(state.per_sec() as u64));
-            })
+            .with_key(
+                "rate",
+                |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = write!(w, "{} rows/s", report::thousands(state.per_sec() as u64));
+                },
+            )
             .progress_chars("=> ");
         bar.set_style(style);
     }
