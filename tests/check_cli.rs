@@ -241,6 +241,13 @@ async fn errors_are_one_clear_line_and_a_failing_exit_status() {
         "{stderr}"
     );
 
+    // An empty file.
+    let empty = dir.path().join("empty.txt");
+    std::fs::write(&empty, "\n\n").unwrap();
+    let (code, stderr) = run_check(&env, &[empty.to_str().unwrap()]).await;
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("empty.txt holds no numbers"), "{stderr}");
+
     // --resume needs --out (clap says so, with its usage exit status).
     let (code, _) = run_check(&env, &[input.to_str().unwrap(), "--resume"]).await;
     assert_eq!(code, Some(2));

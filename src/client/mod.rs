@@ -64,6 +64,9 @@ pub enum ClientError {
         /// Why.
         message: String,
     },
+    /// The input holds no rows at all.
+    #[error("{0} holds no numbers")]
+    NoRows(String),
     /// The server refused the call before any row was sent.
     #[error("{0}")]
     Refused(String),
@@ -165,6 +168,9 @@ pub async fn check(args: CheckArgs) -> Result<RunReport, ClientError> {
     drop(run.writer);
     out.commit()?;
     let mut report = run.report;
+    if report.rows() == 0 && report.stop.is_none() {
+        return Err(ClientError::NoRows(source.name()));
+    }
     report.elapsed = started.elapsed();
     report.output = args.out.clone();
     report.split = args.split.clone();
@@ -521,6 +527,12 @@ impl Run {
         if let Some(e) = failure {
             return Err(e);
         }
+        if self.report.stop.is_none() && !self.pending.is_empty() {
+            self.report.stop = Some(Stop::Failed(format!(
+                "the server ended the call without answering {} rows",
+                self.pending.len()
+            )));
+        }
         self.offline(items).await
     }
 
@@ -533,6 +545,7 @@ impl Run {
             Some(Stop::Failed(message)) => format!("not checked: {message}"),
         };
         for (_, (row, line, input)) in self.pending.drain() {
+            // A pending row is unanswered, so not yet written: its slot is still in the window.
             let slot = (row - self.first_slot) as usize;
             self.slots[slot] = Some(RowResult::unchecked(row, line, input, &why));
         }
@@ -581,6 +594,7 @@ impl Run {
             let Some((row, line, _)) = self.pending.remove(&r.index) else {
                 continue;
             };
+            // A pending row is unanswered, so not yet written: its slot is still in the window.
             let slot = (row - self.first_slot) as usize;
             let r = row_result(r, row, line);
             if r.status.is_final() && r.status != RowStatus::Invalid && !r.duplicate {
