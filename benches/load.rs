@@ -122,7 +122,10 @@ async fn mock(config: SimulatorConfig) -> RunningSimulator {
 async fn stream_all(client: &mut PhoneCheckClient<Channel>, mobiles: Vec<String>) -> (usize, f64) {
     let start = Instant::now();
     let mut stream = client
-        .check_stream(CheckStreamRequest { mobiles })
+        .check_stream(CheckStreamRequest {
+            mobiles,
+            ..Default::default()
+        })
         .await
         .expect("stream")
         .into_inner();
@@ -162,7 +165,12 @@ async fn p1_coalescing() -> String {
             let mut client = clients[i % clients.len()].clone();
             async move {
                 let start = Instant::now();
-                let r = client.check(CheckRequest { mobiles: vec![n] }).await;
+                let r = client
+                    .check(CheckRequest {
+                        mobiles: vec![n],
+                        ..Default::default()
+                    })
+                    .await;
                 (r.is_ok(), start.elapsed())
             }
         })
@@ -264,7 +272,10 @@ async fn p5_unary_overhead() -> String {
     for (i, n) in numbers(CALLS, 0).into_iter().enumerate() {
         let start = Instant::now();
         client
-            .check(CheckRequest { mobiles: vec![n] })
+            .check(CheckRequest {
+                mobiles: vec![n],
+                ..Default::default()
+            })
             .await
             .expect("check");
         via_service.push(start.elapsed());
@@ -291,6 +302,7 @@ async fn bulk_all(client: &mut PhoneCheckClient<Channel>, n: usize) -> (usize, u
     let start = Instant::now();
     let chunks = futures::stream::iter((0..n).step_by(CHUNK)).map(move |first| CheckBulkRequest {
         mobiles: numbers(CHUNK.min(n - first), first),
+        ..Default::default()
     });
     let mut stream = client.check_bulk(chunks).await.expect("bulk").into_inner();
     let (mut answered, mut billed) = (0, 0);

@@ -28,6 +28,7 @@ use smallvec::SmallVec;
 use tokio::sync::{Notify, mpsc};
 use tokio::time::Instant;
 
+use crate::cache::ResultCache;
 use crate::number::{Mobile, MobileMap};
 use crate::upstream::{CallSlot, NumberReport, UpstreamClient, UpstreamError};
 
@@ -88,6 +89,7 @@ impl Drop for StopDispatcher {
 #[derive(Debug)]
 struct Shared {
     client: Arc<UpstreamClient>,
+    cache: Arc<ResultCache>,
     config: BatcherConfig,
     state: Mutex<State>,
     work: Notify,
@@ -139,8 +141,13 @@ fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
 }
 
 impl Batcher {
-    /// Starts the dispatcher on the current tokio runtime.
-    pub fn new(client: Arc<UpstreamClient>, config: BatcherConfig) -> Self {
+    /// Starts the dispatcher on the current tokio runtime. Every answer is stored in `cache`
+    /// as soon as its batch succeeds.
+    pub fn new(
+        client: Arc<UpstreamClient>,
+        cache: Arc<ResultCache>,
+        config: BatcherConfig,
+    ) -> Self {
         let config = BatcherConfig {
             max_batch: config
                 .max_batch
@@ -149,6 +156,7 @@ impl Batcher {
         };
         let shared = Arc::new(Shared {
             client,
+            cache,
             config,
             state: Mutex::new(State::default()),
             work: Notify::new(),
@@ -318,7 +326,18 @@ impl Shared {
             .await;
         let calls = attempted.calls;
         let (mut reports, failure, log_id) = match attempted.result {
-            Ok(answer) => (answer.reports, None, answer.log_id),
+            Ok(answer) => {
+                let reports: Vec<(Mobile, Arc<NumberReport>)> = answer
+                    .reports
+                    .into_iter()
+                    .map(|(m, r)| (m, Arc::new(r)))
+                    .collect();
+                // Kept before anyone hears of it: paid for, so never asked for again while
+                // fresh, even if every caller of this batch has gone.
+                self.cache.store(&reports);
+                let reports: MobileMap<_> = reports.into_iter().collect();
+                (reports, None, answer.log_id)
+            }
             Err(e) => (MobileMap::default(), Some(Arc::new(e)), None),
         };
         let missing = Arc::new(UpstreamError::MissingResult { log_id });
@@ -327,7 +346,7 @@ impl Shared {
         for mobile in batch.mobiles {
             let answer: NumberAnswer = match (&failure, reports.remove(&mobile)) {
                 (Some(e), _) => Err(e.clone()),
-                (None, Some(report)) => Ok(Arc::new(report)),
+                (None, Some(report)) => Ok(report),
                 (None, None) => Err(missing.clone()),
             };
             let Some(waiting) = state.numbers.remove(&mobile) else {

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::cache::CacheConfig;
 use crate::client::input::{ColumnSpec, HeaderMode, InputFormat};
 use crate::client::output::OutputFormat;
 use crate::pipeline::Limits;
@@ -93,6 +94,15 @@ pub struct CheckArgs {
     #[arg(long, value_enum, default_value = "auto")]
     pub header: HeaderMode,
 
+    /// Accept cached answers only this fresh (e.g. 1h, 7d); default: the server's time to live.
+    #[arg(long, value_parser = humantime::parse_duration, conflicts_with = "no_cache")]
+    pub max_age: Option<Duration>,
+
+    /// Ask the upstream for every number even when the server has a fresh answer cached
+    /// (every number is billed).
+    #[arg(long)]
+    pub no_cache: bool,
+
     /// Numbers per CheckBulk message.
     #[arg(long, default_value_t = 5000, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub chunk: u32,
@@ -167,6 +177,20 @@ pub struct ServeArgs {
           value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
     pub max_stream_numbers: u32,
 
+    /// Most answers kept in the in-process result cache (0 = none). Each takes a few hundred
+    /// bytes.
+    #[arg(long, env = "PHONECHECK_CACHE_ENTRIES", default_value_t = 1_000_000)]
+    pub cache_entries: u64,
+
+    /// How long a cached answer stays fresh (e.g. 24h, 90m).
+    #[arg(long, env = "PHONECHECK_CACHE_TTL", default_value = "24h", value_parser = humantime::parse_duration)]
+    pub cache_ttl: Duration,
+
+    /// How long a cached SUSPENDED or RISK answer stays fresh: these change when a bill is
+    /// paid or a flag is lifted.
+    #[arg(long, env = "PHONECHECK_CACHE_TTL_SHORT", default_value = "6h", value_parser = humantime::parse_duration)]
+    pub cache_ttl_short: Duration,
+
     /// Most inputs in one CheckBulk message (a bulk stream itself has no limit).
     #[arg(long, env = "PHONECHECK_MAX_BULK_CHUNK", default_value_t = 10_000,
           value_parser = clap::value_parser!(u32).range(1..=100_000))]
@@ -240,6 +264,8 @@ pub struct ServeConfig {
     pub retry: RetryPolicy,
     /// Inputs per call.
     pub limits: Limits,
+    /// The result cache.
+    pub cache: CacheConfig,
 }
 
 /// A configuration problem, named by its flag.
@@ -311,6 +337,12 @@ impl ServeArgs {
                 max_check_numbers: self.max_check_numbers as usize,
                 max_stream_numbers: self.max_stream_numbers as usize,
                 max_bulk_chunk: self.max_bulk_chunk as usize,
+            },
+            cache: CacheConfig {
+                entries: self.cache_entries,
+                ttl: self.cache_ttl,
+                short_ttl: self.cache_ttl_short,
+                ..CacheConfig::default()
             },
         })
     }

@@ -12,7 +12,7 @@
 //! Data flows left to right; results flow back the same way, matched by number:
 //!
 //! ```text
-//! client ─gRPC─▶ service ─▶ pipeline ─▶ number ─▶ batch ─▶ upstream ─HTTP─▶ ALAPI
+//! client ─gRPC─▶ service ─▶ pipeline ─▶ number ─▶ cache ─▶ batch ─▶ upstream ─HTTP─▶ ALAPI
 //! ```
 //!
 //! - [`config`]: flags and environment, validated once at start-up.
@@ -22,6 +22,9 @@
 //! - [`pipeline`]: one check from request to summary; failure rules of unary and streamed calls;
 //!   `CheckBulk`'s intake loop with its bounded window (`pipeline/bulk.rs`).
 //! - [`number`]: parsing, normalizing and de-duplicating numbers; pure functions.
+//! - [`cache`]: the result cache between the parser and the batcher: answers kept for their
+//!   time to live, so nothing fresh is billed twice (in process; shared through Redis with the
+//!   `redis` feature).
 //! - [`batch`]: the one queue in front of the upstream: coalescing across calls, in-flight
 //!   de-duplication, cancellation of numbers nobody waits for.
 //! - [`upstream`]: the ALAPI wire format, HTTP client, error codes, and the simulator.
@@ -32,6 +35,7 @@
 #![warn(missing_docs)]
 
 pub mod batch;
+pub mod cache;
 pub mod client;
 pub mod config;
 pub mod number;

@@ -12,6 +12,7 @@ use tonic::codec::CompressionEncoding;
 use tonic::transport::Server;
 
 use crate::batch::{Batcher, BatcherConfig};
+use crate::cache::ResultCache;
 use crate::config::ServeConfig;
 use crate::pb::phone_check_server::PhoneCheckServer;
 use crate::pipeline::Pipeline;
@@ -44,8 +45,10 @@ pub fn build_pipeline(
         qps: config.qps,
         retry: config.retry,
     })?;
+    let cache = Arc::new(ResultCache::new(config.cache.clone()));
     let batcher = Batcher::new(
         client,
+        cache.clone(),
         BatcherConfig {
             max_batch: config.max_batch,
             linger: config.linger,
@@ -56,6 +59,7 @@ pub fn build_pipeline(
     let stream_window = config.max_batch * (config.concurrency + 2);
     Ok(Arc::new(Pipeline::new(
         batcher,
+        cache,
         config.limits,
         stream_window,
     )))
@@ -125,6 +129,7 @@ mod tests {
     fn a_million_generously_spelled_numbers_fit_the_message_limit() {
         let request = CheckStreamRequest {
             mobiles: vec!["+86 (139) 1234-5678".to_owned(); 1_000_000],
+            ..Default::default()
         };
         assert!(request.encoded_len() <= max_message_bytes(1_000_000));
         assert_eq!(max_message_bytes(10), 4 * 1024 * 1024);

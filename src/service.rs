@@ -10,9 +10,10 @@ use tokio::time::Instant;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status, Streaming};
 
+use crate::cache::Freshness;
 use crate::pb::{self, phone_check_server::PhoneCheck};
 use crate::pipeline::{
-    CheckError, NumberResult, Outcome, Pipeline, StatusCounts, StreamEvent, Summary,
+    BulkChunk, CheckError, NumberResult, Outcome, Pipeline, StatusCounts, StreamEvent, Summary,
 };
 use crate::status::rpc_status;
 use crate::upstream::LineStatus;
@@ -39,9 +40,11 @@ impl PhoneCheck for PhoneCheckService {
         request: Request<pb::CheckRequest>,
     ) -> Result<Response<pb::CheckResponse>, Status> {
         let deadline = caller_deadline(&request);
+        let request = request.into_inner();
+        let freshness = freshness(request.options.as_ref())?;
         let (results, summary) = self
             .pipeline
-            .check(request.into_inner().mobiles, deadline)
+            .check(request.mobiles, freshness, deadline)
             .await?;
         Ok(Response::new(pb::CheckResponse {
             results: results.into_iter().map(pb::PhoneResult::from).collect(),
@@ -56,9 +59,11 @@ impl PhoneCheck for PhoneCheckService {
         request: Request<pb::CheckStreamRequest>,
     ) -> Result<Response<Self::CheckStreamStream>, Status> {
         let deadline = caller_deadline(&request);
+        let request = request.into_inner();
+        let freshness = freshness(request.options.as_ref())?;
         let events = self
             .pipeline
-            .check_stream(request.into_inner().mobiles, deadline)?;
+            .check_stream(request.mobiles, freshness, deadline)?;
         let stream = ReceiverStream::new(events).map(|event| {
             stream_message(event, |results, progress, summary| {
                 pb::CheckStreamResponse {
@@ -79,9 +84,16 @@ impl PhoneCheck for PhoneCheckService {
     ) -> Result<Response<Self::CheckBulkStream>, Status> {
         let deadline = caller_deadline(&request);
         let chunks = request.into_inner().map(|chunk| {
-            chunk
-                .map(|c| c.mobiles)
-                .map_err(|status| CheckError::InputBroken(status.message().to_owned()))
+            let chunk =
+                chunk.map_err(|status| CheckError::InputBroken(status.message().to_owned()))?;
+            Ok(BulkChunk {
+                freshness: chunk
+                    .options
+                    .as_ref()
+                    .map(|o| freshness(Some(o)))
+                    .transpose()?,
+                inputs: chunk.mobiles,
+            })
         });
         let events = self.pipeline.check_bulk(chunks, deadline);
         let stream = ReceiverStream::new(events).map(|event| {
@@ -121,6 +133,26 @@ fn stream_message<T>(
         )),
         StreamEvent::Failed(e) => Err(Status::from(e)),
     }
+}
+
+/// What a call accepts from the cache, from its `CheckOptions`.
+fn freshness(options: Option<&pb::CheckOptions>) -> Result<Freshness, CheckError> {
+    let Some(options) = options else {
+        return Ok(Freshness::default());
+    };
+    let max_age = options
+        .max_age
+        .map(|d| {
+            Duration::try_from(d).map_err(|_| CheckError::BadOption {
+                field: "options.max_age",
+                reason: "must be a duration of zero or more",
+            })
+        })
+        .transpose()?;
+    Ok(Freshness {
+        max_age,
+        skip: options.skip_cache,
+    })
 }
 
 /// The caller's deadline from its `grpc-timeout` header, brought forward a little so that our
@@ -173,6 +205,7 @@ impl From<NumberResult> for pb::PhoneResult {
             input: r.input,
             mobile: r.mobile.map(|m| m.digits()).unwrap_or_default(),
             duplicate: r.duplicate,
+            from_cache: r.from_cache,
             ..Default::default()
         };
         match r.outcome {
@@ -221,6 +254,7 @@ impl From<Summary> for pb::CheckSummary {
             billed: u32::try_from(s.billed).unwrap_or(u32::MAX),
             upstream_calls: s.upstream_calls,
             by_status: Some(s.by_status.into()),
+            cache_hits: s.cache_hits,
         }
     }
 }

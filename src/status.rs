@@ -159,6 +159,11 @@ impl From<&CheckError> for Status {
                 );
                 Status::with_error_details(Code::InvalidArgument, e.to_string(), details)
             }
+            CheckError::BadOption { field, reason } => {
+                let mut details = ErrorDetails::with_bad_request_violation(*field, *reason);
+                details.set_error_info("BAD_OPTION", ERROR_DOMAIN, HashMap::new());
+                Status::with_error_details(Code::InvalidArgument, e.to_string(), details)
+            }
             CheckError::InputBroken(_) => Status::with_error_details(
                 Code::Cancelled,
                 e.to_string(),

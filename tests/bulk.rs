@@ -22,11 +22,10 @@ use common::{TestEnv, numbers, start};
 
 /// Opens a CheckBulk that sends `chunks` in order, then closes its side.
 async fn open_bulk(env: &TestEnv, chunks: Vec<Vec<String>>) -> Streaming<CheckBulkResponse> {
-    let requests = tokio_stream::iter(
-        chunks
-            .into_iter()
-            .map(|mobiles| CheckBulkRequest { mobiles }),
-    );
+    let requests = tokio_stream::iter(chunks.into_iter().map(|mobiles| CheckBulkRequest {
+        mobiles,
+        ..Default::default()
+    }));
     env.client
         .clone()
         .check_bulk(requests)
@@ -148,6 +147,7 @@ async fn a_client_that_stops_reading_stops_the_upstream_calls_and_the_server_rea
             for chunk in numbers(200_000).chunks(1000) {
                 let request = CheckBulkRequest {
                     mobiles: chunk.to_vec(),
+                    ..Default::default()
                 };
                 if tx.send(request).await.is_err() {
                     return;

@@ -23,7 +23,10 @@ async fn check_answers_every_input_in_order_and_bills_only_unique_valid_numbers(
     ];
     let resp = env
         .client
-        .check(CheckRequest { mobiles })
+        .check(CheckRequest {
+            mobiles,
+            ..Default::default()
+        })
         .await
         .expect("check")
         .into_inner();
@@ -106,6 +109,7 @@ async fn check_splits_large_requests_into_batches_of_at_most_max_batch() {
         .client
         .check(CheckRequest {
             mobiles: vec![numbers(1000).join(",")],
+            ..Default::default()
         })
         .await
         .unwrap()
@@ -133,7 +137,10 @@ async fn check_stream_answers_5000_numbers_each_index_once_in_batches_of_2000() 
     let total = mobiles.len() as u32;
     let mut stream = env
         .client
-        .check_stream(CheckStreamRequest { mobiles })
+        .check_stream(CheckStreamRequest {
+            mobiles,
+            ..Default::default()
+        })
         .await
         .expect("stream")
         .into_inner();
@@ -179,6 +186,7 @@ async fn check_stream_takes_requests_larger_than_the_grpc_default_message_size()
     // (That 1,000,000 inputs fit the raised limit is a unit test of `max_message_bytes`.)
     let request = CheckStreamRequest {
         mobiles: (0..250_000u64).map(|i| format!("+86 139{i:08}")).collect(),
+        ..Default::default()
     };
     assert!(prost::Message::encoded_len(&request) > 4 * 1024 * 1024);
     let (results, s) = drain(env.open_stream(request.mobiles).await).await;

@@ -107,6 +107,7 @@ async fn serve_demo_answers_and_stops_cleanly_on_sigterm() {
     let resp = client
         .check(CheckRequest {
             mobiles: vec!["+86 131-1111-1111".into(), "12345".into()],
+            ..Default::default()
         })
         .await
         .expect("check")

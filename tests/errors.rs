@@ -15,6 +15,7 @@ use common::{TOKEN, connect, drain, numbers, start, start_server, test_config};
 fn check(mobiles: &[&str]) -> CheckRequest {
     CheckRequest {
         mobiles: mobiles.iter().map(|s| s.to_string()).collect(),
+        ..Default::default()
     }
 }
 
@@ -243,7 +244,10 @@ async fn empty_and_oversized_requests_are_invalid_argument_naming_the_field() {
         .unwrap_err();
     let stream_empty = env
         .client
-        .check_stream(CheckStreamRequest { mobiles: vec![] })
+        .check_stream(CheckStreamRequest {
+            mobiles: vec![],
+            ..Default::default()
+        })
         .await
         .map(|_| ())
         .unwrap_err();
@@ -251,6 +255,7 @@ async fn empty_and_oversized_requests_are_invalid_argument_naming_the_field() {
         .client
         .check_stream(CheckStreamRequest {
             mobiles: numbers(8),
+            ..Default::default()
         })
         .await
         .map(|_| ())
@@ -307,6 +312,7 @@ async fn a_dooming_error_ends_the_stream_after_what_was_answered_and_sends_nothi
         .client
         .check_stream(CheckStreamRequest {
             mobiles: mobiles.clone(),
+            ..Default::default()
         })
         .await
         .unwrap()

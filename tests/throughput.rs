@@ -35,12 +35,22 @@ async fn overlapping_callers_each_get_all_results_and_the_overlap_is_billed_once
     let all = numbers(900);
     let (a, b) = (all[..600].to_vec(), all[300..].to_vec());
     let mut client_a = env.client.clone();
-    let first = tokio::spawn(async move { client_a.check(CheckRequest { mobiles: a }).await });
+    let first = tokio::spawn(async move {
+        client_a
+            .check(CheckRequest {
+                mobiles: a,
+                ..Default::default()
+            })
+            .await
+    });
     // B asks once A's numbers are on their way upstream: B must wait for that same answer.
     until_calls(&env.sim.simulator, 1).await;
     let mut client_b = env.client.clone();
     let second = client_b
-        .check(CheckRequest { mobiles: b })
+        .check(CheckRequest {
+            mobiles: b,
+            ..Default::default()
+        })
         .await
         .unwrap()
         .into_inner();
@@ -86,7 +96,14 @@ async fn three_thousand_one_number_calls_share_at_most_three_upstream_calls() {
     .await;
     let calls = numbers(3000).into_iter().map(|n| {
         let mut client = env.client.clone();
-        async move { client.check(CheckRequest { mobiles: vec![n] }).await }
+        async move {
+            client
+                .check(CheckRequest {
+                    mobiles: vec![n],
+                    ..Default::default()
+                })
+                .await
+        }
     });
     let answers = join_all(calls).await;
     for answer in &answers {
@@ -189,6 +206,7 @@ async fn a_deadline_shorter_than_the_upstream_latency_is_deadline_exceeded_witho
     let mut client = env.client.clone();
     let mut request = Request::new(CheckRequest {
         mobiles: numbers(3),
+        ..Default::default()
     });
     request.set_timeout(Duration::from_millis(300));
     let status = client.check(request).await.unwrap_err();

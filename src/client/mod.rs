@@ -34,7 +34,7 @@ use tonic::{Code, Request, Status};
 use crate::config::CheckArgs;
 use crate::number::normalize_mobile;
 use crate::pb::phone_check_client::PhoneCheckClient;
-use crate::pb::{CheckBulkRequest, NumberStatus, PhoneResult};
+use crate::pb::{CheckBulkRequest, CheckOptions, NumberStatus, PhoneResult};
 use input::{InputError, InputOptions, Row, RowReader, Source};
 use output::{OutputFormat, PreviousOutput, ResultWriter, RowResult, RowStatus};
 pub use report::{RunReport, Stop};
@@ -150,6 +150,12 @@ pub async fn check(args: CheckArgs) -> Result<RunReport, ClientError> {
         progress: progress.clone(),
         window: args.window as usize,
         chunk: args.chunk as usize,
+        options: Some(CheckOptions {
+            max_age: args
+                .max_age
+                .and_then(|d| prost_types::Duration::try_from(d).ok()),
+            skip_cache: args.no_cache,
+        }),
         slots: VecDeque::new(),
         first_slot: 0,
         pending: HashMap::new(),
@@ -411,6 +417,8 @@ struct Run {
     progress: ProgressBar,
     window: usize,
     chunk: usize,
+    /// The call's options, sent with the first chunk.
+    options: Option<CheckOptions>,
     /// Rows from `first_slot` on, in input order: `None` until answered.
     slots: VecDeque<Option<RowResult>>,
     first_slot: u64,
@@ -583,7 +591,10 @@ impl Run {
         if let Some(tx) = requests {
             // The receiving end lives as long as the call; if the call is gone, its error
             // arrives on the response stream.
-            let _ = tx.send(CheckBulkRequest { mobiles });
+            let _ = tx.send(CheckBulkRequest {
+                mobiles,
+                options: self.options.take(),
+            });
         }
     }
 
@@ -684,6 +695,7 @@ fn row_result(r: PhoneResult, row: u64, line: u64) -> RowResult {
         carrier: r.carrier,
         checked_at: r.checked_at.map(|t| t.to_string()).unwrap_or_default(),
         duplicate: r.duplicate,
+        from_cache: r.from_cache,
         note,
     }
 }

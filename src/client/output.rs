@@ -127,6 +127,9 @@ pub struct RowResult {
     pub checked_at: String,
     /// True when an earlier row held the same number (answered from that row's check).
     pub duplicate: bool,
+    /// True when the server answered from its cache (nothing billed; see `checked_at`).
+    #[serde(default)]
+    pub from_cache: bool,
     /// Why the row is invalid, or why its check failed.
     pub note: String,
 }
@@ -147,6 +150,7 @@ impl RowResult {
             carrier: String::new(),
             checked_at: String::new(),
             duplicate: false,
+            from_cache: false,
             note: why.to_owned(),
         }
     }

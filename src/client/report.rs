@@ -117,9 +117,10 @@ impl RunReport {
         );
         let billed = match &self.server {
             Some(s) => format!(
-                "{} numbers in {} calls",
+                "{} numbers in {} calls · from the server's cache: {}",
                 thousands(u64::from(s.billed)),
-                thousands(u64::from(s.upstream_calls))
+                thousands(u64::from(s.upstream_calls)),
+                thousands(u64::from(s.cache_hits))
             ),
             // The call ended with an error status, which carries no summary: every number
             // answered for the first time in this run was billed.

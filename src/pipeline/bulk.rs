@@ -17,9 +17,11 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::{
-    CheckError, NumberResult, Outcome, Pipeline, StreamEvent, Summary, batch_failure, within,
+    CheckError, NumberResult, Outcome, Pipeline, StreamEvent, Summary, Totals, batch_failure,
+    within,
 };
 use crate::batch::{Answered, Delivery, Ticket};
+use crate::cache::{Freshness, ResultCache};
 use crate::number::{Mobile, MobileMap, normalize_mobile};
 use crate::upstream::{NumberReport, UpstreamError};
 
@@ -27,17 +29,27 @@ use crate::upstream::{NumberReport, UpstreamError};
 /// billing it again. About 12 MiB at most per stream; repeats further back are checked again.
 pub const RECENT_ANSWERS: usize = 50_000;
 
+/// One message of a bulk stream.
+#[derive(Debug, Clone, Default)]
+pub struct BulkChunk {
+    /// The next inputs, one per element.
+    pub inputs: Vec<String>,
+    /// How cached answers may be used; read from the first chunk only.
+    pub freshness: Option<Freshness>,
+}
+
 impl Pipeline {
     /// Checks the inputs of `chunks` (one input per element, never split), streaming results
     /// as batches finish. An `Err` from `chunks` ends the check with that error.
     pub fn check_bulk<S>(&self, chunks: S, deadline: Option<Instant>) -> mpsc::Receiver<StreamEvent>
     where
-        S: Stream<Item = Result<Vec<String>, CheckError>> + Send + Unpin + 'static,
+        S: Stream<Item = Result<BulkChunk, CheckError>> + Send + Unpin + 'static,
     {
         let (tx, rx) = mpsc::channel(4);
         let mut bulk = Bulk {
-            run: BulkRun::new(self.limits.max_bulk_chunk),
+            run: BulkRun::new(self.limits.max_bulk_chunk, self.totals.clone()),
             ticket: self.batcher.ticket(deadline),
+            cache: self.cache.clone(),
             tx,
             window: self.stream_window,
         };
@@ -67,6 +79,7 @@ enum Flow {
 struct Bulk {
     run: BulkRun,
     ticket: Ticket,
+    cache: Arc<ResultCache>,
     tx: mpsc::Sender<StreamEvent>,
     window: usize,
 }
@@ -74,9 +87,10 @@ struct Bulk {
 impl Bulk {
     async fn work<S>(&mut self, mut chunks: S) -> Result<Flow, CheckError>
     where
-        S: Stream<Item = Result<Vec<String>, CheckError>> + Unpin,
+        S: Stream<Item = Result<BulkChunk, CheckError>> + Unpin,
     {
         let mut input_open = true;
+        let mut freshness = None;
         // A dooming error: no more input is taken, the batches in flight are answered (they
         // are paid for), then the stream ends with it.
         let mut doomed = None;
@@ -102,8 +116,12 @@ impl Bulk {
                         continue;
                     }
                     Some(chunk) => {
-                        let Taken { answered, fresh } = self.run.take_chunk(chunk?)?;
-                        self.ticket.submit(&fresh);
+                        let chunk = chunk?;
+                        let freshness = *freshness.get_or_insert(chunk.freshness.unwrap_or_default());
+                        let Taken { mut answered, fresh } = self.run.take_chunk(chunk.inputs)?;
+                        let lookup = self.cache.lookup(&fresh, freshness).await;
+                        answered.extend(self.run.answer_cached(lookup.hits));
+                        self.ticket.submit(&lookup.misses);
                         answered
                     }
                 },
@@ -133,6 +151,7 @@ struct Taken {
 }
 
 /// What a bulk stream knows: the inputs waiting for an answer, recent answers, and the counts.
+/// When it ends, however it ends, its counts join the server's totals.
 struct BulkRun {
     max_chunk: usize,
     /// Inputs answered so far.
@@ -143,10 +162,17 @@ struct BulkRun {
     pending_inputs: usize,
     recent: RecentAnswers,
     summary: Summary,
+    totals: Arc<Totals>,
+}
+
+impl Drop for BulkRun {
+    fn drop(&mut self) {
+        self.totals.add(&self.summary);
+    }
 }
 
 impl BulkRun {
-    fn new(max_chunk: usize) -> Self {
+    fn new(max_chunk: usize, totals: Arc<Totals>) -> Self {
         BulkRun {
             max_chunk,
             done: 0,
@@ -154,6 +180,7 @@ impl BulkRun {
             pending_inputs: 0,
             recent: RecentAnswers::new(RECENT_ANSWERS),
             summary: Summary::default(),
+            totals,
         }
     }
 
@@ -189,7 +216,7 @@ impl BulkRun {
                 Err(reason) => {
                     self.summary.invalid += 1;
                     let outcome = Outcome::Invalid(reason);
-                    answered.push(self.result(index, input, None, outcome, false));
+                    answered.push(self.result(index, input, None, outcome, Flags::FIRST));
                     continue;
                 }
             };
@@ -200,7 +227,7 @@ impl BulkRun {
             } else if let Some(report) = self.recent.get(mobile) {
                 self.summary.duplicates += 1;
                 let outcome = Outcome::Checked(report);
-                answered.push(self.result(index, input, Some(mobile), outcome, true));
+                answered.push(self.result(index, input, Some(mobile), outcome, Flags::REPEAT));
             } else {
                 self.summary.unique += 1;
                 self.pending_inputs += 1;
@@ -218,23 +245,49 @@ impl BulkRun {
         self.summary.billed += delivery.billed;
         let mut out = Vec::with_capacity(delivery.answers.len());
         for Answered { mobile, answer, .. } in delivery.answers {
-            // Every delivered number was submitted from `pending` and is answered once.
-            let Some(inputs) = self.pending.remove(&mobile) else {
-                continue;
-            };
-            self.pending_inputs -= inputs.len();
             let outcome = match answer {
-                Ok(report) => {
-                    self.recent.insert(mobile, report.clone());
-                    Outcome::Checked(report)
-                }
+                Ok(report) => Outcome::Checked(report),
                 Err(e) => Outcome::Failed(e),
             };
-            for (k, (index, input)) in inputs.into_iter().enumerate() {
-                out.push(self.result(index, input, Some(mobile), outcome.clone(), k > 0));
-            }
+            self.answer_waiting(mobile, outcome, false, &mut out);
         }
         out
+    }
+
+    /// Results for every input waiting for a number answered from the cache.
+    fn answer_cached(&mut self, hits: Vec<(Mobile, u32, Arc<NumberReport>)>) -> Vec<NumberResult> {
+        self.summary.cache_hits += hits.len() as u32;
+        let mut out = Vec::with_capacity(hits.len());
+        for (mobile, _, report) in hits {
+            self.answer_waiting(mobile, Outcome::Checked(report), true, &mut out);
+        }
+        out
+    }
+
+    /// Results for the inputs waiting for `mobile`; a checked answer is remembered for
+    /// repeats.
+    fn answer_waiting(
+        &mut self,
+        mobile: Mobile,
+        outcome: Outcome,
+        from_cache: bool,
+        out: &mut Vec<NumberResult>,
+    ) {
+        // Every answered number was taken from `pending` and is answered once.
+        let Some(inputs) = self.pending.remove(&mobile) else {
+            return;
+        };
+        self.pending_inputs -= inputs.len();
+        if let Outcome::Checked(report) = &outcome {
+            self.recent.insert(mobile, report.clone());
+        }
+        for (k, (index, input)) in inputs.into_iter().enumerate() {
+            let flags = Flags {
+                duplicate: k > 0,
+                from_cache,
+            };
+            out.push(self.result(index, input, Some(mobile), outcome.clone(), flags));
+        }
     }
 
     fn result(
@@ -243,7 +296,7 @@ impl BulkRun {
         input: String,
         mobile: Option<Mobile>,
         outcome: Outcome,
-        duplicate: bool,
+        flags: Flags,
     ) -> NumberResult {
         self.summary.by_status.add(&outcome);
         NumberResult {
@@ -251,7 +304,8 @@ impl BulkRun {
             input,
             mobile,
             outcome,
-            duplicate,
+            duplicate: flags.duplicate,
+            from_cache: flags.from_cache,
         }
     }
 
@@ -263,6 +317,24 @@ impl BulkRun {
             total: self.summary.total,
         }
     }
+}
+
+/// How a result came about, besides its outcome.
+#[derive(Debug, Clone, Copy)]
+struct Flags {
+    duplicate: bool,
+    from_cache: bool,
+}
+
+impl Flags {
+    const FIRST: Flags = Flags {
+        duplicate: false,
+        from_cache: false,
+    };
+    const REPEAT: Flags = Flags {
+        duplicate: true,
+        from_cache: false,
+    };
 }
 
 /// The last `capacity` distinct numbers answered, oldest forgotten first.
@@ -332,7 +404,7 @@ mod tests {
 
     #[test]
     fn a_chunk_answers_invalid_inputs_at_once_and_links_repeats() {
-        let mut run = BulkRun::new(10);
+        let mut run = BulkRun::new(10, Arc::default());
         let chunk = ["13111111111", " junk ", "131 1111 1111", "13222222222"]
             .map(str::to_owned)
             .to_vec();
@@ -364,7 +436,7 @@ mod tests {
 
     #[test]
     fn an_answer_reaches_every_waiting_input_and_is_remembered() {
-        let mut run = BulkRun::new(10);
+        let mut run = BulkRun::new(10, Arc::default());
         let chunk = vec!["13111111111".to_owned(), "+86 13111111111".to_owned()];
         let Taken { fresh, .. } = run.take_chunk(chunk).expect("within limits");
         let delivery = Delivery {

@@ -9,14 +9,16 @@
 
 mod bulk;
 
-pub use bulk::RECENT_ANSWERS;
+pub use bulk::{BulkChunk, RECENT_ANSWERS};
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use crate::batch::{Answered, Batcher, Delivery, Ticket};
+use crate::cache::{Freshness, ResultCache};
 use crate::number::{InvalidReason, Mobile, ParsedRequest, TooManyInputs, parse_request};
 use crate::upstream::{LineStatus, NumberReport, UpstreamError};
 
@@ -47,6 +49,14 @@ pub enum CheckError {
         field: &'static str,
         /// The most inputs the call allows.
         limit: usize,
+    },
+    /// A request option is out of range.
+    #[error("`{field}` {reason}")]
+    BadOption {
+        /// The field.
+        field: &'static str,
+        /// What is wrong with it.
+        reason: &'static str,
     },
     /// A `CheckBulk` message holds more inputs than one message may.
     #[error("a CheckBulk message holds more than {limit} numbers")]
@@ -89,6 +99,8 @@ pub struct NumberResult {
     pub outcome: Outcome,
     /// True when an earlier input held the same number.
     pub duplicate: bool,
+    /// True when the answer came from the result cache (nothing billed for it).
+    pub from_cache: bool,
 }
 
 /// Results by status; they add up to the number of inputs answered.
@@ -134,6 +146,58 @@ pub struct Summary {
     pub upstream_calls: u32,
     /// Results by status.
     pub by_status: StatusCounts,
+    /// Distinct numbers answered from the result cache.
+    pub cache_hits: u32,
+}
+
+/// Running totals over every call since start-up, for operators (logged once a minute).
+#[derive(Debug, Default)]
+pub struct Totals {
+    /// Calls (Check, CheckStream, CheckBulk) that ended.
+    pub calls: AtomicU64,
+    /// Inputs in them.
+    pub inputs: AtomicU64,
+    /// Numbers the upstream billed.
+    pub billed: AtomicU64,
+    /// Numbers answered from the cache instead.
+    pub cache_hits: AtomicU64,
+    /// Invalid inputs, never sent.
+    pub invalid: AtomicU64,
+    /// Repeated inputs, answered from their first occurrence.
+    pub duplicates: AtomicU64,
+    /// HTTP calls made upstream.
+    pub upstream_calls: AtomicU64,
+}
+
+impl Totals {
+    /// Adds the counts of one call that ended (however it ended).
+    fn add(&self, s: &Summary) {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        self.inputs.fetch_add(u64::from(s.total), Ordering::Relaxed);
+        self.billed.fetch_add(s.billed, Ordering::Relaxed);
+        self.cache_hits
+            .fetch_add(u64::from(s.cache_hits), Ordering::Relaxed);
+        self.invalid
+            .fetch_add(u64::from(s.invalid), Ordering::Relaxed);
+        self.duplicates
+            .fetch_add(u64::from(s.duplicates), Ordering::Relaxed);
+        self.upstream_calls
+            .fetch_add(u64::from(s.upstream_calls), Ordering::Relaxed);
+    }
+
+    /// The totals now: (calls, inputs, billed, cache hits, invalid, duplicates, upstream calls).
+    pub fn snapshot(&self) -> [u64; 7] {
+        [
+            &self.calls,
+            &self.inputs,
+            &self.billed,
+            &self.cache_hits,
+            &self.invalid,
+            &self.duplicates,
+            &self.upstream_calls,
+        ]
+        .map(|a| a.load(Ordering::Relaxed))
+    }
 }
 
 /// One event of a streamed check.
@@ -154,39 +218,61 @@ pub enum StreamEvent {
     Failed(CheckError),
 }
 
-/// Results for invalid inputs are sent in messages of at most this many.
-const INVALID_CHUNK: usize = 2000;
+/// Results answered without the upstream (invalid inputs, cached answers) are sent in
+/// messages of at most this many.
+const ANSWERED_CHUNK: usize = 2000;
 
 /// Runs checks. Cheap to share behind an `Arc`.
 #[derive(Debug)]
 pub struct Pipeline {
     batcher: Batcher,
+    cache: Arc<ResultCache>,
     limits: Limits,
     stream_window: usize,
+    totals: Arc<Totals>,
 }
 
 impl Pipeline {
     /// A pipeline sending numbers through `batcher`. A stream keeps at most `stream_window`
     /// of its numbers queued or in flight: enough to fill every upstream call in flight, and
     /// a bound on what a slow reader makes the server hold.
-    pub fn new(batcher: Batcher, limits: Limits, stream_window: usize) -> Self {
+    pub fn new(
+        batcher: Batcher,
+        cache: Arc<ResultCache>,
+        limits: Limits,
+        stream_window: usize,
+    ) -> Self {
         Pipeline {
             batcher,
+            cache,
             limits,
             stream_window: stream_window.max(1),
+            totals: Arc::default(),
         }
+    }
+
+    /// Running totals since start-up.
+    pub fn totals(&self) -> &Totals {
+        &self.totals
     }
 
     /// Checks every input and answers in input order, or fails as a whole.
     pub async fn check(
         &self,
         elements: Vec<String>,
+        freshness: Freshness,
         deadline: Option<Instant>,
     ) -> Result<(Vec<NumberResult>, Summary), CheckError> {
         let parsed = parse(elements, self.limits.max_check_numbers)?;
-        let mut run = Run::new(parsed);
+        let mut run = Run::new(parsed, self.totals.clone());
         let mut slots: Vec<Option<NumberResult>> = vec![None; run.parsed.inputs.len()];
-        for r in run.take_invalid() {
+        let lookup = self.cache.lookup(&run.unique, freshness).await;
+        run.unique = lookup.misses;
+        for r in run
+            .take_invalid()
+            .into_iter()
+            .chain(run.answer_cached(lookup.hits))
+        {
             let i = r.index as usize;
             slots[i] = Some(r);
         }
@@ -217,14 +303,17 @@ impl Pipeline {
     pub fn check_stream(
         &self,
         elements: Vec<String>,
+        freshness: Freshness,
         deadline: Option<Instant>,
     ) -> Result<mpsc::Receiver<StreamEvent>, CheckError> {
         let parsed = parse(elements, self.limits.max_stream_numbers)?;
         let (tx, rx) = mpsc::channel(4);
         let mut ticket = self.batcher.ticket(deadline);
         let window = self.stream_window;
+        let cache = self.cache.clone();
+        let totals = self.totals.clone();
         tokio::spawn(async move {
-            let mut run = Run::new(parsed);
+            let mut run = Run::new(parsed, totals);
             let total = run.summary.total;
             let mut done = 0;
             let mut event = |results: Vec<NumberResult>| {
@@ -235,9 +324,12 @@ impl Pipeline {
                     total,
                 }
             };
-            let mut invalid = run.take_invalid().into_iter().peekable();
-            while invalid.peek().is_some() {
-                let chunk = invalid.by_ref().take(INVALID_CHUNK).collect();
+            let lookup = cache.lookup(&run.unique, freshness).await;
+            run.unique = lookup.misses;
+            let answered = run.take_invalid().into_iter();
+            let mut answered = answered.chain(run.answer_cached(lookup.hits)).peekable();
+            while answered.peek().is_some() {
+                let chunk = answered.by_ref().take(ANSWERED_CHUNK).collect();
                 if tx.send(event(chunk)).await.is_err() {
                     return;
                 }
@@ -326,15 +418,23 @@ async fn within<T>(
 }
 
 /// The state of one check: inputs not yet answered, where each number occurs, and the counts.
+/// When it ends, however it ends, its counts join the server's totals.
 struct Run {
     parsed: ParsedRequest,
     /// Distinct numbers not yet submitted, tagged with their first input's index.
     unique: Vec<(Mobile, u32)>,
     summary: Summary,
+    totals: Arc<Totals>,
+}
+
+impl Drop for Run {
+    fn drop(&mut self) {
+        self.totals.add(&self.summary);
+    }
 }
 
 impl Run {
-    fn new(mut parsed: ParsedRequest) -> Self {
+    fn new(mut parsed: ParsedRequest, totals: Arc<Totals>) -> Self {
         let summary = Summary {
             total: parsed.inputs.len() as u32,
             unique: parsed.unique.len() as u32,
@@ -346,6 +446,7 @@ impl Run {
             unique: std::mem::take(&mut parsed.unique),
             parsed,
             summary,
+            totals,
         }
     }
 
@@ -355,7 +456,7 @@ impl Run {
         for index in 0..self.parsed.inputs.len() {
             if let Err(reason) = &self.parsed.inputs[index].parsed {
                 let outcome = Outcome::Invalid(reason.clone());
-                out.push(self.result(index as u32, None, outcome));
+                out.push(self.result(index as u32, None, outcome, false));
             }
         }
         out
@@ -376,17 +477,44 @@ impl Run {
                 Ok(report) => Outcome::Checked(report),
                 Err(e) => Outcome::Failed(e),
             };
-            // The tag is the number's first input; the rest of its inputs follow from there.
-            let mut next = Some(tag);
-            while let Some(index) = next {
-                out.push(self.result(index, Some(mobile), outcome.clone()));
-                next = self.parsed.next_occurrence(index);
-            }
+            self.occurrences(tag, mobile, outcome, false, &mut out);
         }
         out
     }
 
-    fn result(&mut self, index: u32, mobile: Option<Mobile>, outcome: Outcome) -> NumberResult {
+    /// Results for every input holding a number answered from the cache.
+    fn answer_cached(&mut self, hits: Vec<(Mobile, u32, Arc<NumberReport>)>) -> Vec<NumberResult> {
+        self.summary.cache_hits += hits.len() as u32;
+        let mut out = Vec::with_capacity(hits.len());
+        for (mobile, tag, report) in hits {
+            self.occurrences(tag, mobile, Outcome::Checked(report), true, &mut out);
+        }
+        out
+    }
+
+    /// Results for input `first` and every later input holding the same number.
+    fn occurrences(
+        &mut self,
+        first: u32,
+        mobile: Mobile,
+        outcome: Outcome,
+        from_cache: bool,
+        out: &mut Vec<NumberResult>,
+    ) {
+        let mut next = Some(first);
+        while let Some(index) = next {
+            out.push(self.result(index, Some(mobile), outcome.clone(), from_cache));
+            next = self.parsed.next_occurrence(index);
+        }
+    }
+
+    fn result(
+        &mut self,
+        index: u32,
+        mobile: Option<Mobile>,
+        outcome: Outcome,
+        from_cache: bool,
+    ) -> NumberResult {
         self.summary.by_status.add(&outcome);
         NumberResult {
             index,
@@ -394,6 +522,7 @@ impl Run {
             mobile,
             outcome,
             duplicate: self.parsed.inputs[index as usize].duplicate,
+            from_cache,
         }
     }
 }

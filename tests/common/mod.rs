@@ -5,6 +5,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use phonecheck::cache::CacheConfig;
 use phonecheck::config::{ServeConfig, UpstreamTarget};
 use phonecheck::pb::phone_check_client::PhoneCheckClient;
 use phonecheck::pb::{CheckStreamRequest, CheckStreamResponse, CheckSummary, PhoneResult};
@@ -32,7 +33,10 @@ impl TestEnv {
     pub async fn open_stream(&self, mobiles: Vec<String>) -> Streaming<CheckStreamResponse> {
         self.client
             .clone()
-            .check_stream(CheckStreamRequest { mobiles })
+            .check_stream(CheckStreamRequest {
+                mobiles,
+                ..Default::default()
+            })
             .await
             .expect("stream accepted")
             .into_inner()
@@ -75,6 +79,7 @@ pub fn test_config(url: String) -> ServeConfig {
             max_stream_numbers: 1_000_000,
             max_bulk_chunk: 10_000,
         },
+        cache: CacheConfig::default(),
     }
 }
 
