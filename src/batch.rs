@@ -327,10 +327,15 @@ impl Shared {
         let calls = attempted.calls;
         let (mut reports, failure, log_id) = match attempted.result {
             Ok(answer) => {
+                // Stamped on the cache's clock, which judges how fresh the answer is later.
+                let now = self.cache.config().clock.now();
                 let reports: Vec<(Mobile, Arc<NumberReport>)> = answer
                     .reports
                     .into_iter()
-                    .map(|(m, r)| (m, Arc::new(r)))
+                    .map(|(m, r)| {
+                        let checked_at = now;
+                        (m, Arc::new(NumberReport { checked_at, ..r }))
+                    })
                     .collect();
                 // Kept before anyone hears of it: paid for, so never asked for again while
                 // fresh, even if every caller of this batch has gone.

@@ -79,6 +79,7 @@ pub async fn serve(
     max_message_bytes: usize,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), ServerError> {
+    tokio::spawn(log_totals(Arc::downgrade(&pipeline)));
     let phonecheck = PhoneCheckServer::new(PhoneCheckService::new(pipeline))
         .max_decoding_message_size(max_message_bytes)
         .accept_compressed(CompressionEncoding::Gzip)
@@ -107,6 +108,46 @@ pub async fn serve(
         })
         .await?;
     Ok(())
+}
+
+/// How often the running totals are logged (when they changed).
+const TOTALS_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Logs the running totals (billed, cache hits, …) once a minute while they change, until the
+/// pipeline is gone.
+async fn log_totals(pipeline: std::sync::Weak<Pipeline>) {
+    let mut last = [0; 7];
+    let mut every = tokio::time::interval(TOTALS_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        let Some(pipeline) = pipeline.upgrade() else {
+            return;
+        };
+        let now = pipeline.totals().snapshot();
+        if now != last {
+            let [
+                calls,
+                inputs,
+                billed,
+                cache_hits,
+                invalid,
+                duplicates,
+                upstream_calls,
+            ] = now;
+            tracing::info!(
+                calls,
+                inputs,
+                billed,
+                cache_hits,
+                invalid,
+                duplicates,
+                upstream_calls,
+                "billing totals since start"
+            );
+            last = now;
+        }
+    }
 }
 
 /// The builder is not `Clone`, so each reflection version gets its own.
