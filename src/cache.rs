@@ -20,6 +20,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
+use futures::future::BoxFuture;
 use moka::sync::Cache;
 
 use crate::number::Mobile;
@@ -115,12 +116,21 @@ pub struct Lookup<T> {
     pub misses: Vec<(Mobile, T)>,
 }
 
+/// A cache shared by every replica (Redis, with the `redis` feature). It may be unreachable:
+/// then lookups find nothing and stores are dropped, and the in-process cache carries on.
+pub trait SharedResults: Send + Sync + fmt::Debug {
+    /// The stored answers for `mobiles`, in the same order; `None` where nothing is stored
+    /// (or the store cannot be reached).
+    fn get(&self, mobiles: &[Mobile]) -> BoxFuture<'_, Vec<Option<NumberReport>>>;
+    /// Stores answers, each for its time to live.
+    fn put(&self, entries: Vec<(Mobile, Arc<NumberReport>, Duration)>) -> BoxFuture<'_, ()>;
+}
+
 /// The cache. Cheap to share behind an `Arc`.
 pub struct ResultCache {
     local: Option<Cache<Mobile, Arc<NumberReport>>>,
     config: CacheConfig,
-    #[cfg(feature = "redis")]
-    shared: Option<Arc<crate::shared::SharedStore>>,
+    shared: Option<Arc<dyn SharedResults>>,
 }
 
 impl fmt::Debug for ResultCache {
@@ -169,14 +179,12 @@ impl ResultCache {
         ResultCache {
             local,
             config,
-            #[cfg(feature = "redis")]
             shared: None,
         }
     }
 
-    /// An in-process cache backed by a shared one in Redis.
-    #[cfg(feature = "redis")]
-    pub fn with_shared(config: CacheConfig, shared: Arc<crate::shared::SharedStore>) -> Self {
+    /// An in-process cache backed by one shared with other replicas.
+    pub fn with_shared(config: CacheConfig, shared: Arc<dyn SharedResults>) -> Self {
         ResultCache {
             shared: Some(shared),
             ..ResultCache::new(config)
@@ -223,12 +231,11 @@ impl ResultCache {
                 None => lookup.misses.push((mobile, tag)),
             }
         }
-        #[cfg(feature = "redis")]
         if let Some(shared) = &self.shared
             && !lookup.misses.is_empty()
         {
             let mobiles: Vec<Mobile> = lookup.misses.iter().map(|&(m, _)| m).collect();
-            let found = shared.get_reports(&mobiles).await;
+            let found = shared.get(&mobiles).await;
             let mut misses = Vec::with_capacity(lookup.misses.len());
             for ((mobile, tag), report) in lookup.misses.into_iter().zip(found) {
                 match report.filter(|r| self.is_fresh(r, freshness)) {
@@ -255,7 +262,6 @@ impl ResultCache {
                 local.insert(*mobile, report.clone());
             }
         }
-        #[cfg(feature = "redis")]
         if let Some(shared) = &self.shared
             && !reports.is_empty()
         {
@@ -264,7 +270,7 @@ impl ResultCache {
                 .iter()
                 .map(|(m, r)| (*m, r.clone(), self.config.ttl(r.status)))
                 .collect();
-            tokio::spawn(async move { shared.put_reports(&entries).await });
+            tokio::spawn(async move { shared.put(entries).await });
         }
     }
 }

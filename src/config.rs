@@ -191,6 +191,22 @@ pub struct ServeArgs {
     #[arg(long, env = "PHONECHECK_CACHE_TTL_SHORT", default_value = "6h", value_parser = humantime::parse_duration)]
     pub cache_ttl_short: Duration,
 
+    /// Share the result cache and the upstream rate limit with other replicas through this
+    /// Redis (e.g. redis://10.0.0.5:6379/0). Needs the `redis` build feature.
+    #[arg(long, env = "PHONECHECK_REDIS_URL")]
+    pub redis_url: Option<String>,
+
+    /// How many replicas share the upstream account: while Redis is unreachable, each keeps to
+    /// --qps divided by this.
+    #[arg(long, env = "PHONECHECK_REPLICAS_HINT", default_value_t = 2,
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub replicas_hint: u32,
+
+    /// Report NOT_SERVING on health while Redis is unreachable (by default the service keeps
+    /// serving on its local cache and limit).
+    #[arg(long, env = "PHONECHECK_REQUIRE_REDIS", requires = "redis_url")]
+    pub require_redis: bool,
+
     /// Most inputs in one CheckBulk message (a bulk stream itself has no limit).
     #[arg(long, env = "PHONECHECK_MAX_BULK_CHUNK", default_value_t = 10_000,
           value_parser = clap::value_parser!(u32).range(1..=100_000))]
@@ -266,6 +282,20 @@ pub struct ServeConfig {
     pub limits: Limits,
     /// The result cache.
     pub cache: CacheConfig,
+    /// Sharing with other replicas through Redis.
+    pub redis: Option<RedisConfig>,
+}
+
+/// Sharing with other replicas through Redis.
+#[derive(Debug, Clone)]
+pub struct RedisConfig {
+    /// The Redis URL.
+    pub url: String,
+    /// Replicas sharing the upstream account; the local limit while Redis is down is
+    /// `qps / replicas_hint`.
+    pub replicas_hint: u32,
+    /// Health says NOT_SERVING while Redis is down.
+    pub require: bool,
 }
 
 /// A configuration problem, named by its flag.
@@ -288,6 +318,11 @@ pub enum ConfigError {
     /// The token file or variable holds nothing.
     #[error("{0} holds an empty token")]
     EmptyToken(String),
+    /// `--redis-url` on a build without the `redis` feature.
+    #[error(
+        "--redis-url needs phonecheck built with the redis feature (cargo build --release --features redis)"
+    )]
+    NoRedisFeature,
     /// The URL is not http(s).
     #[error("--upstream-url {0:?} must start with http:// or https://")]
     BadUrl(String),
@@ -321,7 +356,17 @@ impl ServeArgs {
                 token,
             }
         };
+        let redis = match self.redis_url {
+            Some(url) if cfg!(feature = "redis") => Some(RedisConfig {
+                url,
+                replicas_hint: self.replicas_hint,
+                require: self.require_redis,
+            }),
+            Some(_) => return Err(ConfigError::NoRedisFeature),
+            None => None,
+        };
         Ok(ServeConfig {
+            redis,
             listen: self.listen,
             upstream,
             max_batch: usize::from(self.max_batch),

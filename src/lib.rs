@@ -25,6 +25,8 @@
 //! - [`cache`]: the result cache between the parser and the batcher: answers kept for their
 //!   time to live, so nothing fresh is billed twice (in process; shared through Redis with the
 //!   `redis` feature).
+//! - `shared` (feature `redis`): the result cache and the upstream rate limit shared by
+//!   replicas through Redis, with a local fallback while Redis is down.
 //! - [`batch`]: the one queue in front of the upstream: coalescing across calls, in-flight
 //!   de-duplication, cancellation of numbers nobody waits for.
 //! - [`upstream`]: the ALAPI wire format, HTTP client, error codes, and the simulator.
@@ -42,6 +44,8 @@ pub mod number;
 pub mod pipeline;
 pub mod server;
 pub mod service;
+#[cfg(feature = "redis")]
+pub mod shared;
 pub mod status;
 pub mod upstream;
 

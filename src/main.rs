@@ -59,8 +59,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         }
     };
 
-    let pipeline = server::build_pipeline(&config, url.clone(), token)
-        .context("building the upstream client")?;
+    let assembled = server::build_pipeline(&config, url.clone(), token)?;
     let listener = TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("--listen {}: cannot bind", config.listen))?;
@@ -70,7 +69,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         concurrency = config.concurrency, "phonecheck listening (gRPC, plaintext)");
     let max_message = server::max_message_bytes(config.limits.max_stream_numbers);
     let (signalled, mut on_signal) = tokio::sync::watch::channel(());
-    let serve = server::serve(listener, pipeline, max_message, async move {
+    let serve = server::serve(listener, assembled, max_message, async move {
         shutdown_signal().await;
         let _ = signalled.send(());
     });

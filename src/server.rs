@@ -7,6 +7,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 use tokio_stream::wrappers::TcpListenerStream;
 use tonic::codec::CompressionEncoding;
 use tonic::transport::Server;
@@ -28,24 +29,62 @@ pub enum ServerError {
     /// The transport failed.
     #[error("gRPC transport: {0}")]
     Transport(#[from] tonic::transport::Error),
+    /// The upstream client could not be built.
+    #[error("building the upstream client: {0}")]
+    Upstream(#[from] UpstreamError),
+    /// Redis could not be set up.
+    #[cfg(feature = "redis")]
+    #[error(transparent)]
+    Shared(#[from] crate::shared::SharedError),
+}
+
+/// The parts `serve` runs: the pipeline, and what health follows.
+#[derive(Debug)]
+pub struct Assembled {
+    /// The check pipeline.
+    pub pipeline: Arc<Pipeline>,
+    /// With `--require-redis`, whether Redis is reachable: health says NOT_SERVING while not.
+    pub ready: Option<watch::Receiver<bool>>,
 }
 
 /// Builds the check pipeline for `config`, calling the upstream at `url` with `token` (which
-/// may be the simulator's, in demo mode).
+/// may be the simulator's, in demo mode), sharing cache and rate limit through Redis when
+/// configured.
 pub fn build_pipeline(
     config: &ServeConfig,
     url: String,
     token: Token,
-) -> Result<Arc<Pipeline>, UpstreamError> {
-    let client = UpstreamClient::new(UpstreamClientConfig {
+) -> Result<Assembled, ServerError> {
+    // Changed below only when built with the redis feature.
+    #[cfg_attr(not(feature = "redis"), allow(unused_mut))]
+    let mut client_config = UpstreamClientConfig {
         url,
         token,
         timeout: config.upstream_timeout,
         concurrency: config.concurrency,
         qps: config.qps,
         retry: config.retry,
-    })?;
-    let cache = Arc::new(ResultCache::new(config.cache.clone()));
+        shared_limit: None,
+        replicas_hint: 1,
+    };
+    // Changed below only when built with the redis feature.
+    #[cfg_attr(not(feature = "redis"), allow(unused_mut))]
+    let mut cache = ResultCache::new(config.cache.clone());
+    // Changed below only when built with the redis feature.
+    #[cfg_attr(not(feature = "redis"), allow(unused_mut))]
+    let mut ready = None;
+    #[cfg(feature = "redis")]
+    if let Some(redis) = &config.redis {
+        let store = crate::shared::SharedStore::open(&redis.url)?;
+        client_config.shared_limit = Some(store.clone());
+        client_config.replicas_hint = redis.replicas_hint;
+        cache = ResultCache::with_shared(config.cache.clone(), store.clone());
+        if redis.require {
+            ready = Some(store.up());
+        }
+    }
+    let client = UpstreamClient::new(client_config)?;
+    let cache = Arc::new(cache);
     let batcher = Batcher::new(
         client,
         cache.clone(),
@@ -57,12 +96,8 @@ pub fn build_pipeline(
     // Every call in flight full, plus two batches waiting: the upstream never idles for lack
     // of numbers, and a slow reader holds at most this many.
     let stream_window = config.max_batch * (config.concurrency + 2);
-    Ok(Arc::new(Pipeline::new(
-        batcher,
-        cache,
-        config.limits,
-        stream_window,
-    )))
+    let pipeline = Arc::new(Pipeline::new(batcher, cache, config.limits, stream_window));
+    Ok(Assembled { pipeline, ready })
 }
 
 /// The largest request message accepted: enough for `max_stream_numbers` numbers in generous
@@ -75,10 +110,11 @@ pub fn max_message_bytes(max_stream_numbers: usize) -> usize {
 /// Serves the PhoneCheck API, health and reflection on `listener` until `shutdown` completes.
 pub async fn serve(
     listener: TcpListener,
-    pipeline: Arc<Pipeline>,
+    assembled: Assembled,
     max_message_bytes: usize,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), ServerError> {
+    let Assembled { pipeline, ready } = assembled;
     tokio::spawn(log_totals(Arc::downgrade(&pipeline)));
     let phonecheck = PhoneCheckServer::new(PhoneCheckService::new(pipeline))
         .max_decoding_message_size(max_message_bytes)
@@ -89,6 +125,7 @@ pub async fn serve(
     health_reporter
         .set_serving::<PhoneCheckServer<PhoneCheckService>>()
         .await;
+    let follow = ready.map(|ready| tokio::spawn(follow_readiness(health_reporter.clone(), ready)));
 
     let reflection_v1 = reflection_builder().build_v1()?;
     let reflection_v1alpha = reflection_builder().build_v1alpha()?;
@@ -100,6 +137,9 @@ pub async fn serve(
         .add_service(reflection_v1alpha)
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async move {
             shutdown.await;
+            if let Some(follow) = follow {
+                follow.abort();
+            }
             // Clients still connected (and watching health) learn to go elsewhere while open
             // calls finish.
             health_reporter
@@ -109,6 +149,31 @@ pub async fn serve(
         .await?;
     Ok(())
 }
+
+/// Health follows `ready` (Redis reachable): SERVING while true, NOT_SERVING while false, for
+/// the PhoneCheck service and the server as a whole ("").
+async fn follow_readiness(
+    reporter: tonic_health::server::HealthReporter,
+    mut ready: watch::Receiver<bool>,
+) {
+    loop {
+        let status = if *ready.borrow_and_update() {
+            tonic_health::ServingStatus::Serving
+        } else {
+            tonic_health::ServingStatus::NotServing
+        };
+        reporter
+            .set_service_status(PHONECHECK_SERVICE, status)
+            .await;
+        reporter.set_service_status("", status).await;
+        if ready.changed().await.is_err() {
+            return;
+        }
+    }
+}
+
+/// The PhoneCheck service's name, as health checks ask for it.
+const PHONECHECK_SERVICE: &str = "phonecheck.v1.PhoneCheck";
 
 /// How often the running totals are logged (when they changed).
 const TOTALS_EVERY: std::time::Duration = std::time::Duration::from_secs(60);

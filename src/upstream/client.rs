@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Duration;
 
 use backon::{ExponentialBuilder, Retryable};
+use futures::future::BoxFuture;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
@@ -55,6 +56,14 @@ impl Default for RetryPolicy {
     }
 }
 
+/// A rate limit shared with other replicas (GCRA in Redis, with the `redis` feature): each
+/// call reserves the next free start time of the one upstream account.
+pub trait SharedRateLimit: Send + Sync + std::fmt::Debug {
+    /// Reserves the next start, calls being at least `interval` apart across every replica,
+    /// and says how long to wait for it; `None` when the shared limit cannot be reached.
+    fn reserve(&self, interval: Duration) -> BoxFuture<'_, Option<Duration>>;
+}
+
 /// Everything the client needs to reach the upstream.
 #[derive(Debug, Clone)]
 pub struct UpstreamClientConfig {
@@ -70,6 +79,11 @@ pub struct UpstreamClientConfig {
     pub qps: Option<NonZeroU32>,
     /// How failures are retried.
     pub retry: RetryPolicy,
+    /// A limit shared with other replicas, used instead of the local one while reachable.
+    pub shared_limit: Option<Arc<dyn SharedRateLimit>>,
+    /// How many replicas share the account: while the shared limit is unreachable, this one
+    /// keeps to `qps / replicas_hint`.
+    pub replicas_hint: u32,
 }
 
 /// The result of one batch, with the number of HTTP calls it took (retries included).
@@ -95,6 +109,12 @@ pub struct UpstreamClient {
     config: UpstreamClientConfig,
     in_flight: Arc<Semaphore>,
     limiter: Option<DefaultDirectRateLimiter>,
+    /// The shared limit and the spacing it keeps, with the local limit used when it is down.
+    shared: Option<(
+        Arc<dyn SharedRateLimit>,
+        Duration,
+        Option<DefaultDirectRateLimiter>,
+    )>,
     budget: TpsBudget,
 }
 
@@ -116,13 +136,15 @@ impl UpstreamClient {
             .build()
             .map_err(|e| UpstreamError::Connect(error_chain(&e)))?;
         let in_flight = Arc::new(Semaphore::new(config.concurrency.max(1)));
-        let limiter = config.qps.and_then(|qps| {
-            let period = Duration::from_secs(1)
-                .div_f64(f64::from(qps.get()))
-                .mul_f64(QPS_SAFETY_MARGIN);
-            // A burst of one: calls are evenly spaced, never bunched into one second.
-            Quota::with_period(period).map(RateLimiter::direct)
-        });
+        let limiter = config.qps.and_then(|qps| local_limiter(qps.get(), 1));
+        let shared = match (&config.shared_limit, config.qps) {
+            (Some(shared), Some(qps)) => Some((
+                shared.clone(),
+                spacing(qps.get()),
+                local_limiter(qps.get(), config.replicas_hint.max(1)),
+            )),
+            _ => None,
+        };
         let budget = TpsBudget::new(
             Duration::from_secs(10),
             config.retry.budget_min_per_sec,
@@ -133,6 +155,7 @@ impl UpstreamClient {
             config,
             in_flight,
             limiter,
+            shared,
             budget,
         }))
     }
@@ -147,8 +170,20 @@ impl UpstreamClient {
         CallSlot { _permit: permit }
     }
 
-    /// Waits for the rate limiter to allow one more call, and spends that allowance.
+    /// Waits for the rate limiter to allow one more call, and spends that allowance: the
+    /// shared limit while it is reachable, else this replica's share of the limit.
     async fn rate_token(&self) {
+        if let Some((shared, interval, fallback)) = &self.shared {
+            match shared.reserve(*interval).await {
+                Some(wait) => tokio::time::sleep(wait).await,
+                None => {
+                    if let Some(fallback) = fallback {
+                        fallback.until_ready().await;
+                    }
+                }
+            }
+            return;
+        }
         if let Some(limiter) = &self.limiter {
             limiter.until_ready().await;
         }
@@ -227,6 +262,19 @@ impl UpstreamClient {
             UpstreamError::Connect(error_chain(&e.without_url()))
         }
     }
+}
+
+/// The spacing of calls that keeps under `qps`, with the safety margin.
+fn spacing(qps: u32) -> Duration {
+    Duration::from_secs(1)
+        .div_f64(f64::from(qps.max(1)))
+        .mul_f64(QPS_SAFETY_MARGIN)
+}
+
+/// A limiter spacing calls for `qps / share` calls a second, with a burst of one: calls are
+/// evenly spaced, never bunched into one second.
+fn local_limiter(qps: u32, share: u32) -> Option<DefaultDirectRateLimiter> {
+    Quota::with_period(spacing(qps).saturating_mul(share.max(1))).map(RateLimiter::direct)
 }
 
 /// An error and its causes on one line ("error sending request: connection refused").

@@ -10,7 +10,8 @@ pub mod simulator;
 mod wire;
 
 pub use client::{
-    Attempted, CallSlot, RetryPolicy, UPSTREAM_MAX_BATCH, UpstreamClient, UpstreamClientConfig,
+    Attempted, CallSlot, RetryPolicy, SharedRateLimit, UPSTREAM_MAX_BATCH, UpstreamClient,
+    UpstreamClientConfig,
 };
 pub use error::{ErrorClass, UpstreamError};
 pub use wire::{Answer, LineStatus, NumberReport};

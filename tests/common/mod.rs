@@ -80,6 +80,7 @@ pub fn test_config(url: String) -> ServeConfig {
             max_bulk_chunk: 10_000,
         },
         cache: CacheConfig::default(),
+        redis: None,
     }
 }
 
@@ -108,13 +109,13 @@ pub async fn start_server(config: ServeConfig) -> (SocketAddr, oneshot::Sender<(
     let UpstreamTarget::Remote { url, token } = config.upstream.clone() else {
         panic!("tests use a remote upstream")
     };
-    let pipeline = server::build_pipeline(&config, url, token).expect("pipeline");
+    let assembled = server::build_pipeline(&config, url, token).expect("pipeline");
     let listener = TcpListener::bind(config.listen).await.expect("bind");
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = oneshot::channel::<()>();
     let max_message = server::max_message_bytes(config.limits.max_stream_numbers);
     tokio::spawn(async move {
-        server::serve(listener, pipeline, max_message, async {
+        server::serve(listener, assembled, max_message, async {
             let _ = stopped.await;
         })
         .await

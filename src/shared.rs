@@ -1,0 +1,258 @@
+//! What replicas share through Redis (the `redis` feature, on with `--redis-url`): the result
+//! cache and the upstream rate limit.
+//!
+//! - Cache: one key per number, `phonecheck:v1:r:<number>`, holding the answer as a tab-separated
+//!   line, with the answer's time to live as the key's expiry. A lookup is one `MGET` per 10,000
+//!   numbers; a batch's answers are one pipeline of `SET … PX`.
+//! - Rate limit: GCRA in a Lua script, run atomically by Redis on its own clock. Each call
+//!   reserves the next free start time (`tat`), so all replicas together keep the spacing of
+//!   `--qps`, and each waits for its turn without polling.
+//! - Redis down: every operation has a short timeout; a failure makes lookups miss, stores
+//!   drop, and the limit fall back to this replica's share (`--qps / --replicas-hint`). The
+//!   change is logged once each way; a ping every second notices when Redis is back, and
+//!   [`SharedStore::up`] says which it is (health follows it with `--require-redis`).
+//!
+//! The `redis` crate's `ConnectionManager` reconnects by itself; no RESP is written here.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use futures::future::BoxFuture;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use tokio::sync::watch;
+
+use crate::cache::SharedResults;
+use crate::number::Mobile;
+use crate::upstream::{LineStatus, NumberReport, SharedRateLimit};
+
+/// How long one Redis operation may take before Redis counts as down.
+const OPERATION_TIMEOUT: Duration = Duration::from_millis(500);
+
+/// Numbers per `MGET`.
+const MGET_CHUNK: usize = 10_000;
+
+/// Key prefix; the version changes if the stored format ever does.
+const PREFIX: &str = "phonecheck:v1:";
+
+/// GCRA: reserve the next start time, `ARGV[1]` microseconds after the last one, on Redis's
+/// clock; returns the microseconds to wait before starting.
+const GCRA: &str = r"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local interval = tonumber(ARGV[1])
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tat < now then tat = now end
+local next_tat = tat + interval
+redis.call('SET', KEYS[1], tostring(next_tat), 'PX', math.floor((next_tat - now) / 1000) + 1000)
+return tat - now
+";
+
+/// Why Redis could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum SharedError {
+    /// The URL is not a Redis URL.
+    #[error("--redis-url: {0}")]
+    BadUrl(String),
+}
+
+/// The connection to Redis and what is known of its health.
+pub struct SharedStore {
+    conn: ConnectionManager,
+    gcra: redis::Script,
+    up_flag: AtomicBool,
+    up: watch::Sender<bool>,
+}
+
+impl std::fmt::Debug for SharedStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SharedStore")
+            .field("up", &self.up_flag.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
+}
+
+impl SharedStore {
+    /// Prepares the connection (made on first use, so a Redis that is down at start-up does not
+    /// stop the service) and starts the health ping.
+    pub fn open(url: &str) -> Result<Arc<Self>, SharedError> {
+        let client = redis::Client::open(url).map_err(|e| SharedError::BadUrl(e.to_string()))?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(OPERATION_TIMEOUT))
+            .set_response_timeout(Some(OPERATION_TIMEOUT))
+            .set_number_of_retries(1)
+            .set_max_delay(Duration::from_millis(200));
+        let conn = ConnectionManager::new_lazy_with_config(client, config)
+            .map_err(|e| SharedError::BadUrl(e.to_string()))?;
+        let (up, _) = watch::channel(false);
+        let store = Arc::new(SharedStore {
+            conn,
+            gcra: redis::Script::new(GCRA),
+            up_flag: AtomicBool::new(false),
+            up,
+        });
+        tokio::spawn(ping(Arc::downgrade(&store)));
+        Ok(store)
+    }
+
+    /// Follows whether Redis is reachable.
+    pub fn up(&self) -> watch::Receiver<bool> {
+        self.up.subscribe()
+    }
+
+    /// Runs one operation with a timeout, noting whether Redis answered.
+    async fn run<T>(
+        &self,
+        what: &'static str,
+        op: impl Future<Output = redis::RedisResult<T>>,
+    ) -> Option<T> {
+        let result = match tokio::time::timeout(OPERATION_TIMEOUT, op).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(_) => Err(format!("no answer within {OPERATION_TIMEOUT:?}")),
+        };
+        self.note(what, result.as_ref().err());
+        result.ok()
+    }
+
+    /// Logs a change of health once, and tells the watchers.
+    fn note(&self, what: &str, error: Option<&String>) {
+        let up = error.is_none();
+        if self.up_flag.swap(up, Ordering::AcqRel) != up {
+            match error {
+                None => tracing::info!(
+                    "Redis reachable: sharing the result cache and the upstream rate limit"
+                ),
+                Some(e) => tracing::warn!(operation = what, error = %e,
+                    "Redis unreachable: using the local cache and this replica's share of --qps until it is back"),
+            }
+            self.up.send_replace(up);
+        }
+    }
+}
+
+/// Pings Redis every second while the store lives, so health recovers without traffic.
+async fn ping(store: std::sync::Weak<SharedStore>) {
+    let mut every = tokio::time::interval(Duration::from_secs(1));
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        let Some(store) = store.upgrade() else {
+            return;
+        };
+        let mut conn = store.conn.clone();
+        store
+            .run("PING", redis::cmd("PING").query_async::<String>(&mut conn))
+            .await;
+    }
+}
+
+fn key(mobile: Mobile) -> String {
+    format!("{PREFIX}r:{}", mobile.digits())
+}
+
+/// An answer as one line: status, checked_at (ns since the epoch), label, area, carrier.
+fn encode(r: &NumberReport) -> String {
+    let ns = r
+        .checked_at
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let clean = |s: &str| s.replace(['\t', '\n'], " ");
+    format!(
+        "{}\t{ns}\t{}\t{}\t{}",
+        r.status.code(),
+        clean(&r.status_name),
+        clean(&r.area),
+        clean(&r.carrier)
+    )
+}
+
+/// Reads what [`encode`] wrote; anything else is treated as absent.
+fn decode(line: &str) -> Option<NumberReport> {
+    let mut fields = line.splitn(5, '\t');
+    let status = LineStatus::from_code(fields.next()?.parse().ok()?)?;
+    let ns: u64 = fields.next()?.parse().ok()?;
+    Some(NumberReport {
+        status,
+        checked_at: UNIX_EPOCH + Duration::from_nanos(ns),
+        status_name: fields.next()?.to_owned(),
+        area: fields.next()?.to_owned(),
+        carrier: fields.next()?.to_owned(),
+    })
+}
+
+impl SharedResults for SharedStore {
+    fn get(&self, mobiles: &[Mobile]) -> BoxFuture<'_, Vec<Option<NumberReport>>> {
+        let keys: Vec<String> = mobiles.iter().map(|&m| key(m)).collect();
+        Box::pin(async move {
+            let mut found = Vec::with_capacity(keys.len());
+            for chunk in keys.chunks(MGET_CHUNK) {
+                let mut conn = self.conn.clone();
+                let mut mget = redis::cmd("MGET");
+                mget.arg(chunk);
+                let query = mget.query_async::<Vec<Option<String>>>(&mut conn);
+                match self.run("MGET", query).await {
+                    Some(values) if values.len() == chunk.len() => {
+                        found.extend(values.iter().map(|v| v.as_deref().and_then(decode)));
+                    }
+                    _ => found.extend(chunk.iter().map(|_| None)),
+                }
+            }
+            found
+        })
+    }
+
+    fn put(&self, entries: Vec<(Mobile, Arc<NumberReport>, Duration)>) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            let now = SystemTime::now();
+            let mut pipe = redis::pipe();
+            for (mobile, report, ttl) in &entries {
+                let age = now.duration_since(report.checked_at).unwrap_or_default();
+                let left = ttl.saturating_sub(age).as_millis();
+                if left == 0 {
+                    continue;
+                }
+                pipe.cmd("SET")
+                    .arg(key(*mobile))
+                    .arg(encode(report))
+                    .arg("PX")
+                    .arg(u64::try_from(left).unwrap_or(u64::MAX))
+                    .ignore();
+            }
+            let mut conn = self.conn.clone();
+            self.run("SET", pipe.query_async::<()>(&mut conn)).await;
+        })
+    }
+}
+
+impl SharedRateLimit for SharedStore {
+    fn reserve(&self, interval: Duration) -> BoxFuture<'_, Option<Duration>> {
+        Box::pin(async move {
+            let mut conn = self.conn.clone();
+            let micros = u64::try_from(interval.as_micros()).unwrap_or(u64::MAX);
+            let mut invocation = self.gcra.key(format!("{PREFIX}gcra"));
+            invocation.arg(micros);
+            let wait: i64 = self.run("GCRA", invocation.invoke_async(&mut conn)).await?;
+            Some(Duration::from_micros(u64::try_from(wait).unwrap_or(0)))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_survive_the_stored_form() {
+        let report = NumberReport {
+            status: LineStatus::Silent,
+            status_name: "沉默号".to_owned(),
+            area: "山西-临汾".to_owned(),
+            carrier: "中国联通".to_owned(),
+            checked_at: UNIX_EPOCH + Duration::from_nanos(1_790_000_000_123_456_789),
+        };
+        assert_eq!(decode(&encode(&report)), Some(report));
+        assert_eq!(decode("9\t1\ta\tb\tc"), None, "unknown status");
+        assert_eq!(decode("garbage"), None);
+    }
+}

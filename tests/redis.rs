@@ -1,0 +1,252 @@
+//! Several replicas sharing one Redis: real redis-server processes on free loopback ports, real
+//! phonecheck servers, one simulated upstream with a QPS limit. Run with
+//! `cargo test --features redis` (needs `redis-server` on the PATH).
+#![cfg(feature = "redis")]
+
+mod common;
+
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::num::NonZeroU32;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use phonecheck::config::RedisConfig;
+use phonecheck::pb::phone_check_client::PhoneCheckClient;
+use phonecheck::pb::{CheckRequest, CheckResponse};
+use phonecheck::upstream::Token;
+use phonecheck::upstream::simulator::{self, RunningSimulator, SimulatorConfig};
+use tokio::sync::oneshot;
+use tonic::transport::Channel;
+use tonic_health::pb::HealthCheckRequest;
+use tonic_health::pb::health_check_response::ServingStatus;
+use tonic_health::pb::health_client::HealthClient;
+
+use common::{TOKEN, connect, drain, numbers, start_server, test_config};
+
+/// A redis-server child process on a loopback port, stopped on drop.
+struct RedisServer {
+    port: u16,
+    child: Option<Child>,
+}
+
+impl RedisServer {
+    fn start() -> RedisServer {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let mut server = RedisServer { port, child: None };
+        server.run();
+        server
+    }
+
+    fn run(&mut self) {
+        let child = Command::new("redis-server")
+            .args(["--bind", "127.0.0.1", "--port", &self.port.to_string()])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server on the PATH (apt install redis-server)");
+        self.child = Some(child);
+        let addr = SocketAddr::from(([127, 0, 0, 1], self.port));
+        while TcpStream::connect(addr).is_err() {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/", self.port)
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+struct Replica {
+    client: PhoneCheckClient<Channel>,
+    addr: SocketAddr,
+    _stop: oneshot::Sender<()>,
+}
+
+async fn replica(sim: &RunningSimulator, redis: &RedisServer, qps: u32, require: bool) -> Replica {
+    let mut config = test_config(sim.url());
+    config.qps = NonZeroU32::new(qps);
+    config.max_batch = 100;
+    config.redis = Some(RedisConfig {
+        url: redis.url(),
+        replicas_hint: 2,
+        require,
+    });
+    let (addr, stop) = start_server(config).await;
+    Replica {
+        client: connect(addr).await,
+        addr,
+        _stop: stop,
+    }
+}
+
+async fn mock(qps: Option<u32>) -> RunningSimulator {
+    simulator::spawn(SimulatorConfig {
+        token: Some(Token::new(TOKEN)),
+        qps,
+        ..SimulatorConfig::default()
+    })
+    .await
+    .expect("simulator")
+}
+
+async fn check(replica: &Replica, mobiles: Vec<String>) -> CheckResponse {
+    replica
+        .client
+        .clone()
+        .check(CheckRequest {
+            mobiles,
+            ..Default::default()
+        })
+        .await
+        .expect("answered")
+        .into_inner()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_list_checked_on_one_replica_is_a_cache_hit_on_the_other_and_together_they_cause_no_429()
+{
+    let redis = RedisServer::start();
+    let sim = mock(Some(20)).await;
+    let a = replica(&sim, &redis, 20, false).await;
+    let b = replica(&sim, &redis, 20, false).await;
+
+    let list = numbers(500);
+    let first = check(&a, list.clone()).await;
+    assert_eq!(first.summary.unwrap().billed, 500);
+    // A's answers reach Redis in the background: wait for them (polling, no time asserted).
+    let mut second = check(&b, list.clone()).await;
+    while second.summary.as_ref().unwrap().cache_hits < 500 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        second = check(&b, list.clone()).await;
+    }
+    assert!(second.results.iter().all(|r| r.from_cache));
+    assert_eq!(second.results[0].checked_at, first.results[0].checked_at);
+    let billed_so_far = sim.simulator.stats().billed;
+    assert!(billed_so_far >= 500);
+
+    // Both replicas at full speed on new numbers, each allowed 20 calls/s: together they keep
+    // to the one account's 20 calls/s, and the upstream never says 429.
+    let calls_before = sim.simulator.stats().calls;
+    let started = std::time::Instant::now();
+    let stream_a = {
+        let mut client = a.client.clone();
+        tokio::spawn(async move {
+            client
+                .check_stream(phonecheck::pb::CheckStreamRequest {
+                    mobiles: (0..3000).map(|i| format!("150{i:08}")).collect(),
+                    ..Default::default()
+                })
+                .await
+                .expect("stream")
+                .into_inner()
+        })
+    };
+    let stream_b = {
+        let mut client = b.client.clone();
+        tokio::spawn(async move {
+            client
+                .check_stream(phonecheck::pb::CheckStreamRequest {
+                    mobiles: (0..3000).map(|i| format!("151{i:08}")).collect(),
+                    ..Default::default()
+                })
+                .await
+                .expect("stream")
+                .into_inner()
+        })
+    };
+    let (ra, _) = drain(stream_a.await.unwrap()).await;
+    let (rb, _) = drain(stream_b.await.unwrap()).await;
+    let load_secs = started.elapsed().as_secs_f64();
+    assert!(ra.iter().chain(&rb).all(|r| r.checked_at.is_some()));
+    let stats = sim.simulator.stats();
+    assert_eq!(stats.rate_limited, 0, "{stats:?}");
+    let calls = stats.calls - calls_before;
+    assert_eq!(calls, 60);
+    // Reported, not asserted (time is the machine's): the figure for the closing note.
+    eprintln!(
+        "two replicas under load: {calls} calls in {load_secs:.2} s = {:.2} calls/s (limit 20), 429s: {}",
+        calls as f64 / load_secs,
+        stats.rate_limited
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_down_keeps_serving_on_local_state_and_sharing_resumes_when_it_is_back() {
+    let mut redis = RedisServer::start();
+    let sim = mock(None).await;
+    let a = replica(&sim, &redis, 0, false).await;
+    let b = replica(&sim, &redis, 0, true).await;
+    let mut health = HealthClient::new(
+        Channel::from_shared(format!("http://{}", b.addr))
+            .unwrap()
+            .connect()
+            .await
+            .unwrap(),
+    );
+    let status = |health: &mut HealthClient<Channel>| {
+        let mut health = health.clone();
+        async move {
+            health
+                .check(HealthCheckRequest {
+                    service: "phonecheck.v1.PhoneCheck".to_owned(),
+                })
+                .await
+                .map(|r| r.into_inner().status())
+                .unwrap_or(ServingStatus::Unknown)
+        }
+    };
+    while status(&mut health).await != ServingStatus::Serving {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    redis.stop();
+    // Still answering, on local state.
+    let during = check(&a, numbers(50)).await;
+    assert!(during.results.iter().all(|r| r.checked_at.is_some()));
+    let again = check(&a, numbers(50)).await;
+    assert!(
+        again.results.iter().all(|r| r.from_cache),
+        "A's own cache still works"
+    );
+    // B requires Redis: its health says so (the ping notices within a second or so).
+    while status(&mut health).await != ServingStatus::NotServing {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // …but it still answers whoever calls.
+    let on_b = check(&b, vec!["13111111111".to_owned()]).await;
+    assert!(on_b.results[0].checked_at.is_some());
+
+    redis.run();
+    while status(&mut health).await != ServingStatus::Serving {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Sharing again: a number checked on A becomes a cache hit on B.
+    let mut i = 0;
+    loop {
+        let n = format!("152{i:08}");
+        check(&a, vec![n.clone()]).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        if check(&b, vec![n]).await.results[0].from_cache {
+            break;
+        }
+        i += 1;
+        assert!(i < 200, "the shared cache never came back");
+    }
+}
