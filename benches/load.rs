@@ -10,6 +10,10 @@
 //!   same batches straight to the upstream with the same concurrency.
 //! - P4 memory: the server's peak RSS streaming 100,000 and 1,000,000 numbers.
 //! - P5 unary overhead: p50 of a one-number `Check` (`--linger-ms 0`) − p50 of one direct call.
+//! - P6 front-end cost: `Check` of one cached number at full speed, requests/s, ÷ requests/s of
+//!   the same server's bare `grpc.health.v1.Health/Check` (tonic and nothing else), same
+//!   generator, same run.
+//! - P7 pipeline speed: 1,000,000 numbers that are all cached, through `CheckStream`, numbers/s.
 //! - B1 bulk: the server's peak RSS and numbers/s for 1,000,000 and 5,000,000 numbers sent
 //!   through one `CheckBulk` stream in chunks of 10,000 (memory must stay flat).
 //!
@@ -245,7 +249,7 @@ async fn p4_memory() -> String {
     let mut peaks = Vec::new();
     for n in [100_000, 1_000_000] {
         let sim = mock(SimulatorConfig::default()).await;
-        let server = Server::start(&sim, &["--qps", "0"]);
+        let server = Server::start(&sim, &["--qps", "0", "--cache-entries", "0"]);
         let mut client = server.client().await;
         let (answered, _) = stream_all(&mut client, numbers(n, 0)).await;
         assert_eq!(answered, n);
@@ -315,11 +319,110 @@ async fn bulk_all(client: &mut PhoneCheckClient<Channel>, n: usize) -> (usize, u
     (answered, billed, start.elapsed().as_secs_f64())
 }
 
+/// Runs `total` calls of `call` from 64 concurrent tasks over 4 connections; returns calls/s.
+async fn hammer<F, Fut>(server: &Server, total: usize, call: F) -> f64
+where
+    F: Fn(Channel) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    const TASKS: usize = 64;
+    let mut channels = Vec::new();
+    for _ in 0..4 {
+        let channel = Channel::from_shared(format!("http://{}", server.addr))
+            .expect("uri")
+            .connect()
+            .await
+            .expect("connect");
+        channels.push(channel);
+    }
+    let start = Instant::now();
+    let tasks: Vec<_> = (0..TASKS)
+        .map(|t| {
+            let (channel, call) = (channels[t % channels.len()].clone(), call.clone());
+            tokio::spawn(async move {
+                for _ in 0..total / TASKS {
+                    call(channel.clone()).await;
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.expect("task");
+    }
+    (total / TASKS * TASKS) as f64 / start.elapsed().as_secs_f64()
+}
+
+async fn p6_front_end_cost() -> String {
+    const CALLS: usize = 100_000;
+    let sim = mock(SimulatorConfig::default()).await;
+    let server = Server::start(&sim, &["--qps", "0"]);
+    let mut client = server.client().await;
+    let number = numbers(1, 0).remove(0);
+    client
+        .check(CheckRequest {
+            mobiles: vec![number.clone()],
+            ..Default::default()
+        })
+        .await
+        .expect("warm the cache");
+    let cached = hammer(&server, CALLS, move |channel| {
+        let number = number.clone();
+        async move {
+            let r = PhoneCheckClient::new(channel)
+                .check(CheckRequest {
+                    mobiles: vec![number],
+                    ..Default::default()
+                })
+                .await
+                .expect("check");
+            assert!(r.get_ref().results[0].from_cache);
+        }
+    })
+    .await;
+    let bare = hammer(&server, CALLS, |channel| async move {
+        tonic_health::pb::health_client::HealthClient::new(channel)
+            .check(tonic_health::pb::HealthCheckRequest::default())
+            .await
+            .expect("health");
+    })
+    .await;
+    assert_eq!(
+        sim.simulator.stats().calls,
+        1,
+        "one upstream call, to warm the cache"
+    );
+    format!(
+        "P6 front-end cost: Check of one cached number {cached:.0} req/s, bare tonic (health \
+         Check, same server) {bare:.0} req/s -> {:.3} (goal >= 0.5)",
+        cached / bare
+    )
+}
+
+async fn p7_cached_pipeline() -> String {
+    const N: usize = 1_000_000;
+    let sim = mock(SimulatorConfig::default()).await;
+    let server = Server::start(&sim, &["--qps", "0", "--cache-entries", "1100000"]);
+    let mut client = server.client().await;
+    stream_all(&mut client, numbers(N, 0)).await;
+    let calls = sim.simulator.stats().calls;
+    let (answered, secs) = stream_all(&mut client, numbers(N, 0)).await;
+    assert_eq!(answered, N);
+    assert_eq!(sim.simulator.stats().calls, calls, "all from the cache");
+    format!(
+        "P7 cached pipeline: 1,000,000 cached numbers via CheckStream in {secs:.2} s -> {:.0} \
+         numbers/s (goal >= 1,000,000/s); server peak RSS with 1M answers cached {:.1} MiB",
+        N as f64 / secs,
+        server.peak_rss_mib()
+    )
+}
+
 async fn b1_bulk() -> String {
     let mut runs = Vec::new();
     for n in [1_000_000, 5_000_000] {
         let sim = mock(SimulatorConfig::default()).await;
-        let server = Server::start(&sim, &["--qps", "0"]);
+        // The result cache has its own bound (--cache-entries; P7 shows its size): off here,
+        // so that this measures what the stream itself holds.
+        let server = Server::start(&sim, &["--qps", "0", "--cache-entries", "0"]);
         let mut client = server.client().await;
         let (answered, billed, secs) = bulk_all(&mut client, n).await;
         assert_eq!((answered, billed as usize), (n, n));
@@ -340,7 +443,7 @@ fn main() {
     let only: Vec<String> = std::env::args()
         .skip(1)
         .map(|a| a.to_uppercase())
-        .filter(|a| ["P1", "P2", "P3", "P4", "P5", "B1"].contains(&a.as_str()))
+        .filter(|a| ["P1", "P2", "P3", "P4", "P5", "P6", "P7", "B1"].contains(&a.as_str()))
         .collect();
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
     let wanted = |p: &str| only.is_empty() || only.iter().any(|o| o == p);
@@ -361,6 +464,12 @@ fn main() {
         }
         if wanted("P5") {
             println!("{}", p5_unary_overhead().await);
+        }
+        if wanted("P6") {
+            println!("{}", p6_front_end_cost().await);
+        }
+        if wanted("P7") {
+            println!("{}", p7_cached_pipeline().await);
         }
         if wanted("B1") {
             println!("{}", b1_bulk().await);

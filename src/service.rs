@@ -214,9 +214,9 @@ impl From<NumberResult> for pb::PhoneResult {
                 out.province = province.to_owned();
                 out.city = city.to_owned();
                 out.status = pb::NumberStatus::from(report.status) as i32;
-                out.status_name = report.status_name.clone();
-                out.area = report.area.clone();
-                out.carrier = report.carrier.clone();
+                out.status_name = report.status_name.to_string();
+                out.area = report.area.to_string();
+                out.carrier = report.carrier.to_string();
                 out.checked_at = Some(report.checked_at.into());
             }
             Outcome::Invalid(reason) => {

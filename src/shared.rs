@@ -24,7 +24,7 @@ use tokio::sync::watch;
 
 use crate::cache::SharedResults;
 use crate::number::Mobile;
-use crate::upstream::{LineStatus, NumberReport, SharedRateLimit};
+use crate::upstream::{LineStatus, NumberReport, SharedRateLimit, intern};
 
 /// How long one Redis operation may take before Redis counts as down.
 const OPERATION_TIMEOUT: Duration = Duration::from_millis(500);
@@ -175,9 +175,9 @@ fn decode(line: &str) -> Option<NumberReport> {
     Some(NumberReport {
         status,
         checked_at: UNIX_EPOCH + Duration::from_nanos(ns),
-        status_name: fields.next()?.to_owned(),
-        area: fields.next()?.to_owned(),
-        carrier: fields.next()?.to_owned(),
+        status_name: intern(fields.next()?),
+        area: intern(fields.next()?),
+        carrier: intern(fields.next()?),
     })
 }
 
@@ -246,9 +246,9 @@ mod tests {
     fn answers_survive_the_stored_form() {
         let report = NumberReport {
             status: LineStatus::Silent,
-            status_name: "沉默号".to_owned(),
-            area: "山西-临汾".to_owned(),
-            carrier: "中国联通".to_owned(),
+            status_name: "沉默号".into(),
+            area: "山西-临汾".into(),
+            carrier: "中国联通".into(),
             checked_at: UNIX_EPOCH + Duration::from_nanos(1_790_000_000_123_456_789),
         };
         assert_eq!(decode(&encode(&report)), Some(report));

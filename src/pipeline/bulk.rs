@@ -378,9 +378,9 @@ mod tests {
     fn report() -> Arc<NumberReport> {
         Arc::new(NumberReport {
             status: LineStatus::Real,
-            status_name: "实号".to_owned(),
-            area: String::new(),
-            carrier: String::new(),
+            status_name: "实号".into(),
+            area: "".into(),
+            carrier: "".into(),
             checked_at: std::time::SystemTime::UNIX_EPOCH,
         })
     }

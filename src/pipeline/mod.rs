@@ -324,16 +324,28 @@ impl Pipeline {
                     total,
                 }
             };
-            let lookup = cache.lookup(&run.unique, freshness).await;
-            run.unique = lookup.misses;
-            let answered = run.take_invalid().into_iter();
-            let mut answered = answered.chain(run.answer_cached(lookup.hits)).peekable();
-            while answered.peek().is_some() {
-                let chunk = answered.by_ref().take(ANSWERED_CHUNK).collect();
+            let mut invalid = run.take_invalid().into_iter().peekable();
+            while invalid.peek().is_some() {
+                let chunk = invalid.by_ref().take(ANSWERED_CHUNK).collect();
                 if tx.send(event(chunk)).await.is_err() {
                     return;
                 }
             }
+            // Cached answers go out a chunk at a time, so the caller decodes one while the
+            // next is looked up.
+            let mut misses = Vec::new();
+            for chunk in std::mem::take(&mut run.unique).chunks(ANSWERED_CHUNK) {
+                let lookup = cache.lookup(chunk, freshness).await;
+                misses.extend(lookup.misses);
+                if lookup.hits.is_empty() {
+                    continue;
+                }
+                let results = run.answer_cached(lookup.hits);
+                if tx.send(event(results)).await.is_err() {
+                    return;
+                }
+            }
+            run.unique = misses;
             // Numbers go to the queue a window at a time: when the caller reads slowly, sends
             // below wait, no delivery is taken, and no more numbers are queued.
             let unique = std::mem::take(&mut run.unique);

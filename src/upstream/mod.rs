@@ -14,7 +14,7 @@ pub use client::{
     UpstreamClientConfig,
 };
 pub use error::{ErrorClass, UpstreamError};
-pub use wire::{Answer, LineStatus, NumberReport};
+pub use wire::{Answer, LineStatus, NumberReport, intern};
 
 use std::fmt;
 
