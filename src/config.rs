@@ -177,8 +177,7 @@ pub struct ServeArgs {
           value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
     pub max_stream_numbers: u32,
 
-    /// Most answers kept in the in-process result cache (0 = none). Each takes a few hundred
-    /// bytes.
+    /// Most answers kept in the in-process result cache (0 = none); about 160 bytes each.
     #[arg(long, env = "PHONECHECK_CACHE_ENTRIES", default_value_t = 1_000_000)]
     pub cache_entries: u64,
 

@@ -223,3 +223,47 @@ async fn the_cache_can_be_turned_off() {
     assert!(second.results.iter().all(|r| !r.from_cache));
     assert_eq!(env.sim.simulator.stats().billed, 20);
 }
+
+#[tokio::test]
+async fn bulk_streams_use_the_cache_and_take_options_from_the_first_message() {
+    use phonecheck::pb::CheckBulkRequest;
+
+    let env = start(SimulatorConfig::default(), |_| {}).await;
+    let list = numbers(300);
+    check(&env, &list, None).await;
+    let bulk = |options: Option<CheckOptions>| {
+        let chunks = vec![
+            CheckBulkRequest {
+                mobiles: list[..100].to_vec(),
+                options,
+            },
+            CheckBulkRequest {
+                mobiles: list[100..].to_vec(),
+                ..Default::default()
+            },
+        ];
+        let mut client = env.client.clone();
+        async move {
+            let mut stream = client
+                .check_bulk(tokio_stream::iter(chunks))
+                .await
+                .expect("bulk")
+                .into_inner();
+            let (mut cached, mut summary) = (0, None);
+            while let Some(msg) = stream.message().await.expect("message") {
+                cached += msg.results.iter().filter(|r| r.from_cache).count();
+                summary = msg.summary.or(summary);
+            }
+            (cached, summary.expect("summary"))
+        }
+    };
+    let (cached, summary) = bulk(None).await;
+    assert_eq!((cached, summary.cache_hits, summary.billed), (300, 300, 0));
+    let skip = Some(CheckOptions {
+        skip_cache: true,
+        ..Default::default()
+    });
+    let (cached, summary) = bulk(skip).await;
+    assert_eq!((cached, summary.cache_hits, summary.billed), (0, 0, 300));
+    assert_eq!(env.sim.simulator.stats().billed, 600);
+}
