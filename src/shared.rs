@@ -15,7 +15,7 @@
 //! The `redis` crate's `ConnectionManager` reconnects by itself; no RESP is written here.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use futures::future::BoxFuture;
@@ -60,14 +60,22 @@ pub enum SharedError {
 pub struct SharedStore {
     conn: ConnectionManager,
     gcra: redis::Script,
-    up_flag: AtomicBool,
+    /// [`UNKNOWN`], [`UP`] or [`DOWN`]: what the last operation found.
+    health: AtomicU8,
     up: watch::Sender<bool>,
 }
+
+/// No operation has run yet.
+const UNKNOWN: u8 = 0;
+/// The last operation reached Redis.
+const UP: u8 = 1;
+/// The last operation could not reach Redis.
+const DOWN: u8 = 2;
 
 impl std::fmt::Debug for SharedStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SharedStore")
-            .field("up", &self.up_flag.load(Ordering::Relaxed))
+            .field("up", &(self.health.load(Ordering::Relaxed) == UP))
             .finish_non_exhaustive()
     }
 }
@@ -88,7 +96,7 @@ impl SharedStore {
         let store = Arc::new(SharedStore {
             conn,
             gcra: redis::Script::new(GCRA),
-            up_flag: AtomicBool::new(false),
+            health: AtomicU8::new(UNKNOWN),
             up,
         });
         tokio::spawn(ping(Arc::downgrade(&store)));
@@ -115,10 +123,11 @@ impl SharedStore {
         result.ok()
     }
 
-    /// Logs a change of health once, and tells the watchers.
+    /// Logs a change of health once (including the first finding), and tells the watchers.
     fn note(&self, what: &str, error: Option<&String>) {
         let up = error.is_none();
-        if self.up_flag.swap(up, Ordering::AcqRel) != up {
+        let now = if up { UP } else { DOWN };
+        if self.health.swap(now, Ordering::AcqRel) != now {
             match error {
                 None => tracing::info!(
                     "Redis reachable: sharing the result cache and the upstream rate limit"
