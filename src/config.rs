@@ -124,6 +124,10 @@ pub struct ServeArgs {
     #[arg(long, env = "PHONECHECK_LISTEN", default_value = "127.0.0.1:50051")]
     pub listen: SocketAddr,
 
+    /// Also serve the ALAPI-compatible HTTP endpoint (POST /api/phonecheck) on this address.
+    #[arg(long, env = "PHONECHECK_HTTP_LISTEN")]
+    pub http_listen: Option<SocketAddr>,
+
     /// The upstream endpoint.
     #[arg(long, env = "ALAPI_URL", default_value = DEFAULT_UPSTREAM_URL)]
     pub upstream_url: String,
@@ -263,6 +267,8 @@ pub enum UpstreamTarget {
 pub struct ServeConfig {
     /// Address to serve gRPC on.
     pub listen: SocketAddr,
+    /// Address of the ALAPI-compatible HTTP endpoint, if any.
+    pub http_listen: Option<SocketAddr>,
     /// The upstream to use.
     pub upstream: UpstreamTarget,
     /// Most numbers per upstream call.
@@ -367,6 +373,7 @@ impl ServeArgs {
         Ok(ServeConfig {
             redis,
             listen: self.listen,
+            http_listen: self.http_listen,
             upstream,
             max_batch: usize::from(self.max_batch),
             concurrency: usize::from(self.concurrency),

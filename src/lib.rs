@@ -18,6 +18,8 @@
 //! - [`config`]: flags and environment, validated once at start-up.
 //! - [`server`]: assembling the tonic server: the service, health, reflection.
 //! - [`service`]: the tonic service; translates protobuf to calls of the pipeline and back.
+//! - [`alapi`]: the ALAPI-compatible HTTP door (`--http-listen`): the upstream's own request
+//!   and answer shape, backed by the same pipeline; translation only, like [`service`].
 //! - [`status`]: the only place where errors become gRPC statuses (with `google.rpc` details).
 //! - [`pipeline`]: one check from request to summary; failure rules of unary and streamed calls;
 //!   `CheckBulk`'s intake loop with its bounded window (`pipeline/bulk.rs`).
@@ -36,6 +38,7 @@
 
 #![warn(missing_docs)]
 
+pub mod alapi;
 pub mod batch;
 pub mod cache;
 pub mod client;

@@ -69,6 +69,23 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         concurrency = config.concurrency, "phonecheck listening (gRPC, plaintext)");
     let max_message = server::max_message_bytes(config.limits.max_stream_numbers);
     let (signalled, mut on_signal) = tokio::sync::watch::channel(());
+    if let Some(http) = config.http_listen {
+        let listener = TcpListener::bind(http)
+            .await
+            .with_context(|| format!("--http-listen {http}: cannot bind"))?;
+        let addr = listener.local_addr()?;
+        tracing::info!(%addr, "ALAPI-compatible HTTP endpoint listening: POST /api/phonecheck");
+        let pipeline = assembled.pipeline.clone();
+        let mut stop = on_signal.clone();
+        tokio::spawn(async move {
+            let stopped = async move {
+                let _ = stop.changed().await;
+            };
+            if let Err(e) = phonecheck::alapi::serve(listener, pipeline, stopped).await {
+                tracing::error!(error = %e, "the HTTP endpoint stopped");
+            }
+        });
+    }
     let serve = server::serve(listener, assembled, max_message, async move {
         shutdown_signal().await;
         let _ = signalled.send(());

@@ -131,6 +131,10 @@ pub async fn serve(
     let reflection_v1alpha = reflection_builder().build_v1alpha()?;
 
     Server::builder()
+        // gRPC-Web (browsers) arrives over HTTP/1.1; plain gRPC clients are not affected.
+        .accept_http1(true)
+        .layer(browser_cors())
+        .layer(tonic_web::GrpcWebLayer::new())
         .add_service(phonecheck)
         .add_service(health)
         .add_service(reflection_v1)
@@ -213,6 +217,23 @@ async fn log_totals(pipeline: std::sync::Weak<Pipeline>) {
             last = now;
         }
     }
+}
+
+/// CORS for gRPC-Web calls from pages on other origins: any origin may call (callers are
+/// authenticated by API key, not by origin), with the headers gRPC-Web needs.
+fn browser_cors() -> tower_http::cors::CorsLayer {
+    use tower_http::cors::{AllowOrigin, Any, CorsLayer};
+    let header = |name: &'static str| http::HeaderName::from_static(name);
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::mirror_request())
+        .allow_methods([http::Method::POST, http::Method::OPTIONS])
+        .allow_headers(Any)
+        .expose_headers([
+            header("grpc-status"),
+            header("grpc-message"),
+            header("grpc-status-details-bin"),
+        ])
+        .max_age(std::time::Duration::from_secs(24 * 3600))
 }
 
 /// The builder is not `Clone`, so each reflection version gets its own.

@@ -59,6 +59,7 @@ pub async fn drain(mut stream: Streaming<CheckStreamResponse>) -> (Vec<PhoneResu
 pub fn test_config(url: String) -> ServeConfig {
     ServeConfig {
         listen: "127.0.0.1:0".parse().unwrap(),
+        http_listen: None,
         upstream: UpstreamTarget::Remote {
             url,
             token: Token::new(TOKEN),
@@ -106,10 +107,30 @@ pub async fn start(sim_config: SimulatorConfig, tweak: impl FnOnce(&mut ServeCon
 
 /// Starts a server for `config` on a free loopback port; it stops when the sender drops.
 pub async fn start_server(config: ServeConfig) -> (SocketAddr, oneshot::Sender<()>) {
+    let (addr, _, stop) = start_server_with_http(config).await;
+    (addr, stop)
+}
+
+/// As [`start_server`], also serving the ALAPI-compatible HTTP door on a free loopback port
+/// when `config.http_listen` is set; returns its address too.
+pub async fn start_server_with_http(
+    config: ServeConfig,
+) -> (SocketAddr, Option<SocketAddr>, oneshot::Sender<()>) {
     let UpstreamTarget::Remote { url, token } = config.upstream.clone() else {
         panic!("tests use a remote upstream")
     };
     let assembled = server::build_pipeline(&config, url, token).expect("pipeline");
+    let mut http = None;
+    if let Some(http_listen) = config.http_listen {
+        let listener = TcpListener::bind(http_listen).await.expect("bind http");
+        http = Some(listener.local_addr().unwrap());
+        let pipeline = assembled.pipeline.clone();
+        tokio::spawn(phonecheck::alapi::serve(
+            listener,
+            pipeline,
+            std::future::pending(),
+        ));
+    }
     let listener = TcpListener::bind(config.listen).await.expect("bind");
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = oneshot::channel::<()>();
@@ -121,7 +142,7 @@ pub async fn start_server(config: ServeConfig) -> (SocketAddr, oneshot::Sender<(
         .await
         .expect("server");
     });
-    (addr, stop)
+    (addr, http, stop)
 }
 
 pub async fn connect(addr: SocketAddr) -> PhoneCheckClient<Channel> {

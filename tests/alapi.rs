@@ -1,0 +1,164 @@
+//! The ALAPI-compatible HTTP door and gRPC-Web, over real HTTP against a real server and the
+//! simulator: the upstream's request and answer shape, its codes, and billing.
+
+mod common;
+
+use std::net::SocketAddr;
+
+use phonecheck::pb::{CheckRequest, CheckResponse};
+use phonecheck::upstream::Token;
+use phonecheck::upstream::simulator::{self, RunningSimulator, SimulatorConfig};
+use prost::Message;
+use serde_json::Value;
+
+use common::{TOKEN, start_server_with_http, test_config};
+
+async fn door() -> (
+    RunningSimulator,
+    SocketAddr,
+    SocketAddr,
+    tokio::sync::oneshot::Sender<()>,
+) {
+    let sim = simulator::spawn(SimulatorConfig {
+        token: Some(Token::new(TOKEN)),
+        ..SimulatorConfig::default()
+    })
+    .await
+    .expect("simulator");
+    let mut config = test_config(sim.url());
+    config.http_listen = Some("127.0.0.1:0".parse().unwrap());
+    let (grpc, http, stop) = start_server_with_http(config).await;
+    (sim, grpc, http.expect("http door"), stop)
+}
+
+/// POSTs a form exactly as ALAPI's own examples do.
+async fn post(http: SocketAddr, body: &str) -> (u16, Value) {
+    let response = reqwest::Client::new()
+        .post(format!("http://{http}/api/phonecheck"))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(body.to_owned())
+        .send()
+        .await
+        .expect("answered");
+    let status = response.status().as_u16();
+    (status, response.json().await.expect("JSON"))
+}
+
+#[tokio::test]
+async fn answers_in_the_upstreams_shape_with_usage_billed_by_this_call() {
+    let (sim, _, http, _stop) = door().await;
+    let (status, answer) = post(
+        http,
+        "token=anything&mobiles=13111111111,13222222222,13111111111",
+    )
+    .await;
+    assert_eq!(status, 200);
+    let keys: Vec<&str> = answer
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys, ["code", "data", "log_id", "msg", "time", "usage"]);
+    assert_eq!(answer["code"], 200);
+    assert_eq!(answer["msg"], "success");
+    assert_eq!(answer["usage"], 2, "the repeat is not billed");
+    assert!(answer["time"].as_u64().unwrap() > 1_700_000_000);
+    assert!(answer["log_id"].as_str().is_some_and(|s| !s.is_empty()));
+    let data = answer["data"].as_array().unwrap();
+    assert_eq!(data.len(), 2);
+    // The record of ALAPI's own document, field for field.
+    assert_eq!(
+        data[0],
+        serde_json::json!({"area":"山西-临汾","mobile":"13111111111","number_type":"中国联通","status":1,"status_name":"实号"})
+    );
+    assert_eq!(sim.simulator.stats().billed, 2);
+
+    // Asked again: answered from the cache, nothing billed.
+    let (_, again) = post(http, "token=anything&mobiles=13111111111").await;
+    assert_eq!(
+        (again["code"].as_u64(), again["usage"].as_u64()),
+        (Some(200), Some(0))
+    );
+    assert_eq!(sim.simulator.stats().billed, 2);
+}
+
+#[tokio::test]
+async fn refuses_as_the_upstream_does_and_bills_nothing() {
+    let (sim, _, http, _stop) = door().await;
+    let (status, empty) = post(http, "token=x&mobiles=").await;
+    assert_eq!((status, empty["code"].as_u64()), (200, Some(400)));
+    assert_eq!(empty["data"], Value::Null);
+    let (_, malformed) = post(http, "token=x&mobiles=13111111111,12345").await;
+    assert_eq!(malformed["code"], 422);
+    assert!(malformed["msg"].as_str().unwrap().contains("12345"));
+    assert_eq!(
+        sim.simulator.stats().calls,
+        0,
+        "nothing reached the upstream"
+    );
+
+    // The upstream's own refusal comes through with its code.
+    let (_, quota) = post(http, "token=x&mobiles=14000000102").await;
+    assert_eq!(
+        (quota["code"].as_u64(), quota["usage"].as_u64()),
+        (Some(102), Some(0))
+    );
+}
+
+#[tokio::test]
+async fn grpc_web_calls_work_over_http1_with_cors() {
+    let (_sim, grpc, _, _stop) = door().await;
+    let request = CheckRequest {
+        mobiles: vec!["13111111111".to_owned()],
+        ..Default::default()
+    };
+    let message = request.encode_to_vec();
+    let mut body = vec![0u8];
+    body.extend_from_slice(&(message.len() as u32).to_be_bytes());
+    body.extend_from_slice(&message);
+    let http1 = reqwest::Client::builder().http1_only().build().unwrap();
+    let response = http1
+        .post(format!("http://{grpc}/phonecheck.v1.PhoneCheck/Check"))
+        .header("content-type", "application/grpc-web+proto")
+        .header("x-grpc-web", "1")
+        .header("origin", "https://example.com")
+        .body(body)
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response
+            .headers()
+            .get("access-control-allow-origin")
+            .map(|v| v.to_str().unwrap()),
+        Some("https://example.com")
+    );
+    let bytes = response.bytes().await.unwrap();
+    assert_eq!(bytes[0], 0, "a data frame first");
+    let len = u32::from_be_bytes(bytes[1..5].try_into().unwrap()) as usize;
+    let answer = CheckResponse::decode(&bytes[5..5 + len]).expect("a CheckResponse");
+    assert_eq!(answer.results[0].mobile, "13111111111");
+    let trailers = String::from_utf8_lossy(&bytes[5 + len + 5..]);
+    assert!(trailers.contains("grpc-status:0"), "{trailers}");
+
+    // The browser's preflight.
+    let preflight = http1
+        .request(
+            reqwest::Method::OPTIONS,
+            format!("http://{grpc}/phonecheck.v1.PhoneCheck/Check"),
+        )
+        .header("origin", "https://example.com")
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", "content-type,x-grpc-web")
+        .send()
+        .await
+        .unwrap();
+    assert!(preflight.status().is_success());
+    assert!(
+        preflight
+            .headers()
+            .contains_key("access-control-allow-origin")
+    );
+}
