@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Runs every grpcurl command of README.md verbatim against a running demo server.
+"""Runs every grpcurl and curl command of README.md verbatim against a running demo server
+(gRPC on 127.0.0.1:50051, the ALAPI-compatible HTTP endpoint on 127.0.0.1:8080).
 
 A command must succeed, unless its line ends with `# fails: CODE`: then it must fail and
 grpcurl must print `Code: CODE`. Prints each command and fails on the first mismatch.
@@ -11,12 +12,21 @@ import sys
 readme = open(sys.argv[1] if len(sys.argv) > 1 else "README.md", encoding="utf-8").read()
 commands = []
 for block in re.findall(r"```sh\n(.*?)```", readme, re.S):
-    commands += [line for line in block.splitlines() if line.startswith("grpcurl ")]
+    commands += [line for line in block.splitlines() if line.startswith(("grpcurl ", "curl "))]
 if not commands:
     sys.exit("README.md shows no grpcurl command")
 
 for cmd in commands:
     expect = re.search(r"#\s*fails:\s*(\w+)\s*$", cmd)
+    if cmd.startswith("curl "):
+        # The HTTP endpoint answers in the upstream's shape: success is code 200 in the body.
+        proc = subprocess.run(["bash", "-c", cmd], capture_output=True, text=True, timeout=60)
+        ok = proc.returncode == 0 and '"code":200' in proc.stdout
+        print(("ok   " if ok else "FAIL ") + cmd)
+        if not ok:
+            print(proc.stdout + proc.stderr)
+            sys.exit(1)
+        continue
     proc = subprocess.run(["bash", "-c", cmd], capture_output=True, text=True, timeout=60)
     out = proc.stdout + proc.stderr
     if expect:
@@ -27,4 +37,4 @@ for cmd in commands:
     if not ok:
         print(out)
         sys.exit(1)
-print(f"{len(commands)} README grpcurl commands behave as shown")
+print(f"{len(commands)} README grpcurl and curl commands behave as shown")
