@@ -30,3 +30,18 @@ mkdir -p clients/node/src/gen
   --ts_proto_opt=outputServices=grpc-js,esModuleInterop=true,env=node,useOptionals=messages \
   proto/phonecheck/v1/phonecheck.proto proto/google/rpc/error_details.proto
 echo "node stubs: clients/node/src/gen/"
+
+# Go: protoc-gen-go and protoc-gen-go-grpc from Debian's packages (no module proxy needed); the
+# code builds in GOPATH mode against Debian's Go gRPC packages (see clients/go/README.md).
+if command -v protoc >/dev/null && command -v protoc-gen-go >/dev/null && command -v protoc-gen-go-grpc >/dev/null; then
+  go_map="Mphonecheck/v1/phonecheck.proto=phonecheck/v1;phonecheckv1,Mgoogle/rpc/status.proto=google.golang.org/genproto/googleapis/rpc/status"
+  rm -f clients/go/src/phonecheck/v1/*.pb.go
+  mkdir -p clients/go/src/phonecheck/v1
+  protoc -Iproto \
+    --go_out=clients/go/src --go_opt="paths=source_relative,$go_map" \
+    --go-grpc_out=clients/go/src --go-grpc_opt="paths=source_relative,$go_map" \
+    proto/phonecheck/v1/phonecheck.proto
+  echo "go stubs: clients/go/src/phonecheck/v1/"
+else
+  echo "go stubs: skipped (apt install protobuf-compiler protoc-gen-go protoc-gen-go-grpc)"
+fi
