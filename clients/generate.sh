@@ -45,3 +45,17 @@ if command -v protoc >/dev/null && command -v protoc-gen-go >/dev/null && comman
 else
   echo "go stubs: skipped (apt install protobuf-compiler protoc-gen-go protoc-gen-go-grpc)"
 fi
+
+# Java: protoc's java_out and Debian's grpc-java plugin; google.rpc (Status, ErrorInfo…) is
+# generated too, so the example needs only Debian's jars (see clients/java/README.md).
+if command -v protoc >/dev/null && command -v grpc_java_plugin >/dev/null; then
+  rm -rf clients/java/src
+  mkdir -p clients/java/src
+  protoc -Iproto \
+    --java_out=clients/java/src \
+    --plugin=protoc-gen-grpc-java="$(command -v grpc_java_plugin)" --grpc-java_out=clients/java/src \
+    proto/phonecheck/v1/phonecheck.proto proto/google/rpc/status.proto proto/google/rpc/error_details.proto
+  echo "java stubs: clients/java/src/"
+else
+  echo "java stubs: skipped (apt install protobuf-compiler protobuf-compiler-grpc-java-plugin)"
+fi
