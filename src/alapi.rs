@@ -4,8 +4,9 @@
 //! its URL and gains the cache, de-duplication, coalescing and rate limiting of the service.
 //!
 //! Like the gRPC service layer it only translates: the check is [`Pipeline::check`]. The upstream
-//! token stays on the server; the caller's `token` is not the upstream's (until API keys exist it
-//! is not checked). `usage` is what this call made the upstream bill: 0 for cached numbers.
+//! token stays on the server; the caller's `token` is not the upstream's: with `--api-keys-file`
+//! it must be one of the service's API keys (else code 100, as upstream), without it it is not
+//! checked. `usage` is what this call made the upstream bill: 0 for cached numbers.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -19,6 +20,7 @@ use axum::routing::post;
 use axum::{Json, Router};
 use serde::Serialize;
 
+use crate::auth::{ApiKeys, AuthError};
 use crate::cache::Freshness;
 use crate::number::{normalize_mobile, split_element};
 use crate::pipeline::{CheckError, NumberResult, Outcome, Pipeline};
@@ -27,18 +29,27 @@ use crate::pipeline::{CheckError, NumberResult, Outcome, Pipeline};
 pub async fn serve(
     listener: tokio::net::TcpListener,
     pipeline: Arc<Pipeline>,
+    keys: Option<Arc<ApiKeys>>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(pipeline))
+    axum::serve(listener, router(pipeline, keys))
         .with_graceful_shutdown(shutdown)
         .await
 }
 
 /// The router serving `/api/phonecheck` (POST with a form body, or GET with a query string).
-pub fn router(pipeline: Arc<Pipeline>) -> Router {
+/// With `keys`, the `token` field must be one of them (the caller's key, never the upstream's).
+pub fn router(pipeline: Arc<Pipeline>, keys: Option<Arc<ApiKeys>>) -> Router {
     Router::new()
         .route("/api/phonecheck", post(check).get(check))
-        .with_state(pipeline)
+        .with_state(Door { pipeline, keys })
+}
+
+/// What the door's handler needs.
+#[derive(Clone)]
+struct Door {
+    pipeline: Arc<Pipeline>,
+    keys: Option<Arc<ApiKeys>>,
 }
 
 /// The upstream's answer shape.
@@ -63,13 +74,21 @@ struct Record {
 }
 
 async fn check(
-    State(pipeline): State<Arc<Pipeline>>,
+    State(Door { pipeline, keys }): State<Door>,
     Query(query): Query<HashMap<String, String>>,
     RawForm(body): RawForm,
 ) -> Response {
     // Form fields win over the query string, as they would upstream.
     let mut fields = query;
     fields.extend(form_urlencoded::parse(&body).map(|(k, v)| (k.into_owned(), v.into_owned())));
+    if let Some(keys) = &keys {
+        let token = fields.get("token").map(String::as_str).unwrap_or("");
+        match keys.check_token(token) {
+            Ok(name) => tracing::debug!(caller = %name, "authenticated"),
+            Err(AuthError::Unauthenticated) => return error(100, "token 错误".to_owned()),
+            Err(e @ AuthError::RateLimited { .. }) => return error(429, e.to_string()),
+        }
+    }
     let mobiles = fields.get("mobiles").map(String::as_str).unwrap_or("");
     if mobiles.trim().is_empty() {
         return error(400, "mobiles 不能为空".to_owned());

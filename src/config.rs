@@ -124,6 +124,16 @@ pub struct ServeArgs {
     #[arg(long, env = "PHONECHECK_LISTEN", default_value = "127.0.0.1:50051")]
     pub listen: SocketAddr,
 
+    /// On SIGTERM or Ctrl-C, how long calls already running may take to finish (e.g. 30s, 2m)
+    /// before the process stops anyway. New calls are refused meanwhile.
+    #[arg(long, env = "PHONECHECK_SHUTDOWN_GRACE", default_value = "30s", value_parser = humantime::parse_duration)]
+    pub shutdown_grace: Duration,
+
+    /// Require an API key on every PhoneCheck call: one `name:key` or `name:key:qps` a line
+    /// (reloaded on SIGHUP). Without it the API is open to anyone who can reach it.
+    #[arg(long, env = "PHONECHECK_API_KEYS_FILE")]
+    pub api_keys_file: Option<PathBuf>,
+
     /// Also serve the ALAPI-compatible HTTP endpoint (POST /api/phonecheck) on this address.
     #[arg(long, env = "PHONECHECK_HTTP_LISTEN")]
     pub http_listen: Option<SocketAddr>,
@@ -269,6 +279,10 @@ pub struct ServeConfig {
     pub listen: SocketAddr,
     /// Address of the ALAPI-compatible HTTP endpoint, if any.
     pub http_listen: Option<SocketAddr>,
+    /// The API keys file, if callers must authenticate.
+    pub api_keys_file: Option<PathBuf>,
+    /// How long running calls may finish after a shutdown signal.
+    pub shutdown_grace: Duration,
     /// The upstream to use.
     pub upstream: UpstreamTarget,
     /// Most numbers per upstream call.
@@ -374,6 +388,8 @@ impl ServeArgs {
             redis,
             listen: self.listen,
             http_listen: self.http_listen,
+            api_keys_file: self.api_keys_file,
+            shutdown_grace: self.shutdown_grace,
             upstream,
             max_batch: usize::from(self.max_batch),
             concurrency: usize::from(self.concurrency),

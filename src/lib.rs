@@ -20,6 +20,8 @@
 //! - [`service`]: the tonic service; translates protobuf to calls of the pipeline and back.
 //! - [`alapi`]: the ALAPI-compatible HTTP door (`--http-listen`): the upstream's own request
 //!   and answer shape, backed by the same pipeline; translation only, like [`service`].
+//! - [`auth`]: API keys (`--api-keys-file`), checked before a PhoneCheck call reaches the
+//!   service; reloaded on SIGHUP.
 //! - [`status`]: the only place where errors become gRPC statuses (with `google.rpc` details).
 //! - [`pipeline`]: one check from request to summary; failure rules of unary and streamed calls;
 //!   `CheckBulk`'s intake loop with its bounded window (`pipeline/bulk.rs`).
@@ -39,6 +41,7 @@
 #![warn(missing_docs)]
 
 pub mod alapi;
+pub mod auth;
 pub mod batch;
 pub mod cache;
 pub mod client;

@@ -12,9 +12,6 @@ use phonecheck::server;
 use phonecheck::upstream::Token;
 use phonecheck::upstream::simulator::{self, Simulator, SimulatorConfig};
 
-/// How long open calls may run on after SIGTERM or Ctrl-C.
-const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
-
 #[tokio::main]
 async fn main() {
     let cli = Cli::parse();
@@ -67,6 +64,17 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     tracing::info!(%addr, upstream = %url, qps = config.qps.map_or(0, |q| q.get()),
         max_batch = config.max_batch, linger_ms = config.linger.as_millis() as u64,
         concurrency = config.concurrency, "phonecheck listening (gRPC, plaintext)");
+    match &assembled.keys {
+        Some(keys) => {
+            tracing::info!(file = ?config.api_keys_file, "API keys required (reloaded on SIGHUP)");
+            tokio::spawn(reload_keys_on_sighup(keys.clone()));
+        }
+        None if addr.ip().is_loopback() => tracing::info!(
+            "no --api-keys-file: the API is open to anyone who can reach this loopback address"
+        ),
+        None => tracing::warn!(%addr,
+            "NO API KEYS on a non-loopback address: anyone who can reach it spends the upstream account's money; set --api-keys-file"),
+    }
     let max_message = server::max_message_bytes(config.limits.max_stream_numbers);
     let (signalled, mut on_signal) = tokio::sync::watch::channel(());
     if let Some(http) = config.http_listen {
@@ -75,13 +83,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             .with_context(|| format!("--http-listen {http}: cannot bind"))?;
         let addr = listener.local_addr()?;
         tracing::info!(%addr, "ALAPI-compatible HTTP endpoint listening: POST /api/phonecheck");
-        let pipeline = assembled.pipeline.clone();
+        let (pipeline, keys) = (assembled.pipeline.clone(), assembled.keys.clone());
         let mut stop = on_signal.clone();
         tokio::spawn(async move {
             let stopped = async move {
                 let _ = stop.changed().await;
             };
-            if let Err(e) = phonecheck::alapi::serve(listener, pipeline, stopped).await {
+            if let Err(e) = phonecheck::alapi::serve(listener, pipeline, keys, stopped).await {
                 tracing::error!(error = %e, "the HTTP endpoint stopped");
             }
         });
@@ -96,8 +104,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         // not keep the process alive past the grace period.
         _ = async {
             let _ = on_signal.changed().await;
-            tokio::time::sleep(SHUTDOWN_GRACE).await;
-        } => tracing::warn!(grace = ?SHUTDOWN_GRACE, "open calls did not finish in time; stopping anyway"),
+            tokio::time::sleep(config.shutdown_grace).await;
+        } => tracing::warn!(grace = ?config.shutdown_grace, "open calls did not finish in time; stopping anyway"),
     }
     tracing::info!("phonecheck stopped");
     Ok(())
@@ -165,6 +173,31 @@ async fn mock_upstream(args: MockUpstreamArgs) -> anyhow::Result<()> {
         "mock upstream listening");
     simulator::serve(listener, sim, shutdown_signal()).await?;
     Ok(())
+}
+
+/// Reads the API keys file again on every SIGHUP; a broken file keeps the keys in force.
+async fn reload_keys_on_sighup(keys: std::sync::Arc<phonecheck::auth::ApiKeys>) {
+    #[cfg(unix)]
+    {
+        let mut hangups =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot listen for SIGHUP; keys will not reload");
+                    return;
+                }
+            };
+        while hangups.recv().await.is_some() {
+            match keys.reload() {
+                Ok(n) => tracing::info!(keys = n, "API keys reloaded"),
+                Err(e) => {
+                    tracing::error!(error = %e, "API keys not reloaded; the previous keys stay in force")
+                }
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = keys;
 }
 
 /// Completes on Ctrl-C or SIGTERM.

@@ -10,8 +10,11 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio_stream::wrappers::TcpListenerStream;
 use tonic::codec::CompressionEncoding;
+use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Server;
+use tonic::{Request, Status};
 
+use crate::auth::{ApiKeys, KeysFileError};
 use crate::batch::{Batcher, BatcherConfig};
 use crate::cache::ResultCache;
 use crate::config::ServeConfig;
@@ -29,6 +32,9 @@ pub enum ServerError {
     /// The transport failed.
     #[error("gRPC transport: {0}")]
     Transport(#[from] tonic::transport::Error),
+    /// The API keys file could not be used.
+    #[error(transparent)]
+    Keys(#[from] KeysFileError),
     /// The upstream client could not be built.
     #[error("building the upstream client: {0}")]
     Upstream(#[from] UpstreamError),
@@ -45,6 +51,8 @@ pub struct Assembled {
     pub pipeline: Arc<Pipeline>,
     /// With `--require-redis`, whether Redis is reachable: health says NOT_SERVING while not.
     pub ready: Option<watch::Receiver<bool>>,
+    /// The API keys callers must present, when `--api-keys-file` is set.
+    pub keys: Option<Arc<ApiKeys>>,
 }
 
 /// Builds the check pipeline for `config`, calling the upstream at `url` with `token` (which
@@ -97,7 +105,15 @@ pub fn build_pipeline(
     // of numbers, and a slow reader holds at most this many.
     let stream_window = config.max_batch * (config.concurrency + 2);
     let pipeline = Arc::new(Pipeline::new(batcher, cache, config.limits, stream_window));
-    Ok(Assembled { pipeline, ready })
+    let keys = match &config.api_keys_file {
+        Some(path) => Some(Arc::new(ApiKeys::load(path)?)),
+        None => None,
+    };
+    Ok(Assembled {
+        pipeline,
+        ready,
+        keys,
+    })
 }
 
 /// The largest request message accepted: enough for `max_stream_numbers` numbers in generous
@@ -114,12 +130,20 @@ pub async fn serve(
     max_message_bytes: usize,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), ServerError> {
-    let Assembled { pipeline, ready } = assembled;
+    let Assembled {
+        pipeline,
+        ready,
+        keys,
+    } = assembled;
     tokio::spawn(log_totals(Arc::downgrade(&pipeline)));
     let phonecheck = PhoneCheckServer::new(PhoneCheckService::new(pipeline))
         .max_decoding_message_size(max_message_bytes)
         .accept_compressed(CompressionEncoding::Gzip)
         .send_compressed(CompressionEncoding::Gzip);
+    // Health and reflection stay open: load balancers and grpcurl need them without a key.
+    let phonecheck = InterceptedService::new(phonecheck, move |request: Request<()>| {
+        authenticate(keys.as_deref(), request)
+    });
 
     let (health_reporter, health) = tonic_health::server::health_reporter();
     health_reporter
@@ -218,6 +242,29 @@ async fn log_totals(pipeline: std::sync::Weak<Pipeline>) {
         }
     }
 }
+
+/// Lets a PhoneCheck call through when no keys are configured or it carries a valid one, with
+/// the key's name attached (as [`Caller`]) for the service and the logs.
+fn authenticate(keys: Option<&ApiKeys>, mut request: Request<()>) -> Result<Request<()>, Status> {
+    let Some(keys) = keys else {
+        return Ok(request);
+    };
+    match keys.check(request.metadata()) {
+        Ok(name) => {
+            tracing::debug!(caller = %name, "authenticated");
+            request.extensions_mut().insert(Caller(name));
+            Ok(request)
+        }
+        Err(e) => {
+            tracing::info!(error = %e, "call refused");
+            Err(Status::from(e))
+        }
+    }
+}
+
+/// The name of the API key a call came with.
+#[derive(Debug, Clone)]
+pub struct Caller(pub String);
 
 /// CORS for gRPC-Web calls from pages on other origins: any origin may call (callers are
 /// authenticated by API key, not by origin), with the headers gRPC-Web needs.

@@ -12,6 +12,7 @@ use prost::Message;
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 
+use crate::auth::AuthError;
 use crate::pipeline::CheckError;
 use crate::upstream::{ErrorClass, UpstreamError};
 
@@ -174,6 +175,30 @@ impl From<&CheckError> for Status {
                 e.to_string(),
                 ErrorDetails::with_error_info("DEADLINE_EXCEEDED", ERROR_DOMAIN, HashMap::new()),
             ),
+        }
+    }
+}
+
+impl From<AuthError> for Status {
+    fn from(e: AuthError) -> Self {
+        match &e {
+            AuthError::Unauthenticated => Status::with_error_details(
+                Code::Unauthenticated,
+                e.to_string(),
+                ErrorDetails::with_error_info("API_KEY_INVALID", ERROR_DOMAIN, HashMap::new()),
+            ),
+            AuthError::RateLimited { name, qps } => {
+                let mut details = ErrorDetails::with_retry_info(Some(RETRY_AFTER));
+                details.set_error_info(
+                    "API_KEY_RATE_LIMITED",
+                    ERROR_DOMAIN,
+                    HashMap::from([
+                        ("keyName".to_owned(), name.clone()),
+                        ("qps".to_owned(), qps.to_string()),
+                    ]),
+                );
+                Status::with_error_details(Code::ResourceExhausted, e.to_string(), details)
+            }
         }
     }
 }

@@ -146,3 +146,46 @@ async fn mock_upstream_speaks_the_wire_format_and_enforces_its_qps() {
     assert_eq!(second.status().as_u16(), 429);
     assert!(terminate(child).await.success());
 }
+
+#[tokio::test]
+async fn a_stream_still_running_after_the_shutdown_grace_does_not_hold_the_process() {
+    let mut cmd = phonecheck();
+    // One upstream call a second of 2000 numbers: 20,000 numbers take ten seconds.
+    cmd.args(["serve", "--demo", "--listen", "127.0.0.1:0", "--qps", "1"])
+        .args(["--shutdown-grace", "2s"]);
+    let (addr, child) = start_and_read(cmd, "phonecheck listening", "addr=");
+    let mut client = PhoneCheckClient::connect(format!("http://{addr}"))
+        .await
+        .expect("connect");
+    let numbers: Vec<String> = (0..20_000).map(|i| format!("139{i:08}")).collect();
+    let mut stream = client
+        .check_stream(phonecheck::pb::CheckStreamRequest {
+            mobiles: numbers,
+            ..Default::default()
+        })
+        .await
+        .expect("stream")
+        .into_inner();
+    stream
+        .message()
+        .await
+        .expect("a first batch")
+        .expect("message");
+    // Far below the default grace of 30 s: the flag is what lets the process go.
+    let status = tokio::time::timeout(Duration::from_secs(25), terminate(child))
+        .await
+        .expect("stopped within the grace period, not the default 30 s");
+    assert!(status.success());
+    // The open stream ends with an error instead of hanging.
+    let mut ended = false;
+    while let Ok(next) = tokio::time::timeout(Duration::from_secs(10), stream.message()).await {
+        match next {
+            Ok(Some(_)) => continue,
+            Ok(None) | Err(_) => {
+                ended = true;
+                break;
+            }
+        }
+    }
+    assert!(ended, "the stream ended when the server stopped");
+}

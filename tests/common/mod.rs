@@ -60,6 +60,8 @@ pub fn test_config(url: String) -> ServeConfig {
     ServeConfig {
         listen: "127.0.0.1:0".parse().unwrap(),
         http_listen: None,
+        api_keys_file: None,
+        shutdown_grace: Duration::from_secs(30),
         upstream: UpstreamTarget::Remote {
             url,
             token: Token::new(TOKEN),
@@ -124,10 +126,11 @@ pub async fn start_server_with_http(
     if let Some(http_listen) = config.http_listen {
         let listener = TcpListener::bind(http_listen).await.expect("bind http");
         http = Some(listener.local_addr().unwrap());
-        let pipeline = assembled.pipeline.clone();
+        let (pipeline, keys) = (assembled.pipeline.clone(), assembled.keys.clone());
         tokio::spawn(phonecheck::alapi::serve(
             listener,
             pipeline,
+            keys,
             std::future::pending(),
         ));
     }
