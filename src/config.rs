@@ -22,9 +22,29 @@ pub const DEFAULT_UPSTREAM_URL: &str = "https://v2.alapi.cn/api/phonecheck";
 #[derive(Debug, Parser)]
 #[command(name = "phonecheck", version, about, long_about = None)]
 pub struct Cli {
+    /// Log lines as text for people or JSON for log collectors (filter with RUST_LOG, e.g.
+    /// RUST_LOG=phonecheck=debug).
+    #[arg(
+        long,
+        global = true,
+        env = "PHONECHECK_LOG_FORMAT",
+        value_enum,
+        default_value = "text"
+    )]
+    pub log_format: LogFormat,
+
     /// What to run.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// One readable line per event.
+    Text,
+    /// One JSON object per event.
+    Json,
 }
 
 /// The subcommands.

@@ -7,7 +7,9 @@ use tracing_subscriber::EnvFilter;
 
 use phonecheck::client::report::thousands;
 use phonecheck::client::{self, Stop};
-use phonecheck::config::{CheckArgs, Cli, Command, MockUpstreamArgs, ServeArgs, UpstreamTarget};
+use phonecheck::config::{
+    CheckArgs, Cli, Command, LogFormat, MockUpstreamArgs, ServeArgs, UpstreamTarget,
+};
 use phonecheck::server;
 use phonecheck::upstream::Token;
 use phonecheck::upstream::simulator::{self, Simulator, SimulatorConfig};
@@ -15,13 +17,17 @@ use phonecheck::upstream::simulator::{self, Simulator, SimulatorConfig};
 #[tokio::main]
 async fn main() {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+        .with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Json => logs.json().init(),
+        LogFormat::Text => logs
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init(),
+    }
     let result = match cli.command {
         Command::Serve(args) => serve(args).await,
         Command::MockUpstream(args) => mock_upstream(args).await,

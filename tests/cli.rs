@@ -189,3 +189,121 @@ async fn a_stream_still_running_after_the_shutdown_grace_does_not_hold_the_proce
     }
     assert!(ended, "the stream ended when the server stopped");
 }
+
+/// Starts `cmd`, keeps every stderr line, and waits for a line containing `marker`; returns the
+/// text after `key=` on that line.
+fn start_logged(
+    mut cmd: Command,
+    marker: &str,
+    key: &str,
+) -> (
+    String,
+    Running,
+    std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+) {
+    let mut running = Running(Some(cmd.spawn().expect("spawn phonecheck")));
+    let stderr = running.0.as_mut().and_then(|c| c.stderr.take()).unwrap();
+    let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let (tx, rx) = mpsc::channel();
+    {
+        let lines = lines.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                lines.lock().unwrap().push(line.clone());
+                let _ = tx.send(line);
+            }
+        });
+    }
+    loop {
+        let line = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the marker line");
+        if line.contains(marker) {
+            let value = line
+                .split_whitespace()
+                .find_map(|w| w.strip_prefix(key))
+                .unwrap_or_else(|| panic!("{key} in {line:?}"))
+                .to_owned();
+            std::thread::spawn(move || while rx.recv().is_ok() {});
+            return (value, running, lines);
+        }
+    }
+}
+
+#[tokio::test]
+async fn logs_never_hold_the_upstream_token_api_keys_or_full_numbers() {
+    const UPSTREAM_TOKEN: &str = "upstream-token-very-secret-42";
+    const API_KEY: &str = "caller-key-also-very-secret-7";
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys");
+    std::fs::write(&keys, format!("crm:{API_KEY}\n")).unwrap();
+
+    let mut mock = phonecheck();
+    mock.args([
+        "mock-upstream",
+        "--listen",
+        "127.0.0.1:0",
+        "--token",
+        UPSTREAM_TOKEN,
+    ]);
+    let (url, mock) = start_and_read(mock, "mock upstream listening", "url=");
+
+    let mut serve = phonecheck();
+    serve
+        .args(["serve", "--listen", "127.0.0.1:0", "--upstream-url", &url])
+        .args(["--api-keys-file", keys.to_str().unwrap(), "--retries", "0"])
+        .env("ALAPI_TOKEN", UPSTREAM_TOKEN)
+        .env("RUST_LOG", "info");
+    let (addr, server, logs) = start_logged(serve, "phonecheck listening", "addr=");
+    let mut client = PhoneCheckClient::connect(format!("http://{addr}"))
+        .await
+        .expect("connect");
+    let numbers = [
+        "13111111111",
+        "+86 139-1234-5678",
+        "14000000102",
+        "14000000502",
+    ];
+    for (key, mobile) in [
+        (Some(API_KEY), numbers[0]),
+        (Some(API_KEY), numbers[1]),
+        (Some(API_KEY), numbers[2]), // quota used up upstream
+        (Some(API_KEY), numbers[3]), // an HTML 502 page
+        (Some("caller-key-but-wrong-1234"), numbers[0]),
+        (None, numbers[0]),
+    ] {
+        let mut request = tonic::Request::new(CheckRequest {
+            mobiles: vec![mobile.to_owned()],
+            ..Default::default()
+        });
+        if let Some(key) = key {
+            request
+                .metadata_mut()
+                .insert("authorization", format!("Bearer {key}").parse().unwrap());
+        }
+        let _ = client.check(request).await;
+    }
+    assert!(terminate(server).await.success());
+    drop(mock);
+    let logs = logs.lock().unwrap().join("\n");
+    assert!(
+        logs.contains("phonecheck stopped"),
+        "the whole run is captured:\n{logs}"
+    );
+    assert!(
+        logs.contains("call refused"),
+        "refusals are logged:\n{logs}"
+    );
+    for secret in [UPSTREAM_TOKEN, API_KEY, "caller-key-but-wrong-1234"] {
+        assert!(!logs.contains(secret), "{secret} leaked:\n{logs}");
+    }
+    for full in [
+        "13111111111",
+        "13912345678",
+        "139-1234-5678",
+        "14000000102",
+        "14000000502",
+    ] {
+        assert!(!logs.contains(full), "{full} leaked:\n{logs}");
+    }
+}
