@@ -81,6 +81,10 @@ pub struct CheckArgs {
     )]
     pub server: String,
 
+    /// For an https:// server: the CA certificate (PEM) its certificate is signed by.
+    #[arg(long, env = "PHONECHECK_CA_CERT")]
+    pub ca_cert: Option<PathBuf>,
+
     /// API key sent as `authorization: Bearer KEY`, for servers that require one.
     #[arg(long, env = "PHONECHECK_API_KEY", hide_env_values = true)]
     pub api_key: Option<String>,
@@ -148,6 +152,18 @@ pub struct ServeArgs {
     /// before the process stops anyway. New calls are refused meanwhile.
     #[arg(long, env = "PHONECHECK_SHUTDOWN_GRACE", default_value = "30s", value_parser = humantime::parse_duration)]
     pub shutdown_grace: Duration,
+
+    /// Serve gRPC over TLS with this certificate chain (PEM); needs --tls-key.
+    #[arg(long, env = "PHONECHECK_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, env = "PHONECHECK_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+
+    /// Require client certificates signed by this CA (PEM): mutual TLS.
+    #[arg(long, env = "PHONECHECK_TLS_CLIENT_CA", requires = "tls_cert")]
+    pub tls_client_ca: Option<PathBuf>,
 
     /// Require an API key on every PhoneCheck call: one `name:key` or `name:key:qps` a line
     /// (reloaded on SIGHUP). Without it the API is open to anyone who can reach it.
@@ -323,6 +339,19 @@ pub struct ServeConfig {
     pub cache: CacheConfig,
     /// Sharing with other replicas through Redis.
     pub redis: Option<RedisConfig>,
+    /// TLS for the gRPC port, if configured.
+    pub tls: Option<TlsFiles>,
+}
+
+/// The PEM files of `--tls-cert`, `--tls-key` and `--tls-client-ca`.
+#[derive(Debug, Clone)]
+pub struct TlsFiles {
+    /// The certificate chain.
+    pub cert: PathBuf,
+    /// Its private key.
+    pub key: PathBuf,
+    /// The CA client certificates must be signed by (mutual TLS).
+    pub client_ca: Option<PathBuf>,
 }
 
 /// Sharing with other replicas through Redis.
@@ -410,6 +439,14 @@ impl ServeArgs {
             http_listen: self.http_listen,
             api_keys_file: self.api_keys_file,
             shutdown_grace: self.shutdown_grace,
+            tls: match (self.tls_cert, self.tls_key) {
+                (Some(cert), Some(key)) => Some(TlsFiles {
+                    cert,
+                    key,
+                    client_ca: self.tls_client_ca,
+                }),
+                _ => None,
+            },
             upstream,
             max_batch: usize::from(self.max_batch),
             concurrency: usize::from(self.concurrency),

@@ -69,7 +69,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     tracing::info!(%addr, upstream = %url, qps = config.qps.map_or(0, |q| q.get()),
         max_batch = config.max_batch, linger_ms = config.linger.as_millis() as u64,
-        concurrency = config.concurrency, "phonecheck listening (gRPC, plaintext)");
+        concurrency = config.concurrency, tls = config.tls.is_some(),
+        mutual_tls = config.tls.as_ref().is_some_and(|t| t.client_ca.is_some()),
+        "phonecheck listening (gRPC)");
     match &assembled.keys {
         Some(keys) => {
             tracing::info!(file = ?config.api_keys_file, "API keys required (reloaded on SIGHUP)");

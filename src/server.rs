@@ -12,12 +12,13 @@ use tokio_stream::wrappers::TcpListenerStream;
 use tonic::codec::CompressionEncoding;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Server;
+use tonic::transport::{Certificate, Identity, ServerTlsConfig};
 use tonic::{Request, Status};
 
 use crate::auth::{ApiKeys, KeysFileError};
 use crate::batch::{Batcher, BatcherConfig};
 use crate::cache::ResultCache;
-use crate::config::ServeConfig;
+use crate::config::{ServeConfig, TlsFiles};
 use crate::pb::phone_check_server::PhoneCheckServer;
 use crate::pipeline::Pipeline;
 use crate::service::PhoneCheckService;
@@ -32,6 +33,16 @@ pub enum ServerError {
     /// The transport failed.
     #[error("gRPC transport: {0}")]
     Transport(#[from] tonic::transport::Error),
+    /// A TLS file could not be read.
+    #[error("{flag} {}: {source}", path.display())]
+    TlsFile {
+        /// The flag naming it.
+        flag: &'static str,
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
     /// The API keys file could not be used.
     #[error(transparent)]
     Keys(#[from] KeysFileError),
@@ -53,6 +64,8 @@ pub struct Assembled {
     pub ready: Option<watch::Receiver<bool>>,
     /// The API keys callers must present, when `--api-keys-file` is set.
     pub keys: Option<Arc<ApiKeys>>,
+    /// TLS for the gRPC port, when `--tls-cert` is set.
+    pub tls: Option<ServerTlsConfig>,
 }
 
 /// Builds the check pipeline for `config`, calling the upstream at `url` with `token` (which
@@ -109,10 +122,12 @@ pub fn build_pipeline(
         Some(path) => Some(Arc::new(ApiKeys::load(path)?)),
         None => None,
     };
+    let tls = config.tls.as_ref().map(tls_config).transpose()?;
     Ok(Assembled {
         pipeline,
         ready,
         keys,
+        tls,
     })
 }
 
@@ -134,6 +149,7 @@ pub async fn serve(
         pipeline,
         ready,
         keys,
+        tls,
     } = assembled;
     tokio::spawn(log_totals(Arc::downgrade(&pipeline)));
     let phonecheck = PhoneCheckServer::new(PhoneCheckService::new(pipeline))
@@ -154,7 +170,11 @@ pub async fn serve(
     let reflection_v1 = reflection_builder().build_v1()?;
     let reflection_v1alpha = reflection_builder().build_v1alpha()?;
 
-    Server::builder()
+    let mut builder = Server::builder();
+    if let Some(tls) = tls {
+        builder = builder.tls_config(tls)?;
+    }
+    builder
         // gRPC-Web (browsers) arrives over HTTP/1.1; plain gRPC clients are not affected.
         .accept_http1(true)
         .layer(browser_cors())
@@ -241,6 +261,26 @@ async fn log_totals(pipeline: std::sync::Weak<Pipeline>) {
             last = now;
         }
     }
+}
+
+/// Reads the PEM files of `--tls-cert`, `--tls-key` and `--tls-client-ca`.
+fn tls_config(files: &TlsFiles) -> Result<ServerTlsConfig, ServerError> {
+    let read = |flag: &'static str, path: &std::path::Path| {
+        std::fs::read(path).map_err(|source| ServerError::TlsFile {
+            flag,
+            path: path.to_owned(),
+            source,
+        })
+    };
+    let identity = Identity::from_pem(
+        read("--tls-cert", &files.cert)?,
+        read("--tls-key", &files.key)?,
+    );
+    let mut tls = ServerTlsConfig::new().identity(identity);
+    if let Some(ca) = &files.client_ca {
+        tls = tls.client_ca_root(Certificate::from_pem(read("--tls-client-ca", ca)?));
+    }
+    Ok(tls)
 }
 
 /// Lets a PhoneCheck call through when no keys are configured or it carries a valid one, with

@@ -28,7 +28,7 @@ use tokio::sync::mpsc;
 use tokio_stream::wrappers::UnboundedReceiverStream;
 use tonic::metadata::MetadataValue;
 use tonic::service::interceptor::InterceptedService;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint};
 use tonic::{Code, Request, Status};
 
 use crate::config::CheckArgs;
@@ -134,7 +134,12 @@ pub async fn check(args: CheckArgs) -> Result<RunReport, ClientError> {
     } else {
         None
     };
-    let mut client = connect(&args.server, args.api_key.as_deref()).await?;
+    let mut client = connect(
+        &args.server,
+        args.ca_cert.as_deref(),
+        args.api_key.as_deref(),
+    )
+    .await?;
 
     let (out, previous) = Destination::open(args.out.as_deref(), args.resume, format)?;
     let writer = ResultWriter::new(out.writer()?, format, args.split.as_deref())
@@ -221,14 +226,29 @@ fn output_error(path: &str, error: io::Error) -> ClientError {
 /// The generated client, with the API key added to every call.
 type BulkClient = PhoneCheckClient<InterceptedService<Channel, Auth>>;
 
-async fn connect(server: &str, api_key: Option<&str>) -> Result<BulkClient, ClientError> {
+async fn connect(
+    server: &str,
+    ca_cert: Option<&Path>,
+    api_key: Option<&str>,
+) -> Result<BulkClient, ClientError> {
     let failed = |message: String| ClientError::Connect {
         server: server.to_owned(),
         message,
     };
-    let endpoint = Endpoint::from_shared(server.to_owned())
+    let mut endpoint = Endpoint::from_shared(server.to_owned())
         .map_err(|e| failed(format!("not a server URL ({e})")))?
         .connect_timeout(Duration::from_secs(10));
+    if server.starts_with("https://") {
+        let mut tls = ClientTlsConfig::new();
+        if let Some(path) = ca_cert {
+            let pem = std::fs::read(path)
+                .map_err(|e| ClientError::Usage(format!("--ca-cert {}: {e}", path.display())))?;
+            tls = tls.ca_certificate(Certificate::from_pem(pem));
+        }
+        endpoint = endpoint
+            .tls_config(tls)
+            .map_err(|e| failed(format!("TLS: {e}")))?;
+    }
     let channel = endpoint.connect().await.map_err(|e| {
         let mut message = e.to_string();
         let mut source = std::error::Error::source(&e);

@@ -62,6 +62,7 @@ pub fn test_config(url: String) -> ServeConfig {
         http_listen: None,
         api_keys_file: None,
         shutdown_grace: Duration::from_secs(30),
+        tls: None,
         upstream: UpstreamTarget::Remote {
             url,
             token: Token::new(TOKEN),
