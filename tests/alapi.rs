@@ -6,12 +6,11 @@ mod common;
 use std::net::SocketAddr;
 
 use phonecheck::pb::{CheckRequest, CheckResponse};
-use phonecheck::upstream::Token;
-use phonecheck::upstream::simulator::{self, RunningSimulator, SimulatorConfig};
+use phonecheck::upstream::simulator::{RunningSimulator, SimulatorConfig};
 use prost::Message;
 use serde_json::Value;
 
-use common::{TOKEN, start_server_with_http, test_config};
+use common::{start_server_with_http, test_config};
 
 async fn door() -> (
     RunningSimulator,
@@ -19,12 +18,7 @@ async fn door() -> (
     SocketAddr,
     tokio::sync::oneshot::Sender<()>,
 ) {
-    let sim = simulator::spawn(SimulatorConfig {
-        token: Some(Token::new(TOKEN)),
-        ..SimulatorConfig::default()
-    })
-    .await
-    .expect("simulator");
+    let sim = common::simulator(SimulatorConfig::default()).await;
     let mut config = test_config(sim.url());
     config.http_listen = Some("127.0.0.1:0".parse().unwrap());
     let (grpc, http, stop) = start_server_with_http(config).await;

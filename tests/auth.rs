@@ -6,15 +6,14 @@ mod common;
 use std::time::Duration;
 
 use phonecheck::pb::CheckRequest;
-use phonecheck::upstream::Token;
-use phonecheck::upstream::simulator::{self, SimulatorConfig};
+use phonecheck::upstream::simulator::SimulatorConfig;
 use tonic::metadata::MetadataValue;
 use tonic::{Code, Request};
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_client::HealthClient;
 use tonic_types::StatusExt;
 
-use common::{TOKEN, connect, start_server_with_http, test_config};
+use common::{connect, start_server_with_http, test_config};
 
 const KEYS: &str =
     "# callers of the test\nbilling:billing-key-0123456789\nslow:slow-key-0123456789:1\n";
@@ -34,12 +33,7 @@ fn call(mobile: &str, header: Option<(&'static str, &str)>) -> Request<CheckRequ
 
 #[tokio::test]
 async fn calls_need_a_valid_key_while_health_and_reflection_stay_open() {
-    let sim = simulator::spawn(SimulatorConfig {
-        token: Some(Token::new(TOKEN)),
-        ..SimulatorConfig::default()
-    })
-    .await
-    .unwrap();
+    let sim = common::simulator(SimulatorConfig::default()).await;
     let dir = tempfile::tempdir().unwrap();
     let keys = dir.path().join("keys");
     std::fs::write(&keys, KEYS).unwrap();

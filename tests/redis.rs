@@ -13,15 +13,14 @@ use std::time::Duration;
 use phonecheck::config::RedisConfig;
 use phonecheck::pb::phone_check_client::PhoneCheckClient;
 use phonecheck::pb::{CheckRequest, CheckResponse};
-use phonecheck::upstream::Token;
-use phonecheck::upstream::simulator::{self, RunningSimulator, SimulatorConfig};
+use phonecheck::upstream::simulator::{RunningSimulator, SimulatorConfig};
 use tokio::sync::oneshot;
 use tonic::transport::Channel;
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 
-use common::{TOKEN, connect, drain, numbers, start_server, test_config};
+use common::{connect, drain, numbers, start_server, test_config};
 
 /// A redis-server child process on a loopback port, stopped on drop.
 struct RedisServer {
@@ -97,13 +96,11 @@ async fn replica(sim: &RunningSimulator, redis: &RedisServer, qps: u32, require:
 }
 
 async fn mock(qps: Option<u32>) -> RunningSimulator {
-    simulator::spawn(SimulatorConfig {
-        token: Some(Token::new(TOKEN)),
+    common::simulator(SimulatorConfig {
         qps,
         ..SimulatorConfig::default()
     })
     .await
-    .expect("simulator")
 }
 
 async fn check(replica: &Replica, mobiles: Vec<String>) -> CheckResponse {

@@ -6,11 +6,10 @@ mod common;
 use phonecheck::config::TlsFiles;
 use phonecheck::pb::CheckRequest;
 use phonecheck::pb::phone_check_client::PhoneCheckClient;
-use phonecheck::upstream::Token;
-use phonecheck::upstream::simulator::{self, SimulatorConfig};
+use phonecheck::upstream::simulator::SimulatorConfig;
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Identity};
 
-use common::{TOKEN, start_server, test_config};
+use common::{start_server, test_config};
 
 fn request() -> CheckRequest {
     CheckRequest {
@@ -19,14 +18,20 @@ fn request() -> CheckRequest {
     }
 }
 
+/// True when a connection fails, at the handshake or at its first call.
+async fn refused(connected: Result<Channel, tonic::transport::Error>) -> bool {
+    match connected {
+        Err(_) => true,
+        Ok(channel) => PhoneCheckClient::new(channel)
+            .check(request())
+            .await
+            .is_err(),
+    }
+}
+
 #[tokio::test]
 async fn tls_clients_are_served_and_mutual_tls_wants_a_client_certificate() {
-    let sim = simulator::spawn(SimulatorConfig {
-        token: Some(Token::new(TOKEN)),
-        ..SimulatorConfig::default()
-    })
-    .await
-    .unwrap();
+    let sim = common::simulator(SimulatorConfig::default()).await;
     let dir = tempfile::tempdir().unwrap();
     let server = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
     let client = rcgen::generate_simple_self_signed(vec!["crm-backend".to_owned()]).unwrap();
@@ -66,14 +71,10 @@ async fn tls_clients_are_served_and_mutual_tls_wants_a_client_certificate() {
         .unwrap()
         .connect()
         .await;
-    let refused = match plaintext {
-        Err(_) => true,
-        Ok(channel) => PhoneCheckClient::new(channel)
-            .check(request())
-            .await
-            .is_err(),
-    };
-    assert!(refused, "plaintext is not served on a TLS port");
+    assert!(
+        refused(plaintext).await,
+        "plaintext is not served on a TLS port"
+    );
 
     // Mutual TLS.
     let mut config = test_config(sim.url());
@@ -90,14 +91,10 @@ async fn tls_clients_are_served_and_mutual_tls_wants_a_client_certificate() {
         .unwrap()
         .connect()
         .await;
-    let refused = match without {
-        Err(_) => true,
-        Ok(channel) => PhoneCheckClient::new(channel)
-            .check(request())
-            .await
-            .is_err(),
-    };
-    assert!(refused, "mutual TLS wants a client certificate");
+    assert!(
+        refused(without).await,
+        "mutual TLS wants a client certificate"
+    );
     let with_identity = trust.identity(Identity::from_pem(
         client.cert.pem(),
         client.signing_key.serialize_pem(),

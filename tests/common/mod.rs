@@ -88,14 +88,19 @@ pub fn test_config(url: String) -> ServeConfig {
     }
 }
 
-/// Starts a simulator and a server; `tweak` adjusts the server's configuration.
-pub async fn start(sim_config: SimulatorConfig, tweak: impl FnOnce(&mut ServeConfig)) -> TestEnv {
-    let sim = simulator::spawn(SimulatorConfig {
+/// Starts a simulator on a free loopback port that accepts [`TOKEN`].
+pub async fn simulator(config: SimulatorConfig) -> RunningSimulator {
+    simulator::spawn(SimulatorConfig {
         token: Some(Token::new(TOKEN)),
-        ..sim_config
+        ..config
     })
     .await
-    .expect("start simulator");
+    .expect("start simulator")
+}
+
+/// Starts a simulator and a server; `tweak` adjusts the server's configuration.
+pub async fn start(sim_config: SimulatorConfig, tweak: impl FnOnce(&mut ServeConfig)) -> TestEnv {
+    let sim = simulator(sim_config).await;
     let mut config = test_config(sim.url());
     tweak(&mut config);
     let (addr, stop) = start_server(config).await;
