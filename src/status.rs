@@ -128,42 +128,29 @@ impl From<&CheckError> for Status {
     fn from(e: &CheckError) -> Self {
         match e {
             CheckError::Upstream(u) => upstream_status(u),
-            CheckError::NoNumbers { field } => {
-                let mut details = ErrorDetails::with_bad_request_violation(
-                    *field,
-                    "give at least one phone number",
-                );
-                details.set_error_info("NO_NUMBERS", ERROR_DOMAIN, HashMap::new());
-                Status::with_error_details(Code::InvalidArgument, e.to_string(), details)
-            }
-            CheckError::TooManyNumbers { field, limit } => {
-                let mut details = ErrorDetails::with_bad_request_violation(
-                    *field,
-                    format!("at most {limit} numbers per call; send longer lists with CheckBulk"),
-                );
-                details.set_error_info(
-                    "TOO_MANY_NUMBERS",
-                    ERROR_DOMAIN,
-                    HashMap::from([("limit".to_owned(), limit.to_string())]),
-                );
-                Status::with_error_details(Code::InvalidArgument, e.to_string(), details)
-            }
-            CheckError::ChunkTooLong { limit } => {
-                let mut details = ErrorDetails::with_bad_request_violation(
-                    "mobiles",
-                    format!("at most {limit} numbers per CheckBulk message; send more messages"),
-                );
-                details.set_error_info(
-                    "TOO_MANY_NUMBERS",
-                    ERROR_DOMAIN,
-                    HashMap::from([("limit".to_owned(), limit.to_string())]),
-                );
-                Status::with_error_details(Code::InvalidArgument, e.to_string(), details)
-            }
+            CheckError::NoNumbers { field } => invalid_argument(
+                e,
+                field,
+                "give at least one phone number".to_owned(),
+                "NO_NUMBERS",
+                None,
+            ),
+            CheckError::TooManyNumbers { field, limit } => invalid_argument(
+                e,
+                field,
+                format!("at most {limit} numbers per call; send longer lists with CheckBulk"),
+                "TOO_MANY_NUMBERS",
+                Some(*limit),
+            ),
+            CheckError::ChunkTooLong { limit } => invalid_argument(
+                e,
+                "mobiles",
+                format!("at most {limit} numbers per CheckBulk message; send more messages"),
+                "TOO_MANY_NUMBERS",
+                Some(*limit),
+            ),
             CheckError::BadOption { field, reason } => {
-                let mut details = ErrorDetails::with_bad_request_violation(*field, *reason);
-                details.set_error_info("BAD_OPTION", ERROR_DOMAIN, HashMap::new());
-                Status::with_error_details(Code::InvalidArgument, e.to_string(), details)
+                invalid_argument(e, field, (*reason).to_owned(), "BAD_OPTION", None)
             }
             CheckError::InputBroken(_) => Status::with_error_details(
                 Code::Cancelled,
@@ -201,6 +188,23 @@ impl From<AuthError> for Status {
             }
         }
     }
+}
+
+/// INVALID_ARGUMENT naming the request `field` and what to do (BadRequest), with `reason` as
+/// the ErrorInfo reason and the limit, when there is one, in its metadata.
+fn invalid_argument(
+    e: &CheckError,
+    field: &str,
+    description: String,
+    reason: &str,
+    limit: Option<usize>,
+) -> Status {
+    let mut details = ErrorDetails::with_bad_request_violation(field, description);
+    let metadata = limit
+        .map(|l| HashMap::from([("limit".to_owned(), l.to_string())]))
+        .unwrap_or_default();
+    details.set_error_info(reason, ERROR_DOMAIN, metadata);
+    Status::with_error_details(Code::InvalidArgument, e.to_string(), details)
 }
 
 impl From<CheckError> for Status {
