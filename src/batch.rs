@@ -66,6 +66,18 @@ pub struct BatcherConfig {
     pub max_batch: usize,
     /// How long the oldest queued number may wait for others to fill its batch.
     pub linger: Duration,
+    /// The most distinct numbers queued or in flight, over every caller: beyond it streams
+    /// wait for room and unary calls are refused, so memory stays bounded under any load. A
+    /// submission to an empty queue always goes in, however large.
+    pub max_queued: usize,
+}
+
+/// The queue holds `--max-queued-numbers` already; a unary call should retry shortly.
+#[derive(Debug, Clone, Copy, thiserror::Error)]
+#[error("the server's queue holds its maximum of {max_queued} numbers")]
+pub struct QueueFull {
+    /// The cap that was reached.
+    pub max_queued: usize,
 }
 
 /// The shared queue. Cheap to clone; every clone feeds the same dispatcher.
@@ -93,6 +105,8 @@ struct Shared {
     config: BatcherConfig,
     state: Mutex<State>,
     work: Notify,
+    /// Woken whenever numbers leave the queue, for submissions waiting for room.
+    room: Notify,
     stopped: AtomicBool,
 }
 
@@ -106,6 +120,13 @@ struct State {
     /// Open tickets and where their deliveries go.
     tickets: HashMap<u64, TicketEnd>,
     next_ticket: u64,
+}
+
+impl State {
+    /// Sets the queue depth metric: distinct numbers queued or in flight.
+    fn record_depth(&self) {
+        metrics::gauge!(crate::metrics::QUEUE_DEPTH).set(self.numbers.len() as f64);
+    }
 }
 
 #[derive(Debug)]
@@ -160,6 +181,7 @@ impl Batcher {
             config,
             state: Mutex::new(State::default()),
             work: Notify::new(),
+            room: Notify::new(),
             stopped: AtomicBool::new(false),
         });
         tokio::spawn(dispatch(shared.clone()));
@@ -195,15 +217,34 @@ pub struct Ticket {
 }
 
 impl Ticket {
-    /// Queues numbers, each with a tag that comes back with its answer. They must be distinct
-    /// from each other and from every number this ticket submitted before and has not
-    /// received yet.
-    pub fn submit(&mut self, numbers: &[(Mobile, u32)]) {
+    /// Queues numbers, each with a tag that comes back with its answer, waiting while the
+    /// queue is full (see [`BatcherConfig::max_queued`]). They must be distinct from each
+    /// other and from every number this ticket submitted before and has not received yet.
+    pub async fn submit(&mut self, numbers: &[(Mobile, u32)]) {
+        let shared = self.shared.clone();
+        loop {
+            let room = shared.room.notified();
+            tokio::pin!(room);
+            room.as_mut().enable();
+            if self.try_submit(numbers).is_ok() {
+                return;
+            }
+            room.await;
+        }
+    }
+
+    /// Queues numbers like [`Ticket::submit`], or refuses them at once when the queue is full.
+    pub fn try_submit(&mut self, numbers: &[(Mobile, u32)]) -> Result<(), QueueFull> {
         if numbers.is_empty() {
-            return;
+            return Ok(());
         }
         let now = Instant::now();
+        let max_queued = self.shared.config.max_queued;
         let mut state = lock(&self.shared.state);
+        let queued = state.numbers.len();
+        if queued > 0 && queued + numbers.len() > max_queued {
+            return Err(QueueFull { max_queued });
+        }
         for &(mobile, tag) in numbers {
             let waiting = state.numbers.entry(mobile).or_default();
             let fresh = waiting.tickets.is_empty() && !waiting.in_flight;
@@ -212,9 +253,11 @@ impl Ticket {
                 state.queue.push_back(Queued { mobile, since: now });
             }
         }
+        state.record_depth();
         drop(state);
         self.outstanding += numbers.len();
         self.shared.work.notify_one();
+        Ok(())
     }
 
     /// Numbers submitted and not yet delivered.
@@ -247,6 +290,9 @@ impl Drop for Ticket {
             waiting.tickets.retain(|(t, _)| *t != id);
             waiting.in_flight || !waiting.tickets.is_empty()
         });
+        state.record_depth();
+        drop(state);
+        self.shared.room.notify_waiters();
     }
 }
 
@@ -320,6 +366,7 @@ impl Shared {
     }
 
     async fn send(self: Arc<Self>, batch: Outgoing, slot: CallSlot) {
+        metrics::histogram!(crate::metrics::BATCH_SIZE).record(batch.mobiles.len() as f64);
         let attempted = self
             .client
             .check_in(&slot, &batch.mobiles, batch.deadline)
@@ -340,6 +387,7 @@ impl Shared {
                 // Kept before anyone hears of it: paid for, so never asked for again while
                 // fresh, even if every caller of this batch has gone.
                 self.cache.store(&reports);
+                metrics::counter!(crate::metrics::BILLED).increment(reports.len() as u64);
                 let reports: MobileMap<_> = reports.into_iter().collect();
                 (reports, None, answer.log_id)
             }
@@ -395,9 +443,11 @@ impl Shared {
                 let _ = end.tx.send(delivery);
             }
         }
+        state.record_depth();
         // Only now may the next batch take this one's place: it sees the queue as this
         // batch's outcome left it.
         drop(state);
+        self.room.notify_waiters();
         drop(slot);
     }
 }

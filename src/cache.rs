@@ -226,6 +226,8 @@ impl ResultCache {
             }
             lookup.misses = misses;
         }
+        metrics::counter!(crate::metrics::CACHE_HITS).increment(lookup.hits.len() as u64);
+        metrics::counter!(crate::metrics::CACHE_MISSES).increment(lookup.misses.len() as u64);
         lookup
     }
 

@@ -174,6 +174,30 @@ pub struct ServeArgs {
     #[arg(long, env = "PHONECHECK_HTTP_LISTEN")]
     pub http_listen: Option<SocketAddr>,
 
+    /// Serve Prometheus metrics (GET /metrics) on this address.
+    #[arg(long, env = "PHONECHECK_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+
+    /// Most calls open at once on one client connection (HTTP/2 streams).
+    #[arg(long, env = "PHONECHECK_MAX_CONCURRENT_STREAMS", default_value_t = 1024,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_concurrent_streams: u32,
+
+    /// How often an idle client connection is pinged (HTTP/2 keepalive); one that does not
+    /// answer within 20 s is closed, so dead clients do not hold calls open.
+    #[arg(long, env = "PHONECHECK_HTTP2_KEEPALIVE", default_value = "60s", value_parser = humantime::parse_duration)]
+    pub http2_keepalive: Duration,
+
+    /// Most distinct numbers queued for the upstream or in flight, over every caller: beyond
+    /// it streams wait and Check calls get RESOURCE_EXHAUSTED (SERVER_BUSY), so memory stays
+    /// bounded however many callers there are.
+    #[arg(
+        long,
+        env = "PHONECHECK_MAX_QUEUED_NUMBERS",
+        default_value_t = 1_000_000
+    )]
+    pub max_queued_numbers: usize,
+
     /// The upstream endpoint.
     #[arg(long, env = "ALAPI_URL", default_value = DEFAULT_UPSTREAM_URL)]
     pub upstream_url: String,
@@ -341,6 +365,39 @@ pub struct ServeConfig {
     pub redis: Option<RedisConfig>,
     /// TLS for the gRPC port, if configured.
     pub tls: Option<TlsFiles>,
+    /// Address of the Prometheus metrics endpoint, if any.
+    pub metrics_listen: Option<SocketAddr>,
+    /// Limits on client connections.
+    pub connections: ConnectionLimits,
+    /// Most distinct numbers queued for the upstream or in flight.
+    pub max_queued_numbers: usize,
+}
+
+impl ServeConfig {
+    /// How many of its numbers one stream keeps queued or in flight: every upstream call in
+    /// flight full, plus two batches waiting, so the upstream never idles for lack of numbers
+    /// and a slow reader holds at most this many.
+    pub fn stream_window(&self) -> usize {
+        self.max_batch * (self.concurrency + 2)
+    }
+}
+
+/// Limits on client connections, against clients that hold too much or vanish.
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectionLimits {
+    /// Most calls open at once on one connection.
+    pub max_concurrent_streams: u32,
+    /// Interval of HTTP/2 keepalive pings on an idle connection.
+    pub http2_keepalive: Duration,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        ConnectionLimits {
+            max_concurrent_streams: 1024,
+            http2_keepalive: Duration::from_secs(60),
+        }
+    }
 }
 
 /// The PEM files of `--tls-cert`, `--tls-key` and `--tls-client-ca`.
@@ -391,6 +448,17 @@ pub enum ConfigError {
         "--redis-url needs phonecheck built with the redis feature (cargo build --release --features redis)"
     )]
     NoRedisFeature,
+    /// The queue cap is below what a single call may queue at once.
+    #[error(
+        "--max-queued-numbers {given} is below what one call may queue ({needed}: the largest of \
+         --max-check-numbers, --max-bulk-chunk and --max-batch × (--concurrency + 2)); raise it"
+    )]
+    QueueCapTooSmall {
+        /// The cap given.
+        given: usize,
+        /// The least it may be.
+        needed: usize,
+    },
     /// The URL is not http(s).
     #[error("--upstream-url {0:?} must start with http:// or https://")]
     BadUrl(String),
@@ -433,8 +501,14 @@ impl ServeArgs {
             Some(_) => return Err(ConfigError::NoRedisFeature),
             None => None,
         };
-        Ok(ServeConfig {
+        let config = ServeConfig {
             redis,
+            metrics_listen: self.metrics_listen,
+            connections: ConnectionLimits {
+                max_concurrent_streams: self.max_concurrent_streams,
+                http2_keepalive: self.http2_keepalive,
+            },
+            max_queued_numbers: self.max_queued_numbers,
             listen: self.listen,
             http_listen: self.http_listen,
             api_keys_file: self.api_keys_file,
@@ -468,7 +542,19 @@ impl ServeArgs {
                 short_ttl: self.cache_ttl_short,
                 ..CacheConfig::default()
             },
-        })
+        };
+        let needed = config
+            .limits
+            .max_check_numbers
+            .max(config.limits.max_bulk_chunk)
+            .max(config.stream_window());
+        if config.max_queued_numbers < needed {
+            return Err(ConfigError::QueueCapTooSmall {
+                given: config.max_queued_numbers,
+                needed,
+            });
+        }
+        Ok(config)
     }
 }
 

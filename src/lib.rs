@@ -22,6 +22,10 @@
 //!   and answer shape, backed by the same pipeline; translation only, like [`service`].
 //! - [`auth`]: API keys (`--api-keys-file`), checked before a PhoneCheck call reaches the
 //!   service; reloaded on SIGHUP.
+//! - [`calls`]: what happens around every gRPC call: a request id, the call's metrics, and
+//!   refusal of new calls while the server drains for shutdown.
+//! - [`metrics`]: the Prometheus metrics' names and the `/metrics` endpoint
+//!   (`--metrics-listen`).
 //! - [`status`]: the only place where errors become gRPC statuses (with `google.rpc` details).
 //! - [`pipeline`]: one check from request to summary; failure rules of unary and streamed calls;
 //!   `CheckBulk`'s intake loop with its bounded window (`pipeline/bulk.rs`).
@@ -44,8 +48,10 @@ pub mod alapi;
 pub mod auth;
 pub mod batch;
 pub mod cache;
+pub mod calls;
 pub mod client;
 pub mod config;
+pub mod metrics;
 pub mod number;
 pub mod pipeline;
 pub mod server;

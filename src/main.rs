@@ -83,6 +83,22 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         None => tracing::warn!(%addr,
             "NO API KEYS on a non-loopback address: anyone who can reach it spends the upstream account's money; set --api-keys-file"),
     }
+    if let Some(metrics_addr) = config.metrics_listen {
+        let handle = phonecheck::metrics::install()?;
+        let listener = TcpListener::bind(metrics_addr)
+            .await
+            .with_context(|| format!("--metrics-listen {metrics_addr}: cannot bind"))?;
+        let addr = listener.local_addr()?;
+        tracing::info!(%addr, "metrics listening: GET /metrics");
+        // Served until the process ends, so the last scrapes see the shutdown too.
+        tokio::spawn(async move {
+            if let Err(e) =
+                phonecheck::metrics::serve(listener, handle, std::future::pending()).await
+            {
+                tracing::error!(error = %e, "the metrics endpoint stopped");
+            }
+        });
+    }
     let max_message = server::max_message_bytes(config.limits.max_stream_numbers);
     let (signalled, mut on_signal) = tokio::sync::watch::channel(());
     if let Some(http) = config.http_listen {

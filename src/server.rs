@@ -18,7 +18,8 @@ use tonic::{Request, Status};
 use crate::auth::{ApiKeys, KeysFileError};
 use crate::batch::{Batcher, BatcherConfig};
 use crate::cache::ResultCache;
-use crate::config::{ServeConfig, TlsFiles};
+use crate::calls::{CallLayer, CallerSlot, Draining};
+use crate::config::{ConnectionLimits, ServeConfig, TlsFiles};
 use crate::pb::phone_check_server::PhoneCheckServer;
 use crate::pipeline::Pipeline;
 use crate::service::PhoneCheckService;
@@ -66,6 +67,8 @@ pub struct Assembled {
     pub keys: Option<Arc<ApiKeys>>,
     /// TLS for the gRPC port, when `--tls-cert` is set.
     pub tls: Option<ServerTlsConfig>,
+    /// Limits on client connections.
+    pub connections: ConnectionLimits,
 }
 
 /// Builds the check pipeline for `config`, calling the upstream at `url` with `token` (which
@@ -112,12 +115,15 @@ pub fn build_pipeline(
         BatcherConfig {
             max_batch: config.max_batch,
             linger: config.linger,
+            max_queued: config.max_queued_numbers,
         },
     );
-    // Every call in flight full, plus two batches waiting: the upstream never idles for lack
-    // of numbers, and a slow reader holds at most this many.
-    let stream_window = config.max_batch * (config.concurrency + 2);
-    let pipeline = Arc::new(Pipeline::new(batcher, cache, config.limits, stream_window));
+    let pipeline = Arc::new(Pipeline::new(
+        batcher,
+        cache,
+        config.limits,
+        config.stream_window(),
+    ));
     let keys = match &config.api_keys_file {
         Some(path) => Some(Arc::new(ApiKeys::load(path)?)),
         None => None,
@@ -128,6 +134,7 @@ pub fn build_pipeline(
         ready,
         keys,
         tls,
+        connections: config.connections,
     })
 }
 
@@ -138,7 +145,12 @@ pub fn max_message_bytes(max_stream_numbers: usize) -> usize {
     max_stream_numbers.saturating_mul(32).max(4 * 1024 * 1024)
 }
 
-/// Serves the PhoneCheck API, health and reflection on `listener` until `shutdown` completes.
+/// How long an HTTP/2 keepalive ping may go unanswered before the connection is closed.
+const KEEPALIVE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// Serves the PhoneCheck API, health and reflection on `listener` until `shutdown` completes;
+/// then health turns NOT_SERVING, new PhoneCheck calls get UNAVAILABLE, and the calls already
+/// open run to their end (the caller bounds how long it waits for that).
 pub async fn serve(
     listener: TcpListener,
     assembled: Assembled,
@@ -150,7 +162,9 @@ pub async fn serve(
         ready,
         keys,
         tls,
+        connections,
     } = assembled;
+    let draining = Draining::default();
     tokio::spawn(log_totals(Arc::downgrade(&pipeline)));
     let phonecheck = PhoneCheckServer::new(PhoneCheckService::new(pipeline))
         .max_decoding_message_size(max_message_bytes)
@@ -170,7 +184,10 @@ pub async fn serve(
     let reflection_v1 = reflection_builder().build_v1()?;
     let reflection_v1alpha = reflection_builder().build_v1alpha()?;
 
-    let mut builder = Server::builder();
+    let mut builder = Server::builder()
+        .max_concurrent_streams(Some(connections.max_concurrent_streams))
+        .http2_keepalive_interval(Some(connections.http2_keepalive))
+        .http2_keepalive_timeout(Some(KEEPALIVE_TIMEOUT));
     if let Some(tls) = tls {
         builder = builder.tls_config(tls)?;
     }
@@ -179,12 +196,14 @@ pub async fn serve(
         .accept_http1(true)
         .layer(browser_cors())
         .layer(tonic_web::GrpcWebLayer::new())
+        .layer(CallLayer::new(draining.clone()))
         .add_service(phonecheck)
         .add_service(health)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async move {
             shutdown.await;
+            draining.start();
             if let Some(follow) = follow {
                 follow.abort();
             }
@@ -291,6 +310,10 @@ fn authenticate(keys: Option<&ApiKeys>, mut request: Request<()>) -> Result<Requ
     };
     match keys.check(request.metadata()) {
         Ok(name) => {
+            tracing::Span::current().record("caller", name.as_str());
+            if let Some(slot) = request.extensions().get::<CallerSlot>() {
+                slot.set(&name);
+            }
             tracing::debug!(caller = %name, "authenticated");
             request.extensions_mut().insert(Caller(name));
             Ok(request)

@@ -157,6 +157,21 @@ impl From<&CheckError> for Status {
                 e.to_string(),
                 ErrorDetails::with_error_info("INPUT_BROKEN", ERROR_DOMAIN, HashMap::new()),
             ),
+            CheckError::Busy(full) => {
+                let mut details = ErrorDetails::with_retry_info(Some(RETRY_AFTER));
+                details.set_error_info(
+                    "SERVER_BUSY",
+                    ERROR_DOMAIN,
+                    HashMap::from([("maxQueuedNumbers".to_owned(), full.max_queued.to_string())]),
+                );
+                Status::with_error_details(
+                    Code::ResourceExhausted,
+                    format!(
+                        "{e}; retry shortly, or send long lists with CheckBulk, which waits for room"
+                    ),
+                    details,
+                )
+            }
             CheckError::DeadlineExceeded => Status::with_error_details(
                 Code::DeadlineExceeded,
                 e.to_string(),
@@ -164,6 +179,18 @@ impl From<&CheckError> for Status {
             ),
         }
     }
+}
+
+/// UNAVAILABLE for a call arriving while the server drains for shutdown: another replica (or
+/// this one, restarted) will take it.
+pub fn shutting_down() -> Status {
+    let mut details = ErrorDetails::with_retry_info(Some(RETRY_AFTER));
+    details.set_error_info("SHUTTING_DOWN", ERROR_DOMAIN, HashMap::new());
+    Status::with_error_details(
+        Code::Unavailable,
+        "the server is shutting down; retry and the call goes to another server",
+        details,
+    )
 }
 
 impl From<AuthError> for Status {

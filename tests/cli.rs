@@ -1,77 +1,13 @@
 //! The `phonecheck` binary as users start it: real processes, real ports, real signals.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+mod common;
+
 use std::time::Duration;
 
 use phonecheck::pb::CheckRequest;
 use phonecheck::pb::phone_check_client::PhoneCheckClient;
 
-fn phonecheck() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_phonecheck"));
-    cmd.env_remove("ALAPI_TOKEN")
-        .env_remove("ALAPI_TOKEN_FILE")
-        .env_remove("PHONECHECK_LISTEN")
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    cmd
-}
-
-/// A child process that is killed and reaped if a test fails before stopping it.
-struct Running(Option<Child>);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.0.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-/// Starts `cmd` and waits for a stderr line containing `marker`; returns the text after
-/// `key=` on that line, and the running child.
-fn start_and_read(mut cmd: Command, marker: &str, key: &str) -> (String, Running) {
-    let mut running = Running(Some(cmd.spawn().expect("spawn phonecheck")));
-    let stderr = running.0.as_mut().and_then(|c| c.stderr.take()).unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    loop {
-        let line = rx
-            .recv_timeout(Duration::from_secs(30))
-            .expect("the process logs its address");
-        if line.contains(marker) {
-            let value = line
-                .split_whitespace()
-                .find_map(|w| w.strip_prefix(key))
-                .unwrap_or_else(|| panic!("{key} in {line:?}"))
-                .to_owned();
-            // Keep draining so the child never blocks on a full pipe.
-            std::thread::spawn(move || while rx.recv().is_ok() {});
-            return (value, running);
-        }
-    }
-}
-
-/// Sends SIGTERM and waits for the exit without blocking the test's runtime, whose tasks
-/// (the client's connection) must keep running while the server shuts down.
-async fn terminate(mut running: Running) -> std::process::ExitStatus {
-    let mut child = running.0.take().expect("still running");
-    let pid = child.id().to_string();
-    Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .expect("kill");
-    tokio::task::spawn_blocking(move || child.wait().expect("wait"))
-        .await
-        .expect("join")
-}
+use common::process::{phonecheck, start_and_read, start_logged, terminate};
 
 #[test]
 fn serve_without_a_token_fails_with_one_line_saying_how_to_fix_it() {
@@ -188,46 +124,6 @@ async fn a_stream_still_running_after_the_shutdown_grace_does_not_hold_the_proce
         }
     }
     assert!(ended, "the stream ended when the server stopped");
-}
-
-/// Starts `cmd`, keeps every stderr line, and waits for a line containing `marker`; returns the
-/// text after `key=` on that line.
-fn start_logged(
-    mut cmd: Command,
-    marker: &str,
-    key: &str,
-) -> (
-    String,
-    Running,
-    std::sync::Arc<std::sync::Mutex<Vec<String>>>,
-) {
-    let mut running = Running(Some(cmd.spawn().expect("spawn phonecheck")));
-    let stderr = running.0.as_mut().and_then(|c| c.stderr.take()).unwrap();
-    let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let (tx, rx) = mpsc::channel();
-    {
-        let lines = lines.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                lines.lock().unwrap().push(line.clone());
-                let _ = tx.send(line);
-            }
-        });
-    }
-    loop {
-        let line = rx
-            .recv_timeout(Duration::from_secs(30))
-            .expect("the marker line");
-        if line.contains(marker) {
-            let value = line
-                .split_whitespace()
-                .find_map(|w| w.strip_prefix(key))
-                .unwrap_or_else(|| panic!("{key} in {line:?}"))
-                .to_owned();
-            std::thread::spawn(move || while rx.recv().is_ok() {});
-            return (value, running, lines);
-        }
-    }
 }
 
 #[tokio::test]

@@ -340,3 +340,57 @@ async fn a_dooming_error_ends_the_stream_after_what_was_answered_and_sends_nothi
     );
     assert_eq!(env.sim.simulator.stats().calls, 2);
 }
+
+#[tokio::test]
+async fn a_full_queue_refuses_unary_calls_with_retry_info_and_makes_streams_wait() {
+    let env = start(
+        SimulatorConfig {
+            latency: Duration::from_millis(300),
+            ..SimulatorConfig::default()
+        },
+        |c| {
+            c.concurrency = 1;
+            c.max_queued_numbers = 3000;
+        },
+    )
+    .await;
+    // A stream queues its whole window (6,000) into the empty queue: over the cap of 3,000.
+    let list = numbers(6000);
+    let first = env.open_stream(list[..4000].to_vec()).await;
+    // Until its numbers reach the queue, a Check goes through (each with a number of its own,
+    // so none is a cache hit that never needs the queue).
+    let mut waited = 0;
+    let busy = loop {
+        let mut client = env.client.clone();
+        match client
+            .check(CheckRequest {
+                mobiles: vec![format!("1360000{waited:04}")],
+                ..Default::default()
+            })
+            .await
+        {
+            Err(status) => break status,
+            Ok(_) if waited < 50 => {
+                waited += 1;
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            Ok(_) => panic!("the queue never filled"),
+        }
+    };
+    assert_eq!(busy.code(), Code::ResourceExhausted, "{busy:?}");
+    assert_eq!(error_info(&busy).0, "SERVER_BUSY");
+    assert!(busy.get_details_retry_info().is_some(), "RetryInfo");
+    assert!(busy.message().contains("3000"), "{}", busy.message());
+
+    // A second stream waits for room instead of failing, then completes.
+    let second = env.open_stream(list[4000..].to_vec()).await;
+    let ((a, sa), (b, sb)) = tokio::join!(drain(first), drain(second));
+    assert_eq!(a.len() + b.len(), 6000);
+    assert_eq!(u64::from(sa.billed) + u64::from(sb.billed), 6000);
+    // And once the queue has drained, unary calls go through again.
+    let mut client = env.client.clone();
+    client
+        .check(check(&["13111111111"]))
+        .await
+        .expect("room again");
+}

@@ -91,6 +91,8 @@ async fn three_thousand_one_number_calls_share_at_most_three_upstream_calls() {
         |c| {
             c.linger = Duration::from_millis(50);
             c.concurrency = 1;
+            // One connection carries all 3,000 callers here.
+            c.connections.max_concurrent_streams = 4000;
         },
     )
     .await;

@@ -17,8 +17,8 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::{
-    CheckError, NumberResult, Outcome, Pipeline, StreamEvent, Summary, Totals, batch_failure,
-    within,
+    CheckError, NumberResult, Outcome, Pipeline, StatusCounts, StreamEvent, Summary, Totals,
+    batch_failure, within,
 };
 use crate::batch::{Answered, Delivery, Ticket};
 use crate::cache::{Freshness, ResultCache};
@@ -121,7 +121,7 @@ impl Bulk {
                         let Taken { mut answered, fresh } = self.run.take_chunk(chunk.inputs)?;
                         let lookup = self.cache.lookup(&fresh, freshness).await;
                         answered.extend(self.run.answer_cached(lookup.hits));
-                        self.ticket.submit(&lookup.misses);
+                        self.ticket.submit(&lookup.misses).await;
                         answered
                     }
                 },
@@ -162,11 +162,14 @@ struct BulkRun {
     pending_inputs: usize,
     recent: RecentAnswers,
     summary: Summary,
+    /// The results already added to the metrics.
+    reported: StatusCounts,
     totals: Arc<Totals>,
 }
 
 impl Drop for BulkRun {
     fn drop(&mut self) {
+        self.summary.by_status.record_since(&mut self.reported);
         self.totals.add(&self.summary);
     }
 }
@@ -180,6 +183,7 @@ impl BulkRun {
             pending_inputs: 0,
             recent: RecentAnswers::new(RECENT_ANSWERS),
             summary: Summary::default(),
+            reported: StatusCounts::default(),
             totals,
         }
     }
@@ -311,6 +315,7 @@ impl BulkRun {
 
     fn event(&mut self, results: Vec<NumberResult>) -> StreamEvent {
         self.done += results.len() as u32;
+        self.summary.by_status.record_since(&mut self.reported);
         StreamEvent::Results {
             results,
             done: self.done,

@@ -70,6 +70,9 @@ pub enum CheckError {
     /// The caller's deadline passed first.
     #[error("the caller's deadline passed before every number was checked")]
     DeadlineExceeded,
+    /// The queue in front of the upstream is full (`--max-queued-numbers`); retry shortly.
+    #[error(transparent)]
+    Busy(#[from] crate::batch::QueueFull),
     /// The caller's request stream broke before it was closed.
     #[error("the request stream broke: {0}")]
     InputBroken(String),
@@ -126,6 +129,26 @@ impl StatusCounts {
             Outcome::Invalid(_) => self.invalid += 1,
             Outcome::Failed(_) => self.failed += 1,
         }
+    }
+
+    /// Adds to the results metric what was counted since `reported`, and catches `reported`
+    /// up: called per delivery, so a long stream's results show while it runs, at the cost of
+    /// a few counter updates per batch rather than one per number.
+    fn record_since(&self, reported: &mut StatusCounts) {
+        let named = LineStatus::ALL
+            .iter()
+            .map(|&s| (s.name(), self.get(s), reported.get(s)))
+            .chain([
+                ("invalid", self.invalid, reported.invalid),
+                ("failed", self.failed, reported.failed),
+            ]);
+        for (name, now, before) in named {
+            if now > before {
+                metrics::counter!(crate::metrics::RESULTS, "status" => name)
+                    .increment(u64::from(now - before));
+            }
+        }
+        *reported = *self;
     }
 }
 
@@ -279,7 +302,9 @@ impl Pipeline {
         // Dropping the ticket (on error or when the deadline passes) cancels what has not
         // left yet.
         let mut ticket = self.batcher.ticket(deadline);
-        ticket.submit(&std::mem::take(&mut run.unique));
+        ticket
+            .try_submit(&std::mem::take(&mut run.unique))
+            .map_err(CheckError::Busy)?;
         let work = async {
             while let Some(delivery) = ticket.recv().await {
                 if let Some(e) = batch_failure(&delivery, |_| true) {
@@ -350,13 +375,7 @@ impl Pipeline {
             // below wait, no delivery is taken, and no more numbers are queued.
             let unique = std::mem::take(&mut run.unique);
             let mut submitted = 0;
-            let mut refill = |ticket: &mut Ticket| {
-                let room = window.saturating_sub(ticket.outstanding());
-                let end = (submitted + room).min(unique.len());
-                ticket.submit(&unique[submitted..end]);
-                submitted = end;
-            };
-            refill(&mut ticket);
+            refill(&mut ticket, &unique, &mut submitted, window).await;
             let work = async {
                 let mut doomed = None;
                 while let Some(mut delivery) = ticket.recv().await {
@@ -369,7 +388,7 @@ impl Pipeline {
                     if doomed.is_some() {
                         delivery.answers.retain(|a| a.answer.is_ok());
                     } else {
-                        refill(&mut ticket);
+                        refill(&mut ticket, &unique, &mut submitted, window).await;
                     }
                     let results = run.answer(delivery);
                     if !results.is_empty() && tx.send(event(results)).await.is_err() {
@@ -388,6 +407,19 @@ impl Pipeline {
         });
         Ok(rx)
     }
+}
+
+/// Submits the next of `unique` (from `submitted` on) until `window` numbers are outstanding.
+async fn refill(
+    ticket: &mut Ticket,
+    unique: &[(Mobile, u32)],
+    submitted: &mut usize,
+    window: usize,
+) {
+    let room = window.saturating_sub(ticket.outstanding());
+    let end = (*submitted + room).min(unique.len());
+    ticket.submit(&unique[*submitted..end]).await;
+    *submitted = end;
 }
 
 /// The first error in a delivery that failed its whole batch and matches `fatal`. A number
@@ -436,11 +468,14 @@ struct Run {
     /// Distinct numbers not yet submitted, tagged with their first input's index.
     unique: Vec<(Mobile, u32)>,
     summary: Summary,
+    /// The results already added to the metrics.
+    reported: StatusCounts,
     totals: Arc<Totals>,
 }
 
 impl Drop for Run {
     fn drop(&mut self) {
+        self.summary.by_status.record_since(&mut self.reported);
         self.totals.add(&self.summary);
     }
 }
@@ -458,6 +493,7 @@ impl Run {
             unique: std::mem::take(&mut parsed.unique),
             parsed,
             summary,
+            reported: StatusCounts::default(),
             totals,
         }
     }
@@ -471,6 +507,7 @@ impl Run {
                 out.push(self.result(index as u32, None, outcome, false));
             }
         }
+        self.summary.by_status.record_since(&mut self.reported);
         out
     }
 
@@ -491,6 +528,7 @@ impl Run {
             };
             self.occurrences(tag, mobile, outcome, false, &mut out);
         }
+        self.summary.by_status.record_since(&mut self.reported);
         out
     }
 
@@ -501,6 +539,7 @@ impl Run {
         for (mobile, tag, report) in hits {
             self.occurrences(tag, mobile, Outcome::Checked(report), true, &mut out);
         }
+        self.summary.by_status.record_since(&mut self.reported);
         out
     }
 

@@ -163,10 +163,12 @@ impl UpstreamClient {
     /// Waits until one more call may start: first a place among the calls in flight, then a
     /// token of the rate limiter (so tokens are not spent while waiting for a place).
     pub async fn reserve(&self) -> CallSlot {
+        let started = Instant::now();
         // The semaphore is never closed, so acquiring can only wait, not fail (`None` would
         // mean closed, and then the call goes ahead rather than losing its batch).
         let permit = self.in_flight.clone().acquire_owned().await.ok();
         self.rate_token().await;
+        metrics::histogram!(crate::metrics::LIMITER_WAIT).record(started.elapsed().as_secs_f64());
         CallSlot { _permit: permit }
     }
 
@@ -212,7 +214,10 @@ impl UpstreamClient {
                 self.rate_token().await;
             }
             calls.fetch_add(1, Ordering::Relaxed);
-            self.call_once(&joined).await
+            let started = Instant::now();
+            let result = self.call_once(&joined).await;
+            record_call(&result, started.elapsed());
+            result
         })
         .retry(backoff)
         .when(UpstreamError::is_retryable)
@@ -262,6 +267,27 @@ impl UpstreamClient {
             UpstreamError::Connect(error_chain(&e.without_url()))
         }
     }
+}
+
+/// Adds one upstream HTTP call to the metrics: its outcome, code and duration.
+fn record_call(result: &Result<Answer, UpstreamError>, took: Duration) {
+    let (outcome, code) = match result {
+        Ok(_) => ("ok", "200".to_owned()),
+        // Bounded, so a strange upstream cannot grow the label set without end.
+        Err(UpstreamError::Api { code, .. }) if (0..1000).contains(code) => {
+            ("api_error", code.to_string())
+        }
+        Err(UpstreamError::Api { .. }) => ("api_error", "other".to_owned()),
+        Err(UpstreamError::Http { status }) => ("http_error", status.to_string()),
+        Err(UpstreamError::Connect(_)) => ("transport", "none".to_owned()),
+        Err(UpstreamError::Timeout(_)) => ("timeout", "none".to_owned()),
+        Err(UpstreamError::BadResponse { .. } | UpstreamError::MissingResult { .. }) => {
+            ("bad_response", "none".to_owned())
+        }
+    };
+    metrics::counter!(crate::metrics::UPSTREAM_CALLS, "outcome" => outcome, "code" => code)
+        .increment(1);
+    metrics::histogram!(crate::metrics::UPSTREAM_SECONDS).record(took.as_secs_f64());
 }
 
 /// The spacing of calls that keeps under `qps`, with the safety margin.

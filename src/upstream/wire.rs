@@ -53,6 +53,18 @@ impl LineStatus {
         self as i64
     }
 
+    /// A stable lower-case name (as in metrics labels and the command-line client's output).
+    pub fn name(self) -> &'static str {
+        match self {
+            LineStatus::Empty => "empty",
+            LineStatus::Real => "real",
+            LineStatus::Suspended => "suspended",
+            LineStatus::NotInDatabase => "not_in_database",
+            LineStatus::Silent => "silent",
+            LineStatus::Risk => "risk",
+        }
+    }
+
     /// The upstream's own label, used when its answer carries none.
     pub fn label(self) -> &'static str {
         match self {

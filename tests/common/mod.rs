@@ -2,11 +2,13 @@
 //! talking real HTTP and real gRPC.
 #![allow(dead_code)]
 
+pub mod process;
+
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use phonecheck::cache::CacheConfig;
-use phonecheck::config::{ServeConfig, UpstreamTarget};
+use phonecheck::config::{ConnectionLimits, ServeConfig, UpstreamTarget};
 use phonecheck::pb::phone_check_client::PhoneCheckClient;
 use phonecheck::pb::{CheckStreamRequest, CheckStreamResponse, CheckSummary, PhoneResult};
 use phonecheck::pipeline::Limits;
@@ -85,6 +87,9 @@ pub fn test_config(url: String) -> ServeConfig {
         },
         cache: CacheConfig::default(),
         redis: None,
+        metrics_listen: None,
+        connections: ConnectionLimits::default(),
+        max_queued_numbers: 1_000_000,
     }
 }
 
