@@ -577,5 +577,45 @@ mod properties {
             let decorated = format!("{prefix}{a}{sep}{b}{sep}{c}");
             prop_assert_eq!(normalize_mobile(&decorated).map(|m| m.digits()), Ok(digits));
         }
+
+        #[test]
+        fn normalizing_is_idempotent(input in pasted()) {
+            if let Ok(m) = normalize_mobile(&input) {
+                prop_assert_eq!(normalize_mobile(&m.digits()), Ok(m));
+                prop_assert_eq!(normalize_mobile(&m.to_string()), Ok(m));
+            }
+        }
+
+        #[test]
+        fn a_pasted_list_of_valid_numbers_reads_back_in_order(
+            list in prop::collection::vec(
+                ("1[3-9][0-9]{9}",
+                 prop::sample::select(vec!["", "+86", "+86 ", "0086", "(+86) "]),
+                 prop::sample::select(vec!["", " ", "-"])),
+                1..12,
+            ),
+            separators in prop::collection::vec(
+                prop::sample::select(vec![",", ";", "\n", "\r\n", "，", "；", "、", "|", " , ", "\t\n"]),
+                12,
+            ),
+        ) {
+            let mut pasted = String::new();
+            for (i, (digits, prefix, sep)) in list.iter().enumerate() {
+                if i > 0 {
+                    pasted.push_str(separators[i]);
+                }
+                let (a, rest) = digits.split_at(3);
+                let (b, c) = rest.split_at(4);
+                pasted.push_str(&format!("{prefix}{a}{sep}{b}{sep}{c}"));
+            }
+            let parsed = parse_request(vec![pasted], 1000).unwrap();
+            let read: Vec<String> = parsed
+                .inputs
+                .iter()
+                .map(|i| i.parsed.clone().map(|m| m.digits()).unwrap_or_default())
+                .collect();
+            let expected: Vec<String> = list.iter().map(|(d, _, _)| d.clone()).collect();
+            prop_assert_eq!(read, expected);
+        }
     }
 }

@@ -58,6 +58,61 @@ pub struct SimulatorConfig {
     /// Every n-th call fails, alternately with 429 and HTTP 500, never billed: a flaky
     /// upstream that is deterministic, unlike `fail_rate`.
     pub fail_every: Option<u32>,
+    /// Faults of a misbehaving upstream, each at its own rate, for the fault matrix.
+    pub faults: Faults,
+}
+
+/// Faults injected into calls that would otherwise succeed, each with the fraction of calls
+/// (0.0..=1.0) it hits. Which calls are hit follows from the call's sequence number and
+/// `seed`, so a run is repeatable given the same order of calls.
+#[derive(Debug, Clone, Copy)]
+pub struct Faults {
+    /// Seed of the choice of calls.
+    pub seed: u64,
+    /// Calls answered only after an extra `spike` delay.
+    pub latency_spike: f64,
+    /// The extra delay of a latency spike.
+    pub spike: Duration,
+    /// Connections reset half way through the body (nothing billed).
+    pub reset_mid_body: f64,
+    /// Answers cut off half way: HTTP 200 with truncated JSON (nothing billed).
+    pub truncated_json: f64,
+    /// Answers whose `data` leaves out a third of the numbers (billed only those answered).
+    pub short_data: f64,
+    /// Answers repeating some entries of `data` (each number billed once).
+    pub duplicated_entries: f64,
+    /// Answers whose `usage` is not the number of entries.
+    pub wrong_usage: f64,
+    /// HTTP 502 with an HTML page, as a failing gateway in front of the API sends.
+    pub bad_gateway_html: f64,
+}
+
+impl Default for Faults {
+    fn default() -> Self {
+        Faults {
+            seed: 0,
+            latency_spike: 0.0,
+            spike: Duration::from_secs(2),
+            reset_mid_body: 0.0,
+            truncated_json: 0.0,
+            short_data: 0.0,
+            duplicated_entries: 0.0,
+            wrong_usage: 0.0,
+            bad_gateway_html: 0.0,
+        }
+    }
+}
+
+impl Faults {
+    /// Whether call number `call` is hit by the fault with this `rate`; `salt` tells the
+    /// faults apart, so each picks its own calls.
+    fn hits(&self, call: u64, salt: &str, rate: f64) -> bool {
+        if rate <= 0.0 {
+            return false;
+        }
+        let h = fnv1a(&format!("{}:{call}:{salt}", self.seed));
+        (h % 1_000_000) as f64 / 1_000_000.0 < rate
+    }
 }
 
 impl Default for SimulatorConfig {
@@ -69,6 +124,7 @@ impl Default for SimulatorConfig {
             fail_rate: 0.0,
             slow: Duration::from_secs(60),
             fail_every: None,
+            faults: Faults::default(),
         }
     }
 }
@@ -361,6 +417,21 @@ async fn handle_check(
         }
     }
 
+    let faults = sim.config.faults;
+    if faults.hits(call, "spike", faults.latency_spike) {
+        tokio::time::sleep(faults.spike).await;
+    }
+    if faults.hits(call, "reset", faults.reset_mid_body) {
+        return dropped_connection();
+    }
+    if faults.hits(call, "502", faults.bad_gateway_html) {
+        return html(StatusCode::BAD_GATEWAY);
+    }
+    if faults.hits(call, "short", faults.short_data) {
+        // A third of the numbers left out, as an upstream losing records would.
+        leave_out.extend(mobiles.iter().copied().step_by(3));
+    }
+
     let mut answered: Vec<&str> = mobiles
         .iter()
         .copied()
@@ -369,17 +440,45 @@ async fn handle_check(
     // The real upstream promises no order; answer in another one so callers must match by
     // the `mobile` field.
     answered.sort_unstable_by(|a, b| b.cmp(a));
-    sim.bill(&answered);
-    let data: Vec<_> = answered.iter().map(|m| record(m)).collect();
+    let truncated = faults.hits(call, "truncated", faults.truncated_json);
+    if !truncated {
+        sim.bill(&answered);
+    }
+    let mut data: Vec<_> = answered.iter().map(|m| record(m)).collect();
+    let usage = if faults.hits(call, "usage", faults.wrong_usage) {
+        data.len() * 2 + 7
+    } else {
+        data.len()
+    };
+    if faults.hits(call, "duplicated", faults.duplicated_entries) {
+        let repeats: Vec<_> = answered.iter().step_by(2).map(|m| record(m)).collect();
+        data.extend(repeats);
+    }
     let answer = SuccessAnswer {
         code: 200,
         msg: "success",
-        usage: data.len(),
+        usage,
         data,
         time: unix_now(),
         log_id: log_id(),
     };
+    if truncated {
+        let mut body = serde_json::to_vec(&answer).unwrap_or_default();
+        body.truncate(body.len() / 2);
+        return (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json")],
+            body,
+        )
+            .into_response();
+    }
     (StatusCode::OK, Json(answer)).into_response()
+}
+
+/// The status the simulator answers for `mobile` (an 11-digit number), as the upstream's
+/// `status` code: what a test compares results against.
+pub fn expected_status(mobile: &str) -> i64 {
+    record(mobile).status
 }
 
 /// A successful answer, as the upstream documents it (typed, so that serializing 2000 records

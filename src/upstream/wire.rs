@@ -356,7 +356,8 @@ fn snippet(body: &[u8]) -> String {
 mod tests {
     use super::*;
     use crate::upstream::ErrorClass;
-    use proptest::strategy::Strategy;
+    use crate::number::normalize_mobile;
+    use proptest::prelude::*;
 
     fn m(s: &str) -> Mobile {
         s.parse().unwrap()
@@ -468,5 +469,64 @@ mod tests {
         ) {
             let _ = parse_answer(status, &body);
         }
+
+        #[test]
+        fn any_json_reads_to_an_answer_or_a_typed_error(
+            status in prop::sample::select(vec![200u16, 400, 429, 500, 502]),
+            body in arbitrary_body(),
+        ) {
+            let text = body.to_string();
+            match parse_answer(status, text.as_bytes()) {
+                Ok(answer) => {
+                    // Only numbers that are valid mobiles are ever reported.
+                    for (mobile, report) in &answer.reports {
+                        prop_assert_eq!(normalize_mobile(&mobile.digits()), Ok(*mobile));
+                        prop_assert!((report.status as usize) < LineStatus::ALL.len());
+                    }
+                }
+                Err(e) => prop_assert!(!e.to_string().is_empty()),
+            }
+        }
+    }
+
+    /// Any JSON value, and JSON shaped like the API's answer with arbitrary values in its
+    /// fields (so the decoder's deeper paths are reached, not only "not an object").
+    fn arbitrary_body() -> impl Strategy<Value = serde_json::Value> {
+        use proptest::prelude::*;
+        use serde_json::{Value, json};
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(|n| json!(n)),
+            any::<f64>().prop_map(|n| json!(n)),
+            "\\PC{0,16}".prop_map(Value::String),
+            "1[0-9]{10}".prop_map(Value::String),
+            (0i64..8).prop_map(|n| json!(n)),
+        ];
+        let any_json = leaf.clone().prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::btree_map("[a-z_]{1,8}", inner, 0..4)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        });
+        let record = (leaf.clone(), leaf.clone(), leaf.clone(), leaf.clone()).prop_map(
+            |(mobile, status, area, carrier)| {
+                json!({"mobile": mobile, "status": status, "area": area, "carrier": carrier})
+            },
+        );
+        let shaped = (
+            prop_oneof![Just(json!(200)), Just(json!("200")), leaf.clone()],
+            prop_oneof![
+                prop::collection::vec(record, 0..5).prop_map(Value::Array),
+                any_json.clone(),
+            ],
+            leaf.clone(),
+            leaf,
+        )
+            .prop_map(|(code, data, usage, log_id)| {
+                json!({"code": code, "msg": "x", "data": data, "usage": usage, "log_id": log_id})
+            });
+        prop_oneof![any_json, shaped]
     }
 }
