@@ -16,6 +16,11 @@
 //! - P7 pipeline speed: 1,000,000 numbers that are all cached, through `CheckStream`, numbers/s.
 //! - B1 bulk: the server's peak RSS and numbers/s for 1,000,000 and 5,000,000 numbers sent
 //!   through one `CheckBulk` stream in chunks of 10,000 (memory must stay flat).
+//! - S1 soak: 200 concurrent clients each opening one `CheckStream` of 1,000 numbers after
+//!   another for 60 s (`SOAK_SECS` to change), numbers drawn from a pool of 200,000 (so the
+//!   cache fills, then holds), every tenth stream with `skip_cache` (so the upstream path runs
+//!   throughout): errors, numbers/s, and the server's RSS after a 5 s warm-up and at the end
+//!   (goal: 0 errors, growth <= 10%). Only when asked for (`cargo bench --bench load -- S1`).
 //!
 //! Nothing leaves 127.0.0.1; every process it starts stops when it ends.
 
@@ -79,11 +84,20 @@ impl Server {
 
     /// Peak resident memory since start (VmHWM), in MiB.
     fn peak_rss_mib(&self) -> f64 {
+        self.memory_mib("VmHWM:")
+    }
+
+    /// Resident memory now (VmRSS), in MiB.
+    fn rss_mib(&self) -> f64 {
+        self.memory_mib("VmRSS:")
+    }
+
+    fn memory_mib(&self, field: &str) -> f64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
             .unwrap_or_default();
         status
             .lines()
-            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .find_map(|l| l.strip_prefix(field))
             .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
             .map_or(f64::NAN, |kb| kb / 1024.0)
     }
@@ -439,11 +453,104 @@ async fn b1_bulk() -> String {
     )
 }
 
+async fn s1_soak() -> String {
+    const CLIENTS: usize = 200;
+    const PER_STREAM: usize = 1000;
+    const POOL: usize = 200_000;
+    const WARM_UP: Duration = Duration::from_secs(5);
+    let secs: u64 = std::env::var("SOAK_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(60);
+    let sim = mock(SimulatorConfig {
+        latency: Duration::from_millis(20),
+        ..SimulatorConfig::default()
+    })
+    .await;
+    let server = Arc::new(Server::start(&sim, &["--qps", "0"]));
+    // A few connections, as a fleet of backends would use.
+    let mut clients = Vec::new();
+    for _ in 0..8 {
+        clients.push(server.client().await);
+    }
+    let start = Instant::now();
+    let end = start + WARM_UP + Duration::from_secs(secs);
+    let rss_after_warm_up = {
+        let server = server.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(WARM_UP).await;
+            server.rss_mib()
+        })
+    };
+    let tasks: Vec<_> = (0..CLIENTS)
+        .map(|c| {
+            let mut client = clients[c % clients.len()].clone();
+            tokio::spawn(async move {
+                let (mut streams, mut answered, mut errors) = (0u64, 0u64, Vec::new());
+                let mut offset = c * 7919;
+                while Instant::now() < end {
+                    let mobiles = numbers(PER_STREAM, offset % (POOL - PER_STREAM));
+                    offset += PER_STREAM * 13;
+                    let request = CheckStreamRequest {
+                        mobiles,
+                        options: Some(phonecheck::pb::CheckOptions {
+                            skip_cache: streams % 10 == 9,
+                            ..Default::default()
+                        }),
+                    };
+                    let result = async {
+                        let mut stream = client.check_stream(request).await?.into_inner();
+                        let mut n = 0;
+                        while let Some(msg) = stream.message().await? {
+                            n += msg.results.iter().filter(|r| r.error.is_none()).count();
+                        }
+                        Ok::<_, tonic::Status>(n)
+                    }
+                    .await;
+                    streams += 1;
+                    match result {
+                        Ok(n) if n == PER_STREAM => answered += n as u64,
+                        Ok(n) => errors.push(format!("{} of {PER_STREAM} answered", n)),
+                        Err(status) => errors.push(format!("{status:?}")),
+                    }
+                }
+                (streams, answered, errors)
+            })
+        })
+        .collect();
+    let (mut streams, mut answered, mut errors) = (0, 0, Vec::new());
+    for task in tasks {
+        let (s, a, e) = task.await.expect("soak client");
+        streams += s;
+        answered += a;
+        errors.extend(e);
+    }
+    let took = start.elapsed().as_secs_f64();
+    let (warm, last) = (rss_after_warm_up.await.expect("rss"), server.rss_mib());
+    format!(
+        "S1 soak: {CLIENTS} concurrent CheckStream clients for {secs} s (+5 s warm-up): {streams} \
+         streams, {answered} numbers answered ({:.0} numbers/s), {} errors{}; upstream billed \
+         {}; server RSS {warm:.1} MiB after warm-up -> {last:.1} MiB at the end: growth {:.1}% \
+         (goal: 0 errors, <= 10%); peak {:.1} MiB",
+        answered as f64 / took,
+        errors.len(),
+        errors
+            .first()
+            .map(|e| format!(" (first: {e})"))
+            .unwrap_or_default(),
+        sim.simulator.stats().billed,
+        (last / warm - 1.0) * 100.0,
+        server.peak_rss_mib()
+    )
+}
+
 fn main() {
     let only: Vec<String> = std::env::args()
         .skip(1)
         .map(|a| a.to_uppercase())
-        .filter(|a| ["P1", "P2", "P3", "P4", "P5", "P6", "P7", "B1"].contains(&a.as_str()))
+        .filter(|a| {
+            ["P1", "P2", "P3", "P4", "P5", "P6", "P7", "B1", "S1"].contains(&a.as_str())
+        })
         .collect();
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
     let wanted = |p: &str| only.is_empty() || only.iter().any(|o| o == p);
@@ -473,6 +580,10 @@ fn main() {
         }
         if wanted("B1") {
             println!("{}", b1_bulk().await);
+        }
+        // A minute long: only when named.
+        if only.iter().any(|o| o == "S1") {
+            println!("{}", s1_soak().await);
         }
     });
 }
