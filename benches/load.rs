@@ -548,9 +548,7 @@ fn main() {
     let only: Vec<String> = std::env::args()
         .skip(1)
         .map(|a| a.to_uppercase())
-        .filter(|a| {
-            ["P1", "P2", "P3", "P4", "P5", "P6", "P7", "B1", "S1"].contains(&a.as_str())
-        })
+        .filter(|a| ["P1", "P2", "P3", "P4", "P5", "P6", "P7", "B1", "S1"].contains(&a.as_str()))
         .collect();
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
     let wanted = |p: &str| only.is_empty() || only.iter().any(|o| o == p);

@@ -29,6 +29,16 @@ impl Mobile {
         let d = self.digits();
         format!("{}****{}", &d[..3], &d[7..])
     }
+
+    /// The number as an integer, for compact storage (the job store keeps it so).
+    pub fn as_u64(&self) -> u64 {
+        self.0
+    }
+
+    /// The number stored by [`Mobile::as_u64`]; `None` unless it is a valid mobile number.
+    pub fn from_u64(n: u64) -> Option<Mobile> {
+        normalize_mobile(&n.to_string()).ok()
+    }
 }
 
 impl fmt::Display for Mobile {

@@ -169,7 +169,11 @@ async fn run_case(name: &str, faults: Faults) {
         "{name}: a number was billed twice ({:?})",
         sim.stats()
     );
-    assert_eq!(PANICS.load(Ordering::SeqCst), 0, "{name}: something panicked");
+    assert_eq!(
+        PANICS.load(Ordering::SeqCst),
+        0,
+        "{name}: something panicked"
+    );
     // The server still answers.
     let mut client = env.client.clone();
     client

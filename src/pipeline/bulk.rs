@@ -15,6 +15,7 @@ use futures::{Stream, StreamExt};
 use smallvec::SmallVec;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
+use tracing::Instrument;
 
 use super::{
     CheckError, NumberResult, Outcome, Pipeline, StatusCounts, StreamEvent, Summary, Totals,
@@ -53,17 +54,21 @@ impl Pipeline {
             tx,
             window: self.stream_window,
         };
-        tokio::spawn(async move {
-            let last = match within(deadline, bulk.work(chunks)).await {
-                Ok(Flow::Finished) => StreamEvent::Finished(bulk.run.summary),
-                Ok(Flow::CallerGone) => return,
-                Err(e) => StreamEvent::Failed(e),
-            };
-            // Cancel what has not left before waiting on a possibly slow reader.
-            let Bulk { ticket, tx, .. } = bulk;
-            drop(ticket);
-            let _ = tx.send(last).await;
-        });
+        tokio::spawn(
+            async move {
+                let last = match within(deadline, bulk.work(chunks)).await {
+                    Ok(Flow::Finished) => StreamEvent::Finished(bulk.run.summary),
+                    Ok(Flow::CallerGone) => return,
+                    Err(e) => StreamEvent::Failed(e),
+                };
+                // Cancel what has not left before waiting on a possibly slow reader.
+                let Bulk { ticket, tx, .. } = bulk;
+                drop(ticket);
+                let _ = tx.send(last).await;
+            }
+            // Its logs carry the call's request id.
+            .in_current_span(),
+        );
         rx
     }
 }

@@ -16,6 +16,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use tokio::sync::mpsc;
 use tokio::time::Instant;
+use tracing::Instrument;
 
 use crate::batch::{Answered, Batcher, Delivery, Ticket};
 use crate::cache::{Freshness, ResultCache};
@@ -337,74 +338,78 @@ impl Pipeline {
         let window = self.stream_window;
         let cache = self.cache.clone();
         let totals = self.totals.clone();
-        tokio::spawn(async move {
-            let mut run = Run::new(parsed, totals);
-            let total = run.summary.total;
-            let mut done = 0;
-            let mut event = |results: Vec<NumberResult>| {
-                done += results.len() as u32;
-                StreamEvent::Results {
-                    results,
-                    done,
-                    total,
+        tokio::spawn(
+            async move {
+                let mut run = Run::new(parsed, totals);
+                let total = run.summary.total;
+                let mut done = 0;
+                let mut event = |results: Vec<NumberResult>| {
+                    done += results.len() as u32;
+                    StreamEvent::Results {
+                        results,
+                        done,
+                        total,
+                    }
+                };
+                let mut invalid = run.take_invalid().into_iter().peekable();
+                while invalid.peek().is_some() {
+                    let chunk = invalid.by_ref().take(ANSWERED_CHUNK).collect();
+                    if tx.send(event(chunk)).await.is_err() {
+                        return;
+                    }
                 }
-            };
-            let mut invalid = run.take_invalid().into_iter().peekable();
-            while invalid.peek().is_some() {
-                let chunk = invalid.by_ref().take(ANSWERED_CHUNK).collect();
-                if tx.send(event(chunk)).await.is_err() {
-                    return;
+                // Cached answers go out a chunk at a time, so the caller decodes one while the
+                // next is looked up.
+                let mut misses = Vec::new();
+                for chunk in std::mem::take(&mut run.unique).chunks(ANSWERED_CHUNK) {
+                    let lookup = cache.lookup(chunk, freshness).await;
+                    misses.extend(lookup.misses);
+                    if lookup.hits.is_empty() {
+                        continue;
+                    }
+                    let results = run.answer_cached(lookup.hits);
+                    if tx.send(event(results)).await.is_err() {
+                        return;
+                    }
                 }
+                run.unique = misses;
+                // Numbers go to the queue a window at a time: when the caller reads slowly, sends
+                // below wait, no delivery is taken, and no more numbers are queued.
+                let unique = std::mem::take(&mut run.unique);
+                let mut submitted = 0;
+                refill(&mut ticket, &unique, &mut submitted, window).await;
+                let work = async {
+                    let mut doomed = None;
+                    while let Some(mut delivery) = ticket.recv().await {
+                        // A dooming error ends the stream with its status, once the batches
+                        // already in flight are answered: they are paid for. Numbers it failed are
+                        // left unanswered, like every batch that is now never sent.
+                        if doomed.is_none() {
+                            doomed = batch_failure(&delivery, UpstreamError::dooms_later_batches);
+                        }
+                        if doomed.is_some() {
+                            delivery.answers.retain(|a| a.answer.is_ok());
+                        } else {
+                            refill(&mut ticket, &unique, &mut submitted, window).await;
+                        }
+                        let results = run.answer(delivery);
+                        if !results.is_empty() && tx.send(event(results)).await.is_err() {
+                            return Ok(());
+                        }
+                    }
+                    doomed.map_or(Ok(()), |e| Err(CheckError::Upstream(e)))
+                };
+                let last = match within(deadline, work).await {
+                    Ok(()) => StreamEvent::Finished(run.summary),
+                    Err(e) => StreamEvent::Failed(e),
+                };
+                // Cancel what has not left before waiting on a possibly slow reader.
+                drop(ticket);
+                let _ = tx.send(last).await;
             }
-            // Cached answers go out a chunk at a time, so the caller decodes one while the
-            // next is looked up.
-            let mut misses = Vec::new();
-            for chunk in std::mem::take(&mut run.unique).chunks(ANSWERED_CHUNK) {
-                let lookup = cache.lookup(chunk, freshness).await;
-                misses.extend(lookup.misses);
-                if lookup.hits.is_empty() {
-                    continue;
-                }
-                let results = run.answer_cached(lookup.hits);
-                if tx.send(event(results)).await.is_err() {
-                    return;
-                }
-            }
-            run.unique = misses;
-            // Numbers go to the queue a window at a time: when the caller reads slowly, sends
-            // below wait, no delivery is taken, and no more numbers are queued.
-            let unique = std::mem::take(&mut run.unique);
-            let mut submitted = 0;
-            refill(&mut ticket, &unique, &mut submitted, window).await;
-            let work = async {
-                let mut doomed = None;
-                while let Some(mut delivery) = ticket.recv().await {
-                    // A dooming error ends the stream with its status, once the batches
-                    // already in flight are answered: they are paid for. Numbers it failed are
-                    // left unanswered, like every batch that is now never sent.
-                    if doomed.is_none() {
-                        doomed = batch_failure(&delivery, UpstreamError::dooms_later_batches);
-                    }
-                    if doomed.is_some() {
-                        delivery.answers.retain(|a| a.answer.is_ok());
-                    } else {
-                        refill(&mut ticket, &unique, &mut submitted, window).await;
-                    }
-                    let results = run.answer(delivery);
-                    if !results.is_empty() && tx.send(event(results)).await.is_err() {
-                        return Ok(());
-                    }
-                }
-                doomed.map_or(Ok(()), |e| Err(CheckError::Upstream(e)))
-            };
-            let last = match within(deadline, work).await {
-                Ok(()) => StreamEvent::Finished(run.summary),
-                Err(e) => StreamEvent::Failed(e),
-            };
-            // Cancel what has not left before waiting on a possibly slow reader.
-            drop(ticket);
-            let _ = tx.send(last).await;
-        });
+            // Its logs carry the call's request id.
+            .in_current_span(),
+        );
         Ok(rx)
     }
 }

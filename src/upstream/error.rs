@@ -5,7 +5,7 @@ use std::time::Duration;
 
 /// A failed upstream call (or, for [`UpstreamError::MissingResult`], one number the call did not
 /// answer). Messages never contain the token.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 pub enum UpstreamError {
     /// The body parsed and its `code` is not 200.
     #[error("upstream answered code {code}{}", if msg.is_empty() { String::new() } else { format!(" ({msg})") })]

@@ -355,8 +355,8 @@ fn snippet(body: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::upstream::ErrorClass;
     use crate::number::normalize_mobile;
+    use crate::upstream::ErrorClass;
     use proptest::prelude::*;
 
     fn m(s: &str) -> Mobile {
