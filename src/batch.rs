@@ -15,6 +15,10 @@
 //! the calls in flight and a rate-limiter token). While it waits for that slot, more numbers
 //! join, so a rate-limited upstream always gets full batches.
 //!
+//! Live calls go first: numbers of background work (jobs, see [`Batcher::background_ticket`])
+//! wait in a second queue and fill only the room live numbers leave in a batch, so a job of
+//! millions never delays a `Check`, yet uses every call the live traffic does not need.
+//!
 //! No request-batching crate fitted: the general ones (e.g. tower's buffer and batch layers)
 //! batch requests, not the distinct keys inside them, and none shares in-flight keys between
 //! callers or drops keys of cancelled callers from a pending batch.
@@ -112,9 +116,11 @@ struct Shared {
 
 #[derive(Debug, Default)]
 struct State {
-    /// Numbers waiting to leave, oldest first. An entry whose number nobody waits for any
-    /// more (or that is already in flight) is skipped when a batch is formed.
+    /// Numbers of live calls waiting to leave, oldest first. An entry whose number nobody
+    /// waits for any more (or that is already in flight) is skipped when a batch is formed.
     queue: VecDeque<Queued>,
+    /// The same for background work, which gets only the room live numbers leave.
+    background: VecDeque<Queued>,
     /// Every number queued or in flight, with the tickets waiting for it.
     numbers: MobileMap<Waiting>,
     /// Open tickets and where their deliveries go.
@@ -203,7 +209,16 @@ impl Batcher {
             shared: self.shared.clone(),
             rx,
             outstanding: 0,
+            background: false,
         }
+    }
+
+    /// A ticket for background work (a job): its numbers leave only in room that live
+    /// callers' numbers leave in a batch. No deadline.
+    pub fn background_ticket(&self) -> Ticket {
+        let mut ticket = self.ticket(None);
+        ticket.background = true;
+        ticket
     }
 }
 
@@ -214,6 +229,7 @@ pub struct Ticket {
     shared: Arc<Shared>,
     rx: mpsc::UnboundedReceiver<Delivery>,
     outstanding: usize,
+    background: bool,
 }
 
 impl Ticket {
@@ -248,9 +264,17 @@ impl Ticket {
         for &(mobile, tag) in numbers {
             let waiting = state.numbers.entry(mobile).or_default();
             let fresh = waiting.tickets.is_empty() && !waiting.in_flight;
+            let idle = !waiting.in_flight;
             waiting.tickets.push((self.id, tag));
-            if fresh {
-                state.queue.push_back(Queued { mobile, since: now });
+            let entry = Queued { mobile, since: now };
+            if self.background {
+                if fresh {
+                    state.background.push_back(entry);
+                }
+            } else if idle {
+                // Fresh, or waiting in the background queue: a live caller wants it now. A
+                // second entry is skipped once the first has left.
+                state.queue.push_back(entry);
             }
         }
         state.record_depth();
@@ -305,21 +329,32 @@ enum Next {
 impl Shared {
     fn next_departure(&self) -> Next {
         let mut state = lock(&self.state);
-        let State { queue, numbers, .. } = &mut *state;
-        while let Some(front) = queue.front() {
-            let live = numbers
-                .get(&front.mobile)
-                .is_some_and(|w| !w.in_flight && !w.tickets.is_empty());
-            if live {
-                break;
+        let State {
+            queue,
+            background,
+            numbers,
+            ..
+        } = &mut *state;
+        for queue in [&mut *queue, &mut *background] {
+            while let Some(front) = queue.front() {
+                let waited_for = numbers
+                    .get(&front.mobile)
+                    .is_some_and(|w| !w.in_flight && !w.tickets.is_empty());
+                if waited_for {
+                    break;
+                }
+                queue.pop_front();
             }
-            queue.pop_front();
         }
-        match queue.front() {
+        let oldest = match (queue.front(), background.front()) {
+            (Some(a), Some(b)) => Some(a.since.min(b.since)),
+            (a, b) => a.or(b).map(|q| q.since),
+        };
+        match oldest {
             None => Next::Idle,
-            Some(_) if queue.len() >= self.config.max_batch => Next::Now,
-            Some(front) => {
-                let at = front.since + self.config.linger;
+            Some(_) if queue.len() + background.len() >= self.config.max_batch => Next::Now,
+            Some(since) => {
+                let at = since + self.config.linger;
                 if at <= Instant::now() {
                     Next::Now
                 } else {
@@ -333,14 +368,18 @@ impl Shared {
         let mut state = lock(&self.state);
         let State {
             queue,
+            background,
             numbers,
             tickets,
             ..
         } = &mut *state;
-        let mut mobiles = Vec::with_capacity(self.config.max_batch.min(queue.len()));
+        let mut mobiles =
+            Vec::with_capacity(self.config.max_batch.min(queue.len() + background.len()));
         let mut deadline = Some(None::<Instant>);
         while mobiles.len() < self.config.max_batch {
-            let Some(Queued { mobile, .. }) = queue.pop_front() else {
+            // Live numbers first; background ones fill the rest.
+            let Some(Queued { mobile, .. }) = queue.pop_front().or_else(|| background.pop_front())
+            else {
                 break;
             };
             let Some(waiting) = numbers.get_mut(&mobile) else {
@@ -420,8 +459,14 @@ impl Shared {
         }
         // Every queued number would meet the same end: fail them now instead of sending them.
         if let Some(e) = failure.filter(|e| e.dooms_later_batches()) {
-            let State { queue, numbers, .. } = &mut *state;
+            let State {
+                queue,
+                background,
+                numbers,
+                ..
+            } = &mut *state;
             queue.clear();
+            background.clear();
             numbers.retain(|&mobile, waiting| {
                 if waiting.in_flight {
                     return true;

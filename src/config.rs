@@ -174,6 +174,15 @@ pub struct ServeArgs {
     #[arg(long, env = "PHONECHECK_HTTP_LISTEN")]
     pub http_listen: Option<SocketAddr>,
 
+    /// Where durable jobs (CreateJob) are stored: a SQLite database in this directory,
+    /// created when missing.
+    #[arg(long, env = "PHONECHECK_DATA_DIR", default_value = "phonecheck-data")]
+    pub data_dir: PathBuf,
+
+    /// How long a job's results are kept after it ends (e.g. 7d, 12h).
+    #[arg(long, env = "PHONECHECK_JOB_RETENTION", default_value = "7d", value_parser = humantime::parse_duration)]
+    pub job_retention: Duration,
+
     /// Serve Prometheus metrics (GET /metrics) on this address.
     #[arg(long, env = "PHONECHECK_METRICS_LISTEN")]
     pub metrics_listen: Option<SocketAddr>,
@@ -367,6 +376,10 @@ pub struct ServeConfig {
     pub tls: Option<TlsFiles>,
     /// Address of the Prometheus metrics endpoint, if any.
     pub metrics_listen: Option<SocketAddr>,
+    /// Where jobs are stored; `None` runs without jobs (job calls get FAILED_PRECONDITION).
+    pub data_dir: Option<PathBuf>,
+    /// How long ended jobs are kept.
+    pub job_retention: Duration,
     /// Limits on client connections.
     pub connections: ConnectionLimits,
     /// Most distinct numbers queued for the upstream or in flight.
@@ -504,6 +517,8 @@ impl ServeArgs {
         let config = ServeConfig {
             redis,
             metrics_listen: self.metrics_listen,
+            data_dir: Some(self.data_dir),
+            job_retention: self.job_retention,
             connections: ConnectionLimits {
                 max_concurrent_streams: self.max_concurrent_streams,
                 http2_keepalive: self.http2_keepalive,

@@ -22,6 +22,8 @@
 //!   and answer shape, backed by the same pipeline; translation only, like [`service`].
 //! - [`auth`]: API keys (`--api-keys-file`), checked before a PhoneCheck call reaches the
 //!   service; reloaded on SIGHUP.
+//! - [`jobs`]: durable jobs (`CreateJob` …): lists stored in SQLite under `--data-dir`,
+//!   checked in the background behind live calls, resumed after a restart.
 //! - [`calls`]: what happens around every gRPC call: a request id, the call's metrics, and
 //!   refusal of new calls while the server drains for shutdown.
 //! - [`metrics`]: the Prometheus metrics' names and the `/metrics` endpoint
@@ -51,6 +53,7 @@ pub mod cache;
 pub mod calls;
 pub mod client;
 pub mod config;
+pub mod jobs;
 pub mod metrics;
 pub mod number;
 pub mod pipeline;

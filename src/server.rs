@@ -20,6 +20,7 @@ use crate::batch::{Batcher, BatcherConfig};
 use crate::cache::ResultCache;
 use crate::calls::{CallLayer, CallerSlot, Draining};
 use crate::config::{ConnectionLimits, ServeConfig, TlsFiles};
+use crate::jobs::{JobStore, JobStoreError, Jobs};
 use crate::pb::phone_check_server::PhoneCheckServer;
 use crate::pipeline::Pipeline;
 use crate::service::PhoneCheckService;
@@ -50,6 +51,9 @@ pub enum ServerError {
     /// The upstream client could not be built.
     #[error("building the upstream client: {0}")]
     Upstream(#[from] UpstreamError),
+    /// The job store could not be opened or used.
+    #[error(transparent)]
+    Jobs(#[from] JobStoreError),
     /// Redis could not be set up.
     #[cfg(feature = "redis")]
     #[error(transparent)]
@@ -69,6 +73,11 @@ pub struct Assembled {
     pub tls: Option<ServerTlsConfig>,
     /// Limits on client connections.
     pub connections: ConnectionLimits,
+    /// The job store, opened at assembly (so a bad `--data-dir` stops start-up), and how
+    /// long ended jobs are kept.
+    pub jobs: Option<(JobStore, std::time::Duration)>,
+    /// The most inputs in one CreateJob message.
+    pub max_job_chunk: usize,
 }
 
 /// Builds the check pipeline for `config`, calling the upstream at `url` with `token` (which
@@ -129,12 +138,18 @@ pub fn build_pipeline(
         None => None,
     };
     let tls = config.tls.as_ref().map(tls_config).transpose()?;
+    let jobs = match &config.data_dir {
+        Some(dir) => Some((JobStore::open(dir)?, config.job_retention)),
+        None => None,
+    };
     Ok(Assembled {
         pipeline,
         ready,
         keys,
         tls,
         connections: config.connections,
+        jobs,
+        max_job_chunk: config.limits.max_bulk_chunk,
     })
 }
 
@@ -163,10 +178,18 @@ pub async fn serve(
         keys,
         tls,
         connections,
+        jobs,
+        max_job_chunk,
     } = assembled;
+    let jobs = match jobs {
+        Some((store, retention)) => {
+            Some(Jobs::start(store, pipeline.clone(), max_job_chunk, retention).await?)
+        }
+        None => None,
+    };
     let draining = Draining::default();
     tokio::spawn(log_totals(Arc::downgrade(&pipeline)));
-    let phonecheck = PhoneCheckServer::new(PhoneCheckService::new(pipeline))
+    let phonecheck = PhoneCheckServer::new(PhoneCheckService::new(pipeline, jobs))
         .max_decoding_message_size(max_message_bytes)
         .accept_compressed(CompressionEncoding::Gzip)
         .send_compressed(CompressionEncoding::Gzip);

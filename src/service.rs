@@ -11,6 +11,7 @@ use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status, Streaming};
 
 use crate::cache::Freshness;
+use crate::jobs::{JobChunk, JobError, JobRecord, JobState, Jobs};
 use crate::pb::{self, phone_check_server::PhoneCheck};
 use crate::pipeline::{
     BulkChunk, CheckError, NumberResult, Outcome, Pipeline, StatusCounts, StreamEvent, Summary,
@@ -22,12 +23,17 @@ use crate::upstream::LineStatus;
 #[derive(Debug, Clone)]
 pub struct PhoneCheckService {
     pipeline: Arc<Pipeline>,
+    jobs: Option<Arc<Jobs>>,
 }
 
 impl PhoneCheckService {
-    /// A service answering through `pipeline`.
-    pub fn new(pipeline: Arc<Pipeline>) -> Self {
-        PhoneCheckService { pipeline }
+    /// A service answering through `pipeline`, with durable jobs when `jobs` is given.
+    pub fn new(pipeline: Arc<Pipeline>, jobs: Option<Arc<Jobs>>) -> Self {
+        PhoneCheckService { pipeline, jobs }
+    }
+
+    fn jobs(&self) -> Result<&Arc<Jobs>, Status> {
+        self.jobs.as_ref().ok_or_else(|| JobError::Disabled.into())
     }
 }
 
@@ -104,6 +110,151 @@ impl PhoneCheck for PhoneCheckService {
             })
         });
         Ok(Response::new(Box::pin(stream)))
+    }
+
+    async fn create_job(
+        &self,
+        request: Request<Streaming<pb::CreateJobRequest>>,
+    ) -> Result<Response<pb::Job>, Status> {
+        let chunks = request.into_inner().map(|chunk| {
+            let chunk =
+                chunk.map_err(|status| CheckError::InputBroken(status.message().to_owned()))?;
+            Ok(JobChunk {
+                name: chunk.name,
+                freshness: freshness(chunk.options.as_ref())?,
+                inputs: chunk.mobiles,
+            })
+        });
+        let job = self.jobs()?.create(chunks).await?;
+        Ok(Response::new(job.into()))
+    }
+
+    async fn get_job(
+        &self,
+        request: Request<pb::GetJobRequest>,
+    ) -> Result<Response<pb::Job>, Status> {
+        let job = self.jobs()?.get(&request.into_inner().id).await?;
+        Ok(Response::new(job.into()))
+    }
+
+    async fn list_jobs(
+        &self,
+        request: Request<pb::ListJobsRequest>,
+    ) -> Result<Response<pb::ListJobsResponse>, Status> {
+        let request = request.into_inner();
+        let page = self
+            .jobs()?
+            .list(request.page_size as usize, &request.page_token)
+            .await?;
+        Ok(Response::new(pb::ListJobsResponse {
+            jobs: page.jobs.into_iter().map(pb::Job::from).collect(),
+            next_page_token: page.next_page_token,
+        }))
+    }
+
+    async fn cancel_job(
+        &self,
+        request: Request<pb::CancelJobRequest>,
+    ) -> Result<Response<pb::Job>, Status> {
+        let job = self.jobs()?.cancel(&request.into_inner().id).await?;
+        Ok(Response::new(job.into()))
+    }
+
+    async fn resume_job(
+        &self,
+        request: Request<pb::ResumeJobRequest>,
+    ) -> Result<Response<pb::Job>, Status> {
+        let job = self.jobs()?.resume(&request.into_inner().id).await?;
+        Ok(Response::new(job.into()))
+    }
+
+    async fn delete_job(
+        &self,
+        request: Request<pb::DeleteJobRequest>,
+    ) -> Result<Response<pb::DeleteJobResponse>, Status> {
+        self.jobs()?.delete(&request.into_inner().id).await?;
+        Ok(Response::new(pb::DeleteJobResponse {}))
+    }
+
+    type WatchJobStream = ResponseStream<pb::Job>;
+
+    async fn watch_job(
+        &self,
+        request: Request<pb::WatchJobRequest>,
+    ) -> Result<Response<Self::WatchJobStream>, Status> {
+        let updates = self.jobs()?.watch(&request.into_inner().id).await?;
+        let stream = ReceiverStream::new(updates).map(|job| Ok(pb::Job::from(job)));
+        Ok(Response::new(Box::pin(stream)))
+    }
+
+    type GetJobResultsStream = ResponseStream<pb::GetJobResultsResponse>;
+
+    async fn get_job_results(
+        &self,
+        request: Request<pb::GetJobResultsRequest>,
+    ) -> Result<Response<Self::GetJobResultsStream>, Status> {
+        let request = request.into_inner();
+        let chunks = self
+            .jobs()?
+            .results(&request.id, request.from_index)
+            .await?;
+        let stream = ReceiverStream::new(chunks).map(|chunk| {
+            Ok(pb::GetJobResultsResponse {
+                results: chunk?.into_iter().map(pb::PhoneResult::from).collect(),
+            })
+        });
+        Ok(Response::new(Box::pin(stream)))
+    }
+}
+
+impl From<JobState> for pb::JobState {
+    fn from(s: JobState) -> Self {
+        match s {
+            // Never shown: uploading jobs are not returned.
+            JobState::Uploading | JobState::Queued => pb::JobState::Queued,
+            JobState::Running => pb::JobState::Running,
+            JobState::Succeeded => pb::JobState::Succeeded,
+            JobState::Failed => pb::JobState::Failed,
+            JobState::Cancelled => pb::JobState::Cancelled,
+        }
+    }
+}
+
+impl From<JobRecord> for pb::Job {
+    fn from(j: JobRecord) -> Self {
+        let count = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
+        pb::Job {
+            state: pb::JobState::from(j.state) as i32,
+            created_at: Some(j.created_at.into()),
+            updated_at: Some(j.updated_at.into()),
+            finished_at: j.finished_at.map(Into::into),
+            total: j.total,
+            unique: j.unique,
+            done: j.done,
+            billed: j.billed,
+            cache_hits: j.cache_hits,
+            invalid: j.invalid,
+            duplicates: j.duplicates,
+            by_status: Some(pb::StatusCounts {
+                empty: count(j.by_status[LineStatus::Empty as usize]),
+                real: count(j.by_status[LineStatus::Real as usize]),
+                suspended: count(j.by_status[LineStatus::Suspended as usize]),
+                not_in_database: count(j.by_status[LineStatus::NotInDatabase as usize]),
+                silent: count(j.by_status[LineStatus::Silent as usize]),
+                risk: count(j.by_status[LineStatus::Risk as usize]),
+                invalid: count(j.invalid),
+                failed: count(j.failed),
+            }),
+            error: j.error.as_ref().map(rpc_status),
+            options: Some(pb::CheckOptions {
+                max_age: j
+                    .max_age
+                    .and_then(|d| prost_types::Duration::try_from(d).ok()),
+                skip_cache: j.skip_cache,
+            }),
+            id: j.id,
+            name: j.name,
+        }
     }
 }
 

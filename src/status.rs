@@ -13,6 +13,7 @@ use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 
 use crate::auth::AuthError;
+use crate::jobs::JobError;
 use crate::pipeline::CheckError;
 use crate::upstream::{ErrorClass, UpstreamError};
 
@@ -191,6 +192,44 @@ pub fn shutting_down() -> Status {
         "the server is shutting down; retry and the call goes to another server",
         details,
     )
+}
+
+impl From<JobError> for Status {
+    fn from(e: JobError) -> Self {
+        match &e {
+            JobError::Check(check) => Status::from(check),
+            JobError::NotFound(id) => Status::with_error_details(
+                Code::NotFound,
+                e.to_string(),
+                ErrorDetails::with_error_info(
+                    "JOB_NOT_FOUND",
+                    ERROR_DOMAIN,
+                    HashMap::from([("jobId".to_owned(), id.clone())]),
+                ),
+            ),
+            JobError::Disabled => Status::with_error_details(
+                Code::FailedPrecondition,
+                e.to_string(),
+                ErrorDetails::with_error_info("JOBS_DISABLED", ERROR_DOMAIN, HashMap::new()),
+            ),
+            JobError::BadPageToken(_) => {
+                let mut details = ErrorDetails::with_bad_request_violation(
+                    "page_token",
+                    "pass a next_page_token from a ListJobs response, or nothing",
+                );
+                details.set_error_info("BAD_PAGE_TOKEN", ERROR_DOMAIN, HashMap::new());
+                Status::with_error_details(Code::InvalidArgument, e.to_string(), details)
+            }
+            JobError::Store(_) => {
+                tracing::error!(error = %e, "job store failed");
+                Status::with_error_details(
+                    Code::Internal,
+                    "the server's job store failed; the operator should check its --data-dir",
+                    ErrorDetails::with_error_info("JOB_STORE_FAILED", ERROR_DOMAIN, HashMap::new()),
+                )
+            }
+        }
+    }
 }
 
 impl From<AuthError> for Status {

@@ -275,6 +275,21 @@ impl Pipeline {
         }
     }
 
+    /// A ticket for background work (jobs): its numbers fill only the room live calls leave.
+    pub fn background_ticket(&self) -> Ticket {
+        self.batcher.background_ticket()
+    }
+
+    /// The result cache.
+    pub fn cache(&self) -> &Arc<ResultCache> {
+        &self.cache
+    }
+
+    /// How many of its numbers one stream (or job) keeps queued or in flight.
+    pub fn stream_window(&self) -> usize {
+        self.stream_window
+    }
+
     /// Running totals since start-up.
     pub fn totals(&self) -> &Totals {
         &self.totals

@@ -88,6 +88,8 @@ pub fn test_config(url: String) -> ServeConfig {
         cache: CacheConfig::default(),
         redis: None,
         metrics_listen: None,
+        data_dir: None,
+        job_retention: Duration::from_secs(7 * 24 * 3600),
         connections: ConnectionLimits::default(),
         max_queued_numbers: 1_000_000,
     }

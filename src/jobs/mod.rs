@@ -1,0 +1,616 @@
+//! Durable jobs: a list stored on disk ([`store`]), checked in the background through the
+//! same batcher and cache as live calls, and fetched later.
+//!
+//! - Writing: `CreateJob` stores every input before the job exists for anyone; a list whose
+//!   upload broke off is removed.
+//! - Running: at most [`MAX_RUNNING`] jobs at once, oldest first. A job reads its pending
+//!   numbers from the store a chunk at a time, answers what the result cache holds, and
+//!   submits the rest on a background ticket, keeping at most one stream window outstanding.
+//!   Live calls' numbers go first in every batch, so jobs only use the room they leave. The
+//!   answers of each batch are written in one transaction as soon as they arrive.
+//! - Failing: an error that dooms every later batch (quota, token, account, IP) stops the job
+//!   as FAILED with that error; numbers it did not answer stay pending, so `ResumeJob`
+//!   continues without billing anything twice.
+//! - Restarting: jobs that were running when the process stopped (even by SIGKILL) are queued
+//!   again at start-up and go on from what is stored. Only batches in flight at the moment of
+//!   the kill can be billed again: their answers never reached the disk.
+//! - Forgetting: jobs that ended more than `--job-retention` ago are deleted hourly.
+
+pub mod store;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, SystemTime};
+
+use futures::{Stream, StreamExt};
+use tokio::sync::{Notify, mpsc, watch};
+
+use crate::cache::Freshness;
+use crate::number::{InvalidReason, normalize_mobile};
+use crate::pipeline::{CheckError, NumberResult, Outcome, Pipeline};
+
+pub use store::{Answer, JobRecord, JobState, JobStore, JobStoreError, StoredAnswer, StoredResult};
+
+/// Jobs checked at the same time; the rest wait their turn, oldest first.
+pub const MAX_RUNNING: usize = 2;
+
+/// Pending numbers read from the store at a time.
+const PENDING_CHUNK: usize = 2000;
+
+/// Results read from the store per message of `GetJobResults`.
+pub const RESULTS_CHUNK: usize = 1000;
+
+/// How often a watcher may be sent the job again.
+const WATCH_EVERY: Duration = Duration::from_millis(200);
+
+/// Why a job call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    /// No job has this id.
+    #[error("no job {0:?}")]
+    NotFound(String),
+    /// The server runs without a data directory.
+    #[error("jobs are not available: the server runs without --data-dir")]
+    Disabled,
+    /// `page_token` is not one this server gave.
+    #[error("page_token {0:?} is not one a ListJobs response gave")]
+    BadPageToken(String),
+    /// The list itself is wrong (empty, a chunk too long, a bad option, a broken stream).
+    #[error(transparent)]
+    Check(#[from] CheckError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] JobStoreError),
+}
+
+/// One chunk of a job's list, as `CreateJob` receives it.
+#[derive(Debug)]
+pub struct JobChunk {
+    /// The job's name (the first chunk's counts).
+    pub name: String,
+    /// Cache options (the first chunk's count).
+    pub freshness: Freshness,
+    /// The inputs, one per element.
+    pub inputs: Vec<String>,
+}
+
+/// A page of jobs and where the next one starts.
+#[derive(Debug)]
+pub struct JobPage {
+    /// Newest first.
+    pub jobs: Vec<JobRecord>,
+    /// The next page's token; empty after the last page.
+    pub next_page_token: String,
+}
+
+/// The job runtime: the store, the scheduler, and the jobs running now.
+#[derive(Debug)]
+pub struct Jobs {
+    store: JobStore,
+    pipeline: Arc<Pipeline>,
+    max_chunk: usize,
+    retention: Duration,
+    /// Jobs running now, each with the switch that cancels it.
+    running: Mutex<HashMap<String, watch::Sender<bool>>>,
+    /// Wakes the scheduler: a job was queued, or one ended.
+    wake: Arc<Notify>,
+    /// Bumped on every change of any job, for watchers.
+    changed: watch::Sender<u64>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // The map is updated by single inserts and removes; poisoning leaves it usable.
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Runs blocking store work off the async threads.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, JobStoreError> + Send + 'static,
+) -> Result<T, JobStoreError> {
+    match tokio::task::spawn_blocking(work).await {
+        Ok(result) => result,
+        // Only a panic inside `work` gets here; surface it as the I/O failure it stands for.
+        Err(e) => Err(JobStoreError::Sql(rusqlite::Error::ToSqlConversionFailure(
+            Box::new(std::io::Error::other(e.to_string())),
+        ))),
+    }
+}
+
+impl Jobs {
+    /// Starts the runtime on `store`: jobs left running by a previous process are queued
+    /// again, the scheduler and the retention sweep start.
+    pub async fn start(
+        store: JobStore,
+        pipeline: Arc<Pipeline>,
+        max_chunk: usize,
+        retention: Duration,
+    ) -> Result<Arc<Jobs>, JobStoreError> {
+        let interrupted = {
+            let store = store.clone();
+            blocking(move || {
+                let ids = store.ids_in_state(JobState::Running)?;
+                for id in &ids {
+                    store.set_state(id, JobState::Queued, None)?;
+                }
+                Ok(ids)
+            })
+            .await?
+        };
+        if !interrupted.is_empty() {
+            tracing::info!(
+                jobs = interrupted.len(),
+                "resuming jobs interrupted by the last stop"
+            );
+        }
+        let jobs = Arc::new(Jobs {
+            store,
+            pipeline,
+            max_chunk,
+            retention,
+            running: Mutex::default(),
+            wake: Arc::new(Notify::new()),
+            changed: watch::channel(0).0,
+        });
+        tokio::spawn(schedule(Arc::downgrade(&jobs)));
+        tokio::spawn(sweep(Arc::downgrade(&jobs)));
+        Ok(jobs)
+    }
+
+    fn bump(&self) {
+        self.changed.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    /// Stores a list arriving in chunks and queues it; the job exists once every chunk is on
+    /// disk. A broken or invalid upload leaves nothing behind.
+    pub async fn create<S>(&self, mut chunks: S) -> Result<JobRecord, JobError>
+    where
+        S: Stream<Item = Result<JobChunk, CheckError>> + Unpin,
+    {
+        let id = new_id();
+        let mut total = 0u64;
+        let mut created = false;
+        let stored = async {
+            while let Some(chunk) = chunks.next().await {
+                let chunk = chunk?;
+                if chunk.inputs.len() > self.max_chunk {
+                    return Err(JobError::Check(CheckError::ChunkTooLong {
+                        limit: self.max_chunk,
+                    }));
+                }
+                if !created {
+                    let (store, id, name) = (self.store.clone(), id.clone(), chunk.name.clone());
+                    let freshness = chunk.freshness;
+                    blocking(move || store.create(&id, &name, freshness.max_age, freshness.skip))
+                        .await?;
+                    created = true;
+                }
+                let inputs: Vec<(String, Option<_>)> = chunk
+                    .inputs
+                    .into_iter()
+                    .map(|input| {
+                        let mobile = normalize_mobile(&input).ok();
+                        (input, mobile)
+                    })
+                    .collect();
+                let n = inputs.len() as u64;
+                let (store, id) = (self.store.clone(), id.clone());
+                blocking(move || store.add_inputs(&id, total, &inputs)).await?;
+                total += n;
+            }
+            if total == 0 {
+                return Err(JobError::Check(CheckError::NoNumbers { field: "mobiles" }));
+            }
+            Ok(())
+        }
+        .await;
+        if let Err(e) = stored {
+            if created {
+                let (store, id) = (self.store.clone(), id.clone());
+                if let Err(cleanup) = blocking(move || store.delete(&id)).await {
+                    tracing::error!(error = %cleanup, "a broken upload could not be removed; it goes at the next start");
+                }
+            }
+            return Err(e);
+        }
+        let (store, job_id) = (self.store.clone(), id.clone());
+        blocking(move || store.set_state(&job_id, JobState::Queued, None)).await?;
+        tracing::info!(job = %id, inputs = total, "job created");
+        self.bump();
+        self.wake.notify_one();
+        self.get(&id).await
+    }
+
+    /// The job as it is now.
+    pub async fn get(&self, id: &str) -> Result<JobRecord, JobError> {
+        let (store, key) = (self.store.clone(), id.to_owned());
+        blocking(move || store.get(&key))
+            .await?
+            .ok_or_else(|| JobError::NotFound(id.to_owned()))
+    }
+
+    /// One page of jobs, newest first.
+    pub async fn list(&self, page_size: usize, page_token: &str) -> Result<JobPage, JobError> {
+        let size = if page_size == 0 {
+            50
+        } else {
+            page_size.min(1000)
+        };
+        let before = if page_token.is_empty() {
+            None
+        } else {
+            let parsed = page_token
+                .split_once(':')
+                .and_then(|(ms, id)| Some((ms.parse::<i64>().ok()?, id.to_owned())));
+            Some(parsed.ok_or_else(|| JobError::BadPageToken(page_token.to_owned()))?)
+        };
+        let store = self.store.clone();
+        let jobs = blocking(move || {
+            store.list(size + 1, before.as_ref().map(|(ms, id)| (*ms, id.as_str())))
+        })
+        .await?;
+        let mut jobs = jobs;
+        let next_page_token = if jobs.len() > size {
+            jobs.truncate(size);
+            jobs.last().map_or(String::new(), |last| {
+                let ms = last
+                    .created_at
+                    .duration_since(SystemTime::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_millis());
+                format!("{ms}:{}", last.id)
+            })
+        } else {
+            String::new()
+        };
+        Ok(JobPage {
+            jobs,
+            next_page_token,
+        })
+    }
+
+    /// Cancels a queued or running job; an ended one is returned as it is.
+    pub async fn cancel(&self, id: &str) -> Result<JobRecord, JobError> {
+        let job = self.get(id).await?;
+        if job.state.has_ended() {
+            return Ok(job);
+        }
+        // A running job stops at once: what it has not sent is dropped with its ticket.
+        if let Some(switch) = lock(&self.running).get(id) {
+            let _ = switch.send(true);
+        }
+        let (store, key) = (self.store.clone(), id.to_owned());
+        blocking(move || store.set_state(&key, JobState::Cancelled, None)).await?;
+        tracing::info!(job = %id, "job cancelled");
+        self.bump();
+        self.get(id).await
+    }
+
+    /// Continues a failed or cancelled job, and retries the failed numbers of any ended job.
+    pub async fn resume(&self, id: &str) -> Result<JobRecord, JobError> {
+        let job = self.get(id).await?;
+        let resumable = matches!(job.state, JobState::Failed | JobState::Cancelled)
+            || (job.state == JobState::Succeeded && job.failed > 0);
+        if !resumable {
+            return Ok(job);
+        }
+        let (store, key) = (self.store.clone(), id.to_owned());
+        blocking(move || {
+            store.retry_failed(&key)?;
+            store.set_state(&key, JobState::Queued, None)
+        })
+        .await?;
+        tracing::info!(job = %id, "job resumed");
+        self.bump();
+        self.wake.notify_one();
+        self.get(id).await
+    }
+
+    /// Deletes a job (cancelling it first if it runs) with everything stored for it.
+    pub async fn delete(&self, id: &str) -> Result<(), JobError> {
+        if let Some(switch) = lock(&self.running).get(id) {
+            let _ = switch.send(true);
+        }
+        let (store, key) = (self.store.clone(), id.to_owned());
+        if !blocking(move || store.delete(&key)).await? {
+            return Err(JobError::NotFound(id.to_owned()));
+        }
+        tracing::info!(job = %id, "job deleted");
+        self.bump();
+        Ok(())
+    }
+
+    /// The job now, then whenever it changes (at most every 200 ms), until it ends.
+    pub async fn watch(self: &Arc<Self>, id: &str) -> Result<mpsc::Receiver<JobRecord>, JobError> {
+        let first = self.get(id).await?;
+        let (tx, rx) = mpsc::channel(4);
+        let jobs = self.clone();
+        let mut changed = self.changed.subscribe();
+        tokio::spawn(async move {
+            let mut last = first;
+            if tx.send(last.clone()).await.is_err() {
+                return;
+            }
+            while !last.state.has_ended() {
+                tokio::select! {
+                    seen = changed.changed() => if seen.is_err() { return },
+                    () = tx.closed() => return,
+                }
+                tokio::time::sleep(WATCH_EVERY).await;
+                let Ok(now) = jobs.get(&last.id).await else {
+                    // Deleted while watched.
+                    return;
+                };
+                if now != last {
+                    if tx.send(now.clone()).await.is_err() {
+                        return;
+                    }
+                    last = now;
+                }
+            }
+        });
+        Ok(rx)
+    }
+
+    /// The stored results from input `from` on, in input order, a chunk per message; ends at
+    /// the last input or at the first one not answered yet.
+    pub async fn results(
+        &self,
+        id: &str,
+        from: u64,
+    ) -> Result<mpsc::Receiver<Result<Vec<NumberResult>, JobError>>, JobError> {
+        self.get(id).await?;
+        let (tx, rx) = mpsc::channel(2);
+        let (store, id) = (self.store.clone(), id.to_owned());
+        tokio::spawn(async move {
+            let mut next = from;
+            loop {
+                let (store, key) = (store.clone(), id.clone());
+                let chunk = blocking(move || store.results(&key, next, RESULTS_CHUNK)).await;
+                let chunk = match chunk {
+                    Ok(chunk) => chunk,
+                    Err(e) => {
+                        let _ = tx.send(Err(e.into())).await;
+                        return;
+                    }
+                };
+                let complete = chunk.len() == RESULTS_CHUNK;
+                if chunk.is_empty() {
+                    return;
+                }
+                next += chunk.len() as u64;
+                let results = chunk
+                    .into_iter()
+                    .map(StoredResult::into_number_result)
+                    .collect();
+                if tx.send(Ok(results)).await.is_err() || !complete {
+                    return;
+                }
+            }
+        });
+        Ok(rx)
+    }
+
+    /// Runs one job until it ends, is cancelled, or the store fails.
+    async fn run(self: Arc<Self>, id: String, mut cancelled: watch::Receiver<bool>) {
+        match self.run_until_stopped(&id, &mut cancelled).await {
+            Ok(()) => {}
+            Err(e) => {
+                tracing::error!(job = %id, error = %e, "job stopped by a store error; it is retried shortly");
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                let (store, key) = (self.store.clone(), id.clone());
+                let _ = blocking(move || match store.get(&key)? {
+                    Some(job) if job.state == JobState::Running => {
+                        store.set_state(&key, JobState::Queued, None)
+                    }
+                    _ => Ok(()),
+                })
+                .await;
+            }
+        }
+        lock(&self.running).remove(&id);
+        self.bump();
+        self.wake.notify_one();
+    }
+
+    async fn run_until_stopped(
+        &self,
+        id: &str,
+        cancelled: &mut watch::Receiver<bool>,
+    ) -> Result<(), JobError> {
+        let job = self.get(id).await?;
+        if job.state != JobState::Queued {
+            return Ok(());
+        }
+        let (store, key) = (self.store.clone(), id.to_owned());
+        blocking(move || store.set_state(&key, JobState::Running, None)).await?;
+        self.bump();
+        tracing::info!(job = %id, pending = job.unique.saturating_sub(job.done.saturating_sub(job.invalid + job.duplicates)), "job running");
+        let freshness = Freshness {
+            max_age: job.max_age,
+            skip: job.skip_cache,
+        };
+        let mut ticket = self.pipeline.background_ticket();
+        let window = self.pipeline.stream_window();
+        let mut after = None;
+        let mut exhausted = false;
+        loop {
+            while !exhausted && ticket.outstanding() < window {
+                let (store, key) = (self.store.clone(), id.to_owned());
+                let pending = blocking(move || store.pending(&key, after, PENDING_CHUNK)).await?;
+                let Some(last) = pending.last() else {
+                    exhausted = true;
+                    break;
+                };
+                after = Some(*last);
+                let tagged: Vec<_> = pending.into_iter().map(|m| (m, 0u32)).collect();
+                let lookup = self.pipeline.cache().lookup(&tagged, freshness).await;
+                if !lookup.hits.is_empty() {
+                    let (store, key) = (self.store.clone(), id.to_owned());
+                    let hits = lookup.hits;
+                    blocking(move || {
+                        let answers: Vec<_> = hits
+                            .iter()
+                            .map(|(m, _, report)| Answer::Checked(*m, report))
+                            .collect();
+                        store.record(&key, &answers, 0, true)
+                    })
+                    .await?;
+                    self.bump();
+                }
+                ticket.submit(&lookup.misses).await;
+            }
+            if exhausted && ticket.outstanding() == 0 {
+                let (store, key) = (self.store.clone(), id.to_owned());
+                let ended = blocking(move || match store.get(&key)? {
+                    Some(job) if job.state == JobState::Running => {
+                        store.set_state(&key, JobState::Succeeded, None)?;
+                        Ok(Some(job))
+                    }
+                    _ => Ok(None),
+                })
+                .await?;
+                if let Some(job) = ended {
+                    tracing::info!(job = %id, inputs = job.total, billed = job.billed, "job succeeded");
+                }
+                return Ok(());
+            }
+            let delivery = tokio::select! {
+                _ = cancelled.changed() => {
+                    // CancelJob or DeleteJob set the state; dropping the ticket drops what
+                    // has not left.
+                    return Ok(());
+                }
+                delivery = ticket.recv() => delivery,
+            };
+            let Some(delivery) = delivery else { continue };
+            let doomed = delivery.answers.iter().find_map(|a| match &a.answer {
+                Err(e) if e.dooms_later_batches() => Some(e.clone()),
+                _ => None,
+            });
+            let billed = delivery.billed;
+            let (store, key) = (self.store.clone(), id.to_owned());
+            let doomed_for_store = doomed.clone();
+            blocking(move || {
+                // Numbers a dooming error stopped stay pending: a resumed job sends them.
+                let answers: Vec<_> = delivery
+                    .answers
+                    .iter()
+                    .filter_map(|a| match &a.answer {
+                        Ok(report) => Some(Answer::Checked(a.mobile, report)),
+                        Err(e) if e.dooms_later_batches() => None,
+                        Err(e) => Some(Answer::Failed(a.mobile, e)),
+                    })
+                    .collect();
+                store.record(&key, &answers, billed, false)?;
+                if let Some(e) = &doomed_for_store {
+                    store.set_state(&key, JobState::Failed, Some(e))?;
+                }
+                Ok(())
+            })
+            .await?;
+            self.bump();
+            if let Some(e) = doomed {
+                tracing::warn!(job = %id, error = %e, "job failed; ResumeJob continues it");
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// Starts queued jobs, oldest first, while fewer than [`MAX_RUNNING`] run.
+async fn schedule(jobs: std::sync::Weak<Jobs>) {
+    loop {
+        let Some(this) = jobs.upgrade() else { return };
+        let wake = this.wake.clone();
+        let notified = wake.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        let store = this.store.clone();
+        match blocking(move || store.ids_in_state(JobState::Queued)).await {
+            Ok(queued) => {
+                let mut running = lock(&this.running);
+                for id in queued {
+                    if running.len() >= MAX_RUNNING {
+                        break;
+                    }
+                    if running.contains_key(&id) {
+                        continue;
+                    }
+                    let (switch, cancelled) = watch::channel(false);
+                    running.insert(id.clone(), switch);
+                    tokio::spawn(this.clone().run(id, cancelled));
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "cannot read queued jobs"),
+        }
+        drop(this);
+        notified.await;
+    }
+}
+
+/// Deletes jobs whose retention has passed, at start and then hourly.
+async fn sweep(jobs: std::sync::Weak<Jobs>) {
+    let mut every = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        every.tick().await;
+        let Some(this) = jobs.upgrade() else { return };
+        let store = this.store.clone();
+        let cutoff = SystemTime::now() - this.retention;
+        let swept = blocking(move || {
+            let ids = store.ended_before(cutoff)?;
+            for id in &ids {
+                store.delete(id)?;
+            }
+            Ok(ids.len())
+        })
+        .await;
+        match swept {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(jobs = n, "jobs past their retention deleted"),
+            Err(e) => tracing::error!(error = %e, "cannot delete expired jobs"),
+        }
+    }
+}
+
+/// A new job id: the time in milliseconds and 16 random bits, in hex (`j_` + 16 digits), so
+/// ids sort roughly by creation and never repeat in practice.
+fn new_id() -> String {
+    let ms = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    format!(
+        "j_{:012x}{:04x}",
+        ms & 0xffff_ffff_ffff,
+        rand::random::<u16>()
+    )
+}
+
+impl StoredResult {
+    /// The result as live calls answer it.
+    pub fn into_number_result(self) -> NumberResult {
+        let from_cache = matches!(
+            self.answer,
+            Some(StoredAnswer::Checked {
+                from_cache: true,
+                ..
+            })
+        );
+        let outcome = match self.answer {
+            Some(StoredAnswer::Checked { report, .. }) => Outcome::Checked(Arc::new(report)),
+            Some(StoredAnswer::Failed(e)) => Outcome::Failed(Arc::new(e)),
+            // The reason is not stored: parsing is pure, so it is found again.
+            Some(StoredAnswer::Invalid) | None => Outcome::Invalid(
+                normalize_mobile(&self.input)
+                    .err()
+                    .unwrap_or(InvalidReason::Empty),
+            ),
+        };
+        NumberResult {
+            index: u32::try_from(self.index).unwrap_or(u32::MAX),
+            input: self.input,
+            mobile: self.mobile,
+            outcome,
+            duplicate: self.duplicate,
+            from_cache,
+        }
+    }
+}
