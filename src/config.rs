@@ -51,11 +51,141 @@ pub enum LogFormat {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the gRPC server.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Run the simulated ALAPI upstream (for tests, demos and your own integration tests).
     MockUpstream(MockUpstreamArgs),
     /// Check a list of numbers (arguments, a text/CSV file, or stdin) through a server.
     Check(CheckArgs),
+    /// Durable jobs on a server: submit a list, disconnect, come back for the results.
+    Job(JobArgs),
+}
+
+/// Which server the command-line client talks to, and how.
+#[derive(Debug, Clone, Args)]
+pub struct ServerArgs {
+    /// The phonecheck server.
+    #[arg(
+        long = "server",
+        env = "PHONECHECK_SERVER",
+        default_value = "http://127.0.0.1:50051",
+        global = true
+    )]
+    pub url: String,
+
+    /// For an https:// server: the CA certificate (PEM) its certificate is signed by.
+    #[arg(long, env = "PHONECHECK_CA_CERT", global = true)]
+    pub ca_cert: Option<PathBuf>,
+
+    /// API key sent as `authorization: Bearer KEY`, for servers that require one.
+    #[arg(
+        long,
+        env = "PHONECHECK_API_KEY",
+        hide_env_values = true,
+        global = true
+    )]
+    pub api_key: Option<String>,
+}
+
+/// Flags of `phonecheck job`.
+#[derive(Debug, Clone, Args)]
+#[command(after_help = "Examples:
+  phonecheck job submit big.csv --name march-campaign
+  phonecheck job status j_0193a1b2c3d4e5f6 --watch
+  phonecheck job results j_0193a1b2c3d4e5f6 --out results.csv
+  phonecheck job list")]
+pub struct JobArgs {
+    /// The server.
+    #[command(flatten)]
+    pub server: ServerArgs,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: JobCommand,
+}
+
+/// The `phonecheck job` subcommands.
+#[derive(Debug, Clone, Subcommand)]
+pub enum JobCommand {
+    /// Upload a list (a text or CSV file, or stdin) as a job and print its id.
+    Submit(JobSubmitArgs),
+    /// Show a job's state and progress; with --watch, follow it to the end.
+    Status {
+        /// The job's id.
+        id: String,
+        /// Follow the job with a progress bar until it ends (exit 0 when it succeeded).
+        #[arg(long)]
+        watch: bool,
+    },
+    /// Download a job's results, every row in input order (same formats as `check`).
+    Results {
+        /// The job's id.
+        id: String,
+        /// Write results to this file (default: standard output).
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+        /// Output format (default: from --out's extension, else csv).
+        #[arg(long, value_enum)]
+        format: Option<OutputFormat>,
+        /// Also write one list of numbers per status into this directory.
+        #[arg(long, value_name = "DIR")]
+        split: Option<PathBuf>,
+    },
+    /// List the jobs on the server, newest first.
+    List {
+        /// The most jobs to show.
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+    },
+    /// Cancel a queued or running job (what it stored stays readable).
+    Cancel {
+        /// The job's id.
+        id: String,
+    },
+    /// Continue a failed or cancelled job, or retry a finished job's failed rows.
+    Resume {
+        /// The job's id.
+        id: String,
+    },
+    /// Delete a job and its results from the server.
+    Delete {
+        /// The job's id.
+        id: String,
+    },
+}
+
+/// Flags of `phonecheck job submit`.
+#[derive(Debug, Clone, Args)]
+pub struct JobSubmitArgs {
+    /// The file of numbers ("-" or nothing for stdin).
+    pub input: Option<String>,
+
+    /// A name for the job (default: the file's name).
+    #[arg(long)]
+    pub name: Option<String>,
+
+    /// How the input is laid out.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub input_format: InputFormat,
+
+    /// The CSV/TSV column holding the numbers: a header name or a 1-based position.
+    #[arg(long)]
+    pub column: Option<ColumnSpec>,
+
+    /// Whether the first CSV/TSV line is a header.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub header: HeaderMode,
+
+    /// Accept cached answers only up to this age (e.g. 2h).
+    #[arg(long, value_parser = humantime::parse_duration, conflicts_with = "no_cache")]
+    pub max_age: Option<Duration>,
+
+    /// Ask the upstream for every number, even when the server has a fresh answer.
+    #[arg(long)]
+    pub no_cache: bool,
+
+    /// Rows per message (at most the server's --max-bulk-chunk).
+    #[arg(long, default_value_t = 5000, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub chunk: u32,
 }
 
 /// Flags of `phonecheck check`.
@@ -73,21 +203,9 @@ pub struct CheckArgs {
     /// Numbers to check, or one file of them ("-" for stdin). With neither, stdin is read.
     pub inputs: Vec<String>,
 
-    /// The phonecheck server.
-    #[arg(
-        long,
-        env = "PHONECHECK_SERVER",
-        default_value = "http://127.0.0.1:50051"
-    )]
-    pub server: String,
-
-    /// For an https:// server: the CA certificate (PEM) its certificate is signed by.
-    #[arg(long, env = "PHONECHECK_CA_CERT")]
-    pub ca_cert: Option<PathBuf>,
-
-    /// API key sent as `authorization: Bearer KEY`, for servers that require one.
-    #[arg(long, env = "PHONECHECK_API_KEY", hide_env_values = true)]
-    pub api_key: Option<String>,
+    /// The server.
+    #[command(flatten)]
+    pub server: ServerArgs,
 
     /// Write results to this file (default: standard output).
     #[arg(long, short)]
@@ -589,7 +707,7 @@ mod tests {
         let mut argv = vec!["phonecheck", "serve"];
         argv.extend_from_slice(args);
         Cli::try_parse_from(argv).map(|cli| match cli.command {
-            Command::Serve(a) => a,
+            Command::Serve(a) => *a,
             _ => unreachable!("parsed serve"),
         })
     }

@@ -29,9 +29,16 @@ async fn main() {
             .init(),
     }
     let result = match cli.command {
-        Command::Serve(args) => serve(args).await,
+        Command::Serve(args) => serve(*args).await,
         Command::MockUpstream(args) => mock_upstream(args).await,
         Command::Check(args) => std::process::exit(check(args).await),
+        Command::Job(args) => std::process::exit(match client::jobs::run(args).await {
+            Ok(code) => code,
+            Err(e) => {
+                eprintln!("phonecheck: {e}");
+                1
+            }
+        }),
     };
     if let Err(e) = result {
         // One clear line, with its causes, and a non-zero exit.

@@ -14,6 +14,7 @@
 //! - [`report`]: the summary printed at the end.
 
 pub mod input;
+pub mod jobs;
 pub mod output;
 pub mod report;
 
@@ -31,7 +32,7 @@ use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint};
 use tonic::{Code, Request, Status};
 
-use crate::config::CheckArgs;
+use crate::config::{CheckArgs, ServerArgs};
 use crate::number::normalize_mobile;
 use crate::pb::phone_check_client::PhoneCheckClient;
 use crate::pb::{CheckBulkRequest, CheckOptions, NumberStatus, PhoneResult};
@@ -134,12 +135,7 @@ pub async fn check(args: CheckArgs) -> Result<RunReport, ClientError> {
     } else {
         None
     };
-    let mut client = connect(
-        &args.server,
-        args.ca_cert.as_deref(),
-        args.api_key.as_deref(),
-    )
-    .await?;
+    let mut client = connect(&args.server).await?;
 
     let (out, previous) = Destination::open(args.out.as_deref(), args.resume, format)?;
     let writer = ResultWriter::new(out.writer()?, format, args.split.as_deref())
@@ -189,7 +185,7 @@ pub async fn check(args: CheckArgs) -> Result<RunReport, ClientError> {
 }
 
 /// The rows come from the arguments when they are numbers, else from one file or stdin.
-fn source(inputs: &[String]) -> Result<Source, ClientError> {
+pub fn source(inputs: &[String]) -> Result<Source, ClientError> {
     match inputs {
         [] => Ok(Source::Stdin),
         [one] if one == "-" => Ok(Source::Stdin),
@@ -216,7 +212,8 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
-fn output_error(path: &str, error: io::Error) -> ClientError {
+/// An output file's error, naming the file.
+pub fn output_error(path: &str, error: io::Error) -> ClientError {
     ClientError::Output {
         path: path.to_owned(),
         error,
@@ -224,13 +221,15 @@ fn output_error(path: &str, error: io::Error) -> ClientError {
 }
 
 /// The generated client, with the API key added to every call.
-type BulkClient = PhoneCheckClient<InterceptedService<Channel, Auth>>;
+pub type BulkClient = PhoneCheckClient<InterceptedService<Channel, Auth>>;
 
-async fn connect(
-    server: &str,
-    ca_cert: Option<&Path>,
-    api_key: Option<&str>,
-) -> Result<BulkClient, ClientError> {
+/// Connects to the server the flags name, with its CA certificate and API key.
+pub async fn connect(args: &ServerArgs) -> Result<BulkClient, ClientError> {
+    let (server, ca_cert, api_key) = (
+        args.url.as_str(),
+        args.ca_cert.as_deref(),
+        args.api_key.as_deref(),
+    );
     let failed = |message: String| ClientError::Connect {
         server: server.to_owned(),
         message,
@@ -663,7 +662,7 @@ impl Run {
 }
 
 /// A status as one line a user can act on.
-fn describe(status: &Status) -> String {
+pub fn describe(status: &Status) -> String {
     let reason = tonic_types::StatusExt::get_details_error_info(status)
         .map(|i| i.reason)
         .unwrap_or_default();
@@ -685,7 +684,7 @@ fn describe(status: &Status) -> String {
 }
 
 /// A server result as an output record of row `row`.
-fn row_result(r: PhoneResult, row: u64, line: u64) -> RowResult {
+pub fn row_result(r: PhoneResult, row: u64, line: u64) -> RowResult {
     let status = match r.status() {
         NumberStatus::Real => RowStatus::Real,
         NumberStatus::Empty => RowStatus::Empty,

@@ -1,0 +1,386 @@
+//! `phonecheck job`: durable jobs from the command line. `submit` uploads a file (read like
+//! `phonecheck check` reads it) and prints the job's id; `status --watch` follows it with a
+//! progress bar; `results` writes every row in input order in the formats of `check`; `list`,
+//! `cancel`, `resume` and `delete` do what they say.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+
+use super::input::{InputOptions, RowReader, Source};
+use super::output::{OutputFormat, ResultWriter};
+use super::report::thousands;
+use super::{BulkClient, ClientError, connect, describe, output_error, row_result, source};
+use crate::config::{JobArgs, JobCommand, JobSubmitArgs};
+use crate::pb::{
+    CancelJobRequest, CheckOptions, CreateJobRequest, DeleteJobRequest, GetJobRequest,
+    GetJobResultsRequest, Job, JobState, ListJobsRequest, ResumeJobRequest, WatchJobRequest,
+};
+
+/// Runs one `phonecheck job` command; returns the exit status (0 done, 1 failed).
+pub async fn run(args: JobArgs) -> Result<i32, ClientError> {
+    let mut client = connect(&args.server).await?;
+    let refused = |status: tonic::Status| ClientError::Refused(describe(&status));
+    match args.command {
+        JobCommand::Submit(submit_args) => submit(&mut client, submit_args).await,
+        JobCommand::Status { id, watch: false } => {
+            let job = client
+                .get_job(GetJobRequest { id })
+                .await
+                .map_err(refused)?
+                .into_inner();
+            println!("{}", render(&job));
+            Ok(0)
+        }
+        JobCommand::Status { id, watch: true } => follow(&mut client, id).await,
+        JobCommand::Results {
+            id,
+            out,
+            format,
+            split,
+        } => results(&mut client, id, out, format, split).await,
+        JobCommand::List { limit } => {
+            let page = client
+                .list_jobs(ListJobsRequest {
+                    page_size: limit,
+                    page_token: String::new(),
+                })
+                .await
+                .map_err(refused)?
+                .into_inner();
+            if page.jobs.is_empty() {
+                eprintln!("no jobs on the server");
+            }
+            for job in &page.jobs {
+                println!(
+                    "{}  {:<10} {:>12} of {:<12} {}",
+                    job.id,
+                    state_name(job.state()),
+                    thousands(job.done),
+                    thousands(job.total),
+                    job.name
+                );
+            }
+            Ok(0)
+        }
+        JobCommand::Cancel { id } => {
+            let job = client
+                .cancel_job(CancelJobRequest { id })
+                .await
+                .map_err(refused)?
+                .into_inner();
+            println!("{}", render(&job));
+            Ok(0)
+        }
+        JobCommand::Resume { id } => {
+            let job = client
+                .resume_job(ResumeJobRequest { id })
+                .await
+                .map_err(refused)?
+                .into_inner();
+            println!("{}", render(&job));
+            Ok(0)
+        }
+        JobCommand::Delete { id } => {
+            client
+                .delete_job(DeleteJobRequest { id: id.clone() })
+                .await
+                .map_err(refused)?;
+            eprintln!("job {id} deleted");
+            Ok(0)
+        }
+    }
+}
+
+/// Uploads the rows of a file (or stdin) as a job; prints the id on stdout.
+async fn submit(client: &mut BulkClient, args: JobSubmitArgs) -> Result<i32, ClientError> {
+    let inputs: Vec<String> = args.input.iter().cloned().collect();
+    let source = source(&inputs)?;
+    if let Source::Numbers(_) = source {
+        return Err(ClientError::Usage(format!(
+            "{} is not a file; give a file of numbers, or - for stdin",
+            inputs.join(" ")
+        )));
+    }
+    let options = InputOptions {
+        format: args.input_format,
+        column: args.column.clone(),
+        header: args.header,
+    };
+    let reader = RowReader::open(&source, &options)?;
+    eprintln!(
+        "phonecheck: reading {}: {}",
+        source.name(),
+        reader.description
+    );
+    let name = args.name.clone().unwrap_or_else(|| match &source {
+        Source::File(path) => path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into(),
+        ),
+        _ => "stdin".to_owned(),
+    });
+    let chunk = args.chunk as usize;
+    let options = Some(CheckOptions {
+        max_age: args
+            .max_age
+            .and_then(|d| prost_types::Duration::try_from(d).ok()),
+        skip_cache: args.no_cache,
+    });
+    let bar = bar(None, "{spinner} uploading {human_pos} rows");
+    let (tx, rx) = mpsc::channel::<CreateJobRequest>(4);
+    let (failed_tx, mut failed_rx) = mpsc::channel::<ClientError>(1);
+    let uploading = bar.clone();
+    // Rows are read on a thread of their own: file reading blocks.
+    std::thread::spawn(move || {
+        let mut message = CreateJobRequest {
+            name,
+            options,
+            mobiles: Vec::with_capacity(chunk),
+        };
+        for row in reader {
+            match row {
+                Ok(row) => message.mobiles.push(row.input),
+                Err(e) => {
+                    let _ = failed_tx.blocking_send(e.into());
+                    return;
+                }
+            }
+            if message.mobiles.len() == chunk {
+                uploading.inc(chunk as u64);
+                let next = CreateJobRequest {
+                    mobiles: Vec::with_capacity(chunk),
+                    ..Default::default()
+                };
+                if tx
+                    .blocking_send(std::mem::replace(&mut message, next))
+                    .is_err()
+                {
+                    return;
+                }
+            }
+        }
+        uploading.inc(message.mobiles.len() as u64);
+        let _ = tx.blocking_send(message);
+    });
+    let created = client.create_job(ReceiverStream::new(rx)).await;
+    bar.finish_and_clear();
+    if let Ok(e) = failed_rx.try_recv() {
+        return Err(e);
+    }
+    let job = created
+        .map_err(|status| ClientError::Refused(describe(&status)))?
+        .into_inner();
+    eprintln!(
+        "job {} created: {} rows ({} distinct numbers, {} invalid, {} repeats); follow it with\n  phonecheck job status {} --watch",
+        job.id,
+        thousands(job.total),
+        thousands(job.unique),
+        thousands(job.invalid),
+        thousands(job.duplicates),
+        job.id
+    );
+    println!("{}", job.id);
+    Ok(0)
+}
+
+/// Follows a job to its end with a progress bar; 0 when it succeeded.
+async fn follow(client: &mut BulkClient, id: String) -> Result<i32, ClientError> {
+    let mut updates = client
+        .watch_job(WatchJobRequest { id: id.clone() })
+        .await
+        .map_err(|status| ClientError::Refused(describe(&status)))?
+        .into_inner();
+    let bar = bar(
+        Some(0),
+        "{elapsed_precise} [{wide_bar}] {human_pos}/{human_len} rows · {msg}",
+    );
+    let mut last = None;
+    loop {
+        match updates.message().await {
+            Ok(Some(job)) => {
+                bar.set_length(job.total);
+                bar.set_position(job.done);
+                bar.set_message(format!(
+                    "{} · billed {}",
+                    state_name(job.state()),
+                    thousands(job.billed)
+                ));
+                last = Some(job);
+            }
+            Ok(None) => break,
+            Err(status) => {
+                bar.finish_and_clear();
+                return Err(ClientError::Refused(describe(&status)));
+            }
+        }
+    }
+    bar.finish_and_clear();
+    let Some(job) = last else {
+        return Err(ClientError::Refused(format!("job {id}: no update")));
+    };
+    println!("{}", render(&job));
+    Ok(if job.state() == JobState::Succeeded {
+        0
+    } else {
+        1
+    })
+}
+
+/// Writes every row of a job's results, in input order, in `check`'s formats.
+async fn results(
+    client: &mut BulkClient,
+    id: String,
+    out: Option<PathBuf>,
+    format: Option<OutputFormat>,
+    split: Option<PathBuf>,
+) -> Result<i32, ClientError> {
+    let job = client
+        .get_job(GetJobRequest { id: id.clone() })
+        .await
+        .map_err(|status| ClientError::Refused(describe(&status)))?
+        .into_inner();
+    let format = format
+        .or(out.as_deref().map(OutputFormat::for_path))
+        .unwrap_or(OutputFormat::Csv);
+    let path = out
+        .as_deref()
+        .map_or_else(|| "stdout".to_owned(), |p| p.display().to_string());
+    let sink: Box<dyn Write + Send> = match &out {
+        Some(p) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(p).map_err(|e| output_error(&path, e))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout())),
+    };
+    let mut writer =
+        ResultWriter::new(sink, format, split.as_deref()).map_err(|e| output_error(&path, e))?;
+    let mut stream = client
+        .get_job_results(GetJobResultsRequest {
+            id: id.clone(),
+            from_index: 0,
+        })
+        .await
+        .map_err(|status| ClientError::Refused(describe(&status)))?
+        .into_inner();
+    let bar = bar(Some(job.total), "[{wide_bar}] {human_pos}/{human_len} rows");
+    let mut written = 0u64;
+    loop {
+        match stream.message().await {
+            Ok(Some(message)) => {
+                for r in message.results {
+                    let index = u64::from(r.index);
+                    // The server keeps no line numbers: the row's position stands for it.
+                    writer
+                        .write(&row_result(r, index, index + 1))
+                        .map_err(|e| output_error(&path, e))?;
+                    written += 1;
+                }
+                bar.set_position(written);
+            }
+            Ok(None) => break,
+            Err(status) => {
+                bar.finish_and_clear();
+                return Err(ClientError::Refused(describe(&status)));
+            }
+        }
+    }
+    bar.finish_and_clear();
+    writer.flush().map_err(|e| output_error(&path, e))?;
+    eprintln!(
+        "{} of {} rows written to {path}{}",
+        thousands(written),
+        thousands(job.total),
+        if written < job.total {
+            format!(
+                "; the job is {}, run again later for the rest",
+                state_name(job.state())
+            )
+        } else {
+            String::new()
+        }
+    );
+    Ok(if written == job.total { 0 } else { 1 })
+}
+
+/// A progress bar on stderr when it is a terminal (hidden otherwise).
+fn bar(length: Option<u64>, template: &str) -> ProgressBar {
+    let bar = match length {
+        Some(n) => ProgressBar::new(n),
+        None => ProgressBar::new_spinner(),
+    };
+    if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        bar.set_draw_target(ProgressDrawTarget::hidden());
+    }
+    if let Ok(style) = ProgressStyle::with_template(template) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}
+
+fn state_name(state: JobState) -> &'static str {
+    match state {
+        JobState::Unspecified => "unknown",
+        JobState::Queued => "queued",
+        JobState::Running => "running",
+        JobState::Succeeded => "succeeded",
+        JobState::Failed => "failed",
+        JobState::Cancelled => "cancelled",
+    }
+}
+
+fn time(t: Option<&prost_types::Timestamp>) -> String {
+    t.and_then(|t| SystemTime::try_from(*t).ok()).map_or_else(
+        || "-".to_owned(),
+        |t| humantime::format_rfc3339_seconds(t).to_string(),
+    )
+}
+
+/// A job as a few lines for people.
+fn render(job: &Job) -> String {
+    let percent = if job.total == 0 {
+        0.0
+    } else {
+        job.done as f64 * 100.0 / job.total as f64
+    };
+    let mut out = format!(
+        "job {} ({}): {}\n  rows {} of {} answered ({percent:.1}%) · billed {} · from the server's cache {} · invalid {} · repeats {}",
+        job.id,
+        job.name,
+        state_name(job.state()),
+        thousands(job.done),
+        thousands(job.total),
+        thousands(job.billed),
+        thousands(job.cache_hits),
+        thousands(job.invalid),
+        thousands(job.duplicates),
+    );
+    if let Some(c) = &job.by_status {
+        out.push_str(&format!(
+            "\n  real {} · empty {} · suspended {} · silent {} · risk {} · not in database {} · failed {}",
+            thousands(c.real.into()),
+            thousands(c.empty.into()),
+            thousands(c.suspended.into()),
+            thousands(c.silent.into()),
+            thousands(c.risk.into()),
+            thousands(c.not_in_database.into()),
+            thousands(c.failed.into()),
+        ));
+    }
+    out.push_str(&format!(
+        "\n  created {} · finished {}",
+        time(job.created_at.as_ref()),
+        time(job.finished_at.as_ref())
+    ));
+    if let Some(e) = &job.error {
+        out.push_str(&format!(
+            "\n  stopped: {} (continue it with: phonecheck job resume {})",
+            e.message, job.id
+        ));
+    }
+    out
+}
