@@ -382,3 +382,59 @@ fn a_corrupt_or_unusable_data_dir_is_a_clear_start_up_error() {
         .to_string();
     assert!(e.contains("--data-dir"), "{e}");
 }
+
+#[tokio::test]
+async fn a_live_check_goes_before_a_big_job_in_the_queue() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = start_with_jobs(
+        dir.path(),
+        SimulatorConfig {
+            latency: Duration::from_millis(100),
+            ..SimulatorConfig::default()
+        },
+        |c| {
+            // One call at a time: the job alone keeps the upstream busy for seconds.
+            c.concurrency = 1;
+        },
+    )
+    .await;
+    let mut client = env.client.clone();
+    let list: Vec<String> = (0..60_000).map(|i| format!("136{:08}", i)).collect();
+    let job = create_job(&mut client, "big", &list, 10_000).await;
+    // Wait until the job is under way, with its window of numbers queued.
+    loop {
+        let now = client
+            .get_job(GetJobRequest { id: job.id.clone() })
+            .await
+            .unwrap()
+            .into_inner();
+        if now.done > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let calls_before = env.sim.simulator.stats().calls;
+    let answer = client
+        .check(phonecheck::pb::CheckRequest {
+            mobiles: vec!["13111111111".to_owned(), "13922223333".to_owned()],
+            ..Default::default()
+        })
+        .await
+        .expect("answered")
+        .into_inner();
+    let calls_after = env.sim.simulator.stats().calls;
+    assert_eq!(answer.results.len(), 2);
+    // At most the call in flight when it arrived, then its own: it did not wait behind the
+    // job's queued window (6,000 numbers, three more calls).
+    assert!(
+        calls_after - calls_before <= 2,
+        "the live call waited for {} upstream calls",
+        calls_after - calls_before
+    );
+    let running = client
+        .get_job(GetJobRequest { id: job.id.clone() })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_ne!(running.state(), JobState::Succeeded, "the job was still running");
+}
