@@ -27,7 +27,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from google.rpc import status_pb2 as google_dot_rpc_dot_status__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1ephonecheck/v1/phonecheck.proto\x12\rphonecheck.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17google/rpc/status.proto\"M\n\x0c\x43heckRequest\x12\x0f\n\x07mobiles\x18\x01 \x03(\t\x12,\n\x07options\x18\x02 \x01(\x0b\x32\x1b.phonecheck.v1.CheckOptions\"N\n\x0c\x43heckOptions\x12*\n\x07max_age\x18\x01 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x12\n\nskip_cache\x18\x02 \x01(\x08\"j\n\rCheckResponse\x12+\n\x07results\x18\x01 \x03(\x0b\x32\x1a.phonecheck.v1.PhoneResult\x12,\n\x07summary\x18\x02 \x01(\x0b\x32\x1b.phonecheck.v1.CheckSummary\"S\n\x12\x43heckStreamRequest\x12\x0f\n\x07mobiles\x18\x01 \x03(\t\x12,\n\x07options\x18\x02 \x01(\x0b\x32\x1b.phonecheck.v1.CheckOptions\"\x9b\x01\n\x13\x43heckStreamResponse\x12+\n\x07results\x18\x01 \x03(\x0b\x32\x1a.phonecheck.v1.PhoneResult\x12)\n\x08progress\x18\x02 \x01(\x0b\x32\x17.phonecheck.v1.Progress\x12,\n\x07summary\x18\x03 \x01(\x0b\x32\x1b.phonecheck.v1.CheckSummary\"Q\n\x10\x43heckBulkRequest\x12\x0f\n\x07mobiles\x18\x01 \x03(\t\x12,\n\x07options\x18\x02 \x01(\x0b\x32\x1b.phonecheck.v1.CheckOptions\"\x99\x01\n\x11\x43heckBulkResponse\x12+\n\x07results\x18\x01 \x03(\x0b\x32\x1a.phonecheck.v1.PhoneResult\x12)\n\x08progress\x18\x02 \x01(\x0b\x32\x17.phonecheck.v1.Progress\x12,\n\x07summary\x18\x03 \x01(\x0b\x32\x1b.phonecheck.v1.CheckSummary\"\'\n\x08Progress\x12\x0c\n\x04\x64one\x18\x01 \x01(\r\x12\r\n\x05total\x18\x02 \x01(\r\"\xce\x02\n\x0bPhoneResult\x12\r\n\x05index\x18\x01 \x01(\r\x12\r\n\x05input\x18\x02 \x01(\t\x12\x0e\n\x06mobile\x18\x03 \x01(\t\x12+\n\x06status\x18\x04 \x01(\x0e\x32\x1b.phonecheck.v1.NumberStatus\x12\x13\n\x0bstatus_name\x18\x05 \x01(\t\x12\x0c\n\x04\x61rea\x18\x06 \x01(\t\x12\x10\n\x08province\x18\x07 \x01(\t\x12\x0c\n\x04\x63ity\x18\x08 \x01(\t\x12\x0f\n\x07\x63\x61rrier\x18\t \x01(\t\x12.\n\nchecked_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x16\n\x0einvalid_reason\x18\x0b \x01(\t\x12!\n\x05\x65rror\x18\x0c \x01(\x0b\x32\x12.google.rpc.Status\x12\x11\n\tduplicate\x18\r \x01(\x08\x12\x12\n\nfrom_cache\x18\x0e \x01(\x08\"\xbe\x01\n\x0c\x43heckSummary\x12\r\n\x05total\x18\x01 \x01(\r\x12\x0e\n\x06unique\x18\x02 \x01(\r\x12\x0f\n\x07invalid\x18\x03 \x01(\r\x12\x12\n\nduplicates\x18\x04 \x01(\r\x12\x0e\n\x06\x62illed\x18\x05 \x01(\r\x12\x16\n\x0eupstream_calls\x18\x06 \x01(\r\x12.\n\tby_status\x18\x07 \x01(\x0b\x32\x1b.phonecheck.v1.StatusCounts\x12\x12\n\ncache_hits\x18\x08 \x01(\r\"\x96\x01\n\x0cStatusCounts\x12\r\n\x05\x65mpty\x18\x01 \x01(\r\x12\x0c\n\x04real\x18\x02 \x01(\r\x12\x11\n\tsuspended\x18\x03 \x01(\r\x12\x17\n\x0fnot_in_database\x18\x04 \x01(\r\x12\x0e\n\x06silent\x18\x05 \x01(\r\x12\x0c\n\x04risk\x18\x06 \x01(\r\x12\x0f\n\x07invalid\x18\x07 \x01(\r\x12\x0e\n\x06\x66\x61iled\x18\x08 \x01(\r*\xeb\x01\n\x0cNumberStatus\x12\x1d\n\x19NUMBER_STATUS_UNSPECIFIED\x10\x00\x12\x17\n\x13NUMBER_STATUS_EMPTY\x10\x01\x12\x16\n\x12NUMBER_STATUS_REAL\x10\x02\x12\x1b\n\x17NUMBER_STATUS_SUSPENDED\x10\x03\x12!\n\x1dNUMBER_STATUS_NOT_IN_DATABASE\x10\x04\x12\x18\n\x14NUMBER_STATUS_SILENT\x10\x05\x12\x16\n\x12NUMBER_STATUS_RISK\x10\x06\x12\x19\n\x15NUMBER_STATUS_INVALID\x10\x07\x32\xfc\x01\n\nPhoneCheck\x12\x42\n\x05\x43heck\x12\x1b.phonecheck.v1.CheckRequest\x1a\x1c.phonecheck.v1.CheckResponse\x12V\n\x0b\x43heckStream\x12!.phonecheck.v1.CheckStreamRequest\x1a\".phonecheck.v1.CheckStreamResponse0\x01\x12R\n\tCheckBulk\x12\x1f.phonecheck.v1.CheckBulkRequest\x1a .phonecheck.v1.CheckBulkResponse(\x01\x30\x01\x42\x13\x42\x0fPhoneCheckProtoP\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1ephonecheck/v1/phonecheck.proto\x12\rphonecheck.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17google/rpc/status.proto\"_\n\x10\x43reateJobRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12,\n\x07options\x18\x02 \x01(\x0b\x32\x1b.phonecheck.v1.CheckOptions\x12\x0f\n\x07mobiles\x18\x03 \x03(\t\"\xcf\x03\n\x03Job\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12&\n\x05state\x18\x03 \x01(\x0e\x32\x17.phonecheck.v1.JobState\x12.\n\ncreated_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x66inished_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05total\x18\x07 \x01(\x04\x12\x0e\n\x06unique\x18\x08 \x01(\x04\x12\x0c\n\x04\x64one\x18\t \x01(\x04\x12\x0e\n\x06\x62illed\x18\n \x01(\x04\x12\x12\n\ncache_hits\x18\x0b \x01(\x04\x12\x0f\n\x07invalid\x18\x0c \x01(\x04\x12\x12\n\nduplicates\x18\r \x01(\x04\x12.\n\tby_status\x18\x0e \x01(\x0b\x32\x1b.phonecheck.v1.StatusCounts\x12!\n\x05\x65rror\x18\x0f \x01(\x0b\x32\x12.google.rpc.Status\x12,\n\x07options\x18\x10 \x01(\x0b\x32\x1b.phonecheck.v1.CheckOptions\"\x1b\n\rGetJobRequest\x12\n\n\x02id\x18\x01 \x01(\t\"8\n\x0fListJobsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\r\x12\x12\n\npage_token\x18\x02 \x01(\t\"M\n\x10ListJobsResponse\x12 \n\x04jobs\x18\x01 \x03(\x0b\x32\x12.phonecheck.v1.Job\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x1e\n\x10\x43\x61ncelJobRequest\x12\n\n\x02id\x18\x01 \x01(\t\"\x1e\n\x10ResumeJobRequest\x12\n\n\x02id\x18\x01 \x01(\t\"\x1e\n\x10\x44\x65leteJobRequest\x12\n\n\x02id\x18\x01 \x01(\t\"\x13\n\x11\x44\x65leteJobResponse\"\x1d\n\x0fWatchJobRequest\x12\n\n\x02id\x18\x01 \x01(\t\"6\n\x14GetJobResultsRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x12\n\nfrom_index\x18\x02 \x01(\x04\"D\n\x15GetJobResultsResponse\x12+\n\x07results\x18\x01 \x03(\x0b\x32\x1a.phonecheck.v1.PhoneResult\"M\n\x0c\x43heckRequest\x12\x0f\n\x07mobiles\x18\x01 \x03(\t\x12,\n\x07options\x18\x02 \x01(\x0b\x32\x1b.phonecheck.v1.CheckOptions\"N\n\x0c\x43heckOptions\x12*\n\x07max_age\x18\x01 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x12\n\nskip_cache\x18\x02 \x01(\x08\"j\n\rCheckResponse\x12+\n\x07results\x18\x01 \x03(\x0b\x32\x1a.phonecheck.v1.PhoneResult\x12,\n\x07summary\x18\x02 \x01(\x0b\x32\x1b.phonecheck.v1.CheckSummary\"S\n\x12\x43heckStreamRequest\x12\x0f\n\x07mobiles\x18\x01 \x03(\t\x12,\n\x07options\x18\x02 \x01(\x0b\x32\x1b.phonecheck.v1.CheckOptions\"\x9b\x01\n\x13\x43heckStreamResponse\x12+\n\x07results\x18\x01 \x03(\x0b\x32\x1a.phonecheck.v1.PhoneResult\x12)\n\x08progress\x18\x02 \x01(\x0b\x32\x17.phonecheck.v1.Progress\x12,\n\x07summary\x18\x03 \x01(\x0b\x32\x1b.phonecheck.v1.CheckSummary\"Q\n\x10\x43heckBulkRequest\x12\x0f\n\x07mobiles\x18\x01 \x03(\t\x12,\n\x07options\x18\x02 \x01(\x0b\x32\x1b.phonecheck.v1.CheckOptions\"\x99\x01\n\x11\x43heckBulkResponse\x12+\n\x07results\x18\x01 \x03(\x0b\x32\x1a.phonecheck.v1.PhoneResult\x12)\n\x08progress\x18\x02 \x01(\x0b\x32\x17.phonecheck.v1.Progress\x12,\n\x07summary\x18\x03 \x01(\x0b\x32\x1b.phonecheck.v1.CheckSummary\"\'\n\x08Progress\x12\x0c\n\x04\x64one\x18\x01 \x01(\r\x12\r\n\x05total\x18\x02 \x01(\r\"\xce\x02\n\x0bPhoneResult\x12\r\n\x05index\x18\x01 \x01(\r\x12\r\n\x05input\x18\x02 \x01(\t\x12\x0e\n\x06mobile\x18\x03 \x01(\t\x12+\n\x06status\x18\x04 \x01(\x0e\x32\x1b.phonecheck.v1.NumberStatus\x12\x13\n\x0bstatus_name\x18\x05 \x01(\t\x12\x0c\n\x04\x61rea\x18\x06 \x01(\t\x12\x10\n\x08province\x18\x07 \x01(\t\x12\x0c\n\x04\x63ity\x18\x08 \x01(\t\x12\x0f\n\x07\x63\x61rrier\x18\t \x01(\t\x12.\n\nchecked_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x16\n\x0einvalid_reason\x18\x0b \x01(\t\x12!\n\x05\x65rror\x18\x0c \x01(\x0b\x32\x12.google.rpc.Status\x12\x11\n\tduplicate\x18\r \x01(\x08\x12\x12\n\nfrom_cache\x18\x0e \x01(\x08\"\xbe\x01\n\x0c\x43heckSummary\x12\r\n\x05total\x18\x01 \x01(\r\x12\x0e\n\x06unique\x18\x02 \x01(\r\x12\x0f\n\x07invalid\x18\x03 \x01(\r\x12\x12\n\nduplicates\x18\x04 \x01(\r\x12\x0e\n\x06\x62illed\x18\x05 \x01(\r\x12\x16\n\x0eupstream_calls\x18\x06 \x01(\r\x12.\n\tby_status\x18\x07 \x01(\x0b\x32\x1b.phonecheck.v1.StatusCounts\x12\x12\n\ncache_hits\x18\x08 \x01(\r\"\x96\x01\n\x0cStatusCounts\x12\r\n\x05\x65mpty\x18\x01 \x01(\r\x12\x0c\n\x04real\x18\x02 \x01(\r\x12\x11\n\tsuspended\x18\x03 \x01(\r\x12\x17\n\x0fnot_in_database\x18\x04 \x01(\r\x12\x0e\n\x06silent\x18\x05 \x01(\r\x12\x0c\n\x04risk\x18\x06 \x01(\r\x12\x0f\n\x07invalid\x18\x07 \x01(\r\x12\x0e\n\x06\x66\x61iled\x18\x08 \x01(\r*\x9a\x01\n\x08JobState\x12\x19\n\x15JOB_STATE_UNSPECIFIED\x10\x00\x12\x14\n\x10JOB_STATE_QUEUED\x10\x01\x12\x15\n\x11JOB_STATE_RUNNING\x10\x02\x12\x17\n\x13JOB_STATE_SUCCEEDED\x10\x03\x12\x14\n\x10JOB_STATE_FAILED\x10\x04\x12\x17\n\x13JOB_STATE_CANCELLED\x10\x05*\xeb\x01\n\x0cNumberStatus\x12\x1d\n\x19NUMBER_STATUS_UNSPECIFIED\x10\x00\x12\x17\n\x13NUMBER_STATUS_EMPTY\x10\x01\x12\x16\n\x12NUMBER_STATUS_REAL\x10\x02\x12\x1b\n\x17NUMBER_STATUS_SUSPENDED\x10\x03\x12!\n\x1dNUMBER_STATUS_NOT_IN_DATABASE\x10\x04\x12\x18\n\x14NUMBER_STATUS_SILENT\x10\x05\x12\x16\n\x12NUMBER_STATUS_RISK\x10\x06\x12\x19\n\x15NUMBER_STATUS_INVALID\x10\x07\x32\xbd\x06\n\nPhoneCheck\x12\x42\n\x05\x43heck\x12\x1b.phonecheck.v1.CheckRequest\x1a\x1c.phonecheck.v1.CheckResponse\x12V\n\x0b\x43heckStream\x12!.phonecheck.v1.CheckStreamRequest\x1a\".phonecheck.v1.CheckStreamResponse0\x01\x12R\n\tCheckBulk\x12\x1f.phonecheck.v1.CheckBulkRequest\x1a .phonecheck.v1.CheckBulkResponse(\x01\x30\x01\x12\x42\n\tCreateJob\x12\x1f.phonecheck.v1.CreateJobRequest\x1a\x12.phonecheck.v1.Job(\x01\x12:\n\x06GetJob\x12\x1c.phonecheck.v1.GetJobRequest\x1a\x12.phonecheck.v1.Job\x12K\n\x08ListJobs\x12\x1e.phonecheck.v1.ListJobsRequest\x1a\x1f.phonecheck.v1.ListJobsResponse\x12@\n\tCancelJob\x12\x1f.phonecheck.v1.CancelJobRequest\x1a\x12.phonecheck.v1.Job\x12@\n\tResumeJob\x12\x1f.phonecheck.v1.ResumeJobRequest\x1a\x12.phonecheck.v1.Job\x12N\n\tDeleteJob\x12\x1f.phonecheck.v1.DeleteJobRequest\x1a .phonecheck.v1.DeleteJobResponse\x12@\n\x08WatchJob\x12\x1e.phonecheck.v1.WatchJobRequest\x1a\x12.phonecheck.v1.Job0\x01\x12\\\n\rGetJobResults\x12#.phonecheck.v1.GetJobResultsRequest\x1a$.phonecheck.v1.GetJobResultsResponse0\x01\x42\x13\x42\x0fPhoneCheckProtoP\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,30 +35,56 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'phonecheck.v1.phonecheck_pb
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'B\017PhoneCheckProtoP\001'
-  _globals['_NUMBERSTATUS']._serialized_start=1613
-  _globals['_NUMBERSTATUS']._serialized_end=1848
-  _globals['_CHECKREQUEST']._serialized_start=139
-  _globals['_CHECKREQUEST']._serialized_end=216
-  _globals['_CHECKOPTIONS']._serialized_start=218
-  _globals['_CHECKOPTIONS']._serialized_end=296
-  _globals['_CHECKRESPONSE']._serialized_start=298
-  _globals['_CHECKRESPONSE']._serialized_end=404
-  _globals['_CHECKSTREAMREQUEST']._serialized_start=406
-  _globals['_CHECKSTREAMREQUEST']._serialized_end=489
-  _globals['_CHECKSTREAMRESPONSE']._serialized_start=492
-  _globals['_CHECKSTREAMRESPONSE']._serialized_end=647
-  _globals['_CHECKBULKREQUEST']._serialized_start=649
-  _globals['_CHECKBULKREQUEST']._serialized_end=730
-  _globals['_CHECKBULKRESPONSE']._serialized_start=733
-  _globals['_CHECKBULKRESPONSE']._serialized_end=886
-  _globals['_PROGRESS']._serialized_start=888
-  _globals['_PROGRESS']._serialized_end=927
-  _globals['_PHONERESULT']._serialized_start=930
-  _globals['_PHONERESULT']._serialized_end=1264
-  _globals['_CHECKSUMMARY']._serialized_start=1267
-  _globals['_CHECKSUMMARY']._serialized_end=1457
-  _globals['_STATUSCOUNTS']._serialized_start=1460
-  _globals['_STATUSCOUNTS']._serialized_end=1610
-  _globals['_PHONECHECK']._serialized_start=1851
-  _globals['_PHONECHECK']._serialized_end=2103
+  _globals['_JOBSTATE']._serialized_start=2616
+  _globals['_JOBSTATE']._serialized_end=2770
+  _globals['_NUMBERSTATUS']._serialized_start=2773
+  _globals['_NUMBERSTATUS']._serialized_end=3008
+  _globals['_CREATEJOBREQUEST']._serialized_start=139
+  _globals['_CREATEJOBREQUEST']._serialized_end=234
+  _globals['_JOB']._serialized_start=237
+  _globals['_JOB']._serialized_end=700
+  _globals['_GETJOBREQUEST']._serialized_start=702
+  _globals['_GETJOBREQUEST']._serialized_end=729
+  _globals['_LISTJOBSREQUEST']._serialized_start=731
+  _globals['_LISTJOBSREQUEST']._serialized_end=787
+  _globals['_LISTJOBSRESPONSE']._serialized_start=789
+  _globals['_LISTJOBSRESPONSE']._serialized_end=866
+  _globals['_CANCELJOBREQUEST']._serialized_start=868
+  _globals['_CANCELJOBREQUEST']._serialized_end=898
+  _globals['_RESUMEJOBREQUEST']._serialized_start=900
+  _globals['_RESUMEJOBREQUEST']._serialized_end=930
+  _globals['_DELETEJOBREQUEST']._serialized_start=932
+  _globals['_DELETEJOBREQUEST']._serialized_end=962
+  _globals['_DELETEJOBRESPONSE']._serialized_start=964
+  _globals['_DELETEJOBRESPONSE']._serialized_end=983
+  _globals['_WATCHJOBREQUEST']._serialized_start=985
+  _globals['_WATCHJOBREQUEST']._serialized_end=1014
+  _globals['_GETJOBRESULTSREQUEST']._serialized_start=1016
+  _globals['_GETJOBRESULTSREQUEST']._serialized_end=1070
+  _globals['_GETJOBRESULTSRESPONSE']._serialized_start=1072
+  _globals['_GETJOBRESULTSRESPONSE']._serialized_end=1140
+  _globals['_CHECKREQUEST']._serialized_start=1142
+  _globals['_CHECKREQUEST']._serialized_end=1219
+  _globals['_CHECKOPTIONS']._serialized_start=1221
+  _globals['_CHECKOPTIONS']._serialized_end=1299
+  _globals['_CHECKRESPONSE']._serialized_start=1301
+  _globals['_CHECKRESPONSE']._serialized_end=1407
+  _globals['_CHECKSTREAMREQUEST']._serialized_start=1409
+  _globals['_CHECKSTREAMREQUEST']._serialized_end=1492
+  _globals['_CHECKSTREAMRESPONSE']._serialized_start=1495
+  _globals['_CHECKSTREAMRESPONSE']._serialized_end=1650
+  _globals['_CHECKBULKREQUEST']._serialized_start=1652
+  _globals['_CHECKBULKREQUEST']._serialized_end=1733
+  _globals['_CHECKBULKRESPONSE']._serialized_start=1736
+  _globals['_CHECKBULKRESPONSE']._serialized_end=1889
+  _globals['_PROGRESS']._serialized_start=1891
+  _globals['_PROGRESS']._serialized_end=1930
+  _globals['_PHONERESULT']._serialized_start=1933
+  _globals['_PHONERESULT']._serialized_end=2267
+  _globals['_CHECKSUMMARY']._serialized_start=2270
+  _globals['_CHECKSUMMARY']._serialized_end=2460
+  _globals['_STATUSCOUNTS']._serialized_start=2463
+  _globals['_STATUSCOUNTS']._serialized_end=2613
+  _globals['_PHONECHECK']._serialized_start=3011
+  _globals['_PHONECHECK']._serialized_end=3840
 # @@protoc_insertion_point(module_scope)

@@ -32,6 +32,46 @@ else:
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class _JobState:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _JobStateEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_JobState.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    JOB_STATE_UNSPECIFIED: _JobState.ValueType  # 0
+    """Never used."""
+    JOB_STATE_QUEUED: _JobState.ValueType  # 1
+    """Stored, waiting for its turn."""
+    JOB_STATE_RUNNING: _JobState.ValueType  # 2
+    """Being checked."""
+    JOB_STATE_SUCCEEDED: _JobState.ValueType  # 3
+    """Every input answered (some may carry an error, see by_status.failed)."""
+    JOB_STATE_FAILED: _JobState.ValueType  # 4
+    """Stopped by an error that dooms every later batch (bad upstream token, expired account, IP
+    not allowed, quota used up); see error. ResumeJob continues it.
+    """
+    JOB_STATE_CANCELLED: _JobState.ValueType  # 5
+    """Stopped by CancelJob. ResumeJob continues it."""
+
+class JobState(_JobState, metaclass=_JobStateEnumTypeWrapper):
+    """JobState is where a job is in its life."""
+
+JOB_STATE_UNSPECIFIED: JobState.ValueType  # 0
+"""Never used."""
+JOB_STATE_QUEUED: JobState.ValueType  # 1
+"""Stored, waiting for its turn."""
+JOB_STATE_RUNNING: JobState.ValueType  # 2
+"""Being checked."""
+JOB_STATE_SUCCEEDED: JobState.ValueType  # 3
+"""Every input answered (some may carry an error, see by_status.failed)."""
+JOB_STATE_FAILED: JobState.ValueType  # 4
+"""Stopped by an error that dooms every later batch (bad upstream token, expired account, IP
+not allowed, quota used up); see error. ResumeJob continues it.
+"""
+JOB_STATE_CANCELLED: JobState.ValueType  # 5
+"""Stopped by CancelJob. ResumeJob continues it."""
+Global___JobState: _TypeAlias = JobState  # noqa: Y015
+
 class _NumberStatus:
     ValueType = _typing.NewType("ValueType", _builtins.int)
     V: _TypeAlias = ValueType  # noqa: Y015
@@ -75,6 +115,367 @@ NUMBER_STATUS_RISK: NumberStatus.ValueType  # 6
 NUMBER_STATUS_INVALID: NumberStatus.ValueType  # 7
 """Not a valid mainland China mobile number; never sent upstream and never billed."""
 Global___NumberStatus: _TypeAlias = NumberStatus  # noqa: Y015
+
+@_typing.final
+class CreateJobRequest(_message.Message):
+    """CreateJobRequest is one chunk of a job's list."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    OPTIONS_FIELD_NUMBER: _builtins.int
+    MOBILES_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """A name for people (e.g. the file's name); only the first message's counts."""
+    @_builtins.property
+    def options(self) -> Global___CheckOptions:
+        """How cached answers may be used; only the first message's counts."""
+
+    @_builtins.property
+    def mobiles(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Up to 10,000 inputs; each element is exactly one input (a row of a file), never split."""
+
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        options: Global___CheckOptions | None = ...,
+        mobiles: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["options", b"options"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["mobiles", b"mobiles", "name", b"name", "options", b"options"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CreateJobRequest: _TypeAlias = CreateJobRequest  # noqa: Y015
+
+@_typing.final
+class Job(_message.Message):
+    """Job is a list checked in the background."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    STATE_FIELD_NUMBER: _builtins.int
+    CREATED_AT_FIELD_NUMBER: _builtins.int
+    UPDATED_AT_FIELD_NUMBER: _builtins.int
+    FINISHED_AT_FIELD_NUMBER: _builtins.int
+    TOTAL_FIELD_NUMBER: _builtins.int
+    UNIQUE_FIELD_NUMBER: _builtins.int
+    DONE_FIELD_NUMBER: _builtins.int
+    BILLED_FIELD_NUMBER: _builtins.int
+    CACHE_HITS_FIELD_NUMBER: _builtins.int
+    INVALID_FIELD_NUMBER: _builtins.int
+    DUPLICATES_FIELD_NUMBER: _builtins.int
+    BY_STATUS_FIELD_NUMBER: _builtins.int
+    ERROR_FIELD_NUMBER: _builtins.int
+    OPTIONS_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    """The job's id, e.g. "j_01924c5e8f3a7b21": what every other job call takes."""
+    name: _builtins.str
+    """The name given at creation."""
+    state: Global___JobState.ValueType
+    """Where it is."""
+    total: _builtins.int
+    """Inputs in the list."""
+    unique: _builtins.int
+    """Distinct valid numbers among them: the most the job can bill."""
+    done: _builtins.int
+    """Inputs answered so far (invalid inputs and repeats included); total when it succeeded."""
+    billed: _builtins.int
+    """Numbers the upstream billed for this job."""
+    cache_hits: _builtins.int
+    """Distinct numbers answered from the server's result cache, billed nothing."""
+    invalid: _builtins.int
+    """Inputs that are not valid mobile numbers."""
+    duplicates: _builtins.int
+    """Valid inputs repeating an earlier input's number."""
+    @_builtins.property
+    def created_at(self) -> _timestamp_pb2.Timestamp:
+        """When it was created."""
+
+    @_builtins.property
+    def updated_at(self) -> _timestamp_pb2.Timestamp:
+        """When its state or counts last changed."""
+
+    @_builtins.property
+    def finished_at(self) -> _timestamp_pb2.Timestamp:
+        """When it ended (succeeded, failed or was cancelled); unset while queued or running."""
+
+    @_builtins.property
+    def by_status(self) -> Global___StatusCounts:
+        """Results so far by status (duplicates count once per input)."""
+
+    @_builtins.property
+    def error(self) -> _status_pb2.Status:
+        """Why the job failed, when state is JOB_STATE_FAILED: the same status a CheckStream would
+        have ended with (e.g. RESOURCE_EXHAUSTED, UPSTREAM_QUOTA_EXHAUSTED).
+        """
+
+    @_builtins.property
+    def options(self) -> Global___CheckOptions:
+        """The options it was created with."""
+
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        name: _builtins.str = ...,
+        state: Global___JobState.ValueType = ...,
+        created_at: _timestamp_pb2.Timestamp | None = ...,
+        updated_at: _timestamp_pb2.Timestamp | None = ...,
+        finished_at: _timestamp_pb2.Timestamp | None = ...,
+        total: _builtins.int = ...,
+        unique: _builtins.int = ...,
+        done: _builtins.int = ...,
+        billed: _builtins.int = ...,
+        cache_hits: _builtins.int = ...,
+        invalid: _builtins.int = ...,
+        duplicates: _builtins.int = ...,
+        by_status: Global___StatusCounts | None = ...,
+        error: _status_pb2.Status | None = ...,
+        options: Global___CheckOptions | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["by_status", b"by_status", "created_at", b"created_at", "error", b"error", "finished_at", b"finished_at", "options", b"options", "updated_at", b"updated_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["billed", b"billed", "by_status", b"by_status", "cache_hits", b"cache_hits", "created_at", b"created_at", "done", b"done", "duplicates", b"duplicates", "error", b"error", "finished_at", b"finished_at", "id", b"id", "invalid", b"invalid", "name", b"name", "options", b"options", "state", b"state", "total", b"total", "unique", b"unique", "updated_at", b"updated_at"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Job: _TypeAlias = Job  # noqa: Y015
+
+@_typing.final
+class GetJobRequest(_message.Message):
+    """GetJobRequest names a job."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    """The job's id."""
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["id", b"id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetJobRequest: _TypeAlias = GetJobRequest  # noqa: Y015
+
+@_typing.final
+class ListJobsRequest(_message.Message):
+    """ListJobsRequest asks for one page of jobs."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    page_size: _builtins.int
+    """The most jobs in the page (default 50, at most 1,000)."""
+    page_token: _builtins.str
+    """Where to go on: a previous response's next_page_token; empty for the first page."""
+    def __init__(
+        self,
+        *,
+        page_size: _builtins.int = ...,
+        page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["page_size", b"page_size", "page_token", b"page_token"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListJobsRequest: _TypeAlias = ListJobsRequest  # noqa: Y015
+
+@_typing.final
+class ListJobsResponse(_message.Message):
+    """ListJobsResponse is one page of jobs, newest first."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    JOBS_FIELD_NUMBER: _builtins.int
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    next_page_token: _builtins.str
+    """Pass as page_token for the next page; empty on the last page."""
+    @_builtins.property
+    def jobs(self) -> _containers.RepeatedCompositeFieldContainer[Global___Job]:
+        """The jobs."""
+
+    def __init__(
+        self,
+        *,
+        jobs: _abc.Iterable[Global___Job] | None = ...,
+        next_page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["jobs", b"jobs", "next_page_token", b"next_page_token"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListJobsResponse: _TypeAlias = ListJobsResponse  # noqa: Y015
+
+@_typing.final
+class CancelJobRequest(_message.Message):
+    """CancelJobRequest names the job to cancel."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    """The job's id."""
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["id", b"id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CancelJobRequest: _TypeAlias = CancelJobRequest  # noqa: Y015
+
+@_typing.final
+class ResumeJobRequest(_message.Message):
+    """ResumeJobRequest names the job to resume."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    """The job's id."""
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["id", b"id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ResumeJobRequest: _TypeAlias = ResumeJobRequest  # noqa: Y015
+
+@_typing.final
+class DeleteJobRequest(_message.Message):
+    """DeleteJobRequest names the job to delete."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    """The job's id."""
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["id", b"id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DeleteJobRequest: _TypeAlias = DeleteJobRequest  # noqa: Y015
+
+@_typing.final
+class DeleteJobResponse(_message.Message):
+    """DeleteJobResponse confirms a deletion."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DeleteJobResponse: _TypeAlias = DeleteJobResponse  # noqa: Y015
+
+@_typing.final
+class WatchJobRequest(_message.Message):
+    """WatchJobRequest names the job to watch."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    """The job's id."""
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["id", b"id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___WatchJobRequest: _TypeAlias = WatchJobRequest  # noqa: Y015
+
+@_typing.final
+class GetJobResultsRequest(_message.Message):
+    """GetJobResultsRequest asks for a job's results from one input on."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    FROM_INDEX_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    """The job's id."""
+    from_index: _builtins.int
+    """The index of the first input wanted (0 for all)."""
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        from_index: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["from_index", b"from_index", "id", b"id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetJobResultsRequest: _TypeAlias = GetJobResultsRequest  # noqa: Y015
+
+@_typing.final
+class GetJobResultsResponse(_message.Message):
+    """GetJobResultsResponse carries results of consecutive inputs, in input order."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RESULTS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def results(self) -> _containers.RepeatedCompositeFieldContainer[Global___PhoneResult]:
+        """The results; index is the input's position in the job's list."""
+
+    def __init__(
+        self,
+        *,
+        results: _abc.Iterable[Global___PhoneResult] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["results", b"results"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetJobResultsResponse: _TypeAlias = GetJobResultsResponse  # noqa: Y015
 
 @_typing.final
 class CheckRequest(_message.Message):

@@ -50,6 +50,46 @@ class PhoneCheckStub:
                 request_serializer=phonecheck_dot_v1_dot_phonecheck__pb2.CheckBulkRequest.SerializeToString,
                 response_deserializer=phonecheck_dot_v1_dot_phonecheck__pb2.CheckBulkResponse.FromString,
                 _registered_method=True)
+        self.CreateJob = channel.stream_unary(
+                '/phonecheck.v1.PhoneCheck/CreateJob',
+                request_serializer=phonecheck_dot_v1_dot_phonecheck__pb2.CreateJobRequest.SerializeToString,
+                response_deserializer=phonecheck_dot_v1_dot_phonecheck__pb2.Job.FromString,
+                _registered_method=True)
+        self.GetJob = channel.unary_unary(
+                '/phonecheck.v1.PhoneCheck/GetJob',
+                request_serializer=phonecheck_dot_v1_dot_phonecheck__pb2.GetJobRequest.SerializeToString,
+                response_deserializer=phonecheck_dot_v1_dot_phonecheck__pb2.Job.FromString,
+                _registered_method=True)
+        self.ListJobs = channel.unary_unary(
+                '/phonecheck.v1.PhoneCheck/ListJobs',
+                request_serializer=phonecheck_dot_v1_dot_phonecheck__pb2.ListJobsRequest.SerializeToString,
+                response_deserializer=phonecheck_dot_v1_dot_phonecheck__pb2.ListJobsResponse.FromString,
+                _registered_method=True)
+        self.CancelJob = channel.unary_unary(
+                '/phonecheck.v1.PhoneCheck/CancelJob',
+                request_serializer=phonecheck_dot_v1_dot_phonecheck__pb2.CancelJobRequest.SerializeToString,
+                response_deserializer=phonecheck_dot_v1_dot_phonecheck__pb2.Job.FromString,
+                _registered_method=True)
+        self.ResumeJob = channel.unary_unary(
+                '/phonecheck.v1.PhoneCheck/ResumeJob',
+                request_serializer=phonecheck_dot_v1_dot_phonecheck__pb2.ResumeJobRequest.SerializeToString,
+                response_deserializer=phonecheck_dot_v1_dot_phonecheck__pb2.Job.FromString,
+                _registered_method=True)
+        self.DeleteJob = channel.unary_unary(
+                '/phonecheck.v1.PhoneCheck/DeleteJob',
+                request_serializer=phonecheck_dot_v1_dot_phonecheck__pb2.DeleteJobRequest.SerializeToString,
+                response_deserializer=phonecheck_dot_v1_dot_phonecheck__pb2.DeleteJobResponse.FromString,
+                _registered_method=True)
+        self.WatchJob = channel.unary_stream(
+                '/phonecheck.v1.PhoneCheck/WatchJob',
+                request_serializer=phonecheck_dot_v1_dot_phonecheck__pb2.WatchJobRequest.SerializeToString,
+                response_deserializer=phonecheck_dot_v1_dot_phonecheck__pb2.Job.FromString,
+                _registered_method=True)
+        self.GetJobResults = channel.unary_stream(
+                '/phonecheck.v1.PhoneCheck/GetJobResults',
+                request_serializer=phonecheck_dot_v1_dot_phonecheck__pb2.GetJobResultsRequest.SerializeToString,
+                response_deserializer=phonecheck_dot_v1_dot_phonecheck__pb2.GetJobResultsResponse.FromString,
+                _registered_method=True)
 
 
 class PhoneCheckServicer:
@@ -105,6 +145,82 @@ class PhoneCheckServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateJob(self, request_iterator, context):
+        """CreateJob stores a list on the server to be checked in the background: the client streams
+        the inputs in chunks of up to 10,000 (the server's --max-bulk-chunk), with the job's name
+        and options in the first message, and gets the job back once the whole list is written to
+        disk. Checking starts at once. Unlike CheckBulk, the client may then disconnect: the job
+        survives restarts of the server (it resumes where it stopped, never sending a number the
+        upstream already answered), and its results can be fetched as often as needed with
+        GetJobResults until the job is deleted or its retention passes (the server's
+        --job-retention, 7 days after it ends). Live Check, CheckStream and CheckBulk calls go
+        before jobs in the queue to the upstream, so a big job never starves them.
+        A stream with no inputs fails with INVALID_ARGUMENT (NO_NUMBERS).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetJob(self, request, context):
+        """GetJob tells a job's state and progress. An unknown id is NOT_FOUND (JOB_NOT_FOUND).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListJobs(self, request, context):
+        """ListJobs lists the jobs, newest first, a page at a time.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CancelJob(self, request, context):
+        """CancelJob stops a queued or running job: numbers not yet sent upstream are not sent (and
+        not billed); the results already stored stay readable. Cancelling a job that has ended
+        changes nothing and returns it as it is.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResumeJob(self, request, context):
+        """ResumeJob continues a FAILED or CANCELLED job (for example once the upstream account's
+        quota is topped up): the numbers already answered are kept and not billed again; numbers
+        that failed or were never sent are checked. Resuming a job that is queued, running or
+        succeeded changes nothing.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteJob(self, request, context):
+        """DeleteJob removes a job and its inputs and results from the server's disk. A running job
+        is cancelled first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WatchJob(self, request, context):
+        """WatchJob streams the job's progress: the job as it is now, then again whenever it
+        changes (at most a few times a second), until it ends; the last message has its final
+        state.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetJobResults(self, request, context):
+        """GetJobResults streams a job's results in input order, starting at from_index, so an
+        interrupted download resumes where it stopped. It streams the results stored so far:
+        for a job still running, inputs not yet answered end the stream early (the last index
+        received + 1 is where to resume).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PhoneCheckServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -122,6 +238,46 @@ def add_PhoneCheckServicer_to_server(servicer, server):
                     servicer.CheckBulk,
                     request_deserializer=phonecheck_dot_v1_dot_phonecheck__pb2.CheckBulkRequest.FromString,
                     response_serializer=phonecheck_dot_v1_dot_phonecheck__pb2.CheckBulkResponse.SerializeToString,
+            ),
+            'CreateJob': grpc.stream_unary_rpc_method_handler(
+                    servicer.CreateJob,
+                    request_deserializer=phonecheck_dot_v1_dot_phonecheck__pb2.CreateJobRequest.FromString,
+                    response_serializer=phonecheck_dot_v1_dot_phonecheck__pb2.Job.SerializeToString,
+            ),
+            'GetJob': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetJob,
+                    request_deserializer=phonecheck_dot_v1_dot_phonecheck__pb2.GetJobRequest.FromString,
+                    response_serializer=phonecheck_dot_v1_dot_phonecheck__pb2.Job.SerializeToString,
+            ),
+            'ListJobs': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListJobs,
+                    request_deserializer=phonecheck_dot_v1_dot_phonecheck__pb2.ListJobsRequest.FromString,
+                    response_serializer=phonecheck_dot_v1_dot_phonecheck__pb2.ListJobsResponse.SerializeToString,
+            ),
+            'CancelJob': grpc.unary_unary_rpc_method_handler(
+                    servicer.CancelJob,
+                    request_deserializer=phonecheck_dot_v1_dot_phonecheck__pb2.CancelJobRequest.FromString,
+                    response_serializer=phonecheck_dot_v1_dot_phonecheck__pb2.Job.SerializeToString,
+            ),
+            'ResumeJob': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResumeJob,
+                    request_deserializer=phonecheck_dot_v1_dot_phonecheck__pb2.ResumeJobRequest.FromString,
+                    response_serializer=phonecheck_dot_v1_dot_phonecheck__pb2.Job.SerializeToString,
+            ),
+            'DeleteJob': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteJob,
+                    request_deserializer=phonecheck_dot_v1_dot_phonecheck__pb2.DeleteJobRequest.FromString,
+                    response_serializer=phonecheck_dot_v1_dot_phonecheck__pb2.DeleteJobResponse.SerializeToString,
+            ),
+            'WatchJob': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchJob,
+                    request_deserializer=phonecheck_dot_v1_dot_phonecheck__pb2.WatchJobRequest.FromString,
+                    response_serializer=phonecheck_dot_v1_dot_phonecheck__pb2.Job.SerializeToString,
+            ),
+            'GetJobResults': grpc.unary_stream_rpc_method_handler(
+                    servicer.GetJobResults,
+                    request_deserializer=phonecheck_dot_v1_dot_phonecheck__pb2.GetJobResultsRequest.FromString,
+                    response_serializer=phonecheck_dot_v1_dot_phonecheck__pb2.GetJobResultsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -206,6 +362,222 @@ class PhoneCheck:
             '/phonecheck.v1.PhoneCheck/CheckBulk',
             phonecheck_dot_v1_dot_phonecheck__pb2.CheckBulkRequest.SerializeToString,
             phonecheck_dot_v1_dot_phonecheck__pb2.CheckBulkResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateJob(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_unary(
+            request_iterator,
+            target,
+            '/phonecheck.v1.PhoneCheck/CreateJob',
+            phonecheck_dot_v1_dot_phonecheck__pb2.CreateJobRequest.SerializeToString,
+            phonecheck_dot_v1_dot_phonecheck__pb2.Job.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetJob(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/phonecheck.v1.PhoneCheck/GetJob',
+            phonecheck_dot_v1_dot_phonecheck__pb2.GetJobRequest.SerializeToString,
+            phonecheck_dot_v1_dot_phonecheck__pb2.Job.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListJobs(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/phonecheck.v1.PhoneCheck/ListJobs',
+            phonecheck_dot_v1_dot_phonecheck__pb2.ListJobsRequest.SerializeToString,
+            phonecheck_dot_v1_dot_phonecheck__pb2.ListJobsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CancelJob(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/phonecheck.v1.PhoneCheck/CancelJob',
+            phonecheck_dot_v1_dot_phonecheck__pb2.CancelJobRequest.SerializeToString,
+            phonecheck_dot_v1_dot_phonecheck__pb2.Job.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResumeJob(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/phonecheck.v1.PhoneCheck/ResumeJob',
+            phonecheck_dot_v1_dot_phonecheck__pb2.ResumeJobRequest.SerializeToString,
+            phonecheck_dot_v1_dot_phonecheck__pb2.Job.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteJob(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/phonecheck.v1.PhoneCheck/DeleteJob',
+            phonecheck_dot_v1_dot_phonecheck__pb2.DeleteJobRequest.SerializeToString,
+            phonecheck_dot_v1_dot_phonecheck__pb2.DeleteJobResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WatchJob(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/phonecheck.v1.PhoneCheck/WatchJob',
+            phonecheck_dot_v1_dot_phonecheck__pb2.WatchJobRequest.SerializeToString,
+            phonecheck_dot_v1_dot_phonecheck__pb2.Job.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetJobResults(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/phonecheck.v1.PhoneCheck/GetJobResults',
+            phonecheck_dot_v1_dot_phonecheck__pb2.GetJobResultsRequest.SerializeToString,
+            phonecheck_dot_v1_dot_phonecheck__pb2.GetJobResultsResponse.FromString,
             options,
             channel_credentials,
             insecure,

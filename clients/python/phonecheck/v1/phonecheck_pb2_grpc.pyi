@@ -80,6 +80,48 @@ class PhoneCheckStub:
     over the limit ends the stream with INVALID_ARGUMENT (TOO_MANY_NUMBERS); a stream with no
     inputs at all ends with INVALID_ARGUMENT (NO_NUMBERS).
     """
+    CreateJob: _grpc.StreamUnaryMultiCallable[_phonecheck_pb2.CreateJobRequest, _phonecheck_pb2.Job]
+    """CreateJob stores a list on the server to be checked in the background: the client streams
+    the inputs in chunks of up to 10,000 (the server's --max-bulk-chunk), with the job's name
+    and options in the first message, and gets the job back once the whole list is written to
+    disk. Checking starts at once. Unlike CheckBulk, the client may then disconnect: the job
+    survives restarts of the server (it resumes where it stopped, never sending a number the
+    upstream already answered), and its results can be fetched as often as needed with
+    GetJobResults until the job is deleted or its retention passes (the server's
+    --job-retention, 7 days after it ends). Live Check, CheckStream and CheckBulk calls go
+    before jobs in the queue to the upstream, so a big job never starves them.
+    A stream with no inputs fails with INVALID_ARGUMENT (NO_NUMBERS).
+    """
+    GetJob: _grpc.UnaryUnaryMultiCallable[_phonecheck_pb2.GetJobRequest, _phonecheck_pb2.Job]
+    """GetJob tells a job's state and progress. An unknown id is NOT_FOUND (JOB_NOT_FOUND)."""
+    ListJobs: _grpc.UnaryUnaryMultiCallable[_phonecheck_pb2.ListJobsRequest, _phonecheck_pb2.ListJobsResponse]
+    """ListJobs lists the jobs, newest first, a page at a time."""
+    CancelJob: _grpc.UnaryUnaryMultiCallable[_phonecheck_pb2.CancelJobRequest, _phonecheck_pb2.Job]
+    """CancelJob stops a queued or running job: numbers not yet sent upstream are not sent (and
+    not billed); the results already stored stay readable. Cancelling a job that has ended
+    changes nothing and returns it as it is.
+    """
+    ResumeJob: _grpc.UnaryUnaryMultiCallable[_phonecheck_pb2.ResumeJobRequest, _phonecheck_pb2.Job]
+    """ResumeJob continues a FAILED or CANCELLED job (for example once the upstream account's
+    quota is topped up): the numbers already answered are kept and not billed again; numbers
+    that failed or were never sent are checked. Resuming a job that is queued, running or
+    succeeded changes nothing.
+    """
+    DeleteJob: _grpc.UnaryUnaryMultiCallable[_phonecheck_pb2.DeleteJobRequest, _phonecheck_pb2.DeleteJobResponse]
+    """DeleteJob removes a job and its inputs and results from the server's disk. A running job
+    is cancelled first.
+    """
+    WatchJob: _grpc.UnaryStreamMultiCallable[_phonecheck_pb2.WatchJobRequest, _phonecheck_pb2.Job]
+    """WatchJob streams the job's progress: the job as it is now, then again whenever it
+    changes (at most a few times a second), until it ends; the last message has its final
+    state.
+    """
+    GetJobResults: _grpc.UnaryStreamMultiCallable[_phonecheck_pb2.GetJobResultsRequest, _phonecheck_pb2.GetJobResultsResponse]
+    """GetJobResults streams a job's results in input order, starting at from_index, so an
+    interrupted download resumes where it stopped. It streams the results stored so far:
+    for a job still running, inputs not yet answered end the stream early (the last index
+    received + 1 is where to resume).
+    """
 
 @_typing.type_check_only
 class PhoneCheckAsyncStub(PhoneCheckStub):
@@ -122,6 +164,48 @@ class PhoneCheckAsyncStub(PhoneCheckStub):
     stream with its status; inputs without a result were not checked and not billed. A chunk
     over the limit ends the stream with INVALID_ARGUMENT (TOO_MANY_NUMBERS); a stream with no
     inputs at all ends with INVALID_ARGUMENT (NO_NUMBERS).
+    """
+    CreateJob: _aio.StreamUnaryMultiCallable[_phonecheck_pb2.CreateJobRequest, _phonecheck_pb2.Job]  # type: ignore[assignment]
+    """CreateJob stores a list on the server to be checked in the background: the client streams
+    the inputs in chunks of up to 10,000 (the server's --max-bulk-chunk), with the job's name
+    and options in the first message, and gets the job back once the whole list is written to
+    disk. Checking starts at once. Unlike CheckBulk, the client may then disconnect: the job
+    survives restarts of the server (it resumes where it stopped, never sending a number the
+    upstream already answered), and its results can be fetched as often as needed with
+    GetJobResults until the job is deleted or its retention passes (the server's
+    --job-retention, 7 days after it ends). Live Check, CheckStream and CheckBulk calls go
+    before jobs in the queue to the upstream, so a big job never starves them.
+    A stream with no inputs fails with INVALID_ARGUMENT (NO_NUMBERS).
+    """
+    GetJob: _aio.UnaryUnaryMultiCallable[_phonecheck_pb2.GetJobRequest, _phonecheck_pb2.Job]  # type: ignore[assignment]
+    """GetJob tells a job's state and progress. An unknown id is NOT_FOUND (JOB_NOT_FOUND)."""
+    ListJobs: _aio.UnaryUnaryMultiCallable[_phonecheck_pb2.ListJobsRequest, _phonecheck_pb2.ListJobsResponse]  # type: ignore[assignment]
+    """ListJobs lists the jobs, newest first, a page at a time."""
+    CancelJob: _aio.UnaryUnaryMultiCallable[_phonecheck_pb2.CancelJobRequest, _phonecheck_pb2.Job]  # type: ignore[assignment]
+    """CancelJob stops a queued or running job: numbers not yet sent upstream are not sent (and
+    not billed); the results already stored stay readable. Cancelling a job that has ended
+    changes nothing and returns it as it is.
+    """
+    ResumeJob: _aio.UnaryUnaryMultiCallable[_phonecheck_pb2.ResumeJobRequest, _phonecheck_pb2.Job]  # type: ignore[assignment]
+    """ResumeJob continues a FAILED or CANCELLED job (for example once the upstream account's
+    quota is topped up): the numbers already answered are kept and not billed again; numbers
+    that failed or were never sent are checked. Resuming a job that is queued, running or
+    succeeded changes nothing.
+    """
+    DeleteJob: _aio.UnaryUnaryMultiCallable[_phonecheck_pb2.DeleteJobRequest, _phonecheck_pb2.DeleteJobResponse]  # type: ignore[assignment]
+    """DeleteJob removes a job and its inputs and results from the server's disk. A running job
+    is cancelled first.
+    """
+    WatchJob: _aio.UnaryStreamMultiCallable[_phonecheck_pb2.WatchJobRequest, _phonecheck_pb2.Job]  # type: ignore[assignment]
+    """WatchJob streams the job's progress: the job as it is now, then again whenever it
+    changes (at most a few times a second), until it ends; the last message has its final
+    state.
+    """
+    GetJobResults: _aio.UnaryStreamMultiCallable[_phonecheck_pb2.GetJobResultsRequest, _phonecheck_pb2.GetJobResultsResponse]  # type: ignore[assignment]
+    """GetJobResults streams a job's results in input order, starting at from_index, so an
+    interrupted download resumes where it stopped. It streams the results stored so far:
+    for a job still running, inputs not yet answered end the stream early (the last index
+    received + 1 is where to resume).
     """
 
 class PhoneCheckServicer(metaclass=_abc_1.ABCMeta):
@@ -180,6 +264,96 @@ class PhoneCheckServicer(metaclass=_abc_1.ABCMeta):
         stream with its status; inputs without a result were not checked and not billed. A chunk
         over the limit ends the stream with INVALID_ARGUMENT (TOO_MANY_NUMBERS); a stream with no
         inputs at all ends with INVALID_ARGUMENT (NO_NUMBERS).
+        """
+
+    @_abc_1.abstractmethod
+    def CreateJob(
+        self,
+        request_iterator: _MaybeAsyncIterator[_phonecheck_pb2.CreateJobRequest],
+        context: _ServicerContext,
+    ) -> _typing.Union[_phonecheck_pb2.Job, _abc.Awaitable[_phonecheck_pb2.Job]]:
+        """CreateJob stores a list on the server to be checked in the background: the client streams
+        the inputs in chunks of up to 10,000 (the server's --max-bulk-chunk), with the job's name
+        and options in the first message, and gets the job back once the whole list is written to
+        disk. Checking starts at once. Unlike CheckBulk, the client may then disconnect: the job
+        survives restarts of the server (it resumes where it stopped, never sending a number the
+        upstream already answered), and its results can be fetched as often as needed with
+        GetJobResults until the job is deleted or its retention passes (the server's
+        --job-retention, 7 days after it ends). Live Check, CheckStream and CheckBulk calls go
+        before jobs in the queue to the upstream, so a big job never starves them.
+        A stream with no inputs fails with INVALID_ARGUMENT (NO_NUMBERS).
+        """
+
+    @_abc_1.abstractmethod
+    def GetJob(
+        self,
+        request: _phonecheck_pb2.GetJobRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_phonecheck_pb2.Job, _abc.Awaitable[_phonecheck_pb2.Job]]:
+        """GetJob tells a job's state and progress. An unknown id is NOT_FOUND (JOB_NOT_FOUND)."""
+
+    @_abc_1.abstractmethod
+    def ListJobs(
+        self,
+        request: _phonecheck_pb2.ListJobsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_phonecheck_pb2.ListJobsResponse, _abc.Awaitable[_phonecheck_pb2.ListJobsResponse]]:
+        """ListJobs lists the jobs, newest first, a page at a time."""
+
+    @_abc_1.abstractmethod
+    def CancelJob(
+        self,
+        request: _phonecheck_pb2.CancelJobRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_phonecheck_pb2.Job, _abc.Awaitable[_phonecheck_pb2.Job]]:
+        """CancelJob stops a queued or running job: numbers not yet sent upstream are not sent (and
+        not billed); the results already stored stay readable. Cancelling a job that has ended
+        changes nothing and returns it as it is.
+        """
+
+    @_abc_1.abstractmethod
+    def ResumeJob(
+        self,
+        request: _phonecheck_pb2.ResumeJobRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_phonecheck_pb2.Job, _abc.Awaitable[_phonecheck_pb2.Job]]:
+        """ResumeJob continues a FAILED or CANCELLED job (for example once the upstream account's
+        quota is topped up): the numbers already answered are kept and not billed again; numbers
+        that failed or were never sent are checked. Resuming a job that is queued, running or
+        succeeded changes nothing.
+        """
+
+    @_abc_1.abstractmethod
+    def DeleteJob(
+        self,
+        request: _phonecheck_pb2.DeleteJobRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_phonecheck_pb2.DeleteJobResponse, _abc.Awaitable[_phonecheck_pb2.DeleteJobResponse]]:
+        """DeleteJob removes a job and its inputs and results from the server's disk. A running job
+        is cancelled first.
+        """
+
+    @_abc_1.abstractmethod
+    def WatchJob(
+        self,
+        request: _phonecheck_pb2.WatchJobRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_abc.Iterator[_phonecheck_pb2.Job], _abc.AsyncIterator[_phonecheck_pb2.Job]]:
+        """WatchJob streams the job's progress: the job as it is now, then again whenever it
+        changes (at most a few times a second), until it ends; the last message has its final
+        state.
+        """
+
+    @_abc_1.abstractmethod
+    def GetJobResults(
+        self,
+        request: _phonecheck_pb2.GetJobResultsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_abc.Iterator[_phonecheck_pb2.GetJobResultsResponse], _abc.AsyncIterator[_phonecheck_pb2.GetJobResultsResponse]]:
+        """GetJobResults streams a job's results in input order, starting at from_index, so an
+        interrupted download resumes where it stopped. It streams the results stored so far:
+        for a job still running, inputs not yet answered end the stream early (the last index
+        received + 1 is where to resume).
         """
 
 def add_PhoneCheckServicer_to_server(servicer: PhoneCheckServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -51,6 +51,42 @@ type PhoneCheckClient interface {
 	// over the limit ends the stream with INVALID_ARGUMENT (TOO_MANY_NUMBERS); a stream with no
 	// inputs at all ends with INVALID_ARGUMENT (NO_NUMBERS).
 	CheckBulk(ctx context.Context, opts ...grpc.CallOption) (PhoneCheck_CheckBulkClient, error)
+	// CreateJob stores a list on the server to be checked in the background: the client streams
+	// the inputs in chunks of up to 10,000 (the server's --max-bulk-chunk), with the job's name
+	// and options in the first message, and gets the job back once the whole list is written to
+	// disk. Checking starts at once. Unlike CheckBulk, the client may then disconnect: the job
+	// survives restarts of the server (it resumes where it stopped, never sending a number the
+	// upstream already answered), and its results can be fetched as often as needed with
+	// GetJobResults until the job is deleted or its retention passes (the server's
+	// --job-retention, 7 days after it ends). Live Check, CheckStream and CheckBulk calls go
+	// before jobs in the queue to the upstream, so a big job never starves them.
+	// A stream with no inputs fails with INVALID_ARGUMENT (NO_NUMBERS).
+	CreateJob(ctx context.Context, opts ...grpc.CallOption) (PhoneCheck_CreateJobClient, error)
+	// GetJob tells a job's state and progress. An unknown id is NOT_FOUND (JOB_NOT_FOUND).
+	GetJob(ctx context.Context, in *GetJobRequest, opts ...grpc.CallOption) (*Job, error)
+	// ListJobs lists the jobs, newest first, a page at a time.
+	ListJobs(ctx context.Context, in *ListJobsRequest, opts ...grpc.CallOption) (*ListJobsResponse, error)
+	// CancelJob stops a queued or running job: numbers not yet sent upstream are not sent (and
+	// not billed); the results already stored stay readable. Cancelling a job that has ended
+	// changes nothing and returns it as it is.
+	CancelJob(ctx context.Context, in *CancelJobRequest, opts ...grpc.CallOption) (*Job, error)
+	// ResumeJob continues a FAILED or CANCELLED job (for example once the upstream account's
+	// quota is topped up): the numbers already answered are kept and not billed again; numbers
+	// that failed or were never sent are checked. Resuming a job that is queued, running or
+	// succeeded changes nothing.
+	ResumeJob(ctx context.Context, in *ResumeJobRequest, opts ...grpc.CallOption) (*Job, error)
+	// DeleteJob removes a job and its inputs and results from the server's disk. A running job
+	// is cancelled first.
+	DeleteJob(ctx context.Context, in *DeleteJobRequest, opts ...grpc.CallOption) (*DeleteJobResponse, error)
+	// WatchJob streams the job's progress: the job as it is now, then again whenever it
+	// changes (at most a few times a second), until it ends; the last message has its final
+	// state.
+	WatchJob(ctx context.Context, in *WatchJobRequest, opts ...grpc.CallOption) (PhoneCheck_WatchJobClient, error)
+	// GetJobResults streams a job's results in input order, starting at from_index, so an
+	// interrupted download resumes where it stopped. It streams the results stored so far:
+	// for a job still running, inputs not yet answered end the stream early (the last index
+	// received + 1 is where to resume).
+	GetJobResults(ctx context.Context, in *GetJobResultsRequest, opts ...grpc.CallOption) (PhoneCheck_GetJobResultsClient, error)
 }
 
 type phoneCheckClient struct {
@@ -133,6 +169,149 @@ func (x *phoneCheckCheckBulkClient) Recv() (*CheckBulkResponse, error) {
 	return m, nil
 }
 
+func (c *phoneCheckClient) CreateJob(ctx context.Context, opts ...grpc.CallOption) (PhoneCheck_CreateJobClient, error) {
+	stream, err := c.cc.NewStream(ctx, &_PhoneCheck_serviceDesc.Streams[2], "/phonecheck.v1.PhoneCheck/CreateJob", opts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &phoneCheckCreateJobClient{stream}
+	return x, nil
+}
+
+type PhoneCheck_CreateJobClient interface {
+	Send(*CreateJobRequest) error
+	CloseAndRecv() (*Job, error)
+	grpc.ClientStream
+}
+
+type phoneCheckCreateJobClient struct {
+	grpc.ClientStream
+}
+
+func (x *phoneCheckCreateJobClient) Send(m *CreateJobRequest) error {
+	return x.ClientStream.SendMsg(m)
+}
+
+func (x *phoneCheckCreateJobClient) CloseAndRecv() (*Job, error) {
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	m := new(Job)
+	if err := x.ClientStream.RecvMsg(m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func (c *phoneCheckClient) GetJob(ctx context.Context, in *GetJobRequest, opts ...grpc.CallOption) (*Job, error) {
+	out := new(Job)
+	err := c.cc.Invoke(ctx, "/phonecheck.v1.PhoneCheck/GetJob", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *phoneCheckClient) ListJobs(ctx context.Context, in *ListJobsRequest, opts ...grpc.CallOption) (*ListJobsResponse, error) {
+	out := new(ListJobsResponse)
+	err := c.cc.Invoke(ctx, "/phonecheck.v1.PhoneCheck/ListJobs", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *phoneCheckClient) CancelJob(ctx context.Context, in *CancelJobRequest, opts ...grpc.CallOption) (*Job, error) {
+	out := new(Job)
+	err := c.cc.Invoke(ctx, "/phonecheck.v1.PhoneCheck/CancelJob", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *phoneCheckClient) ResumeJob(ctx context.Context, in *ResumeJobRequest, opts ...grpc.CallOption) (*Job, error) {
+	out := new(Job)
+	err := c.cc.Invoke(ctx, "/phonecheck.v1.PhoneCheck/ResumeJob", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *phoneCheckClient) DeleteJob(ctx context.Context, in *DeleteJobRequest, opts ...grpc.CallOption) (*DeleteJobResponse, error) {
+	out := new(DeleteJobResponse)
+	err := c.cc.Invoke(ctx, "/phonecheck.v1.PhoneCheck/DeleteJob", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *phoneCheckClient) WatchJob(ctx context.Context, in *WatchJobRequest, opts ...grpc.CallOption) (PhoneCheck_WatchJobClient, error) {
+	stream, err := c.cc.NewStream(ctx, &_PhoneCheck_serviceDesc.Streams[3], "/phonecheck.v1.PhoneCheck/WatchJob", opts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &phoneCheckWatchJobClient{stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+type PhoneCheck_WatchJobClient interface {
+	Recv() (*Job, error)
+	grpc.ClientStream
+}
+
+type phoneCheckWatchJobClient struct {
+	grpc.ClientStream
+}
+
+func (x *phoneCheckWatchJobClient) Recv() (*Job, error) {
+	m := new(Job)
+	if err := x.ClientStream.RecvMsg(m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func (c *phoneCheckClient) GetJobResults(ctx context.Context, in *GetJobResultsRequest, opts ...grpc.CallOption) (PhoneCheck_GetJobResultsClient, error) {
+	stream, err := c.cc.NewStream(ctx, &_PhoneCheck_serviceDesc.Streams[4], "/phonecheck.v1.PhoneCheck/GetJobResults", opts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &phoneCheckGetJobResultsClient{stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+type PhoneCheck_GetJobResultsClient interface {
+	Recv() (*GetJobResultsResponse, error)
+	grpc.ClientStream
+}
+
+type phoneCheckGetJobResultsClient struct {
+	grpc.ClientStream
+}
+
+func (x *phoneCheckGetJobResultsClient) Recv() (*GetJobResultsResponse, error) {
+	m := new(GetJobResultsResponse)
+	if err := x.ClientStream.RecvMsg(m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
 // PhoneCheckServer is the server API for PhoneCheck service.
 // All implementations must embed UnimplementedPhoneCheckServer
 // for forward compatibility
@@ -171,6 +350,42 @@ type PhoneCheckServer interface {
 	// over the limit ends the stream with INVALID_ARGUMENT (TOO_MANY_NUMBERS); a stream with no
 	// inputs at all ends with INVALID_ARGUMENT (NO_NUMBERS).
 	CheckBulk(PhoneCheck_CheckBulkServer) error
+	// CreateJob stores a list on the server to be checked in the background: the client streams
+	// the inputs in chunks of up to 10,000 (the server's --max-bulk-chunk), with the job's name
+	// and options in the first message, and gets the job back once the whole list is written to
+	// disk. Checking starts at once. Unlike CheckBulk, the client may then disconnect: the job
+	// survives restarts of the server (it resumes where it stopped, never sending a number the
+	// upstream already answered), and its results can be fetched as often as needed with
+	// GetJobResults until the job is deleted or its retention passes (the server's
+	// --job-retention, 7 days after it ends). Live Check, CheckStream and CheckBulk calls go
+	// before jobs in the queue to the upstream, so a big job never starves them.
+	// A stream with no inputs fails with INVALID_ARGUMENT (NO_NUMBERS).
+	CreateJob(PhoneCheck_CreateJobServer) error
+	// GetJob tells a job's state and progress. An unknown id is NOT_FOUND (JOB_NOT_FOUND).
+	GetJob(context.Context, *GetJobRequest) (*Job, error)
+	// ListJobs lists the jobs, newest first, a page at a time.
+	ListJobs(context.Context, *ListJobsRequest) (*ListJobsResponse, error)
+	// CancelJob stops a queued or running job: numbers not yet sent upstream are not sent (and
+	// not billed); the results already stored stay readable. Cancelling a job that has ended
+	// changes nothing and returns it as it is.
+	CancelJob(context.Context, *CancelJobRequest) (*Job, error)
+	// ResumeJob continues a FAILED or CANCELLED job (for example once the upstream account's
+	// quota is topped up): the numbers already answered are kept and not billed again; numbers
+	// that failed or were never sent are checked. Resuming a job that is queued, running or
+	// succeeded changes nothing.
+	ResumeJob(context.Context, *ResumeJobRequest) (*Job, error)
+	// DeleteJob removes a job and its inputs and results from the server's disk. A running job
+	// is cancelled first.
+	DeleteJob(context.Context, *DeleteJobRequest) (*DeleteJobResponse, error)
+	// WatchJob streams the job's progress: the job as it is now, then again whenever it
+	// changes (at most a few times a second), until it ends; the last message has its final
+	// state.
+	WatchJob(*WatchJobRequest, PhoneCheck_WatchJobServer) error
+	// GetJobResults streams a job's results in input order, starting at from_index, so an
+	// interrupted download resumes where it stopped. It streams the results stored so far:
+	// for a job still running, inputs not yet answered end the stream early (the last index
+	// received + 1 is where to resume).
+	GetJobResults(*GetJobResultsRequest, PhoneCheck_GetJobResultsServer) error
 	mustEmbedUnimplementedPhoneCheckServer()
 }
 
@@ -186,6 +401,30 @@ func (UnimplementedPhoneCheckServer) CheckStream(*CheckStreamRequest, PhoneCheck
 }
 func (UnimplementedPhoneCheckServer) CheckBulk(PhoneCheck_CheckBulkServer) error {
 	return status.Errorf(codes.Unimplemented, "method CheckBulk not implemented")
+}
+func (UnimplementedPhoneCheckServer) CreateJob(PhoneCheck_CreateJobServer) error {
+	return status.Errorf(codes.Unimplemented, "method CreateJob not implemented")
+}
+func (UnimplementedPhoneCheckServer) GetJob(context.Context, *GetJobRequest) (*Job, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method GetJob not implemented")
+}
+func (UnimplementedPhoneCheckServer) ListJobs(context.Context, *ListJobsRequest) (*ListJobsResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ListJobs not implemented")
+}
+func (UnimplementedPhoneCheckServer) CancelJob(context.Context, *CancelJobRequest) (*Job, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method CancelJob not implemented")
+}
+func (UnimplementedPhoneCheckServer) ResumeJob(context.Context, *ResumeJobRequest) (*Job, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ResumeJob not implemented")
+}
+func (UnimplementedPhoneCheckServer) DeleteJob(context.Context, *DeleteJobRequest) (*DeleteJobResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method DeleteJob not implemented")
+}
+func (UnimplementedPhoneCheckServer) WatchJob(*WatchJobRequest, PhoneCheck_WatchJobServer) error {
+	return status.Errorf(codes.Unimplemented, "method WatchJob not implemented")
+}
+func (UnimplementedPhoneCheckServer) GetJobResults(*GetJobResultsRequest, PhoneCheck_GetJobResultsServer) error {
+	return status.Errorf(codes.Unimplemented, "method GetJobResults not implemented")
 }
 func (UnimplementedPhoneCheckServer) mustEmbedUnimplementedPhoneCheckServer() {}
 
@@ -265,6 +504,164 @@ func (x *phoneCheckCheckBulkServer) Recv() (*CheckBulkRequest, error) {
 	return m, nil
 }
 
+func _PhoneCheck_CreateJob_Handler(srv interface{}, stream grpc.ServerStream) error {
+	return srv.(PhoneCheckServer).CreateJob(&phoneCheckCreateJobServer{stream})
+}
+
+type PhoneCheck_CreateJobServer interface {
+	SendAndClose(*Job) error
+	Recv() (*CreateJobRequest, error)
+	grpc.ServerStream
+}
+
+type phoneCheckCreateJobServer struct {
+	grpc.ServerStream
+}
+
+func (x *phoneCheckCreateJobServer) SendAndClose(m *Job) error {
+	return x.ServerStream.SendMsg(m)
+}
+
+func (x *phoneCheckCreateJobServer) Recv() (*CreateJobRequest, error) {
+	m := new(CreateJobRequest)
+	if err := x.ServerStream.RecvMsg(m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func _PhoneCheck_GetJob_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetJobRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PhoneCheckServer).GetJob(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/phonecheck.v1.PhoneCheck/GetJob",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PhoneCheckServer).GetJob(ctx, req.(*GetJobRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _PhoneCheck_ListJobs_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListJobsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PhoneCheckServer).ListJobs(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/phonecheck.v1.PhoneCheck/ListJobs",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PhoneCheckServer).ListJobs(ctx, req.(*ListJobsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _PhoneCheck_CancelJob_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CancelJobRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PhoneCheckServer).CancelJob(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/phonecheck.v1.PhoneCheck/CancelJob",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PhoneCheckServer).CancelJob(ctx, req.(*CancelJobRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _PhoneCheck_ResumeJob_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ResumeJobRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PhoneCheckServer).ResumeJob(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/phonecheck.v1.PhoneCheck/ResumeJob",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PhoneCheckServer).ResumeJob(ctx, req.(*ResumeJobRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _PhoneCheck_DeleteJob_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteJobRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PhoneCheckServer).DeleteJob(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/phonecheck.v1.PhoneCheck/DeleteJob",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PhoneCheckServer).DeleteJob(ctx, req.(*DeleteJobRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _PhoneCheck_WatchJob_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(WatchJobRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(PhoneCheckServer).WatchJob(m, &phoneCheckWatchJobServer{stream})
+}
+
+type PhoneCheck_WatchJobServer interface {
+	Send(*Job) error
+	grpc.ServerStream
+}
+
+type phoneCheckWatchJobServer struct {
+	grpc.ServerStream
+}
+
+func (x *phoneCheckWatchJobServer) Send(m *Job) error {
+	return x.ServerStream.SendMsg(m)
+}
+
+func _PhoneCheck_GetJobResults_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(GetJobResultsRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(PhoneCheckServer).GetJobResults(m, &phoneCheckGetJobResultsServer{stream})
+}
+
+type PhoneCheck_GetJobResultsServer interface {
+	Send(*GetJobResultsResponse) error
+	grpc.ServerStream
+}
+
+type phoneCheckGetJobResultsServer struct {
+	grpc.ServerStream
+}
+
+func (x *phoneCheckGetJobResultsServer) Send(m *GetJobResultsResponse) error {
+	return x.ServerStream.SendMsg(m)
+}
+
 var _PhoneCheck_serviceDesc = grpc.ServiceDesc{
 	ServiceName: "phonecheck.v1.PhoneCheck",
 	HandlerType: (*PhoneCheckServer)(nil),
@@ -272,6 +669,26 @@ var _PhoneCheck_serviceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Check",
 			Handler:    _PhoneCheck_Check_Handler,
+		},
+		{
+			MethodName: "GetJob",
+			Handler:    _PhoneCheck_GetJob_Handler,
+		},
+		{
+			MethodName: "ListJobs",
+			Handler:    _PhoneCheck_ListJobs_Handler,
+		},
+		{
+			MethodName: "CancelJob",
+			Handler:    _PhoneCheck_CancelJob_Handler,
+		},
+		{
+			MethodName: "ResumeJob",
+			Handler:    _PhoneCheck_ResumeJob_Handler,
+		},
+		{
+			MethodName: "DeleteJob",
+			Handler:    _PhoneCheck_DeleteJob_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{
@@ -285,6 +702,21 @@ var _PhoneCheck_serviceDesc = grpc.ServiceDesc{
 			Handler:       _PhoneCheck_CheckBulk_Handler,
 			ServerStreams: true,
 			ClientStreams: true,
+		},
+		{
+			StreamName:    "CreateJob",
+			Handler:       _PhoneCheck_CreateJob_Handler,
+			ClientStreams: true,
+		},
+		{
+			StreamName:    "WatchJob",
+			Handler:       _PhoneCheck_WatchJob_Handler,
+			ServerStreams: true,
+		},
+		{
+			StreamName:    "GetJobResults",
+			Handler:       _PhoneCheck_GetJobResults_Handler,
+			ServerStreams: true,
 		},
 	},
 	Metadata: "phonecheck/v1/phonecheck.proto",

@@ -111,6 +111,254 @@ public final class PhoneCheckGrpc {
     return getCheckBulkMethod;
   }
 
+  private static volatile io.grpc.MethodDescriptor<phonecheck.v1.CreateJobRequest,
+      phonecheck.v1.Job> getCreateJobMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "CreateJob",
+      requestType = phonecheck.v1.CreateJobRequest.class,
+      responseType = phonecheck.v1.Job.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.CLIENT_STREAMING)
+  public static io.grpc.MethodDescriptor<phonecheck.v1.CreateJobRequest,
+      phonecheck.v1.Job> getCreateJobMethod() {
+    io.grpc.MethodDescriptor<phonecheck.v1.CreateJobRequest, phonecheck.v1.Job> getCreateJobMethod;
+    if ((getCreateJobMethod = PhoneCheckGrpc.getCreateJobMethod) == null) {
+      synchronized (PhoneCheckGrpc.class) {
+        if ((getCreateJobMethod = PhoneCheckGrpc.getCreateJobMethod) == null) {
+          PhoneCheckGrpc.getCreateJobMethod = getCreateJobMethod =
+              io.grpc.MethodDescriptor.<phonecheck.v1.CreateJobRequest, phonecheck.v1.Job>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.CLIENT_STREAMING)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "CreateJob"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  phonecheck.v1.CreateJobRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  phonecheck.v1.Job.getDefaultInstance()))
+              .setSchemaDescriptor(new PhoneCheckMethodDescriptorSupplier("CreateJob"))
+              .build();
+        }
+      }
+    }
+    return getCreateJobMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<phonecheck.v1.GetJobRequest,
+      phonecheck.v1.Job> getGetJobMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "GetJob",
+      requestType = phonecheck.v1.GetJobRequest.class,
+      responseType = phonecheck.v1.Job.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<phonecheck.v1.GetJobRequest,
+      phonecheck.v1.Job> getGetJobMethod() {
+    io.grpc.MethodDescriptor<phonecheck.v1.GetJobRequest, phonecheck.v1.Job> getGetJobMethod;
+    if ((getGetJobMethod = PhoneCheckGrpc.getGetJobMethod) == null) {
+      synchronized (PhoneCheckGrpc.class) {
+        if ((getGetJobMethod = PhoneCheckGrpc.getGetJobMethod) == null) {
+          PhoneCheckGrpc.getGetJobMethod = getGetJobMethod =
+              io.grpc.MethodDescriptor.<phonecheck.v1.GetJobRequest, phonecheck.v1.Job>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "GetJob"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  phonecheck.v1.GetJobRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  phonecheck.v1.Job.getDefaultInstance()))
+              .setSchemaDescriptor(new PhoneCheckMethodDescriptorSupplier("GetJob"))
+              .build();
+        }
+      }
+    }
+    return getGetJobMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<phonecheck.v1.ListJobsRequest,
+      phonecheck.v1.ListJobsResponse> getListJobsMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "ListJobs",
+      requestType = phonecheck.v1.ListJobsRequest.class,
+      responseType = phonecheck.v1.ListJobsResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<phonecheck.v1.ListJobsRequest,
+      phonecheck.v1.ListJobsResponse> getListJobsMethod() {
+    io.grpc.MethodDescriptor<phonecheck.v1.ListJobsRequest, phonecheck.v1.ListJobsResponse> getListJobsMethod;
+    if ((getListJobsMethod = PhoneCheckGrpc.getListJobsMethod) == null) {
+      synchronized (PhoneCheckGrpc.class) {
+        if ((getListJobsMethod = PhoneCheckGrpc.getListJobsMethod) == null) {
+          PhoneCheckGrpc.getListJobsMethod = getListJobsMethod =
+              io.grpc.MethodDescriptor.<phonecheck.v1.ListJobsRequest, phonecheck.v1.ListJobsResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "ListJobs"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  phonecheck.v1.ListJobsRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  phonecheck.v1.ListJobsResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new PhoneCheckMethodDescriptorSupplier("ListJobs"))
+              .build();
+        }
+      }
+    }
+    return getListJobsMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<phonecheck.v1.CancelJobRequest,
+      phonecheck.v1.Job> getCancelJobMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "CancelJob",
+      requestType = phonecheck.v1.CancelJobRequest.class,
+      responseType = phonecheck.v1.Job.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<phonecheck.v1.CancelJobRequest,
+      phonecheck.v1.Job> getCancelJobMethod() {
+    io.grpc.MethodDescriptor<phonecheck.v1.CancelJobRequest, phonecheck.v1.Job> getCancelJobMethod;
+    if ((getCancelJobMethod = PhoneCheckGrpc.getCancelJobMethod) == null) {
+      synchronized (PhoneCheckGrpc.class) {
+        if ((getCancelJobMethod = PhoneCheckGrpc.getCancelJobMethod) == null) {
+          PhoneCheckGrpc.getCancelJobMethod = getCancelJobMethod =
+              io.grpc.MethodDescriptor.<phonecheck.v1.CancelJobRequest, phonecheck.v1.Job>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "CancelJob"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  phonecheck.v1.CancelJobRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  phonecheck.v1.Job.getDefaultInstance()))
+              .setSchemaDescriptor(new PhoneCheckMethodDescriptorSupplier("CancelJob"))
+              .build();
+        }
+      }
+    }
+    return getCancelJobMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<phonecheck.v1.ResumeJobRequest,
+      phonecheck.v1.Job> getResumeJobMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "ResumeJob",
+      requestType = phonecheck.v1.ResumeJobRequest.class,
+      responseType = phonecheck.v1.Job.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<phonecheck.v1.ResumeJobRequest,
+      phonecheck.v1.Job> getResumeJobMethod() {
+    io.grpc.MethodDescriptor<phonecheck.v1.ResumeJobRequest, phonecheck.v1.Job> getResumeJobMethod;
+    if ((getResumeJobMethod = PhoneCheckGrpc.getResumeJobMethod) == null) {
+      synchronized (PhoneCheckGrpc.class) {
+        if ((getResumeJobMethod = PhoneCheckGrpc.getResumeJobMethod) == null) {
+          PhoneCheckGrpc.getResumeJobMethod = getResumeJobMethod =
+              io.grpc.MethodDescriptor.<phonecheck.v1.ResumeJobRequest, phonecheck.v1.Job>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "ResumeJob"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  phonecheck.v1.ResumeJobRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  phonecheck.v1.Job.getDefaultInstance()))
+              .setSchemaDescriptor(new PhoneCheckMethodDescriptorSupplier("ResumeJob"))
+              .build();
+        }
+      }
+    }
+    return getResumeJobMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<phonecheck.v1.DeleteJobRequest,
+      phonecheck.v1.DeleteJobResponse> getDeleteJobMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "DeleteJob",
+      requestType = phonecheck.v1.DeleteJobRequest.class,
+      responseType = phonecheck.v1.DeleteJobResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<phonecheck.v1.DeleteJobRequest,
+      phonecheck.v1.DeleteJobResponse> getDeleteJobMethod() {
+    io.grpc.MethodDescriptor<phonecheck.v1.DeleteJobRequest, phonecheck.v1.DeleteJobResponse> getDeleteJobMethod;
+    if ((getDeleteJobMethod = PhoneCheckGrpc.getDeleteJobMethod) == null) {
+      synchronized (PhoneCheckGrpc.class) {
+        if ((getDeleteJobMethod = PhoneCheckGrpc.getDeleteJobMethod) == null) {
+          PhoneCheckGrpc.getDeleteJobMethod = getDeleteJobMethod =
+              io.grpc.MethodDescriptor.<phonecheck.v1.DeleteJobRequest, phonecheck.v1.DeleteJobResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "DeleteJob"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  phonecheck.v1.DeleteJobRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  phonecheck.v1.DeleteJobResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new PhoneCheckMethodDescriptorSupplier("DeleteJob"))
+              .build();
+        }
+      }
+    }
+    return getDeleteJobMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<phonecheck.v1.WatchJobRequest,
+      phonecheck.v1.Job> getWatchJobMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "WatchJob",
+      requestType = phonecheck.v1.WatchJobRequest.class,
+      responseType = phonecheck.v1.Job.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.SERVER_STREAMING)
+  public static io.grpc.MethodDescriptor<phonecheck.v1.WatchJobRequest,
+      phonecheck.v1.Job> getWatchJobMethod() {
+    io.grpc.MethodDescriptor<phonecheck.v1.WatchJobRequest, phonecheck.v1.Job> getWatchJobMethod;
+    if ((getWatchJobMethod = PhoneCheckGrpc.getWatchJobMethod) == null) {
+      synchronized (PhoneCheckGrpc.class) {
+        if ((getWatchJobMethod = PhoneCheckGrpc.getWatchJobMethod) == null) {
+          PhoneCheckGrpc.getWatchJobMethod = getWatchJobMethod =
+              io.grpc.MethodDescriptor.<phonecheck.v1.WatchJobRequest, phonecheck.v1.Job>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.SERVER_STREAMING)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "WatchJob"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  phonecheck.v1.WatchJobRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  phonecheck.v1.Job.getDefaultInstance()))
+              .setSchemaDescriptor(new PhoneCheckMethodDescriptorSupplier("WatchJob"))
+              .build();
+        }
+      }
+    }
+    return getWatchJobMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<phonecheck.v1.GetJobResultsRequest,
+      phonecheck.v1.GetJobResultsResponse> getGetJobResultsMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "GetJobResults",
+      requestType = phonecheck.v1.GetJobResultsRequest.class,
+      responseType = phonecheck.v1.GetJobResultsResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.SERVER_STREAMING)
+  public static io.grpc.MethodDescriptor<phonecheck.v1.GetJobResultsRequest,
+      phonecheck.v1.GetJobResultsResponse> getGetJobResultsMethod() {
+    io.grpc.MethodDescriptor<phonecheck.v1.GetJobResultsRequest, phonecheck.v1.GetJobResultsResponse> getGetJobResultsMethod;
+    if ((getGetJobResultsMethod = PhoneCheckGrpc.getGetJobResultsMethod) == null) {
+      synchronized (PhoneCheckGrpc.class) {
+        if ((getGetJobResultsMethod = PhoneCheckGrpc.getGetJobResultsMethod) == null) {
+          PhoneCheckGrpc.getGetJobResultsMethod = getGetJobResultsMethod =
+              io.grpc.MethodDescriptor.<phonecheck.v1.GetJobResultsRequest, phonecheck.v1.GetJobResultsResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.SERVER_STREAMING)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "GetJobResults"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  phonecheck.v1.GetJobResultsRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  phonecheck.v1.GetJobResultsResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new PhoneCheckMethodDescriptorSupplier("GetJobResults"))
+              .build();
+        }
+      }
+    }
+    return getGetJobResultsMethod;
+  }
+
   /**
    * Creates a new async stub that supports all call types for the service
    */
@@ -218,6 +466,106 @@ public final class PhoneCheckGrpc {
       return io.grpc.stub.ServerCalls.asyncUnimplementedStreamingCall(getCheckBulkMethod(), responseObserver);
     }
 
+    /**
+     * <pre>
+     * CreateJob stores a list on the server to be checked in the background: the client streams
+     * the inputs in chunks of up to 10,000 (the server's --max-bulk-chunk), with the job's name
+     * and options in the first message, and gets the job back once the whole list is written to
+     * disk. Checking starts at once. Unlike CheckBulk, the client may then disconnect: the job
+     * survives restarts of the server (it resumes where it stopped, never sending a number the
+     * upstream already answered), and its results can be fetched as often as needed with
+     * GetJobResults until the job is deleted or its retention passes (the server's
+     * --job-retention, 7 days after it ends). Live Check, CheckStream and CheckBulk calls go
+     * before jobs in the queue to the upstream, so a big job never starves them.
+     * A stream with no inputs fails with INVALID_ARGUMENT (NO_NUMBERS).
+     * </pre>
+     */
+    public io.grpc.stub.StreamObserver<phonecheck.v1.CreateJobRequest> createJob(
+        io.grpc.stub.StreamObserver<phonecheck.v1.Job> responseObserver) {
+      return io.grpc.stub.ServerCalls.asyncUnimplementedStreamingCall(getCreateJobMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * GetJob tells a job's state and progress. An unknown id is NOT_FOUND (JOB_NOT_FOUND).
+     * </pre>
+     */
+    public void getJob(phonecheck.v1.GetJobRequest request,
+        io.grpc.stub.StreamObserver<phonecheck.v1.Job> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getGetJobMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * ListJobs lists the jobs, newest first, a page at a time.
+     * </pre>
+     */
+    public void listJobs(phonecheck.v1.ListJobsRequest request,
+        io.grpc.stub.StreamObserver<phonecheck.v1.ListJobsResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getListJobsMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * CancelJob stops a queued or running job: numbers not yet sent upstream are not sent (and
+     * not billed); the results already stored stay readable. Cancelling a job that has ended
+     * changes nothing and returns it as it is.
+     * </pre>
+     */
+    public void cancelJob(phonecheck.v1.CancelJobRequest request,
+        io.grpc.stub.StreamObserver<phonecheck.v1.Job> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getCancelJobMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * ResumeJob continues a FAILED or CANCELLED job (for example once the upstream account's
+     * quota is topped up): the numbers already answered are kept and not billed again; numbers
+     * that failed or were never sent are checked. Resuming a job that is queued, running or
+     * succeeded changes nothing.
+     * </pre>
+     */
+    public void resumeJob(phonecheck.v1.ResumeJobRequest request,
+        io.grpc.stub.StreamObserver<phonecheck.v1.Job> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getResumeJobMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * DeleteJob removes a job and its inputs and results from the server's disk. A running job
+     * is cancelled first.
+     * </pre>
+     */
+    public void deleteJob(phonecheck.v1.DeleteJobRequest request,
+        io.grpc.stub.StreamObserver<phonecheck.v1.DeleteJobResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getDeleteJobMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * WatchJob streams the job's progress: the job as it is now, then again whenever it
+     * changes (at most a few times a second), until it ends; the last message has its final
+     * state.
+     * </pre>
+     */
+    public void watchJob(phonecheck.v1.WatchJobRequest request,
+        io.grpc.stub.StreamObserver<phonecheck.v1.Job> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getWatchJobMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * GetJobResults streams a job's results in input order, starting at from_index, so an
+     * interrupted download resumes where it stopped. It streams the results stored so far:
+     * for a job still running, inputs not yet answered end the stream early (the last index
+     * received + 1 is where to resume).
+     * </pre>
+     */
+    public void getJobResults(phonecheck.v1.GetJobResultsRequest request,
+        io.grpc.stub.StreamObserver<phonecheck.v1.GetJobResultsResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getGetJobResultsMethod(), responseObserver);
+    }
+
     @java.lang.Override public final io.grpc.ServerServiceDefinition bindService() {
       return io.grpc.ServerServiceDefinition.builder(getServiceDescriptor())
           .addMethod(
@@ -241,6 +589,62 @@ public final class PhoneCheckGrpc {
                 phonecheck.v1.CheckBulkRequest,
                 phonecheck.v1.CheckBulkResponse>(
                   this, METHODID_CHECK_BULK)))
+          .addMethod(
+            getCreateJobMethod(),
+            io.grpc.stub.ServerCalls.asyncClientStreamingCall(
+              new MethodHandlers<
+                phonecheck.v1.CreateJobRequest,
+                phonecheck.v1.Job>(
+                  this, METHODID_CREATE_JOB)))
+          .addMethod(
+            getGetJobMethod(),
+            io.grpc.stub.ServerCalls.asyncUnaryCall(
+              new MethodHandlers<
+                phonecheck.v1.GetJobRequest,
+                phonecheck.v1.Job>(
+                  this, METHODID_GET_JOB)))
+          .addMethod(
+            getListJobsMethod(),
+            io.grpc.stub.ServerCalls.asyncUnaryCall(
+              new MethodHandlers<
+                phonecheck.v1.ListJobsRequest,
+                phonecheck.v1.ListJobsResponse>(
+                  this, METHODID_LIST_JOBS)))
+          .addMethod(
+            getCancelJobMethod(),
+            io.grpc.stub.ServerCalls.asyncUnaryCall(
+              new MethodHandlers<
+                phonecheck.v1.CancelJobRequest,
+                phonecheck.v1.Job>(
+                  this, METHODID_CANCEL_JOB)))
+          .addMethod(
+            getResumeJobMethod(),
+            io.grpc.stub.ServerCalls.asyncUnaryCall(
+              new MethodHandlers<
+                phonecheck.v1.ResumeJobRequest,
+                phonecheck.v1.Job>(
+                  this, METHODID_RESUME_JOB)))
+          .addMethod(
+            getDeleteJobMethod(),
+            io.grpc.stub.ServerCalls.asyncUnaryCall(
+              new MethodHandlers<
+                phonecheck.v1.DeleteJobRequest,
+                phonecheck.v1.DeleteJobResponse>(
+                  this, METHODID_DELETE_JOB)))
+          .addMethod(
+            getWatchJobMethod(),
+            io.grpc.stub.ServerCalls.asyncServerStreamingCall(
+              new MethodHandlers<
+                phonecheck.v1.WatchJobRequest,
+                phonecheck.v1.Job>(
+                  this, METHODID_WATCH_JOB)))
+          .addMethod(
+            getGetJobResultsMethod(),
+            io.grpc.stub.ServerCalls.asyncServerStreamingCall(
+              new MethodHandlers<
+                phonecheck.v1.GetJobResultsRequest,
+                phonecheck.v1.GetJobResultsResponse>(
+                  this, METHODID_GET_JOB_RESULTS)))
           .build();
     }
   }
@@ -320,6 +724,114 @@ public final class PhoneCheckGrpc {
       return io.grpc.stub.ClientCalls.asyncBidiStreamingCall(
           getChannel().newCall(getCheckBulkMethod(), getCallOptions()), responseObserver);
     }
+
+    /**
+     * <pre>
+     * CreateJob stores a list on the server to be checked in the background: the client streams
+     * the inputs in chunks of up to 10,000 (the server's --max-bulk-chunk), with the job's name
+     * and options in the first message, and gets the job back once the whole list is written to
+     * disk. Checking starts at once. Unlike CheckBulk, the client may then disconnect: the job
+     * survives restarts of the server (it resumes where it stopped, never sending a number the
+     * upstream already answered), and its results can be fetched as often as needed with
+     * GetJobResults until the job is deleted or its retention passes (the server's
+     * --job-retention, 7 days after it ends). Live Check, CheckStream and CheckBulk calls go
+     * before jobs in the queue to the upstream, so a big job never starves them.
+     * A stream with no inputs fails with INVALID_ARGUMENT (NO_NUMBERS).
+     * </pre>
+     */
+    public io.grpc.stub.StreamObserver<phonecheck.v1.CreateJobRequest> createJob(
+        io.grpc.stub.StreamObserver<phonecheck.v1.Job> responseObserver) {
+      return io.grpc.stub.ClientCalls.asyncClientStreamingCall(
+          getChannel().newCall(getCreateJobMethod(), getCallOptions()), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * GetJob tells a job's state and progress. An unknown id is NOT_FOUND (JOB_NOT_FOUND).
+     * </pre>
+     */
+    public void getJob(phonecheck.v1.GetJobRequest request,
+        io.grpc.stub.StreamObserver<phonecheck.v1.Job> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getGetJobMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * ListJobs lists the jobs, newest first, a page at a time.
+     * </pre>
+     */
+    public void listJobs(phonecheck.v1.ListJobsRequest request,
+        io.grpc.stub.StreamObserver<phonecheck.v1.ListJobsResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getListJobsMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * CancelJob stops a queued or running job: numbers not yet sent upstream are not sent (and
+     * not billed); the results already stored stay readable. Cancelling a job that has ended
+     * changes nothing and returns it as it is.
+     * </pre>
+     */
+    public void cancelJob(phonecheck.v1.CancelJobRequest request,
+        io.grpc.stub.StreamObserver<phonecheck.v1.Job> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getCancelJobMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * ResumeJob continues a FAILED or CANCELLED job (for example once the upstream account's
+     * quota is topped up): the numbers already answered are kept and not billed again; numbers
+     * that failed or were never sent are checked. Resuming a job that is queued, running or
+     * succeeded changes nothing.
+     * </pre>
+     */
+    public void resumeJob(phonecheck.v1.ResumeJobRequest request,
+        io.grpc.stub.StreamObserver<phonecheck.v1.Job> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getResumeJobMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * DeleteJob removes a job and its inputs and results from the server's disk. A running job
+     * is cancelled first.
+     * </pre>
+     */
+    public void deleteJob(phonecheck.v1.DeleteJobRequest request,
+        io.grpc.stub.StreamObserver<phonecheck.v1.DeleteJobResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getDeleteJobMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * WatchJob streams the job's progress: the job as it is now, then again whenever it
+     * changes (at most a few times a second), until it ends; the last message has its final
+     * state.
+     * </pre>
+     */
+    public void watchJob(phonecheck.v1.WatchJobRequest request,
+        io.grpc.stub.StreamObserver<phonecheck.v1.Job> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncServerStreamingCall(
+          getChannel().newCall(getWatchJobMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * GetJobResults streams a job's results in input order, starting at from_index, so an
+     * interrupted download resumes where it stopped. It streams the results stored so far:
+     * for a job still running, inputs not yet answered end the stream early (the last index
+     * received + 1 is where to resume).
+     * </pre>
+     */
+    public void getJobResults(phonecheck.v1.GetJobResultsRequest request,
+        io.grpc.stub.StreamObserver<phonecheck.v1.GetJobResultsResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncServerStreamingCall(
+          getChannel().newCall(getGetJobResultsMethod(), getCallOptions()), request, responseObserver);
+    }
   }
 
   /**
@@ -368,6 +880,89 @@ public final class PhoneCheckGrpc {
       return io.grpc.stub.ClientCalls.blockingServerStreamingCall(
           getChannel(), getCheckStreamMethod(), getCallOptions(), request);
     }
+
+    /**
+     * <pre>
+     * GetJob tells a job's state and progress. An unknown id is NOT_FOUND (JOB_NOT_FOUND).
+     * </pre>
+     */
+    public phonecheck.v1.Job getJob(phonecheck.v1.GetJobRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getGetJobMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * ListJobs lists the jobs, newest first, a page at a time.
+     * </pre>
+     */
+    public phonecheck.v1.ListJobsResponse listJobs(phonecheck.v1.ListJobsRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getListJobsMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * CancelJob stops a queued or running job: numbers not yet sent upstream are not sent (and
+     * not billed); the results already stored stay readable. Cancelling a job that has ended
+     * changes nothing and returns it as it is.
+     * </pre>
+     */
+    public phonecheck.v1.Job cancelJob(phonecheck.v1.CancelJobRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getCancelJobMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * ResumeJob continues a FAILED or CANCELLED job (for example once the upstream account's
+     * quota is topped up): the numbers already answered are kept and not billed again; numbers
+     * that failed or were never sent are checked. Resuming a job that is queued, running or
+     * succeeded changes nothing.
+     * </pre>
+     */
+    public phonecheck.v1.Job resumeJob(phonecheck.v1.ResumeJobRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getResumeJobMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * DeleteJob removes a job and its inputs and results from the server's disk. A running job
+     * is cancelled first.
+     * </pre>
+     */
+    public phonecheck.v1.DeleteJobResponse deleteJob(phonecheck.v1.DeleteJobRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getDeleteJobMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * WatchJob streams the job's progress: the job as it is now, then again whenever it
+     * changes (at most a few times a second), until it ends; the last message has its final
+     * state.
+     * </pre>
+     */
+    public java.util.Iterator<phonecheck.v1.Job> watchJob(
+        phonecheck.v1.WatchJobRequest request) {
+      return io.grpc.stub.ClientCalls.blockingServerStreamingCall(
+          getChannel(), getWatchJobMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * GetJobResults streams a job's results in input order, starting at from_index, so an
+     * interrupted download resumes where it stopped. It streams the results stored so far:
+     * for a job still running, inputs not yet answered end the stream early (the last index
+     * received + 1 is where to resume).
+     * </pre>
+     */
+    public java.util.Iterator<phonecheck.v1.GetJobResultsResponse> getJobResults(
+        phonecheck.v1.GetJobResultsRequest request) {
+      return io.grpc.stub.ClientCalls.blockingServerStreamingCall(
+          getChannel(), getGetJobResultsMethod(), getCallOptions(), request);
+    }
   }
 
   /**
@@ -399,11 +994,80 @@ public final class PhoneCheckGrpc {
       return io.grpc.stub.ClientCalls.futureUnaryCall(
           getChannel().newCall(getCheckMethod(), getCallOptions()), request);
     }
+
+    /**
+     * <pre>
+     * GetJob tells a job's state and progress. An unknown id is NOT_FOUND (JOB_NOT_FOUND).
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<phonecheck.v1.Job> getJob(
+        phonecheck.v1.GetJobRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getGetJobMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
+     * ListJobs lists the jobs, newest first, a page at a time.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<phonecheck.v1.ListJobsResponse> listJobs(
+        phonecheck.v1.ListJobsRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getListJobsMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
+     * CancelJob stops a queued or running job: numbers not yet sent upstream are not sent (and
+     * not billed); the results already stored stay readable. Cancelling a job that has ended
+     * changes nothing and returns it as it is.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<phonecheck.v1.Job> cancelJob(
+        phonecheck.v1.CancelJobRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getCancelJobMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
+     * ResumeJob continues a FAILED or CANCELLED job (for example once the upstream account's
+     * quota is topped up): the numbers already answered are kept and not billed again; numbers
+     * that failed or were never sent are checked. Resuming a job that is queued, running or
+     * succeeded changes nothing.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<phonecheck.v1.Job> resumeJob(
+        phonecheck.v1.ResumeJobRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getResumeJobMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
+     * DeleteJob removes a job and its inputs and results from the server's disk. A running job
+     * is cancelled first.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<phonecheck.v1.DeleteJobResponse> deleteJob(
+        phonecheck.v1.DeleteJobRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getDeleteJobMethod(), getCallOptions()), request);
+    }
   }
 
   private static final int METHODID_CHECK = 0;
   private static final int METHODID_CHECK_STREAM = 1;
-  private static final int METHODID_CHECK_BULK = 2;
+  private static final int METHODID_GET_JOB = 2;
+  private static final int METHODID_LIST_JOBS = 3;
+  private static final int METHODID_CANCEL_JOB = 4;
+  private static final int METHODID_RESUME_JOB = 5;
+  private static final int METHODID_DELETE_JOB = 6;
+  private static final int METHODID_WATCH_JOB = 7;
+  private static final int METHODID_GET_JOB_RESULTS = 8;
+  private static final int METHODID_CHECK_BULK = 9;
+  private static final int METHODID_CREATE_JOB = 10;
 
   private static final class MethodHandlers<Req, Resp> implements
       io.grpc.stub.ServerCalls.UnaryMethod<Req, Resp>,
@@ -430,6 +1094,34 @@ public final class PhoneCheckGrpc {
           serviceImpl.checkStream((phonecheck.v1.CheckStreamRequest) request,
               (io.grpc.stub.StreamObserver<phonecheck.v1.CheckStreamResponse>) responseObserver);
           break;
+        case METHODID_GET_JOB:
+          serviceImpl.getJob((phonecheck.v1.GetJobRequest) request,
+              (io.grpc.stub.StreamObserver<phonecheck.v1.Job>) responseObserver);
+          break;
+        case METHODID_LIST_JOBS:
+          serviceImpl.listJobs((phonecheck.v1.ListJobsRequest) request,
+              (io.grpc.stub.StreamObserver<phonecheck.v1.ListJobsResponse>) responseObserver);
+          break;
+        case METHODID_CANCEL_JOB:
+          serviceImpl.cancelJob((phonecheck.v1.CancelJobRequest) request,
+              (io.grpc.stub.StreamObserver<phonecheck.v1.Job>) responseObserver);
+          break;
+        case METHODID_RESUME_JOB:
+          serviceImpl.resumeJob((phonecheck.v1.ResumeJobRequest) request,
+              (io.grpc.stub.StreamObserver<phonecheck.v1.Job>) responseObserver);
+          break;
+        case METHODID_DELETE_JOB:
+          serviceImpl.deleteJob((phonecheck.v1.DeleteJobRequest) request,
+              (io.grpc.stub.StreamObserver<phonecheck.v1.DeleteJobResponse>) responseObserver);
+          break;
+        case METHODID_WATCH_JOB:
+          serviceImpl.watchJob((phonecheck.v1.WatchJobRequest) request,
+              (io.grpc.stub.StreamObserver<phonecheck.v1.Job>) responseObserver);
+          break;
+        case METHODID_GET_JOB_RESULTS:
+          serviceImpl.getJobResults((phonecheck.v1.GetJobResultsRequest) request,
+              (io.grpc.stub.StreamObserver<phonecheck.v1.GetJobResultsResponse>) responseObserver);
+          break;
         default:
           throw new AssertionError();
       }
@@ -443,6 +1135,9 @@ public final class PhoneCheckGrpc {
         case METHODID_CHECK_BULK:
           return (io.grpc.stub.StreamObserver<Req>) serviceImpl.checkBulk(
               (io.grpc.stub.StreamObserver<phonecheck.v1.CheckBulkResponse>) responseObserver);
+        case METHODID_CREATE_JOB:
+          return (io.grpc.stub.StreamObserver<Req>) serviceImpl.createJob(
+              (io.grpc.stub.StreamObserver<phonecheck.v1.Job>) responseObserver);
         default:
           throw new AssertionError();
       }
@@ -497,6 +1192,14 @@ public final class PhoneCheckGrpc {
               .addMethod(getCheckMethod())
               .addMethod(getCheckStreamMethod())
               .addMethod(getCheckBulkMethod())
+              .addMethod(getCreateJobMethod())
+              .addMethod(getGetJobMethod())
+              .addMethod(getListJobsMethod())
+              .addMethod(getCancelJobMethod())
+              .addMethod(getResumeJobMethod())
+              .addMethod(getDeleteJobMethod())
+              .addMethod(getWatchJobMethod())
+              .addMethod(getGetJobResultsMethod())
               .build();
         }
       }

@@ -15,6 +15,66 @@ public final class PhoneCheckProto {
         (com.google.protobuf.ExtensionRegistryLite) registry);
   }
   static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_phonecheck_v1_CreateJobRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_phonecheck_v1_CreateJobRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_phonecheck_v1_Job_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_phonecheck_v1_Job_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_phonecheck_v1_GetJobRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_phonecheck_v1_GetJobRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_phonecheck_v1_ListJobsRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_phonecheck_v1_ListJobsRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_phonecheck_v1_ListJobsResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_phonecheck_v1_ListJobsResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_phonecheck_v1_CancelJobRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_phonecheck_v1_CancelJobRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_phonecheck_v1_ResumeJobRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_phonecheck_v1_ResumeJobRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_phonecheck_v1_DeleteJobRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_phonecheck_v1_DeleteJobRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_phonecheck_v1_DeleteJobResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_phonecheck_v1_DeleteJobResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_phonecheck_v1_WatchJobRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_phonecheck_v1_WatchJobRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_phonecheck_v1_GetJobResultsRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_phonecheck_v1_GetJobResultsRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_phonecheck_v1_GetJobResultsResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_phonecheck_v1_GetJobResultsResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
     internal_static_phonecheck_v1_CheckRequest_descriptor;
   static final 
     com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
@@ -81,57 +141,100 @@ public final class PhoneCheckProto {
       "\n\036phonecheck/v1/phonecheck.proto\022\rphonec" +
       "heck.v1\032\036google/protobuf/duration.proto\032" +
       "\037google/protobuf/timestamp.proto\032\027google" +
-      "/rpc/status.proto\"M\n\014CheckRequest\022\017\n\007mob" +
-      "iles\030\001 \003(\t\022,\n\007options\030\002 \001(\0132\033.phonecheck" +
-      ".v1.CheckOptions\"N\n\014CheckOptions\022*\n\007max_" +
-      "age\030\001 \001(\0132\031.google.protobuf.Duration\022\022\n\n" +
-      "skip_cache\030\002 \001(\010\"j\n\rCheckResponse\022+\n\007res" +
-      "ults\030\001 \003(\0132\032.phonecheck.v1.PhoneResult\022," +
-      "\n\007summary\030\002 \001(\0132\033.phonecheck.v1.CheckSum" +
-      "mary\"S\n\022CheckStreamRequest\022\017\n\007mobiles\030\001 " +
-      "\003(\t\022,\n\007options\030\002 \001(\0132\033.phonecheck.v1.Che" +
-      "ckOptions\"\233\001\n\023CheckStreamResponse\022+\n\007res" +
-      "ults\030\001 \003(\0132\032.phonecheck.v1.PhoneResult\022)" +
-      "\n\010progress\030\002 \001(\0132\027.phonecheck.v1.Progres" +
-      "s\022,\n\007summary\030\003 \001(\0132\033.phonecheck.v1.Check" +
-      "Summary\"Q\n\020CheckBulkRequest\022\017\n\007mobiles\030\001" +
-      " \003(\t\022,\n\007options\030\002 \001(\0132\033.phonecheck.v1.Ch" +
-      "eckOptions\"\231\001\n\021CheckBulkResponse\022+\n\007resu" +
-      "lts\030\001 \003(\0132\032.phonecheck.v1.PhoneResult\022)\n" +
-      "\010progress\030\002 \001(\0132\027.phonecheck.v1.Progress" +
-      "\022,\n\007summary\030\003 \001(\0132\033.phonecheck.v1.CheckS" +
-      "ummary\"\'\n\010Progress\022\014\n\004done\030\001 \001(\r\022\r\n\005tota" +
-      "l\030\002 \001(\r\"\316\002\n\013PhoneResult\022\r\n\005index\030\001 \001(\r\022\r" +
-      "\n\005input\030\002 \001(\t\022\016\n\006mobile\030\003 \001(\t\022+\n\006status\030" +
-      "\004 \001(\0162\033.phonecheck.v1.NumberStatus\022\023\n\013st" +
-      "atus_name\030\005 \001(\t\022\014\n\004area\030\006 \001(\t\022\020\n\010provinc" +
-      "e\030\007 \001(\t\022\014\n\004city\030\010 \001(\t\022\017\n\007carrier\030\t \001(\t\022." +
-      "\n\nchecked_at\030\n \001(\0132\032.google.protobuf.Tim" +
-      "estamp\022\026\n\016invalid_reason\030\013 \001(\t\022!\n\005error\030" +
-      "\014 \001(\0132\022.google.rpc.Status\022\021\n\tduplicate\030\r" +
-      " \001(\010\022\022\n\nfrom_cache\030\016 \001(\010\"\276\001\n\014CheckSummar" +
-      "y\022\r\n\005total\030\001 \001(\r\022\016\n\006unique\030\002 \001(\r\022\017\n\007inva" +
-      "lid\030\003 \001(\r\022\022\n\nduplicates\030\004 \001(\r\022\016\n\006billed\030" +
-      "\005 \001(\r\022\026\n\016upstream_calls\030\006 \001(\r\022.\n\tby_stat" +
-      "us\030\007 \001(\0132\033.phonecheck.v1.StatusCounts\022\022\n" +
-      "\ncache_hits\030\010 \001(\r\"\226\001\n\014StatusCounts\022\r\n\005em" +
-      "pty\030\001 \001(\r\022\014\n\004real\030\002 \001(\r\022\021\n\tsuspended\030\003 \001" +
-      "(\r\022\027\n\017not_in_database\030\004 \001(\r\022\016\n\006silent\030\005 " +
-      "\001(\r\022\014\n\004risk\030\006 \001(\r\022\017\n\007invalid\030\007 \001(\r\022\016\n\006fa" +
-      "iled\030\010 \001(\r*\353\001\n\014NumberStatus\022\035\n\031NUMBER_ST" +
+      "/rpc/status.proto\"_\n\020CreateJobRequest\022\014\n" +
+      "\004name\030\001 \001(\t\022,\n\007options\030\002 \001(\0132\033.phonechec" +
+      "k.v1.CheckOptions\022\017\n\007mobiles\030\003 \003(\t\"\317\003\n\003J" +
+      "ob\022\n\n\002id\030\001 \001(\t\022\014\n\004name\030\002 \001(\t\022&\n\005state\030\003 " +
+      "\001(\0162\027.phonecheck.v1.JobState\022.\n\ncreated_" +
+      "at\030\004 \001(\0132\032.google.protobuf.Timestamp\022.\n\n" +
+      "updated_at\030\005 \001(\0132\032.google.protobuf.Times" +
+      "tamp\022/\n\013finished_at\030\006 \001(\0132\032.google.proto" +
+      "buf.Timestamp\022\r\n\005total\030\007 \001(\004\022\016\n\006unique\030\010" +
+      " \001(\004\022\014\n\004done\030\t \001(\004\022\016\n\006billed\030\n \001(\004\022\022\n\nca" +
+      "che_hits\030\013 \001(\004\022\017\n\007invalid\030\014 \001(\004\022\022\n\ndupli" +
+      "cates\030\r \001(\004\022.\n\tby_status\030\016 \001(\0132\033.phonech" +
+      "eck.v1.StatusCounts\022!\n\005error\030\017 \001(\0132\022.goo" +
+      "gle.rpc.Status\022,\n\007options\030\020 \001(\0132\033.phonec" +
+      "heck.v1.CheckOptions\"\033\n\rGetJobRequest\022\n\n" +
+      "\002id\030\001 \001(\t\"8\n\017ListJobsRequest\022\021\n\tpage_siz" +
+      "e\030\001 \001(\r\022\022\n\npage_token\030\002 \001(\t\"M\n\020ListJobsR" +
+      "esponse\022 \n\004jobs\030\001 \003(\0132\022.phonecheck.v1.Jo" +
+      "b\022\027\n\017next_page_token\030\002 \001(\t\"\036\n\020CancelJobR" +
+      "equest\022\n\n\002id\030\001 \001(\t\"\036\n\020ResumeJobRequest\022\n" +
+      "\n\002id\030\001 \001(\t\"\036\n\020DeleteJobRequest\022\n\n\002id\030\001 \001" +
+      "(\t\"\023\n\021DeleteJobResponse\"\035\n\017WatchJobReque" +
+      "st\022\n\n\002id\030\001 \001(\t\"6\n\024GetJobResultsRequest\022\n" +
+      "\n\002id\030\001 \001(\t\022\022\n\nfrom_index\030\002 \001(\004\"D\n\025GetJob" +
+      "ResultsResponse\022+\n\007results\030\001 \003(\0132\032.phone" +
+      "check.v1.PhoneResult\"M\n\014CheckRequest\022\017\n\007" +
+      "mobiles\030\001 \003(\t\022,\n\007options\030\002 \001(\0132\033.phonech" +
+      "eck.v1.CheckOptions\"N\n\014CheckOptions\022*\n\007m" +
+      "ax_age\030\001 \001(\0132\031.google.protobuf.Duration\022" +
+      "\022\n\nskip_cache\030\002 \001(\010\"j\n\rCheckResponse\022+\n\007" +
+      "results\030\001 \003(\0132\032.phonecheck.v1.PhoneResul" +
+      "t\022,\n\007summary\030\002 \001(\0132\033.phonecheck.v1.Check" +
+      "Summary\"S\n\022CheckStreamRequest\022\017\n\007mobiles" +
+      "\030\001 \003(\t\022,\n\007options\030\002 \001(\0132\033.phonecheck.v1." +
+      "CheckOptions\"\233\001\n\023CheckStreamResponse\022+\n\007" +
+      "results\030\001 \003(\0132\032.phonecheck.v1.PhoneResul" +
+      "t\022)\n\010progress\030\002 \001(\0132\027.phonecheck.v1.Prog" +
+      "ress\022,\n\007summary\030\003 \001(\0132\033.phonecheck.v1.Ch" +
+      "eckSummary\"Q\n\020CheckBulkRequest\022\017\n\007mobile" +
+      "s\030\001 \003(\t\022,\n\007options\030\002 \001(\0132\033.phonecheck.v1" +
+      ".CheckOptions\"\231\001\n\021CheckBulkResponse\022+\n\007r" +
+      "esults\030\001 \003(\0132\032.phonecheck.v1.PhoneResult" +
+      "\022)\n\010progress\030\002 \001(\0132\027.phonecheck.v1.Progr" +
+      "ess\022,\n\007summary\030\003 \001(\0132\033.phonecheck.v1.Che" +
+      "ckSummary\"\'\n\010Progress\022\014\n\004done\030\001 \001(\r\022\r\n\005t" +
+      "otal\030\002 \001(\r\"\316\002\n\013PhoneResult\022\r\n\005index\030\001 \001(" +
+      "\r\022\r\n\005input\030\002 \001(\t\022\016\n\006mobile\030\003 \001(\t\022+\n\006stat" +
+      "us\030\004 \001(\0162\033.phonecheck.v1.NumberStatus\022\023\n" +
+      "\013status_name\030\005 \001(\t\022\014\n\004area\030\006 \001(\t\022\020\n\010prov" +
+      "ince\030\007 \001(\t\022\014\n\004city\030\010 \001(\t\022\017\n\007carrier\030\t \001(" +
+      "\t\022.\n\nchecked_at\030\n \001(\0132\032.google.protobuf." +
+      "Timestamp\022\026\n\016invalid_reason\030\013 \001(\t\022!\n\005err" +
+      "or\030\014 \001(\0132\022.google.rpc.Status\022\021\n\tduplicat" +
+      "e\030\r \001(\010\022\022\n\nfrom_cache\030\016 \001(\010\"\276\001\n\014CheckSum" +
+      "mary\022\r\n\005total\030\001 \001(\r\022\016\n\006unique\030\002 \001(\r\022\017\n\007i" +
+      "nvalid\030\003 \001(\r\022\022\n\nduplicates\030\004 \001(\r\022\016\n\006bill" +
+      "ed\030\005 \001(\r\022\026\n\016upstream_calls\030\006 \001(\r\022.\n\tby_s" +
+      "tatus\030\007 \001(\0132\033.phonecheck.v1.StatusCounts" +
+      "\022\022\n\ncache_hits\030\010 \001(\r\"\226\001\n\014StatusCounts\022\r\n" +
+      "\005empty\030\001 \001(\r\022\014\n\004real\030\002 \001(\r\022\021\n\tsuspended\030" +
+      "\003 \001(\r\022\027\n\017not_in_database\030\004 \001(\r\022\016\n\006silent" +
+      "\030\005 \001(\r\022\014\n\004risk\030\006 \001(\r\022\017\n\007invalid\030\007 \001(\r\022\016\n" +
+      "\006failed\030\010 \001(\r*\232\001\n\010JobState\022\031\n\025JOB_STATE_" +
+      "UNSPECIFIED\020\000\022\024\n\020JOB_STATE_QUEUED\020\001\022\025\n\021J" +
+      "OB_STATE_RUNNING\020\002\022\027\n\023JOB_STATE_SUCCEEDE" +
+      "D\020\003\022\024\n\020JOB_STATE_FAILED\020\004\022\027\n\023JOB_STATE_C" +
+      "ANCELLED\020\005*\353\001\n\014NumberStatus\022\035\n\031NUMBER_ST" +
       "ATUS_UNSPECIFIED\020\000\022\027\n\023NUMBER_STATUS_EMPT" +
       "Y\020\001\022\026\n\022NUMBER_STATUS_REAL\020\002\022\033\n\027NUMBER_ST" +
       "ATUS_SUSPENDED\020\003\022!\n\035NUMBER_STATUS_NOT_IN" +
       "_DATABASE\020\004\022\030\n\024NUMBER_STATUS_SILENT\020\005\022\026\n" +
       "\022NUMBER_STATUS_RISK\020\006\022\031\n\025NUMBER_STATUS_I" +
-      "NVALID\020\0072\374\001\n\nPhoneCheck\022B\n\005Check\022\033.phone" +
+      "NVALID\020\0072\275\006\n\nPhoneCheck\022B\n\005Check\022\033.phone" +
       "check.v1.CheckRequest\032\034.phonecheck.v1.Ch" +
       "eckResponse\022V\n\013CheckStream\022!.phonecheck." +
       "v1.CheckStreamRequest\032\".phonecheck.v1.Ch" +
       "eckStreamResponse0\001\022R\n\tCheckBulk\022\037.phone" +
       "check.v1.CheckBulkRequest\032 .phonecheck.v" +
-      "1.CheckBulkResponse(\0010\001B\023B\017PhoneCheckPro" +
-      "toP\001b\006proto3"
+      "1.CheckBulkResponse(\0010\001\022B\n\tCreateJob\022\037.p" +
+      "honecheck.v1.CreateJobRequest\032\022.phoneche" +
+      "ck.v1.Job(\001\022:\n\006GetJob\022\034.phonecheck.v1.Ge" +
+      "tJobRequest\032\022.phonecheck.v1.Job\022K\n\010ListJ" +
+      "obs\022\036.phonecheck.v1.ListJobsRequest\032\037.ph" +
+      "onecheck.v1.ListJobsResponse\022@\n\tCancelJo" +
+      "b\022\037.phonecheck.v1.CancelJobRequest\032\022.pho" +
+      "necheck.v1.Job\022@\n\tResumeJob\022\037.phonecheck" +
+      ".v1.ResumeJobRequest\032\022.phonecheck.v1.Job" +
+      "\022N\n\tDeleteJob\022\037.phonecheck.v1.DeleteJobR" +
+      "equest\032 .phonecheck.v1.DeleteJobResponse" +
+      "\022@\n\010WatchJob\022\036.phonecheck.v1.WatchJobReq" +
+      "uest\032\022.phonecheck.v1.Job0\001\022\\\n\rGetJobResu" +
+      "lts\022#.phonecheck.v1.GetJobResultsRequest" +
+      "\032$.phonecheck.v1.GetJobResultsResponse0\001" +
+      "B\023B\017PhoneCheckProtoP\001b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -140,68 +243,140 @@ public final class PhoneCheckProto {
           com.google.protobuf.TimestampProto.getDescriptor(),
           com.google.rpc.StatusProto.getDescriptor(),
         });
-    internal_static_phonecheck_v1_CheckRequest_descriptor =
+    internal_static_phonecheck_v1_CreateJobRequest_descriptor =
       getDescriptor().getMessageTypes().get(0);
+    internal_static_phonecheck_v1_CreateJobRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_phonecheck_v1_CreateJobRequest_descriptor,
+        new java.lang.String[] { "Name", "Options", "Mobiles", });
+    internal_static_phonecheck_v1_Job_descriptor =
+      getDescriptor().getMessageTypes().get(1);
+    internal_static_phonecheck_v1_Job_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_phonecheck_v1_Job_descriptor,
+        new java.lang.String[] { "Id", "Name", "State", "CreatedAt", "UpdatedAt", "FinishedAt", "Total", "Unique", "Done", "Billed", "CacheHits", "Invalid", "Duplicates", "ByStatus", "Error", "Options", });
+    internal_static_phonecheck_v1_GetJobRequest_descriptor =
+      getDescriptor().getMessageTypes().get(2);
+    internal_static_phonecheck_v1_GetJobRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_phonecheck_v1_GetJobRequest_descriptor,
+        new java.lang.String[] { "Id", });
+    internal_static_phonecheck_v1_ListJobsRequest_descriptor =
+      getDescriptor().getMessageTypes().get(3);
+    internal_static_phonecheck_v1_ListJobsRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_phonecheck_v1_ListJobsRequest_descriptor,
+        new java.lang.String[] { "PageSize", "PageToken", });
+    internal_static_phonecheck_v1_ListJobsResponse_descriptor =
+      getDescriptor().getMessageTypes().get(4);
+    internal_static_phonecheck_v1_ListJobsResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_phonecheck_v1_ListJobsResponse_descriptor,
+        new java.lang.String[] { "Jobs", "NextPageToken", });
+    internal_static_phonecheck_v1_CancelJobRequest_descriptor =
+      getDescriptor().getMessageTypes().get(5);
+    internal_static_phonecheck_v1_CancelJobRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_phonecheck_v1_CancelJobRequest_descriptor,
+        new java.lang.String[] { "Id", });
+    internal_static_phonecheck_v1_ResumeJobRequest_descriptor =
+      getDescriptor().getMessageTypes().get(6);
+    internal_static_phonecheck_v1_ResumeJobRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_phonecheck_v1_ResumeJobRequest_descriptor,
+        new java.lang.String[] { "Id", });
+    internal_static_phonecheck_v1_DeleteJobRequest_descriptor =
+      getDescriptor().getMessageTypes().get(7);
+    internal_static_phonecheck_v1_DeleteJobRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_phonecheck_v1_DeleteJobRequest_descriptor,
+        new java.lang.String[] { "Id", });
+    internal_static_phonecheck_v1_DeleteJobResponse_descriptor =
+      getDescriptor().getMessageTypes().get(8);
+    internal_static_phonecheck_v1_DeleteJobResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_phonecheck_v1_DeleteJobResponse_descriptor,
+        new java.lang.String[] { });
+    internal_static_phonecheck_v1_WatchJobRequest_descriptor =
+      getDescriptor().getMessageTypes().get(9);
+    internal_static_phonecheck_v1_WatchJobRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_phonecheck_v1_WatchJobRequest_descriptor,
+        new java.lang.String[] { "Id", });
+    internal_static_phonecheck_v1_GetJobResultsRequest_descriptor =
+      getDescriptor().getMessageTypes().get(10);
+    internal_static_phonecheck_v1_GetJobResultsRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_phonecheck_v1_GetJobResultsRequest_descriptor,
+        new java.lang.String[] { "Id", "FromIndex", });
+    internal_static_phonecheck_v1_GetJobResultsResponse_descriptor =
+      getDescriptor().getMessageTypes().get(11);
+    internal_static_phonecheck_v1_GetJobResultsResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_phonecheck_v1_GetJobResultsResponse_descriptor,
+        new java.lang.String[] { "Results", });
+    internal_static_phonecheck_v1_CheckRequest_descriptor =
+      getDescriptor().getMessageTypes().get(12);
     internal_static_phonecheck_v1_CheckRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_phonecheck_v1_CheckRequest_descriptor,
         new java.lang.String[] { "Mobiles", "Options", });
     internal_static_phonecheck_v1_CheckOptions_descriptor =
-      getDescriptor().getMessageTypes().get(1);
+      getDescriptor().getMessageTypes().get(13);
     internal_static_phonecheck_v1_CheckOptions_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_phonecheck_v1_CheckOptions_descriptor,
         new java.lang.String[] { "MaxAge", "SkipCache", });
     internal_static_phonecheck_v1_CheckResponse_descriptor =
-      getDescriptor().getMessageTypes().get(2);
+      getDescriptor().getMessageTypes().get(14);
     internal_static_phonecheck_v1_CheckResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_phonecheck_v1_CheckResponse_descriptor,
         new java.lang.String[] { "Results", "Summary", });
     internal_static_phonecheck_v1_CheckStreamRequest_descriptor =
-      getDescriptor().getMessageTypes().get(3);
+      getDescriptor().getMessageTypes().get(15);
     internal_static_phonecheck_v1_CheckStreamRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_phonecheck_v1_CheckStreamRequest_descriptor,
         new java.lang.String[] { "Mobiles", "Options", });
     internal_static_phonecheck_v1_CheckStreamResponse_descriptor =
-      getDescriptor().getMessageTypes().get(4);
+      getDescriptor().getMessageTypes().get(16);
     internal_static_phonecheck_v1_CheckStreamResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_phonecheck_v1_CheckStreamResponse_descriptor,
         new java.lang.String[] { "Results", "Progress", "Summary", });
     internal_static_phonecheck_v1_CheckBulkRequest_descriptor =
-      getDescriptor().getMessageTypes().get(5);
+      getDescriptor().getMessageTypes().get(17);
     internal_static_phonecheck_v1_CheckBulkRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_phonecheck_v1_CheckBulkRequest_descriptor,
         new java.lang.String[] { "Mobiles", "Options", });
     internal_static_phonecheck_v1_CheckBulkResponse_descriptor =
-      getDescriptor().getMessageTypes().get(6);
+      getDescriptor().getMessageTypes().get(18);
     internal_static_phonecheck_v1_CheckBulkResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_phonecheck_v1_CheckBulkResponse_descriptor,
         new java.lang.String[] { "Results", "Progress", "Summary", });
     internal_static_phonecheck_v1_Progress_descriptor =
-      getDescriptor().getMessageTypes().get(7);
+      getDescriptor().getMessageTypes().get(19);
     internal_static_phonecheck_v1_Progress_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_phonecheck_v1_Progress_descriptor,
         new java.lang.String[] { "Done", "Total", });
     internal_static_phonecheck_v1_PhoneResult_descriptor =
-      getDescriptor().getMessageTypes().get(8);
+      getDescriptor().getMessageTypes().get(20);
     internal_static_phonecheck_v1_PhoneResult_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_phonecheck_v1_PhoneResult_descriptor,
         new java.lang.String[] { "Index", "Input", "Mobile", "Status", "StatusName", "Area", "Province", "City", "Carrier", "CheckedAt", "InvalidReason", "Error", "Duplicate", "FromCache", });
     internal_static_phonecheck_v1_CheckSummary_descriptor =
-      getDescriptor().getMessageTypes().get(9);
+      getDescriptor().getMessageTypes().get(21);
     internal_static_phonecheck_v1_CheckSummary_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_phonecheck_v1_CheckSummary_descriptor,
         new java.lang.String[] { "Total", "Unique", "Invalid", "Duplicates", "Billed", "UpstreamCalls", "ByStatus", "CacheHits", });
     internal_static_phonecheck_v1_StatusCounts_descriptor =
-      getDescriptor().getMessageTypes().get(10);
+      getDescriptor().getMessageTypes().get(22);
     internal_static_phonecheck_v1_StatusCounts_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_phonecheck_v1_StatusCounts_descriptor,

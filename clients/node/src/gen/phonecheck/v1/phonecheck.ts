@@ -14,7 +14,9 @@ import {
   type ClientOptions,
   type ClientReadableStream,
   type ClientUnaryCall,
+  type ClientWritableStream,
   type handleBidiStreamingCall,
+  type handleClientStreamingCall,
   type handleServerStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
@@ -40,6 +42,73 @@ export const protobufPackage = "phonecheck.v1";
  * an UPPER_SNAKE reason such as UPSTREAM_QUOTA_EXHAUSTED, metadata keys such as upstreamCode),
  * plus google.rpc.RetryInfo, QuotaFailure or BadRequest where they apply.
  */
+
+/** JobState is where a job is in its life. */
+export enum JobState {
+  /** JOB_STATE_UNSPECIFIED - Never used. */
+  JOB_STATE_UNSPECIFIED = 0,
+  /** JOB_STATE_QUEUED - Stored, waiting for its turn. */
+  JOB_STATE_QUEUED = 1,
+  /** JOB_STATE_RUNNING - Being checked. */
+  JOB_STATE_RUNNING = 2,
+  /** JOB_STATE_SUCCEEDED - Every input answered (some may carry an error, see by_status.failed). */
+  JOB_STATE_SUCCEEDED = 3,
+  /**
+   * JOB_STATE_FAILED - Stopped by an error that dooms every later batch (bad upstream token, expired account, IP
+   * not allowed, quota used up); see error. ResumeJob continues it.
+   */
+  JOB_STATE_FAILED = 4,
+  /** JOB_STATE_CANCELLED - Stopped by CancelJob. ResumeJob continues it. */
+  JOB_STATE_CANCELLED = 5,
+  UNRECOGNIZED = -1,
+}
+
+export function jobStateFromJSON(object: any): JobState {
+  switch (object) {
+    case 0:
+    case "JOB_STATE_UNSPECIFIED":
+      return JobState.JOB_STATE_UNSPECIFIED;
+    case 1:
+    case "JOB_STATE_QUEUED":
+      return JobState.JOB_STATE_QUEUED;
+    case 2:
+    case "JOB_STATE_RUNNING":
+      return JobState.JOB_STATE_RUNNING;
+    case 3:
+    case "JOB_STATE_SUCCEEDED":
+      return JobState.JOB_STATE_SUCCEEDED;
+    case 4:
+    case "JOB_STATE_FAILED":
+      return JobState.JOB_STATE_FAILED;
+    case 5:
+    case "JOB_STATE_CANCELLED":
+      return JobState.JOB_STATE_CANCELLED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return JobState.UNRECOGNIZED;
+  }
+}
+
+export function jobStateToJSON(object: JobState): string {
+  switch (object) {
+    case JobState.JOB_STATE_UNSPECIFIED:
+      return "JOB_STATE_UNSPECIFIED";
+    case JobState.JOB_STATE_QUEUED:
+      return "JOB_STATE_QUEUED";
+    case JobState.JOB_STATE_RUNNING:
+      return "JOB_STATE_RUNNING";
+    case JobState.JOB_STATE_SUCCEEDED:
+      return "JOB_STATE_SUCCEEDED";
+    case JobState.JOB_STATE_FAILED:
+      return "JOB_STATE_FAILED";
+    case JobState.JOB_STATE_CANCELLED:
+      return "JOB_STATE_CANCELLED";
+    case JobState.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
 
 /** NumberStatus is the line status of a number, as the upstream classifies it. */
 export enum NumberStatus {
@@ -117,6 +186,131 @@ export function numberStatusToJSON(object: NumberStatus): string {
     default:
       return "UNRECOGNIZED";
   }
+}
+
+/** CreateJobRequest is one chunk of a job's list. */
+export interface CreateJobRequest {
+  /** A name for people (e.g. the file's name); only the first message's counts. */
+  name: string;
+  /** How cached answers may be used; only the first message's counts. */
+  options?:
+    | CheckOptions
+    | undefined;
+  /** Up to 10,000 inputs; each element is exactly one input (a row of a file), never split. */
+  mobiles: string[];
+}
+
+/** Job is a list checked in the background. */
+export interface Job {
+  /** The job's id, e.g. "j_01924c5e8f3a7b21": what every other job call takes. */
+  id: string;
+  /** The name given at creation. */
+  name: string;
+  /** Where it is. */
+  state: JobState;
+  /** When it was created. */
+  createdAt?:
+    | Date
+    | undefined;
+  /** When its state or counts last changed. */
+  updatedAt?:
+    | Date
+    | undefined;
+  /** When it ended (succeeded, failed or was cancelled); unset while queued or running. */
+  finishedAt?:
+    | Date
+    | undefined;
+  /** Inputs in the list. */
+  total: number;
+  /** Distinct valid numbers among them: the most the job can bill. */
+  unique: number;
+  /** Inputs answered so far (invalid inputs and repeats included); total when it succeeded. */
+  done: number;
+  /** Numbers the upstream billed for this job. */
+  billed: number;
+  /** Distinct numbers answered from the server's result cache, billed nothing. */
+  cacheHits: number;
+  /** Inputs that are not valid mobile numbers. */
+  invalid: number;
+  /** Valid inputs repeating an earlier input's number. */
+  duplicates: number;
+  /** Results so far by status (duplicates count once per input). */
+  byStatus?:
+    | StatusCounts
+    | undefined;
+  /**
+   * Why the job failed, when state is JOB_STATE_FAILED: the same status a CheckStream would
+   * have ended with (e.g. RESOURCE_EXHAUSTED, UPSTREAM_QUOTA_EXHAUSTED).
+   */
+  error?:
+    | Status
+    | undefined;
+  /** The options it was created with. */
+  options?: CheckOptions | undefined;
+}
+
+/** GetJobRequest names a job. */
+export interface GetJobRequest {
+  /** The job's id. */
+  id: string;
+}
+
+/** ListJobsRequest asks for one page of jobs. */
+export interface ListJobsRequest {
+  /** The most jobs in the page (default 50, at most 1,000). */
+  pageSize: number;
+  /** Where to go on: a previous response's next_page_token; empty for the first page. */
+  pageToken: string;
+}
+
+/** ListJobsResponse is one page of jobs, newest first. */
+export interface ListJobsResponse {
+  /** The jobs. */
+  jobs: Job[];
+  /** Pass as page_token for the next page; empty on the last page. */
+  nextPageToken: string;
+}
+
+/** CancelJobRequest names the job to cancel. */
+export interface CancelJobRequest {
+  /** The job's id. */
+  id: string;
+}
+
+/** ResumeJobRequest names the job to resume. */
+export interface ResumeJobRequest {
+  /** The job's id. */
+  id: string;
+}
+
+/** DeleteJobRequest names the job to delete. */
+export interface DeleteJobRequest {
+  /** The job's id. */
+  id: string;
+}
+
+/** DeleteJobResponse confirms a deletion. */
+export interface DeleteJobResponse {
+}
+
+/** WatchJobRequest names the job to watch. */
+export interface WatchJobRequest {
+  /** The job's id. */
+  id: string;
+}
+
+/** GetJobResultsRequest asks for a job's results from one input on. */
+export interface GetJobResultsRequest {
+  /** The job's id. */
+  id: string;
+  /** The index of the first input wanted (0 for all). */
+  fromIndex: number;
+}
+
+/** GetJobResultsResponse carries results of consecutive inputs, in input order. */
+export interface GetJobResultsResponse {
+  /** The results; index is the input's position in the job's list. */
+  results: PhoneResult[];
 }
 
 /** CheckRequest is a list of phone numbers to check at once. */
@@ -325,6 +519,1044 @@ export interface StatusCounts {
   /** Results that carry an error instead of a status. */
   failed: number;
 }
+
+function createBaseCreateJobRequest(): CreateJobRequest {
+  return { name: "", options: undefined, mobiles: [] };
+}
+
+export const CreateJobRequest: MessageFns<CreateJobRequest> = {
+  encode(message: CreateJobRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.options !== undefined) {
+      CheckOptions.encode(message.options, writer.uint32(18).fork()).join();
+    }
+    for (const v of message.mobiles) {
+      writer.uint32(26).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateJobRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseCreateJobRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.name = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.options = CheckOptions.decode(reader, reader.uint32());
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.mobiles.push(reader.string());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): CreateJobRequest {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      options: isSet(object.options) ? CheckOptions.fromJSON(object.options) : undefined,
+      mobiles: globalThis.Array.isArray(object?.mobiles) ? object.mobiles.map((e: any) => globalThis.String(e)) : [],
+    };
+  },
+
+  toJSON(message: CreateJobRequest): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.options !== undefined) {
+      obj.options = CheckOptions.toJSON(message.options);
+    }
+    if (message.mobiles?.length) {
+      obj.mobiles = message.mobiles;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateJobRequest>, I>>(base?: I): CreateJobRequest {
+    return CreateJobRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateJobRequest>, I>>(object: I): CreateJobRequest {
+    const message = createBaseCreateJobRequest();
+    message.name = object.name ?? "";
+    message.options = (object.options !== undefined && object.options !== null)
+      ? CheckOptions.fromPartial(object.options)
+      : undefined;
+    message.mobiles = object.mobiles?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseJob(): Job {
+  return {
+    id: "",
+    name: "",
+    state: 0,
+    createdAt: undefined,
+    updatedAt: undefined,
+    finishedAt: undefined,
+    total: 0,
+    unique: 0,
+    done: 0,
+    billed: 0,
+    cacheHits: 0,
+    invalid: 0,
+    duplicates: 0,
+    byStatus: undefined,
+    error: undefined,
+    options: undefined,
+  };
+}
+
+export const Job: MessageFns<Job> = {
+  encode(message: Job, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.state !== 0) {
+      writer.uint32(24).int32(message.state);
+    }
+    if (message.createdAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.createdAt), writer.uint32(34).fork()).join();
+    }
+    if (message.updatedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.updatedAt), writer.uint32(42).fork()).join();
+    }
+    if (message.finishedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.finishedAt), writer.uint32(50).fork()).join();
+    }
+    if (message.total !== 0) {
+      writer.uint32(56).uint64(message.total);
+    }
+    if (message.unique !== 0) {
+      writer.uint32(64).uint64(message.unique);
+    }
+    if (message.done !== 0) {
+      writer.uint32(72).uint64(message.done);
+    }
+    if (message.billed !== 0) {
+      writer.uint32(80).uint64(message.billed);
+    }
+    if (message.cacheHits !== 0) {
+      writer.uint32(88).uint64(message.cacheHits);
+    }
+    if (message.invalid !== 0) {
+      writer.uint32(96).uint64(message.invalid);
+    }
+    if (message.duplicates !== 0) {
+      writer.uint32(104).uint64(message.duplicates);
+    }
+    if (message.byStatus !== undefined) {
+      StatusCounts.encode(message.byStatus, writer.uint32(114).fork()).join();
+    }
+    if (message.error !== undefined) {
+      Status.encode(message.error, writer.uint32(122).fork()).join();
+    }
+    if (message.options !== undefined) {
+      CheckOptions.encode(message.options, writer.uint32(130).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Job {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseJob();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.name = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 24) {
+            break;
+          }
+
+          message.state = reader.int32() as any;
+          continue;
+        }
+        case 4: {
+          if (tag !== 34) {
+            break;
+          }
+
+          message.createdAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+          continue;
+        }
+        case 5: {
+          if (tag !== 42) {
+            break;
+          }
+
+          message.updatedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+          continue;
+        }
+        case 6: {
+          if (tag !== 50) {
+            break;
+          }
+
+          message.finishedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+          continue;
+        }
+        case 7: {
+          if (tag !== 56) {
+            break;
+          }
+
+          message.total = longToNumber(reader.uint64());
+          continue;
+        }
+        case 8: {
+          if (tag !== 64) {
+            break;
+          }
+
+          message.unique = longToNumber(reader.uint64());
+          continue;
+        }
+        case 9: {
+          if (tag !== 72) {
+            break;
+          }
+
+          message.done = longToNumber(reader.uint64());
+          continue;
+        }
+        case 10: {
+          if (tag !== 80) {
+            break;
+          }
+
+          message.billed = longToNumber(reader.uint64());
+          continue;
+        }
+        case 11: {
+          if (tag !== 88) {
+            break;
+          }
+
+          message.cacheHits = longToNumber(reader.uint64());
+          continue;
+        }
+        case 12: {
+          if (tag !== 96) {
+            break;
+          }
+
+          message.invalid = longToNumber(reader.uint64());
+          continue;
+        }
+        case 13: {
+          if (tag !== 104) {
+            break;
+          }
+
+          message.duplicates = longToNumber(reader.uint64());
+          continue;
+        }
+        case 14: {
+          if (tag !== 114) {
+            break;
+          }
+
+          message.byStatus = StatusCounts.decode(reader, reader.uint32());
+          continue;
+        }
+        case 15: {
+          if (tag !== 122) {
+            break;
+          }
+
+          message.error = Status.decode(reader, reader.uint32());
+          continue;
+        }
+        case 16: {
+          if (tag !== 130) {
+            break;
+          }
+
+          message.options = CheckOptions.decode(reader, reader.uint32());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): Job {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      state: isSet(object.state) ? jobStateFromJSON(object.state) : 0,
+      createdAt: isSet(object.createdAt) ? fromJsonTimestamp(object.createdAt) : undefined,
+      updatedAt: isSet(object.updatedAt) ? fromJsonTimestamp(object.updatedAt) : undefined,
+      finishedAt: isSet(object.finishedAt) ? fromJsonTimestamp(object.finishedAt) : undefined,
+      total: isSet(object.total) ? globalThis.Number(object.total) : 0,
+      unique: isSet(object.unique) ? globalThis.Number(object.unique) : 0,
+      done: isSet(object.done) ? globalThis.Number(object.done) : 0,
+      billed: isSet(object.billed) ? globalThis.Number(object.billed) : 0,
+      cacheHits: isSet(object.cacheHits) ? globalThis.Number(object.cacheHits) : 0,
+      invalid: isSet(object.invalid) ? globalThis.Number(object.invalid) : 0,
+      duplicates: isSet(object.duplicates) ? globalThis.Number(object.duplicates) : 0,
+      byStatus: isSet(object.byStatus) ? StatusCounts.fromJSON(object.byStatus) : undefined,
+      error: isSet(object.error) ? Status.fromJSON(object.error) : undefined,
+      options: isSet(object.options) ? CheckOptions.fromJSON(object.options) : undefined,
+    };
+  },
+
+  toJSON(message: Job): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.state !== 0) {
+      obj.state = jobStateToJSON(message.state);
+    }
+    if (message.createdAt !== undefined) {
+      obj.createdAt = message.createdAt.toISOString();
+    }
+    if (message.updatedAt !== undefined) {
+      obj.updatedAt = message.updatedAt.toISOString();
+    }
+    if (message.finishedAt !== undefined) {
+      obj.finishedAt = message.finishedAt.toISOString();
+    }
+    if (message.total !== 0) {
+      obj.total = Math.round(message.total);
+    }
+    if (message.unique !== 0) {
+      obj.unique = Math.round(message.unique);
+    }
+    if (message.done !== 0) {
+      obj.done = Math.round(message.done);
+    }
+    if (message.billed !== 0) {
+      obj.billed = Math.round(message.billed);
+    }
+    if (message.cacheHits !== 0) {
+      obj.cacheHits = Math.round(message.cacheHits);
+    }
+    if (message.invalid !== 0) {
+      obj.invalid = Math.round(message.invalid);
+    }
+    if (message.duplicates !== 0) {
+      obj.duplicates = Math.round(message.duplicates);
+    }
+    if (message.byStatus !== undefined) {
+      obj.byStatus = StatusCounts.toJSON(message.byStatus);
+    }
+    if (message.error !== undefined) {
+      obj.error = Status.toJSON(message.error);
+    }
+    if (message.options !== undefined) {
+      obj.options = CheckOptions.toJSON(message.options);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Job>, I>>(base?: I): Job {
+    return Job.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Job>, I>>(object: I): Job {
+    const message = createBaseJob();
+    message.id = object.id ?? "";
+    message.name = object.name ?? "";
+    message.state = object.state ?? 0;
+    message.createdAt = object.createdAt ?? undefined;
+    message.updatedAt = object.updatedAt ?? undefined;
+    message.finishedAt = object.finishedAt ?? undefined;
+    message.total = object.total ?? 0;
+    message.unique = object.unique ?? 0;
+    message.done = object.done ?? 0;
+    message.billed = object.billed ?? 0;
+    message.cacheHits = object.cacheHits ?? 0;
+    message.invalid = object.invalid ?? 0;
+    message.duplicates = object.duplicates ?? 0;
+    message.byStatus = (object.byStatus !== undefined && object.byStatus !== null)
+      ? StatusCounts.fromPartial(object.byStatus)
+      : undefined;
+    message.error = (object.error !== undefined && object.error !== null)
+      ? Status.fromPartial(object.error)
+      : undefined;
+    message.options = (object.options !== undefined && object.options !== null)
+      ? CheckOptions.fromPartial(object.options)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseGetJobRequest(): GetJobRequest {
+  return { id: "" };
+}
+
+export const GetJobRequest: MessageFns<GetJobRequest> = {
+  encode(message: GetJobRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetJobRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseGetJobRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): GetJobRequest {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: GetJobRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetJobRequest>, I>>(base?: I): GetJobRequest {
+    return GetJobRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetJobRequest>, I>>(object: I): GetJobRequest {
+    const message = createBaseGetJobRequest();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBaseListJobsRequest(): ListJobsRequest {
+  return { pageSize: 0, pageToken: "" };
+}
+
+export const ListJobsRequest: MessageFns<ListJobsRequest> = {
+  encode(message: ListJobsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.pageSize !== 0) {
+      writer.uint32(8).uint32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(18).string(message.pageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListJobsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseListJobsRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 8) {
+            break;
+          }
+
+          message.pageSize = reader.uint32();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.pageToken = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ListJobsRequest {
+    return {
+      pageSize: isSet(object.pageSize) ? globalThis.Number(object.pageSize) : 0,
+      pageToken: isSet(object.pageToken) ? globalThis.String(object.pageToken) : "",
+    };
+  },
+
+  toJSON(message: ListJobsRequest): unknown {
+    const obj: any = {};
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      obj.pageToken = message.pageToken;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListJobsRequest>, I>>(base?: I): ListJobsRequest {
+    return ListJobsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListJobsRequest>, I>>(object: I): ListJobsRequest {
+    const message = createBaseListJobsRequest();
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseListJobsResponse(): ListJobsResponse {
+  return { jobs: [], nextPageToken: "" };
+}
+
+export const ListJobsResponse: MessageFns<ListJobsResponse> = {
+  encode(message: ListJobsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.jobs) {
+      Job.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListJobsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseListJobsResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.jobs.push(Job.decode(reader, reader.uint32()));
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.nextPageToken = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ListJobsResponse {
+    return {
+      jobs: globalThis.Array.isArray(object?.jobs) ? object.jobs.map((e: any) => Job.fromJSON(e)) : [],
+      nextPageToken: isSet(object.nextPageToken) ? globalThis.String(object.nextPageToken) : "",
+    };
+  },
+
+  toJSON(message: ListJobsResponse): unknown {
+    const obj: any = {};
+    if (message.jobs?.length) {
+      obj.jobs = message.jobs.map((e) => Job.toJSON(e));
+    }
+    if (message.nextPageToken !== "") {
+      obj.nextPageToken = message.nextPageToken;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListJobsResponse>, I>>(base?: I): ListJobsResponse {
+    return ListJobsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListJobsResponse>, I>>(object: I): ListJobsResponse {
+    const message = createBaseListJobsResponse();
+    message.jobs = object.jobs?.map((e) => Job.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseCancelJobRequest(): CancelJobRequest {
+  return { id: "" };
+}
+
+export const CancelJobRequest: MessageFns<CancelJobRequest> = {
+  encode(message: CancelJobRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CancelJobRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseCancelJobRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): CancelJobRequest {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: CancelJobRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CancelJobRequest>, I>>(base?: I): CancelJobRequest {
+    return CancelJobRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CancelJobRequest>, I>>(object: I): CancelJobRequest {
+    const message = createBaseCancelJobRequest();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBaseResumeJobRequest(): ResumeJobRequest {
+  return { id: "" };
+}
+
+export const ResumeJobRequest: MessageFns<ResumeJobRequest> = {
+  encode(message: ResumeJobRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResumeJobRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseResumeJobRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ResumeJobRequest {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: ResumeJobRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ResumeJobRequest>, I>>(base?: I): ResumeJobRequest {
+    return ResumeJobRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ResumeJobRequest>, I>>(object: I): ResumeJobRequest {
+    const message = createBaseResumeJobRequest();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBaseDeleteJobRequest(): DeleteJobRequest {
+  return { id: "" };
+}
+
+export const DeleteJobRequest: MessageFns<DeleteJobRequest> = {
+  encode(message: DeleteJobRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteJobRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseDeleteJobRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): DeleteJobRequest {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: DeleteJobRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteJobRequest>, I>>(base?: I): DeleteJobRequest {
+    return DeleteJobRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteJobRequest>, I>>(object: I): DeleteJobRequest {
+    const message = createBaseDeleteJobRequest();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBaseDeleteJobResponse(): DeleteJobResponse {
+  return {};
+}
+
+export const DeleteJobResponse: MessageFns<DeleteJobResponse> = {
+  encode(_: DeleteJobResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteJobResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseDeleteJobResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(_: any): DeleteJobResponse {
+    return {};
+  },
+
+  toJSON(_: DeleteJobResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteJobResponse>, I>>(base?: I): DeleteJobResponse {
+    return DeleteJobResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteJobResponse>, I>>(_: I): DeleteJobResponse {
+    const message = createBaseDeleteJobResponse();
+    return message;
+  },
+};
+
+function createBaseWatchJobRequest(): WatchJobRequest {
+  return { id: "" };
+}
+
+export const WatchJobRequest: MessageFns<WatchJobRequest> = {
+  encode(message: WatchJobRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchJobRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseWatchJobRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): WatchJobRequest {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: WatchJobRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WatchJobRequest>, I>>(base?: I): WatchJobRequest {
+    return WatchJobRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchJobRequest>, I>>(object: I): WatchJobRequest {
+    const message = createBaseWatchJobRequest();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBaseGetJobResultsRequest(): GetJobResultsRequest {
+  return { id: "", fromIndex: 0 };
+}
+
+export const GetJobResultsRequest: MessageFns<GetJobResultsRequest> = {
+  encode(message: GetJobResultsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.fromIndex !== 0) {
+      writer.uint32(16).uint64(message.fromIndex);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetJobResultsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseGetJobResultsRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.fromIndex = longToNumber(reader.uint64());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): GetJobResultsRequest {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      fromIndex: isSet(object.fromIndex) ? globalThis.Number(object.fromIndex) : 0,
+    };
+  },
+
+  toJSON(message: GetJobResultsRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.fromIndex !== 0) {
+      obj.fromIndex = Math.round(message.fromIndex);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetJobResultsRequest>, I>>(base?: I): GetJobResultsRequest {
+    return GetJobResultsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetJobResultsRequest>, I>>(object: I): GetJobResultsRequest {
+    const message = createBaseGetJobResultsRequest();
+    message.id = object.id ?? "";
+    message.fromIndex = object.fromIndex ?? 0;
+    return message;
+  },
+};
+
+function createBaseGetJobResultsResponse(): GetJobResultsResponse {
+  return { results: [] };
+}
+
+export const GetJobResultsResponse: MessageFns<GetJobResultsResponse> = {
+  encode(message: GetJobResultsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.results) {
+      PhoneResult.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetJobResultsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseGetJobResultsResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.results.push(PhoneResult.decode(reader, reader.uint32()));
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): GetJobResultsResponse {
+    return {
+      results: globalThis.Array.isArray(object?.results) ? object.results.map((e: any) => PhoneResult.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: GetJobResultsResponse): unknown {
+    const obj: any = {};
+    if (message.results?.length) {
+      obj.results = message.results.map((e) => PhoneResult.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetJobResultsResponse>, I>>(base?: I): GetJobResultsResponse {
+    return GetJobResultsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetJobResultsResponse>, I>>(object: I): GetJobResultsResponse {
+    const message = createBaseGetJobResultsResponse();
+    message.results = object.results?.map((e) => PhoneResult.fromPartial(e)) || [];
+    return message;
+  },
+};
 
 function createBaseCheckRequest(): CheckRequest {
   return { mobiles: [], options: undefined };
@@ -1691,6 +2923,119 @@ export const PhoneCheckService = {
     responseSerialize: (value: CheckBulkResponse): Buffer => Buffer.from(CheckBulkResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): CheckBulkResponse => CheckBulkResponse.decode(value),
   },
+  /**
+   * CreateJob stores a list on the server to be checked in the background: the client streams
+   * the inputs in chunks of up to 10,000 (the server's --max-bulk-chunk), with the job's name
+   * and options in the first message, and gets the job back once the whole list is written to
+   * disk. Checking starts at once. Unlike CheckBulk, the client may then disconnect: the job
+   * survives restarts of the server (it resumes where it stopped, never sending a number the
+   * upstream already answered), and its results can be fetched as often as needed with
+   * GetJobResults until the job is deleted or its retention passes (the server's
+   * --job-retention, 7 days after it ends). Live Check, CheckStream and CheckBulk calls go
+   * before jobs in the queue to the upstream, so a big job never starves them.
+   * A stream with no inputs fails with INVALID_ARGUMENT (NO_NUMBERS).
+   */
+  createJob: {
+    path: "/phonecheck.v1.PhoneCheck/CreateJob",
+    requestStream: true,
+    responseStream: false,
+    requestSerialize: (value: CreateJobRequest): Buffer => Buffer.from(CreateJobRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreateJobRequest => CreateJobRequest.decode(value),
+    responseSerialize: (value: Job): Buffer => Buffer.from(Job.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Job => Job.decode(value),
+  },
+  /** GetJob tells a job's state and progress. An unknown id is NOT_FOUND (JOB_NOT_FOUND). */
+  getJob: {
+    path: "/phonecheck.v1.PhoneCheck/GetJob",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: GetJobRequest): Buffer => Buffer.from(GetJobRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetJobRequest => GetJobRequest.decode(value),
+    responseSerialize: (value: Job): Buffer => Buffer.from(Job.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Job => Job.decode(value),
+  },
+  /** ListJobs lists the jobs, newest first, a page at a time. */
+  listJobs: {
+    path: "/phonecheck.v1.PhoneCheck/ListJobs",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: ListJobsRequest): Buffer => Buffer.from(ListJobsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListJobsRequest => ListJobsRequest.decode(value),
+    responseSerialize: (value: ListJobsResponse): Buffer => Buffer.from(ListJobsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListJobsResponse => ListJobsResponse.decode(value),
+  },
+  /**
+   * CancelJob stops a queued or running job: numbers not yet sent upstream are not sent (and
+   * not billed); the results already stored stay readable. Cancelling a job that has ended
+   * changes nothing and returns it as it is.
+   */
+  cancelJob: {
+    path: "/phonecheck.v1.PhoneCheck/CancelJob",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: CancelJobRequest): Buffer => Buffer.from(CancelJobRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CancelJobRequest => CancelJobRequest.decode(value),
+    responseSerialize: (value: Job): Buffer => Buffer.from(Job.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Job => Job.decode(value),
+  },
+  /**
+   * ResumeJob continues a FAILED or CANCELLED job (for example once the upstream account's
+   * quota is topped up): the numbers already answered are kept and not billed again; numbers
+   * that failed or were never sent are checked. Resuming a job that is queued, running or
+   * succeeded changes nothing.
+   */
+  resumeJob: {
+    path: "/phonecheck.v1.PhoneCheck/ResumeJob",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: ResumeJobRequest): Buffer => Buffer.from(ResumeJobRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ResumeJobRequest => ResumeJobRequest.decode(value),
+    responseSerialize: (value: Job): Buffer => Buffer.from(Job.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Job => Job.decode(value),
+  },
+  /**
+   * DeleteJob removes a job and its inputs and results from the server's disk. A running job
+   * is cancelled first.
+   */
+  deleteJob: {
+    path: "/phonecheck.v1.PhoneCheck/DeleteJob",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: DeleteJobRequest): Buffer => Buffer.from(DeleteJobRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteJobRequest => DeleteJobRequest.decode(value),
+    responseSerialize: (value: DeleteJobResponse): Buffer => Buffer.from(DeleteJobResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DeleteJobResponse => DeleteJobResponse.decode(value),
+  },
+  /**
+   * WatchJob streams the job's progress: the job as it is now, then again whenever it
+   * changes (at most a few times a second), until it ends; the last message has its final
+   * state.
+   */
+  watchJob: {
+    path: "/phonecheck.v1.PhoneCheck/WatchJob",
+    requestStream: false,
+    responseStream: true,
+    requestSerialize: (value: WatchJobRequest): Buffer => Buffer.from(WatchJobRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): WatchJobRequest => WatchJobRequest.decode(value),
+    responseSerialize: (value: Job): Buffer => Buffer.from(Job.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Job => Job.decode(value),
+  },
+  /**
+   * GetJobResults streams a job's results in input order, starting at from_index, so an
+   * interrupted download resumes where it stopped. It streams the results stored so far:
+   * for a job still running, inputs not yet answered end the stream early (the last index
+   * received + 1 is where to resume).
+   */
+  getJobResults: {
+    path: "/phonecheck.v1.PhoneCheck/GetJobResults",
+    requestStream: false,
+    responseStream: true,
+    requestSerialize: (value: GetJobResultsRequest): Buffer => Buffer.from(GetJobResultsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetJobResultsRequest => GetJobResultsRequest.decode(value),
+    responseSerialize: (value: GetJobResultsResponse): Buffer =>
+      Buffer.from(GetJobResultsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetJobResultsResponse => GetJobResultsResponse.decode(value),
+  },
 } as const;
 
 export interface PhoneCheckServer extends UntypedServiceImplementation {
@@ -1734,6 +3079,54 @@ export interface PhoneCheckServer extends UntypedServiceImplementation {
    * inputs at all ends with INVALID_ARGUMENT (NO_NUMBERS).
    */
   checkBulk: handleBidiStreamingCall<CheckBulkRequest, CheckBulkResponse>;
+  /**
+   * CreateJob stores a list on the server to be checked in the background: the client streams
+   * the inputs in chunks of up to 10,000 (the server's --max-bulk-chunk), with the job's name
+   * and options in the first message, and gets the job back once the whole list is written to
+   * disk. Checking starts at once. Unlike CheckBulk, the client may then disconnect: the job
+   * survives restarts of the server (it resumes where it stopped, never sending a number the
+   * upstream already answered), and its results can be fetched as often as needed with
+   * GetJobResults until the job is deleted or its retention passes (the server's
+   * --job-retention, 7 days after it ends). Live Check, CheckStream and CheckBulk calls go
+   * before jobs in the queue to the upstream, so a big job never starves them.
+   * A stream with no inputs fails with INVALID_ARGUMENT (NO_NUMBERS).
+   */
+  createJob: handleClientStreamingCall<CreateJobRequest, Job>;
+  /** GetJob tells a job's state and progress. An unknown id is NOT_FOUND (JOB_NOT_FOUND). */
+  getJob: handleUnaryCall<GetJobRequest, Job>;
+  /** ListJobs lists the jobs, newest first, a page at a time. */
+  listJobs: handleUnaryCall<ListJobsRequest, ListJobsResponse>;
+  /**
+   * CancelJob stops a queued or running job: numbers not yet sent upstream are not sent (and
+   * not billed); the results already stored stay readable. Cancelling a job that has ended
+   * changes nothing and returns it as it is.
+   */
+  cancelJob: handleUnaryCall<CancelJobRequest, Job>;
+  /**
+   * ResumeJob continues a FAILED or CANCELLED job (for example once the upstream account's
+   * quota is topped up): the numbers already answered are kept and not billed again; numbers
+   * that failed or were never sent are checked. Resuming a job that is queued, running or
+   * succeeded changes nothing.
+   */
+  resumeJob: handleUnaryCall<ResumeJobRequest, Job>;
+  /**
+   * DeleteJob removes a job and its inputs and results from the server's disk. A running job
+   * is cancelled first.
+   */
+  deleteJob: handleUnaryCall<DeleteJobRequest, DeleteJobResponse>;
+  /**
+   * WatchJob streams the job's progress: the job as it is now, then again whenever it
+   * changes (at most a few times a second), until it ends; the last message has its final
+   * state.
+   */
+  watchJob: handleServerStreamingCall<WatchJobRequest, Job>;
+  /**
+   * GetJobResults streams a job's results in input order, starting at from_index, so an
+   * interrupted download resumes where it stopped. It streams the results stored so far:
+   * for a job still running, inputs not yet answered end the stream early (the last index
+   * received + 1 is where to resume).
+   */
+  getJobResults: handleServerStreamingCall<GetJobResultsRequest, GetJobResultsResponse>;
 }
 
 export interface PhoneCheckClient extends Client {
@@ -1801,6 +3194,137 @@ export interface PhoneCheckClient extends Client {
     metadata: Metadata,
     options?: Partial<CallOptions>,
   ): ClientDuplexStream<CheckBulkRequest, CheckBulkResponse>;
+  /**
+   * CreateJob stores a list on the server to be checked in the background: the client streams
+   * the inputs in chunks of up to 10,000 (the server's --max-bulk-chunk), with the job's name
+   * and options in the first message, and gets the job back once the whole list is written to
+   * disk. Checking starts at once. Unlike CheckBulk, the client may then disconnect: the job
+   * survives restarts of the server (it resumes where it stopped, never sending a number the
+   * upstream already answered), and its results can be fetched as often as needed with
+   * GetJobResults until the job is deleted or its retention passes (the server's
+   * --job-retention, 7 days after it ends). Live Check, CheckStream and CheckBulk calls go
+   * before jobs in the queue to the upstream, so a big job never starves them.
+   * A stream with no inputs fails with INVALID_ARGUMENT (NO_NUMBERS).
+   */
+  createJob(callback: (error: ServiceError | null, response: Job) => void): ClientWritableStream<CreateJobRequest>;
+  createJob(
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: Job) => void,
+  ): ClientWritableStream<CreateJobRequest>;
+  createJob(
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Job) => void,
+  ): ClientWritableStream<CreateJobRequest>;
+  createJob(
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Job) => void,
+  ): ClientWritableStream<CreateJobRequest>;
+  /** GetJob tells a job's state and progress. An unknown id is NOT_FOUND (JOB_NOT_FOUND). */
+  getJob(request: GetJobRequest, callback: (error: ServiceError | null, response: Job) => void): ClientUnaryCall;
+  getJob(
+    request: GetJobRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: Job) => void,
+  ): ClientUnaryCall;
+  getJob(
+    request: GetJobRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Job) => void,
+  ): ClientUnaryCall;
+  /** ListJobs lists the jobs, newest first, a page at a time. */
+  listJobs(
+    request: ListJobsRequest,
+    callback: (error: ServiceError | null, response: ListJobsResponse) => void,
+  ): ClientUnaryCall;
+  listJobs(
+    request: ListJobsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListJobsResponse) => void,
+  ): ClientUnaryCall;
+  listJobs(
+    request: ListJobsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListJobsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * CancelJob stops a queued or running job: numbers not yet sent upstream are not sent (and
+   * not billed); the results already stored stay readable. Cancelling a job that has ended
+   * changes nothing and returns it as it is.
+   */
+  cancelJob(request: CancelJobRequest, callback: (error: ServiceError | null, response: Job) => void): ClientUnaryCall;
+  cancelJob(
+    request: CancelJobRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: Job) => void,
+  ): ClientUnaryCall;
+  cancelJob(
+    request: CancelJobRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Job) => void,
+  ): ClientUnaryCall;
+  /**
+   * ResumeJob continues a FAILED or CANCELLED job (for example once the upstream account's
+   * quota is topped up): the numbers already answered are kept and not billed again; numbers
+   * that failed or were never sent are checked. Resuming a job that is queued, running or
+   * succeeded changes nothing.
+   */
+  resumeJob(request: ResumeJobRequest, callback: (error: ServiceError | null, response: Job) => void): ClientUnaryCall;
+  resumeJob(
+    request: ResumeJobRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: Job) => void,
+  ): ClientUnaryCall;
+  resumeJob(
+    request: ResumeJobRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Job) => void,
+  ): ClientUnaryCall;
+  /**
+   * DeleteJob removes a job and its inputs and results from the server's disk. A running job
+   * is cancelled first.
+   */
+  deleteJob(
+    request: DeleteJobRequest,
+    callback: (error: ServiceError | null, response: DeleteJobResponse) => void,
+  ): ClientUnaryCall;
+  deleteJob(
+    request: DeleteJobRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DeleteJobResponse) => void,
+  ): ClientUnaryCall;
+  deleteJob(
+    request: DeleteJobRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DeleteJobResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * WatchJob streams the job's progress: the job as it is now, then again whenever it
+   * changes (at most a few times a second), until it ends; the last message has its final
+   * state.
+   */
+  watchJob(request: WatchJobRequest, options?: Partial<CallOptions>): ClientReadableStream<Job>;
+  watchJob(request: WatchJobRequest, metadata?: Metadata, options?: Partial<CallOptions>): ClientReadableStream<Job>;
+  /**
+   * GetJobResults streams a job's results in input order, starting at from_index, so an
+   * interrupted download resumes where it stopped. It streams the results stored so far:
+   * for a job still running, inputs not yet answered end the stream early (the last index
+   * received + 1 is where to resume).
+   */
+  getJobResults(
+    request: GetJobResultsRequest,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<GetJobResultsResponse>;
+  getJobResults(
+    request: GetJobResultsRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<GetJobResultsResponse>;
 }
 
 export const PhoneCheckClient = makeGenericClientConstructor(
@@ -1844,6 +3368,17 @@ function fromJsonTimestamp(o: any): Date {
   } else {
     return fromTimestamp(Timestamp.fromJSON(o));
   }
+}
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
 }
 
 function isSet(value: any): boolean {
