@@ -186,9 +186,10 @@ class PhoneCheckServicer:
 
     def ResumeJob(self, request, context):
         """ResumeJob continues a FAILED or CANCELLED job (for example once the upstream account's
-        quota is topped up): the numbers already answered are kept and not billed again; numbers
-        that failed or were never sent are checked. Resuming a job that is queued, running or
-        succeeded changes nothing.
+        quota is topped up), and retries the failed numbers of a SUCCEEDED one: the numbers
+        already answered are kept and not billed again; numbers that failed or were never sent
+        are checked. Resuming a job that is queued, running, or succeeded without failures
+        changes nothing.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -103,9 +103,10 @@ class PhoneCheckStub:
     """
     ResumeJob: _grpc.UnaryUnaryMultiCallable[_phonecheck_pb2.ResumeJobRequest, _phonecheck_pb2.Job]
     """ResumeJob continues a FAILED or CANCELLED job (for example once the upstream account's
-    quota is topped up): the numbers already answered are kept and not billed again; numbers
-    that failed or were never sent are checked. Resuming a job that is queued, running or
-    succeeded changes nothing.
+    quota is topped up), and retries the failed numbers of a SUCCEEDED one: the numbers
+    already answered are kept and not billed again; numbers that failed or were never sent
+    are checked. Resuming a job that is queued, running, or succeeded without failures
+    changes nothing.
     """
     DeleteJob: _grpc.UnaryUnaryMultiCallable[_phonecheck_pb2.DeleteJobRequest, _phonecheck_pb2.DeleteJobResponse]
     """DeleteJob removes a job and its inputs and results from the server's disk. A running job
@@ -188,9 +189,10 @@ class PhoneCheckAsyncStub(PhoneCheckStub):
     """
     ResumeJob: _aio.UnaryUnaryMultiCallable[_phonecheck_pb2.ResumeJobRequest, _phonecheck_pb2.Job]  # type: ignore[assignment]
     """ResumeJob continues a FAILED or CANCELLED job (for example once the upstream account's
-    quota is topped up): the numbers already answered are kept and not billed again; numbers
-    that failed or were never sent are checked. Resuming a job that is queued, running or
-    succeeded changes nothing.
+    quota is topped up), and retries the failed numbers of a SUCCEEDED one: the numbers
+    already answered are kept and not billed again; numbers that failed or were never sent
+    are checked. Resuming a job that is queued, running, or succeeded without failures
+    changes nothing.
     """
     DeleteJob: _aio.UnaryUnaryMultiCallable[_phonecheck_pb2.DeleteJobRequest, _phonecheck_pb2.DeleteJobResponse]  # type: ignore[assignment]
     """DeleteJob removes a job and its inputs and results from the server's disk. A running job
@@ -318,9 +320,10 @@ class PhoneCheckServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_phonecheck_pb2.Job, _abc.Awaitable[_phonecheck_pb2.Job]]:
         """ResumeJob continues a FAILED or CANCELLED job (for example once the upstream account's
-        quota is topped up): the numbers already answered are kept and not billed again; numbers
-        that failed or were never sent are checked. Resuming a job that is queued, running or
-        succeeded changes nothing.
+        quota is topped up), and retries the failed numbers of a SUCCEEDED one: the numbers
+        already answered are kept and not billed again; numbers that failed or were never sent
+        are checked. Resuming a job that is queued, running, or succeeded without failures
+        changes nothing.
         """
 
     @_abc_1.abstractmethod

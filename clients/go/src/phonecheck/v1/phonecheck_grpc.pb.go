@@ -71,9 +71,10 @@ type PhoneCheckClient interface {
 	// changes nothing and returns it as it is.
 	CancelJob(ctx context.Context, in *CancelJobRequest, opts ...grpc.CallOption) (*Job, error)
 	// ResumeJob continues a FAILED or CANCELLED job (for example once the upstream account's
-	// quota is topped up): the numbers already answered are kept and not billed again; numbers
-	// that failed or were never sent are checked. Resuming a job that is queued, running or
-	// succeeded changes nothing.
+	// quota is topped up), and retries the failed numbers of a SUCCEEDED one: the numbers
+	// already answered are kept and not billed again; numbers that failed or were never sent
+	// are checked. Resuming a job that is queued, running, or succeeded without failures
+	// changes nothing.
 	ResumeJob(ctx context.Context, in *ResumeJobRequest, opts ...grpc.CallOption) (*Job, error)
 	// DeleteJob removes a job and its inputs and results from the server's disk. A running job
 	// is cancelled first.
@@ -370,9 +371,10 @@ type PhoneCheckServer interface {
 	// changes nothing and returns it as it is.
 	CancelJob(context.Context, *CancelJobRequest) (*Job, error)
 	// ResumeJob continues a FAILED or CANCELLED job (for example once the upstream account's
-	// quota is topped up): the numbers already answered are kept and not billed again; numbers
-	// that failed or were never sent are checked. Resuming a job that is queued, running or
-	// succeeded changes nothing.
+	// quota is topped up), and retries the failed numbers of a SUCCEEDED one: the numbers
+	// already answered are kept and not billed again; numbers that failed or were never sent
+	// are checked. Resuming a job that is queued, running, or succeeded without failures
+	// changes nothing.
 	ResumeJob(context.Context, *ResumeJobRequest) (*Job, error)
 	// DeleteJob removes a job and its inputs and results from the server's disk. A running job
 	// is cancelled first.

@@ -520,9 +520,10 @@ public final class PhoneCheckGrpc {
     /**
      * <pre>
      * ResumeJob continues a FAILED or CANCELLED job (for example once the upstream account's
-     * quota is topped up): the numbers already answered are kept and not billed again; numbers
-     * that failed or were never sent are checked. Resuming a job that is queued, running or
-     * succeeded changes nothing.
+     * quota is topped up), and retries the failed numbers of a SUCCEEDED one: the numbers
+     * already answered are kept and not billed again; numbers that failed or were never sent
+     * are checked. Resuming a job that is queued, running, or succeeded without failures
+     * changes nothing.
      * </pre>
      */
     public void resumeJob(phonecheck.v1.ResumeJobRequest request,
@@ -783,9 +784,10 @@ public final class PhoneCheckGrpc {
     /**
      * <pre>
      * ResumeJob continues a FAILED or CANCELLED job (for example once the upstream account's
-     * quota is topped up): the numbers already answered are kept and not billed again; numbers
-     * that failed or were never sent are checked. Resuming a job that is queued, running or
-     * succeeded changes nothing.
+     * quota is topped up), and retries the failed numbers of a SUCCEEDED one: the numbers
+     * already answered are kept and not billed again; numbers that failed or were never sent
+     * are checked. Resuming a job that is queued, running, or succeeded without failures
+     * changes nothing.
      * </pre>
      */
     public void resumeJob(phonecheck.v1.ResumeJobRequest request,
@@ -916,9 +918,10 @@ public final class PhoneCheckGrpc {
     /**
      * <pre>
      * ResumeJob continues a FAILED or CANCELLED job (for example once the upstream account's
-     * quota is topped up): the numbers already answered are kept and not billed again; numbers
-     * that failed or were never sent are checked. Resuming a job that is queued, running or
-     * succeeded changes nothing.
+     * quota is topped up), and retries the failed numbers of a SUCCEEDED one: the numbers
+     * already answered are kept and not billed again; numbers that failed or were never sent
+     * are checked. Resuming a job that is queued, running, or succeeded without failures
+     * changes nothing.
      * </pre>
      */
     public phonecheck.v1.Job resumeJob(phonecheck.v1.ResumeJobRequest request) {
@@ -1033,9 +1036,10 @@ public final class PhoneCheckGrpc {
     /**
      * <pre>
      * ResumeJob continues a FAILED or CANCELLED job (for example once the upstream account's
-     * quota is topped up): the numbers already answered are kept and not billed again; numbers
-     * that failed or were never sent are checked. Resuming a job that is queued, running or
-     * succeeded changes nothing.
+     * quota is topped up), and retries the failed numbers of a SUCCEEDED one: the numbers
+     * already answered are kept and not billed again; numbers that failed or were never sent
+     * are checked. Resuming a job that is queued, running, or succeeded without failures
+     * changes nothing.
      * </pre>
      */
     public com.google.common.util.concurrent.ListenableFuture<phonecheck.v1.Job> resumeJob(

@@ -2980,9 +2980,10 @@ export const PhoneCheckService = {
   },
   /**
    * ResumeJob continues a FAILED or CANCELLED job (for example once the upstream account's
-   * quota is topped up): the numbers already answered are kept and not billed again; numbers
-   * that failed or were never sent are checked. Resuming a job that is queued, running or
-   * succeeded changes nothing.
+   * quota is topped up), and retries the failed numbers of a SUCCEEDED one: the numbers
+   * already answered are kept and not billed again; numbers that failed or were never sent
+   * are checked. Resuming a job that is queued, running, or succeeded without failures
+   * changes nothing.
    */
   resumeJob: {
     path: "/phonecheck.v1.PhoneCheck/ResumeJob",
@@ -3104,9 +3105,10 @@ export interface PhoneCheckServer extends UntypedServiceImplementation {
   cancelJob: handleUnaryCall<CancelJobRequest, Job>;
   /**
    * ResumeJob continues a FAILED or CANCELLED job (for example once the upstream account's
-   * quota is topped up): the numbers already answered are kept and not billed again; numbers
-   * that failed or were never sent are checked. Resuming a job that is queued, running or
-   * succeeded changes nothing.
+   * quota is topped up), and retries the failed numbers of a SUCCEEDED one: the numbers
+   * already answered are kept and not billed again; numbers that failed or were never sent
+   * are checked. Resuming a job that is queued, running, or succeeded without failures
+   * changes nothing.
    */
   resumeJob: handleUnaryCall<ResumeJobRequest, Job>;
   /**
@@ -3268,9 +3270,10 @@ export interface PhoneCheckClient extends Client {
   ): ClientUnaryCall;
   /**
    * ResumeJob continues a FAILED or CANCELLED job (for example once the upstream account's
-   * quota is topped up): the numbers already answered are kept and not billed again; numbers
-   * that failed or were never sent are checked. Resuming a job that is queued, running or
-   * succeeded changes nothing.
+   * quota is topped up), and retries the failed numbers of a SUCCEEDED one: the numbers
+   * already answered are kept and not billed again; numbers that failed or were never sent
+   * are checked. Resuming a job that is queued, running, or succeeded without failures
+   * changes nothing.
    */
   resumeJob(request: ResumeJobRequest, callback: (error: ServiceError | null, response: Job) => void): ClientUnaryCall;
   resumeJob(
