@@ -16,6 +16,8 @@
 //! - P7 pipeline speed: 1,000,000 numbers that are all cached, through `CheckStream`, numbers/s.
 //! - B1 bulk: the server's peak RSS and numbers/s for 1,000,000 and 5,000,000 numbers sent
 //!   through one `CheckBulk` stream in chunks of 10,000 (memory must stay flat).
+//! - J1 jobs: the same 1,000,000 numbers as a job (upload, check, download every result)
+//!   and through one `CheckBulk`, on fresh servers with the cache off: numbers/s of each.
 //! - S1 soak: 200 concurrent clients each opening one `CheckStream` of 1,000 numbers after
 //!   another for 60 s (`SOAK_SECS` to change), numbers drawn from a pool of 200,000 (so the
 //!   cache fills, then holds), every tenth stream with `skip_cache` (so the upstream path runs
@@ -544,11 +546,77 @@ async fn s1_soak() -> String {
     )
 }
 
+async fn j1_jobs() -> String {
+    use phonecheck::pb::{CreateJobRequest, GetJobRequest, GetJobResultsRequest, JobState};
+    const N: usize = 1_000_000;
+    const CHUNK: usize = 10_000;
+    let flags = ["--qps", "0", "--cache-entries", "0"];
+    let bulk_rate = {
+        let sim = mock(SimulatorConfig::default()).await;
+        let server = Server::start(&sim, &flags);
+        let mut client = server.client().await;
+        let (answered, _, secs) = bulk_all(&mut client, N).await;
+        assert_eq!(answered, N);
+        N as f64 / secs
+    };
+    let sim = mock(SimulatorConfig::default()).await;
+    let data = tempfile::tempdir().expect("data dir");
+    let dir = data.path().to_str().expect("utf-8 path").to_owned();
+    let server = Server::start(&sim, &[&flags[..], &["--data-dir", &dir]].concat());
+    let mut client = server.client().await;
+    let start = Instant::now();
+    let chunks = futures::stream::iter((0..N).step_by(CHUNK)).map(|first| CreateJobRequest {
+        mobiles: numbers(CHUNK, first),
+        ..Default::default()
+    });
+    let job = client.create_job(chunks).await.expect("job").into_inner();
+    let uploaded = start.elapsed().as_secs_f64();
+    let job = loop {
+        let now = client
+            .get_job(GetJobRequest { id: job.id.clone() })
+            .await
+            .expect("get job")
+            .into_inner();
+        if now.state() == JobState::Succeeded {
+            break now;
+        }
+        assert!(now.state() != JobState::Failed, "{now:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let checked = start.elapsed().as_secs_f64();
+    let mut results = client
+        .get_job_results(GetJobResultsRequest {
+            id: job.id.clone(),
+            from_index: 0,
+        })
+        .await
+        .expect("results")
+        .into_inner();
+    let mut downloaded = 0;
+    while let Some(msg) = results.message().await.expect("results message") {
+        downloaded += msg.results.len();
+    }
+    assert_eq!(downloaded, N);
+    let total = start.elapsed().as_secs_f64();
+    format!(
+        "J1 jobs: 1,000,000 numbers as a job: upload {uploaded:.1} s, checked after {checked:.1} s, \
+         all results downloaded after {total:.1} s -> {:.0} numbers/s end to end ({:.0}/s to \
+         checked); the same list through CheckBulk: {bulk_rate:.0} numbers/s; job billed {}; \
+         server peak RSS {:.1} MiB",
+        N as f64 / total,
+        N as f64 / checked,
+        job.billed,
+        server.peak_rss_mib()
+    )
+}
+
 fn main() {
     let only: Vec<String> = std::env::args()
         .skip(1)
         .map(|a| a.to_uppercase())
-        .filter(|a| ["P1", "P2", "P3", "P4", "P5", "P6", "P7", "B1", "S1"].contains(&a.as_str()))
+        .filter(|a| {
+            ["P1", "P2", "P3", "P4", "P5", "P6", "P7", "B1", "J1", "S1"].contains(&a.as_str())
+        })
         .collect();
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
     let wanted = |p: &str| only.is_empty() || only.iter().any(|o| o == p);
@@ -578,6 +646,9 @@ fn main() {
         }
         if wanted("B1") {
             println!("{}", b1_bulk().await);
+        }
+        if wanted("J1") {
+            println!("{}", j1_jobs().await);
         }
         // A minute long: only when named.
         if only.iter().any(|o| o == "S1") {

@@ -436,5 +436,9 @@ async fn a_live_check_goes_before_a_big_job_in_the_queue() {
         .await
         .unwrap()
         .into_inner();
-    assert_ne!(running.state(), JobState::Succeeded, "the job was still running");
+    assert_ne!(
+        running.state(),
+        JobState::Succeeded,
+        "the job was still running"
+    );
 }

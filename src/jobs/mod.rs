@@ -130,7 +130,7 @@ impl Jobs {
             blocking(move || {
                 let ids = store.ids_in_state(JobState::Running)?;
                 for id in &ids {
-                    store.set_state(id, JobState::Queued, None)?;
+                    store.transition(id, &[JobState::Running], JobState::Queued, None)?;
                 }
                 Ok(ids)
             })
@@ -213,7 +213,8 @@ impl Jobs {
             return Err(e);
         }
         let (store, job_id) = (self.store.clone(), id.clone());
-        blocking(move || store.set_state(&job_id, JobState::Queued, None)).await?;
+        blocking(move || store.transition(&job_id, &[JobState::Uploading], JobState::Queued, None))
+            .await?;
         tracing::info!(job = %id, inputs = total, "job created");
         self.bump();
         self.wake.notify_one();
@@ -278,7 +279,8 @@ impl Jobs {
             let _ = switch.send(true);
         }
         let (store, key) = (self.store.clone(), id.to_owned());
-        blocking(move || store.set_state(&key, JobState::Cancelled, None)).await?;
+        let from = [JobState::Queued, JobState::Running];
+        blocking(move || store.transition(&key, &from, JobState::Cancelled, None)).await?;
         tracing::info!(job = %id, "job cancelled");
         self.bump();
         self.get(id).await
@@ -294,8 +296,11 @@ impl Jobs {
         }
         let (store, key) = (self.store.clone(), id.to_owned());
         blocking(move || {
-            store.retry_failed(&key)?;
-            store.set_state(&key, JobState::Queued, None)
+            let from = [JobState::Failed, JobState::Cancelled, JobState::Succeeded];
+            if store.transition(&key, &from, JobState::Queued, None)? {
+                store.retry_failed(&key)?;
+            }
+            Ok(())
         })
         .await?;
         tracing::info!(job = %id, "job resumed");
@@ -397,11 +402,8 @@ impl Jobs {
                 tracing::error!(job = %id, error = %e, "job stopped by a store error; it is retried shortly");
                 tokio::time::sleep(Duration::from_secs(5)).await;
                 let (store, key) = (self.store.clone(), id.clone());
-                let _ = blocking(move || match store.get(&key)? {
-                    Some(job) if job.state == JobState::Running => {
-                        store.set_state(&key, JobState::Queued, None)
-                    }
-                    _ => Ok(()),
+                let _ = blocking(move || {
+                    store.transition(&key, &[JobState::Running], JobState::Queued, None)
                 })
                 .await;
             }
@@ -417,11 +419,14 @@ impl Jobs {
         cancelled: &mut watch::Receiver<bool>,
     ) -> Result<(), JobError> {
         let job = self.get(id).await?;
-        if job.state != JobState::Queued {
+        let (store, key) = (self.store.clone(), id.to_owned());
+        let started =
+            blocking(move || store.transition(&key, &[JobState::Queued], JobState::Running, None))
+                .await?;
+        if !started {
+            // Cancelled or deleted meanwhile.
             return Ok(());
         }
-        let (store, key) = (self.store.clone(), id.to_owned());
-        blocking(move || store.set_state(&key, JobState::Running, None)).await?;
         self.bump();
         tracing::info!(job = %id, pending = job.unique.saturating_sub(job.done.saturating_sub(job.invalid + job.duplicates)), "job running");
         let freshness = Freshness {
@@ -460,16 +465,12 @@ impl Jobs {
             }
             if exhausted && ticket.outstanding() == 0 {
                 let (store, key) = (self.store.clone(), id.to_owned());
-                let ended = blocking(move || match store.get(&key)? {
-                    Some(job) if job.state == JobState::Running => {
-                        store.set_state(&key, JobState::Succeeded, None)?;
-                        Ok(Some(job))
-                    }
-                    _ => Ok(None),
+                let ended = blocking(move || {
+                    store.transition(&key, &[JobState::Running], JobState::Succeeded, None)
                 })
                 .await?;
-                if let Some(job) = ended {
-                    tracing::info!(job = %id, inputs = job.total, billed = job.billed, "job succeeded");
+                if ended {
+                    tracing::info!(job = %id, "job succeeded");
                 }
                 return Ok(());
             }
@@ -502,7 +503,7 @@ impl Jobs {
                     .collect();
                 store.record(&key, &answers, billed, false)?;
                 if let Some(e) = &doomed_for_store {
-                    store.set_state(&key, JobState::Failed, Some(e))?;
+                    store.transition(&key, &[JobState::Running], JobState::Failed, Some(e))?;
                 }
                 Ok(())
             })

@@ -391,22 +391,29 @@ impl JobStore {
         Ok(())
     }
 
-    /// Moves a job to `state`, stamping when it ended if it did, and recording `error`.
-    pub fn set_state(
+    /// Moves a job from one of the states `from` to `to`, stamping when it ended if it did
+    /// and recording `error`; false (and nothing changed) when it was in none of them, so
+    /// that two hands (a runner finishing, a caller cancelling) never overwrite each other.
+    pub fn transition(
         &self,
         id: &str,
-        state: JobState,
+        from: &[JobState],
+        to: JobState,
         error: Option<&UpstreamError>,
-    ) -> Result<(), JobStoreError> {
+    ) -> Result<bool, JobStoreError> {
         let now = millis(SystemTime::now());
         let error = error.map(serde_json::to_string).transpose()?;
-        self.conn().execute(
-            "UPDATE jobs SET state = ?2, updated_ms = ?3, error = ?4,
-                 finished_ms = CASE WHEN ?5 THEN ?3 ELSE NULL END
-             WHERE id = ?1",
-            params![id, state as i64, now, error, state.has_ended()],
+        let states: Vec<String> = from.iter().map(|s| (*s as i64).to_string()).collect();
+        let changed = self.conn().execute(
+            &format!(
+                "UPDATE jobs SET state = ?2, updated_ms = ?3, error = ?4,
+                     finished_ms = CASE WHEN ?5 THEN ?3 ELSE NULL END
+                 WHERE id = ?1 AND state IN ({})",
+                states.join(",")
+            ),
+            params![id, to as i64, now, error, to.has_ended()],
         )?;
-        Ok(())
+        Ok(changed > 0)
     }
 
     /// Up to `limit` numbers of the job still pending, above `after` (in number order).
