@@ -725,3 +725,128 @@ fn finish_job((mut job, error): JobRow) -> Result<JobRecord, JobStoreError> {
     job.error = error.as_deref().map(serde_json::from_str).transpose()?;
     Ok(job)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::upstream::intern;
+
+    fn mobile(n: u64) -> Mobile {
+        Mobile::from_u64(13_900_000_000 + n).expect("valid")
+    }
+
+    fn report(status: LineStatus) -> NumberReport {
+        NumberReport {
+            status,
+            status_name: intern(status.label()),
+            area: intern("北京"),
+            carrier: intern("中国移动"),
+            checked_at: SystemTime::now(),
+        }
+    }
+
+    fn store_with(inputs: &[(String, Option<Mobile>)]) -> (tempfile::TempDir, JobStore) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = JobStore::open(dir.path()).expect("open");
+        store.create("j", "test", None, false).expect("create");
+        store.add_inputs("j", 0, inputs).expect("inputs");
+        assert!(
+            store
+                .transition("j", &[JobState::Uploading], JobState::Queued, None)
+                .expect("queue")
+        );
+        (dir, store)
+    }
+
+    #[test]
+    fn answers_count_once_per_input_and_never_twice() {
+        let inputs = vec![
+            ("a".to_owned(), Some(mobile(1))),
+            ("junk".to_owned(), None),
+            ("b".to_owned(), Some(mobile(1))),
+            ("c".to_owned(), Some(mobile(2))),
+        ];
+        let (_dir, store) = store_with(&inputs);
+        let job = store.get("j").unwrap().unwrap();
+        assert_eq!(
+            (job.total, job.unique, job.invalid, job.duplicates),
+            (4, 2, 1, 1)
+        );
+        assert_eq!(job.done, 1, "the invalid input is answered at once");
+
+        let real = report(LineStatus::Real);
+        store
+            .record("j", &[Answer::Checked(mobile(1), &real)], 1, false)
+            .unwrap();
+        // The same answer again (a retried write) changes nothing.
+        store
+            .record("j", &[Answer::Checked(mobile(1), &real)], 0, false)
+            .unwrap();
+        let job = store.get("j").unwrap().unwrap();
+        assert_eq!(job.done, 3);
+        assert_eq!(job.by_status[LineStatus::Real as usize], 2);
+        assert_eq!(job.billed, 1);
+
+        // Results stop at the first input still pending.
+        let results = store.results("j", 0, 100).unwrap();
+        assert_eq!(results.len(), 3);
+        assert!(results[2].duplicate && !results[0].duplicate);
+        assert_eq!(store.pending("j", None, 10).unwrap(), vec![mobile(2)]);
+
+        let gone = UpstreamError::Connect("reset".to_owned());
+        store
+            .record("j", &[Answer::Failed(mobile(2), &gone)], 0, false)
+            .unwrap();
+        let job = store.get("j").unwrap().unwrap();
+        assert_eq!((job.done, job.failed), (4, 1));
+        assert!(matches!(
+            store.results("j", 3, 10).unwrap()[0].answer,
+            Some(StoredAnswer::Failed(UpstreamError::Connect(_)))
+        ));
+
+        // Retrying failed numbers makes them pending and takes them out of the counts.
+        store.retry_failed("j").unwrap();
+        let job = store.get("j").unwrap().unwrap();
+        assert_eq!((job.done, job.failed), (3, 0));
+        assert_eq!(store.pending("j", None, 10).unwrap(), vec![mobile(2)]);
+    }
+
+    #[test]
+    fn transitions_happen_only_from_the_states_given() {
+        let (_dir, store) = store_with(&[("a".to_owned(), Some(mobile(1)))]);
+        assert!(
+            store
+                .transition("j", &[JobState::Queued], JobState::Running, None)
+                .unwrap()
+        );
+        assert!(
+            store
+                .transition("j", &[JobState::Running], JobState::Cancelled, None)
+                .unwrap()
+        );
+        // A runner finishing late does not overwrite the cancel.
+        assert!(
+            !store
+                .transition("j", &[JobState::Running], JobState::Succeeded, None)
+                .unwrap()
+        );
+        let job = store.get("j").unwrap().unwrap();
+        assert_eq!(job.state, JobState::Cancelled);
+        assert!(job.finished_at.is_some());
+    }
+
+    #[test]
+    fn an_upload_left_unfinished_is_gone_after_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = JobStore::open(dir.path()).unwrap();
+        store.create("half", "half", None, false).unwrap();
+        store
+            .add_inputs("half", 0, &[("a".to_owned(), Some(mobile(1)))])
+            .unwrap();
+        drop(store);
+        let store = JobStore::open(dir.path()).unwrap();
+        assert!(store.get("half").unwrap().is_none());
+        assert!(store.list(10, None).unwrap().is_empty());
+        assert!(store.results("half", 0, 10).unwrap().is_empty());
+    }
+}
