@@ -836,6 +836,25 @@ mod tests {
     }
 
     #[test]
+    fn only_jobs_that_ended_before_the_cutoff_are_past_retention() {
+        let (_dir, store) = store_with(&[("a".to_owned(), Some(mobile(1)))]);
+        let later = SystemTime::now() + Duration::from_secs(60);
+        assert!(
+            store.ended_before(later).unwrap().is_empty(),
+            "still queued"
+        );
+        store
+            .transition("j", &[JobState::Queued], JobState::Cancelled, None)
+            .unwrap();
+        assert_eq!(store.ended_before(later).unwrap(), ["j"]);
+        let earlier = SystemTime::now() - Duration::from_secs(60);
+        assert!(store.ended_before(earlier).unwrap().is_empty());
+        assert!(store.delete("j").unwrap());
+        assert!(store.get("j").unwrap().is_none());
+        assert!(!store.delete("j").unwrap());
+    }
+
+    #[test]
     fn an_upload_left_unfinished_is_gone_after_reopening() {
         let dir = tempfile::tempdir().unwrap();
         let store = JobStore::open(dir.path()).unwrap();

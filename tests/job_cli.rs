@@ -1,0 +1,151 @@
+//! `phonecheck job` end to end: the real binary as a child process against a real server with
+//! a data directory and the simulator: submit a CSV, watch it, download every row, list,
+//! cancel, resume, delete; and `serve` refusing an unusable data directory.
+
+mod common;
+
+use std::process::{Output, Stdio};
+
+use phonecheck::client::output::{OutputFormat, PreviousOutput, RowResult, RowStatus};
+use phonecheck::upstream::simulator::SimulatorConfig;
+use tokio::process::Command;
+
+use common::{TestEnv, numbers, start};
+
+async fn job(env: &TestEnv, args: &[&str]) -> (Option<i32>, String, String) {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = Command::new(env!("CARGO_BIN_EXE_phonecheck"))
+        .arg("job")
+        .args(args)
+        .env("PHONECHECK_SERVER", format!("http://{}", env.addr))
+        .env_remove("PHONECHECK_API_KEY")
+        .stdin(Stdio::null())
+        .kill_on_drop(true)
+        .output()
+        .await
+        .expect("run phonecheck job");
+    (
+        status.code(),
+        String::from_utf8_lossy(&stdout).trim().to_owned(),
+        String::from_utf8_lossy(&stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn submit_watch_and_download_a_csv_job_then_list_cancel_resume_and_delete() {
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().to_owned();
+    let env = start(SimulatorConfig::default(), move |c| {
+        c.data_dir = Some(dir.join("jobs"));
+        c.max_batch = 500;
+    })
+    .await;
+    let files = tempfile::tempdir().unwrap();
+    let input = files.path().join("customers.csv");
+    let distinct = numbers(3000);
+    let mut csv = String::from("name,phone\n");
+    let mut expected = Vec::new();
+    for i in 0..4000 {
+        let phone = match i % 100 {
+            7 => "n/a".to_owned(),
+            k if k >= 75 => distinct[i % 1000].clone(),
+            _ => distinct[i % 3000].clone(),
+        };
+        csv.push_str(&format!("customer {i},{phone}\n"));
+        expected.push(phone);
+    }
+    std::fs::write(&input, csv).unwrap();
+
+    let (code, id, stderr) = job(&env, &["submit", input.to_str().unwrap()]).await;
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(id.starts_with("j_"), "the id on stdout: {id:?}");
+    assert!(stderr.contains("4,000 rows"), "{stderr}");
+
+    let (code, status, stderr) = job(&env, &["status", &id, "--watch"]).await;
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(status.contains("succeeded"), "{status}");
+    assert!(
+        status.contains("customers.csv"),
+        "named after the file: {status}"
+    );
+
+    let out = files.path().join("results.csv");
+    let (code, _, stderr) = job(&env, &["results", &id, "--out", out.to_str().unwrap()]).await;
+    assert_eq!(code, Some(0), "{stderr}");
+    let rows: Vec<RowResult> = PreviousOutput::open(&out, OutputFormat::Csv)
+        .unwrap()
+        .collect();
+    assert_eq!(rows.len(), expected.len(), "every row");
+    for (i, row) in rows.iter().enumerate() {
+        assert_eq!(row.index as usize, i);
+        assert_eq!(row.input, expected[i]);
+        if expected[i] == "n/a" {
+            assert_eq!(row.status, RowStatus::Invalid);
+        } else {
+            assert!(
+                row.status.is_final() && row.status != RowStatus::Invalid,
+                "{row:?}"
+            );
+        }
+    }
+    assert_eq!(env.sim.simulator.most_times_billed(), 1);
+
+    // A second job, cancelled at once (the first may be done; this one is queued or running).
+    let slow = files.path().join("more.txt");
+    std::fs::write(&slow, numbers(20_000).join("\n")).unwrap();
+    let (code, second, _) = job(&env, &["submit", slow.to_str().unwrap(), "--name", "more"]).await;
+    assert_eq!(code, Some(0));
+    let (code, cancelled, _) = job(&env, &["cancel", &second]).await;
+    assert_eq!(code, Some(0));
+    assert!(
+        cancelled.contains("cancelled") || cancelled.contains("succeeded"),
+        "{cancelled}"
+    );
+    let (_, listed, _) = job(&env, &["list"]).await;
+    let order: Vec<&str> = listed
+        .lines()
+        .map(|l| l.split_whitespace().next().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        order,
+        [second.as_str(), id.as_str()],
+        "newest first: {listed}"
+    );
+
+    let (code, _, _) = job(&env, &["resume", &second]).await;
+    assert_eq!(code, Some(0));
+    let (code, resumed, stderr) = job(&env, &["status", &second, "--watch"]).await;
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(resumed.contains("20,000 of 20,000"), "{resumed}");
+
+    let (code, _, _) = job(&env, &["delete", &id]).await;
+    assert_eq!(code, Some(0));
+    let (code, _, stderr) = job(&env, &["status", &id]).await;
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("NotFound"), "{stderr}");
+}
+
+#[tokio::test]
+async fn serve_refuses_an_unusable_data_dir_with_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("not-a-dir");
+    std::fs::write(&file, b"x").unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_phonecheck"))
+        .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
+        .args(["--data-dir", file.to_str().unwrap()])
+        .env_remove("PHONECHECK_LISTEN")
+        .output()
+        .await
+        .expect("run serve");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let last = stderr.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("phonecheck: --data-dir") && last.contains("not-a-dir"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read(&file).unwrap(), b"x", "left as it was");
+}
