@@ -16,6 +16,7 @@ use crate::pb::{self, phone_check_server::PhoneCheck};
 use crate::pipeline::{
     BulkChunk, CheckError, NumberResult, Outcome, Pipeline, StatusCounts, StreamEvent, Summary,
 };
+use crate::server::Caller;
 use crate::status::rpc_status;
 use crate::upstream::LineStatus;
 
@@ -35,6 +36,15 @@ impl PhoneCheckService {
     fn jobs(&self) -> Result<&Arc<Jobs>, Status> {
         self.jobs.as_ref().ok_or_else(|| JobError::Disabled.into())
     }
+}
+
+/// Whose jobs a call may see: the name of its API key ("" when the server has no keys).
+fn owner<T>(request: &Request<T>) -> String {
+    request
+        .extensions()
+        .get::<Caller>()
+        .map(|c| c.0.clone())
+        .unwrap_or_default()
 }
 
 type ResponseStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send>>;
@@ -116,6 +126,7 @@ impl PhoneCheck for PhoneCheckService {
         &self,
         request: Request<Streaming<pb::CreateJobRequest>>,
     ) -> Result<Response<pb::Job>, Status> {
+        let owner = owner(&request);
         let chunks = request.into_inner().map(|chunk| {
             let chunk =
                 chunk.map_err(|status| CheckError::InputBroken(status.message().to_owned()))?;
@@ -125,7 +136,7 @@ impl PhoneCheck for PhoneCheckService {
                 inputs: chunk.mobiles,
             })
         });
-        let job = self.jobs()?.create(chunks).await?;
+        let job = self.jobs()?.create(&owner, chunks).await?;
         Ok(Response::new(job.into()))
     }
 
@@ -133,7 +144,8 @@ impl PhoneCheck for PhoneCheckService {
         &self,
         request: Request<pb::GetJobRequest>,
     ) -> Result<Response<pb::Job>, Status> {
-        let job = self.jobs()?.get(&request.into_inner().id).await?;
+        let owner = owner(&request);
+        let job = self.jobs()?.get(&owner, &request.into_inner().id).await?;
         Ok(Response::new(job.into()))
     }
 
@@ -141,10 +153,11 @@ impl PhoneCheck for PhoneCheckService {
         &self,
         request: Request<pb::ListJobsRequest>,
     ) -> Result<Response<pb::ListJobsResponse>, Status> {
+        let owner = owner(&request);
         let request = request.into_inner();
         let page = self
             .jobs()?
-            .list(request.page_size as usize, &request.page_token)
+            .list(&owner, request.page_size as usize, &request.page_token)
             .await?;
         Ok(Response::new(pb::ListJobsResponse {
             jobs: page.jobs.into_iter().map(pb::Job::from).collect(),
@@ -156,7 +169,11 @@ impl PhoneCheck for PhoneCheckService {
         &self,
         request: Request<pb::CancelJobRequest>,
     ) -> Result<Response<pb::Job>, Status> {
-        let job = self.jobs()?.cancel(&request.into_inner().id).await?;
+        let owner = owner(&request);
+        let job = self
+            .jobs()?
+            .cancel(&owner, &request.into_inner().id)
+            .await?;
         Ok(Response::new(job.into()))
     }
 
@@ -164,7 +181,11 @@ impl PhoneCheck for PhoneCheckService {
         &self,
         request: Request<pb::ResumeJobRequest>,
     ) -> Result<Response<pb::Job>, Status> {
-        let job = self.jobs()?.resume(&request.into_inner().id).await?;
+        let owner = owner(&request);
+        let job = self
+            .jobs()?
+            .resume(&owner, &request.into_inner().id)
+            .await?;
         Ok(Response::new(job.into()))
     }
 
@@ -172,7 +193,10 @@ impl PhoneCheck for PhoneCheckService {
         &self,
         request: Request<pb::DeleteJobRequest>,
     ) -> Result<Response<pb::DeleteJobResponse>, Status> {
-        self.jobs()?.delete(&request.into_inner().id).await?;
+        let owner = owner(&request);
+        self.jobs()?
+            .delete(&owner, &request.into_inner().id)
+            .await?;
         Ok(Response::new(pb::DeleteJobResponse {}))
     }
 
@@ -182,7 +206,8 @@ impl PhoneCheck for PhoneCheckService {
         &self,
         request: Request<pb::WatchJobRequest>,
     ) -> Result<Response<Self::WatchJobStream>, Status> {
-        let updates = self.jobs()?.watch(&request.into_inner().id).await?;
+        let owner = owner(&request);
+        let updates = self.jobs()?.watch(&owner, &request.into_inner().id).await?;
         let stream = ReceiverStream::new(updates).map(|job| Ok(pb::Job::from(job)));
         Ok(Response::new(Box::pin(stream)))
     }
@@ -193,10 +218,11 @@ impl PhoneCheck for PhoneCheckService {
         &self,
         request: Request<pb::GetJobResultsRequest>,
     ) -> Result<Response<Self::GetJobResultsStream>, Status> {
+        let owner = owner(&request);
         let request = request.into_inner();
         let chunks = self
             .jobs()?
-            .results(&request.id, request.from_index)
+            .results(&owner, &request.id, request.from_index)
             .await?;
         let stream = ReceiverStream::new(chunks).map(|chunk| {
             Ok(pb::GetJobResultsResponse {
@@ -254,6 +280,7 @@ impl From<JobRecord> for pb::Job {
             }),
             id: j.id,
             name: j.name,
+            owner: j.owner,
         }
     }
 }

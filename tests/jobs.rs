@@ -442,3 +442,90 @@ async fn a_live_check_goes_before_a_big_job_in_the_queue() {
         "the job was still running"
     );
 }
+
+#[tokio::test]
+async fn with_api_keys_a_job_is_seen_only_with_a_key_of_its_owners_name() {
+    use tonic::metadata::MetadataValue;
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys");
+    std::fs::write(
+        &keys,
+        "crm:crm-key-1111111111111111\nbilling:billing-key-33333333\n",
+    )
+    .unwrap();
+    let env = start_with_jobs(&dir.path().join("jobs"), SimulatorConfig::default(), |c| {
+        c.api_keys_file = Some(keys);
+    })
+    .await;
+    let keyed = |key: &'static str| {
+        move |mut request: tonic::Request<()>| -> Result<tonic::Request<()>, tonic::Status> {
+            let value = MetadataValue::try_from(format!("Bearer {key}")).expect("ascii");
+            request.metadata_mut().insert("authorization", value);
+            Ok(request)
+        }
+    };
+    let channel = tonic::transport::Channel::from_shared(format!("http://{}", env.addr))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let mut crm =
+        PhoneCheckClient::with_interceptor(channel.clone(), keyed("crm-key-1111111111111111"));
+    let mut billing =
+        PhoneCheckClient::with_interceptor(channel.clone(), keyed("billing-key-33333333"));
+
+    let job = crm
+        .create_job(futures::stream::iter(vec![CreateJobRequest {
+            name: "crm list".into(),
+            mobiles: common::numbers(10),
+            ..Default::default()
+        }]))
+        .await
+        .expect("created")
+        .into_inner();
+    assert_eq!(job.owner, "crm");
+
+    // Its owner sees it.
+    let seen = crm
+        .get_job(GetJobRequest { id: job.id.clone() })
+        .await
+        .expect("its owner")
+        .into_inner();
+    assert_eq!(seen.id, job.id);
+    // Another caller does not: not its results, not its cancel, not in its list.
+    let hidden = billing
+        .get_job(GetJobRequest { id: job.id.clone() })
+        .await
+        .unwrap_err();
+    assert_eq!(hidden.code(), Code::NotFound);
+    let cancel = billing
+        .cancel_job(CancelJobRequest { id: job.id.clone() })
+        .await
+        .unwrap_err();
+    assert_eq!(cancel.code(), Code::NotFound);
+    let delete = billing
+        .delete_job(DeleteJobRequest { id: job.id.clone() })
+        .await
+        .unwrap_err();
+    assert_eq!(delete.code(), Code::NotFound);
+    let results = billing
+        .get_job_results(GetJobResultsRequest {
+            id: job.id.clone(),
+            from_index: 0,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(results.code(), Code::NotFound);
+    let listed = billing
+        .list_jobs(ListJobsRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(listed.jobs.is_empty());
+    let own = crm
+        .list_jobs(ListJobsRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(own.jobs.len(), 1);
+}

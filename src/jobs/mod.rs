@@ -162,7 +162,7 @@ impl Jobs {
 
     /// Stores a list arriving in chunks and queues it; the job exists once every chunk is on
     /// disk. A broken or invalid upload leaves nothing behind.
-    pub async fn create<S>(&self, mut chunks: S) -> Result<JobRecord, JobError>
+    pub async fn create<S>(&self, owner: &str, mut chunks: S) -> Result<JobRecord, JobError>
     where
         S: Stream<Item = Result<JobChunk, CheckError>> + Unpin,
     {
@@ -179,9 +179,11 @@ impl Jobs {
                 }
                 if !created {
                     let (store, id, name) = (self.store.clone(), id.clone(), chunk.name.clone());
-                    let freshness = chunk.freshness;
-                    blocking(move || store.create(&id, &name, freshness.max_age, freshness.skip))
-                        .await?;
+                    let (owner, freshness) = (owner.to_owned(), chunk.freshness);
+                    blocking(move || {
+                        store.create(&id, &owner, &name, freshness.max_age, freshness.skip)
+                    })
+                    .await?;
                     created = true;
                 }
                 let inputs: Vec<(String, Option<_>)> = chunk
@@ -218,19 +220,34 @@ impl Jobs {
         tracing::info!(job = %id, inputs = total, "job created");
         self.bump();
         self.wake.notify_one();
-        self.get(&id).await
+        self.find(&id).await
     }
 
-    /// The job as it is now.
-    pub async fn get(&self, id: &str) -> Result<JobRecord, JobError> {
+    /// The job as it is now, whoever owns it.
+    async fn find(&self, id: &str) -> Result<JobRecord, JobError> {
         let (store, key) = (self.store.clone(), id.to_owned());
         blocking(move || store.get(&key))
             .await?
             .ok_or_else(|| JobError::NotFound(id.to_owned()))
     }
 
-    /// One page of jobs, newest first.
-    pub async fn list(&self, page_size: usize, page_token: &str) -> Result<JobPage, JobError> {
+    /// The job as it is now, if `owner` (a caller's key name) owns it; another caller's job
+    /// is as unknown to it as one that does not exist.
+    pub async fn get(&self, owner: &str, id: &str) -> Result<JobRecord, JobError> {
+        match self.find(id).await {
+            Ok(job) if job.owner == owner => Ok(job),
+            Ok(_) => Err(JobError::NotFound(id.to_owned())),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// One page of `owner`'s jobs, newest first.
+    pub async fn list(
+        &self,
+        owner: &str,
+        page_size: usize,
+        page_token: &str,
+    ) -> Result<JobPage, JobError> {
         let size = if page_size == 0 {
             50
         } else {
@@ -244,9 +261,13 @@ impl Jobs {
                 .and_then(|(ms, id)| Some((ms.parse::<i64>().ok()?, id.to_owned())));
             Some(parsed.ok_or_else(|| JobError::BadPageToken(page_token.to_owned()))?)
         };
-        let store = self.store.clone();
+        let (store, owner) = (self.store.clone(), owner.to_owned());
         let jobs = blocking(move || {
-            store.list(size + 1, before.as_ref().map(|(ms, id)| (*ms, id.as_str())))
+            store.list(
+                &owner,
+                size + 1,
+                before.as_ref().map(|(ms, id)| (*ms, id.as_str())),
+            )
         })
         .await?;
         let mut jobs = jobs;
@@ -269,8 +290,8 @@ impl Jobs {
     }
 
     /// Cancels a queued or running job; an ended one is returned as it is.
-    pub async fn cancel(&self, id: &str) -> Result<JobRecord, JobError> {
-        let job = self.get(id).await?;
+    pub async fn cancel(&self, owner: &str, id: &str) -> Result<JobRecord, JobError> {
+        let job = self.get(owner, id).await?;
         if job.state.has_ended() {
             return Ok(job);
         }
@@ -283,12 +304,12 @@ impl Jobs {
         blocking(move || store.transition(&key, &from, JobState::Cancelled, None)).await?;
         tracing::info!(job = %id, "job cancelled");
         self.bump();
-        self.get(id).await
+        self.find(id).await
     }
 
     /// Continues a failed or cancelled job, and retries the failed numbers of any ended job.
-    pub async fn resume(&self, id: &str) -> Result<JobRecord, JobError> {
-        let job = self.get(id).await?;
+    pub async fn resume(&self, owner: &str, id: &str) -> Result<JobRecord, JobError> {
+        let job = self.get(owner, id).await?;
         let resumable = matches!(job.state, JobState::Failed | JobState::Cancelled)
             || (job.state == JobState::Succeeded && job.failed > 0);
         if !resumable {
@@ -306,11 +327,12 @@ impl Jobs {
         tracing::info!(job = %id, "job resumed");
         self.bump();
         self.wake.notify_one();
-        self.get(id).await
+        self.find(id).await
     }
 
     /// Deletes a job (cancelling it first if it runs) with everything stored for it.
-    pub async fn delete(&self, id: &str) -> Result<(), JobError> {
+    pub async fn delete(&self, owner: &str, id: &str) -> Result<(), JobError> {
+        self.get(owner, id).await?;
         if let Some(switch) = lock(&self.running).get(id) {
             let _ = switch.send(true);
         }
@@ -324,8 +346,12 @@ impl Jobs {
     }
 
     /// The job now, then whenever it changes (at most every 200 ms), until it ends.
-    pub async fn watch(self: &Arc<Self>, id: &str) -> Result<mpsc::Receiver<JobRecord>, JobError> {
-        let first = self.get(id).await?;
+    pub async fn watch(
+        self: &Arc<Self>,
+        owner: &str,
+        id: &str,
+    ) -> Result<mpsc::Receiver<JobRecord>, JobError> {
+        let first = self.get(owner, id).await?;
         let (tx, rx) = mpsc::channel(4);
         let jobs = self.clone();
         let mut changed = self.changed.subscribe();
@@ -340,7 +366,7 @@ impl Jobs {
                     () = tx.closed() => return,
                 }
                 tokio::time::sleep(WATCH_EVERY).await;
-                let Ok(now) = jobs.get(&last.id).await else {
+                let Ok(now) = jobs.find(&last.id).await else {
                     // Deleted while watched.
                     return;
                 };
@@ -359,10 +385,11 @@ impl Jobs {
     /// the last input or at the first one not answered yet.
     pub async fn results(
         &self,
+        owner: &str,
         id: &str,
         from: u64,
     ) -> Result<mpsc::Receiver<Result<Vec<NumberResult>, JobError>>, JobError> {
-        self.get(id).await?;
+        self.get(owner, id).await?;
         let (tx, rx) = mpsc::channel(2);
         let (store, id) = (self.store.clone(), id.to_owned());
         tokio::spawn(async move {
@@ -418,7 +445,7 @@ impl Jobs {
         id: &str,
         cancelled: &mut watch::Receiver<bool>,
     ) -> Result<(), JobError> {
-        let job = self.get(id).await?;
+        let job = self.find(id).await?;
         let (store, key) = (self.store.clone(), id.to_owned());
         let started =
             blocking(move || store.transition(&key, &[JobState::Queued], JobState::Running, None))

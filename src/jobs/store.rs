@@ -24,6 +24,7 @@ const SCHEMA_VERSION: i64 = 1;
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS jobs (
     id TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
     name TEXT NOT NULL,
     state INTEGER NOT NULL,
     created_ms INTEGER NOT NULL,
@@ -47,7 +48,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     s_failed INTEGER NOT NULL DEFAULT 0,
     error TEXT
 );
-CREATE INDEX IF NOT EXISTS jobs_by_age ON jobs (created_ms, id);
+CREATE INDEX IF NOT EXISTS jobs_by_age ON jobs (owner, created_ms, id);
 CREATE TABLE IF NOT EXISTS inputs (
     job TEXT NOT NULL,
     idx INTEGER NOT NULL,
@@ -121,6 +122,9 @@ impl JobState {
 pub struct JobRecord {
     /// The id.
     pub id: String,
+    /// The name of the API key that created it ("" when the server runs without keys): only
+    /// callers with the same key name see it.
+    pub owner: String,
     /// The name given at creation.
     pub name: String,
     /// Where it is.
@@ -311,25 +315,27 @@ impl JobStore {
         self.conn.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Creates a job in the uploading state.
+    /// Creates a job in the uploading state, owned by the key name `owner`.
     pub fn create(
         &self,
         id: &str,
+        owner: &str,
         name: &str,
         max_age: Option<Duration>,
         skip_cache: bool,
     ) -> Result<(), JobStoreError> {
         let now = millis(SystemTime::now());
         self.conn().execute(
-            "INSERT INTO jobs (id, name, state, created_ms, updated_ms, max_age_ms, skip_cache)
-             VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6)",
+            "INSERT INTO jobs (id, owner, name, state, created_ms, updated_ms, max_age_ms, skip_cache)
+             VALUES (?1, ?7, ?2, ?3, ?4, ?4, ?5, ?6)",
             params![
                 id,
                 name,
                 JobState::Uploading as i64,
                 now,
                 max_age.map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
-                skip_cache
+                skip_cache,
+                owner
             ],
         )?;
         Ok(())
@@ -555,26 +561,22 @@ impl JobStore {
         row.map(finish_job).transpose()
     }
 
-    /// Up to `limit` jobs, newest first, older than `before` (created ms, id) when given.
+    /// Up to `limit` of `owner`'s jobs, newest first, older than `before` (created ms, id)
+    /// when given.
     pub fn list(
         &self,
+        owner: &str,
         limit: usize,
         before: Option<(i64, &str)>,
     ) -> Result<Vec<JobRecord>, JobStoreError> {
         let conn = self.conn();
-        let (ms, id) = before.unwrap_or((i64::MAX, ""));
+        let (ms, id) = before.unwrap_or((i64::MAX, "\u{10FFFF}"));
         let mut stmt = conn.prepare_cached(&format!(
-            "{SELECT_JOB} WHERE state != 0 AND (created_ms < ?1 OR (created_ms = ?1 AND id < ?2))
+            "{SELECT_JOB} WHERE owner = ?4 AND state != 0
+                 AND (created_ms < ?1 OR (created_ms = ?1 AND id < ?2))
              ORDER BY created_ms DESC, id DESC LIMIT ?3"
         ))?;
-        let rows = stmt.query_map(
-            params![
-                ms,
-                if before.is_some() { id } else { "\u{10FFFF}" },
-                limit as i64
-            ],
-            read_job,
-        )?;
+        let rows = stmt.query_map(params![ms, id, limit as i64, owner], read_job)?;
         rows.map(|r| finish_job(r?)).collect()
     }
 
@@ -684,7 +686,7 @@ impl JobStore {
 
 const SELECT_JOB: &str = "SELECT id, name, state, created_ms, updated_ms, finished_ms, max_age_ms,
     skip_cache, total, unique_numbers, invalid, duplicates, done, billed, cache_hits, s_empty,
-    s_real, s_suspended, s_not_in_database, s_silent, s_risk, s_failed, error FROM jobs";
+    s_real, s_suspended, s_not_in_database, s_silent, s_risk, s_failed, error, owner FROM jobs";
 
 /// A job row, with its error still as stored text.
 type JobRow = (JobRecord, Option<String>);
@@ -697,6 +699,7 @@ fn read_job(r: &rusqlite::Row<'_>) -> rusqlite::Result<JobRow> {
     Ok((
         JobRecord {
             id: r.get(0)?,
+            owner: r.get(23)?,
             name: r.get(1)?,
             state: JobState::from_db(r.get(2)?),
             created_at: from_millis(r.get(3)?),
@@ -748,7 +751,7 @@ mod tests {
     fn store_with(inputs: &[(String, Option<Mobile>)]) -> (tempfile::TempDir, JobStore) {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = JobStore::open(dir.path()).expect("open");
-        store.create("j", "test", None, false).expect("create");
+        store.create("j", "", "test", None, false).expect("create");
         store.add_inputs("j", 0, inputs).expect("inputs");
         assert!(
             store
@@ -858,14 +861,14 @@ mod tests {
     fn an_upload_left_unfinished_is_gone_after_reopening() {
         let dir = tempfile::tempdir().unwrap();
         let store = JobStore::open(dir.path()).unwrap();
-        store.create("half", "half", None, false).unwrap();
+        store.create("half", "", "half", None, false).unwrap();
         store
             .add_inputs("half", 0, &[("a".to_owned(), Some(mobile(1)))])
             .unwrap();
         drop(store);
         let store = JobStore::open(dir.path()).unwrap();
         assert!(store.get("half").unwrap().is_none());
-        assert!(store.list(10, None).unwrap().is_empty());
+        assert!(store.list("", 10, None).unwrap().is_empty());
         assert!(store.results("half", 0, 10).unwrap().is_empty());
     }
 }

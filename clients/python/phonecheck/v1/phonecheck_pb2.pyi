@@ -172,6 +172,7 @@ class Job(_message.Message):
     BY_STATUS_FIELD_NUMBER: _builtins.int
     ERROR_FIELD_NUMBER: _builtins.int
     OPTIONS_FIELD_NUMBER: _builtins.int
+    OWNER_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """The job's id, e.g. "j_01924c5e8f3a7b21": what every other job call takes."""
     name: _builtins.str
@@ -192,6 +193,10 @@ class Job(_message.Message):
     """Inputs that are not valid mobile numbers."""
     duplicates: _builtins.int
     """Valid inputs repeating an earlier input's number."""
+    owner: _builtins.str
+    """The name of the API key that created it (empty when the server requires no keys). Only
+    calls made with a key of the same name see the job; to others it does not exist.
+    """
     @_builtins.property
     def created_at(self) -> _timestamp_pb2.Timestamp:
         """When it was created."""
@@ -237,10 +242,11 @@ class Job(_message.Message):
         by_status: Global___StatusCounts | None = ...,
         error: _status_pb2.Status | None = ...,
         options: Global___CheckOptions | None = ...,
+        owner: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["by_status", b"by_status", "created_at", b"created_at", "error", b"error", "finished_at", b"finished_at", "options", b"options", "updated_at", b"updated_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["billed", b"billed", "by_status", b"by_status", "cache_hits", b"cache_hits", "created_at", b"created_at", "done", b"done", "duplicates", b"duplicates", "error", b"error", "finished_at", b"finished_at", "id", b"id", "invalid", b"invalid", "name", b"name", "options", b"options", "state", b"state", "total", b"total", "unique", b"unique", "updated_at", b"updated_at"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["billed", b"billed", "by_status", b"by_status", "cache_hits", b"cache_hits", "created_at", b"created_at", "done", b"done", "duplicates", b"duplicates", "error", b"error", "finished_at", b"finished_at", "id", b"id", "invalid", b"invalid", "name", b"name", "options", b"options", "owner", b"owner", "state", b"state", "total", b"total", "unique", b"unique", "updated_at", b"updated_at"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

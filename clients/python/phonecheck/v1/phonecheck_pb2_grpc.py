@@ -162,7 +162,9 @@ class PhoneCheckServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetJob(self, request, context):
-        """GetJob tells a job's state and progress. An unknown id is NOT_FOUND (JOB_NOT_FOUND).
+        """GetJob tells a job's state and progress. An unknown id is NOT_FOUND (JOB_NOT_FOUND). With
+        API keys, a job belongs to the name of the key that created it: every job call made with
+        a key of another name finds it NOT_FOUND, and ListJobs lists only the caller's own jobs.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -93,7 +93,10 @@ class PhoneCheckStub:
     A stream with no inputs fails with INVALID_ARGUMENT (NO_NUMBERS).
     """
     GetJob: _grpc.UnaryUnaryMultiCallable[_phonecheck_pb2.GetJobRequest, _phonecheck_pb2.Job]
-    """GetJob tells a job's state and progress. An unknown id is NOT_FOUND (JOB_NOT_FOUND)."""
+    """GetJob tells a job's state and progress. An unknown id is NOT_FOUND (JOB_NOT_FOUND). With
+    API keys, a job belongs to the name of the key that created it: every job call made with
+    a key of another name finds it NOT_FOUND, and ListJobs lists only the caller's own jobs.
+    """
     ListJobs: _grpc.UnaryUnaryMultiCallable[_phonecheck_pb2.ListJobsRequest, _phonecheck_pb2.ListJobsResponse]
     """ListJobs lists the jobs, newest first, a page at a time."""
     CancelJob: _grpc.UnaryUnaryMultiCallable[_phonecheck_pb2.CancelJobRequest, _phonecheck_pb2.Job]
@@ -179,7 +182,10 @@ class PhoneCheckAsyncStub(PhoneCheckStub):
     A stream with no inputs fails with INVALID_ARGUMENT (NO_NUMBERS).
     """
     GetJob: _aio.UnaryUnaryMultiCallable[_phonecheck_pb2.GetJobRequest, _phonecheck_pb2.Job]  # type: ignore[assignment]
-    """GetJob tells a job's state and progress. An unknown id is NOT_FOUND (JOB_NOT_FOUND)."""
+    """GetJob tells a job's state and progress. An unknown id is NOT_FOUND (JOB_NOT_FOUND). With
+    API keys, a job belongs to the name of the key that created it: every job call made with
+    a key of another name finds it NOT_FOUND, and ListJobs lists only the caller's own jobs.
+    """
     ListJobs: _aio.UnaryUnaryMultiCallable[_phonecheck_pb2.ListJobsRequest, _phonecheck_pb2.ListJobsResponse]  # type: ignore[assignment]
     """ListJobs lists the jobs, newest first, a page at a time."""
     CancelJob: _aio.UnaryUnaryMultiCallable[_phonecheck_pb2.CancelJobRequest, _phonecheck_pb2.Job]  # type: ignore[assignment]
@@ -292,7 +298,10 @@ class PhoneCheckServicer(metaclass=_abc_1.ABCMeta):
         request: _phonecheck_pb2.GetJobRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_phonecheck_pb2.Job, _abc.Awaitable[_phonecheck_pb2.Job]]:
-        """GetJob tells a job's state and progress. An unknown id is NOT_FOUND (JOB_NOT_FOUND)."""
+        """GetJob tells a job's state and progress. An unknown id is NOT_FOUND (JOB_NOT_FOUND). With
+        API keys, a job belongs to the name of the key that created it: every job call made with
+        a key of another name finds it NOT_FOUND, and ListJobs lists only the caller's own jobs.
+        """
 
     @_abc_1.abstractmethod
     def ListJobs(

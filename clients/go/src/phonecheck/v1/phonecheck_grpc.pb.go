@@ -62,7 +62,9 @@ type PhoneCheckClient interface {
 	// before jobs in the queue to the upstream, so a big job never starves them.
 	// A stream with no inputs fails with INVALID_ARGUMENT (NO_NUMBERS).
 	CreateJob(ctx context.Context, opts ...grpc.CallOption) (PhoneCheck_CreateJobClient, error)
-	// GetJob tells a job's state and progress. An unknown id is NOT_FOUND (JOB_NOT_FOUND).
+	// GetJob tells a job's state and progress. An unknown id is NOT_FOUND (JOB_NOT_FOUND). With
+	// API keys, a job belongs to the name of the key that created it: every job call made with
+	// a key of another name finds it NOT_FOUND, and ListJobs lists only the caller's own jobs.
 	GetJob(ctx context.Context, in *GetJobRequest, opts ...grpc.CallOption) (*Job, error)
 	// ListJobs lists the jobs, newest first, a page at a time.
 	ListJobs(ctx context.Context, in *ListJobsRequest, opts ...grpc.CallOption) (*ListJobsResponse, error)
@@ -362,7 +364,9 @@ type PhoneCheckServer interface {
 	// before jobs in the queue to the upstream, so a big job never starves them.
 	// A stream with no inputs fails with INVALID_ARGUMENT (NO_NUMBERS).
 	CreateJob(PhoneCheck_CreateJobServer) error
-	// GetJob tells a job's state and progress. An unknown id is NOT_FOUND (JOB_NOT_FOUND).
+	// GetJob tells a job's state and progress. An unknown id is NOT_FOUND (JOB_NOT_FOUND). With
+	// API keys, a job belongs to the name of the key that created it: every job call made with
+	// a key of another name finds it NOT_FOUND, and ListJobs lists only the caller's own jobs.
 	GetJob(context.Context, *GetJobRequest) (*Job, error)
 	// ListJobs lists the jobs, newest first, a page at a time.
 	ListJobs(context.Context, *ListJobsRequest) (*ListJobsResponse, error)

@@ -23,6 +23,7 @@ private static final long serialVersionUID = 0L;
     id_ = "";
     name_ = "";
     state_ = 0;
+    owner_ = "";
   }
 
   @java.lang.Override
@@ -506,6 +507,55 @@ private static final long serialVersionUID = 0L;
     return options_ == null ? phonecheck.v1.CheckOptions.getDefaultInstance() : options_;
   }
 
+  public static final int OWNER_FIELD_NUMBER = 17;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object owner_ = "";
+  /**
+   * <pre>
+   * The name of the API key that created it (empty when the server requires no keys). Only
+   * calls made with a key of the same name see the job; to others it does not exist.
+   * </pre>
+   *
+   * <code>string owner = 17;</code>
+   * @return The owner.
+   */
+  @java.lang.Override
+  public java.lang.String getOwner() {
+    java.lang.Object ref = owner_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      owner_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * The name of the API key that created it (empty when the server requires no keys). Only
+   * calls made with a key of the same name see the job; to others it does not exist.
+   * </pre>
+   *
+   * <code>string owner = 17;</code>
+   * @return The bytes for owner.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getOwnerBytes() {
+    java.lang.Object ref = owner_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      owner_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -567,6 +617,9 @@ private static final long serialVersionUID = 0L;
     }
     if (options_ != null) {
       output.writeMessage(16, getOptions());
+    }
+    if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(owner_)) {
+      com.google.protobuf.GeneratedMessageV3.writeString(output, 17, owner_);
     }
     getUnknownFields().writeTo(output);
   }
@@ -639,6 +692,9 @@ private static final long serialVersionUID = 0L;
       size += com.google.protobuf.CodedOutputStream
         .computeMessageSize(16, getOptions());
     }
+    if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(owner_)) {
+      size += com.google.protobuf.GeneratedMessageV3.computeStringSize(17, owner_);
+    }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
     return size;
@@ -703,6 +759,8 @@ private static final long serialVersionUID = 0L;
       if (!getOptions()
           .equals(other.getOptions())) return false;
     }
+    if (!getOwner()
+        .equals(other.getOwner())) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -765,6 +823,8 @@ private static final long serialVersionUID = 0L;
       hash = (37 * hash) + OPTIONS_FIELD_NUMBER;
       hash = (53 * hash) + getOptions().hashCode();
     }
+    hash = (37 * hash) + OWNER_FIELD_NUMBER;
+    hash = (53 * hash) + getOwner().hashCode();
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -938,6 +998,7 @@ private static final long serialVersionUID = 0L;
         optionsBuilder_.dispose();
         optionsBuilder_ = null;
       }
+      owner_ = "";
       return this;
     }
 
@@ -1030,6 +1091,9 @@ private static final long serialVersionUID = 0L;
         result.options_ = optionsBuilder_ == null
             ? options_
             : optionsBuilder_.build();
+      }
+      if (((from_bitField0_ & 0x00010000) != 0)) {
+        result.owner_ = owner_;
       }
     }
 
@@ -1128,6 +1192,11 @@ private static final long serialVersionUID = 0L;
       }
       if (other.hasOptions()) {
         mergeOptions(other.getOptions());
+      }
+      if (!other.getOwner().isEmpty()) {
+        owner_ = other.owner_;
+        bitField0_ |= 0x00010000;
+        onChanged();
       }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
@@ -1247,6 +1316,11 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00008000;
               break;
             } // case 130
+            case 138: {
+              owner_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00010000;
+              break;
+            } // case 138
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -2766,6 +2840,103 @@ private static final long serialVersionUID = 0L;
         options_ = null;
       }
       return optionsBuilder_;
+    }
+
+    private java.lang.Object owner_ = "";
+    /**
+     * <pre>
+     * The name of the API key that created it (empty when the server requires no keys). Only
+     * calls made with a key of the same name see the job; to others it does not exist.
+     * </pre>
+     *
+     * <code>string owner = 17;</code>
+     * @return The owner.
+     */
+    public java.lang.String getOwner() {
+      java.lang.Object ref = owner_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        owner_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * The name of the API key that created it (empty when the server requires no keys). Only
+     * calls made with a key of the same name see the job; to others it does not exist.
+     * </pre>
+     *
+     * <code>string owner = 17;</code>
+     * @return The bytes for owner.
+     */
+    public com.google.protobuf.ByteString
+        getOwnerBytes() {
+      java.lang.Object ref = owner_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        owner_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * The name of the API key that created it (empty when the server requires no keys). Only
+     * calls made with a key of the same name see the job; to others it does not exist.
+     * </pre>
+     *
+     * <code>string owner = 17;</code>
+     * @param value The owner to set.
+     * @return This builder for chaining.
+     */
+    public Builder setOwner(
+        java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      owner_ = value;
+      bitField0_ |= 0x00010000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The name of the API key that created it (empty when the server requires no keys). Only
+     * calls made with a key of the same name see the job; to others it does not exist.
+     * </pre>
+     *
+     * <code>string owner = 17;</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearOwner() {
+      owner_ = getDefaultInstance().getOwner();
+      bitField0_ = (bitField0_ & ~0x00010000);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The name of the API key that created it (empty when the server requires no keys). Only
+     * calls made with a key of the same name see the job; to others it does not exist.
+     * </pre>
+     *
+     * <code>string owner = 17;</code>
+     * @param value The bytes for owner to set.
+     * @return This builder for chaining.
+     */
+    public Builder setOwnerBytes(
+        com.google.protobuf.ByteString value) {
+      if (value == null) { throw new NullPointerException(); }
+      checkByteStringIsUtf8(value);
+      owner_ = value;
+      bitField0_ |= 0x00010000;
+      onChanged();
+      return this;
     }
     @java.lang.Override
     public final Builder setUnknownFields(

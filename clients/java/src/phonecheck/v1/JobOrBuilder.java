@@ -300,4 +300,26 @@ public interface JobOrBuilder extends
    * <code>.phonecheck.v1.CheckOptions options = 16;</code>
    */
   phonecheck.v1.CheckOptionsOrBuilder getOptionsOrBuilder();
+
+  /**
+   * <pre>
+   * The name of the API key that created it (empty when the server requires no keys). Only
+   * calls made with a key of the same name see the job; to others it does not exist.
+   * </pre>
+   *
+   * <code>string owner = 17;</code>
+   * @return The owner.
+   */
+  java.lang.String getOwner();
+  /**
+   * <pre>
+   * The name of the API key that created it (empty when the server requires no keys). Only
+   * calls made with a key of the same name see the job; to others it does not exist.
+   * </pre>
+   *
+   * <code>string owner = 17;</code>
+   * @return The bytes for owner.
+   */
+  com.google.protobuf.ByteString
+      getOwnerBytes();
 }

@@ -487,7 +487,9 @@ public final class PhoneCheckGrpc {
 
     /**
      * <pre>
-     * GetJob tells a job's state and progress. An unknown id is NOT_FOUND (JOB_NOT_FOUND).
+     * GetJob tells a job's state and progress. An unknown id is NOT_FOUND (JOB_NOT_FOUND). With
+     * API keys, a job belongs to the name of the key that created it: every job call made with
+     * a key of another name finds it NOT_FOUND, and ListJobs lists only the caller's own jobs.
      * </pre>
      */
     public void getJob(phonecheck.v1.GetJobRequest request,
@@ -748,7 +750,9 @@ public final class PhoneCheckGrpc {
 
     /**
      * <pre>
-     * GetJob tells a job's state and progress. An unknown id is NOT_FOUND (JOB_NOT_FOUND).
+     * GetJob tells a job's state and progress. An unknown id is NOT_FOUND (JOB_NOT_FOUND). With
+     * API keys, a job belongs to the name of the key that created it: every job call made with
+     * a key of another name finds it NOT_FOUND, and ListJobs lists only the caller's own jobs.
      * </pre>
      */
     public void getJob(phonecheck.v1.GetJobRequest request,
@@ -885,7 +889,9 @@ public final class PhoneCheckGrpc {
 
     /**
      * <pre>
-     * GetJob tells a job's state and progress. An unknown id is NOT_FOUND (JOB_NOT_FOUND).
+     * GetJob tells a job's state and progress. An unknown id is NOT_FOUND (JOB_NOT_FOUND). With
+     * API keys, a job belongs to the name of the key that created it: every job call made with
+     * a key of another name finds it NOT_FOUND, and ListJobs lists only the caller's own jobs.
      * </pre>
      */
     public phonecheck.v1.Job getJob(phonecheck.v1.GetJobRequest request) {
@@ -1000,7 +1006,9 @@ public final class PhoneCheckGrpc {
 
     /**
      * <pre>
-     * GetJob tells a job's state and progress. An unknown id is NOT_FOUND (JOB_NOT_FOUND).
+     * GetJob tells a job's state and progress. An unknown id is NOT_FOUND (JOB_NOT_FOUND). With
+     * API keys, a job belongs to the name of the key that created it: every job call made with
+     * a key of another name finds it NOT_FOUND, and ListJobs lists only the caller's own jobs.
      * </pre>
      */
     public com.google.common.util.concurrent.ListenableFuture<phonecheck.v1.Job> getJob(

@@ -143,7 +143,7 @@ public final class PhoneCheckProto {
       "\037google/protobuf/timestamp.proto\032\027google" +
       "/rpc/status.proto\"_\n\020CreateJobRequest\022\014\n" +
       "\004name\030\001 \001(\t\022,\n\007options\030\002 \001(\0132\033.phonechec" +
-      "k.v1.CheckOptions\022\017\n\007mobiles\030\003 \003(\t\"\317\003\n\003J" +
+      "k.v1.CheckOptions\022\017\n\007mobiles\030\003 \003(\t\"\336\003\n\003J" +
       "ob\022\n\n\002id\030\001 \001(\t\022\014\n\004name\030\002 \001(\t\022&\n\005state\030\003 " +
       "\001(\0162\027.phonecheck.v1.JobState\022.\n\ncreated_" +
       "at\030\004 \001(\0132\032.google.protobuf.Timestamp\022.\n\n" +
@@ -155,86 +155,87 @@ public final class PhoneCheckProto {
       "cates\030\r \001(\004\022.\n\tby_status\030\016 \001(\0132\033.phonech" +
       "eck.v1.StatusCounts\022!\n\005error\030\017 \001(\0132\022.goo" +
       "gle.rpc.Status\022,\n\007options\030\020 \001(\0132\033.phonec" +
-      "heck.v1.CheckOptions\"\033\n\rGetJobRequest\022\n\n" +
-      "\002id\030\001 \001(\t\"8\n\017ListJobsRequest\022\021\n\tpage_siz" +
-      "e\030\001 \001(\r\022\022\n\npage_token\030\002 \001(\t\"M\n\020ListJobsR" +
-      "esponse\022 \n\004jobs\030\001 \003(\0132\022.phonecheck.v1.Jo" +
-      "b\022\027\n\017next_page_token\030\002 \001(\t\"\036\n\020CancelJobR" +
-      "equest\022\n\n\002id\030\001 \001(\t\"\036\n\020ResumeJobRequest\022\n" +
-      "\n\002id\030\001 \001(\t\"\036\n\020DeleteJobRequest\022\n\n\002id\030\001 \001" +
-      "(\t\"\023\n\021DeleteJobResponse\"\035\n\017WatchJobReque" +
-      "st\022\n\n\002id\030\001 \001(\t\"6\n\024GetJobResultsRequest\022\n" +
-      "\n\002id\030\001 \001(\t\022\022\n\nfrom_index\030\002 \001(\004\"D\n\025GetJob" +
-      "ResultsResponse\022+\n\007results\030\001 \003(\0132\032.phone" +
-      "check.v1.PhoneResult\"M\n\014CheckRequest\022\017\n\007" +
-      "mobiles\030\001 \003(\t\022,\n\007options\030\002 \001(\0132\033.phonech" +
-      "eck.v1.CheckOptions\"N\n\014CheckOptions\022*\n\007m" +
-      "ax_age\030\001 \001(\0132\031.google.protobuf.Duration\022" +
-      "\022\n\nskip_cache\030\002 \001(\010\"j\n\rCheckResponse\022+\n\007" +
-      "results\030\001 \003(\0132\032.phonecheck.v1.PhoneResul" +
-      "t\022,\n\007summary\030\002 \001(\0132\033.phonecheck.v1.Check" +
-      "Summary\"S\n\022CheckStreamRequest\022\017\n\007mobiles" +
-      "\030\001 \003(\t\022,\n\007options\030\002 \001(\0132\033.phonecheck.v1." +
-      "CheckOptions\"\233\001\n\023CheckStreamResponse\022+\n\007" +
-      "results\030\001 \003(\0132\032.phonecheck.v1.PhoneResul" +
-      "t\022)\n\010progress\030\002 \001(\0132\027.phonecheck.v1.Prog" +
-      "ress\022,\n\007summary\030\003 \001(\0132\033.phonecheck.v1.Ch" +
-      "eckSummary\"Q\n\020CheckBulkRequest\022\017\n\007mobile" +
-      "s\030\001 \003(\t\022,\n\007options\030\002 \001(\0132\033.phonecheck.v1" +
-      ".CheckOptions\"\231\001\n\021CheckBulkResponse\022+\n\007r" +
-      "esults\030\001 \003(\0132\032.phonecheck.v1.PhoneResult" +
-      "\022)\n\010progress\030\002 \001(\0132\027.phonecheck.v1.Progr" +
-      "ess\022,\n\007summary\030\003 \001(\0132\033.phonecheck.v1.Che" +
-      "ckSummary\"\'\n\010Progress\022\014\n\004done\030\001 \001(\r\022\r\n\005t" +
-      "otal\030\002 \001(\r\"\316\002\n\013PhoneResult\022\r\n\005index\030\001 \001(" +
-      "\r\022\r\n\005input\030\002 \001(\t\022\016\n\006mobile\030\003 \001(\t\022+\n\006stat" +
-      "us\030\004 \001(\0162\033.phonecheck.v1.NumberStatus\022\023\n" +
-      "\013status_name\030\005 \001(\t\022\014\n\004area\030\006 \001(\t\022\020\n\010prov" +
-      "ince\030\007 \001(\t\022\014\n\004city\030\010 \001(\t\022\017\n\007carrier\030\t \001(" +
-      "\t\022.\n\nchecked_at\030\n \001(\0132\032.google.protobuf." +
-      "Timestamp\022\026\n\016invalid_reason\030\013 \001(\t\022!\n\005err" +
-      "or\030\014 \001(\0132\022.google.rpc.Status\022\021\n\tduplicat" +
-      "e\030\r \001(\010\022\022\n\nfrom_cache\030\016 \001(\010\"\276\001\n\014CheckSum" +
-      "mary\022\r\n\005total\030\001 \001(\r\022\016\n\006unique\030\002 \001(\r\022\017\n\007i" +
-      "nvalid\030\003 \001(\r\022\022\n\nduplicates\030\004 \001(\r\022\016\n\006bill" +
-      "ed\030\005 \001(\r\022\026\n\016upstream_calls\030\006 \001(\r\022.\n\tby_s" +
-      "tatus\030\007 \001(\0132\033.phonecheck.v1.StatusCounts" +
-      "\022\022\n\ncache_hits\030\010 \001(\r\"\226\001\n\014StatusCounts\022\r\n" +
-      "\005empty\030\001 \001(\r\022\014\n\004real\030\002 \001(\r\022\021\n\tsuspended\030" +
-      "\003 \001(\r\022\027\n\017not_in_database\030\004 \001(\r\022\016\n\006silent" +
-      "\030\005 \001(\r\022\014\n\004risk\030\006 \001(\r\022\017\n\007invalid\030\007 \001(\r\022\016\n" +
-      "\006failed\030\010 \001(\r*\232\001\n\010JobState\022\031\n\025JOB_STATE_" +
-      "UNSPECIFIED\020\000\022\024\n\020JOB_STATE_QUEUED\020\001\022\025\n\021J" +
-      "OB_STATE_RUNNING\020\002\022\027\n\023JOB_STATE_SUCCEEDE" +
-      "D\020\003\022\024\n\020JOB_STATE_FAILED\020\004\022\027\n\023JOB_STATE_C" +
-      "ANCELLED\020\005*\353\001\n\014NumberStatus\022\035\n\031NUMBER_ST" +
-      "ATUS_UNSPECIFIED\020\000\022\027\n\023NUMBER_STATUS_EMPT" +
-      "Y\020\001\022\026\n\022NUMBER_STATUS_REAL\020\002\022\033\n\027NUMBER_ST" +
-      "ATUS_SUSPENDED\020\003\022!\n\035NUMBER_STATUS_NOT_IN" +
-      "_DATABASE\020\004\022\030\n\024NUMBER_STATUS_SILENT\020\005\022\026\n" +
-      "\022NUMBER_STATUS_RISK\020\006\022\031\n\025NUMBER_STATUS_I" +
-      "NVALID\020\0072\275\006\n\nPhoneCheck\022B\n\005Check\022\033.phone" +
-      "check.v1.CheckRequest\032\034.phonecheck.v1.Ch" +
-      "eckResponse\022V\n\013CheckStream\022!.phonecheck." +
-      "v1.CheckStreamRequest\032\".phonecheck.v1.Ch" +
-      "eckStreamResponse0\001\022R\n\tCheckBulk\022\037.phone" +
-      "check.v1.CheckBulkRequest\032 .phonecheck.v" +
-      "1.CheckBulkResponse(\0010\001\022B\n\tCreateJob\022\037.p" +
-      "honecheck.v1.CreateJobRequest\032\022.phoneche" +
-      "ck.v1.Job(\001\022:\n\006GetJob\022\034.phonecheck.v1.Ge" +
-      "tJobRequest\032\022.phonecheck.v1.Job\022K\n\010ListJ" +
-      "obs\022\036.phonecheck.v1.ListJobsRequest\032\037.ph" +
-      "onecheck.v1.ListJobsResponse\022@\n\tCancelJo" +
-      "b\022\037.phonecheck.v1.CancelJobRequest\032\022.pho" +
-      "necheck.v1.Job\022@\n\tResumeJob\022\037.phonecheck" +
-      ".v1.ResumeJobRequest\032\022.phonecheck.v1.Job" +
-      "\022N\n\tDeleteJob\022\037.phonecheck.v1.DeleteJobR" +
-      "equest\032 .phonecheck.v1.DeleteJobResponse" +
-      "\022@\n\010WatchJob\022\036.phonecheck.v1.WatchJobReq" +
-      "uest\032\022.phonecheck.v1.Job0\001\022\\\n\rGetJobResu" +
-      "lts\022#.phonecheck.v1.GetJobResultsRequest" +
-      "\032$.phonecheck.v1.GetJobResultsResponse0\001" +
-      "B\023B\017PhoneCheckProtoP\001b\006proto3"
+      "heck.v1.CheckOptions\022\r\n\005owner\030\021 \001(\t\"\033\n\rG" +
+      "etJobRequest\022\n\n\002id\030\001 \001(\t\"8\n\017ListJobsRequ" +
+      "est\022\021\n\tpage_size\030\001 \001(\r\022\022\n\npage_token\030\002 \001" +
+      "(\t\"M\n\020ListJobsResponse\022 \n\004jobs\030\001 \003(\0132\022.p" +
+      "honecheck.v1.Job\022\027\n\017next_page_token\030\002 \001(" +
+      "\t\"\036\n\020CancelJobRequest\022\n\n\002id\030\001 \001(\t\"\036\n\020Res" +
+      "umeJobRequest\022\n\n\002id\030\001 \001(\t\"\036\n\020DeleteJobRe" +
+      "quest\022\n\n\002id\030\001 \001(\t\"\023\n\021DeleteJobResponse\"\035" +
+      "\n\017WatchJobRequest\022\n\n\002id\030\001 \001(\t\"6\n\024GetJobR" +
+      "esultsRequest\022\n\n\002id\030\001 \001(\t\022\022\n\nfrom_index\030" +
+      "\002 \001(\004\"D\n\025GetJobResultsResponse\022+\n\007result" +
+      "s\030\001 \003(\0132\032.phonecheck.v1.PhoneResult\"M\n\014C" +
+      "heckRequest\022\017\n\007mobiles\030\001 \003(\t\022,\n\007options\030" +
+      "\002 \001(\0132\033.phonecheck.v1.CheckOptions\"N\n\014Ch" +
+      "eckOptions\022*\n\007max_age\030\001 \001(\0132\031.google.pro" +
+      "tobuf.Duration\022\022\n\nskip_cache\030\002 \001(\010\"j\n\rCh" +
+      "eckResponse\022+\n\007results\030\001 \003(\0132\032.phonechec" +
+      "k.v1.PhoneResult\022,\n\007summary\030\002 \001(\0132\033.phon" +
+      "echeck.v1.CheckSummary\"S\n\022CheckStreamReq" +
+      "uest\022\017\n\007mobiles\030\001 \003(\t\022,\n\007options\030\002 \001(\0132\033" +
+      ".phonecheck.v1.CheckOptions\"\233\001\n\023CheckStr" +
+      "eamResponse\022+\n\007results\030\001 \003(\0132\032.phonechec" +
+      "k.v1.PhoneResult\022)\n\010progress\030\002 \001(\0132\027.pho" +
+      "necheck.v1.Progress\022,\n\007summary\030\003 \001(\0132\033.p" +
+      "honecheck.v1.CheckSummary\"Q\n\020CheckBulkRe" +
+      "quest\022\017\n\007mobiles\030\001 \003(\t\022,\n\007options\030\002 \001(\0132" +
+      "\033.phonecheck.v1.CheckOptions\"\231\001\n\021CheckBu" +
+      "lkResponse\022+\n\007results\030\001 \003(\0132\032.phonecheck" +
+      ".v1.PhoneResult\022)\n\010progress\030\002 \001(\0132\027.phon" +
+      "echeck.v1.Progress\022,\n\007summary\030\003 \001(\0132\033.ph" +
+      "onecheck.v1.CheckSummary\"\'\n\010Progress\022\014\n\004" +
+      "done\030\001 \001(\r\022\r\n\005total\030\002 \001(\r\"\316\002\n\013PhoneResul" +
+      "t\022\r\n\005index\030\001 \001(\r\022\r\n\005input\030\002 \001(\t\022\016\n\006mobil" +
+      "e\030\003 \001(\t\022+\n\006status\030\004 \001(\0162\033.phonecheck.v1." +
+      "NumberStatus\022\023\n\013status_name\030\005 \001(\t\022\014\n\004are" +
+      "a\030\006 \001(\t\022\020\n\010province\030\007 \001(\t\022\014\n\004city\030\010 \001(\t\022" +
+      "\017\n\007carrier\030\t \001(\t\022.\n\nchecked_at\030\n \001(\0132\032.g" +
+      "oogle.protobuf.Timestamp\022\026\n\016invalid_reas" +
+      "on\030\013 \001(\t\022!\n\005error\030\014 \001(\0132\022.google.rpc.Sta" +
+      "tus\022\021\n\tduplicate\030\r \001(\010\022\022\n\nfrom_cache\030\016 \001" +
+      "(\010\"\276\001\n\014CheckSummary\022\r\n\005total\030\001 \001(\r\022\016\n\006un" +
+      "ique\030\002 \001(\r\022\017\n\007invalid\030\003 \001(\r\022\022\n\nduplicate" +
+      "s\030\004 \001(\r\022\016\n\006billed\030\005 \001(\r\022\026\n\016upstream_call" +
+      "s\030\006 \001(\r\022.\n\tby_status\030\007 \001(\0132\033.phonecheck." +
+      "v1.StatusCounts\022\022\n\ncache_hits\030\010 \001(\r\"\226\001\n\014" +
+      "StatusCounts\022\r\n\005empty\030\001 \001(\r\022\014\n\004real\030\002 \001(" +
+      "\r\022\021\n\tsuspended\030\003 \001(\r\022\027\n\017not_in_database\030" +
+      "\004 \001(\r\022\016\n\006silent\030\005 \001(\r\022\014\n\004risk\030\006 \001(\r\022\017\n\007i" +
+      "nvalid\030\007 \001(\r\022\016\n\006failed\030\010 \001(\r*\232\001\n\010JobStat" +
+      "e\022\031\n\025JOB_STATE_UNSPECIFIED\020\000\022\024\n\020JOB_STAT" +
+      "E_QUEUED\020\001\022\025\n\021JOB_STATE_RUNNING\020\002\022\027\n\023JOB" +
+      "_STATE_SUCCEEDED\020\003\022\024\n\020JOB_STATE_FAILED\020\004" +
+      "\022\027\n\023JOB_STATE_CANCELLED\020\005*\353\001\n\014NumberStat" +
+      "us\022\035\n\031NUMBER_STATUS_UNSPECIFIED\020\000\022\027\n\023NUM" +
+      "BER_STATUS_EMPTY\020\001\022\026\n\022NUMBER_STATUS_REAL" +
+      "\020\002\022\033\n\027NUMBER_STATUS_SUSPENDED\020\003\022!\n\035NUMBE" +
+      "R_STATUS_NOT_IN_DATABASE\020\004\022\030\n\024NUMBER_STA" +
+      "TUS_SILENT\020\005\022\026\n\022NUMBER_STATUS_RISK\020\006\022\031\n\025" +
+      "NUMBER_STATUS_INVALID\020\0072\275\006\n\nPhoneCheck\022B" +
+      "\n\005Check\022\033.phonecheck.v1.CheckRequest\032\034.p" +
+      "honecheck.v1.CheckResponse\022V\n\013CheckStrea" +
+      "m\022!.phonecheck.v1.CheckStreamRequest\032\".p" +
+      "honecheck.v1.CheckStreamResponse0\001\022R\n\tCh" +
+      "eckBulk\022\037.phonecheck.v1.CheckBulkRequest" +
+      "\032 .phonecheck.v1.CheckBulkResponse(\0010\001\022B" +
+      "\n\tCreateJob\022\037.phonecheck.v1.CreateJobReq" +
+      "uest\032\022.phonecheck.v1.Job(\001\022:\n\006GetJob\022\034.p" +
+      "honecheck.v1.GetJobRequest\032\022.phonecheck." +
+      "v1.Job\022K\n\010ListJobs\022\036.phonecheck.v1.ListJ" +
+      "obsRequest\032\037.phonecheck.v1.ListJobsRespo" +
+      "nse\022@\n\tCancelJob\022\037.phonecheck.v1.CancelJ" +
+      "obRequest\032\022.phonecheck.v1.Job\022@\n\tResumeJ" +
+      "ob\022\037.phonecheck.v1.ResumeJobRequest\032\022.ph" +
+      "onecheck.v1.Job\022N\n\tDeleteJob\022\037.phonechec" +
+      "k.v1.DeleteJobRequest\032 .phonecheck.v1.De" +
+      "leteJobResponse\022@\n\010WatchJob\022\036.phonecheck" +
+      ".v1.WatchJobRequest\032\022.phonecheck.v1.Job0" +
+      "\001\022\\\n\rGetJobResults\022#.phonecheck.v1.GetJo" +
+      "bResultsRequest\032$.phonecheck.v1.GetJobRe" +
+      "sultsResponse0\001B\023B\017PhoneCheckProtoP\001b\006pr" +
+      "oto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -254,7 +255,7 @@ public final class PhoneCheckProto {
     internal_static_phonecheck_v1_Job_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_phonecheck_v1_Job_descriptor,
-        new java.lang.String[] { "Id", "Name", "State", "CreatedAt", "UpdatedAt", "FinishedAt", "Total", "Unique", "Done", "Billed", "CacheHits", "Invalid", "Duplicates", "ByStatus", "Error", "Options", });
+        new java.lang.String[] { "Id", "Name", "State", "CreatedAt", "UpdatedAt", "FinishedAt", "Total", "Unique", "Done", "Billed", "CacheHits", "Invalid", "Duplicates", "ByStatus", "Error", "Options", "Owner", });
     internal_static_phonecheck_v1_GetJobRequest_descriptor =
       getDescriptor().getMessageTypes().get(2);
     internal_static_phonecheck_v1_GetJobRequest_fieldAccessorTable = new

@@ -246,7 +246,14 @@ export interface Job {
     | Status
     | undefined;
   /** The options it was created with. */
-  options?: CheckOptions | undefined;
+  options?:
+    | CheckOptions
+    | undefined;
+  /**
+   * The name of the API key that created it (empty when the server requires no keys). Only
+   * calls made with a key of the same name see the job; to others it does not exist.
+   */
+  owner: string;
 }
 
 /** GetJobRequest names a job. */
@@ -632,6 +639,7 @@ function createBaseJob(): Job {
     byStatus: undefined,
     error: undefined,
     options: undefined,
+    owner: "",
   };
 }
 
@@ -684,6 +692,9 @@ export const Job: MessageFns<Job> = {
     }
     if (message.options !== undefined) {
       CheckOptions.encode(message.options, writer.uint32(130).fork()).join();
+    }
+    if (message.owner !== "") {
+      writer.uint32(138).string(message.owner);
     }
     return writer;
   },
@@ -823,6 +834,14 @@ export const Job: MessageFns<Job> = {
           message.options = CheckOptions.decode(reader, reader.uint32());
           continue;
         }
+        case 17: {
+          if (tag !== 138) {
+            break;
+          }
+
+          message.owner = reader.string();
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -850,6 +869,7 @@ export const Job: MessageFns<Job> = {
       byStatus: isSet(object.byStatus) ? StatusCounts.fromJSON(object.byStatus) : undefined,
       error: isSet(object.error) ? Status.fromJSON(object.error) : undefined,
       options: isSet(object.options) ? CheckOptions.fromJSON(object.options) : undefined,
+      owner: isSet(object.owner) ? globalThis.String(object.owner) : "",
     };
   },
 
@@ -903,6 +923,9 @@ export const Job: MessageFns<Job> = {
     if (message.options !== undefined) {
       obj.options = CheckOptions.toJSON(message.options);
     }
+    if (message.owner !== "") {
+      obj.owner = message.owner;
+    }
     return obj;
   },
 
@@ -933,6 +956,7 @@ export const Job: MessageFns<Job> = {
     message.options = (object.options !== undefined && object.options !== null)
       ? CheckOptions.fromPartial(object.options)
       : undefined;
+    message.owner = object.owner ?? "";
     return message;
   },
 };
@@ -2944,7 +2968,11 @@ export const PhoneCheckService = {
     responseSerialize: (value: Job): Buffer => Buffer.from(Job.encode(value).finish()),
     responseDeserialize: (value: Buffer): Job => Job.decode(value),
   },
-  /** GetJob tells a job's state and progress. An unknown id is NOT_FOUND (JOB_NOT_FOUND). */
+  /**
+   * GetJob tells a job's state and progress. An unknown id is NOT_FOUND (JOB_NOT_FOUND). With
+   * API keys, a job belongs to the name of the key that created it: every job call made with
+   * a key of another name finds it NOT_FOUND, and ListJobs lists only the caller's own jobs.
+   */
   getJob: {
     path: "/phonecheck.v1.PhoneCheck/GetJob",
     requestStream: false,
@@ -3093,7 +3121,11 @@ export interface PhoneCheckServer extends UntypedServiceImplementation {
    * A stream with no inputs fails with INVALID_ARGUMENT (NO_NUMBERS).
    */
   createJob: handleClientStreamingCall<CreateJobRequest, Job>;
-  /** GetJob tells a job's state and progress. An unknown id is NOT_FOUND (JOB_NOT_FOUND). */
+  /**
+   * GetJob tells a job's state and progress. An unknown id is NOT_FOUND (JOB_NOT_FOUND). With
+   * API keys, a job belongs to the name of the key that created it: every job call made with
+   * a key of another name finds it NOT_FOUND, and ListJobs lists only the caller's own jobs.
+   */
   getJob: handleUnaryCall<GetJobRequest, Job>;
   /** ListJobs lists the jobs, newest first, a page at a time. */
   listJobs: handleUnaryCall<ListJobsRequest, ListJobsResponse>;
@@ -3222,7 +3254,11 @@ export interface PhoneCheckClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: Job) => void,
   ): ClientWritableStream<CreateJobRequest>;
-  /** GetJob tells a job's state and progress. An unknown id is NOT_FOUND (JOB_NOT_FOUND). */
+  /**
+   * GetJob tells a job's state and progress. An unknown id is NOT_FOUND (JOB_NOT_FOUND). With
+   * API keys, a job belongs to the name of the key that created it: every job call made with
+   * a key of another name finds it NOT_FOUND, and ListJobs lists only the caller's own jobs.
+   */
   getJob(request: GetJobRequest, callback: (error: ServiceError | null, response: Job) => void): ClientUnaryCall;
   getJob(
     request: GetJobRequest,
