@@ -45,6 +45,8 @@ const TOKEN: &str = "bench-token";
 struct Server {
     child: Child,
     addr: String,
+    /// Its job data directory, removed with it.
+    _data: tempfile::TempDir,
 }
 
 impl Drop for Server {
@@ -56,7 +58,9 @@ impl Drop for Server {
 
 impl Server {
     fn start(upstream: &RunningSimulator, flags: &[&str]) -> Server {
+        let data = tempfile::tempdir().expect("a data dir");
         let mut child = Command::new(env!("CARGO_BIN_EXE_phonecheck"))
+            .env("PHONECHECK_DATA_DIR", data.path())
             .args(["serve", "--listen", "127.0.0.1:0", "--upstream-url"])
             .arg(upstream.url())
             .args(flags)
@@ -81,7 +85,11 @@ impl Server {
             }
         };
         std::thread::spawn(move || lines.for_each(drop));
-        Server { child, addr }
+        Server {
+            child,
+            addr,
+            _data: data,
+        }
     }
 
     /// Peak resident memory since start (VmHWM), in MiB.

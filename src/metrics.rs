@@ -40,6 +40,8 @@ pub const BATCH_SIZE: &str = "phonecheck_batch_size";
 pub const QUEUE_DEPTH: &str = "phonecheck_queued_numbers";
 /// How long a batch waited for a call slot and a rate-limiter token.
 pub const LIMITER_WAIT: &str = "phonecheck_rate_limit_wait_seconds";
+/// Jobs on disk, by `state` (`queued`, `running`, `succeeded`, `failed`, `cancelled`).
+pub const JOBS: &str = "phonecheck_jobs";
 
 /// Why the metrics endpoint could not start.
 #[derive(Debug, thiserror::Error)]
@@ -80,6 +82,7 @@ fn describe() {
     describe_counter!(CACHE_MISSES, "Numbers not found fresh in the result cache");
     describe_histogram!(BATCH_SIZE, "Numbers per upstream batch");
     describe_gauge!(QUEUE_DEPTH, "Distinct numbers queued or in flight upstream");
+    describe_gauge!(JOBS, "Jobs on disk, by state");
     describe_histogram!(
         LIMITER_WAIT,
         Unit::Seconds,

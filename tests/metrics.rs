@@ -253,4 +253,26 @@ async fn metrics_count_what_the_calls_answered_and_request_ids_come_back() {
         sum(&samples, "phonecheck_rate_limit_wait_seconds_count", &[]),
         2.0
     );
+
+    // Jobs by state: one job, once it has succeeded.
+    let job = client
+        .create_job(with_key(futures::stream::iter(vec![
+            phonecheck::pb::CreateJobRequest {
+                mobiles: vec!["13111111111".into()],
+                ..Default::default()
+            },
+        ])))
+        .await
+        .expect("job")
+        .into_inner();
+    let mut succeeded = 0.0;
+    for _ in 0..100 {
+        let (samples, _) = scrape().await;
+        succeeded = sum(&samples, "phonecheck_jobs", &[("state", "succeeded")]);
+        if succeeded == 1.0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(succeeded, 1.0, "job {} counted as succeeded", job.id);
 }

@@ -304,6 +304,7 @@ impl Jobs {
         blocking(move || store.transition(&key, &from, JobState::Cancelled, None)).await?;
         tracing::info!(job = %id, "job cancelled");
         self.bump();
+        self.wake.notify_one();
         self.find(id).await
     }
 
@@ -342,6 +343,7 @@ impl Jobs {
         }
         tracing::info!(job = %id, "job deleted");
         self.bump();
+        self.wake.notify_one();
         Ok(())
     }
 
@@ -454,6 +456,8 @@ impl Jobs {
             // Cancelled or deleted meanwhile.
             return Ok(());
         }
+        // The scheduler counts the states again (metrics).
+        self.wake.notify_one();
         self.bump();
         tracing::info!(job = %id, pending = job.unique.saturating_sub(job.done.saturating_sub(job.invalid + job.duplicates)), "job running");
         let freshness = Freshness {
@@ -552,6 +556,22 @@ async fn schedule(jobs: std::sync::Weak<Jobs>) {
         let notified = wake.notified();
         tokio::pin!(notified);
         notified.as_mut().enable();
+        let store = this.store.clone();
+        match blocking(move || store.count_by_state()).await {
+            Ok(counts) => {
+                for state in [
+                    JobState::Queued,
+                    JobState::Running,
+                    JobState::Succeeded,
+                    JobState::Failed,
+                    JobState::Cancelled,
+                ] {
+                    let n = counts.iter().find(|(s, _)| *s == state).map_or(0, |c| c.1);
+                    metrics::gauge!(crate::metrics::JOBS, "state" => state.name()).set(n as f64);
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "cannot count jobs"),
+        }
         let store = this.store.clone();
         match blocking(move || store.ids_in_state(JobState::Queued)).await {
             Ok(queued) => {

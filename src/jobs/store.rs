@@ -97,6 +97,18 @@ pub enum JobState {
 }
 
 impl JobState {
+    /// A lower-case name, as metrics label it.
+    pub fn name(self) -> &'static str {
+        match self {
+            JobState::Uploading => "uploading",
+            JobState::Queued => "queued",
+            JobState::Running => "running",
+            JobState::Succeeded => "succeeded",
+            JobState::Failed => "failed",
+            JobState::Cancelled => "cancelled",
+        }
+    }
+
     fn from_db(n: i64) -> JobState {
         match n {
             1 => JobState::Queued,
@@ -578,6 +590,17 @@ impl JobStore {
         ))?;
         let rows = stmt.query_map(params![ms, id, limit as i64, owner], read_job)?;
         rows.map(|r| finish_job(r?)).collect()
+    }
+
+    /// How many jobs are in each state (uploads left out).
+    pub fn count_by_state(&self) -> Result<Vec<(JobState, u64)>, JobStoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached("SELECT state, COUNT(*) FROM jobs WHERE state != 0 GROUP BY state")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((JobState::from_db(r.get(0)?), to_u64(r.get(1)?)))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Ids of the jobs in `state`, oldest first.

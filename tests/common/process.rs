@@ -2,14 +2,25 @@
 //! read from its start-up line, stopped with a real signal.
 
 use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
-/// The binary with a clean environment (no token, no listen address) and piped stderr.
+/// The binary with a clean environment (no token, no listen address), piped stderr, and a
+/// job data directory of its own under the system's temporary directory (removed when the
+/// process is), so a test never writes into the repository.
 pub fn phonecheck() -> Command {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let data_dir = std::env::temp_dir().join(format!(
+        "phonecheck-test-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_phonecheck"));
-    cmd.env_remove("ALAPI_TOKEN")
+    cmd.env("PHONECHECK_DATA_DIR", data_dir)
+        .env_remove("ALAPI_TOKEN")
         .env_remove("ALAPI_TOKEN_FILE")
         .env_remove("PHONECHECK_LISTEN")
         .env("RUST_LOG", "info")
@@ -18,8 +29,19 @@ pub fn phonecheck() -> Command {
     cmd
 }
 
-/// A child process that is killed and reaped if a test fails before stopping it.
-pub struct Running(Option<Child>);
+/// A child process that is killed and reaped if a test fails before stopping it; its own
+/// data directory goes with it.
+pub struct Running(Option<Child>, Option<PathBuf>);
+
+impl Running {
+    fn spawn(cmd: &mut Command) -> Running {
+        let data_dir = cmd
+            .get_envs()
+            .find(|(k, _)| *k == "PHONECHECK_DATA_DIR")
+            .and_then(|(_, v)| v.map(PathBuf::from));
+        Running(Some(cmd.spawn().expect("spawn phonecheck")), data_dir)
+    }
+}
 
 impl Drop for Running {
     fn drop(&mut self) {
@@ -27,13 +49,16 @@ impl Drop for Running {
             let _ = child.kill();
             let _ = child.wait();
         }
+        if let Some(dir) = self.1.take() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
 }
 
 /// Starts `cmd` and waits for a stderr line containing `marker`; returns the text after
 /// `key=` on that line, and the running child.
 pub fn start_and_read(mut cmd: Command, marker: &str, key: &str) -> (String, Running) {
-    let mut running = Running(Some(cmd.spawn().expect("spawn phonecheck")));
+    let mut running = Running::spawn(&mut cmd);
     let stderr = running.0.as_mut().and_then(|c| c.stderr.take()).unwrap();
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
@@ -83,7 +108,7 @@ pub fn start_logged(
     Running,
     std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 ) {
-    let mut running = Running(Some(cmd.spawn().expect("spawn phonecheck")));
+    let mut running = Running::spawn(&mut cmd);
     let stderr = running.0.as_mut().and_then(|c| c.stderr.take()).unwrap();
     let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let (tx, rx) = mpsc::channel();
