@@ -187,6 +187,7 @@ pub async fn serve(
         }
         None => None,
     };
+    let (jobs_to_pause, jobs_to_wait_for) = (jobs.clone(), jobs.clone());
     let draining = Draining::default();
     tokio::spawn(log_totals(Arc::downgrade(&pipeline)));
     let phonecheck = PhoneCheckServer::new(PhoneCheckService::new(pipeline, jobs))
@@ -227,6 +228,10 @@ pub async fn serve(
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async move {
             shutdown.await;
             draining.start();
+            // Jobs stop sending at once; their batches out are stored before the end (below).
+            if let Some(jobs) = jobs_to_pause {
+                tokio::spawn(async move { jobs.pause().await });
+            }
             if let Some(follow) = follow {
                 follow.abort();
             }
@@ -237,6 +242,11 @@ pub async fn serve(
                 .await;
         })
         .await?;
+    // Every connection is closed; wait for the jobs to store what they have out (pause is
+    // idempotent: this is the same wait the shutdown started).
+    if let Some(jobs) = jobs_to_wait_for {
+        jobs.pause().await;
+    }
     Ok(())
 }
 

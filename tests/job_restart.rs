@@ -1,7 +1,8 @@
-//! A job survives its server being killed: the real binary, SIGKILLed in the middle of a job,
-//! started again on the same data directory, finishes the job; the mock upstream (a process
-//! of its own, so it outlives the server) billed each number once, plus at most the batches
-//! that were in flight at the moment of the kill.
+//! A job survives its server stopping: the real binary, SIGKILLed (or SIGTERMed) in the
+//! middle of a job, started again on the same data directory, finishes the job. The mock
+//! upstream (a process of its own, so it outlives the server) billed each number once, plus,
+//! after a SIGKILL, at most the batches that were in flight at that moment; after a SIGTERM,
+//! nothing more: the server stores the answers of its batches out before it exits.
 
 mod common;
 
@@ -11,7 +12,7 @@ use phonecheck::pb::phone_check_client::PhoneCheckClient;
 use phonecheck::pb::{CreateJobRequest, GetJobRequest, GetJobResultsRequest, JobState};
 use tonic::transport::Channel;
 
-use common::process::{phonecheck, start_and_read};
+use common::process::{Running, phonecheck, start_and_read, terminate};
 
 const TOKEN: &str = "restart-test-token";
 
@@ -21,11 +22,20 @@ async fn client(addr: &str) -> PhoneCheckClient<Channel> {
         .expect("connect")
 }
 
-#[tokio::test]
-async fn a_job_killed_mid_way_resumes_after_a_restart_and_bills_at_most_the_batches_in_flight() {
-    const ROWS: u64 = 100_000;
-    const MAX_BATCH: u64 = 2000;
-    const CONCURRENCY: u64 = 2;
+const ROWS: u64 = 100_000;
+const MAX_BATCH: u64 = 2000;
+const CONCURRENCY: u64 = 2;
+
+/// How the first server is stopped.
+enum Stop {
+    Kill,
+    Terminate,
+}
+
+/// Runs a job, stops the server a quarter of the way in, starts it again on the same data
+/// directory, checks the job finishes whole; returns (rows done at the stop, numbers the
+/// upstream billed).
+async fn stop_and_restart(stop: Stop) -> (u64, u64) {
     let data = tempfile::tempdir().unwrap();
     let mut mock = phonecheck();
     mock.args(["mock-upstream", "--listen", "127.0.0.1:0", "--token", TOKEN])
@@ -68,8 +78,11 @@ async fn a_job_killed_mid_way_resumes_after_a_restart_and_bills_at_most_the_batc
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
-    drop(server); // SIGKILL, then reaped
-    assert!(done_at_kill < ROWS, "killed before the end");
+    match stop {
+        Stop::Kill => drop::<Running>(server), // SIGKILL, then reaped
+        Stop::Terminate => assert!(terminate(server).await.success(), "a clean exit"),
+    }
+    assert!(done_at_kill < ROWS, "stopped before the end");
 
     let (addr, _server) = serve();
     let mut c = client(&addr).await;
@@ -117,14 +130,27 @@ async fn a_job_killed_mid_way_resumes_after_a_restart_and_bills_at_most_the_batc
         .await
         .unwrap();
     let billed = stats["billed"].as_u64().unwrap();
+    assert!(billed >= ROWS);
+    (done_at_kill, billed)
+}
+
+#[tokio::test]
+async fn a_job_killed_mid_way_resumes_after_a_restart_and_bills_at_most_the_batches_in_flight() {
+    let (done, billed) = stop_and_restart(Stop::Kill).await;
     let rebilled = billed - ROWS;
     eprintln!(
-        "killed at {done_at_kill} of {ROWS} rows done; upstream billed {billed}: {rebilled} numbers billed again (the batches in flight at the kill; at most {})",
+        "SIGKILL at {done} of {ROWS} rows done; upstream billed {billed}: {rebilled} numbers billed again (the batches in flight at the kill; at most {})",
         CONCURRENCY * MAX_BATCH
     );
-    assert!(billed >= ROWS);
     assert!(
         rebilled <= CONCURRENCY * MAX_BATCH,
         "re-billed {rebilled}: more than the batches in flight"
     );
+}
+
+#[tokio::test]
+async fn a_job_stopped_by_sigterm_resumes_after_a_restart_without_billing_anything_twice() {
+    let (done, billed) = stop_and_restart(Stop::Terminate).await;
+    eprintln!("SIGTERM at {done} of {ROWS} rows done; upstream billed {billed}");
+    assert_eq!(billed, ROWS, "every number billed exactly once");
 }

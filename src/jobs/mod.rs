@@ -96,6 +96,10 @@ pub struct Jobs {
     wake: Arc<Notify>,
     /// Bumped on every change of any job, for watchers.
     changed: watch::Sender<u64>,
+    /// Set when the server stops: runners send nothing more, finish the batches they have
+    /// queued or in flight (so nothing paid for is lost), and leave their jobs to resume at
+    /// the next start.
+    stopping: watch::Sender<bool>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -150,10 +154,31 @@ impl Jobs {
             running: Mutex::default(),
             wake: Arc::new(Notify::new()),
             changed: watch::channel(0).0,
+            stopping: watch::channel(false).0,
         });
         tokio::spawn(schedule(Arc::downgrade(&jobs)));
         tokio::spawn(sweep(Arc::downgrade(&jobs)));
         Ok(jobs)
+    }
+
+    /// Stops the jobs for a shutdown: no job starts, running ones send nothing more and store
+    /// the answers of the batches they have out; returns once they all have. Their state stays
+    /// RUNNING, so the next start resumes them.
+    pub async fn pause(&self) {
+        let first = !self.stopping.send_replace(true);
+        let running = if first { lock(&self.running).len() } else { 0 };
+        if running > 0 {
+            tracing::info!(
+                jobs = running,
+                "pausing jobs: storing the answers of their batches in flight"
+            );
+        }
+        while !lock(&self.running).is_empty() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        if running > 0 {
+            tracing::info!("jobs paused; they resume at the next start");
+        }
     }
 
     fn bump(&self) {
@@ -357,6 +382,7 @@ impl Jobs {
         let (tx, rx) = mpsc::channel(4);
         let jobs = self.clone();
         let mut changed = self.changed.subscribe();
+        let mut stopping = self.stopping.subscribe();
         tokio::spawn(async move {
             let mut last = first;
             if tx.send(last.clone()).await.is_err() {
@@ -366,6 +392,8 @@ impl Jobs {
                 tokio::select! {
                     seen = changed.changed() => if seen.is_err() { return },
                     () = tx.closed() => return,
+                    // The server is stopping: the watch ends (watch again after the restart).
+                    _ = stopping.wait_for(|stop| *stop) => return,
                 }
                 tokio::time::sleep(WATCH_EVERY).await;
                 let Ok(now) = jobs.find(&last.id).await else {
@@ -468,8 +496,9 @@ impl Jobs {
         let window = self.pipeline.stream_window();
         let mut after = None;
         let mut exhausted = false;
+        let mut stopping = self.stopping.subscribe();
         loop {
-            while !exhausted && ticket.outstanding() < window {
+            while !exhausted && !*stopping.borrow() && ticket.outstanding() < window {
                 let (store, key) = (self.store.clone(), id.to_owned());
                 let pending = blocking(move || store.pending(&key, after, PENDING_CHUNK)).await?;
                 let Some(last) = pending.last() else {
@@ -505,12 +534,18 @@ impl Jobs {
                 }
                 return Ok(());
             }
+            if *stopping.borrow() && ticket.outstanding() == 0 {
+                // Paused for a shutdown with everything it sent stored; still RUNNING, so the
+                // next start resumes it.
+                return Ok(());
+            }
             let delivery = tokio::select! {
                 _ = cancelled.changed() => {
                     // CancelJob or DeleteJob set the state; dropping the ticket drops what
                     // has not left.
                     return Ok(());
                 }
+                _ = stopping.changed(), if !*stopping.borrow() => continue,
                 delivery = ticket.recv() => delivery,
             };
             let Some(delivery) = delivery else { continue };
@@ -576,6 +611,11 @@ async fn schedule(jobs: std::sync::Weak<Jobs>) {
         match blocking(move || store.ids_in_state(JobState::Queued)).await {
             Ok(queued) => {
                 let mut running = lock(&this.running);
+                let queued = if *this.stopping.borrow() {
+                    Vec::new()
+                } else {
+                    queued
+                };
                 for id in queued {
                     if running.len() >= MAX_RUNNING {
                         break;

@@ -208,7 +208,8 @@ class PhoneCheckServicer:
     def WatchJob(self, request, context):
         """WatchJob streams the job's progress: the job as it is now, then again whenever it
         changes (at most a few times a second), until it ends; the last message has its final
-        state.
+        state. If the server stops first, the stream ends early with the job still running (it
+        resumes when the server starts again): watch again then.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -118,7 +118,8 @@ class PhoneCheckStub:
     WatchJob: _grpc.UnaryStreamMultiCallable[_phonecheck_pb2.WatchJobRequest, _phonecheck_pb2.Job]
     """WatchJob streams the job's progress: the job as it is now, then again whenever it
     changes (at most a few times a second), until it ends; the last message has its final
-    state.
+    state. If the server stops first, the stream ends early with the job still running (it
+    resumes when the server starts again): watch again then.
     """
     GetJobResults: _grpc.UnaryStreamMultiCallable[_phonecheck_pb2.GetJobResultsRequest, _phonecheck_pb2.GetJobResultsResponse]
     """GetJobResults streams a job's results in input order, starting at from_index, so an
@@ -207,7 +208,8 @@ class PhoneCheckAsyncStub(PhoneCheckStub):
     WatchJob: _aio.UnaryStreamMultiCallable[_phonecheck_pb2.WatchJobRequest, _phonecheck_pb2.Job]  # type: ignore[assignment]
     """WatchJob streams the job's progress: the job as it is now, then again whenever it
     changes (at most a few times a second), until it ends; the last message has its final
-    state.
+    state. If the server stops first, the stream ends early with the job still running (it
+    resumes when the server starts again): watch again then.
     """
     GetJobResults: _aio.UnaryStreamMultiCallable[_phonecheck_pb2.GetJobResultsRequest, _phonecheck_pb2.GetJobResultsResponse]  # type: ignore[assignment]
     """GetJobResults streams a job's results in input order, starting at from_index, so an
@@ -353,7 +355,8 @@ class PhoneCheckServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_abc.Iterator[_phonecheck_pb2.Job], _abc.AsyncIterator[_phonecheck_pb2.Job]]:
         """WatchJob streams the job's progress: the job as it is now, then again whenever it
         changes (at most a few times a second), until it ends; the last message has its final
-        state.
+        state. If the server stops first, the stream ends early with the job still running (it
+        resumes when the server starts again): watch again then.
         """
 
     @_abc_1.abstractmethod

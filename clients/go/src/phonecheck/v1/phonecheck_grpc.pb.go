@@ -83,7 +83,8 @@ type PhoneCheckClient interface {
 	DeleteJob(ctx context.Context, in *DeleteJobRequest, opts ...grpc.CallOption) (*DeleteJobResponse, error)
 	// WatchJob streams the job's progress: the job as it is now, then again whenever it
 	// changes (at most a few times a second), until it ends; the last message has its final
-	// state.
+	// state. If the server stops first, the stream ends early with the job still running (it
+	// resumes when the server starts again): watch again then.
 	WatchJob(ctx context.Context, in *WatchJobRequest, opts ...grpc.CallOption) (PhoneCheck_WatchJobClient, error)
 	// GetJobResults streams a job's results in input order, starting at from_index, so an
 	// interrupted download resumes where it stopped. It streams the results stored so far:
@@ -385,7 +386,8 @@ type PhoneCheckServer interface {
 	DeleteJob(context.Context, *DeleteJobRequest) (*DeleteJobResponse, error)
 	// WatchJob streams the job's progress: the job as it is now, then again whenever it
 	// changes (at most a few times a second), until it ends; the last message has its final
-	// state.
+	// state. If the server stops first, the stream ends early with the job still running (it
+	// resumes when the server starts again): watch again then.
 	WatchJob(*WatchJobRequest, PhoneCheck_WatchJobServer) error
 	// GetJobResults streams a job's results in input order, starting at from_index, so an
 	// interrupted download resumes where it stopped. It streams the results stored so far:

@@ -548,7 +548,8 @@ public final class PhoneCheckGrpc {
      * <pre>
      * WatchJob streams the job's progress: the job as it is now, then again whenever it
      * changes (at most a few times a second), until it ends; the last message has its final
-     * state.
+     * state. If the server stops first, the stream ends early with the job still running (it
+     * resumes when the server starts again): watch again then.
      * </pre>
      */
     public void watchJob(phonecheck.v1.WatchJobRequest request,
@@ -816,7 +817,8 @@ public final class PhoneCheckGrpc {
      * <pre>
      * WatchJob streams the job's progress: the job as it is now, then again whenever it
      * changes (at most a few times a second), until it ends; the last message has its final
-     * state.
+     * state. If the server stops first, the stream ends early with the job still running (it
+     * resumes when the server starts again): watch again then.
      * </pre>
      */
     public void watchJob(phonecheck.v1.WatchJobRequest request,
@@ -950,7 +952,8 @@ public final class PhoneCheckGrpc {
      * <pre>
      * WatchJob streams the job's progress: the job as it is now, then again whenever it
      * changes (at most a few times a second), until it ends; the last message has its final
-     * state.
+     * state. If the server stops first, the stream ends early with the job still running (it
+     * resumes when the server starts again): watch again then.
      * </pre>
      */
     public java.util.Iterator<phonecheck.v1.Job> watchJob(

@@ -3038,7 +3038,8 @@ export const PhoneCheckService = {
   /**
    * WatchJob streams the job's progress: the job as it is now, then again whenever it
    * changes (at most a few times a second), until it ends; the last message has its final
-   * state.
+   * state. If the server stops first, the stream ends early with the job still running (it
+   * resumes when the server starts again): watch again then.
    */
   watchJob: {
     path: "/phonecheck.v1.PhoneCheck/WatchJob",
@@ -3151,7 +3152,8 @@ export interface PhoneCheckServer extends UntypedServiceImplementation {
   /**
    * WatchJob streams the job's progress: the job as it is now, then again whenever it
    * changes (at most a few times a second), until it ends; the last message has its final
-   * state.
+   * state. If the server stops first, the stream ends early with the job still running (it
+   * resumes when the server starts again): watch again then.
    */
   watchJob: handleServerStreamingCall<WatchJobRequest, Job>;
   /**
@@ -3345,7 +3347,8 @@ export interface PhoneCheckClient extends Client {
   /**
    * WatchJob streams the job's progress: the job as it is now, then again whenever it
    * changes (at most a few times a second), until it ends; the last message has its final
-   * state.
+   * state. If the server stops first, the stream ends early with the job still running (it
+   * resumes when the server starts again): watch again then.
    */
   watchJob(request: WatchJobRequest, options?: Partial<CallOptions>): ClientReadableStream<Job>;
   watchJob(request: WatchJobRequest, metadata?: Metadata, options?: Partial<CallOptions>): ClientReadableStream<Job>;
