@@ -224,6 +224,12 @@ async fn follow(client: &mut BulkClient, id: String) -> Result<i32, ClientError>
         return Err(ClientError::Refused(format!("job {id}: no update")));
     };
     println!("{}", render(&job));
+    if matches!(job.state(), JobState::Queued | JobState::Running) {
+        eprintln!(
+            "phonecheck: the server stopped while the job runs; it resumes when the server starts again (then: phonecheck job status {} --watch)",
+            job.id
+        );
+    }
     Ok(if job.state() == JobState::Succeeded {
         0
     } else {
