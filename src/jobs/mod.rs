@@ -113,10 +113,8 @@ async fn blocking<T: Send + 'static>(
 ) -> Result<T, JobStoreError> {
     match tokio::task::spawn_blocking(work).await {
         Ok(result) => result,
-        // Only a panic inside `work` gets here; surface it as the I/O failure it stands for.
-        Err(e) => Err(JobStoreError::Sql(rusqlite::Error::ToSqlConversionFailure(
-            Box::new(std::io::Error::other(e.to_string())),
-        ))),
+        // Only a panic inside `work` (or a runtime shutting down) gets here.
+        Err(e) => Err(JobStoreError::Worker(e.to_string())),
     }
 }
 

@@ -74,8 +74,7 @@ CREATE TABLE IF NOT EXISTS numbers (
 CREATE INDEX IF NOT EXISTS numbers_pending ON numbers (job, mobile) WHERE state = 0;
 ";
 
-/// A number's state in `numbers.state`.
-const PENDING: i64 = 0;
+/// A number's state in `numbers.state` (0, the default, is pending: no answer stored yet).
 const ANSWERED: i64 = 1;
 const FAILED: i64 = 2;
 
@@ -243,6 +242,9 @@ pub enum JobStoreError {
     /// A query failed (disk full, I/O error…).
     #[error("job database: {0}")]
     Sql(#[from] rusqlite::Error),
+    /// The blocking task doing store work did not finish.
+    #[error("job store worker: {0}")]
+    Worker(String),
     /// A stored error could not be read back.
     #[error("job database: a stored error is unreadable: {0}")]
     Corrupt(#[from] serde_json::Error),
@@ -689,7 +691,7 @@ impl JobStore {
                     let error: String = row.get(11)?;
                     Some(StoredAnswer::Failed(serde_json::from_str(&error)?))
                 }
-                PENDING => None,
+                // Pending: the prefix of answered inputs ends here.
                 _ => None,
             };
             if answer.is_none() {
