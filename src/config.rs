@@ -163,23 +163,34 @@ pub struct JobSubmitArgs {
     #[arg(long)]
     pub name: Option<String>,
 
+    /// How the list is read and sent.
+    #[command(flatten)]
+    pub list: ListArgs,
+}
+
+/// How the command-line client reads a list and sends it: the same for `check` and
+/// `job submit`.
+#[derive(Debug, Clone, Args)]
+pub struct ListArgs {
     /// How the input is laid out.
     #[arg(long, value_enum, default_value = "auto")]
     pub input_format: InputFormat,
 
-    /// The CSV/TSV column holding the numbers: a header name or a 1-based position.
+    /// The CSV column holding the numbers: a header name, or a position counting from 1
+    /// (default: a column named like phone/mobile/手机号, else the one holding numbers).
     #[arg(long)]
     pub column: Option<ColumnSpec>,
 
-    /// Whether the first CSV/TSV line is a header.
+    /// Whether a CSV input starts with a header record.
     #[arg(long, value_enum, default_value = "auto")]
     pub header: HeaderMode,
 
-    /// Accept cached answers only up to this age (e.g. 2h).
+    /// Accept cached answers only this fresh (e.g. 1h, 7d); default: the server's time to live.
     #[arg(long, value_parser = humantime::parse_duration, conflicts_with = "no_cache")]
     pub max_age: Option<Duration>,
 
-    /// Ask the upstream for every number, even when the server has a fresh answer.
+    /// Ask the upstream for every number even when the server has a fresh answer cached
+    /// (every number is billed).
     #[arg(long)]
     pub no_cache: bool,
 
@@ -223,31 +234,9 @@ pub struct CheckArgs {
     #[arg(long, requires = "out")]
     pub resume: bool,
 
-    /// How the input is laid out.
-    #[arg(long, value_enum, default_value = "auto")]
-    pub input_format: InputFormat,
-
-    /// The CSV column holding the numbers: a header name, or a position counting from 1
-    /// (default: a column named like phone/mobile/手机号, else the one holding numbers).
-    #[arg(long)]
-    pub column: Option<ColumnSpec>,
-
-    /// Whether a CSV input starts with a header record.
-    #[arg(long, value_enum, default_value = "auto")]
-    pub header: HeaderMode,
-
-    /// Accept cached answers only this fresh (e.g. 1h, 7d); default: the server's time to live.
-    #[arg(long, value_parser = humantime::parse_duration, conflicts_with = "no_cache")]
-    pub max_age: Option<Duration>,
-
-    /// Ask the upstream for every number even when the server has a fresh answer cached
-    /// (every number is billed).
-    #[arg(long)]
-    pub no_cache: bool,
-
-    /// Numbers per CheckBulk message.
-    #[arg(long, default_value_t = 5000, value_parser = clap::value_parser!(u32).range(1..=10_000))]
-    pub chunk: u32,
+    /// How the list is read and sent.
+    #[command(flatten)]
+    pub list: ListArgs,
 
     /// Most rows sent and not yet written: bounds the memory used to write rows in input order.
     #[arg(long, default_value_t = 100_000,
@@ -306,7 +295,7 @@ pub struct ServeArgs {
     pub metrics_listen: Option<SocketAddr>,
 
     /// Most calls open at once on one client connection (HTTP/2 streams).
-    #[arg(long, env = "PHONECHECK_MAX_CONCURRENT_STREAMS", default_value_t = 1024,
+    #[arg(long, env = "PHONECHECK_MAX_CONCURRENT_STREAMS", default_value_t = ConnectionLimits::default().max_concurrent_streams,
           value_parser = clap::value_parser!(u32).range(1..))]
     pub max_concurrent_streams: u32,
 

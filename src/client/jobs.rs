@@ -11,14 +11,14 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 
-use super::input::{InputOptions, RowReader, Source};
+use super::input::{RowReader, Source};
 use super::output::{OutputFormat, ResultWriter};
 use super::report::thousands;
 use super::{BulkClient, ClientError, connect, describe, output_error, row_result, source};
 use crate::config::{JobArgs, JobCommand, JobSubmitArgs};
 use crate::pb::{
-    CancelJobRequest, CheckOptions, CreateJobRequest, DeleteJobRequest, GetJobRequest,
-    GetJobResultsRequest, Job, JobState, ListJobsRequest, ResumeJobRequest, WatchJobRequest,
+    CancelJobRequest, CreateJobRequest, DeleteJobRequest, GetJobRequest, GetJobResultsRequest, Job,
+    JobState, ListJobsRequest, ResumeJobRequest, WatchJobRequest,
 };
 
 /// Runs one `phonecheck job` command; returns the exit status (0 done, 1 failed).
@@ -106,11 +106,7 @@ async fn submit(client: &mut BulkClient, args: JobSubmitArgs) -> Result<i32, Cli
             inputs.join(" ")
         )));
     }
-    let options = InputOptions {
-        format: args.input_format,
-        column: args.column.clone(),
-        header: args.header,
-    };
+    let options = args.list.input_options();
     let reader = RowReader::open(&source, &options)?;
     eprintln!(
         "phonecheck: reading {}: {}",
@@ -124,13 +120,8 @@ async fn submit(client: &mut BulkClient, args: JobSubmitArgs) -> Result<i32, Cli
         ),
         _ => "stdin".to_owned(),
     });
-    let chunk = args.chunk as usize;
-    let options = Some(CheckOptions {
-        max_age: args
-            .max_age
-            .and_then(|d| prost_types::Duration::try_from(d).ok()),
-        skip_cache: args.no_cache,
-    });
+    let chunk = args.list.chunk as usize;
+    let options = Some(args.list.check_options());
     let bar = bar(None, "{spinner} uploading {human_pos} rows");
     let (tx, rx) = mpsc::channel::<CreateJobRequest>(4);
     let (failed_tx, mut failed_rx) = mpsc::channel::<ClientError>(1);

@@ -32,7 +32,7 @@ use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint};
 use tonic::{Code, Request, Status};
 
-use crate::config::{CheckArgs, ServerArgs};
+use crate::config::{CheckArgs, ListArgs, ServerArgs};
 use crate::number::normalize_mobile;
 use crate::pb::phone_check_client::PhoneCheckClient;
 use crate::pb::{CheckBulkRequest, CheckOptions, NumberStatus, PhoneResult};
@@ -103,11 +103,7 @@ enum Item {
 pub async fn check(args: CheckArgs) -> Result<RunReport, ClientError> {
     let started = Instant::now();
     let source = source(&args.inputs)?;
-    let options = InputOptions {
-        format: args.input_format,
-        column: args.column.clone(),
-        header: args.header,
-    };
+    let options = args.list.input_options();
     let format = args
         .format
         .or(args.out.as_deref().map(OutputFormat::for_path))
@@ -150,13 +146,8 @@ pub async fn check(args: CheckArgs) -> Result<RunReport, ClientError> {
         out_path: out.path().to_owned(),
         progress: progress.clone(),
         window: args.window as usize,
-        chunk: args.chunk as usize,
-        options: Some(CheckOptions {
-            max_age: args
-                .max_age
-                .and_then(|d| prost_types::Duration::try_from(d).ok()),
-            skip_cache: args.no_cache,
-        }),
+        chunk: args.list.chunk as usize,
+        options: Some(args.list.check_options()),
         slots: VecDeque::new(),
         first_slot: 0,
         pending: HashMap::new(),
@@ -182,6 +173,27 @@ pub async fn check(args: CheckArgs) -> Result<RunReport, ClientError> {
     report.output = args.out.clone();
     report.split = args.split.clone();
     Ok(report)
+}
+
+impl ListArgs {
+    /// How the input file is read.
+    pub fn input_options(&self) -> InputOptions {
+        InputOptions {
+            format: self.input_format,
+            column: self.column.clone(),
+            header: self.header,
+        }
+    }
+
+    /// How the server may use its result cache for this list.
+    pub fn check_options(&self) -> CheckOptions {
+        CheckOptions {
+            max_age: self
+                .max_age
+                .and_then(|d| prost_types::Duration::try_from(d).ok()),
+            skip_cache: self.no_cache,
+        }
+    }
 }
 
 /// The rows come from the arguments when they are numbers, else from one file or stdin.
