@@ -14,7 +14,7 @@ use tokio_stream::wrappers::ReceiverStream;
 use super::input::{RowReader, Source};
 use super::output::{OutputFormat, ResultWriter};
 use super::report::thousands;
-use super::{BulkClient, ClientError, connect, describe, output_error, row_result, source};
+use super::{BulkClient, ClientError, connect, output_error, row_result, source};
 use crate::config::{JobArgs, JobCommand, JobSubmitArgs};
 use crate::pb::{
     CancelJobRequest, CreateJobRequest, DeleteJobRequest, GetJobRequest, GetJobResultsRequest, Job,
@@ -24,33 +24,22 @@ use crate::pb::{
 /// Runs one `phonecheck job` command; returns the exit status (0 done, 1 failed).
 pub async fn run(args: JobArgs) -> Result<i32, ClientError> {
     let mut client = connect(&args.server).await?;
-    let refused = |status: tonic::Status| ClientError::Refused(describe(&status));
-    match args.command {
-        JobCommand::Submit(submit_args) => submit(&mut client, submit_args).await,
-        JobCommand::Status { id, watch: false } => {
-            let job = client
-                .get_job(GetJobRequest { id })
-                .await
-                .map_err(refused)?
-                .into_inner();
-            println!("{}", render(&job));
-            Ok(0)
-        }
-        JobCommand::Status { id, watch: true } => follow(&mut client, id).await,
+    let job = match args.command {
+        JobCommand::Submit(submit_args) => return submit(&mut client, submit_args).await,
+        JobCommand::Status { id, watch: true } => return follow(&mut client, id).await,
         JobCommand::Results {
             id,
             out,
             format,
             split,
-        } => results(&mut client, id, out, format, split).await,
+        } => return results(&mut client, id, out, format, split).await,
         JobCommand::List { limit } => {
             let page = client
                 .list_jobs(ListJobsRequest {
                     page_size: limit,
                     page_token: String::new(),
                 })
-                .await
-                .map_err(refused)?
+                .await?
                 .into_inner();
             if page.jobs.is_empty() {
                 eprintln!("no jobs on the server");
@@ -65,35 +54,22 @@ pub async fn run(args: JobArgs) -> Result<i32, ClientError> {
                     job.name
                 );
             }
-            Ok(0)
-        }
-        JobCommand::Cancel { id } => {
-            let job = client
-                .cancel_job(CancelJobRequest { id })
-                .await
-                .map_err(refused)?
-                .into_inner();
-            println!("{}", render(&job));
-            Ok(0)
-        }
-        JobCommand::Resume { id } => {
-            let job = client
-                .resume_job(ResumeJobRequest { id })
-                .await
-                .map_err(refused)?
-                .into_inner();
-            println!("{}", render(&job));
-            Ok(0)
+            return Ok(0);
         }
         JobCommand::Delete { id } => {
             client
                 .delete_job(DeleteJobRequest { id: id.clone() })
-                .await
-                .map_err(refused)?;
+                .await?;
             eprintln!("job {id} deleted");
-            Ok(0)
+            return Ok(0);
         }
-    }
+        JobCommand::Status { id, watch: false } => client.get_job(GetJobRequest { id }).await?,
+        JobCommand::Cancel { id } => client.cancel_job(CancelJobRequest { id }).await?,
+        JobCommand::Resume { id } => client.resume_job(ResumeJobRequest { id }).await?,
+    };
+    // Status, cancel and resume all show the job as it is now.
+    println!("{}", render(job.get_ref()));
+    Ok(0)
 }
 
 /// Uploads the rows of a file (or stdin) as a job; prints the id on stdout.
@@ -163,9 +139,7 @@ async fn submit(client: &mut BulkClient, args: JobSubmitArgs) -> Result<i32, Cli
     if let Ok(e) = failed_rx.try_recv() {
         return Err(e);
     }
-    let job = created
-        .map_err(|status| ClientError::Refused(describe(&status)))?
-        .into_inner();
+    let job = created?.into_inner();
     eprintln!(
         "job {} created: {} rows ({} distinct numbers, {} invalid, {} repeats); follow it with\n  phonecheck job status {} --watch",
         job.id,
@@ -183,8 +157,7 @@ async fn submit(client: &mut BulkClient, args: JobSubmitArgs) -> Result<i32, Cli
 async fn follow(client: &mut BulkClient, id: String) -> Result<i32, ClientError> {
     let mut updates = client
         .watch_job(WatchJobRequest { id: id.clone() })
-        .await
-        .map_err(|status| ClientError::Refused(describe(&status)))?
+        .await?
         .into_inner();
     let bar = bar(
         Some(0),
@@ -206,7 +179,7 @@ async fn follow(client: &mut BulkClient, id: String) -> Result<i32, ClientError>
             Ok(None) => break,
             Err(status) => {
                 bar.finish_and_clear();
-                return Err(ClientError::Refused(describe(&status)));
+                return Err(status.into());
             }
         }
     }
@@ -238,8 +211,7 @@ async fn results(
 ) -> Result<i32, ClientError> {
     let job = client
         .get_job(GetJobRequest { id: id.clone() })
-        .await
-        .map_err(|status| ClientError::Refused(describe(&status)))?
+        .await?
         .into_inner();
     let format = format
         .or(out.as_deref().map(OutputFormat::for_path))
@@ -260,8 +232,7 @@ async fn results(
             id: id.clone(),
             from_index: 0,
         })
-        .await
-        .map_err(|status| ClientError::Refused(describe(&status)))?
+        .await?
         .into_inner();
     let bar = bar(Some(job.total), "[{wide_bar}] {human_pos}/{human_len} rows");
     let mut written = 0u64;
@@ -281,7 +252,7 @@ async fn results(
             Ok(None) => break,
             Err(status) => {
                 bar.finish_and_clear();
-                return Err(ClientError::Refused(describe(&status)));
+                return Err(status.into());
             }
         }
     }

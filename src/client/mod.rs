@@ -40,6 +40,13 @@ use input::{InputError, InputOptions, Row, RowReader, Source};
 use output::{OutputFormat, PreviousOutput, ResultWriter, RowResult, RowStatus};
 pub use report::{RunReport, Stop};
 
+impl From<Status> for ClientError {
+    /// A call the server refused, as one line a user can act on.
+    fn from(status: Status) -> Self {
+        ClientError::Refused(describe(&status))
+    }
+}
+
 /// Why a run could not start or had to stop without writing its output.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
@@ -472,7 +479,7 @@ impl Run {
         let mut requests = Some(requests);
         let mut responses = match client.check_bulk(UnboundedReceiverStream::new(rx)).await {
             Ok(r) => r.into_inner(),
-            Err(status) => return Err(ClientError::Refused(describe(&status))),
+            Err(status) => return Err(status.into()),
         };
         let mut chunk: Vec<String> = Vec::with_capacity(self.chunk);
         let mut input_open = true;
@@ -674,7 +681,7 @@ impl Run {
 }
 
 /// A status as one line a user can act on.
-pub fn describe(status: &Status) -> String {
+fn describe(status: &Status) -> String {
     let reason = tonic_types::StatusExt::get_details_error_info(status)
         .map(|i| i.reason)
         .unwrap_or_default();
