@@ -36,8 +36,12 @@ impl Mobile {
     }
 
     /// The number stored by [`Mobile::as_u64`]; `None` unless it is a valid mobile number.
+    /// Read back for every stored row, so it checks the range `normalize_mobile` accepts
+    /// (11 digits, `1` then `3`–`9`) without formatting the number.
     pub fn from_u64(n: u64) -> Option<Mobile> {
-        normalize_mobile(&n.to_string()).ok()
+        (13_000_000_000..=19_999_999_999)
+            .contains(&n)
+            .then_some(Mobile(n))
     }
 }
 
@@ -586,6 +590,13 @@ mod properties {
             let (b, c) = rest.split_at(4);
             let decorated = format!("{prefix}{a}{sep}{b}{sep}{c}");
             prop_assert_eq!(normalize_mobile(&decorated).map(|m| m.digits()), Ok(digits));
+        }
+
+        #[test]
+        fn an_integer_is_a_mobile_exactly_when_its_digits_are(
+            n in prop_oneof![0u64..100_000_000_000, 12_999_999_990u64..13_000_000_010, 19_999_999_990u64..20_000_000_010]
+        ) {
+            prop_assert_eq!(Mobile::from_u64(n), normalize_mobile(&n.to_string()).ok());
         }
 
         #[test]
