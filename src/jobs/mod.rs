@@ -107,17 +107,6 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Runs blocking store work off the async threads.
-async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, JobStoreError> + Send + 'static,
-) -> Result<T, JobStoreError> {
-    match tokio::task::spawn_blocking(work).await {
-        Ok(result) => result,
-        // Only a panic inside `work` (or a runtime shutting down) gets here.
-        Err(e) => Err(JobStoreError::Worker(e.to_string())),
-    }
-}
-
 impl Jobs {
     /// Starts the runtime on `store`: jobs left running by a previous process are queued
     /// again, the scheduler and the retention sweep start.
@@ -128,15 +117,15 @@ impl Jobs {
         retention: Duration,
     ) -> Result<Arc<Jobs>, JobStoreError> {
         let interrupted = {
-            let store = store.clone();
-            blocking(move || {
-                let ids = store.ids_in_state(JobState::Running)?;
-                for id in &ids {
-                    store.transition(id, &[JobState::Running], JobState::Queued, None)?;
-                }
-                Ok(ids)
-            })
-            .await?
+            store
+                .call(move |store| {
+                    let ids = store.ids_in_state(JobState::Running)?;
+                    for id in &ids {
+                        store.transition(id, &[JobState::Running], JobState::Queued, None)?;
+                    }
+                    Ok(ids)
+                })
+                .await?
         };
         if !interrupted.is_empty() {
             tracing::info!(
@@ -201,12 +190,13 @@ impl Jobs {
                     }));
                 }
                 if !created {
-                    let (store, id, name) = (self.store.clone(), id.clone(), chunk.name.clone());
+                    let (id, name) = (id.clone(), chunk.name.clone());
                     let (owner, freshness) = (owner.to_owned(), chunk.freshness);
-                    blocking(move || {
-                        store.create(&id, &owner, &name, freshness.max_age, freshness.skip)
-                    })
-                    .await?;
+                    self.store
+                        .call(move |store| {
+                            store.create(&id, &owner, &name, freshness.max_age, freshness.skip)
+                        })
+                        .await?;
                     created = true;
                 }
                 let inputs: Vec<(String, Option<_>)> = chunk
@@ -218,8 +208,10 @@ impl Jobs {
                     })
                     .collect();
                 let n = inputs.len() as u64;
-                let (store, id) = (self.store.clone(), id.clone());
-                blocking(move || store.add_inputs(&id, total, &inputs)).await?;
+                let id = id.clone();
+                self.store
+                    .call(move |store| store.add_inputs(&id, total, &inputs))
+                    .await?;
                 total += n;
             }
             if total == 0 {
@@ -230,15 +222,18 @@ impl Jobs {
         .await;
         if let Err(e) = stored {
             if created {
-                let (store, id) = (self.store.clone(), id.clone());
-                if let Err(cleanup) = blocking(move || store.delete(&id)).await {
+                let id = id.clone();
+                if let Err(cleanup) = self.store.call(move |store| store.delete(&id)).await {
                     tracing::error!(error = %cleanup, "a broken upload could not be removed; it goes at the next start");
                 }
             }
             return Err(e);
         }
-        let (store, job_id) = (self.store.clone(), id.clone());
-        blocking(move || store.transition(&job_id, &[JobState::Uploading], JobState::Queued, None))
+        let job_id = id.clone();
+        self.store
+            .call(move |store| {
+                store.transition(&job_id, &[JobState::Uploading], JobState::Queued, None)
+            })
             .await?;
         tracing::info!(job = %id, inputs = total, "job created");
         self.bump();
@@ -248,8 +243,9 @@ impl Jobs {
 
     /// The job as it is now, whoever owns it.
     async fn find(&self, id: &str) -> Result<JobRecord, JobError> {
-        let (store, key) = (self.store.clone(), id.to_owned());
-        blocking(move || store.get(&key))
+        let key = id.to_owned();
+        self.store
+            .call(move |store| store.get(&key))
             .await?
             .ok_or_else(|| JobError::NotFound(id.to_owned()))
     }
@@ -284,16 +280,17 @@ impl Jobs {
                 .and_then(|(ms, id)| Some((ms.parse::<i64>().ok()?, id.to_owned())));
             Some(parsed.ok_or_else(|| JobError::BadPageToken(page_token.to_owned()))?)
         };
-        let (store, owner) = (self.store.clone(), owner.to_owned());
-        let jobs = blocking(move || {
-            store.list(
-                &owner,
-                size + 1,
-                before.as_ref().map(|(ms, id)| (*ms, id.as_str())),
-            )
-        })
-        .await?;
-        let mut jobs = jobs;
+        let owner = owner.to_owned();
+        let mut jobs = self
+            .store
+            .call(move |store| {
+                store.list(
+                    &owner,
+                    size + 1,
+                    before.as_ref().map(|(ms, id)| (*ms, id.as_str())),
+                )
+            })
+            .await?;
         let next_page_token = if jobs.len() > size {
             jobs.truncate(size);
             jobs.last().map_or(String::new(), |last| {
@@ -322,9 +319,11 @@ impl Jobs {
         if let Some(switch) = lock(&self.running).get(id) {
             let _ = switch.send(true);
         }
-        let (store, key) = (self.store.clone(), id.to_owned());
+        let key = id.to_owned();
         let from = [JobState::Queued, JobState::Running];
-        blocking(move || store.transition(&key, &from, JobState::Cancelled, None)).await?;
+        self.store
+            .call(move |store| store.transition(&key, &from, JobState::Cancelled, None))
+            .await?;
         tracing::info!(job = %id, "job cancelled");
         self.bump();
         self.wake.notify_one();
@@ -339,15 +338,16 @@ impl Jobs {
         if !resumable {
             return Ok(job);
         }
-        let (store, key) = (self.store.clone(), id.to_owned());
-        blocking(move || {
-            let from = [JobState::Failed, JobState::Cancelled, JobState::Succeeded];
-            if store.transition(&key, &from, JobState::Queued, None)? {
-                store.retry_failed(&key)?;
-            }
-            Ok(())
-        })
-        .await?;
+        let key = id.to_owned();
+        self.store
+            .call(move |store| {
+                let from = [JobState::Failed, JobState::Cancelled, JobState::Succeeded];
+                if store.transition(&key, &from, JobState::Queued, None)? {
+                    store.retry_failed(&key)?;
+                }
+                Ok(())
+            })
+            .await?;
         tracing::info!(job = %id, "job resumed");
         self.bump();
         self.wake.notify_one();
@@ -360,8 +360,8 @@ impl Jobs {
         if let Some(switch) = lock(&self.running).get(id) {
             let _ = switch.send(true);
         }
-        let (store, key) = (self.store.clone(), id.to_owned());
-        if !blocking(move || store.delete(&key)).await? {
+        let key = id.to_owned();
+        if !self.store.call(move |store| store.delete(&key)).await? {
             return Err(JobError::NotFound(id.to_owned()));
         }
         tracing::info!(job = %id, "job deleted");
@@ -423,8 +423,10 @@ impl Jobs {
         tokio::spawn(async move {
             let mut next = from;
             loop {
-                let (store, key) = (store.clone(), id.clone());
-                let chunk = blocking(move || store.results(&key, next, RESULTS_CHUNK)).await;
+                let key = id.clone();
+                let chunk = store
+                    .call(move |store| store.results(&key, next, RESULTS_CHUNK))
+                    .await;
                 let chunk = match chunk {
                     Ok(chunk) => chunk,
                     Err(e) => {
@@ -456,11 +458,13 @@ impl Jobs {
             Err(e) => {
                 tracing::error!(job = %id, error = %e, "job stopped by a store error; it is retried shortly");
                 tokio::time::sleep(Duration::from_secs(5)).await;
-                let (store, key) = (self.store.clone(), id.clone());
-                let _ = blocking(move || {
-                    store.transition(&key, &[JobState::Running], JobState::Queued, None)
-                })
-                .await;
+                let key = id.clone();
+                let _ = self
+                    .store
+                    .call(move |store| {
+                        store.transition(&key, &[JobState::Running], JobState::Queued, None)
+                    })
+                    .await;
             }
         }
         lock(&self.running).remove(&id);
@@ -474,10 +478,11 @@ impl Jobs {
         cancelled: &mut watch::Receiver<bool>,
     ) -> Result<(), JobError> {
         let job = self.find(id).await?;
-        let (store, key) = (self.store.clone(), id.to_owned());
-        let started =
-            blocking(move || store.transition(&key, &[JobState::Queued], JobState::Running, None))
-                .await?;
+        let key = id.to_owned();
+        let started = self
+            .store
+            .call(move |store| store.transition(&key, &[JobState::Queued], JobState::Running, None))
+            .await?;
         if !started {
             // Cancelled or deleted meanwhile.
             return Ok(());
@@ -485,7 +490,7 @@ impl Jobs {
         // The scheduler counts the states again (metrics).
         self.wake.notify_one();
         self.bump();
-        tracing::info!(job = %id, pending = job.unique.saturating_sub(job.done.saturating_sub(job.invalid + job.duplicates)), "job running");
+        tracing::info!(job = %id, inputs = job.total, done = job.done, "job running");
         let freshness = Freshness {
             max_age: job.max_age,
             skip: job.skip_cache,
@@ -497,8 +502,11 @@ impl Jobs {
         let mut stopping = self.stopping.subscribe();
         loop {
             while !exhausted && !*stopping.borrow() && ticket.outstanding() < window {
-                let (store, key) = (self.store.clone(), id.to_owned());
-                let pending = blocking(move || store.pending(&key, after, PENDING_CHUNK)).await?;
+                let key = id.to_owned();
+                let pending = self
+                    .store
+                    .call(move |store| store.pending(&key, after, PENDING_CHUNK))
+                    .await?;
                 let Some(last) = pending.last() else {
                     exhausted = true;
                     break;
@@ -507,26 +515,29 @@ impl Jobs {
                 let tagged: Vec<_> = pending.into_iter().map(|m| (m, 0u32)).collect();
                 let lookup = self.pipeline.cache().lookup(&tagged, freshness).await;
                 if !lookup.hits.is_empty() {
-                    let (store, key) = (self.store.clone(), id.to_owned());
+                    let key = id.to_owned();
                     let hits = lookup.hits;
-                    blocking(move || {
-                        let answers: Vec<_> = hits
-                            .iter()
-                            .map(|(m, _, report)| Answer::Checked(*m, report))
-                            .collect();
-                        store.record(&key, &answers, 0, true)
-                    })
-                    .await?;
+                    self.store
+                        .call(move |store| {
+                            let answers: Vec<_> = hits
+                                .iter()
+                                .map(|(m, _, report)| Answer::Checked(*m, report))
+                                .collect();
+                            store.record(&key, &answers, 0, true)
+                        })
+                        .await?;
                     self.bump();
                 }
                 ticket.submit(&lookup.misses).await;
             }
             if exhausted && ticket.outstanding() == 0 {
-                let (store, key) = (self.store.clone(), id.to_owned());
-                let ended = blocking(move || {
-                    store.transition(&key, &[JobState::Running], JobState::Succeeded, None)
-                })
-                .await?;
+                let key = id.to_owned();
+                let ended = self
+                    .store
+                    .call(move |store| {
+                        store.transition(&key, &[JobState::Running], JobState::Succeeded, None)
+                    })
+                    .await?;
                 if ended {
                     tracing::info!(job = %id, "job succeeded");
                 }
@@ -552,26 +563,27 @@ impl Jobs {
                 _ => None,
             });
             let billed = delivery.billed;
-            let (store, key) = (self.store.clone(), id.to_owned());
+            let key = id.to_owned();
             let doomed_for_store = doomed.clone();
-            blocking(move || {
-                // Numbers a dooming error stopped stay pending: a resumed job sends them.
-                let answers: Vec<_> = delivery
-                    .answers
-                    .iter()
-                    .filter_map(|a| match &a.answer {
-                        Ok(report) => Some(Answer::Checked(a.mobile, report)),
-                        Err(e) if e.dooms_later_batches() => None,
-                        Err(e) => Some(Answer::Failed(a.mobile, e)),
-                    })
-                    .collect();
-                store.record(&key, &answers, billed, false)?;
-                if let Some(e) = &doomed_for_store {
-                    store.transition(&key, &[JobState::Running], JobState::Failed, Some(e))?;
-                }
-                Ok(())
-            })
-            .await?;
+            self.store
+                .call(move |store| {
+                    // Numbers a dooming error stopped stay pending: a resumed job sends them.
+                    let answers: Vec<_> = delivery
+                        .answers
+                        .iter()
+                        .filter_map(|a| match &a.answer {
+                            Ok(report) => Some(Answer::Checked(a.mobile, report)),
+                            Err(e) if e.dooms_later_batches() => None,
+                            Err(e) => Some(Answer::Failed(a.mobile, e)),
+                        })
+                        .collect();
+                    store.record(&key, &answers, billed, false)?;
+                    if let Some(e) = &doomed_for_store {
+                        store.transition(&key, &[JobState::Running], JobState::Failed, Some(e))?;
+                    }
+                    Ok(())
+                })
+                .await?;
             self.bump();
             if let Some(e) = doomed {
                 tracing::warn!(job = %id, error = %e, "job failed; ResumeJob continues it");
@@ -589,8 +601,7 @@ async fn schedule(jobs: std::sync::Weak<Jobs>) {
         let notified = wake.notified();
         tokio::pin!(notified);
         notified.as_mut().enable();
-        let store = this.store.clone();
-        match blocking(move || store.count_by_state()).await {
+        match this.store.call(move |store| store.count_by_state()).await {
             Ok(counts) => {
                 for state in [
                     JobState::Queued,
@@ -605,8 +616,11 @@ async fn schedule(jobs: std::sync::Weak<Jobs>) {
             }
             Err(e) => tracing::error!(error = %e, "cannot count jobs"),
         }
-        let store = this.store.clone();
-        match blocking(move || store.ids_in_state(JobState::Queued)).await {
+        match this
+            .store
+            .call(move |store| store.ids_in_state(JobState::Queued))
+            .await
+        {
             Ok(queued) => {
                 let mut running = lock(&this.running);
                 let queued = if *this.stopping.borrow() {
@@ -639,16 +653,17 @@ async fn sweep(jobs: std::sync::Weak<Jobs>) {
     loop {
         every.tick().await;
         let Some(this) = jobs.upgrade() else { return };
-        let store = this.store.clone();
         let cutoff = SystemTime::now() - this.retention;
-        let swept = blocking(move || {
-            let ids = store.ended_before(cutoff)?;
-            for id in &ids {
-                store.delete(id)?;
-            }
-            Ok(ids.len())
-        })
-        .await;
+        let swept = this
+            .store
+            .call(move |store| {
+                let ids = store.ended_before(cutoff)?;
+                for id in &ids {
+                    store.delete(id)?;
+                }
+                Ok(ids.len())
+            })
+            .await;
         match swept {
             Ok(0) => {}
             Ok(n) => tracing::info!(jobs = n, "jobs past their retention deleted"),

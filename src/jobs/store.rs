@@ -324,6 +324,20 @@ impl JobStore {
         Ok(store)
     }
 
+    /// Runs blocking store work on tokio's blocking threads, with a handle of its own, so
+    /// async callers neither block nor clone the store by hand.
+    pub async fn call<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&JobStore) -> Result<T, JobStoreError> + Send + 'static,
+    ) -> Result<T, JobStoreError> {
+        let store = self.clone();
+        match tokio::task::spawn_blocking(move || work(&store)).await {
+            Ok(result) => result,
+            // Only a panic inside `work` (or a runtime shutting down) gets here.
+            Err(e) => Err(JobStoreError::Worker(e.to_string())),
+        }
+    }
+
     fn conn(&self) -> MutexGuard<'_, Connection> {
         // Every write is one transaction, so a panic elsewhere cannot leave it half done.
         self.conn.lock().unwrap_or_else(PoisonError::into_inner)
