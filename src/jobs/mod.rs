@@ -27,7 +27,8 @@ use tokio::sync::{Notify, mpsc, watch};
 
 use crate::cache::Freshness;
 use crate::number::{InvalidReason, normalize_mobile};
-use crate::pipeline::{CheckError, NumberResult, Outcome, Pipeline};
+use crate::pipeline::{CheckError, NumberResult, Outcome, Pipeline, batch_failure};
+use crate::upstream::UpstreamError;
 
 pub use store::{Answer, JobRecord, JobState, JobStore, JobStoreError, StoredAnswer, StoredResult};
 
@@ -558,10 +559,7 @@ impl Jobs {
                 delivery = ticket.recv() => delivery,
             };
             let Some(delivery) = delivery else { continue };
-            let doomed = delivery.answers.iter().find_map(|a| match &a.answer {
-                Err(e) if e.dooms_later_batches() => Some(e.clone()),
-                _ => None,
-            });
+            let doomed = batch_failure(&delivery, UpstreamError::dooms_later_batches);
             let billed = delivery.billed;
             let key = id.to_owned();
             let doomed_for_store = doomed.clone();

@@ -318,9 +318,7 @@ impl Pipeline {
         // Dropping the ticket (on error or when the deadline passes) cancels what has not
         // left yet.
         let mut ticket = self.batcher.ticket(deadline);
-        ticket
-            .try_submit(&std::mem::take(&mut run.unique))
-            .map_err(CheckError::Busy)?;
+        ticket.try_submit(&std::mem::take(&mut run.unique))?;
         let work = async {
             while let Some(delivery) = ticket.recv().await {
                 if let Some(e) = batch_failure(&delivery, |_| true) {
@@ -444,7 +442,7 @@ async fn refill(
 
 /// The first error in a delivery that failed its whole batch and matches `fatal`. A number
 /// merely missing from an answer is that number's error, not the batch's.
-fn batch_failure(
+pub(crate) fn batch_failure(
     delivery: &Delivery,
     fatal: impl Fn(&UpstreamError) -> bool,
 ) -> Option<Arc<UpstreamError>> {
