@@ -50,8 +50,8 @@ impl Draining {
     }
 }
 
-/// Where the authentication step leaves the caller's key name for the metrics, put into each
-/// request's extensions by the layer.
+/// Where the authentication step leaves the caller's key name, put into each request's
+/// extensions by the layer: the metrics label calls with it, the service gives jobs to it.
 #[derive(Debug, Clone, Default)]
 pub struct CallerSlot(Arc<OnceLock<String>>);
 
@@ -59,6 +59,11 @@ impl CallerSlot {
     /// Records the name of the key the call came with.
     pub fn set(&self, name: &str) {
         let _ = self.0.set(name.to_owned());
+    }
+
+    /// The key's name, when the call came with a key.
+    pub fn name(&self) -> Option<&str> {
+        self.0.get().map(String::as_str)
     }
 
     fn label(&self) -> String {

@@ -336,8 +336,8 @@ fn tls_config(files: &TlsFiles) -> Result<ServerTlsConfig, ServerError> {
 }
 
 /// Lets a PhoneCheck call through when no keys are configured or it carries a valid one, with
-/// the key's name attached (as [`Caller`]) for the service and the logs.
-fn authenticate(keys: Option<&ApiKeys>, mut request: Request<()>) -> Result<Request<()>, Status> {
+/// the key's name left in its [`CallerSlot`] for the service, the metrics and the logs.
+fn authenticate(keys: Option<&ApiKeys>, request: Request<()>) -> Result<Request<()>, Status> {
     let Some(keys) = keys else {
         return Ok(request);
     };
@@ -348,7 +348,6 @@ fn authenticate(keys: Option<&ApiKeys>, mut request: Request<()>) -> Result<Requ
                 slot.set(&name);
             }
             tracing::debug!(caller = %name, "authenticated");
-            request.extensions_mut().insert(Caller(name));
             Ok(request)
         }
         Err(e) => {
@@ -357,10 +356,6 @@ fn authenticate(keys: Option<&ApiKeys>, mut request: Request<()>) -> Result<Requ
         }
     }
 }
-
-/// The name of the API key a call came with.
-#[derive(Debug, Clone)]
-pub struct Caller(pub String);
 
 /// CORS for gRPC-Web calls from pages on other origins: any origin may call (callers are
 /// authenticated by API key, not by origin), with the headers gRPC-Web needs.

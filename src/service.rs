@@ -11,12 +11,12 @@ use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status, Streaming};
 
 use crate::cache::Freshness;
+use crate::calls::CallerSlot;
 use crate::jobs::{JobChunk, JobError, JobRecord, JobState, Jobs};
 use crate::pb::{self, phone_check_server::PhoneCheck};
 use crate::pipeline::{
     BulkChunk, CheckError, NumberResult, Outcome, Pipeline, StatusCounts, StreamEvent, Summary,
 };
-use crate::server::Caller;
 use crate::status::rpc_status;
 use crate::upstream::LineStatus;
 
@@ -42,9 +42,10 @@ impl PhoneCheckService {
 fn owner<T>(request: &Request<T>) -> String {
     request
         .extensions()
-        .get::<Caller>()
-        .map(|c| c.0.clone())
+        .get::<CallerSlot>()
+        .and_then(CallerSlot::name)
         .unwrap_or_default()
+        .to_owned()
 }
 
 type ResponseStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send>>;
