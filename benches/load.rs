@@ -33,10 +33,10 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
+use phonecheck::checking::upstream::Token;
+use phonecheck::checking::upstream::simulator::{self, RunningSimulator, SimulatorConfig};
 use phonecheck::pb::phone_check_client::PhoneCheckClient;
 use phonecheck::pb::{CheckBulkRequest, CheckRequest, CheckStreamRequest};
-use phonecheck::upstream::Token;
-use phonecheck::upstream::simulator::{self, RunningSimulator, SimulatorConfig};
 use tonic::transport::Channel;
 
 const TOKEN: &str = "bench-token";

@@ -5,8 +5,8 @@ mod common;
 
 use std::net::SocketAddr;
 
+use phonecheck::checking::upstream::simulator::{RunningSimulator, SimulatorConfig};
 use phonecheck::pb::{CheckRequest, CheckResponse};
-use phonecheck::upstream::simulator::{RunningSimulator, SimulatorConfig};
 use prost::Message;
 use serde_json::Value;
 

@@ -5,8 +5,8 @@ mod common;
 
 use std::time::Duration;
 
+use phonecheck::checking::upstream::simulator::SimulatorConfig;
 use phonecheck::pb::CheckRequest;
-use phonecheck::upstream::simulator::SimulatorConfig;
 use tonic::metadata::MetadataValue;
 use tonic::{Code, Request};
 use tonic_health::pb::HealthCheckRequest;

@@ -9,10 +9,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use phonecheck::checking::upstream::simulator::SimulatorConfig;
 use phonecheck::pb::{
     CheckBulkRequest, CheckBulkResponse, CheckSummary, NumberStatus, PhoneResult,
 };
-use phonecheck::upstream::simulator::SimulatorConfig;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Code, Status, Streaming};

@@ -7,9 +7,9 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use phonecheck::cache::ManualClock;
+use phonecheck::checking::cache::ManualClock;
+use phonecheck::checking::upstream::simulator::SimulatorConfig;
 use phonecheck::pb::{CheckOptions, CheckRequest, CheckResponse, NumberStatus};
-use phonecheck::upstream::simulator::SimulatorConfig;
 use tonic::Code;
 
 use common::{TestEnv, drain, numbers, start};

@@ -4,8 +4,8 @@ mod common;
 
 use std::collections::HashSet;
 
+use phonecheck::checking::upstream::simulator::SimulatorConfig;
 use phonecheck::pb::{CheckRequest, CheckStreamRequest, NumberStatus};
-use phonecheck::upstream::simulator::SimulatorConfig;
 
 use common::{drain, numbers, start};
 

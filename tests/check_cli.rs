@@ -8,8 +8,8 @@ use std::path::Path;
 use std::process::{Output, Stdio};
 use std::time::Duration;
 
-use phonecheck::client::output::{OutputFormat, PreviousOutput, RowResult, RowStatus};
-use phonecheck::upstream::simulator::SimulatorConfig;
+use phonecheck::checking::upstream::simulator::SimulatorConfig;
+use phonecheck::cli::output::{OutputFormat, PreviousOutput, RowResult, RowStatus};
 use tokio::process::Command;
 
 use common::{TestEnv, numbers, start};
@@ -172,7 +172,7 @@ async fn a_csv_with_a_header_and_junk_rows_comes_out_whole_in_order_with_lists_a
 }
 
 fn thousands(n: usize) -> String {
-    phonecheck::client::report::thousands(n as u64)
+    phonecheck::cli::report::thousands(n as u64)
 }
 
 #[tokio::test]

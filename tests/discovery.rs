@@ -2,7 +2,7 @@
 
 mod common;
 
-use phonecheck::upstream::simulator::SimulatorConfig;
+use phonecheck::checking::upstream::simulator::SimulatorConfig;
 use tonic::transport::Channel;
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
@@ -94,7 +94,7 @@ async fn health_reports_the_service_serving() {
 
 #[tokio::test]
 async fn health_turns_not_serving_when_shutdown_begins() {
-    let sim = phonecheck::upstream::simulator::spawn(SimulatorConfig::default())
+    let sim = phonecheck::checking::upstream::simulator::spawn(SimulatorConfig::default())
         .await
         .unwrap();
     let (addr, stop) = common::start_server(common::test_config(sim.url())).await;

@@ -5,8 +5,8 @@ mod common;
 
 use std::time::Duration;
 
+use phonecheck::checking::upstream::simulator::SimulatorConfig;
 use phonecheck::pb::{CheckRequest, CheckStreamRequest, NumberStatus};
-use phonecheck::upstream::simulator::SimulatorConfig;
 use tonic::{Code, Request, Status};
 use tonic_types::StatusExt;
 
@@ -94,8 +94,8 @@ async fn details_carry_retry_info_quota_failure_and_own_account_wording() {
 
 #[tokio::test]
 async fn a_wrong_token_is_unauthenticated_and_never_echoed() {
-    let sim = phonecheck::upstream::simulator::spawn(SimulatorConfig {
-        token: Some(phonecheck::upstream::Token::new("the-right-one")),
+    let sim = phonecheck::checking::upstream::simulator::spawn(SimulatorConfig {
+        token: Some(phonecheck::checking::upstream::Token::new("the-right-one")),
         ..SimulatorConfig::default()
     })
     .await

@@ -11,9 +11,9 @@ use std::sync::Once;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use phonecheck::checking::upstream::LineStatus;
+use phonecheck::checking::upstream::simulator::{Faults, SimulatorConfig, expected_status};
 use phonecheck::pb::{self, CheckRequest, CheckStreamRequest, PhoneResult};
-use phonecheck::upstream::LineStatus;
-use phonecheck::upstream::simulator::{Faults, SimulatorConfig, expected_status};
 use prost::Message;
 use tonic::Code;
 

@@ -6,8 +6,8 @@ mod common;
 
 use std::process::{Output, Stdio};
 
-use phonecheck::client::output::{OutputFormat, PreviousOutput, RowResult, RowStatus};
-use phonecheck::upstream::simulator::SimulatorConfig;
+use phonecheck::checking::upstream::simulator::SimulatorConfig;
+use phonecheck::cli::output::{OutputFormat, PreviousOutput, RowResult, RowStatus};
 use tokio::process::Command;
 
 use common::{TestEnv, numbers, start};

@@ -8,14 +8,14 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
 
-use phonecheck::config::ServeConfig;
+use phonecheck::checking::upstream::LineStatus;
+use phonecheck::checking::upstream::simulator::{SimulatorConfig, expected_status};
 use phonecheck::pb::phone_check_client::PhoneCheckClient;
 use phonecheck::pb::{
     CancelJobRequest, CreateJobRequest, DeleteJobRequest, GetJobRequest, GetJobResultsRequest, Job,
     JobState, ListJobsRequest, NumberStatus, PhoneResult, ResumeJobRequest, WatchJobRequest,
 };
-use phonecheck::upstream::LineStatus;
-use phonecheck::upstream::simulator::{SimulatorConfig, expected_status};
+use phonecheck::serving::config::ServeConfig;
 use tonic::Code;
 use tonic::transport::Channel;
 

@@ -10,10 +10,10 @@ use std::num::NonZeroU32;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use phonecheck::config::RedisConfig;
+use phonecheck::checking::upstream::simulator::{RunningSimulator, SimulatorConfig};
 use phonecheck::pb::phone_check_client::PhoneCheckClient;
 use phonecheck::pb::{CheckRequest, CheckResponse};
-use phonecheck::upstream::simulator::{RunningSimulator, SimulatorConfig};
+use phonecheck::serving::config::RedisConfig;
 use tokio::sync::oneshot;
 use tonic::transport::Channel;
 use tonic_health::pb::HealthCheckRequest;

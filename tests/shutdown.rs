@@ -6,8 +6,8 @@ mod common;
 
 use std::time::Duration;
 
+use phonecheck::checking::upstream::simulator::SimulatorConfig;
 use phonecheck::pb::CheckRequest;
-use phonecheck::upstream::simulator::SimulatorConfig;
 use tonic::Code;
 
 use common::{connect, numbers, simulator, start_server, test_config};

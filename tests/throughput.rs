@@ -8,15 +8,15 @@ use std::num::NonZeroU32;
 use std::time::Duration;
 
 use futures::future::join_all;
+use phonecheck::checking::upstream::simulator::SimulatorConfig;
 use phonecheck::pb::CheckRequest;
-use phonecheck::upstream::simulator::SimulatorConfig;
 use tonic::{Code, Request};
 use tonic_types::StatusExt;
 
 use common::{drain, numbers, start};
 
 /// Waits (polling, no deadline asserted) until the simulator has received `calls` calls.
-async fn until_calls(sim: &phonecheck::upstream::simulator::Simulator, calls: u64) {
+async fn until_calls(sim: &phonecheck::checking::upstream::simulator::Simulator, calls: u64) {
     while sim.stats().calls < calls {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }

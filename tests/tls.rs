@@ -3,10 +3,10 @@
 
 mod common;
 
-use phonecheck::config::TlsFiles;
+use phonecheck::checking::upstream::simulator::SimulatorConfig;
 use phonecheck::pb::CheckRequest;
 use phonecheck::pb::phone_check_client::PhoneCheckClient;
-use phonecheck::upstream::simulator::SimulatorConfig;
+use phonecheck::serving::config::TlsFiles;
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Identity};
 
 use common::{start_server, test_config};

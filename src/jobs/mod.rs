@@ -25,11 +25,11 @@ use std::time::{Duration, SystemTime};
 use futures::{Stream, StreamExt};
 use tokio::sync::{Notify, mpsc, watch};
 
-use crate::cache::Freshness;
-use crate::number::{InvalidReason, normalize_mobile};
-use crate::pipeline::{CheckError, NumberResult, Outcome, Pipeline, batch_failure};
-use crate::upstream::UpstreamError;
+use crate::checking::cache::Freshness;
+use crate::checking::number::{InvalidReason, normalize_mobile};
+use crate::checking::pipeline::{CheckError, NumberResult, Outcome, Pipeline};
 
+pub use store::JobStore as SqliteJobStore;
 pub use store::{Answer, JobRecord, JobState, JobStore, JobStoreError, StoredAnswer, StoredResult};
 
 /// Jobs checked at the same time; the rest wait their turn, oldest first.
@@ -496,13 +496,12 @@ impl Jobs {
             max_age: job.max_age,
             skip: job.skip_cache,
         };
-        let mut ticket = self.pipeline.background_ticket();
-        let window = self.pipeline.stream_window();
+        let mut submitter = self.pipeline.background_submitter();
         let mut after = None;
         let mut exhausted = false;
         let mut stopping = self.stopping.subscribe();
         loop {
-            while !exhausted && !*stopping.borrow() && ticket.outstanding() < window {
+            while !exhausted && !*stopping.borrow() && submitter.has_room() {
                 let key = id.to_owned();
                 let pending = self
                     .store
@@ -529,9 +528,9 @@ impl Jobs {
                         .await?;
                     self.bump();
                 }
-                ticket.submit(&lookup.misses).await;
+                submitter.submit(&lookup.misses).await;
             }
-            if exhausted && ticket.outstanding() == 0 {
+            if exhausted && submitter.outstanding() == 0 {
                 let key = id.to_owned();
                 let ended = self
                     .store
@@ -544,7 +543,7 @@ impl Jobs {
                 }
                 return Ok(());
             }
-            if *stopping.borrow() && ticket.outstanding() == 0 {
+            if *stopping.borrow() && submitter.outstanding() == 0 {
                 // Paused for a shutdown with everything it sent stored; still RUNNING, so the
                 // next start resumes it.
                 return Ok(());
@@ -556,10 +555,10 @@ impl Jobs {
                     return Ok(());
                 }
                 _ = stopping.changed(), if !*stopping.borrow() => continue,
-                delivery = ticket.recv() => delivery,
+                delivery = submitter.recv() => delivery,
             };
             let Some(delivery) = delivery else { continue };
-            let doomed = batch_failure(&delivery, UpstreamError::dooms_later_batches);
+            let doomed = submitter.doomed().cloned();
             let billed = delivery.billed;
             let key = id.to_owned();
             let doomed_for_store = doomed.clone();

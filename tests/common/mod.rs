@@ -7,18 +7,20 @@ pub mod process;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use phonecheck::cache::CacheConfig;
-use phonecheck::config::{ConnectionLimits, ServeConfig, UpstreamTarget};
+use phonecheck::checking::cache::CacheConfig;
+use phonecheck::checking::pipeline::Limits;
+use phonecheck::checking::upstream::simulator::{self, RunningSimulator, SimulatorConfig};
+use phonecheck::checking::upstream::{RetryPolicy, Token};
 use phonecheck::pb::phone_check_client::PhoneCheckClient;
 use phonecheck::pb::{CheckStreamRequest, CheckStreamResponse, CheckSummary, PhoneResult};
-use phonecheck::pipeline::Limits;
-use phonecheck::server;
-use phonecheck::upstream::simulator::{self, RunningSimulator, SimulatorConfig};
-use phonecheck::upstream::{RetryPolicy, Token};
-use tokio::net::TcpListener;
+use phonecheck::serving::Server;
+use phonecheck::serving::config::{ConnectionLimits, ServeConfig, UpstreamTarget};
 use tokio::sync::oneshot;
-use tonic::Streaming;
+use tonic::metadata::{Ascii, MetadataValue};
+use tonic::service::Interceptor;
+use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
+use tonic::{Status, Streaming};
 
 /// The token the test simulator accepts.
 pub const TOKEN: &str = "test-token-7f3a9c";
@@ -127,49 +129,106 @@ pub async fn start_server(config: ServeConfig) -> (SocketAddr, oneshot::Sender<(
 }
 
 /// As [`start_server`], also serving the ALAPI-compatible HTTP door on a free loopback port
-/// when `config.http_listen` is set; returns its address too.
+/// when `config.http_listen` is set; returns its address too. The server is the one `main`
+/// runs: [`Server::bind`] then [`Server::run`].
 pub async fn start_server_with_http(
     config: ServeConfig,
 ) -> (SocketAddr, Option<SocketAddr>, oneshot::Sender<()>) {
-    let UpstreamTarget::Remote { url, token } = config.upstream.clone() else {
-        panic!("tests use a remote upstream")
-    };
-    let assembled = server::build_pipeline(&config, url, token).expect("pipeline");
-    let mut http = None;
-    if let Some(http_listen) = config.http_listen {
-        let listener = TcpListener::bind(http_listen).await.expect("bind http");
-        http = Some(listener.local_addr().unwrap());
-        let (pipeline, keys) = (assembled.pipeline.clone(), assembled.keys.clone());
-        tokio::spawn(phonecheck::alapi::serve(
-            listener,
-            pipeline,
-            keys,
-            std::future::pending(),
-        ));
-    }
-    let listener = TcpListener::bind(config.listen).await.expect("bind");
-    let addr = listener.local_addr().unwrap();
+    let server = Server::bind(config).await.expect("server binds");
+    let (addr, http) = (server.grpc_addr(), server.http_addr());
     let (stop, stopped) = oneshot::channel::<()>();
-    let max_message = server::max_message_bytes(config.limits.max_stream_numbers);
     tokio::spawn(async move {
-        server::serve(listener, assembled, max_message, async {
-            let _ = stopped.await;
-        })
-        .await
-        .expect("server");
+        server
+            .run(async {
+                let _ = stopped.await;
+            })
+            .await
+            .expect("server");
     });
     (addr, http, stop)
 }
 
+/// A client on a plaintext channel to `addr`, with large message limits.
 pub async fn connect(addr: SocketAddr) -> PhoneCheckClient<Channel> {
-    let channel = Channel::from_shared(format!("http://{addr}"))
-        .unwrap()
-        .connect()
-        .await
-        .expect("connect");
-    PhoneCheckClient::new(channel)
+    PhoneCheckClient::new(channel(addr).await)
         .max_decoding_message_size(64 * 1024 * 1024)
         .max_encoding_message_size(64 * 1024 * 1024)
+}
+
+/// A plaintext channel to `addr`.
+pub async fn channel(addr: SocketAddr) -> Channel {
+    Channel::from_shared(format!("http://{addr}"))
+        .expect("a valid URL")
+        .connect()
+        .await
+        .expect("connect")
+}
+
+/// The generated client with an API key on every call.
+pub type KeyedClient = PhoneCheckClient<InterceptedService<Channel, BearerKey>>;
+
+/// A client to `addr` that sends `authorization: Bearer KEY` on every call.
+pub async fn connect_with_key(addr: SocketAddr, key: &str) -> KeyedClient {
+    PhoneCheckClient::with_interceptor(channel(addr).await, BearerKey::new(key))
+        .max_decoding_message_size(64 * 1024 * 1024)
+}
+
+/// Adds `authorization: Bearer KEY` to every call.
+#[derive(Clone)]
+pub struct BearerKey(MetadataValue<Ascii>);
+
+impl BearerKey {
+    pub fn new(key: &str) -> Self {
+        BearerKey(format!("Bearer {key}").parse().expect("an ASCII key"))
+    }
+}
+
+impl Interceptor for BearerKey {
+    fn call(&mut self, mut request: tonic::Request<()>) -> Result<tonic::Request<()>, Status> {
+        request
+            .metadata_mut()
+            .insert("authorization", self.0.clone());
+        Ok(request)
+    }
+}
+
+/// Polls `check` every few milliseconds until it returns `Some`, and returns that; panics
+/// naming `what` if `timeout` passes first, so a test fails instead of hanging.
+pub async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// [`eventually`] for code that is not async (a child process, a file).
+pub fn eventually_blocking<T>(
+    what: &str,
+    timeout: Duration,
+    mut check: impl FnMut() -> Option<T>,
+) -> T {
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        if let Some(value) = check() {
+            return value;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 /// `n` distinct valid numbers, none of them trigger numbers.

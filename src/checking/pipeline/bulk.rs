@@ -18,13 +18,13 @@ use tokio::time::Instant;
 use tracing::Instrument;
 
 use super::{
-    CheckError, NumberResult, Outcome, Pipeline, StatusCounts, StreamEvent, Summary, Totals,
-    batch_failure, within,
+    CheckError, NumberResult, Outcome, Pipeline, StatusCounts, StreamEvent, Summary, Totals, within,
 };
-use crate::batch::{Answered, Delivery, Ticket};
-use crate::cache::{Freshness, ResultCache};
-use crate::number::{Mobile, MobileMap, normalize_mobile};
-use crate::upstream::{NumberReport, UpstreamError};
+use crate::checking::batcher::{Answered, Delivery};
+use crate::checking::cache::{Freshness, ResultCache};
+use crate::checking::number::{Mobile, MobileMap, normalize_mobile};
+use crate::checking::submitter::WindowedSubmitter;
+use crate::checking::upstream::NumberReport;
 
 /// How many distinct answered numbers a bulk stream remembers, to answer a later repeat without
 /// billing it again. About 12 MiB at most per stream; repeats further back are checked again.
@@ -49,10 +49,9 @@ impl Pipeline {
         let (tx, rx) = mpsc::channel(4);
         let mut bulk = Bulk {
             run: BulkRun::new(self.limits.max_bulk_chunk, self.totals.clone()),
-            ticket: self.batcher.ticket(deadline),
+            submitter: WindowedSubmitter::new(self.batcher.ticket(deadline), self.stream_window),
             cache: self.cache.clone(),
             tx,
-            window: self.stream_window,
         };
         tokio::spawn(
             async move {
@@ -62,8 +61,8 @@ impl Pipeline {
                     Err(e) => StreamEvent::Failed(e),
                 };
                 // Cancel what has not left before waiting on a possibly slow reader.
-                let Bulk { ticket, tx, .. } = bulk;
-                drop(ticket);
+                let Bulk { submitter, tx, .. } = bulk;
+                drop(submitter);
                 let _ = tx.send(last).await;
             }
             // Its logs carry the call's request id.
@@ -83,10 +82,9 @@ enum Flow {
 
 struct Bulk {
     run: BulkRun,
-    ticket: Ticket,
+    submitter: WindowedSubmitter,
     cache: Arc<ResultCache>,
     tx: mpsc::Sender<StreamEvent>,
-    window: usize,
 }
 
 impl Bulk {
@@ -96,21 +94,21 @@ impl Bulk {
     {
         let mut input_open = true;
         let mut freshness = None;
-        // A dooming error: no more input is taken, the batches in flight are answered (they
-        // are paid for), then the stream ends with it.
-        let mut doomed = None;
         loop {
-            let room = input_open && doomed.is_none() && self.run.pending_inputs < self.window;
-            let waiting = self.ticket.outstanding() > 0;
+            // The window counts inputs waiting (repeats of a pending number included), not
+            // just numbers out, so a list of one number repeated cannot grow memory either.
+            // Once doomed, no more input is taken; the batches in flight are answered (they
+            // are paid for), then the stream ends with the error.
+            let room = input_open
+                && self.submitter.doomed().is_none()
+                && self.run.pending_inputs < self.submitter.window();
+            let waiting = self.submitter.outstanding() > 0;
             let results = tokio::select! {
                 // Answers first: they free room in the window.
                 biased;
-                delivery = self.ticket.recv(), if waiting => {
+                delivery = self.submitter.recv(), if waiting => {
                     let Some(mut delivery) = delivery else { continue };
-                    if doomed.is_none() {
-                        doomed = batch_failure(&delivery, UpstreamError::dooms_later_batches);
-                    }
-                    if doomed.is_some() {
+                    if self.submitter.doomed().is_some() {
                         delivery.answers.retain(|a| a.answer.is_ok());
                     }
                     self.run.answer(delivery)
@@ -126,7 +124,7 @@ impl Bulk {
                         let Taken { mut answered, fresh } = self.run.take_chunk(chunk.inputs)?;
                         let lookup = self.cache.lookup(&fresh, freshness).await;
                         answered.extend(self.run.answer_cached(lookup.hits));
-                        self.ticket.submit(&lookup.misses).await;
+                        self.submitter.submit(&lookup.misses).await;
                         answered
                     }
                 },
@@ -136,8 +134,8 @@ impl Bulk {
                 return Ok(Flow::CallerGone);
             }
         }
-        if let Some(e) = doomed {
-            return Err(CheckError::Upstream(e));
+        if let Some(e) = self.submitter.doomed() {
+            return Err(CheckError::Upstream(e.clone()));
         }
         if self.run.summary.total == 0 {
             return Err(CheckError::NoNumbers { field: "mobiles" });
@@ -383,7 +381,7 @@ impl RecentAnswers {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::upstream::LineStatus;
+    use crate::checking::upstream::LineStatus;
 
     fn report() -> Arc<NumberReport> {
         Arc::new(NumberReport {

@@ -9,90 +9,122 @@
 //! not checked say `unchecked` (or `error`), and `--resume` with the same input and output keeps
 //! every answered row and sends only the others, so nothing is paid for twice.
 //!
-//! - [`input`]: rows from the input, CSV header and column detection, gzip.
-//! - [`output`]: the output formats, the `--split` lists, reading a previous output back.
-//! - [`report`]: the summary printed at the end.
-
-pub mod input;
-pub mod jobs;
-pub mod output;
-pub mod report;
-
 use std::collections::{HashMap, VecDeque};
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::UnboundedReceiverStream;
-use tonic::metadata::MetadataValue;
-use tonic::service::interceptor::InterceptedService;
-use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint};
-use tonic::{Code, Request, Status};
 
-use crate::config::{CheckArgs, ListArgs, ServerArgs};
-use crate::number::normalize_mobile;
-use crate::pb::phone_check_client::PhoneCheckClient;
-use crate::pb::{CheckBulkRequest, CheckOptions, NumberStatus, PhoneResult};
-use input::{InputError, InputOptions, Row, RowReader, Source};
-use output::{OutputFormat, PreviousOutput, ResultWriter, RowResult, RowStatus};
-pub use report::{RunReport, Stop};
+use tonic::Code;
 
-impl From<Status> for ClientError {
-    /// A call the server refused, as one line a user can act on.
-    fn from(status: Status) -> Self {
-        ClientError::Refused(describe(&status))
-    }
+use super::input::{Row, RowReader, Source};
+use super::output::{OutputFormat, PreviousOutput, ResultWriter, RowResult, RowStatus};
+use super::report::{self, thousands};
+pub use super::report::{RunReport, Stop};
+use super::{
+    BulkClient, ClientError, ListArgs, ServerArgs, connect, describe, output_error, row_result,
+    source,
+};
+use crate::checking::number::normalize_mobile;
+use crate::pb::{CheckBulkRequest, CheckOptions, PhoneResult};
+
+/// Flags of `phonecheck check`.
+#[derive(Debug, Clone, Args)]
+#[command(after_help = "Examples:
+  phonecheck check 13111111111 13222222222
+  phonecheck check numbers.csv --out results.csv --split lists/
+  phonecheck check numbers.csv --out results.csv --resume
+  zcat numbers.txt.gz | phonecheck check --out results.jsonl
+
+Exit status: 0 when every row has its answer; 1 when the run stopped or some rows could not be
+checked (the output then holds every row, those marked error or unchecked, and --resume
+checks just those); 2 on bad flags; 130 after Ctrl-C.")]
+pub struct CheckArgs {
+    /// Numbers to check, or one file of them ("-" for stdin). With neither, stdin is read.
+    pub inputs: Vec<String>,
+
+    /// The server.
+    #[command(flatten)]
+    pub server: ServerArgs,
+
+    /// Write results to this file (default: standard output).
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
+
+    /// Output format (default: from the --out file name: .jsonl, .txt, else CSV).
+    #[arg(long, value_enum)]
+    pub format: Option<OutputFormat>,
+
+    /// Also write one list per status into this directory: real.txt, empty.txt, …
+    #[arg(long, value_name = "DIR")]
+    pub split: Option<PathBuf>,
+
+    /// Continue an interrupted run: rows already answered in --out are kept, not sent again.
+    #[arg(long, requires = "out")]
+    pub resume: bool,
+
+    /// How the list is read and sent.
+    #[command(flatten)]
+    pub list: ListArgs,
+
+    /// Most rows sent and not yet written: bounds the memory used to write rows in input order.
+    #[arg(long, default_value_t = 100_000,
+          value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
+    pub window: u32,
+
+    /// No progress bar and no summary on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
-/// Why a run could not start or had to stop without writing its output.
-#[derive(Debug, thiserror::Error)]
-pub enum ClientError {
-    /// Bad command-line use that clap cannot see.
-    #[error("{0}")]
-    Usage(String),
-    /// The input could not be read.
-    #[error(transparent)]
-    Input(#[from] InputError),
-    /// The output could not be written.
-    #[error("{path}: {error}")]
-    Output {
-        /// The file.
-        path: String,
-        /// What went wrong.
-        error: io::Error,
-    },
-    /// The server could not be reached.
-    #[error("cannot reach the server at {server}: {message}")]
-    Connect {
-        /// The server's address.
-        server: String,
-        /// Why.
-        message: String,
-    },
-    /// The input holds no rows at all.
-    #[error("{0} holds no numbers")]
-    NoRows(String),
-    /// The server refused the call before any row was sent.
-    #[error("{0}")]
-    Refused(String),
-    /// `--resume` was given an output written for another input.
-    #[error(
-        "--resume: row {index} (line {line}) of the input is {found:?} but the output has {expected:?}; \
-         is this the output of another input? Nothing was changed"
-    )]
-    ResumeMismatch {
-        /// The row.
-        index: u64,
-        /// Its line in the input.
-        line: u64,
-        /// The input recorded in the previous output.
-        expected: String,
-        /// The input now.
-        found: String,
-    },
+/// Runs `phonecheck check` and returns its exit status: 0 when every row has its answer, 1
+/// when the run failed or stopped with rows unanswered, 130 after Ctrl-C.
+pub async fn run(args: CheckArgs) -> i32 {
+    let quiet = args.quiet;
+    let report = match check(args).await {
+        Ok(report) => report,
+        Err(e) => {
+            eprintln!("phonecheck: {e}");
+            return 1;
+        }
+    };
+    if !quiet {
+        eprintln!("{}", report.render());
+    }
+    let unanswered = report.unanswered();
+    let done = report.rows() - unanswered;
+    let resume = if report.output.is_some() {
+        "; run the same command with --resume to check only those"
+    } else {
+        ""
+    };
+    match &report.stop {
+        None if unanswered == 0 => 0,
+        None => {
+            eprintln!(
+                "phonecheck: {} rows could not be checked (status error){resume}",
+                thousands(unanswered)
+            );
+            1
+        }
+        Some(stop) => {
+            let why = match stop {
+                Stop::Interrupted => "interrupted".to_owned(),
+                Stop::Failed(message) => message.clone(),
+            };
+            eprintln!(
+                "phonecheck: stopped: {why}; {} of {} rows answered, the rest written as unchecked{resume}",
+                thousands(done),
+                thousands(report.rows())
+            );
+            if *stop == Stop::Interrupted { 130 } else { 1 }
+        }
+    }
 }
 
 /// Rows handed from the reading thread to the run.
@@ -182,121 +214,10 @@ pub async fn check(args: CheckArgs) -> Result<RunReport, ClientError> {
     Ok(report)
 }
 
-impl ListArgs {
-    /// How the input file is read.
-    pub fn input_options(&self) -> InputOptions {
-        InputOptions {
-            format: self.input_format,
-            column: self.column.clone(),
-            header: self.header,
-        }
-    }
-
-    /// How the server may use its result cache for this list.
-    pub fn check_options(&self) -> CheckOptions {
-        CheckOptions {
-            max_age: self
-                .max_age
-                .and_then(|d| prost_types::Duration::try_from(d).ok()),
-            skip_cache: self.no_cache,
-        }
-    }
-}
-
-/// The rows come from the arguments when they are numbers, else from one file or stdin.
-pub fn source(inputs: &[String]) -> Result<Source, ClientError> {
-    match inputs {
-        [] => Ok(Source::Stdin),
-        [one] if one == "-" => Ok(Source::Stdin),
-        [one] if Path::new(one).is_file() => Ok(Source::File(PathBuf::from(one))),
-        many => {
-            // Not files: numbers. A word that is neither names the likely mistake.
-            if let Some(bad) = many
-                .iter()
-                .find(|a| normalize_mobile(a).is_err() && !a.chars().any(|c| c.is_ascii_digit()))
-            {
-                return Err(ClientError::Usage(format!(
-                    "{bad:?} is neither a file nor a phone number (give numbers, or one file, or - for stdin)"
-                )));
-            }
-            Ok(Source::Numbers(many.to_vec()))
-        }
-    }
-}
-
 fn same_file(a: &Path, b: &Path) -> bool {
     match (a.canonicalize(), b.canonicalize()) {
         (Ok(a), Ok(b)) => a == b,
         _ => false,
-    }
-}
-
-/// An output file's error, naming the file.
-pub fn output_error(path: &str, error: io::Error) -> ClientError {
-    ClientError::Output {
-        path: path.to_owned(),
-        error,
-    }
-}
-
-/// The generated client, with the API key added to every call.
-pub type BulkClient = PhoneCheckClient<InterceptedService<Channel, Auth>>;
-
-/// Connects to the server the flags name, with its CA certificate and API key.
-pub async fn connect(args: &ServerArgs) -> Result<BulkClient, ClientError> {
-    let (server, ca_cert, api_key) = (
-        args.url.as_str(),
-        args.ca_cert.as_deref(),
-        args.api_key.as_deref(),
-    );
-    let failed = |message: String| ClientError::Connect {
-        server: server.to_owned(),
-        message,
-    };
-    let mut endpoint = Endpoint::from_shared(server.to_owned())
-        .map_err(|e| failed(format!("not a server URL ({e})")))?
-        .connect_timeout(Duration::from_secs(10));
-    if server.starts_with("https://") {
-        let mut tls = ClientTlsConfig::new();
-        if let Some(path) = ca_cert {
-            let pem = std::fs::read(path)
-                .map_err(|e| ClientError::Usage(format!("--ca-cert {}: {e}", path.display())))?;
-            tls = tls.ca_certificate(Certificate::from_pem(pem));
-        }
-        endpoint = endpoint
-            .tls_config(tls)
-            .map_err(|e| failed(format!("TLS: {e}")))?;
-    }
-    let channel = endpoint.connect().await.map_err(|e| {
-        let mut message = e.to_string();
-        let mut source = std::error::Error::source(&e);
-        while let Some(cause) = source {
-            message = format!("{message}: {cause}");
-            source = cause.source();
-        }
-        failed(message)
-    })?;
-    let auth = match api_key {
-        None => Auth(None),
-        Some(key) => Auth(Some(
-            MetadataValue::try_from(format!("Bearer {key}")).map_err(|_| {
-                ClientError::Usage("--api-key holds characters a header cannot".into())
-            })?,
-        )),
-    };
-    Ok(PhoneCheckClient::with_interceptor(channel, auth).max_decoding_message_size(64 << 20))
-}
-
-/// Adds the API key to every call.
-#[derive(Clone)]
-pub struct Auth(Option<MetadataValue<tonic::metadata::Ascii>>);
-
-impl tonic::service::Interceptor for Auth {
-    fn call(&mut self, mut request: Request<()>) -> Result<Request<()>, Status> {
-        if let Some(key) = &self.0 {
-            request.metadata_mut().insert("authorization", key.clone());
-        }
-        Ok(request)
     }
 }
 
@@ -677,63 +598,5 @@ impl Run {
                 .map_err(|e| output_error(&self.out_path, e))?;
         }
         Ok(())
-    }
-}
-
-/// A status as one line a user can act on.
-fn describe(status: &Status) -> String {
-    let reason = tonic_types::StatusExt::get_details_error_info(status)
-        .map(|i| i.reason)
-        .unwrap_or_default();
-    let what = match (status.code(), reason.as_str()) {
-        (Code::ResourceExhausted, "UPSTREAM_QUOTA_EXHAUSTED") => "the upstream quota is used up",
-        (Code::Unauthenticated, r) if r.starts_with("UPSTREAM") => {
-            "the server's upstream token is refused"
-        }
-        (Code::Unauthenticated, _) => {
-            "the server refused the API key (--api-key / PHONECHECK_API_KEY)"
-        }
-        (Code::PermissionDenied, _) => "the upstream refused the server's account",
-        (Code::Unavailable, _) => "the server is unavailable",
-        (Code::DeadlineExceeded, _) => "the deadline passed",
-        (Code::ResourceExhausted, _) => "a limit was reached",
-        _ => "the server failed the call",
-    };
-    format!("{what} ({:?}: {})", status.code(), status.message())
-}
-
-/// A server result as an output record of row `row`.
-pub fn row_result(r: PhoneResult, row: u64, line: u64) -> RowResult {
-    let status = match r.status() {
-        NumberStatus::Real => RowStatus::Real,
-        NumberStatus::Empty => RowStatus::Empty,
-        NumberStatus::Suspended => RowStatus::Suspended,
-        NumberStatus::Silent => RowStatus::Silent,
-        NumberStatus::Risk => RowStatus::Risk,
-        NumberStatus::NotInDatabase => RowStatus::NotInDatabase,
-        NumberStatus::Invalid => RowStatus::Invalid,
-        NumberStatus::Unspecified => RowStatus::Error,
-    };
-    let note = match (&r.error, status) {
-        (Some(e), _) => e.message.clone(),
-        (None, RowStatus::Invalid) => r.invalid_reason.clone(),
-        (None, RowStatus::Error) => "no status in the answer".to_owned(),
-        (None, _) => String::new(),
-    };
-    RowResult {
-        index: row,
-        line,
-        input: r.input,
-        mobile: r.mobile,
-        status,
-        status_name: r.status_name,
-        area: r.area,
-        province: r.province,
-        city: r.city,
-        carrier: r.carrier,
-        checked_at: r.checked_at.map(|t| t.to_string()).unwrap_or_default(),
-        duplicate: r.duplicate,
-        from_cache: r.from_cache,
-        note,
     }
 }

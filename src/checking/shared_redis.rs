@@ -22,9 +22,9 @@ use futures::future::BoxFuture;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use tokio::sync::watch;
 
-use crate::cache::SharedResults;
-use crate::number::Mobile;
-use crate::upstream::{LineStatus, NumberReport, SharedRateLimit, intern};
+use crate::checking::cache::SharedResults;
+use crate::checking::number::Mobile;
+use crate::checking::upstream::{LineStatus, NumberReport, SharedRateLimit, intern};
 
 /// How long one Redis operation may take before Redis counts as down.
 const OPERATION_TIMEOUT: Duration = Duration::from_millis(500);

@@ -1,30 +1,52 @@
-//! Assembling the gRPC server: the PhoneCheck service with its message limits and compression,
-//! health (`grpc.health.v1`), and reflection in both `v1` and `v1alpha` (grpcurl 1.8 speaks only
-//! v1alpha) with the descriptor sets of health and of `google.rpc` error details registered, so
-//! that `grpcurl list` shows everything and can print error details.
+//! The serving side: everything that faces callers. [`Server`] binds the gRPC port, the
+//! ALAPI-compatible HTTP door and the metrics endpoint, and runs them until a shutdown, with
+//! the grace period that bounds it; `main` and the integration tests start the server through
+//! it alike, so there is one wiring to get right.
+//!
+//! - [`config`]: `phonecheck serve`'s flags, validated into a [`ServeConfig`].
+//! - [`grpc`]: the tonic service; translates protobuf to calls of the checking core and jobs.
+//! - [`alapi_door`]: the inbound ALAPI-compatible HTTP door (`--http-listen`); translation only.
+//! - [`middleware`]: what wraps every gRPC call: request ids, metrics, refusal while draining.
+//! - [`auth`]: API keys, checked before a call reaches a handler.
+//! - [`status`]: the one place where errors become gRPC statuses.
+//!
+//! The gRPC server itself carries the PhoneCheck service with its message limits and
+//! compression, health (`grpc.health.v1`), and reflection in both `v1` and `v1alpha` (grpcurl
+//! 1.8 speaks only v1alpha) with the descriptor sets of health and of `google.rpc` error
+//! details registered, so that `grpcurl list` shows everything and can print error details.
+
+pub mod alapi_door;
+pub mod auth;
+pub mod config;
+pub mod grpc;
+pub mod middleware;
+pub mod status;
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio_stream::wrappers::TcpListenerStream;
 use tonic::codec::CompressionEncoding;
 use tonic::service::interceptor::InterceptedService;
-use tonic::transport::Server;
+use tonic::transport::Server as TonicServer;
 use tonic::transport::{Certificate, Identity, ServerTlsConfig};
 use tonic::{Request, Status};
 
-use crate::auth::{ApiKeys, KeysFileError};
-use crate::batch::{Batcher, BatcherConfig};
-use crate::cache::ResultCache;
-use crate::calls::{CallLayer, CallerSlot, Draining};
-use crate::config::{ConnectionLimits, ServeConfig, TlsFiles};
-use crate::jobs::{JobStore, JobStoreError, Jobs};
+use crate::checking::batcher::{Batcher, BatcherConfig};
+use crate::checking::cache::ResultCache;
+use crate::checking::pipeline::Pipeline;
+use crate::checking::upstream::simulator::{self, RunningSimulator, SimulatorConfig};
+use crate::checking::upstream::{Token, UpstreamClient, UpstreamClientConfig, UpstreamError};
+use crate::jobs::{JobStoreError, Jobs, SqliteJobStore};
 use crate::pb::phone_check_server::PhoneCheckServer;
-use crate::pipeline::Pipeline;
-use crate::service::PhoneCheckService;
-use crate::upstream::{Token, UpstreamClient, UpstreamClientConfig, UpstreamError};
+use auth::{ApiKeys, KeysFileError};
+pub use config::{ConnectionLimits, ServeArgs, ServeConfig, TlsFiles, UpstreamTarget};
+use grpc::PhoneCheckService;
+use middleware::{CallLayer, CallerSlot, Draining};
 
 /// Why the server could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -57,12 +79,191 @@ pub enum ServerError {
     /// Redis could not be set up.
     #[cfg(feature = "redis")]
     #[error(transparent)]
-    Shared(#[from] crate::shared::SharedError),
+    Shared(#[from] crate::checking::shared_redis::SharedError),
+    /// A listener could not be bound.
+    #[error("{flag} {addr}: cannot bind: {source}")]
+    Bind {
+        /// The flag naming the address.
+        flag: &'static str,
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The built-in demo upstream could not start.
+    #[error("starting the demo upstream: {0}")]
+    Demo(std::io::Error),
+    /// The metrics recorder could not be installed.
+    #[error(transparent)]
+    Metrics(#[from] crate::metrics::MetricsError),
 }
 
-/// The parts `serve` runs: the pipeline, and what health follows.
+/// A server bound to its addresses and ready to run: the gRPC port, and when configured the
+/// ALAPI-compatible HTTP door and the metrics endpoint. Binding first lets a caller (or a test
+/// on `127.0.0.1:0`) learn the addresses before anything is served.
 #[derive(Debug)]
-pub struct Assembled {
+pub struct Server {
+    grpc: TcpListener,
+    http: Option<TcpListener>,
+    metrics: Option<TcpListener>,
+    assembled: Assembled,
+    shutdown_grace: Duration,
+    max_message_bytes: usize,
+    api_keys_file: Option<std::path::PathBuf>,
+    /// The built-in upstream of `--demo`, kept alive for as long as the server runs.
+    _demo: Option<RunningSimulator>,
+}
+
+impl Server {
+    /// Assembles the server for `config` and binds its listeners. In demo mode the built-in
+    /// simulated upstream starts here, on a loopback port of its own.
+    pub async fn bind(config: ServeConfig) -> Result<Server, ServerError> {
+        let mut demo = None;
+        let (url, token) = match &config.upstream {
+            UpstreamTarget::Remote { url, token } => (url.clone(), token.clone()),
+            UpstreamTarget::Demo => {
+                let token = Token::new("demo");
+                let running = simulator::spawn(SimulatorConfig {
+                    token: Some(token.clone()),
+                    ..SimulatorConfig::default()
+                })
+                .await
+                .map_err(ServerError::Demo)?;
+                let url = running.url();
+                tracing::warn!(%url, "DEMO MODE: results are simulated by the built-in mock upstream; nothing real is checked or billed");
+                demo = Some(running);
+                (url, token)
+            }
+        };
+        let assembled = assemble(&config, url.clone(), token)?;
+        let grpc = bind("--listen", config.listen).await?;
+        let http = match config.http_listen {
+            Some(addr) => Some(bind("--http-listen", addr).await?),
+            None => None,
+        };
+        let metrics = match config.metrics_listen {
+            Some(addr) => Some(bind("--metrics-listen", addr).await?),
+            None => None,
+        };
+        tracing::info!(addr = %local_addr(&grpc), upstream = %url, qps = config.qps.map_or(0, |q| q.get()),
+            max_batch = config.max_batch, linger_ms = config.linger.as_millis() as u64,
+            concurrency = config.concurrency, tls = config.tls.is_some(),
+            mutual_tls = config.tls.as_ref().is_some_and(|t| t.client_ca.is_some()),
+            "phonecheck listening (gRPC)");
+        Ok(Server {
+            grpc,
+            http,
+            metrics,
+            assembled,
+            shutdown_grace: config.shutdown_grace,
+            max_message_bytes: max_message_bytes(config.limits.max_stream_numbers),
+            api_keys_file: config.api_keys_file.clone(),
+            _demo: demo,
+        })
+    }
+
+    /// The gRPC address.
+    pub fn grpc_addr(&self) -> SocketAddr {
+        local_addr(&self.grpc)
+    }
+
+    /// The ALAPI-compatible HTTP door's address, when `--http-listen` is set.
+    pub fn http_addr(&self) -> Option<SocketAddr> {
+        self.http.as_ref().map(local_addr)
+    }
+
+    /// The metrics endpoint's address, when `--metrics-listen` is set.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().map(local_addr)
+    }
+
+    /// Serves until `shutdown` completes, then drains: health turns NOT_SERVING, new calls get
+    /// UNAVAILABLE, open calls run to their end for at most the shutdown grace, and jobs store
+    /// the answers of the batches they have out.
+    pub async fn run(self, shutdown: impl Future<Output = ()> + Send) -> Result<(), ServerError> {
+        let Server {
+            grpc,
+            http,
+            metrics,
+            assembled,
+            shutdown_grace,
+            max_message_bytes,
+            api_keys_file,
+            _demo,
+        } = self;
+        let addr = local_addr(&grpc);
+        match &assembled.keys {
+            Some(keys) => {
+                tracing::info!(file = ?api_keys_file, "API keys required (reloaded on SIGHUP)");
+                tokio::spawn(auth::reload_on_sighup(keys.clone()));
+            }
+            None if addr.ip().is_loopback() => tracing::info!(
+                "no --api-keys-file: the API is open to anyone who can reach this loopback address"
+            ),
+            None => tracing::warn!(%addr,
+                "NO API KEYS on a non-loopback address: anyone who can reach it spends the upstream account's money; set --api-keys-file"),
+        }
+        if let Some(listener) = metrics {
+            let handle = crate::metrics::install()?;
+            tracing::info!(addr = %local_addr(&listener), "metrics listening: GET /metrics");
+            // Served until the process ends, so the last scrapes see the shutdown too.
+            tokio::spawn(async move {
+                if let Err(e) =
+                    crate::metrics::serve(listener, handle, std::future::pending()).await
+                {
+                    tracing::error!(error = %e, "the metrics endpoint stopped");
+                }
+            });
+        }
+        let (signalled, on_signal) = watch::channel(false);
+        if let Some(listener) = http {
+            tracing::info!(addr = %local_addr(&listener), "ALAPI-compatible HTTP endpoint listening: POST /api/phonecheck");
+            let (pipeline, keys) = (assembled.pipeline.clone(), assembled.keys.clone());
+            let mut stop = on_signal.clone();
+            tokio::spawn(async move {
+                let stopped = async move {
+                    let _ = stop.wait_for(|s| *s).await;
+                };
+                if let Err(e) = alapi_door::serve(listener, pipeline, keys, stopped).await {
+                    tracing::error!(error = %e, "the HTTP endpoint stopped");
+                }
+            });
+        }
+        let serving = serve_grpc(grpc, assembled, max_message_bytes, async move {
+            shutdown.await;
+            let _ = signalled.send(true);
+        });
+        let mut grace = on_signal;
+        tokio::select! {
+            result = serving => result?,
+            // tonic waits for every open connection to close; a client that never lets go
+            // must not keep the process alive past the grace period.
+            _ = async {
+                let _ = grace.wait_for(|s| *s).await;
+                tokio::time::sleep(shutdown_grace).await;
+            } => tracing::warn!(grace = ?shutdown_grace, "open calls did not finish in time; stopping anyway"),
+        }
+        tracing::info!("phonecheck stopped");
+        Ok(())
+    }
+}
+
+async fn bind(flag: &'static str, addr: SocketAddr) -> Result<TcpListener, ServerError> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| ServerError::Bind { flag, addr, source })
+}
+
+/// A bound listener's address (the one it was bound to if the system cannot say).
+fn local_addr(listener: &TcpListener) -> SocketAddr {
+    listener
+        .local_addr()
+        .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)))
+}
+
+/// The parts the server runs: the pipeline, and what health follows.
+#[derive(Debug)]
+struct Assembled {
     /// The check pipeline.
     pub pipeline: Arc<Pipeline>,
     /// With `--require-redis`, whether Redis is reachable: health says NOT_SERVING while not.
@@ -75,7 +276,7 @@ pub struct Assembled {
     pub connections: ConnectionLimits,
     /// The job store, opened at assembly (so a bad `--data-dir` stops start-up), and how
     /// long ended jobs are kept.
-    pub jobs: Option<(JobStore, std::time::Duration)>,
+    pub jobs: Option<(SqliteJobStore, std::time::Duration)>,
     /// The most inputs in one CreateJob message.
     pub max_job_chunk: usize,
 }
@@ -83,11 +284,7 @@ pub struct Assembled {
 /// Builds the check pipeline for `config`, calling the upstream at `url` with `token` (which
 /// may be the simulator's, in demo mode), sharing cache and rate limit through Redis when
 /// configured.
-pub fn build_pipeline(
-    config: &ServeConfig,
-    url: String,
-    token: Token,
-) -> Result<Assembled, ServerError> {
+fn assemble(config: &ServeConfig, url: String, token: Token) -> Result<Assembled, ServerError> {
     // Changed below only when built with the redis feature.
     #[cfg_attr(not(feature = "redis"), allow(unused_mut))]
     let mut client_config = UpstreamClientConfig {
@@ -108,7 +305,7 @@ pub fn build_pipeline(
     let mut ready = None;
     #[cfg(feature = "redis")]
     if let Some(redis) = &config.redis {
-        let store = crate::shared::SharedStore::open(&redis.url)?;
+        let store = crate::checking::shared_redis::SharedStore::open(&redis.url)?;
         client_config.shared_limit = Some(store.clone());
         client_config.replicas_hint = redis.replicas_hint;
         cache = ResultCache::with_shared(config.cache.clone(), store.clone());
@@ -139,7 +336,7 @@ pub fn build_pipeline(
     };
     let tls = config.tls.as_ref().map(tls_config).transpose()?;
     let jobs = match &config.data_dir {
-        Some(dir) => Some((JobStore::open(dir)?, config.job_retention)),
+        Some(dir) => Some((SqliteJobStore::open(dir)?, config.job_retention)),
         None => None,
     };
     Ok(Assembled {
@@ -166,7 +363,7 @@ const KEEPALIVE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20
 /// Serves the PhoneCheck API, health and reflection on `listener` until `shutdown` completes;
 /// then health turns NOT_SERVING, new PhoneCheck calls get UNAVAILABLE, and the calls already
 /// open run to their end (the caller bounds how long it waits for that).
-pub async fn serve(
+async fn serve_grpc(
     listener: TcpListener,
     assembled: Assembled,
     max_message_bytes: usize,
@@ -208,7 +405,7 @@ pub async fn serve(
     let reflection_v1 = reflection_builder().build_v1()?;
     let reflection_v1alpha = reflection_builder().build_v1alpha()?;
 
-    let mut builder = Server::builder()
+    let mut builder = TonicServer::builder()
         .max_concurrent_streams(Some(connections.max_concurrent_streams))
         .http2_keepalive_interval(Some(connections.http2_keepalive))
         .http2_keepalive_timeout(Some(KEEPALIVE_TIMEOUT));

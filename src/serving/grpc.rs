@@ -1,5 +1,5 @@
 //! The tonic service: gRPC requests in, [`Pipeline`] calls, gRPC responses out. It translates
-//! and does nothing else; errors become statuses only through [`crate::status`].
+//! and does nothing else; errors become statuses only through [`crate::serving::status`].
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -10,15 +10,15 @@ use tokio::time::Instant;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status, Streaming};
 
-use crate::cache::Freshness;
-use crate::calls::CallerSlot;
-use crate::jobs::{JobChunk, JobError, JobRecord, JobState, Jobs};
-use crate::pb::{self, phone_check_server::PhoneCheck};
-use crate::pipeline::{
+use crate::checking::cache::Freshness;
+use crate::checking::pipeline::{
     BulkChunk, CheckError, NumberResult, Outcome, Pipeline, StatusCounts, StreamEvent, Summary,
 };
-use crate::status::rpc_status;
-use crate::upstream::LineStatus;
+use crate::checking::upstream::LineStatus;
+use crate::jobs::{JobChunk, JobError, JobRecord, JobState, Jobs};
+use crate::pb::{self, phone_check_server::PhoneCheck};
+use crate::serving::middleware::CallerSlot;
+use crate::serving::status::rpc_status;
 
 /// The `phonecheck.v1.PhoneCheck` service.
 #[derive(Debug, Clone)]

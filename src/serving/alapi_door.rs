@@ -20,10 +20,10 @@ use axum::routing::post;
 use axum::{Json, Router};
 use serde::Serialize;
 
-use crate::auth::{ApiKeys, AuthError};
-use crate::cache::Freshness;
-use crate::number::{normalize_mobile, split_element};
-use crate::pipeline::{CheckError, NumberResult, Outcome, Pipeline};
+use crate::checking::cache::Freshness;
+use crate::checking::number::{normalize_mobile, split_element};
+use crate::checking::pipeline::{CheckError, NumberResult, Outcome, Pipeline};
+use crate::serving::auth::{ApiKeys, AuthError};
 
 /// Serves the door on `listener` until `shutdown` completes.
 pub async fn serve(

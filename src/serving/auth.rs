@@ -12,7 +12,7 @@ use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use subtle::ConstantTimeEq;
 use tonic::metadata::MetadataMap;
 
-/// Why a caller was refused. Becomes a status only in [`crate::status`].
+/// Why a caller was refused. Becomes a status only in [`crate::serving::status`].
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum AuthError {
     /// No key, or not one of ours (deliberately not saying which).
@@ -195,6 +195,31 @@ fn read(path: &Path) -> Result<Vec<Key>, KeysFileError> {
         return Err(KeysFileError::Empty(path.to_owned()));
     }
     Ok(keys)
+}
+
+/// Reads the API keys file again on every SIGHUP; a broken file keeps the keys in force.
+pub(crate) async fn reload_on_sighup(keys: Arc<ApiKeys>) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut hangups = match signal(SignalKind::hangup()) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGHUP; keys will not reload");
+                return;
+            }
+        };
+        while hangups.recv().await.is_some() {
+            match keys.reload() {
+                Ok(n) => tracing::info!(keys = n, "API keys reloaded"),
+                Err(e) => {
+                    tracing::error!(error = %e, "API keys not reloaded; the previous keys stay in force")
+                }
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = keys;
 }
 
 #[cfg(test)]

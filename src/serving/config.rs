@@ -1,252 +1,20 @@
-//! Command-line flags with environment fallbacks, validated once at start-up. The flag and
-//! variable names are a contract (DESIGN.md); bad configuration stops start-up with one line
-//! naming the flag.
+//! The flags of `phonecheck serve`, with their environment fallbacks, validated once at
+//! start-up into a [`ServeConfig`]. The flag and variable names are a contract (see
+//! docs/configuration.md); bad configuration stops start-up with one line naming the flag.
 
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use clap::Args;
 
-use crate::cache::CacheConfig;
-use crate::client::input::{ColumnSpec, HeaderMode, InputFormat};
-use crate::client::output::OutputFormat;
-use crate::pipeline::Limits;
-use crate::upstream::{RetryPolicy, Token, UPSTREAM_MAX_BATCH};
+use crate::checking::cache::CacheConfig;
+use crate::checking::pipeline::Limits;
+use crate::checking::upstream::{RetryPolicy, Token, UPSTREAM_MAX_BATCH};
 
 /// The real upstream endpoint.
 pub const DEFAULT_UPSTREAM_URL: &str = "https://v2.alapi.cn/api/phonecheck";
-
-/// phonecheck: a gRPC service in front of the ALAPI phone-number status API (空号检测).
-#[derive(Debug, Parser)]
-#[command(name = "phonecheck", version, about, long_about = None)]
-pub struct Cli {
-    /// Log lines as text for people or JSON for log collectors (filter with RUST_LOG, e.g.
-    /// RUST_LOG=phonecheck=debug).
-    #[arg(
-        long,
-        global = true,
-        env = "PHONECHECK_LOG_FORMAT",
-        value_enum,
-        default_value = "text"
-    )]
-    pub log_format: LogFormat,
-
-    /// What to run.
-    #[command(subcommand)]
-    pub command: Command,
-}
-
-/// How log lines are written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum LogFormat {
-    /// One readable line per event.
-    Text,
-    /// One JSON object per event.
-    Json,
-}
-
-/// The subcommands.
-#[derive(Debug, Subcommand)]
-pub enum Command {
-    /// Run the gRPC server.
-    Serve(Box<ServeArgs>),
-    /// Run the simulated ALAPI upstream (for tests, demos and your own integration tests).
-    MockUpstream(MockUpstreamArgs),
-    /// Check a list of numbers (arguments, a text/CSV file, or stdin) through a server.
-    Check(CheckArgs),
-    /// Durable jobs on a server: submit a list, disconnect, come back for the results.
-    Job(JobArgs),
-}
-
-/// Which server the command-line client talks to, and how.
-#[derive(Debug, Clone, Args)]
-pub struct ServerArgs {
-    /// The phonecheck server.
-    #[arg(
-        long = "server",
-        env = "PHONECHECK_SERVER",
-        default_value = "http://127.0.0.1:50051",
-        global = true
-    )]
-    pub url: String,
-
-    /// For an https:// server: the CA certificate (PEM) its certificate is signed by.
-    #[arg(long, env = "PHONECHECK_CA_CERT", global = true)]
-    pub ca_cert: Option<PathBuf>,
-
-    /// API key sent as `authorization: Bearer KEY`, for servers that require one.
-    #[arg(
-        long,
-        env = "PHONECHECK_API_KEY",
-        hide_env_values = true,
-        global = true
-    )]
-    pub api_key: Option<String>,
-}
-
-/// Flags of `phonecheck job`.
-#[derive(Debug, Clone, Args)]
-#[command(after_help = "Examples:
-  phonecheck job submit big.csv --name march-campaign
-  phonecheck job status j_0193a1b2c3d4e5f6 --watch
-  phonecheck job results j_0193a1b2c3d4e5f6 --out results.csv
-  phonecheck job list")]
-pub struct JobArgs {
-    /// The server.
-    #[command(flatten)]
-    pub server: ServerArgs,
-
-    /// What to do.
-    #[command(subcommand)]
-    pub command: JobCommand,
-}
-
-/// The `phonecheck job` subcommands.
-#[derive(Debug, Clone, Subcommand)]
-pub enum JobCommand {
-    /// Upload a list (a text or CSV file, or stdin) as a job and print its id.
-    Submit(JobSubmitArgs),
-    /// Show a job's state and progress; with --watch, follow it to the end.
-    Status {
-        /// The job's id.
-        id: String,
-        /// Follow the job with a progress bar until it ends (exit 0 when it succeeded).
-        #[arg(long)]
-        watch: bool,
-    },
-    /// Download a job's results, every row in input order (same formats as `check`).
-    Results {
-        /// The job's id.
-        id: String,
-        /// Write results to this file (default: standard output).
-        #[arg(long, short)]
-        out: Option<PathBuf>,
-        /// Output format (default: from --out's extension, else csv).
-        #[arg(long, value_enum)]
-        format: Option<OutputFormat>,
-        /// Also write one list of numbers per status into this directory.
-        #[arg(long, value_name = "DIR")]
-        split: Option<PathBuf>,
-    },
-    /// List the jobs on the server, newest first.
-    List {
-        /// The most jobs to show.
-        #[arg(long, default_value_t = 20)]
-        limit: u32,
-    },
-    /// Cancel a queued or running job (what it stored stays readable).
-    Cancel {
-        /// The job's id.
-        id: String,
-    },
-    /// Continue a failed or cancelled job, or retry a finished job's failed rows.
-    Resume {
-        /// The job's id.
-        id: String,
-    },
-    /// Delete a job and its results from the server.
-    Delete {
-        /// The job's id.
-        id: String,
-    },
-}
-
-/// Flags of `phonecheck job submit`.
-#[derive(Debug, Clone, Args)]
-pub struct JobSubmitArgs {
-    /// The file of numbers ("-" or nothing for stdin).
-    pub input: Option<String>,
-
-    /// A name for the job (default: the file's name).
-    #[arg(long)]
-    pub name: Option<String>,
-
-    /// How the list is read and sent.
-    #[command(flatten)]
-    pub list: ListArgs,
-}
-
-/// How the command-line client reads a list and sends it: the same for `check` and
-/// `job submit`.
-#[derive(Debug, Clone, Args)]
-pub struct ListArgs {
-    /// How the input is laid out.
-    #[arg(long, value_enum, default_value = "auto")]
-    pub input_format: InputFormat,
-
-    /// The CSV column holding the numbers: a header name, or a position counting from 1
-    /// (default: a column named like phone/mobile/手机号, else the one holding numbers).
-    #[arg(long)]
-    pub column: Option<ColumnSpec>,
-
-    /// Whether a CSV input starts with a header record.
-    #[arg(long, value_enum, default_value = "auto")]
-    pub header: HeaderMode,
-
-    /// Accept cached answers only this fresh (e.g. 1h, 7d); default: the server's time to live.
-    #[arg(long, value_parser = humantime::parse_duration, conflicts_with = "no_cache")]
-    pub max_age: Option<Duration>,
-
-    /// Ask the upstream for every number even when the server has a fresh answer cached
-    /// (every number is billed).
-    #[arg(long)]
-    pub no_cache: bool,
-
-    /// Rows per message (at most the server's --max-bulk-chunk).
-    #[arg(long, default_value_t = 5000, value_parser = clap::value_parser!(u32).range(1..=10_000))]
-    pub chunk: u32,
-}
-
-/// Flags of `phonecheck check`.
-#[derive(Debug, Clone, Args)]
-#[command(after_help = "Examples:
-  phonecheck check 13111111111 13222222222
-  phonecheck check numbers.csv --out results.csv --split lists/
-  phonecheck check numbers.csv --out results.csv --resume
-  zcat numbers.txt.gz | phonecheck check --out results.jsonl
-
-Exit status: 0 when every row has its answer; 1 when the run stopped or some rows could not be
-checked (the output then holds every row, those marked error or unchecked, and --resume
-checks just those); 2 on bad flags; 130 after Ctrl-C.")]
-pub struct CheckArgs {
-    /// Numbers to check, or one file of them ("-" for stdin). With neither, stdin is read.
-    pub inputs: Vec<String>,
-
-    /// The server.
-    #[command(flatten)]
-    pub server: ServerArgs,
-
-    /// Write results to this file (default: standard output).
-    #[arg(long, short)]
-    pub out: Option<PathBuf>,
-
-    /// Output format (default: from the --out file name: .jsonl, .txt, else CSV).
-    #[arg(long, value_enum)]
-    pub format: Option<OutputFormat>,
-
-    /// Also write one list per status into this directory: real.txt, empty.txt, …
-    #[arg(long, value_name = "DIR")]
-    pub split: Option<PathBuf>,
-
-    /// Continue an interrupted run: rows already answered in --out are kept, not sent again.
-    #[arg(long, requires = "out")]
-    pub resume: bool,
-
-    /// How the list is read and sent.
-    #[command(flatten)]
-    pub list: ListArgs,
-
-    /// Most rows sent and not yet written: bounds the memory used to write rows in input order.
-    #[arg(long, default_value_t = 100_000,
-          value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
-    pub window: u32,
-
-    /// No progress bar and no summary on stderr.
-    #[arg(long, short)]
-    pub quiet: bool,
-}
 
 /// Flags of `phonecheck serve`.
 #[derive(Debug, Clone, Args)]
@@ -400,38 +168,6 @@ pub struct ServeArgs {
     #[arg(long, env = "PHONECHECK_MAX_BULK_CHUNK", default_value_t = 10_000,
           value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub max_bulk_chunk: u32,
-}
-
-/// Flags of `phonecheck mock-upstream`.
-#[derive(Debug, Clone, Args)]
-pub struct MockUpstreamArgs {
-    /// Address to serve the simulated upstream on.
-    #[arg(long, default_value = "127.0.0.1:8080")]
-    pub listen: SocketAddr,
-    /// The only token to accept (default: any non-empty token).
-    #[arg(long, env = "MOCK_UPSTREAM_TOKEN")]
-    pub token: Option<String>,
-    /// Calls per second allowed before answering 429 (default: unlimited).
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
-    pub qps: Option<u32>,
-    /// Delay before every answer, in milliseconds.
-    #[arg(long, default_value_t = 0)]
-    pub latency_ms: u64,
-    /// Fraction of calls (0.0 to 1.0) failing with HTTP 502 at random.
-    #[arg(long, default_value_t = 0.0, value_parser = parse_fraction)]
-    pub fail_rate: f64,
-    /// Every N-th call fails, alternately with 429 and HTTP 500 (a deterministic flaky upstream).
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
-    pub fail_every: Option<u32>,
-}
-
-fn parse_fraction(s: &str) -> Result<f64, String> {
-    let f: f64 = s.parse().map_err(|_| format!("{s:?} is not a number"))?;
-    if (0.0..=1.0).contains(&f) {
-        Ok(f)
-    } else {
-        Err(format!("{f} is not between 0 and 1"))
-    }
 }
 
 /// Where the upstream is and how to reach it.
@@ -692,13 +428,18 @@ fn non_empty(token: Token, source: String) -> Result<Token, ConfigError> {
 mod tests {
     use super::*;
 
+    /// `phonecheck serve`'s flags alone, parsed as the binary parses them.
+    #[derive(Debug, clap::Parser)]
+    struct Serve {
+        #[command(flatten)]
+        args: ServeArgs,
+    }
+
     fn serve_args(args: &[&str]) -> Result<ServeArgs, clap::Error> {
-        let mut argv = vec!["phonecheck", "serve"];
+        use clap::Parser;
+        let mut argv = vec!["serve"];
         argv.extend_from_slice(args);
-        Cli::try_parse_from(argv).map(|cli| match cli.command {
-            Command::Serve(a) => *a,
-            _ => unreachable!("parsed serve"),
-        })
+        Serve::try_parse_from(argv).map(|s| s.args)
     }
 
     #[test]

@@ -15,8 +15,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::number::Mobile;
-use crate::upstream::{LineStatus, NumberReport, UpstreamError};
+use crate::checking::number::Mobile;
+use crate::checking::upstream::{LineStatus, NumberReport, UpstreamError};
 
 /// The schema version this build writes (`PRAGMA user_version`).
 const SCHEMA_VERSION: i64 = 1;
@@ -688,7 +688,7 @@ impl JobStore {
                 ANSWERED => {
                     let status = LineStatus::from_code(row.get(5)?).unwrap_or(LineStatus::Real);
                     let text = |i| -> rusqlite::Result<std::sync::Arc<str>> {
-                        Ok(crate::upstream::intern(&row.get::<_, String>(i)?))
+                        Ok(crate::checking::upstream::intern(&row.get::<_, String>(i)?))
                     };
                     Some(StoredAnswer::Checked {
                         report: NumberReport {
@@ -771,7 +771,7 @@ fn finish_job((mut job, error): JobRow) -> Result<JobRecord, JobStoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::upstream::intern;
+    use crate::checking::upstream::intern;
 
     fn mobile(n: u64) -> Mobile {
         Mobile::from_u64(13_900_000_000 + n).expect("valid")

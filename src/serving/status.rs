@@ -12,10 +12,10 @@ use prost::Message;
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 
-use crate::auth::AuthError;
+use crate::checking::pipeline::CheckError;
+use crate::checking::upstream::{ErrorClass, UpstreamError};
 use crate::jobs::JobError;
-use crate::pipeline::CheckError;
-use crate::upstream::{ErrorClass, UpstreamError};
+use crate::serving::auth::AuthError;
 
 /// The `ErrorInfo.domain` of every error this service returns.
 pub const ERROR_DOMAIN: &str = "phonecheck";

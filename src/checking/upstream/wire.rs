@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::error::UpstreamError;
-use crate::number::{Mobile, MobileMap, normalize_mobile};
+use crate::checking::number::{Mobile, MobileMap, normalize_mobile};
 
 /// A number's line status, as the upstream's `status` 0..=5 says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -355,8 +355,8 @@ fn snippet(body: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::number::normalize_mobile;
-    use crate::upstream::ErrorClass;
+    use crate::checking::number::normalize_mobile;
+    use crate::checking::upstream::ErrorClass;
     use proptest::prelude::*;
 
     fn m(s: &str) -> Mobile {

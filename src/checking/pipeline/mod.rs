@@ -18,10 +18,11 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tracing::Instrument;
 
-use crate::batch::{Answered, Batcher, Delivery, Ticket};
-use crate::cache::{Freshness, ResultCache};
-use crate::number::{InvalidReason, Mobile, ParsedRequest, TooManyInputs, parse_request};
-use crate::upstream::{LineStatus, NumberReport, UpstreamError};
+use crate::checking::batcher::{Answered, Batcher, Delivery};
+use crate::checking::cache::{Freshness, ResultCache};
+use crate::checking::number::{InvalidReason, Mobile, ParsedRequest, TooManyInputs, parse_request};
+use crate::checking::submitter::{WindowedSubmitter, batch_failure};
+use crate::checking::upstream::{LineStatus, NumberReport, UpstreamError};
 
 /// How many inputs a call may hold.
 #[derive(Debug, Clone, Copy)]
@@ -73,7 +74,7 @@ pub enum CheckError {
     DeadlineExceeded,
     /// The queue in front of the upstream is full (`--max-queued-numbers`); retry shortly.
     #[error(transparent)]
-    Busy(#[from] crate::batch::QueueFull),
+    Busy(#[from] crate::checking::batcher::QueueFull),
     /// The caller's request stream broke before it was closed.
     #[error("the request stream broke: {0}")]
     InputBroken(String),
@@ -275,19 +276,15 @@ impl Pipeline {
         }
     }
 
-    /// A ticket for background work (jobs): its numbers fill only the room live calls leave.
-    pub fn background_ticket(&self) -> Ticket {
-        self.batcher.background_ticket()
+    /// A submitter for background work (jobs), with a stream's window: its numbers fill only
+    /// the room live calls leave in each batch.
+    pub fn background_submitter(&self) -> WindowedSubmitter {
+        WindowedSubmitter::new(self.batcher.background_ticket(), self.stream_window)
     }
 
     /// The result cache.
     pub fn cache(&self) -> &Arc<ResultCache> {
         &self.cache
-    }
-
-    /// How many of its numbers one stream (or job) keeps queued or in flight.
-    pub fn stream_window(&self) -> usize {
-        self.stream_window
     }
 
     /// Running totals since start-up.
@@ -347,8 +344,8 @@ impl Pipeline {
     ) -> Result<mpsc::Receiver<StreamEvent>, CheckError> {
         let parsed = parse(elements, self.limits.max_stream_numbers)?;
         let (tx, rx) = mpsc::channel(4);
-        let mut ticket = self.batcher.ticket(deadline);
-        let window = self.stream_window;
+        let mut submitter =
+            WindowedSubmitter::new(self.batcher.ticket(deadline), self.stream_window);
         let cache = self.cache.clone();
         let totals = self.totals.clone();
         tokio::spawn(
@@ -389,35 +386,33 @@ impl Pipeline {
                 // Numbers go to the queue a window at a time: when the caller reads slowly, sends
                 // below wait, no delivery is taken, and no more numbers are queued.
                 let unique = std::mem::take(&mut run.unique);
-                let mut submitted = 0;
-                refill(&mut ticket, &unique, &mut submitted, window).await;
+                let mut next = 0;
+                submitter.refill(&unique, &mut next).await;
                 let work = async {
-                    let mut doomed = None;
-                    while let Some(mut delivery) = ticket.recv().await {
+                    while let Some(mut delivery) = submitter.recv().await {
                         // A dooming error ends the stream with its status, once the batches
                         // already in flight are answered: they are paid for. Numbers it failed are
                         // left unanswered, like every batch that is now never sent.
-                        if doomed.is_none() {
-                            doomed = batch_failure(&delivery, UpstreamError::dooms_later_batches);
-                        }
-                        if doomed.is_some() {
+                        if submitter.doomed().is_some() {
                             delivery.answers.retain(|a| a.answer.is_ok());
                         } else {
-                            refill(&mut ticket, &unique, &mut submitted, window).await;
+                            submitter.refill(&unique, &mut next).await;
                         }
                         let results = run.answer(delivery);
                         if !results.is_empty() && tx.send(event(results)).await.is_err() {
                             return Ok(());
                         }
                     }
-                    doomed.map_or(Ok(()), |e| Err(CheckError::Upstream(e)))
+                    submitter
+                        .doomed()
+                        .map_or(Ok(()), |e| Err(CheckError::Upstream(e.clone())))
                 };
                 let last = match within(deadline, work).await {
                     Ok(()) => StreamEvent::Finished(run.summary),
                     Err(e) => StreamEvent::Failed(e),
                 };
                 // Cancel what has not left before waiting on a possibly slow reader.
-                drop(ticket);
+                drop(submitter);
                 let _ = tx.send(last).await;
             }
             // Its logs carry the call's request id.
@@ -425,33 +420,6 @@ impl Pipeline {
         );
         Ok(rx)
     }
-}
-
-/// Submits the next of `unique` (from `submitted` on) until `window` numbers are outstanding.
-async fn refill(
-    ticket: &mut Ticket,
-    unique: &[(Mobile, u32)],
-    submitted: &mut usize,
-    window: usize,
-) {
-    let room = window.saturating_sub(ticket.outstanding());
-    let end = (*submitted + room).min(unique.len());
-    ticket.submit(&unique[*submitted..end]).await;
-    *submitted = end;
-}
-
-/// The first error in a delivery that failed its whole batch and matches `fatal`. A number
-/// merely missing from an answer is that number's error, not the batch's.
-pub(crate) fn batch_failure(
-    delivery: &Delivery,
-    fatal: impl Fn(&UpstreamError) -> bool,
-) -> Option<Arc<UpstreamError>> {
-    delivery.answers.iter().find_map(|a| match &a.answer {
-        Err(e) if !matches!(**e, UpstreamError::MissingResult { .. }) && fatal(e) => {
-            Some(e.clone())
-        }
-        _ => None,
-    })
 }
 
 fn parse(elements: Vec<String>, limit: usize) -> Result<ParsedRequest, CheckError> {

@@ -18,7 +18,7 @@ use tower::retry::budget::{Budget, TpsBudget};
 use super::Token;
 use super::error::UpstreamError;
 use super::wire::{Answer, mobiles_field, parse_answer};
-use crate::number::Mobile;
+use crate::checking::number::Mobile;
 
 /// The most numbers the upstream takes in one call.
 pub const UPSTREAM_MAX_BATCH: usize = 2000;

@@ -11,7 +11,7 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
-use crate::number::{normalize_mobile, split_element};
+use crate::checking::number::{normalize_mobile, split_element};
 
 /// One row to check.
 #[derive(Debug, Clone, PartialEq, Eq)]

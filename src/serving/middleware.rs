@@ -134,7 +134,7 @@ where
         };
         if self.draining.is_on() && service == "phonecheck.v1.PhoneCheck" {
             let mut response: http::Response<tonic::body::Body> =
-                crate::status::shutting_down().into_http();
+                crate::serving::status::shutting_down().into_http();
             response.headers_mut().insert(REQUEST_ID, id);
             finish.record(tonic::Code::Unavailable as i32);
             return Box::pin(std::future::ready(Ok(response)));

@@ -32,9 +32,9 @@ use smallvec::SmallVec;
 use tokio::sync::{Notify, mpsc};
 use tokio::time::Instant;
 
-use crate::cache::ResultCache;
-use crate::number::{Mobile, MobileMap};
-use crate::upstream::{CallSlot, NumberReport, UpstreamClient, UpstreamError};
+use crate::checking::cache::ResultCache;
+use crate::checking::number::{Mobile, MobileMap};
+use crate::checking::upstream::{CallSlot, NumberReport, UpstreamClient, UpstreamError};
 
 /// What became of one number in a batch.
 pub type NumberAnswer = Result<Arc<NumberReport>, Arc<UpstreamError>>;
@@ -178,7 +178,7 @@ impl Batcher {
         let config = BatcherConfig {
             max_batch: config
                 .max_batch
-                .clamp(1, crate::upstream::UPSTREAM_MAX_BATCH),
+                .clamp(1, crate::checking::upstream::UPSTREAM_MAX_BATCH),
             ..config
         };
         let shared = Arc::new(Shared {

@@ -5,6 +5,8 @@
 
 use std::io::Write;
 use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
 use std::time::{Duration, SystemTime};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -14,15 +16,109 @@ use tokio_stream::wrappers::ReceiverStream;
 use super::input::{RowReader, Source};
 use super::output::{OutputFormat, ResultWriter};
 use super::report::thousands;
-use super::{BulkClient, ClientError, connect, output_error, row_result, source};
-use crate::config::{JobArgs, JobCommand, JobSubmitArgs};
+use super::{
+    BulkClient, ClientError, ListArgs, ServerArgs, connect, output_error, row_result, source,
+};
 use crate::pb::{
     CancelJobRequest, CreateJobRequest, DeleteJobRequest, GetJobRequest, GetJobResultsRequest, Job,
     JobState, ListJobsRequest, ResumeJobRequest, WatchJobRequest,
 };
 
-/// Runs one `phonecheck job` command; returns the exit status (0 done, 1 failed).
-pub async fn run(args: JobArgs) -> Result<i32, ClientError> {
+/// Flags of `phonecheck job`.
+#[derive(Debug, Clone, Args)]
+#[command(after_help = "Examples:
+  phonecheck job submit big.csv --name march-campaign
+  phonecheck job status j_0193a1b2c3d4e5f6 --watch
+  phonecheck job results j_0193a1b2c3d4e5f6 --out results.csv
+  phonecheck job list")]
+pub struct JobArgs {
+    /// The server.
+    #[command(flatten)]
+    pub server: ServerArgs,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: JobCommand,
+}
+
+/// The `phonecheck job` subcommands.
+#[derive(Debug, Clone, Subcommand)]
+pub enum JobCommand {
+    /// Upload a list (a text or CSV file, or stdin) as a job and print its id.
+    Submit(JobSubmitArgs),
+    /// Show a job's state and progress; with --watch, follow it to the end.
+    Status {
+        /// The job's id.
+        id: String,
+        /// Follow the job with a progress bar until it ends (exit 0 when it succeeded).
+        #[arg(long)]
+        watch: bool,
+    },
+    /// Download a job's results, every row in input order (same formats as `check`).
+    Results {
+        /// The job's id.
+        id: String,
+        /// Write results to this file (default: standard output).
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+        /// Output format (default: from --out's extension, else csv).
+        #[arg(long, value_enum)]
+        format: Option<OutputFormat>,
+        /// Also write one list of numbers per status into this directory.
+        #[arg(long, value_name = "DIR")]
+        split: Option<PathBuf>,
+    },
+    /// List the jobs on the server, newest first.
+    List {
+        /// The most jobs to show.
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+    },
+    /// Cancel a queued or running job (what it stored stays readable).
+    Cancel {
+        /// The job's id.
+        id: String,
+    },
+    /// Continue a failed or cancelled job, or retry a finished job's failed rows.
+    Resume {
+        /// The job's id.
+        id: String,
+    },
+    /// Delete a job and its results from the server.
+    Delete {
+        /// The job's id.
+        id: String,
+    },
+}
+
+/// Flags of `phonecheck job submit`.
+#[derive(Debug, Clone, Args)]
+pub struct JobSubmitArgs {
+    /// The file of numbers ("-" or nothing for stdin).
+    pub input: Option<String>,
+
+    /// A name for the job (default: the file's name).
+    #[arg(long)]
+    pub name: Option<String>,
+
+    /// How the list is read and sent.
+    #[command(flatten)]
+    pub list: ListArgs,
+}
+
+/// Runs one `phonecheck job` command and returns its exit status: 0 done, 1 failed (with one
+/// line on stderr saying why).
+pub async fn run(args: JobArgs) -> i32 {
+    match run_command(args).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("phonecheck: {e}");
+            1
+        }
+    }
+}
+
+async fn run_command(args: JobArgs) -> Result<i32, ClientError> {
     let mut client = connect(&args.server).await?;
     let job = match args.command {
         JobCommand::Submit(submit_args) => return submit(&mut client, submit_args).await,

@@ -1,0 +1,107 @@
+//! The windowed submitter: "keep at most a window of numbers queued or in flight, refill as
+//! answers come", written once for every caller that feeds the [`Batcher`] more numbers than
+//! it sends at once (`CheckStream`, `CheckBulk` and the job runner).
+//!
+//! The window is what gives flow control end to end: a caller that reads slowly stops taking
+//! deliveries, the window stays full, and nothing more is submitted. It also owns the rule
+//! every long check shares: once a batch fails with an error that dooms every later batch
+//! (quota, token, account, IP), nothing more is submitted, but the batches already out are
+//! still received, because they are paid for.
+//!
+//! [`Batcher`]: super::batcher::Batcher
+
+use std::sync::Arc;
+
+use super::batcher::{Delivery, Ticket};
+use super::number::Mobile;
+use super::upstream::UpstreamError;
+
+/// A batcher ticket with a window and the dooming rule.
+#[derive(Debug)]
+pub struct WindowedSubmitter {
+    ticket: Ticket,
+    window: usize,
+    doomed: Option<Arc<UpstreamError>>,
+}
+
+impl WindowedSubmitter {
+    /// Submits through `ticket`, keeping at most `window` (at least 1) numbers outstanding.
+    pub fn new(ticket: Ticket, window: usize) -> Self {
+        WindowedSubmitter {
+            ticket,
+            window: window.max(1),
+            doomed: None,
+        }
+    }
+
+    /// The window: the most numbers kept queued or in flight.
+    pub fn window(&self) -> usize {
+        self.window
+    }
+
+    /// Numbers submitted and not yet answered.
+    pub fn outstanding(&self) -> usize {
+        self.ticket.outstanding()
+    }
+
+    /// How many more numbers may be submitted now: none once the check is doomed.
+    pub fn room(&self) -> usize {
+        if self.doomed.is_some() {
+            0
+        } else {
+            self.window.saturating_sub(self.ticket.outstanding())
+        }
+    }
+
+    /// True while more numbers may be submitted.
+    pub fn has_room(&self) -> bool {
+        self.room() > 0
+    }
+
+    /// The error that doomed every later batch, once one did.
+    pub fn doomed(&self) -> Option<&Arc<UpstreamError>> {
+        self.doomed.as_ref()
+    }
+
+    /// Submits all of `numbers` (a source read in chunks may overshoot the window by one
+    /// chunk), waiting while the batcher's queue is full. Nothing is submitted once doomed.
+    pub async fn submit(&mut self, numbers: &[(Mobile, u32)]) {
+        if self.doomed.is_none() {
+            self.ticket.submit(numbers).await;
+        }
+    }
+
+    /// Submits the next of `numbers`, from `*next` on, until the window is full, and moves
+    /// `*next` past what went.
+    pub async fn refill(&mut self, numbers: &[(Mobile, u32)], next: &mut usize) {
+        let start = (*next).min(numbers.len());
+        let end = (start + self.room()).min(numbers.len());
+        self.submit(&numbers[start..end]).await;
+        *next = end;
+    }
+
+    /// The next delivery, or `None` once nothing is outstanding. The first whole-batch failure
+    /// that dooms later batches is remembered (see [`WindowedSubmitter::doomed`]); what to
+    /// answer for a doomed delivery's failed numbers is the caller's rule.
+    pub async fn recv(&mut self) -> Option<Delivery> {
+        let delivery = self.ticket.recv().await?;
+        if self.doomed.is_none() {
+            self.doomed = batch_failure(&delivery, UpstreamError::dooms_later_batches);
+        }
+        Some(delivery)
+    }
+}
+
+/// The first error in a delivery that failed its whole batch and matches `fatal`. A number
+/// merely missing from an answer is that number's error, not the batch's.
+pub fn batch_failure(
+    delivery: &Delivery,
+    fatal: impl Fn(&UpstreamError) -> bool,
+) -> Option<Arc<UpstreamError>> {
+    delivery.answers.iter().find_map(|a| match &a.answer {
+        Err(e) if !matches!(**e, UpstreamError::MissingResult { .. }) && fatal(e) => {
+            Some(e.clone())
+        }
+        _ => None,
+    })
+}

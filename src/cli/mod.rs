@@ -1,0 +1,316 @@
+//! The command-line client: `phonecheck check` and `phonecheck job`. It talks to a server
+//! through the generated API ([`crate::pb`]) like any other client, and shares with the server
+//! only the number parsing of [`crate::checking::number`]; it imports nothing else of the
+//! serving side (see ARCHITECTURE.md).
+//!
+//! - [`check`]: `phonecheck check`, a list through one `CheckBulk` stream.
+//! - [`job`]: `phonecheck job`, durable jobs.
+//! - `input`: rows from the input, CSV header and column detection, gzip.
+//! - `output`: the output formats, the `--split` lists, reading a previous output back.
+//! - `report`: the summary printed at the end.
+//!
+//! Each subcommand's clap arguments live beside the command that uses them; what both share
+//! (which server, how a list is read) is here.
+
+pub mod check;
+pub mod input;
+pub mod job;
+pub mod output;
+pub mod report;
+
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use clap::Args;
+use tonic::metadata::MetadataValue;
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint};
+use tonic::{Code, Request, Status};
+
+use crate::checking::number::normalize_mobile;
+use crate::pb::phone_check_client::PhoneCheckClient;
+use crate::pb::{CheckOptions, NumberStatus, PhoneResult};
+use input::{ColumnSpec, HeaderMode, InputError, InputFormat, InputOptions, Source};
+use output::{RowResult, RowStatus};
+
+/// Which server the command-line client talks to, and how.
+#[derive(Debug, Clone, Args)]
+pub struct ServerArgs {
+    /// The phonecheck server.
+    #[arg(
+        long = "server",
+        env = "PHONECHECK_SERVER",
+        default_value = "http://127.0.0.1:50051",
+        global = true
+    )]
+    pub url: String,
+
+    /// For an https:// server: the CA certificate (PEM) its certificate is signed by.
+    #[arg(long, env = "PHONECHECK_CA_CERT", global = true)]
+    pub ca_cert: Option<PathBuf>,
+
+    /// API key sent as `authorization: Bearer KEY`, for servers that require one.
+    #[arg(
+        long,
+        env = "PHONECHECK_API_KEY",
+        hide_env_values = true,
+        global = true
+    )]
+    pub api_key: Option<String>,
+}
+
+/// How the command-line client reads a list and sends it: the same for `check` and
+/// `job submit`.
+#[derive(Debug, Clone, Args)]
+pub struct ListArgs {
+    /// How the input is laid out.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub input_format: InputFormat,
+
+    /// The CSV column holding the numbers: a header name, or a position counting from 1
+    /// (default: a column named like phone/mobile/手机号, else the one holding numbers).
+    #[arg(long)]
+    pub column: Option<ColumnSpec>,
+
+    /// Whether a CSV input starts with a header record.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub header: HeaderMode,
+
+    /// Accept cached answers only this fresh (e.g. 1h, 7d); default: the server's time to live.
+    #[arg(long, value_parser = humantime::parse_duration, conflicts_with = "no_cache")]
+    pub max_age: Option<Duration>,
+
+    /// Ask the upstream for every number even when the server has a fresh answer cached
+    /// (every number is billed).
+    #[arg(long)]
+    pub no_cache: bool,
+
+    /// Rows per message (at most the server's --max-bulk-chunk).
+    #[arg(long, default_value_t = 5000, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub chunk: u32,
+}
+
+impl ListArgs {
+    /// How the input file is read.
+    pub fn input_options(&self) -> InputOptions {
+        InputOptions {
+            format: self.input_format,
+            column: self.column.clone(),
+            header: self.header,
+        }
+    }
+
+    /// How the server may use its result cache for this list.
+    pub fn check_options(&self) -> CheckOptions {
+        CheckOptions {
+            max_age: self
+                .max_age
+                .and_then(|d| prost_types::Duration::try_from(d).ok()),
+            skip_cache: self.no_cache,
+        }
+    }
+}
+
+/// Why a run could not start or had to stop without writing its output.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// Bad command-line use that clap cannot see.
+    #[error("{0}")]
+    Usage(String),
+    /// The input could not be read.
+    #[error(transparent)]
+    Input(#[from] InputError),
+    /// The output could not be written.
+    #[error("{path}: {error}")]
+    Output {
+        /// The file.
+        path: String,
+        /// What went wrong.
+        error: io::Error,
+    },
+    /// The server could not be reached.
+    #[error("cannot reach the server at {server}: {message}")]
+    Connect {
+        /// The server's address.
+        server: String,
+        /// Why.
+        message: String,
+    },
+    /// The input holds no rows at all.
+    #[error("{0} holds no numbers")]
+    NoRows(String),
+    /// The server refused the call before any row was sent.
+    #[error("{0}")]
+    Refused(String),
+    /// `--resume` was given an output written for another input.
+    #[error(
+        "--resume: row {index} (line {line}) of the input is {found:?} but the output has {expected:?}; \
+         is this the output of another input? Nothing was changed"
+    )]
+    ResumeMismatch {
+        /// The row.
+        index: u64,
+        /// Its line in the input.
+        line: u64,
+        /// The input recorded in the previous output.
+        expected: String,
+        /// The input now.
+        found: String,
+    },
+}
+
+impl From<Status> for ClientError {
+    /// A call the server refused, as one line a user can act on.
+    fn from(status: Status) -> Self {
+        ClientError::Refused(describe(&status))
+    }
+}
+
+/// The rows come from the arguments when they are numbers, else from one file or stdin.
+pub fn source(inputs: &[String]) -> Result<Source, ClientError> {
+    match inputs {
+        [] => Ok(Source::Stdin),
+        [one] if one == "-" => Ok(Source::Stdin),
+        [one] if Path::new(one).is_file() => Ok(Source::File(PathBuf::from(one))),
+        many => {
+            // Not files: numbers. A word that is neither names the likely mistake.
+            if let Some(bad) = many
+                .iter()
+                .find(|a| normalize_mobile(a).is_err() && !a.chars().any(|c| c.is_ascii_digit()))
+            {
+                return Err(ClientError::Usage(format!(
+                    "{bad:?} is neither a file nor a phone number (give numbers, or one file, or - for stdin)"
+                )));
+            }
+            Ok(Source::Numbers(many.to_vec()))
+        }
+    }
+}
+
+/// An output file's error, naming the file.
+pub fn output_error(path: &str, error: io::Error) -> ClientError {
+    ClientError::Output {
+        path: path.to_owned(),
+        error,
+    }
+}
+
+/// The generated client, with the API key added to every call.
+pub type BulkClient = PhoneCheckClient<InterceptedService<Channel, Auth>>;
+
+/// Connects to the server the flags name, with its CA certificate and API key.
+pub async fn connect(args: &ServerArgs) -> Result<BulkClient, ClientError> {
+    let (server, ca_cert, api_key) = (
+        args.url.as_str(),
+        args.ca_cert.as_deref(),
+        args.api_key.as_deref(),
+    );
+    let failed = |message: String| ClientError::Connect {
+        server: server.to_owned(),
+        message,
+    };
+    let mut endpoint = Endpoint::from_shared(server.to_owned())
+        .map_err(|e| failed(format!("not a server URL ({e})")))?
+        .connect_timeout(Duration::from_secs(10));
+    if server.starts_with("https://") {
+        let mut tls = ClientTlsConfig::new();
+        if let Some(path) = ca_cert {
+            let pem = std::fs::read(path)
+                .map_err(|e| ClientError::Usage(format!("--ca-cert {}: {e}", path.display())))?;
+            tls = tls.ca_certificate(Certificate::from_pem(pem));
+        }
+        endpoint = endpoint
+            .tls_config(tls)
+            .map_err(|e| failed(format!("TLS: {e}")))?;
+    }
+    let channel = endpoint.connect().await.map_err(|e| {
+        let mut message = e.to_string();
+        let mut source = std::error::Error::source(&e);
+        while let Some(cause) = source {
+            message = format!("{message}: {cause}");
+            source = cause.source();
+        }
+        failed(message)
+    })?;
+    let auth = match api_key {
+        None => Auth(None),
+        Some(key) => Auth(Some(
+            MetadataValue::try_from(format!("Bearer {key}")).map_err(|_| {
+                ClientError::Usage("--api-key holds characters a header cannot".into())
+            })?,
+        )),
+    };
+    Ok(PhoneCheckClient::with_interceptor(channel, auth).max_decoding_message_size(64 << 20))
+}
+
+/// Adds the API key to every call.
+#[derive(Clone)]
+pub struct Auth(Option<MetadataValue<tonic::metadata::Ascii>>);
+
+impl tonic::service::Interceptor for Auth {
+    fn call(&mut self, mut request: Request<()>) -> Result<Request<()>, Status> {
+        if let Some(key) = &self.0 {
+            request.metadata_mut().insert("authorization", key.clone());
+        }
+        Ok(request)
+    }
+}
+
+/// A status as one line a user can act on.
+fn describe(status: &Status) -> String {
+    let reason = tonic_types::StatusExt::get_details_error_info(status)
+        .map(|i| i.reason)
+        .unwrap_or_default();
+    let what = match (status.code(), reason.as_str()) {
+        (Code::ResourceExhausted, "UPSTREAM_QUOTA_EXHAUSTED") => "the upstream quota is used up",
+        (Code::Unauthenticated, r) if r.starts_with("UPSTREAM") => {
+            "the server's upstream token is refused"
+        }
+        (Code::Unauthenticated, _) => {
+            "the server refused the API key (--api-key / PHONECHECK_API_KEY)"
+        }
+        (Code::PermissionDenied, _) => "the upstream refused the server's account",
+        (Code::Unavailable, _) => "the server is unavailable",
+        (Code::DeadlineExceeded, _) => "the deadline passed",
+        (Code::ResourceExhausted, _) => "a limit was reached",
+        _ => "the server failed the call",
+    };
+    format!("{what} ({:?}: {})", status.code(), status.message())
+}
+
+/// A server result as an output record of row `row`.
+pub fn row_result(r: PhoneResult, row: u64, line: u64) -> RowResult {
+    let status = match r.status() {
+        NumberStatus::Real => RowStatus::Real,
+        NumberStatus::Empty => RowStatus::Empty,
+        NumberStatus::Suspended => RowStatus::Suspended,
+        NumberStatus::Silent => RowStatus::Silent,
+        NumberStatus::Risk => RowStatus::Risk,
+        NumberStatus::NotInDatabase => RowStatus::NotInDatabase,
+        NumberStatus::Invalid => RowStatus::Invalid,
+        NumberStatus::Unspecified => RowStatus::Error,
+    };
+    let note = match (&r.error, status) {
+        (Some(e), _) => e.message.clone(),
+        (None, RowStatus::Invalid) => r.invalid_reason.clone(),
+        (None, RowStatus::Error) => "no status in the answer".to_owned(),
+        (None, _) => String::new(),
+    };
+    RowResult {
+        index: row,
+        line,
+        input: r.input,
+        mobile: r.mobile,
+        status,
+        status_name: r.status_name,
+        area: r.area,
+        province: r.province,
+        city: r.city,
+        carrier: r.carrier,
+        checked_at: r.checked_at.map(|t| t.to_string()).unwrap_or_default(),
+        duplicate: r.duplicate,
+        from_cache: r.from_cache,
+        note,
+    }
+}

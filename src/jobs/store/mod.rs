@@ -1,0 +1,4 @@
+//! Where jobs live.
+mod sqlite;
+
+pub use sqlite::*;
