@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# README's "Running in production", tried as a new user would: a TLS certificate made with the
-# README's openssl line, API keys, metrics; grpcurl -cacert without a key is refused and with
+# docs/operations.md ("Running in production"), tried as a new user would: a TLS certificate made with the
+# page's openssl line, API keys, metrics; grpcurl -cacert without a key is refused and with
 # one answers; /metrics counts both; SIGTERM stops the server cleanly.
 # Needs target/debug/phonecheck, grpcurl and curl on PATH; uses ports 50443 and 9464.
 set -euo pipefail
@@ -12,8 +12,8 @@ if ! command -v openssl >/dev/null; then
   $sudo_cmd apt-get install -y -q openssl >/dev/null 2>&1 \
     || { $sudo_cmd apt-get update -q >/dev/null && $sudo_cmd apt-get install -y -q openssl >/dev/null; }
 fi
-# The README's line, verbatim.
-line="$(grep -m1 '^openssl req -x509' "$OLDPWD/README.md")"
+# The page's line, verbatim.
+line="$(grep -m1 '^openssl req -x509' "$OLDPWD/docs/operations.md")"
 bash -c "$line" 2>/dev/null
 printf 'billing:5c0f1d8e7a2b4c6d9e0f1a2b\n' >keys
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Runs every grpcurl and curl command of README.md verbatim against a running demo server
-(gRPC on 127.0.0.1:50051, the ALAPI-compatible HTTP endpoint on 127.0.0.1:8080).
+"""Runs every grpcurl and curl command in the `sh` blocks of the given Markdown files (README.md
+and docs/*.md) verbatim against a running demo server (gRPC on 127.0.0.1:50051, the
+ALAPI-compatible HTTP endpoint on 127.0.0.1:8080).
 
 A command must succeed, unless its line ends with `# fails: CODE`: then it must fail and
 grpcurl must print `Code: CODE`. Prints each command and fails on the first mismatch.
@@ -9,12 +10,13 @@ import re
 import subprocess
 import sys
 
-readme = open(sys.argv[1] if len(sys.argv) > 1 else "README.md", encoding="utf-8").read()
 commands = []
-for block in re.findall(r"```sh\n(.*?)```", readme, re.S):
-    commands += [line for line in block.splitlines() if line.startswith(("grpcurl ", "curl "))]
+for path in sys.argv[1:] or ["README.md"]:
+    text = open(path, encoding="utf-8").read()
+    for block in re.findall(r"```sh\n(.*?)```", text, re.S):
+        commands += [line for line in block.splitlines() if line.startswith(("grpcurl ", "curl "))]
 if not commands:
-    sys.exit("README.md shows no grpcurl command")
+    sys.exit("no grpcurl command in " + " ".join(sys.argv[1:]))
 
 for cmd in commands:
     expect = re.search(r"#\s*fails:\s*(\w+)\s*$", cmd)
@@ -37,4 +39,4 @@ for cmd in commands:
     if not ok:
         print(out)
         sys.exit(1)
-print(f"{len(commands)} README grpcurl and curl commands behave as shown")
+print(f"{len(commands)} grpcurl and curl commands of the docs behave as shown")

@@ -25,6 +25,7 @@
 //!   (goal: 0 errors, growth <= 10%). Only when asked for (`cargo bench --bench load -- S1`).
 //!
 //! Nothing leaves 127.0.0.1; every process it starts stops when it ends.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};

@@ -10,7 +10,7 @@ use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 
 use phonecheck::checking::upstream::Token;
-use phonecheck::checking::upstream::simulator::{self, Simulator, SimulatorConfig};
+use phonecheck::checking::upstream::simulator::{self, Faults, Simulator, SimulatorConfig};
 #[cfg(feature = "cli")]
 use phonecheck::cli::{check::CheckArgs, job::JobArgs};
 use phonecheck::serving::{ServeArgs, Server};
@@ -77,6 +77,10 @@ struct MockUpstreamArgs {
     /// Fraction of calls (0.0 to 1.0) failing with HTTP 502 at random.
     #[arg(long, default_value_t = 0.0, value_parser = parse_fraction)]
     fail_rate: f64,
+    /// Fraction of successful answers (0.0 to 1.0) whose `usage` is not the number of
+    /// entries, to see how a server reports it.
+    #[arg(long, default_value_t = 0.0, value_parser = parse_fraction)]
+    wrong_usage: f64,
     /// Every N-th call fails, alternately with 429 and HTTP 500 (a deterministic flaky upstream).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     fail_every: Option<u32>,
@@ -138,6 +142,10 @@ async fn mock_upstream(args: MockUpstreamArgs) -> anyhow::Result<()> {
         latency: std::time::Duration::from_millis(args.latency_ms),
         fail_rate: args.fail_rate,
         fail_every: args.fail_every,
+        faults: Faults {
+            wrong_usage: args.wrong_usage,
+            ..Faults::default()
+        },
         ..SimulatorConfig::default()
     });
     tracing::info!(url = %format!("http://{addr}/api/phonecheck"), stats = %format!("http://{addr}/stats"),

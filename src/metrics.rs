@@ -40,6 +40,10 @@ pub const BATCH_SIZE: &str = "phonecheck_batch_size";
 pub const QUEUE_DEPTH: &str = "phonecheck_queued_numbers";
 /// How long a batch waited for a call slot and a rate-limiter token.
 pub const LIMITER_WAIT: &str = "phonecheck_rate_limit_wait_seconds";
+/// The upstream's own `usage`, summed: what the account is charged.
+pub const UPSTREAM_USAGE: &str = "phonecheck_upstream_usage_total";
+/// Upstream answers whose `usage` differed from the numbers they answered.
+pub const USAGE_MISMATCHES: &str = "phonecheck_upstream_usage_mismatches_total";
 /// Jobs on disk, by `state` (`queued`, `running`, `succeeded`, `failed`, `cancelled`).
 pub const JOBS: &str = "phonecheck_jobs";
 
@@ -78,6 +82,14 @@ fn describe() {
         "Upstream HTTP call duration"
     );
     describe_counter!(BILLED, "Numbers billed by the upstream");
+    describe_counter!(
+        UPSTREAM_USAGE,
+        "The upstream's own usage figures, summed (what the account is charged)"
+    );
+    describe_counter!(
+        USAGE_MISMATCHES,
+        "Upstream answers whose usage differed from the numbers they answered"
+    );
     describe_counter!(CACHE_HITS, "Numbers answered from the result cache");
     describe_counter!(CACHE_MISSES, "Numbers not found fresh in the result cache");
     describe_histogram!(BATCH_SIZE, "Numbers per upstream batch");

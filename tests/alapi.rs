@@ -1,5 +1,6 @@
 //! The ALAPI-compatible HTTP door and gRPC-Web, over real HTTP against a real server and the
 //! simulator: the upstream's request and answer shape, its codes, and billing.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 
@@ -155,4 +156,77 @@ async fn grpc_web_calls_work_over_http1_with_cors() {
             .headers()
             .contains_key("access-control-allow-origin")
     );
+}
+
+#[tokio::test]
+async fn unknown_paths_and_methods_answer_json_in_the_upstreams_shape() {
+    let (_sim, _, http, _stop) = door().await;
+    let client = reqwest::Client::new();
+    let response = client
+        .post(format!("http://{http}/api/nothing-here"))
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(response.status().as_u16(), 404);
+    let answer: Value = response
+        .json()
+        .await
+        .expect("a JSON body, not an empty one");
+    assert_eq!(answer["code"], 404);
+    assert_eq!(answer["msg"], "接口地址不存在");
+    assert!(answer["log_id"].as_str().is_some_and(|id| !id.is_empty()));
+
+    let response = client
+        .delete(format!("http://{http}/api/phonecheck"))
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(response.status().as_u16(), 405);
+    let answer: Value = response
+        .json()
+        .await
+        .expect("a JSON body, not an empty one");
+    assert_eq!(answer["code"], 405);
+    assert_eq!(answer["msg"], "请求方法不被允许");
+}
+
+#[tokio::test]
+async fn a_full_queue_answers_429_so_alapi_callers_retry() {
+    let sim = common::simulator(SimulatorConfig {
+        latency: std::time::Duration::from_millis(400),
+        ..SimulatorConfig::default()
+    })
+    .await;
+    let mut config = test_config(sim.url());
+    config.http_listen = Some("127.0.0.1:0".parse().unwrap());
+    config.concurrency = 1;
+    config.max_queued_numbers = 3000;
+    let (grpc, http, _stop) = start_server_with_http(config).await;
+    let http = http.expect("http door");
+    // A stream fills the queue past its cap of 3,000.
+    let stream = common::connect(grpc)
+        .await
+        .check_stream(phonecheck::pb::CheckStreamRequest {
+            mobiles: common::numbers(6000),
+            ..Default::default()
+        })
+        .await
+        .expect("stream accepted");
+    // Each try asks for a number of its own, so none is a cache hit that never queues.
+    let tries = std::sync::atomic::AtomicU32::new(0);
+    let (status, answer) = common::eventually(
+        "the door to answer a full queue",
+        std::time::Duration::from_secs(10),
+        || async {
+            let n = tries.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let (status, answer) = post(http, &format!("token=x&mobiles=1360000{n:04}")).await;
+            (answer["code"] != 200).then_some((status, answer))
+        },
+    )
+    .await;
+    assert_eq!(status, 429, "{answer}");
+    assert_eq!(answer["code"], 429, "{answer}");
+    assert!(answer["msg"].as_str().unwrap().contains("3000"), "{answer}");
+    assert_eq!(answer["usage"], 0);
+    drop(stream);
 }

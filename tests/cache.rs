@@ -1,6 +1,7 @@
 //! The result cache through the real server: a repeated list bills nothing, options narrow
 //! what the cache may give, answers age out on the configured clock, and a call that failed
 //! half way costs only what was not checked when repeated.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! Check and CheckStream against a real server and the simulated upstream over real HTTP.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

@@ -1,23 +1,15 @@
 //! What grpcurl and load balancers rely on: reflection (v1 and v1alpha) and health.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 
 use phonecheck::checking::upstream::simulator::SimulatorConfig;
-use tonic::transport::Channel;
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 use tonic_reflection::pb::{v1, v1alpha};
 
-use common::start;
-
-async fn channel(addr: std::net::SocketAddr) -> Channel {
-    Channel::from_shared(format!("http://{addr}"))
-        .unwrap()
-        .connect()
-        .await
-        .unwrap()
-}
+use common::{channel, start};
 
 #[tokio::test]
 async fn reflection_lists_the_api_and_health_in_both_versions() {

@@ -1,14 +1,15 @@
 //! The fault matrix: the mock upstream misbehaves in one way at a time (and in all ways at
 //! once), at a given rate of its calls, while a stream and unary calls check numbers through a
 //! real server. Whatever happens, every input ends answered with the right status or failed
-//! with one of DESIGN.md's codes, no call hangs past its deadline, nothing panics, and no
+//! with one of the codes of docs/errors.md, no call hangs past its deadline, nothing panics, and no
 //! number is billed twice.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::sync::Once;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use phonecheck::checking::upstream::LineStatus;
@@ -19,18 +20,24 @@ use tonic::Code;
 
 use common::{numbers, start};
 
-/// Panics anywhere in this test binary (server tasks included).
-static PANICS: AtomicUsize = AtomicUsize::new(0);
+thread_local! {
+    /// Panics on this thread. Each case runs on a current-thread runtime, so its server's
+    /// tasks panic on its own thread: cases running in parallel never see each other's.
+    static PANICS: Cell<usize> = const { Cell::new(0) };
+}
 
-fn count_panics() {
+/// Installs (once per process) a hook counting panics per thread, and returns this thread's
+/// count so far.
+fn count_panics() -> usize {
     static HOOK: Once = Once::new();
     HOOK.call_once(|| {
         let default = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            PANICS.fetch_add(1, Ordering::SeqCst);
+            PANICS.with(|p| p.set(p.get() + 1));
             default(info);
         }));
     });
+    PANICS.with(Cell::get)
 }
 
 /// The ErrorInfo reason of a result's error.
@@ -44,7 +51,7 @@ fn reason(error: &tonic_types::pb::Status) -> String {
         .unwrap_or_default()
 }
 
-/// How a number may fail under these faults (DESIGN.md's table): the upstream unreachable or
+/// How a number may fail under these faults (docs/errors.md): the upstream unreachable or
 /// too slow after retries, an unreadable answer, a number left out of an answer.
 const ALLOWED_FAILURES: [(Code, &str); 4] = [
     (Code::Unavailable, "UPSTREAM_UNAVAILABLE"),
@@ -80,7 +87,7 @@ fn judge(result: &PhoneResult, outcomes: &mut HashMap<String, usize>) -> bool {
 }
 
 async fn run_case(name: &str, faults: Faults) {
-    count_panics();
+    let panics_before = count_panics();
     let env = start(
         SimulatorConfig {
             faults,
@@ -169,11 +176,7 @@ async fn run_case(name: &str, faults: Faults) {
         "{name}: a number was billed twice ({:?})",
         sim.stats()
     );
-    assert_eq!(
-        PANICS.load(Ordering::SeqCst),
-        0,
-        "{name}: something panicked"
-    );
+    assert_eq!(count_panics(), panics_before, "{name}: something panicked");
     // The server still answers.
     let mut client = env.client.clone();
     client

@@ -1,6 +1,7 @@
 //! `phonecheck job` end to end: the real binary as a child process against a real server with
 //! a data directory and the simulator: submit a CSV, watch it, download every row, list,
 //! cancel, resume, delete; and `serve` refusing an unusable data directory.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 
@@ -39,7 +40,7 @@ async fn submit_watch_and_download_a_csv_job_then_list_cancel_resume_and_delete(
     let data = tempfile::tempdir().unwrap();
     let dir = data.path().to_owned();
     let env = start(SimulatorConfig::default(), move |c| {
-        c.data_dir = Some(dir.join("jobs"));
+        c.data_dir = dir.join("jobs");
         c.max_batch = 500;
     })
     .await;

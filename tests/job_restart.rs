@@ -3,6 +3,7 @@
 //! upstream (a process of its own, so it outlives the server) billed each number once, plus,
 //! after a SIGKILL, at most the batches that were in flight at that moment; after a SIGTERM,
 //! nothing more: the server stores the answers of its batches out before it exits.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 
@@ -67,17 +68,18 @@ async fn stop_and_restart(stop: Stop) -> (u64, u64) {
         .expect("created")
         .into_inner();
     // Kill it once a good part is done (and well before the end).
-    let done_at_kill = loop {
-        let now = c
-            .get_job(GetJobRequest { id: job.id.clone() })
-            .await
-            .unwrap()
-            .into_inner();
-        if now.done >= ROWS / 4 {
-            break now.done;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+    let done_at_kill = common::eventually(
+        "a quarter of the job done",
+        Duration::from_secs(120),
+        || {
+            let (mut c, id) = (c.clone(), job.id.clone());
+            async move {
+                let now = c.get_job(GetJobRequest { id }).await.unwrap().into_inner();
+                (now.done >= ROWS / 4).then_some(now.done)
+            }
+        },
+    )
+    .await;
     match stop {
         Stop::Kill => drop::<Running>(server), // SIGKILL, then reaped
         Stop::Terminate => assert!(terminate(server).await.success(), "a clean exit"),

@@ -1,6 +1,7 @@
 //! `--metrics-listen` and request ids, on the real binary: a mock upstream and a server as
 //! child processes, some calls, then a scrape of `/metrics` whose counts must match what the
 //! calls answered and what the mock upstream billed.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 
@@ -275,4 +276,69 @@ async fn metrics_count_what_the_calls_answered_and_request_ids_come_back() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert_eq!(succeeded, 1.0, "job {} counted as succeeded", job.id);
+}
+
+#[tokio::test]
+async fn an_upstream_usage_that_differs_from_the_numbers_answered_is_counted_and_logged_once() {
+    let mut mock = phonecheck();
+    mock.args(["mock-upstream", "--listen", "127.0.0.1:0"])
+        .args(["--token", UPSTREAM_TOKEN, "--wrong-usage", "1"]);
+    let (url, _mock) = start_and_read(mock, "mock upstream listening", "url=");
+    let mut serve = phonecheck();
+    serve
+        .args(["serve", "--listen", "127.0.0.1:0", "--upstream-url", &url])
+        .args(["--metrics-listen", "127.0.0.1:0", "--cache-entries", "0"])
+        .env("ALAPI_TOKEN", UPSTREAM_TOKEN);
+    let (metrics_addr, _server, logs) = start_logged(serve, "metrics listening", "addr=");
+    let grpc_addr = logs
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|l| l.contains("phonecheck listening"))
+        .and_then(|l| {
+            l.split_whitespace()
+                .find_map(|w| w.strip_prefix("addr="))
+                .map(str::to_owned)
+        })
+        .expect("the gRPC address");
+    let mut client = PhoneCheckClient::connect(format!("http://{grpc_addr}"))
+        .await
+        .expect("connect");
+    // Two calls of two numbers each; the mock claims usage 2 × 2 + 7 = 11 for each.
+    for pair in [
+        ["13111111111", "13922222222"],
+        ["13533333333", "13644444444"],
+    ] {
+        let results = check(&mut client, &pair).await;
+        assert_eq!(results.len(), 2);
+    }
+    let text = reqwest::get(format!("http://{metrics_addr}/metrics"))
+        .await
+        .expect("scrape")
+        .text()
+        .await
+        .expect("body");
+    let samples = parse(&text);
+    assert_eq!(
+        sum(&samples, "phonecheck_numbers_billed_total", &[]),
+        4.0,
+        "billed counts the numbers answered"
+    );
+    assert_eq!(
+        sum(&samples, "phonecheck_upstream_usage_total", &[]),
+        22.0,
+        "{text}"
+    );
+    assert_eq!(
+        sum(&samples, "phonecheck_upstream_usage_mismatches_total", &[]),
+        2.0,
+        "{text}"
+    );
+    let warned = logs
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|l| l.contains("usage differs"))
+        .count();
+    assert_eq!(warned, 1, "logged once, counted every time");
 }

@@ -1,6 +1,7 @@
 //! Several replicas sharing one Redis: real redis-server processes on free loopback ports, real
 //! phonecheck servers, one simulated upstream with a QPS limit. Run with
 //! `cargo test --features redis` (needs `redis-server` on the PATH).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![cfg(feature = "redis")]
 
 mod common;
@@ -49,9 +50,9 @@ impl RedisServer {
             .expect("redis-server on the PATH (apt install redis-server)");
         self.child = Some(child);
         let addr = SocketAddr::from(([127, 0, 0, 1], self.port));
-        while TcpStream::connect(addr).is_err() {
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        common::eventually_blocking("redis-server to listen", Duration::from_secs(30), || {
+            TcpStream::connect(addr).ok()
+        });
     }
 
     fn stop(&mut self) {
@@ -127,12 +128,15 @@ async fn a_list_checked_on_one_replica_is_a_cache_hit_on_the_other_and_together_
     let list = numbers(500);
     let first = check(&a, list.clone()).await;
     assert_eq!(first.summary.unwrap().billed, 500);
-    // A's answers reach Redis in the background: wait for them (polling, no time asserted).
-    let mut second = check(&b, list.clone()).await;
-    while second.summary.as_ref().unwrap().cache_hits < 500 {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-        second = check(&b, list.clone()).await;
-    }
+    // A's answers reach Redis in the background: wait for them.
+    let second = common::eventually("A's answers in Redis", Duration::from_secs(30), || {
+        let (b, list) = (&b, list.clone());
+        async move {
+            let second = check(b, list).await;
+            (second.summary.as_ref().unwrap().cache_hits >= 500).then_some(second)
+        }
+    })
+    .await;
     assert!(second.results.iter().all(|r| r.from_cache));
     assert_eq!(second.results[0].checked_at, first.results[0].checked_at);
     let billed_so_far = sim.simulator.stats().billed;
@@ -190,13 +194,7 @@ async fn redis_down_keeps_serving_on_local_state_and_sharing_resumes_when_it_is_
     let sim = mock(None).await;
     let a = replica(&sim, &redis, 0, false).await;
     let b = replica(&sim, &redis, 0, true).await;
-    let mut health = HealthClient::new(
-        Channel::from_shared(format!("http://{}", b.addr))
-            .unwrap()
-            .connect()
-            .await
-            .unwrap(),
-    );
+    let health = HealthClient::new(common::channel(b.addr).await);
     let status = |health: &mut HealthClient<Channel>| {
         let mut health = health.clone();
         async move {
@@ -209,9 +207,19 @@ async fn redis_down_keeps_serving_on_local_state_and_sharing_resumes_when_it_is_
                 .unwrap_or(ServingStatus::Unknown)
         }
     };
-    while status(&mut health).await != ServingStatus::Serving {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let serving = |want: ServingStatus| {
+        let health = health.clone();
+        move || {
+            let mut health = health.clone();
+            async move { (status(&mut health).await == want).then_some(()) }
+        }
+    };
+    common::eventually(
+        "B serving",
+        Duration::from_secs(30),
+        serving(ServingStatus::Serving),
+    )
+    .await;
 
     redis.stop();
     // Still answering, on local state.
@@ -223,17 +231,23 @@ async fn redis_down_keeps_serving_on_local_state_and_sharing_resumes_when_it_is_
         "A's own cache still works"
     );
     // B requires Redis: its health says so (the ping notices within a second or so).
-    while status(&mut health).await != ServingStatus::NotServing {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    common::eventually(
+        "B not serving without Redis",
+        Duration::from_secs(30),
+        serving(ServingStatus::NotServing),
+    )
+    .await;
     // …but it still answers whoever calls.
     let on_b = check(&b, vec!["13111111111".to_owned()]).await;
     assert!(on_b.results[0].checked_at.is_some());
 
     redis.run();
-    while status(&mut health).await != ServingStatus::Serving {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    common::eventually(
+        "B serving again",
+        Duration::from_secs(30),
+        serving(ServingStatus::Serving),
+    )
+    .await;
     // Sharing again: a number checked on A becomes a cache hit on B.
     let mut i = 0;
     loop {

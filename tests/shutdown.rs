@@ -1,6 +1,7 @@
 //! Graceful shutdown, in process: once the server is told to stop, health turns NOT_SERVING
 //! and new calls get UNAVAILABLE, while a long stream already open runs to its last number,
 //! and every number the upstream billed reaches the caller.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 
@@ -9,8 +10,11 @@ use std::time::Duration;
 use phonecheck::checking::upstream::simulator::SimulatorConfig;
 use phonecheck::pb::CheckRequest;
 use tonic::Code;
+use tonic_health::pb::HealthCheckRequest;
+use tonic_health::pb::health_check_response::ServingStatus;
+use tonic_health::pb::health_client::HealthClient;
 
-use common::{connect, numbers, simulator, start_server, test_config};
+use common::{channel, connect, numbers, simulator, start_server, test_config};
 
 #[tokio::test]
 async fn a_stream_open_at_shutdown_finishes_and_new_calls_are_refused() {
@@ -39,10 +43,27 @@ async fn a_stream_open_at_shutdown_finishes_and_new_calls_are_refused() {
         .expect("no error")
         .expect("a first message");
     let mut answered = first.results.len();
+    // A load balancer's view: a health watch opened before the shutdown.
+    let mut health = HealthClient::new(channel(addr).await)
+        .watch(HealthCheckRequest {
+            service: "phonecheck.v1.PhoneCheck".to_owned(),
+        })
+        .await
+        .expect("health watch")
+        .into_inner();
+    let serving = health.message().await.expect("health").expect("a status");
+    assert_eq!(serving.status(), ServingStatus::Serving);
 
     stop.send(()).expect("server still running");
-    // A health client on the same connection sees NOT_SERVING, or the connection already
-    // going away; a new PhoneCheck call is refused with UNAVAILABLE either way.
+    // The watch hears NOT_SERVING before anything closes, so the balancer sends calls
+    // elsewhere while the open ones finish.
+    let turned = tokio::time::timeout(Duration::from_secs(10), health.message())
+        .await
+        .expect("health turns at once")
+        .expect("the watch still open")
+        .expect("a status");
+    assert_eq!(turned.status(), ServingStatus::NotServing);
+    // A new PhoneCheck call is refused with UNAVAILABLE.
     let mut refused = client.clone();
     let status = tokio::time::timeout(
         Duration::from_secs(10),

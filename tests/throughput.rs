@@ -1,6 +1,7 @@
 //! Spending the upstream's calls well: coalescing across calls, in-flight de-duplication, the
 //! QPS limit, retries of a flaky upstream, cancellation and deadlines. Every assertion counts
 //! calls and numbers; none measures time.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 
@@ -15,11 +16,14 @@ use tonic_types::StatusExt;
 
 use common::{drain, numbers, start};
 
-/// Waits (polling, no deadline asserted) until the simulator has received `calls` calls.
+/// Waits until the simulator has received `calls` calls; fails the test after 30 s.
 async fn until_calls(sim: &phonecheck::checking::upstream::simulator::Simulator, calls: u64) {
-    while sim.stats().calls < calls {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    common::eventually(
+        &format!("{calls} upstream calls"),
+        Duration::from_secs(30),
+        || async { (sim.stats().calls >= calls).then_some(()) },
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -230,6 +234,9 @@ async fn a_slow_reader_makes_the_server_stop_pulling_work_then_resume() {
     let mut stream = env.open_stream(numbers(40_000)).await;
     let mut answered = stream.message().await.unwrap().unwrap().results.len();
     // Not reading: once the buffers between here and the server are full, it must stop.
+    // It has stalled once the count stops moving for half a second; a server that never
+    // stops fails the test after a minute instead of hanging it.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     let mut stalled_at = env.sim.simulator.stats().calls;
     loop {
         tokio::time::sleep(Duration::from_millis(500)).await;
@@ -238,6 +245,10 @@ async fn a_slow_reader_makes_the_server_stop_pulling_work_then_resume() {
             break;
         }
         stalled_at = now;
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the server never stopped calling: {now} calls"
+        );
     }
     assert!(
         stalled_at < 400,

@@ -1,5 +1,6 @@
 //! TLS on the gRPC port with a certificate the test makes (rcgen): TLS clients that trust it
 //! are served, plaintext clients are not; with a client CA, only clients with a certificate.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

@@ -24,8 +24,10 @@
 //! callers or drops keys of cancelled callers from a pending batch.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use parking_lot::Mutex;
 use std::time::Duration;
 
 use smallvec::SmallVec;
@@ -112,6 +114,9 @@ struct Shared {
     /// Woken whenever numbers leave the queue, for submissions waiting for room.
     room: Notify,
     stopped: AtomicBool,
+    /// Set once an answer's `usage` differed from the numbers it answered, so the warning is
+    /// logged once, while the metric counts every time.
+    usage_warned: AtomicBool,
 }
 
 #[derive(Debug, Default)]
@@ -161,12 +166,6 @@ struct Outgoing {
     deadline: Option<Instant>,
 }
 
-fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
-    // A panic while holding the lock leaves maps that are still consistent enough to serve
-    // (every update is a single insert or remove), so poisoning is ignored.
-    state.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
 impl Batcher {
     /// Starts the dispatcher on the current tokio runtime. Every answer is stored in `cache`
     /// as soon as its batch succeeds.
@@ -189,6 +188,7 @@ impl Batcher {
             work: Notify::new(),
             room: Notify::new(),
             stopped: AtomicBool::new(false),
+            usage_warned: AtomicBool::new(false),
         });
         tokio::spawn(dispatch(shared.clone()));
         Batcher {
@@ -200,7 +200,7 @@ impl Batcher {
     /// A new ticket for one call, whose deadline bounds the retries of its batches.
     pub fn ticket(&self, deadline: Option<Instant>) -> Ticket {
         let (tx, rx) = mpsc::unbounded_channel();
-        let mut state = lock(&self.shared.state);
+        let mut state = self.shared.state.lock();
         let id = state.next_ticket;
         state.next_ticket += 1;
         state.tickets.insert(id, TicketEnd { tx, deadline });
@@ -256,7 +256,7 @@ impl Ticket {
         }
         let now = Instant::now();
         let max_queued = self.shared.config.max_queued;
-        let mut state = lock(&self.shared.state);
+        let mut state = self.shared.state.lock();
         let queued = state.numbers.len();
         if queued > 0 && queued + numbers.len() > max_queued {
             return Err(QueueFull { max_queued });
@@ -304,7 +304,7 @@ impl Ticket {
 
 impl Drop for Ticket {
     fn drop(&mut self) {
-        let mut state = lock(&self.shared.state);
+        let mut state = self.shared.state.lock();
         state.tickets.remove(&self.id);
         if self.outstanding == 0 {
             return;
@@ -328,7 +328,7 @@ enum Next {
 
 impl Shared {
     fn next_departure(&self) -> Next {
-        let mut state = lock(&self.state);
+        let mut state = self.state.lock();
         let State {
             queue,
             background,
@@ -365,7 +365,7 @@ impl Shared {
     }
 
     fn take_batch(&self) -> Option<Outgoing> {
-        let mut state = lock(&self.state);
+        let mut state = self.state.lock();
         let State {
             queue,
             background,
@@ -404,6 +404,33 @@ impl Shared {
         })
     }
 
+    /// Compares the upstream's own `usage` with the numbers it answered. `billed` everywhere in
+    /// the service counts answered numbers (one per number checked); what the account is
+    /// charged is the upstream's `usage`, so a difference is money: counted every time, logged
+    /// once.
+    fn check_usage(&self, usage: u64, answered: u64, log_id: Option<&str>) {
+        metrics::counter!(crate::metrics::UPSTREAM_USAGE).increment(usage);
+        if usage == answered {
+            return;
+        }
+        metrics::counter!(crate::metrics::USAGE_MISMATCHES).increment(1);
+        if !self.usage_warned.swap(true, Ordering::Relaxed) {
+            tracing::warn!(
+                usage,
+                answered,
+                log_id,
+                "the upstream's usage differs from the numbers it answered; phonecheck_upstream_usage_mismatches_total counts every such answer (logged once)"
+            );
+        } else {
+            tracing::debug!(
+                usage,
+                answered,
+                log_id,
+                "usage differs from the numbers answered"
+            );
+        }
+    }
+
     async fn send(self: Arc<Self>, batch: Outgoing, slot: CallSlot) {
         metrics::histogram!(crate::metrics::BATCH_SIZE).record(batch.mobiles.len() as f64);
         let attempted = self
@@ -427,6 +454,7 @@ impl Shared {
                 // fresh, even if every caller of this batch has gone.
                 self.cache.store(&reports);
                 metrics::counter!(crate::metrics::BILLED).increment(reports.len() as u64);
+                self.check_usage(answer.usage, reports.len() as u64, answer.log_id.as_deref());
                 let reports: MobileMap<_> = reports.into_iter().collect();
                 (reports, None, answer.log_id)
             }
@@ -434,7 +462,7 @@ impl Shared {
         };
         let missing = Arc::new(UpstreamError::MissingResult { log_id });
         let mut deliveries: HashMap<u64, Delivery> = HashMap::new();
-        let mut state = lock(&self.state);
+        let mut state = self.state.lock();
         for mobile in batch.mobiles {
             let answer: NumberAnswer = match (&failure, reports.remove(&mobile)) {
                 (Some(e), _) => Err(e.clone()),

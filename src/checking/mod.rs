@@ -19,11 +19,11 @@
 //! - [`upstream`]: the outbound ALAPI client: wire format, HTTP client, error codes, and the
 //!   simulator that stands in for ALAPI in demos and tests.
 
-pub mod batcher;
+pub(crate) mod batcher;
 pub mod cache;
-pub mod number;
+pub(crate) mod number;
 pub mod pipeline;
 #[cfg(feature = "redis")]
-pub mod shared_redis;
-pub mod submitter;
+pub(crate) mod shared_redis;
+pub(crate) mod submitter;
 pub mod upstream;

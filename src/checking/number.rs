@@ -287,6 +287,7 @@ impl ParsedRequest {
     }
 
     /// The indexes of every input holding the same number as input `first`, from `first` on.
+    #[cfg(test)]
     pub fn occurrences(&self, first: u32) -> impl Iterator<Item = u32> + '_ {
         std::iter::successors(Some(first), |&i| self.next_occurrence(i))
     }

@@ -13,7 +13,7 @@
 //! (which server, how a list is read) is here.
 
 pub mod check;
-pub mod input;
+pub(crate) mod input;
 pub mod job;
 pub mod output;
 pub mod report;

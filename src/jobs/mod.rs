@@ -19,7 +19,9 @@
 pub mod store;
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::Arc;
+
+use parking_lot::Mutex;
 use std::time::{Duration, SystemTime};
 
 use futures::{Stream, StreamExt};
@@ -29,8 +31,10 @@ use crate::checking::cache::Freshness;
 use crate::checking::number::{InvalidReason, normalize_mobile};
 use crate::checking::pipeline::{CheckError, NumberResult, Outcome, Pipeline};
 
-pub use store::JobStore as SqliteJobStore;
-pub use store::{Answer, JobRecord, JobState, JobStore, JobStoreError, StoredAnswer, StoredResult};
+pub use store::{
+    JobAnswer, JobRecord, JobState, JobStore, JobStoreError, NewJob, SqliteJobStore, StoredAnswer,
+    StoredResult,
+};
 
 /// Jobs checked at the same time; the rest wait their turn, oldest first.
 pub const MAX_RUNNING: usize = 2;
@@ -41,6 +45,9 @@ const PENDING_CHUNK: usize = 2000;
 /// Results read from the store per message of `GetJobResults`.
 pub const RESULTS_CHUNK: usize = 1000;
 
+/// How long a job stopped by a store error waits before it is queued again.
+const STORE_RETRY: Duration = Duration::from_secs(5);
+
 /// How often a watcher may be sent the job again.
 const WATCH_EVERY: Duration = Duration::from_millis(200);
 
@@ -50,9 +57,6 @@ pub enum JobError {
     /// No job has this id.
     #[error("no job {0:?}")]
     NotFound(String),
-    /// The server runs without a data directory.
-    #[error("jobs are not available: the server runs without --data-dir")]
-    Disabled,
     /// `page_token` is not one this server gave.
     #[error("page_token {0:?} is not one a ListJobs response gave")]
     BadPageToken(String),
@@ -87,7 +91,7 @@ pub struct JobPage {
 /// The job runtime: the store, the scheduler, and the jobs running now.
 #[derive(Debug)]
 pub struct Jobs {
-    store: JobStore,
+    store: Arc<dyn JobStore>,
     pipeline: Arc<Pipeline>,
     max_chunk: usize,
     retention: Duration,
@@ -103,31 +107,16 @@ pub struct Jobs {
     stopping: watch::Sender<bool>,
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // The map is updated by single inserts and removes; poisoning leaves it usable.
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
 impl Jobs {
     /// Starts the runtime on `store`: jobs left running by a previous process are queued
     /// again, the scheduler and the retention sweep start.
     pub async fn start(
-        store: JobStore,
+        store: Arc<dyn JobStore>,
         pipeline: Arc<Pipeline>,
         max_chunk: usize,
         retention: Duration,
     ) -> Result<Arc<Jobs>, JobStoreError> {
-        let interrupted = {
-            store
-                .call(move |store| {
-                    let ids = store.ids_in_state(JobState::Running)?;
-                    for id in &ids {
-                        store.transition(id, &[JobState::Running], JobState::Queued, None)?;
-                    }
-                    Ok(ids)
-                })
-                .await?
-        };
+        let interrupted = store.requeue_running().await?;
         if !interrupted.is_empty() {
             tracing::info!(
                 jobs = interrupted.len(),
@@ -154,14 +143,14 @@ impl Jobs {
     /// RUNNING, so the next start resumes them.
     pub async fn pause(&self) {
         let first = !self.stopping.send_replace(true);
-        let running = if first { lock(&self.running).len() } else { 0 };
+        let running = if first { self.running.lock().len() } else { 0 };
         if running > 0 {
             tracing::info!(
                 jobs = running,
                 "pausing jobs: storing the answers of their batches in flight"
             );
         }
-        while !lock(&self.running).is_empty() {
+        while !self.running.lock().is_empty() {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         if running > 0 {
@@ -191,11 +180,13 @@ impl Jobs {
                     }));
                 }
                 if !created {
-                    let (id, name) = (id.clone(), chunk.name.clone());
-                    let (owner, freshness) = (owner.to_owned(), chunk.freshness);
                     self.store
-                        .call(move |store| {
-                            store.create(&id, &owner, &name, freshness.max_age, freshness.skip)
+                        .create(NewJob {
+                            id: id.clone(),
+                            owner: owner.to_owned(),
+                            name: chunk.name.clone(),
+                            max_age: chunk.freshness.max_age,
+                            skip_cache: chunk.freshness.skip,
                         })
                         .await?;
                     created = true;
@@ -209,10 +200,7 @@ impl Jobs {
                     })
                     .collect();
                 let n = inputs.len() as u64;
-                let id = id.clone();
-                self.store
-                    .call(move |store| store.add_inputs(&id, total, &inputs))
-                    .await?;
+                self.store.add_inputs(&id, total, inputs).await?;
                 total += n;
             }
             if total == 0 {
@@ -223,18 +211,14 @@ impl Jobs {
         .await;
         if let Err(e) = stored {
             if created {
-                let id = id.clone();
-                if let Err(cleanup) = self.store.call(move |store| store.delete(&id)).await {
+                if let Err(cleanup) = self.store.delete(&id).await {
                     tracing::error!(error = %cleanup, "a broken upload could not be removed; it goes at the next start");
                 }
             }
             return Err(e);
         }
-        let job_id = id.clone();
         self.store
-            .call(move |store| {
-                store.transition(&job_id, &[JobState::Uploading], JobState::Queued, None)
-            })
+            .transition(&id, &[JobState::Uploading], JobState::Queued, None)
             .await?;
         tracing::info!(job = %id, inputs = total, "job created");
         self.bump();
@@ -244,9 +228,8 @@ impl Jobs {
 
     /// The job as it is now, whoever owns it.
     async fn find(&self, id: &str) -> Result<JobRecord, JobError> {
-        let key = id.to_owned();
         self.store
-            .call(move |store| store.get(&key))
+            .get(id)
             .await?
             .ok_or_else(|| JobError::NotFound(id.to_owned()))
     }
@@ -281,17 +264,7 @@ impl Jobs {
                 .and_then(|(ms, id)| Some((ms.parse::<i64>().ok()?, id.to_owned())));
             Some(parsed.ok_or_else(|| JobError::BadPageToken(page_token.to_owned()))?)
         };
-        let owner = owner.to_owned();
-        let mut jobs = self
-            .store
-            .call(move |store| {
-                store.list(
-                    &owner,
-                    size + 1,
-                    before.as_ref().map(|(ms, id)| (*ms, id.as_str())),
-                )
-            })
-            .await?;
+        let mut jobs = self.store.list(owner, size + 1, before).await?;
         let next_page_token = if jobs.len() > size {
             jobs.truncate(size);
             jobs.last().map_or(String::new(), |last| {
@@ -317,13 +290,12 @@ impl Jobs {
             return Ok(job);
         }
         // A running job stops at once: what it has not sent is dropped with its ticket.
-        if let Some(switch) = lock(&self.running).get(id) {
+        if let Some(switch) = self.running.lock().get(id) {
             let _ = switch.send(true);
         }
-        let key = id.to_owned();
         let from = [JobState::Queued, JobState::Running];
         self.store
-            .call(move |store| store.transition(&key, &from, JobState::Cancelled, None))
+            .transition(id, &from, JobState::Cancelled, None)
             .await?;
         tracing::info!(job = %id, "job cancelled");
         self.bump();
@@ -339,16 +311,7 @@ impl Jobs {
         if !resumable {
             return Ok(job);
         }
-        let key = id.to_owned();
-        self.store
-            .call(move |store| {
-                let from = [JobState::Failed, JobState::Cancelled, JobState::Succeeded];
-                if store.transition(&key, &from, JobState::Queued, None)? {
-                    store.retry_failed(&key)?;
-                }
-                Ok(())
-            })
-            .await?;
+        self.store.resume(id).await?;
         tracing::info!(job = %id, "job resumed");
         self.bump();
         self.wake.notify_one();
@@ -358,11 +321,10 @@ impl Jobs {
     /// Deletes a job (cancelling it first if it runs) with everything stored for it.
     pub async fn delete(&self, owner: &str, id: &str) -> Result<(), JobError> {
         self.get(owner, id).await?;
-        if let Some(switch) = lock(&self.running).get(id) {
+        if let Some(switch) = self.running.lock().get(id) {
             let _ = switch.send(true);
         }
-        let key = id.to_owned();
-        if !self.store.call(move |store| store.delete(&key)).await? {
+        if !self.store.delete(id).await? {
             return Err(JobError::NotFound(id.to_owned()));
         }
         tracing::info!(job = %id, "job deleted");
@@ -424,10 +386,7 @@ impl Jobs {
         tokio::spawn(async move {
             let mut next = from;
             loop {
-                let key = id.clone();
-                let chunk = store
-                    .call(move |store| store.results(&key, next, RESULTS_CHUNK))
-                    .await;
+                let chunk = store.results(&id, next, RESULTS_CHUNK).await;
                 let chunk = match chunk {
                     Ok(chunk) => chunk,
                     Err(e) => {
@@ -452,23 +411,22 @@ impl Jobs {
         Ok(rx)
     }
 
-    /// Runs one job until it ends, is cancelled, or the store fails.
+    /// Runs one job until it ends, is cancelled, or the store fails, then frees its slot.
     async fn run(self: Arc<Self>, id: String, mut cancelled: watch::Receiver<bool>) {
         match self.run_until_stopped(&id, &mut cancelled).await {
-            Ok(()) => {}
+            // Deleted between being scheduled and being found: nothing to run, and nothing
+            // to wait for before the slot goes to the next job.
+            Ok(()) | Err(JobError::NotFound(_)) => {}
             Err(e) => {
                 tracing::error!(job = %id, error = %e, "job stopped by a store error; it is retried shortly");
-                tokio::time::sleep(Duration::from_secs(5)).await;
-                let key = id.clone();
+                tokio::time::sleep(STORE_RETRY).await;
                 let _ = self
                     .store
-                    .call(move |store| {
-                        store.transition(&key, &[JobState::Running], JobState::Queued, None)
-                    })
+                    .transition(&id, &[JobState::Running], JobState::Queued, None)
                     .await;
             }
         }
-        lock(&self.running).remove(&id);
+        self.running.lock().remove(&id);
         self.bump();
         self.wake.notify_one();
     }
@@ -479,10 +437,9 @@ impl Jobs {
         cancelled: &mut watch::Receiver<bool>,
     ) -> Result<(), JobError> {
         let job = self.find(id).await?;
-        let key = id.to_owned();
         let started = self
             .store
-            .call(move |store| store.transition(&key, &[JobState::Queued], JobState::Running, None))
+            .transition(id, &[JobState::Queued], JobState::Running, None)
             .await?;
         if !started {
             // Cancelled or deleted meanwhile.
@@ -502,11 +459,7 @@ impl Jobs {
         let mut stopping = self.stopping.subscribe();
         loop {
             while !exhausted && !*stopping.borrow() && submitter.has_room() {
-                let key = id.to_owned();
-                let pending = self
-                    .store
-                    .call(move |store| store.pending(&key, after, PENDING_CHUNK))
-                    .await?;
+                let pending = self.store.pending(id, after, PENDING_CHUNK).await?;
                 let Some(last) = pending.last() else {
                     exhausted = true;
                     break;
@@ -515,42 +468,41 @@ impl Jobs {
                 let tagged: Vec<_> = pending.into_iter().map(|m| (m, 0u32)).collect();
                 let lookup = self.pipeline.cache().lookup(&tagged, freshness).await;
                 if !lookup.hits.is_empty() {
-                    let key = id.to_owned();
-                    let hits = lookup.hits;
-                    self.store
-                        .call(move |store| {
-                            let answers: Vec<_> = hits
-                                .iter()
-                                .map(|(m, _, report)| Answer::Checked(*m, report))
-                                .collect();
-                            store.record(&key, &answers, 0, true)
-                        })
-                        .await?;
+                    let answers = lookup
+                        .hits
+                        .into_iter()
+                        .map(|(m, _, report)| JobAnswer::Checked(m, report))
+                        .collect();
+                    self.store.record(id, answers, 0, true, None).await?;
                     self.bump();
                 }
                 submitter.submit(&lookup.misses).await;
             }
-            if exhausted && submitter.outstanding() == 0 {
-                let key = id.to_owned();
-                let ended = self
-                    .store
-                    .call(move |store| {
-                        store.transition(&key, &[JobState::Running], JobState::Succeeded, None)
-                    })
-                    .await?;
-                if ended {
-                    tracing::info!(job = %id, "job succeeded");
+            if submitter.outstanding() == 0 {
+                if submitter.doomed().is_some() {
+                    // FAILED since the dooming batch; every batch it had out is stored.
+                    return Ok(());
                 }
-                return Ok(());
+                if exhausted {
+                    let ended = self
+                        .store
+                        .transition(id, &[JobState::Running], JobState::Succeeded, None)
+                        .await?;
+                    if ended {
+                        tracing::info!(job = %id, "job succeeded");
+                    }
+                    return Ok(());
+                }
+                if *stopping.borrow() {
+                    // Paused for a shutdown with everything it sent stored; still RUNNING, so
+                    // the next start resumes it.
+                    return Ok(());
+                }
             }
-            if *stopping.borrow() && submitter.outstanding() == 0 {
-                // Paused for a shutdown with everything it sent stored; still RUNNING, so the
-                // next start resumes it.
-                return Ok(());
-            }
+            let was_doomed = submitter.doomed().is_some();
             let delivery = tokio::select! {
                 _ = cancelled.changed() => {
-                    // CancelJob or DeleteJob set the state; dropping the ticket drops what
+                    // CancelJob or DeleteJob set the state; dropping the submitter drops what
                     // has not left.
                     return Ok(());
                 }
@@ -558,33 +510,26 @@ impl Jobs {
                 delivery = submitter.recv() => delivery,
             };
             let Some(delivery) = delivery else { continue };
-            let doomed = submitter.doomed().cloned();
-            let billed = delivery.billed;
-            let key = id.to_owned();
-            let doomed_for_store = doomed.clone();
-            self.store
-                .call(move |store| {
-                    // Numbers a dooming error stopped stay pending: a resumed job sends them.
-                    let answers: Vec<_> = delivery
-                        .answers
-                        .iter()
-                        .filter_map(|a| match &a.answer {
-                            Ok(report) => Some(Answer::Checked(a.mobile, report)),
-                            Err(e) if e.dooms_later_batches() => None,
-                            Err(e) => Some(Answer::Failed(a.mobile, e)),
-                        })
-                        .collect();
-                    store.record(&key, &answers, billed, false)?;
-                    if let Some(e) = &doomed_for_store {
-                        store.transition(&key, &[JobState::Running], JobState::Failed, Some(e))?;
-                    }
-                    Ok(())
+            // The first dooming batch makes the job FAILED, in the transaction that stores
+            // it; the batches still out are then received and stored too (they are paid
+            // for), and nothing more is sent.
+            let fails_now = submitter.doomed().filter(|_| !was_doomed).cloned();
+            // Numbers a dooming error stopped stay pending: a resumed job sends them.
+            let answers = delivery
+                .answers
+                .into_iter()
+                .filter_map(|a| match a.answer {
+                    Ok(report) => Some(JobAnswer::Checked(a.mobile, report)),
+                    Err(e) if e.dooms_later_batches() => None,
+                    Err(e) => Some(JobAnswer::Failed(a.mobile, e)),
                 })
+                .collect();
+            self.store
+                .record(id, answers, delivery.billed, false, fails_now.clone())
                 .await?;
             self.bump();
-            if let Some(e) = doomed {
+            if let Some(e) = fails_now {
                 tracing::warn!(job = %id, error = %e, "job failed; ResumeJob continues it");
-                return Ok(());
             }
         }
     }
@@ -598,7 +543,7 @@ async fn schedule(jobs: std::sync::Weak<Jobs>) {
         let notified = wake.notified();
         tokio::pin!(notified);
         notified.as_mut().enable();
-        match this.store.call(move |store| store.count_by_state()).await {
+        match this.store.count_by_state().await {
             Ok(counts) => {
                 for state in [
                     JobState::Queued,
@@ -613,13 +558,9 @@ async fn schedule(jobs: std::sync::Weak<Jobs>) {
             }
             Err(e) => tracing::error!(error = %e, "cannot count jobs"),
         }
-        match this
-            .store
-            .call(move |store| store.ids_in_state(JobState::Queued))
-            .await
-        {
+        match this.store.ids_in_state(JobState::Queued).await {
             Ok(queued) => {
-                let mut running = lock(&this.running);
+                let mut running = this.running.lock();
                 let queued = if *this.stopping.borrow() {
                     Vec::new()
                 } else {
@@ -651,16 +592,7 @@ async fn sweep(jobs: std::sync::Weak<Jobs>) {
         every.tick().await;
         let Some(this) = jobs.upgrade() else { return };
         let cutoff = SystemTime::now() - this.retention;
-        let swept = this
-            .store
-            .call(move |store| {
-                let ids = store.ended_before(cutoff)?;
-                for id in &ids {
-                    store.delete(id)?;
-                }
-                Ok(ids.len())
-            })
-            .await;
+        let swept = this.store.delete_ended_before(cutoff).await;
         match swept {
             Ok(0) => {}
             Ok(n) => tracing::info!(jobs = n, "jobs past their retention deleted"),
@@ -669,17 +601,10 @@ async fn sweep(jobs: std::sync::Weak<Jobs>) {
     }
 }
 
-/// A new job id: the time in milliseconds and 16 random bits, in hex (`j_` + 16 digits), so
-/// ids sort roughly by creation and never repeat in practice.
+/// A new job id: `j_` and a ULID in lower case (48 bits of milliseconds, 80 random bits), so
+/// ids sort by creation and replicas sharing one store never make the same one.
 fn new_id() -> String {
-    let ms = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64);
-    format!(
-        "j_{:012x}{:04x}",
-        ms & 0xffff_ffff_ffff,
-        rand::random::<u16>()
-    )
+    format!("j_{}", ulid::Ulid::generate().to_string().to_lowercase())
 }
 
 impl StoredResult {
@@ -710,5 +635,78 @@ impl StoredResult {
             duplicate: self.duplicate,
             from_cache,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checking::batcher::{Batcher, BatcherConfig};
+    use crate::checking::cache::{CacheConfig, ResultCache};
+    use crate::checking::pipeline::Limits;
+    use crate::checking::upstream::{RetryPolicy, Token, UpstreamClient, UpstreamClientConfig};
+
+    /// A runtime on a real store in `dir`, whose upstream is never reached by these tests.
+    async fn jobs_in(dir: &std::path::Path) -> Arc<Jobs> {
+        let client = UpstreamClient::new(UpstreamClientConfig {
+            url: "http://127.0.0.1:9/api/phonecheck".to_owned(),
+            token: Token::new("unused"),
+            timeout: Duration::from_secs(1),
+            concurrency: 1,
+            qps: None,
+            retry: RetryPolicy::default(),
+            shared_limit: None,
+            replicas_hint: 1,
+        })
+        .expect("client");
+        let cache = Arc::new(ResultCache::new(CacheConfig::default()));
+        let batcher = Batcher::new(
+            client,
+            cache.clone(),
+            BatcherConfig {
+                max_batch: 2000,
+                linger: Duration::from_millis(5),
+                max_queued: 100_000,
+            },
+        );
+        let limits = Limits {
+            max_check_numbers: 10,
+            max_stream_numbers: 10,
+            max_bulk_chunk: 10,
+        };
+        let pipeline = Arc::new(Pipeline::new(batcher, cache, limits, 4000));
+        let store = SqliteJobStore::open(dir).expect("store");
+        Jobs::start(Arc::new(store), pipeline, 10, Duration::from_secs(3600))
+            .await
+            .expect("runtime")
+    }
+
+    #[tokio::test]
+    async fn a_job_deleted_before_its_runner_finds_it_frees_its_slot_at_once() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let jobs = jobs_in(dir.path()).await;
+        // As the scheduler leaves it: a slot taken for a job that is gone by the time its
+        // runner looks it up.
+        let (switch, cancelled) = watch::channel(false);
+        jobs.running.lock().insert("j_gone".to_owned(), switch);
+        tokio::time::timeout(
+            Duration::from_secs(2),
+            jobs.clone().run("j_gone".to_owned(), cancelled),
+        )
+        .await
+        .expect("the runner returns without waiting out a store-error pause");
+        assert!(jobs.running.lock().is_empty(), "the slot is free");
+    }
+
+    #[test]
+    fn ids_made_together_never_collide_and_sort_by_time() {
+        // Far more ids than the old 16 random bits per millisecond could keep apart.
+        let ids: Vec<String> = (0..200_000).map(|_| new_id()).collect();
+        let distinct: std::collections::HashSet<&String> = ids.iter().collect();
+        assert_eq!(distinct.len(), ids.len());
+        assert!(ids.iter().all(|id| id.starts_with("j_") && id.len() == 28));
+        let later = new_id();
+        std::thread::sleep(Duration::from_millis(2));
+        assert!(new_id() > later, "a later id sorts after");
     }
 }

@@ -39,10 +39,24 @@ pub async fn serve(
 
 /// The router serving `/api/phonecheck` (POST with a form body, or GET with a query string).
 /// With `keys`, the `token` field must be one of them (the caller's key, never the upstream's).
-pub fn router(pipeline: Arc<Pipeline>, keys: Option<Arc<ApiKeys>>) -> Router {
+/// Any other path or method is answered as the upstream answers it: JSON in its shape, code
+/// 404 or 405, so an ALAPI client's error handling works unchanged.
+fn router(pipeline: Arc<Pipeline>, keys: Option<Arc<ApiKeys>>) -> Router {
     Router::new()
-        .route("/api/phonecheck", post(check).get(check))
+        .route(
+            "/api/phonecheck",
+            post(check).get(check).fallback(method_not_allowed),
+        )
+        .fallback(not_found)
         .with_state(Door { pipeline, keys })
+}
+
+async fn not_found() -> Response {
+    error(404, "接口地址不存在".to_owned())
+}
+
+async fn method_not_allowed() -> Response {
+    error(405, "请求方法不被允许".to_owned())
 }
 
 /// What the door's handler needs.
@@ -54,7 +68,7 @@ struct Door {
 
 /// The upstream's answer shape.
 #[derive(Debug, Serialize)]
-struct Answer {
+struct DoorReply {
     code: u16,
     msg: String,
     data: Option<Vec<Record>>,
@@ -127,7 +141,7 @@ fn success(results: Vec<NumberResult>, billed: u64) -> Response {
         .collect();
     respond(
         StatusCode::OK,
-        Answer {
+        DoorReply {
             code: 200,
             msg: "success".to_owned(),
             data: Some(data),
@@ -147,6 +161,14 @@ fn failure(e: &CheckError) -> Response {
             None => error(503, format!("上游服务暂不可用: {u}")),
         },
         CheckError::TooManyNumbers { limit, .. } => error(400, format!("mobiles 最多{limit}个")),
+        // The queue is full for now: 429 is the code ALAPI callers already retry on.
+        CheckError::Busy(full) => {
+            let mut response = error(429, format!("服务繁忙,请稍后重试: {full}"));
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, 1.into());
+            response
+        }
         other => error(400, other.to_string()),
     }
 }
@@ -161,7 +183,7 @@ fn error(code: u16, msg: String) -> Response {
     };
     respond(
         http,
-        Answer {
+        DoorReply {
             code,
             msg,
             data: None,
@@ -172,7 +194,7 @@ fn error(code: u16, msg: String) -> Response {
     )
 }
 
-fn respond(status: StatusCode, answer: Answer) -> Response {
+fn respond(status: StatusCode, answer: DoorReply) -> Response {
     (status, Json(answer)).into_response()
 }
 

@@ -1,12 +1,15 @@
 //! Caller authentication: API keys from `--api-keys-file` (one `name:key` or `name:key:qps` a
 //! line), reloaded on SIGHUP. Every PhoneCheck call (not health, not reflection) must carry
-//! `authorization: Bearer KEY` or `x-api-key: KEY`. Keys are compared in constant time, and
-//! every key is compared, so timing says nothing about which key or which part was wrong. The
-//! key's *name* is what logs may show; the key itself never leaves this module.
+//! `authorization: Bearer KEY` or `x-api-key: KEY`. Keys are kept and compared as SHA-256
+//! digests, in constant time, and every key is compared, so timing says nothing about which
+//! key, which part, or even what length was wrong. The key's *name* is what logs may show; the
+//! key itself never leaves this module.
 
 use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::Arc;
+
+use parking_lot::RwLock;
 
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use subtle::ConstantTimeEq;
@@ -57,7 +60,8 @@ pub enum KeysFileError {
 /// One caller's key.
 struct Key {
     name: String,
-    secret: Vec<u8>,
+    /// The SHA-256 digest of the key: fixed-length, so comparing it leaks no length.
+    secret: Digest,
     limit: Option<(u32, DefaultDirectRateLimiter)>,
 }
 
@@ -89,25 +93,22 @@ impl ApiKeys {
     pub fn reload(&self) -> Result<usize, KeysFileError> {
         let keys = read(&self.path)?;
         let n = keys.len();
-        *self.keys.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(keys);
+        *self.keys.write() = Arc::new(keys);
         Ok(n)
     }
 
     fn current(&self) -> Arc<Vec<Key>> {
-        self.keys
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        self.keys.read().clone()
     }
 
     /// The name of the key the call carries, if it is one of ours and within its limit.
     pub fn check(&self, metadata: &MetadataMap) -> Result<String, AuthError> {
-        let offered = offered_key(metadata).unwrap_or_default();
+        let offered = digest(offered_key(metadata).unwrap_or_default());
         let keys = self.current();
         let mut found = None;
         for key in keys.iter() {
             // Every key is compared, whatever matched before.
-            if bool::from(key.secret.as_slice().ct_eq(offered)) {
+            if bool::from(key.secret.ct_eq(&offered)) {
                 found = Some(key);
             }
         }
@@ -130,6 +131,14 @@ impl ApiKeys {
         metadata.insert("x-api-key", value);
         self.check(&metadata)
     }
+}
+
+/// A key's SHA-256 digest.
+type Digest = [u8; 32];
+
+fn digest(key: &[u8]) -> Digest {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(key).into()
 }
 
 /// The key from `authorization: Bearer KEY`, else from `x-api-key`.
@@ -187,7 +196,7 @@ fn read(path: &Path) -> Result<Vec<Key>, KeysFileError> {
         };
         keys.push(Key {
             name: name.to_owned(),
-            secret: secret.as_bytes().to_vec(),
+            secret: digest(secret.as_bytes()),
             limit,
         });
     }
@@ -240,6 +249,28 @@ mod tests {
             value.parse().unwrap(),
         );
         m
+    }
+
+    #[test]
+    fn keys_are_held_and_compared_as_fixed_length_digests() {
+        let k =
+            keys("short:0123456789abcdef\nlong:0123456789abcdef0123456789abcdef0123\n").unwrap();
+        let held = k.current();
+        for key in held.iter() {
+            assert_eq!(key.secret.len(), 32, "{}: a digest, not the key", key.name);
+        }
+        // A prefix or an extension of a key is refused like any other wrong key.
+        for wrong in [
+            "0123456789abcde",
+            "0123456789abcdef0",
+            "0123456789abcdef0123456789abcdef012",
+        ] {
+            assert!(k.check(&with("x-api-key", wrong)).is_err(), "{wrong}");
+        }
+        assert_eq!(
+            k.check(&with("x-api-key", "0123456789abcdef")).unwrap(),
+            "short"
+        );
     }
 
     #[test]

@@ -220,7 +220,7 @@ pub struct ServeConfig {
     /// Address of the Prometheus metrics endpoint, if any.
     pub metrics_listen: Option<SocketAddr>,
     /// Where jobs are stored; `None` runs without jobs (job calls get FAILED_PRECONDITION).
-    pub data_dir: Option<PathBuf>,
+    pub data_dir: PathBuf,
     /// How long ended jobs are kept.
     pub job_retention: Duration,
     /// Limits on client connections.
@@ -360,7 +360,7 @@ impl ServeArgs {
         let config = ServeConfig {
             redis,
             metrics_listen: self.metrics_listen,
-            data_dir: Some(self.data_dir),
+            data_dir: self.data_dir,
             job_retention: self.job_retention,
             connections: ConnectionLimits {
                 max_concurrent_streams: self.max_concurrent_streams,

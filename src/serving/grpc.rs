@@ -15,7 +15,7 @@ use crate::checking::pipeline::{
     BulkChunk, CheckError, NumberResult, Outcome, Pipeline, StatusCounts, StreamEvent, Summary,
 };
 use crate::checking::upstream::LineStatus;
-use crate::jobs::{JobChunk, JobError, JobRecord, JobState, Jobs};
+use crate::jobs::{JobChunk, JobRecord, JobState, Jobs};
 use crate::pb::{self, phone_check_server::PhoneCheck};
 use crate::serving::middleware::CallerSlot;
 use crate::serving::status::rpc_status;
@@ -24,17 +24,13 @@ use crate::serving::status::rpc_status;
 #[derive(Debug, Clone)]
 pub struct PhoneCheckService {
     pipeline: Arc<Pipeline>,
-    jobs: Option<Arc<Jobs>>,
+    jobs: Arc<Jobs>,
 }
 
 impl PhoneCheckService {
-    /// A service answering through `pipeline`, with durable jobs when `jobs` is given.
-    pub fn new(pipeline: Arc<Pipeline>, jobs: Option<Arc<Jobs>>) -> Self {
+    /// A service answering through `pipeline`, with durable `jobs`.
+    pub fn new(pipeline: Arc<Pipeline>, jobs: Arc<Jobs>) -> Self {
         PhoneCheckService { pipeline, jobs }
-    }
-
-    fn jobs(&self) -> Result<&Arc<Jobs>, Status> {
-        self.jobs.as_ref().ok_or_else(|| JobError::Disabled.into())
     }
 }
 
@@ -137,7 +133,7 @@ impl PhoneCheck for PhoneCheckService {
                 inputs: chunk.mobiles,
             })
         });
-        let job = self.jobs()?.create(&owner, chunks).await?;
+        let job = self.jobs.create(&owner, chunks).await?;
         Ok(Response::new(job.into()))
     }
 
@@ -146,7 +142,7 @@ impl PhoneCheck for PhoneCheckService {
         request: Request<pb::GetJobRequest>,
     ) -> Result<Response<pb::Job>, Status> {
         let owner = owner(&request);
-        let job = self.jobs()?.get(&owner, &request.into_inner().id).await?;
+        let job = self.jobs.get(&owner, &request.into_inner().id).await?;
         Ok(Response::new(job.into()))
     }
 
@@ -157,7 +153,7 @@ impl PhoneCheck for PhoneCheckService {
         let owner = owner(&request);
         let request = request.into_inner();
         let page = self
-            .jobs()?
+            .jobs
             .list(&owner, request.page_size as usize, &request.page_token)
             .await?;
         Ok(Response::new(pb::ListJobsResponse {
@@ -171,10 +167,7 @@ impl PhoneCheck for PhoneCheckService {
         request: Request<pb::CancelJobRequest>,
     ) -> Result<Response<pb::Job>, Status> {
         let owner = owner(&request);
-        let job = self
-            .jobs()?
-            .cancel(&owner, &request.into_inner().id)
-            .await?;
+        let job = self.jobs.cancel(&owner, &request.into_inner().id).await?;
         Ok(Response::new(job.into()))
     }
 
@@ -183,10 +176,7 @@ impl PhoneCheck for PhoneCheckService {
         request: Request<pb::ResumeJobRequest>,
     ) -> Result<Response<pb::Job>, Status> {
         let owner = owner(&request);
-        let job = self
-            .jobs()?
-            .resume(&owner, &request.into_inner().id)
-            .await?;
+        let job = self.jobs.resume(&owner, &request.into_inner().id).await?;
         Ok(Response::new(job.into()))
     }
 
@@ -195,9 +185,7 @@ impl PhoneCheck for PhoneCheckService {
         request: Request<pb::DeleteJobRequest>,
     ) -> Result<Response<pb::DeleteJobResponse>, Status> {
         let owner = owner(&request);
-        self.jobs()?
-            .delete(&owner, &request.into_inner().id)
-            .await?;
+        self.jobs.delete(&owner, &request.into_inner().id).await?;
         Ok(Response::new(pb::DeleteJobResponse {}))
     }
 
@@ -208,7 +196,7 @@ impl PhoneCheck for PhoneCheckService {
         request: Request<pb::WatchJobRequest>,
     ) -> Result<Response<Self::WatchJobStream>, Status> {
         let owner = owner(&request);
-        let updates = self.jobs()?.watch(&owner, &request.into_inner().id).await?;
+        let updates = self.jobs.watch(&owner, &request.into_inner().id).await?;
         let stream = ReceiverStream::new(updates).map(|job| Ok(pb::Job::from(job)));
         Ok(Response::new(Box::pin(stream)))
     }
@@ -222,7 +210,7 @@ impl PhoneCheck for PhoneCheckService {
         let owner = owner(&request);
         let request = request.into_inner();
         let chunks = self
-            .jobs()?
+            .jobs
             .results(&owner, &request.id, request.from_index)
             .await?;
         let stream = ReceiverStream::new(chunks).map(|chunk| {

@@ -15,12 +15,12 @@
 //! 1.8 speaks only v1alpha) with the descriptor sets of health and of `google.rpc` error
 //! details registered, so that `grpcurl list` shows everything and can print error details.
 
-pub mod alapi_door;
-pub mod auth;
+pub(crate) mod alapi_door;
+pub(crate) mod auth;
 pub mod config;
-pub mod grpc;
-pub mod middleware;
-pub mod status;
+pub(crate) mod grpc;
+pub(crate) mod middleware;
+pub(crate) mod status;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -276,7 +276,7 @@ struct Assembled {
     pub connections: ConnectionLimits,
     /// The job store, opened at assembly (so a bad `--data-dir` stops start-up), and how
     /// long ended jobs are kept.
-    pub jobs: Option<(SqliteJobStore, std::time::Duration)>,
+    pub jobs: (SqliteJobStore, std::time::Duration),
     /// The most inputs in one CreateJob message.
     pub max_job_chunk: usize,
 }
@@ -335,10 +335,10 @@ fn assemble(config: &ServeConfig, url: String, token: Token) -> Result<Assembled
         None => None,
     };
     let tls = config.tls.as_ref().map(tls_config).transpose()?;
-    let jobs = match &config.data_dir {
-        Some(dir) => Some((SqliteJobStore::open(dir)?, config.job_retention)),
-        None => None,
-    };
+    let jobs = (
+        SqliteJobStore::open(&config.data_dir)?,
+        config.job_retention,
+    );
     Ok(Assembled {
         pipeline,
         ready,
@@ -378,12 +378,8 @@ async fn serve_grpc(
         jobs,
         max_job_chunk,
     } = assembled;
-    let jobs = match jobs {
-        Some((store, retention)) => {
-            Some(Jobs::start(store, pipeline.clone(), max_job_chunk, retention).await?)
-        }
-        None => None,
-    };
+    let (store, retention) = jobs;
+    let jobs = Jobs::start(Arc::new(store), pipeline.clone(), max_job_chunk, retention).await?;
     let (jobs_to_pause, jobs_to_wait_for) = (jobs.clone(), jobs.clone());
     let draining = Draining::default();
     tokio::spawn(log_totals(Arc::downgrade(&pipeline)));
@@ -426,9 +422,7 @@ async fn serve_grpc(
             shutdown.await;
             draining.start();
             // Jobs stop sending at once; their batches out are stored before the end (below).
-            if let Some(jobs) = jobs_to_pause {
-                tokio::spawn(async move { jobs.pause().await });
-            }
+            tokio::spawn(async move { jobs_to_pause.pause().await });
             if let Some(follow) = follow {
                 follow.abort();
             }
@@ -441,9 +435,7 @@ async fn serve_grpc(
         .await?;
     // Every connection is closed; wait for the jobs to store what they have out (pause is
     // idempotent: this is the same wait the shutdown started).
-    if let Some(jobs) = jobs_to_wait_for {
-        jobs.pause().await;
-    }
+    jobs_to_wait_for.pause().await;
     Ok(())
 }
 

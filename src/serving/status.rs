@@ -1,4 +1,4 @@
-//! The one place where errors become gRPC statuses, after DESIGN.md's table.
+//! The one place where errors become gRPC statuses, after the table in docs/errors.md.
 //!
 //! Every status carries exactly one `google.rpc.ErrorInfo` (AIP-193): domain [`ERROR_DOMAIN`],
 //! an UPPER_SNAKE reason, lowerCamelCase metadata (`upstreamCode`, `upstreamLogId`), plus
@@ -206,11 +206,6 @@ impl From<JobError> for Status {
                     ERROR_DOMAIN,
                     HashMap::from([("jobId".to_owned(), id.clone())]),
                 ),
-            ),
-            JobError::Disabled => Status::with_error_details(
-                Code::FailedPrecondition,
-                e.to_string(),
-                ErrorDetails::with_error_info("JOBS_DISABLED", ERROR_DOMAIN, HashMap::new()),
             ),
             JobError::BadPageToken(_) => {
                 let mut details = ErrorDetails::with_bad_request_violation(

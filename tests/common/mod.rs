@@ -1,5 +1,6 @@
 //! Test harness: a real simulator on 127.0.0.1:0 and a real phonecheck server on 127.0.0.1:0,
 //! talking real HTTP and real gRPC.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![allow(dead_code)]
 
 pub mod process;
@@ -90,7 +91,9 @@ pub fn test_config(url: String) -> ServeConfig {
         cache: CacheConfig::default(),
         redis: None,
         metrics_listen: None,
-        data_dir: None,
+        // A directory of its own, left in the system's temporary directory: the server
+        // outlives this function, and a job database of a test is small.
+        data_dir: tempfile::tempdir().expect("a temporary directory").keep(),
         job_retention: Duration::from_secs(7 * 24 * 3600),
         connections: ConnectionLimits::default(),
         max_queued_numbers: 1_000_000,

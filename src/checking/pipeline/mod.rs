@@ -2,7 +2,7 @@
 //! [`Batcher`], and answer every input (duplicates and invalid ones included) from what comes
 //! back, counting everything for the summary.
 //!
-//! This is where DESIGN.md's failure rules live: a unary check fails as a whole on a batch
+//! This is where the failure rules of docs/api.md live: a unary check fails as a whole on a batch
 //! failure; a streamed check answers a failed batch's numbers with that error and goes on, unless
 //! the error dooms every later batch, in which case it sends no more numbers upstream, answers
 //! the batches already in flight (they are paid for), and ends with that error.

@@ -17,7 +17,7 @@ use tower::retry::budget::{Budget, TpsBudget};
 
 use super::Token;
 use super::error::UpstreamError;
-use super::wire::{Answer, mobiles_field, parse_answer};
+use super::wire::{UpstreamAnswer, mobiles_field, parse_answer};
 use crate::checking::number::Mobile;
 
 /// The most numbers the upstream takes in one call.
@@ -92,7 +92,7 @@ pub struct Attempted {
     /// HTTP calls made, including the failed ones.
     pub calls: u32,
     /// The answer, or the error of the last attempt.
-    pub result: Result<Answer, UpstreamError>,
+    pub result: Result<UpstreamAnswer, UpstreamError>,
 }
 
 /// A place among the calls in flight, held by one batch from its first attempt until it is
@@ -244,7 +244,7 @@ impl UpstreamClient {
         }
     }
 
-    async fn call_once(&self, mobiles: &str) -> Result<Answer, UpstreamError> {
+    async fn call_once(&self, mobiles: &str) -> Result<UpstreamAnswer, UpstreamError> {
         let response = self
             .http
             .post(&self.config.url)
@@ -270,7 +270,7 @@ impl UpstreamClient {
 }
 
 /// Adds one upstream HTTP call to the metrics: its outcome, code and duration.
-fn record_call(result: &Result<Answer, UpstreamError>, took: Duration) {
+fn record_call(result: &Result<UpstreamAnswer, UpstreamError>, took: Duration) {
     let (outcome, code) = match result {
         Ok(_) => ("ok", "200".to_owned()),
         // Bounded, so a strange upstream cannot grow the label set without end.

@@ -45,7 +45,7 @@ pub enum UpstreamError {
     },
 }
 
-/// The meaning of an upstream failure, after DESIGN.md's error table.
+/// The meaning of an upstream failure, after the error table of docs/errors.md.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorClass {
     /// 100: the service's own token is wrong.

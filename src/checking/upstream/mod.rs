@@ -2,7 +2,7 @@
 //! can answer with, and a simulator that speaks the same wire format for tests and demos.
 //!
 //! Nothing outside this module knows the upstream's JSON or its numeric codes: the client turns
-//! answers into [`Answer`] and [`UpstreamError`], matched to numbers by the `mobile` field.
+//! answers into [`UpstreamAnswer`] and [`UpstreamError`], matched to numbers by the `mobile` field.
 
 mod client;
 mod error;
@@ -14,7 +14,7 @@ pub use client::{
     UpstreamClientConfig,
 };
 pub use error::{ErrorClass, UpstreamError};
-pub use wire::{Answer, LineStatus, NumberReport, intern};
+pub use wire::{LineStatus, NumberReport, UpstreamAnswer, intern};
 
 use std::fmt;
 

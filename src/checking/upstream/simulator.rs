@@ -25,9 +25,13 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use parking_lot::Mutex;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use tokio::time::Instant;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Form, State};
@@ -165,12 +169,6 @@ pub struct Simulator {
     call_span: Mutex<Option<(Instant, Instant)>>,
 }
 
-/// Locks a mutex; a panic elsewhere while holding it leaves plain counters that are still
-/// meaningful, so poisoning is ignored.
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
 impl Simulator {
     /// A simulator with the given behaviour.
     pub fn new(config: SimulatorConfig) -> Arc<Self> {
@@ -201,7 +199,7 @@ impl Simulator {
 
     /// Counters so far.
     pub fn stats(&self) -> SimulatorStats {
-        let span = *lock(&self.call_span);
+        let span = *self.call_span.lock();
         let millis = |t: Instant| t.duration_since(self.started).as_millis() as u64;
         SimulatorStats {
             calls: self.calls.load(Ordering::Relaxed),
@@ -215,7 +213,8 @@ impl Simulator {
 
     /// The largest number of times any one number was billed.
     pub fn most_times_billed(&self) -> u32 {
-        lock(&self.billed_per_number)
+        self.billed_per_number
+            .lock()
             .values()
             .copied()
             .max()
@@ -224,20 +223,20 @@ impl Simulator {
 
     /// Every `mobiles` entry received, as sent.
     pub fn numbers_seen(&self) -> HashSet<String> {
-        let mut seen: HashSet<String> = lock(&self.seen).iter().map(u64::to_string).collect();
-        seen.extend(lock(&self.seen_malformed).iter().cloned());
+        let mut seen: HashSet<String> = self.seen.lock().iter().map(u64::to_string).collect();
+        seen.extend(self.seen_malformed.lock().iter().cloned());
         seen
     }
 
     fn record_seen(&self, mobiles: &[&str]) {
-        let mut seen = lock(&self.seen);
+        let mut seen = self.seen.lock();
         for m in mobiles {
             match digits_key(m) {
                 Some(key) => {
                     seen.insert(key);
                 }
                 None => {
-                    lock(&self.seen_malformed).insert((*m).to_owned());
+                    self.seen_malformed.lock().insert((*m).to_owned());
                 }
             }
         }
@@ -248,7 +247,7 @@ impl Simulator {
             return false;
         };
         let now = Instant::now();
-        let mut recent = lock(&self.recent_calls);
+        let mut recent = self.recent_calls.lock();
         while recent
             .front()
             .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(1))
@@ -267,7 +266,9 @@ impl Simulator {
         let code: u16 = mobile.get(7..)?.parse().ok()?;
         match mobile.get(..7)? {
             "1400000" => Some(code),
-            "1400001" => lock(&self.fired_once)
+            "1400001" => self
+                .fired_once
+                .lock()
                 .insert(mobile.to_owned())
                 .then_some(code),
             _ => None,
@@ -277,7 +278,7 @@ impl Simulator {
     fn bill(&self, mobiles: &[&str]) {
         self.billed
             .fetch_add(mobiles.len() as u64, Ordering::Relaxed);
-        let mut per_number = lock(&self.billed_per_number);
+        let mut per_number = self.billed_per_number.lock();
         for key in mobiles.iter().filter_map(|m| digits_key(m)) {
             *per_number.entry(key).or_default() += 1;
         }
@@ -358,7 +359,7 @@ async fn handle_check(
     }
     {
         let now = Instant::now();
-        let mut span = lock(&sim.call_span);
+        let mut span = sim.call_span.lock();
         *span = Some(span.map_or((now, now), |(first, _)| (first, now)));
     }
     if sim.over_qps() {

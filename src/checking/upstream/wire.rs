@@ -4,7 +4,9 @@
 
 use std::borrow::Cow;
 use std::collections::HashSet;
-use std::sync::{Arc, LazyLock, Mutex, PoisonError};
+use std::sync::{Arc, LazyLock};
+
+use parking_lot::Mutex;
 use std::time::SystemTime;
 
 use serde::Deserialize;
@@ -105,7 +107,7 @@ impl NumberReport {
 
 /// A successful answer: the reports it holds by number, and what it billed.
 #[derive(Debug, Clone, Default)]
-pub struct Answer {
+pub struct UpstreamAnswer {
     /// Reports by number; a number sent but absent here was not answered.
     pub reports: MobileMap<NumberReport>,
     /// Numbers billed (upstream `usage`).
@@ -184,7 +186,7 @@ fn as_text(v: &Value) -> Option<String> {
 
 /// Reads one HTTP answer. The body's `code` decides when the body parses; the HTTP status
 /// decides otherwise.
-pub fn parse_answer(http_status: u16, body: &[u8]) -> Result<Answer, UpstreamError> {
+pub fn parse_answer(http_status: u16, body: &[u8]) -> Result<UpstreamAnswer, UpstreamError> {
     // Fast path: a successful answer exactly as documented, read without building a tree of
     // values. Anything else takes the lenient path below.
     if let Ok(doc) = serde_json::from_slice::<DocumentedBody<'_>>(body)
@@ -206,7 +208,7 @@ pub fn parse_answer(http_status: u16, body: &[u8]) -> Result<Answer, UpstreamErr
             })
             .collect();
         warn_unreadable(doc.data.len() - reports.len(), doc.log_id.as_deref());
-        return Ok(Answer {
+        return Ok(UpstreamAnswer {
             usage: doc.usage.unwrap_or(doc.data.len() as u64),
             reports,
             log_id: doc.log_id.map(Cow::into_owned),
@@ -266,7 +268,7 @@ pub fn parse_answer(http_status: u16, body: &[u8]) -> Result<Answer, UpstreamErr
     let usage = as_int(&raw.usage)
         .and_then(|u| u64::try_from(u).ok())
         .unwrap_or(records.len() as u64);
-    Ok(Answer {
+    Ok(UpstreamAnswer {
         reports,
         usage,
         log_id,
@@ -281,7 +283,7 @@ pub fn intern(text: &str) -> Arc<str> {
     const MOST: usize = 65_536;
     static TEXTS: LazyLock<Mutex<HashSet<Arc<str>>>> = LazyLock::new(Mutex::default);
     // Every update is one insert: a poisoned set is still a consistent set.
-    let mut texts = TEXTS.lock().unwrap_or_else(PoisonError::into_inner);
+    let mut texts = TEXTS.lock();
     if let Some(known) = texts.get(text) {
         return known.clone();
     }

@@ -1,4 +1,297 @@
-//! Where jobs live.
+//! Where jobs live: the [`JobStore`] trait the runner and the API speak, and its
+//! implementations. Only this folder knows SQL.
+//!
+//! - [`sqlite`]: one SQLite database in `--data-dir`, the embedded default for one machine.
+//!
+//! A store keeps three things per job: the job (state and running counts, so progress needs
+//! no scan), its inputs in order (each with its number when valid), and each distinct number
+//! once with its answer once it has one. The answers of one upstream batch are written in one
+//! transaction, so after a crash the numbers still pending are exactly those nobody stored an
+//! answer for. State changes are guarded transitions: a runner finishing late never
+//! overwrites a cancel.
+
 mod sqlite;
 
-pub use sqlite::*;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use crate::checking::number::Mobile;
+use crate::checking::upstream::{NumberReport, UpstreamError};
+
+pub use sqlite::SqliteJobStore;
+
+/// A job about to be uploaded.
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    /// Its id.
+    pub id: String,
+    /// The API key name that owns it.
+    pub owner: String,
+    /// The name given by the caller.
+    pub name: String,
+    /// Cache options: the oldest cached answer accepted (`None` = the TTL decides).
+    pub max_age: Option<Duration>,
+    /// Cache options: ask the upstream even when a fresh answer is cached.
+    pub skip_cache: bool,
+}
+
+/// What the job runtime needs of a store. Every method is one atomic step: a method that
+/// writes several rows writes them in one transaction.
+#[async_trait::async_trait]
+pub trait JobStore: std::fmt::Debug + Send + Sync + 'static {
+    /// Starts an upload: the job exists in state `Uploading`, invisible to callers.
+    async fn create(&self, job: NewJob) -> Result<(), JobStoreError>;
+
+    /// Appends inputs (each with its number when valid) at positions `first..`; repeats of
+    /// a number already in the job count as duplicates.
+    async fn add_inputs(
+        &self,
+        id: &str,
+        first: u64,
+        inputs: Vec<(String, Option<Mobile>)>,
+    ) -> Result<(), JobStoreError>;
+
+    /// Moves a job from one of `from` to `to`, recording `error`; false (nothing changed)
+    /// when it was in none of them.
+    async fn transition(
+        &self,
+        id: &str,
+        from: &[JobState],
+        to: JobState,
+        error: Option<Arc<UpstreamError>>,
+    ) -> Result<bool, JobStoreError>;
+
+    /// Queues again the jobs left `Running` by a process that stopped; returns their ids.
+    async fn requeue_running(&self) -> Result<Vec<String>, JobStoreError>;
+
+    /// Up to `limit` of the job's pending numbers above `after`, in number order.
+    async fn pending(
+        &self,
+        id: &str,
+        after: Option<Mobile>,
+        limit: usize,
+    ) -> Result<Vec<Mobile>, JobStoreError>;
+
+    /// Writes one batch's answers with what it billed (and whether they came from the cache)
+    /// in one transaction; with `failed`, the job also becomes `Failed` with that error in the
+    /// same transaction.
+    async fn record(
+        &self,
+        id: &str,
+        answers: Vec<JobAnswer>,
+        billed: u64,
+        from_cache: bool,
+        failed: Option<Arc<UpstreamError>>,
+    ) -> Result<(), JobStoreError>;
+
+    /// Queues an ended job again (failed, cancelled, or succeeded with failed numbers) and
+    /// makes its failed numbers pending; false when it was not in such a state.
+    async fn resume(&self, id: &str) -> Result<bool, JobStoreError>;
+
+    /// The job, if it exists (uploads in progress excluded).
+    async fn get(&self, id: &str) -> Result<Option<JobRecord>, JobStoreError>;
+
+    /// Up to `limit` of `owner`'s jobs, newest first, created before `before` (a time in
+    /// milliseconds and an id) when given.
+    async fn list(
+        &self,
+        owner: &str,
+        limit: usize,
+        before: Option<(i64, String)>,
+    ) -> Result<Vec<JobRecord>, JobStoreError>;
+
+    /// How many jobs are in each state (uploads left out).
+    async fn count_by_state(&self) -> Result<Vec<(JobState, u64)>, JobStoreError>;
+
+    /// The ids of the jobs in `state`, oldest first.
+    async fn ids_in_state(&self, state: JobState) -> Result<Vec<String>, JobStoreError>;
+
+    /// Deletes a job with everything stored for it; false when there was none.
+    async fn delete(&self, id: &str) -> Result<bool, JobStoreError>;
+
+    /// Deletes the jobs that ended before `cutoff`; returns how many.
+    async fn delete_ended_before(&self, cutoff: SystemTime) -> Result<usize, JobStoreError>;
+
+    /// Up to `limit` results from input `from` on, in input order.
+    async fn results(
+        &self,
+        id: &str,
+        from: u64,
+        limit: usize,
+    ) -> Result<Vec<StoredResult>, JobStoreError>;
+}
+
+/// Where a job is in its life; the numbers are what the database stores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobState {
+    /// Its list is still arriving; invisible to callers, removed at start-up if left over.
+    Uploading = 0,
+    /// Stored, waiting for its turn.
+    Queued = 1,
+    /// Being checked.
+    Running = 2,
+    /// Every input answered.
+    Succeeded = 3,
+    /// Stopped by an error that dooms later batches.
+    Failed = 4,
+    /// Stopped by the caller.
+    Cancelled = 5,
+}
+
+impl JobState {
+    /// A lower-case name, as metrics label it.
+    pub fn name(self) -> &'static str {
+        match self {
+            JobState::Uploading => "uploading",
+            JobState::Queued => "queued",
+            JobState::Running => "running",
+            JobState::Succeeded => "succeeded",
+            JobState::Failed => "failed",
+            JobState::Cancelled => "cancelled",
+        }
+    }
+
+    fn from_db(n: i64) -> JobState {
+        match n {
+            1 => JobState::Queued,
+            2 => JobState::Running,
+            3 => JobState::Succeeded,
+            4 => JobState::Failed,
+            5 => JobState::Cancelled,
+            _ => JobState::Uploading,
+        }
+    }
+
+    /// Whether the job has ended (and may be resumed only if it failed or was cancelled).
+    pub fn has_ended(self) -> bool {
+        matches!(
+            self,
+            JobState::Succeeded | JobState::Failed | JobState::Cancelled
+        )
+    }
+}
+
+/// A job as stored: its description, state and counts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobRecord {
+    /// The id.
+    pub id: String,
+    /// The name of the API key that created it ("" when the server runs without keys): only
+    /// callers with the same key name see it.
+    pub owner: String,
+    /// The name given at creation.
+    pub name: String,
+    /// Where it is.
+    pub state: JobState,
+    /// When it was created.
+    pub created_at: SystemTime,
+    /// When it last changed.
+    pub updated_at: SystemTime,
+    /// When it ended.
+    pub finished_at: Option<SystemTime>,
+    /// Cache options: the oldest cached answer accepted (`None` = the TTL decides).
+    pub max_age: Option<Duration>,
+    /// Cache options: ask the upstream even when a fresh answer is cached.
+    pub skip_cache: bool,
+    /// Inputs.
+    pub total: u64,
+    /// Distinct valid numbers.
+    pub unique: u64,
+    /// Invalid inputs.
+    pub invalid: u64,
+    /// Repeated inputs.
+    pub duplicates: u64,
+    /// Inputs answered.
+    pub done: u64,
+    /// Numbers billed.
+    pub billed: u64,
+    /// Numbers answered from the result cache.
+    pub cache_hits: u64,
+    /// Inputs answered by line status, in [`crate::checking::upstream::LineStatus::ALL`] order.
+    pub by_status: [u64; 6],
+    /// Inputs whose number failed.
+    pub failed: u64,
+    /// Why it failed.
+    pub error: Option<UpstreamError>,
+}
+
+/// One input's stored result, in input order.
+#[derive(Debug, Clone)]
+pub struct StoredResult {
+    /// Position in the list.
+    pub index: u64,
+    /// The input as given.
+    pub input: String,
+    /// Its number, when valid.
+    pub mobile: Option<Mobile>,
+    /// Whether an earlier input held the same number.
+    pub duplicate: bool,
+    /// What became of it; `None` while its number is pending.
+    pub answer: Option<StoredAnswer>,
+}
+
+/// What became of a stored input.
+#[derive(Debug, Clone)]
+pub enum StoredAnswer {
+    /// Not a valid number.
+    Invalid,
+    /// The upstream's answer (`from_cache` when the result cache gave it).
+    Checked {
+        /// The report.
+        report: NumberReport,
+        /// Answered from the result cache.
+        from_cache: bool,
+    },
+    /// The number could not be checked.
+    Failed(UpstreamError),
+}
+
+/// One answer to write: a number and what became of it.
+#[derive(Debug, Clone)]
+pub enum JobAnswer {
+    /// Checked (by the upstream, or from the cache).
+    Checked(Mobile, Arc<NumberReport>),
+    /// Failed with this error.
+    Failed(Mobile, Arc<UpstreamError>),
+}
+
+/// Why the job store failed.
+#[derive(Debug, thiserror::Error)]
+pub enum JobStoreError {
+    /// The data directory could not be created or is not writable.
+    #[error("--data-dir {}: {source}", path.display())]
+    Directory {
+        /// The directory.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The database could not be opened, is not a phonecheck job database, or is damaged.
+    #[error("--data-dir {}: the job database cannot be used ({source}); move it away to start afresh", path.display())]
+    Open {
+        /// The database file.
+        path: PathBuf,
+        /// Why.
+        source: rusqlite::Error,
+    },
+    /// The database was written by a newer phonecheck.
+    #[error("--data-dir {}: the job database has schema version {found}, newer than this phonecheck's {supported}", path.display())]
+    NewerSchema {
+        /// The database file.
+        path: PathBuf,
+        /// Its version.
+        found: i64,
+        /// The newest version this build knows.
+        supported: i64,
+    },
+    /// A query failed (disk full, I/O error…).
+    #[error("job database: {0}")]
+    Sql(#[from] rusqlite::Error),
+    /// The blocking task doing store work did not finish.
+    #[error("job store worker: {0}")]
+    Worker(String),
+    /// A stored error could not be read back.
+    #[error("job database: a stored error is unreadable: {0}")]
+    Corrupt(#[from] serde_json::Error),
+}

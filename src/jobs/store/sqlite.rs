@@ -7,14 +7,20 @@
 //! are written in one transaction as soon as they arrive, so after a crash the numbers still
 //! pending are exactly those nobody stored an answer for.
 //!
-//! Every method is blocking; async callers go through `spawn_blocking`.
+//! Writes go through one connection; reads (progress, pages, results) through a second one,
+//! so in WAL mode a download or a watcher never waits for a batch being written. Every query
+//! is blocking: the [`JobStore`] methods run them on tokio's blocking threads.
 
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use parking_lot::{Mutex, MutexGuard};
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::{
+    JobAnswer, JobRecord, JobState, JobStore, JobStoreError, NewJob, StoredAnswer, StoredResult,
+};
 use crate::checking::number::Mobile;
 use crate::checking::upstream::{LineStatus, NumberReport, UpstreamError};
 
@@ -78,182 +84,11 @@ CREATE INDEX IF NOT EXISTS numbers_pending ON numbers (job, mobile) WHERE state 
 const ANSWERED: i64 = 1;
 const FAILED: i64 = 2;
 
-/// Where a job is in its life; the numbers are what the database stores.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum JobState {
-    /// Its list is still arriving; invisible to callers, removed at start-up if left over.
-    Uploading = 0,
-    /// Stored, waiting for its turn.
-    Queued = 1,
-    /// Being checked.
-    Running = 2,
-    /// Every input answered.
-    Succeeded = 3,
-    /// Stopped by an error that dooms later batches.
-    Failed = 4,
-    /// Stopped by the caller.
-    Cancelled = 5,
-}
-
-impl JobState {
-    /// A lower-case name, as metrics label it.
-    pub fn name(self) -> &'static str {
-        match self {
-            JobState::Uploading => "uploading",
-            JobState::Queued => "queued",
-            JobState::Running => "running",
-            JobState::Succeeded => "succeeded",
-            JobState::Failed => "failed",
-            JobState::Cancelled => "cancelled",
-        }
-    }
-
-    fn from_db(n: i64) -> JobState {
-        match n {
-            1 => JobState::Queued,
-            2 => JobState::Running,
-            3 => JobState::Succeeded,
-            4 => JobState::Failed,
-            5 => JobState::Cancelled,
-            _ => JobState::Uploading,
-        }
-    }
-
-    /// Whether the job has ended (and may be resumed only if it failed or was cancelled).
-    pub fn has_ended(self) -> bool {
-        matches!(
-            self,
-            JobState::Succeeded | JobState::Failed | JobState::Cancelled
-        )
-    }
-}
-
-/// A job as stored: its description, state and counts.
-#[derive(Debug, Clone, PartialEq)]
-pub struct JobRecord {
-    /// The id.
-    pub id: String,
-    /// The name of the API key that created it ("" when the server runs without keys): only
-    /// callers with the same key name see it.
-    pub owner: String,
-    /// The name given at creation.
-    pub name: String,
-    /// Where it is.
-    pub state: JobState,
-    /// When it was created.
-    pub created_at: SystemTime,
-    /// When it last changed.
-    pub updated_at: SystemTime,
-    /// When it ended.
-    pub finished_at: Option<SystemTime>,
-    /// Cache options: the oldest cached answer accepted (`None` = the TTL decides).
-    pub max_age: Option<Duration>,
-    /// Cache options: ask the upstream even when a fresh answer is cached.
-    pub skip_cache: bool,
-    /// Inputs.
-    pub total: u64,
-    /// Distinct valid numbers.
-    pub unique: u64,
-    /// Invalid inputs.
-    pub invalid: u64,
-    /// Repeated inputs.
-    pub duplicates: u64,
-    /// Inputs answered.
-    pub done: u64,
-    /// Numbers billed.
-    pub billed: u64,
-    /// Numbers answered from the result cache.
-    pub cache_hits: u64,
-    /// Inputs answered by line status, in [`LineStatus::ALL`] order.
-    pub by_status: [u64; 6],
-    /// Inputs whose number failed.
-    pub failed: u64,
-    /// Why it failed.
-    pub error: Option<UpstreamError>,
-}
-
-/// One input's stored result, in input order.
+/// The job database in `--data-dir`. Cheap to clone; every clone shares the connections.
 #[derive(Debug, Clone)]
-pub struct StoredResult {
-    /// Position in the list.
-    pub index: u64,
-    /// The input as given.
-    pub input: String,
-    /// Its number, when valid.
-    pub mobile: Option<Mobile>,
-    /// Whether an earlier input held the same number.
-    pub duplicate: bool,
-    /// What became of it; `None` while its number is pending.
-    pub answer: Option<StoredAnswer>,
-}
-
-/// What became of a stored input.
-#[derive(Debug, Clone)]
-pub enum StoredAnswer {
-    /// Not a valid number.
-    Invalid,
-    /// The upstream's answer (`from_cache` when the result cache gave it).
-    Checked {
-        /// The report.
-        report: NumberReport,
-        /// Answered from the result cache.
-        from_cache: bool,
-    },
-    /// The number could not be checked.
-    Failed(UpstreamError),
-}
-
-/// One answer to write: a number and what became of it.
-#[derive(Debug)]
-pub enum Answer<'a> {
-    /// Checked (by the upstream, or from the cache).
-    Checked(Mobile, &'a NumberReport),
-    /// Failed with this error.
-    Failed(Mobile, &'a UpstreamError),
-}
-
-/// Why the job store failed.
-#[derive(Debug, thiserror::Error)]
-pub enum JobStoreError {
-    /// The data directory could not be created or is not writable.
-    #[error("--data-dir {}: {source}", path.display())]
-    Directory {
-        /// The directory.
-        path: PathBuf,
-        /// Why.
-        source: std::io::Error,
-    },
-    /// The database could not be opened, is not a phonecheck job database, or is damaged.
-    #[error("--data-dir {}: the job database cannot be used ({source}); move it away to start afresh", path.display())]
-    Open {
-        /// The database file.
-        path: PathBuf,
-        /// Why.
-        source: rusqlite::Error,
-    },
-    /// The database was written by a newer phonecheck.
-    #[error("--data-dir {}: the job database has schema version {found}, newer than this phonecheck's {SCHEMA_VERSION}", path.display())]
-    NewerSchema {
-        /// The database file.
-        path: PathBuf,
-        /// Its version.
-        found: i64,
-    },
-    /// A query failed (disk full, I/O error…).
-    #[error("job database: {0}")]
-    Sql(#[from] rusqlite::Error),
-    /// The blocking task doing store work did not finish.
-    #[error("job store worker: {0}")]
-    Worker(String),
-    /// A stored error could not be read back.
-    #[error("job database: a stored error is unreadable: {0}")]
-    Corrupt(#[from] serde_json::Error),
-}
-
-/// The job database. Cheap to clone; every clone shares the one connection.
-#[derive(Debug, Clone)]
-pub struct JobStore {
-    conn: Arc<Mutex<Connection>>,
+pub struct SqliteJobStore {
+    writer: Arc<Mutex<Connection>>,
+    reader: Arc<Mutex<Connection>>,
 }
 
 fn millis(t: SystemTime) -> i64 {
@@ -269,11 +104,11 @@ fn to_u64(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
 }
 
-impl JobStore {
+impl SqliteJobStore {
     /// Opens (creating when missing) `dir/jobs.sqlite3`. A directory that cannot be created
     /// or written, a file that is not a SQLite database, or a damaged one is an error here,
     /// at start-up, before anything else is touched.
-    pub fn open(dir: &Path) -> Result<JobStore, JobStoreError> {
+    pub fn open(dir: &Path) -> Result<SqliteJobStore, JobStoreError> {
         std::fs::create_dir_all(dir).map_err(|source| JobStoreError::Directory {
             path: dir.to_owned(),
             source,
@@ -292,6 +127,7 @@ impl JobStore {
             return Err(JobStoreError::NewerSchema {
                 path,
                 found: version,
+                supported: SCHEMA_VERSION,
             });
         }
         let check: String = conn
@@ -303,8 +139,8 @@ impl JobStore {
                 Some(check),
             )));
         }
-        // WAL: readers do not wait for the writer; NORMAL sync is durable across a process
-        // crash (what SIGKILL is), which is what the resume guarantee needs.
+        // WAL: the reader connection does not wait for the writer; NORMAL sync is durable
+        // across a process crash (what SIGKILL is), which is what the resume guarantee needs.
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(open_error)?;
         conn.pragma_update(None, "synchronous", "NORMAL")
@@ -314,8 +150,16 @@ impl JobStore {
         conn.execute_batch(SCHEMA).map_err(open_error)?;
         conn.pragma_update(None, "user_version", SCHEMA_VERSION)
             .map_err(open_error)?;
-        let store = JobStore {
-            conn: Arc::new(Mutex::new(conn)),
+        let reader = Connection::open(&path).map_err(open_error)?;
+        reader
+            .busy_timeout(Duration::from_secs(5))
+            .map_err(open_error)?;
+        reader
+            .pragma_update(None, "query_only", true)
+            .map_err(open_error)?;
+        let store = SqliteJobStore {
+            writer: Arc::new(Mutex::new(conn)),
+            reader: Arc::new(Mutex::new(reader)),
         };
         // Lists whose upload never finished (the server stopped mid-upload) are not jobs.
         for id in store.ids_in_state(JobState::Uploading)? {
@@ -326,9 +170,9 @@ impl JobStore {
 
     /// Runs blocking store work on tokio's blocking threads, with a handle of its own, so
     /// async callers neither block nor clone the store by hand.
-    pub async fn call<T: Send + 'static>(
+    async fn call<T: Send + 'static>(
         &self,
-        work: impl FnOnce(&JobStore) -> Result<T, JobStoreError> + Send + 'static,
+        work: impl FnOnce(&SqliteJobStore) -> Result<T, JobStoreError> + Send + 'static,
     ) -> Result<T, JobStoreError> {
         let store = self.clone();
         match tokio::task::spawn_blocking(move || work(&store)).await {
@@ -338,13 +182,18 @@ impl JobStore {
         }
     }
 
+    /// The connection that writes; every write is one transaction.
     fn conn(&self) -> MutexGuard<'_, Connection> {
-        // Every write is one transaction, so a panic elsewhere cannot leave it half done.
-        self.conn.lock().unwrap_or_else(PoisonError::into_inner)
+        self.writer.lock()
+    }
+
+    /// The connection that only reads, beside the writer.
+    fn reader(&self) -> MutexGuard<'_, Connection> {
+        self.reader.lock()
     }
 
     /// Creates a job in the uploading state, owned by the key name `owner`.
-    pub fn create(
+    fn create(
         &self,
         id: &str,
         owner: &str,
@@ -371,7 +220,7 @@ impl JobStore {
 
     /// Appends inputs (each with its number when valid) from position `first`, in one
     /// transaction; repeats of a number already in the job count as duplicates.
-    pub fn add_inputs(
+    fn add_inputs(
         &self,
         id: &str,
         first: u64,
@@ -428,36 +277,24 @@ impl JobStore {
     /// Moves a job from one of the states `from` to `to`, stamping when it ended if it did
     /// and recording `error`; false (and nothing changed) when it was in none of them, so
     /// that two hands (a runner finishing, a caller cancelling) never overwrite each other.
-    pub fn transition(
+    fn transition(
         &self,
         id: &str,
         from: &[JobState],
         to: JobState,
         error: Option<&UpstreamError>,
     ) -> Result<bool, JobStoreError> {
-        let now = millis(SystemTime::now());
-        let error = error.map(serde_json::to_string).transpose()?;
-        let states: Vec<String> = from.iter().map(|s| (*s as i64).to_string()).collect();
-        let changed = self.conn().execute(
-            &format!(
-                "UPDATE jobs SET state = ?2, updated_ms = ?3, error = ?4,
-                     finished_ms = CASE WHEN ?5 THEN ?3 ELSE NULL END
-                 WHERE id = ?1 AND state IN ({})",
-                states.join(",")
-            ),
-            params![id, to as i64, now, error, to.has_ended()],
-        )?;
-        Ok(changed > 0)
+        transition_on(&self.conn(), id, from, to, error)
     }
 
     /// Up to `limit` numbers of the job still pending, above `after` (in number order).
-    pub fn pending(
+    fn pending(
         &self,
         id: &str,
         after: Option<Mobile>,
         limit: usize,
     ) -> Result<Vec<Mobile>, JobStoreError> {
-        let conn = self.conn();
+        let conn = self.reader();
         let mut stmt = conn.prepare_cached(
             "SELECT mobile FROM numbers WHERE job = ?1 AND state = 0 AND mobile > ?2
              ORDER BY mobile LIMIT ?3",
@@ -476,12 +313,13 @@ impl JobStore {
     /// Writes the answers of one upstream batch (or one cache lookup) in one transaction,
     /// with what it billed and how many came from the cache, and updates the job's counts.
     /// A number already answered is left as it is.
-    pub fn record(
+    fn record(
         &self,
         id: &str,
-        answers: &[Answer<'_>],
+        answers: &[JobAnswer],
         billed: u64,
         from_cache: bool,
+        fail_with: Option<&UpstreamError>,
     ) -> Result<(), JobStoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
@@ -499,7 +337,7 @@ impl JobStore {
             )?;
             for answer in answers {
                 match answer {
-                    Answer::Checked(mobile, report) => {
+                    JobAnswer::Checked(mobile, report) => {
                         let n: Option<i64> = checked
                             .query_row(
                                 params![
@@ -521,8 +359,8 @@ impl JobStore {
                             hits += i64::from(from_cache);
                         }
                     }
-                    Answer::Failed(mobile, error) => {
-                        let error = serde_json::to_string(error)?;
+                    JobAnswer::Failed(mobile, error) => {
+                        let error = serde_json::to_string(&**error)?;
                         let n: Option<i64> = failure
                             .query_row(params![id, mobile.as_u64() as i64, error], |r| r.get(0))
                             .optional()?;
@@ -555,12 +393,15 @@ impl JobStore {
                 millis(SystemTime::now())
             ],
         )?;
+        if let Some(error) = fail_with {
+            transition_on(&tx, id, &[JobState::Running], JobState::Failed, Some(error))?;
+        }
         tx.commit()?;
         Ok(())
     }
 
     /// Makes the job's failed numbers pending again (to be checked by a resumed job).
-    pub fn retry_failed(&self, id: &str) -> Result<(), JobStoreError> {
+    fn retry_failed(&self, id: &str) -> Result<(), JobStoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let failed: i64 = tx.query_row(
@@ -581,8 +422,8 @@ impl JobStore {
     }
 
     /// The job, unless it does not exist (or is still uploading).
-    pub fn get(&self, id: &str) -> Result<Option<JobRecord>, JobStoreError> {
-        let conn = self.conn();
+    fn get(&self, id: &str) -> Result<Option<JobRecord>, JobStoreError> {
+        let conn = self.reader();
         let mut stmt =
             conn.prepare_cached(&format!("{SELECT_JOB} WHERE id = ?1 AND state != 0"))?;
         let row = stmt.query_row(params![id], read_job).optional()?;
@@ -591,13 +432,13 @@ impl JobStore {
 
     /// Up to `limit` of `owner`'s jobs, newest first, older than `before` (created ms, id)
     /// when given.
-    pub fn list(
+    fn list(
         &self,
         owner: &str,
         limit: usize,
         before: Option<(i64, &str)>,
     ) -> Result<Vec<JobRecord>, JobStoreError> {
-        let conn = self.conn();
+        let conn = self.reader();
         let (ms, id) = before.unwrap_or((i64::MAX, "\u{10FFFF}"));
         let mut stmt = conn.prepare_cached(&format!(
             "{SELECT_JOB} WHERE owner = ?4 AND state != 0
@@ -609,8 +450,8 @@ impl JobStore {
     }
 
     /// How many jobs are in each state (uploads left out).
-    pub fn count_by_state(&self) -> Result<Vec<(JobState, u64)>, JobStoreError> {
-        let conn = self.conn();
+    fn count_by_state(&self) -> Result<Vec<(JobState, u64)>, JobStoreError> {
+        let conn = self.reader();
         let mut stmt = conn
             .prepare_cached("SELECT state, COUNT(*) FROM jobs WHERE state != 0 GROUP BY state")?;
         let rows = stmt.query_map([], |r| {
@@ -620,8 +461,8 @@ impl JobStore {
     }
 
     /// Ids of the jobs in `state`, oldest first.
-    pub fn ids_in_state(&self, state: JobState) -> Result<Vec<String>, JobStoreError> {
-        let conn = self.conn();
+    fn ids_in_state(&self, state: JobState) -> Result<Vec<String>, JobStoreError> {
+        let conn = self.reader();
         let mut stmt =
             conn.prepare_cached("SELECT id FROM jobs WHERE state = ?1 ORDER BY created_ms, id")?;
         let rows = stmt.query_map(params![state as i64], |r| r.get(0))?;
@@ -629,7 +470,7 @@ impl JobStore {
     }
 
     /// Removes a job with its inputs and results; false when there was none.
-    pub fn delete(&self, id: &str) -> Result<bool, JobStoreError> {
+    fn delete(&self, id: &str) -> Result<bool, JobStoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         tx.execute("DELETE FROM inputs WHERE job = ?1", params![id])?;
@@ -640,8 +481,8 @@ impl JobStore {
     }
 
     /// Ids of jobs that ended before `cutoff`: their retention has passed.
-    pub fn ended_before(&self, cutoff: SystemTime) -> Result<Vec<String>, JobStoreError> {
-        let conn = self.conn();
+    fn ended_before(&self, cutoff: SystemTime) -> Result<Vec<String>, JobStoreError> {
+        let conn = self.reader();
         let mut stmt = conn.prepare_cached(
             "SELECT id FROM jobs WHERE finished_ms IS NOT NULL AND finished_ms < ?1",
         )?;
@@ -651,13 +492,13 @@ impl JobStore {
 
     /// Up to `limit` results in input order from input `from`; stops early at the first input
     /// whose number is still pending, so what is returned is a complete prefix.
-    pub fn results(
+    fn results(
         &self,
         id: &str,
         from: u64,
         limit: usize,
     ) -> Result<Vec<StoredResult>, JobStoreError> {
-        let conn = self.conn();
+        let conn = self.reader();
         let mut stmt = conn.prepare_cached(
             "SELECT i.idx, i.input, i.mobile, n.first_idx, n.state, n.status, n.status_name,
                     n.area, n.carrier, n.checked_ms, n.from_cache, n.error
@@ -768,6 +609,164 @@ fn finish_job((mut job, error): JobRow) -> Result<JobRecord, JobStoreError> {
     Ok(job)
 }
 
+/// The guarded transition of [`SqliteJobStore::transition`], on `conn` (a connection or an
+/// open transaction).
+fn transition_on(
+    conn: &Connection,
+    id: &str,
+    from: &[JobState],
+    to: JobState,
+    error: Option<&UpstreamError>,
+) -> Result<bool, JobStoreError> {
+    let now = millis(SystemTime::now());
+    let error = error.map(serde_json::to_string).transpose()?;
+    let states: Vec<String> = from.iter().map(|s| (*s as i64).to_string()).collect();
+    let changed = conn.execute(
+        &format!(
+            "UPDATE jobs SET state = ?2, updated_ms = ?3, error = ?4,
+                 finished_ms = CASE WHEN ?5 THEN ?3 ELSE NULL END
+             WHERE id = ?1 AND state IN ({})",
+            states.join(",")
+        ),
+        params![id, to as i64, now, error, to.has_ended()],
+    )?;
+    Ok(changed > 0)
+}
+
+#[async_trait::async_trait]
+impl JobStore for SqliteJobStore {
+    async fn create(&self, job: NewJob) -> Result<(), JobStoreError> {
+        self.call(move |db| db.create(&job.id, &job.owner, &job.name, job.max_age, job.skip_cache))
+            .await
+    }
+
+    async fn add_inputs(
+        &self,
+        id: &str,
+        first: u64,
+        inputs: Vec<(String, Option<Mobile>)>,
+    ) -> Result<(), JobStoreError> {
+        let id = id.to_owned();
+        self.call(move |db| db.add_inputs(&id, first, &inputs))
+            .await
+    }
+
+    async fn transition(
+        &self,
+        id: &str,
+        from: &[JobState],
+        to: JobState,
+        error: Option<Arc<UpstreamError>>,
+    ) -> Result<bool, JobStoreError> {
+        let (id, from) = (id.to_owned(), from.to_vec());
+        self.call(move |db| db.transition(&id, &from, to, error.as_deref()))
+            .await
+    }
+
+    async fn requeue_running(&self) -> Result<Vec<String>, JobStoreError> {
+        self.call(|db| {
+            let ids = db.ids_in_state(JobState::Running)?;
+            for id in &ids {
+                db.transition(id, &[JobState::Running], JobState::Queued, None)?;
+            }
+            Ok(ids)
+        })
+        .await
+    }
+
+    async fn pending(
+        &self,
+        id: &str,
+        after: Option<Mobile>,
+        limit: usize,
+    ) -> Result<Vec<Mobile>, JobStoreError> {
+        let id = id.to_owned();
+        self.call(move |db| db.pending(&id, after, limit)).await
+    }
+
+    async fn record(
+        &self,
+        id: &str,
+        answers: Vec<JobAnswer>,
+        billed: u64,
+        from_cache: bool,
+        failed: Option<Arc<UpstreamError>>,
+    ) -> Result<(), JobStoreError> {
+        let id = id.to_owned();
+        self.call(move |db| db.record(&id, &answers, billed, from_cache, failed.as_deref()))
+            .await
+    }
+
+    async fn resume(&self, id: &str) -> Result<bool, JobStoreError> {
+        let id = id.to_owned();
+        self.call(move |db| {
+            let from = [JobState::Failed, JobState::Cancelled, JobState::Succeeded];
+            let resumed = db.transition(&id, &from, JobState::Queued, None)?;
+            if resumed {
+                db.retry_failed(&id)?;
+            }
+            Ok(resumed)
+        })
+        .await
+    }
+
+    async fn get(&self, id: &str) -> Result<Option<JobRecord>, JobStoreError> {
+        let id = id.to_owned();
+        self.call(move |db| db.get(&id)).await
+    }
+
+    async fn list(
+        &self,
+        owner: &str,
+        limit: usize,
+        before: Option<(i64, String)>,
+    ) -> Result<Vec<JobRecord>, JobStoreError> {
+        let owner = owner.to_owned();
+        self.call(move |db| {
+            db.list(
+                &owner,
+                limit,
+                before.as_ref().map(|(ms, id)| (*ms, id.as_str())),
+            )
+        })
+        .await
+    }
+
+    async fn count_by_state(&self) -> Result<Vec<(JobState, u64)>, JobStoreError> {
+        self.call(|db| db.count_by_state()).await
+    }
+
+    async fn ids_in_state(&self, state: JobState) -> Result<Vec<String>, JobStoreError> {
+        self.call(move |db| db.ids_in_state(state)).await
+    }
+
+    async fn delete(&self, id: &str) -> Result<bool, JobStoreError> {
+        let id = id.to_owned();
+        self.call(move |db| db.delete(&id)).await
+    }
+
+    async fn delete_ended_before(&self, cutoff: SystemTime) -> Result<usize, JobStoreError> {
+        self.call(move |db| {
+            let ids = db.ended_before(cutoff)?;
+            for id in &ids {
+                db.delete(id)?;
+            }
+            Ok(ids.len())
+        })
+        .await
+    }
+
+    async fn results(
+        &self,
+        id: &str,
+        from: u64,
+        limit: usize,
+    ) -> Result<Vec<StoredResult>, JobStoreError> {
+        let id = id.to_owned();
+        self.call(move |db| db.results(&id, from, limit)).await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -787,9 +786,9 @@ mod tests {
         }
     }
 
-    fn store_with(inputs: &[(String, Option<Mobile>)]) -> (tempfile::TempDir, JobStore) {
+    fn store_with(inputs: &[(String, Option<Mobile>)]) -> (tempfile::TempDir, SqliteJobStore) {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = JobStore::open(dir.path()).expect("open");
+        let store = SqliteJobStore::open(dir.path()).expect("open");
         store.create("j", "", "test", None, false).expect("create");
         store.add_inputs("j", 0, inputs).expect("inputs");
         assert!(
@@ -818,11 +817,23 @@ mod tests {
 
         let real = report(LineStatus::Real);
         store
-            .record("j", &[Answer::Checked(mobile(1), &real)], 1, false)
+            .record(
+                "j",
+                &[JobAnswer::Checked(mobile(1), Arc::new(real.clone()))],
+                1,
+                false,
+                None,
+            )
             .unwrap();
         // The same answer again (a retried write) changes nothing.
         store
-            .record("j", &[Answer::Checked(mobile(1), &real)], 0, false)
+            .record(
+                "j",
+                &[JobAnswer::Checked(mobile(1), Arc::new(real.clone()))],
+                0,
+                false,
+                None,
+            )
             .unwrap();
         let job = store.get("j").unwrap().unwrap();
         assert_eq!(job.done, 3);
@@ -837,7 +848,13 @@ mod tests {
 
         let gone = UpstreamError::Connect("reset".to_owned());
         store
-            .record("j", &[Answer::Failed(mobile(2), &gone)], 0, false)
+            .record(
+                "j",
+                &[JobAnswer::Failed(mobile(2), Arc::new(gone))],
+                0,
+                false,
+                None,
+            )
             .unwrap();
         let job = store.get("j").unwrap().unwrap();
         assert_eq!((job.done, job.failed), (4, 1));
@@ -899,13 +916,13 @@ mod tests {
     #[test]
     fn an_upload_left_unfinished_is_gone_after_reopening() {
         let dir = tempfile::tempdir().unwrap();
-        let store = JobStore::open(dir.path()).unwrap();
+        let store = SqliteJobStore::open(dir.path()).unwrap();
         store.create("half", "", "half", None, false).unwrap();
         store
             .add_inputs("half", 0, &[("a".to_owned(), Some(mobile(1)))])
             .unwrap();
         drop(store);
-        let store = JobStore::open(dir.path()).unwrap();
+        let store = SqliteJobStore::open(dir.path()).unwrap();
         assert!(store.get("half").unwrap().is_none());
         assert!(store.list("", 10, None).unwrap().is_empty());
         assert!(store.results("half", 0, 10).unwrap().is_empty());
