@@ -66,6 +66,18 @@ fn sum(samples: &[Sample], name: &str, labels: &[(&str, &str)]) -> f64 {
         .sum()
 }
 
+/// The gRPC address from the server's logs (logged before the metrics one).
+fn grpc_addr(logs: &[String]) -> String {
+    logs.iter()
+        .filter(|l| l.contains("phonecheck listening"))
+        .find_map(|l| {
+            l.split_whitespace()
+                .find_map(|w| w.strip_prefix("addr="))
+                .map(str::to_owned)
+        })
+        .expect("the gRPC address is logged")
+}
+
 fn with_key<T>(message: T) -> tonic::Request<T> {
     let mut request = tonic::Request::new(message);
     request.metadata_mut().insert(
@@ -106,17 +118,7 @@ async fn metrics_count_what_the_calls_answered_and_request_ids_come_back() {
         .env("ALAPI_TOKEN", UPSTREAM_TOKEN);
     // The gRPC line is logged first, the metrics line after it.
     let (metrics_addr, _server, logs) = start_logged(serve, "metrics listening", "addr=");
-    let grpc_addr = logs
-        .lock()
-        .unwrap()
-        .iter()
-        .filter(|l| l.contains("phonecheck listening"))
-        .find_map(|l| {
-            l.split_whitespace()
-                .find_map(|w| w.strip_prefix("addr="))
-                .map(str::to_owned)
-        })
-        .expect("the gRPC address is logged before the metrics one");
+    let grpc_addr = grpc_addr(&logs.lock().unwrap());
     let http = reqwest::Client::new();
     let scrape = || async {
         let text = http
@@ -290,17 +292,7 @@ async fn an_upstream_usage_that_differs_from_the_numbers_answered_is_counted_and
         .args(["--metrics-listen", "127.0.0.1:0", "--cache-entries", "0"])
         .env("ALAPI_TOKEN", UPSTREAM_TOKEN);
     let (metrics_addr, _server, logs) = start_logged(serve, "metrics listening", "addr=");
-    let grpc_addr = logs
-        .lock()
-        .unwrap()
-        .iter()
-        .find(|l| l.contains("phonecheck listening"))
-        .and_then(|l| {
-            l.split_whitespace()
-                .find_map(|w| w.strip_prefix("addr="))
-                .map(str::to_owned)
-        })
-        .expect("the gRPC address");
+    let grpc_addr = grpc_addr(&logs.lock().unwrap());
     let mut client = PhoneCheckClient::connect(format!("http://{grpc_addr}"))
         .await
         .expect("connect");

@@ -55,14 +55,6 @@ async fn a_stream_open_at_shutdown_finishes_and_new_calls_are_refused() {
     assert_eq!(serving.status(), ServingStatus::Serving);
 
     stop.send(()).expect("server still running");
-    // The watch hears NOT_SERVING before anything closes, so the balancer sends calls
-    // elsewhere while the open ones finish.
-    let turned = tokio::time::timeout(Duration::from_secs(10), health.message())
-        .await
-        .expect("health turns at once")
-        .expect("the watch still open")
-        .expect("a status");
-    assert_eq!(turned.status(), ServingStatus::NotServing);
     // A new PhoneCheck call is refused with UNAVAILABLE.
     let mut refused = client.clone();
     let status = tokio::time::timeout(
@@ -76,6 +68,14 @@ async fn a_stream_open_at_shutdown_finishes_and_new_calls_are_refused() {
     .expect("refused at once, not left hanging")
     .expect_err("no new calls during shutdown");
     assert_eq!(status.code(), Code::Unavailable, "{status:?}");
+    // The watch hears NOT_SERVING while open calls still run, so a balancer sends new calls
+    // elsewhere.
+    let turned = tokio::time::timeout(Duration::from_secs(10), health.message())
+        .await
+        .expect("health turns at once")
+        .expect("the watch still open")
+        .expect("a status");
+    assert_eq!(turned.status(), ServingStatus::NotServing);
 
     let mut summary = None;
     while let Some(message) = stream.message().await.expect("the stream ends cleanly") {

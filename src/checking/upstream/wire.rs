@@ -478,20 +478,46 @@ mod tests {
             body in arbitrary_body(),
         ) {
             let text = body.to_string();
+            // The documented contract, stated independently of the decoder: integers may come
+            // as numbers or as numeric strings, a number as a string or as a JSON number.
+            let int = |v: &serde_json::Value| match v {
+                serde_json::Value::Number(n) => n.as_i64(),
+                serde_json::Value::String(s) => s.trim().parse::<i64>().ok(),
+                _ => None,
+            };
+            let number_text = |v: &serde_json::Value| match v {
+                serde_json::Value::String(s) => Some(s.clone()),
+                serde_json::Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            };
+            let records = body["data"]
+                .as_array()
+                .filter(|_| int(&body["code"]) == Some(200));
             match parse_answer(status, text.as_bytes()) {
                 Ok(answer) => {
-                    // Only numbers that are valid mobiles are ever reported.
+                    // Only a success code with a list of records reads as an answer.
+                    let records = records.ok_or_else(|| {
+                        TestCaseError::fail(format!("{text} read as an answer"))
+                    })?;
+                    prop_assert!(answer.reports.len() <= records.len());
+                    // Every report comes from a record of the body: the same number, and the
+                    // same status where the record gives it as a plain integer.
                     for (mobile, report) in &answer.reports {
-                        prop_assert_eq!(normalize_mobile(&mobile.digits()), Ok(*mobile));
-                        prop_assert!((report.status as usize) < LineStatus::ALL.len());
+                        let from = records.iter().find(|r| {
+                            number_text(&r["mobile"]).map(|m| normalize_mobile(&m))
+                                == Some(Ok(*mobile))
+                                && int(&r["status"]) == Some(report.status.code())
+                        });
+                        prop_assert!(from.is_some(), "{} is in no record of {}", mobile, text);
                     }
+                    // `usage` is the body's when it is a whole number ≥ 0, else one per record.
+                    let expected = int(&body["usage"])
+                        .and_then(|u| u64::try_from(u).ok())
+                        .unwrap_or(records.len() as u64);
+                    prop_assert_eq!(answer.usage, expected);
                 }
-                // A success code never comes back as an API error.
-                Err(e) => prop_assert!(
-                    !matches!(e, UpstreamError::Api { code: 200, .. }),
-                    "{:?}",
-                    e
-                ),
+                // A success code with a list of records is always read.
+                Err(e) => prop_assert!(records.is_none(), "{} refused: {:?}", text, e),
             }
         }
     }

@@ -800,6 +800,30 @@ mod tests {
     }
 
     #[test]
+    fn reads_do_not_wait_for_a_write_in_progress() {
+        let (_dir, store) = store_with(&[("a".to_owned(), Some(mobile(1)))]);
+        // A batch being written: the writer connection is held, inside a transaction.
+        let mut writing = store.writer.lock();
+        let tx = writing.transaction().expect("begin");
+        tx.execute("UPDATE jobs SET billed = billed + 1 WHERE id = 'j'", [])
+            .expect("write");
+        let reader = store.clone();
+        let (done, read) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = done.send(reader.get("j").map(|job| job.map(|j| j.billed)));
+        });
+        let seen = read
+            .recv_timeout(Duration::from_secs(5))
+            .expect("the read finished while the write was open");
+        assert_eq!(
+            seen.expect("read").expect("the job"),
+            0,
+            "the last committed state"
+        );
+        tx.commit().expect("commit");
+    }
+
+    #[test]
     fn answers_count_once_per_input_and_never_twice() {
         let inputs = vec![
             ("a".to_owned(), Some(mobile(1))),
