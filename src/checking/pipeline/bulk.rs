@@ -18,7 +18,7 @@ use tokio::time::Instant;
 use tracing::Instrument;
 
 use super::{
-    CheckError, NumberResult, Outcome, Pipeline, StatusCounts, StreamEvent, Summary, Totals, within,
+    CheckError, Flags, NumberResult, Outcome, Pipeline, StreamEvent, Summary, Tally, Totals, within,
 };
 use crate::checking::batcher::{Answered, Delivery};
 use crate::checking::cache::{Freshness, ResultCache};
@@ -56,7 +56,7 @@ impl Pipeline {
         tokio::spawn(
             async move {
                 let last = match within(deadline, bulk.work(chunks)).await {
-                    Ok(Flow::Finished) => StreamEvent::Finished(bulk.run.summary),
+                    Ok(Flow::Finished) => StreamEvent::Finished(bulk.run.tally.summary),
                     Ok(Flow::CallerGone) => return,
                     Err(e) => StreamEvent::Failed(e),
                 };
@@ -137,7 +137,7 @@ impl Bulk {
         if let Some(e) = self.submitter.doomed() {
             return Err(CheckError::Upstream(e.clone()));
         }
-        if self.run.summary.total == 0 {
+        if self.run.tally.summary.total == 0 {
             return Err(CheckError::NoNumbers { field: "mobiles" });
         }
         Ok(Flow::Finished)
@@ -154,7 +154,6 @@ struct Taken {
 }
 
 /// What a bulk stream knows: the inputs waiting for an answer, recent answers, and the counts.
-/// When it ends, however it ends, its counts join the server's totals.
 struct BulkRun {
     max_chunk: usize,
     /// Inputs answered so far.
@@ -164,17 +163,7 @@ struct BulkRun {
     /// Inputs in `pending`, duplicates included.
     pending_inputs: usize,
     recent: RecentAnswers,
-    summary: Summary,
-    /// The results already added to the metrics.
-    reported: StatusCounts,
-    totals: Arc<Totals>,
-}
-
-impl Drop for BulkRun {
-    fn drop(&mut self) {
-        self.summary.by_status.record_since(&mut self.reported);
-        self.totals.add(&self.summary);
-    }
+    tally: Tally,
 }
 
 impl BulkRun {
@@ -185,9 +174,7 @@ impl BulkRun {
             pending: MobileMap::default(),
             pending_inputs: 0,
             recent: RecentAnswers::new(RECENT_ANSWERS),
-            summary: Summary::default(),
-            reported: StatusCounts::default(),
-            totals,
+            tally: Tally::new(Summary::default(), totals),
         }
     }
 
@@ -199,7 +186,7 @@ impl BulkRun {
                 limit: self.max_chunk,
             });
         }
-        let first = self.summary.total;
+        let first = self.tally.summary.total;
         if u32::try_from(chunk.len())
             .ok()
             .and_then(|n| first.checked_add(n))
@@ -217,26 +204,26 @@ impl BulkRun {
             if trimmed.len() != input.len() {
                 input = trimmed.to_owned();
             }
-            self.summary.total += 1;
+            self.tally.summary.total += 1;
             let mobile = match normalize_mobile(&input) {
                 Ok(m) => m,
                 Err(reason) => {
-                    self.summary.invalid += 1;
+                    self.tally.summary.invalid += 1;
                     let outcome = Outcome::Invalid(reason);
                     answered.push(self.result(index, input, None, outcome, Flags::FIRST));
                     continue;
                 }
             };
             if let Some(inputs) = self.pending.get_mut(&mobile) {
-                self.summary.duplicates += 1;
+                self.tally.summary.duplicates += 1;
                 self.pending_inputs += 1;
                 inputs.push((index, input));
             } else if let Some(report) = self.recent.get(mobile) {
-                self.summary.duplicates += 1;
+                self.tally.summary.duplicates += 1;
                 let outcome = Outcome::Checked(report);
                 answered.push(self.result(index, input, Some(mobile), outcome, Flags::REPEAT));
             } else {
-                self.summary.unique += 1;
+                self.tally.summary.unique += 1;
                 self.pending_inputs += 1;
                 self.pending
                     .insert(mobile, SmallVec::from_elem((index, input), 1));
@@ -248,8 +235,7 @@ impl BulkRun {
 
     /// Results for every input waiting for one of the delivery's numbers.
     fn answer(&mut self, delivery: Delivery) -> Vec<NumberResult> {
-        self.summary.upstream_calls += delivery.calls;
-        self.summary.billed += delivery.billed;
+        self.tally.delivered(&delivery);
         let mut out = Vec::with_capacity(delivery.answers.len());
         for Answered { mobile, answer, .. } in delivery.answers {
             let outcome = match answer {
@@ -263,7 +249,7 @@ impl BulkRun {
 
     /// Results for every input waiting for a number answered from the cache.
     fn answer_cached(&mut self, hits: Vec<(Mobile, u32, Arc<NumberReport>)>) -> Vec<NumberResult> {
-        self.summary.cache_hits += hits.len() as u32;
+        self.tally.summary.cache_hits += hits.len() as u32;
         let mut out = Vec::with_capacity(hits.len());
         for (mobile, _, report) in hits {
             self.answer_waiting(mobile, Outcome::Checked(report), true, &mut out);
@@ -305,33 +291,18 @@ impl BulkRun {
         outcome: Outcome,
         flags: Flags,
     ) -> NumberResult {
-        self.summary.by_status.add(&outcome);
-        NumberResult {
-            index,
-            input,
-            mobile,
-            outcome,
-            duplicate: flags.duplicate,
-            from_cache: flags.from_cache,
-        }
+        self.tally.result(index, input, mobile, outcome, flags)
     }
 
     fn event(&mut self, results: Vec<NumberResult>) -> StreamEvent {
         self.done += results.len() as u32;
-        self.summary.by_status.record_since(&mut self.reported);
+        self.tally.publish();
         StreamEvent::Results {
             results,
             done: self.done,
-            total: self.summary.total,
+            total: self.tally.summary.total,
         }
     }
-}
-
-/// How a result came about, besides its outcome.
-#[derive(Debug, Clone, Copy)]
-struct Flags {
-    duplicate: bool,
-    from_cache: bool,
 }
 
 impl Flags {
@@ -424,9 +395,9 @@ mod tests {
         assert_eq!(run.pending_inputs, 3);
         assert_eq!(
             (
-                run.summary.total,
-                run.summary.unique,
-                run.summary.duplicates
+                run.tally.summary.total,
+                run.tally.summary.unique,
+                run.tally.summary.duplicates
             ),
             (4, 2, 1)
         );
@@ -439,7 +410,7 @@ mod tests {
             .take_chunk(vec![String::new(); 11])
             .expect_err("too long");
         assert!(matches!(err, CheckError::ChunkTooLong { limit: 10 }));
-        assert_eq!(run.summary.total, 5);
+        assert_eq!(run.tally.summary.total, 5);
     }
 
     #[test]
@@ -466,7 +437,7 @@ mod tests {
             .expect("within limits");
         assert!(fresh.is_empty());
         assert_eq!((answered[0].index, answered[0].duplicate), (2, true));
-        assert_eq!(run.summary.billed, 1);
-        assert_eq!(run.summary.by_status.get(LineStatus::Real), 3);
+        assert_eq!(run.tally.summary.billed, 1);
+        assert_eq!(run.tally.summary.by_status.get(LineStatus::Real), 3);
     }
 }

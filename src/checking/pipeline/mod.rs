@@ -331,7 +331,7 @@ impl Pipeline {
         within(deadline, work).await?;
         let results: Vec<NumberResult> = slots.into_iter().flatten().collect();
         debug_assert_eq!(results.len(), run.parsed.inputs.len());
-        Ok((results, run.summary))
+        Ok((results, run.tally.summary))
     }
 
     /// Checks every input, streaming results as batches finish. Request errors (empty, too
@@ -351,7 +351,7 @@ impl Pipeline {
         tokio::spawn(
             async move {
                 let mut run = Run::new(parsed, totals);
-                let total = run.summary.total;
+                let total = run.tally.summary.total;
                 let mut done = 0;
                 let mut event = |results: Vec<NumberResult>| {
                     done += results.len() as u32;
@@ -408,7 +408,7 @@ impl Pipeline {
                         .map_or(Ok(()), |e| Err(CheckError::Upstream(e.clone())))
                 };
                 let last = match within(deadline, work).await {
-                    Ok(()) => StreamEvent::Finished(run.summary),
+                    Ok(()) => StreamEvent::Finished(run.tally.summary),
                     Err(e) => StreamEvent::Failed(e),
                 };
                 // Cancel what has not left before waiting on a possibly slow reader.
@@ -447,23 +447,76 @@ async fn within<T>(
     }
 }
 
-/// The state of one check: inputs not yet answered, where each number occurs, and the counts.
-/// When it ends, however it ends, its counts join the server's totals.
-struct Run {
-    parsed: ParsedRequest,
-    /// Distinct numbers not yet submitted, tagged with their first input's index.
-    unique: Vec<(Mobile, u32)>,
+/// The counts of one call of any kind, the metrics kept up with them as results are made,
+/// and the server's totals joined when the call ends, however it ends.
+struct Tally {
     summary: Summary,
     /// The results already added to the metrics.
     reported: StatusCounts,
     totals: Arc<Totals>,
 }
 
-impl Drop for Run {
+impl Drop for Tally {
     fn drop(&mut self) {
-        self.summary.by_status.record_since(&mut self.reported);
+        self.publish();
         self.totals.add(&self.summary);
     }
+}
+
+impl Tally {
+    fn new(summary: Summary, totals: Arc<Totals>) -> Self {
+        Tally {
+            summary,
+            reported: StatusCounts::default(),
+            totals,
+        }
+    }
+
+    /// Counts what a delivery cost: its calls and the numbers it billed.
+    fn delivered(&mut self, delivery: &Delivery) {
+        self.summary.upstream_calls += delivery.calls;
+        self.summary.billed += delivery.billed;
+    }
+
+    /// The result of one input, counted by its outcome.
+    fn result(
+        &mut self,
+        index: u32,
+        input: String,
+        mobile: Option<Mobile>,
+        outcome: Outcome,
+        flags: Flags,
+    ) -> NumberResult {
+        self.summary.by_status.add(&outcome);
+        NumberResult {
+            index,
+            input,
+            mobile,
+            outcome,
+            duplicate: flags.duplicate,
+            from_cache: flags.from_cache,
+        }
+    }
+
+    /// Adds the results counted since the last time to the metrics.
+    fn publish(&mut self) {
+        self.summary.by_status.record_since(&mut self.reported);
+    }
+}
+
+/// How a result came about, besides its outcome.
+#[derive(Debug, Clone, Copy)]
+struct Flags {
+    duplicate: bool,
+    from_cache: bool,
+}
+
+/// The state of one check: inputs not yet answered, where each number occurs, and the counts.
+struct Run {
+    parsed: ParsedRequest,
+    /// Distinct numbers not yet submitted, tagged with their first input's index.
+    unique: Vec<(Mobile, u32)>,
+    tally: Tally,
 }
 
 impl Run {
@@ -478,29 +531,26 @@ impl Run {
         Run {
             unique: std::mem::take(&mut parsed.unique),
             parsed,
-            summary,
-            reported: StatusCounts::default(),
-            totals,
+            tally: Tally::new(summary, totals),
         }
     }
 
     /// Results for every invalid input.
     fn take_invalid(&mut self) -> Vec<NumberResult> {
-        let mut out = Vec::with_capacity(self.summary.invalid as usize);
+        let mut out = Vec::with_capacity(self.tally.summary.invalid as usize);
         for index in 0..self.parsed.inputs.len() {
             if let Err(reason) = &self.parsed.inputs[index].parsed {
                 let outcome = Outcome::Invalid(reason.clone());
                 out.push(self.result(index as u32, None, outcome, false));
             }
         }
-        self.summary.by_status.record_since(&mut self.reported);
+        self.tally.publish();
         out
     }
 
     /// Results for every input holding one of the delivery's numbers.
     fn answer(&mut self, delivery: Delivery) -> Vec<NumberResult> {
-        self.summary.upstream_calls += delivery.calls;
-        self.summary.billed += delivery.billed;
+        self.tally.delivered(&delivery);
         let mut out = Vec::with_capacity(delivery.answers.len());
         for Answered {
             mobile,
@@ -514,18 +564,18 @@ impl Run {
             };
             self.occurrences(tag, mobile, outcome, false, &mut out);
         }
-        self.summary.by_status.record_since(&mut self.reported);
+        self.tally.publish();
         out
     }
 
     /// Results for every input holding a number answered from the cache.
     fn answer_cached(&mut self, hits: Vec<(Mobile, u32, Arc<NumberReport>)>) -> Vec<NumberResult> {
-        self.summary.cache_hits += hits.len() as u32;
+        self.tally.summary.cache_hits += hits.len() as u32;
         let mut out = Vec::with_capacity(hits.len());
         for (mobile, tag, report) in hits {
             self.occurrences(tag, mobile, Outcome::Checked(report), true, &mut out);
         }
-        self.summary.by_status.record_since(&mut self.reported);
+        self.tally.publish();
         out
     }
 
@@ -552,14 +602,12 @@ impl Run {
         outcome: Outcome,
         from_cache: bool,
     ) -> NumberResult {
-        self.summary.by_status.add(&outcome);
-        NumberResult {
-            index,
-            input: self.parsed.input(index as usize).to_owned(),
-            mobile,
-            outcome,
-            duplicate: self.parsed.inputs[index as usize].duplicate,
+        let input = self.parsed.input(index as usize).to_owned();
+        let duplicate = self.parsed.inputs[index as usize].duplicate;
+        let flags = Flags {
+            duplicate,
             from_cache,
-        }
+        };
+        self.tally.result(index, input, mobile, outcome, flags)
     }
 }
