@@ -210,7 +210,7 @@ impl BulkRun {
                 Err(reason) => {
                     self.tally.summary.invalid += 1;
                     let outcome = Outcome::Invalid(reason);
-                    answered.push(self.result(index, input, None, outcome, Flags::FIRST));
+                    answered.push(self.tally.result(index, input, None, outcome, Flags::FIRST));
                     continue;
                 }
             };
@@ -221,7 +221,13 @@ impl BulkRun {
             } else if let Some(report) = self.recent.get(mobile) {
                 self.tally.summary.duplicates += 1;
                 let outcome = Outcome::Checked(report);
-                answered.push(self.result(index, input, Some(mobile), outcome, Flags::REPEAT));
+                answered.push(self.tally.result(
+                    index,
+                    input,
+                    Some(mobile),
+                    outcome,
+                    Flags::REPEAT,
+                ));
             } else {
                 self.tally.summary.unique += 1;
                 self.pending_inputs += 1;
@@ -279,19 +285,11 @@ impl BulkRun {
                 duplicate: k > 0,
                 from_cache,
             };
-            out.push(self.result(index, input, Some(mobile), outcome.clone(), flags));
+            out.push(
+                self.tally
+                    .result(index, input, Some(mobile), outcome.clone(), flags),
+            );
         }
-    }
-
-    fn result(
-        &mut self,
-        index: u32,
-        input: String,
-        mobile: Option<Mobile>,
-        outcome: Outcome,
-        flags: Flags,
-    ) -> NumberResult {
-        self.tally.result(index, input, mobile, outcome, flags)
     }
 
     fn event(&mut self, results: Vec<NumberResult>) -> StreamEvent {
