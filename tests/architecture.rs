@@ -1,0 +1,119 @@
+//! The code map of ARCHITECTURE.md, checked: which side may import which, and that comments
+//! cite only what the repository holds. A change that breaks a rule fails here, naming the
+//! file and the line, instead of slowly blurring the map.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+
+/// Every `.rs` file below `dir`, with its path from the repository's root.
+fn sources(dir: &str) -> Vec<(String, String)> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("a source folder") {
+            let path = entry.expect("an entry").path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut paths = Vec::new();
+    walk(&root.join(dir), &mut paths);
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).expect("readable");
+            let name = p.strip_prefix(root).unwrap().display().to_string();
+            (name, text)
+        })
+        .collect()
+}
+
+/// The lines of the files below `dir` that mention any of `forbidden`, as `file:line: text`.
+fn mentions(dir: &str, forbidden: &[&str]) -> Vec<String> {
+    let mut found = Vec::new();
+    for (name, text) in sources(dir) {
+        for (n, line) in text.lines().enumerate() {
+            if forbidden.iter().any(|f| line.contains(f)) {
+                found.push(format!("{name}:{}: {}", n + 1, line.trim()));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn the_checking_core_knows_nothing_of_callers_jobs_or_the_cli() {
+    let found = mentions(
+        "src/checking",
+        &["crate::serving", "crate::jobs", "crate::cli", "crate::pb"],
+    );
+    assert!(found.is_empty(), "{found:#?}");
+}
+
+#[test]
+fn the_serving_side_never_imports_the_cli() {
+    let found = mentions("src/serving", &["crate::cli"]);
+    assert!(found.is_empty(), "{found:#?}");
+}
+
+#[test]
+fn jobs_never_import_the_serving_side_or_the_cli() {
+    let found = mentions("src/jobs", &["crate::serving", "crate::cli", "crate::pb"]);
+    assert!(found.is_empty(), "{found:#?}");
+}
+
+#[test]
+fn the_cli_is_a_client_using_only_the_api_and_number_parsing() {
+    let mut found = Vec::new();
+    for (name, text) in sources("src/cli") {
+        for (n, line) in text.lines().enumerate() {
+            for (at, _) in line.match_indices("crate::") {
+                let path = &line[at..];
+                let allowed = ["crate::pb", "crate::checking::number", "crate::cli"];
+                if !allowed.iter().any(|a| path.starts_with(a)) {
+                    found.push(format!("{name}:{}: {}", n + 1, line.trim()));
+                }
+            }
+        }
+    }
+    assert!(found.is_empty(), "{found:#?}");
+}
+
+#[test]
+fn only_the_job_store_speaks_sql() {
+    let mut found = mentions("src", &["rusqlite"]);
+    found.retain(|line| !line.starts_with("src/jobs/store/"));
+    assert!(found.is_empty(), "{found:#?}");
+}
+
+#[test]
+fn comments_cite_only_what_the_repository_holds() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut found = Vec::new();
+    for dir in ["src", "tests", "benches"] {
+        // A document that is not in the repository, or a path that leaves it.
+        found.extend(mentions(
+            dir,
+            &["DESIGN.md", "../shared", "shared/reference"],
+        ));
+        // Every docs/ page or top-level document named exists.
+        for (name, text) in sources(dir) {
+            for (n, line) in text.lines().enumerate() {
+                for word in line.split(|c: char| c.is_whitespace() || "()`,;'\"".contains(c)) {
+                    let word = word.trim_end_matches(['.', ':']);
+                    let cited = word.starts_with("docs/") && word.ends_with(".md")
+                        || word == "ARCHITECTURE.md"
+                        || word == "README.md";
+                    if cited && !root.join(word).is_file() {
+                        found.push(format!("{name}:{}: {word} does not exist", n + 1));
+                    }
+                }
+            }
+        }
+    }
+    found.retain(|line| !line.starts_with("tests/architecture.rs"));
+    assert!(found.is_empty(), "{found:#?}");
+}
