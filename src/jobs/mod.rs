@@ -339,11 +339,13 @@ impl Jobs {
         owner: &str,
         id: &str,
     ) -> Result<mpsc::Receiver<JobRecord>, JobError> {
+        // Subscribed before the first read: a change between the read and the subscription
+        // (the job ending, say) would otherwise never wake the watcher.
+        let mut changed = self.changed.subscribe();
+        let mut stopping = self.stopping.subscribe();
         let first = self.get(owner, id).await?;
         let (tx, rx) = mpsc::channel(4);
         let jobs = self.clone();
-        let mut changed = self.changed.subscribe();
-        let mut stopping = self.stopping.subscribe();
         tokio::spawn(async move {
             let mut last = first;
             if tx.send(last.clone()).await.is_err() {

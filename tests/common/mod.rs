@@ -91,9 +91,13 @@ pub fn test_config(url: String) -> ServeConfig {
         cache: CacheConfig::default(),
         redis: None,
         metrics_listen: None,
-        // A directory of its own, left in the system's temporary directory: the server
-        // outlives this function, and a job database of a test is small.
-        data_dir: tempfile::tempdir().expect("a temporary directory").keep(),
+        // A directory of its own, made by the server that uses it and removed with it (see
+        // `start_server`); a test that sets its own leaves nothing behind.
+        data_dir: {
+            static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+            let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            std::env::temp_dir().join(format!("{SCRATCH_PREFIX}{}-{n}", std::process::id()))
+        },
         job_retention: Duration::from_secs(7 * 24 * 3600),
         connections: ConnectionLimits::default(),
         max_queued_numbers: 1_000_000,
@@ -137,10 +141,13 @@ pub async fn start_server(config: ServeConfig) -> (SocketAddr, oneshot::Sender<(
 pub async fn start_server_with_http(
     config: ServeConfig,
 ) -> (SocketAddr, Option<SocketAddr>, oneshot::Sender<()>) {
+    let scratch = Scratch::of(&config);
     let server = Server::bind(config).await.expect("server binds");
     let (addr, http) = (server.grpc_addr(), server.http_addr());
     let (stop, stopped) = oneshot::channel::<()>();
     tokio::spawn(async move {
+        // Dropped with the task: when the server stops, or when the test's runtime ends.
+        let _scratch = scratch;
         server
             .run(async {
                 let _ = stopped.await;
@@ -149,6 +156,32 @@ pub async fn start_server_with_http(
             .expect("server");
     });
     (addr, http, stop)
+}
+
+/// The name [`test_config`]'s data directories start with.
+const SCRATCH_PREFIX: &str = "phonecheck-test-";
+
+/// A data directory made by [`test_config`], removed when dropped; other directories (a test's
+/// own) are left alone.
+struct Scratch(Option<std::path::PathBuf>);
+
+impl Scratch {
+    fn of(config: &ServeConfig) -> Scratch {
+        let ours = config
+            .data_dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with(SCRATCH_PREFIX));
+        Scratch(ours.then(|| config.data_dir.clone()))
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        if let Some(dir) = self.0.take() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
 }
 
 /// A client on a plaintext channel to `addr`, with large message limits.
