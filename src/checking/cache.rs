@@ -2,7 +2,7 @@
 //! asked again (the same list next week, another backend asking about the same customer, a call
 //! repeated after failing half way) is answered without being billed again.
 //!
-//! It sits between the number parser and the [`crate::checking::batcher::Batcher`]: the pipeline looks a
+//! It sits between the number parser and the batcher: the pipeline looks a
 //! call's distinct numbers up before submitting the rest, and the batcher stores every answer
 //! as soon as its batch succeeds, whoever asked and whether or not they are still there.
 //!
@@ -11,7 +11,7 @@
 //! lookup and replaced by the next answer for its number, and until then it is evicted like any
 //! cold entry. (moka was measured first: its per-entry timers and frequency sketch took 40% of
 //! a fully cached stream and about twice the memory.) With the `redis` feature and
-//! `--redis-url`, a shared cache in Redis backs it ([`crate::checking::shared_redis`]): numbers missing locally
+//! `--redis-url`, a shared cache in Redis backs it (`checking::shared_redis`): numbers missing locally
 //! are fetched in one `MGET` per lookup, and answers are written there in one pipeline per batch.
 //!
 //! Time to live depends on the status: `--cache-ttl` (24 h) for most, `--cache-ttl-short` (6 h)

@@ -7,14 +7,14 @@
 //! pipeline ─▶ number ─▶ cache ─▶ submitter ─▶ batcher ─▶ upstream ─HTTP─▶ ALAPI
 //! ```
 //!
-//! - [`number`]: parsing, normalizing and de-duplicating numbers; pure functions.
+//! - `number`: parsing, normalizing and de-duplicating numbers; pure functions.
 //! - [`pipeline`]: one check (unary, streamed, bulk) from inputs to results and a summary, with
 //!   the failure rules of each kind of call.
-//! - [`submitter`]: the one "keep a window of numbers in flight, refill as answers come" loop,
+//! - `submitter`: the one "keep a window of numbers in flight, refill as answers come" loop,
 //!   used by streams, bulk streams and the job runner.
 //! - [`cache`]: answers kept for their time to live, so nothing fresh is billed twice.
 //! - `shared_redis` (feature `redis`): cache and rate limit shared by replicas through Redis.
-//! - [`batcher`]: the one queue in front of the upstream: coalescing across calls, live calls
+//! - `batcher`: the one queue in front of the upstream: coalescing across calls, live calls
 //!   before jobs, in-flight de-duplication, cancellation of numbers nobody waits for.
 //! - [`upstream`]: the outbound ALAPI client: wire format, HTTP client, error codes, and the
 //!   simulator that stands in for ALAPI in demos and tests.

@@ -1,6 +1,6 @@
 //! The command-line client: `phonecheck check` and `phonecheck job`. It talks to a server
 //! through the generated API ([`crate::pb`]) like any other client, and shares with the server
-//! only the number parsing of [`crate::checking::number`]; it imports nothing else of the
+//! only the number parsing of `checking::number`; it imports nothing else of the
 //! serving side (see ARCHITECTURE.md).
 //!
 //! - [`check`]: `phonecheck check`, a list through one `CheckBulk` stream.

@@ -4,11 +4,11 @@
 //! it alike, so there is one wiring to get right.
 //!
 //! - [`config`]: `phonecheck serve`'s flags, validated into a [`ServeConfig`].
-//! - [`grpc`]: the tonic service; translates protobuf to calls of the checking core and jobs.
-//! - [`alapi_door`]: the inbound ALAPI-compatible HTTP door (`--http-listen`); translation only.
-//! - [`middleware`]: what wraps every gRPC call: request ids, metrics, refusal while draining.
-//! - [`auth`]: API keys, checked before a call reaches a handler.
-//! - [`status`]: the one place where errors become gRPC statuses.
+//! - `grpc`: the tonic service; translates protobuf to calls of the checking core and jobs.
+//! - `alapi_door`: the inbound ALAPI-compatible HTTP door (`--http-listen`); translation only.
+//! - `middleware`: what wraps every gRPC call: request ids, metrics, refusal while draining.
+//! - `auth`: API keys, checked before a call reaches a handler.
+//! - `status`: the one place where errors become gRPC statuses.
 //!
 //! The gRPC server itself carries the PhoneCheck service with its message limits and
 //! compression, health (`grpc.health.v1`), and reflection in both `v1` and `v1alpha` (grpcurl

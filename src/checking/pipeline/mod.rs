@@ -1,5 +1,5 @@
 //! One check from start to end: parse the request, send its distinct valid numbers through the
-//! [`Batcher`], and answer every input (duplicates and invalid ones included) from what comes
+//! batcher, and answer every input (duplicates and invalid ones included) from what comes
 //! back, counting everything for the summary.
 //!
 //! This is where the failure rules of docs/api.md live: a unary check fails as a whole on a batch

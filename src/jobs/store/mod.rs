@@ -1,7 +1,7 @@
 //! Where jobs live: the [`JobStore`] trait the runner and the API speak, and its
 //! implementations. Only this folder knows SQL.
 //!
-//! - [`sqlite`]: one SQLite database in `--data-dir`, the embedded default for one machine.
+//! - `sqlite`: one SQLite database in `--data-dir`, the embedded default for one machine.
 //!
 //! A store keeps three things per job: the job (state and running counts, so progress needs
 //! no scan), its inputs in order (each with its number when valid), and each distinct number
