@@ -103,9 +103,9 @@ pub enum ServerError {
 /// on `127.0.0.1:0`) learn the addresses before anything is served.
 #[derive(Debug)]
 pub struct Server {
-    grpc: TcpListener,
-    http: Option<TcpListener>,
-    metrics: Option<TcpListener>,
+    grpc: Bound,
+    http: Option<Bound>,
+    metrics: Option<Bound>,
     assembled: Assembled,
     shutdown_grace: Duration,
     max_message_bytes: usize,
@@ -145,7 +145,7 @@ impl Server {
             Some(addr) => Some(bind("--metrics-listen", addr).await?),
             None => None,
         };
-        tracing::info!(addr = %local_addr(&grpc), upstream = %url, qps = config.qps.map_or(0, |q| q.get()),
+        tracing::info!(addr = %grpc.addr, upstream = %url, qps = config.qps.map_or(0, |q| q.get()),
             max_batch = config.max_batch, linger_ms = config.linger.as_millis() as u64,
             concurrency = config.concurrency, tls = config.tls.is_some(),
             mutual_tls = config.tls.as_ref().is_some_and(|t| t.client_ca.is_some()),
@@ -164,17 +164,17 @@ impl Server {
 
     /// The gRPC address.
     pub fn grpc_addr(&self) -> SocketAddr {
-        local_addr(&self.grpc)
+        self.grpc.addr
     }
 
     /// The ALAPI-compatible HTTP door's address, when `--http-listen` is set.
     pub fn http_addr(&self) -> Option<SocketAddr> {
-        self.http.as_ref().map(local_addr)
+        self.http.as_ref().map(|b| b.addr)
     }
 
     /// The metrics endpoint's address, when `--metrics-listen` is set.
     pub fn metrics_addr(&self) -> Option<SocketAddr> {
-        self.metrics.as_ref().map(local_addr)
+        self.metrics.as_ref().map(|b| b.addr)
     }
 
     /// Serves until `shutdown` completes, then drains: health turns NOT_SERVING, new calls get
@@ -191,7 +191,7 @@ impl Server {
             api_keys_file,
             _demo,
         } = self;
-        let addr = local_addr(&grpc);
+        let addr = grpc.addr;
         match &assembled.keys {
             Some(keys) => {
                 tracing::info!(file = ?api_keys_file, "API keys required (reloaded on SIGHUP)");
@@ -203,9 +203,9 @@ impl Server {
             None => tracing::warn!(%addr,
                 "NO API KEYS on a non-loopback address: anyone who can reach it spends the upstream account's money; set --api-keys-file"),
         }
-        if let Some(listener) = metrics {
+        if let Some(Bound { listener, addr }) = metrics {
             let handle = crate::metrics::install()?;
-            tracing::info!(addr = %local_addr(&listener), "metrics listening: GET /metrics");
+            tracing::info!(%addr, "metrics listening: GET /metrics");
             // Served until the process ends, so the last scrapes see the shutdown too.
             tokio::spawn(async move {
                 if let Err(e) =
@@ -216,8 +216,8 @@ impl Server {
             });
         }
         let (signalled, on_signal) = watch::channel(false);
-        if let Some(listener) = http {
-            tracing::info!(addr = %local_addr(&listener), "ALAPI-compatible HTTP endpoint listening: POST /api/phonecheck");
+        if let Some(Bound { listener, addr }) = http {
+            tracing::info!(%addr, "ALAPI-compatible HTTP endpoint listening: POST /api/phonecheck");
             let (pipeline, keys) = (assembled.pipeline.clone(), assembled.keys.clone());
             let mut stop = on_signal.clone();
             tokio::spawn(async move {
@@ -229,7 +229,7 @@ impl Server {
                 }
             });
         }
-        let serving = serve_grpc(grpc, assembled, max_message_bytes, async move {
+        let serving = serve_grpc(grpc.listener, assembled, max_message_bytes, async move {
             shutdown.await;
             let _ = signalled.send(true);
         });
@@ -248,17 +248,19 @@ impl Server {
     }
 }
 
-async fn bind(flag: &'static str, addr: SocketAddr) -> Result<TcpListener, ServerError> {
-    TcpListener::bind(addr)
-        .await
-        .map_err(|source| ServerError::Bind { flag, addr, source })
+/// A listener and the address it is bound to (the port chosen, for `:0`).
+#[derive(Debug)]
+struct Bound {
+    listener: TcpListener,
+    addr: SocketAddr,
 }
 
-/// A bound listener's address (the one it was bound to if the system cannot say).
-fn local_addr(listener: &TcpListener) -> SocketAddr {
-    listener
-        .local_addr()
-        .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)))
+/// Binds the address `flag` names; an error names the flag.
+async fn bind(flag: &'static str, addr: SocketAddr) -> Result<Bound, ServerError> {
+    let failed = |source| ServerError::Bind { flag, addr, source };
+    let listener = TcpListener::bind(addr).await.map_err(failed)?;
+    let addr = listener.local_addr().map_err(failed)?;
+    Ok(Bound { listener, addr })
 }
 
 /// The parts the server runs: the pipeline, and what health follows.
