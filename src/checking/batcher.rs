@@ -157,6 +157,8 @@ struct Waiting {
 struct TicketEnd {
     tx: mpsc::UnboundedSender<Delivery>,
     deadline: Option<Instant>,
+    /// After this, the ticket's numbers still queued are not sent (see [`Ticket::send_until`]).
+    send_until: Option<Instant>,
 }
 
 /// A batch on its way: its numbers, and the latest deadline among its callers (`None` when one
@@ -203,7 +205,14 @@ impl Batcher {
         let mut state = self.shared.state.lock();
         let id = state.next_ticket;
         state.next_ticket += 1;
-        state.tickets.insert(id, TicketEnd { tx, deadline });
+        state.tickets.insert(
+            id,
+            TicketEnd {
+                tx,
+                deadline,
+                send_until: None,
+            },
+        );
         Ticket {
             id,
             shared: self.shared.clone(),
@@ -282,6 +291,15 @@ impl Ticket {
         self.outstanding += numbers.len();
         self.shared.work.notify_one();
         Ok(())
+    }
+
+    /// Numbers of this ticket still queued at `until` are never sent: once a job's lease may
+    /// have lapsed, another replica may be checking them. (They are then never delivered
+    /// either; the holder stops.)
+    pub fn send_until(&self, until: Instant) {
+        if let Some(end) = self.shared.state.lock().tickets.get_mut(&self.id) {
+            end.send_until = Some(until);
+        }
     }
 
     /// Numbers submitted and not yet delivered.
@@ -376,6 +394,7 @@ impl Shared {
         let mut mobiles =
             Vec::with_capacity(self.config.max_batch.min(queue.len() + background.len()));
         let mut deadline = Some(None::<Instant>);
+        let now = Instant::now();
         while mobiles.len() < self.config.max_batch {
             // Live numbers first; background ones fill the rest.
             let Some(Queued { mobile, .. }) = queue.pop_front().or_else(|| background.pop_front())
@@ -385,7 +404,18 @@ impl Shared {
             let Some(waiting) = numbers.get_mut(&mobile) else {
                 continue;
             };
-            if waiting.in_flight || waiting.tickets.is_empty() {
+            if waiting.in_flight {
+                continue;
+            }
+            // Tickets whose time to send is over no longer want it.
+            waiting.tickets.retain(|(t, _)| {
+                tickets
+                    .get(t)
+                    .and_then(|end| end.send_until)
+                    .is_none_or(|until| until > now)
+            });
+            if waiting.tickets.is_empty() {
+                numbers.remove(&mobile);
                 continue;
             }
             waiting.in_flight = true;

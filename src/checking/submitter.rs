@@ -12,6 +12,8 @@
 
 use std::sync::Arc;
 
+use tokio::time::Instant;
+
 use super::batcher::{Delivery, Ticket};
 use super::number::Mobile;
 use super::upstream::UpstreamError;
@@ -22,6 +24,7 @@ pub struct WindowedSubmitter {
     ticket: Ticket,
     window: usize,
     doomed: Option<Arc<UpstreamError>>,
+    held_until: Option<Instant>,
 }
 
 impl WindowedSubmitter {
@@ -31,7 +34,22 @@ impl WindowedSubmitter {
             ticket,
             window: window.max(1),
             doomed: None,
+            held_until: None,
         }
+    }
+
+    /// Numbers not sent by `until` are never sent (a job's lease ends then unless renewed:
+    /// past it, another replica may be checking the same numbers).
+    pub fn hold_until(&mut self, until: Instant) {
+        self.held_until = Some(until);
+        self.ticket.send_until(until);
+    }
+
+    /// Until when numbers may be sent (far in the future when [`Self::hold_until`] was never
+    /// called).
+    pub fn held_until(&self) -> Instant {
+        self.held_until
+            .unwrap_or_else(|| Instant::now() + std::time::Duration::from_secs(86_400 * 365))
     }
 
     /// The window: the most numbers kept queued or in flight.

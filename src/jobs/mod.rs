@@ -3,7 +3,9 @@
 //!
 //! - Writing: `CreateJob` stores every input before the job exists for anyone; a list whose
 //!   upload broke off is removed.
-//! - Running: at most [`MAX_RUNNING`] jobs at once, oldest first. A job reads its pending
+//! - Running: at most `--max-running-jobs` jobs at once per replica, oldest first, each under
+//!   a lease in the store ([`store::Lease`]) that the runner renews; every write is fenced by
+//!   it, and numbers not sent by the time the lease would lapse are never sent. A job reads its pending
 //!   numbers from the store a chunk at a time, answers what the result cache holds, and
 //!   submits the rest on a background ticket, keeping at most one stream window outstanding.
 //!   Live calls' numbers go first in every batch, so jobs only use the room they leave. The
@@ -12,8 +14,11 @@
 //!   as FAILED with that error; numbers it did not answer stay pending, so `ResumeJob`
 //!   continues without billing anything twice.
 //! - Restarting: jobs that were running when the process stopped (even by SIGKILL) are queued
-//!   again at start-up and go on from what is stored. Only batches in flight at the moment of
-//!   the kill can be billed again: their answers never reached the disk.
+//!   again at start-up (SQLite) or claimed by another replica once their lease expires
+//!   (PostgreSQL), and go on from what is stored. Only batches in flight at the moment of the
+//!   kill can be billed again: their answers never reached the store.
+//! - Sharing: with a shared store, its announcements ([`store::StoreEvent`]) wake watchers,
+//!   the scheduler, and the runner of a job another replica cancelled or deleted.
 //! - Forgetting: jobs that ended more than `--job-retention` ago are deleted hourly.
 
 pub mod store;
@@ -30,14 +35,43 @@ use tokio::sync::{Notify, mpsc, watch};
 use crate::checking::cache::Freshness;
 use crate::checking::number::{InvalidReason, normalize_mobile};
 use crate::checking::pipeline::{CheckError, NumberResult, Outcome, Pipeline};
+use crate::checking::submitter::WindowedSubmitter;
 
 pub use store::{
-    JobAnswer, JobRecord, JobState, JobStore, JobStoreError, NewJob, SqliteJobStore, StoredAnswer,
-    StoredResult,
+    JobAnswer, JobRecord, JobState, JobStore, JobStoreError, Lease, NewJob, PostgresJobStore,
+    PostgresOptions, SqliteJobStore, StoreEvent, StoredAnswer, StoredResult,
 };
 
-/// Jobs checked at the same time; the rest wait their turn, oldest first.
-pub const MAX_RUNNING: usize = 2;
+/// How the runtime runs jobs.
+#[derive(Debug, Clone, Copy)]
+pub struct JobsConfig {
+    /// The most inputs in one CreateJob message.
+    pub max_chunk: usize,
+    /// How long an ended job is kept.
+    pub retention: Duration,
+    /// Jobs this replica checks at the same time; the rest wait their turn, oldest first.
+    pub max_running: usize,
+    /// How long a claim on a running job lasts unless renewed: how soon another replica takes
+    /// over the jobs of one that died.
+    pub lease: Duration,
+}
+
+impl Default for JobsConfig {
+    fn default() -> Self {
+        JobsConfig {
+            max_chunk: 10_000,
+            retention: Duration::from_secs(7 * 24 * 3600),
+            max_running: 2,
+            lease: Duration::from_secs(30),
+        }
+    }
+}
+
+/// How often the retention sweep runs (once across replicas on a shared store).
+const SWEEP_EVERY: Duration = Duration::from_secs(3600);
+
+/// How long a runner waits between writes it retries while the store is unreachable.
+const UNREACHABLE_RETRY: Duration = Duration::from_millis(500);
 
 /// Pending numbers read from the store at a time.
 const PENDING_CHUNK: usize = 2000;
@@ -93,10 +127,12 @@ pub struct JobPage {
 pub struct Jobs {
     store: Arc<dyn JobStore>,
     pipeline: Arc<Pipeline>,
-    max_chunk: usize,
-    retention: Duration,
-    /// Jobs running now, each with the switch that cancels it.
-    running: Mutex<HashMap<String, watch::Sender<bool>>>,
+    config: JobsConfig,
+    /// This process's name as a lease holder.
+    replica: String,
+    /// Jobs running here now, each with its lease generation and the bell that makes its
+    /// runner check its lease at once (after a cancel or delete, here or elsewhere).
+    running: Mutex<HashMap<String, (i64, Arc<Notify>)>>,
     /// Wakes the scheduler: a job was queued, or one ended.
     wake: Arc<Notify>,
     /// Bumped on every change of any job, for watchers.
@@ -109,12 +145,12 @@ pub struct Jobs {
 
 impl Jobs {
     /// Starts the runtime on `store`: jobs left running by a previous process are queued
-    /// again, the scheduler and the retention sweep start.
+    /// again (on a store only this process uses), the scheduler, the retention sweep and the
+    /// listener of the store's announcements start.
     pub async fn start(
         store: Arc<dyn JobStore>,
         pipeline: Arc<Pipeline>,
-        max_chunk: usize,
-        retention: Duration,
+        config: JobsConfig,
     ) -> Result<Arc<Jobs>, JobStoreError> {
         let interrupted = store.requeue_running().await?;
         if !interrupted.is_empty() {
@@ -123,11 +159,14 @@ impl Jobs {
                 "resuming jobs interrupted by the last stop"
             );
         }
+        let events = store.events();
+        let replica = format!("r_{}", ulid::Ulid::generate().to_string().to_lowercase());
+        tracing::info!(%replica, max_running = config.max_running, lease = ?config.lease, "job runtime started");
         let jobs = Arc::new(Jobs {
             store,
             pipeline,
-            max_chunk,
-            retention,
+            config,
+            replica,
             running: Mutex::default(),
             wake: Arc::new(Notify::new()),
             changed: watch::channel(0).0,
@@ -135,6 +174,9 @@ impl Jobs {
         });
         tokio::spawn(schedule(Arc::downgrade(&jobs)));
         tokio::spawn(sweep(Arc::downgrade(&jobs)));
+        if let Some(events) = events {
+            tokio::spawn(follow_store(Arc::downgrade(&jobs), events));
+        }
         Ok(jobs)
     }
 
@@ -162,6 +204,20 @@ impl Jobs {
         self.changed.send_modify(|n| *n = n.wrapping_add(1));
     }
 
+    /// Makes the runner of `id`, if it runs here, check its lease now.
+    fn poke(&self, id: &str) {
+        if let Some((_, bell)) = self.running.lock().get(id) {
+            bell.notify_one();
+        }
+    }
+
+    /// Makes every runner here check its lease now.
+    fn poke_all(&self) {
+        for (_, bell) in self.running.lock().values() {
+            bell.notify_one();
+        }
+    }
+
     /// Stores a list arriving in chunks and queues it; the job exists once every chunk is on
     /// disk. A broken or invalid upload leaves nothing behind.
     pub async fn create<S>(&self, owner: &str, mut chunks: S) -> Result<JobRecord, JobError>
@@ -174,9 +230,9 @@ impl Jobs {
         let stored = async {
             while let Some(chunk) = chunks.next().await {
                 let chunk = chunk?;
-                if chunk.inputs.len() > self.max_chunk {
+                if chunk.inputs.len() > self.config.max_chunk {
                     return Err(JobError::Check(CheckError::ChunkTooLong {
-                        limit: self.max_chunk,
+                        limit: self.config.max_chunk,
                     }));
                 }
                 if !created {
@@ -289,14 +345,13 @@ impl Jobs {
         if job.state.has_ended() {
             return Ok(job);
         }
-        // A running job stops at once: what it has not sent is dropped with its ticket.
-        if let Some(switch) = self.running.lock().get(id) {
-            let _ = switch.send(true);
-        }
         let from = [JobState::Queued, JobState::Running];
         self.store
             .transition(id, &from, JobState::Cancelled, None)
             .await?;
+        // Its runner (here, or on another replica through the store's announcement) finds its
+        // lease gone and stops: what it has not sent is dropped with its ticket.
+        self.poke(id);
         tracing::info!(job = %id, "job cancelled");
         self.bump();
         self.wake.notify_one();
@@ -321,12 +376,10 @@ impl Jobs {
     /// Deletes a job (cancelling it first if it runs) with everything stored for it.
     pub async fn delete(&self, owner: &str, id: &str) -> Result<(), JobError> {
         self.get(owner, id).await?;
-        if let Some(switch) = self.running.lock().get(id) {
-            let _ = switch.send(true);
-        }
         if !self.store.delete(id).await? {
             return Err(JobError::NotFound(id.to_owned()));
         }
+        self.poke(id);
         tracing::info!(job = %id, "job deleted");
         self.bump();
         self.wake.notify_one();
@@ -413,49 +466,112 @@ impl Jobs {
         Ok(rx)
     }
 
-    /// Runs one job until it ends, is cancelled, or the store fails, then frees its slot.
-    async fn run(self: Arc<Self>, id: String, mut cancelled: watch::Receiver<bool>) {
-        match self.run_until_stopped(&id, &mut cancelled).await {
-            // Deleted between being scheduled and being found: nothing to run, and nothing
-            // to wait for before the slot goes to the next job.
+    /// Runs one job under `lease` until it ends, is cancelled, loses its lease, or the store
+    /// fails, then frees its slot.
+    async fn run(self: Arc<Self>, lease: Lease, bell: Arc<Notify>) {
+        match self.run_leased(&lease, &bell).await {
+            // Deleted between being claimed and being found: nothing to run, and nothing to
+            // wait for before the slot goes to the next job.
             Ok(()) | Err(JobError::NotFound(_)) => {}
             Err(e) => {
-                tracing::error!(job = %id, error = %e, "job stopped by a store error; it is retried shortly");
+                tracing::error!(job = %lease.job, error = %e, "job stopped by a store error; it is retried shortly");
                 tokio::time::sleep(STORE_RETRY).await;
-                let _ = self
-                    .store
-                    .transition(&id, &[JobState::Running], JobState::Queued, None)
-                    .await;
+                // Given back so that any replica goes on at once; when the store is still
+                // unreachable the lease expires instead, with the same effect.
+                let _ = self.store.release(&lease).await;
             }
         }
-        self.running.lock().remove(&id);
+        {
+            let mut running = self.running.lock();
+            // A newer claim of the same job (this runner's lease lapsed) owns the slot now.
+            if running
+                .get(&lease.job)
+                .is_some_and(|(generation, _)| *generation == lease.generation)
+            {
+                running.remove(&lease.job);
+            }
+        }
         self.bump();
         self.wake.notify_one();
     }
 
-    async fn run_until_stopped(
+    /// Renews `lease`; on success numbers may be sent until the new expiry. False when the
+    /// lease is gone (cancelled, deleted, taken over). An unreachable store is not an error
+    /// here: what was held stays held until it lapses, and nothing is sent after that.
+    async fn renew(
         &self,
-        id: &str,
-        cancelled: &mut watch::Receiver<bool>,
-    ) -> Result<(), JobError> {
-        let job = self.find(id).await?;
-        let started = self
-            .store
-            .transition(id, &[JobState::Queued], JobState::Running, None)
-            .await?;
-        if !started {
-            // Cancelled or deleted meanwhile.
-            return Ok(());
+        lease: &Lease,
+        submitter: &mut WindowedSubmitter,
+    ) -> Result<bool, JobError> {
+        let asked = tokio::time::Instant::now();
+        match self.store.renew(lease, self.config.lease).await {
+            Ok(true) => {
+                submitter.hold_until(asked + self.config.lease);
+                Ok(true)
+            }
+            Ok(false) => {
+                tracing::info!(job = %lease.job, "job no longer ours (cancelled, deleted or taken over): stopping");
+                Ok(false)
+            }
+            Err(e) if e.is_unavailable() => {
+                tracing::warn!(job = %lease.job, error = %e, "cannot renew the job's lease; nothing is sent once it lapses");
+                Ok(true)
+            }
+            Err(e) => Err(e.into()),
         }
+    }
+
+    /// Writes answers under `lease`, retrying while the store is unreachable for as long as
+    /// the lease may still be ours (they are paid for). False when the lease is gone.
+    async fn record(
+        &self,
+        lease: &Lease,
+        answers: Vec<JobAnswer>,
+        billed: u64,
+        from_cache: bool,
+        failed: Option<Arc<crate::checking::upstream::UpstreamError>>,
+        held_until: tokio::time::Instant,
+    ) -> Result<bool, JobError> {
+        loop {
+            let attempt = self
+                .store
+                .record(lease, answers.clone(), billed, from_cache, failed.clone())
+                .await;
+            match attempt {
+                Ok(true) => {
+                    self.bump();
+                    return Ok(true);
+                }
+                Ok(false) => {
+                    tracing::info!(job = %lease.job, "job no longer ours (cancelled, deleted or taken over): its answers are not stored");
+                    return Ok(false);
+                }
+                Err(e) if e.is_unavailable() && tokio::time::Instant::now() < held_until => {
+                    tracing::warn!(job = %lease.job, error = %e, "cannot store answers yet; retrying");
+                    tokio::time::sleep(UNREACHABLE_RETRY).await;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    async fn run_leased(&self, lease: &Lease, bell: &Notify) -> Result<(), JobError> {
+        let id = lease.job.as_str();
+        let claimed = tokio::time::Instant::now();
+        let job = self.find(id).await?;
         // The scheduler counts the states again (metrics).
         self.wake.notify_one();
         self.bump();
-        tracing::info!(job = %id, inputs = job.total, done = job.done, "job running");
+        tracing::info!(job = %id, inputs = job.total, done = job.done, generation = lease.generation, "job running");
         let freshness = Freshness {
             max_age: job.max_age,
             skip: job.skip_cache,
         };
         let mut submitter = self.pipeline.background_submitter();
+        submitter.hold_until(claimed + self.config.lease);
+        let renew_every = self.config.lease / 3;
+        let mut renewal = tokio::time::interval_at(claimed + renew_every, renew_every);
+        renewal.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut after = None;
         let mut exhausted = false;
         let mut stopping = self.stopping.subscribe();
@@ -475,8 +591,13 @@ impl Jobs {
                         .into_iter()
                         .map(|(m, _, report)| JobAnswer::Checked(m, report))
                         .collect();
-                    self.store.record(id, answers, 0, true, None).await?;
-                    self.bump();
+                    let held_until = submitter.held_until();
+                    if !self
+                        .record(lease, answers, 0, true, None, held_until)
+                        .await?
+                    {
+                        return Ok(());
+                    }
                 }
                 submitter.submit(&lookup.misses).await;
             }
@@ -486,30 +607,35 @@ impl Jobs {
                     return Ok(());
                 }
                 if exhausted {
-                    let ended = self
-                        .store
-                        .transition(id, &[JobState::Running], JobState::Succeeded, None)
-                        .await?;
+                    let ended = self.store.finish(lease, JobState::Succeeded).await?;
                     if ended {
                         tracing::info!(job = %id, "job succeeded");
                     }
                     return Ok(());
                 }
                 if *stopping.borrow() {
-                    // Paused for a shutdown with everything it sent stored; still RUNNING, so
-                    // the next start resumes it.
+                    // Paused for a shutdown with everything it sent stored: given back, so
+                    // another replica (or the next start) goes on with it.
+                    self.store.release(lease).await?;
                     return Ok(());
                 }
             }
             let was_doomed = submitter.doomed().is_some();
-            let delivery = tokio::select! {
-                _ = cancelled.changed() => {
-                    // CancelJob or DeleteJob set the state; dropping the submitter drops what
-                    // has not left.
-                    return Ok(());
-                }
+            let woke = tokio::select! {
+                () = bell.notified() => Woke::Check,
+                _ = renewal.tick() => Woke::Check,
                 _ = stopping.changed(), if !*stopping.borrow() => continue,
-                delivery = submitter.recv() => delivery,
+                delivery = submitter.recv() => Woke::Delivery(delivery),
+            };
+            let delivery = match woke {
+                Woke::Check => {
+                    if !self.renew(lease, &mut submitter).await? {
+                        // Dropping the submitter drops what has not left.
+                        return Ok(());
+                    }
+                    continue;
+                }
+                Woke::Delivery(delivery) => delivery,
             };
             let Some(delivery) = delivery else { continue };
             // The first dooming batch makes the job FAILED, in the transaction that stores
@@ -526,10 +652,20 @@ impl Jobs {
                     Err(e) => Some(JobAnswer::Failed(a.mobile, e)),
                 })
                 .collect();
-            self.store
-                .record(id, answers, delivery.billed, false, fails_now.clone())
-                .await?;
-            self.bump();
+            let held_until = submitter.held_until();
+            if !self
+                .record(
+                    lease,
+                    answers,
+                    delivery.billed,
+                    false,
+                    fails_now.clone(),
+                    held_until,
+                )
+                .await?
+            {
+                return Ok(());
+            }
             if let Some(e) = fails_now {
                 tracing::warn!(job = %id, error = %e, "job failed; ResumeJob continues it");
             }
@@ -537,7 +673,17 @@ impl Jobs {
     }
 }
 
-/// Starts queued jobs, oldest first, while fewer than [`MAX_RUNNING`] run.
+/// What woke a runner.
+enum Woke {
+    /// Its bell or its renewal timer: check (and renew) the lease.
+    Check,
+    /// A delivery of answers (or `None` once nothing is outstanding).
+    Delivery(Option<crate::checking::batcher::Delivery>),
+}
+
+/// Claims queued jobs (and jobs whose lease lapsed), oldest first, while fewer than
+/// `--max-running-jobs` run here; looks again when woken and at least every few seconds, so
+/// jobs of a replica that died are taken over once their lease expires.
 async fn schedule(jobs: std::sync::Weak<Jobs>) {
     loop {
         let Some(this) = jobs.upgrade() else { return };
@@ -558,43 +704,79 @@ async fn schedule(jobs: std::sync::Weak<Jobs>) {
                     metrics::gauge!(crate::metrics::JOBS, "state" => state.name()).set(n as f64);
                 }
             }
-            Err(e) => tracing::error!(error = %e, "cannot count jobs"),
+            Err(e) => tracing::debug!(error = %e, "cannot count jobs"),
         }
-        match this.store.ids_in_state(JobState::Queued).await {
-            Ok(queued) => {
-                let mut running = this.running.lock();
-                let queued = if *this.stopping.borrow() {
-                    Vec::new()
-                } else {
-                    queued
-                };
-                for id in queued {
-                    if running.len() >= MAX_RUNNING {
-                        break;
+        let room = this
+            .config
+            .max_running
+            .saturating_sub(this.running.lock().len());
+        if room > 0 && !*this.stopping.borrow() {
+            match this
+                .store
+                .claim(&this.replica, this.config.lease, room)
+                .await
+            {
+                Ok(leases) => {
+                    let mut running = this.running.lock();
+                    for lease in leases {
+                        let bell = Arc::new(Notify::new());
+                        let before =
+                            running.insert(lease.job.clone(), (lease.generation, bell.clone()));
+                        if let Some((_, old)) = before {
+                            // This replica's own earlier claim lapsed: its runner stops.
+                            old.notify_one();
+                        }
+                        tokio::spawn(this.clone().run(lease, bell));
                     }
-                    if running.contains_key(&id) {
-                        continue;
-                    }
-                    let (switch, cancelled) = watch::channel(false);
-                    running.insert(id.clone(), switch);
-                    tokio::spawn(this.clone().run(id, cancelled));
+                }
+                Err(e) => tracing::warn!(error = %e, "cannot claim queued jobs"),
+            }
+        }
+        let every =
+            (this.config.lease / 4).clamp(Duration::from_millis(100), Duration::from_secs(5));
+        drop(this);
+        tokio::select! {
+            () = notified => {}
+            () = tokio::time::sleep(every) => {}
+        }
+    }
+}
+
+/// Turns a shared store's announcements into wake-ups: watchers read again, the scheduler
+/// looks for work, and a runner whose job changed state checks its lease.
+async fn follow_store(
+    jobs: std::sync::Weak<Jobs>,
+    mut events: tokio::sync::broadcast::Receiver<StoreEvent>,
+) {
+    loop {
+        let event = events.recv().await;
+        let Some(this) = jobs.upgrade() else { return };
+        match event {
+            Ok(StoreEvent::Changed { job, state }) => {
+                this.bump();
+                if state {
+                    this.wake.notify_one();
+                    this.poke(&job);
                 }
             }
-            Err(e) => tracing::error!(error = %e, "cannot read queued jobs"),
+            Ok(StoreEvent::Missed) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                this.bump();
+                this.wake.notify_one();
+                this.poke_all();
+            }
+            Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
         }
-        drop(this);
-        notified.await;
     }
 }
 
 /// Deletes jobs whose retention has passed, at start and then hourly.
 async fn sweep(jobs: std::sync::Weak<Jobs>) {
-    let mut every = tokio::time::interval(Duration::from_secs(3600));
+    let mut every = tokio::time::interval(SWEEP_EVERY);
     loop {
         every.tick().await;
         let Some(this) = jobs.upgrade() else { return };
-        let cutoff = SystemTime::now() - this.retention;
-        let swept = this.store.delete_ended_before(cutoff).await;
+        let cutoff = SystemTime::now() - this.config.retention;
+        let swept = this.store.delete_ended_before(cutoff, SWEEP_EVERY).await;
         match swept {
             Ok(0) => {}
             Ok(n) => tracing::info!(jobs = n, "jobs past their retention deleted"),
@@ -678,7 +860,12 @@ mod tests {
         };
         let pipeline = Arc::new(Pipeline::new(batcher, cache, limits, 4000));
         let store = SqliteJobStore::open(dir).expect("store");
-        Jobs::start(Arc::new(store), pipeline, 10, Duration::from_secs(3600))
+        let config = JobsConfig {
+            max_chunk: 10,
+            retention: Duration::from_secs(3600),
+            ..JobsConfig::default()
+        };
+        Jobs::start(Arc::new(store), pipeline, config)
             .await
             .expect("runtime")
     }
@@ -689,14 +876,18 @@ mod tests {
         let jobs = jobs_in(dir.path()).await;
         // As the scheduler leaves it: a slot taken for a job that is gone by the time its
         // runner looks it up.
-        let (switch, cancelled) = watch::channel(false);
-        jobs.running.lock().insert("j_gone".to_owned(), switch);
-        tokio::time::timeout(
-            Duration::from_secs(2),
-            jobs.clone().run("j_gone".to_owned(), cancelled),
-        )
-        .await
-        .expect("the runner returns without waiting out a store-error pause");
+        let bell = Arc::new(Notify::new());
+        jobs.running
+            .lock()
+            .insert("j_gone".to_owned(), (1, bell.clone()));
+        let lease = Lease {
+            job: "j_gone".to_owned(),
+            holder: jobs.replica.clone(),
+            generation: 1,
+        };
+        tokio::time::timeout(Duration::from_secs(2), jobs.clone().run(lease, bell))
+            .await
+            .expect("the runner returns without waiting out a store-error pause");
         assert!(jobs.running.lock().is_empty(), "the slot is free");
     }
 

@@ -12,6 +12,7 @@ use clap::Args;
 use crate::checking::cache::CacheConfig;
 use crate::checking::pipeline::Limits;
 use crate::checking::upstream::{RetryPolicy, Token, UPSTREAM_MAX_BATCH};
+use crate::jobs::PostgresOptions;
 
 /// The real upstream endpoint.
 pub const DEFAULT_UPSTREAM_URL: &str = "https://v2.alapi.cn/api/phonecheck";
@@ -57,6 +58,35 @@ pub struct ServeArgs {
     /// How long a job's results are kept after it ends (e.g. 7d, 12h).
     #[arg(long, env = "PHONECHECK_JOB_RETENTION", default_value = "7d", value_parser = humantime::parse_duration)]
     pub job_retention: Duration,
+
+    /// Keep jobs in this PostgreSQL database (postgres://user:password@host:5432/db), shared
+    /// by every replica, instead of SQLite in --data-dir.
+    #[arg(long, env = "PHONECHECK_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// Certificate authorities (PEM) to trust for TLS to the database, beside the system's.
+    #[arg(long, env = "PHONECHECK_DATABASE_CA_FILE", requires = "database_url")]
+    pub database_ca_file: Option<PathBuf>,
+
+    /// Most connections to the database this replica opens.
+    #[arg(long, env = "PHONECHECK_DATABASE_POOL_SIZE", default_value_t = 16,
+          value_parser = clap::value_parser!(u32).range(2..=1000))]
+    pub database_pool_size: u32,
+
+    /// Report NOT_SERVING on health while the database is unreachable (by default live
+    /// checks go on and only job calls fail).
+    #[arg(long, env = "PHONECHECK_REQUIRE_DATABASE", requires = "database_url")]
+    pub require_database: bool,
+
+    /// Jobs this replica checks at the same time; the rest wait, oldest first.
+    #[arg(long, env = "PHONECHECK_MAX_RUNNING_JOBS", default_value_t = 2,
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub max_running_jobs: u32,
+
+    /// How long a replica's claim on a running job lasts unless renewed: another replica takes
+    /// over the jobs of one that died this long after (1s to 10m).
+    #[arg(long, env = "PHONECHECK_JOB_LEASE", default_value = "30s", value_parser = parse_lease)]
+    pub job_lease: Duration,
 
     /// Serve Prometheus metrics (GET /metrics) on this address.
     #[arg(long, env = "PHONECHECK_METRICS_LISTEN")]
@@ -170,6 +200,28 @@ pub struct ServeArgs {
     pub max_bulk_chunk: u32,
 }
 
+/// How long connecting to the database, or waiting for a pooled connection, may take.
+const DATABASE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// PostgreSQL for jobs.
+#[derive(Debug, Clone)]
+pub struct DatabaseConfig {
+    /// How to reach it.
+    pub options: PostgresOptions,
+    /// Report NOT_SERVING while it is unreachable.
+    pub require: bool,
+}
+
+/// `--job-lease`: a duration from 1 s to 10 min (shorter renews too often to be safe on a
+/// loaded machine; longer leaves a dead replica's jobs waiting too long).
+fn parse_lease(text: &str) -> Result<Duration, String> {
+    let lease = humantime::parse_duration(text).map_err(|e| e.to_string())?;
+    if !(Duration::from_secs(1)..=Duration::from_secs(600)).contains(&lease) {
+        return Err(format!("{text} is outside 1s..10m"));
+    }
+    Ok(lease)
+}
+
 /// Where the upstream is and how to reach it.
 #[derive(Debug, Clone)]
 pub enum UpstreamTarget {
@@ -219,10 +271,16 @@ pub struct ServeConfig {
     pub tls: Option<TlsFiles>,
     /// Address of the Prometheus metrics endpoint, if any.
     pub metrics_listen: Option<SocketAddr>,
-    /// Where jobs are stored; `None` runs without jobs (job calls get FAILED_PRECONDITION).
+    /// Where jobs are stored when no database is set (a SQLite file in this directory).
     pub data_dir: PathBuf,
+    /// PostgreSQL for jobs instead of SQLite, when `--database-url` is set.
+    pub database: Option<DatabaseConfig>,
     /// How long ended jobs are kept.
     pub job_retention: Duration,
+    /// Jobs this replica checks at the same time.
+    pub max_running_jobs: usize,
+    /// How long a claim on a running job lasts unless renewed.
+    pub job_lease: Duration,
     /// Limits on client connections.
     pub connections: ConnectionLimits,
     /// Most distinct numbers queued for the upstream or in flight.
@@ -315,6 +373,10 @@ pub enum ConfigError {
         /// The least it may be.
         needed: usize,
     },
+    /// `--database-url` is not a PostgreSQL URL (the URL is not repeated: it may hold a
+    /// password).
+    #[error("--database-url must start with postgres:// or postgresql://")]
+    BadDatabaseUrl,
     /// The URL is not http(s).
     #[error("--upstream-url {0:?} must start with http:// or https://")]
     BadUrl(String),
@@ -361,7 +423,26 @@ impl ServeArgs {
             redis,
             metrics_listen: self.metrics_listen,
             data_dir: self.data_dir,
+            database: match self.database_url {
+                Some(url) => {
+                    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+                        return Err(ConfigError::BadDatabaseUrl);
+                    }
+                    Some(DatabaseConfig {
+                        options: PostgresOptions {
+                            url,
+                            ca_file: self.database_ca_file,
+                            pool_size: self.database_pool_size as usize,
+                            timeout: DATABASE_TIMEOUT,
+                        },
+                        require: self.require_database,
+                    })
+                }
+                None => None,
+            },
             job_retention: self.job_retention,
+            max_running_jobs: self.max_running_jobs as usize,
+            job_lease: self.job_lease,
             connections: ConnectionLimits {
                 max_concurrent_streams: self.max_concurrent_streams,
                 http2_keepalive: self.http2_keepalive,

@@ -41,10 +41,12 @@ use crate::checking::cache::ResultCache;
 use crate::checking::pipeline::Pipeline;
 use crate::checking::upstream::simulator::{self, RunningSimulator, SimulatorConfig};
 use crate::checking::upstream::{Token, UpstreamClient, UpstreamClientConfig, UpstreamError};
-use crate::jobs::{JobStoreError, Jobs, SqliteJobStore};
+use crate::jobs::{JobStore, JobStoreError, Jobs, JobsConfig, PostgresJobStore, SqliteJobStore};
 use crate::pb::phone_check_server::PhoneCheckServer;
 use auth::{ApiKeys, KeysFileError};
-pub use config::{ConnectionLimits, ServeArgs, ServeConfig, TlsFiles, UpstreamTarget};
+pub use config::{
+    ConnectionLimits, DatabaseConfig, ServeArgs, ServeConfig, TlsFiles, UpstreamTarget,
+};
 use grpc::PhoneCheckService;
 use middleware::{CallLayer, CallerSlot, Draining};
 
@@ -73,6 +75,9 @@ pub enum ServerError {
     /// The upstream client could not be built.
     #[error("building the upstream client: {0}")]
     Upstream(#[from] UpstreamError),
+    /// Assembled without a job store (a bug in start-up order).
+    #[error("the job store was not opened before serving")]
+    NoJobStore,
     /// The job store could not be opened or used.
     #[error(transparent)]
     Jobs(#[from] JobStoreError),
@@ -135,7 +140,19 @@ impl Server {
                 (url, token)
             }
         };
-        let assembled = assemble(&config, url.clone(), token)?;
+        let mut assembled = assemble(&config, url.clone(), token)?;
+        // Opened before anything listens, so a bad store stops start-up with one line.
+        let store: Arc<dyn JobStore> = match &config.database {
+            Some(database) => {
+                let store = PostgresJobStore::open(database.options.clone()).await?;
+                if database.require {
+                    assembled.ready.extend(store.up());
+                }
+                Arc::new(store)
+            }
+            None => Arc::new(SqliteJobStore::open(&config.data_dir)?),
+        };
+        assembled.store = Some(store);
         let grpc = bind("--listen", config.listen).await?;
         let http = match config.http_listen {
             Some(addr) => Some(bind("--http-listen", addr).await?),
@@ -268,19 +285,19 @@ async fn bind(flag: &'static str, addr: SocketAddr) -> Result<Bound, ServerError
 struct Assembled {
     /// The check pipeline.
     pub pipeline: Arc<Pipeline>,
-    /// With `--require-redis`, whether Redis is reachable: health says NOT_SERVING while not.
-    pub ready: Option<watch::Receiver<bool>>,
+    /// What must be reachable to serve (Redis with `--require-redis`, the database with
+    /// `--require-database`): health says NOT_SERVING while one is not.
+    pub ready: Vec<watch::Receiver<bool>>,
     /// The API keys callers must present, when `--api-keys-file` is set.
     pub keys: Option<Arc<ApiKeys>>,
     /// TLS for the gRPC port, when `--tls-cert` is set.
     pub tls: Option<ServerTlsConfig>,
     /// Limits on client connections.
     pub connections: ConnectionLimits,
-    /// The job store, opened at assembly (so a bad `--data-dir` stops start-up), and how
-    /// long ended jobs are kept.
-    pub jobs: (SqliteJobStore, std::time::Duration),
-    /// The most inputs in one CreateJob message.
-    pub max_job_chunk: usize,
+    /// The job store, opened at bind (so a bad `--data-dir` or database stops start-up).
+    pub store: Option<Arc<dyn JobStore>>,
+    /// How jobs run.
+    pub jobs: JobsConfig,
 }
 
 /// Builds the check pipeline for `config`, calling the upstream at `url` with `token` (which
@@ -304,7 +321,7 @@ fn assemble(config: &ServeConfig, url: String, token: Token) -> Result<Assembled
     let mut cache = ResultCache::new(config.cache.clone());
     // Changed below only when built with the redis feature.
     #[cfg_attr(not(feature = "redis"), allow(unused_mut))]
-    let mut ready = None;
+    let mut ready = Vec::new();
     #[cfg(feature = "redis")]
     if let Some(redis) = &config.redis {
         let store = crate::checking::shared_redis::SharedStore::open(&redis.url)?;
@@ -312,7 +329,7 @@ fn assemble(config: &ServeConfig, url: String, token: Token) -> Result<Assembled
         client_config.replicas_hint = redis.replicas_hint;
         cache = ResultCache::with_shared(config.cache.clone(), store.clone());
         if redis.require {
-            ready = Some(store.up());
+            ready.push(store.up());
         }
     }
     let client = UpstreamClient::new(client_config)?;
@@ -337,18 +354,20 @@ fn assemble(config: &ServeConfig, url: String, token: Token) -> Result<Assembled
         None => None,
     };
     let tls = config.tls.as_ref().map(tls_config).transpose()?;
-    let jobs = (
-        SqliteJobStore::open(&config.data_dir)?,
-        config.job_retention,
-    );
+    let jobs = JobsConfig {
+        max_chunk: config.limits.max_bulk_chunk,
+        retention: config.job_retention,
+        max_running: config.max_running_jobs,
+        lease: config.job_lease,
+    };
     Ok(Assembled {
         pipeline,
         ready,
         keys,
         tls,
         connections: config.connections,
+        store: None,
         jobs,
-        max_job_chunk: config.limits.max_bulk_chunk,
     })
 }
 
@@ -377,11 +396,11 @@ async fn serve_grpc(
         keys,
         tls,
         connections,
+        store,
         jobs,
-        max_job_chunk,
     } = assembled;
-    let (store, retention) = jobs;
-    let jobs = Jobs::start(Arc::new(store), pipeline.clone(), max_job_chunk, retention).await?;
+    let store = store.ok_or(ServerError::NoJobStore)?;
+    let jobs = Jobs::start(store, pipeline.clone(), jobs).await?;
     let (jobs_to_pause, jobs_to_wait_for) = (jobs.clone(), jobs.clone());
     let draining = Draining::default();
     tokio::spawn(log_totals(Arc::downgrade(&pipeline)));
@@ -398,7 +417,8 @@ async fn serve_grpc(
     health_reporter
         .set_serving::<PhoneCheckServer<PhoneCheckService>>()
         .await;
-    let follow = ready.map(|ready| tokio::spawn(follow_readiness(health_reporter.clone(), ready)));
+    let follow =
+        (!ready.is_empty()).then(|| tokio::spawn(follow_readiness(health_reporter.clone(), ready)));
 
     let reflection_v1 = reflection_builder().build_v1()?;
     let reflection_v1alpha = reflection_builder().build_v1alpha()?;
@@ -441,14 +461,18 @@ async fn serve_grpc(
     Ok(())
 }
 
-/// Health follows `ready` (Redis reachable): SERVING while true, NOT_SERVING while false, for
-/// the PhoneCheck service and the server as a whole ("").
+/// Health follows `ready` (Redis, the database reachable): SERVING while all are, NOT_SERVING
+/// while one is not, for the PhoneCheck service and the server as a whole ("").
 async fn follow_readiness(
     reporter: tonic_health::server::HealthReporter,
-    mut ready: watch::Receiver<bool>,
+    mut ready: Vec<watch::Receiver<bool>>,
 ) {
     loop {
-        let status = if *ready.borrow_and_update() {
+        let mut serving = true;
+        for one in &mut ready {
+            serving &= *one.borrow_and_update();
+        }
+        let status = if serving {
             tonic_health::ServingStatus::Serving
         } else {
             tonic_health::ServingStatus::NotServing
@@ -457,7 +481,9 @@ async fn follow_readiness(
             .set_service_status(PHONECHECK_SERVICE, status)
             .await;
         reporter.set_service_status("", status).await;
-        if ready.changed().await.is_err() {
+        let changes = ready.iter_mut().map(|one| Box::pin(one.changed()));
+        let (changed, _, _) = futures::future::select_all(changes).await;
+        if changed.is_err() {
             return;
         }
     }

@@ -215,11 +215,21 @@ impl From<JobError> for Status {
                 details.set_error_info("BAD_PAGE_TOKEN", ERROR_DOMAIN, HashMap::new());
                 Status::with_error_details(Code::InvalidArgument, e.to_string(), details)
             }
+            JobError::Store(store) if store.is_unavailable() => {
+                tracing::warn!(error = %e, "job store unreachable");
+                let mut details = ErrorDetails::with_retry_info(Some(Duration::from_secs(5)));
+                details.set_error_info("JOB_STORE_UNAVAILABLE", ERROR_DOMAIN, HashMap::new());
+                Status::with_error_details(
+                    Code::Unavailable,
+                    "the server's job database is unreachable; retry later (live checks still work)",
+                    details,
+                )
+            }
             JobError::Store(_) => {
                 tracing::error!(error = %e, "job store failed");
                 Status::with_error_details(
                     Code::Internal,
-                    "the server's job store failed; the operator should check its --data-dir",
+                    "the server's job store failed; the operator should check its --data-dir or --database-url",
                     ErrorDetails::with_error_info("JOB_STORE_FAILED", ERROR_DOMAIN, HashMap::new()),
                 )
             }

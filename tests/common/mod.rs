@@ -98,7 +98,10 @@ pub fn test_config(url: String) -> ServeConfig {
             let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             std::env::temp_dir().join(format!("{SCRATCH_PREFIX}{}-{n}", std::process::id()))
         },
+        database: None,
         job_retention: Duration::from_secs(7 * 24 * 3600),
+        max_running_jobs: 2,
+        job_lease: Duration::from_secs(30),
         connections: ConnectionLimits::default(),
         max_queued_numbers: 1_000_000,
     }

@@ -2,6 +2,14 @@
 //! implementations. Only this folder knows SQL.
 //!
 //! - `sqlite`: one SQLite database in `--data-dir`, the embedded default for one machine.
+//! - `postgres`: one PostgreSQL database (`--database-url`) shared by every replica.
+//!
+//! Running is leased: a replica [`JobStore::claim`]s a job for a while, renews the claim while
+//! it runs it, and every write a runner makes is fenced by its [`Lease`], so a replica that
+//! lost its job (paused past its lease, cut off) writes nothing more for it. A job whose lease
+//! expired (its replica died) is claimed again by whoever has room and goes on from what is
+//! stored. Both stores keep their schema as versioned migrations (`migrations/`), applied at
+//! start; a database written by a newer phonecheck is refused.
 //!
 //! A store keeps three things per job: the job (state and running counts, so progress needs
 //! no scan), its inputs in order (each with its number when valid), and each distinct number
@@ -10,6 +18,8 @@
 //! answer for. State changes are guarded transitions: a runner finishing late never
 //! overwrites a cancel.
 
+mod migrations;
+mod postgres;
 mod sqlite;
 
 use std::path::PathBuf;
@@ -19,7 +29,41 @@ use std::time::{Duration, SystemTime};
 use crate::checking::number::Mobile;
 use crate::checking::upstream::{NumberReport, UpstreamError};
 
+pub use postgres::{PostgresJobStore, PostgresOptions};
 pub use sqlite::SqliteJobStore;
+
+/// A replica's hold on a running job: who holds it and which claim it is. Every write a runner
+/// makes carries it; once another replica claims the job (a higher generation), the old
+/// holder's writes change nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lease {
+    /// The job.
+    pub job: String,
+    /// The replica holding it (a name made once per process).
+    pub holder: String,
+    /// Which claim of the job this is: one more than the claim before.
+    pub generation: i64,
+}
+
+/// A change another replica (or this one) made to a job, as a shared store announces it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreEvent {
+    /// The job changed: progress, or (with `state`) its state or lease.
+    Changed {
+        /// The job.
+        job: String,
+        /// Its state changed (created, cancelled, claimed, ended, deleted), not only progress.
+        state: bool,
+    },
+    /// Announcements may have been missed (the listening connection was down): read again
+    /// whatever is watched. Sent every second while the connection is down, so watchers poll.
+    Missed,
+}
+
+/// The columns of a job, in the order both stores read them.
+const SELECT_JOB: &str = "SELECT id, name, state, created_ms, updated_ms, finished_ms, max_age_ms,
+    skip_cache, total, unique_numbers, invalid, duplicates, done, billed, cache_hits, s_empty,
+    s_real, s_suspended, s_not_in_database, s_silent, s_risk, s_failed, error, owner FROM jobs";
 
 /// A job about to be uploaded.
 #[derive(Debug, Clone)]
@@ -62,8 +106,38 @@ pub trait JobStore: std::fmt::Debug + Send + Sync + 'static {
         error: Option<Arc<UpstreamError>>,
     ) -> Result<bool, JobStoreError>;
 
-    /// Queues again the jobs left `Running` by a process that stopped; returns their ids.
+    /// Queues again the jobs left `Running` by a process that stopped, when this store has
+    /// only one process (SQLite: whoever held them is gone); returns their ids. A shared store
+    /// returns none: its leases expire instead.
     async fn requeue_running(&self) -> Result<Vec<String>, JobStoreError>;
+
+    /// Claims up to `max` jobs for `holder` for `ttl`, oldest first: queued jobs, and running
+    /// ones whose lease expired (their replica stopped renewing). Each becomes `Running` under
+    /// a new lease.
+    async fn claim(
+        &self,
+        holder: &str,
+        ttl: Duration,
+        max: usize,
+    ) -> Result<Vec<Lease>, JobStoreError>;
+
+    /// Extends `lease` by `ttl` from now; false when it is no longer held (the job was
+    /// cancelled, deleted, ended, or claimed by another replica).
+    async fn renew(&self, lease: &Lease, ttl: Duration) -> Result<bool, JobStoreError>;
+
+    /// Gives the job back (running → queued) so any replica may take it at once; false when
+    /// the lease was no longer held.
+    async fn release(&self, lease: &Lease) -> Result<bool, JobStoreError>;
+
+    /// Ends a leased job as `to`; false when the lease was no longer held.
+    async fn finish(&self, lease: &Lease, to: JobState) -> Result<bool, JobStoreError>;
+
+    /// The store's announcements of changes, when it is shared by several processes (`None`
+    /// for a store only this process writes).
+    fn events(&self) -> Option<tokio::sync::broadcast::Receiver<StoreEvent>>;
+
+    /// Whether the store is reachable now, when it can be unreachable (`None` for a file).
+    fn up(&self) -> Option<tokio::sync::watch::Receiver<bool>>;
 
     /// Up to `limit` of the job's pending numbers above `after`, in number order.
     async fn pending(
@@ -74,16 +148,17 @@ pub trait JobStore: std::fmt::Debug + Send + Sync + 'static {
     ) -> Result<Vec<Mobile>, JobStoreError>;
 
     /// Writes one batch's answers with what it billed (and whether they came from the cache)
-    /// in one transaction; with `failed`, the job also becomes `Failed` with that error in the
-    /// same transaction.
+    /// in one transaction that first checks `lease` is still held; with `failed`, the job also
+    /// becomes `Failed` with that error in the same transaction. False (nothing written) when
+    /// the lease was lost.
     async fn record(
         &self,
-        id: &str,
+        lease: &Lease,
         answers: Vec<JobAnswer>,
         billed: u64,
         from_cache: bool,
         failed: Option<Arc<UpstreamError>>,
-    ) -> Result<(), JobStoreError>;
+    ) -> Result<bool, JobStoreError>;
 
     /// Queues an ended job again (failed, cancelled, or succeeded with failed numbers) and
     /// makes its failed numbers pending; false when it was not in such a state.
@@ -110,8 +185,13 @@ pub trait JobStore: std::fmt::Debug + Send + Sync + 'static {
     /// Deletes a job with everything stored for it; false when there was none.
     async fn delete(&self, id: &str) -> Result<bool, JobStoreError>;
 
-    /// Deletes the jobs that ended before `cutoff`; returns how many.
-    async fn delete_ended_before(&self, cutoff: SystemTime) -> Result<usize, JobStoreError>;
+    /// Deletes the jobs that ended before `cutoff` (and uploads abandoned before it); returns
+    /// how many. On a shared store only one replica sweeps per `every`: the others get 0.
+    async fn delete_ended_before(
+        &self,
+        cutoff: SystemTime,
+        every: Duration,
+    ) -> Result<usize, JobStoreError>;
 
     /// Up to `limit` results from input `from` on, in input order.
     async fn results(
@@ -152,6 +232,8 @@ impl JobState {
         }
     }
 
+    /// The state a stored number stands for (an unknown number reads as an upload, which
+    /// callers never see).
     fn from_db(n: i64) -> JobState {
         match n {
             1 => JobState::Queued,
@@ -276,22 +358,48 @@ pub enum JobStoreError {
         source: rusqlite::Error,
     },
     /// The database was written by a newer phonecheck.
-    #[error("--data-dir {}: the job database has schema version {found}, newer than this phonecheck's {supported}", path.display())]
+    #[error(
+        "{store}: the job database has schema version {found}, newer than this phonecheck's {supported}; run the newer phonecheck"
+    )]
     NewerSchema {
-        /// The database file.
-        path: PathBuf,
+        /// Which store (`--data-dir DIR` or `--database-url` without its password).
+        store: String,
         /// Its version.
         found: i64,
         /// The newest version this build knows.
         supported: i64,
     },
-    /// A query failed (disk full, I/O error…).
+    /// Applying a schema migration failed.
+    #[error("{store}: migrating the job database failed: {source}")]
+    Migration {
+        /// Which store.
+        store: String,
+        /// Why.
+        source: refinery::Error,
+    },
+    /// `--database-url` (or the TLS files for it) cannot be used.
+    #[error("--database-url: {0}")]
+    Config(String),
+    /// The database server cannot be reached now (down, unreachable, pool exhausted).
+    #[error("the job database is unreachable: {0}")]
+    Unavailable(String),
+    /// A SQLite query failed (disk full, I/O error…).
     #[error("job database: {0}")]
     Sql(#[from] rusqlite::Error),
+    /// A PostgreSQL statement failed.
+    #[error("job database: {0}")]
+    Postgres(tokio_postgres::Error),
     /// The blocking task doing store work did not finish.
     #[error("job store worker: {0}")]
     Worker(String),
     /// A stored error could not be read back.
     #[error("job database: a stored error is unreadable: {0}")]
     Corrupt(#[from] serde_json::Error),
+}
+
+impl JobStoreError {
+    /// Whether the store is merely unreachable for now (so the call may be retried).
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, JobStoreError::Unavailable(_))
+    }
 }

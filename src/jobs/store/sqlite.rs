@@ -1,6 +1,6 @@
 //! The job store: one SQLite database (WAL mode) in `--data-dir`, written by one connection.
 //!
-//! Three tables: `jobs` (one row per job, with its running counts, so progress is read
+//! The schema is the migrations in `migrations/sqlite`. Three tables: `jobs` (one row per job, with its running counts, so progress is read
 //! without scanning), `inputs` (every input of a list in order, with its number when valid),
 //! and `numbers` (each distinct valid number of a job once, with its answer once it has one).
 //! Results in input order are `inputs` joined to `numbers`. The answers of one upstream batch
@@ -19,66 +19,11 @@ use parking_lot::{Mutex, MutexGuard};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{
-    JobAnswer, JobRecord, JobState, JobStore, JobStoreError, NewJob, StoredAnswer, StoredResult,
+    JobAnswer, JobRecord, JobState, JobStore, JobStoreError, Lease, NewJob, SELECT_JOB, StoreEvent,
+    StoredAnswer, StoredResult, migrations,
 };
 use crate::checking::number::Mobile;
 use crate::checking::upstream::{LineStatus, NumberReport, UpstreamError};
-
-/// The schema version this build writes (`PRAGMA user_version`).
-const SCHEMA_VERSION: i64 = 1;
-
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS jobs (
-    id TEXT PRIMARY KEY,
-    owner TEXT NOT NULL,
-    name TEXT NOT NULL,
-    state INTEGER NOT NULL,
-    created_ms INTEGER NOT NULL,
-    updated_ms INTEGER NOT NULL,
-    finished_ms INTEGER,
-    max_age_ms INTEGER,
-    skip_cache INTEGER NOT NULL,
-    total INTEGER NOT NULL DEFAULT 0,
-    unique_numbers INTEGER NOT NULL DEFAULT 0,
-    invalid INTEGER NOT NULL DEFAULT 0,
-    duplicates INTEGER NOT NULL DEFAULT 0,
-    done INTEGER NOT NULL DEFAULT 0,
-    billed INTEGER NOT NULL DEFAULT 0,
-    cache_hits INTEGER NOT NULL DEFAULT 0,
-    s_empty INTEGER NOT NULL DEFAULT 0,
-    s_real INTEGER NOT NULL DEFAULT 0,
-    s_suspended INTEGER NOT NULL DEFAULT 0,
-    s_not_in_database INTEGER NOT NULL DEFAULT 0,
-    s_silent INTEGER NOT NULL DEFAULT 0,
-    s_risk INTEGER NOT NULL DEFAULT 0,
-    s_failed INTEGER NOT NULL DEFAULT 0,
-    error TEXT
-);
-CREATE INDEX IF NOT EXISTS jobs_by_age ON jobs (owner, created_ms, id);
-CREATE TABLE IF NOT EXISTS inputs (
-    job TEXT NOT NULL,
-    idx INTEGER NOT NULL,
-    input TEXT NOT NULL,
-    mobile INTEGER,
-    PRIMARY KEY (job, idx)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS numbers (
-    job TEXT NOT NULL,
-    mobile INTEGER NOT NULL,
-    first_idx INTEGER NOT NULL,
-    occurrences INTEGER NOT NULL DEFAULT 1,
-    state INTEGER NOT NULL DEFAULT 0,
-    status INTEGER,
-    status_name TEXT,
-    area TEXT,
-    carrier TEXT,
-    checked_ms INTEGER,
-    from_cache INTEGER NOT NULL DEFAULT 0,
-    error TEXT,
-    PRIMARY KEY (job, mobile)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS numbers_pending ON numbers (job, mobile) WHERE state = 0;
-";
 
 /// A number's state in `numbers.state` (0, the default, is pending: no answer stored yet).
 const ANSWERED: i64 = 1;
@@ -123,11 +68,32 @@ impl SqliteJobStore {
         let version: i64 = conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .map_err(open_error)?;
-        if version > SCHEMA_VERSION {
+        let runner = migrations::sqlite();
+        let latest = migrations::latest(&runner);
+        // No history table: a database from before versioned migrations, or a new one.
+        let has_history: bool = conn
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1)",
+                [migrations::HISTORY_TABLE],
+                |r| r.get(0),
+            )
+            .map_err(open_error)?;
+        let applied: Option<i64> = if has_history {
+            conn.query_row(
+                &format!("SELECT MAX(version) FROM {}", migrations::HISTORY_TABLE),
+                [],
+                |r| r.get(0),
+            )
+            .map_err(open_error)?
+        } else {
+            None
+        };
+        let found = version.max(applied.unwrap_or(0));
+        if found > latest {
             return Err(JobStoreError::NewerSchema {
-                path,
-                found: version,
-                supported: SCHEMA_VERSION,
+                store: format!("--data-dir {}", dir.display()),
+                found,
+                supported: latest,
             });
         }
         let check: String = conn
@@ -147,8 +113,16 @@ impl SqliteJobStore {
             .map_err(open_error)?;
         conn.busy_timeout(Duration::from_secs(5))
             .map_err(open_error)?;
-        conn.execute_batch(SCHEMA).map_err(open_error)?;
-        conn.pragma_update(None, "user_version", SCHEMA_VERSION)
+        let mut conn = conn;
+        runner
+            .run(&mut conn)
+            .map_err(|source| JobStoreError::Migration {
+                store: format!("--data-dir {}", dir.display()),
+                source,
+            })?;
+        // Phonecheck before versioned migrations read only this: it refuses what it does not
+        // know instead of writing into a schema it would misread.
+        conn.pragma_update(None, "user_version", latest)
             .map_err(open_error)?;
         let reader = Connection::open(&path).map_err(open_error)?;
         reader
@@ -315,14 +289,18 @@ impl SqliteJobStore {
     /// A number already answered is left as it is.
     fn record(
         &self,
-        id: &str,
+        lease: &Lease,
         answers: &[JobAnswer],
         billed: u64,
         from_cache: bool,
         fail_with: Option<&UpstreamError>,
-    ) -> Result<(), JobStoreError> {
+    ) -> Result<bool, JobStoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
+        if !holds(&tx, lease)? {
+            return Ok(false);
+        }
+        let id = lease.job.as_str();
         let mut by_status = [0i64; 6];
         let (mut failed, mut done, mut hits) = (0i64, 0i64, 0i64);
         {
@@ -394,10 +372,62 @@ impl SqliteJobStore {
             ],
         )?;
         if let Some(error) = fail_with {
-            transition_on(&tx, id, &[JobState::Running], JobState::Failed, Some(error))?;
+            finish_on(&tx, lease, JobState::Failed, Some(error))?;
         }
         tx.commit()?;
-        Ok(())
+        Ok(true)
+    }
+
+    /// Claims up to `max` queued jobs, or running ones whose lease expired, oldest first.
+    fn claim(&self, holder: &str, ttl: Duration, max: usize) -> Result<Vec<Lease>, JobStoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let now = millis(SystemTime::now());
+        let ids: Vec<String> = {
+            let mut stmt = tx.prepare_cached(
+                "SELECT id FROM jobs WHERE state = 1 OR (state = 2 AND lease_expires_ms < ?1)
+                 ORDER BY created_ms, id LIMIT ?2",
+            )?;
+            let rows = stmt.query_map(params![now, max as i64], |r| r.get(0))?;
+            rows.collect::<Result<_, _>>()?
+        };
+        let mut leases = Vec::with_capacity(ids.len());
+        {
+            let mut take = tx.prepare_cached(
+                "UPDATE jobs SET state = 2, lease_holder = ?2,
+                     lease_generation = lease_generation + 1, lease_expires_ms = ?3,
+                     updated_ms = ?4
+                 WHERE id = ?1 RETURNING lease_generation",
+            )?;
+            for job in ids {
+                let generation: i64 = take
+                    .query_row(params![job, holder, now + duration_ms(ttl), now], |r| {
+                        r.get(0)
+                    })?;
+                leases.push(Lease {
+                    job,
+                    holder: holder.to_owned(),
+                    generation,
+                });
+            }
+        }
+        tx.commit()?;
+        Ok(leases)
+    }
+
+    /// Extends a lease still held.
+    fn renew(&self, lease: &Lease, ttl: Duration) -> Result<bool, JobStoreError> {
+        let now = millis(SystemTime::now());
+        let changed = self.conn().execute(
+            &format!("UPDATE jobs SET lease_expires_ms = ?4 WHERE {FENCE}"),
+            params![
+                lease.job,
+                lease.holder,
+                lease.generation,
+                now + duration_ms(ttl)
+            ],
+        )?;
+        Ok(changed > 0)
     }
 
     /// Makes the job's failed numbers pending again (to be checked by a resumed job).
@@ -564,10 +594,6 @@ impl SqliteJobStore {
     }
 }
 
-const SELECT_JOB: &str = "SELECT id, name, state, created_ms, updated_ms, finished_ms, max_age_ms,
-    skip_cache, total, unique_numbers, invalid, duplicates, done, billed, cache_hits, s_empty,
-    s_real, s_suspended, s_not_in_database, s_silent, s_risk, s_failed, error, owner FROM jobs";
-
 /// A job row, with its error still as stored text.
 type JobRow = (JobRecord, Option<String>);
 
@@ -607,6 +633,52 @@ fn read_job(r: &rusqlite::Row<'_>) -> rusqlite::Result<JobRow> {
 fn finish_job((mut job, error): JobRow) -> Result<JobRecord, JobStoreError> {
     job.error = error.as_deref().map(serde_json::from_str).transpose()?;
     Ok(job)
+}
+
+/// The condition every fenced write checks: the job runs under this very lease
+/// (`?1` job, `?2` holder, `?3` generation).
+/// A job its runner failed stays fenced to it: the batches it still had out are stored.
+const FENCE: &str = "id = ?1 AND state IN (2, 4) AND lease_holder = ?2 AND lease_generation = ?3";
+
+/// Whether `lease` is still held, read inside the transaction about to write under it.
+fn holds(conn: &Connection, lease: &Lease) -> Result<bool, JobStoreError> {
+    let held = conn
+        .prepare_cached(&format!("SELECT 1 FROM jobs WHERE {FENCE}"))?
+        .exists(params![lease.job, lease.holder, lease.generation])?;
+    Ok(held)
+}
+
+/// Moves a leased job to `to` (queued again, or ended) and lets go of the lease; false when
+/// the lease was no longer held.
+fn finish_on(
+    conn: &Connection,
+    lease: &Lease,
+    to: JobState,
+    error: Option<&UpstreamError>,
+) -> Result<bool, JobStoreError> {
+    let now = millis(SystemTime::now());
+    let error = error.map(serde_json::to_string).transpose()?;
+    let changed = conn.execute(
+        &format!(
+            "UPDATE jobs SET state = ?4, updated_ms = ?5, error = ?6,
+                 finished_ms = CASE WHEN ?7 THEN ?5 ELSE NULL END, lease_expires_ms = NULL
+             WHERE {FENCE} AND state = 2"
+        ),
+        params![
+            lease.job,
+            lease.holder,
+            lease.generation,
+            to as i64,
+            now,
+            error,
+            to.has_ended()
+        ],
+    )?;
+    Ok(changed > 0)
+}
+
+fn duration_ms(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
 /// The guarded transition of [`SqliteJobStore::transition`], on `conn` (a connection or an
@@ -686,15 +758,51 @@ impl JobStore for SqliteJobStore {
 
     async fn record(
         &self,
-        id: &str,
+        lease: &Lease,
         answers: Vec<JobAnswer>,
         billed: u64,
         from_cache: bool,
         failed: Option<Arc<UpstreamError>>,
-    ) -> Result<(), JobStoreError> {
-        let id = id.to_owned();
-        self.call(move |db| db.record(&id, &answers, billed, from_cache, failed.as_deref()))
+    ) -> Result<bool, JobStoreError> {
+        let lease = lease.clone();
+        self.call(move |db| db.record(&lease, &answers, billed, from_cache, failed.as_deref()))
             .await
+    }
+
+    async fn claim(
+        &self,
+        holder: &str,
+        ttl: Duration,
+        max: usize,
+    ) -> Result<Vec<Lease>, JobStoreError> {
+        let holder = holder.to_owned();
+        self.call(move |db| db.claim(&holder, ttl, max)).await
+    }
+
+    async fn renew(&self, lease: &Lease, ttl: Duration) -> Result<bool, JobStoreError> {
+        let lease = lease.clone();
+        self.call(move |db| db.renew(&lease, ttl)).await
+    }
+
+    async fn release(&self, lease: &Lease) -> Result<bool, JobStoreError> {
+        let lease = lease.clone();
+        self.call(move |db| finish_on(&db.conn(), &lease, JobState::Queued, None))
+            .await
+    }
+
+    async fn finish(&self, lease: &Lease, to: JobState) -> Result<bool, JobStoreError> {
+        let lease = lease.clone();
+        self.call(move |db| finish_on(&db.conn(), &lease, to, None))
+            .await
+    }
+
+    fn events(&self) -> Option<tokio::sync::broadcast::Receiver<StoreEvent>> {
+        // Only this process writes the file; it knows its own changes.
+        None
+    }
+
+    fn up(&self) -> Option<tokio::sync::watch::Receiver<bool>> {
+        None
     }
 
     async fn resume(&self, id: &str) -> Result<bool, JobStoreError> {
@@ -745,7 +853,11 @@ impl JobStore for SqliteJobStore {
         self.call(move |db| db.delete(&id)).await
     }
 
-    async fn delete_ended_before(&self, cutoff: SystemTime) -> Result<usize, JobStoreError> {
+    async fn delete_ended_before(
+        &self,
+        cutoff: SystemTime,
+        _every: Duration,
+    ) -> Result<usize, JobStoreError> {
         self.call(move |db| {
             let ids = db.ended_before(cutoff)?;
             for id in &ids {
@@ -770,20 +882,9 @@ impl JobStore for SqliteJobStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checking::upstream::intern;
 
     fn mobile(n: u64) -> Mobile {
         Mobile::from_u64(13_900_000_000 + n).expect("valid")
-    }
-
-    fn report(status: LineStatus) -> NumberReport {
-        NumberReport {
-            status,
-            status_name: intern(status.label()),
-            area: intern("北京"),
-            carrier: intern("中国移动"),
-            checked_at: SystemTime::now(),
-        }
     }
 
     fn store_with(inputs: &[(String, Option<Mobile>)]) -> (tempfile::TempDir, SqliteJobStore) {
@@ -821,120 +922,6 @@ mod tests {
             "the last committed state"
         );
         tx.commit().expect("commit");
-    }
-
-    #[test]
-    fn answers_count_once_per_input_and_never_twice() {
-        let inputs = vec![
-            ("a".to_owned(), Some(mobile(1))),
-            ("junk".to_owned(), None),
-            ("b".to_owned(), Some(mobile(1))),
-            ("c".to_owned(), Some(mobile(2))),
-        ];
-        let (_dir, store) = store_with(&inputs);
-        let job = store.get("j").unwrap().unwrap();
-        assert_eq!(
-            (job.total, job.unique, job.invalid, job.duplicates),
-            (4, 2, 1, 1)
-        );
-        assert_eq!(job.done, 1, "the invalid input is answered at once");
-
-        let real = report(LineStatus::Real);
-        store
-            .record(
-                "j",
-                &[JobAnswer::Checked(mobile(1), Arc::new(real.clone()))],
-                1,
-                false,
-                None,
-            )
-            .unwrap();
-        // The same answer again (a retried write) changes nothing.
-        store
-            .record(
-                "j",
-                &[JobAnswer::Checked(mobile(1), Arc::new(real.clone()))],
-                0,
-                false,
-                None,
-            )
-            .unwrap();
-        let job = store.get("j").unwrap().unwrap();
-        assert_eq!(job.done, 3);
-        assert_eq!(job.by_status[LineStatus::Real as usize], 2);
-        assert_eq!(job.billed, 1);
-
-        // Results stop at the first input still pending.
-        let results = store.results("j", 0, 100).unwrap();
-        assert_eq!(results.len(), 3);
-        assert!(results[2].duplicate && !results[0].duplicate);
-        assert_eq!(store.pending("j", None, 10).unwrap(), vec![mobile(2)]);
-
-        let gone = UpstreamError::Connect("reset".to_owned());
-        store
-            .record(
-                "j",
-                &[JobAnswer::Failed(mobile(2), Arc::new(gone))],
-                0,
-                false,
-                None,
-            )
-            .unwrap();
-        let job = store.get("j").unwrap().unwrap();
-        assert_eq!((job.done, job.failed), (4, 1));
-        assert!(matches!(
-            store.results("j", 3, 10).unwrap()[0].answer,
-            Some(StoredAnswer::Failed(UpstreamError::Connect(_)))
-        ));
-
-        // Retrying failed numbers makes them pending and takes them out of the counts.
-        store.retry_failed("j").unwrap();
-        let job = store.get("j").unwrap().unwrap();
-        assert_eq!((job.done, job.failed), (3, 0));
-        assert_eq!(store.pending("j", None, 10).unwrap(), vec![mobile(2)]);
-    }
-
-    #[test]
-    fn transitions_happen_only_from_the_states_given() {
-        let (_dir, store) = store_with(&[("a".to_owned(), Some(mobile(1)))]);
-        assert!(
-            store
-                .transition("j", &[JobState::Queued], JobState::Running, None)
-                .unwrap()
-        );
-        assert!(
-            store
-                .transition("j", &[JobState::Running], JobState::Cancelled, None)
-                .unwrap()
-        );
-        // A runner finishing late does not overwrite the cancel.
-        assert!(
-            !store
-                .transition("j", &[JobState::Running], JobState::Succeeded, None)
-                .unwrap()
-        );
-        let job = store.get("j").unwrap().unwrap();
-        assert_eq!(job.state, JobState::Cancelled);
-        assert!(job.finished_at.is_some());
-    }
-
-    #[test]
-    fn only_jobs_that_ended_before_the_cutoff_are_past_retention() {
-        let (_dir, store) = store_with(&[("a".to_owned(), Some(mobile(1)))]);
-        let later = SystemTime::now() + Duration::from_secs(60);
-        assert!(
-            store.ended_before(later).unwrap().is_empty(),
-            "still queued"
-        );
-        store
-            .transition("j", &[JobState::Queued], JobState::Cancelled, None)
-            .unwrap();
-        assert_eq!(store.ended_before(later).unwrap(), ["j"]);
-        let earlier = SystemTime::now() - Duration::from_secs(60);
-        assert!(store.ended_before(earlier).unwrap().is_empty());
-        assert!(store.delete("j").unwrap());
-        assert!(store.get("j").unwrap().is_none());
-        assert!(!store.delete("j").unwrap());
     }
 
     #[test]

@@ -1,0 +1,1046 @@
+//! The shared job store: one PostgreSQL database (`--database-url`) that every replica uses,
+//! so any replica serves any job and a job outlives the replica running it.
+//!
+//! The tables are those of the SQLite store (the migrations in `migrations/postgres`), plus
+//! `sweeps`, which lets one replica (not every one) run the hourly retention sweep.
+//!
+//! - Uploads go in with `COPY … (FORMAT binary)`, one transaction per CreateJob message; the
+//!   distinct numbers of a message are then merged into `numbers` by one statement.
+//! - A batch's answers are one `UPDATE … FROM UNNEST(…)` in a transaction that first locks the
+//!   job's row and checks the lease (fencing).
+//! - Leases are timed by the database's clock, so replicas' clocks need not agree.
+//! - Every change is announced with `NOTIFY phonecheck_jobs, '<kind>:<job>'` (`s` for a
+//!   state or lease change, `p` for progress) in the transaction that makes it. One connection
+//!   per replica LISTENs and turns them into [`StoreEvent`]s; while it is down it sends
+//!   [`StoreEvent::Missed`] every second, so watchers poll until it is back.
+//! - Connections come from a pool (`deadpool-postgres`) with wait, connect and recycle
+//!   timeouts; a database that cannot be reached is [`JobStoreError::Unavailable`].
+
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use futures::StreamExt;
+use tokio::sync::{broadcast, mpsc, watch};
+use tokio_postgres::binary_copy::BinaryCopyInWriter;
+use tokio_postgres::types::{ToSql, Type};
+use tokio_postgres::{AsyncMessage, Row};
+use tokio_postgres_rustls::MakeRustlsConnect;
+
+use super::{
+    JobAnswer, JobRecord, JobState, JobStore, JobStoreError, Lease, NewJob, SELECT_JOB, StoreEvent,
+    StoredAnswer, StoredResult, migrations,
+};
+use crate::checking::number::Mobile;
+use crate::checking::upstream::{LineStatus, NumberReport, UpstreamError};
+
+/// The channel every change is announced on.
+const CHANNEL: &str = "phonecheck_jobs";
+
+/// The database's clock in milliseconds since the epoch: leases are timed by it.
+const NOW_MS: &str = "(extract(epoch from clock_timestamp()) * 1000)::bigint";
+
+/// The condition every fenced write checks (`$1` job, `$2` holder, `$3` generation). A job its
+/// runner failed stays fenced to it: the batches it still had out are stored.
+const FENCE: &str = "id = $1 AND state IN (2, 4) AND lease_holder = $2 AND lease_generation = $3";
+
+/// Key of the advisory lock that keeps two replicas starting together from migrating at once.
+const MIGRATION_LOCK: i64 = 0x7068_6f6e_6563_6b;
+
+/// How to reach the database.
+#[derive(Debug, Clone)]
+pub struct PostgresOptions {
+    /// `postgres://user:password@host:port/db?sslmode=…`.
+    pub url: String,
+    /// Extra certificate authorities (PEM) to trust for TLS, beside the system's.
+    pub ca_file: Option<PathBuf>,
+    /// Most connections this replica opens (the listening connection aside).
+    pub pool_size: usize,
+    /// How long connecting, or waiting for a pooled connection, may take.
+    pub timeout: Duration,
+}
+
+/// The job store in PostgreSQL. Cheap to clone; clones share the pool and the listener.
+#[derive(Clone)]
+pub struct PostgresJobStore {
+    pool: Pool,
+    events: broadcast::Sender<StoreEvent>,
+    up: watch::Receiver<bool>,
+    /// The URL without its password, for messages.
+    shown: Arc<str>,
+}
+
+impl std::fmt::Debug for PostgresJobStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresJobStore")
+            .field("database", &self.shown)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The database as messages name it: user, host, port and name, never the password.
+fn shown(config: &tokio_postgres::Config) -> String {
+    let hosts: Vec<String> = config
+        .get_hosts()
+        .iter()
+        .zip(config.get_ports().iter().chain(std::iter::repeat(&5432)))
+        .map(|(host, port)| match host {
+            tokio_postgres::config::Host::Tcp(h) => format!("{h}:{port}"),
+            tokio_postgres::config::Host::Unix(p) => p.display().to_string(),
+        })
+        .collect();
+    format!(
+        "postgres://{}@{}/{}",
+        config.get_user().unwrap_or(""),
+        hosts.join(","),
+        config.get_dbname().unwrap_or("")
+    )
+}
+
+/// TLS as `sslmode` asks: the system's certificate authorities and `ca_file`'s are trusted,
+/// and the server's certificate is always verified.
+fn tls(ca_file: Option<&PathBuf>) -> Result<MakeRustlsConnect, JobStoreError> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in rustls_native_certs::load_native_certs().certs {
+        let _ = roots.add(cert);
+    }
+    if let Some(path) = ca_file {
+        let certs = CertificateDer::pem_file_iter(path)
+            .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| {
+                JobStoreError::Config(format!("--database-ca-file {}: {e}", path.display()))
+            })?;
+        for cert in certs {
+            roots.add(cert).map_err(|e| {
+                JobStoreError::Config(format!("--database-ca-file {}: {e}", path.display()))
+            })?;
+        }
+    }
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| JobStoreError::Config(format!("TLS: {e}")))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(MakeRustlsConnect::new(config))
+}
+
+/// A statement's error: the database refusing it is a failure; a connection that broke or
+/// could not be made is the database being unreachable.
+fn failed(e: tokio_postgres::Error) -> JobStoreError {
+    if e.as_db_error().is_some() {
+        JobStoreError::Postgres(e)
+    } else {
+        JobStoreError::Unavailable(e.to_string())
+    }
+}
+
+fn millis(t: SystemTime) -> i64 {
+    t.duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+fn from_millis(ms: i64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_millis(u64::try_from(ms).unwrap_or(0))
+}
+
+fn to_u64(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
+
+fn duration_ms(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+impl PostgresJobStore {
+    /// Connects, applies the migrations (one replica at a time), and starts listening for
+    /// changes. A URL that cannot be used, a database that cannot be reached, or one written
+    /// by a newer phonecheck is an error here, at start-up.
+    pub async fn open(options: PostgresOptions) -> Result<PostgresJobStore, JobStoreError> {
+        let mut config = tokio_postgres::Config::from_str(&options.url)
+            .map_err(|e| JobStoreError::Config(e.to_string()))?;
+        config
+            .connect_timeout(options.timeout)
+            .application_name("phonecheck");
+        let shown: Arc<str> = shown(&config).into();
+        let tls = tls(options.ca_file.as_ref())?;
+        let manager = Manager::from_config(
+            config.clone(),
+            tls.clone(),
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+                ..ManagerConfig::default()
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(options.pool_size.max(2))
+            .wait_timeout(Some(options.timeout))
+            .create_timeout(Some(options.timeout))
+            .recycle_timeout(Some(options.timeout))
+            .runtime(Runtime::Tokio1)
+            .build()
+            .map_err(|e| JobStoreError::Config(e.to_string()))?;
+        let (events, _) = broadcast::channel(1024);
+        let (up_tx, up) = watch::channel(true);
+        let store = PostgresJobStore {
+            pool,
+            events,
+            up,
+            shown,
+        };
+        store.migrate().await?;
+        tokio::spawn(listen(config, tls, store.events.clone(), up_tx));
+        tracing::info!(database = %store.shown, "job store: PostgreSQL");
+        Ok(store)
+    }
+
+    /// A pooled connection; none within the timeout is the database being unreachable.
+    async fn client(&self) -> Result<deadpool_postgres::Object, JobStoreError> {
+        self.pool
+            .get()
+            .await
+            .map_err(|e| JobStoreError::Unavailable(e.to_string()))
+    }
+
+    /// Applies the migrations this build carries, unless the database is newer.
+    async fn migrate(&self) -> Result<(), JobStoreError> {
+        let unreachable = |e: JobStoreError| match e {
+            JobStoreError::Unavailable(why) => {
+                JobStoreError::Unavailable(format!("{}: {why}", self.shown))
+            }
+            e => e,
+        };
+        let mut client = self.client().await.map_err(unreachable)?;
+        client
+            .execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])
+            .await
+            .map_err(failed)
+            .map_err(unreachable)?;
+        let runner = migrations::postgres();
+        let latest = migrations::latest(&runner);
+        let has_history: bool = client
+            .query_one(
+                "SELECT to_regclass($1) IS NOT NULL",
+                &[&migrations::HISTORY_TABLE],
+            )
+            .await
+            .map_err(failed)?
+            .get(0);
+        let applied: Option<i32> = if has_history {
+            client
+                .query_one(
+                    &format!("SELECT MAX(version) FROM {}", migrations::HISTORY_TABLE),
+                    &[],
+                )
+                .await
+                .map_err(failed)?
+                .get(0)
+        } else {
+            None
+        };
+        let found = i64::from(applied.unwrap_or(0));
+        let result = if found > latest {
+            Err(JobStoreError::NewerSchema {
+                store: format!("--database-url {}", self.shown),
+                found,
+                supported: latest,
+            })
+        } else {
+            let client: &mut tokio_postgres::Client = &mut client;
+            runner
+                .run_async(client)
+                .await
+                .map(|_| ())
+                .map_err(|source| JobStoreError::Migration {
+                    store: format!("--database-url {}", self.shown),
+                    source,
+                })
+        };
+        let _ = client
+            .execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK])
+            .await;
+        result
+    }
+
+    /// Runs `statement` (which returns one row per job changed) and announces each change.
+    async fn changed(
+        &self,
+        statement: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<usize, JobStoreError> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                &format!(
+                    "WITH changed AS ({statement} RETURNING id)
+                     SELECT pg_notify('{CHANNEL}', 's:' || id) FROM changed"
+                ),
+                params,
+            )
+            .await
+            .map_err(failed)?;
+        Ok(rows.len())
+    }
+
+    /// Deletes a job with its inputs and numbers inside `tx`; false when there was none.
+    async fn delete_in(
+        tx: &tokio_postgres::Transaction<'_>,
+        id: &str,
+    ) -> Result<bool, JobStoreError> {
+        tx.execute("DELETE FROM inputs WHERE job = $1", &[&id])
+            .await
+            .map_err(failed)?;
+        tx.execute("DELETE FROM numbers WHERE job = $1", &[&id])
+            .await
+            .map_err(failed)?;
+        let deleted = tx
+            .execute("DELETE FROM jobs WHERE id = $1", &[&id])
+            .await
+            .map_err(failed)?;
+        if deleted > 0 {
+            tx.execute("SELECT pg_notify($1, 's:' || $2)", &[&CHANNEL, &id])
+                .await
+                .map_err(failed)?;
+        }
+        Ok(deleted > 0)
+    }
+}
+
+/// Listens for changes on a connection of its own, for as long as the store exists; while
+/// the connection is down, says so (`up`) and sends [`StoreEvent::Missed`] every second.
+async fn listen(
+    config: tokio_postgres::Config,
+    tls: MakeRustlsConnect,
+    events: broadcast::Sender<StoreEvent>,
+    up: watch::Sender<bool>,
+) {
+    let mut was_up = true;
+    while !up.is_closed() {
+        if let Ok((client, mut connection)) = config.connect(tls.clone()).await {
+            let (tx, mut notes) = mpsc::unbounded_channel();
+            let driver = tokio::spawn(async move {
+                let mut messages = futures::stream::poll_fn(move |cx| connection.poll_message(cx));
+                while let Some(Ok(message)) = messages.next().await {
+                    if let AsyncMessage::Notification(note) = message {
+                        if tx.send(note).is_err() {
+                            return;
+                        }
+                    }
+                }
+            });
+            if client
+                .batch_execute(&format!("LISTEN {CHANNEL}"))
+                .await
+                .is_ok()
+            {
+                if !was_up {
+                    tracing::info!("job database reachable again");
+                }
+                was_up = true;
+                up.send_replace(true);
+                // What changed while nobody listened is read again.
+                let _ = events.send(StoreEvent::Missed);
+                let mut ping = tokio::time::interval(Duration::from_secs(5));
+                loop {
+                    tokio::select! {
+                        note = notes.recv() => match note {
+                            Some(note) => {
+                                let (kind, job) = note.payload().split_once(':').unwrap_or(("s", note.payload()));
+                                let _ = events.send(StoreEvent::Changed { job: job.to_owned(), state: kind == "s" });
+                            }
+                            None => break,
+                        },
+                        _ = ping.tick() => {
+                            // A peer gone without a word is noticed here.
+                            let alive = tokio::time::timeout(Duration::from_secs(5), client.simple_query("SELECT 1")).await;
+                            if !matches!(alive, Ok(Ok(_))) || up.is_closed() {
+                                break;
+                            }
+                        }
+                    }
+                }
+            }
+            driver.abort();
+        }
+        if was_up {
+            tracing::warn!(
+                "job database unreachable: job calls fail UNAVAILABLE and running jobs pause until it is back"
+            );
+            was_up = false;
+        }
+        up.send_replace(false);
+        let _ = events.send(StoreEvent::Missed);
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+/// Reads a job row (columns as [`SELECT_JOB`] lists them).
+fn read_job(r: &Row) -> Result<JobRecord, JobStoreError> {
+    let mut by_status = [0u64; 6];
+    for (i, slot) in by_status.iter_mut().enumerate() {
+        *slot = to_u64(r.get(15 + i));
+    }
+    let error: Option<String> = r.get(22);
+    Ok(JobRecord {
+        id: r.get(0),
+        owner: r.get(23),
+        name: r.get(1),
+        state: JobState::from_db(i64::from(r.get::<_, i16>(2))),
+        created_at: from_millis(r.get(3)),
+        updated_at: from_millis(r.get(4)),
+        finished_at: r.get::<_, Option<i64>>(5).map(from_millis),
+        max_age: r
+            .get::<_, Option<i64>>(6)
+            .map(|ms| Duration::from_millis(to_u64(ms))),
+        skip_cache: r.get(7),
+        total: to_u64(r.get(8)),
+        unique: to_u64(r.get(9)),
+        invalid: to_u64(r.get(10)),
+        duplicates: to_u64(r.get(11)),
+        done: to_u64(r.get(12)),
+        billed: to_u64(r.get(13)),
+        cache_hits: to_u64(r.get(14)),
+        by_status,
+        failed: to_u64(r.get(21)),
+        error: error.as_deref().map(serde_json::from_str).transpose()?,
+    })
+}
+
+/// PostgreSQL text holds no NUL character; an input holding one is stored with U+FFFD in
+/// its place (it is not a valid number either way).
+fn storable(input: &str) -> std::borrow::Cow<'_, str> {
+    if input.contains('\0') {
+        input.replace('\0', "\u{FFFD}").into()
+    } else {
+        input.into()
+    }
+}
+
+#[async_trait::async_trait]
+impl JobStore for PostgresJobStore {
+    async fn create(&self, job: NewJob) -> Result<(), JobStoreError> {
+        let now = millis(SystemTime::now());
+        let max_age = job.max_age.map(duration_ms);
+        let name = storable(&job.name);
+        self.client()
+            .await?
+            .execute(
+                "INSERT INTO jobs (id, owner, name, state, created_ms, updated_ms, max_age_ms, skip_cache)
+                 VALUES ($1, $2, $3, 0, $4, $4, $5, $6)",
+                &[&job.id, &job.owner, &name, &now, &max_age, &job.skip_cache],
+            )
+            .await
+            .map_err(failed)?;
+        Ok(())
+    }
+
+    async fn add_inputs(
+        &self,
+        id: &str,
+        first: u64,
+        inputs: Vec<(String, Option<Mobile>)>,
+    ) -> Result<(), JobStoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(failed)?;
+        let first = i64::try_from(first).unwrap_or(i64::MAX);
+        let sink = tx
+            .copy_in("COPY inputs (job, idx, input, mobile) FROM STDIN (FORMAT binary)")
+            .await
+            .map_err(failed)?;
+        let writer =
+            BinaryCopyInWriter::new(sink, &[Type::TEXT, Type::INT8, Type::TEXT, Type::INT8]);
+        futures::pin_mut!(writer);
+        let (mut valid, mut invalid) = (0i64, 0i64);
+        for (offset, (input, mobile)) in inputs.iter().enumerate() {
+            let idx = first + offset as i64;
+            let mobile = mobile.map(|m| m.as_u64() as i64);
+            if mobile.is_some() {
+                valid += 1;
+            } else {
+                invalid += 1;
+            }
+            let input = storable(input);
+            writer
+                .as_mut()
+                .write(&[&id, &idx, &&*input, &mobile])
+                .await
+                .map_err(failed)?;
+        }
+        writer.finish().await.map_err(failed)?;
+        // The message's distinct numbers: new ones inserted, repeats of earlier ones counted.
+        let unique: i64 = tx
+            .query_one(
+                "WITH merged AS (
+                     INSERT INTO numbers (job, mobile, first_idx, occurrences)
+                     SELECT job, mobile, MIN(idx), COUNT(*) FROM inputs
+                     WHERE job = $1 AND idx >= $2 AND mobile IS NOT NULL
+                     GROUP BY job, mobile
+                     ON CONFLICT (job, mobile)
+                         DO UPDATE SET occurrences = numbers.occurrences + EXCLUDED.occurrences
+                     RETURNING (xmax = 0) AS inserted)
+                 SELECT COUNT(*) FILTER (WHERE inserted) FROM merged",
+                &[&id, &first],
+            )
+            .await
+            .map_err(failed)?
+            .get(0);
+        tx.execute(
+            "UPDATE jobs SET total = total + $2, invalid = invalid + $3,
+                 unique_numbers = unique_numbers + $4, duplicates = duplicates + $5,
+                 done = done + $3, updated_ms = $6
+             WHERE id = $1",
+            &[
+                &id,
+                &(inputs.len() as i64),
+                &invalid,
+                &unique,
+                &(valid - unique),
+                &millis(SystemTime::now()),
+            ],
+        )
+        .await
+        .map_err(failed)?;
+        tx.commit().await.map_err(failed)
+    }
+
+    async fn transition(
+        &self,
+        id: &str,
+        from: &[JobState],
+        to: JobState,
+        error: Option<Arc<UpstreamError>>,
+    ) -> Result<bool, JobStoreError> {
+        let error = error.map(|e| serde_json::to_string(&*e)).transpose()?;
+        let from: Vec<i16> = from.iter().map(|s| *s as i16).collect();
+        let changed = self
+            .changed(
+                "UPDATE jobs SET state = $2, updated_ms = $3, error = $4,
+                     finished_ms = CASE WHEN $5 THEN $3 ELSE NULL END
+                 WHERE id = $1 AND state = ANY($6)",
+                &[
+                    &id,
+                    &(to as i16),
+                    &millis(SystemTime::now()),
+                    &error,
+                    &to.has_ended(),
+                    &from,
+                ],
+            )
+            .await?;
+        Ok(changed > 0)
+    }
+
+    async fn requeue_running(&self) -> Result<Vec<String>, JobStoreError> {
+        // Other replicas may be running them: their leases decide.
+        Ok(Vec::new())
+    }
+
+    async fn claim(
+        &self,
+        holder: &str,
+        ttl: Duration,
+        max: usize,
+    ) -> Result<Vec<Lease>, JobStoreError> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                &format!(
+                    "WITH picked AS (
+                         SELECT id FROM jobs
+                         WHERE state = 1 OR (state = 2 AND lease_expires_ms < {NOW_MS})
+                         ORDER BY created_ms, id LIMIT $3 FOR UPDATE SKIP LOCKED),
+                     taken AS (
+                         UPDATE jobs j SET state = 2, lease_holder = $1,
+                             lease_generation = j.lease_generation + 1,
+                             lease_expires_ms = {NOW_MS} + $2, updated_ms = {NOW_MS}
+                         FROM picked WHERE j.id = picked.id
+                         RETURNING j.id, j.lease_generation, j.created_ms)
+                     SELECT id, lease_generation, pg_notify('{CHANNEL}', 's:' || id)::text
+                     FROM taken ORDER BY created_ms, id"
+                ),
+                &[&holder, &duration_ms(ttl), &(max as i64)],
+            )
+            .await
+            .map_err(failed)?;
+        Ok(rows
+            .iter()
+            .map(|r| Lease {
+                job: r.get(0),
+                holder: holder.to_owned(),
+                generation: r.get(1),
+            })
+            .collect())
+    }
+
+    async fn renew(&self, lease: &Lease, ttl: Duration) -> Result<bool, JobStoreError> {
+        let renewed = self
+            .client()
+            .await?
+            .execute(
+                &format!("UPDATE jobs SET lease_expires_ms = {NOW_MS} + $4 WHERE {FENCE}"),
+                &[
+                    &lease.job,
+                    &lease.holder,
+                    &lease.generation,
+                    &duration_ms(ttl),
+                ],
+            )
+            .await
+            .map_err(failed)?;
+        Ok(renewed > 0)
+    }
+
+    async fn release(&self, lease: &Lease) -> Result<bool, JobStoreError> {
+        self.finish(lease, JobState::Queued).await
+    }
+
+    async fn finish(&self, lease: &Lease, to: JobState) -> Result<bool, JobStoreError> {
+        let changed = self
+            .changed(
+                &format!(
+                    "UPDATE jobs SET state = $4, updated_ms = $5, lease_expires_ms = NULL,
+                         finished_ms = CASE WHEN $6 THEN $5 ELSE NULL END
+                     WHERE {FENCE} AND state = 2"
+                ),
+                &[
+                    &lease.job,
+                    &lease.holder,
+                    &lease.generation,
+                    &(to as i16),
+                    &millis(SystemTime::now()),
+                    &to.has_ended(),
+                ],
+            )
+            .await?;
+        Ok(changed > 0)
+    }
+
+    fn events(&self) -> Option<broadcast::Receiver<StoreEvent>> {
+        Some(self.events.subscribe())
+    }
+
+    fn up(&self) -> Option<watch::Receiver<bool>> {
+        Some(self.up.clone())
+    }
+
+    async fn pending(
+        &self,
+        id: &str,
+        after: Option<Mobile>,
+        limit: usize,
+    ) -> Result<Vec<Mobile>, JobStoreError> {
+        let after = after.map_or(0, |m| m.as_u64() as i64);
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT mobile FROM numbers WHERE job = $1 AND state = 0 AND mobile > $2
+                 ORDER BY mobile LIMIT $3",
+                &[&id, &after, &(limit as i64)],
+            )
+            .await
+            .map_err(failed)?;
+        Ok(rows
+            .iter()
+            .filter_map(|r| Mobile::from_u64(to_u64(r.get(0))))
+            .collect())
+    }
+
+    async fn record(
+        &self,
+        lease: &Lease,
+        answers: Vec<JobAnswer>,
+        billed: u64,
+        from_cache: bool,
+        failed_with: Option<Arc<UpstreamError>>,
+    ) -> Result<bool, JobStoreError> {
+        let mut checked = CheckedColumns::default();
+        let (mut failed_mobiles, mut errors) = (Vec::new(), Vec::new());
+        for answer in &answers {
+            match answer {
+                JobAnswer::Checked(mobile, report) => checked.push(*mobile, report),
+                JobAnswer::Failed(mobile, error) => {
+                    failed_mobiles.push(mobile.as_u64() as i64);
+                    errors.push(serde_json::to_string(&**error)?);
+                }
+            }
+        }
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(failed)?;
+        let held = tx
+            .query_opt(
+                &format!("SELECT 1 FROM jobs WHERE {FENCE} FOR UPDATE"),
+                &[&lease.job, &lease.holder, &lease.generation],
+            )
+            .await
+            .map_err(failed)?
+            .is_some();
+        if !held {
+            return Ok(false);
+        }
+        let id = lease.job.as_str();
+        let mut by_status = [0i64; 6];
+        let (mut done, mut hits, mut failed_inputs) = (0i64, 0i64, 0i64);
+        if !checked.mobiles.is_empty() {
+            let rows = tx
+                .query(
+                    "UPDATE numbers n SET state = 1, status = a.status, status_name = a.status_name,
+                         area = a.area, carrier = a.carrier, checked_ms = a.checked_ms,
+                         from_cache = $7
+                     FROM UNNEST($2::bigint[], $3::smallint[], $4::text[], $5::text[], $6::text[],
+                                 $8::bigint[]) AS a(mobile, status, status_name, area, carrier, checked_ms)
+                     WHERE n.job = $1 AND n.mobile = a.mobile AND n.state = 0
+                     RETURNING n.status, n.occurrences",
+                    &[
+                        &id,
+                        &checked.mobiles,
+                        &checked.statuses,
+                        &checked.names,
+                        &checked.areas,
+                        &checked.carriers,
+                        &from_cache,
+                        &checked.times,
+                    ],
+                )
+                .await
+                .map_err(failed)?;
+            for row in &rows {
+                let status: i16 = row.get(0);
+                let n: i64 = row.get(1);
+                if let Some(slot) = by_status.get_mut(status as usize) {
+                    *slot += n;
+                }
+                done += n;
+                hits += i64::from(from_cache);
+            }
+        }
+        if !failed_mobiles.is_empty() {
+            let rows = tx
+                .query(
+                    "UPDATE numbers n SET state = 2, error = a.error
+                     FROM UNNEST($2::bigint[], $3::text[]) AS a(mobile, error)
+                     WHERE n.job = $1 AND n.mobile = a.mobile AND n.state = 0
+                     RETURNING n.occurrences",
+                    &[&id, &failed_mobiles, &errors],
+                )
+                .await
+                .map_err(failed)?;
+            for row in &rows {
+                let n: i64 = row.get(0);
+                failed_inputs += n;
+                done += n;
+            }
+        }
+        let now = millis(SystemTime::now());
+        tx.execute(
+            "UPDATE jobs SET done = done + $2, billed = billed + $3, cache_hits = cache_hits + $4,
+                 s_empty = s_empty + $5, s_real = s_real + $6, s_suspended = s_suspended + $7,
+                 s_not_in_database = s_not_in_database + $8, s_silent = s_silent + $9,
+                 s_risk = s_risk + $10, s_failed = s_failed + $11, updated_ms = $12
+             WHERE id = $1",
+            &[
+                &id,
+                &done,
+                &(billed as i64),
+                &hits,
+                &by_status[0],
+                &by_status[1],
+                &by_status[2],
+                &by_status[3],
+                &by_status[4],
+                &by_status[5],
+                &failed_inputs,
+                &now,
+            ],
+        )
+        .await
+        .map_err(failed)?;
+        let kind = if let Some(error) = failed_with {
+            let error = serde_json::to_string(&*error)?;
+            tx.execute(
+                &format!(
+                    "UPDATE jobs SET state = 4, error = $4, finished_ms = $5, updated_ms = $5,
+                         lease_expires_ms = NULL
+                     WHERE {FENCE} AND state = 2"
+                ),
+                &[&lease.job, &lease.holder, &lease.generation, &error, &now],
+            )
+            .await
+            .map_err(failed)?;
+            "s"
+        } else {
+            "p"
+        };
+        tx.execute(
+            "SELECT pg_notify($1, $2 || ':' || $3)",
+            &[&CHANNEL, &kind, &id],
+        )
+        .await
+        .map_err(failed)?;
+        tx.commit().await.map_err(failed)?;
+        Ok(true)
+    }
+
+    async fn resume(&self, id: &str) -> Result<bool, JobStoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(failed)?;
+        let from = [
+            JobState::Failed as i16,
+            JobState::Cancelled as i16,
+            JobState::Succeeded as i16,
+        ];
+        let resumed = tx
+            .execute(
+                "UPDATE jobs SET state = 1, updated_ms = $2, error = NULL, finished_ms = NULL
+                 WHERE id = $1 AND state = ANY($3)",
+                &[&id, &millis(SystemTime::now()), &from.as_slice()],
+            )
+            .await
+            .map_err(failed)?
+            > 0;
+        if resumed {
+            let failed_inputs: i64 = tx
+                .query_one(
+                    "SELECT COALESCE(SUM(occurrences), 0)::bigint FROM numbers
+                     WHERE job = $1 AND state = 2",
+                    &[&id],
+                )
+                .await
+                .map_err(failed)?
+                .get(0);
+            tx.execute(
+                "UPDATE numbers SET state = 0, error = NULL WHERE job = $1 AND state = 2",
+                &[&id],
+            )
+            .await
+            .map_err(failed)?;
+            tx.execute(
+                "UPDATE jobs SET done = done - $2, s_failed = s_failed - $2 WHERE id = $1",
+                &[&id, &failed_inputs],
+            )
+            .await
+            .map_err(failed)?;
+            tx.execute("SELECT pg_notify($1, 's:' || $2)", &[&CHANNEL, &id])
+                .await
+                .map_err(failed)?;
+        }
+        tx.commit().await.map_err(failed)?;
+        Ok(resumed)
+    }
+
+    async fn get(&self, id: &str) -> Result<Option<JobRecord>, JobStoreError> {
+        let row = self
+            .client()
+            .await?
+            .query_opt(
+                &format!("{SELECT_JOB} WHERE id = $1 AND state != 0"),
+                &[&id],
+            )
+            .await
+            .map_err(failed)?;
+        row.as_ref().map(read_job).transpose()
+    }
+
+    async fn list(
+        &self,
+        owner: &str,
+        limit: usize,
+        before: Option<(i64, String)>,
+    ) -> Result<Vec<JobRecord>, JobStoreError> {
+        let (ms, id) = before.unwrap_or((i64::MAX, "\u{10FFFF}".to_owned()));
+        let rows = self
+            .client()
+            .await?
+            .query(
+                &format!(
+                    "{SELECT_JOB} WHERE owner = $4 AND state != 0
+                         AND (created_ms < $1 OR (created_ms = $1 AND id < $2))
+                     ORDER BY created_ms DESC, id DESC LIMIT $3"
+                ),
+                &[&ms, &id, &(limit as i64), &owner],
+            )
+            .await
+            .map_err(failed)?;
+        rows.iter().map(read_job).collect()
+    }
+
+    async fn count_by_state(&self) -> Result<Vec<(JobState, u64)>, JobStoreError> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT state, COUNT(*) FROM jobs WHERE state != 0 GROUP BY state",
+                &[],
+            )
+            .await
+            .map_err(failed)?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                (
+                    JobState::from_db(i64::from(r.get::<_, i16>(0))),
+                    to_u64(r.get(1)),
+                )
+            })
+            .collect())
+    }
+
+    async fn ids_in_state(&self, state: JobState) -> Result<Vec<String>, JobStoreError> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT id FROM jobs WHERE state = $1 ORDER BY created_ms, id",
+                &[&(state as i16)],
+            )
+            .await
+            .map_err(failed)?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
+    async fn delete(&self, id: &str) -> Result<bool, JobStoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(failed)?;
+        let deleted = Self::delete_in(&tx, id).await?;
+        tx.commit().await.map_err(failed)?;
+        Ok(deleted)
+    }
+
+    async fn delete_ended_before(
+        &self,
+        cutoff: SystemTime,
+        every: Duration,
+    ) -> Result<usize, JobStoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(failed)?;
+        let now = millis(SystemTime::now());
+        // Whoever moves the mark sweeps; the row's lock makes a second replica wait, then
+        // find the mark moved.
+        let ours = tx
+            .query_opt(
+                "INSERT INTO sweeps (name, last_ms) VALUES ('retention', $1)
+                 ON CONFLICT (name) DO UPDATE SET last_ms = EXCLUDED.last_ms
+                     WHERE sweeps.last_ms <= $1 - $2
+                 RETURNING 1",
+                &[&now, &duration_ms(every)],
+            )
+            .await
+            .map_err(failed)?
+            .is_some();
+        if !ours {
+            return Ok(0);
+        }
+        // Ended past retention, or an upload nobody finished in a whole sweep period.
+        let ids: Vec<String> = tx
+            .query(
+                "SELECT id FROM jobs
+                 WHERE (finished_ms IS NOT NULL AND finished_ms < $1)
+                    OR (state = 0 AND updated_ms < $2)",
+                &[&millis(cutoff), &(now - duration_ms(every))],
+            )
+            .await
+            .map_err(failed)?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        for id in &ids {
+            Self::delete_in(&tx, id).await?;
+        }
+        tx.commit().await.map_err(failed)?;
+        Ok(ids.len())
+    }
+
+    async fn results(
+        &self,
+        id: &str,
+        from: u64,
+        limit: usize,
+    ) -> Result<Vec<StoredResult>, JobStoreError> {
+        let from = i64::try_from(from).unwrap_or(i64::MAX);
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT i.idx, i.input, i.mobile, n.first_idx, n.state, n.status, n.status_name,
+                        n.area, n.carrier, n.checked_ms, n.from_cache, n.error
+                 FROM inputs i LEFT JOIN numbers n ON n.job = i.job AND n.mobile = i.mobile
+                 WHERE i.job = $1 AND i.idx >= $2 ORDER BY i.idx LIMIT $3",
+                &[&id, &from, &(limit as i64)],
+            )
+            .await
+            .map_err(failed)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let index = to_u64(row.get(0));
+            let input: String = row.get(1);
+            let mobile = row
+                .get::<_, Option<i64>>(2)
+                .and_then(|m| Mobile::from_u64(to_u64(m)));
+            let Some(mobile) = mobile else {
+                out.push(StoredResult {
+                    index,
+                    input,
+                    mobile: None,
+                    duplicate: false,
+                    answer: Some(StoredAnswer::Invalid),
+                });
+                continue;
+            };
+            let first: i64 = row.get(3);
+            let answer = match row.get::<_, Option<i16>>(4) {
+                Some(1) => {
+                    let status = LineStatus::from_code(i64::from(row.get::<_, i16>(5)))
+                        .unwrap_or(LineStatus::Real);
+                    let text = |i| crate::checking::upstream::intern(row.get::<_, &str>(i));
+                    StoredAnswer::Checked {
+                        report: NumberReport {
+                            status,
+                            status_name: text(6),
+                            area: text(7),
+                            carrier: text(8),
+                            checked_at: from_millis(row.get(9)),
+                        },
+                        from_cache: row.get(10),
+                    }
+                }
+                Some(2) => StoredAnswer::Failed(serde_json::from_str(row.get::<_, &str>(11))?),
+                // Pending: the prefix of answered inputs ends here.
+                _ => break,
+            };
+            out.push(StoredResult {
+                index,
+                input,
+                mobile: Some(mobile),
+                duplicate: to_u64(first) != index,
+                answer: Some(answer),
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// One batch's checked answers as columns, for `UNNEST`.
+#[derive(Default)]
+struct CheckedColumns {
+    mobiles: Vec<i64>,
+    statuses: Vec<i16>,
+    names: Vec<String>,
+    areas: Vec<String>,
+    carriers: Vec<String>,
+    times: Vec<i64>,
+}
+
+impl CheckedColumns {
+    fn push(&mut self, mobile: Mobile, report: &NumberReport) {
+        self.mobiles.push(mobile.as_u64() as i64);
+        self.statuses.push(report.status as i16);
+        self.names.push(storable(&report.status_name).into_owned());
+        self.areas.push(storable(&report.area).into_owned());
+        self.carriers.push(storable(&report.carrier).into_owned());
+        self.times.push(millis(report.checked_at));
+    }
+}
