@@ -38,8 +38,8 @@ use crate::checking::pipeline::{CheckError, NumberResult, Outcome, Pipeline};
 use crate::checking::submitter::WindowedSubmitter;
 
 pub use store::{
-    JobAnswer, JobRecord, JobState, JobStore, JobStoreError, Lease, NewJob, PostgresJobStore,
-    PostgresOptions, SqliteJobStore, StoreEvent, StoredAnswer, StoredResult,
+    JobAnswer, JobRecord, JobState, JobStore, JobStoreError, Lease, Mobile, NewJob,
+    PostgresJobStore, PostgresOptions, SqliteJobStore, StoreEvent, StoredAnswer, StoredResult,
 };
 
 /// How the runtime runs jobs.

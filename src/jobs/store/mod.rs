@@ -26,7 +26,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use crate::checking::number::Mobile;
+/// A valid mainland mobile number, as the store keeps it (re-exported: the trait speaks it).
+pub use crate::checking::number::Mobile;
 use crate::checking::upstream::{NumberReport, UpstreamError};
 
 pub use postgres::{PostgresJobStore, PostgresOptions};

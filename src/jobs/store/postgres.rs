@@ -519,7 +519,7 @@ impl JobStore for PostgresJobStore {
         let changed = self
             .changed(
                 "UPDATE jobs SET state = $2, updated_ms = $3, error = $4,
-                     finished_ms = CASE WHEN $5 THEN $3 ELSE NULL END
+                     finished_ms = CASE WHEN $5 THEN $3::bigint ELSE NULL END
                  WHERE id = $1 AND state = ANY($6)",
                 &[
                     &id,
@@ -603,7 +603,7 @@ impl JobStore for PostgresJobStore {
             .changed(
                 &format!(
                     "UPDATE jobs SET state = $4, updated_ms = $5, lease_expires_ms = NULL,
-                         finished_ms = CASE WHEN $6 THEN $5 ELSE NULL END
+                         finished_ms = CASE WHEN $6 THEN $5::bigint ELSE NULL END
                      WHERE {FENCE} AND state = 2"
                 ),
                 &[

@@ -1,0 +1,426 @@
+//! The job-store contract, run against both stores: SQLite in a temporary directory, and
+//! PostgreSQL on a throwaway server (skipped, with a message, where none is installed). The
+//! runner relies on exactly these behaviours: answers counted once, guarded transitions,
+//! leases that fence every write, claims oldest first, retention, and migrations.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use phonecheck::checking::upstream::{LineStatus, NumberReport, UpstreamError, intern};
+use phonecheck::jobs::{
+    JobAnswer, JobState, JobStore, JobStoreError, Mobile, NewJob, PostgresJobStore,
+    PostgresOptions, SqliteJobStore, StoreEvent, StoredAnswer,
+};
+
+use common::postgres::TestPostgres;
+
+const LEASE: Duration = Duration::from_secs(30);
+
+fn mobile(n: u64) -> Mobile {
+    Mobile::from_u64(13_900_000_000 + n).unwrap()
+}
+
+fn report(status: LineStatus) -> Arc<NumberReport> {
+    Arc::new(NumberReport {
+        status,
+        status_name: intern(status.label()),
+        area: intern("北京"),
+        carrier: intern("中国移动"),
+        checked_at: SystemTime::now(),
+    })
+}
+
+fn options(url: String) -> PostgresOptions {
+    PostgresOptions {
+        url,
+        ca_file: None,
+        pool_size: 4,
+        timeout: Duration::from_secs(5),
+    }
+}
+
+/// What keeps the stores' backing alive for a test.
+struct Backing {
+    _dir: tempfile::TempDir,
+    _pg: Option<TestPostgres>,
+}
+
+/// Both stores (PostgreSQL only where a server is installed), each named.
+async fn stores(test: &str) -> (Vec<(&'static str, Arc<dyn JobStore>)>, Backing) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut stores: Vec<(&'static str, Arc<dyn JobStore>)> = vec![(
+        "sqlite",
+        Arc::new(SqliteJobStore::open(dir.path()).unwrap()),
+    )];
+    let pg = TestPostgres::start(test).await;
+    if let Some(pg) = &pg {
+        let store = PostgresJobStore::open(options(pg.url())).await.unwrap();
+        stores.push(("postgres", Arc::new(store)));
+    }
+    (stores, Backing { _dir: dir, _pg: pg })
+}
+
+/// A queued job `id` holding `inputs`.
+async fn queued(store: &dyn JobStore, id: &str, inputs: &[(&str, Option<Mobile>)]) {
+    store
+        .create(NewJob {
+            id: id.to_owned(),
+            owner: String::new(),
+            name: "test".to_owned(),
+            max_age: None,
+            skip_cache: false,
+        })
+        .await
+        .unwrap();
+    let inputs = inputs.iter().map(|(s, m)| ((*s).to_owned(), *m)).collect();
+    store.add_inputs(id, 0, inputs).await.unwrap();
+    assert!(
+        store
+            .transition(id, &[JobState::Uploading], JobState::Queued, None)
+            .await
+            .unwrap()
+    );
+}
+
+#[tokio::test]
+async fn answers_count_once_per_input_and_results_stop_at_the_first_pending() {
+    let (stores, _backing) = stores("answers_count_once").await;
+    for (name, store) in stores {
+        let inputs = [
+            ("a", Some(mobile(1))),
+            ("junk\0", None),
+            ("b", Some(mobile(1))),
+            ("c", Some(mobile(2))),
+        ];
+        queued(&*store, "j", &inputs).await;
+        let job = store.get("j").await.unwrap().unwrap();
+        assert_eq!(
+            (job.total, job.unique, job.invalid, job.duplicates, job.done),
+            (4, 2, 1, 1, 1),
+            "{name}: counts at upload (the invalid input is answered at once)"
+        );
+        let lease = store.claim("r1", LEASE, 10).await.unwrap().pop().unwrap();
+        let real = report(LineStatus::Real);
+        let one = || vec![JobAnswer::Checked(mobile(1), real.clone())];
+        assert!(store.record(&lease, one(), 1, false, None).await.unwrap());
+        // The same answer again (a retried write) changes nothing.
+        assert!(store.record(&lease, one(), 0, false, None).await.unwrap());
+        let job = store.get("j").await.unwrap().unwrap();
+        assert_eq!(job.done, 3, "{name}");
+        assert_eq!(job.by_status[LineStatus::Real as usize], 2, "{name}");
+        assert_eq!(job.billed, 1, "{name}");
+
+        let results = store.results("j", 0, 100).await.unwrap();
+        assert_eq!(results.len(), 3, "{name}: up to the first pending input");
+        assert!(results[2].duplicate && !results[0].duplicate, "{name}");
+        assert!(matches!(results[1].answer, Some(StoredAnswer::Invalid)));
+        assert_eq!(
+            store.pending("j", None, 10).await.unwrap(),
+            vec![mobile(2)],
+            "{name}"
+        );
+
+        let gone = Arc::new(UpstreamError::Connect("reset".to_owned()));
+        let failed = vec![JobAnswer::Failed(mobile(2), gone)];
+        assert!(store.record(&lease, failed, 0, false, None).await.unwrap());
+        let job = store.get("j").await.unwrap().unwrap();
+        assert_eq!((job.done, job.failed), (4, 1), "{name}");
+        assert!(matches!(
+            store.results("j", 3, 10).await.unwrap()[0].answer,
+            Some(StoredAnswer::Failed(UpstreamError::Connect(_)))
+        ));
+        assert!(store.finish(&lease, JobState::Succeeded).await.unwrap());
+
+        // Resuming makes failed numbers pending again and takes them out of the counts.
+        assert!(store.resume("j").await.unwrap());
+        let job = store.get("j").await.unwrap().unwrap();
+        assert_eq!((job.state, job.done, job.failed), (JobState::Queued, 3, 0));
+        assert_eq!(store.pending("j", None, 10).await.unwrap(), vec![mobile(2)]);
+    }
+}
+
+#[tokio::test]
+async fn a_lost_lease_writes_nothing_and_transitions_never_overwrite_each_other() {
+    let (stores, _backing) = stores("a_lost_lease_writes_nothing").await;
+    for (name, store) in stores {
+        queued(
+            &*store,
+            "j",
+            &[("a", Some(mobile(1))), ("b", Some(mobile(2)))],
+        )
+        .await;
+        let first = store.claim("r1", LEASE, 10).await.unwrap().pop().unwrap();
+        assert!(store.renew(&first, LEASE).await.unwrap(), "{name}");
+        assert!(
+            store.claim("r2", LEASE, 10).await.unwrap().is_empty(),
+            "{name}: a job under a live lease is nobody else's"
+        );
+        // Cancelled by a caller: the runner's writes change nothing, its renewal fails.
+        assert!(
+            store
+                .transition(
+                    "j",
+                    &[JobState::Queued, JobState::Running],
+                    JobState::Cancelled,
+                    None
+                )
+                .await
+                .unwrap()
+        );
+        let answer = vec![JobAnswer::Checked(mobile(1), report(LineStatus::Empty))];
+        assert!(
+            !store
+                .record(&first, answer.clone(), 1, false, None)
+                .await
+                .unwrap(),
+            "{name}: fenced"
+        );
+        assert!(!store.renew(&first, LEASE).await.unwrap(), "{name}");
+        assert!(
+            !store.finish(&first, JobState::Succeeded).await.unwrap(),
+            "{name}: a runner finishing late does not overwrite the cancel"
+        );
+        let job = store.get("j").await.unwrap().unwrap();
+        assert_eq!(
+            (job.state, job.done, job.billed),
+            (JobState::Cancelled, 0, 0)
+        );
+        assert!(job.finished_at.is_some());
+
+        // Resumed and claimed again: a lease that lapses is taken over with a higher
+        // generation, and the old holder is fenced out.
+        assert!(store.resume("j").await.unwrap());
+        let short = Duration::from_millis(200);
+        let second = store.claim("r1", short, 10).await.unwrap().pop().unwrap();
+        assert!(second.generation > first.generation, "{name}");
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        let third = store.claim("r2", LEASE, 10).await.unwrap().pop().unwrap();
+        assert_eq!((third.job.as_str(), third.holder.as_str()), ("j", "r2"));
+        assert!(third.generation > second.generation, "{name}");
+        assert!(
+            !store
+                .record(&second, answer.clone(), 1, false, None)
+                .await
+                .unwrap(),
+            "{name}: the old holder writes nothing"
+        );
+        assert!(!store.renew(&second, LEASE).await.unwrap(), "{name}");
+        assert!(store.record(&third, answer, 1, false, None).await.unwrap());
+        let job = store.get("j").await.unwrap().unwrap();
+        assert_eq!(
+            (job.done, job.billed),
+            (1, 1),
+            "{name}: only the holder's write"
+        );
+
+        // A job failed by its runner stays its runner's: batches still out are stored.
+        let quota = Arc::new(UpstreamError::Api {
+            code: 102,
+            msg: "quota".to_owned(),
+            log_id: None,
+        });
+        assert!(
+            store
+                .record(&third, Vec::new(), 0, false, Some(quota))
+                .await
+                .unwrap()
+        );
+        let late = vec![JobAnswer::Checked(mobile(2), report(LineStatus::Real))];
+        assert!(store.record(&third, late, 1, false, None).await.unwrap());
+        let job = store.get("j").await.unwrap().unwrap();
+        assert_eq!((job.state, job.done, job.billed), (JobState::Failed, 2, 2));
+        assert!(job.error.is_some());
+
+        // Given back, a job is queued for anyone.
+        assert!(store.resume("j").await.unwrap());
+        let fourth = store.claim("r1", LEASE, 10).await.unwrap().pop().unwrap();
+        assert!(store.release(&fourth).await.unwrap());
+        assert_eq!(
+            store.get("j").await.unwrap().unwrap().state,
+            JobState::Queued
+        );
+    }
+}
+
+#[tokio::test]
+async fn claims_take_the_oldest_jobs_first_and_no_more_than_asked() {
+    let (stores, _backing) = stores("claims_take_the_oldest").await;
+    for (name, store) in stores {
+        for id in ["j1", "j2", "j3"] {
+            queued(&*store, id, &[("a", Some(mobile(1)))]).await;
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let two = store.claim("r1", LEASE, 2).await.unwrap();
+        let ids: Vec<&str> = two.iter().map(|l| l.job.as_str()).collect();
+        assert_eq!(ids, ["j1", "j2"], "{name}");
+        let rest = store.claim("r2", LEASE, 5).await.unwrap();
+        assert_eq!(rest.len(), 1, "{name}");
+        assert_eq!(rest[0].job, "j3");
+        assert!(store.claim("r3", LEASE, 5).await.unwrap().is_empty());
+    }
+}
+
+#[tokio::test]
+async fn jobs_past_their_retention_are_deleted_once() {
+    let (stores, _backing) = stores("jobs_past_their_retention").await;
+    for (name, store) in stores {
+        queued(&*store, "old", &[("a", Some(mobile(1)))]).await;
+        queued(&*store, "live", &[("a", Some(mobile(1)))]).await;
+        store
+            .transition("old", &[JobState::Queued], JobState::Cancelled, None)
+            .await
+            .unwrap();
+        let later = SystemTime::now() + Duration::from_secs(60);
+        let every = Duration::from_secs(3600);
+        assert_eq!(
+            store.delete_ended_before(later, every).await.unwrap(),
+            1,
+            "{name}"
+        );
+        assert!(store.get("old").await.unwrap().is_none(), "{name}");
+        assert!(store.results("old", 0, 10).await.unwrap().is_empty());
+        assert!(
+            store.get("live").await.unwrap().is_some(),
+            "{name}: still queued"
+        );
+        assert!(!store.delete("old").await.unwrap());
+    }
+}
+
+/// Two replicas on one database: one sweeps, the other finds the sweep done; a change made
+/// through one is announced to the other.
+#[tokio::test]
+async fn replicas_on_one_database_sweep_once_and_hear_each_others_changes() {
+    let Some(pg) = TestPostgres::start("replicas_on_one_database").await else {
+        return;
+    };
+    let a = PostgresJobStore::open(options(pg.url())).await.unwrap();
+    let b = PostgresJobStore::open(options(pg.url())).await.unwrap();
+    let mut heard = b.events().unwrap();
+    queued(&a, "j", &[("a", Some(mobile(1)))]).await;
+    a.transition("j", &[JobState::Queued], JobState::Cancelled, None)
+        .await
+        .unwrap();
+    let event = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            match heard.recv().await.unwrap() {
+                StoreEvent::Changed { job, state: true } if job == "j" => {
+                    // The queued announcement may come first; wait for the cancel.
+                    if b.get("j").await.unwrap().unwrap().state == JobState::Cancelled {
+                        return;
+                    }
+                }
+                _ => {}
+            }
+        }
+    })
+    .await;
+    assert!(event.is_ok(), "B heard A's change");
+
+    let later = SystemTime::now() + Duration::from_secs(60);
+    let every = Duration::from_secs(3600);
+    let (swept_a, swept_b) = tokio::join!(
+        a.delete_ended_before(later, every),
+        b.delete_ended_before(later, every)
+    );
+    let mut swept = [swept_a.unwrap(), swept_b.unwrap()];
+    swept.sort_unstable();
+    assert_eq!(swept, [0, 1], "one replica swept, the other found it done");
+}
+
+#[tokio::test]
+async fn a_database_from_a_newer_phonecheck_is_refused_in_one_line() {
+    // SQLite: the history says a version this build does not carry.
+    let dir = tempfile::tempdir().unwrap();
+    drop(SqliteJobStore::open(dir.path()).unwrap());
+    {
+        let conn = rusqlite_open(&dir.path().join("jobs.sqlite3"));
+        conn.execute_batch(
+            "INSERT INTO refinery_schema_history (version, name, applied_on, checksum)
+             VALUES (99, 'from_the_future', '2030-01-01T00:00:00Z', '0')",
+        )
+        .unwrap();
+    }
+    let e = SqliteJobStore::open(dir.path()).unwrap_err();
+    assert!(
+        matches!(e, JobStoreError::NewerSchema { found: 99, .. }),
+        "{e}"
+    );
+    let line = e.to_string();
+    assert!(line.contains("--data-dir") && line.contains("newer") && !line.contains('\n'));
+
+    let Some(pg) = TestPostgres::start("a_database_from_a_newer_phonecheck").await else {
+        return;
+    };
+    let url = pg.url().replace("phonecheck@", "phonecheck:s3cret-pw@");
+    drop(PostgresJobStore::open(options(url.clone())).await.unwrap());
+    let (client, connection) = tokio_postgres::connect(&pg.url(), tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    client
+        .batch_execute(
+            "INSERT INTO refinery_schema_history (version, name, applied_on, checksum)
+             VALUES (99, 'from_the_future', '2030-01-01T00:00:00Z', '0')",
+        )
+        .await
+        .unwrap();
+    let e = PostgresJobStore::open(options(url)).await.unwrap_err();
+    let line = e.to_string();
+    assert!(
+        matches!(e, JobStoreError::NewerSchema { found: 99, .. }),
+        "{line}"
+    );
+    assert!(
+        line.contains("--database-url postgres://phonecheck@127.0.0.1:"),
+        "{line}"
+    );
+    assert!(
+        !line.contains("s3cret-pw"),
+        "the password is never shown: {line}"
+    );
+}
+
+/// A database made by phonecheck before versioned migrations (schema version 1, no history)
+/// is upgraded in place, its jobs kept.
+#[tokio::test]
+async fn an_old_sqlite_database_is_upgraded_with_its_jobs() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let conn = rusqlite_open(&dir.path().join("jobs.sqlite3"));
+        conn.execute_batch(include_str!(
+            "../src/jobs/store/migrations/sqlite/V1__jobs.sql"
+        ))
+        .unwrap();
+        conn.execute_batch(
+            "PRAGMA user_version = 1;
+             INSERT INTO jobs (id, owner, name, state, created_ms, updated_ms, skip_cache, total,
+                               unique_numbers, done, s_real)
+                 VALUES ('j_old', '', 'before', 3, 1, 2, 0, 1, 1, 1, 1);
+             INSERT INTO inputs (job, idx, input, mobile) VALUES ('j_old', 0, '13900000001', 13900000001);
+             INSERT INTO numbers (job, mobile, first_idx, state, status, status_name, area, carrier, checked_ms)
+                 VALUES ('j_old', 13900000001, 0, 1, 1, '实号', '北京', '中国移动', 2);",
+        )
+        .unwrap();
+    }
+    let store = SqliteJobStore::open(dir.path()).unwrap();
+    let job = store.get("j_old").await.unwrap().unwrap();
+    assert_eq!((job.state, job.done), (JobState::Succeeded, 1));
+    assert_eq!(store.results("j_old", 0, 10).await.unwrap().len(), 1);
+    // And the new columns work: the upgraded database leases.
+    queued(&store, "j_new", &[("a", Some(mobile(1)))]).await;
+    assert_eq!(store.claim("r", LEASE, 5).await.unwrap().len(), 1);
+    drop(store);
+    let conn = rusqlite_open(&dir.path().join("jobs.sqlite3"));
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 2, "older phonecheck builds refuse it from now on");
+}
+
+fn rusqlite_open(path: &std::path::Path) -> rusqlite::Connection {
+    rusqlite::Connection::open(path).unwrap()
+}
