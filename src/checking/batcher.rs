@@ -293,12 +293,13 @@ impl Ticket {
         Ok(())
     }
 
-    /// Numbers of this ticket still queued at `until` are never sent: once a job's lease may
-    /// have lapsed, another replica may be checking them. (They are then never delivered
-    /// either; the holder stops.)
+    /// Numbers of this ticket still queued at `until` are never sent, and its batches are not
+    /// retried past it: once a job's lease may have lapsed, another replica may be checking
+    /// the same numbers. (Numbers not sent are never delivered either; the holder stops.)
     pub fn send_until(&self, until: Instant) {
         if let Some(end) = self.shared.state.lock().tickets.get_mut(&self.id) {
             end.send_until = Some(until);
+            end.deadline = Some(until);
         }
     }
 

@@ -44,6 +44,22 @@ impl Running {
     }
 }
 
+impl Running {
+    /// The process id, for signals a test sends itself (SIGSTOP, SIGCONT).
+    pub fn pid(&self) -> u32 {
+        self.0.as_ref().expect("still running").id()
+    }
+
+    /// Sends `signal` (a name such as `STOP`) to the process.
+    pub fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .args([&format!("-{signal}"), &self.pid().to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success(), "kill -{signal}");
+    }
+}
+
 impl Drop for Running {
     fn drop(&mut self) {
         if let Some(mut child) = self.0.take() {
