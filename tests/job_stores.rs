@@ -39,6 +39,7 @@ fn options(url: String) -> PostgresOptions {
         ca_file: None,
         pool_size: 4,
         timeout: Duration::from_secs(5),
+        idle_transaction_timeout: LEASE,
     }
 }
 

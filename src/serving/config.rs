@@ -434,6 +434,7 @@ impl ServeArgs {
                             ca_file: self.database_ca_file,
                             pool_size: self.database_pool_size as usize,
                             timeout: DATABASE_TIMEOUT,
+                            idle_transaction_timeout: self.job_lease,
                         },
                         require: self.require_database,
                     })

@@ -60,6 +60,10 @@ pub struct PostgresOptions {
     pub pool_size: usize,
     /// How long connecting, or waiting for a pooled connection, may take.
     pub timeout: Duration,
+    /// How long the database lets a session sit idle inside a transaction before ending it:
+    /// a replica paused mid-transaction (SIGSTOP, a long GC-like stall, a cut network) must
+    /// not hold a job's row lock past its lease, or no other replica could take the job.
+    pub idle_transaction_timeout: Duration,
 }
 
 /// The job store in PostgreSQL. Cheap to clone; clones share the pool and the listener.
@@ -163,9 +167,16 @@ impl PostgresJobStore {
     pub async fn open(options: PostgresOptions) -> Result<PostgresJobStore, JobStoreError> {
         let mut config = tokio_postgres::Config::from_str(&options.url)
             .map_err(|e| JobStoreError::Config(e.to_string()))?;
+        // Options given in the URL are kept.
+        let session = format!(
+            "{} -c idle_in_transaction_session_timeout={}",
+            config.get_options().unwrap_or_default(),
+            duration_ms(options.idle_transaction_timeout).max(1)
+        );
         config
             .connect_timeout(options.timeout)
-            .application_name("phonecheck");
+            .application_name("phonecheck")
+            .options(session.trim_start());
         let shown: Arc<str> = shown(&config).into();
         let tls = tls(options.ca_file.as_ref())?;
         let manager = Manager::from_config(
