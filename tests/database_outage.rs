@@ -1,0 +1,176 @@
+//! PostgreSQL going away and coming back under a running server: job calls fail UNAVAILABLE
+//! with a clear reason, live checks keep working, health says NOT_SERVING with
+//! `--require-database`, and the running job pauses and finishes once the database is back,
+//! every row present. Skipped (with a message) where no PostgreSQL server is installed.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::time::Duration;
+
+use phonecheck::checking::upstream::simulator::SimulatorConfig;
+use phonecheck::jobs::PostgresOptions;
+use phonecheck::pb::{
+    CheckRequest, CreateJobRequest, GetJobRequest, GetJobResultsRequest, JobState,
+};
+use phonecheck::serving::DatabaseConfig;
+use tonic::Code;
+use tonic_health::pb::HealthCheckRequest;
+use tonic_health::pb::health_check_response::ServingStatus;
+use tonic_health::pb::health_client::HealthClient;
+use tonic_types::StatusExt;
+
+use common::postgres::TestPostgres;
+
+#[tokio::test]
+async fn a_database_outage_pauses_jobs_and_fails_job_calls_while_live_checks_go_on() {
+    let Some(mut pg) = TestPostgres::start("a_database_outage").await else {
+        return;
+    };
+    let env = common::start(
+        SimulatorConfig {
+            latency: Duration::from_millis(100),
+            ..SimulatorConfig::default()
+        },
+        |c| {
+            c.database = Some(DatabaseConfig {
+                options: PostgresOptions {
+                    url: pg.url(),
+                    ca_file: None,
+                    pool_size: 4,
+                    timeout: Duration::from_secs(2),
+                    idle_transaction_timeout: Duration::from_secs(2),
+                },
+                require: true,
+            });
+            c.job_lease = Duration::from_secs(2);
+            c.concurrency = 1;
+        },
+    )
+    .await;
+    let mut client = env.client.clone();
+    let health = HealthClient::new(common::channel(env.addr).await);
+    let serving = |want: ServingStatus| {
+        let health = health.clone();
+        move || {
+            let mut health = health.clone();
+            async move {
+                let status = health
+                    .check(HealthCheckRequest {
+                        service: "phonecheck.v1.PhoneCheck".to_owned(),
+                    })
+                    .await
+                    .map(|r| r.into_inner().status())
+                    .unwrap_or(ServingStatus::Unknown);
+                (status == want).then_some(())
+            }
+        }
+    };
+    common::eventually(
+        "serving",
+        Duration::from_secs(10),
+        serving(ServingStatus::Serving),
+    )
+    .await;
+
+    const ROWS: usize = 60_000;
+    let inputs = common::numbers(ROWS);
+    let messages: Vec<CreateJobRequest> = inputs
+        .chunks(10_000)
+        .map(|chunk| CreateJobRequest {
+            mobiles: chunk.to_vec(),
+            ..Default::default()
+        })
+        .collect();
+    let job = client
+        .create_job(futures::stream::iter(messages))
+        .await
+        .unwrap()
+        .into_inner();
+    let reader = client.clone();
+    let get = |id: String| {
+        let mut client = reader.clone();
+        async move { client.get_job(GetJobRequest { id }).await }
+    };
+    common::eventually("the job under way", Duration::from_secs(60), || {
+        let get = get(job.id.clone());
+        async move { (get.await.unwrap().into_inner().done >= 4_000).then_some(()) }
+    })
+    .await;
+
+    pg.stop().await;
+    let status = common::eventually("job calls failing", Duration::from_secs(30), || {
+        let get = get(job.id.clone());
+        async move { get.await.err() }
+    })
+    .await;
+    assert_eq!(status.code(), Code::Unavailable, "{status:?}");
+    let reason = status.get_details_error_info().map(|i| i.reason);
+    assert_eq!(
+        reason.as_deref(),
+        Some("JOB_STORE_UNAVAILABLE"),
+        "{status:?}"
+    );
+    assert!(status.message().contains("job database"), "{status:?}");
+    common::eventually(
+        "NOT_SERVING while the database is down",
+        Duration::from_secs(30),
+        serving(ServingStatus::NotServing),
+    )
+    .await;
+    // Live checks do not need the database.
+    let live = client
+        .check(CheckRequest {
+            mobiles: vec!["13900000001".to_owned()],
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(live.results.len(), 1);
+    let billed_while_down = env.sim.simulator.stats().billed;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let still = env.sim.simulator.stats().billed;
+    assert!(
+        still <= billed_while_down + 2_000,
+        "the job paused: {billed_while_down} → {still}"
+    );
+
+    pg.run().await;
+    common::eventually(
+        "serving again",
+        Duration::from_secs(30),
+        serving(ServingStatus::Serving),
+    )
+    .await;
+    let finished = common::eventually("the job's end", Duration::from_secs(120), || {
+        let get = get(job.id.clone());
+        async move {
+            let job = get.await.ok()?.into_inner();
+            (job.state() == JobState::Succeeded).then_some(job)
+        }
+    })
+    .await;
+    assert_eq!(finished.done, ROWS as u64);
+    let mut results = client
+        .get_job_results(GetJobResultsRequest {
+            id: job.id.clone(),
+            from_index: 0,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let mut n = 0;
+    while let Some(message) = results.message().await.unwrap() {
+        for r in message.results {
+            assert_eq!(r.index as usize, n);
+            assert_eq!(r.input, inputs[n]);
+            assert!(r.error.is_none() && r.status != 0, "{r:?}");
+            n += 1;
+        }
+    }
+    assert_eq!(n, ROWS, "every row");
+    let billed = env.sim.simulator.stats().billed;
+    eprintln!("outage: upstream billed {billed} for {ROWS} numbers");
+    assert!(billed >= ROWS as u64);
+}
