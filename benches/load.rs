@@ -18,6 +18,10 @@
 //!   through one `CheckBulk` stream in chunks of 10,000 (memory must stay flat).
 //! - J1 jobs: the same 1,000,000 numbers as a job (upload, check, download every result)
 //!   and through one `CheckBulk`, on fresh servers with the cache off: numbers/s of each.
+//! - J1 also runs on PostgreSQL (`--database-url`, a throwaway server) where one is
+//!   installed: upload and download times against SQLite's (goal: within 2x).
+//! - J2 replicas: two jobs of 1,000,000 numbers with an upstream answering in 50 ms, on one
+//!   replica running both, then on two replicas sharing one PostgreSQL (one job each).
 //! - S1 soak: 200 concurrent clients each opening one `CheckStream` of 1,000 numbers after
 //!   another for 60 s (`SOAK_SECS` to change), numbers drawn from a pool of 200,000 (so the
 //!   cache fills, then holds), every tenth stream with `skip_cache` (so the upstream path runs
@@ -39,6 +43,9 @@ use phonecheck::checking::upstream::simulator::{self, RunningSimulator, Simulato
 use phonecheck::pb::phone_check_client::PhoneCheckClient;
 use phonecheck::pb::{CheckBulkRequest, CheckRequest, CheckStreamRequest};
 use tonic::transport::Channel;
+
+#[path = "../tests/common/postgres.rs"]
+mod postgres;
 
 const TOKEN: &str = "bench-token";
 
@@ -555,43 +562,36 @@ async fn s1_soak() -> String {
     )
 }
 
-async fn j1_jobs() -> String {
-    use phonecheck::pb::{CreateJobRequest, GetJobRequest, GetJobResultsRequest, JobState};
-    const N: usize = 1_000_000;
+/// How long a 1,000,000-number job took in each phase on one server.
+struct JobFigures {
+    upload: f64,
+    checked: f64,
+    total: f64,
+    billed: u64,
+    peak_rss: f64,
+}
+
+impl JobFigures {
+    fn download(&self) -> f64 {
+        self.total - self.checked
+    }
+}
+
+/// Uploads `n` numbers (from `first`) as a job on `server`, waits for it to succeed, and
+/// downloads every result.
+async fn run_job(server: &Server, n: usize, first: usize) -> JobFigures {
+    use phonecheck::pb::{CreateJobRequest, GetJobResultsRequest};
     const CHUNK: usize = 10_000;
-    let flags = ["--qps", "0", "--cache-entries", "0"];
-    let bulk_rate = {
-        let sim = mock(SimulatorConfig::default()).await;
-        let server = Server::start(&sim, &flags);
-        let mut client = server.client().await;
-        let (answered, _, secs) = bulk_all(&mut client, N).await;
-        assert_eq!(answered, N);
-        N as f64 / secs
-    };
-    let sim = mock(SimulatorConfig::default()).await;
-    let data = tempfile::tempdir().expect("data dir");
-    let dir = data.path().to_str().expect("utf-8 path").to_owned();
-    let server = Server::start(&sim, &[&flags[..], &["--data-dir", &dir]].concat());
     let mut client = server.client().await;
     let start = Instant::now();
-    let chunks = futures::stream::iter((0..N).step_by(CHUNK)).map(|first| CreateJobRequest {
-        mobiles: numbers(CHUNK, first),
-        ..Default::default()
-    });
+    let chunks =
+        futures::stream::iter((first..first + n).step_by(CHUNK)).map(|from| CreateJobRequest {
+            mobiles: numbers(CHUNK, from),
+            ..Default::default()
+        });
     let job = client.create_job(chunks).await.expect("job").into_inner();
-    let uploaded = start.elapsed().as_secs_f64();
-    let job = loop {
-        let now = client
-            .get_job(GetJobRequest { id: job.id.clone() })
-            .await
-            .expect("get job")
-            .into_inner();
-        if now.state() == JobState::Succeeded {
-            break now;
-        }
-        assert!(now.state() != JobState::Failed, "{now:?}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let upload = start.elapsed().as_secs_f64();
+    let job = wait_for_job(&mut client, &job.id).await;
     let checked = start.elapsed().as_secs_f64();
     let mut results = client
         .get_job_results(GetJobResultsRequest {
@@ -605,17 +605,167 @@ async fn j1_jobs() -> String {
     while let Some(msg) = results.message().await.expect("results message") {
         downloaded += msg.results.len();
     }
-    assert_eq!(downloaded, N);
-    let total = start.elapsed().as_secs_f64();
+    assert_eq!(downloaded, n);
+    JobFigures {
+        upload,
+        checked,
+        total: start.elapsed().as_secs_f64(),
+        billed: job.billed,
+        peak_rss: server.peak_rss_mib(),
+    }
+}
+
+/// Polls the job until it succeeds (panics if it fails).
+async fn wait_for_job(client: &mut PhoneCheckClient<Channel>, id: &str) -> phonecheck::pb::Job {
+    use phonecheck::pb::{GetJobRequest, JobState};
+    loop {
+        let now = client
+            .get_job(GetJobRequest { id: id.to_owned() })
+            .await
+            .expect("get job")
+            .into_inner();
+        if now.state() == JobState::Succeeded {
+            return now;
+        }
+        assert!(now.state() != JobState::Failed, "{now:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A throwaway PostgreSQL server for the job runs, or why there is none.
+async fn postgres(figure: &str) -> Option<postgres::TestPostgres> {
+    postgres::TestPostgres::start(figure).await
+}
+
+async fn j1_jobs() -> String {
+    const N: usize = 1_000_000;
+    let flags = ["--qps", "0", "--cache-entries", "0"];
+    let bulk_rate = {
+        let sim = mock(SimulatorConfig::default()).await;
+        let server = Server::start(&sim, &flags);
+        let mut client = server.client().await;
+        let (answered, _, secs) = bulk_all(&mut client, N).await;
+        assert_eq!(answered, N);
+        N as f64 / secs
+    };
+    let line = |store: &str, f: &JobFigures| {
+        format!(
+            "\n  {store}: upload {:.1} s, checked after {:.1} s, download {:.1} s -> {:.0} \
+             numbers/s end to end ({:.0}/s to checked); job billed {}; server peak RSS {:.1} MiB",
+            f.upload,
+            f.checked,
+            f.download(),
+            N as f64 / f.total,
+            N as f64 / f.checked,
+            f.billed,
+            f.peak_rss
+        )
+    };
+    let sqlite = {
+        let sim = mock(SimulatorConfig::default()).await;
+        let server = Server::start(&sim, &flags);
+        run_job(&server, N, 0).await
+    };
+    let mut out = format!(
+        "J1 jobs: 1,000,000 numbers as a job (upload, check, download every result); the same \
+         list through CheckBulk: {bulk_rate:.0} numbers/s{}",
+        line("SQLite", &sqlite)
+    );
+    match postgres("J1 on PostgreSQL").await {
+        Some(pg) => {
+            let sim = mock(SimulatorConfig::default()).await;
+            let url = pg.url();
+            let server = Server::start(&sim, &[&flags[..], &["--database-url", &url]].concat());
+            let f = run_job(&server, N, 0).await;
+            out.push_str(&line("PostgreSQL", &f));
+            out.push_str(&format!(
+                "\n  PostgreSQL / SQLite: upload {:.2}x, download {:.2}x (goal: <= 2x)",
+                f.upload / sqlite.upload,
+                f.download() / sqlite.download()
+            ));
+        }
+        None => out.push_str("\n  PostgreSQL: skipped (no server installed)"),
+    }
+    out
+}
+
+async fn j2_replicas() -> String {
+    const N: usize = 1_000_000;
+    let Some(pg) = postgres("J2").await else {
+        return "J2 replicas: skipped (no PostgreSQL server installed)".to_owned();
+    };
+    // An upstream that answers in 50 ms: a replica's --concurrency bounds its rate.
+    let config = || SimulatorConfig {
+        latency: Duration::from_millis(50),
+        ..SimulatorConfig::default()
+    };
+    let two_jobs = |servers: Vec<Server>, first: usize| async move {
+        let start = Instant::now();
+        let mut client = servers[0].client().await;
+        let mut ids = Vec::new();
+        for k in 0..2 {
+            use phonecheck::pb::CreateJobRequest;
+            let chunks = futures::stream::iter(
+                (first + k * N..first + (k + 1) * N).step_by(10_000),
+            )
+            .map(|from| CreateJobRequest {
+                mobiles: numbers(10_000, from),
+                ..Default::default()
+            });
+            ids.push(
+                client
+                    .create_job(chunks)
+                    .await
+                    .expect("job")
+                    .into_inner()
+                    .id,
+            );
+        }
+        for id in &ids {
+            wait_for_job(&mut client, id).await;
+        }
+        let took = start.elapsed().as_secs_f64();
+        drop(servers);
+        took
+    };
+    let flags = ["--qps", "0", "--cache-entries", "0"];
+    let one = {
+        let sim = mock(config()).await;
+        let url = pg.database("j2_one").await;
+        let server = Server::start(
+            &sim,
+            &[
+                &flags[..],
+                &["--database-url", &url, "--max-running-jobs", "2"],
+            ]
+            .concat(),
+        );
+        two_jobs(vec![server], 0).await
+    };
+    let two = {
+        let sim = mock(config()).await;
+        let url = pg.database("j2_two").await;
+        let servers = (0..2)
+            .map(|_| {
+                Server::start(
+                    &sim,
+                    &[
+                        &flags[..],
+                        &["--database-url", &url, "--max-running-jobs", "1"],
+                    ]
+                    .concat(),
+                )
+            })
+            .collect();
+        two_jobs(servers, 0).await
+    };
     format!(
-        "J1 jobs: 1,000,000 numbers as a job: upload {uploaded:.1} s, checked after {checked:.1} s, \
-         all results downloaded after {total:.1} s -> {:.0} numbers/s end to end ({:.0}/s to \
-         checked); the same list through CheckBulk: {bulk_rate:.0} numbers/s; job billed {}; \
-         server peak RSS {:.1} MiB",
-        N as f64 / total,
-        N as f64 / checked,
-        job.billed,
-        server.peak_rss_mib()
+        "J2 replicas: two jobs of 1,000,000 numbers, upstream latency 50 ms, --concurrency 4: \
+         one replica running both {one:.1} s ({:.0} numbers/s); two replicas on one PostgreSQL, \
+         one job each {two:.1} s ({:.0} numbers/s): {:.2}x",
+        2.0 * N as f64 / one,
+        2.0 * N as f64 / two,
+        one / two
     )
 }
 
@@ -624,7 +774,10 @@ fn main() {
         .skip(1)
         .map(|a| a.to_uppercase())
         .filter(|a| {
-            ["P1", "P2", "P3", "P4", "P5", "P6", "P7", "B1", "J1", "S1"].contains(&a.as_str())
+            [
+                "P1", "P2", "P3", "P4", "P5", "P6", "P7", "B1", "J1", "J2", "S1",
+            ]
+            .contains(&a.as_str())
         })
         .collect();
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
@@ -658,6 +811,9 @@ fn main() {
         }
         if wanted("J1") {
             println!("{}", j1_jobs().await);
+        }
+        if wanted("J2") {
+            println!("{}", j2_replicas().await);
         }
         // A minute long: only when named.
         if only.iter().any(|o| o == "S1") {

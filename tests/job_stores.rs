@@ -307,14 +307,11 @@ async fn replicas_on_one_database_sweep_once_and_hear_each_others_changes() {
         .unwrap();
     let event = tokio::time::timeout(Duration::from_secs(5), async {
         loop {
-            match heard.recv().await.unwrap() {
-                StoreEvent::Changed { job, state: true } if job == "j" => {
-                    // The queued announcement may come first; wait for the cancel.
-                    if b.get("j").await.unwrap().unwrap().state == JobState::Cancelled {
-                        return;
-                    }
-                }
-                _ => {}
+            // The queued announcement may come first; wait for the cancel's.
+            let event = heard.recv().await.unwrap();
+            let about_j = matches!(&event, StoreEvent::Changed { job, state: true } if job == "j");
+            if about_j && b.get("j").await.unwrap().unwrap().state == JobState::Cancelled {
+                return;
             }
         }
     })

@@ -207,7 +207,7 @@ impl TestPostgres {
             .args(["-p", &self.port.to_string(), "-k"])
             .arg(self.dir.path())
             .args(["-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"])
-            .args(["-c", "max_connections=300", "-c", "shared_buffers=64MB"])
+            .args(["-c", "max_connections=300"])
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()

@@ -1,7 +1,9 @@
-//! PostgreSQL going away and coming back under a running server: job calls fail UNAVAILABLE
-//! with a clear reason, live checks keep working, health says NOT_SERVING with
-//! `--require-database`, and the running job pauses and finishes once the database is back,
-//! every row present. Skipped (with a message) where no PostgreSQL server is installed.
+//! A server whose jobs live in PostgreSQL. A big job on a fresh database (statistics not yet
+//! gathered, no result cache) runs to its end at full speed. The database going away and
+//! coming back under a running server: job calls fail UNAVAILABLE with a clear reason, live
+//! checks keep working, health says NOT_SERVING with `--require-database`, and the running job
+//! pauses and finishes once the database is back, every row present. Skipped (with a message)
+//! where no PostgreSQL server is installed.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -22,6 +24,66 @@ use tonic_types::StatusExt;
 
 use common::postgres::TestPostgres;
 
+fn database(url: String, timeout: Duration) -> DatabaseConfig {
+    DatabaseConfig {
+        options: PostgresOptions {
+            url,
+            ca_file: None,
+            pool_size: 4,
+            timeout,
+            idle_transaction_timeout: timeout,
+        },
+        require: true,
+    }
+}
+
+/// The planner sees a just-uploaded job as a handful of rows; a statement written so that it
+/// could then read the whole job per batch stalled such a job (it once took minutes per
+/// batch). This one must finish well within its bound.
+#[tokio::test]
+async fn a_big_job_on_a_fresh_database_runs_to_its_end() {
+    let Some(pg) = TestPostgres::start("a_big_job_on_a_fresh_database").await else {
+        return;
+    };
+    let env = common::start(SimulatorConfig::default(), |c| {
+        c.database = Some(database(pg.url(), Duration::from_secs(5)));
+        c.cache.entries = 0;
+    })
+    .await;
+    let mut client = env.client.clone();
+    const SECOND: [u8; 6] = [3, 5, 6, 7, 8, 9];
+    const ROWS: usize = 100_000;
+    let inputs: Vec<String> = (0..ROWS)
+        .map(|i| format!("1{}{:09}", SECOND[i % 6], i))
+        .collect();
+    let messages: Vec<CreateJobRequest> = inputs
+        .chunks(10_000)
+        .map(|chunk| CreateJobRequest {
+            mobiles: chunk.to_vec(),
+            ..Default::default()
+        })
+        .collect();
+    let job = client
+        .create_job(futures::stream::iter(messages))
+        .await
+        .unwrap()
+        .into_inner();
+    let finished = common::eventually("the job's end", Duration::from_secs(120), || {
+        let mut client = client.clone();
+        let id = job.id.clone();
+        async move {
+            let job = client
+                .get_job(GetJobRequest { id })
+                .await
+                .ok()?
+                .into_inner();
+            (job.state() == JobState::Succeeded).then_some(job)
+        }
+    })
+    .await;
+    assert_eq!((finished.done, finished.billed), (ROWS as u64, ROWS as u64));
+}
+
 #[tokio::test]
 async fn a_database_outage_pauses_jobs_and_fails_job_calls_while_live_checks_go_on() {
     let Some(mut pg) = TestPostgres::start("a_database_outage").await else {
@@ -33,16 +95,7 @@ async fn a_database_outage_pauses_jobs_and_fails_job_calls_while_live_checks_go_
             ..SimulatorConfig::default()
         },
         |c| {
-            c.database = Some(DatabaseConfig {
-                options: PostgresOptions {
-                    url: pg.url(),
-                    ca_file: None,
-                    pool_size: 4,
-                    timeout: Duration::from_secs(2),
-                    idle_transaction_timeout: Duration::from_secs(2),
-                },
-                require: true,
-            });
+            c.database = Some(database(pg.url(), Duration::from_secs(2)));
             c.job_lease = Duration::from_secs(2);
             c.concurrency = 1;
         },
