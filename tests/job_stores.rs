@@ -422,3 +422,47 @@ async fn an_old_sqlite_database_is_upgraded_with_its_jobs() {
 fn rusqlite_open(path: &std::path::Path) -> rusqlite::Connection {
     rusqlite::Connection::open(path).unwrap()
 }
+
+/// TLS to PostgreSQL (`sslmode=require`): with the server's certificate authority trusted the
+/// store works over a server that refuses plain TCP; without it, start-up stops with a line
+/// saying the certificate is not trusted, never the password.
+#[tokio::test]
+async fn tls_to_the_database_is_used_and_the_certificate_checked() {
+    let made =
+        rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
+            .unwrap();
+    let Some(pg) = TestPostgres::start_tls(
+        "tls_to_the_database",
+        &made.cert.pem(),
+        &made.signing_key.serialize_pem(),
+    )
+    .await
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, made.cert.pem()).unwrap();
+    let url = format!(
+        "{}?sslmode=require",
+        pg.url().replace("phonecheck@", "phonecheck:s3cret-pw@")
+    );
+
+    let trusted = PostgresOptions {
+        ca_file: Some(ca),
+        ..options(url.clone())
+    };
+    let store = PostgresJobStore::open(trusted).await.unwrap();
+    queued(&store, "j", &[("a", Some(mobile(1)))]).await;
+    assert_eq!(store.get("j").await.unwrap().unwrap().total, 1);
+
+    let e = PostgresJobStore::open(options(url.clone()))
+        .await
+        .unwrap_err();
+    let line = e.to_string();
+    assert!(line.contains("certificate"), "{line}");
+    assert!(!line.contains("s3cret-pw"), "{line}");
+    // The server takes no plain TCP: what worked above was TLS.
+    let plain = url.replace("sslmode=require", "sslmode=disable");
+    assert!(PostgresJobStore::open(options(plain)).await.is_err());
+}

@@ -184,12 +184,47 @@ impl TestPostgres {
         format!("postgres://phonecheck@127.0.0.1:{}/phonecheck", self.port)
     }
 
+    /// A connection for the test's own setup, through the server's Unix socket (so it works
+    /// whatever TCP requires, TLS included).
+    async fn admin(&self, database: &str) -> Result<tokio_postgres::Client, tokio_postgres::Error> {
+        let (client, connection) = tokio_postgres::Config::new()
+            .host_path(self.dir.path())
+            .port(self.port)
+            .user("phonecheck")
+            .dbname(database)
+            .connect(tokio_postgres::NoTls)
+            .await?;
+        tokio::spawn(connection);
+        Ok(client)
+    }
+
+    /// Starts a server that accepts TCP connections only over TLS, with this certificate and
+    /// key (PEM), or says why the test is skipped.
+    pub async fn start_tls(test: &str, cert: &str, key: &str) -> Option<TestPostgres> {
+        let mut pg = TestPostgres::start(test).await?;
+        pg.stop().await;
+        let dir = pg.dir.path();
+        std::fs::write(dir.join("server.crt"), cert).unwrap();
+        std::fs::write(dir.join("server.key"), key).unwrap();
+        let status = Command::new("chmod")
+            .arg("600")
+            .arg(dir.join("server.key"))
+            .status()
+            .unwrap();
+        assert!(status.success());
+        std::fs::write(
+            dir.join("pg_hba.conf"),
+            "local all all trust\nhostssl all all 127.0.0.1/32 trust\nhostnossl all all 127.0.0.1/32 reject\n",
+        )
+        .unwrap();
+        chown(dir, pg.owner);
+        pg.run().await;
+        Some(pg)
+    }
+
     /// The URL of a new, empty database of this server named `name`.
     pub async fn database(&self, name: &str) -> String {
-        let (client, connection) = tokio_postgres::connect(&self.url(), tokio_postgres::NoTls)
-            .await
-            .unwrap();
-        tokio::spawn(connection);
+        let client = self.admin("postgres").await.unwrap();
         client
             .batch_execute(&format!("CREATE DATABASE {name}"))
             .await
@@ -201,6 +236,7 @@ impl TestPostgres {
     pub async fn run(&mut self) {
         let log = self.dir.path().join("server.log");
         let log = std::fs::File::create(log).unwrap();
+        let tls = self.dir.path().join("server.crt").is_file();
         let child = as_owner(&mut Command::new(self.bin.join("postgres")), self.owner)
             .arg("-D")
             .arg(self.dir.path())
@@ -208,50 +244,48 @@ impl TestPostgres {
             .arg(self.dir.path())
             .args(["-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"])
             .args(["-c", "max_connections=300"])
+            .args(if tls {
+                &[
+                    "-c",
+                    "ssl=on",
+                    "-c",
+                    "ssl_cert_file=server.crt",
+                    "-c",
+                    "ssl_key_file=server.key",
+                ][..]
+            } else {
+                &[]
+            })
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
             .unwrap();
         self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let connected = tokio_postgres::connect(
-                &format!("postgres://phonecheck@127.0.0.1:{}/postgres", self.port),
-                tokio_postgres::NoTls,
-            )
-            .await;
-            if connected.is_ok() {
-                break;
+        let client = loop {
+            if let Ok(client) = self.admin("postgres").await {
+                break client;
             }
             if Instant::now() > deadline {
                 let log = std::fs::read_to_string(self.dir.path().join("server.log"));
                 panic!("PostgreSQL did not start within 60 s: {log:?}");
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        if self.child.is_some() {
-            // The `phonecheck` database, made once.
-            let (client, connection) = tokio_postgres::connect(
-                &format!("postgres://phonecheck@127.0.0.1:{}/postgres", self.port),
-                tokio_postgres::NoTls,
+        };
+        // The `phonecheck` database, made once.
+        let exists = client
+            .query_opt(
+                "SELECT 1 FROM pg_database WHERE datname = 'phonecheck'",
+                &[],
             )
             .await
-            .unwrap();
-            tokio::spawn(connection);
-            let exists = client
-                .query_opt(
-                    "SELECT 1 FROM pg_database WHERE datname = 'phonecheck'",
-                    &[],
-                )
+            .unwrap()
+            .is_some();
+        if !exists {
+            client
+                .batch_execute("CREATE DATABASE phonecheck")
                 .await
-                .unwrap()
-                .is_some();
-            if !exists {
-                client
-                    .batch_execute("CREATE DATABASE phonecheck")
-                    .await
-                    .unwrap();
-            }
+                .unwrap();
         }
     }
 

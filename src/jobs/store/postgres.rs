@@ -140,8 +140,24 @@ fn failed(e: tokio_postgres::Error) -> JobStoreError {
     if e.as_db_error().is_some() {
         JobStoreError::Postgres(e)
     } else {
-        JobStoreError::Unavailable(e.to_string())
+        JobStoreError::Unavailable(with_causes(&e))
     }
+}
+
+/// An error with the errors that caused it, as one line ("…TLS handshake: invalid peer
+/// certificate: UnknownIssuer"): the outermost message alone rarely says what to fix.
+fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut line = e.to_string();
+    let mut cause = e.source();
+    while let Some(inner) = cause {
+        let text = inner.to_string();
+        if !line.contains(&text) {
+            line.push_str(": ");
+            line.push_str(&text);
+        }
+        cause = inner.source();
+    }
+    line
 }
 
 fn millis(t: SystemTime) -> i64 {
@@ -226,7 +242,7 @@ impl PostgresJobStore {
         self.pool
             .get()
             .await
-            .map_err(|e| JobStoreError::Unavailable(e.to_string()))
+            .map_err(|e| JobStoreError::Unavailable(with_causes(&e)))
     }
 
     /// Applies the migrations this build carries, unless the database is newer.
