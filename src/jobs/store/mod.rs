@@ -24,7 +24,7 @@ mod sqlite;
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// A valid mainland mobile number, as the store keeps it (re-exported: the trait speaks it).
 pub use crate::checking::number::Mobile;
@@ -59,6 +59,27 @@ pub enum StoreEvent {
     /// Announcements may have been missed (the listening connection was down): read again
     /// whatever is watched. Sent every second while the connection is down, so watchers poll.
     Missed,
+}
+
+/// A time as both stores keep it: milliseconds since the epoch.
+fn millis(t: SystemTime) -> i64 {
+    t.duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// A stored time back.
+fn from_millis(ms: i64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_millis(u64::try_from(ms).unwrap_or(0))
+}
+
+/// A stored count back (a negative one, which never is stored, reads as 0).
+fn to_u64(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
+
+/// A duration as both stores keep it: milliseconds.
+fn duration_ms(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
 /// The columns of a job, in the order both stores read them.

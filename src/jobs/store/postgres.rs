@@ -20,7 +20,7 @@
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use futures::StreamExt;
@@ -32,7 +32,7 @@ use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::{
     JobAnswer, JobRecord, JobState, JobStore, JobStoreError, Lease, NewJob, SELECT_JOB, StoreEvent,
-    StoredAnswer, StoredResult, migrations,
+    StoredAnswer, StoredResult, duration_ms, from_millis, migrations, millis, to_u64,
 };
 use crate::checking::number::Mobile;
 use crate::checking::upstream::{LineStatus, NumberReport, UpstreamError};
@@ -158,23 +158,6 @@ fn with_causes(e: &dyn std::error::Error) -> String {
         cause = inner.source();
     }
     line
-}
-
-fn millis(t: SystemTime) -> i64 {
-    t.duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
-
-fn from_millis(ms: i64) -> SystemTime {
-    UNIX_EPOCH + Duration::from_millis(u64::try_from(ms).unwrap_or(0))
-}
-
-fn to_u64(n: i64) -> u64 {
-    u64::try_from(n).unwrap_or(0)
-}
-
-fn duration_ms(d: Duration) -> i64 {
-    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
 impl PostgresJobStore {

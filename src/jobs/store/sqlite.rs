@@ -13,14 +13,14 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use parking_lot::{Mutex, MutexGuard};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{
     JobAnswer, JobRecord, JobState, JobStore, JobStoreError, Lease, NewJob, SELECT_JOB, StoreEvent,
-    StoredAnswer, StoredResult, migrations,
+    StoredAnswer, StoredResult, duration_ms, from_millis, migrations, millis, to_u64,
 };
 use crate::checking::number::Mobile;
 use crate::checking::upstream::{LineStatus, NumberReport, UpstreamError};
@@ -34,19 +34,6 @@ const FAILED: i64 = 2;
 pub struct SqliteJobStore {
     writer: Arc<Mutex<Connection>>,
     reader: Arc<Mutex<Connection>>,
-}
-
-fn millis(t: SystemTime) -> i64 {
-    t.duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
-
-fn from_millis(ms: i64) -> SystemTime {
-    UNIX_EPOCH + Duration::from_millis(u64::try_from(ms).unwrap_or(0))
-}
-
-fn to_u64(n: i64) -> u64 {
-    u64::try_from(n).unwrap_or(0)
 }
 
 impl SqliteJobStore {
@@ -675,10 +662,6 @@ fn finish_on(
         ],
     )?;
     Ok(changed > 0)
-}
-
-fn duration_ms(d: Duration) -> i64 {
-    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
 /// The guarded transition of [`SqliteJobStore::transition`], on `conn` (a connection or an
