@@ -389,9 +389,10 @@ async fn an_old_sqlite_database_is_upgraded_with_its_jobs() {
     let dir = tempfile::tempdir().unwrap();
     {
         let conn = rusqlite_open(&dir.path().join("jobs.sqlite3"));
-        conn.execute_batch(include_str!(
-            "../src/jobs/store/migrations/sqlite/V1__jobs.sql"
-        ))
+        conn.execute_batch(include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/src/jobs/store/migrations/sqlite/V1__jobs.sql"
+        )))
         .unwrap();
         conn.execute_batch(
             "PRAGMA user_version = 1;
