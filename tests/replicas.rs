@@ -325,9 +325,11 @@ async fn a_replica_paused_past_its_lease_sends_and_writes_nothing_more_for_the_j
     assert_eq!(finished.state(), JobState::Succeeded, "{finished:?}");
     assert_eq!(finished.done, ROWS);
     check_results(&mut on_b, &job.id, &inputs).await;
+    // A stops either way: its lease renewal is refused, or (paused inside a transaction) the
+    // database ended its session and the write failed.
     let lines = a_log.lock().unwrap().join("\n");
     assert!(
-        lines.contains("no longer ours"),
+        lines.contains("no longer ours") || lines.contains("job stopped by a store error"),
         "A noticed it lost the job:\n{lines}"
     );
     eprintln!("A stopped at {done_at_stop} rows; B took over after {takeover:.1?} (lease {LEASE})");
