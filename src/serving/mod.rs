@@ -75,9 +75,6 @@ pub enum ServerError {
     /// The upstream client could not be built.
     #[error("building the upstream client: {0}")]
     Upstream(#[from] UpstreamError),
-    /// Assembled without a job store (a bug in start-up order).
-    #[error("the job store was not opened before serving")]
-    NoJobStore,
     /// The job store could not be opened or used.
     #[error(transparent)]
     Jobs(#[from] JobStoreError),
@@ -140,19 +137,12 @@ impl Server {
                 (url, token)
             }
         };
-        let mut assembled = assemble(&config, url.clone(), token)?;
         // Opened before anything listens, so a bad store stops start-up with one line.
         let store: Arc<dyn JobStore> = match &config.database {
-            Some(database) => {
-                let store = PostgresJobStore::open(database.options.clone()).await?;
-                if database.require {
-                    assembled.ready.extend(store.up());
-                }
-                Arc::new(store)
-            }
+            Some(database) => Arc::new(PostgresJobStore::open(database.options.clone()).await?),
             None => Arc::new(SqliteJobStore::open(&config.data_dir)?),
         };
-        assembled.store = Some(store);
+        let assembled = assemble(&config, url.clone(), token, store)?;
         let grpc = bind("--listen", config.listen).await?;
         let http = match config.http_listen {
             Some(addr) => Some(bind("--http-listen", addr).await?),
@@ -295,7 +285,7 @@ struct Assembled {
     /// Limits on client connections.
     pub connections: ConnectionLimits,
     /// The job store, opened at bind (so a bad `--data-dir` or database stops start-up).
-    pub store: Option<Arc<dyn JobStore>>,
+    pub store: Arc<dyn JobStore>,
     /// How jobs run.
     pub jobs: JobsConfig,
 }
@@ -303,7 +293,12 @@ struct Assembled {
 /// Builds the check pipeline for `config`, calling the upstream at `url` with `token` (which
 /// may be the simulator's, in demo mode), sharing cache and rate limit through Redis when
 /// configured.
-fn assemble(config: &ServeConfig, url: String, token: Token) -> Result<Assembled, ServerError> {
+fn assemble(
+    config: &ServeConfig,
+    url: String,
+    token: Token,
+    store: Arc<dyn JobStore>,
+) -> Result<Assembled, ServerError> {
     // Changed below only when built with the redis feature.
     #[cfg_attr(not(feature = "redis"), allow(unused_mut))]
     let mut client_config = UpstreamClientConfig {
@@ -319,8 +314,6 @@ fn assemble(config: &ServeConfig, url: String, token: Token) -> Result<Assembled
     // Changed below only when built with the redis feature.
     #[cfg_attr(not(feature = "redis"), allow(unused_mut))]
     let mut cache = ResultCache::new(config.cache.clone());
-    // Changed below only when built with the redis feature.
-    #[cfg_attr(not(feature = "redis"), allow(unused_mut))]
     let mut ready = Vec::new();
     #[cfg(feature = "redis")]
     if let Some(redis) = &config.redis {
@@ -353,6 +346,9 @@ fn assemble(config: &ServeConfig, url: String, token: Token) -> Result<Assembled
         Some(path) => Some(Arc::new(ApiKeys::load(path)?)),
         None => None,
     };
+    if config.database.as_ref().is_some_and(|d| d.require) {
+        ready.extend(store.up());
+    }
     let tls = config.tls.as_ref().map(tls_config).transpose()?;
     let jobs = JobsConfig {
         max_chunk: config.limits.max_bulk_chunk,
@@ -366,7 +362,7 @@ fn assemble(config: &ServeConfig, url: String, token: Token) -> Result<Assembled
         keys,
         tls,
         connections: config.connections,
-        store: None,
+        store,
         jobs,
     })
 }
@@ -399,7 +395,6 @@ async fn serve_grpc(
         store,
         jobs,
     } = assembled;
-    let store = store.ok_or(ServerError::NoJobStore)?;
     let jobs = Jobs::start(store, pipeline.clone(), jobs).await?;
     let (jobs_to_pause, jobs_to_wait_for) = (jobs.clone(), jobs.clone());
     let draining = Draining::default();
