@@ -15,6 +15,9 @@
 //!   outbound upstream client.
 //! - [`jobs`]: durable jobs: the API the service calls, the runner, and the store behind a
 //!   trait.
+//! - [`lists`]: lists as files: reading text, CSV and workbooks in any common encoding, and
+//!   writing rows back whole with their results (CSV, XLSX, per-status files). Used by the CLI
+//!   and by the server.
 //! - [`cli`] (feature `cli`, on by default): the command-line client, which talks to a server
 //!   through [`pb`] like any other client.
 //!
@@ -24,6 +27,7 @@ pub mod checking;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod jobs;
+pub mod lists;
 pub mod metrics;
 pub mod pb;
 pub mod serving;

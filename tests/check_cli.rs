@@ -10,7 +10,8 @@ use std::process::{Output, Stdio};
 use std::time::Duration;
 
 use phonecheck::checking::upstream::simulator::SimulatorConfig;
-use phonecheck::cli::output::{OutputFormat, PreviousOutput, RowResult, RowStatus};
+use phonecheck::lists::previous::PreviousOutput;
+use phonecheck::lists::{OutputFormat, RowResult, RowStatus};
 use tokio::process::Command;
 
 use common::{TestEnv, numbers, start};
@@ -37,7 +38,7 @@ async fn run_check(env: &TestEnv, args: &[&str]) -> (Option<i32>, String) {
 }
 
 fn read_csv(path: &Path) -> Vec<RowResult> {
-    PreviousOutput::open(path, OutputFormat::Csv)
+    PreviousOutput::open(path, OutputFormat::Csv, None)
         .expect("output exists")
         .collect()
 }
@@ -186,7 +187,7 @@ async fn jsonl_and_txt_outputs_and_numbers_as_arguments() {
     with_out.push(jsonl.to_str().unwrap());
     let (code, stderr) = run_check(&env, &with_out).await;
     assert_eq!(code, Some(0), "{stderr}");
-    let rows: Vec<RowResult> = PreviousOutput::open(&jsonl, OutputFormat::Jsonl)
+    let rows: Vec<RowResult> = PreviousOutput::open(&jsonl, OutputFormat::Jsonl, None)
         .unwrap()
         .collect();
     let got: Vec<(&str, RowStatus, bool)> = rows
@@ -363,7 +364,7 @@ async fn ctrl_c_half_way_writes_every_row_and_resume_finishes_without_paying_twi
     let stderr = String::from_utf8_lossy(&stderr);
     assert_eq!(status.code(), Some(130), "{stderr}");
     assert!(stderr.contains("stopped: interrupted"), "{stderr}");
-    let first: Vec<RowResult> = PreviousOutput::open(&out, OutputFormat::Jsonl)
+    let first: Vec<RowResult> = PreviousOutput::open(&out, OutputFormat::Jsonl, None)
         .unwrap()
         .collect();
     assert_eq!(
@@ -383,7 +384,7 @@ async fn ctrl_c_half_way_writes_every_row_and_resume_finishes_without_paying_twi
     resume.push("--resume");
     let (code, stderr) = run_check(&env, &resume).await;
     assert_eq!(code, Some(0), "{stderr}");
-    let second: Vec<RowResult> = PreviousOutput::open(&out, OutputFormat::Jsonl)
+    let second: Vec<RowResult> = PreviousOutput::open(&out, OutputFormat::Jsonl, None)
         .unwrap()
         .collect();
     assert_eq!(second.len(), 3000);

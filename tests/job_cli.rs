@@ -8,7 +8,8 @@ mod common;
 use std::process::{Output, Stdio};
 
 use phonecheck::checking::upstream::simulator::SimulatorConfig;
-use phonecheck::cli::output::{OutputFormat, PreviousOutput, RowResult, RowStatus};
+use phonecheck::lists::previous::PreviousOutput;
+use phonecheck::lists::{OutputFormat, RowResult, RowStatus};
 use tokio::process::Command;
 
 use common::{TestEnv, numbers, start};
@@ -76,7 +77,7 @@ async fn submit_watch_and_download_a_csv_job_then_list_cancel_resume_and_delete(
     let out = files.path().join("results.csv");
     let (code, _, stderr) = job(&env, &["results", &id, "--out", out.to_str().unwrap()]).await;
     assert_eq!(code, Some(0), "{stderr}");
-    let rows: Vec<RowResult> = PreviousOutput::open(&out, OutputFormat::Csv)
+    let rows: Vec<RowResult> = PreviousOutput::open(&out, OutputFormat::Csv, None)
         .unwrap()
         .collect();
     assert_eq!(rows.len(), expected.len(), "every row");

@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime};
 
 use phonecheck::checking::upstream::{LineStatus, NumberReport, UpstreamError, intern};
 use phonecheck::jobs::{
-    JobAnswer, JobState, JobStore, JobStoreError, Mobile, NewJob, PostgresJobStore,
+    JobAnswer, JobState, JobStore, JobStoreError, Mobile, NewInput, NewJob, PostgresJobStore,
     PostgresOptions, SqliteJobStore, StoreEvent, StoredAnswer,
 };
 
@@ -73,10 +73,20 @@ async fn queued(store: &dyn JobStore, id: &str, inputs: &[(&str, Option<Mobile>)
             name: "test".to_owned(),
             max_age: None,
             skip_cache: false,
+            header: vec!["name".to_owned(), "phone".to_owned()],
         })
         .await
         .unwrap();
-    let inputs = inputs.iter().map(|(s, m)| ((*s).to_owned(), *m)).collect();
+    // Every input keeps a row: its position's name, and the input as the phone cell.
+    let inputs = inputs
+        .iter()
+        .enumerate()
+        .map(|(i, (s, m))| NewInput {
+            input: (*s).to_owned(),
+            mobile: *m,
+            cells: vec![format!("客户 {i}, \"vip\""), (*s).to_owned()],
+        })
+        .collect();
     store.add_inputs(id, 0, inputs).await.unwrap();
     assert!(
         store
@@ -118,6 +128,10 @@ async fn answers_count_once_per_input_and_results_stop_at_the_first_pending() {
         assert_eq!(results.len(), 3, "{name}: up to the first pending input");
         assert!(results[2].duplicate && !results[0].duplicate, "{name}");
         assert!(matches!(results[1].answer, Some(StoredAnswer::Invalid)));
+        // Rows come back whole, with the header the job was made with.
+        assert_eq!(job.header, ["name", "phone"], "{name}");
+        assert_eq!(results[0].cells, ["客户 0, \"vip\"", "a"], "{name}");
+        assert_eq!(results[1].cells, ["客户 1, \"vip\"", "junk\0"], "{name}");
         assert_eq!(
             store.pending("j", None, 10).await.unwrap(),
             vec![mobile(2)],

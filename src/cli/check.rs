@@ -1,6 +1,7 @@
-//! `phonecheck check`: the command-line client for lists. It reads rows (arguments, a text
-//! or CSV file, stdin), sends them through one `CheckBulk` stream, and writes every row once,
-//! in input order, with its status: as CSV, JSON lines or text, plus one list per status.
+//! `phonecheck check`: the command-line client for lists. It reads rows (arguments, a text,
+//! CSV or Excel file, stdin), sends them through one `CheckBulk` stream, and writes every row
+//! once, in input order, whole, with its status: as CSV, XLSX, JSON lines or text, plus one
+//! file per status (`--split`). Reading and writing the formats is [`crate::lists`]'s.
 //!
 //! Memory stays bounded however long the list: at most `--window` rows are sent and not yet
 //! written, and results that arrive ahead of an earlier row wait in that window only.
@@ -24,8 +25,6 @@ use tokio_stream::wrappers::UnboundedReceiverStream;
 
 use tonic::Code;
 
-use super::input::{Row, RowReader, Source};
-use super::output::{OutputFormat, PreviousOutput, ResultWriter, RowResult, RowStatus};
 use super::report::{self, thousands};
 pub use super::report::{RunReport, Stop};
 use super::{
@@ -33,19 +32,27 @@ use super::{
     source,
 };
 use crate::checking::number::normalize_mobile;
+use crate::lists::previous::PreviousOutput;
+use crate::lists::split::SplitLayout;
+use crate::lists::{
+    Layout, OutputFormat, ResultWriter, Row, RowReader, RowResult, RowStatus, Source, SplitFormat,
+    SplitWriter, WriteOptions,
+};
 use crate::pb::{CheckBulkRequest, CheckOptions, PhoneResult};
 
 /// Flags of `phonecheck check`.
 #[derive(Debug, Clone, Args)]
 #[command(after_help = "Examples:
   phonecheck check 13111111111 13222222222
-  phonecheck check numbers.csv --out results.csv --split lists/
-  phonecheck check numbers.csv --out results.csv --resume
+  phonecheck check customers.csv --out results.csv --split lists/
+  phonecheck check customers.xlsx --sheet 名单 --out cleaned.xlsx --split lists.zip
+  phonecheck check customers.csv --out results.csv --resume
+  phonecheck check gbk-export.csv --excel --out results.csv
   zcat numbers.txt.gz | phonecheck check --out results.jsonl
 
 Exit status: 0 when every row has its answer; 1 when the run stopped or some rows could not be
 checked (the output then holds every row, those marked error or unchecked, and --resume
-checks just those); 2 on bad flags; 130 after Ctrl-C.")]
+checks just those); 2 on bad flags or an input that is not a readable list; 130 after Ctrl-C.")]
 pub struct CheckArgs {
     /// Numbers to check, or one file of them ("-" for stdin). With neither, stdin is read.
     pub inputs: Vec<String>,
@@ -58,13 +65,28 @@ pub struct CheckArgs {
     #[arg(long, short)]
     pub out: Option<PathBuf>,
 
-    /// Output format (default: from the --out file name: .jsonl, .txt, else CSV).
+    /// Output format (default: from the --out file name: .xlsx, .jsonl, .txt, else CSV).
     #[arg(long, value_enum)]
     pub format: Option<OutputFormat>,
 
-    /// Also write one list per status into this directory: real.txt, empty.txt, …
-    #[arg(long, value_name = "DIR")]
+    /// Write only where each row was and its result (index, line, input, mobile, status, …)
+    /// instead of the whole input row followed by the result columns.
+    #[arg(long)]
+    pub results_only: bool,
+
+    /// Start CSV outputs with a UTF-8 byte-order mark, so Excel shows Chinese text.
+    #[arg(long)]
+    pub excel: bool,
+
+    /// Also write one file per status (real, empty, …) into this folder, or into this zip
+    /// when the name ends in .zip.
+    #[arg(long, value_name = "DIR|FILE.zip")]
     pub split: Option<PathBuf>,
+
+    /// What the per-status files hold: the whole rows under their header (CSV, or XLSX for
+    /// a workbook input), or the numbers only, each once.
+    #[arg(long, value_enum, default_value = "rows")]
+    pub split_format: SplitFormat,
 
     /// Continue an interrupted run: rows already answered in --out are kept, not sent again.
     #[arg(long, requires = "out")]
@@ -92,7 +114,7 @@ pub async fn run(args: CheckArgs) -> i32 {
         Ok(report) => report,
         Err(e) => {
             eprintln!("phonecheck: {e}");
-            return 1;
+            return e.exit_status();
         }
     };
     if !quiet {
@@ -117,14 +139,18 @@ pub async fn run(args: CheckArgs) -> i32 {
         Some(stop) => {
             let why = match stop {
                 Stop::Interrupted => "interrupted".to_owned(),
-                Stop::Failed(message) => message.clone(),
+                Stop::Failed(message) | Stop::BadInput(message) => message.clone(),
             };
             eprintln!(
                 "phonecheck: stopped: {why}; {} of {} rows answered, the rest written as unchecked{resume}",
                 thousands(done),
                 thousands(report.rows())
             );
-            if *stop == Stop::Interrupted { 130 } else { 1 }
+            match stop {
+                Stop::Interrupted => 130,
+                Stop::BadInput(_) => 2,
+                Stop::Failed(_) => 1,
+            }
         }
     }
 }
@@ -157,9 +183,19 @@ pub async fn check(args: CheckArgs) -> Result<RunReport, ClientError> {
             out.display()
         )));
     }
-    // Opened first: a wrong file or column is reported before anything is sent.
+    if format == OutputFormat::Xlsx && args.out.is_none() {
+        return Err(ClientError::Usage(
+            "an XLSX workbook cannot go to standard output; give --out NAME.xlsx".to_owned(),
+        ));
+    }
+    if format == OutputFormat::Xlsx && args.resume {
+        return Err(ClientError::Usage(
+            "--resume continues a CSV, JSON lines or text output, not a workbook".to_owned(),
+        ));
+    }
+    // Opened first, then read through once: a wrong file, sheet or column, or a broken row
+    // anywhere in a file, is reported before anything is sent or any output is made.
     let reader = RowReader::open(&source, &options)?;
-    let show = !args.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr());
     if !args.quiet {
         eprintln!(
             "phonecheck: reading {}: {}",
@@ -167,23 +203,47 @@ pub async fn check(args: CheckArgs) -> Result<RunReport, ClientError> {
             reader.description
         );
     }
-    let total = if show {
-        RowReader::count(&source, &options)?
-    } else {
-        None
-    };
+    let show = !args.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let total = RowReader::count(&source, &options)?;
     let mut client = connect(&args.server).await?;
 
-    let (out, previous) = Destination::open(args.out.as_deref(), args.resume, format)?;
-    let writer = ResultWriter::new(out.writer()?, format, args.split.as_deref())
-        .map_err(|error| output_error(out.path(), error))?;
+    let layout = reader.layout.clone();
+    let write_options = WriteOptions {
+        columns: layout
+            .as_ref()
+            .filter(|_| !args.results_only)
+            .map(|l| l.columns.clone()),
+        bom: args.excel,
+        sheet: layout.as_ref().and_then(|l| l.sheet.clone()),
+    };
+    let whole = write_options
+        .columns
+        .as_ref()
+        .zip(layout.as_ref())
+        .map(|(columns, l)| (l.column, columns.len()));
+    let (out, previous) = Destination::open(args.out.as_deref(), args.resume, format, whole)?;
+    let writer = match format {
+        OutputFormat::Xlsx => ResultWriter::xlsx(out.writing_path(), &write_options),
+        _ => ResultWriter::new(out.writer()?, format, &write_options),
+    }
+    .map_err(|error| output_error(out.path(), error))?;
+    let split = match &args.split {
+        None => None,
+        Some(target) => {
+            let split_layout = split_layout(args.split_format, layout.as_ref(), args.excel);
+            let split = SplitWriter::create(target, split_layout)
+                .map_err(|e| output_error(&target.display().to_string(), e))?;
+            Some(split)
+        }
+    };
 
     let (items_tx, items) = mpsc::channel(4096);
     std::thread::spawn(move || read_rows(reader, previous, items_tx));
 
-    let progress = progress_bar(show, total);
+    let progress = progress_bar(show, total.filter(|_| show));
     let mut run = Run {
         writer,
+        split,
         out_path: out.path().to_owned(),
         progress: progress.clone(),
         window: args.window as usize,
@@ -201,10 +261,15 @@ pub async fn check(args: CheckArgs) -> Result<RunReport, ClientError> {
         out.abandon();
         return Err(e);
     }
-    run.writer
-        .flush()
-        .map_err(|error| output_error(out.path(), error))?;
-    drop(run.writer);
+    if let (Some(split), Some(target)) = (run.split.take(), &args.split) {
+        split
+            .finish()
+            .map_err(|e| output_error(&target.display().to_string(), e))?;
+    }
+    if let Err(error) = run.writer.finish() {
+        out.abandon();
+        return Err(output_error(out.path(), error));
+    }
     out.commit()?;
     let mut report = run.report;
     if report.rows() == 0 && report.stop.is_none() {
@@ -236,6 +301,7 @@ impl Destination {
         path: Option<&Path>,
         resume: bool,
         format: OutputFormat,
+        whole: Option<(usize, usize)>,
     ) -> Result<(Destination, Option<PreviousOutput>), ClientError> {
         let Some(path) = path else {
             let stdout = Destination {
@@ -245,15 +311,17 @@ impl Destination {
             return Ok((stdout, None));
         };
         let previous = if resume && path.exists() {
-            let previous = PreviousOutput::open(path, format)
+            let previous = PreviousOutput::open(path, format, whole)
                 .map_err(|e| output_error(&path.display().to_string(), e))?;
             Some(previous)
         } else {
             None
         };
-        let writing = if previous.is_some() {
+        // A resumed output, and a workbook (valid only once whole), are written aside and
+        // put in place at the end.
+        let writing = if previous.is_some() || format == OutputFormat::Xlsx {
             let mut name = path.file_name().unwrap_or_default().to_owned();
-            name.push(".resuming");
+            name.push(".partial");
             path.with_file_name(name)
         } else {
             path.to_owned()
@@ -272,6 +340,11 @@ impl Destination {
             .unwrap_or("standard output")
     }
 
+    /// The file being written (for a workbook, which is saved by path).
+    fn writing_path(&self) -> PathBuf {
+        self.writing.clone().unwrap_or_default()
+    }
+
     fn writer(&self) -> Result<Box<dyn Write + Send>, ClientError> {
         match &self.writing {
             None => Ok(Box::new(BufWriter::new(io::stdout()))),
@@ -282,7 +355,7 @@ impl Destination {
         }
     }
 
-    /// Removes a resumed output that will not replace the old one.
+    /// Removes an output written aside that will not replace the old one.
     fn abandon(&self) {
         if let (Some(path), Some(writing)) = (&self.path, &self.writing)
             && path != writing
@@ -321,6 +394,7 @@ fn read_rows(reader: RowReader, mut previous: Option<PreviousOutput>, items: mps
                 Some(old) if old.status.is_final() => Item::Kept(RowResult {
                     index,
                     line: row.line,
+                    cells: row.cells,
                     ..old
                 }),
                 Some(_) => Item::Check(row),
@@ -371,9 +445,36 @@ fn progress_bar(show: bool, total: Option<u64>) -> ProgressBar {
     bar
 }
 
+/// A row sent and not answered yet.
+struct Pending {
+    /// Its position in the input.
+    row: u64,
+    /// Its line.
+    line: u64,
+    /// The number as written.
+    input: String,
+    /// Its cells, written back with its result.
+    cells: Vec<String>,
+}
+
+/// What the per-status files hold: whole rows in the input's own kind of file, or numbers.
+fn split_layout(format: SplitFormat, layout: Option<&Layout>, bom: bool) -> SplitLayout {
+    match (format, layout) {
+        (SplitFormat::Rows, Some(l)) if l.sheet.is_some() => SplitLayout::Xlsx {
+            header: l.columns.clone(),
+        },
+        (SplitFormat::Rows, Some(l)) => SplitLayout::Csv {
+            header: l.columns.clone(),
+            bom,
+        },
+        _ => SplitLayout::Txt,
+    }
+}
+
 /// One run's moving parts.
 struct Run {
     writer: ResultWriter,
+    split: Option<SplitWriter>,
     out_path: String,
     progress: ProgressBar,
     window: usize,
@@ -383,8 +484,8 @@ struct Run {
     /// Rows from `first_slot` on, in input order: `None` until answered.
     slots: VecDeque<Option<RowResult>>,
     first_slot: u64,
-    /// Rows sent and not answered: by the server's index, the row's index, line and input.
-    pending: HashMap<u32, (u64, u64, String)>,
+    /// Rows sent and not answered, by the server's index.
+    pending: HashMap<u32, Pending>,
     /// The server's index for the next row sent.
     next_index: u32,
     report: RunReport,
@@ -459,7 +560,12 @@ impl Run {
                 },
                 item = items.recv(), if room => match item {
                     Some(Item::Check(row)) => {
-                        let entry = (self.row_index(), row.line, row.input.clone());
+                        let entry = Pending {
+                            row: self.row_index(),
+                            line: row.line,
+                            input: row.input.clone(),
+                            cells: row.cells,
+                        };
                         self.pending.insert(self.next_index, entry);
                         self.next_index += 1;
                         self.slots.push_back(None);
@@ -476,7 +582,11 @@ impl Run {
                     }
                     Some(Item::Failed(e)) => {
                         input_open = false;
-                        self.report.stop = Some(Stop::Failed(e.to_string()));
+                        self.report.stop = Some(if matches!(e, ClientError::Input(_)) {
+                            Stop::BadInput(e.to_string())
+                        } else {
+                            Stop::Failed(e.to_string())
+                        });
                         failure = matches!(e, ClientError::ResumeMismatch { .. }).then_some(e);
                         self.send(&mut chunk, &mut requests);
                         requests = None;
@@ -511,18 +621,24 @@ impl Run {
         let why = match &self.report.stop {
             None => return self.write_ready(),
             Some(Stop::Interrupted) => "not checked: interrupted".to_owned(),
-            Some(Stop::Failed(message)) => format!("not checked: {message}"),
+            Some(Stop::Failed(message) | Stop::BadInput(message)) => {
+                format!("not checked: {message}")
+            }
         };
-        for (_, (row, line, input)) in self.pending.drain() {
+        for (_, p) in self.pending.drain() {
             // A pending row is unanswered, so not yet written: its slot is still in the window.
-            let slot = (row - self.first_slot) as usize;
-            self.slots[slot] = Some(RowResult::unchecked(row, line, input, &why));
+            let slot = (p.row - self.first_slot) as usize;
+            let mut r = RowResult::unchecked(p.row, p.line, p.input, &why);
+            r.cells = p.cells;
+            self.slots[slot] = Some(r);
         }
         self.write_ready()?;
         while let Some(item) = items.recv().await {
             let r = match item {
                 Item::Check(row) => {
-                    RowResult::unchecked(self.row_index(), row.line, row.input, &why)
+                    let mut r = RowResult::unchecked(self.row_index(), row.line, row.input, &why);
+                    r.cells = row.cells;
+                    r
                 }
                 Item::Kept(r) => {
                     self.report.resumed += 1;
@@ -563,12 +679,13 @@ impl Run {
         let n = results.len() as u64;
         for r in results {
             // An index we did not send (a confused server) is ignored rather than trusted.
-            let Some((row, line, _)) = self.pending.remove(&r.index) else {
+            let Some(p) = self.pending.remove(&r.index) else {
                 continue;
             };
             // A pending row is unanswered, so not yet written: its slot is still in the window.
-            let slot = (row - self.first_slot) as usize;
-            let r = row_result(r, row, line);
+            let slot = (p.row - self.first_slot) as usize;
+            let mut r = row_result(r, p.row, p.line);
+            r.cells = p.cells;
             if r.status.is_final() && r.status != RowStatus::Invalid && !r.duplicate {
                 self.report.checked += 1;
             }
@@ -592,12 +709,22 @@ impl Run {
             self.writer
                 .write(&r)
                 .map_err(|e| output_error(&self.out_path, e))?;
+            if let Some(split) = &mut self.split {
+                split
+                    .write(&r)
+                    .map_err(|e| output_error("the per-status files", e))?;
+            }
             wrote = true;
         }
         if wrote {
             self.writer
                 .flush()
                 .map_err(|e| output_error(&self.out_path, e))?;
+            if let Some(split) = &mut self.split {
+                split
+                    .flush()
+                    .map_err(|e| output_error("the per-status files", e))?;
+            }
         }
         Ok(())
     }

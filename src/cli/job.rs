@@ -1,9 +1,9 @@
 //! `phonecheck job`: durable jobs from the command line. `submit` uploads a file (read like
-//! `phonecheck check` reads it) and prints the job's id; `status --watch` follows it with a
-//! progress bar; `results` writes every row in input order in the formats of `check`; `list`,
+//! `phonecheck check` reads it, each table row sent whole) and prints the job's id; `status
+//! --watch` follows it with a progress bar; `results` writes every row in input order in the
+//! formats of `check`, whole rows included, without needing the original file; `list`,
 //! `cancel`, `resume` and `delete` do what they say.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
@@ -13,15 +13,17 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 
-use super::input::{RowReader, Source};
-use super::output::{OutputFormat, ResultWriter};
 use super::report::thousands;
 use super::{
     BulkClient, ClientError, ListArgs, ServerArgs, connect, output_error, row_result, source,
 };
+use crate::lists::split::SplitLayout;
+use crate::lists::{
+    OutputFormat, ResultWriter, RowReader, Source, SplitFormat, SplitWriter, WriteOptions,
+};
 use crate::pb::{
     CancelJobRequest, CreateJobRequest, DeleteJobRequest, GetJobRequest, GetJobResultsRequest, Job,
-    JobState, ListJobsRequest, ResumeJobRequest, WatchJobRequest,
+    JobState, ListJobsRequest, ResumeJobRequest, Row, WatchJobRequest,
 };
 
 /// Flags of `phonecheck job`.
@@ -30,6 +32,7 @@ use crate::pb::{
   phonecheck job submit big.csv --name march-campaign
   phonecheck job status j_0193a1b2c3d4e5f6 --watch
   phonecheck job results j_0193a1b2c3d4e5f6 --out results.csv
+  phonecheck job results j_0193a1b2c3d4e5f6 --out results.xlsx --split lists.zip
   phonecheck job list")]
 pub struct JobArgs {
     /// The server.
@@ -44,7 +47,7 @@ pub struct JobArgs {
 /// The `phonecheck job` subcommands.
 #[derive(Debug, Clone, Subcommand)]
 pub enum JobCommand {
-    /// Upload a list (a text or CSV file, or stdin) as a job and print its id.
+    /// Upload a list (a text, CSV or Excel file, or stdin) as a job and print its id.
     Submit(JobSubmitArgs),
     /// Show a job's state and progress; with --watch, follow it to the end.
     Status {
@@ -55,19 +58,7 @@ pub enum JobCommand {
         watch: bool,
     },
     /// Download a job's results, every row in input order (same formats as `check`).
-    Results {
-        /// The job's id.
-        id: String,
-        /// Write results to this file (default: standard output).
-        #[arg(long, short)]
-        out: Option<PathBuf>,
-        /// Output format (default: from --out's extension, else csv).
-        #[arg(long, value_enum)]
-        format: Option<OutputFormat>,
-        /// Also write one list of numbers per status into this directory.
-        #[arg(long, value_name = "DIR")]
-        split: Option<PathBuf>,
-    },
+    Results(JobResultsArgs),
     /// List the jobs on the server, newest first.
     List {
         /// The most jobs to show.
@@ -89,6 +80,33 @@ pub enum JobCommand {
         /// The job's id.
         id: String,
     },
+}
+
+/// Flags of `phonecheck job results`.
+#[derive(Debug, Clone, Args)]
+pub struct JobResultsArgs {
+    /// The job's id.
+    pub id: String,
+    /// Write results to this file (default: standard output).
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
+    /// Output format (default: from --out's extension: .xlsx, .jsonl, .txt, else csv).
+    #[arg(long, value_enum)]
+    pub format: Option<OutputFormat>,
+    /// Write only where each row was and its result, not the whole rows the job kept.
+    #[arg(long)]
+    pub results_only: bool,
+    /// Start CSV outputs with a UTF-8 byte-order mark, so Excel shows Chinese text.
+    #[arg(long)]
+    pub excel: bool,
+    /// Also write one file per status into this folder, or into this zip (a name ending in
+    /// .zip).
+    #[arg(long, value_name = "DIR|FILE.zip")]
+    pub split: Option<PathBuf>,
+    /// What the per-status files hold: whole rows (XLSX when --out is a workbook, else CSV),
+    /// or numbers only.
+    #[arg(long, value_enum, default_value = "rows")]
+    pub split_format: SplitFormat,
 }
 
 /// Flags of `phonecheck job submit`.
@@ -113,7 +131,7 @@ pub async fn run(args: JobArgs) -> i32 {
         Ok(code) => code,
         Err(e) => {
             eprintln!("phonecheck: {e}");
-            1
+            e.exit_status()
         }
     }
 }
@@ -123,12 +141,7 @@ async fn run_command(args: JobArgs) -> Result<i32, ClientError> {
     let job = match args.command {
         JobCommand::Submit(submit_args) => return submit(&mut client, submit_args).await,
         JobCommand::Status { id, watch: true } => return follow(&mut client, id).await,
-        JobCommand::Results {
-            id,
-            out,
-            format,
-            split,
-        } => return results(&mut client, id, out, format, split).await,
+        JobCommand::Results(results_args) => return results(&mut client, results_args).await,
         JobCommand::List { limit } => {
             let page = client
                 .list_jobs(ListJobsRequest {
@@ -192,8 +205,16 @@ async fn submit(client: &mut BulkClient, args: JobSubmitArgs) -> Result<i32, Cli
         ),
         _ => "stdin".to_owned(),
     });
+    // Read through once first: a broken file is refused before any job exists.
+    RowReader::count(&source, &options)?;
     let chunk = args.list.chunk as usize;
     let options = Some(args.list.check_options());
+    let header = reader
+        .layout
+        .as_ref()
+        .map(|l| l.columns.clone())
+        .unwrap_or_default();
+    let keep_rows = reader.layout.is_some();
     let bar = bar(None, "{spinner} uploading {human_pos} rows");
     let (tx, rx) = mpsc::channel::<CreateJobRequest>(4);
     let (failed_tx, mut failed_rx) = mpsc::channel::<ClientError>(1);
@@ -204,10 +225,17 @@ async fn submit(client: &mut BulkClient, args: JobSubmitArgs) -> Result<i32, Cli
             name,
             options,
             mobiles: Vec::with_capacity(chunk),
+            header,
+            rows: Vec::new(),
         };
         for row in reader {
             match row {
-                Ok(row) => message.mobiles.push(row.input),
+                Ok(row) => {
+                    message.mobiles.push(row.input);
+                    if keep_rows {
+                        message.rows.push(Row { cells: row.cells });
+                    }
+                }
                 Err(e) => {
                     let _ = failed_tx.blocking_send(e.into());
                     return;
@@ -297,32 +325,72 @@ async fn follow(client: &mut BulkClient, id: String) -> Result<i32, ClientError>
     })
 }
 
-/// Writes every row of a job's results, in input order, in `check`'s formats.
-async fn results(
-    client: &mut BulkClient,
-    id: String,
-    out: Option<PathBuf>,
-    format: Option<OutputFormat>,
-    split: Option<PathBuf>,
-) -> Result<i32, ClientError> {
+/// Writes every row of a job's results, in input order, in `check`'s formats: the whole rows
+/// the job kept followed by the result columns, an XLSX workbook, per-status files.
+async fn results(client: &mut BulkClient, args: JobResultsArgs) -> Result<i32, ClientError> {
+    let id = args.id.clone();
     let job = client
         .get_job(GetJobRequest { id: id.clone() })
         .await?
         .into_inner();
-    let format = format
-        .or(out.as_deref().map(OutputFormat::for_path))
+    let format = args
+        .format
+        .or(args.out.as_deref().map(OutputFormat::for_path))
         .unwrap_or(OutputFormat::Csv);
-    let path = out
+    let path = args
+        .out
         .as_deref()
         .map_or_else(|| "stdout".to_owned(), |p| p.display().to_string());
-    let sink: Box<dyn Write + Send> = match &out {
-        Some(p) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(p).map_err(|e| output_error(&path, e))?,
-        )),
-        None => Box::new(std::io::BufWriter::new(std::io::stdout())),
+    let whole = !args.results_only && !job.header.is_empty();
+    let options = WriteOptions {
+        columns: whole.then(|| job.header.clone()),
+        bom: args.excel,
+        sheet: None,
     };
-    let mut writer =
-        ResultWriter::new(sink, format, split.as_deref()).map_err(|e| output_error(&path, e))?;
+    // A workbook is valid only once whole: it is written aside and put in place at the end.
+    let partial = args.out.as_ref().map(|out| {
+        let mut name = out.file_name().unwrap_or_default().to_owned();
+        name.push(".partial");
+        out.with_file_name(name)
+    });
+    let mut writer = match (format, &args.out, &partial) {
+        (OutputFormat::Xlsx, Some(_), Some(partial)) => {
+            ResultWriter::xlsx(partial.clone(), &options)
+        }
+        (OutputFormat::Xlsx, _, _) => {
+            return Err(ClientError::Usage(
+                "an XLSX workbook cannot go to standard output; give --out NAME.xlsx".to_owned(),
+            ));
+        }
+        (_, Some(out), _) => {
+            let file = std::fs::File::create(out).map_err(|e| output_error(&path, e))?;
+            ResultWriter::new(Box::new(std::io::BufWriter::new(file)), format, &options)
+        }
+        (_, None, _) => ResultWriter::new(
+            Box::new(std::io::BufWriter::new(std::io::stdout())),
+            format,
+            &options,
+        ),
+    }
+    .map_err(|e| output_error(&path, e))?;
+    let mut split = match &args.split {
+        None => None,
+        Some(target) => {
+            let layout = match (args.split_format, whole, format) {
+                (SplitFormat::Rows, true, OutputFormat::Xlsx) => SplitLayout::Xlsx {
+                    header: job.header.clone(),
+                },
+                (SplitFormat::Rows, true, _) => SplitLayout::Csv {
+                    header: job.header.clone(),
+                    bom: args.excel,
+                },
+                _ => SplitLayout::Txt,
+            };
+            let split = SplitWriter::create(target, layout)
+                .map_err(|e| output_error(&target.display().to_string(), e))?;
+            Some(split)
+        }
+    };
     let mut stream = client
         .get_job_results(GetJobResultsRequest {
             id: id.clone(),
@@ -335,12 +403,18 @@ async fn results(
     loop {
         match stream.message().await {
             Ok(Some(message)) => {
+                let mut rows = message.rows.into_iter();
                 for r in message.results {
                     let index = u64::from(r.index);
                     // The server keeps no line numbers: the row's position stands for it.
-                    writer
-                        .write(&row_result(r, index, index + 1))
-                        .map_err(|e| output_error(&path, e))?;
+                    let mut r = row_result(r, index, index + 1);
+                    r.cells = rows.next().map(|row| row.cells).unwrap_or_default();
+                    writer.write(&r).map_err(|e| output_error(&path, e))?;
+                    if let Some(split) = &mut split {
+                        split
+                            .write(&r)
+                            .map_err(|e| output_error("the per-status files", e))?;
+                    }
                     written += 1;
                 }
                 bar.set_position(written);
@@ -348,12 +422,28 @@ async fn results(
             Ok(None) => break,
             Err(status) => {
                 bar.finish_and_clear();
+                if let Some(partial) = &partial
+                    && format == OutputFormat::Xlsx
+                {
+                    drop(writer);
+                    let _ = std::fs::remove_file(partial);
+                }
                 return Err(status.into());
             }
         }
     }
     bar.finish_and_clear();
-    writer.flush().map_err(|e| output_error(&path, e))?;
+    writer.finish().map_err(|e| output_error(&path, e))?;
+    if let (Some(out), Some(partial)) = (&args.out, &partial)
+        && format == OutputFormat::Xlsx
+    {
+        std::fs::rename(partial, out).map_err(|e| output_error(&path, e))?;
+    }
+    if let (Some(split), Some(target)) = (split, &args.split) {
+        split
+            .finish()
+            .map_err(|e| output_error(&target.display().to_string(), e))?;
+    }
     eprintln!(
         "{} of {} rows written to {path}{}",
         thousands(written),

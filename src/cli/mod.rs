@@ -5,17 +5,15 @@
 //!
 //! - [`check`]: `phonecheck check`, a list through one `CheckBulk` stream.
 //! - [`job`]: `phonecheck job`, durable jobs.
-//! - `input`: rows from the input, CSV header and column detection, gzip.
-//! - `output`: the output formats, the `--split` lists, reading a previous output back.
 //! - `report`: the summary printed at the end.
+//!
+//! Reading and writing lists (text, CSV, workbooks, per-status files) is [`crate::lists`]'s.
 //!
 //! Each subcommand's clap arguments live beside the command that uses them; what both share
 //! (which server, how a list is read) is here.
 
 pub mod check;
-pub(crate) mod input;
 pub mod job;
-pub mod output;
 pub mod report;
 
 use std::io;
@@ -29,10 +27,12 @@ use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint};
 use tonic::{Code, Request, Status};
 
 use crate::checking::number::normalize_mobile;
+use crate::lists::{
+    ColumnSpec, HeaderMode, InputFormat, InputOptions, ListError, RowResult, RowStatus, SheetSpec,
+    Source,
+};
 use crate::pb::phone_check_client::PhoneCheckClient;
 use crate::pb::{CheckOptions, NumberStatus, PhoneResult};
-use input::{ColumnSpec, HeaderMode, InputError, InputFormat, InputOptions, Source};
-use output::{RowResult, RowStatus};
 
 /// Which server the command-line client talks to, and how.
 #[derive(Debug, Clone, Args)]
@@ -68,14 +68,24 @@ pub struct ListArgs {
     #[arg(long, value_enum, default_value = "auto")]
     pub input_format: InputFormat,
 
-    /// The CSV column holding the numbers: a header name, or a position counting from 1
+    /// The column holding the numbers: a header name, or a position counting from 1
     /// (default: a column named like phone/mobile/手机号, else the one holding numbers).
     #[arg(long)]
     pub column: Option<ColumnSpec>,
 
-    /// Whether a CSV input starts with a header record.
+    /// Whether a CSV input or a sheet starts with a header record.
     #[arg(long, value_enum, default_value = "auto")]
     pub header: HeaderMode,
+
+    /// The sheet of a workbook: its name or its position counting from 1 (default: the first
+    /// sheet holding phone numbers).
+    #[arg(long)]
+    pub sheet: Option<SheetSpec>,
+
+    /// The text encoding of a text or CSV input: utf-8, gbk, gb18030, utf-16le, utf-16be, …
+    /// (default: detected: a byte-order mark, else UTF-8 when valid, else GB18030).
+    #[arg(long, value_parser = crate::lists::read::parse_encoding)]
+    pub encoding: Option<&'static encoding_rs::Encoding>,
 
     /// Accept cached answers only this fresh (e.g. 1h, 7d); default: the server's time to live.
     #[arg(long, value_parser = humantime::parse_duration, conflicts_with = "no_cache")]
@@ -98,6 +108,8 @@ impl ListArgs {
             format: self.input_format,
             column: self.column.clone(),
             header: self.header,
+            sheet: self.sheet.clone(),
+            encoding: self.encoding,
         }
     }
 
@@ -120,7 +132,7 @@ pub enum ClientError {
     Usage(String),
     /// The input could not be read.
     #[error(transparent)]
-    Input(#[from] InputError),
+    Input(#[from] ListError),
     /// The output could not be written.
     #[error("{path}: {error}")]
     Output {
@@ -158,6 +170,17 @@ pub enum ClientError {
         /// The input now.
         found: String,
     },
+}
+
+impl ClientError {
+    /// The exit status it ends the command with: 2 for a mistake in the command or the
+    /// input (nothing was sent), 1 for the rest.
+    pub fn exit_status(&self) -> i32 {
+        match self {
+            ClientError::Usage(_) | ClientError::Input(_) | ClientError::NoRows(_) => 2,
+            _ => 1,
+        }
+    }
 }
 
 impl From<Status> for ClientError {
@@ -312,5 +335,6 @@ pub fn row_result(r: PhoneResult, row: u64, line: u64) -> RowResult {
         duplicate: r.duplicate,
         from_cache: r.from_cache,
         note,
+        cells: Vec::new(),
     }
 }

@@ -5,7 +5,7 @@ use std::fmt::Write;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::output::{RowResult, RowStatus};
+use crate::lists::{RowResult, RowStatus};
 use crate::pb::CheckSummary;
 
 /// Why a run ended before every row was answered.
@@ -13,8 +13,11 @@ use crate::pb::CheckSummary;
 pub enum Stop {
     /// Ctrl-C.
     Interrupted,
-    /// The server or the input failed; one line saying what.
+    /// The server failed, or the output could not be written; one line saying what.
     Failed(String),
+    /// The input turned out not to be a readable list part way (stdin, read only once); one
+    /// line naming it and the problem.
+    BadInput(String),
 }
 
 /// The outcome of a run.

@@ -38,7 +38,7 @@ use crate::checking::pipeline::{CheckError, NumberResult, Outcome, Pipeline};
 use crate::checking::submitter::WindowedSubmitter;
 
 pub use store::{
-    JobAnswer, JobRecord, JobState, JobStore, JobStoreError, Lease, Mobile, NewJob,
+    JobAnswer, JobRecord, JobState, JobStore, JobStoreError, Lease, Mobile, NewInput, NewJob,
     PostgresJobStore, PostgresOptions, SqliteJobStore, StoreEvent, StoredAnswer, StoredResult,
 };
 
@@ -100,6 +100,14 @@ pub enum JobError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] JobStoreError),
+    /// A chunk's rows do not pair with its inputs.
+    #[error("a message has {inputs} mobiles but {rows} rows; send one row per input, or none")]
+    RowsMismatch {
+        /// Inputs in the message.
+        inputs: usize,
+        /// Rows in the message.
+        rows: usize,
+    },
 }
 
 /// One chunk of a job's list, as `CreateJob` receives it.
@@ -111,6 +119,19 @@ pub struct JobChunk {
     pub freshness: Freshness,
     /// The inputs, one per element.
     pub inputs: Vec<String>,
+    /// The table's column names (the first chunk's count), when rows are kept.
+    pub header: Vec<String>,
+    /// Each input's row cells, one per input, or none.
+    pub rows: Vec<Vec<String>>,
+}
+
+/// One stored result with its input's row, as `GetJobResults` streams it.
+#[derive(Debug)]
+pub struct ResultRow {
+    /// The result.
+    pub result: NumberResult,
+    /// The input's row cells (empty when the job keeps no rows).
+    pub cells: Vec<String>,
 }
 
 /// A page of jobs and where the next one starts.
@@ -235,6 +256,12 @@ impl Jobs {
                         limit: self.config.max_chunk,
                     }));
                 }
+                if !chunk.rows.is_empty() && chunk.rows.len() != chunk.inputs.len() {
+                    return Err(JobError::RowsMismatch {
+                        inputs: chunk.inputs.len(),
+                        rows: chunk.rows.len(),
+                    });
+                }
                 if !created {
                     self.store
                         .create(NewJob {
@@ -243,16 +270,19 @@ impl Jobs {
                             name: chunk.name.clone(),
                             max_age: chunk.freshness.max_age,
                             skip_cache: chunk.freshness.skip,
+                            header: chunk.header.clone(),
                         })
                         .await?;
                     created = true;
                 }
-                let inputs: Vec<(String, Option<_>)> = chunk
+                let mut rows = chunk.rows.into_iter();
+                let inputs: Vec<NewInput> = chunk
                     .inputs
                     .into_iter()
-                    .map(|input| {
-                        let mobile = normalize_mobile(&input).ok();
-                        (input, mobile)
+                    .map(|input| NewInput {
+                        mobile: normalize_mobile(&input).ok(),
+                        input,
+                        cells: rows.next().unwrap_or_default(),
                     })
                     .collect();
                 let n = inputs.len() as u64;
@@ -434,7 +464,7 @@ impl Jobs {
         owner: &str,
         id: &str,
         from: u64,
-    ) -> Result<mpsc::Receiver<Result<Vec<NumberResult>, JobError>>, JobError> {
+    ) -> Result<mpsc::Receiver<Result<Vec<ResultRow>, JobError>>, JobError> {
         self.get(owner, id).await?;
         let (tx, rx) = mpsc::channel(2);
         let (store, id) = (self.store.clone(), id.to_owned());
@@ -456,7 +486,13 @@ impl Jobs {
                 next += chunk.len() as u64;
                 let results = chunk
                     .into_iter()
-                    .map(StoredResult::into_number_result)
+                    .map(|mut stored| {
+                        let cells = std::mem::take(&mut stored.cells);
+                        ResultRow {
+                            result: stored.into_number_result(),
+                            cells,
+                        }
+                    })
                     .collect();
                 if tx.send(Ok(results)).await.is_err() || !complete {
                     return;

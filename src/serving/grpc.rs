@@ -131,6 +131,8 @@ impl PhoneCheck for PhoneCheckService {
                 name: chunk.name,
                 freshness: freshness(chunk.options.as_ref())?,
                 inputs: chunk.mobiles,
+                header: chunk.header,
+                rows: chunk.rows.into_iter().map(|row| row.cells).collect(),
             })
         });
         let job = self.jobs.create(&owner, chunks).await?;
@@ -214,9 +216,16 @@ impl PhoneCheck for PhoneCheckService {
             .results(&owner, &request.id, request.from_index)
             .await?;
         let stream = ReceiverStream::new(chunks).map(|chunk| {
-            Ok(pb::GetJobResultsResponse {
-                results: chunk?.into_iter().map(pb::PhoneResult::from).collect(),
-            })
+            let chunk = chunk?;
+            let keeps_rows = chunk.iter().any(|r| !r.cells.is_empty());
+            let mut response = pb::GetJobResultsResponse::default();
+            for row in chunk {
+                response.results.push(pb::PhoneResult::from(row.result));
+                if keeps_rows {
+                    response.rows.push(pb::Row { cells: row.cells });
+                }
+            }
+            Ok(response)
         });
         Ok(Response::new(Box::pin(stream)))
     }
@@ -270,6 +279,7 @@ impl From<JobRecord> for pb::Job {
             id: j.id,
             name: j.name,
             owner: j.owner,
+            header: j.header,
         }
     }
 }

@@ -215,6 +215,14 @@ impl From<JobError> for Status {
                 details.set_error_info("BAD_PAGE_TOKEN", ERROR_DOMAIN, HashMap::new());
                 Status::with_error_details(Code::InvalidArgument, e.to_string(), details)
             }
+            JobError::RowsMismatch { .. } => {
+                let mut details = ErrorDetails::with_bad_request_violation(
+                    "rows",
+                    "send one row per element of mobiles, or no rows",
+                );
+                details.set_error_info("ROWS_MISMATCH", ERROR_DOMAIN, HashMap::new());
+                Status::with_error_details(Code::InvalidArgument, e.to_string(), details)
+            }
             JobError::Store(store) if store.is_unavailable() => {
                 tracing::warn!(error = %e, "job store unreachable");
                 let mut details = ErrorDetails::with_retry_info(Some(Duration::from_secs(5)));

@@ -85,7 +85,25 @@ fn duration_ms(d: Duration) -> i64 {
 /// The columns of a job, in the order both stores read them.
 const SELECT_JOB: &str = "SELECT id, name, state, created_ms, updated_ms, finished_ms, max_age_ms,
     skip_cache, total, unique_numbers, invalid, duplicates, done, billed, cache_hits, s_empty,
-    s_real, s_suspended, s_not_in_database, s_silent, s_risk, s_failed, error, owner FROM jobs";
+    s_real, s_suspended, s_not_in_database, s_silent, s_risk, s_failed, error, owner, header
+    FROM jobs";
+
+/// A row's cells as both stores keep them: a JSON array of strings, nothing for no cells.
+fn cells_text(cells: &[String]) -> Option<String> {
+    if cells.is_empty() {
+        None
+    } else {
+        serde_json::to_string(cells).ok()
+    }
+}
+
+/// Stored cells back.
+fn cells_from(text: Option<&str>) -> Result<Vec<String>, JobStoreError> {
+    Ok(text
+        .map(serde_json::from_str)
+        .transpose()?
+        .unwrap_or_default())
+}
 
 /// A job about to be uploaded.
 #[derive(Debug, Clone)]
@@ -100,6 +118,19 @@ pub struct NewJob {
     pub max_age: Option<Duration>,
     /// Cache options: ask the upstream even when a fresh answer is cached.
     pub skip_cache: bool,
+    /// The list's column names, when its rows are kept whole (empty otherwise).
+    pub header: Vec<String>,
+}
+
+/// One input of a list being uploaded.
+#[derive(Debug, Clone)]
+pub struct NewInput {
+    /// The input as given.
+    pub input: String,
+    /// Its number, when valid.
+    pub mobile: Option<Mobile>,
+    /// Its row's cells, kept to be given back with the result (empty: none kept).
+    pub cells: Vec<String>,
 }
 
 /// What the job runtime needs of a store. Every method is one atomic step: a method that
@@ -109,13 +140,13 @@ pub trait JobStore: std::fmt::Debug + Send + Sync + 'static {
     /// Starts an upload: the job exists in state `Uploading`, invisible to callers.
     async fn create(&self, job: NewJob) -> Result<(), JobStoreError>;
 
-    /// Appends inputs (each with its number when valid) at positions `first..`; repeats of
-    /// a number already in the job count as duplicates.
+    /// Appends inputs (each with its number when valid, and its row's cells) at positions
+    /// `first..`; repeats of a number already in the job count as duplicates.
     async fn add_inputs(
         &self,
         id: &str,
         first: u64,
-        inputs: Vec<(String, Option<Mobile>)>,
+        inputs: Vec<NewInput>,
     ) -> Result<(), JobStoreError>;
 
     /// Moves a job from one of `from` to `to`, recording `error`; false (nothing changed)
@@ -318,6 +349,8 @@ pub struct JobRecord {
     pub failed: u64,
     /// Why it failed.
     pub error: Option<UpstreamError>,
+    /// The list's column names, when its rows are kept whole.
+    pub header: Vec<String>,
 }
 
 /// One input's stored result, in input order.
@@ -333,6 +366,8 @@ pub struct StoredResult {
     pub duplicate: bool,
     /// What became of it; `None` while its number is pending.
     pub answer: Option<StoredAnswer>,
+    /// Its row's cells, when the list's rows are kept.
+    pub cells: Vec<String>,
 }
 
 /// What became of a stored input.

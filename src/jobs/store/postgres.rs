@@ -31,8 +31,9 @@ use tokio_postgres::{AsyncMessage, Row};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::{
-    JobAnswer, JobRecord, JobState, JobStore, JobStoreError, Lease, NewJob, SELECT_JOB, StoreEvent,
-    StoredAnswer, StoredResult, duration_ms, from_millis, migrations, millis, to_u64,
+    JobAnswer, JobRecord, JobState, JobStore, JobStoreError, Lease, NewInput, NewJob, SELECT_JOB,
+    StoreEvent, StoredAnswer, StoredResult, cells_from, cells_text, duration_ms, from_millis,
+    migrations, millis, to_u64,
 };
 use crate::checking::number::Mobile;
 use crate::checking::upstream::{LineStatus, NumberReport, UpstreamError};
@@ -435,6 +436,7 @@ fn read_job(r: &Row) -> Result<JobRecord, JobStoreError> {
         by_status,
         failed: to_u64(r.get(21)),
         error: error.as_deref().map(serde_json::from_str).transpose()?,
+        header: cells_from(r.get::<_, Option<&str>>(24))?,
     })
 }
 
@@ -457,9 +459,9 @@ impl JobStore for PostgresJobStore {
         self.client()
             .await?
             .execute(
-                "INSERT INTO jobs (id, owner, name, state, created_ms, updated_ms, max_age_ms, skip_cache)
-                 VALUES ($1, $2, $3, 0, $4, $4, $5, $6)",
-                &[&job.id, &job.owner, &name, &now, &max_age, &job.skip_cache],
+                "INSERT INTO jobs (id, owner, name, state, created_ms, updated_ms, max_age_ms, skip_cache, header)
+                 VALUES ($1, $2, $3, 0, $4, $4, $5, $6, $7)",
+                &[&job.id, &job.owner, &name, &now, &max_age, &job.skip_cache, &cells_text(&job.header).as_deref().map(storable)],
             )
             .await
             .map_err(failed)?;
@@ -470,15 +472,15 @@ impl JobStore for PostgresJobStore {
         &self,
         id: &str,
         first: u64,
-        inputs: Vec<(String, Option<Mobile>)>,
+        inputs: Vec<NewInput>,
     ) -> Result<(), JobStoreError> {
         // The message's distinct numbers, each with its first position and how often it
         // occurs, in number order (neighbours in the index go in together).
         let first = i64::try_from(first).unwrap_or(i64::MAX);
         let mut distinct: std::collections::BTreeMap<i64, (i64, i64)> = Default::default();
         let mut invalid = 0i64;
-        for (offset, (_, mobile)) in inputs.iter().enumerate() {
-            match mobile {
+        for (offset, new) in inputs.iter().enumerate() {
+            match new.mobile {
                 Some(m) => {
                     let seen = distinct
                         .entry(m.as_u64() as i64)
@@ -501,19 +503,23 @@ impl JobStore for PostgresJobStore {
             .map_err(failed)?
             .get(0);
         let sink = tx
-            .copy_in("COPY inputs (job_key, idx, input, mobile) FROM STDIN (FORMAT binary)")
+            .copy_in("COPY inputs (job_key, idx, input, mobile, cells) FROM STDIN (FORMAT binary)")
             .await
             .map_err(failed)?;
-        let writer =
-            BinaryCopyInWriter::new(sink, &[Type::INT8, Type::INT8, Type::TEXT, Type::INT8]);
+        let writer = BinaryCopyInWriter::new(
+            sink,
+            &[Type::INT8, Type::INT8, Type::TEXT, Type::INT8, Type::TEXT],
+        );
         futures::pin_mut!(writer);
-        for (offset, (input, mobile)) in inputs.iter().enumerate() {
+        for (offset, new) in inputs.iter().enumerate() {
             let idx = first + offset as i64;
-            let mobile = mobile.map(|m| m.as_u64() as i64);
-            let input = storable(input);
+            let mobile = new.mobile.map(|m| m.as_u64() as i64);
+            let input = storable(&new.input);
+            let cells = cells_text(&new.cells);
+            let cells = cells.as_deref().map(storable);
             writer
                 .as_mut()
-                .write(&[&key, &idx, &&*input, &mobile])
+                .write(&[&key, &idx, &&*input, &mobile, &cells.as_deref()])
                 .await
                 .map_err(failed)?;
         }
@@ -1016,7 +1022,7 @@ impl JobStore for PostgresJobStore {
         let statement = client
             .prepare_cached(
                 "SELECT i.idx, i.input, i.mobile, n.first_idx, n.state, n.status, n.status_name,
-                        n.area, n.carrier, n.checked_ms, n.from_cache, n.error
+                        n.area, n.carrier, n.checked_ms, n.from_cache, n.error, i.cells
                  FROM inputs i LEFT JOIN LATERAL (
                      -- LIMIT keeps this a probe per input: never flattened into a join
                      -- the planner could turn into reading the whole job.
@@ -1039,6 +1045,7 @@ impl JobStore for PostgresJobStore {
             let mobile = row
                 .get::<_, Option<i64>>(2)
                 .and_then(|m| Mobile::from_u64(to_u64(m)));
+            let cells = cells_from(row.get::<_, Option<&str>>(12))?;
             let Some(mobile) = mobile else {
                 out.push(StoredResult {
                     index,
@@ -1046,6 +1053,7 @@ impl JobStore for PostgresJobStore {
                     mobile: None,
                     duplicate: false,
                     answer: Some(StoredAnswer::Invalid),
+                    cells,
                 });
                 continue;
             };
@@ -1076,6 +1084,7 @@ impl JobStore for PostgresJobStore {
                 mobile: Some(mobile),
                 duplicate: to_u64(first) != index,
                 answer: Some(answer),
+                cells,
             });
         }
         Ok(out)

@@ -19,8 +19,9 @@ use parking_lot::{Mutex, MutexGuard};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{
-    JobAnswer, JobRecord, JobState, JobStore, JobStoreError, Lease, NewJob, SELECT_JOB, StoreEvent,
-    StoredAnswer, StoredResult, duration_ms, from_millis, migrations, millis, to_u64,
+    JobAnswer, JobRecord, JobState, JobStore, JobStoreError, Lease, NewInput, NewJob, SELECT_JOB,
+    StoreEvent, StoredAnswer, StoredResult, cells_from, cells_text, duration_ms, from_millis,
+    migrations, millis, to_u64,
 };
 use crate::checking::number::Mobile;
 use crate::checking::upstream::{LineStatus, NumberReport, UpstreamError};
@@ -154,26 +155,20 @@ impl SqliteJobStore {
     }
 
     /// Creates a job in the uploading state, owned by the key name `owner`.
-    fn create(
-        &self,
-        id: &str,
-        owner: &str,
-        name: &str,
-        max_age: Option<Duration>,
-        skip_cache: bool,
-    ) -> Result<(), JobStoreError> {
+    fn create(&self, job: &NewJob) -> Result<(), JobStoreError> {
         let now = millis(SystemTime::now());
         self.conn().execute(
-            "INSERT INTO jobs (id, owner, name, state, created_ms, updated_ms, max_age_ms, skip_cache)
-             VALUES (?1, ?7, ?2, ?3, ?4, ?4, ?5, ?6)",
+            "INSERT INTO jobs (id, owner, name, state, created_ms, updated_ms, max_age_ms, skip_cache, header)
+             VALUES (?1, ?7, ?2, ?3, ?4, ?4, ?5, ?6, ?8)",
             params![
-                id,
-                name,
+                job.id,
+                job.name,
                 JobState::Uploading as i64,
                 now,
-                max_age.map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
-                skip_cache,
-                owner
+                job.max_age.map(duration_ms),
+                job.skip_cache,
+                job.owner,
+                cells_text(&job.header)
             ],
         )?;
         Ok(())
@@ -181,18 +176,13 @@ impl SqliteJobStore {
 
     /// Appends inputs (each with its number when valid) from position `first`, in one
     /// transaction; repeats of a number already in the job count as duplicates.
-    fn add_inputs(
-        &self,
-        id: &str,
-        first: u64,
-        inputs: &[(String, Option<Mobile>)],
-    ) -> Result<(), JobStoreError> {
+    fn add_inputs(&self, id: &str, first: u64, inputs: &[NewInput]) -> Result<(), JobStoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let (mut invalid, mut unique, mut duplicates) = (0i64, 0i64, 0i64);
         {
             let mut insert_input = tx.prepare_cached(
-                "INSERT INTO inputs (job, idx, input, mobile) VALUES (?1, ?2, ?3, ?4)",
+                "INSERT INTO inputs (job, idx, input, mobile, cells) VALUES (?1, ?2, ?3, ?4, ?5)",
             )?;
             let mut insert_number = tx.prepare_cached(
                 "INSERT OR IGNORE INTO numbers (job, mobile, first_idx) VALUES (?1, ?2, ?3)",
@@ -200,10 +190,16 @@ impl SqliteJobStore {
             let mut repeat = tx.prepare_cached(
                 "UPDATE numbers SET occurrences = occurrences + 1 WHERE job = ?1 AND mobile = ?2",
             )?;
-            for (offset, (input, mobile)) in inputs.iter().enumerate() {
+            for (offset, new) in inputs.iter().enumerate() {
                 let idx = i64::try_from(first + offset as u64).unwrap_or(i64::MAX);
-                let stored = mobile.map(|m| m.as_u64() as i64);
-                insert_input.execute(params![id, idx, input, stored])?;
+                let stored = new.mobile.map(|m| m.as_u64() as i64);
+                insert_input.execute(params![
+                    id,
+                    idx,
+                    new.input,
+                    stored,
+                    cells_text(&new.cells)
+                ])?;
                 match stored {
                     None => invalid += 1,
                     Some(m) => {
@@ -518,7 +514,7 @@ impl SqliteJobStore {
         let conn = self.reader();
         let mut stmt = conn.prepare_cached(
             "SELECT i.idx, i.input, i.mobile, n.first_idx, n.state, n.status, n.status_name,
-                    n.area, n.carrier, n.checked_ms, n.from_cache, n.error
+                    n.area, n.carrier, n.checked_ms, n.from_cache, n.error, i.cells
              FROM inputs i LEFT JOIN numbers n ON n.job = i.job AND n.mobile = i.mobile
              WHERE i.job = ?1 AND i.idx >= ?2 ORDER BY i.idx LIMIT ?3",
         )?;
@@ -531,6 +527,7 @@ impl SqliteJobStore {
             let mobile = row
                 .get::<_, Option<i64>>(2)?
                 .and_then(|m| Mobile::from_u64(to_u64(m)));
+            let cells = cells_from(row.get::<_, Option<String>>(12)?.as_deref())?;
             let Some(mobile) = mobile else {
                 out.push(StoredResult {
                     index,
@@ -538,6 +535,7 @@ impl SqliteJobStore {
                     mobile: None,
                     duplicate: false,
                     answer: Some(StoredAnswer::Invalid),
+                    cells,
                 });
                 continue;
             };
@@ -575,6 +573,7 @@ impl SqliteJobStore {
                 mobile: Some(mobile),
                 duplicate: to_u64(first) != index,
                 answer,
+                cells,
             });
         }
         Ok(out)
@@ -582,7 +581,8 @@ impl SqliteJobStore {
 }
 
 /// A job row, with its error still as stored text.
-type JobRow = (JobRecord, Option<String>);
+/// A job row, with its error and header still as stored text.
+type JobRow = (JobRecord, Option<String>, Option<String>);
 
 fn read_job(r: &rusqlite::Row<'_>) -> rusqlite::Result<JobRow> {
     let mut by_status = [0u64; 6];
@@ -612,13 +612,16 @@ fn read_job(r: &rusqlite::Row<'_>) -> rusqlite::Result<JobRow> {
             by_status,
             failed: to_u64(r.get(21)?),
             error: None,
+            header: Vec::new(),
         },
         r.get(22)?,
+        r.get(24)?,
     ))
 }
 
-fn finish_job((mut job, error): JobRow) -> Result<JobRecord, JobStoreError> {
+fn finish_job((mut job, error, header): JobRow) -> Result<JobRecord, JobStoreError> {
     job.error = error.as_deref().map(serde_json::from_str).transpose()?;
+    job.header = cells_from(header.as_deref())?;
     Ok(job)
 }
 
@@ -691,15 +694,14 @@ fn transition_on(
 #[async_trait::async_trait]
 impl JobStore for SqliteJobStore {
     async fn create(&self, job: NewJob) -> Result<(), JobStoreError> {
-        self.call(move |db| db.create(&job.id, &job.owner, &job.name, job.max_age, job.skip_cache))
-            .await
+        self.call(move |db| db.create(&job)).await
     }
 
     async fn add_inputs(
         &self,
         id: &str,
         first: u64,
-        inputs: Vec<(String, Option<Mobile>)>,
+        inputs: Vec<NewInput>,
     ) -> Result<(), JobStoreError> {
         let id = id.to_owned();
         self.call(move |db| db.add_inputs(&id, first, &inputs))
@@ -866,6 +868,28 @@ impl JobStore for SqliteJobStore {
 mod tests {
     use super::*;
 
+    fn new_job(id: &str) -> NewJob {
+        NewJob {
+            id: id.to_owned(),
+            owner: String::new(),
+            name: id.to_owned(),
+            max_age: None,
+            skip_cache: false,
+            header: Vec::new(),
+        }
+    }
+
+    fn new_inputs(inputs: &[(String, Option<Mobile>)]) -> Vec<NewInput> {
+        inputs
+            .iter()
+            .map(|(input, mobile)| NewInput {
+                input: input.clone(),
+                mobile: *mobile,
+                cells: Vec::new(),
+            })
+            .collect()
+    }
+
     fn mobile(n: u64) -> Mobile {
         Mobile::from_u64(13_900_000_000 + n).expect("valid")
     }
@@ -873,8 +897,8 @@ mod tests {
     fn store_with(inputs: &[(String, Option<Mobile>)]) -> (tempfile::TempDir, SqliteJobStore) {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = SqliteJobStore::open(dir.path()).expect("open");
-        store.create("j", "", "test", None, false).expect("create");
-        store.add_inputs("j", 0, inputs).expect("inputs");
+        store.create(&new_job("j")).expect("create");
+        store.add_inputs("j", 0, &new_inputs(inputs)).expect("inputs");
         assert!(
             store
                 .transition("j", &[JobState::Uploading], JobState::Queued, None)
@@ -911,9 +935,9 @@ mod tests {
     fn an_upload_left_unfinished_is_gone_after_reopening() {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteJobStore::open(dir.path()).unwrap();
-        store.create("half", "", "half", None, false).unwrap();
+        store.create(&new_job("half")).unwrap();
         store
-            .add_inputs("half", 0, &[("a".to_owned(), Some(mobile(1)))])
+            .add_inputs("half", 0, &new_inputs(&[("a".to_owned(), Some(mobile(1)))]))
             .unwrap();
         drop(store);
         let store = SqliteJobStore::open(dir.path()).unwrap();

@@ -1,0 +1,877 @@
+//! Reading the rows to check: numbers given as arguments, or a file (or stdin) of plain text
+//! (one number a line, or several separated by commas), CSV/TSV (one column holds the
+//! numbers; a header is detected), or a workbook's sheet. Gzip-compressed files are read as
+//! they are, and text in GBK/GB18030 or UTF-16 is decoded (`encoding`).
+//!
+//! Every row becomes one input of the bulk call and one row of the output, so rows are
+//! defined here, on the client: a text line "131…,132…" is two rows; a CSV record or a sheet
+//! row is one row whatever its number cell holds (a cell with junk is an invalid row, not a
+//! skipped one), and it keeps all its cells so the output can give it back whole.
+//!
+//! What is not a list is refused before anything is sent, in one line naming the file and
+//! the problem: an image or other binary file, a workbook that does not open (corrupt,
+//! password-protected), a sheet that does not exist, a record of more than a megabyte, a row
+//! with more cells than the header.
+
+use std::collections::VecDeque;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader};
+use std::path::{Path, PathBuf};
+
+use super::{encoding, workbook};
+use crate::checking::number::{normalize_mobile, split_element};
+
+/// One row to check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    /// The line of the input it comes from (1-based; a sheet's row number; for arguments, the
+    /// argument's position).
+    pub line: u64,
+    /// The number as written in the input.
+    pub input: String,
+    /// Every cell of a table row, unchanged (empty for text and arguments).
+    pub cells: Vec<String>,
+}
+
+/// Where the rows come from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// Numbers given on the command line.
+    Numbers(Vec<String>),
+    /// Standard input.
+    Stdin,
+    /// A file, possibly gzip-compressed.
+    File(PathBuf),
+}
+
+impl Source {
+    /// A short name for messages: the path, "stdin" or "arguments".
+    pub fn name(&self) -> String {
+        match self {
+            Source::Numbers(_) => "arguments".to_owned(),
+            Source::Stdin => "stdin".to_owned(),
+            Source::File(path) => path.display().to_string(),
+        }
+    }
+}
+
+/// How the input is laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum InputFormat {
+    /// A workbook when the file is one (XLSX, XLS, ODS); CSV when the file name ends in .csv
+    /// or .tsv (optionally .gz) or --column is given; TSV for Excel's UTF-16 "Unicode text";
+    /// else plain text.
+    Auto,
+    /// One number a line, or several separated by commas, semicolons or spaces.
+    Text,
+    /// Comma-separated values.
+    Csv,
+    /// Tab-separated values.
+    Tsv,
+    /// A spreadsheet workbook: XLSX, XLS, ODS or XLSB.
+    Excel,
+}
+
+/// Whether a table input starts with a header record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum HeaderMode {
+    /// A header when the first record holds no phone number but later ones do.
+    Auto,
+    /// The first record is a header.
+    Yes,
+    /// There is no header.
+    No,
+}
+
+/// Which column holds the numbers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ColumnSpec {
+    /// The column with this header (compared without case and surrounding spaces).
+    Name(String),
+    /// The column at this position, counting from 1.
+    Position(usize),
+}
+
+impl std::str::FromStr for ColumnSpec {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let s = s.trim();
+        if s.is_empty() {
+            return Err("a column name or a number counting from 1".to_owned());
+        }
+        match s.parse::<usize>() {
+            Ok(0) => Err("columns count from 1".to_owned()),
+            Ok(n) => Ok(ColumnSpec::Position(n)),
+            Err(_) => Ok(ColumnSpec::Name(s.to_owned())),
+        }
+    }
+}
+
+/// Which sheet of a workbook holds the list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SheetSpec {
+    /// The sheet with this name.
+    Name(String),
+    /// The sheet at this position, counting from 1.
+    Position(usize),
+}
+
+impl std::str::FromStr for SheetSpec {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s.trim().is_empty() {
+            return Err("a sheet name or a number counting from 1".to_owned());
+        }
+        match s.trim().parse::<usize>() {
+            Ok(0) => Err("sheets count from 1".to_owned()),
+            Ok(n) => Ok(SheetSpec::Position(n)),
+            Err(_) => Ok(SheetSpec::Name(s.to_owned())),
+        }
+    }
+}
+
+/// How to read the input.
+#[derive(Debug, Clone)]
+pub struct InputOptions {
+    /// The layout.
+    pub format: InputFormat,
+    /// The column holding the numbers; detected when not given.
+    pub column: Option<ColumnSpec>,
+    /// Whether a table input has a header.
+    pub header: HeaderMode,
+    /// The sheet of a workbook (default: the first holding numbers).
+    pub sheet: Option<SheetSpec>,
+    /// The text encoding (default: detected).
+    pub encoding: Option<&'static encoding_rs::Encoding>,
+}
+
+impl Default for InputOptions {
+    fn default() -> Self {
+        InputOptions {
+            format: InputFormat::Auto,
+            column: None,
+            header: HeaderMode::Auto,
+            sheet: None,
+            encoding: None,
+        }
+    }
+}
+
+/// Why the input could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ListError {
+    /// The file could not be opened or read.
+    #[error("{source_name}: {error}")]
+    Io {
+        /// The input's name.
+        source_name: String,
+        /// What went wrong.
+        error: io::Error,
+    },
+    /// A CSV record could not be read.
+    #[error("{source_name}: line {line}: {error}")]
+    Csv {
+        /// The input's name.
+        source_name: String,
+        /// Where.
+        line: u64,
+        /// What went wrong.
+        error: csv::Error,
+    },
+    /// `--column NAME` names no column of the header.
+    #[error("{source_name}: no column named {name:?}; the header has {headers}")]
+    NoSuchColumn {
+        /// The input's name.
+        source_name: String,
+        /// The name asked for.
+        name: String,
+        /// The header's names.
+        headers: String,
+    },
+    /// The workbook could not be read, or holds no such sheet.
+    #[error("{source_name}: {problem}")]
+    Workbook {
+        /// The input's name.
+        source_name: String,
+        /// What is wrong, in words a user can act on.
+        problem: String,
+    },
+    /// The file is not a list at all (an image, a program, binary data).
+    #[error("{source_name}: this is {what}, not a list of numbers")]
+    NotAList {
+        /// The input's name.
+        source_name: String,
+        /// What it looks like.
+        what: &'static str,
+    },
+    /// A record far longer than any list's.
+    #[error(
+        "{source_name}: line {line}: a record of {bytes} bytes (the most is {MAX_RECORD_BYTES}); is this a list?"
+    )]
+    TooLong {
+        /// The input's name.
+        source_name: String,
+        /// Where.
+        line: u64,
+        /// Its length.
+        bytes: usize,
+    },
+    /// A row with more cells than the header (or than the first rows).
+    #[error(
+        "{source_name}: line {line} has {cells} cells but the table has {width} columns; fix the row (a cell with an unquoted comma?)"
+    )]
+    Ragged {
+        /// The input's name.
+        source_name: String,
+        /// Where.
+        line: u64,
+        /// Its cells (the last non-empty one counted).
+        cells: usize,
+        /// The table's columns.
+        width: usize,
+    },
+    /// The text encoding named is unknown.
+    #[error("{0}")]
+    Encoding(String),
+}
+
+/// The longest record (a line of text, a CSV record) accepted: far more than any row of a
+/// list, far less than what would strain memory.
+pub const MAX_RECORD_BYTES: usize = 1 << 20;
+
+/// Header names that say "this column holds phone numbers".
+const NUMBER_HEADERS: &[&str] = &[
+    "mobile",
+    "mobiles",
+    "phone",
+    "phones",
+    "phone_number",
+    "phonenumber",
+    "mobile_number",
+    "cellphone",
+    "cell",
+    "tel",
+    "telephone",
+    "number",
+    "msisdn",
+    "手机",
+    "手机号",
+    "手机号码",
+    "电话",
+    "电话号码",
+    "号码",
+    "联系电话",
+    "联系方式",
+];
+
+/// How many records are looked at to find the header and the number column.
+const SNIFF_RECORDS: usize = 50;
+
+/// The `--encoding` flag's value: a known encoding's label.
+pub fn parse_encoding(label: &str) -> Result<&'static encoding_rs::Encoding, String> {
+    encoding::parse_label(label)
+}
+
+/// What was found out about a table input, for writing its rows back whole.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layout {
+    /// The column names, one per column: the header's, or `column_1`, `column_2`, … when
+    /// the table has none.
+    pub columns: Vec<String>,
+    /// Whether the input's first record was its header.
+    pub has_header: bool,
+    /// The column holding the numbers, from 0.
+    pub column: usize,
+    /// The sheet, for a workbook.
+    pub sheet: Option<String>,
+}
+
+/// The rows of an input, in order.
+pub struct RowReader {
+    rows: Rows,
+    /// What was detected, for a line on stderr ("CSV, column 2 \"phone\", header skipped").
+    pub description: String,
+    /// For a table (CSV, TSV, a sheet): its columns; `None` for text and arguments.
+    pub layout: Option<Layout>,
+}
+
+type Records = Box<dyn Iterator<Item = Result<(u64, Vec<String>), ListError>> + Send>;
+
+enum Rows {
+    Numbers(std::iter::Zip<std::ops::RangeFrom<u64>, std::vec::IntoIter<String>>),
+    Text(TextRows),
+    Table(TableRows),
+}
+
+/// What the first bytes of a file say it is.
+fn magic(head: &[u8]) -> Option<&'static str> {
+    const KINDS: &[(&[u8], &str)] = &[
+        (b"\x89PNG", "a PNG image"),
+        (b"\xFF\xD8\xFF", "a JPEG image"),
+        (b"GIF8", "a GIF image"),
+        (b"%PDF", "a PDF document"),
+        (b"\x7FELF", "a program"),
+        (b"MZ", "a Windows program"),
+        (b"Rar!", "a RAR archive"),
+        (b"7z\xBC\xAF", "a 7-Zip archive"),
+    ];
+    KINDS
+        .iter()
+        .find(|(m, _)| head.starts_with(m))
+        .map(|(_, what)| *what)
+}
+
+/// ZIP (XLSX, ODS) or OLE compound file (XLS, or an encrypted XLSX).
+fn is_workbook(head: &[u8]) -> bool {
+    head.starts_with(b"PK\x03\x04") || head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0])
+}
+
+impl RowReader {
+    /// Opens `source` and, for a table, finds the header and the number column.
+    pub fn open(source: &Source, options: &InputOptions) -> Result<RowReader, ListError> {
+        let name = source.name();
+        let io_error = |error| ListError::Io {
+            source_name: name.clone(),
+            error,
+        };
+        let reader: Box<dyn BufRead + Send> = match source {
+            Source::Numbers(numbers) => {
+                return Ok(RowReader {
+                    rows: Rows::Numbers((1..).zip(numbers.clone())),
+                    description: format!("{} numbers from the command line", numbers.len()),
+                    layout: None,
+                });
+            }
+            Source::Stdin => decompressed(Box::new(BufReader::new(io::stdin())), &name)?,
+            Source::File(path) => {
+                let file = File::open(path).map_err(io_error)?;
+                decompressed(Box::new(BufReader::with_capacity(256 * 1024, file)), &name)?
+            }
+        };
+        let mut reader = reader;
+        let head = reader.fill_buf().map_err(io_error)?;
+        if let Some(what) = magic(head) {
+            return Err(ListError::NotAList {
+                source_name: name,
+                what,
+            });
+        }
+        let workbook = options.format == InputFormat::Excel
+            || (options.format == InputFormat::Auto && is_workbook(head));
+        if workbook {
+            let Source::File(path) = source else {
+                return Err(ListError::Workbook {
+                    source_name: name,
+                    problem: "a workbook cannot be read from stdin; give its file name".to_owned(),
+                });
+            };
+            let (records, sheet) = workbook::open(path, options.sheet.as_ref())?;
+            let (rows, layout, found) =
+                TableRows::open(Box::new(records), options, name, Some(sheet.clone()))?;
+            return Ok(RowReader {
+                rows: Rows::Table(rows),
+                description: format!("sheet {sheet:?}, {found}"),
+                layout: Some(layout),
+            });
+        }
+        if head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) || head.starts_with(b"PK\x03\x04") {
+            return Err(ListError::NotAList {
+                source_name: name,
+                what: "a workbook or archive read as text (drop --input-format)",
+            });
+        }
+        let (reader, encoding) = encoding::decoded(reader, options.encoding).map_err(io_error)?;
+        let mut reader = reader;
+        let head = reader.fill_buf().map_err(io_error)?;
+        if head.contains(&0) {
+            return Err(ListError::NotAList {
+                source_name: name,
+                what: "binary data",
+            });
+        }
+        let spelled = if encoding == encoding_rs::UTF_8 {
+            String::new()
+        } else {
+            format!(" ({})", encoding.name())
+        };
+        let utf16 = encoding == encoding_rs::UTF_16LE || encoding == encoding_rs::UTF_16BE;
+        let delimiter = match (options.format, source) {
+            (InputFormat::Csv, _) => Some(b','),
+            (InputFormat::Tsv, _) => Some(b'\t'),
+            (InputFormat::Text | InputFormat::Excel, _) => None,
+            (InputFormat::Auto, Source::File(path)) => delimiter_for(path)
+                .or(options.column.as_ref().map(|_| b','))
+                .or(utf16.then_some(b'\t')),
+            (InputFormat::Auto, _) => options.column.as_ref().map(|_| b','),
+        };
+        match delimiter {
+            None => Ok(RowReader {
+                rows: Rows::Text(TextRows {
+                    reader,
+                    line: 0,
+                    pieces: VecDeque::new(),
+                    name,
+                }),
+                description: format!(
+                    "plain text{spelled}, one number a line (or several separated by commas)"
+                ),
+                layout: None,
+            }),
+            Some(delimiter) => {
+                let csv = csv::ReaderBuilder::new()
+                    .delimiter(delimiter)
+                    .has_headers(false)
+                    .flexible(true)
+                    .from_reader(reader);
+                let records = CsvRecords {
+                    reader: csv,
+                    record: csv::ByteRecord::new(),
+                    name: name.clone(),
+                };
+                let (rows, layout, found) =
+                    TableRows::open(Box::new(records), options, name, None)?;
+                let kind = if delimiter == b'\t' { "TSV" } else { "CSV" };
+                Ok(RowReader {
+                    rows: Rows::Table(rows),
+                    description: format!("{kind}{spelled}, {found}"),
+                    layout: Some(layout),
+                })
+            }
+        }
+    }
+
+    /// Reads `source` through once, so that what is wrong with it is found before anything
+    /// is sent, and counts its rows; `None` for stdin, which can be read only once.
+    pub fn count(source: &Source, options: &InputOptions) -> Result<Option<u64>, ListError> {
+        if matches!(source, Source::Stdin) {
+            return Ok(None);
+        }
+        let mut n = 0;
+        for row in RowReader::open(source, options)? {
+            row?;
+            n += 1;
+        }
+        Ok(Some(n))
+    }
+}
+
+impl Iterator for RowReader {
+    type Item = Result<Row, ListError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match &mut self.rows {
+            Rows::Numbers(numbers) => numbers.next().map(|(line, input)| {
+                Ok(Row {
+                    line,
+                    input,
+                    cells: Vec::new(),
+                })
+            }),
+            Rows::Text(text) => text.next(),
+            Rows::Table(table) => table.next(),
+        }
+    }
+}
+
+/// CSV for `.csv`, TSV for `.tsv` (also gzip-compressed), else nothing said.
+fn delimiter_for(path: &Path) -> Option<u8> {
+    let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
+    let name = name.strip_suffix(".gz").unwrap_or(&name);
+    if name.ends_with(".csv") {
+        Some(b',')
+    } else if name.ends_with(".tsv") {
+        Some(b'\t')
+    } else {
+        None
+    }
+}
+
+/// Unwraps gzip when the data starts with its magic bytes, whatever the file is called.
+fn decompressed(
+    mut reader: Box<dyn BufRead + Send>,
+    name: &str,
+) -> Result<Box<dyn BufRead + Send>, ListError> {
+    let head = reader.fill_buf().map_err(|error| ListError::Io {
+        source_name: name.to_owned(),
+        error,
+    })?;
+    if head.starts_with(&[0x1f, 0x8b]) {
+        let gz = flate2::bufread::MultiGzDecoder::new(reader);
+        Ok(Box::new(BufReader::with_capacity(256 * 1024, gz)))
+    } else {
+        Ok(reader)
+    }
+}
+
+struct TextRows {
+    reader: Box<dyn BufRead + Send>,
+    line: u64,
+    pieces: VecDeque<String>,
+    name: String,
+}
+
+impl TextRows {
+    fn next(&mut self) -> Option<Result<Row, ListError>> {
+        let mut buf = Vec::new();
+        while self.pieces.is_empty() {
+            buf.clear();
+            match self.reader.read_until(b'\n', &mut buf) {
+                Ok(0) => return None,
+                Ok(_) => {}
+                Err(error) => {
+                    return Some(Err(ListError::Io {
+                        source_name: self.name.clone(),
+                        error,
+                    }));
+                }
+            }
+            self.line += 1;
+            if buf.len() > MAX_RECORD_BYTES {
+                return Some(Err(ListError::TooLong {
+                    source_name: self.name.clone(),
+                    line: self.line,
+                    bytes: buf.len(),
+                }));
+            }
+            // Text is UTF-8 by now (decoded when it was not); a stray byte becomes U+FFFD and
+            // such a row reads as invalid.
+            let text = String::from_utf8_lossy(&buf);
+            if text.trim().is_empty() {
+                continue;
+            }
+            self.pieces
+                .extend(split_element(&text).into_iter().map(str::to_owned));
+        }
+        let input = self.pieces.pop_front()?;
+        Some(Ok(Row {
+            line: self.line,
+            input,
+            cells: Vec::new(),
+        }))
+    }
+}
+
+/// The records of a CSV/TSV input as cells.
+struct CsvRecords {
+    reader: csv::Reader<Box<dyn BufRead + Send>>,
+    record: csv::ByteRecord,
+    name: String,
+}
+
+impl Iterator for CsvRecords {
+    type Item = Result<(u64, Vec<String>), ListError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let line = self.reader.position().line();
+        match self.reader.read_byte_record(&mut self.record) {
+            Ok(false) => None,
+            Ok(true) if self.record.as_slice().len() > MAX_RECORD_BYTES => {
+                Some(Err(ListError::TooLong {
+                    source_name: self.name.clone(),
+                    line,
+                    bytes: self.record.as_slice().len(),
+                }))
+            }
+            Ok(true) => Some(Ok((
+                line,
+                self.record
+                    .iter()
+                    .map(|c| String::from_utf8_lossy(c).into_owned())
+                    .collect(),
+            ))),
+            Err(error) => Some(Err(ListError::Csv {
+                source_name: self.name.clone(),
+                line,
+                error,
+            })),
+        }
+    }
+}
+
+/// True when one of `cells` holds a valid phone number.
+pub(super) fn any_number(cells: &[String]) -> bool {
+    cells.iter().any(|c| normalize_mobile(c.trim()).is_ok())
+}
+
+/// The rows of a table (CSV, TSV, a sheet): one per record, with all its cells.
+struct TableRows {
+    records: Records,
+    /// Records read ahead while sniffing, in order.
+    ahead: VecDeque<(u64, Vec<String>)>,
+    column: usize,
+    width: usize,
+    name: String,
+    failed: bool,
+}
+
+impl TableRows {
+    /// Reads the first records to find the header and the number column; returns the rows,
+    /// the layout and what was found ("column 2 \"phone\", header skipped").
+    fn open(
+        mut records: Records,
+        options: &InputOptions,
+        name: String,
+        sheet: Option<String>,
+    ) -> Result<(TableRows, Layout, String), ListError> {
+        let mut ahead = VecDeque::new();
+        while ahead.len() < SNIFF_RECORDS {
+            match records.next() {
+                None => break,
+                Some(record) => ahead.push_back(record?),
+            }
+        }
+        let first: Vec<String> = ahead
+            .front()
+            .map(|(_, r)| r.iter().map(|c| c.trim().to_owned()).collect())
+            .unwrap_or_default();
+        let header = match options.header {
+            HeaderMode::Yes => true,
+            HeaderMode::No => false,
+            HeaderMode::Auto => {
+                matches!(options.column, Some(ColumnSpec::Name(_)))
+                    || (!any_number(&first) && ahead.iter().skip(1).any(|(_, r)| any_number(r)))
+            }
+        };
+        let column = match &options.column {
+            Some(ColumnSpec::Position(n)) => n - 1,
+            Some(ColumnSpec::Name(wanted)) => {
+                let found = first
+                    .iter()
+                    .position(|h| h.eq_ignore_ascii_case(wanted.trim()));
+                found.ok_or_else(|| ListError::NoSuchColumn {
+                    source_name: name.clone(),
+                    name: wanted.clone(),
+                    headers: first
+                        .iter()
+                        .map(|h| format!("{h:?}"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                })?
+            }
+            None => {
+                let named = header
+                    .then(|| {
+                        first.iter().position(|h| {
+                            let h = h.to_lowercase();
+                            NUMBER_HEADERS.contains(&h.as_str())
+                        })
+                    })
+                    .flatten();
+                named.unwrap_or_else(|| most_numbers(ahead.iter().skip(usize::from(header))))
+            }
+        };
+        let width = ahead
+            .iter()
+            .map(|(_, r)| filled(r))
+            .max()
+            .unwrap_or(0)
+            .max(column + 1);
+        let mut found = format!("column {}", column + 1);
+        let columns = if header {
+            if let Some(h) = first.get(column) {
+                found.push_str(&format!(" {h:?}"));
+            }
+            found.push_str(", header skipped");
+            ahead.pop_front();
+            let mut columns = first.clone();
+            for i in columns.len()..width {
+                columns.push(format!("column_{}", i + 1));
+            }
+            columns.truncate(width);
+            columns
+        } else {
+            (1..=width).map(|i| format!("column_{i}")).collect()
+        };
+        let layout = Layout {
+            columns,
+            has_header: header,
+            column,
+            sheet,
+        };
+        let rows = TableRows {
+            records,
+            ahead,
+            column,
+            width,
+            name,
+            failed: false,
+        };
+        Ok((rows, layout, found))
+    }
+
+    fn next(&mut self) -> Option<Result<Row, ListError>> {
+        if self.failed {
+            return None;
+        }
+        let (line, mut cells) = match self.ahead.pop_front() {
+            Some(next) => next,
+            None => match self.records.next()? {
+                Ok(next) => next,
+                Err(e) => {
+                    self.failed = true;
+                    return Some(Err(e));
+                }
+            },
+        };
+        let used = filled(&cells);
+        if used > self.width {
+            self.failed = true;
+            return Some(Err(ListError::Ragged {
+                source_name: self.name.clone(),
+                line,
+                cells: used,
+                width: self.width,
+            }));
+        }
+        cells.truncate(self.width);
+        // A record too short for the column is a row without a number: answered as invalid.
+        let input = cells
+            .get(self.column)
+            .map(|c| c.trim_start_matches('\u{FEFF}').trim().to_owned())
+            .unwrap_or_default();
+        Some(Ok(Row { line, input, cells }))
+    }
+}
+
+/// The cells of a record up to its last non-empty one.
+fn filled(cells: &[String]) -> usize {
+    cells
+        .iter()
+        .rposition(|c| !c.is_empty())
+        .map_or(0, |i| i + 1)
+}
+
+/// The column holding the most valid numbers among `records` (the first on a tie, 0 if none).
+fn most_numbers<'a>(records: impl Iterator<Item = &'a (u64, Vec<String>)>) -> usize {
+    let mut counts: Vec<usize> = Vec::new();
+    for (_, record) in records {
+        for (i, c) in record.iter().enumerate() {
+            if normalize_mobile(c.trim()).is_ok() {
+                if counts.len() <= i {
+                    counts.resize(i + 1, 0);
+                }
+                counts[i] += 1;
+            }
+        }
+    }
+    let best = counts.iter().copied().max().unwrap_or(0);
+    counts.iter().position(|&c| c == best && c > 0).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn rows(content: &[u8], file_name: &str, options: InputOptions) -> (Vec<Row>, String) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(file_name);
+        std::fs::write(&path, content).unwrap();
+        let reader = RowReader::open(&Source::File(path), &options).expect("opens");
+        let description = reader.description.clone();
+        (reader.map(|r| r.expect("row")).collect(), description)
+    }
+
+    fn auto() -> InputOptions {
+        InputOptions::default()
+    }
+
+    fn inputs(rows: &[Row]) -> Vec<(u64, &str)> {
+        rows.iter().map(|r| (r.line, r.input.as_str())).collect()
+    }
+
+    #[test]
+    fn text_lines_split_into_rows_and_skip_blank_lines() {
+        let (rows, _) = rows(
+            b"13111111111\n\n13222222222, 13333333333\n+86 131-1111-1111\r\njunk\n",
+            "list.txt",
+            auto(),
+        );
+        assert_eq!(
+            inputs(&rows),
+            [
+                (1, "13111111111"),
+                (3, "13222222222"),
+                (3, "13333333333"),
+                (4, "+86 131-1111-1111"),
+                (5, "junk")
+            ]
+        );
+    }
+
+    #[test]
+    fn a_csv_header_and_the_number_column_are_found() {
+        let csv = "name,phone,city\n\u{5f20}\u{4e09},13111111111,Beijing\nBob,,Paris\n\"Li, Si\",+86 132 2222 2222,Xi'an\nshort\n";
+        let (rows, description) = rows(csv.as_bytes(), "people.csv", auto());
+        assert_eq!(
+            inputs(&rows),
+            [
+                (2, "13111111111"),
+                (3, ""),
+                (4, "+86 132 2222 2222"),
+                (5, "")
+            ]
+        );
+        assert_eq!(description, "CSV, column 2 \"phone\", header skipped");
+    }
+
+    #[test]
+    fn a_csv_without_header_keeps_its_first_row() {
+        let (rows, description) = rows(b"1,13111111111\n2,13222222222\n", "x.csv", auto());
+        assert_eq!(inputs(&rows), [(1, "13111111111"), (2, "13222222222")]);
+        assert_eq!(description, "CSV, column 2");
+    }
+
+    #[test]
+    fn column_by_name_or_position_and_a_missing_name_is_named() {
+        let csv = b"id,mobile\n1,13111111111\n";
+        let by_name = InputOptions {
+            column: Some("MOBILE".parse().unwrap()),
+            ..auto()
+        };
+        assert_eq!(inputs(&rows(csv, "a.csv", by_name).0), [(2, "13111111111")]);
+        let by_position = InputOptions {
+            column: Some("1".parse().unwrap()),
+            header: HeaderMode::Yes,
+            ..auto()
+        };
+        assert_eq!(inputs(&rows(csv, "a.csv", by_position).0), [(2, "1")]);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.csv");
+        std::fs::write(&path, csv).unwrap();
+        let missing = InputOptions {
+            column: Some("phone".parse().unwrap()),
+            ..auto()
+        };
+        let err = RowReader::open(&Source::File(path), &missing)
+            .err()
+            .expect("no such column");
+        assert!(
+            err.to_string().contains("no column named \"phone\""),
+            "{err}"
+        );
+        assert!(err.to_string().contains("\"mobile\""), "{err}");
+        assert!("0".parse::<ColumnSpec>().is_err());
+    }
+
+    #[test]
+    fn gzip_input_is_read_whatever_its_name() {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(b"phone\n13111111111\n13222222222\n").unwrap();
+        let bytes = gz.finish().unwrap();
+        let (csv, _) = rows(&bytes, "list.csv.gz", auto());
+        assert_eq!(inputs(&csv), [(2, "13111111111"), (3, "13222222222")]);
+        let (text, _) = rows(&bytes, "list.bin", auto());
+        assert_eq!(text.len(), 3, "as text, the header is a row like any other");
+    }
+
+    #[test]
+    fn counting_reads_the_same_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("n.txt");
+        std::fs::write(&path, "13111111111,13222222222\n\n13333333333\n").unwrap();
+        let n = RowReader::count(&Source::File(path), &auto()).unwrap();
+        assert_eq!(n, Some(3));
+        assert_eq!(RowReader::count(&Source::Stdin, &auto()).unwrap(), None);
+    }
+}

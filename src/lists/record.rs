@@ -1,0 +1,325 @@
+//! One row's result, and the columns it is written as. The same record serves every output
+//! format, the per-status files and `--resume`, so a row reads back as it was written.
+
+use std::borrow::Cow;
+
+use serde::{Deserialize, Serialize};
+
+/// What became of a row: a line status, invalid, or not (yet) checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RowStatus {
+    /// 实号.
+    Real,
+    /// 空号.
+    Empty,
+    /// 停机.
+    Suspended,
+    /// 沉默号.
+    Silent,
+    /// 风险.
+    Risk,
+    /// 库无.
+    NotInDatabase,
+    /// Not a valid mobile number; never sent.
+    Invalid,
+    /// The check failed (see the note); `--resume` checks it again.
+    Error,
+    /// The run stopped before the row was checked; `--resume` checks it.
+    Unchecked,
+}
+
+impl RowStatus {
+    /// Every status, in the order summaries and workbooks list them.
+    pub const ALL: [RowStatus; 9] = [
+        RowStatus::Real,
+        RowStatus::Empty,
+        RowStatus::Suspended,
+        RowStatus::Silent,
+        RowStatus::Risk,
+        RowStatus::NotInDatabase,
+        RowStatus::Invalid,
+        RowStatus::Error,
+        RowStatus::Unchecked,
+    ];
+
+    /// The name used in every output format and as the `--split` file name.
+    pub fn name(self) -> &'static str {
+        match self {
+            RowStatus::Real => "real",
+            RowStatus::Empty => "empty",
+            RowStatus::Suspended => "suspended",
+            RowStatus::Silent => "silent",
+            RowStatus::Risk => "risk",
+            RowStatus::NotInDatabase => "not_in_database",
+            RowStatus::Invalid => "invalid",
+            RowStatus::Error => "error",
+            RowStatus::Unchecked => "unchecked",
+        }
+    }
+
+    /// The Chinese label list cleaners know it by (实号, 空号, …), for sheet names.
+    pub fn label(self) -> &'static str {
+        match self {
+            RowStatus::Real => "实号",
+            RowStatus::Empty => "空号",
+            RowStatus::Suspended => "停机",
+            RowStatus::Silent => "沉默号",
+            RowStatus::Risk => "风险号",
+            RowStatus::NotInDatabase => "库无",
+            RowStatus::Invalid => "无效",
+            RowStatus::Error => "失败",
+            RowStatus::Unchecked => "未检测",
+        }
+    }
+
+    /// The status named `name` (as [`RowStatus::name`] writes it).
+    pub fn from_name(name: &str) -> Option<RowStatus> {
+        RowStatus::ALL.into_iter().find(|s| s.name() == name)
+    }
+
+    /// True when the row has its final answer and `--resume` keeps it.
+    pub fn is_final(self) -> bool {
+        !matches!(self, RowStatus::Error | RowStatus::Unchecked)
+    }
+
+    /// Its position in [`RowStatus::ALL`].
+    pub fn position(self) -> usize {
+        self as usize
+    }
+}
+
+/// One output record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RowResult {
+    /// Position of the row in the input, from 0.
+    pub index: u64,
+    /// Line of the input the row comes from, from 1 (for a sheet, its row number).
+    pub line: u64,
+    /// The number as written in the input.
+    pub input: String,
+    /// The normalized 11-digit number; empty when the input is not a valid number.
+    pub mobile: String,
+    /// What became of the row.
+    pub status: RowStatus,
+    /// The upstream's label, e.g. 实号.
+    pub status_name: String,
+    /// Where the number is registered, e.g. 山西-临汾.
+    pub area: String,
+    /// The province part of `area`.
+    pub province: String,
+    /// The city part of `area`.
+    pub city: String,
+    /// The carrier, e.g. 中国联通.
+    pub carrier: String,
+    /// When the upstream checked it (RFC 3339), empty when not checked.
+    pub checked_at: String,
+    /// True when an earlier row held the same number (answered from that row's check).
+    pub duplicate: bool,
+    /// True when the server answered from its cache (nothing billed; see `checked_at`).
+    #[serde(default)]
+    pub from_cache: bool,
+    /// Why the row is invalid, or why its check failed.
+    pub note: String,
+    /// The input row's cells, unchanged, for a table input (CSV, TSV, a sheet); empty for
+    /// text. Written before the result columns.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cells: Vec<String>,
+}
+
+/// The result columns written after a whole input row, in order.
+pub const RESULT_COLUMNS: [&str; 10] = [
+    "status",
+    "status_name",
+    "area",
+    "province",
+    "city",
+    "carrier",
+    "checked_at",
+    "duplicate",
+    "from_cache",
+    "note",
+];
+
+/// The columns of the results-only layout (`--results-only`, or a text input): where the
+/// row was, then the result columns.
+pub const RESULTS_ONLY_COLUMNS: [&str; 14] = [
+    "index",
+    "line",
+    "input",
+    "mobile",
+    "status",
+    "status_name",
+    "area",
+    "province",
+    "city",
+    "carrier",
+    "checked_at",
+    "duplicate",
+    "from_cache",
+    "note",
+];
+
+impl RowResult {
+    /// A record for a row that was not checked, saying why.
+    pub fn unchecked(index: u64, line: u64, input: String, why: &str) -> RowResult {
+        RowResult {
+            index,
+            line,
+            input,
+            mobile: String::new(),
+            status: RowStatus::Unchecked,
+            status_name: String::new(),
+            area: String::new(),
+            province: String::new(),
+            city: String::new(),
+            carrier: String::new(),
+            checked_at: String::new(),
+            duplicate: false,
+            from_cache: false,
+            note: why.to_owned(),
+            cells: Vec::new(),
+        }
+    }
+
+    /// The number a numbers-only list holds: the normalized one, else the input as written.
+    pub fn number(&self) -> &str {
+        if self.mobile.is_empty() {
+            &self.input
+        } else {
+            &self.mobile
+        }
+    }
+
+    /// The values of [`RESULT_COLUMNS`].
+    pub fn result_fields(&self) -> [&str; 10] {
+        [
+            self.status.name(),
+            &self.status_name,
+            &self.area,
+            &self.province,
+            &self.city,
+            &self.carrier,
+            &self.checked_at,
+            flag(self.duplicate),
+            flag(self.from_cache),
+            &self.note,
+        ]
+    }
+
+    /// The values of [`RESULTS_ONLY_COLUMNS`].
+    pub fn results_only_fields(&self) -> [Cow<'_, str>; 14] {
+        let r = self.result_fields();
+        [
+            Cow::Owned(self.index.to_string()),
+            Cow::Owned(self.line.to_string()),
+            Cow::Borrowed(&self.input),
+            Cow::Borrowed(&self.mobile),
+            Cow::Borrowed(r[0]),
+            Cow::Borrowed(r[1]),
+            Cow::Borrowed(r[2]),
+            Cow::Borrowed(r[3]),
+            Cow::Borrowed(r[4]),
+            Cow::Borrowed(r[5]),
+            Cow::Borrowed(r[6]),
+            Cow::Borrowed(r[7]),
+            Cow::Borrowed(r[8]),
+            Cow::Borrowed(r[9]),
+        ]
+    }
+
+    /// A record back from the values of [`RESULT_COLUMNS`] (as [`RowResult::result_fields`]
+    /// wrote them) and where the row was; `None` when they do not parse.
+    pub fn from_result_fields(
+        index: u64,
+        line: u64,
+        input: &str,
+        mobile: &str,
+        fields: &[&str],
+    ) -> Option<RowResult> {
+        let [
+            status,
+            status_name,
+            area,
+            province,
+            city,
+            carrier,
+            checked_at,
+            duplicate,
+            cached,
+            note,
+        ] = fields
+        else {
+            return None;
+        };
+        Some(RowResult {
+            index,
+            line,
+            input: input.to_owned(),
+            mobile: mobile.to_owned(),
+            status: RowStatus::from_name(status)?,
+            status_name: (*status_name).to_owned(),
+            area: (*area).to_owned(),
+            province: (*province).to_owned(),
+            city: (*city).to_owned(),
+            carrier: (*carrier).to_owned(),
+            checked_at: (*checked_at).to_owned(),
+            duplicate: parse_flag(duplicate)?,
+            from_cache: parse_flag(cached)?,
+            note: (*note).to_owned(),
+            cells: Vec::new(),
+        })
+    }
+}
+
+fn flag(b: bool) -> &'static str {
+    if b { "true" } else { "false" }
+}
+
+fn parse_flag(s: &str) -> Option<bool> {
+    match s {
+        "true" => Some(true),
+        "false" | "" => Some(false),
+        _ => None,
+    }
+}
+
+/// The header of a whole-row output: the input's column names, then the result columns, a
+/// result column whose name an input column already has taking the suffix `_result`.
+pub fn whole_row_header(input: &[String]) -> Vec<String> {
+    let taken = |name: &str| input.iter().any(|c| c.trim().eq_ignore_ascii_case(name));
+    let mut header = input.to_vec();
+    for name in RESULT_COLUMNS {
+        let mut column = name.to_owned();
+        while taken(&column) {
+            column.push_str("_result");
+        }
+        header.push(column);
+    }
+    header
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn result_fields_read_back() {
+        let mut r = RowResult::unchecked(3, 5, "131 1111 1111".into(), "a, \"note\"");
+        r.status = RowStatus::Real;
+        r.duplicate = true;
+        let back =
+            RowResult::from_result_fields(3, 5, &r.input, &r.mobile, &r.result_fields()).unwrap();
+        assert_eq!(back, r);
+        assert!(RowResult::from_result_fields(0, 0, "", "", &["real"]).is_none());
+    }
+
+    #[test]
+    fn a_result_column_named_like_an_input_column_gets_a_suffix() {
+        let header = whole_row_header(&["客户".into(), "Status".into(), "note".into()]);
+        assert_eq!(&header[..3], ["客户", "Status", "note"]);
+        assert_eq!(header[3], "status_result");
+        assert_eq!(header[12], "note_result");
+        assert_eq!(header.len(), 13);
+    }
+}

@@ -1,0 +1,250 @@
+//! The rows of one sheet of a workbook (XLSX, XLS, ODS, XLSB), read with `calamine` on a thread
+//! of their own and handed over in batches, so a million-row sheet is never held whole: an
+//! XLSX sheet is streamed cell by cell. Other formats are read a sheet at a time (XLS holds at
+//! most 65,536 rows).
+//!
+//! Every cell becomes text as the sheet shows it: a number Excel stored as a number
+//! (13912345678) reads as its digits, not as `1.39E+10`.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+
+use calamine::{Data, DataRef, Reader, Sheets, open_workbook_auto};
+
+use super::read::{ListError, SheetSpec, any_number};
+
+/// Rows handed over at a time.
+const BATCH: usize = 512;
+
+/// How many rows of each sheet are looked at when no sheet is named.
+const SNIFF_ROWS: usize = 50;
+
+/// Rows as handed over: (row number from 1, cells), a batch at a time, or the fault.
+type Batch = Result<Vec<(u64, Vec<String>)>, ListError>;
+
+/// The records of one sheet: (row number from 1, cells), blank rows left out.
+pub(super) struct SheetRecords {
+    batches: Receiver<Batch>,
+    batch: std::vec::IntoIter<(u64, Vec<String>)>,
+    failed: bool,
+}
+
+impl Iterator for SheetRecords {
+    type Item = Result<(u64, Vec<String>), ListError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(row) = self.batch.next() {
+                return Some(Ok(row));
+            }
+            if self.failed {
+                return None;
+            }
+            match self.batches.recv() {
+                Ok(Ok(batch)) => self.batch = batch.into_iter(),
+                Ok(Err(e)) => {
+                    self.failed = true;
+                    return Some(Err(e));
+                }
+                Err(_) => return None,
+            }
+        }
+    }
+}
+
+/// Opens the workbook at `path` and the sheet `sheet` names (default: the first sheet whose
+/// first rows hold a phone number). Returns its rows and the sheet's name.
+pub(super) fn open(
+    path: &Path,
+    sheet: Option<&SheetSpec>,
+) -> Result<(SheetRecords, String), ListError> {
+    let (chosen_tx, chosen_rx) = sync_channel(1);
+    let (batches_tx, batches) = sync_channel(8);
+    let (path, sheet) = (path.to_owned(), sheet.cloned());
+    let name = path.display().to_string();
+    std::thread::Builder::new()
+        .name("workbook".to_owned())
+        .spawn(move || read_sheet(path, sheet, chosen_tx, batches_tx))
+        .map_err(|error| ListError::Io {
+            source_name: name.clone(),
+            error,
+        })?;
+    let chosen = chosen_rx.recv().map_err(|_| ListError::Workbook {
+        source_name: name.clone(),
+        problem: "the workbook reader stopped".to_owned(),
+    })??;
+    let records = SheetRecords {
+        batches,
+        batch: Vec::new().into_iter(),
+        failed: false,
+    };
+    Ok((records, chosen))
+}
+
+/// The reading thread: opens, chooses the sheet, says which, then streams its rows.
+fn read_sheet(
+    path: PathBuf,
+    sheet: Option<SheetSpec>,
+    chosen: SyncSender<Result<String, ListError>>,
+    batches: SyncSender<Batch>,
+) {
+    let source_name = path.display().to_string();
+    let failed = |problem: String| ListError::Workbook {
+        source_name: source_name.clone(),
+        problem,
+    };
+    let mut workbook = match open_workbook_auto(&path) {
+        Ok(workbook) => workbook,
+        Err(e) => {
+            let _ = chosen.send(Err(failed(open_problem(&e))));
+            return;
+        }
+    };
+    let names = workbook.sheet_names();
+    let listed = || {
+        names
+            .iter()
+            .map(|n| format!("{n:?}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let name = match &sheet {
+        Some(SheetSpec::Name(wanted)) => names.iter().find(|n| n.trim() == wanted.trim()),
+        Some(SheetSpec::Position(n)) => names.get(n - 1),
+        None => names.iter().find(|name| {
+            let mut seen = 0;
+            let mut found = false;
+            let _ = rows_of(&mut workbook, name, &mut |_, cells| {
+                seen += 1;
+                found = any_number(&cells);
+                !found && seen < SNIFF_ROWS
+            });
+            found
+        }),
+    };
+    let Some(name) = name.cloned() else {
+        let problem = match &sheet {
+            Some(SheetSpec::Name(wanted)) => {
+                format!("no sheet named {wanted:?}; the workbook has {}", listed())
+            }
+            Some(SheetSpec::Position(n)) => {
+                format!(
+                    "no sheet {n}; the workbook has {} ({})",
+                    names.len(),
+                    listed()
+                )
+            }
+            None => format!(
+                "no sheet holds phone numbers in its first {SNIFF_ROWS} rows (sheets: {}); name one with --sheet",
+                listed()
+            ),
+        };
+        let _ = chosen.send(Err(failed(problem)));
+        return;
+    };
+    if chosen.send(Ok(name.clone())).is_err() {
+        return;
+    }
+    let mut batch = Vec::with_capacity(BATCH);
+    let read = rows_of(&mut workbook, &name, &mut |line, cells| {
+        batch.push((line, cells));
+        if batch.len() < BATCH {
+            return true;
+        }
+        let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+        batches.send(Ok(full)).is_ok()
+    });
+    let last = match read {
+        Ok(()) => Ok(batch),
+        Err(problem) => {
+            // Rows read before the fault go first, then the fault.
+            if !batch.is_empty() && batches.send(Ok(batch)).is_err() {
+                return;
+            }
+            Err(failed(problem))
+        }
+    };
+    let _ = batches.send(last);
+}
+
+/// Why a workbook did not open, in words a user can act on.
+fn open_problem(e: &calamine::Error) -> String {
+    let text = e.to_string();
+    if text.to_ascii_lowercase().contains("password") {
+        "the workbook is password-protected; save a copy without a password".to_owned()
+    } else {
+        format!("not a readable workbook ({text})")
+    }
+}
+
+/// Calls `emit` with each non-blank row of sheet `name` (its number from 1 and its cells)
+/// until it returns false.
+fn rows_of(
+    workbook: &mut Sheets<std::io::BufReader<std::fs::File>>,
+    name: &str,
+    emit: &mut dyn FnMut(u64, Vec<String>) -> bool,
+) -> Result<(), String> {
+    if let Sheets::Xlsx(xlsx) = workbook {
+        let mut reader = xlsx
+            .worksheet_cells_reader(name)
+            .map_err(|e| e.to_string())?;
+        let mut row: Option<u32> = None;
+        let mut cells: Vec<String> = Vec::new();
+        while let Some(cell) = reader.next_cell().map_err(|e| e.to_string())? {
+            let (r, c) = cell.get_position();
+            if row != Some(r) {
+                if let Some(previous) = row
+                    && !cells.is_empty()
+                    && !emit(u64::from(previous) + 1, std::mem::take(&mut cells))
+                {
+                    return Ok(());
+                }
+                row = Some(r);
+                cells.clear();
+            }
+            let text = ref_text(cell.get_value());
+            if text.is_empty() {
+                continue;
+            }
+            let c = c as usize;
+            if c < cells.len() {
+                cells[c] = text;
+            } else {
+                cells.resize(c, String::new());
+                cells.push(text);
+            }
+        }
+        if let Some(last) = row
+            && !cells.is_empty()
+        {
+            emit(u64::from(last) + 1, cells);
+        }
+        return Ok(());
+    }
+    let range = workbook.worksheet_range(name).map_err(|e| e.to_string())?;
+    let (first_row, first_col) = range.start().unwrap_or((0, 0));
+    for (i, values) in range.rows().enumerate() {
+        let mut cells = vec![String::new(); first_col as usize];
+        cells.extend(values.iter().map(Data::to_string));
+        while cells.last().is_some_and(String::is_empty) {
+            cells.pop();
+        }
+        if cells.is_empty() {
+            continue;
+        }
+        if !emit(u64::from(first_row) + i as u64 + 1, cells) {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// A streamed cell as text.
+fn ref_text(value: &DataRef<'_>) -> String {
+    match value {
+        DataRef::SharedString(s) => (*s).to_owned(),
+        DataRef::String(s) => s.clone(),
+        DataRef::Empty => String::new(),
+        other => Data::from(other.clone()).to_string(),
+    }
+}
