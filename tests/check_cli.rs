@@ -80,6 +80,8 @@ async fn a_csv_with_a_header_and_junk_rows_comes_out_whole_in_order_with_lists_a
             out.to_str().unwrap(),
             "--split",
             lists.to_str().unwrap(),
+            "--split-format",
+            "txt",
             "--chunk",
             "777",
         ],
@@ -91,12 +93,27 @@ async fn a_csv_with_a_header_and_junk_rows_comes_out_whole_in_order_with_lists_a
         "{stderr}"
     );
 
-    let rows = read_csv(&out);
+    // Each row whole (name, phone, city), then its result columns.
+    let header = csv::Reader::from_path(&out)
+        .unwrap()
+        .headers()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        &header.iter().collect::<Vec<_>>()[..5],
+        ["name", "phone", "city", "status", "status_name"]
+    );
+    let rows: Vec<RowResult> = PreviousOutput::open(&out, OutputFormat::Csv, Some((1, 3)))
+        .unwrap()
+        .collect();
     assert_eq!(rows.len(), 3000, "every row once");
     let mut valid = HashSet::new();
     for (i, r) in rows.iter().enumerate() {
         assert_eq!(r.index, i as u64, "in input order");
-        assert_eq!(r.line, i as u64 + 2, "line numbers count the header");
+        assert_eq!(
+            r.cells,
+            [format!("Name, {i}"), expected[i].clone(), "city".to_owned()]
+        );
         assert_eq!(r.input, expected[i]);
         match i % 100 {
             13 | 14 => {
@@ -217,6 +234,7 @@ async fn jsonl_and_txt_outputs_and_numbers_as_arguments() {
 
 #[tokio::test]
 async fn errors_are_one_clear_line_and_a_failing_exit_status() {
+    // 1 when the server cannot be reached; 2 for a mistake in the command or the input.
     let env = start(SimulatorConfig::default(), |_| {}).await;
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("in.csv");
@@ -232,12 +250,12 @@ async fn errors_are_one_clear_line_and_a_failing_exit_status() {
 
     // A column that is not there.
     let (code, stderr) = run_check(&env, &[input.to_str().unwrap(), "--column", "phone"]).await;
-    assert_eq!(code, Some(1));
+    assert_eq!(code, Some(2));
     assert!(stderr.contains("no column named \"phone\""), "{stderr}");
 
     // A word that is neither a file nor a number.
     let (code, stderr) = run_check(&env, &["numbres.csv"]).await;
-    assert_eq!(code, Some(1));
+    assert_eq!(code, Some(2));
     assert!(
         stderr.contains("neither a file nor a phone number"),
         "{stderr}"
@@ -247,7 +265,7 @@ async fn errors_are_one_clear_line_and_a_failing_exit_status() {
     let empty = dir.path().join("empty.txt");
     std::fs::write(&empty, "\n\n").unwrap();
     let (code, stderr) = run_check(&env, &[empty.to_str().unwrap()]).await;
-    assert_eq!(code, Some(1));
+    assert_eq!(code, Some(2));
     assert!(stderr.contains("empty.txt holds no numbers"), "{stderr}");
 
     // --resume needs --out (clap says so, with its usage exit status).

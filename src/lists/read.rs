@@ -660,12 +660,13 @@ impl TableRows {
                 named.unwrap_or_else(|| most_numbers(ahead.iter().skip(usize::from(header))))
             }
         };
-        let width = ahead
-            .iter()
-            .map(|(_, r)| filled(r))
-            .max()
-            .unwrap_or(0)
-            .max(column + 1);
+        // A header says how wide the table is; without one, the widest of the first records.
+        let width = if header {
+            first.len()
+        } else {
+            ahead.iter().map(|(_, r)| filled(r)).max().unwrap_or(0)
+        }
+        .max(column + 1);
         let mut found = format!("column {}", column + 1);
         let columns = if header {
             if let Some(h) = first.get(column) {

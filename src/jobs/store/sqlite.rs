@@ -898,7 +898,9 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = SqliteJobStore::open(dir.path()).expect("open");
         store.create(&new_job("j")).expect("create");
-        store.add_inputs("j", 0, &new_inputs(inputs)).expect("inputs");
+        store
+            .add_inputs("j", 0, &new_inputs(inputs))
+            .expect("inputs");
         assert!(
             store
                 .transition("j", &[JobState::Uploading], JobState::Queued, None)
