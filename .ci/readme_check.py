@@ -2,7 +2,7 @@
 """Runs README.md's "Clean a list" commands as a new user would, against a running demo server.
 
 `cargo run --release --` becomes the debug binary CI already built (one build for CI), and the
-commands run in a scratch directory. Then the output must hold every row and the lists exist.
+commands run in a scratch directory. Then the output must hold every row whole, and the per-status files every row once.
 """
 import csv
 import os
@@ -25,13 +25,23 @@ with tempfile.TemporaryDirectory() as scratch:
         print(proc.stderr[-2000:])
         if proc.returncode != 0:
             sys.exit(1)
-    with open(os.path.join(scratch, "numbers.csv"), encoding="utf-8") as f:
-        rows = sum(1 for _ in f) - 1
+    with open(os.path.join(scratch, "customers.csv"), encoding="utf-8") as f:
+        inputs = list(csv.reader(f))
+    header, inputs = inputs[0], inputs[1:]
     with open(os.path.join(scratch, "results.csv"), encoding="utf-8") as f:
-        results = list(csv.DictReader(f))
-    assert len(results) == rows, f"{len(results)} results for {rows} rows"
-    assert [int(r["index"]) for r in results] == list(range(rows)), "results in input order"
-    assert all(r["status"] not in ("error", "unchecked") for r in results), "every row answered"
-    listed = sum(1 for name in os.listdir(os.path.join(scratch, "lists")) for _ in open(os.path.join(scratch, "lists", name)))
-    assert listed == rows, f"{listed} numbers in the lists for {rows} distinct rows"
-    print(f"README's list example: {rows} rows in, {len(results)} results out, lists complete")
+        results = list(csv.reader(f))
+    assert results[0][: len(header)] == header and results[0][len(header)] == "status", results[0]
+    results = results[1:]
+    assert len(results) == len(inputs), f"{len(results)} results for {len(inputs)} rows"
+    assert all(r[: len(header)] == i for r, i in zip(results, inputs)), "whole rows, in input order"
+    statuses = [r[len(header)] for r in results]
+    assert all(s not in ("error", "unchecked") for s in statuses), "every row answered"
+    listed = 0
+    for name in os.listdir(os.path.join(scratch, "lists")):
+        with open(os.path.join(scratch, "lists", name), encoding="utf-8") as f:
+            rows = list(csv.reader(f))
+        assert rows[0] == header, f"{name} has the input's header"
+        assert len(rows) - 1 == statuses.count(name[: -len(".csv")]), f"{name} holds its status's rows"
+        listed += len(rows) - 1
+    assert listed == len(inputs), f"{listed} rows in the lists for {len(inputs)} rows"
+    print(f"README's list example: {len(inputs)} rows in, {len(results)} whole rows out, lists complete")

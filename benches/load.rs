@@ -22,6 +22,11 @@
 //!   installed: upload and download times against SQLite's (goal: within 2x).
 //! - J2 replicas: two jobs of 1,000,000 numbers with an upstream answering in 50 ms, on one
 //!   replica running both, then on two replicas sharing one PostgreSQL (one job each).
+//! - L1 lists: `phonecheck check` (the CLI, a child process) on 100,000 and 1,000,000 rows of
+//!   CSV (customer, phone, note → whole rows out) and of XLSX (→ an XLSX workbook with its
+//!   status and summary sheets), against `--qps 0`: rows/s (goal: ≥ 100,000/s for CSV,
+//!   ≥ 50,000/s for XLSX) and the CLI's peak RSS at each size (goal: flat once the list is
+//!   longer than `--window`, 100,000 rows, which bounds what is in flight). CSV also at 2M.
 //! - S1 soak: 200 concurrent clients each opening one `CheckStream` of 1,000 numbers after
 //!   another for 60 s (`SOAK_SECS` to change), numbers drawn from a pool of 200,000 (so the
 //!   cache fills, then holds), every tenth stream with `skip_cache` (so the upstream path runs
@@ -769,13 +774,134 @@ async fn j2_replicas() -> String {
     )
 }
 
+/// Writes a customer list of `n` rows (customer, phone, note) as CSV or, for a `.xlsx`
+/// path, as a workbook (numbers stored as numbers, as Excel users keep them).
+fn customer_list(path: &std::path::Path, n: usize) {
+    let phones = numbers(n, 0);
+    if path.extension().is_some_and(|e| e == "xlsx") {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet_with_constant_memory().unwrap();
+        sheet.write_row(0, 0, ["客户", "手机号", "备注"]).unwrap();
+        for (i, phone) in phones.iter().enumerate() {
+            let row = i as u32 + 1;
+            sheet.write_string(row, 0, format!("客户{i}")).unwrap();
+            sheet
+                .write_number(row, 1, phone.parse::<f64>().unwrap())
+                .unwrap();
+            sheet.write_string(row, 2, "2026 campaign, wave 3").unwrap();
+        }
+        book.save(path).unwrap();
+    } else {
+        use std::io::Write;
+        let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+        writeln!(out, "客户,手机号,备注").unwrap();
+        for (i, phone) in phones.iter().enumerate() {
+            writeln!(out, "客户{i},{phone},\"2026 campaign, wave 3\"").unwrap();
+        }
+    }
+}
+
+/// Runs `phonecheck check` on `input` into `out`; returns (seconds, the CLI's peak RSS in MiB).
+/// The peak is the kernel's own count (`/usr/bin/time -f %M`) when that program is there, else
+/// the highest VmHWM seen while polling, which can miss the last moments.
+fn check_file(server: &Server, input: &std::path::Path, out: &std::path::Path) -> (f64, f64) {
+    let timed = std::path::Path::new("/usr/bin/time").exists();
+    let mut command = if timed {
+        let mut c = Command::new("/usr/bin/time");
+        c.args(["-f", "%M"]).arg(env!("CARGO_BIN_EXE_phonecheck"));
+        c
+    } else {
+        Command::new(env!("CARGO_BIN_EXE_phonecheck"))
+    };
+    let start = Instant::now();
+    let mut child = command
+        .args(["check", "-q", "--server"])
+        .arg(format!("http://{}", server.addr))
+        .arg(input)
+        .arg("--out")
+        .arg(out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start phonecheck check");
+    let mut peak = 0.0f64;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        let status =
+            std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap_or_default();
+        if let Some(kb) = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        {
+            peak = peak.max(kb / 1024.0);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let secs = start.elapsed().as_secs_f64();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().expect("stderr"), &mut stderr)
+        .expect("read stderr");
+    assert!(
+        status.success(),
+        "phonecheck check {}: {stderr}",
+        input.display()
+    );
+    if timed {
+        let kb: f64 = stderr
+            .lines()
+            .last()
+            .and_then(|l| l.trim().parse().ok())
+            .expect("time's %M");
+        peak = kb / 1024.0;
+    }
+    (secs, peak)
+}
+
+async fn l1_lists() -> String {
+    let sim = mock(SimulatorConfig::default()).await;
+    let server = Server::start(&sim, &["--qps", "0", "--cache-entries", "0"]);
+    let dir = tempfile::tempdir().expect("a scratch dir");
+    let mut lines = Vec::new();
+    // An XLSX sheet holds at most 1,048,576 rows: the workbook sizes stop at 1M.
+    let runs: [(&str, f64, &[usize]); 2] = [
+        ("csv", 100_000.0, &[100_000, 1_000_000, 2_000_000]),
+        ("xlsx", 50_000.0, &[100_000, 500_000, 1_000_000]),
+    ];
+    for (kind, goal, sizes) in runs {
+        let mut figures = Vec::new();
+        for &n in sizes {
+            let input = dir.path().join(format!("in-{n}.{kind}"));
+            customer_list(&input, n);
+            let out = dir.path().join(format!("out-{n}.{kind}"));
+            let (secs, peak) = tokio::task::block_in_place(|| check_file(&server, &input, &out));
+            let _ = std::fs::remove_file(&input);
+            let _ = std::fs::remove_file(&out);
+            figures.push(format!(
+                "{}k rows {:.1} s = {:.0} rows/s, peak RSS {:.1} MiB",
+                n / 1000,
+                secs,
+                n as f64 / secs,
+                peak
+            ));
+        }
+        lines.push(format!(
+            "L1 lists: {kind} in, {kind} out, whole rows (goal >= {goal:.0} rows/s at 1M, memory flat): {}",
+            figures.join("; ")
+        ));
+    }
+    lines.join("\n")
+}
+
 fn main() {
     let only: Vec<String> = std::env::args()
         .skip(1)
         .map(|a| a.to_uppercase())
         .filter(|a| {
             [
-                "P1", "P2", "P3", "P4", "P5", "P6", "P7", "B1", "J1", "J2", "S1",
+                "P1", "P2", "P3", "P4", "P5", "P6", "P7", "B1", "J1", "J2", "L1", "S1",
             ]
             .contains(&a.as_str())
         })
@@ -814,6 +940,9 @@ fn main() {
         }
         if wanted("J2") {
             println!("{}", j2_replicas().await);
+        }
+        if wanted("L1") {
+            println!("{}", l1_lists().await);
         }
         // A minute long: only when named.
         if only.iter().any(|o| o == "S1") {

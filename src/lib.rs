@@ -6,7 +6,7 @@
 //! upstream in batches of at most 2000, and answers every input, in order, with a typed result
 //! or a precise gRPC status.
 //!
-//! The crate has four sides, one folder each; ARCHITECTURE.md at the repository's root is the
+//! The crate has five parts, one folder each; ARCHITECTURE.md at the repository's root is the
 //! map (what each part owns and what it must never import):
 //!
 //! - [`serving`]: what faces callers: the gRPC service, the ALAPI-compatible HTTP door,

@@ -264,9 +264,15 @@ async fn errors_are_one_clear_line_and_a_failing_exit_status() {
     // An empty file.
     let empty = dir.path().join("empty.txt");
     std::fs::write(&empty, "\n\n").unwrap();
-    let (code, stderr) = run_check(&env, &[empty.to_str().unwrap()]).await;
+    let nothing = dir.path().join("nothing.csv");
+    let (code, stderr) = run_check(
+        &env,
+        &[empty.to_str().unwrap(), "--out", nothing.to_str().unwrap()],
+    )
+    .await;
     assert_eq!(code, Some(2));
     assert!(stderr.contains("empty.txt holds no numbers"), "{stderr}");
+    assert!(!nothing.exists(), "no output is made for an empty input");
 
     // --resume needs --out (clap says so, with its usage exit status).
     let (code, _) = run_check(&env, &[input.to_str().unwrap(), "--resume"]).await;

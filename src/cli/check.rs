@@ -204,7 +204,15 @@ pub async fn check(args: CheckArgs) -> Result<RunReport, ClientError> {
         );
     }
     let show = !args.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let total = RowReader::count(&source, &options)?;
+    // A sheet is read through only for the progress bar's total (see `RowReader::count`).
+    let total = if show || !reader.is_sheet() {
+        RowReader::count(&source, &options)?
+    } else {
+        None
+    };
+    if total == Some(0) {
+        return Err(ClientError::NoRows(source.name()));
+    }
     let mut client = connect(&args.server).await?;
 
     let layout = reader.layout.clone();

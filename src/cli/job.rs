@@ -206,7 +206,9 @@ async fn submit(client: &mut BulkClient, args: JobSubmitArgs) -> Result<i32, Cli
         _ => "stdin".to_owned(),
     });
     // Read through once first: a broken file is refused before any job exists.
-    RowReader::count(&source, &options)?;
+    if !reader.is_sheet() {
+        RowReader::count(&source, &options)?;
+    }
     let chunk = args.list.chunk as usize;
     let options = Some(args.list.check_options());
     let header = reader

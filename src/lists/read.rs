@@ -264,6 +264,10 @@ const NUMBER_HEADERS: &[&str] = &[
     "联系方式",
 ];
 
+/// The most columns a sheet's used range widens a table to: a range stretched by formatting
+/// far to the right (a whole row styled) must not give every output row thousands of cells.
+const MAX_SHEET_WIDTH: usize = 256;
+
 /// How many records are looked at to find the header and the number column.
 const SNIFF_RECORDS: usize = 50;
 
@@ -365,9 +369,9 @@ impl RowReader {
                     problem: "a workbook cannot be read from stdin; give its file name".to_owned(),
                 });
             };
-            let (records, sheet) = workbook::open(path, options.sheet.as_ref())?;
+            let (records, sheet, width) = workbook::open(path, options.sheet.as_ref())?;
             let (rows, layout, found) =
-                TableRows::open(Box::new(records), options, name, Some(sheet.clone()))?;
+                TableRows::open(Box::new(records), options, name, Some(sheet.clone()), width)?;
             return Ok(RowReader {
                 rows: Rows::Table(rows),
                 description: format!("sheet {sheet:?}, {found}"),
@@ -429,7 +433,7 @@ impl RowReader {
                     name: name.clone(),
                 };
                 let (rows, layout, found) =
-                    TableRows::open(Box::new(records), options, name, None)?;
+                    TableRows::open(Box::new(records), options, name, None, 0)?;
                 let kind = if delimiter == b'\t' { "TSV" } else { "CSV" };
                 Ok(RowReader {
                     rows: Rows::Table(rows),
@@ -442,6 +446,8 @@ impl RowReader {
 
     /// Reads `source` through once, so that what is wrong with it is found before anything
     /// is sent, and counts its rows; `None` for stdin, which can be read only once.
+    /// (A sheet has less to find: its rows fit its used range and its cells are short, so
+    /// callers that need no count may skip this for a workbook: see [`RowReader::is_sheet`].)
     pub fn count(source: &Source, options: &InputOptions) -> Result<Option<u64>, ListError> {
         if matches!(source, Source::Stdin) {
             return Ok(None);
@@ -452,6 +458,13 @@ impl RowReader {
             n += 1;
         }
         Ok(Some(n))
+    }
+}
+
+impl RowReader {
+    /// Whether the rows come from a workbook's sheet.
+    pub fn is_sheet(&self) -> bool {
+        self.layout.as_ref().is_some_and(|l| l.sheet.is_some())
     }
 }
 
@@ -612,6 +625,7 @@ impl TableRows {
         options: &InputOptions,
         name: String,
         sheet: Option<String>,
+        known_width: usize,
     ) -> Result<(TableRows, Layout, String), ListError> {
         let mut ahead = VecDeque::new();
         while ahead.len() < SNIFF_RECORDS {
@@ -660,13 +674,15 @@ impl TableRows {
                 named.unwrap_or_else(|| most_numbers(ahead.iter().skip(usize::from(header))))
             }
         };
-        // A header says how wide the table is; without one, the widest of the first records.
+        // A header says how wide the table is; without one, the widest of the first records;
+        // a sheet says how wide its used range is (every row fits in it).
         let width = if header {
             first.len()
         } else {
             ahead.iter().map(|(_, r)| filled(r)).max().unwrap_or(0)
         }
-        .max(column + 1);
+        .max(column + 1)
+        .max(known_width.min(MAX_SHEET_WIDTH));
         let mut found = format!("column {}", column + 1);
         let columns = if header {
             if let Some(h) = first.get(column) {

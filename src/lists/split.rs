@@ -13,7 +13,7 @@ use rust_xlsxwriter::Workbook;
 
 use super::record::{RowResult, RowStatus};
 use super::write::{BOM, one_line};
-use super::xlsx::{SheetStream, sheet_name};
+use super::xlsx::{SheetStream, new_workbook, sheet_name};
 
 /// What each per-status file holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -167,7 +167,7 @@ impl SplitWriter {
                 SplitFile::Csv(Box::new(csv))
             }
             SplitLayout::Xlsx { header } => {
-                let mut book = Workbook::new();
+                let mut book = new_workbook();
                 let title = sheet_name(&format!("{} {}", status.name(), status.label()));
                 let sheet = SheetStream::create(&mut book, &title, header.clone())
                     .map_err(io::Error::other)?;

@@ -52,12 +52,15 @@ impl Iterator for SheetRecords {
     }
 }
 
+/// The sheet chosen, and how many columns it spans (its used range: every row fits in it).
+type Chosen = Result<(String, usize), ListError>;
+
 /// Opens the workbook at `path` and the sheet `sheet` names (default: the first sheet whose
-/// first rows hold a phone number). Returns its rows and the sheet's name.
+/// first rows hold a phone number). Returns its rows, the sheet's name and its width.
 pub(super) fn open(
     path: &Path,
     sheet: Option<&SheetSpec>,
-) -> Result<(SheetRecords, String), ListError> {
+) -> Result<(SheetRecords, String, usize), ListError> {
     let (chosen_tx, chosen_rx) = sync_channel(1);
     let (batches_tx, batches) = sync_channel(8);
     let (path, sheet) = (path.to_owned(), sheet.cloned());
@@ -69,7 +72,7 @@ pub(super) fn open(
             source_name: name.clone(),
             error,
         })?;
-    let chosen = chosen_rx.recv().map_err(|_| ListError::Workbook {
+    let (chosen, width) = chosen_rx.recv().map_err(|_| ListError::Workbook {
         source_name: name.clone(),
         problem: "the workbook reader stopped".to_owned(),
     })??;
@@ -78,14 +81,14 @@ pub(super) fn open(
         batch: Vec::new().into_iter(),
         failed: false,
     };
-    Ok((records, chosen))
+    Ok((records, chosen, width))
 }
 
 /// The reading thread: opens, chooses the sheet, says which, then streams its rows.
 fn read_sheet(
     path: PathBuf,
     sheet: Option<SheetSpec>,
-    chosen: SyncSender<Result<String, ListError>>,
+    chosen: SyncSender<Chosen>,
     batches: SyncSender<Batch>,
 ) {
     let source_name = path.display().to_string();
@@ -114,7 +117,7 @@ fn read_sheet(
         None => names.iter().find(|name| {
             let mut seen = 0;
             let mut found = false;
-            let _ = rows_of(&mut workbook, name, &mut |_, cells| {
+            let _ = rows_of(&mut workbook, name, &mut |_| {}, &mut |_, cells| {
                 seen += 1;
                 found = any_number(&cells);
                 !found && seen < SNIFF_ROWS
@@ -142,11 +145,13 @@ fn read_sheet(
         let _ = chosen.send(Err(failed(problem)));
         return;
     };
-    if chosen.send(Ok(name.clone())).is_err() {
-        return;
-    }
+    let mut announced = false;
     let mut batch = Vec::with_capacity(BATCH);
-    let read = rows_of(&mut workbook, &name, &mut |line, cells| {
+    let mut announce = |width: usize| {
+        announced = true;
+        let _ = chosen.send(Ok((name.clone(), width)));
+    };
+    let read = rows_of(&mut workbook, &name, &mut announce, &mut |line, cells| {
         batch.push((line, cells));
         if batch.len() < BATCH {
             return true;
@@ -154,6 +159,13 @@ fn read_sheet(
         let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
         batches.send(Ok(full)).is_ok()
     });
+    if !announced {
+        let problem = read
+            .err()
+            .unwrap_or_else(|| "the sheet could not be read".to_owned());
+        let _ = chosen.send(Err(failed(problem)));
+        return;
+    }
     let last = match read {
         Ok(()) => Ok(batch),
         Err(problem) => {
@@ -177,17 +189,19 @@ fn open_problem(e: &calamine::Error) -> String {
     }
 }
 
-/// Calls `emit` with each non-blank row of sheet `name` (its number from 1 and its cells)
-/// until it returns false.
+/// Tells `start` how many columns sheet `name` spans, then calls `emit` with each non-blank
+/// row (its number from 1 and its cells) until it returns false.
 fn rows_of(
     workbook: &mut Sheets<std::io::BufReader<std::fs::File>>,
     name: &str,
+    start: &mut dyn FnMut(usize),
     emit: &mut dyn FnMut(u64, Vec<String>) -> bool,
 ) -> Result<(), String> {
     if let Sheets::Xlsx(xlsx) = workbook {
         let mut reader = xlsx
             .worksheet_cells_reader(name)
             .map_err(|e| e.to_string())?;
+        start(reader.dimensions().end.1 as usize + 1);
         let mut row: Option<u32> = None;
         let mut cells: Vec<String> = Vec::new();
         while let Some(cell) = reader.next_cell().map_err(|e| e.to_string())? {
@@ -223,6 +237,7 @@ fn rows_of(
     }
     let range = workbook.worksheet_range(name).map_err(|e| e.to_string())?;
     let (first_row, first_col) = range.start().unwrap_or((0, 0));
+    start(range.end().map_or(0, |(_, c)| c as usize + 1));
     for (i, values) in range.rows().enumerate() {
         let mut cells = vec![String::new(); first_col as usize];
         cells.extend(values.iter().map(Data::to_string));

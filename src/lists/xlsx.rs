@@ -28,6 +28,15 @@ const LISTED: [RowStatus; 7] = [
     RowStatus::Invalid,
 ];
 
+/// A new workbook as every list workbook is made: compressed at deflate level 1, which is a
+/// few times faster than the default 6 and costs a few percent of size (a million-row
+/// workbook spends most of its time being compressed).
+pub(super) fn new_workbook() -> Workbook {
+    let mut book = Workbook::new();
+    book.set_zip_compression_level(1);
+    book
+}
+
 /// One logical sheet written row by row; when it fills up, it goes on in "NAME (2)".
 pub(super) struct SheetStream {
     title: String,
@@ -156,7 +165,7 @@ pub(crate) struct XlsxResults {
 impl XlsxResults {
     /// Starts the workbook that [`XlsxResults::save`] writes to `path`.
     pub(crate) fn create(path: PathBuf, options: &WriteOptions) -> Result<XlsxResults, XlsxError> {
-        let mut book = Workbook::new();
+        let mut book = new_workbook();
         let header = match &options.columns {
             Some(columns) => whole_row_header(columns),
             None => RESULTS_ONLY_COLUMNS

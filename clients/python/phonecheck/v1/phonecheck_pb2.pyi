@@ -125,6 +125,8 @@ class CreateJobRequest(_message.Message):
     NAME_FIELD_NUMBER: _builtins.int
     OPTIONS_FIELD_NUMBER: _builtins.int
     MOBILES_FIELD_NUMBER: _builtins.int
+    HEADER_FIELD_NUMBER: _builtins.int
+    ROWS_FIELD_NUMBER: _builtins.int
     name: _builtins.str
     """A name for people (e.g. the file's name); only the first message's counts."""
     @_builtins.property
@@ -135,20 +137,60 @@ class CreateJobRequest(_message.Message):
     def mobiles(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """Up to 10,000 inputs; each element is exactly one input (a row of a file), never split."""
 
+    @_builtins.property
+    def header(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The column names of the list's table (a CSV header, a sheet's first row), when the
+        client keeps its rows whole; only the first message's counts. Returned as Job.header.
+        """
+
+    @_builtins.property
+    def rows(self) -> _containers.RepeatedCompositeFieldContainer[Global___Row]:
+        """Each input's whole row, cells unchanged: either empty (the job keeps no rows, as for a
+        client that sends only mobiles) or exactly one per element of mobiles, in the same order
+        (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside each
+        result by GetJobResults, so a download gives every row back whole.
+        """
+
     def __init__(
         self,
         *,
         name: _builtins.str = ...,
         options: Global___CheckOptions | None = ...,
         mobiles: _abc.Iterable[_builtins.str] | None = ...,
+        header: _abc.Iterable[_builtins.str] | None = ...,
+        rows: _abc.Iterable[Global___Row] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["options", b"options"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["mobiles", b"mobiles", "name", b"name", "options", b"options"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["header", b"header", "mobiles", b"mobiles", "name", b"name", "options", b"options", "rows", b"rows"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___CreateJobRequest: _TypeAlias = CreateJobRequest  # noqa: Y015
+
+@_typing.final
+class Row(_message.Message):
+    """Row is one row of a list's table, every cell as text, in column order."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CELLS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def cells(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The cells, unchanged (the number's cell among them)."""
+
+    def __init__(
+        self,
+        *,
+        cells: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cells", b"cells"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Row: _TypeAlias = Row  # noqa: Y015
 
 @_typing.final
 class Job(_message.Message):
@@ -173,6 +215,7 @@ class Job(_message.Message):
     ERROR_FIELD_NUMBER: _builtins.int
     OPTIONS_FIELD_NUMBER: _builtins.int
     OWNER_FIELD_NUMBER: _builtins.int
+    HEADER_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """The job's id, e.g. "j_01924c5e8f3a7b21": what every other job call takes."""
     name: _builtins.str
@@ -223,6 +266,12 @@ class Job(_message.Message):
     def options(self) -> Global___CheckOptions:
         """The options it was created with."""
 
+    @_builtins.property
+    def header(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The column names of the list's table, as CreateJob received them (empty when its rows
+        were not sent).
+        """
+
     def __init__(
         self,
         *,
@@ -243,10 +292,11 @@ class Job(_message.Message):
         error: _status_pb2.Status | None = ...,
         options: Global___CheckOptions | None = ...,
         owner: _builtins.str = ...,
+        header: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["by_status", b"by_status", "created_at", b"created_at", "error", b"error", "finished_at", b"finished_at", "options", b"options", "updated_at", b"updated_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["billed", b"billed", "by_status", b"by_status", "cache_hits", b"cache_hits", "created_at", b"created_at", "done", b"done", "duplicates", b"duplicates", "error", b"error", "finished_at", b"finished_at", "id", b"id", "invalid", b"invalid", "name", b"name", "options", b"options", "owner", b"owner", "state", b"state", "total", b"total", "unique", b"unique", "updated_at", b"updated_at"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["billed", b"billed", "by_status", b"by_status", "cache_hits", b"cache_hits", "created_at", b"created_at", "done", b"done", "duplicates", b"duplicates", "error", b"error", "finished_at", b"finished_at", "header", b"header", "id", b"id", "invalid", b"invalid", "name", b"name", "options", b"options", "owner", b"owner", "state", b"state", "total", b"total", "unique", b"unique", "updated_at", b"updated_at"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -466,18 +516,26 @@ class GetJobResultsResponse(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     RESULTS_FIELD_NUMBER: _builtins.int
+    ROWS_FIELD_NUMBER: _builtins.int
     @_builtins.property
     def results(self) -> _containers.RepeatedCompositeFieldContainer[Global___PhoneResult]:
         """The results; index is the input's position in the job's list."""
+
+    @_builtins.property
+    def rows(self) -> _containers.RepeatedCompositeFieldContainer[Global___Row]:
+        """The inputs' rows, one per result and in the same order, when the job keeps rows (see
+        CreateJobRequest.rows); empty otherwise.
+        """
 
     def __init__(
         self,
         *,
         results: _abc.Iterable[Global___PhoneResult] | None = ...,
+        rows: _abc.Iterable[Global___Row] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["results", b"results"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["results", b"results", "rows", b"rows"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

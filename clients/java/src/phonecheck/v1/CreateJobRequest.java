@@ -22,6 +22,8 @@ private static final long serialVersionUID = 0L;
   private CreateJobRequest() {
     name_ = "";
     mobiles_ = com.google.protobuf.LazyStringArrayList.EMPTY;
+    header_ = com.google.protobuf.LazyStringArrayList.EMPTY;
+    rows_ = java.util.Collections.emptyList();
   }
 
   @java.lang.Override
@@ -186,6 +188,138 @@ private static final long serialVersionUID = 0L;
     return mobiles_.getByteString(index);
   }
 
+  public static final int HEADER_FIELD_NUMBER = 4;
+  @SuppressWarnings("serial")
+  private com.google.protobuf.LazyStringList header_;
+  /**
+   * <pre>
+   * The column names of the list's table (a CSV header, a sheet's first row), when the
+   * client keeps its rows whole; only the first message's counts. Returned as Job.header.
+   * </pre>
+   *
+   * <code>repeated string header = 4;</code>
+   * @return A list containing the header.
+   */
+  public com.google.protobuf.ProtocolStringList
+      getHeaderList() {
+    return header_;
+  }
+  /**
+   * <pre>
+   * The column names of the list's table (a CSV header, a sheet's first row), when the
+   * client keeps its rows whole; only the first message's counts. Returned as Job.header.
+   * </pre>
+   *
+   * <code>repeated string header = 4;</code>
+   * @return The count of header.
+   */
+  public int getHeaderCount() {
+    return header_.size();
+  }
+  /**
+   * <pre>
+   * The column names of the list's table (a CSV header, a sheet's first row), when the
+   * client keeps its rows whole; only the first message's counts. Returned as Job.header.
+   * </pre>
+   *
+   * <code>repeated string header = 4;</code>
+   * @param index The index of the element to return.
+   * @return The header at the given index.
+   */
+  public java.lang.String getHeader(int index) {
+    return header_.get(index);
+  }
+  /**
+   * <pre>
+   * The column names of the list's table (a CSV header, a sheet's first row), when the
+   * client keeps its rows whole; only the first message's counts. Returned as Job.header.
+   * </pre>
+   *
+   * <code>repeated string header = 4;</code>
+   * @param index The index of the value to return.
+   * @return The bytes of the header at the given index.
+   */
+  public com.google.protobuf.ByteString
+      getHeaderBytes(int index) {
+    return header_.getByteString(index);
+  }
+
+  public static final int ROWS_FIELD_NUMBER = 5;
+  @SuppressWarnings("serial")
+  private java.util.List<phonecheck.v1.Row> rows_;
+  /**
+   * <pre>
+   * Each input's whole row, cells unchanged: either empty (the job keeps no rows, as for a
+   * client that sends only mobiles) or exactly one per element of mobiles, in the same order
+   * (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside each
+   * result by GetJobResults, so a download gives every row back whole.
+   * </pre>
+   *
+   * <code>repeated .phonecheck.v1.Row rows = 5;</code>
+   */
+  @java.lang.Override
+  public java.util.List<phonecheck.v1.Row> getRowsList() {
+    return rows_;
+  }
+  /**
+   * <pre>
+   * Each input's whole row, cells unchanged: either empty (the job keeps no rows, as for a
+   * client that sends only mobiles) or exactly one per element of mobiles, in the same order
+   * (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside each
+   * result by GetJobResults, so a download gives every row back whole.
+   * </pre>
+   *
+   * <code>repeated .phonecheck.v1.Row rows = 5;</code>
+   */
+  @java.lang.Override
+  public java.util.List<? extends phonecheck.v1.RowOrBuilder> 
+      getRowsOrBuilderList() {
+    return rows_;
+  }
+  /**
+   * <pre>
+   * Each input's whole row, cells unchanged: either empty (the job keeps no rows, as for a
+   * client that sends only mobiles) or exactly one per element of mobiles, in the same order
+   * (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside each
+   * result by GetJobResults, so a download gives every row back whole.
+   * </pre>
+   *
+   * <code>repeated .phonecheck.v1.Row rows = 5;</code>
+   */
+  @java.lang.Override
+  public int getRowsCount() {
+    return rows_.size();
+  }
+  /**
+   * <pre>
+   * Each input's whole row, cells unchanged: either empty (the job keeps no rows, as for a
+   * client that sends only mobiles) or exactly one per element of mobiles, in the same order
+   * (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside each
+   * result by GetJobResults, so a download gives every row back whole.
+   * </pre>
+   *
+   * <code>repeated .phonecheck.v1.Row rows = 5;</code>
+   */
+  @java.lang.Override
+  public phonecheck.v1.Row getRows(int index) {
+    return rows_.get(index);
+  }
+  /**
+   * <pre>
+   * Each input's whole row, cells unchanged: either empty (the job keeps no rows, as for a
+   * client that sends only mobiles) or exactly one per element of mobiles, in the same order
+   * (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside each
+   * result by GetJobResults, so a download gives every row back whole.
+   * </pre>
+   *
+   * <code>repeated .phonecheck.v1.Row rows = 5;</code>
+   */
+  @java.lang.Override
+  public phonecheck.v1.RowOrBuilder getRowsOrBuilder(
+      int index) {
+    return rows_.get(index);
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -208,6 +342,12 @@ private static final long serialVersionUID = 0L;
     }
     for (int i = 0; i < mobiles_.size(); i++) {
       com.google.protobuf.GeneratedMessageV3.writeString(output, 3, mobiles_.getRaw(i));
+    }
+    for (int i = 0; i < header_.size(); i++) {
+      com.google.protobuf.GeneratedMessageV3.writeString(output, 4, header_.getRaw(i));
+    }
+    for (int i = 0; i < rows_.size(); i++) {
+      output.writeMessage(5, rows_.get(i));
     }
     getUnknownFields().writeTo(output);
   }
@@ -233,6 +373,18 @@ private static final long serialVersionUID = 0L;
       size += dataSize;
       size += 1 * getMobilesList().size();
     }
+    {
+      int dataSize = 0;
+      for (int i = 0; i < header_.size(); i++) {
+        dataSize += computeStringSizeNoTag(header_.getRaw(i));
+      }
+      size += dataSize;
+      size += 1 * getHeaderList().size();
+    }
+    for (int i = 0; i < rows_.size(); i++) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(5, rows_.get(i));
+    }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
     return size;
@@ -257,6 +409,10 @@ private static final long serialVersionUID = 0L;
     }
     if (!getMobilesList()
         .equals(other.getMobilesList())) return false;
+    if (!getHeaderList()
+        .equals(other.getHeaderList())) return false;
+    if (!getRowsList()
+        .equals(other.getRowsList())) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -277,6 +433,14 @@ private static final long serialVersionUID = 0L;
     if (getMobilesCount() > 0) {
       hash = (37 * hash) + MOBILES_FIELD_NUMBER;
       hash = (53 * hash) + getMobilesList().hashCode();
+    }
+    if (getHeaderCount() > 0) {
+      hash = (37 * hash) + HEADER_FIELD_NUMBER;
+      hash = (53 * hash) + getHeaderList().hashCode();
+    }
+    if (getRowsCount() > 0) {
+      hash = (37 * hash) + ROWS_FIELD_NUMBER;
+      hash = (53 * hash) + getRowsList().hashCode();
     }
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
@@ -419,6 +583,15 @@ private static final long serialVersionUID = 0L;
       }
       mobiles_ = com.google.protobuf.LazyStringArrayList.EMPTY;
       bitField0_ = (bitField0_ & ~0x00000004);
+      header_ = com.google.protobuf.LazyStringArrayList.EMPTY;
+      bitField0_ = (bitField0_ & ~0x00000008);
+      if (rowsBuilder_ == null) {
+        rows_ = java.util.Collections.emptyList();
+      } else {
+        rows_ = null;
+        rowsBuilder_.clear();
+      }
+      bitField0_ = (bitField0_ & ~0x00000010);
       return this;
     }
 
@@ -457,6 +630,20 @@ private static final long serialVersionUID = 0L;
         bitField0_ = (bitField0_ & ~0x00000004);
       }
       result.mobiles_ = mobiles_;
+      if (((bitField0_ & 0x00000008) != 0)) {
+        header_ = header_.getUnmodifiableView();
+        bitField0_ = (bitField0_ & ~0x00000008);
+      }
+      result.header_ = header_;
+      if (rowsBuilder_ == null) {
+        if (((bitField0_ & 0x00000010) != 0)) {
+          rows_ = java.util.Collections.unmodifiableList(rows_);
+          bitField0_ = (bitField0_ & ~0x00000010);
+        }
+        result.rows_ = rows_;
+      } else {
+        result.rows_ = rowsBuilder_.build();
+      }
     }
 
     private void buildPartial0(phonecheck.v1.CreateJobRequest result) {
@@ -533,6 +720,42 @@ private static final long serialVersionUID = 0L;
         }
         onChanged();
       }
+      if (!other.header_.isEmpty()) {
+        if (header_.isEmpty()) {
+          header_ = other.header_;
+          bitField0_ = (bitField0_ & ~0x00000008);
+        } else {
+          ensureHeaderIsMutable();
+          header_.addAll(other.header_);
+        }
+        onChanged();
+      }
+      if (rowsBuilder_ == null) {
+        if (!other.rows_.isEmpty()) {
+          if (rows_.isEmpty()) {
+            rows_ = other.rows_;
+            bitField0_ = (bitField0_ & ~0x00000010);
+          } else {
+            ensureRowsIsMutable();
+            rows_.addAll(other.rows_);
+          }
+          onChanged();
+        }
+      } else {
+        if (!other.rows_.isEmpty()) {
+          if (rowsBuilder_.isEmpty()) {
+            rowsBuilder_.dispose();
+            rowsBuilder_ = null;
+            rows_ = other.rows_;
+            bitField0_ = (bitField0_ & ~0x00000010);
+            rowsBuilder_ = 
+              com.google.protobuf.GeneratedMessageV3.alwaysUseFieldBuilders ?
+                 getRowsFieldBuilder() : null;
+          } else {
+            rowsBuilder_.addAllMessages(other.rows_);
+          }
+        }
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -577,6 +800,25 @@ private static final long serialVersionUID = 0L;
               mobiles_.add(s);
               break;
             } // case 26
+            case 34: {
+              java.lang.String s = input.readStringRequireUtf8();
+              ensureHeaderIsMutable();
+              header_.add(s);
+              break;
+            } // case 34
+            case 42: {
+              phonecheck.v1.Row m =
+                  input.readMessage(
+                      phonecheck.v1.Row.parser(),
+                      extensionRegistry);
+              if (rowsBuilder_ == null) {
+                ensureRowsIsMutable();
+                rows_.add(m);
+              } else {
+                rowsBuilder_.addMessage(m);
+              }
+              break;
+            } // case 42
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -979,6 +1221,521 @@ private static final long serialVersionUID = 0L;
       mobiles_.add(value);
       onChanged();
       return this;
+    }
+
+    private com.google.protobuf.LazyStringList header_ = com.google.protobuf.LazyStringArrayList.EMPTY;
+    private void ensureHeaderIsMutable() {
+      if (!((bitField0_ & 0x00000008) != 0)) {
+        header_ = new com.google.protobuf.LazyStringArrayList(header_);
+        bitField0_ |= 0x00000008;
+       }
+    }
+    /**
+     * <pre>
+     * The column names of the list's table (a CSV header, a sheet's first row), when the
+     * client keeps its rows whole; only the first message's counts. Returned as Job.header.
+     * </pre>
+     *
+     * <code>repeated string header = 4;</code>
+     * @return A list containing the header.
+     */
+    public com.google.protobuf.ProtocolStringList
+        getHeaderList() {
+      return header_.getUnmodifiableView();
+    }
+    /**
+     * <pre>
+     * The column names of the list's table (a CSV header, a sheet's first row), when the
+     * client keeps its rows whole; only the first message's counts. Returned as Job.header.
+     * </pre>
+     *
+     * <code>repeated string header = 4;</code>
+     * @return The count of header.
+     */
+    public int getHeaderCount() {
+      return header_.size();
+    }
+    /**
+     * <pre>
+     * The column names of the list's table (a CSV header, a sheet's first row), when the
+     * client keeps its rows whole; only the first message's counts. Returned as Job.header.
+     * </pre>
+     *
+     * <code>repeated string header = 4;</code>
+     * @param index The index of the element to return.
+     * @return The header at the given index.
+     */
+    public java.lang.String getHeader(int index) {
+      return header_.get(index);
+    }
+    /**
+     * <pre>
+     * The column names of the list's table (a CSV header, a sheet's first row), when the
+     * client keeps its rows whole; only the first message's counts. Returned as Job.header.
+     * </pre>
+     *
+     * <code>repeated string header = 4;</code>
+     * @param index The index of the value to return.
+     * @return The bytes of the header at the given index.
+     */
+    public com.google.protobuf.ByteString
+        getHeaderBytes(int index) {
+      return header_.getByteString(index);
+    }
+    /**
+     * <pre>
+     * The column names of the list's table (a CSV header, a sheet's first row), when the
+     * client keeps its rows whole; only the first message's counts. Returned as Job.header.
+     * </pre>
+     *
+     * <code>repeated string header = 4;</code>
+     * @param index The index to set the value at.
+     * @param value The header to set.
+     * @return This builder for chaining.
+     */
+    public Builder setHeader(
+        int index, java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      ensureHeaderIsMutable();
+      header_.set(index, value);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The column names of the list's table (a CSV header, a sheet's first row), when the
+     * client keeps its rows whole; only the first message's counts. Returned as Job.header.
+     * </pre>
+     *
+     * <code>repeated string header = 4;</code>
+     * @param value The header to add.
+     * @return This builder for chaining.
+     */
+    public Builder addHeader(
+        java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      ensureHeaderIsMutable();
+      header_.add(value);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The column names of the list's table (a CSV header, a sheet's first row), when the
+     * client keeps its rows whole; only the first message's counts. Returned as Job.header.
+     * </pre>
+     *
+     * <code>repeated string header = 4;</code>
+     * @param values The header to add.
+     * @return This builder for chaining.
+     */
+    public Builder addAllHeader(
+        java.lang.Iterable<java.lang.String> values) {
+      ensureHeaderIsMutable();
+      com.google.protobuf.AbstractMessageLite.Builder.addAll(
+          values, header_);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The column names of the list's table (a CSV header, a sheet's first row), when the
+     * client keeps its rows whole; only the first message's counts. Returned as Job.header.
+     * </pre>
+     *
+     * <code>repeated string header = 4;</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearHeader() {
+      header_ = com.google.protobuf.LazyStringArrayList.EMPTY;
+      bitField0_ = (bitField0_ & ~0x00000008);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The column names of the list's table (a CSV header, a sheet's first row), when the
+     * client keeps its rows whole; only the first message's counts. Returned as Job.header.
+     * </pre>
+     *
+     * <code>repeated string header = 4;</code>
+     * @param value The bytes of the header to add.
+     * @return This builder for chaining.
+     */
+    public Builder addHeaderBytes(
+        com.google.protobuf.ByteString value) {
+      if (value == null) { throw new NullPointerException(); }
+      checkByteStringIsUtf8(value);
+      ensureHeaderIsMutable();
+      header_.add(value);
+      onChanged();
+      return this;
+    }
+
+    private java.util.List<phonecheck.v1.Row> rows_ =
+      java.util.Collections.emptyList();
+    private void ensureRowsIsMutable() {
+      if (!((bitField0_ & 0x00000010) != 0)) {
+        rows_ = new java.util.ArrayList<phonecheck.v1.Row>(rows_);
+        bitField0_ |= 0x00000010;
+       }
+    }
+
+    private com.google.protobuf.RepeatedFieldBuilderV3<
+        phonecheck.v1.Row, phonecheck.v1.Row.Builder, phonecheck.v1.RowOrBuilder> rowsBuilder_;
+
+    /**
+     * <pre>
+     * Each input's whole row, cells unchanged: either empty (the job keeps no rows, as for a
+     * client that sends only mobiles) or exactly one per element of mobiles, in the same order
+     * (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside each
+     * result by GetJobResults, so a download gives every row back whole.
+     * </pre>
+     *
+     * <code>repeated .phonecheck.v1.Row rows = 5;</code>
+     */
+    public java.util.List<phonecheck.v1.Row> getRowsList() {
+      if (rowsBuilder_ == null) {
+        return java.util.Collections.unmodifiableList(rows_);
+      } else {
+        return rowsBuilder_.getMessageList();
+      }
+    }
+    /**
+     * <pre>
+     * Each input's whole row, cells unchanged: either empty (the job keeps no rows, as for a
+     * client that sends only mobiles) or exactly one per element of mobiles, in the same order
+     * (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside each
+     * result by GetJobResults, so a download gives every row back whole.
+     * </pre>
+     *
+     * <code>repeated .phonecheck.v1.Row rows = 5;</code>
+     */
+    public int getRowsCount() {
+      if (rowsBuilder_ == null) {
+        return rows_.size();
+      } else {
+        return rowsBuilder_.getCount();
+      }
+    }
+    /**
+     * <pre>
+     * Each input's whole row, cells unchanged: either empty (the job keeps no rows, as for a
+     * client that sends only mobiles) or exactly one per element of mobiles, in the same order
+     * (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside each
+     * result by GetJobResults, so a download gives every row back whole.
+     * </pre>
+     *
+     * <code>repeated .phonecheck.v1.Row rows = 5;</code>
+     */
+    public phonecheck.v1.Row getRows(int index) {
+      if (rowsBuilder_ == null) {
+        return rows_.get(index);
+      } else {
+        return rowsBuilder_.getMessage(index);
+      }
+    }
+    /**
+     * <pre>
+     * Each input's whole row, cells unchanged: either empty (the job keeps no rows, as for a
+     * client that sends only mobiles) or exactly one per element of mobiles, in the same order
+     * (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside each
+     * result by GetJobResults, so a download gives every row back whole.
+     * </pre>
+     *
+     * <code>repeated .phonecheck.v1.Row rows = 5;</code>
+     */
+    public Builder setRows(
+        int index, phonecheck.v1.Row value) {
+      if (rowsBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        ensureRowsIsMutable();
+        rows_.set(index, value);
+        onChanged();
+      } else {
+        rowsBuilder_.setMessage(index, value);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Each input's whole row, cells unchanged: either empty (the job keeps no rows, as for a
+     * client that sends only mobiles) or exactly one per element of mobiles, in the same order
+     * (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside each
+     * result by GetJobResults, so a download gives every row back whole.
+     * </pre>
+     *
+     * <code>repeated .phonecheck.v1.Row rows = 5;</code>
+     */
+    public Builder setRows(
+        int index, phonecheck.v1.Row.Builder builderForValue) {
+      if (rowsBuilder_ == null) {
+        ensureRowsIsMutable();
+        rows_.set(index, builderForValue.build());
+        onChanged();
+      } else {
+        rowsBuilder_.setMessage(index, builderForValue.build());
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Each input's whole row, cells unchanged: either empty (the job keeps no rows, as for a
+     * client that sends only mobiles) or exactly one per element of mobiles, in the same order
+     * (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside each
+     * result by GetJobResults, so a download gives every row back whole.
+     * </pre>
+     *
+     * <code>repeated .phonecheck.v1.Row rows = 5;</code>
+     */
+    public Builder addRows(phonecheck.v1.Row value) {
+      if (rowsBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        ensureRowsIsMutable();
+        rows_.add(value);
+        onChanged();
+      } else {
+        rowsBuilder_.addMessage(value);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Each input's whole row, cells unchanged: either empty (the job keeps no rows, as for a
+     * client that sends only mobiles) or exactly one per element of mobiles, in the same order
+     * (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside each
+     * result by GetJobResults, so a download gives every row back whole.
+     * </pre>
+     *
+     * <code>repeated .phonecheck.v1.Row rows = 5;</code>
+     */
+    public Builder addRows(
+        int index, phonecheck.v1.Row value) {
+      if (rowsBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        ensureRowsIsMutable();
+        rows_.add(index, value);
+        onChanged();
+      } else {
+        rowsBuilder_.addMessage(index, value);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Each input's whole row, cells unchanged: either empty (the job keeps no rows, as for a
+     * client that sends only mobiles) or exactly one per element of mobiles, in the same order
+     * (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside each
+     * result by GetJobResults, so a download gives every row back whole.
+     * </pre>
+     *
+     * <code>repeated .phonecheck.v1.Row rows = 5;</code>
+     */
+    public Builder addRows(
+        phonecheck.v1.Row.Builder builderForValue) {
+      if (rowsBuilder_ == null) {
+        ensureRowsIsMutable();
+        rows_.add(builderForValue.build());
+        onChanged();
+      } else {
+        rowsBuilder_.addMessage(builderForValue.build());
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Each input's whole row, cells unchanged: either empty (the job keeps no rows, as for a
+     * client that sends only mobiles) or exactly one per element of mobiles, in the same order
+     * (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside each
+     * result by GetJobResults, so a download gives every row back whole.
+     * </pre>
+     *
+     * <code>repeated .phonecheck.v1.Row rows = 5;</code>
+     */
+    public Builder addRows(
+        int index, phonecheck.v1.Row.Builder builderForValue) {
+      if (rowsBuilder_ == null) {
+        ensureRowsIsMutable();
+        rows_.add(index, builderForValue.build());
+        onChanged();
+      } else {
+        rowsBuilder_.addMessage(index, builderForValue.build());
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Each input's whole row, cells unchanged: either empty (the job keeps no rows, as for a
+     * client that sends only mobiles) or exactly one per element of mobiles, in the same order
+     * (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside each
+     * result by GetJobResults, so a download gives every row back whole.
+     * </pre>
+     *
+     * <code>repeated .phonecheck.v1.Row rows = 5;</code>
+     */
+    public Builder addAllRows(
+        java.lang.Iterable<? extends phonecheck.v1.Row> values) {
+      if (rowsBuilder_ == null) {
+        ensureRowsIsMutable();
+        com.google.protobuf.AbstractMessageLite.Builder.addAll(
+            values, rows_);
+        onChanged();
+      } else {
+        rowsBuilder_.addAllMessages(values);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Each input's whole row, cells unchanged: either empty (the job keeps no rows, as for a
+     * client that sends only mobiles) or exactly one per element of mobiles, in the same order
+     * (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside each
+     * result by GetJobResults, so a download gives every row back whole.
+     * </pre>
+     *
+     * <code>repeated .phonecheck.v1.Row rows = 5;</code>
+     */
+    public Builder clearRows() {
+      if (rowsBuilder_ == null) {
+        rows_ = java.util.Collections.emptyList();
+        bitField0_ = (bitField0_ & ~0x00000010);
+        onChanged();
+      } else {
+        rowsBuilder_.clear();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Each input's whole row, cells unchanged: either empty (the job keeps no rows, as for a
+     * client that sends only mobiles) or exactly one per element of mobiles, in the same order
+     * (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside each
+     * result by GetJobResults, so a download gives every row back whole.
+     * </pre>
+     *
+     * <code>repeated .phonecheck.v1.Row rows = 5;</code>
+     */
+    public Builder removeRows(int index) {
+      if (rowsBuilder_ == null) {
+        ensureRowsIsMutable();
+        rows_.remove(index);
+        onChanged();
+      } else {
+        rowsBuilder_.remove(index);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Each input's whole row, cells unchanged: either empty (the job keeps no rows, as for a
+     * client that sends only mobiles) or exactly one per element of mobiles, in the same order
+     * (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside each
+     * result by GetJobResults, so a download gives every row back whole.
+     * </pre>
+     *
+     * <code>repeated .phonecheck.v1.Row rows = 5;</code>
+     */
+    public phonecheck.v1.Row.Builder getRowsBuilder(
+        int index) {
+      return getRowsFieldBuilder().getBuilder(index);
+    }
+    /**
+     * <pre>
+     * Each input's whole row, cells unchanged: either empty (the job keeps no rows, as for a
+     * client that sends only mobiles) or exactly one per element of mobiles, in the same order
+     * (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside each
+     * result by GetJobResults, so a download gives every row back whole.
+     * </pre>
+     *
+     * <code>repeated .phonecheck.v1.Row rows = 5;</code>
+     */
+    public phonecheck.v1.RowOrBuilder getRowsOrBuilder(
+        int index) {
+      if (rowsBuilder_ == null) {
+        return rows_.get(index);  } else {
+        return rowsBuilder_.getMessageOrBuilder(index);
+      }
+    }
+    /**
+     * <pre>
+     * Each input's whole row, cells unchanged: either empty (the job keeps no rows, as for a
+     * client that sends only mobiles) or exactly one per element of mobiles, in the same order
+     * (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside each
+     * result by GetJobResults, so a download gives every row back whole.
+     * </pre>
+     *
+     * <code>repeated .phonecheck.v1.Row rows = 5;</code>
+     */
+    public java.util.List<? extends phonecheck.v1.RowOrBuilder> 
+         getRowsOrBuilderList() {
+      if (rowsBuilder_ != null) {
+        return rowsBuilder_.getMessageOrBuilderList();
+      } else {
+        return java.util.Collections.unmodifiableList(rows_);
+      }
+    }
+    /**
+     * <pre>
+     * Each input's whole row, cells unchanged: either empty (the job keeps no rows, as for a
+     * client that sends only mobiles) or exactly one per element of mobiles, in the same order
+     * (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside each
+     * result by GetJobResults, so a download gives every row back whole.
+     * </pre>
+     *
+     * <code>repeated .phonecheck.v1.Row rows = 5;</code>
+     */
+    public phonecheck.v1.Row.Builder addRowsBuilder() {
+      return getRowsFieldBuilder().addBuilder(
+          phonecheck.v1.Row.getDefaultInstance());
+    }
+    /**
+     * <pre>
+     * Each input's whole row, cells unchanged: either empty (the job keeps no rows, as for a
+     * client that sends only mobiles) or exactly one per element of mobiles, in the same order
+     * (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside each
+     * result by GetJobResults, so a download gives every row back whole.
+     * </pre>
+     *
+     * <code>repeated .phonecheck.v1.Row rows = 5;</code>
+     */
+    public phonecheck.v1.Row.Builder addRowsBuilder(
+        int index) {
+      return getRowsFieldBuilder().addBuilder(
+          index, phonecheck.v1.Row.getDefaultInstance());
+    }
+    /**
+     * <pre>
+     * Each input's whole row, cells unchanged: either empty (the job keeps no rows, as for a
+     * client that sends only mobiles) or exactly one per element of mobiles, in the same order
+     * (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside each
+     * result by GetJobResults, so a download gives every row back whole.
+     * </pre>
+     *
+     * <code>repeated .phonecheck.v1.Row rows = 5;</code>
+     */
+    public java.util.List<phonecheck.v1.Row.Builder> 
+         getRowsBuilderList() {
+      return getRowsFieldBuilder().getBuilderList();
+    }
+    private com.google.protobuf.RepeatedFieldBuilderV3<
+        phonecheck.v1.Row, phonecheck.v1.Row.Builder, phonecheck.v1.RowOrBuilder> 
+        getRowsFieldBuilder() {
+      if (rowsBuilder_ == null) {
+        rowsBuilder_ = new com.google.protobuf.RepeatedFieldBuilderV3<
+            phonecheck.v1.Row, phonecheck.v1.Row.Builder, phonecheck.v1.RowOrBuilder>(
+                rows_,
+                ((bitField0_ & 0x00000010) != 0),
+                getParentForChildren(),
+                isClean());
+        rows_ = null;
+      }
+      return rowsBuilder_;
     }
     @java.lang.Override
     public final Builder setUnknownFields(

@@ -94,4 +94,108 @@ public interface CreateJobRequestOrBuilder extends
    */
   com.google.protobuf.ByteString
       getMobilesBytes(int index);
+
+  /**
+   * <pre>
+   * The column names of the list's table (a CSV header, a sheet's first row), when the
+   * client keeps its rows whole; only the first message's counts. Returned as Job.header.
+   * </pre>
+   *
+   * <code>repeated string header = 4;</code>
+   * @return A list containing the header.
+   */
+  java.util.List<java.lang.String>
+      getHeaderList();
+  /**
+   * <pre>
+   * The column names of the list's table (a CSV header, a sheet's first row), when the
+   * client keeps its rows whole; only the first message's counts. Returned as Job.header.
+   * </pre>
+   *
+   * <code>repeated string header = 4;</code>
+   * @return The count of header.
+   */
+  int getHeaderCount();
+  /**
+   * <pre>
+   * The column names of the list's table (a CSV header, a sheet's first row), when the
+   * client keeps its rows whole; only the first message's counts. Returned as Job.header.
+   * </pre>
+   *
+   * <code>repeated string header = 4;</code>
+   * @param index The index of the element to return.
+   * @return The header at the given index.
+   */
+  java.lang.String getHeader(int index);
+  /**
+   * <pre>
+   * The column names of the list's table (a CSV header, a sheet's first row), when the
+   * client keeps its rows whole; only the first message's counts. Returned as Job.header.
+   * </pre>
+   *
+   * <code>repeated string header = 4;</code>
+   * @param index The index of the value to return.
+   * @return The bytes of the header at the given index.
+   */
+  com.google.protobuf.ByteString
+      getHeaderBytes(int index);
+
+  /**
+   * <pre>
+   * Each input's whole row, cells unchanged: either empty (the job keeps no rows, as for a
+   * client that sends only mobiles) or exactly one per element of mobiles, in the same order
+   * (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside each
+   * result by GetJobResults, so a download gives every row back whole.
+   * </pre>
+   *
+   * <code>repeated .phonecheck.v1.Row rows = 5;</code>
+   */
+  java.util.List<phonecheck.v1.Row> 
+      getRowsList();
+  /**
+   * <pre>
+   * Each input's whole row, cells unchanged: either empty (the job keeps no rows, as for a
+   * client that sends only mobiles) or exactly one per element of mobiles, in the same order
+   * (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside each
+   * result by GetJobResults, so a download gives every row back whole.
+   * </pre>
+   *
+   * <code>repeated .phonecheck.v1.Row rows = 5;</code>
+   */
+  phonecheck.v1.Row getRows(int index);
+  /**
+   * <pre>
+   * Each input's whole row, cells unchanged: either empty (the job keeps no rows, as for a
+   * client that sends only mobiles) or exactly one per element of mobiles, in the same order
+   * (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside each
+   * result by GetJobResults, so a download gives every row back whole.
+   * </pre>
+   *
+   * <code>repeated .phonecheck.v1.Row rows = 5;</code>
+   */
+  int getRowsCount();
+  /**
+   * <pre>
+   * Each input's whole row, cells unchanged: either empty (the job keeps no rows, as for a
+   * client that sends only mobiles) or exactly one per element of mobiles, in the same order
+   * (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside each
+   * result by GetJobResults, so a download gives every row back whole.
+   * </pre>
+   *
+   * <code>repeated .phonecheck.v1.Row rows = 5;</code>
+   */
+  java.util.List<? extends phonecheck.v1.RowOrBuilder> 
+      getRowsOrBuilderList();
+  /**
+   * <pre>
+   * Each input's whole row, cells unchanged: either empty (the job keeps no rows, as for a
+   * client that sends only mobiles) or exactly one per element of mobiles, in the same order
+   * (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside each
+   * result by GetJobResults, so a download gives every row back whole.
+   * </pre>
+   *
+   * <code>repeated .phonecheck.v1.Row rows = 5;</code>
+   */
+  phonecheck.v1.RowOrBuilder getRowsOrBuilder(
+      int index);
 }

@@ -21,6 +21,7 @@ private static final long serialVersionUID = 0L;
   }
   private GetJobResultsResponse() {
     results_ = java.util.Collections.emptyList();
+    rows_ = java.util.Collections.emptyList();
   }
 
   @java.lang.Override
@@ -109,6 +110,72 @@ private static final long serialVersionUID = 0L;
     return results_.get(index);
   }
 
+  public static final int ROWS_FIELD_NUMBER = 2;
+  @SuppressWarnings("serial")
+  private java.util.List<phonecheck.v1.Row> rows_;
+  /**
+   * <pre>
+   * The inputs' rows, one per result and in the same order, when the job keeps rows (see
+   * CreateJobRequest.rows); empty otherwise.
+   * </pre>
+   *
+   * <code>repeated .phonecheck.v1.Row rows = 2;</code>
+   */
+  @java.lang.Override
+  public java.util.List<phonecheck.v1.Row> getRowsList() {
+    return rows_;
+  }
+  /**
+   * <pre>
+   * The inputs' rows, one per result and in the same order, when the job keeps rows (see
+   * CreateJobRequest.rows); empty otherwise.
+   * </pre>
+   *
+   * <code>repeated .phonecheck.v1.Row rows = 2;</code>
+   */
+  @java.lang.Override
+  public java.util.List<? extends phonecheck.v1.RowOrBuilder> 
+      getRowsOrBuilderList() {
+    return rows_;
+  }
+  /**
+   * <pre>
+   * The inputs' rows, one per result and in the same order, when the job keeps rows (see
+   * CreateJobRequest.rows); empty otherwise.
+   * </pre>
+   *
+   * <code>repeated .phonecheck.v1.Row rows = 2;</code>
+   */
+  @java.lang.Override
+  public int getRowsCount() {
+    return rows_.size();
+  }
+  /**
+   * <pre>
+   * The inputs' rows, one per result and in the same order, when the job keeps rows (see
+   * CreateJobRequest.rows); empty otherwise.
+   * </pre>
+   *
+   * <code>repeated .phonecheck.v1.Row rows = 2;</code>
+   */
+  @java.lang.Override
+  public phonecheck.v1.Row getRows(int index) {
+    return rows_.get(index);
+  }
+  /**
+   * <pre>
+   * The inputs' rows, one per result and in the same order, when the job keeps rows (see
+   * CreateJobRequest.rows); empty otherwise.
+   * </pre>
+   *
+   * <code>repeated .phonecheck.v1.Row rows = 2;</code>
+   */
+  @java.lang.Override
+  public phonecheck.v1.RowOrBuilder getRowsOrBuilder(
+      int index) {
+    return rows_.get(index);
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -126,6 +193,9 @@ private static final long serialVersionUID = 0L;
     for (int i = 0; i < results_.size(); i++) {
       output.writeMessage(1, results_.get(i));
     }
+    for (int i = 0; i < rows_.size(); i++) {
+      output.writeMessage(2, rows_.get(i));
+    }
     getUnknownFields().writeTo(output);
   }
 
@@ -138,6 +208,10 @@ private static final long serialVersionUID = 0L;
     for (int i = 0; i < results_.size(); i++) {
       size += com.google.protobuf.CodedOutputStream
         .computeMessageSize(1, results_.get(i));
+    }
+    for (int i = 0; i < rows_.size(); i++) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(2, rows_.get(i));
     }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
@@ -156,6 +230,8 @@ private static final long serialVersionUID = 0L;
 
     if (!getResultsList()
         .equals(other.getResultsList())) return false;
+    if (!getRowsList()
+        .equals(other.getRowsList())) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -170,6 +246,10 @@ private static final long serialVersionUID = 0L;
     if (getResultsCount() > 0) {
       hash = (37 * hash) + RESULTS_FIELD_NUMBER;
       hash = (53 * hash) + getResultsList().hashCode();
+    }
+    if (getRowsCount() > 0) {
+      hash = (37 * hash) + ROWS_FIELD_NUMBER;
+      hash = (53 * hash) + getRowsList().hashCode();
     }
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
@@ -311,6 +391,13 @@ private static final long serialVersionUID = 0L;
         resultsBuilder_.clear();
       }
       bitField0_ = (bitField0_ & ~0x00000001);
+      if (rowsBuilder_ == null) {
+        rows_ = java.util.Collections.emptyList();
+      } else {
+        rows_ = null;
+        rowsBuilder_.clear();
+      }
+      bitField0_ = (bitField0_ & ~0x00000002);
       return this;
     }
 
@@ -352,6 +439,15 @@ private static final long serialVersionUID = 0L;
         result.results_ = results_;
       } else {
         result.results_ = resultsBuilder_.build();
+      }
+      if (rowsBuilder_ == null) {
+        if (((bitField0_ & 0x00000002) != 0)) {
+          rows_ = java.util.Collections.unmodifiableList(rows_);
+          bitField0_ = (bitField0_ & ~0x00000002);
+        }
+        result.rows_ = rows_;
+      } else {
+        result.rows_ = rowsBuilder_.build();
       }
     }
 
@@ -429,6 +525,32 @@ private static final long serialVersionUID = 0L;
           }
         }
       }
+      if (rowsBuilder_ == null) {
+        if (!other.rows_.isEmpty()) {
+          if (rows_.isEmpty()) {
+            rows_ = other.rows_;
+            bitField0_ = (bitField0_ & ~0x00000002);
+          } else {
+            ensureRowsIsMutable();
+            rows_.addAll(other.rows_);
+          }
+          onChanged();
+        }
+      } else {
+        if (!other.rows_.isEmpty()) {
+          if (rowsBuilder_.isEmpty()) {
+            rowsBuilder_.dispose();
+            rowsBuilder_ = null;
+            rows_ = other.rows_;
+            bitField0_ = (bitField0_ & ~0x00000002);
+            rowsBuilder_ = 
+              com.google.protobuf.GeneratedMessageV3.alwaysUseFieldBuilders ?
+                 getRowsFieldBuilder() : null;
+          } else {
+            rowsBuilder_.addAllMessages(other.rows_);
+          }
+        }
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -468,6 +590,19 @@ private static final long serialVersionUID = 0L;
               }
               break;
             } // case 10
+            case 18: {
+              phonecheck.v1.Row m =
+                  input.readMessage(
+                      phonecheck.v1.Row.parser(),
+                      extensionRegistry);
+              if (rowsBuilder_ == null) {
+                ensureRowsIsMutable();
+                rows_.add(m);
+              } else {
+                rowsBuilder_.addMessage(m);
+              }
+              break;
+            } // case 18
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -795,6 +930,336 @@ private static final long serialVersionUID = 0L;
         results_ = null;
       }
       return resultsBuilder_;
+    }
+
+    private java.util.List<phonecheck.v1.Row> rows_ =
+      java.util.Collections.emptyList();
+    private void ensureRowsIsMutable() {
+      if (!((bitField0_ & 0x00000002) != 0)) {
+        rows_ = new java.util.ArrayList<phonecheck.v1.Row>(rows_);
+        bitField0_ |= 0x00000002;
+       }
+    }
+
+    private com.google.protobuf.RepeatedFieldBuilderV3<
+        phonecheck.v1.Row, phonecheck.v1.Row.Builder, phonecheck.v1.RowOrBuilder> rowsBuilder_;
+
+    /**
+     * <pre>
+     * The inputs' rows, one per result and in the same order, when the job keeps rows (see
+     * CreateJobRequest.rows); empty otherwise.
+     * </pre>
+     *
+     * <code>repeated .phonecheck.v1.Row rows = 2;</code>
+     */
+    public java.util.List<phonecheck.v1.Row> getRowsList() {
+      if (rowsBuilder_ == null) {
+        return java.util.Collections.unmodifiableList(rows_);
+      } else {
+        return rowsBuilder_.getMessageList();
+      }
+    }
+    /**
+     * <pre>
+     * The inputs' rows, one per result and in the same order, when the job keeps rows (see
+     * CreateJobRequest.rows); empty otherwise.
+     * </pre>
+     *
+     * <code>repeated .phonecheck.v1.Row rows = 2;</code>
+     */
+    public int getRowsCount() {
+      if (rowsBuilder_ == null) {
+        return rows_.size();
+      } else {
+        return rowsBuilder_.getCount();
+      }
+    }
+    /**
+     * <pre>
+     * The inputs' rows, one per result and in the same order, when the job keeps rows (see
+     * CreateJobRequest.rows); empty otherwise.
+     * </pre>
+     *
+     * <code>repeated .phonecheck.v1.Row rows = 2;</code>
+     */
+    public phonecheck.v1.Row getRows(int index) {
+      if (rowsBuilder_ == null) {
+        return rows_.get(index);
+      } else {
+        return rowsBuilder_.getMessage(index);
+      }
+    }
+    /**
+     * <pre>
+     * The inputs' rows, one per result and in the same order, when the job keeps rows (see
+     * CreateJobRequest.rows); empty otherwise.
+     * </pre>
+     *
+     * <code>repeated .phonecheck.v1.Row rows = 2;</code>
+     */
+    public Builder setRows(
+        int index, phonecheck.v1.Row value) {
+      if (rowsBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        ensureRowsIsMutable();
+        rows_.set(index, value);
+        onChanged();
+      } else {
+        rowsBuilder_.setMessage(index, value);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The inputs' rows, one per result and in the same order, when the job keeps rows (see
+     * CreateJobRequest.rows); empty otherwise.
+     * </pre>
+     *
+     * <code>repeated .phonecheck.v1.Row rows = 2;</code>
+     */
+    public Builder setRows(
+        int index, phonecheck.v1.Row.Builder builderForValue) {
+      if (rowsBuilder_ == null) {
+        ensureRowsIsMutable();
+        rows_.set(index, builderForValue.build());
+        onChanged();
+      } else {
+        rowsBuilder_.setMessage(index, builderForValue.build());
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The inputs' rows, one per result and in the same order, when the job keeps rows (see
+     * CreateJobRequest.rows); empty otherwise.
+     * </pre>
+     *
+     * <code>repeated .phonecheck.v1.Row rows = 2;</code>
+     */
+    public Builder addRows(phonecheck.v1.Row value) {
+      if (rowsBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        ensureRowsIsMutable();
+        rows_.add(value);
+        onChanged();
+      } else {
+        rowsBuilder_.addMessage(value);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The inputs' rows, one per result and in the same order, when the job keeps rows (see
+     * CreateJobRequest.rows); empty otherwise.
+     * </pre>
+     *
+     * <code>repeated .phonecheck.v1.Row rows = 2;</code>
+     */
+    public Builder addRows(
+        int index, phonecheck.v1.Row value) {
+      if (rowsBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        ensureRowsIsMutable();
+        rows_.add(index, value);
+        onChanged();
+      } else {
+        rowsBuilder_.addMessage(index, value);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The inputs' rows, one per result and in the same order, when the job keeps rows (see
+     * CreateJobRequest.rows); empty otherwise.
+     * </pre>
+     *
+     * <code>repeated .phonecheck.v1.Row rows = 2;</code>
+     */
+    public Builder addRows(
+        phonecheck.v1.Row.Builder builderForValue) {
+      if (rowsBuilder_ == null) {
+        ensureRowsIsMutable();
+        rows_.add(builderForValue.build());
+        onChanged();
+      } else {
+        rowsBuilder_.addMessage(builderForValue.build());
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The inputs' rows, one per result and in the same order, when the job keeps rows (see
+     * CreateJobRequest.rows); empty otherwise.
+     * </pre>
+     *
+     * <code>repeated .phonecheck.v1.Row rows = 2;</code>
+     */
+    public Builder addRows(
+        int index, phonecheck.v1.Row.Builder builderForValue) {
+      if (rowsBuilder_ == null) {
+        ensureRowsIsMutable();
+        rows_.add(index, builderForValue.build());
+        onChanged();
+      } else {
+        rowsBuilder_.addMessage(index, builderForValue.build());
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The inputs' rows, one per result and in the same order, when the job keeps rows (see
+     * CreateJobRequest.rows); empty otherwise.
+     * </pre>
+     *
+     * <code>repeated .phonecheck.v1.Row rows = 2;</code>
+     */
+    public Builder addAllRows(
+        java.lang.Iterable<? extends phonecheck.v1.Row> values) {
+      if (rowsBuilder_ == null) {
+        ensureRowsIsMutable();
+        com.google.protobuf.AbstractMessageLite.Builder.addAll(
+            values, rows_);
+        onChanged();
+      } else {
+        rowsBuilder_.addAllMessages(values);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The inputs' rows, one per result and in the same order, when the job keeps rows (see
+     * CreateJobRequest.rows); empty otherwise.
+     * </pre>
+     *
+     * <code>repeated .phonecheck.v1.Row rows = 2;</code>
+     */
+    public Builder clearRows() {
+      if (rowsBuilder_ == null) {
+        rows_ = java.util.Collections.emptyList();
+        bitField0_ = (bitField0_ & ~0x00000002);
+        onChanged();
+      } else {
+        rowsBuilder_.clear();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The inputs' rows, one per result and in the same order, when the job keeps rows (see
+     * CreateJobRequest.rows); empty otherwise.
+     * </pre>
+     *
+     * <code>repeated .phonecheck.v1.Row rows = 2;</code>
+     */
+    public Builder removeRows(int index) {
+      if (rowsBuilder_ == null) {
+        ensureRowsIsMutable();
+        rows_.remove(index);
+        onChanged();
+      } else {
+        rowsBuilder_.remove(index);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The inputs' rows, one per result and in the same order, when the job keeps rows (see
+     * CreateJobRequest.rows); empty otherwise.
+     * </pre>
+     *
+     * <code>repeated .phonecheck.v1.Row rows = 2;</code>
+     */
+    public phonecheck.v1.Row.Builder getRowsBuilder(
+        int index) {
+      return getRowsFieldBuilder().getBuilder(index);
+    }
+    /**
+     * <pre>
+     * The inputs' rows, one per result and in the same order, when the job keeps rows (see
+     * CreateJobRequest.rows); empty otherwise.
+     * </pre>
+     *
+     * <code>repeated .phonecheck.v1.Row rows = 2;</code>
+     */
+    public phonecheck.v1.RowOrBuilder getRowsOrBuilder(
+        int index) {
+      if (rowsBuilder_ == null) {
+        return rows_.get(index);  } else {
+        return rowsBuilder_.getMessageOrBuilder(index);
+      }
+    }
+    /**
+     * <pre>
+     * The inputs' rows, one per result and in the same order, when the job keeps rows (see
+     * CreateJobRequest.rows); empty otherwise.
+     * </pre>
+     *
+     * <code>repeated .phonecheck.v1.Row rows = 2;</code>
+     */
+    public java.util.List<? extends phonecheck.v1.RowOrBuilder> 
+         getRowsOrBuilderList() {
+      if (rowsBuilder_ != null) {
+        return rowsBuilder_.getMessageOrBuilderList();
+      } else {
+        return java.util.Collections.unmodifiableList(rows_);
+      }
+    }
+    /**
+     * <pre>
+     * The inputs' rows, one per result and in the same order, when the job keeps rows (see
+     * CreateJobRequest.rows); empty otherwise.
+     * </pre>
+     *
+     * <code>repeated .phonecheck.v1.Row rows = 2;</code>
+     */
+    public phonecheck.v1.Row.Builder addRowsBuilder() {
+      return getRowsFieldBuilder().addBuilder(
+          phonecheck.v1.Row.getDefaultInstance());
+    }
+    /**
+     * <pre>
+     * The inputs' rows, one per result and in the same order, when the job keeps rows (see
+     * CreateJobRequest.rows); empty otherwise.
+     * </pre>
+     *
+     * <code>repeated .phonecheck.v1.Row rows = 2;</code>
+     */
+    public phonecheck.v1.Row.Builder addRowsBuilder(
+        int index) {
+      return getRowsFieldBuilder().addBuilder(
+          index, phonecheck.v1.Row.getDefaultInstance());
+    }
+    /**
+     * <pre>
+     * The inputs' rows, one per result and in the same order, when the job keeps rows (see
+     * CreateJobRequest.rows); empty otherwise.
+     * </pre>
+     *
+     * <code>repeated .phonecheck.v1.Row rows = 2;</code>
+     */
+    public java.util.List<phonecheck.v1.Row.Builder> 
+         getRowsBuilderList() {
+      return getRowsFieldBuilder().getBuilderList();
+    }
+    private com.google.protobuf.RepeatedFieldBuilderV3<
+        phonecheck.v1.Row, phonecheck.v1.Row.Builder, phonecheck.v1.RowOrBuilder> 
+        getRowsFieldBuilder() {
+      if (rowsBuilder_ == null) {
+        rowsBuilder_ = new com.google.protobuf.RepeatedFieldBuilderV3<
+            phonecheck.v1.Row, phonecheck.v1.Row.Builder, phonecheck.v1.RowOrBuilder>(
+                rows_,
+                ((bitField0_ & 0x00000002) != 0),
+                getParentForChildren(),
+                isClean());
+        rows_ = null;
+      }
+      return rowsBuilder_;
     }
     @java.lang.Override
     public final Builder setUnknownFields(

@@ -50,4 +50,53 @@ public interface GetJobResultsResponseOrBuilder extends
    */
   phonecheck.v1.PhoneResultOrBuilder getResultsOrBuilder(
       int index);
+
+  /**
+   * <pre>
+   * The inputs' rows, one per result and in the same order, when the job keeps rows (see
+   * CreateJobRequest.rows); empty otherwise.
+   * </pre>
+   *
+   * <code>repeated .phonecheck.v1.Row rows = 2;</code>
+   */
+  java.util.List<phonecheck.v1.Row> 
+      getRowsList();
+  /**
+   * <pre>
+   * The inputs' rows, one per result and in the same order, when the job keeps rows (see
+   * CreateJobRequest.rows); empty otherwise.
+   * </pre>
+   *
+   * <code>repeated .phonecheck.v1.Row rows = 2;</code>
+   */
+  phonecheck.v1.Row getRows(int index);
+  /**
+   * <pre>
+   * The inputs' rows, one per result and in the same order, when the job keeps rows (see
+   * CreateJobRequest.rows); empty otherwise.
+   * </pre>
+   *
+   * <code>repeated .phonecheck.v1.Row rows = 2;</code>
+   */
+  int getRowsCount();
+  /**
+   * <pre>
+   * The inputs' rows, one per result and in the same order, when the job keeps rows (see
+   * CreateJobRequest.rows); empty otherwise.
+   * </pre>
+   *
+   * <code>repeated .phonecheck.v1.Row rows = 2;</code>
+   */
+  java.util.List<? extends phonecheck.v1.RowOrBuilder> 
+      getRowsOrBuilderList();
+  /**
+   * <pre>
+   * The inputs' rows, one per result and in the same order, when the job keeps rows (see
+   * CreateJobRequest.rows); empty otherwise.
+   * </pre>
+   *
+   * <code>repeated .phonecheck.v1.Row rows = 2;</code>
+   */
+  phonecheck.v1.RowOrBuilder getRowsOrBuilder(
+      int index);
 }

@@ -24,6 +24,7 @@ private static final long serialVersionUID = 0L;
     name_ = "";
     state_ = 0;
     owner_ = "";
+    header_ = com.google.protobuf.LazyStringArrayList.EMPTY;
   }
 
   @java.lang.Override
@@ -556,6 +557,62 @@ private static final long serialVersionUID = 0L;
     }
   }
 
+  public static final int HEADER_FIELD_NUMBER = 18;
+  @SuppressWarnings("serial")
+  private com.google.protobuf.LazyStringList header_;
+  /**
+   * <pre>
+   * The column names of the list's table, as CreateJob received them (empty when its rows
+   * were not sent).
+   * </pre>
+   *
+   * <code>repeated string header = 18;</code>
+   * @return A list containing the header.
+   */
+  public com.google.protobuf.ProtocolStringList
+      getHeaderList() {
+    return header_;
+  }
+  /**
+   * <pre>
+   * The column names of the list's table, as CreateJob received them (empty when its rows
+   * were not sent).
+   * </pre>
+   *
+   * <code>repeated string header = 18;</code>
+   * @return The count of header.
+   */
+  public int getHeaderCount() {
+    return header_.size();
+  }
+  /**
+   * <pre>
+   * The column names of the list's table, as CreateJob received them (empty when its rows
+   * were not sent).
+   * </pre>
+   *
+   * <code>repeated string header = 18;</code>
+   * @param index The index of the element to return.
+   * @return The header at the given index.
+   */
+  public java.lang.String getHeader(int index) {
+    return header_.get(index);
+  }
+  /**
+   * <pre>
+   * The column names of the list's table, as CreateJob received them (empty when its rows
+   * were not sent).
+   * </pre>
+   *
+   * <code>repeated string header = 18;</code>
+   * @param index The index of the value to return.
+   * @return The bytes of the header at the given index.
+   */
+  public com.google.protobuf.ByteString
+      getHeaderBytes(int index) {
+    return header_.getByteString(index);
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -620,6 +677,9 @@ private static final long serialVersionUID = 0L;
     }
     if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(owner_)) {
       com.google.protobuf.GeneratedMessageV3.writeString(output, 17, owner_);
+    }
+    for (int i = 0; i < header_.size(); i++) {
+      com.google.protobuf.GeneratedMessageV3.writeString(output, 18, header_.getRaw(i));
     }
     getUnknownFields().writeTo(output);
   }
@@ -695,6 +755,14 @@ private static final long serialVersionUID = 0L;
     if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(owner_)) {
       size += com.google.protobuf.GeneratedMessageV3.computeStringSize(17, owner_);
     }
+    {
+      int dataSize = 0;
+      for (int i = 0; i < header_.size(); i++) {
+        dataSize += computeStringSizeNoTag(header_.getRaw(i));
+      }
+      size += dataSize;
+      size += 2 * getHeaderList().size();
+    }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
     return size;
@@ -761,6 +829,8 @@ private static final long serialVersionUID = 0L;
     }
     if (!getOwner()
         .equals(other.getOwner())) return false;
+    if (!getHeaderList()
+        .equals(other.getHeaderList())) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -825,6 +895,10 @@ private static final long serialVersionUID = 0L;
     }
     hash = (37 * hash) + OWNER_FIELD_NUMBER;
     hash = (53 * hash) + getOwner().hashCode();
+    if (getHeaderCount() > 0) {
+      hash = (37 * hash) + HEADER_FIELD_NUMBER;
+      hash = (53 * hash) + getHeaderList().hashCode();
+    }
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -999,6 +1073,8 @@ private static final long serialVersionUID = 0L;
         optionsBuilder_ = null;
       }
       owner_ = "";
+      header_ = com.google.protobuf.LazyStringArrayList.EMPTY;
+      bitField0_ = (bitField0_ & ~0x00020000);
       return this;
     }
 
@@ -1025,9 +1101,18 @@ private static final long serialVersionUID = 0L;
     @java.lang.Override
     public phonecheck.v1.Job buildPartial() {
       phonecheck.v1.Job result = new phonecheck.v1.Job(this);
+      buildPartialRepeatedFields(result);
       if (bitField0_ != 0) { buildPartial0(result); }
       onBuilt();
       return result;
+    }
+
+    private void buildPartialRepeatedFields(phonecheck.v1.Job result) {
+      if (((bitField0_ & 0x00020000) != 0)) {
+        header_ = header_.getUnmodifiableView();
+        bitField0_ = (bitField0_ & ~0x00020000);
+      }
+      result.header_ = header_;
     }
 
     private void buildPartial0(phonecheck.v1.Job result) {
@@ -1198,6 +1283,16 @@ private static final long serialVersionUID = 0L;
         bitField0_ |= 0x00010000;
         onChanged();
       }
+      if (!other.header_.isEmpty()) {
+        if (header_.isEmpty()) {
+          header_ = other.header_;
+          bitField0_ = (bitField0_ & ~0x00020000);
+        } else {
+          ensureHeaderIsMutable();
+          header_.addAll(other.header_);
+        }
+        onChanged();
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -1321,6 +1416,12 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00010000;
               break;
             } // case 138
+            case 146: {
+              java.lang.String s = input.readStringRequireUtf8();
+              ensureHeaderIsMutable();
+              header_.add(s);
+              break;
+            } // case 146
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -2935,6 +3036,155 @@ private static final long serialVersionUID = 0L;
       checkByteStringIsUtf8(value);
       owner_ = value;
       bitField0_ |= 0x00010000;
+      onChanged();
+      return this;
+    }
+
+    private com.google.protobuf.LazyStringList header_ = com.google.protobuf.LazyStringArrayList.EMPTY;
+    private void ensureHeaderIsMutable() {
+      if (!((bitField0_ & 0x00020000) != 0)) {
+        header_ = new com.google.protobuf.LazyStringArrayList(header_);
+        bitField0_ |= 0x00020000;
+       }
+    }
+    /**
+     * <pre>
+     * The column names of the list's table, as CreateJob received them (empty when its rows
+     * were not sent).
+     * </pre>
+     *
+     * <code>repeated string header = 18;</code>
+     * @return A list containing the header.
+     */
+    public com.google.protobuf.ProtocolStringList
+        getHeaderList() {
+      return header_.getUnmodifiableView();
+    }
+    /**
+     * <pre>
+     * The column names of the list's table, as CreateJob received them (empty when its rows
+     * were not sent).
+     * </pre>
+     *
+     * <code>repeated string header = 18;</code>
+     * @return The count of header.
+     */
+    public int getHeaderCount() {
+      return header_.size();
+    }
+    /**
+     * <pre>
+     * The column names of the list's table, as CreateJob received them (empty when its rows
+     * were not sent).
+     * </pre>
+     *
+     * <code>repeated string header = 18;</code>
+     * @param index The index of the element to return.
+     * @return The header at the given index.
+     */
+    public java.lang.String getHeader(int index) {
+      return header_.get(index);
+    }
+    /**
+     * <pre>
+     * The column names of the list's table, as CreateJob received them (empty when its rows
+     * were not sent).
+     * </pre>
+     *
+     * <code>repeated string header = 18;</code>
+     * @param index The index of the value to return.
+     * @return The bytes of the header at the given index.
+     */
+    public com.google.protobuf.ByteString
+        getHeaderBytes(int index) {
+      return header_.getByteString(index);
+    }
+    /**
+     * <pre>
+     * The column names of the list's table, as CreateJob received them (empty when its rows
+     * were not sent).
+     * </pre>
+     *
+     * <code>repeated string header = 18;</code>
+     * @param index The index to set the value at.
+     * @param value The header to set.
+     * @return This builder for chaining.
+     */
+    public Builder setHeader(
+        int index, java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      ensureHeaderIsMutable();
+      header_.set(index, value);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The column names of the list's table, as CreateJob received them (empty when its rows
+     * were not sent).
+     * </pre>
+     *
+     * <code>repeated string header = 18;</code>
+     * @param value The header to add.
+     * @return This builder for chaining.
+     */
+    public Builder addHeader(
+        java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      ensureHeaderIsMutable();
+      header_.add(value);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The column names of the list's table, as CreateJob received them (empty when its rows
+     * were not sent).
+     * </pre>
+     *
+     * <code>repeated string header = 18;</code>
+     * @param values The header to add.
+     * @return This builder for chaining.
+     */
+    public Builder addAllHeader(
+        java.lang.Iterable<java.lang.String> values) {
+      ensureHeaderIsMutable();
+      com.google.protobuf.AbstractMessageLite.Builder.addAll(
+          values, header_);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The column names of the list's table, as CreateJob received them (empty when its rows
+     * were not sent).
+     * </pre>
+     *
+     * <code>repeated string header = 18;</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearHeader() {
+      header_ = com.google.protobuf.LazyStringArrayList.EMPTY;
+      bitField0_ = (bitField0_ & ~0x00020000);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The column names of the list's table, as CreateJob received them (empty when its rows
+     * were not sent).
+     * </pre>
+     *
+     * <code>repeated string header = 18;</code>
+     * @param value The bytes of the header to add.
+     * @return This builder for chaining.
+     */
+    public Builder addHeaderBytes(
+        com.google.protobuf.ByteString value) {
+      if (value == null) { throw new NullPointerException(); }
+      checkByteStringIsUtf8(value);
+      ensureHeaderIsMutable();
+      header_.add(value);
       onChanged();
       return this;
     }

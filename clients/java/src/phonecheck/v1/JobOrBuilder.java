@@ -322,4 +322,49 @@ public interface JobOrBuilder extends
    */
   com.google.protobuf.ByteString
       getOwnerBytes();
+
+  /**
+   * <pre>
+   * The column names of the list's table, as CreateJob received them (empty when its rows
+   * were not sent).
+   * </pre>
+   *
+   * <code>repeated string header = 18;</code>
+   * @return A list containing the header.
+   */
+  java.util.List<java.lang.String>
+      getHeaderList();
+  /**
+   * <pre>
+   * The column names of the list's table, as CreateJob received them (empty when its rows
+   * were not sent).
+   * </pre>
+   *
+   * <code>repeated string header = 18;</code>
+   * @return The count of header.
+   */
+  int getHeaderCount();
+  /**
+   * <pre>
+   * The column names of the list's table, as CreateJob received them (empty when its rows
+   * were not sent).
+   * </pre>
+   *
+   * <code>repeated string header = 18;</code>
+   * @param index The index of the element to return.
+   * @return The header at the given index.
+   */
+  java.lang.String getHeader(int index);
+  /**
+   * <pre>
+   * The column names of the list's table, as CreateJob received them (empty when its rows
+   * were not sent).
+   * </pre>
+   *
+   * <code>repeated string header = 18;</code>
+   * @param index The index of the value to return.
+   * @return The bytes of the header at the given index.
+   */
+  com.google.protobuf.ByteString
+      getHeaderBytes(int index);
 }

@@ -198,6 +198,24 @@ export interface CreateJobRequest {
     | undefined;
   /** Up to 10,000 inputs; each element is exactly one input (a row of a file), never split. */
   mobiles: string[];
+  /**
+   * The column names of the list's table (a CSV header, a sheet's first row), when the
+   * client keeps its rows whole; only the first message's counts. Returned as Job.header.
+   */
+  header: string[];
+  /**
+   * Each input's whole row, cells unchanged: either empty (the job keeps no rows, as for a
+   * client that sends only mobiles) or exactly one per element of mobiles, in the same order
+   * (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside each
+   * result by GetJobResults, so a download gives every row back whole.
+   */
+  rows: Row[];
+}
+
+/** Row is one row of a list's table, every cell as text, in column order. */
+export interface Row {
+  /** The cells, unchanged (the number's cell among them). */
+  cells: string[];
 }
 
 /** Job is a list checked in the background. */
@@ -254,6 +272,11 @@ export interface Job {
    * calls made with a key of the same name see the job; to others it does not exist.
    */
   owner: string;
+  /**
+   * The column names of the list's table, as CreateJob received them (empty when its rows
+   * were not sent).
+   */
+  header: string[];
 }
 
 /** GetJobRequest names a job. */
@@ -318,6 +341,11 @@ export interface GetJobResultsRequest {
 export interface GetJobResultsResponse {
   /** The results; index is the input's position in the job's list. */
   results: PhoneResult[];
+  /**
+   * The inputs' rows, one per result and in the same order, when the job keeps rows (see
+   * CreateJobRequest.rows); empty otherwise.
+   */
+  rows: Row[];
 }
 
 /** CheckRequest is a list of phone numbers to check at once. */
@@ -528,7 +556,7 @@ export interface StatusCounts {
 }
 
 function createBaseCreateJobRequest(): CreateJobRequest {
-  return { name: "", options: undefined, mobiles: [] };
+  return { name: "", options: undefined, mobiles: [], header: [], rows: [] };
 }
 
 export const CreateJobRequest: MessageFns<CreateJobRequest> = {
@@ -541,6 +569,12 @@ export const CreateJobRequest: MessageFns<CreateJobRequest> = {
     }
     for (const v of message.mobiles) {
       writer.uint32(26).string(v!);
+    }
+    for (const v of message.header) {
+      writer.uint32(34).string(v!);
+    }
+    for (const v of message.rows) {
+      Row.encode(v!, writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -576,6 +610,22 @@ export const CreateJobRequest: MessageFns<CreateJobRequest> = {
           message.mobiles.push(reader.string());
           continue;
         }
+        case 4: {
+          if (tag !== 34) {
+            break;
+          }
+
+          message.header.push(reader.string());
+          continue;
+        }
+        case 5: {
+          if (tag !== 42) {
+            break;
+          }
+
+          message.rows.push(Row.decode(reader, reader.uint32()));
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -590,6 +640,8 @@ export const CreateJobRequest: MessageFns<CreateJobRequest> = {
       name: isSet(object.name) ? globalThis.String(object.name) : "",
       options: isSet(object.options) ? CheckOptions.fromJSON(object.options) : undefined,
       mobiles: globalThis.Array.isArray(object?.mobiles) ? object.mobiles.map((e: any) => globalThis.String(e)) : [],
+      header: globalThis.Array.isArray(object?.header) ? object.header.map((e: any) => globalThis.String(e)) : [],
+      rows: globalThis.Array.isArray(object?.rows) ? object.rows.map((e: any) => Row.fromJSON(e)) : [],
     };
   },
 
@@ -604,6 +656,12 @@ export const CreateJobRequest: MessageFns<CreateJobRequest> = {
     if (message.mobiles?.length) {
       obj.mobiles = message.mobiles;
     }
+    if (message.header?.length) {
+      obj.header = message.header;
+    }
+    if (message.rows?.length) {
+      obj.rows = message.rows.map((e) => Row.toJSON(e));
+    }
     return obj;
   },
 
@@ -617,6 +675,66 @@ export const CreateJobRequest: MessageFns<CreateJobRequest> = {
       ? CheckOptions.fromPartial(object.options)
       : undefined;
     message.mobiles = object.mobiles?.map((e) => e) || [];
+    message.header = object.header?.map((e) => e) || [];
+    message.rows = object.rows?.map((e) => Row.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseRow(): Row {
+  return { cells: [] };
+}
+
+export const Row: MessageFns<Row> = {
+  encode(message: Row, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.cells) {
+      writer.uint32(10).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Row {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseRow();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.cells.push(reader.string());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): Row {
+    return { cells: globalThis.Array.isArray(object?.cells) ? object.cells.map((e: any) => globalThis.String(e)) : [] };
+  },
+
+  toJSON(message: Row): unknown {
+    const obj: any = {};
+    if (message.cells?.length) {
+      obj.cells = message.cells;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Row>, I>>(base?: I): Row {
+    return Row.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Row>, I>>(object: I): Row {
+    const message = createBaseRow();
+    message.cells = object.cells?.map((e) => e) || [];
     return message;
   },
 };
@@ -640,6 +758,7 @@ function createBaseJob(): Job {
     error: undefined,
     options: undefined,
     owner: "",
+    header: [],
   };
 }
 
@@ -695,6 +814,9 @@ export const Job: MessageFns<Job> = {
     }
     if (message.owner !== "") {
       writer.uint32(138).string(message.owner);
+    }
+    for (const v of message.header) {
+      writer.uint32(146).string(v!);
     }
     return writer;
   },
@@ -842,6 +964,14 @@ export const Job: MessageFns<Job> = {
           message.owner = reader.string();
           continue;
         }
+        case 18: {
+          if (tag !== 146) {
+            break;
+          }
+
+          message.header.push(reader.string());
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -870,6 +1000,7 @@ export const Job: MessageFns<Job> = {
       error: isSet(object.error) ? Status.fromJSON(object.error) : undefined,
       options: isSet(object.options) ? CheckOptions.fromJSON(object.options) : undefined,
       owner: isSet(object.owner) ? globalThis.String(object.owner) : "",
+      header: globalThis.Array.isArray(object?.header) ? object.header.map((e: any) => globalThis.String(e)) : [],
     };
   },
 
@@ -926,6 +1057,9 @@ export const Job: MessageFns<Job> = {
     if (message.owner !== "") {
       obj.owner = message.owner;
     }
+    if (message.header?.length) {
+      obj.header = message.header;
+    }
     return obj;
   },
 
@@ -957,6 +1091,7 @@ export const Job: MessageFns<Job> = {
       ? CheckOptions.fromPartial(object.options)
       : undefined;
     message.owner = object.owner ?? "";
+    message.header = object.header?.map((e) => e) || [];
     return message;
   },
 };
@@ -1523,13 +1658,16 @@ export const GetJobResultsRequest: MessageFns<GetJobResultsRequest> = {
 };
 
 function createBaseGetJobResultsResponse(): GetJobResultsResponse {
-  return { results: [] };
+  return { results: [], rows: [] };
 }
 
 export const GetJobResultsResponse: MessageFns<GetJobResultsResponse> = {
   encode(message: GetJobResultsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.results) {
       PhoneResult.encode(v!, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.rows) {
+      Row.encode(v!, writer.uint32(18).fork()).join();
     }
     return writer;
   },
@@ -1549,6 +1687,14 @@ export const GetJobResultsResponse: MessageFns<GetJobResultsResponse> = {
           message.results.push(PhoneResult.decode(reader, reader.uint32()));
           continue;
         }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.rows.push(Row.decode(reader, reader.uint32()));
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -1561,6 +1707,7 @@ export const GetJobResultsResponse: MessageFns<GetJobResultsResponse> = {
   fromJSON(object: any): GetJobResultsResponse {
     return {
       results: globalThis.Array.isArray(object?.results) ? object.results.map((e: any) => PhoneResult.fromJSON(e)) : [],
+      rows: globalThis.Array.isArray(object?.rows) ? object.rows.map((e: any) => Row.fromJSON(e)) : [],
     };
   },
 
@@ -1568,6 +1715,9 @@ export const GetJobResultsResponse: MessageFns<GetJobResultsResponse> = {
     const obj: any = {};
     if (message.results?.length) {
       obj.results = message.results.map((e) => PhoneResult.toJSON(e));
+    }
+    if (message.rows?.length) {
+      obj.rows = message.rows.map((e) => Row.toJSON(e));
     }
     return obj;
   },
@@ -1578,6 +1728,7 @@ export const GetJobResultsResponse: MessageFns<GetJobResultsResponse> = {
   fromPartial<I extends Exact<DeepPartial<GetJobResultsResponse>, I>>(object: I): GetJobResultsResponse {
     const message = createBaseGetJobResultsResponse();
     message.results = object.results?.map((e) => PhoneResult.fromPartial(e)) || [];
+    message.rows = object.rows?.map((e) => Row.fromPartial(e)) || [];
     return message;
   },
 };
