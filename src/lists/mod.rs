@@ -11,7 +11,7 @@
 //! - `encoding`: which text encoding a file is in, and decoding it to UTF-8.
 //! - `workbook`: the rows of a spreadsheet's sheet, streamed on their own thread.
 //! - [`record`]: one row's result ([`record::RowResult`]) and the result columns.
-//! - [`write`]: the output formats, [`write::ResultWriter`].
+//! - [`mod@write`]: the output formats, [`write::ResultWriter`].
 //! - `xlsx`: the XLSX results workbook (results, one sheet per status, a summary).
 //! - [`split`]: one file per status, in a folder or a zip.
 //! - [`previous`]: reading an earlier output back, for `--resume`.
