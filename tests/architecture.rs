@@ -65,43 +65,37 @@ fn jobs_never_import_the_serving_side_or_the_cli() {
     assert!(found.is_empty(), "{found:#?}");
 }
 
-#[test]
-fn the_cli_is_a_client_using_only_the_api_and_number_parsing() {
+/// The lines below `dir` that import from the crate anything but `allowed`.
+fn imports_outside(dir: &str, allowed: &[&str]) -> Vec<String> {
     let mut found = Vec::new();
-    for (name, text) in sources("src/cli") {
+    for (name, text) in sources(dir) {
         for (n, line) in text.lines().enumerate() {
             for (at, _) in line.match_indices("crate::") {
-                let path = &line[at..];
-                let allowed = [
-                    "crate::pb",
-                    "crate::checking::number",
-                    "crate::lists",
-                    "crate::cli",
-                ];
-                if !allowed.iter().any(|a| path.starts_with(a)) {
+                if !allowed.iter().any(|a| line[at..].starts_with(a)) {
                     found.push(format!("{name}:{}: {}", n + 1, line.trim()));
                 }
             }
         }
     }
+    found
+}
+
+#[test]
+fn the_cli_is_a_client_using_only_the_api_and_number_parsing() {
+    let allowed = [
+        "crate::pb",
+        "crate::checking::number",
+        "crate::lists",
+        "crate::cli",
+    ];
+    let found = imports_outside("src/cli", &allowed);
     assert!(found.is_empty(), "{found:#?}");
 }
 
 #[test]
 fn lists_know_files_not_the_service() {
     // Every side may read and write lists; lists import only number parsing.
-    let mut found = Vec::new();
-    for (name, text) in sources("src/lists") {
-        for (n, line) in text.lines().enumerate() {
-            for (at, _) in line.match_indices("crate::") {
-                let path = &line[at..];
-                let allowed = ["crate::checking::number", "crate::lists"];
-                if !allowed.iter().any(|a| path.starts_with(a)) {
-                    found.push(format!("{name}:{}: {}", n + 1, line.trim()));
-                }
-            }
-        }
-    }
+    let found = imports_outside("src/lists", &["crate::checking::number", "crate::lists"]);
     assert!(found.is_empty(), "{found:#?}");
 }
 

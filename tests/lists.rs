@@ -1,10 +1,10 @@
 //! Lists as people keep them, end to end: the real binary as a child process against a real
-//! server and the simulator on loopback. Workbooks made by another writer (openpyxl, odfpy,
+//! server and the simulator on loopback. Workbooks made by other writers (openpyxl, odfpy, xlwt,
 //! through `tests/fixtures/workbooks.py`) go in; our workbooks are read back by openpyxl;
 //! GBK and UTF-16 CSV; per-status files in a folder and a zip; what is not a list refused in
 //! one line with exit status 2 and no output; a job made from a sheet gives every column back.
 //!
-//! The workbook cases need Python with openpyxl, odfpy and msoffcrypto-tool (the interpreter
+//! The workbook cases need Python with openpyxl, odfpy, xlwt and msoffcrypto-tool (the interpreter
 //! in `PHONECHECK_PYTHON`, else `python3`); without them they print `SKIPPED` and pass, unless
 //! `PHONECHECK_REQUIRE_WORKBOOK_TOOLS=1` (CI) makes that a failure.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -18,24 +18,11 @@ use std::process::{Output, Stdio};
 use std::time::Duration;
 
 use phonecheck::checking::upstream::simulator::SimulatorConfig;
+use phonecheck::lists::record::RESULT_COLUMNS;
 use serde_json::Value;
 use tokio::process::Command;
 
 use common::{TestEnv, start};
-
-/// The result columns after a whole row, as the output header names them.
-const RESULTS: [&str; 10] = [
-    "status",
-    "status_name",
-    "area",
-    "province",
-    "city",
-    "carrier",
-    "checked_at",
-    "duplicate",
-    "from_cache",
-    "note",
-];
 
 async fn phonecheck(env: &TestEnv, args: &[&str]) -> (Option<i32>, String, String) {
     let run = Command::new(env!("CARGO_BIN_EXE_phonecheck"))
@@ -77,7 +64,7 @@ impl Python {
         if ok {
             return Some(Python(python));
         }
-        let why = format!("{python} lacks openpyxl, odfpy or msoffcrypto-tool");
+        let why = format!("{python} lacks openpyxl, odfpy, xlwt or msoffcrypto-tool");
         if std::env::var("PHONECHECK_REQUIRE_WORKBOOK_TOOLS").is_ok_and(|v| v == "1") {
             panic!("{test}: {why} (PHONECHECK_REQUIRE_WORKBOOK_TOOLS=1)");
         }
@@ -160,7 +147,7 @@ fn customer_rows(n: usize) -> Vec<Vec<String>> {
 /// takes `_result`.
 fn whole_header(input: &[String]) -> Vec<String> {
     let mut header = input.to_vec();
-    for name in RESULTS {
+    for name in RESULT_COLUMNS {
         if input.iter().any(|c| c == name) {
             header.push(format!("{name}_result"));
         } else {
@@ -306,8 +293,7 @@ async fn an_excel_sheet_comes_back_whole_in_a_workbook_and_a_zip_of_rows_per_sta
         .collect();
     assert!(leftovers.is_empty(), "nothing half-written: {leftovers:?}");
 
-    // Without --sheet, the first sheet that holds numbers is taken (not the notes sheet);
-    // an ODS made by odfpy reads the same way, numbers stored as numbers included.
+    // Without --sheet, the first sheet that holds numbers is taken (not the notes sheet).
     let again = dir.path().join("again.csv");
     let (code, _, stderr) = phonecheck(
         &env,
@@ -321,29 +307,32 @@ async fn an_excel_sheet_comes_back_whole_in_a_workbook_and_a_zip_of_rows_per_sta
     .await;
     assert_eq!(code, Some(0), "{stderr}");
     assert!(stderr.contains("sheet \"名单\""), "{stderr}");
-    let ods = dir.path().join("short.ods");
-    python.run(&["ods", ods.to_str().unwrap(), "5"]);
-    let from_ods = dir.path().join("from-ods.csv");
-    let (code, _, stderr) = phonecheck(
-        &env,
-        &[
-            "check",
-            ods.to_str().unwrap(),
-            "--out",
-            from_ods.to_str().unwrap(),
-        ],
-    )
-    .await;
-    assert_eq!(code, Some(0), "{stderr}");
-    let mut csv = csv::Reader::from_path(&from_ods).unwrap();
-    let records: Vec<csv::StringRecord> = csv.records().map(Result::unwrap).collect();
-    assert_eq!(records.len(), 5);
-    assert_eq!(&records[4][0], "客户4");
-    assert_eq!(
-        &records[4][1], "13100000004",
-        "a number cell reads as its digits"
-    );
-    assert_ne!(&records[4][2], "invalid");
+    // So do an ODS made by odfpy and an XLS made by xlwt, numbers stored as numbers included.
+    for kind in ["ods", "xls"] {
+        let book = dir.path().join(format!("short.{kind}"));
+        python.run(&[kind, book.to_str().unwrap(), "5"]);
+        let out = dir.path().join(format!("from-{kind}.csv"));
+        let (code, _, stderr) = phonecheck(
+            &env,
+            &[
+                "check",
+                book.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+            ],
+        )
+        .await;
+        assert_eq!(code, Some(0), "{kind}: {stderr}");
+        let mut csv = csv::Reader::from_path(&out).unwrap();
+        let records: Vec<csv::StringRecord> = csv.records().map(Result::unwrap).collect();
+        assert_eq!(records.len(), 5, "{kind}");
+        assert_eq!(&records[4][0], "客户4", "{kind}");
+        assert_eq!(
+            &records[4][1], "13100000004",
+            "{kind}: a number reads as its digits"
+        );
+        assert_ne!(&records[4][2], "invalid", "{kind}");
+    }
 }
 
 #[tokio::test]

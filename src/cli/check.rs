@@ -28,15 +28,14 @@ use tonic::Code;
 use super::report::{self, thousands};
 pub use super::report::{RunReport, Stop};
 use super::{
-    BulkClient, ClientError, ListArgs, ServerArgs, connect, describe, output_error, row_result,
-    source,
+    BulkClient, ClientError, ListArgs, OutputArgs, ServerArgs, connect, describe, output_error,
+    row_result, source, split_layout,
 };
 use crate::checking::number::normalize_mobile;
 use crate::lists::previous::PreviousOutput;
-use crate::lists::split::SplitLayout;
 use crate::lists::{
-    Layout, OutputFormat, ResultWriter, Row, RowReader, RowResult, RowStatus, Source, SplitFormat,
-    SplitWriter, WriteOptions,
+    OutputFormat, ResultWriter, Row, RowReader, RowResult, RowStatus, Source, SplitWriter,
+    WriteOptions,
 };
 use crate::pb::{CheckBulkRequest, CheckOptions, PhoneResult};
 
@@ -61,32 +60,9 @@ pub struct CheckArgs {
     #[command(flatten)]
     pub server: ServerArgs,
 
-    /// Write results to this file (default: standard output).
-    #[arg(long, short)]
-    pub out: Option<PathBuf>,
-
-    /// Output format (default: from the --out file name: .xlsx, .jsonl, .txt, else CSV).
-    #[arg(long, value_enum)]
-    pub format: Option<OutputFormat>,
-
-    /// Write only where each row was and its result (index, line, input, mobile, status, …)
-    /// instead of the whole input row followed by the result columns.
-    #[arg(long)]
-    pub results_only: bool,
-
-    /// Start CSV outputs with a UTF-8 byte-order mark, so Excel shows Chinese text.
-    #[arg(long)]
-    pub excel: bool,
-
-    /// Also write one file per status (real, empty, …) into this folder, or into this zip
-    /// when the name ends in .zip.
-    #[arg(long, value_name = "DIR|FILE.zip")]
-    pub split: Option<PathBuf>,
-
-    /// What the per-status files hold: the whole rows under their header (CSV, or XLSX for
-    /// a workbook input), or the numbers only, each once.
-    #[arg(long, value_enum, default_value = "rows")]
-    pub split_format: SplitFormat,
+    /// Where and how the results are written.
+    #[command(flatten)]
+    pub output: OutputArgs,
 
     /// Continue an interrupted run: rows already answered in --out are kept, not sent again.
     #[arg(long, requires = "out")]
@@ -171,11 +147,8 @@ pub async fn check(args: CheckArgs) -> Result<RunReport, ClientError> {
     let started = Instant::now();
     let source = source(&args.inputs)?;
     let options = args.list.input_options();
-    let format = args
-        .format
-        .or(args.out.as_deref().map(OutputFormat::for_path))
-        .unwrap_or(OutputFormat::Csv);
-    if let (Source::File(input), Some(out)) = (&source, &args.out)
+    let format = args.output.format();
+    if let (Source::File(input), Some(out)) = (&source, &args.output.out)
         && same_file(input, out)
     {
         return Err(ClientError::Usage(format!(
@@ -183,7 +156,7 @@ pub async fn check(args: CheckArgs) -> Result<RunReport, ClientError> {
             out.display()
         )));
     }
-    if format == OutputFormat::Xlsx && args.out.is_none() {
+    if format == OutputFormat::Xlsx && args.output.out.is_none() {
         return Err(ClientError::Usage(
             "an XLSX workbook cannot go to standard output; give --out NAME.xlsx".to_owned(),
         ));
@@ -219,9 +192,9 @@ pub async fn check(args: CheckArgs) -> Result<RunReport, ClientError> {
     let write_options = WriteOptions {
         columns: layout
             .as_ref()
-            .filter(|_| !args.results_only)
+            .filter(|_| !args.output.results_only)
             .map(|l| l.columns.clone()),
-        bom: args.excel,
+        bom: args.output.excel,
         sheet: layout.as_ref().and_then(|l| l.sheet.clone()),
     };
     let whole = write_options
@@ -229,16 +202,22 @@ pub async fn check(args: CheckArgs) -> Result<RunReport, ClientError> {
         .as_ref()
         .zip(layout.as_ref())
         .map(|(columns, l)| (l.column, columns.len()));
-    let (out, previous) = Destination::open(args.out.as_deref(), args.resume, format, whole)?;
+    let (out, previous) =
+        Destination::open(args.output.out.as_deref(), args.resume, format, whole)?;
     let writer = match format {
         OutputFormat::Xlsx => ResultWriter::xlsx(out.writing_path(), &write_options),
         _ => ResultWriter::new(out.writer()?, format, &write_options),
     }
     .map_err(|error| output_error(out.path(), error))?;
-    let split = match &args.split {
+    let split = match &args.output.split {
         None => None,
         Some(target) => {
-            let split_layout = split_layout(args.split_format, layout.as_ref(), args.excel);
+            let split_layout = split_layout(
+                args.output.split_format,
+                layout.as_ref().map(|l| l.columns.clone()),
+                layout.as_ref().is_some_and(|l| l.sheet.is_some()),
+                args.output.excel,
+            );
             let split = SplitWriter::create(target, split_layout)
                 .map_err(|e| output_error(&target.display().to_string(), e))?;
             Some(split)
@@ -269,7 +248,7 @@ pub async fn check(args: CheckArgs) -> Result<RunReport, ClientError> {
         out.abandon();
         return Err(e);
     }
-    if let (Some(split), Some(target)) = (run.split.take(), &args.split) {
+    if let (Some(split), Some(target)) = (run.split.take(), &args.output.split) {
         split
             .finish()
             .map_err(|e| output_error(&target.display().to_string(), e))?;
@@ -284,8 +263,8 @@ pub async fn check(args: CheckArgs) -> Result<RunReport, ClientError> {
         return Err(ClientError::NoRows(source.name()));
     }
     report.elapsed = started.elapsed();
-    report.output = args.out.clone();
-    report.split = args.split.clone();
+    report.output = args.output.out.clone();
+    report.split = args.output.split.clone();
     Ok(report)
 }
 
@@ -463,20 +442,6 @@ struct Pending {
     input: String,
     /// Its cells, written back with its result.
     cells: Vec<String>,
-}
-
-/// What the per-status files hold: whole rows in the input's own kind of file, or numbers.
-fn split_layout(format: SplitFormat, layout: Option<&Layout>, bom: bool) -> SplitLayout {
-    match (format, layout) {
-        (SplitFormat::Rows, Some(l)) if l.sheet.is_some() => SplitLayout::Xlsx {
-            header: l.columns.clone(),
-        },
-        (SplitFormat::Rows, Some(l)) => SplitLayout::Csv {
-            header: l.columns.clone(),
-            bom,
-        },
-        _ => SplitLayout::Txt,
-    }
 }
 
 /// One run's moving parts.

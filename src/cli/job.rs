@@ -4,8 +4,6 @@
 //! formats of `check`, whole rows included, without needing the original file; `list`,
 //! `cancel`, `resume` and `delete` do what they say.
 
-use std::path::PathBuf;
-
 use clap::{Args, Subcommand};
 use std::time::{Duration, SystemTime};
 
@@ -15,12 +13,10 @@ use tokio_stream::wrappers::ReceiverStream;
 
 use super::report::thousands;
 use super::{
-    BulkClient, ClientError, ListArgs, ServerArgs, connect, output_error, row_result, source,
+    BulkClient, ClientError, ListArgs, OutputArgs, ServerArgs, connect, output_error, row_result,
+    source, split_layout,
 };
-use crate::lists::split::SplitLayout;
-use crate::lists::{
-    OutputFormat, ResultWriter, RowReader, Source, SplitFormat, SplitWriter, WriteOptions,
-};
+use crate::lists::{OutputFormat, ResultWriter, RowReader, Source, SplitWriter, WriteOptions};
 use crate::pb::{
     CancelJobRequest, CreateJobRequest, DeleteJobRequest, GetJobRequest, GetJobResultsRequest, Job,
     JobState, ListJobsRequest, ResumeJobRequest, Row, WatchJobRequest,
@@ -87,26 +83,10 @@ pub enum JobCommand {
 pub struct JobResultsArgs {
     /// The job's id.
     pub id: String,
-    /// Write results to this file (default: standard output).
-    #[arg(long, short)]
-    pub out: Option<PathBuf>,
-    /// Output format (default: from --out's extension: .xlsx, .jsonl, .txt, else csv).
-    #[arg(long, value_enum)]
-    pub format: Option<OutputFormat>,
-    /// Write only where each row was and its result, not the whole rows the job kept.
-    #[arg(long)]
-    pub results_only: bool,
-    /// Start CSV outputs with a UTF-8 byte-order mark, so Excel shows Chinese text.
-    #[arg(long)]
-    pub excel: bool,
-    /// Also write one file per status into this folder, or into this zip (a name ending in
-    /// .zip).
-    #[arg(long, value_name = "DIR|FILE.zip")]
-    pub split: Option<PathBuf>,
-    /// What the per-status files hold: whole rows (XLSX when --out is a workbook, else CSV),
-    /// or numbers only.
-    #[arg(long, value_enum, default_value = "rows")]
-    pub split_format: SplitFormat,
+    /// Where and how the results are written (per-status files as XLSX when --out is a
+    /// workbook, else CSV).
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// Flags of `phonecheck job submit`.
@@ -335,27 +315,25 @@ async fn results(client: &mut BulkClient, args: JobResultsArgs) -> Result<i32, C
         .get_job(GetJobRequest { id: id.clone() })
         .await?
         .into_inner();
-    let format = args
-        .format
-        .or(args.out.as_deref().map(OutputFormat::for_path))
-        .unwrap_or(OutputFormat::Csv);
-    let path = args
+    let output = &args.output;
+    let format = output.format();
+    let path = output
         .out
         .as_deref()
         .map_or_else(|| "stdout".to_owned(), |p| p.display().to_string());
-    let whole = !args.results_only && !job.header.is_empty();
+    let whole = !output.results_only && !job.header.is_empty();
     let options = WriteOptions {
         columns: whole.then(|| job.header.clone()),
-        bom: args.excel,
+        bom: output.excel,
         sheet: None,
     };
     // A workbook is valid only once whole: it is written aside and put in place at the end.
-    let partial = args.out.as_ref().map(|out| {
+    let partial = output.out.as_ref().map(|out| {
         let mut name = out.file_name().unwrap_or_default().to_owned();
         name.push(".partial");
         out.with_file_name(name)
     });
-    let mut writer = match (format, &args.out, &partial) {
+    let mut writer = match (format, &output.out, &partial) {
         (OutputFormat::Xlsx, Some(_), Some(partial)) => {
             ResultWriter::xlsx(partial.clone(), &options)
         }
@@ -375,19 +353,15 @@ async fn results(client: &mut BulkClient, args: JobResultsArgs) -> Result<i32, C
         ),
     }
     .map_err(|e| output_error(&path, e))?;
-    let mut split = match &args.split {
+    let mut split = match &output.split {
         None => None,
         Some(target) => {
-            let layout = match (args.split_format, whole, format) {
-                (SplitFormat::Rows, true, OutputFormat::Xlsx) => SplitLayout::Xlsx {
-                    header: job.header.clone(),
-                },
-                (SplitFormat::Rows, true, _) => SplitLayout::Csv {
-                    header: job.header.clone(),
-                    bom: args.excel,
-                },
-                _ => SplitLayout::Txt,
-            };
+            let layout = split_layout(
+                output.split_format,
+                whole.then(|| job.header.clone()),
+                format == OutputFormat::Xlsx,
+                output.excel,
+            );
             let split = SplitWriter::create(target, layout)
                 .map_err(|e| output_error(&target.display().to_string(), e))?;
             Some(split)
@@ -436,12 +410,12 @@ async fn results(client: &mut BulkClient, args: JobResultsArgs) -> Result<i32, C
     }
     bar.finish_and_clear();
     writer.finish().map_err(|e| output_error(&path, e))?;
-    if let (Some(out), Some(partial)) = (&args.out, &partial)
+    if let (Some(out), Some(partial)) = (&output.out, &partial)
         && format == OutputFormat::Xlsx
     {
         std::fs::rename(partial, out).map_err(|e| output_error(&path, e))?;
     }
-    if let (Some(split), Some(target)) = (split, &args.split) {
+    if let (Some(split), Some(target)) = (split, &output.split) {
         split
             .finish()
             .map_err(|e| output_error(&target.display().to_string(), e))?;

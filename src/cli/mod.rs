@@ -27,9 +27,10 @@ use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint};
 use tonic::{Code, Request, Status};
 
 use crate::checking::number::normalize_mobile;
+use crate::lists::split::SplitLayout;
 use crate::lists::{
-    ColumnSpec, HeaderMode, InputFormat, InputOptions, ListError, RowResult, RowStatus, SheetSpec,
-    Source,
+    ColumnSpec, HeaderMode, InputFormat, InputOptions, ListError, OutputFormat, RowResult,
+    RowStatus, SheetSpec, Source, SplitFormat,
 };
 use crate::pb::phone_check_client::PhoneCheckClient;
 use crate::pb::{CheckOptions, NumberStatus, PhoneResult};
@@ -121,6 +122,61 @@ impl ListArgs {
                 .and_then(|d| prost_types::Duration::try_from(d).ok()),
             skip_cache: self.no_cache,
         }
+    }
+}
+
+/// Where and how `check` and `job results` write the results: the same flags for both.
+#[derive(Debug, Clone, Args)]
+pub struct OutputArgs {
+    /// Write results to this file (default: standard output).
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
+
+    /// Output format (default: from the --out file name: .xlsx, .jsonl, .txt, else CSV).
+    #[arg(long, value_enum)]
+    pub format: Option<OutputFormat>,
+
+    /// Write only where each row was and its result (index, line, input, mobile, status, …)
+    /// instead of the whole input row followed by the result columns.
+    #[arg(long)]
+    pub results_only: bool,
+
+    /// Start CSV outputs with a UTF-8 byte-order mark, so Excel shows Chinese text.
+    #[arg(long)]
+    pub excel: bool,
+
+    /// Also write one file per status (real, empty, …) into this folder, or into this zip
+    /// when the name ends in .zip.
+    #[arg(long, value_name = "DIR|FILE.zip")]
+    pub split: Option<PathBuf>,
+
+    /// What the per-status files hold: the whole rows under their header (CSV, or XLSX for
+    /// a workbook), or the numbers only, each once.
+    #[arg(long, value_enum, default_value = "rows")]
+    pub split_format: SplitFormat,
+}
+
+impl OutputArgs {
+    /// The format asked for, else the one `--out`'s name implies, else CSV.
+    pub fn format(&self) -> OutputFormat {
+        self.format
+            .or(self.out.as_deref().map(OutputFormat::for_path))
+            .unwrap_or(OutputFormat::Csv)
+    }
+}
+
+/// What the per-status files hold: the whole rows under `columns` (XLSX when `workbook`, else
+/// CSV), or the numbers only when asked or when there are no columns (a text list).
+pub fn split_layout(
+    format: SplitFormat,
+    columns: Option<Vec<String>>,
+    workbook: bool,
+    bom: bool,
+) -> SplitLayout {
+    match (format, columns) {
+        (SplitFormat::Rows, Some(header)) if workbook => SplitLayout::Xlsx { header },
+        (SplitFormat::Rows, Some(header)) => SplitLayout::Csv { header, bom },
+        _ => SplitLayout::Txt,
     }
 }
 
