@@ -78,6 +78,9 @@ pub enum JobCommand {
     },
 }
 
+/// The size at which an upload message is sent even when it holds fewer than `--chunk` rows.
+const MESSAGE_BYTES: usize = 3 << 20;
+
 /// Flags of `phonecheck job results`.
 #[derive(Debug, Clone, Args)]
 pub struct JobResultsArgs {
@@ -210,11 +213,16 @@ async fn submit(client: &mut BulkClient, args: JobSubmitArgs) -> Result<i32, Cli
             header,
             rows: Vec::new(),
         };
+        // Bytes of the message so far: wide rows end a message before `chunk` rows, so it
+        // stays well under the 4 MiB every gRPC peer accepts.
+        let mut bytes = 0usize;
         for row in reader {
             match row {
                 Ok(row) => {
+                    bytes += row.input.len() + 8;
                     message.mobiles.push(row.input);
                     if keep_rows {
+                        bytes += row.cells.iter().map(|c| c.len() + 4).sum::<usize>();
                         message.rows.push(Row { cells: row.cells });
                     }
                 }
@@ -223,8 +231,9 @@ async fn submit(client: &mut BulkClient, args: JobSubmitArgs) -> Result<i32, Cli
                     return;
                 }
             }
-            if message.mobiles.len() == chunk {
-                uploading.inc(chunk as u64);
+            if message.mobiles.len() == chunk || bytes >= MESSAGE_BYTES {
+                uploading.inc(message.mobiles.len() as u64);
+                bytes = 0;
                 let next = CreateJobRequest {
                     mobiles: Vec::with_capacity(chunk),
                     ..Default::default()

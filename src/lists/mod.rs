@@ -3,9 +3,10 @@
 //! results: the whole input row followed by the result columns, as CSV, JSON lines, text or
 //! an XLSX workbook, and one file per status (`--split`) in a folder or a zip.
 //!
-//! The CLI (`phonecheck check`, `phonecheck job`) reads and writes through this module, and so
-//! does the server wherever it parses an uploaded file. It knows files, not the service: it
-//! imports nothing but number parsing (`checking::number`), so every side may use it.
+//! The CLI (`phonecheck check`, `phonecheck job`) reads and writes through this module; it is
+//! not behind the `cli` feature, so the server can parse an uploaded file with it too. It
+//! knows files, not the service: it imports nothing but number parsing (`checking::number`),
+//! so every side may use it.
 //!
 //! - [`read`]: where rows come from, format and column detection, [`read::RowReader`].
 //! - `encoding`: which text encoding a file is in, and decoding it to UTF-8.
