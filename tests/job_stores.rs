@@ -74,6 +74,7 @@ async fn queued(store: &dyn JobStore, id: &str, inputs: &[(&str, Option<Mobile>)
             max_age: None,
             skip_cache: false,
             header: vec!["name".to_owned(), "phone".to_owned()],
+            callback_url: None,
         })
         .await
         .unwrap();

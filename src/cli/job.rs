@@ -102,6 +102,11 @@ pub struct JobSubmitArgs {
     #[arg(long)]
     pub name: Option<String>,
 
+    /// Where the server POSTs the job, signed, when it ends (http or https; the server needs
+    /// --webhook-secret-file).
+    #[arg(long, value_name = "URL")]
+    pub callback: Option<String>,
+
     /// How the list is read and sent.
     #[command(flatten)]
     pub list: ListArgs,
@@ -200,6 +205,7 @@ async fn submit(client: &mut BulkClient, args: JobSubmitArgs) -> Result<i32, Cli
         .map(|l| l.columns.clone())
         .unwrap_or_default();
     let keep_rows = reader.layout.is_some();
+    let callback = args.callback.clone();
     let bar = bar(None, "{spinner} uploading {human_pos} rows");
     let (tx, rx) = mpsc::channel::<CreateJobRequest>(4);
     let (failed_tx, mut failed_rx) = mpsc::channel::<ClientError>(1);
@@ -212,6 +218,7 @@ async fn submit(client: &mut BulkClient, args: JobSubmitArgs) -> Result<i32, Cli
             mobiles: Vec::with_capacity(chunk),
             header,
             rows: Vec::new(),
+            callback_url: callback.unwrap_or_default(),
         };
         // Bytes of the message so far: wide rows end a message before `chunk` rows, so it
         // stays well under the 4 MiB every gRPC peer accepts.

@@ -22,6 +22,7 @@
 //! - Forgetting: jobs that ended more than `--job-retention` ago are deleted hourly.
 
 pub mod store;
+pub mod webhooks;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -100,6 +101,9 @@ pub enum JobError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] JobStoreError),
+    /// The callback URL is refused (or the server sends no webhooks).
+    #[error(transparent)]
+    Callback(#[from] webhooks::CallbackError),
     /// A chunk's rows do not pair with its inputs.
     #[error("a message has {inputs} mobiles but {rows} rows; send one row per input, or none")]
     RowsMismatch {
@@ -123,6 +127,8 @@ pub struct JobChunk {
     pub header: Vec<String>,
     /// Each input's row cells, one per input, or none.
     pub rows: Vec<Vec<String>>,
+    /// Where to announce the job's end (the first chunk's counts; empty: nowhere).
+    pub callback_url: String,
 }
 
 /// One stored result with its input's row, as `GetJobResults` streams it.
@@ -162,6 +168,10 @@ pub struct Jobs {
     /// queued or in flight (so nothing paid for is lost), and leave their jobs to resume at
     /// the next start.
     stopping: watch::Sender<bool>,
+    /// How job ends are announced, when the server sends webhooks.
+    webhooks: Option<webhooks::Webhooks>,
+    /// Dropped with the runtime: the webhook sender stops then.
+    alive: Arc<()>,
 }
 
 impl Jobs {
@@ -172,6 +182,7 @@ impl Jobs {
         store: Arc<dyn JobStore>,
         pipeline: Arc<Pipeline>,
         config: JobsConfig,
+        webhooks: Option<webhooks::Webhooks>,
     ) -> Result<Arc<Jobs>, JobStoreError> {
         let interrupted = store.requeue_running().await?;
         if !interrupted.is_empty() {
@@ -192,7 +203,16 @@ impl Jobs {
             wake: Arc::new(Notify::new()),
             changed: watch::channel(0).0,
             stopping: watch::channel(false).0,
+            webhooks: webhooks.clone(),
+            alive: Arc::new(()),
         });
+        if let Some(hooks) = webhooks {
+            tokio::spawn(webhooks::run(
+                jobs.store.clone(),
+                hooks,
+                Arc::downgrade(&jobs.alive),
+            ));
+        }
         tokio::spawn(schedule(Arc::downgrade(&jobs)));
         tokio::spawn(sweep(Arc::downgrade(&jobs)));
         if let Some(events) = events {
@@ -263,6 +283,17 @@ impl Jobs {
                     });
                 }
                 if !created {
+                    let callback_url = match chunk.callback_url.trim() {
+                        "" => None,
+                        url => {
+                            let hooks = self
+                                .webhooks
+                                .as_ref()
+                                .ok_or(webhooks::CallbackError::Disabled)?;
+                            webhooks::check_callback_url(url, hooks.allow_private).await?;
+                            Some(url.to_owned())
+                        }
+                    };
                     self.store
                         .create(NewJob {
                             id: id.clone(),
@@ -271,6 +302,7 @@ impl Jobs {
                             max_age: chunk.freshness.max_age,
                             skip_cache: chunk.freshness.skip,
                             header: chunk.header.clone(),
+                            callback_url,
                         })
                         .await?;
                     created = true;
@@ -901,7 +933,7 @@ mod tests {
             retention: Duration::from_secs(3600),
             ..JobsConfig::default()
         };
-        Jobs::start(Arc::new(store), pipeline, config)
+        Jobs::start(Arc::new(store), pipeline, config, None)
             .await
             .expect("runtime")
     }

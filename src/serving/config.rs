@@ -88,6 +88,25 @@ pub struct ServeArgs {
     #[arg(long, env = "PHONECHECK_JOB_LEASE", default_value = "30s", value_parser = parse_lease)]
     pub job_lease: Duration,
 
+    /// A file holding the secret that signs webhooks (HMAC-SHA256). With it, a job may carry
+    /// a callback_url, announced when the job ends; without it, such a job is refused.
+    #[arg(long, env = "PHONECHECK_WEBHOOK_SECRET_FILE")]
+    pub webhook_secret_file: Option<PathBuf>,
+
+    /// Allow callback URLs whose host is a loopback, private or link-local address (a
+    /// receiver on this machine or network); refused by default.
+    #[arg(
+        long,
+        env = "PHONECHECK_WEBHOOK_ALLOW_PRIVATE",
+        requires = "webhook_secret_file"
+    )]
+    pub webhook_allow_private: bool,
+
+    /// How long a webhook attempt waits for the receiver's answer before it counts as failed.
+    #[arg(long, env = "PHONECHECK_WEBHOOK_TIMEOUT", default_value = "10s",
+          value_parser = humantime::parse_duration)]
+    pub webhook_timeout: Duration,
+
     /// Serve Prometheus metrics (GET /metrics) on this address.
     #[arg(long, env = "PHONECHECK_METRICS_LISTEN")]
     pub metrics_listen: Option<SocketAddr>,
@@ -285,6 +304,28 @@ pub struct ServeConfig {
     pub connections: ConnectionLimits,
     /// Most distinct numbers queued for the upstream or in flight.
     pub max_queued_numbers: usize,
+    /// Webhooks, when `--webhook-secret-file` is set.
+    pub webhooks: Option<WebhookSettings>,
+}
+
+/// How job ends are announced.
+#[derive(Clone)]
+pub struct WebhookSettings {
+    /// The signing secret.
+    pub secret: std::sync::Arc<[u8]>,
+    /// Callbacks to loopback and private addresses are allowed.
+    pub allow_private: bool,
+    /// How long an attempt waits for an answer.
+    pub timeout: Duration,
+}
+
+impl std::fmt::Debug for WebhookSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookSettings")
+            .field("allow_private", &self.allow_private)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
 }
 
 impl ServeConfig {
@@ -380,6 +421,14 @@ pub enum ConfigError {
     /// The URL is not http(s).
     #[error("--upstream-url {0:?} must start with http:// or https://")]
     BadUrl(String),
+    /// The webhook secret cannot be read or is empty.
+    #[error("--webhook-secret-file {}: {problem}", path.display())]
+    WebhookSecret {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        problem: String,
+    },
 }
 
 impl ServeArgs {
@@ -449,6 +498,27 @@ impl ServeArgs {
                 http2_keepalive: self.http2_keepalive,
             },
             max_queued_numbers: self.max_queued_numbers,
+            webhooks: match self.webhook_secret_file {
+                None => None,
+                Some(path) => {
+                    let secret = std::fs::read(&path).map_err(|e| ConfigError::WebhookSecret {
+                        path: path.clone(),
+                        problem: e.to_string(),
+                    })?;
+                    let secret = secret.trim_ascii();
+                    if secret.len() < 16 {
+                        return Err(ConfigError::WebhookSecret {
+                            path,
+                            problem: "the secret must be at least 16 bytes".to_owned(),
+                        });
+                    }
+                    Some(WebhookSettings {
+                        secret: secret.into(),
+                        allow_private: self.webhook_allow_private,
+                        timeout: self.webhook_timeout,
+                    })
+                }
+            },
             listen: self.listen,
             http_listen: self.http_listen,
             api_keys_file: self.api_keys_file,

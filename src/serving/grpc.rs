@@ -15,6 +15,7 @@ use crate::checking::pipeline::{
     BulkChunk, CheckError, NumberResult, Outcome, Pipeline, StatusCounts, StreamEvent, Summary,
 };
 use crate::checking::upstream::LineStatus;
+use crate::jobs::store::WebhookState;
 use crate::jobs::{JobChunk, JobRecord, JobState, Jobs};
 use crate::pb::{self, phone_check_server::PhoneCheck};
 use crate::serving::middleware::CallerSlot;
@@ -133,6 +134,7 @@ impl PhoneCheck for PhoneCheckService {
                 inputs: chunk.mobiles,
                 header: chunk.header,
                 rows: chunk.rows.into_iter().map(|row| row.cells).collect(),
+                callback_url: chunk.callback_url,
             })
         });
         let job = self.jobs.create(&owner, chunks).await?;
@@ -280,6 +282,19 @@ impl From<JobRecord> for pb::Job {
             name: j.name,
             owner: j.owner,
             header: j.header,
+            callback_url: j.callback_url.unwrap_or_default(),
+            webhook: j.webhook.map(|w| pb::WebhookDelivery {
+                state: match w.state {
+                    WebhookState::Pending => pb::WebhookState::Pending,
+                    WebhookState::Delivered => pb::WebhookState::Delivered,
+                    WebhookState::GaveUp => pb::WebhookState::GaveUp,
+                } as i32,
+                attempts: w.attempts,
+                last_attempt_at: w.last_attempt.map(Into::into),
+                last_status: u32::from(w.last_status),
+                last_error: w.last_error.unwrap_or_default(),
+                next_attempt_at: w.next_attempt.map(Into::into),
+            }),
         }
     }
 }

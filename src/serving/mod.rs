@@ -9,6 +9,7 @@
 //! - `middleware`: what wraps every gRPC call: request ids, metrics, refusal while draining.
 //! - `auth`: API keys, checked before a call reaches a handler.
 //! - `status`: the one place where errors become gRPC statuses.
+//! - `job_json`: a job in the API's JSON mapping, the body of webhooks.
 //!
 //! The gRPC server itself carries the PhoneCheck service with its message limits and
 //! compression, health (`grpc.health.v1`), and reflection in both `v1` and `v1alpha` (grpcurl
@@ -19,6 +20,7 @@ pub(crate) mod alapi_door;
 pub(crate) mod auth;
 pub mod config;
 pub(crate) mod grpc;
+pub(crate) mod job_json;
 pub(crate) mod middleware;
 pub(crate) mod status;
 
@@ -41,6 +43,7 @@ use crate::checking::cache::ResultCache;
 use crate::checking::pipeline::Pipeline;
 use crate::checking::upstream::simulator::{self, RunningSimulator, SimulatorConfig};
 use crate::checking::upstream::{Token, UpstreamClient, UpstreamClientConfig, UpstreamError};
+use crate::jobs::webhooks::Webhooks;
 use crate::jobs::{JobStore, JobStoreError, Jobs, JobsConfig, PostgresJobStore, SqliteJobStore};
 use crate::pb::phone_check_server::PhoneCheckServer;
 use auth::{ApiKeys, KeysFileError};
@@ -288,6 +291,8 @@ struct Assembled {
     pub store: Arc<dyn JobStore>,
     /// How jobs run.
     pub jobs: JobsConfig,
+    /// How job ends are announced, when webhooks are on.
+    pub webhooks: Option<Webhooks>,
 }
 
 /// Builds the check pipeline for `config`, calling the upstream at `url` with `token` (which
@@ -356,7 +361,15 @@ fn assemble(
         max_running: config.max_running_jobs,
         lease: config.job_lease,
     };
+    let webhooks = config.webhooks.as_ref().map(|w| Webhooks {
+        secret: w.secret.clone(),
+        allow_private: w.allow_private,
+        timeout: w.timeout,
+        give_up_after: Duration::from_secs(24 * 3600),
+        encode: Arc::new(job_json::job_json),
+    });
     Ok(Assembled {
+        webhooks,
         pipeline,
         ready,
         keys,
@@ -394,8 +407,9 @@ async fn serve_grpc(
         connections,
         store,
         jobs,
+        webhooks,
     } = assembled;
-    let jobs = Jobs::start(store, pipeline.clone(), jobs).await?;
+    let jobs = Jobs::start(store, pipeline.clone(), jobs, webhooks).await?;
     let (jobs_to_pause, jobs_to_wait_for) = (jobs.clone(), jobs.clone());
     let draining = Draining::default();
     tokio::spawn(log_totals(Arc::downgrade(&pipeline)));

@@ -15,6 +15,7 @@ use tonic_types::{ErrorDetails, StatusExt};
 use crate::checking::pipeline::CheckError;
 use crate::checking::upstream::{ErrorClass, UpstreamError};
 use crate::jobs::JobError;
+use crate::jobs::webhooks::CallbackError;
 use crate::serving::auth::AuthError;
 
 /// The `ErrorInfo.domain` of every error this service returns.
@@ -213,6 +214,19 @@ impl From<JobError> for Status {
                     "pass a next_page_token from a ListJobs response, or nothing",
                 );
                 details.set_error_info("BAD_PAGE_TOKEN", ERROR_DOMAIN, HashMap::new());
+                Status::with_error_details(Code::InvalidArgument, e.to_string(), details)
+            }
+            JobError::Callback(CallbackError::Disabled) => Status::with_error_details(
+                Code::FailedPrecondition,
+                e.to_string(),
+                ErrorDetails::with_error_info("WEBHOOKS_DISABLED", ERROR_DOMAIN, HashMap::new()),
+            ),
+            JobError::Callback(_) => {
+                let mut details = ErrorDetails::with_bad_request_violation(
+                    "callback_url",
+                    "an http or https URL whose host resolves to public addresses",
+                );
+                details.set_error_info("CALLBACK_URL_REFUSED", ERROR_DOMAIN, HashMap::new());
                 Status::with_error_details(Code::InvalidArgument, e.to_string(), details)
             }
             JobError::RowsMismatch { .. } => {

@@ -105,6 +105,7 @@ pub fn test_config(url: String) -> ServeConfig {
         job_lease: Duration::from_secs(30),
         connections: ConnectionLimits::default(),
         max_queued_numbers: 1_000_000,
+        webhooks: None,
     }
 }
 

@@ -83,10 +83,27 @@ fn duration_ms(d: Duration) -> i64 {
 }
 
 /// The columns of a job, in the order both stores read them.
-const SELECT_JOB: &str = "SELECT id, name, state, created_ms, updated_ms, finished_ms, max_age_ms,
+macro_rules! job_columns {
+    () => {
+        "id, name, state, created_ms, updated_ms, finished_ms, max_age_ms,
     skip_cache, total, unique_numbers, invalid, duplicates, done, billed, cache_hits, s_empty,
-    s_real, s_suspended, s_not_in_database, s_silent, s_risk, s_failed, error, owner, header
-    FROM jobs";
+    s_real, s_suspended, s_not_in_database, s_silent, s_risk, s_failed, error, owner, header,
+    callback_url, hook_state, hook_attempts, hook_last_ms, hook_last_status, hook_last_error,
+    hook_next_ms"
+    };
+}
+use job_columns;
+
+/// A job's row, as both stores select it.
+const SELECT_JOB: &str = concat!("SELECT ", job_columns!(), " FROM jobs");
+
+/// The first of a job row's webhook columns (`callback_url`), after [`SELECT_JOB`]'s others.
+const HOOK_COLUMNS: usize = 25;
+
+/// Which jobs' webhooks are due at `?now` (the same condition in both stores' dialects): ended,
+/// with a callback, not delivered or given up, and not being tried by someone now.
+const HOOKS_DUE: &str = "callback_url IS NOT NULL AND hook_state IN (0, 1) AND state IN (3, 4, 5)
+    AND (hook_state = 0 OR hook_next_ms <= $NOW)";
 
 /// A row's cells as both stores keep them: a JSON array of strings, nothing for no cells.
 fn cells_text(cells: &[String]) -> Option<String> {
@@ -120,6 +137,8 @@ pub struct NewJob {
     pub skip_cache: bool,
     /// The list's column names, when its rows are kept whole (empty otherwise).
     pub header: Vec<String>,
+    /// Where to announce its end, when the caller asked to be told.
+    pub callback_url: Option<String>,
 }
 
 /// One input of a list being uploaded.
@@ -246,6 +265,23 @@ pub trait JobStore: std::fmt::Debug + Send + Sync + 'static {
         every: Duration,
     ) -> Result<usize, JobStoreError>;
 
+    /// Takes up to `limit` jobs whose webhook is due now (ended, with a callback, not yet
+    /// delivered, retry time reached) and holds them for `hold`, so that no other replica
+    /// tries them meanwhile; returns them.
+    async fn claim_webhooks(
+        &self,
+        hold: Duration,
+        limit: usize,
+    ) -> Result<Vec<JobRecord>, JobStoreError>;
+
+    /// Stores the outcome of one delivery attempt of `id`'s webhook; false when the job is
+    /// gone (deleted) or its webhook no longer pending (the job was resumed meanwhile).
+    async fn record_webhook(
+        &self,
+        id: &str,
+        attempt: WebhookAttempt,
+    ) -> Result<bool, JobStoreError>;
+
     /// Up to `limit` results from input `from` on, in input order.
     async fn results(
         &self,
@@ -351,6 +387,86 @@ pub struct JobRecord {
     pub error: Option<UpstreamError>,
     /// The list's column names, when its rows are kept whole.
     pub header: Vec<String>,
+    /// Where its end is announced, when the caller asked to be told.
+    pub callback_url: Option<String>,
+    /// How announcing its end went, once it is due.
+    pub webhook: Option<WebhookRecord>,
+}
+
+/// Where a job's webhook is: due, delivered, or given up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WebhookState {
+    /// To be tried (again) at `next_attempt`, or being tried.
+    Pending = 1,
+    /// An answer 2xx came.
+    Delivered = 2,
+    /// Retried until the time allowed ran out.
+    GaveUp = 3,
+}
+
+impl WebhookState {
+    fn from_db(n: i64) -> Option<WebhookState> {
+        match n {
+            1 => Some(WebhookState::Pending),
+            2 => Some(WebhookState::Delivered),
+            3 => Some(WebhookState::GaveUp),
+            _ => None,
+        }
+    }
+}
+
+/// How announcing a job's end went so far.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookRecord {
+    /// Where it is.
+    pub state: WebhookState,
+    /// Attempts made.
+    pub attempts: u32,
+    /// When the last attempt was made.
+    pub last_attempt: Option<SystemTime>,
+    /// The HTTP status of the last answer (0: no answer came).
+    pub last_status: u16,
+    /// Why the last attempt failed.
+    pub last_error: Option<String>,
+    /// When the next attempt is due (pending only).
+    pub next_attempt: Option<SystemTime>,
+}
+
+/// The outcome of one attempt to deliver a webhook, to be stored.
+#[derive(Debug, Clone)]
+pub struct WebhookAttempt {
+    /// Where the webhook is now: delivered, pending again (at `next`), or given up.
+    pub state: WebhookState,
+    /// The HTTP status answered (0: none).
+    pub status: u16,
+    /// Why it failed.
+    pub error: Option<String>,
+    /// When to try again (pending only).
+    pub next: Option<SystemTime>,
+}
+
+/// A job row's webhook columns back (`callback_url` first, as [`SELECT_JOB`] lists them).
+#[allow(clippy::too_many_arguments)]
+fn webhook_from(
+    callback_url: Option<String>,
+    state: i64,
+    attempts: i64,
+    last_ms: Option<i64>,
+    last_status: Option<i64>,
+    last_error: Option<String>,
+    next_ms: Option<i64>,
+) -> (Option<String>, Option<WebhookRecord>) {
+    let webhook = WebhookState::from_db(state).map(|state| WebhookRecord {
+        state,
+        attempts: u32::try_from(attempts).unwrap_or(0),
+        last_attempt: last_ms.map(from_millis),
+        last_status: last_status.and_then(|s| u16::try_from(s).ok()).unwrap_or(0),
+        last_error,
+        next_attempt: next_ms
+            .filter(|_| state == WebhookState::Pending)
+            .map(from_millis),
+    });
+    (callback_url, webhook)
 }
 
 /// One input's stored result, in input order.

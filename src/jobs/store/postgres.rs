@@ -30,6 +30,7 @@ use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{AsyncMessage, Row};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
+use super::{HOOK_COLUMNS, HOOKS_DUE, WebhookAttempt, job_columns, webhook_from};
 use super::{
     JobAnswer, JobRecord, JobState, JobStore, JobStoreError, Lease, NewInput, NewJob, SELECT_JOB,
     StoreEvent, StoredAnswer, StoredResult, cells_from, cells_text, duration_ms, from_millis,
@@ -414,6 +415,16 @@ fn read_job(r: &Row) -> Result<JobRecord, JobStoreError> {
         *slot = to_u64(r.get(15 + i));
     }
     let error: Option<String> = r.get(22);
+    let at = HOOK_COLUMNS;
+    let (callback_url, webhook) = webhook_from(
+        r.get(at),
+        i64::from(r.get::<_, i16>(at + 1)),
+        r.get(at + 2),
+        r.get(at + 3),
+        r.get(at + 4),
+        r.get(at + 5),
+        r.get(at + 6),
+    );
     Ok(JobRecord {
         id: r.get(0),
         owner: r.get(23),
@@ -437,6 +448,8 @@ fn read_job(r: &Row) -> Result<JobRecord, JobStoreError> {
         failed: to_u64(r.get(21)),
         error: error.as_deref().map(serde_json::from_str).transpose()?,
         header: cells_from(r.get::<_, Option<&str>>(24))?,
+        callback_url,
+        webhook,
     })
 }
 
@@ -459,9 +472,9 @@ impl JobStore for PostgresJobStore {
         self.client()
             .await?
             .execute(
-                "INSERT INTO jobs (id, owner, name, state, created_ms, updated_ms, max_age_ms, skip_cache, header)
-                 VALUES ($1, $2, $3, 0, $4, $4, $5, $6, $7)",
-                &[&job.id, &job.owner, &name, &now, &max_age, &job.skip_cache, &cells_text(&job.header).as_deref().map(storable)],
+                "INSERT INTO jobs (id, owner, name, state, created_ms, updated_ms, max_age_ms, skip_cache, header, callback_url)
+                 VALUES ($1, $2, $3, 0, $4, $4, $5, $6, $7, $8)",
+                &[&job.id, &job.owner, &name, &now, &max_age, &job.skip_cache, &cells_text(&job.header).as_deref().map(storable), &job.callback_url.as_deref().map(storable)],
             )
             .await
             .map_err(failed)?;
@@ -851,7 +864,9 @@ impl JobStore for PostgresJobStore {
         ];
         let resumed = tx
             .execute(
-                "UPDATE jobs SET state = 1, updated_ms = $2, error = NULL, finished_ms = NULL
+                "UPDATE jobs SET state = 1, updated_ms = $2, error = NULL, finished_ms = NULL,
+                     hook_state = 0, hook_attempts = 0, hook_next_ms = NULL, hook_last_ms = NULL,
+                     hook_last_status = NULL, hook_last_error = NULL
                  WHERE id = $1 AND state = ANY($3)",
                 &[&id, &millis(SystemTime::now()), &from.as_slice()],
             )
@@ -1009,6 +1024,58 @@ impl JobStore for PostgresJobStore {
         }
         tx.commit().await.map_err(failed)?;
         Ok(ids.len())
+    }
+
+    async fn claim_webhooks(
+        &self,
+        hold: Duration,
+        limit: usize,
+    ) -> Result<Vec<JobRecord>, JobStoreError> {
+        // One statement: a job another replica holds (locked, or held until later) is skipped.
+        let sql = format!(
+            "UPDATE jobs SET hook_state = 1, hook_next_ms = $2 WHERE id IN (
+                 SELECT id FROM jobs WHERE {} ORDER BY hook_next_ms
+                 LIMIT $3 FOR UPDATE SKIP LOCKED)
+             RETURNING {}",
+            HOOKS_DUE.replace("$NOW", "$1"),
+            job_columns!()
+        );
+        let now = millis(SystemTime::now());
+        let rows = self
+            .client()
+            .await?
+            .query(&sql, &[&now, &(now + duration_ms(hold)), &(limit as i64)])
+            .await
+            .map_err(failed)?;
+        rows.iter().map(read_job).collect()
+    }
+
+    async fn record_webhook(
+        &self,
+        id: &str,
+        attempt: WebhookAttempt,
+    ) -> Result<bool, JobStoreError> {
+        let error = attempt.error.as_deref().map(storable);
+        let changed = self
+            .client()
+            .await?
+            .execute(
+                "UPDATE jobs SET hook_state = $2, hook_attempts = hook_attempts + 1,
+                     hook_last_ms = $3, hook_last_status = $4, hook_last_error = $5,
+                     hook_next_ms = $6
+                 WHERE id = $1 AND hook_state = 1",
+                &[
+                    &id,
+                    &(attempt.state as i16),
+                    &millis(SystemTime::now()),
+                    &i64::from(attempt.status),
+                    &error.as_deref(),
+                    &attempt.next.map(millis),
+                ],
+            )
+            .await
+            .map_err(failed)?;
+        Ok(changed > 0)
     }
 
     async fn results(

@@ -18,6 +18,7 @@ use std::time::{Duration, SystemTime};
 use parking_lot::{Mutex, MutexGuard};
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::{HOOK_COLUMNS, HOOKS_DUE, WebhookAttempt, WebhookRecord, webhook_from};
 use super::{
     JobAnswer, JobRecord, JobState, JobStore, JobStoreError, Lease, NewInput, NewJob, SELECT_JOB,
     StoreEvent, StoredAnswer, StoredResult, cells_from, cells_text, duration_ms, from_millis,
@@ -158,8 +159,8 @@ impl SqliteJobStore {
     fn create(&self, job: &NewJob) -> Result<(), JobStoreError> {
         let now = millis(SystemTime::now());
         self.conn().execute(
-            "INSERT INTO jobs (id, owner, name, state, created_ms, updated_ms, max_age_ms, skip_cache, header)
-             VALUES (?1, ?7, ?2, ?3, ?4, ?4, ?5, ?6, ?8)",
+            "INSERT INTO jobs (id, owner, name, state, created_ms, updated_ms, max_age_ms, skip_cache, header, callback_url)
+             VALUES (?1, ?7, ?2, ?3, ?4, ?4, ?5, ?6, ?8, ?9)",
             params![
                 job.id,
                 job.name,
@@ -168,7 +169,8 @@ impl SqliteJobStore {
                 job.max_age.map(duration_ms),
                 job.skip_cache,
                 job.owner,
-                cells_text(&job.header)
+                cells_text(&job.header),
+                job.callback_url
             ],
         )?;
         Ok(())
@@ -589,6 +591,7 @@ fn read_job(r: &rusqlite::Row<'_>) -> rusqlite::Result<JobRow> {
     for (i, slot) in by_status.iter_mut().enumerate() {
         *slot = to_u64(r.get(15 + i)?);
     }
+    let (callback_url, webhook) = read_webhook(r)?;
     Ok((
         JobRecord {
             id: r.get(0)?,
@@ -613,9 +616,27 @@ fn read_job(r: &rusqlite::Row<'_>) -> rusqlite::Result<JobRow> {
             failed: to_u64(r.get(21)?),
             error: None,
             header: Vec::new(),
+            callback_url,
+            webhook,
         },
         r.get(22)?,
         r.get(24)?,
+    ))
+}
+
+/// A job row's webhook columns.
+fn read_webhook(
+    r: &rusqlite::Row<'_>,
+) -> rusqlite::Result<(Option<String>, Option<WebhookRecord>)> {
+    let at = HOOK_COLUMNS;
+    Ok(webhook_from(
+        r.get(at)?,
+        r.get(at + 1)?,
+        r.get(at + 2)?,
+        r.get(at + 3)?,
+        r.get(at + 4)?,
+        r.get(at + 5)?,
+        r.get(at + 6)?,
     ))
 }
 
@@ -797,6 +818,13 @@ impl JobStore for SqliteJobStore {
             let resumed = db.transition(&id, &from, JobState::Queued, None)?;
             if resumed {
                 db.retry_failed(&id)?;
+                // It will end again, and be announced again.
+                db.conn().execute(
+                    "UPDATE jobs SET hook_state = 0, hook_attempts = 0, hook_next_ms = NULL,
+                         hook_last_ms = NULL, hook_last_status = NULL, hook_last_error = NULL
+                     WHERE id = ?1",
+                    params![id],
+                )?;
             }
             Ok(resumed)
         })
@@ -806,6 +834,68 @@ impl JobStore for SqliteJobStore {
     async fn get(&self, id: &str) -> Result<Option<JobRecord>, JobStoreError> {
         let id = id.to_owned();
         self.call(move |db| db.get(&id)).await
+    }
+
+    async fn claim_webhooks(
+        &self,
+        hold: Duration,
+        limit: usize,
+    ) -> Result<Vec<JobRecord>, JobStoreError> {
+        self.call(move |db| {
+            let now = millis(SystemTime::now());
+            let ids: Vec<String> = {
+                let mut conn = db.conn();
+                let tx = conn.transaction()?;
+                let ids: Vec<String> = {
+                    let mut due = tx.prepare_cached(&format!(
+                        "SELECT id FROM jobs WHERE {} ORDER BY hook_next_ms LIMIT ?2",
+                        HOOKS_DUE.replace("$NOW", "?1")
+                    ))?;
+                    let rows = due.query_map(params![now, limit as i64], |r| r.get(0))?;
+                    rows.collect::<Result<_, _>>()?
+                };
+                for id in &ids {
+                    tx.execute(
+                        "UPDATE jobs SET hook_state = 1, hook_next_ms = ?2 WHERE id = ?1",
+                        params![id, now + duration_ms(hold)],
+                    )?;
+                }
+                tx.commit()?;
+                ids
+            };
+            let mut jobs = Vec::with_capacity(ids.len());
+            for id in ids {
+                jobs.extend(db.get(&id)?);
+            }
+            Ok(jobs)
+        })
+        .await
+    }
+
+    async fn record_webhook(
+        &self,
+        id: &str,
+        attempt: WebhookAttempt,
+    ) -> Result<bool, JobStoreError> {
+        let id = id.to_owned();
+        self.call(move |db| {
+            let changed = db.conn().execute(
+                "UPDATE jobs SET hook_state = ?2, hook_attempts = hook_attempts + 1,
+                     hook_last_ms = ?3, hook_last_status = ?4, hook_last_error = ?5,
+                     hook_next_ms = ?6
+                 WHERE id = ?1 AND hook_state = 1",
+                params![
+                    id,
+                    attempt.state as i64,
+                    millis(SystemTime::now()),
+                    i64::from(attempt.status),
+                    attempt.error,
+                    attempt.next.map(millis)
+                ],
+            )?;
+            Ok(changed > 0)
+        })
+        .await
     }
 
     async fn list(
@@ -876,6 +966,7 @@ mod tests {
             max_age: None,
             skip_cache: false,
             header: Vec::new(),
+            callback_url: None,
         }
     }
 

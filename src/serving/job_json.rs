@@ -1,0 +1,109 @@
+//! A job in the API's JSON mapping (the proto3 canonical JSON: `"state":
+//! "JOB_STATE_SUCCEEDED"`, 64-bit counts as strings, RFC 3339 times), as webhooks send it.
+//! Built by `prost-reflect` from the same descriptors reflection serves, so it follows the
+//! .proto exactly, `google.rpc` error details included.
+
+use std::sync::LazyLock;
+
+use prost::Message;
+use prost_reflect::{DescriptorPool, DynamicMessage, MessageDescriptor};
+
+use crate::jobs::JobRecord;
+use crate::pb;
+
+/// `phonecheck.v1.Job`, with every type its JSON may name (the error details' `Any`s: the
+/// `google.rpc` details from tonic-types' set, whose own copy of `google.rpc.Status` is left
+/// out for ours).
+static JOB: LazyLock<Option<MessageDescriptor>> = LazyLock::new(|| {
+    let loaded = (|| {
+        let mut pool = DescriptorPool::decode(pb::FILE_DESCRIPTOR_SET)?;
+        let details = prost_types::FileDescriptorSet::decode(tonic_types::pb::FILE_DESCRIPTOR_SET)
+            .map_err(|e| e.to_string());
+        for file in details.into_iter().flat_map(|set| set.file) {
+            if file.name() == "error_details.proto" {
+                pool.add_file_descriptor_proto(file)?;
+            }
+        }
+        Ok::<_, prost_reflect::DescriptorError>(pool)
+    })();
+    match loaded {
+        Ok(pool) => pool.get_message_by_name("phonecheck.v1.Job"),
+        Err(e) => {
+            tracing::error!(error = %e, "the API's descriptors do not load; webhooks send {{}}");
+            None
+        }
+    }
+});
+
+/// The JSON body announcing `job`.
+pub fn job_json(job: &JobRecord) -> Vec<u8> {
+    let message = pb::Job::from(job.clone());
+    let Some(descriptor) = JOB.clone() else {
+        return b"{}".to_vec();
+    };
+    let encoded = message.encode_to_vec();
+    match DynamicMessage::decode(descriptor, encoded.as_slice()).map(|m| serde_json::to_vec(&m)) {
+        Ok(Ok(json)) => json,
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, job = %job.id, "a job did not turn into JSON");
+            b"{}".to_vec()
+        }
+        Err(e) => {
+            tracing::error!(error = %e, job = %job.id, "a job did not decode for JSON");
+            b"{}".to_vec()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checking::upstream::UpstreamError;
+    use crate::jobs::JobState;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    #[test]
+    fn a_job_is_the_apis_json_error_details_included() {
+        let job = JobRecord {
+            id: "j_1".to_owned(),
+            owner: String::new(),
+            name: "list".to_owned(),
+            state: JobState::Failed,
+            created_at: UNIX_EPOCH + Duration::from_secs(1_700_000_000),
+            updated_at: UNIX_EPOCH + Duration::from_secs(1_700_000_100),
+            finished_at: Some(UNIX_EPOCH + Duration::from_secs(1_700_000_100)),
+            max_age: None,
+            skip_cache: false,
+            total: 12_000_000_000,
+            unique: 1,
+            invalid: 0,
+            duplicates: 0,
+            done: 1,
+            billed: 1,
+            cache_hits: 0,
+            by_status: [1, 0, 0, 0, 0, 0],
+            failed: 0,
+            error: Some(UpstreamError::Api {
+                code: 102,
+                msg: "quota used up".to_owned(),
+                log_id: None,
+            }),
+            header: vec!["客户".to_owned()],
+            callback_url: Some("https://example.com/hook".to_owned()),
+            webhook: None,
+        };
+        let json: serde_json::Value = serde_json::from_slice(&job_json(&job)).unwrap();
+        assert_eq!(json["id"], "j_1");
+        assert_eq!(json["state"], "JOB_STATE_FAILED");
+        assert_eq!(json["total"], "12000000000");
+        assert_eq!(json["createdAt"], "2023-11-14T22:13:20Z");
+        assert_eq!(json["header"][0], "客户");
+        assert_eq!(json["error"]["code"], 8, "RESOURCE_EXHAUSTED");
+        let details = json["error"]["details"].as_array().unwrap();
+        let info = details
+            .iter()
+            .find(|d| d["@type"] == "type.googleapis.com/google.rpc.ErrorInfo")
+            .unwrap();
+        assert_eq!(info["reason"], "UPSTREAM_QUOTA_EXHAUSTED");
+    }
+}
