@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use phonecheck::checking::upstream::{LineStatus, NumberReport, UpstreamError, intern};
+use phonecheck::jobs::store::{WebhookAttempt, WebhookState};
 use phonecheck::jobs::{
     JobAnswer, JobState, JobStore, JobStoreError, Mobile, NewInput, NewJob, PostgresJobStore,
     PostgresOptions, SqliteJobStore, StoreEvent, StoredAnswer,
@@ -66,6 +67,16 @@ async fn stores(test: &str) -> (Vec<(&'static str, Arc<dyn JobStore>)>, Backing)
 
 /// A queued job `id` holding `inputs`.
 async fn queued(store: &dyn JobStore, id: &str, inputs: &[(&str, Option<Mobile>)]) {
+    queued_with(store, id, inputs, None).await;
+}
+
+/// A queued job `id` holding `inputs`, announced to `callback_url` when it ends.
+async fn queued_with(
+    store: &dyn JobStore,
+    id: &str,
+    inputs: &[(&str, Option<Mobile>)],
+    callback_url: Option<&str>,
+) {
     store
         .create(NewJob {
             id: id.to_owned(),
@@ -74,7 +85,7 @@ async fn queued(store: &dyn JobStore, id: &str, inputs: &[(&str, Option<Mobile>)
             max_age: None,
             skip_cache: false,
             header: vec!["name".to_owned(), "phone".to_owned()],
-            callback_url: None,
+            callback_url: callback_url.map(str::to_owned),
         })
         .await
         .unwrap();
@@ -308,6 +319,81 @@ async fn jobs_past_their_retention_are_deleted_once() {
 
 /// Two replicas on one database: one sweeps, the other finds the sweep done; a change made
 /// through one is announced to the other.
+#[tokio::test]
+async fn an_ended_jobs_webhook_is_claimed_once_retried_when_due_and_reset_by_resume() {
+    let (stores, _backing) = stores("webhooks_due").await;
+    let hold = Duration::from_secs(60);
+    let hook = "https://example.com/hook";
+    for (name, store) in stores {
+        queued_with(&*store, "h", &[("a", Some(mobile(1)))], Some(hook)).await;
+        queued(&*store, "plain", &[("b", Some(mobile(2)))]).await;
+        assert!(
+            store.claim_webhooks(hold, 10).await.unwrap().is_empty(),
+            "{name}: not due before the job ends"
+        );
+        for id in ["h", "plain"] {
+            let ended = store.transition(id, &[JobState::Queued], JobState::Cancelled, None);
+            assert!(ended.await.unwrap());
+        }
+        let due = store.claim_webhooks(hold, 10).await.unwrap();
+        let ids: Vec<&str> = due.iter().map(|j| j.id.as_str()).collect();
+        assert_eq!(ids, ["h"], "{name}: only the job with a callback");
+        assert_eq!(due[0].callback_url.as_deref(), Some(hook), "{name}");
+        assert!(
+            store.claim_webhooks(hold, 10).await.unwrap().is_empty(),
+            "{name}: held while it is tried"
+        );
+
+        // A failed attempt whose retry is due at once.
+        let retry = WebhookAttempt {
+            state: WebhookState::Pending,
+            status: 500,
+            error: Some("the receiver answered 500".to_owned()),
+            next: Some(SystemTime::now() - Duration::from_secs(1)),
+        };
+        assert!(store.record_webhook("h", retry).await.unwrap(), "{name}");
+        let webhook = store.get("h").await.unwrap().unwrap().webhook.unwrap();
+        assert_eq!(
+            (webhook.state, webhook.attempts, webhook.last_status),
+            (WebhookState::Pending, 1, 500),
+            "{name}"
+        );
+        assert!(webhook.next_attempt.is_some() && webhook.last_attempt.is_some());
+        let again = store.claim_webhooks(hold, 10).await.unwrap();
+        assert_eq!(again.len(), 1, "{name}: due again");
+        let delivered = WebhookAttempt {
+            state: WebhookState::Delivered,
+            status: 204,
+            error: None,
+            next: None,
+        };
+        assert!(store.record_webhook("h", delivered.clone()).await.unwrap());
+        let webhook = store.get("h").await.unwrap().unwrap().webhook.unwrap();
+        assert_eq!(
+            (webhook.state, webhook.attempts, webhook.last_status),
+            (WebhookState::Delivered, 2, 204),
+            "{name}"
+        );
+        assert_eq!(webhook.next_attempt, None);
+        assert!(store.claim_webhooks(hold, 10).await.unwrap().is_empty());
+        assert!(
+            !store.record_webhook("h", delivered).await.unwrap(),
+            "{name}: nothing pending, nothing recorded"
+        );
+
+        // Resumed, it will end again and be announced again.
+        assert!(store.resume("h").await.unwrap());
+        assert_eq!(
+            store.get("h").await.unwrap().unwrap().webhook,
+            None,
+            "{name}"
+        );
+        assert!(store.claim_webhooks(hold, 10).await.unwrap().is_empty());
+        // Deleted, it is never due.
+        assert!(store.delete("h").await.unwrap());
+    }
+}
+
 #[tokio::test]
 async fn replicas_on_one_database_sweep_once_and_hear_each_others_changes() {
     let Some(pg) = TestPostgres::start("replicas_on_one_database").await else {
