@@ -32,6 +32,34 @@ else:
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class _WebhookState:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _WebhookStateEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_WebhookState.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    WEBHOOK_STATE_UNSPECIFIED: _WebhookState.ValueType  # 0
+    """Never used."""
+    WEBHOOK_STATE_PENDING: _WebhookState.ValueType  # 1
+    """To be tried, or tried again at next_attempt_at."""
+    WEBHOOK_STATE_DELIVERED: _WebhookState.ValueType  # 2
+    """The receiver answered 2xx."""
+    WEBHOOK_STATE_GAVE_UP: _WebhookState.ValueType  # 3
+    """Retried for 24 hours after the job ended without a 2xx answer; not tried again."""
+
+class WebhookState(_WebhookState, metaclass=_WebhookStateEnumTypeWrapper):
+    """WebhookState is where a job's announcement is."""
+
+WEBHOOK_STATE_UNSPECIFIED: WebhookState.ValueType  # 0
+"""Never used."""
+WEBHOOK_STATE_PENDING: WebhookState.ValueType  # 1
+"""To be tried, or tried again at next_attempt_at."""
+WEBHOOK_STATE_DELIVERED: WebhookState.ValueType  # 2
+"""The receiver answered 2xx."""
+WEBHOOK_STATE_GAVE_UP: WebhookState.ValueType  # 3
+"""Retried for 24 hours after the job ended without a 2xx answer; not tried again."""
+Global___WebhookState: _TypeAlias = WebhookState  # noqa: Y015
+
 class _JobState:
     ValueType = _typing.NewType("ValueType", _builtins.int)
     V: _TypeAlias = ValueType  # noqa: Y015
@@ -127,8 +155,19 @@ class CreateJobRequest(_message.Message):
     MOBILES_FIELD_NUMBER: _builtins.int
     HEADER_FIELD_NUMBER: _builtins.int
     ROWS_FIELD_NUMBER: _builtins.int
+    CALLBACK_URL_FIELD_NUMBER: _builtins.int
     name: _builtins.str
     """A name for people (e.g. the file's name); only the first message's counts."""
+    callback_url: _builtins.str
+    """Where to POST the job (as JSON) when it ends: succeeded, failed or cancelled; only the
+    first message's counts. http or https; a host resolving to a loopback, private,
+    link-local or metadata address is INVALID_ARGUMENT (CALLBACK_URL_REFUSED) unless the
+    server runs with --webhook-allow-private; a server without --webhook-secret-file answers
+    FAILED_PRECONDITION (WEBHOOKS_DISABLED). The request carries the header
+    `Phonecheck-Signature: t=UNIX_SECONDS,v1=HEX`, v1 being HMAC-SHA256 of "{t}.{body}" with
+    the server's webhook secret. A non-2xx answer, or none in time, is retried with growing
+    delays for 24 hours; redirects are not followed.
+    """
     @_builtins.property
     def options(self) -> Global___CheckOptions:
         """How cached answers may be used; only the first message's counts."""
@@ -159,10 +198,11 @@ class CreateJobRequest(_message.Message):
         mobiles: _abc.Iterable[_builtins.str] | None = ...,
         header: _abc.Iterable[_builtins.str] | None = ...,
         rows: _abc.Iterable[Global___Row] | None = ...,
+        callback_url: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["options", b"options"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["header", b"header", "mobiles", b"mobiles", "name", b"name", "options", b"options", "rows", b"rows"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["callback_url", b"callback_url", "header", b"header", "mobiles", b"mobiles", "name", b"name", "options", b"options", "rows", b"rows"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -216,6 +256,8 @@ class Job(_message.Message):
     OPTIONS_FIELD_NUMBER: _builtins.int
     OWNER_FIELD_NUMBER: _builtins.int
     HEADER_FIELD_NUMBER: _builtins.int
+    CALLBACK_URL_FIELD_NUMBER: _builtins.int
+    WEBHOOK_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """The job's id, e.g. "j_01924c5e8f3a7b21": what every other job call takes."""
     name: _builtins.str
@@ -240,6 +282,8 @@ class Job(_message.Message):
     """The name of the API key that created it (empty when the server requires no keys). Only
     calls made with a key of the same name see the job; to others it does not exist.
     """
+    callback_url: _builtins.str
+    """Where the job's end is announced (empty: nowhere)."""
     @_builtins.property
     def created_at(self) -> _timestamp_pb2.Timestamp:
         """When it was created."""
@@ -272,6 +316,10 @@ class Job(_message.Message):
         were not sent).
         """
 
+    @_builtins.property
+    def webhook(self) -> Global___WebhookDelivery:
+        """How announcing its end went; unset until the job ended with a callback_url."""
+
     def __init__(
         self,
         *,
@@ -293,14 +341,62 @@ class Job(_message.Message):
         options: Global___CheckOptions | None = ...,
         owner: _builtins.str = ...,
         header: _abc.Iterable[_builtins.str] | None = ...,
+        callback_url: _builtins.str = ...,
+        webhook: Global___WebhookDelivery | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["by_status", b"by_status", "created_at", b"created_at", "error", b"error", "finished_at", b"finished_at", "options", b"options", "updated_at", b"updated_at"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["by_status", b"by_status", "created_at", b"created_at", "error", b"error", "finished_at", b"finished_at", "options", b"options", "updated_at", b"updated_at", "webhook", b"webhook"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["billed", b"billed", "by_status", b"by_status", "cache_hits", b"cache_hits", "created_at", b"created_at", "done", b"done", "duplicates", b"duplicates", "error", b"error", "finished_at", b"finished_at", "header", b"header", "id", b"id", "invalid", b"invalid", "name", b"name", "options", b"options", "owner", b"owner", "state", b"state", "total", b"total", "unique", b"unique", "updated_at", b"updated_at"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["billed", b"billed", "by_status", b"by_status", "cache_hits", b"cache_hits", "callback_url", b"callback_url", "created_at", b"created_at", "done", b"done", "duplicates", b"duplicates", "error", b"error", "finished_at", b"finished_at", "header", b"header", "id", b"id", "invalid", b"invalid", "name", b"name", "options", b"options", "owner", b"owner", "state", b"state", "total", b"total", "unique", b"unique", "updated_at", b"updated_at", "webhook", b"webhook"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___Job: _TypeAlias = Job  # noqa: Y015
+
+@_typing.final
+class WebhookDelivery(_message.Message):
+    """WebhookDelivery is how announcing a job's end to its callback_url went."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    STATE_FIELD_NUMBER: _builtins.int
+    ATTEMPTS_FIELD_NUMBER: _builtins.int
+    LAST_ATTEMPT_AT_FIELD_NUMBER: _builtins.int
+    LAST_STATUS_FIELD_NUMBER: _builtins.int
+    LAST_ERROR_FIELD_NUMBER: _builtins.int
+    NEXT_ATTEMPT_AT_FIELD_NUMBER: _builtins.int
+    state: Global___WebhookState.ValueType
+    """Where it is."""
+    attempts: _builtins.int
+    """Attempts made so far."""
+    last_status: _builtins.int
+    """The HTTP status the receiver answered last (0 when no answer came)."""
+    last_error: _builtins.str
+    """Why the last attempt failed (empty when it succeeded)."""
+    @_builtins.property
+    def last_attempt_at(self) -> _timestamp_pb2.Timestamp:
+        """When the last attempt was made."""
+
+    @_builtins.property
+    def next_attempt_at(self) -> _timestamp_pb2.Timestamp:
+        """When the next attempt is due, while pending."""
+
+    def __init__(
+        self,
+        *,
+        state: Global___WebhookState.ValueType = ...,
+        attempts: _builtins.int = ...,
+        last_attempt_at: _timestamp_pb2.Timestamp | None = ...,
+        last_status: _builtins.int = ...,
+        last_error: _builtins.str = ...,
+        next_attempt_at: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["last_attempt_at", b"last_attempt_at", "next_attempt_at", b"next_attempt_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attempts", b"attempts", "last_attempt_at", b"last_attempt_at", "last_error", b"last_error", "last_status", b"last_status", "next_attempt_at", b"next_attempt_at", "state", b"state"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___WebhookDelivery: _TypeAlias = WebhookDelivery  # noqa: Y015
 
 @_typing.final
 class GetJobRequest(_message.Message):

@@ -24,6 +24,7 @@ private static final long serialVersionUID = 0L;
     mobiles_ = com.google.protobuf.LazyStringArrayList.EMPTY;
     header_ = com.google.protobuf.LazyStringArrayList.EMPTY;
     rows_ = java.util.Collections.emptyList();
+    callbackUrl_ = "";
   }
 
   @java.lang.Override
@@ -320,6 +321,67 @@ private static final long serialVersionUID = 0L;
     return rows_.get(index);
   }
 
+  public static final int CALLBACK_URL_FIELD_NUMBER = 6;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object callbackUrl_ = "";
+  /**
+   * <pre>
+   * Where to POST the job (as JSON) when it ends: succeeded, failed or cancelled; only the
+   * first message's counts. http or https; a host resolving to a loopback, private,
+   * link-local or metadata address is INVALID_ARGUMENT (CALLBACK_URL_REFUSED) unless the
+   * server runs with --webhook-allow-private; a server without --webhook-secret-file answers
+   * FAILED_PRECONDITION (WEBHOOKS_DISABLED). The request carries the header
+   * `Phonecheck-Signature: t=UNIX_SECONDS,v1=HEX`, v1 being HMAC-SHA256 of "{t}.{body}" with
+   * the server's webhook secret. A non-2xx answer, or none in time, is retried with growing
+   * delays for 24 hours; redirects are not followed.
+   * </pre>
+   *
+   * <code>string callback_url = 6;</code>
+   * @return The callbackUrl.
+   */
+  @java.lang.Override
+  public java.lang.String getCallbackUrl() {
+    java.lang.Object ref = callbackUrl_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      callbackUrl_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * Where to POST the job (as JSON) when it ends: succeeded, failed or cancelled; only the
+   * first message's counts. http or https; a host resolving to a loopback, private,
+   * link-local or metadata address is INVALID_ARGUMENT (CALLBACK_URL_REFUSED) unless the
+   * server runs with --webhook-allow-private; a server without --webhook-secret-file answers
+   * FAILED_PRECONDITION (WEBHOOKS_DISABLED). The request carries the header
+   * `Phonecheck-Signature: t=UNIX_SECONDS,v1=HEX`, v1 being HMAC-SHA256 of "{t}.{body}" with
+   * the server's webhook secret. A non-2xx answer, or none in time, is retried with growing
+   * delays for 24 hours; redirects are not followed.
+   * </pre>
+   *
+   * <code>string callback_url = 6;</code>
+   * @return The bytes for callbackUrl.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getCallbackUrlBytes() {
+    java.lang.Object ref = callbackUrl_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      callbackUrl_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -348,6 +410,9 @@ private static final long serialVersionUID = 0L;
     }
     for (int i = 0; i < rows_.size(); i++) {
       output.writeMessage(5, rows_.get(i));
+    }
+    if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(callbackUrl_)) {
+      com.google.protobuf.GeneratedMessageV3.writeString(output, 6, callbackUrl_);
     }
     getUnknownFields().writeTo(output);
   }
@@ -385,6 +450,9 @@ private static final long serialVersionUID = 0L;
       size += com.google.protobuf.CodedOutputStream
         .computeMessageSize(5, rows_.get(i));
     }
+    if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(callbackUrl_)) {
+      size += com.google.protobuf.GeneratedMessageV3.computeStringSize(6, callbackUrl_);
+    }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
     return size;
@@ -413,6 +481,8 @@ private static final long serialVersionUID = 0L;
         .equals(other.getHeaderList())) return false;
     if (!getRowsList()
         .equals(other.getRowsList())) return false;
+    if (!getCallbackUrl()
+        .equals(other.getCallbackUrl())) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -442,6 +512,8 @@ private static final long serialVersionUID = 0L;
       hash = (37 * hash) + ROWS_FIELD_NUMBER;
       hash = (53 * hash) + getRowsList().hashCode();
     }
+    hash = (37 * hash) + CALLBACK_URL_FIELD_NUMBER;
+    hash = (53 * hash) + getCallbackUrl().hashCode();
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -592,6 +664,7 @@ private static final long serialVersionUID = 0L;
         rowsBuilder_.clear();
       }
       bitField0_ = (bitField0_ & ~0x00000010);
+      callbackUrl_ = "";
       return this;
     }
 
@@ -655,6 +728,9 @@ private static final long serialVersionUID = 0L;
         result.options_ = optionsBuilder_ == null
             ? options_
             : optionsBuilder_.build();
+      }
+      if (((from_bitField0_ & 0x00000020) != 0)) {
+        result.callbackUrl_ = callbackUrl_;
       }
     }
 
@@ -756,6 +832,11 @@ private static final long serialVersionUID = 0L;
           }
         }
       }
+      if (!other.getCallbackUrl().isEmpty()) {
+        callbackUrl_ = other.callbackUrl_;
+        bitField0_ |= 0x00000020;
+        onChanged();
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -819,6 +900,11 @@ private static final long serialVersionUID = 0L;
               }
               break;
             } // case 42
+            case 50: {
+              callbackUrl_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00000020;
+              break;
+            } // case 50
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1736,6 +1822,133 @@ private static final long serialVersionUID = 0L;
         rows_ = null;
       }
       return rowsBuilder_;
+    }
+
+    private java.lang.Object callbackUrl_ = "";
+    /**
+     * <pre>
+     * Where to POST the job (as JSON) when it ends: succeeded, failed or cancelled; only the
+     * first message's counts. http or https; a host resolving to a loopback, private,
+     * link-local or metadata address is INVALID_ARGUMENT (CALLBACK_URL_REFUSED) unless the
+     * server runs with --webhook-allow-private; a server without --webhook-secret-file answers
+     * FAILED_PRECONDITION (WEBHOOKS_DISABLED). The request carries the header
+     * `Phonecheck-Signature: t=UNIX_SECONDS,v1=HEX`, v1 being HMAC-SHA256 of "{t}.{body}" with
+     * the server's webhook secret. A non-2xx answer, or none in time, is retried with growing
+     * delays for 24 hours; redirects are not followed.
+     * </pre>
+     *
+     * <code>string callback_url = 6;</code>
+     * @return The callbackUrl.
+     */
+    public java.lang.String getCallbackUrl() {
+      java.lang.Object ref = callbackUrl_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        callbackUrl_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * Where to POST the job (as JSON) when it ends: succeeded, failed or cancelled; only the
+     * first message's counts. http or https; a host resolving to a loopback, private,
+     * link-local or metadata address is INVALID_ARGUMENT (CALLBACK_URL_REFUSED) unless the
+     * server runs with --webhook-allow-private; a server without --webhook-secret-file answers
+     * FAILED_PRECONDITION (WEBHOOKS_DISABLED). The request carries the header
+     * `Phonecheck-Signature: t=UNIX_SECONDS,v1=HEX`, v1 being HMAC-SHA256 of "{t}.{body}" with
+     * the server's webhook secret. A non-2xx answer, or none in time, is retried with growing
+     * delays for 24 hours; redirects are not followed.
+     * </pre>
+     *
+     * <code>string callback_url = 6;</code>
+     * @return The bytes for callbackUrl.
+     */
+    public com.google.protobuf.ByteString
+        getCallbackUrlBytes() {
+      java.lang.Object ref = callbackUrl_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        callbackUrl_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * Where to POST the job (as JSON) when it ends: succeeded, failed or cancelled; only the
+     * first message's counts. http or https; a host resolving to a loopback, private,
+     * link-local or metadata address is INVALID_ARGUMENT (CALLBACK_URL_REFUSED) unless the
+     * server runs with --webhook-allow-private; a server without --webhook-secret-file answers
+     * FAILED_PRECONDITION (WEBHOOKS_DISABLED). The request carries the header
+     * `Phonecheck-Signature: t=UNIX_SECONDS,v1=HEX`, v1 being HMAC-SHA256 of "{t}.{body}" with
+     * the server's webhook secret. A non-2xx answer, or none in time, is retried with growing
+     * delays for 24 hours; redirects are not followed.
+     * </pre>
+     *
+     * <code>string callback_url = 6;</code>
+     * @param value The callbackUrl to set.
+     * @return This builder for chaining.
+     */
+    public Builder setCallbackUrl(
+        java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      callbackUrl_ = value;
+      bitField0_ |= 0x00000020;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Where to POST the job (as JSON) when it ends: succeeded, failed or cancelled; only the
+     * first message's counts. http or https; a host resolving to a loopback, private,
+     * link-local or metadata address is INVALID_ARGUMENT (CALLBACK_URL_REFUSED) unless the
+     * server runs with --webhook-allow-private; a server without --webhook-secret-file answers
+     * FAILED_PRECONDITION (WEBHOOKS_DISABLED). The request carries the header
+     * `Phonecheck-Signature: t=UNIX_SECONDS,v1=HEX`, v1 being HMAC-SHA256 of "{t}.{body}" with
+     * the server's webhook secret. A non-2xx answer, or none in time, is retried with growing
+     * delays for 24 hours; redirects are not followed.
+     * </pre>
+     *
+     * <code>string callback_url = 6;</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearCallbackUrl() {
+      callbackUrl_ = getDefaultInstance().getCallbackUrl();
+      bitField0_ = (bitField0_ & ~0x00000020);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Where to POST the job (as JSON) when it ends: succeeded, failed or cancelled; only the
+     * first message's counts. http or https; a host resolving to a loopback, private,
+     * link-local or metadata address is INVALID_ARGUMENT (CALLBACK_URL_REFUSED) unless the
+     * server runs with --webhook-allow-private; a server without --webhook-secret-file answers
+     * FAILED_PRECONDITION (WEBHOOKS_DISABLED). The request carries the header
+     * `Phonecheck-Signature: t=UNIX_SECONDS,v1=HEX`, v1 being HMAC-SHA256 of "{t}.{body}" with
+     * the server's webhook secret. A non-2xx answer, or none in time, is retried with growing
+     * delays for 24 hours; redirects are not followed.
+     * </pre>
+     *
+     * <code>string callback_url = 6;</code>
+     * @param value The bytes for callbackUrl to set.
+     * @return This builder for chaining.
+     */
+    public Builder setCallbackUrlBytes(
+        com.google.protobuf.ByteString value) {
+      if (value == null) { throw new NullPointerException(); }
+      checkByteStringIsUtf8(value);
+      callbackUrl_ = value;
+      bitField0_ |= 0x00000020;
+      onChanged();
+      return this;
     }
     @java.lang.Override
     public final Builder setUnknownFields(

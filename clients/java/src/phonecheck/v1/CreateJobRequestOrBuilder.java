@@ -198,4 +198,38 @@ public interface CreateJobRequestOrBuilder extends
    */
   phonecheck.v1.RowOrBuilder getRowsOrBuilder(
       int index);
+
+  /**
+   * <pre>
+   * Where to POST the job (as JSON) when it ends: succeeded, failed or cancelled; only the
+   * first message's counts. http or https; a host resolving to a loopback, private,
+   * link-local or metadata address is INVALID_ARGUMENT (CALLBACK_URL_REFUSED) unless the
+   * server runs with --webhook-allow-private; a server without --webhook-secret-file answers
+   * FAILED_PRECONDITION (WEBHOOKS_DISABLED). The request carries the header
+   * `Phonecheck-Signature: t=UNIX_SECONDS,v1=HEX`, v1 being HMAC-SHA256 of "{t}.{body}" with
+   * the server's webhook secret. A non-2xx answer, or none in time, is retried with growing
+   * delays for 24 hours; redirects are not followed.
+   * </pre>
+   *
+   * <code>string callback_url = 6;</code>
+   * @return The callbackUrl.
+   */
+  java.lang.String getCallbackUrl();
+  /**
+   * <pre>
+   * Where to POST the job (as JSON) when it ends: succeeded, failed or cancelled; only the
+   * first message's counts. http or https; a host resolving to a loopback, private,
+   * link-local or metadata address is INVALID_ARGUMENT (CALLBACK_URL_REFUSED) unless the
+   * server runs with --webhook-allow-private; a server without --webhook-secret-file answers
+   * FAILED_PRECONDITION (WEBHOOKS_DISABLED). The request carries the header
+   * `Phonecheck-Signature: t=UNIX_SECONDS,v1=HEX`, v1 being HMAC-SHA256 of "{t}.{body}" with
+   * the server's webhook secret. A non-2xx answer, or none in time, is retried with growing
+   * delays for 24 hours; redirects are not followed.
+   * </pre>
+   *
+   * <code>string callback_url = 6;</code>
+   * @return The bytes for callbackUrl.
+   */
+  com.google.protobuf.ByteString
+      getCallbackUrlBytes();
 }

@@ -25,6 +25,7 @@ private static final long serialVersionUID = 0L;
     state_ = 0;
     owner_ = "";
     header_ = com.google.protobuf.LazyStringArrayList.EMPTY;
+    callbackUrl_ = "";
   }
 
   @java.lang.Override
@@ -613,6 +614,91 @@ private static final long serialVersionUID = 0L;
     return header_.getByteString(index);
   }
 
+  public static final int CALLBACK_URL_FIELD_NUMBER = 19;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object callbackUrl_ = "";
+  /**
+   * <pre>
+   * Where the job's end is announced (empty: nowhere).
+   * </pre>
+   *
+   * <code>string callback_url = 19;</code>
+   * @return The callbackUrl.
+   */
+  @java.lang.Override
+  public java.lang.String getCallbackUrl() {
+    java.lang.Object ref = callbackUrl_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      callbackUrl_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * Where the job's end is announced (empty: nowhere).
+   * </pre>
+   *
+   * <code>string callback_url = 19;</code>
+   * @return The bytes for callbackUrl.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getCallbackUrlBytes() {
+    java.lang.Object ref = callbackUrl_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      callbackUrl_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
+  public static final int WEBHOOK_FIELD_NUMBER = 20;
+  private phonecheck.v1.WebhookDelivery webhook_;
+  /**
+   * <pre>
+   * How announcing its end went; unset until the job ended with a callback_url.
+   * </pre>
+   *
+   * <code>.phonecheck.v1.WebhookDelivery webhook = 20;</code>
+   * @return Whether the webhook field is set.
+   */
+  @java.lang.Override
+  public boolean hasWebhook() {
+    return webhook_ != null;
+  }
+  /**
+   * <pre>
+   * How announcing its end went; unset until the job ended with a callback_url.
+   * </pre>
+   *
+   * <code>.phonecheck.v1.WebhookDelivery webhook = 20;</code>
+   * @return The webhook.
+   */
+  @java.lang.Override
+  public phonecheck.v1.WebhookDelivery getWebhook() {
+    return webhook_ == null ? phonecheck.v1.WebhookDelivery.getDefaultInstance() : webhook_;
+  }
+  /**
+   * <pre>
+   * How announcing its end went; unset until the job ended with a callback_url.
+   * </pre>
+   *
+   * <code>.phonecheck.v1.WebhookDelivery webhook = 20;</code>
+   */
+  @java.lang.Override
+  public phonecheck.v1.WebhookDeliveryOrBuilder getWebhookOrBuilder() {
+    return webhook_ == null ? phonecheck.v1.WebhookDelivery.getDefaultInstance() : webhook_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -680,6 +766,12 @@ private static final long serialVersionUID = 0L;
     }
     for (int i = 0; i < header_.size(); i++) {
       com.google.protobuf.GeneratedMessageV3.writeString(output, 18, header_.getRaw(i));
+    }
+    if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(callbackUrl_)) {
+      com.google.protobuf.GeneratedMessageV3.writeString(output, 19, callbackUrl_);
+    }
+    if (webhook_ != null) {
+      output.writeMessage(20, getWebhook());
     }
     getUnknownFields().writeTo(output);
   }
@@ -763,6 +855,13 @@ private static final long serialVersionUID = 0L;
       size += dataSize;
       size += 2 * getHeaderList().size();
     }
+    if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(callbackUrl_)) {
+      size += com.google.protobuf.GeneratedMessageV3.computeStringSize(19, callbackUrl_);
+    }
+    if (webhook_ != null) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(20, getWebhook());
+    }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
     return size;
@@ -831,6 +930,13 @@ private static final long serialVersionUID = 0L;
         .equals(other.getOwner())) return false;
     if (!getHeaderList()
         .equals(other.getHeaderList())) return false;
+    if (!getCallbackUrl()
+        .equals(other.getCallbackUrl())) return false;
+    if (hasWebhook() != other.hasWebhook()) return false;
+    if (hasWebhook()) {
+      if (!getWebhook()
+          .equals(other.getWebhook())) return false;
+    }
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -898,6 +1004,12 @@ private static final long serialVersionUID = 0L;
     if (getHeaderCount() > 0) {
       hash = (37 * hash) + HEADER_FIELD_NUMBER;
       hash = (53 * hash) + getHeaderList().hashCode();
+    }
+    hash = (37 * hash) + CALLBACK_URL_FIELD_NUMBER;
+    hash = (53 * hash) + getCallbackUrl().hashCode();
+    if (hasWebhook()) {
+      hash = (37 * hash) + WEBHOOK_FIELD_NUMBER;
+      hash = (53 * hash) + getWebhook().hashCode();
     }
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
@@ -1075,6 +1187,12 @@ private static final long serialVersionUID = 0L;
       owner_ = "";
       header_ = com.google.protobuf.LazyStringArrayList.EMPTY;
       bitField0_ = (bitField0_ & ~0x00020000);
+      callbackUrl_ = "";
+      webhook_ = null;
+      if (webhookBuilder_ != null) {
+        webhookBuilder_.dispose();
+        webhookBuilder_ = null;
+      }
       return this;
     }
 
@@ -1179,6 +1297,14 @@ private static final long serialVersionUID = 0L;
       }
       if (((from_bitField0_ & 0x00010000) != 0)) {
         result.owner_ = owner_;
+      }
+      if (((from_bitField0_ & 0x00040000) != 0)) {
+        result.callbackUrl_ = callbackUrl_;
+      }
+      if (((from_bitField0_ & 0x00080000) != 0)) {
+        result.webhook_ = webhookBuilder_ == null
+            ? webhook_
+            : webhookBuilder_.build();
       }
     }
 
@@ -1292,6 +1418,14 @@ private static final long serialVersionUID = 0L;
           header_.addAll(other.header_);
         }
         onChanged();
+      }
+      if (!other.getCallbackUrl().isEmpty()) {
+        callbackUrl_ = other.callbackUrl_;
+        bitField0_ |= 0x00040000;
+        onChanged();
+      }
+      if (other.hasWebhook()) {
+        mergeWebhook(other.getWebhook());
       }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
@@ -1422,6 +1556,18 @@ private static final long serialVersionUID = 0L;
               header_.add(s);
               break;
             } // case 146
+            case 154: {
+              callbackUrl_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00040000;
+              break;
+            } // case 154
+            case 162: {
+              input.readMessage(
+                  getWebhookFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              bitField0_ |= 0x00080000;
+              break;
+            } // case 162
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -3187,6 +3333,253 @@ private static final long serialVersionUID = 0L;
       header_.add(value);
       onChanged();
       return this;
+    }
+
+    private java.lang.Object callbackUrl_ = "";
+    /**
+     * <pre>
+     * Where the job's end is announced (empty: nowhere).
+     * </pre>
+     *
+     * <code>string callback_url = 19;</code>
+     * @return The callbackUrl.
+     */
+    public java.lang.String getCallbackUrl() {
+      java.lang.Object ref = callbackUrl_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        callbackUrl_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * Where the job's end is announced (empty: nowhere).
+     * </pre>
+     *
+     * <code>string callback_url = 19;</code>
+     * @return The bytes for callbackUrl.
+     */
+    public com.google.protobuf.ByteString
+        getCallbackUrlBytes() {
+      java.lang.Object ref = callbackUrl_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        callbackUrl_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * Where the job's end is announced (empty: nowhere).
+     * </pre>
+     *
+     * <code>string callback_url = 19;</code>
+     * @param value The callbackUrl to set.
+     * @return This builder for chaining.
+     */
+    public Builder setCallbackUrl(
+        java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      callbackUrl_ = value;
+      bitField0_ |= 0x00040000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Where the job's end is announced (empty: nowhere).
+     * </pre>
+     *
+     * <code>string callback_url = 19;</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearCallbackUrl() {
+      callbackUrl_ = getDefaultInstance().getCallbackUrl();
+      bitField0_ = (bitField0_ & ~0x00040000);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Where the job's end is announced (empty: nowhere).
+     * </pre>
+     *
+     * <code>string callback_url = 19;</code>
+     * @param value The bytes for callbackUrl to set.
+     * @return This builder for chaining.
+     */
+    public Builder setCallbackUrlBytes(
+        com.google.protobuf.ByteString value) {
+      if (value == null) { throw new NullPointerException(); }
+      checkByteStringIsUtf8(value);
+      callbackUrl_ = value;
+      bitField0_ |= 0x00040000;
+      onChanged();
+      return this;
+    }
+
+    private phonecheck.v1.WebhookDelivery webhook_;
+    private com.google.protobuf.SingleFieldBuilderV3<
+        phonecheck.v1.WebhookDelivery, phonecheck.v1.WebhookDelivery.Builder, phonecheck.v1.WebhookDeliveryOrBuilder> webhookBuilder_;
+    /**
+     * <pre>
+     * How announcing its end went; unset until the job ended with a callback_url.
+     * </pre>
+     *
+     * <code>.phonecheck.v1.WebhookDelivery webhook = 20;</code>
+     * @return Whether the webhook field is set.
+     */
+    public boolean hasWebhook() {
+      return ((bitField0_ & 0x00080000) != 0);
+    }
+    /**
+     * <pre>
+     * How announcing its end went; unset until the job ended with a callback_url.
+     * </pre>
+     *
+     * <code>.phonecheck.v1.WebhookDelivery webhook = 20;</code>
+     * @return The webhook.
+     */
+    public phonecheck.v1.WebhookDelivery getWebhook() {
+      if (webhookBuilder_ == null) {
+        return webhook_ == null ? phonecheck.v1.WebhookDelivery.getDefaultInstance() : webhook_;
+      } else {
+        return webhookBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * How announcing its end went; unset until the job ended with a callback_url.
+     * </pre>
+     *
+     * <code>.phonecheck.v1.WebhookDelivery webhook = 20;</code>
+     */
+    public Builder setWebhook(phonecheck.v1.WebhookDelivery value) {
+      if (webhookBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        webhook_ = value;
+      } else {
+        webhookBuilder_.setMessage(value);
+      }
+      bitField0_ |= 0x00080000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * How announcing its end went; unset until the job ended with a callback_url.
+     * </pre>
+     *
+     * <code>.phonecheck.v1.WebhookDelivery webhook = 20;</code>
+     */
+    public Builder setWebhook(
+        phonecheck.v1.WebhookDelivery.Builder builderForValue) {
+      if (webhookBuilder_ == null) {
+        webhook_ = builderForValue.build();
+      } else {
+        webhookBuilder_.setMessage(builderForValue.build());
+      }
+      bitField0_ |= 0x00080000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * How announcing its end went; unset until the job ended with a callback_url.
+     * </pre>
+     *
+     * <code>.phonecheck.v1.WebhookDelivery webhook = 20;</code>
+     */
+    public Builder mergeWebhook(phonecheck.v1.WebhookDelivery value) {
+      if (webhookBuilder_ == null) {
+        if (((bitField0_ & 0x00080000) != 0) &&
+          webhook_ != null &&
+          webhook_ != phonecheck.v1.WebhookDelivery.getDefaultInstance()) {
+          getWebhookBuilder().mergeFrom(value);
+        } else {
+          webhook_ = value;
+        }
+      } else {
+        webhookBuilder_.mergeFrom(value);
+      }
+      bitField0_ |= 0x00080000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * How announcing its end went; unset until the job ended with a callback_url.
+     * </pre>
+     *
+     * <code>.phonecheck.v1.WebhookDelivery webhook = 20;</code>
+     */
+    public Builder clearWebhook() {
+      bitField0_ = (bitField0_ & ~0x00080000);
+      webhook_ = null;
+      if (webhookBuilder_ != null) {
+        webhookBuilder_.dispose();
+        webhookBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * How announcing its end went; unset until the job ended with a callback_url.
+     * </pre>
+     *
+     * <code>.phonecheck.v1.WebhookDelivery webhook = 20;</code>
+     */
+    public phonecheck.v1.WebhookDelivery.Builder getWebhookBuilder() {
+      bitField0_ |= 0x00080000;
+      onChanged();
+      return getWebhookFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * How announcing its end went; unset until the job ended with a callback_url.
+     * </pre>
+     *
+     * <code>.phonecheck.v1.WebhookDelivery webhook = 20;</code>
+     */
+    public phonecheck.v1.WebhookDeliveryOrBuilder getWebhookOrBuilder() {
+      if (webhookBuilder_ != null) {
+        return webhookBuilder_.getMessageOrBuilder();
+      } else {
+        return webhook_ == null ?
+            phonecheck.v1.WebhookDelivery.getDefaultInstance() : webhook_;
+      }
+    }
+    /**
+     * <pre>
+     * How announcing its end went; unset until the job ended with a callback_url.
+     * </pre>
+     *
+     * <code>.phonecheck.v1.WebhookDelivery webhook = 20;</code>
+     */
+    private com.google.protobuf.SingleFieldBuilderV3<
+        phonecheck.v1.WebhookDelivery, phonecheck.v1.WebhookDelivery.Builder, phonecheck.v1.WebhookDeliveryOrBuilder> 
+        getWebhookFieldBuilder() {
+      if (webhookBuilder_ == null) {
+        webhookBuilder_ = new com.google.protobuf.SingleFieldBuilderV3<
+            phonecheck.v1.WebhookDelivery, phonecheck.v1.WebhookDelivery.Builder, phonecheck.v1.WebhookDeliveryOrBuilder>(
+                getWebhook(),
+                getParentForChildren(),
+                isClean());
+        webhook_ = null;
+      }
+      return webhookBuilder_;
     }
     @java.lang.Override
     public final Builder setUnknownFields(

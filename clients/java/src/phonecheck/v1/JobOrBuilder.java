@@ -367,4 +367,51 @@ public interface JobOrBuilder extends
    */
   com.google.protobuf.ByteString
       getHeaderBytes(int index);
+
+  /**
+   * <pre>
+   * Where the job's end is announced (empty: nowhere).
+   * </pre>
+   *
+   * <code>string callback_url = 19;</code>
+   * @return The callbackUrl.
+   */
+  java.lang.String getCallbackUrl();
+  /**
+   * <pre>
+   * Where the job's end is announced (empty: nowhere).
+   * </pre>
+   *
+   * <code>string callback_url = 19;</code>
+   * @return The bytes for callbackUrl.
+   */
+  com.google.protobuf.ByteString
+      getCallbackUrlBytes();
+
+  /**
+   * <pre>
+   * How announcing its end went; unset until the job ended with a callback_url.
+   * </pre>
+   *
+   * <code>.phonecheck.v1.WebhookDelivery webhook = 20;</code>
+   * @return Whether the webhook field is set.
+   */
+  boolean hasWebhook();
+  /**
+   * <pre>
+   * How announcing its end went; unset until the job ended with a callback_url.
+   * </pre>
+   *
+   * <code>.phonecheck.v1.WebhookDelivery webhook = 20;</code>
+   * @return The webhook.
+   */
+  phonecheck.v1.WebhookDelivery getWebhook();
+  /**
+   * <pre>
+   * How announcing its end went; unset until the job ended with a callback_url.
+   * </pre>
+   *
+   * <code>.phonecheck.v1.WebhookDelivery webhook = 20;</code>
+   */
+  phonecheck.v1.WebhookDeliveryOrBuilder getWebhookOrBuilder();
 }

@@ -175,7 +175,7 @@ public enum JobState
   }
   public static final com.google.protobuf.Descriptors.EnumDescriptor
       getDescriptor() {
-    return phonecheck.v1.PhoneCheckProto.getDescriptor().getEnumTypes().get(0);
+    return phonecheck.v1.PhoneCheckProto.getDescriptor().getEnumTypes().get(1);
   }
 
   private static final JobState[] VALUES = values();

@@ -207,7 +207,7 @@ public enum NumberStatus
   }
   public static final com.google.protobuf.Descriptors.EnumDescriptor
       getDescriptor() {
-    return phonecheck.v1.PhoneCheckProto.getDescriptor().getEnumTypes().get(1);
+    return phonecheck.v1.PhoneCheckProto.getDescriptor().getEnumTypes().get(2);
   }
 
   private static final NumberStatus[] VALUES = values();

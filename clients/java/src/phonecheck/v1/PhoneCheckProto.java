@@ -30,6 +30,11 @@ public final class PhoneCheckProto {
     com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
       internal_static_phonecheck_v1_Job_fieldAccessorTable;
   static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_phonecheck_v1_WebhookDelivery_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_phonecheck_v1_WebhookDelivery_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
     internal_static_phonecheck_v1_GetJobRequest_descriptor;
   static final 
     com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
@@ -146,104 +151,115 @@ public final class PhoneCheckProto {
       "\n\036phonecheck/v1/phonecheck.proto\022\rphonec" +
       "heck.v1\032\036google/protobuf/duration.proto\032" +
       "\037google/protobuf/timestamp.proto\032\027google" +
-      "/rpc/status.proto\"\221\001\n\020CreateJobRequest\022\014" +
+      "/rpc/status.proto\"\247\001\n\020CreateJobRequest\022\014" +
       "\n\004name\030\001 \001(\t\022,\n\007options\030\002 \001(\0132\033.phoneche" +
       "ck.v1.CheckOptions\022\017\n\007mobiles\030\003 \003(\t\022\016\n\006h" +
       "eader\030\004 \003(\t\022 \n\004rows\030\005 \003(\0132\022.phonecheck.v" +
-      "1.Row\"\024\n\003Row\022\r\n\005cells\030\001 \003(\t\"\356\003\n\003Job\022\n\n\002i" +
-      "d\030\001 \001(\t\022\014\n\004name\030\002 \001(\t\022&\n\005state\030\003 \001(\0162\027.p" +
-      "honecheck.v1.JobState\022.\n\ncreated_at\030\004 \001(" +
-      "\0132\032.google.protobuf.Timestamp\022.\n\nupdated" +
-      "_at\030\005 \001(\0132\032.google.protobuf.Timestamp\022/\n" +
-      "\013finished_at\030\006 \001(\0132\032.google.protobuf.Tim" +
-      "estamp\022\r\n\005total\030\007 \001(\004\022\016\n\006unique\030\010 \001(\004\022\014\n" +
-      "\004done\030\t \001(\004\022\016\n\006billed\030\n \001(\004\022\022\n\ncache_hit" +
-      "s\030\013 \001(\004\022\017\n\007invalid\030\014 \001(\004\022\022\n\nduplicates\030\r" +
-      " \001(\004\022.\n\tby_status\030\016 \001(\0132\033.phonecheck.v1." +
-      "StatusCounts\022!\n\005error\030\017 \001(\0132\022.google.rpc" +
-      ".Status\022,\n\007options\030\020 \001(\0132\033.phonecheck.v1" +
-      ".CheckOptions\022\r\n\005owner\030\021 \001(\t\022\016\n\006header\030\022" +
-      " \003(\t\"\033\n\rGetJobRequest\022\n\n\002id\030\001 \001(\t\"8\n\017Lis" +
-      "tJobsRequest\022\021\n\tpage_size\030\001 \001(\r\022\022\n\npage_" +
-      "token\030\002 \001(\t\"M\n\020ListJobsResponse\022 \n\004jobs\030" +
-      "\001 \003(\0132\022.phonecheck.v1.Job\022\027\n\017next_page_t" +
-      "oken\030\002 \001(\t\"\036\n\020CancelJobRequest\022\n\n\002id\030\001 \001" +
-      "(\t\"\036\n\020ResumeJobRequest\022\n\n\002id\030\001 \001(\t\"\036\n\020De" +
-      "leteJobRequest\022\n\n\002id\030\001 \001(\t\"\023\n\021DeleteJobR" +
-      "esponse\"\035\n\017WatchJobRequest\022\n\n\002id\030\001 \001(\t\"6" +
-      "\n\024GetJobResultsRequest\022\n\n\002id\030\001 \001(\t\022\022\n\nfr" +
-      "om_index\030\002 \001(\004\"f\n\025GetJobResultsResponse\022" +
-      "+\n\007results\030\001 \003(\0132\032.phonecheck.v1.PhoneRe" +
-      "sult\022 \n\004rows\030\002 \003(\0132\022.phonecheck.v1.Row\"M" +
-      "\n\014CheckRequest\022\017\n\007mobiles\030\001 \003(\t\022,\n\007optio" +
-      "ns\030\002 \001(\0132\033.phonecheck.v1.CheckOptions\"N\n" +
-      "\014CheckOptions\022*\n\007max_age\030\001 \001(\0132\031.google." +
-      "protobuf.Duration\022\022\n\nskip_cache\030\002 \001(\010\"j\n" +
-      "\rCheckResponse\022+\n\007results\030\001 \003(\0132\032.phonec" +
-      "heck.v1.PhoneResult\022,\n\007summary\030\002 \001(\0132\033.p" +
-      "honecheck.v1.CheckSummary\"S\n\022CheckStream" +
-      "Request\022\017\n\007mobiles\030\001 \003(\t\022,\n\007options\030\002 \001(" +
-      "\0132\033.phonecheck.v1.CheckOptions\"\233\001\n\023Check" +
-      "StreamResponse\022+\n\007results\030\001 \003(\0132\032.phonec" +
-      "heck.v1.PhoneResult\022)\n\010progress\030\002 \001(\0132\027." +
-      "phonecheck.v1.Progress\022,\n\007summary\030\003 \001(\0132" +
-      "\033.phonecheck.v1.CheckSummary\"Q\n\020CheckBul" +
-      "kRequest\022\017\n\007mobiles\030\001 \003(\t\022,\n\007options\030\002 \001" +
-      "(\0132\033.phonecheck.v1.CheckOptions\"\231\001\n\021Chec" +
-      "kBulkResponse\022+\n\007results\030\001 \003(\0132\032.phonech" +
-      "eck.v1.PhoneResult\022)\n\010progress\030\002 \001(\0132\027.p" +
-      "honecheck.v1.Progress\022,\n\007summary\030\003 \001(\0132\033" +
-      ".phonecheck.v1.CheckSummary\"\'\n\010Progress\022" +
-      "\014\n\004done\030\001 \001(\r\022\r\n\005total\030\002 \001(\r\"\316\002\n\013PhoneRe" +
-      "sult\022\r\n\005index\030\001 \001(\r\022\r\n\005input\030\002 \001(\t\022\016\n\006mo" +
-      "bile\030\003 \001(\t\022+\n\006status\030\004 \001(\0162\033.phonecheck." +
-      "v1.NumberStatus\022\023\n\013status_name\030\005 \001(\t\022\014\n\004" +
-      "area\030\006 \001(\t\022\020\n\010province\030\007 \001(\t\022\014\n\004city\030\010 \001" +
-      "(\t\022\017\n\007carrier\030\t \001(\t\022.\n\nchecked_at\030\n \001(\0132" +
-      "\032.google.protobuf.Timestamp\022\026\n\016invalid_r" +
-      "eason\030\013 \001(\t\022!\n\005error\030\014 \001(\0132\022.google.rpc." +
-      "Status\022\021\n\tduplicate\030\r \001(\010\022\022\n\nfrom_cache\030" +
-      "\016 \001(\010\"\276\001\n\014CheckSummary\022\r\n\005total\030\001 \001(\r\022\016\n" +
-      "\006unique\030\002 \001(\r\022\017\n\007invalid\030\003 \001(\r\022\022\n\nduplic" +
-      "ates\030\004 \001(\r\022\016\n\006billed\030\005 \001(\r\022\026\n\016upstream_c" +
-      "alls\030\006 \001(\r\022.\n\tby_status\030\007 \001(\0132\033.phoneche" +
-      "ck.v1.StatusCounts\022\022\n\ncache_hits\030\010 \001(\r\"\226" +
-      "\001\n\014StatusCounts\022\r\n\005empty\030\001 \001(\r\022\014\n\004real\030\002" +
-      " \001(\r\022\021\n\tsuspended\030\003 \001(\r\022\027\n\017not_in_databa" +
-      "se\030\004 \001(\r\022\016\n\006silent\030\005 \001(\r\022\014\n\004risk\030\006 \001(\r\022\017" +
-      "\n\007invalid\030\007 \001(\r\022\016\n\006failed\030\010 \001(\r*\232\001\n\010JobS" +
-      "tate\022\031\n\025JOB_STATE_UNSPECIFIED\020\000\022\024\n\020JOB_S" +
-      "TATE_QUEUED\020\001\022\025\n\021JOB_STATE_RUNNING\020\002\022\027\n\023" +
-      "JOB_STATE_SUCCEEDED\020\003\022\024\n\020JOB_STATE_FAILE" +
-      "D\020\004\022\027\n\023JOB_STATE_CANCELLED\020\005*\353\001\n\014NumberS" +
-      "tatus\022\035\n\031NUMBER_STATUS_UNSPECIFIED\020\000\022\027\n\023" +
-      "NUMBER_STATUS_EMPTY\020\001\022\026\n\022NUMBER_STATUS_R" +
-      "EAL\020\002\022\033\n\027NUMBER_STATUS_SUSPENDED\020\003\022!\n\035NU" +
-      "MBER_STATUS_NOT_IN_DATABASE\020\004\022\030\n\024NUMBER_" +
-      "STATUS_SILENT\020\005\022\026\n\022NUMBER_STATUS_RISK\020\006\022" +
-      "\031\n\025NUMBER_STATUS_INVALID\020\0072\275\006\n\nPhoneChec" +
-      "k\022B\n\005Check\022\033.phonecheck.v1.CheckRequest\032" +
-      "\034.phonecheck.v1.CheckResponse\022V\n\013CheckSt" +
-      "ream\022!.phonecheck.v1.CheckStreamRequest\032" +
-      "\".phonecheck.v1.CheckStreamResponse0\001\022R\n" +
-      "\tCheckBulk\022\037.phonecheck.v1.CheckBulkRequ" +
-      "est\032 .phonecheck.v1.CheckBulkResponse(\0010" +
-      "\001\022B\n\tCreateJob\022\037.phonecheck.v1.CreateJob" +
-      "Request\032\022.phonecheck.v1.Job(\001\022:\n\006GetJob\022" +
-      "\034.phonecheck.v1.GetJobRequest\032\022.phoneche" +
-      "ck.v1.Job\022K\n\010ListJobs\022\036.phonecheck.v1.Li" +
-      "stJobsRequest\032\037.phonecheck.v1.ListJobsRe" +
-      "sponse\022@\n\tCancelJob\022\037.phonecheck.v1.Canc" +
-      "elJobRequest\032\022.phonecheck.v1.Job\022@\n\tResu" +
-      "meJob\022\037.phonecheck.v1.ResumeJobRequest\032\022" +
-      ".phonecheck.v1.Job\022N\n\tDeleteJob\022\037.phonec" +
-      "heck.v1.DeleteJobRequest\032 .phonecheck.v1" +
-      ".DeleteJobResponse\022@\n\010WatchJob\022\036.phonech" +
-      "eck.v1.WatchJobRequest\032\022.phonecheck.v1.J" +
-      "ob0\001\022\\\n\rGetJobResults\022#.phonecheck.v1.Ge" +
-      "tJobResultsRequest\032$.phonecheck.v1.GetJo" +
-      "bResultsResponse0\001B\023B\017PhoneCheckProtoP\001b" +
-      "\006proto3"
+      "1.Row\022\024\n\014callback_url\030\006 \001(\t\"\024\n\003Row\022\r\n\005ce" +
+      "lls\030\001 \003(\t\"\265\004\n\003Job\022\n\n\002id\030\001 \001(\t\022\014\n\004name\030\002 " +
+      "\001(\t\022&\n\005state\030\003 \001(\0162\027.phonecheck.v1.JobSt" +
+      "ate\022.\n\ncreated_at\030\004 \001(\0132\032.google.protobu" +
+      "f.Timestamp\022.\n\nupdated_at\030\005 \001(\0132\032.google" +
+      ".protobuf.Timestamp\022/\n\013finished_at\030\006 \001(\013" +
+      "2\032.google.protobuf.Timestamp\022\r\n\005total\030\007 " +
+      "\001(\004\022\016\n\006unique\030\010 \001(\004\022\014\n\004done\030\t \001(\004\022\016\n\006bil" +
+      "led\030\n \001(\004\022\022\n\ncache_hits\030\013 \001(\004\022\017\n\007invalid" +
+      "\030\014 \001(\004\022\022\n\nduplicates\030\r \001(\004\022.\n\tby_status\030" +
+      "\016 \001(\0132\033.phonecheck.v1.StatusCounts\022!\n\005er" +
+      "ror\030\017 \001(\0132\022.google.rpc.Status\022,\n\007options" +
+      "\030\020 \001(\0132\033.phonecheck.v1.CheckOptions\022\r\n\005o" +
+      "wner\030\021 \001(\t\022\016\n\006header\030\022 \003(\t\022\024\n\014callback_u" +
+      "rl\030\023 \001(\t\022/\n\007webhook\030\024 \001(\0132\036.phonecheck.v" +
+      "1.WebhookDelivery\"\342\001\n\017WebhookDelivery\022*\n" +
+      "\005state\030\001 \001(\0162\033.phonecheck.v1.WebhookStat" +
+      "e\022\020\n\010attempts\030\002 \001(\r\0223\n\017last_attempt_at\030\003" +
+      " \001(\0132\032.google.protobuf.Timestamp\022\023\n\013last" +
+      "_status\030\004 \001(\r\022\022\n\nlast_error\030\005 \001(\t\0223\n\017nex" +
+      "t_attempt_at\030\006 \001(\0132\032.google.protobuf.Tim" +
+      "estamp\"\033\n\rGetJobRequest\022\n\n\002id\030\001 \001(\t\"8\n\017L" +
+      "istJobsRequest\022\021\n\tpage_size\030\001 \001(\r\022\022\n\npag" +
+      "e_token\030\002 \001(\t\"M\n\020ListJobsResponse\022 \n\004job" +
+      "s\030\001 \003(\0132\022.phonecheck.v1.Job\022\027\n\017next_page" +
+      "_token\030\002 \001(\t\"\036\n\020CancelJobRequest\022\n\n\002id\030\001" +
+      " \001(\t\"\036\n\020ResumeJobRequest\022\n\n\002id\030\001 \001(\t\"\036\n\020" +
+      "DeleteJobRequest\022\n\n\002id\030\001 \001(\t\"\023\n\021DeleteJo" +
+      "bResponse\"\035\n\017WatchJobRequest\022\n\n\002id\030\001 \001(\t" +
+      "\"6\n\024GetJobResultsRequest\022\n\n\002id\030\001 \001(\t\022\022\n\n" +
+      "from_index\030\002 \001(\004\"f\n\025GetJobResultsRespons" +
+      "e\022+\n\007results\030\001 \003(\0132\032.phonecheck.v1.Phone" +
+      "Result\022 \n\004rows\030\002 \003(\0132\022.phonecheck.v1.Row" +
+      "\"M\n\014CheckRequest\022\017\n\007mobiles\030\001 \003(\t\022,\n\007opt" +
+      "ions\030\002 \001(\0132\033.phonecheck.v1.CheckOptions\"" +
+      "N\n\014CheckOptions\022*\n\007max_age\030\001 \001(\0132\031.googl" +
+      "e.protobuf.Duration\022\022\n\nskip_cache\030\002 \001(\010\"" +
+      "j\n\rCheckResponse\022+\n\007results\030\001 \003(\0132\032.phon" +
+      "echeck.v1.PhoneResult\022,\n\007summary\030\002 \001(\0132\033" +
+      ".phonecheck.v1.CheckSummary\"S\n\022CheckStre" +
+      "amRequest\022\017\n\007mobiles\030\001 \003(\t\022,\n\007options\030\002 " +
+      "\001(\0132\033.phonecheck.v1.CheckOptions\"\233\001\n\023Che" +
+      "ckStreamResponse\022+\n\007results\030\001 \003(\0132\032.phon" +
+      "echeck.v1.PhoneResult\022)\n\010progress\030\002 \001(\0132" +
+      "\027.phonecheck.v1.Progress\022,\n\007summary\030\003 \001(" +
+      "\0132\033.phonecheck.v1.CheckSummary\"Q\n\020CheckB" +
+      "ulkRequest\022\017\n\007mobiles\030\001 \003(\t\022,\n\007options\030\002" +
+      " \001(\0132\033.phonecheck.v1.CheckOptions\"\231\001\n\021Ch" +
+      "eckBulkResponse\022+\n\007results\030\001 \003(\0132\032.phone" +
+      "check.v1.PhoneResult\022)\n\010progress\030\002 \001(\0132\027" +
+      ".phonecheck.v1.Progress\022,\n\007summary\030\003 \001(\013" +
+      "2\033.phonecheck.v1.CheckSummary\"\'\n\010Progres" +
+      "s\022\014\n\004done\030\001 \001(\r\022\r\n\005total\030\002 \001(\r\"\316\002\n\013Phone" +
+      "Result\022\r\n\005index\030\001 \001(\r\022\r\n\005input\030\002 \001(\t\022\016\n\006" +
+      "mobile\030\003 \001(\t\022+\n\006status\030\004 \001(\0162\033.phonechec" +
+      "k.v1.NumberStatus\022\023\n\013status_name\030\005 \001(\t\022\014" +
+      "\n\004area\030\006 \001(\t\022\020\n\010province\030\007 \001(\t\022\014\n\004city\030\010" +
+      " \001(\t\022\017\n\007carrier\030\t \001(\t\022.\n\nchecked_at\030\n \001(" +
+      "\0132\032.google.protobuf.Timestamp\022\026\n\016invalid" +
+      "_reason\030\013 \001(\t\022!\n\005error\030\014 \001(\0132\022.google.rp" +
+      "c.Status\022\021\n\tduplicate\030\r \001(\010\022\022\n\nfrom_cach" +
+      "e\030\016 \001(\010\"\276\001\n\014CheckSummary\022\r\n\005total\030\001 \001(\r\022" +
+      "\016\n\006unique\030\002 \001(\r\022\017\n\007invalid\030\003 \001(\r\022\022\n\ndupl" +
+      "icates\030\004 \001(\r\022\016\n\006billed\030\005 \001(\r\022\026\n\016upstream" +
+      "_calls\030\006 \001(\r\022.\n\tby_status\030\007 \001(\0132\033.phonec" +
+      "heck.v1.StatusCounts\022\022\n\ncache_hits\030\010 \001(\r" +
+      "\"\226\001\n\014StatusCounts\022\r\n\005empty\030\001 \001(\r\022\014\n\004real" +
+      "\030\002 \001(\r\022\021\n\tsuspended\030\003 \001(\r\022\027\n\017not_in_data" +
+      "base\030\004 \001(\r\022\016\n\006silent\030\005 \001(\r\022\014\n\004risk\030\006 \001(\r" +
+      "\022\017\n\007invalid\030\007 \001(\r\022\016\n\006failed\030\010 \001(\r*\200\001\n\014We" +
+      "bhookState\022\035\n\031WEBHOOK_STATE_UNSPECIFIED\020" +
+      "\000\022\031\n\025WEBHOOK_STATE_PENDING\020\001\022\033\n\027WEBHOOK_" +
+      "STATE_DELIVERED\020\002\022\031\n\025WEBHOOK_STATE_GAVE_" +
+      "UP\020\003*\232\001\n\010JobState\022\031\n\025JOB_STATE_UNSPECIFI" +
+      "ED\020\000\022\024\n\020JOB_STATE_QUEUED\020\001\022\025\n\021JOB_STATE_" +
+      "RUNNING\020\002\022\027\n\023JOB_STATE_SUCCEEDED\020\003\022\024\n\020JO" +
+      "B_STATE_FAILED\020\004\022\027\n\023JOB_STATE_CANCELLED\020" +
+      "\005*\353\001\n\014NumberStatus\022\035\n\031NUMBER_STATUS_UNSP" +
+      "ECIFIED\020\000\022\027\n\023NUMBER_STATUS_EMPTY\020\001\022\026\n\022NU" +
+      "MBER_STATUS_REAL\020\002\022\033\n\027NUMBER_STATUS_SUSP" +
+      "ENDED\020\003\022!\n\035NUMBER_STATUS_NOT_IN_DATABASE" +
+      "\020\004\022\030\n\024NUMBER_STATUS_SILENT\020\005\022\026\n\022NUMBER_S" +
+      "TATUS_RISK\020\006\022\031\n\025NUMBER_STATUS_INVALID\020\0072" +
+      "\275\006\n\nPhoneCheck\022B\n\005Check\022\033.phonecheck.v1." +
+      "CheckRequest\032\034.phonecheck.v1.CheckRespon" +
+      "se\022V\n\013CheckStream\022!.phonecheck.v1.CheckS" +
+      "treamRequest\032\".phonecheck.v1.CheckStream" +
+      "Response0\001\022R\n\tCheckBulk\022\037.phonecheck.v1." +
+      "CheckBulkRequest\032 .phonecheck.v1.CheckBu" +
+      "lkResponse(\0010\001\022B\n\tCreateJob\022\037.phonecheck" +
+      ".v1.CreateJobRequest\032\022.phonecheck.v1.Job" +
+      "(\001\022:\n\006GetJob\022\034.phonecheck.v1.GetJobReque" +
+      "st\032\022.phonecheck.v1.Job\022K\n\010ListJobs\022\036.pho" +
+      "necheck.v1.ListJobsRequest\032\037.phonecheck." +
+      "v1.ListJobsResponse\022@\n\tCancelJob\022\037.phone" +
+      "check.v1.CancelJobRequest\032\022.phonecheck.v" +
+      "1.Job\022@\n\tResumeJob\022\037.phonecheck.v1.Resum" +
+      "eJobRequest\032\022.phonecheck.v1.Job\022N\n\tDelet" +
+      "eJob\022\037.phonecheck.v1.DeleteJobRequest\032 ." +
+      "phonecheck.v1.DeleteJobResponse\022@\n\010Watch" +
+      "Job\022\036.phonecheck.v1.WatchJobRequest\032\022.ph" +
+      "onecheck.v1.Job0\001\022\\\n\rGetJobResults\022#.pho" +
+      "necheck.v1.GetJobResultsRequest\032$.phonec" +
+      "heck.v1.GetJobResultsResponse0\001B\023B\017Phone" +
+      "CheckProtoP\001b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -257,7 +273,7 @@ public final class PhoneCheckProto {
     internal_static_phonecheck_v1_CreateJobRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_phonecheck_v1_CreateJobRequest_descriptor,
-        new java.lang.String[] { "Name", "Options", "Mobiles", "Header", "Rows", });
+        new java.lang.String[] { "Name", "Options", "Mobiles", "Header", "Rows", "CallbackUrl", });
     internal_static_phonecheck_v1_Row_descriptor =
       getDescriptor().getMessageTypes().get(1);
     internal_static_phonecheck_v1_Row_fieldAccessorTable = new
@@ -269,129 +285,135 @@ public final class PhoneCheckProto {
     internal_static_phonecheck_v1_Job_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_phonecheck_v1_Job_descriptor,
-        new java.lang.String[] { "Id", "Name", "State", "CreatedAt", "UpdatedAt", "FinishedAt", "Total", "Unique", "Done", "Billed", "CacheHits", "Invalid", "Duplicates", "ByStatus", "Error", "Options", "Owner", "Header", });
-    internal_static_phonecheck_v1_GetJobRequest_descriptor =
+        new java.lang.String[] { "Id", "Name", "State", "CreatedAt", "UpdatedAt", "FinishedAt", "Total", "Unique", "Done", "Billed", "CacheHits", "Invalid", "Duplicates", "ByStatus", "Error", "Options", "Owner", "Header", "CallbackUrl", "Webhook", });
+    internal_static_phonecheck_v1_WebhookDelivery_descriptor =
       getDescriptor().getMessageTypes().get(3);
+    internal_static_phonecheck_v1_WebhookDelivery_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_phonecheck_v1_WebhookDelivery_descriptor,
+        new java.lang.String[] { "State", "Attempts", "LastAttemptAt", "LastStatus", "LastError", "NextAttemptAt", });
+    internal_static_phonecheck_v1_GetJobRequest_descriptor =
+      getDescriptor().getMessageTypes().get(4);
     internal_static_phonecheck_v1_GetJobRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_phonecheck_v1_GetJobRequest_descriptor,
         new java.lang.String[] { "Id", });
     internal_static_phonecheck_v1_ListJobsRequest_descriptor =
-      getDescriptor().getMessageTypes().get(4);
+      getDescriptor().getMessageTypes().get(5);
     internal_static_phonecheck_v1_ListJobsRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_phonecheck_v1_ListJobsRequest_descriptor,
         new java.lang.String[] { "PageSize", "PageToken", });
     internal_static_phonecheck_v1_ListJobsResponse_descriptor =
-      getDescriptor().getMessageTypes().get(5);
+      getDescriptor().getMessageTypes().get(6);
     internal_static_phonecheck_v1_ListJobsResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_phonecheck_v1_ListJobsResponse_descriptor,
         new java.lang.String[] { "Jobs", "NextPageToken", });
     internal_static_phonecheck_v1_CancelJobRequest_descriptor =
-      getDescriptor().getMessageTypes().get(6);
+      getDescriptor().getMessageTypes().get(7);
     internal_static_phonecheck_v1_CancelJobRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_phonecheck_v1_CancelJobRequest_descriptor,
         new java.lang.String[] { "Id", });
     internal_static_phonecheck_v1_ResumeJobRequest_descriptor =
-      getDescriptor().getMessageTypes().get(7);
+      getDescriptor().getMessageTypes().get(8);
     internal_static_phonecheck_v1_ResumeJobRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_phonecheck_v1_ResumeJobRequest_descriptor,
         new java.lang.String[] { "Id", });
     internal_static_phonecheck_v1_DeleteJobRequest_descriptor =
-      getDescriptor().getMessageTypes().get(8);
+      getDescriptor().getMessageTypes().get(9);
     internal_static_phonecheck_v1_DeleteJobRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_phonecheck_v1_DeleteJobRequest_descriptor,
         new java.lang.String[] { "Id", });
     internal_static_phonecheck_v1_DeleteJobResponse_descriptor =
-      getDescriptor().getMessageTypes().get(9);
+      getDescriptor().getMessageTypes().get(10);
     internal_static_phonecheck_v1_DeleteJobResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_phonecheck_v1_DeleteJobResponse_descriptor,
         new java.lang.String[] { });
     internal_static_phonecheck_v1_WatchJobRequest_descriptor =
-      getDescriptor().getMessageTypes().get(10);
+      getDescriptor().getMessageTypes().get(11);
     internal_static_phonecheck_v1_WatchJobRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_phonecheck_v1_WatchJobRequest_descriptor,
         new java.lang.String[] { "Id", });
     internal_static_phonecheck_v1_GetJobResultsRequest_descriptor =
-      getDescriptor().getMessageTypes().get(11);
+      getDescriptor().getMessageTypes().get(12);
     internal_static_phonecheck_v1_GetJobResultsRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_phonecheck_v1_GetJobResultsRequest_descriptor,
         new java.lang.String[] { "Id", "FromIndex", });
     internal_static_phonecheck_v1_GetJobResultsResponse_descriptor =
-      getDescriptor().getMessageTypes().get(12);
+      getDescriptor().getMessageTypes().get(13);
     internal_static_phonecheck_v1_GetJobResultsResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_phonecheck_v1_GetJobResultsResponse_descriptor,
         new java.lang.String[] { "Results", "Rows", });
     internal_static_phonecheck_v1_CheckRequest_descriptor =
-      getDescriptor().getMessageTypes().get(13);
+      getDescriptor().getMessageTypes().get(14);
     internal_static_phonecheck_v1_CheckRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_phonecheck_v1_CheckRequest_descriptor,
         new java.lang.String[] { "Mobiles", "Options", });
     internal_static_phonecheck_v1_CheckOptions_descriptor =
-      getDescriptor().getMessageTypes().get(14);
+      getDescriptor().getMessageTypes().get(15);
     internal_static_phonecheck_v1_CheckOptions_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_phonecheck_v1_CheckOptions_descriptor,
         new java.lang.String[] { "MaxAge", "SkipCache", });
     internal_static_phonecheck_v1_CheckResponse_descriptor =
-      getDescriptor().getMessageTypes().get(15);
+      getDescriptor().getMessageTypes().get(16);
     internal_static_phonecheck_v1_CheckResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_phonecheck_v1_CheckResponse_descriptor,
         new java.lang.String[] { "Results", "Summary", });
     internal_static_phonecheck_v1_CheckStreamRequest_descriptor =
-      getDescriptor().getMessageTypes().get(16);
+      getDescriptor().getMessageTypes().get(17);
     internal_static_phonecheck_v1_CheckStreamRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_phonecheck_v1_CheckStreamRequest_descriptor,
         new java.lang.String[] { "Mobiles", "Options", });
     internal_static_phonecheck_v1_CheckStreamResponse_descriptor =
-      getDescriptor().getMessageTypes().get(17);
+      getDescriptor().getMessageTypes().get(18);
     internal_static_phonecheck_v1_CheckStreamResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_phonecheck_v1_CheckStreamResponse_descriptor,
         new java.lang.String[] { "Results", "Progress", "Summary", });
     internal_static_phonecheck_v1_CheckBulkRequest_descriptor =
-      getDescriptor().getMessageTypes().get(18);
+      getDescriptor().getMessageTypes().get(19);
     internal_static_phonecheck_v1_CheckBulkRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_phonecheck_v1_CheckBulkRequest_descriptor,
         new java.lang.String[] { "Mobiles", "Options", });
     internal_static_phonecheck_v1_CheckBulkResponse_descriptor =
-      getDescriptor().getMessageTypes().get(19);
+      getDescriptor().getMessageTypes().get(20);
     internal_static_phonecheck_v1_CheckBulkResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_phonecheck_v1_CheckBulkResponse_descriptor,
         new java.lang.String[] { "Results", "Progress", "Summary", });
     internal_static_phonecheck_v1_Progress_descriptor =
-      getDescriptor().getMessageTypes().get(20);
+      getDescriptor().getMessageTypes().get(21);
     internal_static_phonecheck_v1_Progress_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_phonecheck_v1_Progress_descriptor,
         new java.lang.String[] { "Done", "Total", });
     internal_static_phonecheck_v1_PhoneResult_descriptor =
-      getDescriptor().getMessageTypes().get(21);
+      getDescriptor().getMessageTypes().get(22);
     internal_static_phonecheck_v1_PhoneResult_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_phonecheck_v1_PhoneResult_descriptor,
         new java.lang.String[] { "Index", "Input", "Mobile", "Status", "StatusName", "Area", "Province", "City", "Carrier", "CheckedAt", "InvalidReason", "Error", "Duplicate", "FromCache", });
     internal_static_phonecheck_v1_CheckSummary_descriptor =
-      getDescriptor().getMessageTypes().get(22);
+      getDescriptor().getMessageTypes().get(23);
     internal_static_phonecheck_v1_CheckSummary_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_phonecheck_v1_CheckSummary_descriptor,
         new java.lang.String[] { "Total", "Unique", "Invalid", "Duplicates", "Billed", "UpstreamCalls", "ByStatus", "CacheHits", });
     internal_static_phonecheck_v1_StatusCounts_descriptor =
-      getDescriptor().getMessageTypes().get(23);
+      getDescriptor().getMessageTypes().get(24);
     internal_static_phonecheck_v1_StatusCounts_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_phonecheck_v1_StatusCounts_descriptor,

@@ -43,6 +43,56 @@ export const protobufPackage = "phonecheck.v1";
  * plus google.rpc.RetryInfo, QuotaFailure or BadRequest where they apply.
  */
 
+/** WebhookState is where a job's announcement is. */
+export enum WebhookState {
+  /** WEBHOOK_STATE_UNSPECIFIED - Never used. */
+  WEBHOOK_STATE_UNSPECIFIED = 0,
+  /** WEBHOOK_STATE_PENDING - To be tried, or tried again at next_attempt_at. */
+  WEBHOOK_STATE_PENDING = 1,
+  /** WEBHOOK_STATE_DELIVERED - The receiver answered 2xx. */
+  WEBHOOK_STATE_DELIVERED = 2,
+  /** WEBHOOK_STATE_GAVE_UP - Retried for 24 hours after the job ended without a 2xx answer; not tried again. */
+  WEBHOOK_STATE_GAVE_UP = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function webhookStateFromJSON(object: any): WebhookState {
+  switch (object) {
+    case 0:
+    case "WEBHOOK_STATE_UNSPECIFIED":
+      return WebhookState.WEBHOOK_STATE_UNSPECIFIED;
+    case 1:
+    case "WEBHOOK_STATE_PENDING":
+      return WebhookState.WEBHOOK_STATE_PENDING;
+    case 2:
+    case "WEBHOOK_STATE_DELIVERED":
+      return WebhookState.WEBHOOK_STATE_DELIVERED;
+    case 3:
+    case "WEBHOOK_STATE_GAVE_UP":
+      return WebhookState.WEBHOOK_STATE_GAVE_UP;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return WebhookState.UNRECOGNIZED;
+  }
+}
+
+export function webhookStateToJSON(object: WebhookState): string {
+  switch (object) {
+    case WebhookState.WEBHOOK_STATE_UNSPECIFIED:
+      return "WEBHOOK_STATE_UNSPECIFIED";
+    case WebhookState.WEBHOOK_STATE_PENDING:
+      return "WEBHOOK_STATE_PENDING";
+    case WebhookState.WEBHOOK_STATE_DELIVERED:
+      return "WEBHOOK_STATE_DELIVERED";
+    case WebhookState.WEBHOOK_STATE_GAVE_UP:
+      return "WEBHOOK_STATE_GAVE_UP";
+    case WebhookState.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 /** JobState is where a job is in its life. */
 export enum JobState {
   /** JOB_STATE_UNSPECIFIED - Never used. */
@@ -210,6 +260,17 @@ export interface CreateJobRequest {
    * result by GetJobResults, so a download gives every row back whole.
    */
   rows: Row[];
+  /**
+   * Where to POST the job (as JSON) when it ends: succeeded, failed or cancelled; only the
+   * first message's counts. http or https; a host resolving to a loopback, private,
+   * link-local or metadata address is INVALID_ARGUMENT (CALLBACK_URL_REFUSED) unless the
+   * server runs with --webhook-allow-private; a server without --webhook-secret-file answers
+   * FAILED_PRECONDITION (WEBHOOKS_DISABLED). The request carries the header
+   * `Phonecheck-Signature: t=UNIX_SECONDS,v1=HEX`, v1 being HMAC-SHA256 of "{t}.{body}" with
+   * the server's webhook secret. A non-2xx answer, or none in time, is retried with growing
+   * delays for 24 hours; redirects are not followed.
+   */
+  callbackUrl: string;
 }
 
 /** Row is one row of a list's table, every cell as text, in column order. */
@@ -277,6 +338,28 @@ export interface Job {
    * were not sent).
    */
   header: string[];
+  /** Where the job's end is announced (empty: nowhere). */
+  callbackUrl: string;
+  /** How announcing its end went; unset until the job ended with a callback_url. */
+  webhook?: WebhookDelivery | undefined;
+}
+
+/** WebhookDelivery is how announcing a job's end to its callback_url went. */
+export interface WebhookDelivery {
+  /** Where it is. */
+  state: WebhookState;
+  /** Attempts made so far. */
+  attempts: number;
+  /** When the last attempt was made. */
+  lastAttemptAt?:
+    | Date
+    | undefined;
+  /** The HTTP status the receiver answered last (0 when no answer came). */
+  lastStatus: number;
+  /** Why the last attempt failed (empty when it succeeded). */
+  lastError: string;
+  /** When the next attempt is due, while pending. */
+  nextAttemptAt?: Date | undefined;
 }
 
 /** GetJobRequest names a job. */
@@ -556,7 +639,7 @@ export interface StatusCounts {
 }
 
 function createBaseCreateJobRequest(): CreateJobRequest {
-  return { name: "", options: undefined, mobiles: [], header: [], rows: [] };
+  return { name: "", options: undefined, mobiles: [], header: [], rows: [], callbackUrl: "" };
 }
 
 export const CreateJobRequest: MessageFns<CreateJobRequest> = {
@@ -575,6 +658,9 @@ export const CreateJobRequest: MessageFns<CreateJobRequest> = {
     }
     for (const v of message.rows) {
       Row.encode(v!, writer.uint32(42).fork()).join();
+    }
+    if (message.callbackUrl !== "") {
+      writer.uint32(50).string(message.callbackUrl);
     }
     return writer;
   },
@@ -626,6 +712,14 @@ export const CreateJobRequest: MessageFns<CreateJobRequest> = {
           message.rows.push(Row.decode(reader, reader.uint32()));
           continue;
         }
+        case 6: {
+          if (tag !== 50) {
+            break;
+          }
+
+          message.callbackUrl = reader.string();
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -642,6 +736,7 @@ export const CreateJobRequest: MessageFns<CreateJobRequest> = {
       mobiles: globalThis.Array.isArray(object?.mobiles) ? object.mobiles.map((e: any) => globalThis.String(e)) : [],
       header: globalThis.Array.isArray(object?.header) ? object.header.map((e: any) => globalThis.String(e)) : [],
       rows: globalThis.Array.isArray(object?.rows) ? object.rows.map((e: any) => Row.fromJSON(e)) : [],
+      callbackUrl: isSet(object.callbackUrl) ? globalThis.String(object.callbackUrl) : "",
     };
   },
 
@@ -662,6 +757,9 @@ export const CreateJobRequest: MessageFns<CreateJobRequest> = {
     if (message.rows?.length) {
       obj.rows = message.rows.map((e) => Row.toJSON(e));
     }
+    if (message.callbackUrl !== "") {
+      obj.callbackUrl = message.callbackUrl;
+    }
     return obj;
   },
 
@@ -677,6 +775,7 @@ export const CreateJobRequest: MessageFns<CreateJobRequest> = {
     message.mobiles = object.mobiles?.map((e) => e) || [];
     message.header = object.header?.map((e) => e) || [];
     message.rows = object.rows?.map((e) => Row.fromPartial(e)) || [];
+    message.callbackUrl = object.callbackUrl ?? "";
     return message;
   },
 };
@@ -759,6 +858,8 @@ function createBaseJob(): Job {
     options: undefined,
     owner: "",
     header: [],
+    callbackUrl: "",
+    webhook: undefined,
   };
 }
 
@@ -817,6 +918,12 @@ export const Job: MessageFns<Job> = {
     }
     for (const v of message.header) {
       writer.uint32(146).string(v!);
+    }
+    if (message.callbackUrl !== "") {
+      writer.uint32(154).string(message.callbackUrl);
+    }
+    if (message.webhook !== undefined) {
+      WebhookDelivery.encode(message.webhook, writer.uint32(162).fork()).join();
     }
     return writer;
   },
@@ -972,6 +1079,22 @@ export const Job: MessageFns<Job> = {
           message.header.push(reader.string());
           continue;
         }
+        case 19: {
+          if (tag !== 154) {
+            break;
+          }
+
+          message.callbackUrl = reader.string();
+          continue;
+        }
+        case 20: {
+          if (tag !== 162) {
+            break;
+          }
+
+          message.webhook = WebhookDelivery.decode(reader, reader.uint32());
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -1001,6 +1124,8 @@ export const Job: MessageFns<Job> = {
       options: isSet(object.options) ? CheckOptions.fromJSON(object.options) : undefined,
       owner: isSet(object.owner) ? globalThis.String(object.owner) : "",
       header: globalThis.Array.isArray(object?.header) ? object.header.map((e: any) => globalThis.String(e)) : [],
+      callbackUrl: isSet(object.callbackUrl) ? globalThis.String(object.callbackUrl) : "",
+      webhook: isSet(object.webhook) ? WebhookDelivery.fromJSON(object.webhook) : undefined,
     };
   },
 
@@ -1060,6 +1185,12 @@ export const Job: MessageFns<Job> = {
     if (message.header?.length) {
       obj.header = message.header;
     }
+    if (message.callbackUrl !== "") {
+      obj.callbackUrl = message.callbackUrl;
+    }
+    if (message.webhook !== undefined) {
+      obj.webhook = WebhookDelivery.toJSON(message.webhook);
+    }
     return obj;
   },
 
@@ -1092,6 +1223,150 @@ export const Job: MessageFns<Job> = {
       : undefined;
     message.owner = object.owner ?? "";
     message.header = object.header?.map((e) => e) || [];
+    message.callbackUrl = object.callbackUrl ?? "";
+    message.webhook = (object.webhook !== undefined && object.webhook !== null)
+      ? WebhookDelivery.fromPartial(object.webhook)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseWebhookDelivery(): WebhookDelivery {
+  return { state: 0, attempts: 0, lastAttemptAt: undefined, lastStatus: 0, lastError: "", nextAttemptAt: undefined };
+}
+
+export const WebhookDelivery: MessageFns<WebhookDelivery> = {
+  encode(message: WebhookDelivery, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.state !== 0) {
+      writer.uint32(8).int32(message.state);
+    }
+    if (message.attempts !== 0) {
+      writer.uint32(16).uint32(message.attempts);
+    }
+    if (message.lastAttemptAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.lastAttemptAt), writer.uint32(26).fork()).join();
+    }
+    if (message.lastStatus !== 0) {
+      writer.uint32(32).uint32(message.lastStatus);
+    }
+    if (message.lastError !== "") {
+      writer.uint32(42).string(message.lastError);
+    }
+    if (message.nextAttemptAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.nextAttemptAt), writer.uint32(50).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WebhookDelivery {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseWebhookDelivery();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 8) {
+            break;
+          }
+
+          message.state = reader.int32() as any;
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.attempts = reader.uint32();
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.lastAttemptAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+          continue;
+        }
+        case 4: {
+          if (tag !== 32) {
+            break;
+          }
+
+          message.lastStatus = reader.uint32();
+          continue;
+        }
+        case 5: {
+          if (tag !== 42) {
+            break;
+          }
+
+          message.lastError = reader.string();
+          continue;
+        }
+        case 6: {
+          if (tag !== 50) {
+            break;
+          }
+
+          message.nextAttemptAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): WebhookDelivery {
+    return {
+      state: isSet(object.state) ? webhookStateFromJSON(object.state) : 0,
+      attempts: isSet(object.attempts) ? globalThis.Number(object.attempts) : 0,
+      lastAttemptAt: isSet(object.lastAttemptAt) ? fromJsonTimestamp(object.lastAttemptAt) : undefined,
+      lastStatus: isSet(object.lastStatus) ? globalThis.Number(object.lastStatus) : 0,
+      lastError: isSet(object.lastError) ? globalThis.String(object.lastError) : "",
+      nextAttemptAt: isSet(object.nextAttemptAt) ? fromJsonTimestamp(object.nextAttemptAt) : undefined,
+    };
+  },
+
+  toJSON(message: WebhookDelivery): unknown {
+    const obj: any = {};
+    if (message.state !== 0) {
+      obj.state = webhookStateToJSON(message.state);
+    }
+    if (message.attempts !== 0) {
+      obj.attempts = Math.round(message.attempts);
+    }
+    if (message.lastAttemptAt !== undefined) {
+      obj.lastAttemptAt = message.lastAttemptAt.toISOString();
+    }
+    if (message.lastStatus !== 0) {
+      obj.lastStatus = Math.round(message.lastStatus);
+    }
+    if (message.lastError !== "") {
+      obj.lastError = message.lastError;
+    }
+    if (message.nextAttemptAt !== undefined) {
+      obj.nextAttemptAt = message.nextAttemptAt.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WebhookDelivery>, I>>(base?: I): WebhookDelivery {
+    return WebhookDelivery.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WebhookDelivery>, I>>(object: I): WebhookDelivery {
+    const message = createBaseWebhookDelivery();
+    message.state = object.state ?? 0;
+    message.attempts = object.attempts ?? 0;
+    message.lastAttemptAt = object.lastAttemptAt ?? undefined;
+    message.lastStatus = object.lastStatus ?? 0;
+    message.lastError = object.lastError ?? "";
+    message.nextAttemptAt = object.nextAttemptAt ?? undefined;
     return message;
   },
 };
