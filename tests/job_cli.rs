@@ -100,6 +100,20 @@ async fn submit_watch_and_download_a_csv_job_then_list_cancel_resume_and_delete(
     // A second job, cancelled at once (the first may be done; this one is queued or running).
     let slow = files.path().join("more.txt");
     std::fs::write(&slow, numbers(20_000).join("\n")).unwrap();
+    // --callback reaches the server, which sends no webhooks without a secret: refused, in
+    // one line saying so, and no job is made.
+    let (code, _, stderr) = job(
+        &env,
+        &[
+            "submit",
+            slow.to_str().unwrap(),
+            "--callback",
+            "https://example.com/hook",
+        ],
+    )
+    .await;
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("--webhook-secret-file"), "{stderr}");
     let (code, second, _) = job(&env, &["submit", slow.to_str().unwrap(), "--name", "more"]).await;
     assert_eq!(code, Some(0));
     let (code, cancelled, _) = job(&env, &["cancel", &second]).await;
