@@ -30,10 +30,10 @@ use crate::checking::number::normalize_mobile;
 use crate::lists::split::SplitLayout;
 use crate::lists::{
     ColumnSpec, HeaderMode, InputFormat, InputOptions, ListError, OutputFormat, RowResult,
-    RowStatus, SheetSpec, Source, SplitFormat,
+    SheetSpec, Source, SplitFormat,
 };
 use crate::pb::phone_check_client::PhoneCheckClient;
-use crate::pb::{CheckOptions, NumberStatus, PhoneResult};
+use crate::pb::{CheckOptions, PhoneResult};
 
 /// Which server the command-line client talks to, and how.
 #[derive(Debug, Clone, Args)]
@@ -358,39 +358,7 @@ fn describe(status: &Status) -> String {
     format!("{what} ({:?}: {})", status.code(), status.message())
 }
 
-/// A server result as an output record of row `row`.
+/// A server result as an output record of row `row` (see [`PhoneResult::into_row`]).
 pub fn row_result(r: PhoneResult, row: u64, line: u64) -> RowResult {
-    let status = match r.status() {
-        NumberStatus::Real => RowStatus::Real,
-        NumberStatus::Empty => RowStatus::Empty,
-        NumberStatus::Suspended => RowStatus::Suspended,
-        NumberStatus::Silent => RowStatus::Silent,
-        NumberStatus::Risk => RowStatus::Risk,
-        NumberStatus::NotInDatabase => RowStatus::NotInDatabase,
-        NumberStatus::Invalid => RowStatus::Invalid,
-        NumberStatus::Unspecified => RowStatus::Error,
-    };
-    let note = match (&r.error, status) {
-        (Some(e), _) => e.message.clone(),
-        (None, RowStatus::Invalid) => r.invalid_reason.clone(),
-        (None, RowStatus::Error) => "no status in the answer".to_owned(),
-        (None, _) => String::new(),
-    };
-    RowResult {
-        index: row,
-        line,
-        input: r.input,
-        mobile: r.mobile,
-        status,
-        status_name: r.status_name,
-        area: r.area,
-        province: r.province,
-        city: r.city,
-        carrier: r.carrier,
-        checked_at: r.checked_at.map(|t| t.to_string()).unwrap_or_default(),
-        duplicate: r.duplicate,
-        from_cache: r.from_cache,
-        note,
-        cells: Vec::new(),
-    }
+    r.into_row(row, line)
 }

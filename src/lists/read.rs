@@ -271,6 +271,11 @@ const MAX_SHEET_WIDTH: usize = 256;
 /// How many records are looked at to find the header and the number column.
 const SNIFF_RECORDS: usize = 50;
 
+/// The sheets of the workbook at `path`, in order (none for another kind of file).
+pub fn sheet_names(path: &Path) -> Vec<String> {
+    workbook::sheet_names(path)
+}
+
 /// The `--encoding` flag's value: a known encoding's label.
 pub fn parse_encoding(label: &str) -> Result<&'static encoding_rs::Encoding, String> {
     encoding::parse_label(label)

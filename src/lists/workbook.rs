@@ -179,6 +179,13 @@ fn read_sheet(
     let _ = batches.send(last);
 }
 
+/// The names of the sheets of the workbook at `path`, in order (none when it does not open).
+pub(super) fn sheet_names(path: &Path) -> Vec<String> {
+    open_workbook_auto(path)
+        .map(|w| w.sheet_names())
+        .unwrap_or_default()
+}
+
 /// Why a workbook did not open, in words a user can act on.
 fn open_problem(e: &calamine::Error) -> String {
     let text = e.to_string();

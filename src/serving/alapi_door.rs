@@ -25,23 +25,11 @@ use crate::checking::number::{normalize_mobile, split_element};
 use crate::checking::pipeline::{CheckError, NumberResult, Outcome, Pipeline};
 use crate::serving::auth::{ApiKeys, AuthError};
 
-/// Serves the door on `listener` until `shutdown` completes.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    pipeline: Arc<Pipeline>,
-    keys: Option<Arc<ApiKeys>>,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(listener, router(pipeline, keys))
-        .with_graceful_shutdown(shutdown)
-        .await
-}
-
 /// The router serving `/api/phonecheck` (POST with a form body, or GET with a query string).
 /// With `keys`, the `token` field must be one of them (the caller's key, never the upstream's).
 /// Any other path or method is answered as the upstream answers it: JSON in its shape, code
 /// 404 or 405, so an ALAPI client's error handling works unchanged.
-fn router(pipeline: Arc<Pipeline>, keys: Option<Arc<ApiKeys>>) -> Router {
+pub(crate) fn router(pipeline: Arc<Pipeline>, keys: Option<Arc<ApiKeys>>) -> Router {
     Router::new()
         .route(
             "/api/phonecheck",

@@ -88,6 +88,11 @@ pub struct ServeArgs {
     #[arg(long, env = "PHONECHECK_JOB_LEASE", default_value = "30s", value_parser = parse_lease)]
     pub job_lease: Duration,
 
+    /// The largest file the web console accepts (e.g. 200MB, 1GiB).
+    #[arg(long, env = "PHONECHECK_MAX_UPLOAD", default_value = "200MB",
+          value_parser = parse_size)]
+    pub max_upload: u64,
+
     /// A file holding the secret that signs webhooks (HMAC-SHA256). With it, a job may carry
     /// a callback_url, announced when the job ends; without it, such a job is refused.
     #[arg(long, env = "PHONECHECK_WEBHOOK_SECRET_FILE")]
@@ -306,6 +311,8 @@ pub struct ServeConfig {
     pub max_queued_numbers: usize,
     /// Webhooks, when `--webhook-secret-file` is set.
     pub webhooks: Option<WebhookSettings>,
+    /// The largest file the web console accepts, in bytes.
+    pub max_upload: u64,
 }
 
 /// How job ends are announced.
@@ -431,6 +438,14 @@ pub enum ConfigError {
     },
 }
 
+/// A size such as `200MB`, `1.5GiB` or `1000000` (bytes).
+fn parse_size(s: &str) -> Result<u64, String> {
+    s.trim()
+        .parse::<bytesize::ByteSize>()
+        .map(|b| b.as_u64())
+        .map_err(|e| format!("{s:?} is not a size like 200MB ({e})"))
+}
+
 impl ServeArgs {
     /// Validates the flags; `token_env` is the value of `ALAPI_TOKEN`, if set.
     pub fn into_config(self, token_env: Option<String>) -> Result<ServeConfig, ConfigError> {
@@ -498,6 +513,7 @@ impl ServeArgs {
                 http2_keepalive: self.http2_keepalive,
             },
             max_queued_numbers: self.max_queued_numbers,
+            max_upload: self.max_upload,
             webhooks: match self.webhook_secret_file {
                 None => None,
                 Some(path) => {

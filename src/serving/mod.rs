@@ -19,6 +19,7 @@
 pub(crate) mod alapi_door;
 pub(crate) mod auth;
 pub mod config;
+pub(crate) mod console;
 pub(crate) mod grpc;
 pub(crate) mod job_json;
 pub(crate) mod middleware;
@@ -115,6 +116,8 @@ pub struct Server {
     shutdown_grace: Duration,
     max_message_bytes: usize,
     api_keys_file: Option<std::path::PathBuf>,
+    /// How the web console takes uploads.
+    console_settings: console::Settings,
     /// The built-in upstream of `--demo`, kept alive for as long as the server runs.
     _demo: Option<RunningSimulator>,
 }
@@ -168,6 +171,10 @@ impl Server {
             shutdown_grace: config.shutdown_grace,
             max_message_bytes: max_message_bytes(config.limits.max_stream_numbers),
             api_keys_file: config.api_keys_file.clone(),
+            console_settings: console::Settings {
+                max_upload: config.max_upload,
+                scratch: std::env::temp_dir(),
+            },
             _demo: demo,
         })
     }
@@ -199,6 +206,7 @@ impl Server {
             shutdown_grace,
             max_message_bytes,
             api_keys_file,
+            console_settings,
             _demo,
         } = self;
         let addr = grpc.addr;
@@ -226,23 +234,44 @@ impl Server {
             });
         }
         let (signalled, on_signal) = watch::channel(false);
+        // The job runtime first: the gRPC service and the web console both speak to it.
+        let jobs = Jobs::start(
+            assembled.store.clone(),
+            assembled.pipeline.clone(),
+            assembled.jobs,
+            assembled.webhooks.clone(),
+        )
+        .await?;
         if let Some(Bound { listener, addr }) = http {
-            tracing::info!(%addr, "ALAPI-compatible HTTP endpoint listening: POST /api/phonecheck");
-            let (pipeline, keys) = (assembled.pipeline.clone(), assembled.keys.clone());
+            tracing::info!(%addr, "HTTP listening: the web console at /, the ALAPI-compatible door at POST /api/phonecheck");
+            let door = alapi_door::router(assembled.pipeline.clone(), assembled.keys.clone());
+            let console = console::router(console::Console::new(
+                jobs.clone(),
+                assembled.keys.clone(),
+                console_settings,
+            ));
             let mut stop = on_signal.clone();
             tokio::spawn(async move {
                 let stopped = async move {
                     let _ = stop.wait_for(|s| *s).await;
                 };
-                if let Err(e) = alapi_door::serve(listener, pipeline, keys, stopped).await {
+                let app = console.merge(door);
+                let served = axum::serve(listener, app).with_graceful_shutdown(stopped);
+                if let Err(e) = served.await {
                     tracing::error!(error = %e, "the HTTP endpoint stopped");
                 }
             });
         }
-        let serving = serve_grpc(grpc.listener, assembled, max_message_bytes, async move {
-            shutdown.await;
-            let _ = signalled.send(true);
-        });
+        let serving = serve_grpc(
+            grpc.listener,
+            assembled,
+            jobs,
+            max_message_bytes,
+            async move {
+                shutdown.await;
+                let _ = signalled.send(true);
+            },
+        );
         let mut grace = on_signal;
         tokio::select! {
             result = serving => result?,
@@ -396,6 +425,7 @@ const KEEPALIVE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20
 async fn serve_grpc(
     listener: TcpListener,
     assembled: Assembled,
+    jobs: Arc<Jobs>,
     max_message_bytes: usize,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), ServerError> {
@@ -405,11 +435,8 @@ async fn serve_grpc(
         keys,
         tls,
         connections,
-        store,
-        jobs,
-        webhooks,
+        ..
     } = assembled;
-    let jobs = Jobs::start(store, pipeline.clone(), jobs, webhooks).await?;
     let (jobs_to_pause, jobs_to_wait_for) = (jobs.clone(), jobs.clone());
     let draining = Draining::default();
     tokio::spawn(log_totals(Arc::downgrade(&pipeline)));

@@ -106,6 +106,7 @@ pub fn test_config(url: String) -> ServeConfig {
         connections: ConnectionLimits::default(),
         max_queued_numbers: 1_000_000,
         webhooks: None,
+        max_upload: 200_000_000,
     }
 }
 

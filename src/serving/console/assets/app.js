@@ -1,0 +1,365 @@
+// The phonecheck console: upload a list, watch its job, download the results. Plain
+// JavaScript, no framework; every text from the server is set as textContent (never as HTML),
+// so a cell holding "<script>" shows as text. The API key, when the server has keys, lives in
+// this tab's memory only and goes in the Authorization header; there are no cookies.
+"use strict";
+
+const TEXT = {
+  en: {
+    title: "phonecheck · list cleaning", signinTitle: "Sign in", apiKey: "API key", signin: "Sign in",
+    badKey: "This key is not accepted.", uploadTitle: "Clean a list",
+    drop: "Drop a TXT, CSV or Excel file here, or click to choose one",
+    uploading: "Uploading…", sheet: "Sheet", column: "Number column", callback: "Callback URL (optional)",
+    start: "Start checking", downloadCsv: "Results (CSV)", downloadXlsx: "Results (Excel)",
+    downloadSplit: "One file per status (zip)", history: "History", name: "Name", state: "State",
+    progress: "Rows", billed: "Billed", created: "Created", actions: "", open: "Open",
+    cancel: "Cancel", resume: "Resume", delete: "Delete", rows: "rows", perSecond: "rows/s",
+    eta: "ETA", done: "done", statusShares: "Status", provinces: "Top provinces", carriers: "Carriers",
+    states: { JOB_STATE_QUEUED: "queued", JOB_STATE_RUNNING: "running", JOB_STATE_SUCCEEDED: "succeeded",
+      JOB_STATE_FAILED: "failed", JOB_STATE_CANCELLED: "cancelled" },
+    statuses: { real: "real", empty: "empty", suspended: "suspended", silent: "silent", risk: "risk",
+      notInDatabase: "not in database", invalid: "invalid", failed: "failed" },
+  },
+  zh: {
+    title: "空号检测 · phonecheck", signinTitle: "登录", apiKey: "API 密钥", signin: "登录",
+    badKey: "密钥无效。", uploadTitle: "号码清洗", drop: "把 TXT、CSV 或 Excel 文件拖到这里，或点击选择",
+    uploading: "上传中…", sheet: "工作表", column: "号码列", callback: "回调地址（可选）",
+    start: "开始检测", downloadCsv: "结果（CSV）", downloadXlsx: "结果（Excel）",
+    downloadSplit: "分状态文件（zip）", history: "历史任务", name: "名称", state: "状态",
+    progress: "行数", billed: "计费", created: "创建时间", actions: "", open: "查看",
+    cancel: "取消", resume: "继续", delete: "删除", rows: "行", perSecond: "行/秒",
+    eta: "预计剩余", done: "完成", statusShares: "状态分布", provinces: "省份", carriers: "运营商",
+    states: { JOB_STATE_QUEUED: "排队中", JOB_STATE_RUNNING: "检测中", JOB_STATE_SUCCEEDED: "已完成",
+      JOB_STATE_FAILED: "失败", JOB_STATE_CANCELLED: "已取消" },
+    statuses: { real: "实号", empty: "空号", suspended: "停机", silent: "沉默号", risk: "风险号",
+      notInDatabase: "库无", invalid: "无效", failed: "失败" },
+  },
+};
+const COLORS = { real: "#2e7d32", empty: "#9e9e9e", suspended: "#ef6c00", silent: "#5e35b1",
+  risk: "#c62828", notInDatabase: "#00838f", invalid: "#6d4c41", failed: "#b71c1c" };
+
+let lang = document.documentElement.lang === "zh" ? "zh" : "en";
+let apiKey = "";
+let upload = null;
+let following = null;
+const t = (key) => TEXT[lang][key] ?? key;
+const $ = (id) => document.getElementById(id);
+
+function applyLanguage() {
+  document.documentElement.lang = lang;
+  document.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = t(el.dataset.i18n); });
+  document.title = t("title");
+  if (document.getElementById("app").hidden === false) loadHistory();
+}
+
+async function api(path, options = {}) {
+  const headers = Object.assign({}, options.headers || {});
+  if (apiKey) headers.Authorization = `Bearer ${apiKey}`;
+  const response = await fetch(path, Object.assign({}, options, { headers }));
+  if (!response.ok) {
+    let message = `${response.status}`;
+    try { message = (await response.json()).error || message; } catch (_) { /* not JSON */ }
+    throw new Error(message);
+  }
+  return response;
+}
+
+function element(tag, text, attrs = {}) {
+  const el = document.createElement(tag);
+  if (text !== undefined && text !== null) el.textContent = String(text);
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
+  return el;
+}
+
+// Sign-in: only when the server has keys.
+async function signIn() {
+  apiKey = $("api-key").value.trim();
+  $("signin-error").textContent = "";
+  try {
+    await api("/console/api/session");
+    $("signin").hidden = true;
+    $("app").hidden = false;
+    loadHistory();
+  } catch (e) {
+    apiKey = "";
+    $("signin-error").textContent = `${t("badKey")} (${e.message})`;
+  }
+}
+
+// Upload and preview.
+async function sendFile(file) {
+  $("upload-error").textContent = "";
+  $("preview").hidden = true;
+  $("upload-status").textContent = `${t("uploading")} ${file.name}`;
+  try {
+    const response = await api(`/console/api/uploads?name=${encodeURIComponent(file.name)}`,
+      { method: "POST", body: file });
+    showPreview(await response.json());
+  } catch (e) {
+    $("upload-error").textContent = e.message;
+  } finally {
+    $("upload-status").textContent = "";
+  }
+}
+
+function showPreview(preview) {
+  upload = preview;
+  $("preview-description").textContent = `${preview.name}: ${preview.description}`;
+  const sheet = $("sheet");
+  sheet.replaceChildren(...preview.sheets.map((s) => element("option", s, { value: s })));
+  sheet.value = preview.sheet || "";
+  $("sheet-label").hidden = preview.sheets.length === 0;
+  const column = $("column");
+  column.replaceChildren(...preview.columns.map((c, i) => element("option", `${i + 1}. ${c}`, { value: i + 1 })));
+  column.disabled = preview.columns.length === 0;
+  if (preview.column) column.value = preview.column;
+  const table = $("preview-table");
+  table.replaceChildren();
+  if (preview.columns.length) {
+    const head = element("tr");
+    preview.columns.forEach((c, i) => head.append(element("th", c, i + 1 === preview.column ? { class: "number" } : {})));
+    table.append(head);
+  }
+  for (const row of preview.rows) {
+    const tr = element("tr");
+    row.forEach((cell, i) => tr.append(element("td", cell, i + 1 === preview.column ? { class: "number" } : {})));
+    table.append(tr);
+  }
+  $("preview").hidden = false;
+}
+
+async function rePreview() {
+  if (!upload) return;
+  const query = new URLSearchParams({ sheet: $("sheet").value || "", column: $("column").value || "" });
+  if ($("sheet").value !== (upload.sheet || "")) query.delete("column");
+  try {
+    const response = await api(`/console/api/uploads/${upload.upload}/preview?${query}`);
+    const fresh = await response.json();
+    upload = Object.assign(fresh, { upload: upload.upload });
+    showPreview(upload);
+  } catch (e) {
+    $("upload-error").textContent = e.message;
+  }
+}
+
+async function startJob() {
+  if (!upload) return;
+  $("start").disabled = true;
+  try {
+    const body = { column: Number($("column").value) || null, sheet: $("sheet").value || null,
+      callback_url: $("callback").value.trim() || null };
+    const response = await api(`/console/api/uploads/${upload.upload}/job`, {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+    const job = await response.json();
+    upload = null;
+    $("preview").hidden = true;
+    $("file").value = "";
+    follow(job);
+    loadHistory();
+  } catch (e) {
+    $("upload-error").textContent = e.message;
+  } finally {
+    $("start").disabled = false;
+  }
+}
+
+// Progress: the job's events, read from a streamed response (EventSource cannot send the key).
+const ENDED = ["JOB_STATE_SUCCEEDED", "JOB_STATE_FAILED", "JOB_STATE_CANCELLED"];
+
+async function follow(job) {
+  if (following) following.abort();
+  const controller = new AbortController();
+  following = controller;
+  $("current").hidden = false;
+  $("downloads").hidden = true;
+  $("charts").replaceChildren();
+  $("current-name").textContent = job.name || job.id;
+  const started = { at: performance.now(), done: Number(job.done || 0) };
+  render(job, started);
+  try {
+    const response = await api(`/console/api/jobs/${job.id}/events`, { signal: controller.signal });
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    let buffered = "";
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffered += decoder.decode(value, { stream: true });
+      let end;
+      while ((end = buffered.indexOf("\n\n")) >= 0) {
+        const block = buffered.slice(0, end);
+        buffered = buffered.slice(end + 2);
+        const data = block.split("\n").filter((l) => l.startsWith("data:")).map((l) => l.slice(5).trim()).join("\n");
+        if (data) render(JSON.parse(data), started);
+      }
+    }
+  } catch (e) {
+    if (e.name !== "AbortError") $("progress-text").textContent = e.message;
+  }
+  if (following === controller) loadHistory();
+}
+
+function render(job, started) {
+  const total = Number(job.total || 0);
+  const done = Number(job.done || 0);
+  const progress = $("progress");
+  progress.max = Math.max(total, 1);
+  progress.value = done;
+  progress.dataset.state = job.state;
+  const seconds = (performance.now() - started.at) / 1000;
+  const rate = seconds > 0.5 ? (done - started.done) / seconds : 0;
+  const left = rate > 0 ? Math.round((total - done) / rate) : null;
+  const state = TEXT[lang].states[job.state] || job.state;
+  let line = `${state} · ${done.toLocaleString()} / ${total.toLocaleString()} ${t("rows")}`;
+  if (rate > 0 && !ENDED.includes(job.state)) line += ` · ${Math.round(rate).toLocaleString()} ${t("perSecond")}`;
+  if (left !== null && !ENDED.includes(job.state)) line += ` · ${t("eta")} ${left}s`;
+  $("progress-text").textContent = line;
+  const counts = statusCounts(job);
+  $("counts").replaceChildren(...Object.entries(counts).map(([k, n]) =>
+    element("li", `${TEXT[lang].statuses[k] || k}: ${n.toLocaleString()}`)));
+  if (ENDED.includes(job.state)) {
+    $("downloads").hidden = false;
+    $("downloads").dataset.job = job.id;
+    $("downloads").dataset.name = job.name || job.id;
+    drawCharts(job, counts);
+  }
+}
+
+function statusCounts(job) {
+  const by = job.byStatus || {};
+  const counts = {};
+  for (const k of ["real", "empty", "suspended", "silent", "risk", "notInDatabase", "invalid", "failed"]) {
+    counts[k] = Number(by[k] || 0);
+  }
+  return counts;
+}
+
+// Charts, drawn as SVG: status shares, then top provinces and carriers from the summary.
+const SVG = "http://www.w3.org/2000/svg";
+function svg(tag, attrs = {}, text) {
+  const el = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
+  if (text !== undefined) el.textContent = text;
+  return el;
+}
+
+function barChart(title, rows, colors) {
+  const figure = element("figure");
+  figure.append(element("figcaption", title));
+  const width = 360, bar = 18, gap = 6, label = 110;
+  const height = rows.length * (bar + gap) + gap;
+  const chart = svg("svg", { width, height, viewBox: `0 0 ${width} ${height}`, role: "img" });
+  const max = Math.max(1, ...rows.map((r) => r[1]));
+  const total = rows.reduce((s, r) => s + r[1], 0) || 1;
+  rows.forEach(([name, n, key], i) => {
+    const y = gap + i * (bar + gap);
+    chart.append(svg("text", { x: 0, y: y + bar - 4, "font-size": 12 }, name));
+    chart.append(svg("rect", { x: label, y, height: bar, width: Math.max(1, ((width - label - 70) * n) / max),
+      fill: (colors && colors[key]) || "#3a6ea5" }));
+    chart.append(svg("text", { x: width - 66, y: y + bar - 4, "font-size": 12 },
+      `${((100 * n) / total).toFixed(1)}%`));
+  });
+  figure.append(chart);
+  return figure;
+}
+
+async function drawCharts(job, counts) {
+  const charts = $("charts");
+  if (charts.dataset.job === job.id) return;
+  charts.dataset.job = job.id;
+  const statuses = Object.entries(counts).filter(([, n]) => n > 0)
+    .map(([k, n]) => [TEXT[lang].statuses[k] || k, n, k]);
+  charts.replaceChildren(barChart(t("statusShares"), statuses, COLORS));
+  try {
+    const summary = await (await api(`/console/api/jobs/${job.id}/summary`)).json();
+    charts.append(barChart(t("provinces"), summary.provinces.map((p) => [p.name, p.rows])));
+    charts.append(barChart(t("carriers"), summary.carriers.map((p) => [p.name, p.rows])));
+  } catch (_) { /* the status chart stands alone */ }
+}
+
+// Downloads: fetched with the key, then saved under the server's file name.
+async function download(path) {
+  try {
+    const response = await api(path);
+    const disposition = response.headers.get("Content-Disposition") || "";
+    const match = /filename\*=UTF-8''([^;]+)/.exec(disposition);
+    const name = match ? decodeURIComponent(match[1]) : "download";
+    const url = URL.createObjectURL(await response.blob());
+    const link = element("a", null, { href: url, download: name });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60000);
+  } catch (e) {
+    $("progress-text").textContent = e.message;
+  }
+}
+
+// History: the caller's jobs, newest first.
+async function loadHistory() {
+  let jobs = [];
+  try {
+    jobs = (await (await api("/console/api/jobs")).json()).jobs;
+  } catch (e) {
+    return;
+  }
+  const table = $("history");
+  const head = element("tr");
+  for (const key of ["name", "state", "progress", "billed", "created", "actions"]) head.append(element("th", t(key)));
+  table.replaceChildren(head);
+  for (const job of jobs) {
+    const tr = element("tr", null, { "data-job": job.id });
+    tr.append(element("td", job.name || job.id));
+    tr.append(element("td", TEXT[lang].states[job.state] || job.state));
+    tr.append(element("td", `${Number(job.done || 0).toLocaleString()} / ${Number(job.total || 0).toLocaleString()}`));
+    tr.append(element("td", Number(job.billed || 0).toLocaleString()));
+    tr.append(element("td", (job.createdAt || "").replace("T", " ").slice(0, 19)));
+    const actions = element("td");
+    const button = (label, handler) => {
+      const b = element("button", t(label), { type: "button", class: "plain", "data-action": label });
+      b.addEventListener("click", handler);
+      actions.append(b);
+    };
+    button("open", () => follow(job));
+    if (!ENDED.includes(job.state)) button("cancel", () => act(`/console/api/jobs/${job.id}/cancel`, "POST"));
+    if (job.state === "JOB_STATE_FAILED" || job.state === "JOB_STATE_CANCELLED") {
+      button("resume", async () => { await act(`/console/api/jobs/${job.id}/resume`, "POST"); follow(job); });
+    }
+    button("delete", () => act(`/console/api/jobs/${job.id}`, "DELETE"));
+    tr.append(actions);
+    table.append(tr);
+  }
+}
+
+async function act(path, method) {
+  try { await api(path, { method }); } catch (e) { $("upload-error").textContent = e.message; }
+  loadHistory();
+}
+
+// Wiring.
+$("lang").addEventListener("click", () => { lang = lang === "zh" ? "en" : "zh"; applyLanguage(); });
+$("signin-button").addEventListener("click", signIn);
+$("api-key").addEventListener("keydown", (e) => { if (e.key === "Enter") signIn(); });
+$("file").addEventListener("change", () => { if ($("file").files.length) sendFile($("file").files[0]); });
+const drop = $("drop");
+drop.addEventListener("dragover", (e) => { e.preventDefault(); drop.classList.add("over"); });
+drop.addEventListener("dragleave", () => drop.classList.remove("over"));
+drop.addEventListener("drop", (e) => {
+  e.preventDefault();
+  drop.classList.remove("over");
+  if (e.dataTransfer.files.length) sendFile(e.dataTransfer.files[0]);
+});
+$("sheet").addEventListener("change", rePreview);
+$("column").addEventListener("change", rePreview);
+$("start").addEventListener("click", startJob);
+$("download-csv").addEventListener("click", () => download(`/console/api/jobs/${$("downloads").dataset.job}/results?format=csv`));
+$("download-xlsx").addEventListener("click", () => download(`/console/api/jobs/${$("downloads").dataset.job}/results?format=xlsx`));
+$("download-split").addEventListener("click", () => download(`/console/api/jobs/${$("downloads").dataset.job}/split`));
+
+applyLanguage();
+if (document.documentElement.dataset.keys === "1") {
+  $("signin").hidden = false;
+} else {
+  $("app").hidden = false;
+  loadHistory();
+}

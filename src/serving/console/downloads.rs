@@ -1,0 +1,281 @@
+//! Downloads: a job's results (CSV with a byte-order mark for Excel, or an XLSX workbook; each
+//! row whole when the job kept rows) and its per-status files (a zip), written by
+//! [`crate::lists`] to a scratch file on a blocking thread, then streamed. What a running job
+//! has answered so far is what is downloaded.
+
+use std::collections::HashMap;
+use std::io::BufWriter;
+use std::path::Path;
+
+use axum::body::Body;
+use axum::extract::{Path as UrlPath, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use super::uploads::clean_name;
+use super::{ApiError, Console};
+use crate::jobs::{JobRecord, ResultRow};
+use crate::lists::split::SplitLayout;
+use crate::lists::{OutputFormat, ResultWriter, RowResult, SplitWriter, WriteOptions};
+use crate::pb;
+
+/// `?format=csv|xlsx`.
+#[derive(Debug, Deserialize)]
+pub(super) struct ResultsQuery {
+    format: Option<String>,
+}
+
+/// `GET /console/api/jobs/{id}/results?format=csv|xlsx`.
+pub(super) async fn results(
+    headers: HeaderMap,
+    State(console): State<Console>,
+    UrlPath(id): UrlPath<String>,
+    Query(query): Query<ResultsQuery>,
+) -> Result<Response, ApiError> {
+    let owner = console.owner(&headers)?;
+    let job = console.jobs.get(&owner, &id).await?;
+    let xlsx = query.format.as_deref() == Some("xlsx");
+    let extension = if xlsx { "xlsx" } else { "csv" };
+    let scratch = scratch_file(&console, extension)?;
+    let options = WriteOptions {
+        columns: (!job.header.is_empty()).then(|| job.header.clone()),
+        bom: true,
+        sheet: None,
+    };
+    let path = scratch.to_path_buf();
+    let write = move |rows: std::sync::mpsc::Receiver<Vec<ResultRow>>| -> std::io::Result<()> {
+        let mut writer = if xlsx {
+            ResultWriter::xlsx(path.clone(), &options)?
+        } else {
+            let file = BufWriter::new(std::fs::File::create(&path)?);
+            ResultWriter::new(Box::new(file), OutputFormat::Csv, &options)?
+        };
+        for chunk in rows {
+            for row in chunk {
+                writer.write(&row_of(row))?;
+            }
+        }
+        writer.finish()
+    };
+    produce(&console, &owner, &id, write).await?;
+    let kind = if xlsx {
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    } else {
+        "text/csv; charset=utf-8"
+    };
+    send(scratch, kind, &download_name(&job, "results", extension)).await
+}
+
+/// `GET /console/api/jobs/{id}/split`: one file per status, in a zip.
+pub(super) async fn split(
+    headers: HeaderMap,
+    State(console): State<Console>,
+    UrlPath(id): UrlPath<String>,
+) -> Result<Response, ApiError> {
+    let owner = console.owner(&headers)?;
+    let job = console.jobs.get(&owner, &id).await?;
+    let scratch = scratch_file(&console, "zip")?;
+    let layout = if job.header.is_empty() {
+        SplitLayout::Txt
+    } else {
+        SplitLayout::Csv {
+            header: job.header.clone(),
+            bom: true,
+        }
+    };
+    let path = scratch.to_path_buf();
+    let write = move |rows: std::sync::mpsc::Receiver<Vec<ResultRow>>| -> std::io::Result<()> {
+        let mut split = SplitWriter::create(&path, layout)?;
+        for chunk in rows {
+            for row in chunk {
+                split.write(&row_of(row))?;
+            }
+        }
+        split.finish().map(|_| ())
+    };
+    produce(&console, &owner, &id, write).await?;
+    send(
+        scratch,
+        "application/zip",
+        &download_name(&job, "by-status", "zip"),
+    )
+    .await
+}
+
+/// `GET /console/api/jobs/{id}/summary`: rows by province and by carrier, largest first (ten
+/// of each), for the page's charts.
+pub(super) async fn summary(
+    headers: HeaderMap,
+    State(console): State<Console>,
+    UrlPath(id): UrlPath<String>,
+) -> Result<Response, ApiError> {
+    let owner = console.owner(&headers)?;
+    let mut chunks = console.jobs.results(&owner, &id, 0).await?;
+    let mut provinces: HashMap<String, u64> = HashMap::new();
+    let mut carriers: HashMap<String, u64> = HashMap::new();
+    while let Some(chunk) = chunks.recv().await {
+        for row in chunk? {
+            let r = row_of(row);
+            if !r.province.is_empty() {
+                *provinces.entry(r.province).or_default() += 1;
+            }
+            if !r.carrier.is_empty() {
+                *carriers.entry(r.carrier).or_default() += 1;
+            }
+        }
+    }
+    let top = |counts: HashMap<String, u64>| {
+        let mut rows: Vec<(String, u64)> = counts.into_iter().collect();
+        rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        rows.truncate(10);
+        rows.into_iter()
+            .map(|(name, rows)| serde_json::json!({ "name": name, "rows": rows }))
+            .collect::<Vec<_>>()
+    };
+    Ok(axum::Json(serde_json::json!({
+        "provinces": top(provinces),
+        "carriers": top(carriers),
+    }))
+    .into_response())
+}
+
+/// A stored result as a list's output row.
+fn row_of(row: ResultRow) -> RowResult {
+    let index = u64::from(row.result.index);
+    let mut r = pb::PhoneResult::from(row.result).into_row(index, index + 1);
+    r.cells = row.cells;
+    r
+}
+
+/// A scratch file for a download, removed when dropped.
+fn scratch_file(console: &Console, extension: &str) -> Result<tempfile::TempPath, ApiError> {
+    tempfile::Builder::new()
+        .prefix(".phonecheck-download-")
+        .suffix(&format!(".{extension}"))
+        .tempfile_in(&console.settings.scratch)
+        .map(tempfile::NamedTempFile::into_temp_path)
+        .map_err(failed)
+}
+
+/// Feeds the job's results, in order, to `write` on a blocking thread.
+async fn produce<W>(console: &Console, owner: &str, id: &str, write: W) -> Result<(), ApiError>
+where
+    W: FnOnce(std::sync::mpsc::Receiver<Vec<ResultRow>>) -> std::io::Result<()> + Send + 'static,
+{
+    let mut chunks = console.jobs.results(owner, id, 0).await?;
+    let (tx, rx) = std::sync::mpsc::sync_channel(4);
+    let writing = tokio::task::spawn_blocking(move || write(rx));
+    while let Some(chunk) = chunks.recv().await {
+        let chunk = chunk?;
+        if tx.send(chunk).is_err() {
+            break;
+        }
+    }
+    drop(tx);
+    writing.await.map_err(failed)?.map_err(failed)
+}
+
+/// Streams the finished scratch file as an attachment named `name`, removing it after.
+async fn send(
+    scratch: tempfile::TempPath,
+    kind: &'static str,
+    name: &str,
+) -> Result<Response, ApiError> {
+    let file = tokio::fs::File::open(&*scratch).await.map_err(failed)?;
+    let length = file.metadata().await.map_err(failed)?.len();
+    let stream = tokio_util_stream(file, scratch);
+    let disposition = format!(
+        "attachment; filename=\"{}\"; filename*=UTF-8''{}",
+        ascii_name(name),
+        percent_encoded(name)
+    );
+    let mut response = Response::new(Body::from_stream(stream));
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    if let Ok(value) = HeaderValue::from_str(&disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    Ok((StatusCode::OK, response).into_response())
+}
+
+/// The file's bytes as a stream, keeping the scratch file until the stream is done.
+fn tokio_util_stream(
+    file: tokio::fs::File,
+    scratch: tempfile::TempPath,
+) -> impl futures::Stream<Item = std::io::Result<axum::body::Bytes>> + Send {
+    futures::stream::unfold((file, Some(scratch)), |(mut file, scratch)| async move {
+        use tokio::io::AsyncReadExt;
+        let mut buf = vec![0u8; 64 * 1024];
+        match file.read(&mut buf).await {
+            Ok(0) => {
+                drop(scratch);
+                None
+            }
+            Ok(n) => {
+                buf.truncate(n);
+                Some((Ok(axum::body::Bytes::from(buf)), (file, scratch)))
+            }
+            Err(e) => Some((Err(e), (file, None))),
+        }
+    })
+}
+
+/// `NAME-what.ext` from the job's name, without its own extension.
+fn download_name(job: &JobRecord, what: &str, extension: &str) -> String {
+    let name = clean_name(&job.name);
+    let stem = Path::new(&name)
+        .file_stem()
+        .map_or_else(|| name.clone(), |s| s.to_string_lossy().into_owned());
+    format!("{stem}-{what}.{extension}")
+}
+
+/// The name with anything but safe ASCII replaced, for the plain `filename=`.
+fn ascii_name(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// RFC 5987 `attr-char`s kept, every other byte as `%XX`, for `filename*=UTF-8''`.
+fn percent_encoded(name: &str) -> String {
+    name.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+fn failed(e: impl std::fmt::Display) -> ApiError {
+    tracing::error!(error = %e, "console: a download failed");
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "the download could not be written",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn download_names_are_safe() {
+        assert_eq!(ascii_name("客户 名单-results.csv"), "_____-results.csv");
+        assert_eq!(percent_encoded("a b\"/客.csv"), "a%20b%22%2F%E5%AE%A2.csv");
+    }
+}

@@ -1,0 +1,282 @@
+//! The web console on `--http-listen`: list cleaning for people who work in a browser. Drop a
+//! TXT, CSV or Excel file, check the detected number column and sheet, start a job, watch it
+//! move, download the results (CSV or XLSX, every original column kept) and one file per status
+//! (a zip), see the history, cancel, resume, delete.
+//!
+//! - `/` and `/assets/*`: the page, its script and style, embedded in the binary (`assets/`):
+//!   server-rendered HTML and a little JavaScript, no framework, nothing from outside.
+//! - `/console/api/*`: the JSON API the page uses (and anyone with curl may): uploads and
+//!   their preview ([`uploads`]), jobs, their progress as Server-Sent Events, and downloads
+//!   ([`downloads`]).
+//!
+//! It only translates, like the gRPC service: a job is made through [`Jobs::create`] exactly as
+//! `CreateJob` makes one, the files are read and written by [`crate::lists`]. With API keys,
+//! every API route needs `Authorization: Bearer KEY` and sees only the jobs of that key's
+//! name; the page holds the key in the tab's memory only. There are no cookies, so a request
+//! from another site carries no credentials (nothing to forge).
+
+mod downloads;
+mod uploads;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use parking_lot::Mutex;
+use serde_json::json;
+
+use crate::jobs::{JobError, JobRecord, Jobs};
+use crate::serving::auth::ApiKeys;
+use crate::serving::job_json::job_json;
+
+/// How the console takes uploads.
+#[derive(Debug, Clone)]
+pub(crate) struct Settings {
+    /// The largest upload, in bytes (`--max-upload`).
+    pub max_upload: u64,
+    /// Where uploads wait until their job is made.
+    pub scratch: PathBuf,
+}
+
+/// What the console's handlers share.
+#[derive(Clone)]
+pub(crate) struct Console {
+    jobs: Arc<Jobs>,
+    keys: Option<Arc<ApiKeys>>,
+    settings: Arc<Settings>,
+    uploads: Arc<Mutex<HashMap<String, uploads::Upload>>>,
+}
+
+impl Console {
+    /// The console of `jobs`, with the server's API keys when it has some.
+    pub(crate) fn new(jobs: Arc<Jobs>, keys: Option<Arc<ApiKeys>>, settings: Settings) -> Self {
+        Console {
+            jobs,
+            keys,
+            settings: Arc::new(settings),
+            uploads: Arc::default(),
+        }
+    }
+
+    /// The caller's key name ("" without keys), from `Authorization: Bearer KEY`.
+    fn owner(&self, headers: &HeaderMap) -> Result<String, ApiError> {
+        let Some(keys) = &self.keys else {
+            return Ok(String::new());
+        };
+        let key = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        keys.check_token(key.trim())
+            .map_err(|_| ApiError::new(StatusCode::UNAUTHORIZED, "an API key is needed (sign in)"))
+    }
+}
+
+/// The console's routes.
+pub(crate) fn router(console: Console) -> Router {
+    Router::new()
+        .route("/", get(page))
+        .route("/assets/{file}", get(asset))
+        .route("/console/api/session", get(session))
+        .route(
+            "/console/api/uploads",
+            post(uploads::upload).layer(DefaultBodyLimit::disable()),
+        )
+        .route("/console/api/uploads/{id}/preview", get(uploads::preview))
+        .route("/console/api/uploads/{id}/job", post(uploads::start))
+        .route("/console/api/jobs", get(list))
+        .route("/console/api/jobs/{id}", get(job).delete(delete))
+        .route("/console/api/jobs/{id}/cancel", post(cancel))
+        .route("/console/api/jobs/{id}/resume", post(resume))
+        .route("/console/api/jobs/{id}/events", get(events))
+        .route("/console/api/jobs/{id}/results", get(downloads::results))
+        .route("/console/api/jobs/{id}/split", get(downloads::split))
+        .route("/console/api/jobs/{id}/summary", get(downloads::summary))
+        .with_state(console)
+}
+
+/// An API failure: a status and one line saying what to do, as `{"error": "…"}`.
+#[derive(Debug)]
+pub(crate) struct ApiError {
+    status: StatusCode,
+    message: String,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            message: message.into(),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, axum::Json(json!({ "error": self.message }))).into_response()
+    }
+}
+
+impl From<JobError> for ApiError {
+    fn from(e: JobError) -> Self {
+        let status = match &e {
+            JobError::NotFound(_) => StatusCode::NOT_FOUND,
+            JobError::Store(s) if s.is_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
+            JobError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            JobError::Callback(crate::jobs::webhooks::CallbackError::Disabled) => {
+                StatusCode::CONFLICT
+            }
+            _ => StatusCode::BAD_REQUEST,
+        };
+        if status == StatusCode::INTERNAL_SERVER_ERROR {
+            tracing::error!(error = %e, "console: the job store failed");
+        }
+        ApiError::new(status, e.to_string())
+    }
+}
+
+/// A job as the API's JSON.
+fn job_response(job: &JobRecord) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], job_json(job)).into_response()
+}
+
+async fn page(headers: HeaderMap, State(console): State<Console>) -> Response {
+    let lang = preferred_language(&headers);
+    let html = assets::INDEX
+        .replace("{{lang}}", lang)
+        .replace("{{keys}}", if console.keys.is_some() { "1" } else { "0" });
+    (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'",
+            ),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        html,
+    )
+        .into_response()
+}
+
+/// "zh" when the browser prefers Chinese, else "en".
+fn preferred_language(headers: &HeaderMap) -> &'static str {
+    let accept = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let first = accept.split(',').next().unwrap_or_default().trim();
+    if first.starts_with("zh") { "zh" } else { "en" }
+}
+
+async fn asset(Path(file): Path<String>) -> Response {
+    let (body, kind) = match file.as_str() {
+        "app.js" => (assets::APP_JS, "text/javascript; charset=utf-8"),
+        "app.css" => (assets::APP_CSS, "text/css; charset=utf-8"),
+        _ => return ApiError::new(StatusCode::NOT_FOUND, "no such asset").into_response(),
+    };
+    (
+        [
+            (header::CONTENT_TYPE, kind),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// Whether the key works: the page signs in with it.
+async fn session(headers: HeaderMap, State(console): State<Console>) -> Response {
+    match console.owner(&headers) {
+        Ok(owner) => {
+            axum::Json(json!({ "owner": owner, "keys": console.keys.is_some() })).into_response()
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn list(headers: HeaderMap, State(console): State<Console>) -> Result<Response, ApiError> {
+    let owner = console.owner(&headers)?;
+    let page = console.jobs.list(&owner, 100, "").await?;
+    let jobs: Vec<serde_json::Value> = page
+        .jobs
+        .iter()
+        .filter_map(|j| serde_json::from_slice(&job_json(j)).ok())
+        .collect();
+    Ok(axum::Json(json!({ "jobs": jobs })).into_response())
+}
+
+async fn job(
+    headers: HeaderMap,
+    State(console): State<Console>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let owner = console.owner(&headers)?;
+    Ok(job_response(&console.jobs.get(&owner, &id).await?))
+}
+
+async fn cancel(
+    headers: HeaderMap,
+    State(console): State<Console>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let owner = console.owner(&headers)?;
+    Ok(job_response(&console.jobs.cancel(&owner, &id).await?))
+}
+
+async fn resume(
+    headers: HeaderMap,
+    State(console): State<Console>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let owner = console.owner(&headers)?;
+    Ok(job_response(&console.jobs.resume(&owner, &id).await?))
+}
+
+async fn delete(
+    headers: HeaderMap,
+    State(console): State<Console>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let owner = console.owner(&headers)?;
+    console.jobs.delete(&owner, &id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// The job as it is now, then again whenever it changes, until it ends: `data:` lines of the
+/// job's JSON.
+async fn events(
+    headers: HeaderMap,
+    State(console): State<Console>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let owner = console.owner(&headers)?;
+    let updates = console.jobs.watch(&owner, &id).await?;
+    let stream = tokio_stream::wrappers::ReceiverStream::new(updates).map(|job| {
+        let json = String::from_utf8(job_json(&job)).unwrap_or_default();
+        Ok::<_, std::convert::Infallible>(Event::default().data(json))
+    });
+    Ok(Sse::new(stream)
+        .keep_alive(KeepAlive::default())
+        .into_response())
+}
+
+use tokio_stream::StreamExt as _;
+
+/// The page, its script and its style, embedded at build time.
+mod assets {
+    /// The page (`{{lang}}` and `{{keys}}` filled in per request).
+    pub const INDEX: &str = include_str!("assets/index.html");
+    /// The script.
+    pub const APP_JS: &str = include_str!("assets/app.js");
+    /// The style.
+    pub const APP_CSS: &str = include_str!("assets/app.css");
+}

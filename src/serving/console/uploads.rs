@@ -1,0 +1,371 @@
+//! Uploads: a file streamed to a scratch file (never held whole in memory, refused past
+//! `--max-upload`), previewed with [`crate::lists`] (the detected format, sheet and number
+//! column, the first rows), and made into a job the way `CreateJob` makes one, each row whole.
+//! An upload not made into a job within an hour is dropped.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Path as UrlPath, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use tokio::io::AsyncWriteExt;
+use tokio_stream::StreamExt;
+
+use super::{ApiError, Console, job_response};
+use crate::checking::cache::Freshness;
+use crate::checking::pipeline::CheckError;
+use crate::jobs::JobChunk;
+use crate::lists::{ColumnSpec, HeaderMode, InputOptions, RowReader, SheetSpec, Source};
+
+/// How long an upload waits to be made into a job.
+const KEEP: Duration = Duration::from_secs(3600);
+
+/// Rows shown in a preview.
+const PREVIEW_ROWS: usize = 10;
+
+/// Rows per chunk handed to the job store.
+const CHUNK: usize = 5000;
+
+/// A file waiting to become a job.
+pub(super) struct Upload {
+    owner: String,
+    name: String,
+    path: tempfile::TempPath,
+    at: Instant,
+}
+
+/// The query of an upload: the file's name (its extension says CSV, TSV or text).
+#[derive(Debug, Deserialize)]
+pub(super) struct UploadQuery {
+    name: Option<String>,
+}
+
+/// How to read an upload, as the page lets one change it.
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct ReadChoice {
+    /// The sheet of a workbook, by name.
+    sheet: Option<String>,
+    /// The number column, counting from 1.
+    column: Option<usize>,
+    /// "yes", "no" or "auto".
+    header: Option<String>,
+}
+
+impl ReadChoice {
+    fn options(&self) -> InputOptions {
+        InputOptions {
+            sheet: self
+                .sheet
+                .as_deref()
+                .filter(|s| !s.is_empty())
+                .map(|s| SheetSpec::Name(s.to_owned())),
+            column: self.column.filter(|&c| c > 0).map(ColumnSpec::Position),
+            header: match self.header.as_deref() {
+                Some("yes") => HeaderMode::Yes,
+                Some("no") => HeaderMode::No,
+                _ => HeaderMode::Auto,
+            },
+            ..InputOptions::default()
+        }
+    }
+}
+
+/// What the page shows before a job starts.
+#[derive(Debug, Serialize)]
+struct Preview {
+    upload: String,
+    name: String,
+    bytes: u64,
+    description: String,
+    sheet: Option<String>,
+    sheets: Vec<String>,
+    columns: Vec<String>,
+    /// The number column, from 1 (none for text).
+    column: Option<usize>,
+    has_header: bool,
+    rows: Vec<Vec<String>>,
+}
+
+/// A name safe to show and to reuse: its last path part, printable, at most 100 characters.
+pub(super) fn clean_name(name: &str) -> String {
+    let last = name.rsplit(['/', '\\']).next().unwrap_or_default();
+    let cleaned: String = last
+        .chars()
+        .filter(|c| !c.is_control() && !"<>:\"|?*".contains(*c))
+        .take(100)
+        .collect();
+    let cleaned = cleaned.trim().trim_start_matches('.').to_owned();
+    if cleaned.is_empty() {
+        "list".to_owned()
+    } else {
+        cleaned
+    }
+}
+
+/// `POST /console/api/uploads?name=FILE`: the body is the file.
+pub(super) async fn upload(
+    headers: HeaderMap,
+    State(console): State<Console>,
+    Query(query): Query<UploadQuery>,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let owner = console.owner(&headers)?;
+    let limit = console.settings.max_upload;
+    if let Some(length) = headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
+        && length > limit
+    {
+        return Err(too_large(limit));
+    }
+    let name = clean_name(query.name.as_deref().unwrap_or("list.txt"));
+    let extension: String = Path::new(&name)
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .filter(|e| e.len() <= 8 && e.chars().all(|c| c.is_ascii_alphanumeric()))
+        .unwrap_or_else(|| "txt".to_owned());
+    let scratch = tempfile::Builder::new()
+        .prefix(".phonecheck-upload-")
+        .suffix(&format!(".{extension}"))
+        .tempfile_in(&console.settings.scratch)
+        .map_err(internal)?;
+    let (file, path) = scratch.into_parts();
+    let mut file = tokio::fs::File::from_std(file);
+    let mut bytes = 0u64;
+    let mut stream = body.into_data_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                format!("the upload broke off: {e}"),
+            )
+        })?;
+        bytes += chunk.len() as u64;
+        if bytes > limit {
+            return Err(too_large(limit));
+        }
+        file.write_all(&chunk).await.map_err(internal)?;
+    }
+    file.flush().await.map_err(internal)?;
+    drop(file);
+    let id = format!("u_{}", ulid::Ulid::generate().to_string().to_lowercase());
+    let preview = read_preview(&path, &name, &ReadChoice::default(), id.clone(), bytes).await?;
+    {
+        let mut uploads = console.uploads.lock();
+        uploads.retain(|_, u| u.at.elapsed() < KEEP);
+        uploads.insert(
+            id,
+            Upload {
+                owner,
+                name,
+                path,
+                at: Instant::now(),
+            },
+        );
+    }
+    Ok((StatusCode::CREATED, Json(preview)).into_response())
+}
+
+/// `GET /console/api/uploads/{id}/preview?sheet=&column=&header=`: the preview read another way.
+pub(super) async fn preview(
+    headers: HeaderMap,
+    State(console): State<Console>,
+    UrlPath(id): UrlPath<String>,
+    Query(choice): Query<ReadChoice>,
+) -> Result<Response, ApiError> {
+    let owner = console.owner(&headers)?;
+    let (path, name) = {
+        let uploads = console.uploads.lock();
+        let upload = uploads
+            .get(&id)
+            .filter(|u| u.owner == owner)
+            .ok_or_else(|| gone(&id))?;
+        (upload.path.to_path_buf(), upload.name.clone())
+    };
+    let bytes = std::fs::metadata(&path).map_or(0, |m| m.len());
+    let preview = read_preview(&path, &name, &choice, id, bytes).await?;
+    Ok(Json(preview).into_response())
+}
+
+/// The start of a job from an upload.
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct StartRequest {
+    #[serde(flatten)]
+    read: ReadChoice,
+    name: Option<String>,
+    callback_url: Option<String>,
+}
+
+/// `POST /console/api/uploads/{id}/job`: makes the upload a job (through the same path as
+/// `CreateJob`, every row kept whole) and drops the upload.
+pub(super) async fn start(
+    headers: HeaderMap,
+    State(console): State<Console>,
+    UrlPath(id): UrlPath<String>,
+    Json(request): Json<StartRequest>,
+) -> Result<Response, ApiError> {
+    let owner = console.owner(&headers)?;
+    let upload = {
+        let mut uploads = console.uploads.lock();
+        match uploads.get(&id) {
+            Some(u) if u.owner == owner => uploads.remove(&id),
+            _ => None,
+        }
+        .ok_or_else(|| gone(&id))?
+    };
+    let options = request.read.options();
+    let name = request
+        .name
+        .map(|n| clean_name(&n))
+        .unwrap_or_else(|| upload.name.clone());
+    let callback_url = request.callback_url.unwrap_or_default();
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<JobChunk, CheckError>>(2);
+    let shown = upload.name.clone();
+    // Rows are read on a thread of their own (file reading blocks), a chunk at a time.
+    std::thread::spawn(move || {
+        let path = upload.path;
+        let fail = |e: crate::lists::ListError| {
+            CheckError::InputBroken(e.to_string().replace(&path.display().to_string(), &shown))
+        };
+        let reader = match RowReader::open(&Source::File(path.to_path_buf()), &options) {
+            Ok(reader) => reader,
+            Err(e) => {
+                let _ = tx.blocking_send(Err(fail(e)));
+                return;
+            }
+        };
+        let header = reader
+            .layout
+            .as_ref()
+            .map(|l| l.columns.clone())
+            .unwrap_or_default();
+        let mut chunk = JobChunk {
+            name,
+            freshness: Freshness::default(),
+            inputs: Vec::with_capacity(CHUNK),
+            header,
+            rows: Vec::new(),
+            callback_url,
+        };
+        for row in reader {
+            match row {
+                Ok(row) => {
+                    chunk.inputs.push(row.input);
+                    if !row.cells.is_empty() {
+                        chunk.rows.push(row.cells);
+                    }
+                }
+                Err(e) => {
+                    let _ = tx.blocking_send(Err(fail(e)));
+                    return;
+                }
+            }
+            if chunk.inputs.len() == CHUNK {
+                let next = JobChunk {
+                    name: String::new(),
+                    freshness: Freshness::default(),
+                    inputs: Vec::with_capacity(CHUNK),
+                    header: Vec::new(),
+                    rows: Vec::new(),
+                    callback_url: String::new(),
+                };
+                if tx
+                    .blocking_send(Ok(std::mem::replace(&mut chunk, next)))
+                    .is_err()
+                {
+                    return;
+                }
+            }
+        }
+        if !chunk.inputs.is_empty() {
+            let _ = tx.blocking_send(Ok(chunk));
+        }
+    });
+    let chunks = tokio_stream::wrappers::ReceiverStream::new(rx);
+    let job = console.jobs.create(&owner, chunks).await?;
+    Ok((StatusCode::CREATED, job_response(&job)).into_response())
+}
+
+/// Reads the first rows of the upload at `path` as `choice` says.
+async fn read_preview(
+    path: &Path,
+    name: &str,
+    choice: &ReadChoice,
+    upload: String,
+    bytes: u64,
+) -> Result<Preview, ApiError> {
+    let scratch = path.display().to_string();
+    let (path, name, options) = (path.to_path_buf(), name.to_owned(), choice.options());
+    let shown = name.clone();
+    let read = tokio::task::spawn_blocking(move || -> Result<Preview, String> {
+        let reader =
+            RowReader::open(&Source::File(path.clone()), &options).map_err(|e| e.to_string())?;
+        let layout = reader.layout.clone();
+        let description = reader.description.clone();
+        let mut rows = Vec::new();
+        for row in reader.take(PREVIEW_ROWS) {
+            let row = row.map_err(|e| e.to_string())?;
+            rows.push(if row.cells.is_empty() {
+                vec![row.input]
+            } else {
+                row.cells
+            });
+        }
+        let sheets = match layout.as_ref().and_then(|l| l.sheet.as_ref()) {
+            Some(_) => crate::lists::read::sheet_names(&path),
+            None => Vec::new(),
+        };
+        Ok(Preview {
+            upload,
+            name,
+            bytes,
+            description,
+            sheet: layout.as_ref().and_then(|l| l.sheet.clone()),
+            sheets,
+            columns: layout
+                .as_ref()
+                .map(|l| l.columns.clone())
+                .unwrap_or_default(),
+            column: layout.as_ref().map(|l| l.column + 1),
+            has_header: layout.as_ref().is_some_and(|l| l.has_header),
+            rows,
+        })
+    });
+    match read.await {
+        Ok(Ok(preview)) => Ok(preview),
+        Ok(Err(message)) => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            message.replace(&scratch, &shown),
+        )),
+        Err(e) => Err(internal(e)),
+    }
+}
+
+fn too_large(limit: u64) -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!(
+            "the file is larger than this server accepts ({}); split it, or ask for a larger --max-upload",
+            bytesize::ByteSize::b(limit).display().si()
+        ),
+    )
+}
+
+fn gone(id: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        format!("no upload {id:?} (uploads are kept an hour); upload the file again"),
+    )
+}
+
+fn internal(e: impl std::fmt::Display) -> ApiError {
+    tracing::error!(error = %e, "console: an upload failed");
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "the upload could not be stored",
+    )
+}

@@ -1,0 +1,475 @@
+//! The web console on `--http-listen`: its API over real HTTP (uploads, preview, jobs,
+//! downloads, keys, limits), and the page itself in a real browser: Debian's chromium driven
+//! by playwright-core (`tests/console/e2e.mjs`) uploads a 5,000-row CSV, follows the job,
+//! downloads the results and the per-status zip, and leaves a screenshot under
+//! `target/tmp/console/`.
+//!
+//! The browser part needs `chromium` and `npm ci` in `tests/console`; without them it prints
+//! `SKIPPED` and passes, unless `PHONECHECK_REQUIRE_BROWSER=1` (CI) makes that a failure.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::io::Read;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use phonecheck::checking::upstream::simulator::SimulatorConfig;
+use phonecheck::serving::config::ServeConfig;
+use serde_json::Value;
+
+use common::{eventually, simulator, start_server_with_http, test_config};
+
+const KEYS: &str = "team-a:team-a-key-0123456789\nteam-b:team-b-key-0123456789\n";
+const KEY_A: &str = "team-a-key-0123456789";
+const KEY_B: &str = "team-b-key-0123456789";
+
+/// A server with the console on a free port; `tweak` adjusts it. Returns the console's base
+/// URL and what keeps the server (and its upstream and data) alive.
+async fn console(tweak: impl FnOnce(&mut ServeConfig)) -> (String, Box<dyn std::any::Any>) {
+    let sim = simulator(SimulatorConfig::default()).await;
+    let data = tempfile::tempdir().unwrap();
+    let mut config = test_config(sim.url());
+    config.data_dir = data.path().join("jobs");
+    config.http_listen = Some("127.0.0.1:0".parse().unwrap());
+    tweak(&mut config);
+    let (_, http, stop) = start_server_with_http(config).await;
+    let http: SocketAddr = http.unwrap();
+    (format!("http://{http}"), Box::new((sim, data, stop)))
+}
+
+fn customers(n: usize) -> String {
+    let mut csv = String::from("客户,手机号,备注\n");
+    for i in 0..n {
+        let note = match i % 3 {
+            0 => "<script>window.__xss=1</script>",
+            1 => "<img src=x onerror=\"window.__xss=1\">",
+            _ => "vip, \"gold\"",
+        };
+        let phone = if i % 50 == 7 {
+            "n/a".to_owned()
+        } else {
+            format!("139{i:08}")
+        };
+        csv.push_str(&format!(
+            "客户{i},{phone},\"{}\"\n",
+            note.replace('"', "\"\"")
+        ));
+    }
+    csv
+}
+
+async fn json(response: reqwest::Response) -> Value {
+    response.json().await.unwrap()
+}
+
+/// Uploads `body` as `name` and starts a job from it with `key`; returns the job.
+async fn job_from(
+    http: &reqwest::Client,
+    base: &str,
+    key: Option<&str>,
+    name: &str,
+    body: String,
+) -> Value {
+    let mut upload = http
+        .post(format!("{base}/console/api/uploads?name={name}"))
+        .body(body);
+    if let Some(key) = key {
+        upload = upload.bearer_auth(key);
+    }
+    let upload = upload.send().await.unwrap();
+    assert_eq!(upload.status(), 201);
+    let preview = json(upload).await;
+    let mut start = http
+        .post(format!(
+            "{base}/console/api/uploads/{}/job",
+            preview["upload"].as_str().unwrap()
+        ))
+        .json(&serde_json::json!({}));
+    if let Some(key) = key {
+        start = start.bearer_auth(key);
+    }
+    let started = start.send().await.unwrap();
+    assert_eq!(started.status(), 201);
+    json(started).await
+}
+
+#[tokio::test]
+async fn uploads_are_previewed_made_into_jobs_and_downloaded_whole() {
+    let (base, _alive) = console(|_| {}).await;
+    let http = reqwest::Client::new();
+    let page = http.get(&base).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(
+        page.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("script-src 'self'")
+    );
+    let html = page.text().await.unwrap();
+    assert!(html.contains("data-testid=\"upload-input\"") && html.contains("data-keys=\"0\""));
+    let zh = http
+        .get(&base)
+        .header("accept-language", "zh-CN,zh;q=0.9")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(zh.contains("<html lang=\"zh\""));
+
+    let upload = http
+        .post(format!(
+            "{base}/console/api/uploads?name=../../客户 名单.csv"
+        ))
+        .body(customers(300))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(upload.status(), 201);
+    let preview = json(upload).await;
+    assert_eq!(
+        preview["name"], "客户 名单.csv",
+        "the path is dropped from the name"
+    );
+    assert_eq!(preview["column"], 2);
+    assert_eq!(preview["columns"][1], "手机号");
+    assert_eq!(preview["rows"][0][2], "<script>window.__xss=1</script>");
+    assert_eq!(preview["rows"].as_array().unwrap().len(), 10);
+    let id = preview["upload"].as_str().unwrap();
+    // Read another way: column 1 as the numbers (all invalid), no header.
+    let other = http
+        .get(format!(
+            "{base}/console/api/uploads/{id}/preview?column=1&header=no"
+        ))
+        .send()
+        .await
+        .unwrap();
+    let other = json(other).await;
+    assert_eq!(
+        (other["column"].as_u64(), other["has_header"].as_bool()),
+        (Some(1), Some(false))
+    );
+    let job = json(
+        http.post(format!("{base}/console/api/uploads/{id}/job"))
+            .json(&serde_json::json!({ "column": 2, "name": "march" }))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(job["total"], "300");
+    assert_eq!(job["header"][0], "客户");
+    let again = http
+        .post(format!("{base}/console/api/uploads/{id}/job"))
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 404, "an upload makes one job");
+    let job_id = job["id"].as_str().unwrap().to_owned();
+    let done = eventually("the job to end", Duration::from_secs(30), || {
+        let (http, url) = (http.clone(), format!("{base}/console/api/jobs/{job_id}"));
+        async move {
+            let job: Value = http.get(url).send().await.ok()?.json().await.ok()?;
+            (job["state"] == "JOB_STATE_SUCCEEDED").then_some(job)
+        }
+    })
+    .await;
+    assert_eq!(done["done"], "300");
+
+    let csv = http
+        .get(format!(
+            "{base}/console/api/jobs/{job_id}/results?format=csv"
+        ))
+        .send()
+        .await
+        .unwrap();
+    let disposition = csv.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        disposition.contains("filename=\"march-results.csv\""),
+        "{disposition}"
+    );
+    let body = csv.bytes().await.unwrap();
+    assert!(body.starts_with(b"\xEF\xBB\xBF"), "a BOM for Excel");
+    let mut reader = csv::Reader::from_reader(&body[3..]);
+    assert_eq!(
+        reader.headers().unwrap().iter().take(4).collect::<Vec<_>>(),
+        ["客户", "手机号", "备注", "status"]
+    );
+    let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(records.len(), 300);
+    assert_eq!(&records[7][1], "n/a");
+    assert_eq!(&records[7][3], "invalid");
+    assert_eq!(&records[2][2], "vip, \"gold\"");
+
+    let xlsx = http
+        .get(format!(
+            "{base}/console/api/jobs/{job_id}/results?format=xlsx"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(xlsx.status(), 200);
+    assert!(xlsx.bytes().await.unwrap().starts_with(b"PK\x03\x04"));
+
+    let zip = http
+        .get(format!("{base}/console/api/jobs/{job_id}/split"))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip.to_vec())).unwrap();
+    let mut rows = 0;
+    for i in 0..archive.len() {
+        let mut file = archive.by_index(i).unwrap();
+        let mut text = String::new();
+        file.read_to_string(&mut text).unwrap();
+        let mut reader = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+        assert_eq!(reader.headers().unwrap().len(), 3, "the input's own header");
+        rows += reader.records().count();
+    }
+    assert_eq!(rows, 300, "every row in one status file");
+
+    let summary = json(
+        http.get(format!("{base}/console/api/jobs/{job_id}/summary"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(!summary["provinces"].as_array().unwrap().is_empty());
+
+    let listed = json(
+        http.get(format!("{base}/console/api/jobs"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(listed["jobs"][0]["id"], job_id.as_str());
+    let deleted = http
+        .delete(format!("{base}/console/api/jobs/{job_id}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), 204);
+}
+
+#[tokio::test]
+async fn bad_files_and_big_files_are_refused_with_a_clear_message() {
+    let (base, _alive) = console(|c| c.max_upload = 10_000).await;
+    let http = reqwest::Client::new();
+    let big = http
+        .post(format!("{base}/console/api/uploads?name=big.csv"))
+        .body(customers(1000))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(big.status(), 413);
+    let message = json(big).await["error"].as_str().unwrap().to_owned();
+    assert!(
+        message.contains("larger than this server accepts (10.0 kB)"),
+        "{message}"
+    );
+    let png = http
+        .post(format!("{base}/console/api/uploads?name=photo.csv"))
+        .body(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(png.status(), 400);
+    let message = json(png).await["error"].as_str().unwrap().to_owned();
+    assert_eq!(
+        message,
+        "photo.csv: this is a PNG image, not a list of numbers"
+    );
+}
+
+#[tokio::test]
+async fn with_keys_every_route_needs_one_and_shows_only_that_names_jobs() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys");
+    std::fs::write(&keys, KEYS).unwrap();
+    let (base, _alive) = console(|c| c.api_keys_file = Some(keys)).await;
+    let http = reqwest::Client::new();
+    let html = http.get(&base).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("data-keys=\"1\"") && html.contains("data-testid=\"api-key\""));
+    for path in ["/console/api/jobs", "/console/api/session"] {
+        let refused = http.get(format!("{base}{path}")).send().await.unwrap();
+        assert_eq!(refused.status(), 401, "{path}");
+    }
+    let refused = http
+        .post(format!("{base}/console/api/uploads?name=a.csv"))
+        .body(customers(5))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+    let job = job_from(&http, &base, Some(KEY_A), "a.csv", customers(20)).await;
+    let id = job["id"].as_str().unwrap();
+    let of_b = json(
+        http.get(format!("{base}/console/api/jobs"))
+            .bearer_auth(KEY_B)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(
+        of_b["jobs"].as_array().unwrap().is_empty(),
+        "B sees none of A's jobs"
+    );
+    for path in ["", "/results", "/split", "/events"] {
+        let other = http
+            .get(format!("{base}/console/api/jobs/{id}{path}"))
+            .bearer_auth(KEY_B)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(other.status(), 404, "{path}");
+    }
+    let of_a = json(
+        http.get(format!("{base}/console/api/jobs"))
+            .bearer_auth(KEY_A)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(of_a["jobs"][0]["id"], id);
+
+    if let Some(browser) = Browser::find("with_keys (in the browser)") {
+        let out = browser.out("keys");
+        let seen = browser
+            .run(&["keys", &base, out.to_str().unwrap(), KEY_A, KEY_B])
+            .await;
+        assert_eq!(seen["signInShown"], true, "{seen}");
+        assert_eq!(seen["uploadHidden"], true, "{seen}");
+        assert_eq!(seen["badKeyRefused"], true);
+        assert_eq!(seen["jobsOfA"], 1);
+        assert_eq!(seen["jobsOfB"], 0, "another key's jobs are not listed");
+    }
+}
+
+/// Debian's chromium and playwright-core, when both are there.
+struct Browser {
+    chromium: String,
+}
+
+impl Browser {
+    fn find(test: &str) -> Option<Browser> {
+        let chromium =
+            std::env::var("PHONECHECK_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_owned());
+        let modules = e2e_dir().join("node_modules/playwright-core");
+        let why = if !Path::new(&chromium).exists() {
+            format!("no browser at {chromium} (apt install chromium)")
+        } else if !modules.exists() {
+            "no playwright-core (npm ci in tests/console)".to_owned()
+        } else {
+            return Some(Browser { chromium });
+        };
+        if std::env::var("PHONECHECK_REQUIRE_BROWSER").is_ok_and(|v| v == "1") {
+            panic!("{test}: {why} (PHONECHECK_REQUIRE_BROWSER=1)");
+        }
+        println!("SKIPPED {test}: {why}");
+        None
+    }
+
+    /// A folder under target/tmp/console for this run's files.
+    fn out(&self, what: &str) -> PathBuf {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join("console")
+            .join(what);
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    /// Runs the browser script (while this test's runtime serves the console); returns the
+    /// JSON line it prints. It stops itself (its own waits have deadlines); two minutes at most.
+    async fn run(&self, args: &[&str]) -> Value {
+        let run = tokio::process::Command::new("node")
+            .arg(e2e_dir().join("e2e.mjs"))
+            .args(args)
+            .env("PHONECHECK_CHROMIUM", &self.chromium)
+            .kill_on_drop(true)
+            .output();
+        let out = tokio::time::timeout(Duration::from_secs(120), run)
+            .await
+            .expect("the browser script ends within two minutes")
+            .expect("node runs");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "e2e.mjs {args:?}: {stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap()
+    }
+}
+
+fn e2e_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/console")
+}
+
+#[tokio::test]
+async fn in_a_browser_a_dropped_list_is_checked_and_both_files_downloaded() {
+    let Some(browser) = Browser::find("in_a_browser") else {
+        return;
+    };
+    // One upstream call a second of 1,000 numbers: the progress bar has time to move.
+    let (base, _alive) = console(|c| {
+        c.qps = std::num::NonZeroU32::new(1);
+        c.max_batch = 1000;
+    })
+    .await;
+    let out = browser.out("upload");
+    std::fs::write(out.join("list.csv"), customers(5000)).unwrap();
+    let started = std::time::Instant::now();
+    let seen = browser.run(&["upload", &base, out.to_str().unwrap()]).await;
+    println!("browser run in {:?}: {seen}", started.elapsed());
+    assert_eq!(seen["lang"], "zh", "the browser asked for Chinese");
+    assert!(seen["scriptShownAsText"].as_u64().unwrap() > 0, "{seen}");
+    assert_eq!(seen["xss"], false, "no markup from a cell ran");
+    assert_eq!(seen["column"], "2");
+    let values = seen["progressValues"].as_array().unwrap();
+    assert!(values.len() >= 3, "the progress bar moved: {values:?}");
+    assert_eq!(values.last().unwrap(), 5000);
+    assert!(seen["charts"].as_u64().unwrap() >= 1);
+    assert!(seen["errors"].as_array().unwrap().is_empty(), "{seen}");
+    assert_eq!(seen["results.csv"], "list-results.csv");
+    assert_eq!(seen["by-status.zip"], "list-by-status.zip");
+
+    let results = std::fs::read(out.join("results.csv")).unwrap();
+    let mut reader = csv::Reader::from_reader(&results[3..]);
+    assert_eq!(
+        reader.headers().unwrap().iter().take(4).collect::<Vec<_>>(),
+        ["客户", "手机号", "备注", "status"]
+    );
+    let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(records.len(), 5000);
+    assert_eq!(
+        &records[0][2], "<script>window.__xss=1</script>",
+        "cells unchanged"
+    );
+    assert_eq!(&records[7][3], "invalid");
+    let zip = std::fs::File::open(out.join("by-status.zip")).unwrap();
+    let archive = zip::ZipArchive::new(zip).unwrap();
+    let names: Vec<String> = archive
+        .file_names()
+        .map(|n| n.unwrap().into_owned())
+        .collect();
+    assert!(
+        names.iter().any(|n| n == "real.csv") && names.iter().any(|n| n == "invalid.csv"),
+        "{names:?}"
+    );
+    assert!(out.join("console.png").exists(), "a screenshot is kept");
+}
