@@ -106,6 +106,22 @@ pub(super) fn clean_name(name: &str) -> String {
     }
 }
 
+/// The scratch file's ending, from the upload's name: its extension says how a text file is
+/// read (`.csv`, `.tsv`, else text), also under gzip (`.csv.gz`).
+fn suffix(name: &str) -> String {
+    let lower = name.to_ascii_lowercase();
+    let (stem, gz) = match lower.strip_suffix(".gz") {
+        Some(stem) => (stem, ".gz"),
+        None => (lower.as_str(), ""),
+    };
+    let extension = Path::new(stem)
+        .extension()
+        .map(|e| e.to_string_lossy().into_owned())
+        .filter(|e| e.len() <= 8 && e.chars().all(|c| c.is_ascii_alphanumeric()))
+        .unwrap_or_else(|| "txt".to_owned());
+    format!(".{extension}{gz}")
+}
+
 /// `POST /console/api/uploads?name=FILE`: the body is the file.
 pub(super) async fn upload(
     headers: HeaderMap,
@@ -123,14 +139,9 @@ pub(super) async fn upload(
         return Err(too_large(limit));
     }
     let name = clean_name(query.name.as_deref().unwrap_or("list.txt"));
-    let extension: String = Path::new(&name)
-        .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase())
-        .filter(|e| e.len() <= 8 && e.chars().all(|c| c.is_ascii_alphanumeric()))
-        .unwrap_or_else(|| "txt".to_owned());
     let scratch = tempfile::Builder::new()
         .prefix(".phonecheck-upload-")
-        .suffix(&format!(".{extension}"))
+        .suffix(&suffix(&name))
         .tempfile_in(&console.settings.scratch)
         .map_err(internal)?;
     let (file, path) = scratch.into_parts();
@@ -368,4 +379,19 @@ fn internal(e: impl std::fmt::Display) -> ApiError {
         StatusCode::INTERNAL_SERVER_ERROR,
         "the upload could not be stored",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_cleaned_and_keep_what_says_how_to_read_them() {
+        assert_eq!(clean_name("C:\\fakepath\\客户 名单.csv"), "客户 名单.csv");
+        assert_eq!(clean_name("a/b/.hidden\"<x>.csv"), "hiddenx.csv");
+        assert_eq!(clean_name("///"), "list");
+        assert_eq!(suffix("List.CSV.gz"), ".csv.gz");
+        assert_eq!(suffix("numbers"), ".txt");
+        assert_eq!(suffix("book.xlsx"), ".xlsx");
+    }
 }
