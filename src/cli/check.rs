@@ -29,7 +29,7 @@ use super::report::{self, thousands};
 pub use super::report::{RunReport, Stop};
 use super::{
     BulkClient, ClientError, ListArgs, OutputArgs, ServerArgs, connect, describe, output_error,
-    row_result, source, split_layout,
+    source, split_layout,
 };
 use crate::checking::number::normalize_mobile;
 use crate::lists::previous::PreviousOutput;
@@ -657,7 +657,7 @@ impl Run {
             };
             // A pending row is unanswered, so not yet written: its slot is still in the window.
             let slot = (p.row - self.first_slot) as usize;
-            let mut r = row_result(r, p.row, p.line);
+            let mut r = r.into_row(p.row, p.line);
             r.cells = p.cells;
             if r.status.is_final() && r.status != RowStatus::Invalid && !r.duplicate {
                 self.report.checked += 1;

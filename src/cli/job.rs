@@ -13,8 +13,8 @@ use tokio_stream::wrappers::ReceiverStream;
 
 use super::report::thousands;
 use super::{
-    BulkClient, ClientError, ListArgs, OutputArgs, ServerArgs, connect, output_error, row_result,
-    source, split_layout,
+    BulkClient, ClientError, ListArgs, OutputArgs, ServerArgs, connect, output_error, source,
+    split_layout,
 };
 use crate::lists::{OutputFormat, ResultWriter, RowReader, Source, SplitWriter, WriteOptions};
 use crate::pb::{
@@ -399,7 +399,7 @@ async fn results(client: &mut BulkClient, args: JobResultsArgs) -> Result<i32, C
                 for r in message.results {
                     let index = u64::from(r.index);
                     // The server keeps no line numbers: the row's position stands for it.
-                    let mut r = row_result(r, index, index + 1);
+                    let mut r = r.into_row(index, index + 1);
                     r.cells = rows.next().map(|row| row.cells).unwrap_or_default();
                     writer.write(&r).map_err(|e| output_error(&path, e))?;
                     if let Some(split) = &mut split {

@@ -29,11 +29,11 @@ use tonic::{Code, Request, Status};
 use crate::checking::number::normalize_mobile;
 use crate::lists::split::SplitLayout;
 use crate::lists::{
-    ColumnSpec, HeaderMode, InputFormat, InputOptions, ListError, OutputFormat, RowResult,
-    SheetSpec, Source, SplitFormat,
+    ColumnSpec, HeaderMode, InputFormat, InputOptions, ListError, OutputFormat, SheetSpec, Source,
+    SplitFormat,
 };
+use crate::pb::CheckOptions;
 use crate::pb::phone_check_client::PhoneCheckClient;
-use crate::pb::{CheckOptions, PhoneResult};
 
 /// Which server the command-line client talks to, and how.
 #[derive(Debug, Clone, Args)]
@@ -356,9 +356,4 @@ fn describe(status: &Status) -> String {
         _ => "the server failed the call",
     };
     format!("{what} ({:?}: {})", status.code(), status.message())
-}
-
-/// A server result as an output record of row `row` (see [`PhoneResult::into_row`]).
-pub fn row_result(r: PhoneResult, row: u64, line: u64) -> RowResult {
-    r.into_row(row, line)
 }

@@ -30,6 +30,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use parking_lot::Mutex;
 use serde_json::json;
+use tokio_stream::StreamExt as _;
 
 use crate::jobs::{JobError, JobRecord, Jobs};
 use crate::serving::auth::ApiKeys;
@@ -268,8 +269,6 @@ async fn events(
         .keep_alive(KeepAlive::default())
         .into_response())
 }
-
-use tokio_stream::StreamExt as _;
 
 /// The page, its script and its style, embedded at build time.
 mod assets {
