@@ -2,6 +2,7 @@
 //! format, the per-status files and `--resume`, so a row reads back as it was written.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -207,6 +208,22 @@ impl RowResult {
         ]
     }
 
+    /// The row's cells padded to `width` columns (a short row's missing cells empty).
+    pub fn cells_padded(&self, width: usize) -> impl Iterator<Item = &str> {
+        self.cells
+            .iter()
+            .map(String::as_str)
+            .chain(std::iter::repeat_n(
+                "",
+                width.saturating_sub(self.cells.len()),
+            ))
+    }
+
+    /// A whole-row record: the cells padded to `width`, then the values of [`RESULT_COLUMNS`].
+    pub fn whole_fields(&self, width: usize) -> impl Iterator<Item = &str> {
+        self.cells_padded(width).chain(self.result_fields())
+    }
+
     /// The values of [`RESULTS_ONLY_COLUMNS`].
     pub fn results_only_fields(&self) -> [Cow<'_, str>; 14] {
         let r = self.result_fields();
@@ -282,6 +299,50 @@ fn parse_flag(s: &str) -> Option<bool> {
         "false" | "" => Some(false),
         _ => None,
     }
+}
+
+/// Rows counted by status, province and carrier: the summary sheet of a workbook and the
+/// console's charts.
+#[derive(Debug, Default)]
+pub struct RowTally {
+    /// Rows counted.
+    pub rows: u64,
+    /// Rows by status, in [`RowStatus::ALL`] order.
+    pub by_status: [u64; RowStatus::ALL.len()],
+    /// Rows by province (rows without one left out).
+    pub by_province: HashMap<String, u64>,
+    /// Rows by carrier (rows without one left out).
+    pub by_carrier: HashMap<String, u64>,
+}
+
+impl RowTally {
+    /// Counts one row.
+    pub fn add(&mut self, r: &RowResult) {
+        self.rows += 1;
+        self.by_status[r.status.position()] += 1;
+        count(&mut self.by_province, &r.province);
+        count(&mut self.by_carrier, &r.carrier);
+    }
+}
+
+/// One more row for `key` (a blank key is not counted); the key is copied only the first time.
+fn count(counts: &mut HashMap<String, u64>, key: &str) {
+    if key.is_empty() {
+        return;
+    }
+    match counts.get_mut(key) {
+        Some(n) => *n += 1,
+        None => {
+            counts.insert(key.to_owned(), 1);
+        }
+    }
+}
+
+/// Counts, largest first (then by name, so the order is stable).
+pub fn ranked(counts: &HashMap<String, u64>) -> Vec<(String, u64)> {
+    let mut rows: Vec<(String, u64)> = counts.iter().map(|(k, v)| (k.clone(), *v)).collect();
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    rows
 }
 
 /// The header of a whole-row output: the input's column names, then the result columns, a

@@ -133,14 +133,8 @@ impl SplitWriter {
                     SplitLayout::Csv { header, .. } => header.len(),
                     _ => r.cells.len(),
                 };
-                let pad = width.saturating_sub(r.cells.len());
-                out.write_record(
-                    r.cells
-                        .iter()
-                        .map(String::as_str)
-                        .chain(std::iter::repeat_n("", pad)),
-                )
-                .map_err(io::Error::from)
+                out.write_record(r.cells_padded(width))
+                    .map_err(io::Error::from)
             }
             SplitFile::Xlsx(book) => {
                 let (book, sheet, _) = &mut **book;

@@ -118,16 +118,7 @@ impl ResultWriter {
             Inner::Csv {
                 out,
                 width: Some(width),
-            } => {
-                let pad = width.saturating_sub(r.cells.len());
-                out.write_record(
-                    r.cells
-                        .iter()
-                        .map(String::as_str)
-                        .chain(std::iter::repeat_n("", pad))
-                        .chain(r.result_fields()),
-                )?;
-            }
+            } => out.write_record(r.whole_fields(*width))?,
             Inner::Csv { out, width: None } => {
                 out.write_record(r.results_only_fields().iter().map(|f| f.as_ref()))?
             }

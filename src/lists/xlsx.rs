@@ -5,12 +5,13 @@
 //! does not grow with the list. Every cell is text, so a phone number never becomes
 //! `1.39E+10`; each sheet's header row is frozen and filtered.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
-use super::record::{RESULTS_ONLY_COLUMNS, RowResult, RowStatus, whole_row_header};
+use super::record::{
+    RESULTS_ONLY_COLUMNS, RowResult, RowStatus, RowTally, ranked, whole_row_header,
+};
 use super::write::WriteOptions;
 
 /// The last row index a sheet has (Excel's limit is 1,048,576 rows).
@@ -142,15 +143,6 @@ pub(super) fn sheet_name(s: &str) -> String {
     }
 }
 
-/// Rows counted for the summary sheet.
-#[derive(Default)]
-struct Tally {
-    by_status: [u64; RowStatus::ALL.len()],
-    by_province: HashMap<String, u64>,
-    by_carrier: HashMap<String, u64>,
-    rows: u64,
-}
-
 /// The results workbook being written.
 pub(crate) struct XlsxResults {
     book: Workbook,
@@ -159,7 +151,7 @@ pub(crate) struct XlsxResults {
     results: SheetStream,
     by_status: Vec<Option<SheetStream>>,
     header: Vec<String>,
-    tally: Tally,
+    tally: RowTally,
 }
 
 impl XlsxResults {
@@ -190,23 +182,19 @@ impl XlsxResults {
             results,
             by_status,
             header,
-            tally: Tally::default(),
+            tally: RowTally::default(),
         })
     }
 
     /// Writes one row to the results sheet and to its status's sheet.
     pub(crate) fn write(&mut self, r: &RowResult) -> Result<(), XlsxError> {
-        let results_only = r.results_only_fields();
-        let fields = r.result_fields();
+        let results_only;
         let values: Vec<&str> = match self.whole {
-            Some(width) => r
-                .cells
-                .iter()
-                .map(String::as_str)
-                .chain(std::iter::repeat_n("", width.saturating_sub(r.cells.len())))
-                .chain(fields)
-                .collect(),
-            None => results_only.iter().map(|f| f.as_ref()).collect(),
+            Some(width) => r.whole_fields(width).collect(),
+            None => {
+                results_only = r.results_only_fields();
+                results_only.iter().map(|f| f.as_ref()).collect()
+            }
         };
         self.results.write(&mut self.book, values.iter().copied())?;
         let slot = &mut self.by_status[r.status.position()];
@@ -220,15 +208,7 @@ impl XlsxResults {
         if let Some(sheet) = slot {
             sheet.write(&mut self.book, values.iter().copied())?;
         }
-        let tally = &mut self.tally;
-        tally.rows += 1;
-        tally.by_status[r.status.position()] += 1;
-        if !r.province.is_empty() {
-            *tally.by_province.entry(r.province.clone()).or_default() += 1;
-        }
-        if !r.carrier.is_empty() {
-            *tally.by_carrier.entry(r.carrier.clone()).or_default() += 1;
-        }
+        self.tally.add(r);
         Ok(())
     }
 
@@ -250,7 +230,7 @@ fn status_sheet(status: RowStatus) -> String {
 }
 
 /// The summary sheet: by status, by province, by carrier, each with counts and shares.
-fn write_summary(book: &mut Workbook, tally: &Tally) -> Result<(), XlsxError> {
+fn write_summary(book: &mut Workbook, tally: &RowTally) -> Result<(), XlsxError> {
     let bold = Format::new().set_bold();
     let percent = Format::new().set_num_format("0.0%");
     let sheet = book.add_worksheet();
@@ -292,11 +272,4 @@ fn write_summary(book: &mut Workbook, tally: &Tally) -> Result<(), XlsxError> {
     table("province 省份", ranked(&tally.by_province), sheet)?;
     table("carrier 运营商", ranked(&tally.by_carrier), sheet)?;
     Ok(())
-}
-
-/// Counts, largest first (then by name, so the order is stable).
-fn ranked(counts: &HashMap<String, u64>) -> Vec<(String, u64)> {
-    let mut rows: Vec<(String, u64)> = counts.iter().map(|(k, v)| (k.clone(), *v)).collect();
-    rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    rows
 }

@@ -37,22 +37,24 @@ static JOB: LazyLock<Option<MessageDescriptor>> = LazyLock::new(|| {
 
 /// The JSON body announcing `job`.
 pub fn job_json(job: &JobRecord) -> Vec<u8> {
-    let message = pb::Job::from(job.clone());
+    serde_json::to_vec(&job_value(job)).unwrap_or_else(|_| b"{}".to_vec())
+}
+
+/// `job` as a JSON value (`{}` if it cannot be made, which is logged), for a reply that holds
+/// several jobs.
+pub fn job_value(job: &JobRecord) -> serde_json::Value {
+    let empty = || serde_json::Value::Object(serde_json::Map::new());
     let Some(descriptor) = JOB.clone() else {
-        return b"{}".to_vec();
+        return empty();
     };
-    let encoded = message.encode_to_vec();
-    match DynamicMessage::decode(descriptor, encoded.as_slice()).map(|m| serde_json::to_vec(&m)) {
-        Ok(Ok(json)) => json,
-        Ok(Err(e)) => {
-            tracing::error!(error = %e, job = %job.id, "a job did not turn into JSON");
-            b"{}".to_vec()
-        }
-        Err(e) => {
-            tracing::error!(error = %e, job = %job.id, "a job did not decode for JSON");
-            b"{}".to_vec()
-        }
-    }
+    let encoded = pb::Job::from(job.clone()).encode_to_vec();
+    let json = DynamicMessage::decode(descriptor, encoded.as_slice())
+        .map_err(|e| e.to_string())
+        .and_then(|m| serde_json::to_value(&m).map_err(|e| e.to_string()));
+    json.unwrap_or_else(|e| {
+        tracing::error!(error = %e, job = %job.id, "a job did not turn into JSON");
+        empty()
+    })
 }
 
 #[cfg(test)]

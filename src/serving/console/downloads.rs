@@ -16,6 +16,7 @@ use serde::Deserialize;
 use super::uploads::clean_name;
 use super::{ApiError, Console};
 use crate::jobs::{JobRecord, ResultRow};
+use crate::lists::record::{RowTally, ranked};
 use crate::lists::split::SplitLayout;
 use crate::lists::{OutputFormat, ResultWriter, RowResult, SplitWriter, WriteOptions};
 use crate::pb;
@@ -112,30 +113,22 @@ pub(super) async fn summary(
 ) -> Result<Response, ApiError> {
     let owner = console.owner(&headers)?;
     let mut chunks = console.jobs.results(&owner, &id, 0).await?;
-    let mut provinces: HashMap<String, u64> = HashMap::new();
-    let mut carriers: HashMap<String, u64> = HashMap::new();
+    let mut tally = RowTally::default();
     while let Some(chunk) = chunks.recv().await {
         for row in chunk? {
-            let r = row_of(row);
-            if !r.province.is_empty() {
-                *provinces.entry(r.province).or_default() += 1;
-            }
-            if !r.carrier.is_empty() {
-                *carriers.entry(r.carrier).or_default() += 1;
-            }
+            tally.add(&row_of(row));
         }
     }
-    let top = |counts: HashMap<String, u64>| {
-        let mut rows: Vec<(String, u64)> = counts.into_iter().collect();
-        rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        rows.truncate(10);
-        rows.into_iter()
+    let top = |counts: &HashMap<String, u64>| {
+        ranked(counts)
+            .into_iter()
+            .take(10)
             .map(|(name, rows)| serde_json::json!({ "name": name, "rows": rows }))
             .collect::<Vec<_>>()
     };
     Ok(axum::Json(serde_json::json!({
-        "provinces": top(provinces),
-        "carriers": top(carriers),
+        "provinces": top(&tally.by_province),
+        "carriers": top(&tally.by_carrier),
     }))
     .into_response())
 }

@@ -34,7 +34,7 @@ use tokio_stream::StreamExt as _;
 
 use crate::jobs::{JobError, JobRecord, Jobs};
 use crate::serving::auth::ApiKeys;
-use crate::serving::job_json::job_json;
+use crate::serving::job_json::{job_json, job_value};
 
 /// How the console takes uploads.
 #[derive(Debug, Clone)]
@@ -207,11 +207,7 @@ async fn session(headers: HeaderMap, State(console): State<Console>) -> Response
 async fn list(headers: HeaderMap, State(console): State<Console>) -> Result<Response, ApiError> {
     let owner = console.owner(&headers)?;
     let page = console.jobs.list(&owner, 100, "").await?;
-    let jobs: Vec<serde_json::Value> = page
-        .jobs
-        .iter()
-        .filter_map(|j| serde_json::from_slice(&job_json(j)).ok())
-        .collect();
+    let jobs: Vec<serde_json::Value> = page.jobs.iter().map(job_value).collect();
     Ok(axum::Json(json!({ "jobs": jobs })).into_response())
 }
 
