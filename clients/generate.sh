@@ -1,61 +1,87 @@
 #!/usr/bin/env bash
-# Regenerates the client stubs of every language from proto/ into clients/<lang>/.
-# The generated code is committed, so users can copy it; CI runs this and fails on any drift.
-# Needs python3 (a venv is created) and node/npm; nothing else.
+# Regenerates every client package's stubs from proto/ and writes Cargo.toml's version into each
+# package. The generated code is committed (a package installs from a path or a git URL without
+# any generator); CI runs this and fails on any drift.
+#
+# Needs python3, node/npm, go and mvn: each generator comes pinned from its own registry into a
+# work folder (PHONECHECK_CLIENTS_WORK, reused when set, so a second run downloads nothing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work="${PHONECHECK_CLIENTS_WORK:-$(mktemp -d)}"
+mkdir -p "$work/bin"
+export PATH="$work/bin:$PATH"
 
-# Python: grpcio-tools, with mypy-protobuf type stubs (.pyi).
-if [ ! -x "$work/venv/bin/python" ]; then
-  python3 -m venv "$work/venv"
-fi
-"$work/venv/bin/pip" install --quiet --disable-pip-version-check -r clients/python/requirements.txt
-rm -rf clients/python/phonecheck
+# The generators' versions. protoc is used for Java's built-in generator only, so it is the same
+# release as protobuf-java in clients/java/pom.xml (Java's generated code checks that the runtime
+# is at least as new). protoc-gen-grpc-java 1.85 has no linux-x86_64 file on Maven Central; 1.83's
+# output runs on the newer grpc-java the pom names.
+protoc_gen_go=v1.36.12
+protoc_gen_go_grpc=v1.6.2
+protoc_java=4.36.2
+protoc_gen_grpc_java=1.83.1
+version="$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)"
+
+# --- The generators -------------------------------------------------------------------------
+(cd clients/tools && npm ci --no-audit --no-fund --silent)
+ln -sf "$PWD/clients/tools/node_modules/.bin/buf" "$work/bin/buf"
+ln -sf "$PWD/clients/tools/node_modules/.bin/protoc-gen-ts_proto" "$work/bin/protoc-gen-ts_proto"
+
+[ -x "$work/venv/bin/python" ] || python3 -m venv "$work/venv"
+"$work/venv/bin/pip" install --quiet --disable-pip-version-check -r clients/tools/requirements.txt
+
+[ -x "$work/bin/protoc-gen-go" ] || GOBIN="$work/bin" go install "google.golang.org/protobuf/cmd/protoc-gen-go@$protoc_gen_go"
+[ -x "$work/bin/protoc-gen-go-grpc" ] || GOBIN="$work/bin" go install "google.golang.org/grpc/cmd/protoc-gen-go-grpc@$protoc_gen_go_grpc"
+
+case "$(uname -m)" in
+  x86_64 | amd64) platform=linux-x86_64 ;;
+  aarch64 | arm64) platform=linux-aarch_64 ;;
+  *) echo "no protoc on Maven Central for $(uname -m)" >&2; exit 1 ;;
+esac
+maven_exe() { # GROUP:ARTIFACT:VERSION NAME: an executable Maven Central publishes, into $work/bin
+  if [ ! -x "$work/bin/$2" ]; then
+    mvn -B -q dependency:copy -Dartifact="$1:exe:$platform" -DoutputDirectory="$work/maven" -Dmdep.stripVersion=true >/dev/null
+    install -m 755 "$work/maven/$(echo "$1" | cut -d: -f2)-$platform.exe" "$work/bin/$2"
+  fi
+}
+maven_exe "com.google.protobuf:protoc:$protoc_java" protoc
+maven_exe "io.grpc:protoc-gen-grpc-java:$protoc_gen_grpc_java" protoc-gen-grpc-java
+
+# --- Go and Java (buf.gen.yaml), Node (clients/node/buf.gen.yaml) ---------------------------
+rm -rf clients/go/phonecheck/v1 clients/java/src/main/java/io/github/phonecheck/v1 clients/node/src/gen
+buf generate --template buf.gen.yaml
+buf generate --template clients/node/buf.gen.yaml
+echo "go: clients/go/phonecheck/v1/  java: clients/java/src/main/java/io/github/phonecheck/v1/  node: clients/node/src/gen/"
+
+# --- Python (grpcio-tools, with mypy-protobuf's type stubs) ----------------------------------
+# The proto's own path (phonecheck/v1) would make the imports `phonecheck.v1`; inside the package
+# they are `phonecheck_client.v1`, so the generated imports are rewritten to that.
+python_out="clients/python/src/phonecheck_client/v1"
+staging="$work/python"
+rm -rf "$staging" "$python_out"/*_pb2*
+mkdir -p "$staging" "$python_out"
 "$work/venv/bin/python" -m grpc_tools.protoc -Iproto \
-  --python_out=clients/python --grpc_python_out=clients/python \
-  --plugin=protoc-gen-mypy="$work/venv/bin/protoc-gen-mypy" --mypy_out=clients/python \
-  --plugin=protoc-gen-mypy_grpc="$work/venv/bin/protoc-gen-mypy_grpc" --mypy_grpc_out=clients/python \
+  --python_out="$staging" --grpc_python_out="$staging" \
+  --plugin=protoc-gen-mypy="$work/venv/bin/protoc-gen-mypy" --mypy_out="$staging" \
+  --plugin=protoc-gen-mypy_grpc="$work/venv/bin/protoc-gen-mypy_grpc" --mypy_grpc_out="$staging" \
   proto/phonecheck/v1/phonecheck.proto
-echo "python stubs: clients/python/phonecheck/v1/"
+for file in "$staging"/phonecheck/v1/*; do
+  sed -e 's/^from phonecheck\.v1 import/from phonecheck_client.v1 import/' \
+    -e 's/^import phonecheck\.v1\.phonecheck_pb2$/import phonecheck_client.v1.phonecheck_pb2/' \
+    -e 's/\bphonecheck\.v1\.phonecheck_pb2\./phonecheck_client.v1.phonecheck_pb2./g' \
+    "$file" >"$python_out/$(basename "$file")"
+done
+echo "python: $python_out/"
 
-# Node/TypeScript: ts-proto (typed messages and @grpc/grpc-js clients), run by the same protoc.
-# google/rpc/error_details.proto is generated too, so errors' ErrorInfo can be decoded.
-(cd clients/node && npm ci --no-audit --no-fund --silent)
-rm -rf clients/node/src/gen
-mkdir -p clients/node/src/gen
-"$work/venv/bin/python" -m grpc_tools.protoc -Iproto \
-  --plugin=protoc-gen-ts_proto=clients/node/node_modules/.bin/protoc-gen-ts_proto \
-  --ts_proto_out=clients/node/src/gen \
-  --ts_proto_opt=outputServices=grpc-js,esModuleInterop=true,env=node,useOptionals=messages \
-  proto/phonecheck/v1/phonecheck.proto proto/google/rpc/error_details.proto
-echo "node stubs: clients/node/src/gen/"
-
-# Go: protoc-gen-go and protoc-gen-go-grpc from Debian's packages (no module proxy needed); the
-# code builds in GOPATH mode against Debian's Go gRPC packages (see clients/go/README.md).
-if command -v protoc >/dev/null && command -v protoc-gen-go >/dev/null && command -v protoc-gen-go-grpc >/dev/null; then
-  go_map="Mphonecheck/v1/phonecheck.proto=phonecheck/v1;phonecheckv1,Mgoogle/rpc/status.proto=google.golang.org/genproto/googleapis/rpc/status"
-  rm -f clients/go/src/phonecheck/v1/*.pb.go
-  mkdir -p clients/go/src/phonecheck/v1
-  protoc -Iproto \
-    --go_out=clients/go/src --go_opt="paths=source_relative,$go_map" \
-    --go-grpc_out=clients/go/src --go-grpc_opt="paths=source_relative,$go_map" \
-    proto/phonecheck/v1/phonecheck.proto
-  echo "go stubs: clients/go/src/phonecheck/v1/"
-else
-  echo "go stubs: skipped (apt install protobuf-compiler protoc-gen-go protoc-gen-go-grpc)"
-fi
-
-# Java: protoc's java_out and Debian's grpc-java plugin; google.rpc (Status, ErrorInfo…) is
-# generated too, so the example needs only Debian's jars (see clients/java/README.md).
-if command -v protoc >/dev/null && command -v grpc_java_plugin >/dev/null; then
-  rm -rf clients/java/src
-  mkdir -p clients/java/src
-  protoc -Iproto \
-    --java_out=clients/java/src \
-    --plugin=protoc-gen-grpc-java="$(command -v grpc_java_plugin)" --grpc-java_out=clients/java/src \
-    proto/phonecheck/v1/phonecheck.proto proto/google/rpc/status.proto proto/google/rpc/error_details.proto
-  echo "java stubs: clients/java/src/"
-else
-  echo "java stubs: skipped (apt install protobuf-compiler protobuf-compiler-grpc-java-plugin)"
-fi
+# --- One version for every package: Cargo.toml's ---------------------------------------------
+sed -i "s/^version = \".*\"$/version = \"$version\"/" clients/python/pyproject.toml
+printf '"""The package version: the service'"'"'s own (Cargo.toml), written by clients/generate.sh."""\n\n__version__ = "%s"\n' \
+  "$version" >clients/python/src/phonecheck_client/_version.py
+(cd clients/node && npm version "$version" --no-git-tag-version --allow-same-version >/dev/null)
+printf '// The package version: the service'"'"'s own (Cargo.toml), written by clients/generate.sh.\nexport const VERSION = "%s";\n' \
+  "$version" >clients/node/src/version.ts
+printf '// Code written by clients/generate.sh. DO NOT EDIT.\n\npackage phonecheck\n\n// Version is the module'"'"'s release: the service'"'"'s own (Cargo.toml), sent in the user agent.\nconst Version = "%s"\n' \
+  "$version" >clients/go/phonecheck/version.go
+sed -i "s|^  <version>.*</version><!-- Cargo.toml's -->$|  <version>$version</version><!-- Cargo.toml's -->|" clients/java/pom.xml
+printf 'package io.github.phonecheck.client;\n\n/** The package version: the service'"'"'s own (Cargo.toml), written by clients/generate.sh. */\npublic final class Version {\n  /** Sent in the user agent of every channel {@link PhoneCheckChannels} builds. */\n  public static final String VERSION = "%s";\n\n  private Version() {}\n}\n' \
+  "$version" >clients/java/src/main/java/io/github/phonecheck/client/Version.java
+echo "version $version written into every package"
