@@ -55,7 +55,7 @@ node_client() {
   tarball="$(ls -t "$work"/phonecheck-client-*.tgz | head -n 1)"
   scratch="$work/node-scratch"
   rm -rf "$scratch" && mkdir -p "$scratch"
-  cp clients/node/example/package.json clients/node/example/tsconfig.json clients/node/example/*.ts "$scratch/"
+  cp clients/node/example/package.json clients/node/example/tsconfig.json clients/node/example/*.ts clients/node/example/*.mjs "$scratch/"
   (cd "$scratch" && npm install --no-audit --no-fund --silent && npm install --no-audit --no-fund --silent --no-save "$tarball" \
     && npm run --silent build && npm test --silent)
 }
