@@ -153,3 +153,106 @@ fn comments_cite_only_what_the_repository_holds() {
     found.retain(|line| !line.starts_with("tests/architecture.rs"));
     assert!(found.is_empty(), "{found:#?}");
 }
+
+/// Every file under `clients/` except what tools put there (installed dependencies, builds).
+fn client_files() -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("a client folder") {
+            let path = entry.expect("an entry").path();
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            let installed = ["node_modules", "dist", "target", "build", "__pycache__"];
+            if path.is_dir() && !installed.contains(&name) && !name.ends_with(".egg-info") {
+                walk(&path, out);
+            } else if path.is_file() {
+                out.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("clients"),
+        &mut files,
+    );
+    files
+}
+
+#[test]
+fn client_packages_take_google_rpc_from_google() {
+    // Go, Java and Python have Google's published google.rpc packages (genproto,
+    // proto-google-common-protos, googleapis-common-protos); a copy in a package would clash
+    // with them on a user's classpath or import path. Node has none, so its copy is generated.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let copies: Vec<String> = client_files()
+        .into_iter()
+        .map(|p| p.strip_prefix(root).unwrap().display().to_string())
+        .filter(|p| p.contains("google/rpc/") && !p.starts_with("clients/node/src/gen/google/rpc/"))
+        .collect();
+    assert!(copies.is_empty(), "{copies:#?}");
+}
+
+#[test]
+fn every_client_package_has_the_service_version() {
+    // clients/generate.sh writes Cargo.toml's version into each package; this catches a bump
+    // made without running it.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("clients");
+    let version = env!("CARGO_PKG_VERSION");
+    let stamped = [
+        ("python/pyproject.toml", format!("version = \"{version}\"")),
+        (
+            "python/src/phonecheck_client/_version.py",
+            format!("__version__ = \"{version}\""),
+        ),
+        ("node/package.json", format!("\"version\": \"{version}\"")),
+        ("node/src/version.ts", format!("VERSION = \"{version}\"")),
+        (
+            "go/phonecheck/version.go",
+            format!("const Version = \"{version}\""),
+        ),
+        (
+            "java/pom.xml",
+            format!("<version>{version}</version><!-- Cargo.toml's -->"),
+        ),
+        (
+            "java/src/main/java/io/github/phonecheck/client/Version.java",
+            format!("VERSION = \"{version}\""),
+        ),
+    ];
+    for (file, line) in stamped {
+        let text = std::fs::read_to_string(root.join(file)).expect("a client package file");
+        assert!(
+            text.contains(&line),
+            "clients/{file} lacks {line:?}: run clients/generate.sh"
+        );
+    }
+}
+
+#[test]
+fn client_comments_cite_only_what_the_repository_holds() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut found = Vec::new();
+    for path in client_files() {
+        let written = ["py", "ts", "mjs", "go", "java", "sh", "yaml", "toml", "xml"];
+        let generated = path
+            .components()
+            .any(|c| c.as_os_str() == "gen" || c.as_os_str() == "v1");
+        if generated
+            || !path
+                .extension()
+                .is_some_and(|e| written.iter().any(|w| e == *w))
+        {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("readable");
+        for (n, line) in text.lines().enumerate() {
+            for word in line.split(|c: char| c.is_whitespace() || "()`,;'\"[]".contains(c)) {
+                let word = word.trim_end_matches(['.', ':']);
+                let cited = word.ends_with(".md") && word.len() > ".md".len();
+                let here = path.parent().unwrap_or(root).join(word);
+                if cited && !root.join(word).is_file() && !here.is_file() {
+                    found.push(format!("{}:{}: {word}", path.display(), n + 1));
+                }
+            }
+        }
+    }
+    assert!(found.is_empty(), "{found:#?}");
+}
