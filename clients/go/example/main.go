@@ -99,26 +99,10 @@ func checkStream(ctx context.Context, client phonecheckv1.PhoneCheckClient, mobi
 	if err != nil {
 		return nil, nil, err
 	}
-	var results []*phonecheckv1.PhoneResult
-	var summary *phonecheckv1.CheckSummary
-	for {
-		message, err := stream.Recv()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, nil, err
-		}
-		results = append(results, message.Results...)
-		if message.Summary != nil {
-			summary = message.Summary
-		}
-	}
-	sort.Slice(results, func(i, j int) bool { return results[i].Index < results[j].Index })
-	return results, summary, nil
+	return collect(stream.Recv)
 }
 
-// checkBulk sends chunks on a CheckBulk stream while a goroutine reads results, as a client
+// checkBulk sends chunks on a CheckBulk stream from a goroutine while it reads results, as a client
 // streaming the rows of a large file would; each chunk element is one input.
 func checkBulk(ctx context.Context, client phonecheckv1.PhoneCheckClient, chunks [][]string) ([]*phonecheckv1.PhoneResult, *phonecheckv1.CheckSummary, error) {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
@@ -137,23 +121,36 @@ func checkBulk(ctx context.Context, client phonecheckv1.PhoneCheckClient, chunks
 		}
 		sent <- stream.CloseSend()
 	}()
+	results, summary, err := collect(stream.Recv)
+	if sendErr := <-sent; err == nil && sendErr != nil && !errors.Is(sendErr, io.EOF) {
+		err = sendErr
+	}
+	return results, summary, err
+}
+
+// answers are the messages of CheckStream and CheckBulk: results, and a summary on the last.
+type answers interface {
+	GetResults() []*phonecheckv1.PhoneResult
+	GetSummary() *phonecheckv1.CheckSummary
+}
+
+// collect reads a stream of answers to its end and puts the results back in input order by
+// index (they arrive in the order their upstream batches finish).
+func collect[M answers](recv func() (M, error)) ([]*phonecheckv1.PhoneResult, *phonecheckv1.CheckSummary, error) {
 	var results []*phonecheckv1.PhoneResult
 	var summary *phonecheckv1.CheckSummary
 	for {
-		message, err := stream.Recv()
+		message, err := recv()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
 			return nil, nil, err
 		}
-		results = append(results, message.Results...)
-		if message.Summary != nil {
-			summary = message.Summary
+		results = append(results, message.GetResults()...)
+		if s := message.GetSummary(); s != nil {
+			summary = s
 		}
-	}
-	if err := <-sent; err != nil && !errors.Is(err, io.EOF) {
-		return nil, nil, err
 	}
 	sort.Slice(results, func(i, j int) bool { return results[i].Index < results[j].Index })
 	return results, summary, nil
