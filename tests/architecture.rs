@@ -244,8 +244,9 @@ fn client_comments_cite_only_what_the_repository_holds() {
         }
         let text = std::fs::read_to_string(&path).expect("readable");
         for (n, line) in text.lines().enumerate() {
-            for word in line.split(|c: char| c.is_whitespace() || "()`,;'\"[]".contains(c)) {
-                let word = word.trim_end_matches(['.', ':']);
+            // Braces too: a Python f-string builds paths such as `{package}/README.md`.
+            for word in line.split(|c: char| c.is_whitespace() || "()`,;'\"[]{}".contains(c)) {
+                let word = word.trim_end_matches(['.', ':']).trim_start_matches('/');
                 let cited = word.ends_with(".md") && word.len() > ".md".len();
                 let here = path.parent().unwrap_or(root).join(word);
                 if cited && !root.join(word).is_file() && !here.is_file() {
