@@ -137,11 +137,12 @@ impl Server {
     }
 }
 
-/// Distinct valid numbers, never the simulator's trigger numbers (which start with 140).
+/// Distinct valid numbers in allocated segments, never the simulator's trigger numbers (which
+/// start with 199000).
 fn numbers(n: usize, offset: usize) -> Vec<String> {
-    const SECOND: [u8; 6] = [3, 5, 6, 7, 8, 9];
+    const SEGMENTS: [&str; 6] = ["130", "150", "166", "173", "180", "190"];
     (offset..offset + n)
-        .map(|i| format!("1{}{:09}", SECOND[i % SECOND.len()], i))
+        .map(|i| format!("{}{:08}", SEGMENTS[i % SEGMENTS.len()], i))
         .collect()
 }
 

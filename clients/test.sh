@@ -22,7 +22,7 @@ languages=("$@")
 [ -x "$bin" ] || { echo "no server binary at $bin: cargo build --bin phonecheck" >&2; exit 1; }
 
 # --- A demo server with API keys, on a free loopback port, in a scratch folder --------------
-# Each language gets a fresh one: the simulator's slow number (14000000004) stays in flight
+# Each language gets a fresh one: the simulator's slow number (19900000004) stays in flight
 # upstream after a caller's deadline, and a later caller of the same number joins that call, so
 # suites sharing a server could see it end. --upstream-timeout-ms keeps it in flight for the
 # simulator's whole minute, longer than any suite takes.

@@ -125,7 +125,12 @@ async fn main() {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let config = args.into_config(std::env::var("ALAPI_TOKEN").ok())?;
+    let mut config = args.into_config(std::env::var("ALAPI_TOKEN").ok())?;
+    if let Some(table) = config.segments.take() {
+        let listed = table.listed();
+        phonecheck::checking::segments::install(table)?;
+        tracing::info!(prefixes = listed, "number blocks from --segments-file");
+    }
     let server = Server::bind(config).await?;
     server.run(shutdown_signal()).await?;
     Ok(())

@@ -94,7 +94,7 @@ async fn refuses_as_the_upstream_does_and_bills_nothing() {
     );
 
     // The upstream's own refusal comes through with its code.
-    let (_, quota) = post(http, "token=x&mobiles=14000000102").await;
+    let (_, quota) = post(http, "token=x&mobiles=19900000102").await;
     assert_eq!(
         (quota["code"].as_u64(), quota["usage"].as_u64()),
         (Some(102), Some(0))

@@ -255,7 +255,7 @@ async fn quota_used_up_mid_stream_ends_it_after_the_answered_results() {
     .await;
     // The quota trigger number sits in the third batch.
     let mut inputs = numbers(1000);
-    inputs[250] = "14000000102".to_owned();
+    inputs[250] = "19900000102".to_owned();
     let (results, end) = read_bulk(open_bulk(&env, uneven_chunks(inputs, &[300])).await).await;
     let status = end.expect_err("quota");
     assert_eq!(status.code(), Code::ResourceExhausted);
@@ -289,7 +289,7 @@ async fn after_a_dooming_error_the_batches_in_flight_are_still_answered() {
     )
     .await;
     let mut inputs = numbers(2000);
-    inputs[150] = "14000000102".to_owned();
+    inputs[150] = "19900000102".to_owned();
     let (results, end) = read_bulk(open_bulk(&env, vec![inputs]).await).await;
     assert_eq!(end.expect_err("quota").code(), Code::ResourceExhausted);
     // (A batch freed by an early finisher may leave before the failure is known: 300 or more.)

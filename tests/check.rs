@@ -194,3 +194,82 @@ async fn check_stream_takes_requests_larger_than_the_grpc_default_message_size()
     assert_eq!(results.len(), 250_000);
     assert_eq!((s.billed, s.upstream_calls), (250_000, 125));
 }
+
+#[tokio::test]
+async fn a_number_in_an_unallocated_segment_is_invalid_and_never_billed() {
+    let mut env = start(SimulatorConfig::default(), |_| {}).await;
+    // 154 and 17406 were never given to a carrier; 199, 166 and 173 were.
+    let mobiles: Vec<String> = [
+        "15400000000",
+        "+86 174 0612 3456",
+        "19912345678",
+        "16612345678",
+        "17312345678",
+    ]
+    .map(String::from)
+    .into();
+    let resp = env
+        .client
+        .check(CheckRequest {
+            mobiles: mobiles.clone(),
+            ..Default::default()
+        })
+        .await
+        .expect("check")
+        .into_inner();
+    let reasons: Vec<(NumberStatus, &str)> = resp
+        .results
+        .iter()
+        .map(|r| (r.status(), r.invalid_reason.as_str()))
+        .collect();
+    assert_eq!(
+        reasons[..2],
+        [
+            (
+                NumberStatus::Invalid,
+                "segment 154 is not allocated to any mobile carrier"
+            ),
+            (
+                NumberStatus::Invalid,
+                "segment 17406 is not allocated to any mobile carrier"
+            ),
+        ]
+    );
+    assert!(
+        reasons[2..]
+            .iter()
+            .all(|(s, _)| *s != NumberStatus::Invalid),
+        "{reasons:?}"
+    );
+    let s = resp.summary.expect("summary");
+    assert_eq!((s.invalid, s.billed), (2, 3));
+    let expected: HashSet<String> = ["19912345678", "16612345678", "17312345678"]
+        .map(String::from)
+        .into();
+    assert_eq!(env.sim.simulator.numbers_seen(), expected);
+
+    // The streamed path answers the same way, from the same table.
+    let stream = env
+        .client
+        .check_stream(CheckStreamRequest {
+            mobiles,
+            ..Default::default()
+        })
+        .await
+        .expect("stream")
+        .into_inner();
+    let (results, summary) = drain(stream).await;
+    let mut invalid: Vec<u32> = results
+        .iter()
+        .filter(|r| r.status() == NumberStatus::Invalid)
+        .map(|r| r.index)
+        .collect();
+    invalid.sort_unstable();
+    assert_eq!(invalid, [0, 1]);
+    assert_eq!(summary.invalid, 2);
+    assert_eq!(
+        env.sim.simulator.stats().billed,
+        3,
+        "nothing more was billed"
+    );
+}

@@ -291,7 +291,7 @@ async fn quota_used_up_half_way_then_resume_bills_nothing_twice() {
     let input = dir.path().join("list.txt");
     let mut list = numbers(1000);
     // The upstream says "quota used up" the first time it sees this number, in the 6th batch.
-    list[550] = "14000010102".to_owned();
+    list[550] = "19900010102".to_owned();
     std::fs::write(&input, list.join("\n")).unwrap();
     let out = dir.path().join("out.csv");
     let args = [input.to_str().unwrap(), "--out", out.to_str().unwrap()];

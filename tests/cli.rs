@@ -158,8 +158,8 @@ async fn logs_never_hold_the_upstream_token_api_keys_or_full_numbers() {
     let numbers = [
         "13111111111",
         "+86 139-1234-5678",
-        "14000000102",
-        "14000000502",
+        "19900000102",
+        "19900000502",
     ];
     for (key, mobile) in [
         (Some(API_KEY), numbers[0]),
@@ -198,9 +198,72 @@ async fn logs_never_hold_the_upstream_token_api_keys_or_full_numbers() {
         "13111111111",
         "13912345678",
         "139-1234-5678",
-        "14000000102",
-        "14000000502",
+        "19900000102",
+        "19900000502",
     ] {
         assert!(!logs.contains(full), "{full} leaked:\n{logs}");
     }
+}
+
+#[tokio::test]
+async fn a_segments_file_replaces_the_built_in_table_and_a_bad_one_stops_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    // A carrier opened 154 before a release caught up; this table lists it and 131 only.
+    let table = dir.path().join("segments.txt");
+    std::fs::write(&table, "# test table\n131\n154\n").unwrap();
+    let mut cmd = phonecheck();
+    cmd.args([
+        "serve",
+        "--demo",
+        "--listen",
+        "127.0.0.1:0",
+        "--segments-file",
+    ])
+    .arg(&table);
+    let (addr, child) = start_and_read(cmd, "phonecheck listening", "addr=");
+    let mut client = PhoneCheckClient::connect(format!("http://{addr}"))
+        .await
+        .expect("connect");
+    let resp = client
+        .check(CheckRequest {
+            mobiles: vec![
+                "15400000000".into(),
+                "13111111111".into(),
+                "13811111111".into(),
+            ],
+            ..Default::default()
+        })
+        .await
+        .expect("check")
+        .into_inner();
+    let reasons: Vec<&str> = resp
+        .results
+        .iter()
+        .map(|r| r.invalid_reason.as_str())
+        .collect();
+    assert_eq!(
+        reasons,
+        ["", "", "segment 138 is not allocated to any mobile carrier"]
+    );
+    assert_eq!(resp.summary.unwrap().billed, 2);
+    assert!(terminate(child).await.success());
+
+    std::fs::write(&table, "131\n13x\n").unwrap();
+    let out = phonecheck()
+        .args([
+            "serve",
+            "--demo",
+            "--listen",
+            "127.0.0.1:0",
+            "--segments-file",
+        ])
+        .arg(&table)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--segments-file") && stderr.contains("line 2") && stderr.contains("13x"),
+        "{stderr}"
+    );
 }

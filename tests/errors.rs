@@ -51,7 +51,7 @@ async fn each_upstream_error_code_maps_to_the_tables_status() {
     let mut env = start(SimulatorConfig::default(), |_| {}).await;
     for (upstream, code, reason) in cases {
         let before = env.sim.simulator.stats().calls;
-        let trigger = format!("1400000{upstream:04}");
+        let trigger = format!("1990000{upstream:04}");
         let status = env
             .client
             .check(check(&["13111111111", &trigger]))
@@ -75,17 +75,17 @@ async fn each_upstream_error_code_maps_to_the_tables_status() {
 #[tokio::test]
 async fn details_carry_retry_info_quota_failure_and_own_account_wording() {
     let mut env = start(SimulatorConfig::default(), |_| {}).await;
-    let limited = env.client.check(check(&["14000000429"])).await.unwrap_err();
+    let limited = env.client.check(check(&["19900000429"])).await.unwrap_err();
     let retry = limited.get_details_retry_info().expect("RetryInfo on 429");
     assert!(retry.retry_delay.is_some());
 
-    let quota = env.client.check(check(&["14000000102"])).await.unwrap_err();
+    let quota = env.client.check(check(&["19900000102"])).await.unwrap_err();
     let failure = quota
         .get_details_quota_failure()
         .expect("QuotaFailure on 102");
     assert_eq!(failure.violations.len(), 1);
 
-    let token = env.client.check(check(&["14000000100"])).await.unwrap_err();
+    let token = env.client.check(check(&["19900000100"])).await.unwrap_err();
     assert!(
         token.message().contains("this service's own account"),
         "{}",
@@ -118,7 +118,7 @@ async fn retryable_failures_that_pass_are_retried_and_succeed() {
     // Fails once with 429, once with a 503, then succeeds.
     let resp = env
         .client
-        .check(check(&["14000010429", "14000010503", "13111111111"]))
+        .check(check(&["19900010429", "19900010503", "13111111111"]))
         .await
         .expect("retries succeed")
         .into_inner();
@@ -130,7 +130,7 @@ async fn retryable_failures_that_pass_are_retried_and_succeed() {
 #[tokio::test]
 async fn malformed_upstream_answers_are_internal_and_never_panic() {
     let mut env = start(SimulatorConfig::default(), |_| {}).await;
-    for (trigger, what) in [("14000000001", "<html>"), ("14000000002", "null")] {
+    for (trigger, what) in [("19900000001", "<html>"), ("19900000002", "null")] {
         let status = env.client.check(check(&[trigger])).await.unwrap_err();
         assert_eq!(status.code(), Code::Internal, "{trigger}: {status:?}");
         assert_eq!(error_info(&status).0, "UPSTREAM_BAD_RESPONSE");
@@ -139,7 +139,7 @@ async fn malformed_upstream_answers_are_internal_and_never_panic() {
     // A number missing from `data` is an error for that number only.
     let resp = env
         .client
-        .check(check(&["13111111111", "14000000003", "14000000003"]))
+        .check(check(&["13111111111", "19900000003", "19900000003"]))
         .await
         .expect("the rest is answered")
         .into_inner();
@@ -167,7 +167,7 @@ async fn malformed_upstream_answers_are_internal_and_never_panic() {
 #[tokio::test]
 async fn broken_connections_and_5xx_are_unavailable_after_retries() {
     let mut env = start(SimulatorConfig::default(), |_| {}).await;
-    for trigger in ["14000000005", "14000000502"] {
+    for trigger in ["19900000005", "19900000502"] {
         let before = env.sim.simulator.stats().calls;
         let status = env.client.check(check(&[trigger])).await.unwrap_err();
         assert_eq!(status.code(), Code::Unavailable, "{trigger}: {status:?}");
@@ -203,7 +203,7 @@ async fn a_slow_upstream_past_the_callers_deadline_is_deadline_exceeded() {
         |_| {},
     )
     .await;
-    let mut request = Request::new(check(&["14000000004"]));
+    let mut request = Request::new(check(&["19900000004"]));
     request.set_timeout(Duration::from_millis(800));
     let status = env.client.check(request).await.unwrap_err();
     assert_eq!(status.code(), Code::DeadlineExceeded, "{status:?}");
@@ -224,7 +224,7 @@ async fn a_slow_upstream_without_a_deadline_times_out_as_unavailable() {
         },
     )
     .await;
-    let status = env.client.check(check(&["14000000004"])).await.unwrap_err();
+    let status = env.client.check(check(&["19900000004"])).await.unwrap_err();
     assert_eq!(status.code(), Code::Unavailable, "{status:?}");
     assert_eq!(error_info(&status).0, "UPSTREAM_TIMEOUT");
     assert_eq!(env.sim.simulator.stats().calls, 2);
@@ -279,7 +279,7 @@ async fn empty_and_oversized_requests_are_invalid_argument_naming_the_field() {
 async fn a_stream_carries_a_failed_batchs_error_on_its_results_and_goes_on() {
     let env = start(SimulatorConfig::default(), |c| c.max_batch = 100).await;
     let mut mobiles = numbers(300);
-    mobiles[150] = "14000000502".to_owned(); // the second batch keeps failing with 502
+    mobiles[150] = "19900000502".to_owned(); // the second batch keeps failing with 502
     let (results, s) = drain(env.open_stream(mobiles).await).await;
     let mut failed = Vec::new();
     let mut ok = 0;
@@ -307,7 +307,7 @@ async fn a_dooming_error_ends_the_stream_after_what_was_answered_and_sends_nothi
     })
     .await;
     let mut mobiles = numbers(400);
-    mobiles[150] = "14000000102".to_owned(); // quota used up in the second batch
+    mobiles[150] = "19900000102".to_owned(); // quota used up in the second batch
     mobiles.push("invalid".to_owned());
     let mut stream = env
         .client

@@ -185,7 +185,7 @@ async fn a_quota_failure_stops_the_job_and_resume_finishes_it_without_billing_tw
     let mut client = env.client.clone();
     // The trigger number answers 102 (quota used up) the first time only.
     let mut inputs: Vec<String> = common::numbers(2000);
-    inputs[1500] = "14000010102".to_owned();
+    inputs[1500] = "19900010102".to_owned();
     let job = create_job(&mut client, "quota", &inputs, 500).await;
     let failed = wait_for_end(&mut client, &job.id).await;
     assert_eq!(failed.state(), JobState::Failed, "{failed:?}");

@@ -51,10 +51,10 @@ async fn a_big_job_on_a_fresh_database_runs_to_its_end() {
     })
     .await;
     let mut client = env.client.clone();
-    const SECOND: [u8; 6] = [3, 5, 6, 7, 8, 9];
+    const SEGMENTS: [&str; 6] = ["130", "150", "166", "173", "180", "190"];
     const ROWS: usize = 100_000;
     let inputs: Vec<String> = (0..ROWS)
-        .map(|i| format!("1{}{:09}", SECOND[i % 6], i))
+        .map(|i| format!("{}{:08}", SEGMENTS[i % 6], i))
         .collect();
     let messages: Vec<CreateJobRequest> = inputs
         .chunks(10_000)

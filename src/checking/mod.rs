@@ -7,7 +7,8 @@
 //! pipeline ─▶ number ─▶ cache ─▶ submitter ─▶ batcher ─▶ upstream ─HTTP─▶ ALAPI
 //! ```
 //!
-//! - `number`: parsing, normalizing and de-duplicating numbers; pure functions.
+//! - `number`: parsing, normalizing and de-duplicating numbers; pure functions of the input and
+//!   the [`segments`] table (the number blocks allocated to mobile carriers).
 //! - [`pipeline`]: one check (unary, streamed, bulk) from inputs to results and a summary, with
 //!   the failure rules of each kind of call.
 //! - `submitter`: the one "keep a window of numbers in flight, refill as answers come" loop,
@@ -23,6 +24,7 @@ pub(crate) mod batcher;
 pub mod cache;
 pub(crate) mod number;
 pub mod pipeline;
+pub mod segments;
 #[cfg(feature = "redis")]
 pub(crate) mod shared_redis;
 pub(crate) mod submitter;

@@ -7,6 +7,8 @@
 use std::collections::HashMap;
 use std::fmt;
 
+use crate::checking::segments;
+
 /// A map keyed by number, with a fast hasher (foldhash: randomly seeded, so callers cannot
 /// choose colliding numbers); numbers are hashed several times each on their way through.
 pub type MobileMap<V> = HashMap<Mobile, V, foldhash::fast::RandomState>;
@@ -37,7 +39,8 @@ impl Mobile {
 
     /// The number stored by [`Mobile::as_u64`]; `None` unless it is a valid mobile number.
     /// Read back for every stored row, so it checks the range `normalize_mobile` accepts
-    /// (11 digits, `1` then `3`–`9`) without formatting the number.
+    /// (11 digits, `1` then `3`–`9`) without formatting the number. It does not consult the
+    /// segments table: a stored number was checked against it when it was stored.
     pub fn from_u64(n: u64) -> Option<Mobile> {
         (13_000_000_000..=19_999_999_999)
             .contains(&n)
@@ -88,6 +91,10 @@ pub enum InvalidReason {
     /// 11 digits, but not a mobile number (mobile numbers start with 13 to 19).
     #[error("not a mobile number: must start with 13 to 19")]
     NotMobile,
+    /// 11 digits in a block no mobile carrier was given (`checking::segments`): no such line can
+    /// exist, so it is not worth an upstream call.
+    #[error("segment {0} is not allocated to any mobile carrier")]
+    UnallocatedSegment(String),
 }
 
 /// Characters that may appear inside a number without meaning anything: spaces of every width,
@@ -166,10 +173,13 @@ pub fn normalize_mobile(input: &str) -> Result<Mobile, InvalidReason> {
         return Err(InvalidReason::NotMobile);
     }
     // 11 ASCII digits always fit in a u64.
-    national
+    let n = national
         .parse::<u64>()
-        .map(Mobile)
-        .map_err(|_| InvalidReason::WrongLength(national.len()))
+        .map_err(|_| InvalidReason::WrongLength(national.len()))?;
+    match segments::current().unallocated_block(n) {
+        None => Ok(Mobile(n)),
+        Some(block) => Err(InvalidReason::UnallocatedSegment(block)),
+    }
 }
 
 /// Splits one request element into the inputs it holds.
@@ -186,7 +196,13 @@ pub fn split_element(element: &str) -> Vec<&str> {
         if piece.is_empty() {
             continue;
         }
-        if !piece.contains(is_blank) || normalize_mobile(piece).is_ok() {
+        // Whether whitespace splits a piece is a question of its shape, not of the segments
+        // table: `+86 154 0000 0000` is one (unallocated) number, not four inputs.
+        let one_number = matches!(
+            normalize_mobile(piece),
+            Ok(_) | Err(InvalidReason::UnallocatedSegment(_))
+        );
+        if !piece.contains(is_blank) || one_number {
             out.push(piece);
             continue;
         }
@@ -442,11 +458,32 @@ mod tests {
     }
 
     #[test]
-    fn every_mobile_prefix_from_13_to_19_is_valid() {
-        for second in 3..=9 {
-            let n = format!("1{second}000000000");
-            assert_eq!(norm(&n).as_deref(), Ok(n.as_str()));
+    fn every_mobile_prefix_from_13_to_19_has_allocated_segments() {
+        for n in [
+            "13000000000",
+            "14500000000",
+            "15000000000",
+            "16200000000",
+            "19900000000",
+            "18000000000",
+            "19000000000",
+        ] {
+            assert_eq!(norm(n).as_deref(), Ok(n));
         }
+    }
+
+    #[test]
+    fn a_number_in_an_unallocated_segment_is_invalid_and_named() {
+        let reason = norm("15400000000").unwrap_err();
+        assert_eq!(reason, InvalidReason::UnallocatedSegment("154".to_owned()));
+        assert_eq!(
+            reason.to_string(),
+            "segment 154 is not allocated to any mobile carrier"
+        );
+        assert_eq!(
+            norm("+86 174 0612 3456"),
+            Err(InvalidReason::UnallocatedSegment("17406".to_owned()))
+        );
     }
 
     #[test]
@@ -540,6 +577,9 @@ mod properties {
     use super::*;
     use proptest::prelude::*;
 
+    /// Numbers in segments the built-in table lists (three of 13x, 15x, 18x and 19x).
+    const ALLOCATED: &str = "1(3[0-9]|5[0-35-9]|8[0-9]|9[0-35-9])[0-9]{8}";
+
     /// Strings made of the characters pasted lists are made of, and anything else.
     fn pasted() -> impl Strategy<Value = String> {
         prop_oneof![
@@ -583,7 +623,7 @@ mod properties {
 
         #[test]
         fn a_valid_number_survives_any_accepted_decoration(
-            digits in "1[3-9][0-9]{9}",
+            digits in ALLOCATED,
             prefix in prop::sample::select(vec!["", "+86", "+86 ", "0086", "86", "(+86) "]),
             sep in prop::sample::select(vec!["", " ", "-", ".", "\u{200B}", "\u{00A0}"]),
         ) {
@@ -597,7 +637,10 @@ mod properties {
         fn an_integer_is_a_mobile_exactly_when_its_digits_are(
             n in prop_oneof![0u64..100_000_000_000, 12_999_999_990u64..13_000_000_010, 19_999_999_990u64..20_000_000_010]
         ) {
-            prop_assert_eq!(Mobile::from_u64(n), normalize_mobile(&n.to_string()).ok());
+            // from_u64 reads back stored numbers, which were checked against the segments
+            // table when they were stored; parsing checks it too.
+            let allocated = Mobile::from_u64(n).filter(|m| segments::current().allocated(m.0));
+            prop_assert_eq!(allocated, normalize_mobile(&n.to_string()).ok());
         }
 
         #[test]
@@ -611,7 +654,7 @@ mod properties {
         #[test]
         fn a_pasted_list_of_valid_numbers_reads_back_in_order(
             list in prop::collection::vec(
-                ("1[3-9][0-9]{9}",
+                (ALLOCATED,
                  prop::sample::select(vec!["", "+86", "+86 ", "0086", "(+86) "]),
                  prop::sample::select(vec!["", " ", "-"])),
                 1..12,

@@ -11,6 +11,7 @@ use clap::Args;
 
 use crate::checking::cache::CacheConfig;
 use crate::checking::pipeline::Limits;
+use crate::checking::segments::{Segments, SegmentsError};
 use crate::checking::upstream::{RetryPolicy, Token, UPSTREAM_MAX_BATCH};
 use crate::jobs::PostgresOptions;
 
@@ -45,6 +46,11 @@ pub struct ServeArgs {
     /// (reloaded on SIGHUP). Without it the API is open to anyone who can reach it.
     #[arg(long, env = "PHONECHECK_API_KEYS_FILE")]
     pub api_keys_file: Option<PathBuf>,
+
+    /// The number blocks allocated to mobile carriers, one prefix (3 to 7 digits) a line,
+    /// instead of the built-in table; numbers outside them are answered INVALID unbilled.
+    #[arg(long, env = "PHONECHECK_SEGMENTS_FILE")]
+    pub segments_file: Option<PathBuf>,
 
     /// Also serve the ALAPI-compatible HTTP endpoint (POST /api/phonecheck) on this address.
     #[arg(long, env = "PHONECHECK_HTTP_LISTEN")]
@@ -269,6 +275,9 @@ pub struct ServeConfig {
     pub http_listen: Option<SocketAddr>,
     /// The API keys file, if callers must authenticate.
     pub api_keys_file: Option<PathBuf>,
+    /// A segments table read from `--segments-file`, to install before any number is parsed;
+    /// `None` keeps the built-in one.
+    pub segments: Option<Segments>,
     /// How long running calls may finish after a shutdown signal.
     pub shutdown_grace: Duration,
     /// The upstream to use.
@@ -388,6 +397,9 @@ pub struct RedisConfig {
 /// A configuration problem, named by its flag.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
+    /// `--segments-file` could not be read or has a bad line.
+    #[error("--segments-file: {0}")]
+    Segments(SegmentsError),
     /// Neither a token nor `--demo`.
     #[error(
         "no upstream token: set ALAPI_TOKEN or pass --token-file FILE, \
@@ -538,6 +550,12 @@ impl ServeArgs {
             listen: self.listen,
             http_listen: self.http_listen,
             api_keys_file: self.api_keys_file,
+            segments: self
+                .segments_file
+                .as_deref()
+                .map(Segments::load)
+                .transpose()
+                .map_err(ConfigError::Segments)?,
             shutdown_grace: self.shutdown_grace,
             tls: match (self.tls_cert, self.tls_key) {
                 (Some(cert), Some(key)) => Some(TlsFiles {

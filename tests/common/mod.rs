@@ -67,6 +67,7 @@ pub fn test_config(url: String) -> ServeConfig {
         listen: "127.0.0.1:0".parse().unwrap(),
         http_listen: None,
         api_keys_file: None,
+        segments: None,
         shutdown_grace: Duration::from_secs(30),
         tls: None,
         upstream: UpstreamTarget::Remote {

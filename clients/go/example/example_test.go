@@ -73,7 +73,7 @@ func TestCheckBulkAnswersEveryChunkElement(t *testing.T) {
 
 func TestADeadlineEndsASlowCall(t *testing.T) {
 	started := time.Now()
-	_, err := checkWithin(context.Background(), client(t), []string{"14000000004"}, 500*time.Millisecond)
+	_, err := checkWithin(context.Background(), client(t), []string{"19900000004"}, 500*time.Millisecond)
 	if code := phonecheck.Details(err).Code; code != codes.DeadlineExceeded {
 		t.Fatalf("code %s, error %v", code, err)
 	}
@@ -84,7 +84,7 @@ func TestADeadlineEndsASlowCall(t *testing.T) {
 
 func TestErrorsCarryReasonRetryAndQuota(t *testing.T) {
 	c := client(t)
-	_, err := check(context.Background(), c, []string{"14000000429"})
+	_, err := check(context.Background(), c, []string{"19900000429"})
 	details := phonecheck.Details(err)
 	if details.Code != codes.ResourceExhausted || details.Reason != "UPSTREAM_RATE_LIMITED" || details.Domain != "phonecheck" {
 		t.Errorf("429: %+v", details)
@@ -93,7 +93,7 @@ func TestErrorsCarryReasonRetryAndQuota(t *testing.T) {
 		t.Errorf("429 without RetryInfo or upstreamCode: %+v", details)
 	}
 
-	_, err = check(context.Background(), c, []string{"14000000102"})
+	_, err = check(context.Background(), c, []string{"19900000102"})
 	details = phonecheck.Details(err)
 	if details.Reason != "UPSTREAM_QUOTA_EXHAUSTED" || len(details.QuotaViolations) != 1 || details.QuotaViolations[0].GetSubject() != "upstream-account" {
 		t.Errorf("102: %+v", details)

@@ -59,12 +59,12 @@ func run(ctx context.Context, client phonecheckv1.PhoneCheckClient) error {
 	}
 	fmt.Printf("bulk: %d results, %d invalid\n", len(bulk), summary.Invalid)
 
-	// A deadline: the demo upstream answers 14000000004 only after a minute.
-	_, err = checkWithin(ctx, client, []string{"14000000004"}, 500*time.Millisecond)
+	// A deadline: the demo upstream answers 19900000004 only after a minute.
+	_, err = checkWithin(ctx, client, []string{"19900000004"}, 500*time.Millisecond)
 	fmt.Printf("slow number with a 500ms deadline: %s\n", phonecheck.Details(err).Code)
 
 	// Errors by reason: the demo upstream's "QPS exceeded" and "quota used up" numbers.
-	for _, number := range []string{"14000000429", "14000000102"} {
+	for _, number := range []string{"19900000429", "19900000102"} {
 		_, err := check(ctx, client, []string{number})
 		details := phonecheck.Details(err)
 		switch {

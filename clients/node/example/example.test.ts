@@ -52,18 +52,18 @@ test("CheckStream and CheckBulk answer every input", { skip }, async () => {
 
 test("a deadline ends a slow call", { skip }, async () => {
   const client = connect(target, { apiKey });
-  const details = await failure(check(client, ["14000000004"], 500));
+  const details = await failure(check(client, ["19900000004"], 500));
   assert.equal(details.code, Code.DEADLINE_EXCEEDED);
   client.close();
 });
 
 test("errors carry their reason, RetryInfo, QuotaFailure and BadRequest", { skip }, async () => {
   const client = connect(target, { apiKey });
-  let details = await failure(check(client, ["14000000429"]));
+  let details = await failure(check(client, ["19900000429"]));
   assert.equal(details.code, Code.RESOURCE_EXHAUSTED);
   assert.deepEqual([details.reason, details.domain, details.metadata.upstreamCode], ["UPSTREAM_RATE_LIMITED", "phonecheck", "429"]);
   assert.ok(details.retryDelayMs !== undefined && details.retryDelayMs > 0, `retry ${details.retryDelayMs}`);
-  details = await failure(check(client, ["14000000102"]));
+  details = await failure(check(client, ["19900000102"]));
   assert.equal(details.reason, "UPSTREAM_QUOTA_EXHAUSTED");
   assert.deepEqual(details.quotaViolations.map((v) => v.subject), ["upstream-account"]);
   assert.equal(details.retryDelayMs, undefined);

@@ -72,15 +72,15 @@ export async function main(target: string): Promise<void> {
   const bulk = await checkBulk(client, [["13700137000", "13600136000"], ["13500135000", "12345"]]);
   console.log(`bulk: ${bulk.results.length} results, ${bulk.summary?.invalid} invalid`);
 
-  // A deadline: the demo upstream answers 14000000004 only after a minute.
+  // A deadline: the demo upstream answers 19900000004 only after a minute.
   try {
-    await check(client, ["14000000004"], 500);
+    await check(client, ["19900000004"], 500);
   } catch (error) {
     console.log(`slow number with a 500 ms deadline: ${Code[errorDetails(error as ServiceError).code]}`);
   }
 
   // Errors by reason: the demo upstream's "QPS exceeded" and "quota used up" numbers.
-  for (const number of ["14000000429", "14000000102"]) {
+  for (const number of ["19900000429", "19900000102"]) {
     try {
       await check(client, [number]);
     } catch (error) {

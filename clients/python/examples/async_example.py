@@ -65,11 +65,11 @@ async def main(target: str) -> None:
     print(f"bulk: {len(bulk)} results, {bulk_summary.invalid if bulk_summary else 0} invalid")
 
     try:
-        await check(stub, ["14000000004"], timeout=0.5)  # answered only after a minute
+        await check(stub, ["19900000004"], timeout=0.5)  # answered only after a minute
     except grpc.aio.AioRpcError as error:
         print(f"slow number with a 0.5 s deadline: {pc.error_details(error).code.name}")
 
-    for number in ["14000000429", "14000000102"]:
+    for number in ["19900000429", "19900000102"]:
         try:
             await check(stub, [number])
         except grpc.aio.AioRpcError as error:

@@ -66,14 +66,14 @@ def main(target: str) -> None:
     bulk, summary = check_bulk(stub, [["13700137000", "13600136000"], ["13500135000", "12345"]])
     print(f"bulk: {len(bulk)} results, {summary.invalid if summary else 0} invalid")
 
-    # A deadline: the demo upstream answers 14000000004 only after a minute.
+    # A deadline: the demo upstream answers 19900000004 only after a minute.
     try:
-        check(stub, ["14000000004"], timeout=0.5)
+        check(stub, ["19900000004"], timeout=0.5)
     except grpc.RpcError as error:
         print(f"slow number with a 0.5 s deadline: {pc.error_details(error).code.name}")
 
     # Errors by reason: the demo upstream's "QPS exceeded" and "quota used up" numbers.
-    for number in ["14000000429", "14000000102"]:
+    for number in ["19900000429", "19900000102"]:
         try:
             check(stub, [number])
         except grpc.RpcError as error:

@@ -47,13 +47,13 @@ def test_check_bulk_answers_every_chunk_element(stub, sync_example):
 
 def test_a_deadline_ends_a_slow_call(stub, sync_example):
     with pytest.raises(grpc.RpcError) as raised:
-        sync_example.check(stub, ["14000000004"], timeout=0.5)
+        sync_example.check(stub, ["19900000004"], timeout=0.5)
     assert pc.error_details(raised.value).code == grpc.StatusCode.DEADLINE_EXCEEDED
 
 
 def test_errors_carry_reason_retry_and_quota(stub, sync_example):
     with pytest.raises(grpc.RpcError) as raised:
-        sync_example.check(stub, ["14000000429"])
+        sync_example.check(stub, ["19900000429"])
     details = pc.error_details(raised.value)
     assert details.code == grpc.StatusCode.RESOURCE_EXHAUSTED
     assert (details.reason, details.domain) == ("UPSTREAM_RATE_LIMITED", "phonecheck")
@@ -61,7 +61,7 @@ def test_errors_carry_reason_retry_and_quota(stub, sync_example):
     assert details.retry_delay is not None and details.retry_delay.total_seconds() > 0
 
     with pytest.raises(grpc.RpcError) as raised:
-        sync_example.check(stub, ["14000000102"])
+        sync_example.check(stub, ["19900000102"])
     details = pc.error_details(raised.value)
     assert details.reason == "UPSTREAM_QUOTA_EXHAUSTED"
     assert [v.subject for v in details.quota_violations] == ["upstream-account"]
@@ -94,7 +94,7 @@ def test_the_async_client_makes_the_same_calls(target, api_key, async_example):
         streamed, _ = await async_example.check_stream(stub, ["13800138000", "13800138000"])
         bulk, _ = await async_example.check_bulk(stub, [["13700137000"], ["12345"]])
         with pytest.raises(grpc.aio.AioRpcError) as raised:
-            await async_example.check(stub, ["14000000429"])
+            await async_example.check(stub, ["19900000429"])
         await stub.channel.close()
         return response, streamed, bulk, pc.error_details(raised.value)
 

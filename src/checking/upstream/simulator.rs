@@ -12,14 +12,14 @@
 //!
 //! | number        | every call holding it answers…                                      |
 //! |---------------|---------------------------------------------------------------------|
-//! | `1400000CCCC` | code `CCCC` in the JSON body, e.g. `14000000102` → 102 quota used up |
-//! | `14000000001` | an HTML page with HTTP 200                                            |
-//! | `14000000002` | `"data": null`                                                        |
-//! | `14000000003` | an answer that leaves this number out                                 |
-//! | `14000000004` | nothing until the `slow` delay (default 60 s) has passed              |
-//! | `14000000005` | a connection dropped half way through the answer                      |
-//! | `140000005xx` | HTTP 5xx with an HTML body                                            |
-//! | `1400001CCCC` | as `1400000CCCC`, but only the first time; later calls succeed       |
+//! | `1990000CCCC` | code `CCCC` in the JSON body, e.g. `19900000102` → 102 quota used up |
+//! | `19900000001` | an HTML page with HTTP 200                                            |
+//! | `19900000002` | `"data": null`                                                        |
+//! | `19900000003` | an answer that leaves this number out                                 |
+//! | `19900000004` | nothing until the `slow` delay (default 60 s) has passed              |
+//! | `19900000005` | a connection dropped half way through the answer                      |
+//! | `199000005xx` | HTTP 5xx with an HTML body                                            |
+//! | `1990001CCCC` | as `1990000CCCC`, but only the first time; later calls succeed       |
 //!
 //! Codes 429, 404 and 405 also come with that HTTP status; other codes with HTTP 200.
 
@@ -57,7 +57,7 @@ pub struct SimulatorConfig {
     pub latency: Duration,
     /// Fraction of calls (0.0..=1.0) answered with HTTP 502 at random, never billed.
     pub fail_rate: f64,
-    /// How long the slow trigger number `14000000004` makes a call wait.
+    /// How long the slow trigger number `19900000004` makes a call wait.
     pub slow: Duration,
     /// Every n-th call fails, alternately with 429 and HTTP 500, never billed: a flaky
     /// upstream that is deterministic, unlike `fail_rate`.
@@ -265,8 +265,8 @@ impl Simulator {
     fn trigger(&self, mobile: &str) -> Option<u16> {
         let code: u16 = mobile.get(7..)?.parse().ok()?;
         match mobile.get(..7)? {
-            "1400000" => Some(code),
-            "1400001" => self
+            "1990000" => Some(code),
+            "1990001" => self
                 .fired_once
                 .lock()
                 .insert(mobile.to_owned())
@@ -679,10 +679,10 @@ mod tests {
     #[test]
     fn trigger_numbers_fire_as_documented() {
         let sim = Simulator::new(SimulatorConfig::default());
-        assert_eq!(sim.trigger("14000000102"), Some(102));
-        assert_eq!(sim.trigger("14000000102"), Some(102));
-        assert_eq!(sim.trigger("14000010429"), Some(429));
-        assert_eq!(sim.trigger("14000010429"), None);
+        assert_eq!(sim.trigger("19900000102"), Some(102));
+        assert_eq!(sim.trigger("19900000102"), Some(102));
+        assert_eq!(sim.trigger("19900010429"), Some(429));
+        assert_eq!(sim.trigger("19900010429"), None);
         assert_eq!(sim.trigger("13111111111"), None);
     }
 }

@@ -138,15 +138,15 @@ public final class Example {
     System.out.printf(
         "bulk: %d results, %d invalid%n", bulk.results().size(), bulk.summary().getInvalid());
 
-    // A deadline: the demo upstream answers 14000000004 only after a minute.
+    // A deadline: the demo upstream answers 19900000004 only after a minute.
     try {
-      checkWithin(List.of("14000000004"), 500);
+      checkWithin(List.of("19900000004"), 500);
     } catch (StatusRuntimeException error) {
       System.out.printf("slow number with a 500 ms deadline: %s%n", ErrorDetails.of(error).code());
     }
 
     // Errors by reason: the demo upstream's "QPS exceeded" and "quota used up" numbers.
-    for (String number : List.of("14000000429", "14000000102")) {
+    for (String number : List.of("19900000429", "19900000102")) {
       try {
         check(List.of(number));
       } catch (StatusRuntimeException error) {

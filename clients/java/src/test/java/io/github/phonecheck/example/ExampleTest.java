@@ -82,21 +82,21 @@ class ExampleTest {
   @Test
   void aDeadlineEndsASlowCall() {
     StatusRuntimeException error =
-        assertThrows(StatusRuntimeException.class, () -> example.checkWithin(List.of("14000000004"), 500));
+        assertThrows(StatusRuntimeException.class, () -> example.checkWithin(List.of("19900000004"), 500));
     assertEquals(Status.Code.DEADLINE_EXCEEDED, ErrorDetails.of(error).code());
   }
 
   @Test
   void errorsCarryReasonRetryQuotaAndBadRequest() {
     ErrorDetails details =
-        ErrorDetails.of(assertThrows(StatusRuntimeException.class, () -> example.check(List.of("14000000429"))));
+        ErrorDetails.of(assertThrows(StatusRuntimeException.class, () -> example.check(List.of("19900000429"))));
     assertEquals(Status.Code.RESOURCE_EXHAUSTED, details.code());
     assertEquals(Optional.of("UPSTREAM_RATE_LIMITED"), details.reason());
     assertEquals(Optional.of("phonecheck"), details.domain());
     assertEquals("429", details.metadata().get("upstreamCode"));
     assertTrue(details.retryDelay().isPresent() && !details.retryDelay().get().isZero());
 
-    details = ErrorDetails.of(assertThrows(StatusRuntimeException.class, () -> example.check(List.of("14000000102"))));
+    details = ErrorDetails.of(assertThrows(StatusRuntimeException.class, () -> example.check(List.of("19900000102"))));
     assertEquals(Optional.of("UPSTREAM_QUOTA_EXHAUSTED"), details.reason());
     assertEquals("upstream-account", details.quotaViolations().get(0).getSubject());
     assertFalse(details.retryDelay().isPresent());
