@@ -14,6 +14,7 @@
 //!   the same server's bare `grpc.health.v1.Health/Check` (tonic and nothing else), same
 //!   generator, same run.
 //! - P7 pipeline speed: 1,000,000 numbers that are all cached, through `CheckStream`, numbers/s.
+//! - P8 cache footprint: resident bytes per cached answer, a million more answers kept.
 //! - B1 bulk: the server's peak RSS and numbers/s for 1,000,000 and 5,000,000 numbers sent
 //!   through one `CheckBulk` stream in chunks of 10,000 (memory must stay flat).
 //! - J1 jobs: the same 1,000,000 numbers as a job (upload, check, download every result)
@@ -451,6 +452,34 @@ async fn p7_cached_pipeline() -> String {
          numbers/s (goal >= 1,000,000/s); server peak RSS with 1M answers cached {:.1} MiB",
         N as f64 / secs,
         server.peak_rss_mib()
+    )
+}
+
+async fn p8_cache_footprint() -> String {
+    const N: usize = 1_000_000;
+    const CHUNK: usize = 100_000;
+    let sim = mock(SimulatorConfig::default()).await;
+    let server = Server::start(&sim, &["--qps", "0", "--cache-entries", "2200000"]);
+    let mut client = server.client().await;
+    // A first stream of the same size brings the runtime, buffers and label table to their
+    // working size, so the difference below is the answers alone.
+    for offset in (0..N).step_by(CHUNK) {
+        stream_all(&mut client, numbers(CHUNK, 10_000_000 + offset)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let before = server.rss_mib();
+    // A million new answers, in streams of 100,000 so that a stream's own buffers (P4) stay
+    // small beside them.
+    for offset in (0..N).step_by(CHUNK) {
+        stream_all(&mut client, numbers(CHUNK, offset)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let after = server.rss_mib();
+    assert_eq!(sim.simulator.stats().billed, 2 * N as u64);
+    format!(
+        "P8 cache footprint: resident memory {before:.1} -> {after:.1} MiB for 1,000,000 more \
+         cached answers -> {:.0} bytes per answer (goal <= 64)",
+        (after - before) * 1024.0 * 1024.0 / N as f64
     )
 }
 
@@ -902,7 +931,7 @@ fn main() {
         .map(|a| a.to_uppercase())
         .filter(|a| {
             [
-                "P1", "P2", "P3", "P4", "P5", "P6", "P7", "B1", "J1", "J2", "L1", "S1",
+                "P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "B1", "J1", "J2", "L1", "S1",
             ]
             .contains(&a.as_str())
         })
@@ -932,6 +961,9 @@ fn main() {
         }
         if wanted("P7") {
             println!("{}", p7_cached_pipeline().await);
+        }
+        if wanted("P8") {
+            println!("{}", p8_cache_footprint().await);
         }
         if wanted("B1") {
             println!("{}", b1_bulk().await);

@@ -214,17 +214,21 @@ async fn a_deadline_shorter_than_the_upstream_latency_is_deadline_exceeded_witho
         mobiles: numbers(3),
         ..Default::default()
     });
-    // The deadline as the header carries it, without a client-side timer racing the
-    // server's own answer: what is asserted is what the server says.
+    // The deadline as the header carries it. tonic's channel also starts a timer of its own
+    // from that header, so on a loaded machine its "Timeout expired" can arrive before the
+    // server's answer; either way the deadline ends the call and nothing is retried.
     request
         .metadata_mut()
         .insert("grpc-timeout", "300m".parse().unwrap());
     let status = client.check(request).await.unwrap_err();
-    assert_eq!(status.code(), Code::DeadlineExceeded, "{status:?}");
-    assert_eq!(
-        status.get_details_error_info().map(|i| i.reason).as_deref(),
-        Some("DEADLINE_EXCEEDED")
-    );
+    match status.code() {
+        Code::DeadlineExceeded => assert_eq!(
+            status.get_details_error_info().map(|i| i.reason).as_deref(),
+            Some("DEADLINE_EXCEEDED")
+        ),
+        Code::Cancelled => assert_eq!(status.message(), "Timeout expired", "{status:?}"),
+        _ => panic!("{status:?}"),
+    }
     assert!(env.sim.simulator.stats().calls <= 1);
 }
 

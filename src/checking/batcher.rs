@@ -34,7 +34,7 @@ use smallvec::SmallVec;
 use tokio::sync::{Notify, mpsc};
 use tokio::time::Instant;
 
-use crate::checking::cache::ResultCache;
+use crate::checking::cache::{ResultCache, whole_seconds};
 use crate::checking::number::{Mobile, MobileMap};
 use crate::checking::upstream::{CallSlot, NumberReport, UpstreamClient, UpstreamError};
 
@@ -471,8 +471,9 @@ impl Shared {
         let calls = attempted.calls;
         let (mut reports, failure, log_id) = match attempted.result {
             Ok(answer) => {
-                // Stamped on the cache's clock, which judges how fresh the answer is later.
-                let now = self.cache.config().clock.now();
+                // Stamped on the cache's clock, which judges how fresh the answer is later, in
+                // whole seconds, as the cache keeps it.
+                let now = whole_seconds(self.cache.config().clock.now());
                 let reports: Vec<(Mobile, Arc<NumberReport>)> = answer
                     .reports
                     .into_iter()

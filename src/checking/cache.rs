@@ -19,10 +19,13 @@
 //! answer is fresh is judged on the [`Clock`] given in the configuration (tests move it), from
 //! the answer's own `checked_at`.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use parking_lot::RwLock;
 
 use futures::future::BoxFuture;
 use quick_cache::sync::Cache;
@@ -130,9 +133,83 @@ pub trait SharedResults: Send + Sync + fmt::Debug {
     fn put(&self, entries: Vec<(Mobile, Arc<NumberReport>, Duration)>) -> BoxFuture<'_, ()>;
 }
 
+/// One cached answer in 12 bytes beside its 8-byte key: the status as a byte, the three
+/// labels as ids into [`Labels`], `checked_at` in whole seconds (answers are stamped on whole
+/// seconds, see [`whole_seconds`]). Its expiry needs no field of its own: it follows from
+/// `checked_at` and the status's time to live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Packed {
+    checked_at: u32,
+    status_name: u16,
+    area: u16,
+    carrier: u16,
+    status: u8,
+}
+
+/// The labels answers share (status names, areas, carriers: a few hundred in all) by a 16-bit
+/// id, so an entry holds three small numbers instead of three pointers. It only grows; past
+/// 65,536 distinct labels (an upstream gone strange) new answers are not cached in process.
+#[derive(Debug, Default)]
+struct Labels {
+    table: RwLock<LabelTable>,
+}
+
+#[derive(Debug, Default)]
+struct LabelTable {
+    ids: HashMap<Arc<str>, u16>,
+    names: Vec<Arc<str>>,
+}
+
+impl Labels {
+    fn id(&self, label: &Arc<str>) -> Option<u16> {
+        if let Some(&id) = self.table.read().ids.get(label) {
+            return Some(id);
+        }
+        let mut table = self.table.write();
+        if let Some(&id) = table.ids.get(label) {
+            return Some(id);
+        }
+        let id = u16::try_from(table.names.len()).ok()?;
+        table.names.push(label.clone());
+        table.ids.insert(label.clone(), id);
+        Some(id)
+    }
+}
+
+impl LabelTable {
+    fn name(&self, id: u16) -> Arc<str> {
+        self.names
+            .get(usize::from(id))
+            .cloned()
+            .unwrap_or_else(|| "".into())
+    }
+
+    fn unpack(&self, packed: Packed) -> Option<NumberReport> {
+        Some(NumberReport {
+            status: LineStatus::from_code(i64::from(packed.status))?,
+            status_name: self.name(packed.status_name),
+            area: self.name(packed.area),
+            carrier: self.name(packed.carrier),
+            checked_at: UNIX_EPOCH + Duration::from_secs(u64::from(packed.checked_at)),
+        })
+    }
+}
+
+/// `at` rounded down to a whole second: what answers are stamped with, so that a cached answer
+/// reads back exactly as it was given.
+pub fn whole_seconds(at: SystemTime) -> SystemTime {
+    let secs = at.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
+    UNIX_EPOCH + Duration::from_secs(secs)
+}
+
+/// Resident bytes one cached answer costs, measured (P8 in docs/benchmarks.md): the key and
+/// [`Packed`], and quick_cache's own slot and index. `--cache-memory` divides by it.
+pub const BYTES_PER_ENTRY: u64 = 48;
+
 /// The cache. Cheap to share behind an `Arc`.
 pub struct ResultCache {
-    local: Option<Cache<Mobile, Arc<NumberReport>>>,
+    local: Option<Cache<Mobile, Packed>>,
+    labels: Labels,
     config: CacheConfig,
     shared: Option<Arc<dyn SharedResults>>,
 }
@@ -153,6 +230,7 @@ impl ResultCache {
         let local = (capacity > 0).then(|| Cache::new(capacity));
         ResultCache {
             local,
+            labels: Labels::default(),
             config,
             shared: None,
         }
@@ -183,6 +261,31 @@ impl ResultCache {
         age < self.config.ttl(report.status) && freshness.max_age.is_none_or(|max| age <= max)
     }
 
+    /// Keeps one answer in process, packed; an answer whose labels or time do not fit a
+    /// [`Packed`] is not kept here (it is still given to its callers and the shared cache).
+    fn keep(&self, mobile: Mobile, report: &NumberReport) {
+        let Some(local) = &self.local else {
+            return;
+        };
+        let checked_at = report
+            .checked_at
+            .duration_since(UNIX_EPOCH)
+            .ok()
+            .and_then(|d| u32::try_from(d.as_secs()).ok());
+        let packed = (|| {
+            Some(Packed {
+                checked_at: checked_at?,
+                status_name: self.labels.id(&report.status_name)?,
+                area: self.labels.id(&report.area)?,
+                carrier: self.labels.id(&report.carrier)?,
+                status: u8::try_from(report.status.code()).ok()?,
+            })
+        })();
+        if let Some(packed) = packed {
+            local.insert(mobile, packed);
+        }
+    }
+
     /// Splits `numbers` into those with a fresh cached answer and the rest, keeping each
     /// number's tag. With a shared cache, what is missing here is fetched from it in one
     /// round trip; if it cannot be reached, those numbers are misses.
@@ -199,11 +302,18 @@ impl ResultCache {
             lookup.misses.extend_from_slice(numbers);
             return lookup;
         }
-        for &(mobile, tag) in numbers {
-            let cached = self.local.as_ref().and_then(|c| c.get(&mobile));
-            match cached.filter(|r| self.is_fresh(r, freshness)) {
-                Some(report) => lookup.hits.push((mobile, tag, report)),
-                None => lookup.misses.push((mobile, tag)),
+        {
+            // One read of the label table for the whole lookup.
+            let labels = self.labels.table.read();
+            for &(mobile, tag) in numbers {
+                let cached = self.local.as_ref().and_then(|c| c.get(&mobile));
+                match cached
+                    .and_then(|p| labels.unpack(p))
+                    .filter(|r| self.is_fresh(r, freshness))
+                {
+                    Some(report) => lookup.hits.push((mobile, tag, Arc::new(report))),
+                    None => lookup.misses.push((mobile, tag)),
+                }
             }
         }
         if let Some(shared) = &self.shared
@@ -215,11 +325,8 @@ impl ResultCache {
             for ((mobile, tag), report) in lookup.misses.into_iter().zip(found) {
                 match report.filter(|r| self.is_fresh(r, freshness)) {
                     Some(report) => {
-                        let report = Arc::new(report);
-                        if let Some(local) = &self.local {
-                            local.insert(mobile, report.clone());
-                        }
-                        lookup.hits.push((mobile, tag, report));
+                        self.keep(mobile, &report);
+                        lookup.hits.push((mobile, tag, Arc::new(report)));
                     }
                     None => misses.push((mobile, tag)),
                 }
@@ -234,10 +341,8 @@ impl ResultCache {
     /// Keeps the answers of one batch; with a shared cache, writes them there too, in the
     /// background (one pipeline per batch).
     pub fn store(&self, reports: &[(Mobile, Arc<NumberReport>)]) {
-        if let Some(local) = &self.local {
-            for (mobile, report) in reports {
-                local.insert(*mobile, report.clone());
-            }
+        for (mobile, report) in reports {
+            self.keep(*mobile, report);
         }
         if let Some(shared) = &self.shared
             && !reports.is_empty()
@@ -336,6 +441,40 @@ mod tests {
             skip: false,
         };
         assert_eq!(cache.lookup(&asked, zero).await.misses.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_cached_answer_reads_back_exactly_as_it_was_given() {
+        // An entry is its 8-byte key and 12 bytes of answer, whatever the labels hold.
+        assert_eq!(std::mem::size_of::<(Mobile, Packed)>(), 24);
+        let cache = cache(Arc::new(ManualClock::default()));
+        let at = whole_seconds(SystemTime::now());
+        let given = |area: &str| {
+            Arc::new(NumberReport {
+                status: LineStatus::Silent,
+                status_name: "沉默号".into(),
+                area: area.into(),
+                carrier: "中国移动".into(),
+                checked_at: at,
+            })
+        };
+        cache.store(&[(mobile(1), given("山西-临汾")), (mobile(2), given("北京"))]);
+        let lookup = cache
+            .lookup(&[(mobile(1), ()), (mobile(2), ())], Freshness::default())
+            .await;
+        let back: Vec<&NumberReport> = lookup.hits.iter().map(|h| h.2.as_ref()).collect();
+        assert_eq!(back, [given("山西-临汾").as_ref(), given("北京").as_ref()]);
+        // Four labels in all: the status name and carrier are shared by both answers.
+        assert_eq!(cache.labels.table.read().names.len(), 4);
+    }
+
+    #[test]
+    fn answers_are_stamped_on_whole_seconds() {
+        let at = UNIX_EPOCH + Duration::from_millis(1_790_000_000_999);
+        assert_eq!(
+            whole_seconds(at),
+            UNIX_EPOCH + Duration::from_secs(1_790_000_000)
+        );
     }
 
     #[tokio::test]

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use clap::Args;
 
-use crate::checking::cache::CacheConfig;
+use crate::checking::cache::{BYTES_PER_ENTRY, CacheConfig};
 use crate::checking::pipeline::Limits;
 use crate::checking::segments::{Segments, SegmentsError};
 use crate::checking::upstream::{RetryPolicy, Token, UPSTREAM_MAX_BATCH};
@@ -195,9 +195,14 @@ pub struct ServeArgs {
           value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
     pub max_stream_numbers: u32,
 
-    /// Most answers kept in the in-process result cache (0 = none); about 160 bytes each.
+    /// Most answers kept in the in-process result cache (0 = none); about 48 bytes each.
     #[arg(long, env = "PHONECHECK_CACHE_ENTRIES", default_value_t = 1_000_000)]
     pub cache_entries: u64,
+
+    /// The in-process result cache's memory budget instead of a count (e.g. 512MiB): as many
+    /// answers as fit at about 48 bytes each.
+    #[arg(long, env = "PHONECHECK_CACHE_MEMORY", value_parser = parse_size)]
+    pub cache_memory: Option<u64>,
 
     /// How long a cached answer stays fresh (e.g. 24h, 90m).
     #[arg(long, env = "PHONECHECK_CACHE_TTL", default_value = "24h", value_parser = humantime::parse_duration)]
@@ -581,7 +586,9 @@ impl ServeArgs {
                 max_bulk_chunk: self.max_bulk_chunk as usize,
             },
             cache: CacheConfig {
-                entries: self.cache_entries,
+                entries: self
+                    .cache_memory
+                    .map_or(self.cache_entries, |bytes| bytes / BYTES_PER_ENTRY),
                 ttl: self.cache_ttl,
                 short_ttl: self.cache_ttl_short,
                 ..CacheConfig::default()
