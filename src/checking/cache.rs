@@ -133,25 +133,38 @@ pub trait SharedResults: Send + Sync + fmt::Debug {
     fn put(&self, entries: Vec<(Mobile, Arc<NumberReport>, Duration)>) -> BoxFuture<'_, ()>;
 }
 
-/// One cached answer in 12 bytes beside its 8-byte key: the status as a byte, the three
-/// labels as ids into [`Labels`], `checked_at` in whole seconds (answers are stamped on whole
-/// seconds, see [`whole_seconds`]). Its expiry needs no field of its own: it follows from
-/// `checked_at` and the status's time to live.
+/// One cached answer in 8 bytes beside its 8-byte key: `checked_at` in whole seconds
+/// (answers are stamped on whole seconds, see [`whole_seconds`]), the status in the top 3 bits
+/// of the area's id, and the carrier and status name as one-byte ids. The labels themselves
+/// live once in [`Labels`]. Its expiry needs no field of its own: it follows from `checked_at`
+/// and the status's time to live.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Packed {
     checked_at: u32,
-    status_name: u16,
-    area: u16,
-    carrier: u16,
-    status: u8,
+    status_and_area: u16,
+    carrier: u8,
+    status_name: u8,
 }
 
-/// The labels answers share (status names, areas, carriers: a few hundred in all) by a 16-bit
-/// id, so an entry holds three small numbers instead of three pointers. It only grows; past
-/// 65,536 distinct labels (an upstream gone strange) new answers are not cached in process.
+/// Areas one [`Packed`] can name: 13 bits (China has a few hundred prefecture-level areas).
+const MOST_AREAS: usize = 1 << 13;
+/// Carriers, and status names, one can name: a byte each.
+const MOST_SHORT: usize = 1 << 8;
+
+/// The labels answers share by a small id, so an entry holds three small numbers instead of
+/// three pointers: one table for areas, one for carriers, one for status names. They only
+/// grow; a label past a table's room (an upstream gone strange) leaves its answers uncached in
+/// process (they still go to callers and to the shared cache).
 #[derive(Debug, Default)]
 struct Labels {
-    table: RwLock<LabelTable>,
+    table: RwLock<LabelTables>,
+}
+
+#[derive(Debug, Default)]
+struct LabelTables {
+    areas: LabelTable,
+    carriers: LabelTable,
+    status_names: LabelTable,
 }
 
 #[derive(Debug, Default)]
@@ -160,36 +173,61 @@ struct LabelTable {
     names: Vec<Arc<str>>,
 }
 
-impl Labels {
-    fn id(&self, label: &Arc<str>) -> Option<u16> {
-        if let Some(&id) = self.table.read().ids.get(label) {
+impl LabelTable {
+    fn find(&self, label: &Arc<str>) -> Option<u16> {
+        self.ids.get(label).copied()
+    }
+
+    fn add(&mut self, label: &Arc<str>, most: usize) -> Option<u16> {
+        if let Some(id) = self.find(label) {
             return Some(id);
         }
-        let mut table = self.table.write();
-        if let Some(&id) = table.ids.get(label) {
-            return Some(id);
+        if self.names.len() >= most {
+            return None;
         }
-        let id = u16::try_from(table.names.len()).ok()?;
-        table.names.push(label.clone());
-        table.ids.insert(label.clone(), id);
+        let id = u16::try_from(self.names.len()).ok()?;
+        self.names.push(label.clone());
+        self.ids.insert(label.clone(), id);
         Some(id)
     }
-}
 
-impl LabelTable {
     fn name(&self, id: u16) -> Arc<str> {
         self.names
             .get(usize::from(id))
             .cloned()
             .unwrap_or_else(|| "".into())
     }
+}
 
+impl Labels {
+    /// The ids of an answer's three labels, adding those not seen before.
+    fn ids(&self, report: &NumberReport) -> Option<(u16, u8, u8)> {
+        let find = |t: &LabelTables| {
+            Some((
+                t.areas.find(&report.area)?,
+                u8::try_from(t.carriers.find(&report.carrier)?).ok()?,
+                u8::try_from(t.status_names.find(&report.status_name)?).ok()?,
+            ))
+        };
+        if let Some(ids) = find(&self.table.read()) {
+            return Some(ids);
+        }
+        let mut t = self.table.write();
+        Some((
+            t.areas.add(&report.area, MOST_AREAS)?,
+            u8::try_from(t.carriers.add(&report.carrier, MOST_SHORT)?).ok()?,
+            u8::try_from(t.status_names.add(&report.status_name, MOST_SHORT)?).ok()?,
+        ))
+    }
+}
+
+impl LabelTables {
     fn unpack(&self, packed: Packed) -> Option<NumberReport> {
         Some(NumberReport {
-            status: LineStatus::from_code(i64::from(packed.status))?,
-            status_name: self.name(packed.status_name),
-            area: self.name(packed.area),
-            carrier: self.name(packed.carrier),
+            status: LineStatus::from_code(i64::from(packed.status_and_area >> 13))?,
+            status_name: self.status_names.name(u16::from(packed.status_name)),
+            area: self.areas.name(packed.status_and_area & 0x1FFF),
+            carrier: self.carriers.name(u16::from(packed.carrier)),
             checked_at: UNIX_EPOCH + Duration::from_secs(u64::from(packed.checked_at)),
         })
     }
@@ -204,7 +242,7 @@ pub fn whole_seconds(at: SystemTime) -> SystemTime {
 
 /// Resident bytes one cached answer costs, measured (P8 in docs/benchmarks.md): the key and
 /// [`Packed`], and quick_cache's own slot and index. `--cache-memory` divides by it.
-pub const BYTES_PER_ENTRY: u64 = 48;
+pub const BYTES_PER_ENTRY: u64 = 50;
 
 /// The cache. Cheap to share behind an `Arc`.
 pub struct ResultCache {
@@ -273,12 +311,13 @@ impl ResultCache {
             .ok()
             .and_then(|d| u32::try_from(d.as_secs()).ok());
         let packed = (|| {
+            let (area, carrier, status_name) = self.labels.ids(report)?;
+            let status = u16::try_from(report.status.code()).ok()?;
             Some(Packed {
                 checked_at: checked_at?,
-                status_name: self.labels.id(&report.status_name)?,
-                area: self.labels.id(&report.area)?,
-                carrier: self.labels.id(&report.carrier)?,
-                status: u8::try_from(report.status.code()).ok()?,
+                status_and_area: status << 13 | area,
+                carrier,
+                status_name,
             })
         })();
         if let Some(packed) = packed {
@@ -445,8 +484,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_cached_answer_reads_back_exactly_as_it_was_given() {
-        // An entry is its 8-byte key and 12 bytes of answer, whatever the labels hold.
-        assert_eq!(std::mem::size_of::<(Mobile, Packed)>(), 24);
+        // An entry is its 8-byte key and 8 bytes of answer, whatever the labels hold.
+        assert_eq!(std::mem::size_of::<(Mobile, Packed)>(), 16);
         let cache = cache(Arc::new(ManualClock::default()));
         let at = whole_seconds(SystemTime::now());
         let given = |area: &str| {
@@ -464,8 +503,14 @@ mod tests {
             .await;
         let back: Vec<&NumberReport> = lookup.hits.iter().map(|h| h.2.as_ref()).collect();
         assert_eq!(back, [given("山西-临汾").as_ref(), given("北京").as_ref()]);
-        // Four labels in all: the status name and carrier are shared by both answers.
-        assert_eq!(cache.labels.table.read().names.len(), 4);
+        // The status name and carrier are shared by both answers.
+        let labels = cache.labels.table.read();
+        let sizes = (
+            labels.areas.names.len(),
+            labels.carriers.names.len(),
+            labels.status_names.names.len(),
+        );
+        assert_eq!(sizes, (2, 1, 1));
     }
 
     #[test]

@@ -195,12 +195,12 @@ pub struct ServeArgs {
           value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
     pub max_stream_numbers: u32,
 
-    /// Most answers kept in the in-process result cache (0 = none); about 48 bytes each.
+    /// Most answers kept in the in-process result cache (0 = none); about 50 bytes each.
     #[arg(long, env = "PHONECHECK_CACHE_ENTRIES", default_value_t = 1_000_000)]
     pub cache_entries: u64,
 
     /// The in-process result cache's memory budget instead of a count (e.g. 512MiB): as many
-    /// answers as fit at about 48 bytes each.
+    /// answers as fit at about 50 bytes each.
     #[arg(long, env = "PHONECHECK_CACHE_MEMORY", value_parser = parse_size)]
     pub cache_memory: Option<u64>,
 
