@@ -240,8 +240,8 @@ pub fn whole_seconds(at: SystemTime) -> SystemTime {
     UNIX_EPOCH + Duration::from_secs(secs)
 }
 
-/// Resident bytes one cached answer costs, measured (P8 in docs/benchmarks.md): the key and
-/// [`Packed`], and quick_cache's own slot and index. `--cache-memory` divides by it.
+/// Resident bytes one cached answer costs, measured (P8 in docs/benchmarks.md): the 8-byte key,
+/// the 8-byte packed answer, and quick_cache's own slot and index. `--cache-memory` divides by it.
 pub const BYTES_PER_ENTRY: u64 = 50;
 
 /// The cache. Cheap to share behind an `Arc`.
