@@ -221,14 +221,24 @@ impl Labels {
     }
 }
 
+impl Packed {
+    fn status(self) -> Option<LineStatus> {
+        LineStatus::from_code(i64::from(self.status_and_area >> 13))
+    }
+
+    fn checked_at(self) -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(u64::from(self.checked_at))
+    }
+}
+
 impl LabelTables {
     fn unpack(&self, packed: Packed) -> Option<NumberReport> {
         Some(NumberReport {
-            status: LineStatus::from_code(i64::from(packed.status_and_area >> 13))?,
+            status: packed.status()?,
             status_name: self.status_names.name(u16::from(packed.status_name)),
             area: self.areas.name(packed.status_and_area & 0x1FFF),
             carrier: self.carriers.name(u16::from(packed.carrier)),
-            checked_at: UNIX_EPOCH + Duration::from_secs(u64::from(packed.checked_at)),
+            checked_at: packed.checked_at(),
         })
     }
 }
@@ -289,14 +299,25 @@ impl ResultCache {
 
     /// True when `report` may be given to a caller asking with `freshness`.
     fn is_fresh(&self, report: &NumberReport, freshness: Freshness) -> bool {
+        self.is_fresh_at(report.checked_at, report.status, freshness)
+    }
+
+    /// [`Self::is_fresh`] from an answer's time and status alone, so a packed entry is judged
+    /// before it is unpacked.
+    fn is_fresh_at(
+        &self,
+        checked_at: SystemTime,
+        status: LineStatus,
+        freshness: Freshness,
+    ) -> bool {
         // An answer from the future (clocks of two replicas disagreeing) counts as new.
         let age = self
             .config
             .clock
             .now()
-            .duration_since(report.checked_at)
+            .duration_since(checked_at)
             .unwrap_or_default();
-        age < self.config.ttl(report.status) && freshness.max_age.is_none_or(|max| age <= max)
+        age < self.config.ttl(status) && freshness.max_age.is_none_or(|max| age <= max)
     }
 
     /// Keeps one answer in process, packed; an answer whose labels or time do not fit a
@@ -347,8 +368,12 @@ impl ResultCache {
             for &(mobile, tag) in numbers {
                 let cached = self.local.as_ref().and_then(|c| c.get(&mobile));
                 match cached
+                    .filter(|p| {
+                        p.status().is_some_and(|status| {
+                            self.is_fresh_at(p.checked_at(), status, freshness)
+                        })
+                    })
                     .and_then(|p| labels.unpack(p))
-                    .filter(|r| self.is_fresh(r, freshness))
                 {
                     Some(report) => lookup.hits.push((mobile, tag, Arc::new(report))),
                     None => lookup.misses.push((mobile, tag)),
