@@ -15,7 +15,6 @@ import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 FENCE = {"python": "python", "node": "ts", "go": "go", "java": "java"}
-README = {"python": "python", "node": "node", "go": "go", "java": "java"}
 
 GO_MAIN = """package main
 
@@ -63,12 +62,12 @@ public class Snippet {
 def snippets(language):
     fence = FENCE[language]
     found = []
-    for page in [ROOT / "docs/clients.md", ROOT / "clients" / README[language] / "README.md"]:
+    for page in [ROOT / "docs/clients.md", ROOT / "clients" / language / "README.md"]:
         for block in re.findall(r"```%s\n(.*?)```" % fence, page.read_text(encoding="utf-8"), re.S):
             if block not in found:
                 found.append(block)
     if not found:
-        sys.exit(f"no {fence} snippet in docs/clients.md or clients/{README[language]}/README.md")
+        sys.exit(f"no {fence} snippet in docs/clients.md or clients/{language}/README.md")
     return found
 
 
