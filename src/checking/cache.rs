@@ -222,6 +222,20 @@ impl Labels {
 }
 
 impl Packed {
+    /// `report` packed, or `None` when its time or a label does not fit.
+    fn pack(report: &NumberReport, labels: &Labels) -> Option<Packed> {
+        let checked_at =
+            u32::try_from(report.checked_at.duration_since(UNIX_EPOCH).ok()?.as_secs()).ok()?;
+        let (area, carrier, status_name) = labels.ids(report)?;
+        let status = u16::try_from(report.status.code()).ok()?;
+        Some(Packed {
+            checked_at,
+            status_and_area: status << 13 | area,
+            carrier,
+            status_name,
+        })
+    }
+
     fn status(self) -> Option<LineStatus> {
         LineStatus::from_code(i64::from(self.status_and_area >> 13))
     }
@@ -326,21 +340,7 @@ impl ResultCache {
         let Some(local) = &self.local else {
             return;
         };
-        let checked_at = report
-            .checked_at
-            .duration_since(UNIX_EPOCH)
-            .ok()
-            .and_then(|d| u32::try_from(d.as_secs()).ok());
-        let packed = (|| {
-            let (area, carrier, status_name) = self.labels.ids(report)?;
-            let status = u16::try_from(report.status.code()).ok()?;
-            Some(Packed {
-                checked_at: checked_at?,
-                status_and_area: status << 13 | area,
-                carrier,
-                status_name,
-            })
-        })();
+        let packed = Packed::pack(report, &self.labels);
         if let Some(packed) = packed {
             local.insert(mobile, packed);
         }
