@@ -34,6 +34,9 @@ pub const BILLED: &str = "phonecheck_numbers_billed_total";
 pub const CACHE_HITS: &str = "phonecheck_cache_hits_total";
 /// Distinct numbers looked up in the result cache and not found fresh.
 pub const CACHE_MISSES: &str = "phonecheck_cache_misses_total";
+/// Values in the shared Redis cache this replica could not read, by `reason` (`unknown_format`:
+/// written by a release with a newer format; `malformed`; `unknown_status`). Each is a miss.
+pub const SHARED_CACHE_REFUSED: &str = "phonecheck_shared_cache_refused_total";
 /// Numbers per upstream batch.
 pub const BATCH_SIZE: &str = "phonecheck_batch_size";
 /// Distinct numbers queued for the upstream or in flight.
@@ -92,6 +95,10 @@ fn describe() {
     );
     describe_counter!(CACHE_HITS, "Numbers answered from the result cache");
     describe_counter!(CACHE_MISSES, "Numbers not found fresh in the result cache");
+    describe_counter!(
+        SHARED_CACHE_REFUSED,
+        "Shared cache values this replica could not read (counted as misses), by reason"
+    );
     describe_histogram!(BATCH_SIZE, "Numbers per upstream batch");
     describe_gauge!(QUEUE_DEPTH, "Distinct numbers queued or in flight upstream");
     describe_gauge!(JOBS, "Jobs on disk, by state");

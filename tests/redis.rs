@@ -261,3 +261,107 @@ async fn redis_down_keeps_serving_on_local_state_and_sharing_resumes_when_it_is_
         assert!(i < 200, "the shared cache never came back");
     }
 }
+
+/// A connection of our own to the test's Redis, to plant and read values as other builds would.
+async fn raw(redis: &RedisServer) -> redis::aio::MultiplexedConnection {
+    redis::Client::open(redis.url())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .expect("connected to the test's redis-server")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_from_older_builds_are_read_and_values_from_newer_formats_are_refused_cleanly() {
+    let redis = RedisServer::start();
+    let sim = mock(None).await;
+    let a = replica(&sim, &redis, 0, true).await;
+    let mut conn = raw(&redis).await;
+
+    // An earlier build's text line, under its own key: answered from it, nothing billed.
+    let older = "13800138000";
+    let a_minute_ago = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        - 60;
+    redis::cmd("SET")
+        .arg(format!("phonecheck:v1:r:{older}"))
+        .arg(format!(
+            "4\t{a_minute_ago}123456789\t沉默号\t山西-临汾\t中国联通"
+        ))
+        .arg("PX")
+        .arg(600_000)
+        .exec_async(&mut conn)
+        .await
+        .unwrap();
+    // A later release's format byte, under this build's key: a miss, checked upstream.
+    let newer = "13900139000";
+    let newer_key = format!("phonecheck:v2:r:{newer}");
+    redis::cmd("SET")
+        .arg(&newer_key)
+        .arg(b"\x02something this build cannot read".as_slice())
+        .exec_async(&mut conn)
+        .await
+        .unwrap();
+
+    let answer = check(&a, vec![older.to_owned(), newer.to_owned()]).await;
+    let (from_text, refused) = (&answer.results[0], &answer.results[1]);
+    assert!(from_text.from_cache, "{from_text:?}");
+    assert_eq!(from_text.status_name, "沉默号");
+    assert_eq!(from_text.area, "山西-临汾");
+    assert_eq!(from_text.carrier, "中国联通");
+    assert_eq!(
+        from_text.checked_at.unwrap().seconds,
+        i64::try_from(a_minute_ago).unwrap()
+    );
+    assert!(!refused.from_cache, "{refused:?}");
+    assert!(refused.checked_at.is_some());
+    assert_eq!(
+        answer.summary.unwrap().billed,
+        1,
+        "only the refused one was bought"
+    );
+    assert_eq!(sim.simulator.stats().billed, 1);
+
+    // The fresh answer replaced the unreadable value with this build's format, with an expiry.
+    let stored: Vec<u8> =
+        common::eventually("the fresh answer in Redis", Duration::from_secs(30), || {
+            let (mut conn, key) = (conn.clone(), newer_key.clone());
+            async move {
+                let v: Option<Vec<u8>> = redis::cmd("GET")
+                    .arg(&key)
+                    .query_async(&mut conn)
+                    .await
+                    .unwrap();
+                v.filter(|v| v.first() == Some(&1))
+            }
+        })
+        .await;
+    assert!(stored.len() < 64, "{} bytes", stored.len());
+    let ttl: i64 = redis::cmd("PTTL")
+        .arg(&newer_key)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert!(ttl > 0, "expires with its answer: {ttl}");
+    // Nothing is written under the earlier builds' keys.
+    let old_form: Option<Vec<u8>> = redis::cmd("GET")
+        .arg(format!("phonecheck:v1:r:{newer}"))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(old_form, None);
+    // Refusing a value is not Redis being down: a replica that requires Redis still serves.
+    let health = HealthClient::new(common::channel(a.addr).await);
+    let status = health
+        .clone()
+        .check(HealthCheckRequest {
+            service: "phonecheck.v1.PhoneCheck".to_owned(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .status();
+    assert_eq!(status, ServingStatus::Serving);
+}

@@ -1,9 +1,11 @@
 //! What replicas share through Redis (the `redis` feature, on with `--redis-url`): the result
 //! cache and the upstream rate limit.
 //!
-//! - Cache: one key per number, `phonecheck:v1:r:<number>`, holding the answer as a tab-separated
-//!   line, with the answer's time to live as the key's expiry. A lookup is one `MGET` per 10,000
-//!   numbers; a batch's answers are one pipeline of `SET … PX`.
+//! - Cache: one key per number, `phonecheck:v2:r:<number>`, holding the answer in the versioned
+//!   binary form of [`value`], with the answer's time to live as the key's expiry. A lookup is
+//!   one `MGET` per 10,000 numbers; a batch's answers are one pipeline of `SET … PX`. Numbers
+//!   not found are looked up once more under the text keys of earlier builds
+//!   (`phonecheck:v1:r:<number>`), which are read but never written.
 //! - Rate limit: GCRA in a Lua script, run atomically by Redis on its own clock. Each call
 //!   reserves the next free start time (`tat`), so all replicas together keep the spacing of
 //!   `--qps`, and each waits for its turn without polling.
@@ -16,7 +18,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use futures::future::BoxFuture;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
@@ -24,7 +26,9 @@ use tokio::sync::watch;
 
 use crate::checking::cache::SharedResults;
 use crate::checking::number::Mobile;
-use crate::checking::upstream::{LineStatus, NumberReport, SharedRateLimit, intern};
+use crate::checking::upstream::{NumberReport, SharedRateLimit};
+
+mod value;
 
 /// How long one Redis operation may take before Redis counts as down.
 const OPERATION_TIMEOUT: Duration = Duration::from_millis(500);
@@ -32,8 +36,16 @@ const OPERATION_TIMEOUT: Duration = Duration::from_millis(500);
 /// Numbers per `MGET`.
 const MGET_CHUNK: usize = 10_000;
 
-/// Key prefix; the version changes if the stored format ever does.
-const PREFIX: &str = "phonecheck:v1:";
+/// Where answers live. The `v2` keys hold only [`value`]'s binary form: earlier builds read
+/// their keys as text, and a binary value under them would fail their whole `MGET`.
+const ANSWER_PREFIX: &str = "phonecheck:v2:r:";
+
+/// Where earlier builds stored answers as text lines; read for what is missing under
+/// [`ANSWER_PREFIX`], never written.
+const TEXT_ANSWER_PREFIX: &str = "phonecheck:v1:r:";
+
+/// The rate limit's key, shared with earlier builds so that a rolling upgrade keeps one limit.
+const RATE_KEY: &str = "phonecheck:v1:gcra";
 
 /// GCRA: reserve the next start time, `ARGV[1]` microseconds after the last one, on Redis's
 /// clock; returns the microseconds to wait before starting.
@@ -156,55 +168,69 @@ async fn ping(store: std::sync::Weak<SharedStore>) {
     }
 }
 
-fn key(mobile: Mobile) -> String {
-    format!("{PREFIX}r:{}", mobile.digits())
+fn key(prefix: &str, mobile: Mobile) -> String {
+    format!("{prefix}{}", mobile.digits())
 }
 
-/// An answer as one line: status, checked_at (ns since the epoch), label, area, carrier.
-fn encode(r: &NumberReport) -> String {
-    let ns = r
-        .checked_at
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    let clean = |s: &str| s.replace(['\t', '\n'], " ");
-    format!(
-        "{}\t{ns}\t{}\t{}\t{}",
-        r.status.code(),
-        clean(&r.status_name),
-        clean(&r.area),
-        clean(&r.carrier)
-    )
+/// Reads one value, counting what this release refuses.
+fn read(stored: &[u8]) -> Option<NumberReport> {
+    match value::decode(stored) {
+        Ok(report) => Some(report),
+        Err(refused) => {
+            let reason = match refused {
+                value::Refused::UnknownFormat(_) => "unknown_format",
+                value::Refused::Malformed => "malformed",
+                value::Refused::UnknownStatus(_) => "unknown_status",
+            };
+            metrics::counter!(crate::metrics::SHARED_CACHE_REFUSED, "reason" => reason)
+                .increment(1);
+            tracing::debug!(%refused, "shared cache value refused; the number counts as a miss");
+            None
+        }
+    }
 }
 
-/// Reads what [`encode`] wrote; anything else is treated as absent.
-fn decode(line: &str) -> Option<NumberReport> {
-    let mut fields = line.splitn(5, '\t');
-    let status = LineStatus::from_code(fields.next()?.parse().ok()?)?;
-    let ns: u64 = fields.next()?.parse().ok()?;
-    Some(NumberReport {
-        status,
-        checked_at: UNIX_EPOCH + Duration::from_nanos(ns),
-        status_name: intern(fields.next()?),
-        area: intern(fields.next()?),
-        carrier: intern(fields.next()?),
-    })
+impl SharedStore {
+    /// `MGET`s the keys of `mobiles` under `prefix`, a chunk at a time; a chunk Redis could not
+    /// answer is all misses.
+    async fn mget(
+        &self,
+        prefix: &str,
+        mobiles: &[Mobile],
+        decode: impl Fn(&[u8]) -> Option<NumberReport>,
+    ) -> Vec<Option<NumberReport>> {
+        let mut found = Vec::with_capacity(mobiles.len());
+        for chunk in mobiles.chunks(MGET_CHUNK) {
+            let mut conn = self.conn.clone();
+            let mut mget = redis::cmd("MGET");
+            for &mobile in chunk {
+                mget.arg(key(prefix, mobile));
+            }
+            let query = mget.query_async::<Vec<Option<Vec<u8>>>>(&mut conn);
+            match self.run("MGET", query).await {
+                Some(values) if values.len() == chunk.len() => {
+                    found.extend(values.iter().map(|v| v.as_deref().and_then(&decode)));
+                }
+                _ => found.extend(chunk.iter().map(|_| None)),
+            }
+        }
+        found
+    }
 }
 
 impl SharedResults for SharedStore {
     fn get(&self, mobiles: &[Mobile]) -> BoxFuture<'_, Vec<Option<NumberReport>>> {
-        let keys: Vec<String> = mobiles.iter().map(|&m| key(m)).collect();
+        let mobiles = mobiles.to_vec();
         Box::pin(async move {
-            let mut found = Vec::with_capacity(keys.len());
-            for chunk in keys.chunks(MGET_CHUNK) {
-                let mut conn = self.conn.clone();
-                let mut mget = redis::cmd("MGET");
-                mget.arg(chunk);
-                let query = mget.query_async::<Vec<Option<String>>>(&mut conn);
-                match self.run("MGET", query).await {
-                    Some(values) if values.len() == chunk.len() => {
-                        found.extend(values.iter().map(|v| v.as_deref().and_then(decode)));
-                    }
-                    _ => found.extend(chunk.iter().map(|_| None)),
+            let mut found = self.mget(ANSWER_PREFIX, &mobiles, read).await;
+            let missing: Vec<usize> = (0..found.len()).filter(|&i| found[i].is_none()).collect();
+            if !missing.is_empty() {
+                let older: Vec<Mobile> = missing.iter().map(|&i| mobiles[i]).collect();
+                let text = self
+                    .mget(TEXT_ANSWER_PREFIX, &older, value::decode_text_line)
+                    .await;
+                for (i, report) in missing.into_iter().zip(text) {
+                    found[i] = report;
                 }
             }
             found
@@ -222,8 +248,8 @@ impl SharedResults for SharedStore {
                     continue;
                 }
                 pipe.cmd("SET")
-                    .arg(key(*mobile))
-                    .arg(encode(report))
+                    .arg(key(ANSWER_PREFIX, *mobile))
+                    .arg(value::encode(report))
                     .arg("PX")
                     .arg(u64::try_from(left).unwrap_or(u64::MAX))
                     .ignore();
@@ -239,29 +265,10 @@ impl SharedRateLimit for SharedStore {
         Box::pin(async move {
             let mut conn = self.conn.clone();
             let micros = u64::try_from(interval.as_micros()).unwrap_or(u64::MAX);
-            let mut invocation = self.gcra.key(format!("{PREFIX}gcra"));
+            let mut invocation = self.gcra.key(RATE_KEY);
             invocation.arg(micros);
             let wait: i64 = self.run("GCRA", invocation.invoke_async(&mut conn)).await?;
             Some(Duration::from_micros(u64::try_from(wait).unwrap_or(0)))
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn answers_survive_the_stored_form() {
-        let report = NumberReport {
-            status: LineStatus::Silent,
-            status_name: "沉默号".into(),
-            area: "山西-临汾".into(),
-            carrier: "中国联通".into(),
-            checked_at: UNIX_EPOCH + Duration::from_nanos(1_790_000_000_123_456_789),
-        };
-        assert_eq!(decode(&encode(&report)), Some(report));
-        assert_eq!(decode("9\t1\ta\tb\tc"), None, "unknown status");
-        assert_eq!(decode("garbage"), None);
     }
 }
