@@ -15,6 +15,9 @@
 //!   generator, same run.
 //! - P7 pipeline speed: 1,000,000 numbers that are all cached, through `CheckStream`, numbers/s.
 //! - P8 cache footprint: resident bytes per cached answer, a million more answers kept.
+//! - C1 CPU per number: the server's CPU-seconds (user + system, from /proc) for 1,000,000
+//!   numbers through one `CheckBulk` with `--qps 0` and the cache off: the fair form of P3,
+//!   which compares against a loop that only moves bytes.
 //! - B1 bulk: the server's peak RSS and numbers/s for 1,000,000 and 5,000,000 numbers sent
 //!   through one `CheckBulk` stream in chunks of 10,000 (memory must stay flat).
 //! - J1 jobs: the same 1,000,000 numbers as a job (upload, check, download every result)
@@ -109,6 +112,24 @@ impl Server {
     /// Peak resident memory since start (VmHWM), in MiB.
     fn peak_rss_mib(&self) -> f64 {
         self.memory_mib("VmHWM:")
+    }
+
+    /// CPU time the server has used since start, user and system, in seconds (from
+    /// /proc/PID/stat, whose clock ticks are USER_HZ, 100 a second on Linux).
+    fn cpu_seconds(&self) -> f64 {
+        const USER_HZ: f64 = 100.0;
+        let stat =
+            std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
+        // The command name may hold spaces: count fields from after its closing parenthesis,
+        // where utime and stime are the 12th and 13th.
+        let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+        let ticks: f64 = after_name
+            .split_whitespace()
+            .skip(11)
+            .take(2)
+            .filter_map(|t| t.parse::<f64>().ok())
+            .sum();
+        ticks / USER_HZ
     }
 
     /// Resident memory now (VmRSS), in MiB.
@@ -444,12 +465,15 @@ async fn p7_cached_pipeline() -> String {
     let mut client = server.client().await;
     stream_all(&mut client, numbers(N, 0)).await;
     let calls = sim.simulator.stats().calls;
+    let cpu_before = server.cpu_seconds();
     let (answered, secs) = stream_all(&mut client, numbers(N, 0)).await;
+    let cpu = server.cpu_seconds() - cpu_before;
     assert_eq!(answered, N);
     assert_eq!(sim.simulator.stats().calls, calls, "all from the cache");
     format!(
         "P7 cached pipeline: 1,000,000 cached numbers via CheckStream in {secs:.2} s -> {:.0} \
-         numbers/s (goal >= 1,000,000/s); server peak RSS with 1M answers cached {:.1} MiB",
+         numbers/s (goal >= 1,000,000/s), the server using {cpu:.2} CPU-s of it; server peak \
+         RSS with 1M answers cached {:.1} MiB",
         N as f64 / secs,
         server.peak_rss_mib()
     )
@@ -503,6 +527,26 @@ async fn b1_bulk() -> String {
         runs[1].0,
         runs[1].1,
         (runs[1].0 / runs[0].0 - 1.0) * 100.0
+    )
+}
+
+async fn c1_cpu_per_million() -> String {
+    const N: usize = 1_000_000;
+    let sim = mock(SimulatorConfig::default()).await;
+    let server = Server::start(&sim, &["--qps", "0", "--cache-entries", "0"]);
+    let mut client = server.client().await;
+    // A first stream warms the connection and the runtime; the measured one follows.
+    bulk_all(&mut client, 10_000).await;
+    let before = server.cpu_seconds();
+    let (answered, billed, secs) = bulk_all(&mut client, N).await;
+    assert_eq!((answered, billed as usize), (N, N));
+    let cpu = server.cpu_seconds() - before;
+    format!(
+        "C1 CPU per number: CheckBulk of 1,000,000 numbers (--qps 0, cache off) took the server \
+         {cpu:.2} CPU-seconds in {secs:.2} s of wall time -> {:.2} CPU-s per 1M numbers, \
+         {:.0} numbers per CPU-second",
+        cpu * 1_000_000.0 / N as f64,
+        N as f64 / cpu
     )
 }
 
@@ -931,7 +975,7 @@ fn main() {
         .map(|a| a.to_uppercase())
         .filter(|a| {
             [
-                "P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "B1", "J1", "J2", "L1", "S1",
+                "P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "C1", "B1", "J1", "J2", "L1", "S1",
             ]
             .contains(&a.as_str())
         })
@@ -964,6 +1008,9 @@ fn main() {
         }
         if wanted("P8") {
             println!("{}", p8_cache_footprint().await);
+        }
+        if wanted("C1") {
+            println!("{}", c1_cpu_per_million().await);
         }
         if wanted("B1") {
             println!("{}", b1_bulk().await);

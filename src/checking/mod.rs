@@ -9,6 +9,8 @@
 //!
 //! - `number`: parsing, normalizing and de-duplicating numbers; pure functions of the input and
 //!   the [`segments`] table (the number blocks allocated to mobile carriers).
+//! - [`request_inputs`]: a request's inputs parsed as they are decoded, 8 bytes each, with
+//!   their repeats linked.
 //! - [`pipeline`]: one check (unary, streamed, bulk) from inputs to results and a summary, with
 //!   the failure rules of each kind of call.
 //! - `submitter`: the one "keep a window of numbers in flight, refill as answers come" loop,
@@ -24,6 +26,7 @@ pub(crate) mod batcher;
 pub mod cache;
 pub(crate) mod number;
 pub mod pipeline;
+pub mod request_inputs;
 pub mod segments;
 #[cfg(feature = "redis")]
 pub(crate) mod shared_redis;

@@ -37,6 +37,12 @@ impl Mobile {
         self.0
     }
 
+    /// A number [`Mobile::as_u64`] gave, kept where only valid numbers are kept (a parsed
+    /// request's packed inputs).
+    pub(crate) fn from_packed(n: u64) -> Mobile {
+        Mobile(n)
+    }
+
     /// The number stored by [`Mobile::as_u64`]; `None` unless it is a valid mobile number.
     /// Read back for every stored row, so it checks the range `normalize_mobile` accepts
     /// (11 digits, `1` then `3`–`9`) without formatting the number. It does not consult the
@@ -130,6 +136,9 @@ fn to_ascii_digit(c: char) -> char {
 /// number starting with 86 is never cut), and ignores spaces, dashes, dots, parentheses,
 /// full-width digits and invisible characters.
 pub fn normalize_mobile(input: &str) -> Result<Mobile, InvalidReason> {
+    if let Some(mobile) = bare_mobile(input) {
+        return Ok(mobile);
+    }
     let mut digits = String::with_capacity(16);
     let mut plus = false;
     for c in input.chars().map(to_ascii_digit) {
@@ -180,6 +189,23 @@ pub fn normalize_mobile(input: &str) -> Result<Mobile, InvalidReason> {
         None => Ok(Mobile(n)),
         Some(block) => Err(InvalidReason::UnallocatedSegment(block)),
     }
+}
+
+/// The number when `input` is exactly its 11 ASCII digits, as most inputs are: read without
+/// allocating. `None` for anything else, which [`normalize_mobile`] reads (or refuses) in full.
+pub fn bare_mobile(input: &str) -> Option<Mobile> {
+    let bytes = input.as_bytes();
+    if bytes.len() != 11 || bytes[0] != b'1' || !(b'3'..=b'9').contains(&bytes[1]) {
+        return None;
+    }
+    let mut n = 0u64;
+    for &b in bytes {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        n = n * 10 + u64::from(b - b'0');
+    }
+    segments::current().allocated(n).then_some(Mobile(n))
 }
 
 /// Splits one request element into the inputs it holds.
@@ -261,136 +287,9 @@ fn is_country_prefix(token: &str) -> bool {
     matches!(t.as_str(), "+86" | "0086" | "86")
 }
 
-/// One input of a request after parsing. Its text stays in the request's element (see
-/// [`ParsedRequest::input`]): a million inputs are not copied into a million new strings.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParsedInput {
-    element: u32,
-    start: u32,
-    end: u32,
-    /// The number, or why the input is not one.
-    pub parsed: Result<Mobile, InvalidReason>,
-    /// True when an earlier input of the same request holds the same number.
-    pub duplicate: bool,
-}
-
-/// A request's inputs in order, and the distinct valid numbers among them in first-seen order:
-/// the only numbers that may go upstream.
-#[derive(Debug, Default)]
-pub struct ParsedRequest {
-    /// The request's elements, which the inputs point into.
-    elements: Vec<String>,
-    /// Every input, in request order; the position is the result's index.
-    pub inputs: Vec<ParsedInput>,
-    /// Distinct valid numbers, in the order they first appear, each with the index of the
-    /// input where it first appears (see [`ParsedRequest::occurrences`]).
-    pub unique: Vec<(Mobile, u32)>,
-    /// For each input, the next input holding the same number ([`NO_INPUT`] at the end):
-    /// every number's occurrences as a linked list, one `u32` per input.
-    next_same: Vec<u32>,
-}
-
-/// The end of an occurrence list.
-pub const NO_INPUT: u32 = u32::MAX;
-
-impl ParsedRequest {
-    /// The next input after `index` holding the same number, if any.
-    pub fn next_occurrence(&self, index: u32) -> Option<u32> {
-        self.next_same
-            .get(index as usize)
-            .copied()
-            .filter(|&next| next != NO_INPUT)
-    }
-
-    /// The indexes of every input holding the same number as input `first`, from `first` on.
-    #[cfg(test)]
-    pub fn occurrences(&self, first: u32) -> impl Iterator<Item = u32> + '_ {
-        std::iter::successors(Some(first), |&i| self.next_occurrence(i))
-    }
-
-    /// The text of input `index` as given, with surrounding separators trimmed.
-    pub fn input(&self, index: usize) -> &str {
-        let i = &self.inputs[index];
-        self.elements
-            .get(i.element as usize)
-            .and_then(|e| e.get(i.start as usize..i.end as usize))
-            .unwrap_or("")
-    }
-
-    /// Inputs that are not valid numbers.
-    pub fn invalid_count(&self) -> usize {
-        self.inputs.iter().filter(|i| i.parsed.is_err()).count()
-    }
-
-    /// Valid inputs that repeat an earlier number.
-    pub fn duplicate_count(&self) -> usize {
-        self.inputs.iter().filter(|i| i.duplicate).count()
-    }
-}
-
-/// The request holds more inputs than allowed; nothing was parsed past the limit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("more than {limit} numbers in one request")]
-pub struct TooManyInputs {
-    /// The most inputs a request may hold.
-    pub limit: usize,
-}
-
-/// Splits, normalizes and de-duplicates a request's elements, stopping as soon as the inputs
-/// exceed `limit` so that an oversized request costs no more than the limit to reject.
-pub fn parse_request(elements: Vec<String>, limit: usize) -> Result<ParsedRequest, TooManyInputs> {
-    // Usually one input per element: sized up front, the vectors never grow by copying
-    // (which for a million inputs would briefly hold two copies).
-    let expected = elements.len().min(limit);
-    let mut request = ParsedRequest {
-        inputs: Vec::with_capacity(expected),
-        unique: Vec::with_capacity(expected),
-        next_same: Vec::with_capacity(expected),
-        ..ParsedRequest::default()
-    };
-    // Each number's latest occurrence so far, to link the next one to it.
-    let mut latest = MobileMap::with_capacity_and_hasher(expected, Default::default());
-    for (e, element) in elements.iter().enumerate() {
-        for piece in split_element(element) {
-            if request.inputs.len() == limit {
-                return Err(TooManyInputs { limit });
-            }
-            let index = request.inputs.len() as u32;
-            let parsed = normalize_mobile(piece);
-            let mut duplicate = false;
-            if let Ok(m) = &parsed {
-                match latest.insert(*m, index) {
-                    Some(previous) => {
-                        request.next_same[previous as usize] = index;
-                        duplicate = true;
-                    }
-                    None => request.unique.push((*m, index)),
-                }
-            }
-            request.next_same.push(NO_INPUT);
-            // Every piece is a sub-slice of its element, and elements are far below 4 GiB
-            // (the message-size limit), so the offsets fit a u32.
-            let start = piece.as_ptr() as usize - element.as_ptr() as usize;
-            request.inputs.push(ParsedInput {
-                element: e as u32,
-                start: start as u32,
-                end: (start + piece.len()) as u32,
-                parsed,
-                duplicate,
-            });
-        }
-    }
-    request.elements = elements;
-    Ok(request)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn strings(s: &[&str]) -> Vec<String> {
-        s.iter().map(|s| s.to_string()).collect()
-    }
 
     fn norm(s: &str) -> Result<String, InvalidReason> {
         normalize_mobile(s).map(|m| m.digits())
@@ -522,66 +421,18 @@ mod tests {
         assert_eq!(split_element(",\n,"), [""]);
         assert_eq!(split_element("13111111111 +86"), ["13111111111", "+86"]);
     }
-
-    #[test]
-    fn parses_a_request_with_duplicates_and_invalid_inputs() {
-        let req = parse_request(
-            strings(&[
-                "13111111111",
-                "+86 131 1111 1111",
-                "12345,13222222222",
-                "",
-                "13222222222",
-            ]),
-            100,
-        )
-        .unwrap();
-        let inputs: Vec<_> = (0..req.inputs.len()).map(|i| req.input(i)).collect();
-        assert_eq!(
-            inputs,
-            [
-                "13111111111",
-                "+86 131 1111 1111",
-                "12345",
-                "13222222222",
-                "",
-                "13222222222"
-            ]
-        );
-        let dup: Vec<_> = req.inputs.iter().map(|i| i.duplicate).collect();
-        assert_eq!(dup, [false, true, false, false, false, true]);
-        let unique: Vec<_> = req.unique.iter().map(|(m, i)| (m.digits(), *i)).collect();
-        assert_eq!(
-            unique,
-            [("13111111111".to_owned(), 0), ("13222222222".to_owned(), 3)]
-        );
-        assert_eq!(req.occurrences(0).collect::<Vec<_>>(), [0, 1]);
-        assert_eq!(req.occurrences(3).collect::<Vec<_>>(), [3, 5]);
-        assert_eq!(req.occurrences(2).collect::<Vec<_>>(), [2]);
-        assert_eq!(req.invalid_count(), 2);
-        assert_eq!(req.duplicate_count(), 2);
-    }
-
-    #[test]
-    fn stops_at_the_limit() {
-        assert_eq!(
-            parse_request(strings(&["13111111111,13222222222,13333333333"]), 2).unwrap_err(),
-            TooManyInputs { limit: 2 }
-        );
-        assert_eq!(parse_request(strings(&["1,2"]), 2).unwrap().inputs.len(), 2);
-    }
 }
 
 #[cfg(test)]
-mod properties {
+pub(crate) mod properties {
     use super::*;
     use proptest::prelude::*;
 
     /// Numbers in segments the built-in table lists (three of 13x, 15x, 18x and 19x).
-    const ALLOCATED: &str = "1(3[0-9]|5[0-35-9]|8[0-9]|9[0-35-9])[0-9]{8}";
+    pub(crate) const ALLOCATED: &str = "1(3[0-9]|5[0-35-9]|8[0-9]|9[0-35-9])[0-9]{8}";
 
     /// Strings made of the characters pasted lists are made of, and anything else.
-    fn pasted() -> impl Strategy<Value = String> {
+    pub(crate) fn pasted() -> impl Strategy<Value = String> {
         prop_oneof![
             "[0-9+ ,;\\n\\t()\\-.、，０-９\u{200B}\u{FEFF}\u{00A0}]{0,40}",
             "\\PC{0,30}",
@@ -590,37 +441,6 @@ mod properties {
     }
 
     proptest! {
-        #[test]
-        fn parsing_never_panics_and_inputs_are_what_was_given(
-            elements in prop::collection::vec(pasted(), 0..8)
-        ) {
-            let parsed = parse_request(elements.clone(), 1000).unwrap();
-            prop_assert!(parsed.inputs.len() >= elements.len());
-            for (i, input) in parsed.inputs.iter().enumerate() {
-                let text = parsed.input(i);
-                prop_assert!(elements.iter().any(|e| e.contains(text)));
-                if let Ok(m) = input.parsed {
-                    let d = m.digits();
-                    prop_assert_eq!(d.len(), 11);
-                    prop_assert!(d.starts_with('1') && (b'3'..=b'9').contains(&d.as_bytes()[1]));
-                    prop_assert_eq!(normalize_mobile(&d), Ok(m));
-                }
-            }
-            let distinct: std::collections::HashSet<_> =
-                parsed.unique.iter().map(|(m, _)| *m).collect();
-            prop_assert_eq!(distinct.len(), parsed.unique.len());
-            // Every input is reachable from its number's first occurrence, exactly once.
-            let mut reached = vec![0u32; parsed.inputs.len()];
-            for &(_, first) in &parsed.unique {
-                for i in parsed.occurrences(first) {
-                    reached[i as usize] += 1;
-                }
-            }
-            for (i, input) in parsed.inputs.iter().enumerate() {
-                prop_assert_eq!(reached[i], u32::from(input.parsed.is_ok()));
-            }
-        }
-
         #[test]
         fn a_valid_number_survives_any_accepted_decoration(
             digits in ALLOCATED,
@@ -649,38 +469,6 @@ mod properties {
                 prop_assert_eq!(normalize_mobile(&m.digits()), Ok(m));
                 prop_assert_eq!(normalize_mobile(&m.to_string()), Ok(m));
             }
-        }
-
-        #[test]
-        fn a_pasted_list_of_valid_numbers_reads_back_in_order(
-            list in prop::collection::vec(
-                (ALLOCATED,
-                 prop::sample::select(vec!["", "+86", "+86 ", "0086", "(+86) "]),
-                 prop::sample::select(vec!["", " ", "-"])),
-                1..12,
-            ),
-            separators in prop::collection::vec(
-                prop::sample::select(vec![",", ";", "\n", "\r\n", "，", "；", "、", "|", " , ", "\t\n"]),
-                12,
-            ),
-        ) {
-            let mut pasted = String::new();
-            for (i, (digits, prefix, sep)) in list.iter().enumerate() {
-                if i > 0 {
-                    pasted.push_str(separators[i]);
-                }
-                let (a, rest) = digits.split_at(3);
-                let (b, c) = rest.split_at(4);
-                pasted.push_str(&format!("{prefix}{a}{sep}{b}{sep}{c}"));
-            }
-            let parsed = parse_request(vec![pasted], 1000).unwrap();
-            let read: Vec<String> = parsed
-                .inputs
-                .iter()
-                .map(|i| i.parsed.clone().map(|m| m.digits()).unwrap_or_default())
-                .collect();
-            let expected: Vec<String> = list.iter().map(|(d, _, _)| d.clone()).collect();
-            prop_assert_eq!(read, expected);
         }
     }
 }

@@ -23,6 +23,7 @@ use serde::Serialize;
 use crate::checking::cache::Freshness;
 use crate::checking::number::{normalize_mobile, split_element};
 use crate::checking::pipeline::{CheckError, NumberResult, Outcome, Pipeline};
+use crate::checking::request_inputs::RequestParser;
 use crate::serving::auth::{ApiKeys, AuthError};
 
 /// The router serving `/api/phonecheck` (POST with a form body, or GET with a query string).
@@ -103,10 +104,9 @@ async fn check(
     {
         return error(422, format!("手机号格式错误: {bad}"));
     }
-    match pipeline
-        .check(vec![mobiles.to_owned()], Freshness::default(), None)
-        .await
-    {
+    let mut inputs = RequestParser::default();
+    inputs.push_element(mobiles);
+    match pipeline.check(inputs, Freshness::default(), None).await {
         Ok((results, summary)) => success(results, summary.billed),
         Err(e) => failure(&e),
     }

@@ -17,9 +17,21 @@ use crate::checking::pipeline::{
 use crate::checking::upstream::LineStatus;
 use crate::jobs::store::WebhookState;
 use crate::jobs::{JobChunk, JobRecord, JobState, Jobs};
-use crate::pb::{self, phone_check_server::PhoneCheck};
+use crate::pb;
+use crate::serving::encoded_replies::ResultsReply;
 use crate::serving::middleware::CallerSlot;
+use crate::serving::parsed_requests::ParsedCheckRequest;
 use crate::serving::status::rpc_status;
+
+/// The server side of `phonecheck.v1.PhoneCheck` as `build.rs` generates it: `pb`'s messages,
+/// except that `Check` and `CheckStream` requests arrive as [`ParsedCheckRequest`].
+#[allow(missing_docs, clippy::all, clippy::pedantic)]
+pub(crate) mod generated {
+    include!(concat!(env!("OUT_DIR"), "/server/phonecheck.v1.rs"));
+}
+
+use generated::phone_check_server::PhoneCheck;
+pub(crate) use generated::phone_check_server::PhoneCheckServer;
 
 /// The `phonecheck.v1.PhoneCheck` service.
 #[derive(Debug, Clone)]
@@ -51,7 +63,7 @@ type ResponseStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send>>;
 impl PhoneCheck for PhoneCheckService {
     async fn check(
         &self,
-        request: Request<pb::CheckRequest>,
+        request: Request<ParsedCheckRequest>,
     ) -> Result<Response<pb::CheckResponse>, Status> {
         let deadline = caller_deadline(&request);
         let request = request.into_inner();
@@ -66,11 +78,11 @@ impl PhoneCheck for PhoneCheckService {
         }))
     }
 
-    type CheckStreamStream = ResponseStream<pb::CheckStreamResponse>;
+    type CheckStreamStream = ResponseStream<ResultsReply>;
 
     async fn check_stream(
         &self,
-        request: Request<pb::CheckStreamRequest>,
+        request: Request<ParsedCheckRequest>,
     ) -> Result<Response<Self::CheckStreamStream>, Status> {
         let deadline = caller_deadline(&request);
         let request = request.into_inner();
@@ -78,19 +90,11 @@ impl PhoneCheck for PhoneCheckService {
         let events = self
             .pipeline
             .check_stream(request.mobiles, freshness, deadline)?;
-        let stream = ReceiverStream::new(events).map(|event| {
-            stream_message(event, |results, progress, summary| {
-                pb::CheckStreamResponse {
-                    results,
-                    progress,
-                    summary,
-                }
-            })
-        });
+        let stream = ReceiverStream::new(events).map(stream_message);
         Ok(Response::new(Box::pin(stream)))
     }
 
-    type CheckBulkStream = ResponseStream<pb::CheckBulkResponse>;
+    type CheckBulkStream = ResponseStream<ResultsReply>;
 
     async fn check_bulk(
         &self,
@@ -110,13 +114,7 @@ impl PhoneCheck for PhoneCheckService {
             })
         });
         let events = self.pipeline.check_bulk(chunks, deadline);
-        let stream = ReceiverStream::new(events).map(|event| {
-            stream_message(event, |results, progress, summary| pb::CheckBulkResponse {
-                results,
-                progress,
-                summary,
-            })
-        });
+        let stream = ReceiverStream::new(events).map(stream_message);
         Ok(Response::new(Box::pin(stream)))
     }
 
@@ -299,23 +297,20 @@ impl From<JobRecord> for pb::Job {
     }
 }
 
-/// One stream event as a response message built by `message` from its results, progress and
-/// summary, or as the status that ends the stream.
-fn stream_message<T>(
-    event: StreamEvent,
-    message: impl FnOnce(Vec<pb::PhoneResult>, Option<pb::Progress>, Option<pb::CheckSummary>) -> T,
-) -> Result<T, Status> {
+/// One stream event as a response message (`CheckStreamResponse` or `CheckBulkResponse`,
+/// which have the same fields), or as the status that ends the stream.
+fn stream_message(event: StreamEvent) -> Result<ResultsReply, Status> {
     match event {
         StreamEvent::Results {
             results,
             done,
             total,
-        } => Ok(message(
-            results.into_iter().map(pb::PhoneResult::from).collect(),
+        } => Ok(ResultsReply::new(
+            results,
             Some(pb::Progress { done, total }),
             None,
         )),
-        StreamEvent::Finished(summary) => Ok(message(
+        StreamEvent::Finished(summary) => Ok(ResultsReply::new(
             Vec::new(),
             Some(pb::Progress {
                 done: summary.total,

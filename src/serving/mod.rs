@@ -20,9 +20,11 @@ pub(crate) mod alapi_door;
 pub(crate) mod auth;
 pub mod config;
 pub(crate) mod console;
+pub(crate) mod encoded_replies;
 pub(crate) mod grpc;
 pub(crate) mod job_json;
 pub(crate) mod middleware;
+pub(crate) mod parsed_requests;
 pub(crate) mod status;
 
 use std::future::Future;
@@ -46,7 +48,7 @@ use crate::checking::upstream::simulator::{self, RunningSimulator, SimulatorConf
 use crate::checking::upstream::{Token, UpstreamClient, UpstreamClientConfig, UpstreamError};
 use crate::jobs::webhooks::Webhooks;
 use crate::jobs::{JobStore, JobStoreError, Jobs, JobsConfig, PostgresJobStore, SqliteJobStore};
-use crate::pb::phone_check_server::PhoneCheckServer;
+use crate::serving::grpc::PhoneCheckServer;
 use auth::{ApiKeys, KeysFileError};
 pub use config::{
     ConnectionLimits, DatabaseConfig, ServeArgs, ServeConfig, TlsFiles, UpstreamTarget,

@@ -20,7 +20,8 @@ use tracing::Instrument;
 
 use crate::checking::batcher::{Answered, Batcher, Delivery};
 use crate::checking::cache::{Freshness, ResultCache};
-use crate::checking::number::{InvalidReason, Mobile, ParsedRequest, TooManyInputs, parse_request};
+use crate::checking::number::{InvalidReason, Mobile};
+use crate::checking::request_inputs::{ParsedRequest, RequestParser};
 use crate::checking::submitter::{WindowedSubmitter, batch_failure};
 use crate::checking::upstream::{LineStatus, NumberReport, UpstreamError};
 
@@ -295,15 +296,15 @@ impl Pipeline {
     /// Checks every input and answers in input order, or fails as a whole.
     pub async fn check(
         &self,
-        elements: Vec<String>,
+        inputs: RequestParser,
         freshness: Freshness,
         deadline: Option<Instant>,
     ) -> Result<(Vec<NumberResult>, Summary), CheckError> {
-        let parsed = parse(elements, self.limits.max_check_numbers)?;
+        let parsed = admit(inputs, self.limits.max_check_numbers)?.finish();
         let mut run = Run::new(parsed, self.totals.clone());
-        let mut slots: Vec<Option<NumberResult>> = vec![None; run.parsed.inputs.len()];
-        let lookup = self.cache.lookup(&run.unique, freshness).await;
-        run.unique = lookup.misses;
+        let mut slots: Vec<Option<NumberResult>> = vec![None; run.parsed.len()];
+        let unique: Vec<(Mobile, u32)> = run.parsed.unique().collect();
+        let lookup = self.cache.lookup(&unique, freshness).await;
         for r in run
             .take_invalid()
             .into_iter()
@@ -315,7 +316,7 @@ impl Pipeline {
         // Dropping the ticket (on error or when the deadline passes) cancels what has not
         // left yet.
         let mut ticket = self.batcher.ticket(deadline);
-        ticket.try_submit(&std::mem::take(&mut run.unique))?;
+        ticket.try_submit(&lookup.misses)?;
         let work = async {
             while let Some(delivery) = ticket.recv().await {
                 if let Some(e) = batch_failure(&delivery, |_| true) {
@@ -330,7 +331,7 @@ impl Pipeline {
         };
         within(deadline, work).await?;
         let results: Vec<NumberResult> = slots.into_iter().flatten().collect();
-        debug_assert_eq!(results.len(), run.parsed.inputs.len());
+        debug_assert_eq!(results.len(), run.parsed.len());
         Ok((results, run.tally.summary))
     }
 
@@ -338,11 +339,11 @@ impl Pipeline {
     /// long) are returned at once, before any stream exists.
     pub fn check_stream(
         &self,
-        elements: Vec<String>,
+        inputs: RequestParser,
         freshness: Freshness,
         deadline: Option<Instant>,
     ) -> Result<mpsc::Receiver<StreamEvent>, CheckError> {
-        let parsed = parse(elements, self.limits.max_stream_numbers)?;
+        let inputs = admit(inputs, self.limits.max_stream_numbers)?;
         let (tx, rx) = mpsc::channel(4);
         let mut submitter =
             WindowedSubmitter::new(self.batcher.ticket(deadline), self.stream_window);
@@ -350,7 +351,7 @@ impl Pipeline {
         let totals = self.totals.clone();
         tokio::spawn(
             async move {
-                let mut run = Run::new(parsed, totals);
+                let mut run = Run::new(inputs.finish(), totals);
                 let total = run.tally.summary.total;
                 let mut done = 0;
                 let mut event = |results: Vec<NumberResult>| {
@@ -369,11 +370,18 @@ impl Pipeline {
                     }
                 }
                 // Cached answers go out a chunk at a time, so the caller decodes one while the
-                // next is looked up.
-                let mut misses = Vec::new();
-                for chunk in std::mem::take(&mut run.unique).chunks(ANSWERED_CHUNK) {
-                    let lookup = cache.lookup(chunk, freshness).await;
-                    misses.extend(lookup.misses);
+                // next is looked up. The misses are kept as input indexes, 4 bytes each.
+                let mut misses: Vec<u32> = Vec::new();
+                let mut chunk = Vec::with_capacity(ANSWERED_CHUNK);
+                let mut from = 0;
+                loop {
+                    chunk.clear();
+                    from = run.parsed.unique_chunk(from, ANSWERED_CHUNK, &mut chunk);
+                    if chunk.is_empty() {
+                        break;
+                    }
+                    let lookup = cache.lookup(&chunk, freshness).await;
+                    misses.extend(lookup.misses.iter().map(|&(_, index)| index));
                     if lookup.hits.is_empty() {
                         continue;
                     }
@@ -382,12 +390,11 @@ impl Pipeline {
                         return;
                     }
                 }
-                run.unique = misses;
+                misses.shrink_to_fit();
                 // Numbers go to the queue a window at a time: when the caller reads slowly, sends
                 // below wait, no delivery is taken, and no more numbers are queued.
-                let unique = std::mem::take(&mut run.unique);
                 let mut next = 0;
-                submitter.refill(&unique, &mut next).await;
+                refill(&mut submitter, &run.parsed, &misses, &mut next).await;
                 let work = async {
                     while let Some(mut delivery) = submitter.recv().await {
                         // A dooming error ends the stream with its status, once the batches
@@ -396,7 +403,7 @@ impl Pipeline {
                         if submitter.doomed().is_some() {
                             delivery.answers.retain(|a| a.answer.is_ok());
                         } else {
-                            submitter.refill(&unique, &mut next).await;
+                            refill(&mut submitter, &run.parsed, &misses, &mut next).await;
                         }
                         let results = run.answer(delivery);
                         if !results.is_empty() && tx.send(event(results)).await.is_err() {
@@ -422,17 +429,35 @@ impl Pipeline {
     }
 }
 
-fn parse(elements: Vec<String>, limit: usize) -> Result<ParsedRequest, CheckError> {
-    let parsed = parse_request(elements, limit).map_err(|TooManyInputs { limit }| {
-        CheckError::TooManyNumbers {
+/// Submits the next of `misses` (input indexes) that fit the window, from `*next` on.
+async fn refill(
+    submitter: &mut WindowedSubmitter,
+    parsed: &ParsedRequest,
+    misses: &[u32],
+    next: &mut usize,
+) {
+    let start = (*next).min(misses.len());
+    let end = (start + submitter.room()).min(misses.len());
+    let numbers: Vec<(Mobile, u32)> = misses[start..end]
+        .iter()
+        .filter_map(|&index| parsed.parsed(index as usize).ok().map(|m| (m, index)))
+        .collect();
+    submitter.submit(&numbers).await;
+    *next = end;
+}
+
+/// Refuses a request with no inputs or more than `limit`, before any work on it.
+fn admit(inputs: RequestParser, limit: usize) -> Result<RequestParser, CheckError> {
+    if inputs.exceeds(limit) {
+        return Err(CheckError::TooManyNumbers {
             field: "mobiles",
             limit,
-        }
-    })?;
-    if parsed.inputs.is_empty() {
+        });
+    }
+    if inputs.is_empty() {
         return Err(CheckError::NoNumbers { field: "mobiles" });
     }
-    Ok(parsed)
+    Ok(inputs)
 }
 
 async fn within<T>(
@@ -514,22 +539,19 @@ struct Flags {
 /// The state of one check: inputs not yet answered, where each number occurs, and the counts.
 struct Run {
     parsed: ParsedRequest,
-    /// Distinct numbers not yet submitted, tagged with their first input's index.
-    unique: Vec<(Mobile, u32)>,
     tally: Tally,
 }
 
 impl Run {
-    fn new(mut parsed: ParsedRequest, totals: Arc<Totals>) -> Self {
+    fn new(parsed: ParsedRequest, totals: Arc<Totals>) -> Self {
         let summary = Summary {
-            total: parsed.inputs.len() as u32,
-            unique: parsed.unique.len() as u32,
+            total: parsed.len() as u32,
+            unique: parsed.unique_count() as u32,
             invalid: parsed.invalid_count() as u32,
             duplicates: parsed.duplicate_count() as u32,
             ..Summary::default()
         };
         Run {
-            unique: std::mem::take(&mut parsed.unique),
             parsed,
             tally: Tally::new(summary, totals),
         }
@@ -538,8 +560,8 @@ impl Run {
     /// Results for every invalid input.
     fn take_invalid(&mut self) -> Vec<NumberResult> {
         let mut out = Vec::with_capacity(self.tally.summary.invalid as usize);
-        for index in 0..self.parsed.inputs.len() {
-            if let Err(reason) = &self.parsed.inputs[index].parsed {
+        for index in 0..self.parsed.len() {
+            if let Err(reason) = self.parsed.parsed(index) {
                 let outcome = Outcome::Invalid(reason.clone());
                 out.push(self.result(index as u32, None, outcome, false));
             }
@@ -602,8 +624,8 @@ impl Run {
         outcome: Outcome,
         from_cache: bool,
     ) -> NumberResult {
-        let input = self.parsed.input(index as usize).to_owned();
-        let duplicate = self.parsed.inputs[index as usize].duplicate;
+        let input = self.parsed.input(index as usize).into_owned();
+        let duplicate = self.parsed.is_duplicate(index as usize);
         let flags = Flags {
             duplicate,
             from_cache,
