@@ -313,24 +313,21 @@ impl ResultCache {
 
     /// True when `report` may be given to a caller asking with `freshness`.
     fn is_fresh(&self, report: &NumberReport, freshness: Freshness) -> bool {
-        self.is_fresh_at(report.checked_at, report.status, freshness)
+        let now = self.config.clock.now();
+        self.is_fresh_at(now, report.checked_at, report.status, freshness)
     }
 
     /// [`Self::is_fresh`] from an answer's time and status alone, so a packed entry is judged
     /// before it is unpacked.
     fn is_fresh_at(
         &self,
+        now: SystemTime,
         checked_at: SystemTime,
         status: LineStatus,
         freshness: Freshness,
     ) -> bool {
         // An answer from the future (clocks of two replicas disagreeing) counts as new.
-        let age = self
-            .config
-            .clock
-            .now()
-            .duration_since(checked_at)
-            .unwrap_or_default();
+        let age = now.duration_since(checked_at).unwrap_or_default();
         age < self.config.ttl(status) && freshness.max_age.is_none_or(|max| age <= max)
     }
 
@@ -363,14 +360,15 @@ impl ResultCache {
             return lookup;
         }
         {
-            // One read of the label table for the whole lookup.
+            // One read of the label table and of the clock for the whole lookup.
             let labels = self.labels.table.read();
+            let now = self.config.clock.now();
             for &(mobile, tag) in numbers {
                 let cached = self.local.as_ref().and_then(|c| c.get(&mobile));
                 match cached
                     .filter(|p| {
                         p.status().is_some_and(|status| {
-                            self.is_fresh_at(p.checked_at(), status, freshness)
+                            self.is_fresh_at(now, p.checked_at(), status, freshness)
                         })
                     })
                     .and_then(|p| labels.unpack(p))
