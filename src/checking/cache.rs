@@ -28,7 +28,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use parking_lot::RwLock;
 
 use futures::future::BoxFuture;
-use quick_cache::sync::Cache;
+use std::hash::BuildHasher;
+
+use quick_cache::sync::{Cache, DefaultLifecycle};
+use quick_cache::{DefaultHashBuilder, UnitWeighter};
 
 use crate::checking::number::Mobile;
 use crate::checking::upstream::{LineStatus, NumberReport};
@@ -270,7 +273,8 @@ pub const BYTES_PER_ENTRY: u64 = 50;
 
 /// The cache. Cheap to share behind an `Arc`.
 pub struct ResultCache {
-    local: Option<Cache<Mobile, Packed>>,
+    /// The entries, and the hasher they are placed by (see [`ResultCache::get_in_hash_order`]).
+    local: Option<(Cache<Mobile, Packed>, DefaultHashBuilder)>,
     labels: Labels,
     config: CacheConfig,
     shared: Option<Arc<dyn SharedResults>>,
@@ -280,7 +284,7 @@ impl fmt::Debug for ResultCache {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ResultCache")
             .field("config", &self.config)
-            .field("entries", &self.local.as_ref().map(Cache::len))
+            .field("entries", &self.local.as_ref().map(|(c, _)| c.len()))
             .finish_non_exhaustive()
     }
 }
@@ -289,7 +293,17 @@ impl ResultCache {
     /// An in-process cache.
     pub fn new(config: CacheConfig) -> Self {
         let capacity = usize::try_from(config.entries).unwrap_or(usize::MAX);
-        let local = (capacity > 0).then(|| Cache::new(capacity));
+        let local = (capacity > 0).then(|| {
+            let hasher = DefaultHashBuilder::default();
+            let cache = Cache::with(
+                capacity,
+                capacity as u64,
+                UnitWeighter,
+                hasher.clone(),
+                DefaultLifecycle::default(),
+            );
+            (cache, hasher)
+        });
         ResultCache {
             local,
             labels: Labels::default(),
@@ -331,6 +345,26 @@ impl ResultCache {
         age < self.config.ttl(status) && freshness.max_age.is_none_or(|max| age <= max)
     }
 
+    /// The packed entries of `numbers`, in their order, read in the order of their hashes: the
+    /// reads then walk each shard's table from one end to the other instead of jumping about a
+    /// million entries, which the profile of the cached path (P7) showed as its largest cost.
+    fn get_in_hash_order<T>(&self, numbers: &[(Mobile, T)]) -> Vec<Option<Packed>> {
+        let Some((local, hasher)) = &self.local else {
+            return vec![None; numbers.len()];
+        };
+        let mut order: Vec<(u64, u32)> = numbers
+            .iter()
+            .enumerate()
+            .map(|(i, (mobile, _))| (hasher.hash_one(mobile), i as u32))
+            .collect();
+        order.sort_unstable_by_key(|&(hash, _)| hash);
+        let mut found = vec![None; numbers.len()];
+        for (_, i) in order {
+            found[i as usize] = local.get(&numbers[i as usize].0);
+        }
+        found
+    }
+
     /// Keeps one answer in process, packed; an answer whose labels or time do not fit a
     /// [`Packed`] is not kept here (it is still given to its callers and the shared cache).
     fn keep(&self, mobile: Mobile, report: &NumberReport) {
@@ -339,7 +373,7 @@ impl ResultCache {
         };
         let packed = Packed::pack(report, &self.labels);
         if let Some(packed) = packed {
-            local.insert(mobile, packed);
+            local.0.insert(mobile, packed);
         }
     }
 
@@ -363,8 +397,8 @@ impl ResultCache {
             // One read of the label table and of the clock for the whole lookup.
             let labels = self.labels.table.read();
             let now = self.config.clock.now();
-            for &(mobile, tag) in numbers {
-                let cached = self.local.as_ref().and_then(|c| c.get(&mobile));
+            let found = self.get_in_hash_order(numbers);
+            for (&(mobile, tag), cached) in numbers.iter().zip(found) {
                 match cached
                     .filter(|p| {
                         p.status().is_some_and(|status| {
