@@ -281,7 +281,9 @@ pub fn parse_answer(http_status: u16, body: &[u8]) -> Result<UpstreamAnswer, Ups
 pub fn intern(text: &str) -> Arc<str> {
     /// Beyond this many distinct texts (an upstream gone strange), new ones are not kept.
     const MOST: usize = 65_536;
-    static TEXTS: LazyLock<Mutex<HashSet<Arc<str>>>> = LazyLock::new(Mutex::default);
+    // foldhash, not SipHash: three texts are looked up for every answer (C1's profile).
+    type Texts = HashSet<Arc<str>, foldhash::fast::RandomState>;
+    static TEXTS: LazyLock<Mutex<Texts>> = LazyLock::new(Mutex::default);
     // Every update is one insert: a poisoned set is still a consistent set.
     let mut texts = TEXTS.lock();
     if let Some(known) = texts.get(text) {
