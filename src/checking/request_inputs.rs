@@ -94,18 +94,21 @@ impl ParsedRequest {
 
     /// The text of input `index` as given, with surrounding separators trimmed.
     pub fn input(&self, index: usize) -> Cow<'_, str> {
-        let packed = self.inputs[index];
-        match packed.spelled_index() {
-            None => Cow::Owned(Mobile::from_packed(packed.0 & VALUE).digits()),
-            Some(s) => {
-                let spelled = &self.spelled[s];
-                Cow::Borrowed(
-                    self.texts
-                        .get(spelled.start as usize..spelled.end as usize)
-                        .unwrap_or(""),
-                )
-            }
+        match self.given_text(index) {
+            Some(text) => Cow::Borrowed(text),
+            None => Cow::Owned(Mobile::from_packed(self.inputs[index].0 & VALUE).digits()),
         }
+    }
+
+    /// The text of input `index` when it was anything but its number's bare 11 digits;
+    /// `None` for a bare number, whose text is its number's digits.
+    pub fn given_text(&self, index: usize) -> Option<&str> {
+        let spelled = &self.spelled[self.inputs[index].spelled_index()?];
+        Some(
+            self.texts
+                .get(spelled.start as usize..spelled.end as usize)
+                .unwrap_or(""),
+        )
     }
 
     /// The distinct valid numbers, in the order they first appear, each with the index of the
@@ -220,8 +223,8 @@ impl RequestParser {
         self.request.inputs.is_empty()
     }
 
-    /// Reads one request element: one input, or several separated as
-    /// [`split_element`] says.
+    /// Reads one request element: one input, or several (commas, semicolons and line breaks
+    /// separate; whitespace only between what are not one number).
     pub fn push_element(&mut self, element: &str) {
         if let Some(mobile) = bare_mobile(element) {
             self.push(PackedInput(mobile.as_u64()));

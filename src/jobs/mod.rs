@@ -881,7 +881,7 @@ impl StoredResult {
         };
         NumberResult {
             index: u32::try_from(self.index).unwrap_or(u32::MAX),
-            input: self.input,
+            input: Some(self.input),
             mobile: self.mobile,
             outcome,
             duplicate: self.duplicate,

@@ -143,6 +143,15 @@ impl<'a> Fields<'a> {
         fields
     }
 
+    /// The input as given: its own text, or the number's digits when it was exactly those.
+    fn input(&self) -> &[u8] {
+        match (&self.result.input, &self.mobile) {
+            (Some(text), _) => text.as_bytes(),
+            (None, Some(digits)) => digits,
+            (None, None) => &[],
+        }
+    }
+
     fn len(&self) -> usize {
         let r = self.result;
         let text = |tag: u32, s: &[u8]| {
@@ -157,7 +166,7 @@ impl<'a> Fields<'a> {
         if r.index != 0 {
             len += encoding::uint32::encoded_len(1, &r.index);
         }
-        len += text(2, r.input.as_bytes());
+        len += text(2, self.input());
         len += text(3, self.mobile.as_ref().map_or(&[][..], |m| &m[..]));
         if self.status != 0 {
             len += encoding::int32::encoded_len(4, &self.status);
@@ -181,7 +190,7 @@ impl<'a> Fields<'a> {
         if r.index != 0 {
             encoding::uint32::encode(1, &r.index, buf);
         }
-        text(2, r.input.as_bytes(), buf);
+        text(2, self.input(), buf);
         text(3, self.mobile.as_ref().map_or(&[][..], |m| &m[..]), buf);
         if self.status != 0 {
             encoding::int32::encode(4, &self.status, buf);
@@ -226,7 +235,9 @@ mod tests {
     fn result(index: u32, input: &str, outcome: Outcome) -> NumberResult {
         NumberResult {
             index,
-            input: input.to_owned(),
+            // A bare number's text is its digits (`None`), as the pipeline gives it.
+            input: (normalize_mobile(input).ok().map(|m| m.digits()).as_deref() != Some(input))
+                .then(|| input.to_owned()),
             mobile: normalize_mobile(input).ok(),
             outcome,
             duplicate: index % 2 == 1,

@@ -389,7 +389,7 @@ impl From<NumberResult> for pb::PhoneResult {
     fn from(r: NumberResult) -> Self {
         let mut out = pb::PhoneResult {
             index: r.index,
-            input: r.input,
+            input: r.input_text().into_owned(),
             mobile: r.mobile.map(|m| m.digits()).unwrap_or_default(),
             duplicate: r.duplicate,
             from_cache: r.from_cache,

@@ -210,7 +210,13 @@ impl BulkRun {
                 Err(reason) => {
                     self.tally.summary.invalid += 1;
                     let outcome = Outcome::Invalid(reason);
-                    answered.push(self.tally.result(index, input, None, outcome, Flags::FIRST));
+                    answered.push(self.tally.result(
+                        index,
+                        Some(input),
+                        None,
+                        outcome,
+                        Flags::FIRST,
+                    ));
                     continue;
                 }
             };
@@ -223,7 +229,7 @@ impl BulkRun {
                 let outcome = Outcome::Checked(report);
                 answered.push(self.tally.result(
                     index,
-                    input,
+                    Some(input),
                     Some(mobile),
                     outcome,
                     Flags::REPEAT,
@@ -287,7 +293,7 @@ impl BulkRun {
             };
             out.push(
                 self.tally
-                    .result(index, input, Some(mobile), outcome.clone(), flags),
+                    .result(index, Some(input), Some(mobile), outcome.clone(), flags),
             );
         }
     }
@@ -387,7 +393,10 @@ mod tests {
             .to_vec();
         let Taken { answered, fresh } = run.take_chunk(chunk).expect("within limits");
         assert_eq!(answered.len(), 1);
-        assert_eq!((answered[0].index, answered[0].input.as_str()), (1, "junk"));
+        assert_eq!(
+            (answered[0].index, answered[0].input_text().as_ref()),
+            (1, "junk")
+        );
         let fresh: Vec<u32> = fresh.iter().map(|&(_, index)| index).collect();
         assert_eq!(fresh, [0, 3]);
         assert_eq!(run.pending_inputs, 3);

@@ -97,8 +97,10 @@ pub enum Outcome {
 pub struct NumberResult {
     /// Position of the input in the request.
     pub index: u32,
-    /// The input as given.
-    pub input: String,
+    /// The input as given; `None` when it was exactly the number's 11 digits (then `mobile`
+    /// spells it), so that a million such results allocate no text. See
+    /// [`NumberResult::input_text`].
+    pub input: Option<String>,
     /// The normalized number, when the input is valid.
     pub mobile: Option<Mobile>,
     /// What became of it.
@@ -107,6 +109,17 @@ pub struct NumberResult {
     pub duplicate: bool,
     /// True when the answer came from the result cache (nothing billed for it).
     pub from_cache: bool,
+}
+
+impl NumberResult {
+    /// The input as given.
+    pub fn input_text(&self) -> std::borrow::Cow<'_, str> {
+        match (&self.input, self.mobile) {
+            (Some(text), _) => std::borrow::Cow::Borrowed(text),
+            (None, Some(mobile)) => std::borrow::Cow::Owned(mobile.digits()),
+            (None, None) => std::borrow::Cow::Borrowed(""),
+        }
+    }
 }
 
 /// Results by status; they add up to the number of inputs answered.
@@ -507,7 +520,7 @@ impl Tally {
     fn result(
         &mut self,
         index: u32,
-        input: String,
+        input: Option<String>,
         mobile: Option<Mobile>,
         outcome: Outcome,
         flags: Flags,
@@ -624,7 +637,7 @@ impl Run {
         outcome: Outcome,
         from_cache: bool,
     ) -> NumberResult {
-        let input = self.parsed.input(index as usize).into_owned();
+        let input = self.parsed.given_text(index as usize).map(str::to_owned);
         let duplicate = self.parsed.is_duplicate(index as usize);
         let flags = Flags {
             duplicate,
