@@ -103,6 +103,80 @@ async fn check_answers_every_input_in_order_and_bills_only_unique_valid_numbers(
     );
 }
 
+/// CheckStream parses requests as it decodes them and writes results straight into its
+/// replies; Check goes through the generated types. Both must give every field alike.
+#[tokio::test]
+async fn check_stream_answers_a_mixed_list_field_for_field_as_check_does() {
+    let mut env = start(SimulatorConfig::default(), |_| {}).await;
+    let mobiles: Vec<String> = [
+        "13111111111",
+        "+86 131-1111-1111",
+        " 13222222222 ",
+        "12345,13333333333",
+        "",
+        "13222222222",
+        "abc",
+        "15400000000",
+        "１３９００１３９０００",
+    ]
+    .map(String::from)
+    .into();
+    let unary = env
+        .client
+        .check(CheckRequest {
+            mobiles: mobiles.clone(),
+            ..Default::default()
+        })
+        .await
+        .expect("check")
+        .into_inner();
+    let (mut streamed, summary) = drain(env.open_stream(mobiles).await).await;
+    streamed.sort_by_key(|r| r.index);
+    assert_eq!(streamed.len(), unary.results.len());
+    for (s, u) in streamed.iter().zip(&unary.results) {
+        // The second call is answered from the cache the first one filled.
+        assert_eq!(s.from_cache, u.status() != NumberStatus::Invalid, "{s:?}");
+        let mut s = s.clone();
+        s.from_cache = false;
+        assert_eq!(&s, u);
+    }
+    let inputs: Vec<(&str, &str, bool)> = streamed
+        .iter()
+        .map(|r| (r.input.as_str(), r.mobile.as_str(), r.duplicate))
+        .collect();
+    assert_eq!(
+        inputs,
+        [
+            ("13111111111", "13111111111", false),
+            ("+86 131-1111-1111", "13111111111", true),
+            ("13222222222", "13222222222", false),
+            ("12345", "", false),
+            ("13333333333", "13333333333", false),
+            ("", "", false),
+            ("13222222222", "13222222222", true),
+            ("abc", "", false),
+            ("15400000000", "", false),
+            ("１３９００１３９０００", "13900139000", false),
+        ]
+    );
+    assert_eq!(
+        streamed[8].invalid_reason,
+        "segment 154 is not allocated to any mobile carrier"
+    );
+    let u = unary.summary.expect("summary");
+    assert_eq!(summary.total, u.total);
+    assert_eq!(
+        (
+            summary.unique,
+            summary.invalid,
+            summary.duplicates,
+            summary.cache_hits
+        ),
+        (4, 4, 2, 4)
+    );
+    assert_eq!(summary.billed, 0, "all four were bought by the first call");
+}
+
 #[tokio::test]
 async fn check_splits_large_requests_into_batches_of_at_most_max_batch() {
     let mut env = start(SimulatorConfig::default(), |c| c.max_batch = 300).await;
