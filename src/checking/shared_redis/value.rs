@@ -12,7 +12,8 @@
 //!   the `phonecheck:v1:` keys) is still read by [`decode_text_line`], so that answers stored
 //!   before an upgrade are not bought again. Those keys expire with their answers' time to live.
 //!
-//! A value is about 45 bytes for a typical answer against about 60 for the text line.
+//! A value is 45 to 50 bytes for a typical answer (49 for 沉默号, 山西-临汾, 中国联通), against 58
+//! for the same answer as a text line.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -131,7 +132,7 @@ mod tests {
     fn an_answer_survives_its_stored_form() {
         let value = encode(&report());
         assert_eq!(value[0], FORMAT);
-        assert!(value.len() < 50, "{} bytes", value.len());
+        assert_eq!(value.len(), 49, "the size the module doc gives");
         assert_eq!(decode(&value), Ok(report()));
     }
 
