@@ -113,11 +113,15 @@ impl ParsedRequest {
 
     /// The distinct valid numbers, in the order they first appear, each with the index of the
     /// input where it first appears.
-    pub fn unique(&self) -> impl Iterator<Item = (Mobile, u32)> + '_ {
-        (0..self.inputs.len()).filter_map(|i| match self.parsed(i) {
-            Ok(m) if !self.is_duplicate(i) => Some((m, i as u32)),
-            _ => None,
-        })
+    pub fn unique(&self) -> Vec<(Mobile, u32)> {
+        let mut all = Vec::with_capacity(self.unique_count());
+        self.unique_chunk(0, usize::MAX, &mut all);
+        all
+    }
+
+    /// The number of input `index` with that index as its tag, if the input is valid.
+    pub fn number_at(&self, index: u32) -> Option<(Mobile, u32)> {
+        self.parsed(index as usize).ok().map(|m| (m, index))
     }
 
     /// Appends to `out` the next distinct numbers, at most `most`, looking from input `from` on
@@ -126,10 +130,10 @@ impl ParsedRequest {
         let mut i = from;
         let mut taken = 0;
         while i < self.inputs.len() && taken < most {
-            if let Ok(m) = self.parsed(i)
+            if let Some(number) = self.number_at(i as u32)
                 && !self.is_duplicate(i)
             {
-                out.push((m, i as u32));
+                out.push(number);
                 taken += 1;
             }
             i += 1;
@@ -240,17 +244,20 @@ impl RequestParser {
         }
     }
 
+    /// Whether one more input may be kept; past the limit, notes that one was not.
+    fn has_room(&mut self) -> bool {
+        self.over |= self.request.inputs.len() >= self.limit;
+        !self.over
+    }
+
     fn push(&mut self, input: PackedInput) {
-        if self.request.inputs.len() >= self.limit {
-            self.over = true;
-            return;
+        if self.has_room() {
+            self.request.inputs.push(input);
         }
-        self.request.inputs.push(input);
     }
 
     fn push_spelled(&mut self, text: &str, parsed: Result<Mobile, InvalidReason>) {
-        if self.request.inputs.len() >= self.limit {
-            self.over = true;
+        if !self.has_room() {
             return;
         }
         let r = &mut self.request;
@@ -389,7 +396,11 @@ mod tests {
         );
         let dup: Vec<_> = (0..req.len()).map(|i| req.is_duplicate(i)).collect();
         assert_eq!(dup, [false, true, false, false, false, true]);
-        let unique: Vec<_> = req.unique().map(|(m, i)| (m.digits(), i)).collect();
+        let unique: Vec<_> = req
+            .unique()
+            .into_iter()
+            .map(|(m, i)| (m.digits(), i))
+            .collect();
         assert_eq!(
             unique,
             [("13111111111".to_owned(), 0), ("13222222222".to_owned(), 3)]
@@ -459,7 +470,7 @@ mod properties {
                 }
             }
             prop_assert_eq!(repeats, parsed.duplicate_count());
-            let unique: Vec<(Mobile, u32)> = parsed.unique().collect();
+            let unique: Vec<(Mobile, u32)> = parsed.unique();
             let distinct: std::collections::HashSet<_> = unique.iter().map(|(m, _)| *m).collect();
             prop_assert_eq!(distinct.len(), unique.len());
             prop_assert_eq!(unique.len(), parsed.unique_count());

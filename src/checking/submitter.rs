@@ -89,12 +89,19 @@ impl WindowedSubmitter {
         }
     }
 
-    /// Submits the next of `numbers`, from `*next` on, until the window is full, and moves
-    /// `*next` past what went.
-    pub async fn refill(&mut self, numbers: &[(Mobile, u32)], next: &mut usize) {
-        let start = (*next).min(numbers.len());
-        let end = (start + self.room()).min(numbers.len());
-        self.submit(&numbers[start..end]).await;
+    /// Submits the next of `items`, from `*next` on, until the window is full, and moves
+    /// `*next` past what went. `number` gives an item's number and tag, so a caller keeps its
+    /// list in whatever form is compact for it (a stream keeps 4-byte input indexes).
+    pub async fn refill<T>(
+        &mut self,
+        items: &[T],
+        next: &mut usize,
+        number: impl Fn(&T) -> Option<(Mobile, u32)>,
+    ) {
+        let start = (*next).min(items.len());
+        let end = (start + self.room()).min(items.len());
+        let numbers: Vec<(Mobile, u32)> = items[start..end].iter().filter_map(number).collect();
+        self.submit(&numbers).await;
         *next = end;
     }
 

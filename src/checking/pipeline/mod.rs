@@ -316,7 +316,7 @@ impl Pipeline {
         let parsed = admit(inputs, self.limits.max_check_numbers)?.finish();
         let mut run = Run::new(parsed, self.totals.clone());
         let mut slots: Vec<Option<NumberResult>> = vec![None; run.parsed.len()];
-        let unique: Vec<(Mobile, u32)> = run.parsed.unique().collect();
+        let unique = run.parsed.unique();
         let lookup = self.cache.lookup(&unique, freshness).await;
         for r in run
             .take_invalid()
@@ -407,7 +407,9 @@ impl Pipeline {
                 // Numbers go to the queue a window at a time: when the caller reads slowly, sends
                 // below wait, no delivery is taken, and no more numbers are queued.
                 let mut next = 0;
-                refill(&mut submitter, &run.parsed, &misses, &mut next).await;
+                submitter
+                    .refill(&misses, &mut next, |&i| run.parsed.number_at(i))
+                    .await;
                 let work = async {
                     while let Some(mut delivery) = submitter.recv().await {
                         // A dooming error ends the stream with its status, once the batches
@@ -416,7 +418,9 @@ impl Pipeline {
                         if submitter.doomed().is_some() {
                             delivery.answers.retain(|a| a.answer.is_ok());
                         } else {
-                            refill(&mut submitter, &run.parsed, &misses, &mut next).await;
+                            submitter
+                                .refill(&misses, &mut next, |&i| run.parsed.number_at(i))
+                                .await;
                         }
                         let results = run.answer(delivery);
                         if !results.is_empty() && tx.send(event(results)).await.is_err() {
@@ -440,23 +444,6 @@ impl Pipeline {
         );
         Ok(rx)
     }
-}
-
-/// Submits the next of `misses` (input indexes) that fit the window, from `*next` on.
-async fn refill(
-    submitter: &mut WindowedSubmitter,
-    parsed: &ParsedRequest,
-    misses: &[u32],
-    next: &mut usize,
-) {
-    let start = (*next).min(misses.len());
-    let end = (start + submitter.room()).min(misses.len());
-    let numbers: Vec<(Mobile, u32)> = misses[start..end]
-        .iter()
-        .filter_map(|&index| parsed.parsed(index as usize).ok().map(|m| (m, index)))
-        .collect();
-    submitter.submit(&numbers).await;
-    *next = end;
 }
 
 /// Refuses a request with no inputs or more than `limit`, before any work on it.
