@@ -22,9 +22,10 @@ use crate::serving::status::rpc_status;
 /// bytes.
 #[derive(Debug, Default)]
 pub struct ResultsReply {
-    results: Vec<NumberResult>,
-    /// The encoded length of each result, worked out once.
-    lengths: Vec<usize>,
+    /// The `results` field, every result already encoded: each result's fields are worked out
+    /// once (a province split, a timestamp, an error's details), not once for the length and
+    /// again for the bytes.
+    results: Vec<u8>,
     progress: Option<pb::Progress>,
     summary: Option<pb::CheckSummary>,
 }
@@ -36,10 +37,17 @@ impl ResultsReply {
         progress: Option<pb::Progress>,
         summary: Option<pb::CheckSummary>,
     ) -> Self {
-        let lengths = results.iter().map(|r| Fields::of(r).len()).collect();
+        // A checked result takes about 90 bytes: room for them at once.
+        let mut encoded = Vec::with_capacity(results.len() * 96);
+        for result in &results {
+            let fields = Fields::of(result);
+            let length = fields.len();
+            encoding::encode_key(RESULTS, WireType::LengthDelimited, &mut encoded);
+            encoding::encode_varint(length as u64, &mut encoded);
+            fields.encode(&mut encoded);
+        }
         ResultsReply {
-            results,
-            lengths,
+            results: encoded,
             progress,
             summary,
         }
@@ -53,11 +61,7 @@ const SUMMARY: u32 = 3;
 
 impl Message for ResultsReply {
     fn encode_raw(&self, buf: &mut impl BufMut) {
-        for (result, &length) in self.results.iter().zip(&self.lengths) {
-            encoding::encode_key(RESULTS, WireType::LengthDelimited, buf);
-            encoding::encode_varint(length as u64, buf);
-            Fields::of(result).encode(buf);
-        }
+        buf.put_slice(&self.results);
         if let Some(progress) = &self.progress {
             encoding::message::encode(PROGRESS, progress, buf);
         }
@@ -77,12 +81,7 @@ impl Message for ResultsReply {
     }
 
     fn encoded_len(&self) -> usize {
-        let results: usize = self
-            .lengths
-            .iter()
-            .map(|&l| encoding::key_len(RESULTS) + encoding::encoded_len_varint(l as u64) + l)
-            .sum();
-        results
+        self.results.len()
             + self
                 .progress
                 .as_ref()
