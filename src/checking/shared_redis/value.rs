@@ -15,7 +15,7 @@
 //! A value is 45 to 50 bytes for a typical answer (49 for 沉默号, 山西-临汾, 中国联通), against 58
 //! for the same answer as a text line.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, UNIX_EPOCH};
 
 use prost::Message;
 
@@ -100,14 +100,10 @@ pub(super) fn decode_text_line(value: &[u8]) -> Option<NumberReport> {
     let mut fields = line.splitn(5, '\t');
     let status = LineStatus::from_code(fields.next()?.parse().ok()?)?;
     let ns: u64 = fields.next()?.parse().ok()?;
-    let checked_at = UNIX_EPOCH + Duration::from_nanos(ns);
-    // Answers are compared and cached on whole seconds.
-    let secs = checked_at
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
     Some(NumberReport {
         status,
-        checked_at: SystemTime::UNIX_EPOCH + Duration::from_secs(secs),
+        // Answers are compared and cached on whole seconds.
+        checked_at: UNIX_EPOCH + Duration::from_secs(ns / 1_000_000_000),
         status_name: intern(fields.next()?),
         area: intern(fields.next()?),
         carrier: intern(fields.next()?),
