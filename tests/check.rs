@@ -6,13 +6,13 @@ mod common;
 use std::collections::HashSet;
 
 use phonecheck::checking::upstream::simulator::SimulatorConfig;
-use phonecheck::pb::{CheckRequest, CheckStreamRequest, NumberStatus};
+use phonecheck::pb::{CheckStreamRequest, NumberStatus};
 
 use common::{drain, numbers, start};
 
 #[tokio::test]
 async fn check_answers_every_input_in_order_and_bills_only_unique_valid_numbers() {
-    let mut env = start(SimulatorConfig::default(), |_| {}).await;
+    let env = start(SimulatorConfig::default(), |_| {}).await;
     let mobiles = vec![
         "13111111111".to_owned(),
         "+86 131-1111-1111".to_owned(), // duplicate of the first
@@ -22,15 +22,7 @@ async fn check_answers_every_input_in_order_and_bills_only_unique_valid_numbers(
         "".to_owned(),
         "12011111111".to_owned(),
     ];
-    let resp = env
-        .client
-        .check(CheckRequest {
-            mobiles,
-            ..Default::default()
-        })
-        .await
-        .expect("check")
-        .into_inner();
+    let resp = env.check(mobiles).await;
 
     let got: Vec<(u32, &str, &str, NumberStatus, bool)> = resp
         .results
@@ -107,7 +99,7 @@ async fn check_answers_every_input_in_order_and_bills_only_unique_valid_numbers(
 /// replies; Check goes through the generated types. Both must give every field alike.
 #[tokio::test]
 async fn check_stream_answers_a_mixed_list_field_for_field_as_check_does() {
-    let mut env = start(SimulatorConfig::default(), |_| {}).await;
+    let env = start(SimulatorConfig::default(), |_| {}).await;
     let mobiles: Vec<String> = [
         "13111111111",
         "+86 131-1111-1111",
@@ -121,15 +113,7 @@ async fn check_stream_answers_a_mixed_list_field_for_field_as_check_does() {
     ]
     .map(String::from)
     .into();
-    let unary = env
-        .client
-        .check(CheckRequest {
-            mobiles: mobiles.clone(),
-            ..Default::default()
-        })
-        .await
-        .expect("check")
-        .into_inner();
+    let unary = env.check(mobiles.clone()).await;
     let (mut streamed, summary) = drain(env.open_stream(mobiles).await).await;
     streamed.sort_by_key(|r| r.index);
     assert_eq!(streamed.len(), unary.results.len());
@@ -179,16 +163,8 @@ async fn check_stream_answers_a_mixed_list_field_for_field_as_check_does() {
 
 #[tokio::test]
 async fn check_splits_large_requests_into_batches_of_at_most_max_batch() {
-    let mut env = start(SimulatorConfig::default(), |c| c.max_batch = 300).await;
-    let resp = env
-        .client
-        .check(CheckRequest {
-            mobiles: vec![numbers(1000).join(",")],
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let env = start(SimulatorConfig::default(), |c| c.max_batch = 300).await;
+    let resp = env.check(vec![numbers(1000).join(",")]).await;
     assert_eq!(resp.results.len(), 1000);
     assert!(
         resp.results
@@ -205,20 +181,12 @@ async fn check_splits_large_requests_into_batches_of_at_most_max_batch() {
 
 #[tokio::test]
 async fn check_stream_answers_5000_numbers_each_index_once_in_batches_of_2000() {
-    let mut env = start(SimulatorConfig::default(), |_| {}).await;
+    let env = start(SimulatorConfig::default(), |_| {}).await;
     let mut mobiles = numbers(5000);
     mobiles.push("not-a-number".to_owned());
     mobiles.push(mobiles[0].clone());
     let total = mobiles.len() as u32;
-    let mut stream = env
-        .client
-        .check_stream(CheckStreamRequest {
-            mobiles,
-            ..Default::default()
-        })
-        .await
-        .expect("stream")
-        .into_inner();
+    let mut stream = env.open_stream(mobiles).await;
 
     let mut seen = vec![0u32; total as usize];
     let mut last_done = 0;
@@ -271,7 +239,7 @@ async fn check_stream_takes_requests_larger_than_the_grpc_default_message_size()
 
 #[tokio::test]
 async fn a_number_in_an_unallocated_segment_is_invalid_and_never_billed() {
-    let mut env = start(SimulatorConfig::default(), |_| {}).await;
+    let env = start(SimulatorConfig::default(), |_| {}).await;
     // 154 and 17406 were never given to a carrier; 199, 166 and 173 were.
     let mobiles: Vec<String> = [
         "15400000000",
@@ -282,15 +250,7 @@ async fn a_number_in_an_unallocated_segment_is_invalid_and_never_billed() {
     ]
     .map(String::from)
     .into();
-    let resp = env
-        .client
-        .check(CheckRequest {
-            mobiles: mobiles.clone(),
-            ..Default::default()
-        })
-        .await
-        .expect("check")
-        .into_inner();
+    let resp = env.check(mobiles.clone()).await;
     let reasons: Vec<(NumberStatus, &str)> = resp
         .results
         .iter()
@@ -323,15 +283,7 @@ async fn a_number_in_an_unallocated_segment_is_invalid_and_never_billed() {
     assert_eq!(env.sim.simulator.numbers_seen(), expected);
 
     // The streamed path answers the same way, from the same table.
-    let stream = env
-        .client
-        .check_stream(CheckStreamRequest {
-            mobiles,
-            ..Default::default()
-        })
-        .await
-        .expect("stream")
-        .into_inner();
+    let stream = env.open_stream(mobiles).await;
     let (results, summary) = drain(stream).await;
     let mut invalid: Vec<u32> = results
         .iter()

@@ -14,7 +14,9 @@ use phonecheck::checking::pipeline::Limits;
 use phonecheck::checking::upstream::simulator::{self, RunningSimulator, SimulatorConfig};
 use phonecheck::checking::upstream::{RetryPolicy, Token};
 use phonecheck::pb::phone_check_client::PhoneCheckClient;
-use phonecheck::pb::{CheckStreamRequest, CheckStreamResponse, CheckSummary, PhoneResult};
+use phonecheck::pb::{
+    CheckRequest, CheckResponse, CheckStreamRequest, CheckStreamResponse, CheckSummary, PhoneResult,
+};
 use phonecheck::serving::Server;
 use phonecheck::serving::config::{ConnectionLimits, ServeConfig, UpstreamTarget};
 use tokio::sync::oneshot;
@@ -35,6 +37,19 @@ pub struct TestEnv {
 }
 
 impl TestEnv {
+    /// Checks `mobiles` in one `Check` call on a client of its own.
+    pub async fn check(&self, mobiles: Vec<String>) -> CheckResponse {
+        self.client
+            .clone()
+            .check(CheckRequest {
+                mobiles,
+                ..Default::default()
+            })
+            .await
+            .expect("check answered")
+            .into_inner()
+    }
+
     /// Opens a CheckStream of `mobiles` on a client of its own.
     pub async fn open_stream(&self, mobiles: Vec<String>) -> Streaming<CheckStreamResponse> {
         self.client
