@@ -1,11 +1,40 @@
-//! The generated `phonecheck.v1` API: messages, the server trait and a client. The .proto
-//! under `proto/` documents every field.
+//! The generated `phonecheck.v1` API: messages and a client (the server trait is generated
+//! apart, for `serving/grpc.rs`), and the one mapping between the API's `NumberStatus` and the
+//! checking core's [`LineStatus`]. The .proto under `proto/` documents every field.
 #![allow(missing_docs)]
 
 tonic::include_proto!("phonecheck.v1");
 
 /// The encoded descriptors of `phonecheck.v1` and its imports, for reflection.
 pub const FILE_DESCRIPTOR_SET: &[u8] = tonic::include_file_descriptor_set!("phonecheck_descriptor");
+
+use crate::checking::checked_line::LineStatus;
+
+/// The API's status for each line status: the one table between the two enums.
+const NUMBER_STATUSES: [(LineStatus, NumberStatus); 6] = [
+    (LineStatus::Empty, NumberStatus::Empty),
+    (LineStatus::Real, NumberStatus::Real),
+    (LineStatus::Suspended, NumberStatus::Suspended),
+    (LineStatus::NotInDatabase, NumberStatus::NotInDatabase),
+    (LineStatus::Silent, NumberStatus::Silent),
+    (LineStatus::Risk, NumberStatus::Risk),
+];
+
+impl From<LineStatus> for NumberStatus {
+    fn from(line: LineStatus) -> Self {
+        NUMBER_STATUSES[line.code() as usize].1
+    }
+}
+
+impl NumberStatus {
+    /// The line status this API status stands for; `None` for INVALID and UNSPECIFIED.
+    pub fn line_status(self) -> Option<LineStatus> {
+        NUMBER_STATUSES
+            .iter()
+            .find(|(_, api)| *api == self)
+            .map(|(line, _)| *line)
+    }
+}
 
 impl PhoneResult {
     /// The result as a list's output record of row `row` (from 0) at line `line`: what the
@@ -14,14 +43,10 @@ impl PhoneResult {
         use crate::lists::{RowResult, RowStatus};
         let r = self;
         let status = match r.status() {
-            NumberStatus::Real => RowStatus::Real,
-            NumberStatus::Empty => RowStatus::Empty,
-            NumberStatus::Suspended => RowStatus::Suspended,
-            NumberStatus::Silent => RowStatus::Silent,
-            NumberStatus::Risk => RowStatus::Risk,
-            NumberStatus::NotInDatabase => RowStatus::NotInDatabase,
             NumberStatus::Invalid => RowStatus::Invalid,
-            NumberStatus::Unspecified => RowStatus::Error,
+            status => status
+                .line_status()
+                .map_or(RowStatus::Error, RowStatus::Checked),
         };
         let note = match (&r.error, status) {
             (Some(e), _) => e.message.clone(),
@@ -46,5 +71,22 @@ impl PhoneResult {
             note,
             cells: Vec::new(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_line_status_has_the_api_status_of_its_name() {
+        for line in LineStatus::ALL {
+            let api = NumberStatus::from(line);
+            let expected = format!("NUMBER_STATUS_{}", line.name().to_uppercase());
+            assert_eq!(api.as_str_name(), expected);
+            assert_eq!(api.line_status(), Some(line));
+        }
+        assert_eq!(NumberStatus::Invalid.line_status(), None);
+        assert_eq!(NumberStatus::Unspecified.line_status(), None);
     }
 }

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use phonecheck::checking::upstream::simulator::SimulatorConfig;
 use phonecheck::lists::previous::PreviousOutput;
-use phonecheck::lists::{OutputFormat, RowResult, RowStatus};
+use phonecheck::lists::{LineStatus, OutputFormat, RowResult, RowStatus};
 use tokio::process::Command;
 
 use common::{TestEnv, numbers, start};
@@ -165,7 +165,10 @@ async fn a_csv_with_a_header_and_junk_rows_comes_out_whole_in_order_with_lists_a
     );
 
     // The summary: counts by status that add up, billing, invalid, duplicates.
-    let real = rows.iter().filter(|r| r.status == RowStatus::Real).count();
+    let real = rows
+        .iter()
+        .filter(|r| r.status == RowStatus::Checked(LineStatus::Real))
+        .count();
     let summary: Vec<String> = stderr
         .lines()
         .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
@@ -214,8 +217,12 @@ async fn jsonl_and_txt_outputs_and_numbers_as_arguments() {
     assert_eq!(
         got,
         [
-            ("13111111111", RowStatus::Real, false),
-            ("+86 131-1111-1111", RowStatus::Real, true),
+            ("13111111111", RowStatus::Checked(LineStatus::Real), false),
+            (
+                "+86 131-1111-1111",
+                RowStatus::Checked(LineStatus::Real),
+                true
+            ),
             ("12345", RowStatus::Invalid, false)
         ]
     );

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::sync::Once;
 use std::time::Duration;
 
-use phonecheck::checking::upstream::LineStatus;
+use phonecheck::checking::checked_line::LineStatus;
 use phonecheck::checking::upstream::simulator::{Faults, SimulatorConfig, expected_status};
 use phonecheck::pb::{self, CheckRequest, CheckStreamRequest, PhoneResult};
 use prost::Message;

@@ -9,7 +9,8 @@ mod common;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use phonecheck::checking::upstream::{LineStatus, NumberReport, UpstreamError, intern};
+use phonecheck::checking::checked_line::{CheckedLine, LineStatus, intern};
+use phonecheck::checking::upstream::UpstreamError;
 use phonecheck::jobs::store::{WebhookAttempt, WebhookState};
 use phonecheck::jobs::{
     JobAnswer, JobState, JobStore, JobStoreError, Mobile, NewInput, NewJob, PostgresJobStore,
@@ -24,8 +25,8 @@ fn mobile(n: u64) -> Mobile {
     Mobile::from_u64(13_900_000_000 + n).unwrap()
 }
 
-fn report(status: LineStatus) -> Arc<NumberReport> {
-    Arc::new(NumberReport {
+fn report(status: LineStatus) -> Arc<CheckedLine> {
+    Arc::new(CheckedLine {
         status,
         status_name: intern(status.label()),
         area: intern("北京"),

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
 
-use phonecheck::checking::upstream::LineStatus;
+use phonecheck::checking::checked_line::LineStatus;
 use phonecheck::checking::upstream::simulator::{SimulatorConfig, expected_status};
 use phonecheck::pb::phone_check_client::PhoneCheckClient;
 use phonecheck::pb::{

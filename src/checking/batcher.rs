@@ -35,11 +35,12 @@ use tokio::sync::{Notify, mpsc};
 use tokio::time::Instant;
 
 use crate::checking::cache::{ResultCache, whole_seconds};
+use crate::checking::checked_line::CheckedLine;
 use crate::checking::number::{Mobile, MobileMap};
-use crate::checking::upstream::{CallSlot, NumberReport, UpstreamClient, UpstreamError};
+use crate::checking::upstream::{CallSlot, UpstreamClient, UpstreamError};
 
 /// What became of one number in a batch.
-pub type NumberAnswer = Result<Arc<NumberReport>, Arc<UpstreamError>>;
+pub type NumberAnswer = Result<Arc<CheckedLine>, Arc<UpstreamError>>;
 
 /// One number's answer, with the tag its ticket submitted it with.
 #[derive(Debug)]
@@ -474,12 +475,12 @@ impl Shared {
                 // Stamped on the cache's clock, which judges how fresh the answer is later, in
                 // whole seconds, as the cache keeps it.
                 let now = whole_seconds(self.cache.config().clock.now());
-                let reports: Vec<(Mobile, Arc<NumberReport>)> = answer
+                let reports: Vec<(Mobile, Arc<CheckedLine>)> = answer
                     .reports
                     .into_iter()
                     .map(|(m, r)| {
                         let checked_at = now;
-                        (m, Arc::new(NumberReport { checked_at, ..r }))
+                        (m, Arc::new(CheckedLine { checked_at, ..r }))
                     })
                     .collect();
                 // Kept before anyone hears of it: paid for, so never asked for again while

@@ -33,8 +33,8 @@ use std::hash::BuildHasher;
 use quick_cache::sync::{Cache, DefaultLifecycle};
 use quick_cache::{DefaultHashBuilder, UnitWeighter};
 
+use crate::checking::checked_line::{CheckedLine, LineStatus};
 use crate::checking::number::Mobile;
-use crate::checking::upstream::{LineStatus, NumberReport};
 
 /// Tells the time: the system's, or one a test moves.
 pub trait Clock: Send + Sync + fmt::Debug {
@@ -121,7 +121,7 @@ pub struct Freshness {
 #[derive(Debug)]
 pub struct Lookup<T> {
     /// Fresh cached answers.
-    pub hits: Vec<(Mobile, T, Arc<NumberReport>)>,
+    pub hits: Vec<(Mobile, T, Arc<CheckedLine>)>,
     /// Numbers with no fresh answer.
     pub misses: Vec<(Mobile, T)>,
 }
@@ -131,9 +131,9 @@ pub struct Lookup<T> {
 pub trait SharedResults: Send + Sync + fmt::Debug {
     /// The stored answers for `mobiles`, in the same order; `None` where nothing is stored
     /// (or the store cannot be reached).
-    fn get(&self, mobiles: &[Mobile]) -> BoxFuture<'_, Vec<Option<NumberReport>>>;
+    fn get(&self, mobiles: &[Mobile]) -> BoxFuture<'_, Vec<Option<CheckedLine>>>;
     /// Stores answers, each for its time to live.
-    fn put(&self, entries: Vec<(Mobile, Arc<NumberReport>, Duration)>) -> BoxFuture<'_, ()>;
+    fn put(&self, entries: Vec<(Mobile, Arc<CheckedLine>, Duration)>) -> BoxFuture<'_, ()>;
 }
 
 /// One cached answer in 8 bytes beside its 8-byte key: `checked_at` in whole seconds
@@ -204,7 +204,7 @@ impl LabelTable {
 
 impl Labels {
     /// The ids of an answer's three labels, adding those not seen before.
-    fn ids(&self, report: &NumberReport) -> Option<(u16, u8, u8)> {
+    fn ids(&self, report: &CheckedLine) -> Option<(u16, u8, u8)> {
         let find = |t: &LabelTables| {
             Some((
                 t.areas.find(&report.area)?,
@@ -226,7 +226,7 @@ impl Labels {
 
 impl Packed {
     /// `report` packed, or `None` when its time or a label does not fit.
-    fn pack(report: &NumberReport, labels: &Labels) -> Option<Packed> {
+    fn pack(report: &CheckedLine, labels: &Labels) -> Option<Packed> {
         let checked_at =
             u32::try_from(report.checked_at.duration_since(UNIX_EPOCH).ok()?.as_secs()).ok()?;
         let (area, carrier, status_name) = labels.ids(report)?;
@@ -249,8 +249,8 @@ impl Packed {
 }
 
 impl LabelTables {
-    fn unpack(&self, packed: Packed) -> Option<NumberReport> {
-        Some(NumberReport {
+    fn unpack(&self, packed: Packed) -> Option<CheckedLine> {
+        Some(CheckedLine {
             status: packed.status()?,
             status_name: self.status_names.name(u16::from(packed.status_name)),
             area: self.areas.name(packed.status_and_area & 0x1FFF),
@@ -326,7 +326,7 @@ impl ResultCache {
     }
 
     /// True when `report` may be given to a caller asking with `freshness`.
-    fn is_fresh(&self, report: &NumberReport, freshness: Freshness) -> bool {
+    fn is_fresh(&self, report: &CheckedLine, freshness: Freshness) -> bool {
         let now = self.config.clock.now();
         self.is_fresh_at(now, report.checked_at, report.status, freshness)
     }
@@ -367,7 +367,7 @@ impl ResultCache {
 
     /// Keeps one answer in process, packed; an answer whose labels or time do not fit a
     /// [`Packed`] is not kept here (it is still given to its callers and the shared cache).
-    fn keep(&self, mobile: Mobile, report: &NumberReport) {
+    fn keep(&self, mobile: Mobile, report: &CheckedLine) {
         let Some(local) = &self.local else {
             return;
         };
@@ -436,7 +436,7 @@ impl ResultCache {
 
     /// Keeps the answers of one batch; with a shared cache, writes them there too, in the
     /// background (one pipeline per batch).
-    pub fn store(&self, reports: &[(Mobile, Arc<NumberReport>)]) {
+    pub fn store(&self, reports: &[(Mobile, Arc<CheckedLine>)]) {
         for (mobile, report) in reports {
             self.keep(*mobile, report);
         }
@@ -444,7 +444,7 @@ impl ResultCache {
             && !reports.is_empty()
         {
             let shared = shared.clone();
-            let entries: Vec<(Mobile, Arc<NumberReport>, Duration)> = reports
+            let entries: Vec<(Mobile, Arc<CheckedLine>, Duration)> = reports
                 .iter()
                 .map(|(m, r)| (*m, r.clone(), self.config.ttl(r.status)))
                 .collect();
@@ -457,8 +457,8 @@ impl ResultCache {
 mod tests {
     use super::*;
 
-    fn report(status: LineStatus, checked_at: SystemTime) -> Arc<NumberReport> {
-        Arc::new(NumberReport {
+    fn report(status: LineStatus, checked_at: SystemTime) -> Arc<CheckedLine> {
+        Arc::new(CheckedLine {
             status,
             status_name: status.label().into(),
             area: "".into(),
@@ -546,7 +546,7 @@ mod tests {
         let cache = cache(Arc::new(ManualClock::default()));
         let at = whole_seconds(SystemTime::now());
         let given = |area: &str| {
-            Arc::new(NumberReport {
+            Arc::new(CheckedLine {
                 status: LineStatus::Silent,
                 status_name: "沉默号".into(),
                 area: area.into(),
@@ -558,7 +558,7 @@ mod tests {
         let lookup = cache
             .lookup(&[(mobile(1), ()), (mobile(2), ())], Freshness::default())
             .await;
-        let back: Vec<&NumberReport> = lookup.hits.iter().map(|h| h.2.as_ref()).collect();
+        let back: Vec<&CheckedLine> = lookup.hits.iter().map(|h| h.2.as_ref()).collect();
         assert_eq!(back, [given("山西-临汾").as_ref(), given("北京").as_ref()]);
         // The status name and carrier are shared by both answers.
         let labels = cache.labels.table.read();

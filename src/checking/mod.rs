@@ -24,6 +24,7 @@
 
 pub(crate) mod batcher;
 pub mod cache;
+pub mod checked_line;
 pub(crate) mod number;
 pub mod pipeline;
 pub mod request_inputs;

@@ -5,7 +5,7 @@ use std::fmt::Write;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::lists::{RowResult, RowStatus};
+use crate::lists::{LineStatus, RowResult, RowStatus};
 use crate::pb::CheckSummary;
 
 /// Why a run ended before every row was answered.
@@ -100,7 +100,12 @@ impl RunReport {
         );
         let _ = writeln!(out, "  {:<16} {:>12} {:>8}", "status", "rows", "share");
         for (status, n) in RowStatus::ALL.iter().zip(self.by_status) {
-            if n == 0 && !matches!(status, RowStatus::Real | RowStatus::Empty) {
+            if n == 0
+                && !matches!(
+                    status,
+                    RowStatus::Checked(LineStatus::Real) | RowStatus::Checked(LineStatus::Empty)
+                )
+            {
                 continue;
             }
             let _ = writeln!(
@@ -194,7 +199,7 @@ mod tests {
     fn the_table_shows_counts_shares_and_billing() {
         let mut report = RunReport::default();
         let mut r = RowResult::unchecked(0, 1, "13111111111".into(), "");
-        r.status = RowStatus::Real;
+        r.status = RowStatus::Checked(LineStatus::Real);
         for _ in 0..3 {
             report.count(&r);
         }

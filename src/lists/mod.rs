@@ -31,5 +31,7 @@ pub use read::{
     SheetSpec, Source,
 };
 pub use record::{RowResult, RowStatus};
+/// The six line statuses a checked row can have (the checking core's one table).
+pub use crate::checking::checked_line::LineStatus;
 pub use split::{SplitFormat, SplitWriter};
 pub use write::{OutputFormat, ResultWriter, WriteOptions};

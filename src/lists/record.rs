@@ -6,22 +6,13 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-/// What became of a row: a line status, invalid, or not (yet) checked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+use crate::checking::checked_line::LineStatus;
+
+/// What became of a row: its line's status, invalid, or not (yet) checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RowStatus {
-    /// 实号.
-    Real,
-    /// 空号.
-    Empty,
-    /// 停机.
-    Suspended,
-    /// 沉默号.
-    Silent,
-    /// 风险.
-    Risk,
-    /// 库无.
-    NotInDatabase,
+    /// Checked: the line's status (names and labels from [`LineStatus`]'s table).
+    Checked(LineStatus),
     /// Not a valid mobile number; never sent.
     Invalid,
     /// The check failed (see the note); `--resume` checks it again.
@@ -31,14 +22,15 @@ pub enum RowStatus {
 }
 
 impl RowStatus {
-    /// Every status, in the order summaries and workbooks list them.
+    /// Every status, in the order summaries and workbooks list them: the statuses people act
+    /// on first.
     pub const ALL: [RowStatus; 9] = [
-        RowStatus::Real,
-        RowStatus::Empty,
-        RowStatus::Suspended,
-        RowStatus::Silent,
-        RowStatus::Risk,
-        RowStatus::NotInDatabase,
+        RowStatus::Checked(LineStatus::Real),
+        RowStatus::Checked(LineStatus::Empty),
+        RowStatus::Checked(LineStatus::Suspended),
+        RowStatus::Checked(LineStatus::Silent),
+        RowStatus::Checked(LineStatus::Risk),
+        RowStatus::Checked(LineStatus::NotInDatabase),
         RowStatus::Invalid,
         RowStatus::Error,
         RowStatus::Unchecked,
@@ -47,12 +39,7 @@ impl RowStatus {
     /// The name used in every output format and as the `--split` file name.
     pub fn name(self) -> &'static str {
         match self {
-            RowStatus::Real => "real",
-            RowStatus::Empty => "empty",
-            RowStatus::Suspended => "suspended",
-            RowStatus::Silent => "silent",
-            RowStatus::Risk => "risk",
-            RowStatus::NotInDatabase => "not_in_database",
+            RowStatus::Checked(line) => line.name(),
             RowStatus::Invalid => "invalid",
             RowStatus::Error => "error",
             RowStatus::Unchecked => "unchecked",
@@ -62,12 +49,7 @@ impl RowStatus {
     /// The Chinese label list cleaners know it by (实号, 空号, …), for sheet names.
     pub fn label(self) -> &'static str {
         match self {
-            RowStatus::Real => "实号",
-            RowStatus::Empty => "空号",
-            RowStatus::Suspended => "停机",
-            RowStatus::Silent => "沉默号",
-            RowStatus::Risk => "风险号",
-            RowStatus::NotInDatabase => "库无",
+            RowStatus::Checked(line) => line.label(),
             RowStatus::Invalid => "无效",
             RowStatus::Error => "失败",
             RowStatus::Unchecked => "未检测",
@@ -86,7 +68,31 @@ impl RowStatus {
 
     /// Its position in [`RowStatus::ALL`].
     pub fn position(self) -> usize {
-        self as usize
+        RowStatus::ALL
+            .iter()
+            .position(|&s| s == self)
+            .unwrap_or(RowStatus::ALL.len() - 1)
+    }
+}
+
+impl From<LineStatus> for RowStatus {
+    fn from(line: LineStatus) -> Self {
+        RowStatus::Checked(line)
+    }
+}
+
+/// Written as its name (`"real"`, `"invalid"`, …), as in every other output.
+impl Serialize for RowStatus {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for RowStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = Cow::<str>::deserialize(deserializer)?;
+        RowStatus::from_name(&name)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown status `{name}`")))
     }
 }
 
@@ -367,7 +373,7 @@ mod tests {
     #[test]
     fn result_fields_read_back() {
         let mut r = RowResult::unchecked(3, 5, "131 1111 1111".into(), "a, \"note\"");
-        r.status = RowStatus::Real;
+        r.status = RowStatus::Checked(LineStatus::Real);
         r.duplicate = true;
         let back =
             RowResult::from_result_fields(3, 5, &r.input, &r.mobile, &r.result_fields()).unwrap();

@@ -186,7 +186,7 @@ impl SplitWriter {
     pub fn finish(mut self) -> io::Result<Vec<String>> {
         let mut names = Vec::new();
         let mut files: Vec<(RowStatus, SplitFile)> = self.files.drain().collect();
-        files.sort_by_key(|(status, _)| *status);
+        files.sort_by_key(|(status, _)| status.position());
         for (status, file) in files {
             match file {
                 SplitFile::Txt(mut out) => out.flush()?,
@@ -227,6 +227,7 @@ fn pack(target: &Path, dir: &Path, names: &[String]) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checking::checked_line::LineStatus;
 
     fn row(index: u64, status: RowStatus, number: &str, duplicate: bool) -> RowResult {
         RowResult {
@@ -250,8 +251,13 @@ mod tests {
             ..RowResult::unchecked(2, 4, "junk".to_owned(), "expected 11 digits")
         };
         for r in [
-            row(0, RowStatus::Real, "13111111111", false),
-            row(1, RowStatus::Real, "13111111111", true),
+            row(
+                0,
+                RowStatus::Checked(LineStatus::Real),
+                "13111111111",
+                false,
+            ),
+            row(1, RowStatus::Checked(LineStatus::Real), "13111111111", true),
             invalid,
         ] {
             writer.write(&r).unwrap();
@@ -271,13 +277,28 @@ mod tests {
         let mut writer =
             SplitWriter::create(&target, SplitLayout::Csv { header, bom: false }).unwrap();
         writer
-            .write(&row(0, RowStatus::Real, "13111111111", false))
+            .write(&row(
+                0,
+                RowStatus::Checked(LineStatus::Real),
+                "13111111111",
+                false,
+            ))
             .unwrap();
         writer
-            .write(&row(1, RowStatus::Empty, "13222222222", false))
+            .write(&row(
+                1,
+                RowStatus::Checked(LineStatus::Empty),
+                "13222222222",
+                false,
+            ))
             .unwrap();
         writer
-            .write(&row(2, RowStatus::Real, "13111111111", true))
+            .write(&row(
+                2,
+                RowStatus::Checked(LineStatus::Real),
+                "13111111111",
+                true,
+            ))
             .unwrap();
         assert!(!target.exists(), "the zip appears only whole");
         let names = writer.finish().unwrap();

@@ -160,6 +160,7 @@ pub(super) fn one_line(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checking::checked_line::LineStatus;
     use crate::lists::previous::PreviousOutput;
     use crate::lists::record::RowStatus;
     use std::fs::File;
@@ -186,14 +187,17 @@ mod tests {
             let path = dir.path().join(format!("out-{format:?}"));
             let file: Box<dyn Write + Send> = Box::new(File::create(&path).unwrap());
             let mut writer = ResultWriter::new(file, format, &WriteOptions::default()).unwrap();
-            let rows = [sample(0, RowStatus::Real), sample(1, RowStatus::Error)];
+            let rows = [
+                sample(0, RowStatus::Checked(LineStatus::Real)),
+                sample(1, RowStatus::Error),
+            ];
             for r in &rows {
                 writer.write(r).unwrap();
             }
             writer.finish().unwrap();
             let back: Vec<RowResult> = PreviousOutput::open(&path, format, None).unwrap().collect();
             assert_eq!(back.len(), 2, "{format:?}");
-            assert_eq!(back[0].status, RowStatus::Real);
+            assert_eq!(back[0].status, RowStatus::Checked(LineStatus::Real));
             assert_eq!(back[1].status, RowStatus::Error);
             if format == OutputFormat::Txt {
                 assert_eq!(back[0].mobile, "13111111111");
@@ -218,14 +222,14 @@ mod tests {
             &options,
         )
         .unwrap();
-        let mut full = sample(0, RowStatus::Real);
+        let mut full = sample(0, RowStatus::Checked(LineStatus::Real));
         full.input = "131 1111 1111".into();
         full.cells = vec![
             "张三, \"老\"\n客户".into(),
             "131 1111 1111".into(),
             "vip".into(),
         ];
-        let mut short = sample(1, RowStatus::Empty);
+        let mut short = sample(1, RowStatus::Checked(LineStatus::Empty));
         short.input = "13222222222".into();
         short.mobile = "13222222222".into();
         short.cells = vec!["李四".into(), "13222222222".into()];
@@ -253,20 +257,21 @@ mod tests {
         assert_eq!(back.len(), 2);
         assert_eq!(
             (back[0].input.as_str(), back[0].status),
-            ("131 1111 1111", RowStatus::Real)
+            ("131 1111 1111", RowStatus::Checked(LineStatus::Real))
         );
         assert_eq!(
             back[0].mobile, "13111111111",
             "a checked number is normalized back"
         );
-        assert_eq!(back[1].status, RowStatus::Empty);
+        assert_eq!(back[1].status, RowStatus::Checked(LineStatus::Empty));
     }
 
     #[test]
     fn a_record_cut_by_a_crash_ends_the_previous_output() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("out.jsonl");
-        let whole = serde_json::to_string(&sample(0, RowStatus::Real)).unwrap();
+        let whole =
+            serde_json::to_string(&sample(0, RowStatus::Checked(LineStatus::Real))).unwrap();
         std::fs::write(&path, format!("{whole}\n{}", &whole[..whole.len() / 2])).unwrap();
         let back: Vec<RowResult> = PreviousOutput::open(&path, OutputFormat::Jsonl, None)
             .unwrap()

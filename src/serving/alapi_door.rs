@@ -8,22 +8,20 @@
 //! it must be one of the service's API keys (else code 100, as upstream), without it it is not
 //! checked. `usage` is what this call made the upstream bill: 0 for cached numbers.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::extract::{Query, RawForm, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use axum::{Json, Router};
-use serde::Serialize;
+use axum::Router;
 
 use crate::checking::cache::Freshness;
 use crate::checking::number::{normalize_mobile, split_element};
 use crate::checking::pipeline::{CheckError, NumberResult, Outcome, Pipeline};
 use crate::checking::request_inputs::RequestParser;
+use crate::checking::upstream::wire::{Envelope, Record, code};
 use crate::serving::auth::{ApiKeys, AuthError};
 
 /// The router serving `/api/phonecheck` (POST with a form body, or GET with a query string).
@@ -41,11 +39,11 @@ pub(crate) fn router(pipeline: Arc<Pipeline>, keys: Option<Arc<ApiKeys>>) -> Rou
 }
 
 async fn not_found() -> Response {
-    error(404, "接口地址不存在".to_owned())
+    error(code::NOT_FOUND, "接口地址不存在")
 }
 
 async fn method_not_allowed() -> Response {
-    error(405, "请求方法不被允许".to_owned())
+    error(code::METHOD_NOT_ALLOWED, "请求方法不被允许")
 }
 
 /// What the door's handler needs.
@@ -55,26 +53,8 @@ struct Door {
     keys: Option<Arc<ApiKeys>>,
 }
 
-/// The upstream's answer shape.
-#[derive(Debug, Serialize)]
-struct DoorReply {
-    code: u16,
-    msg: String,
-    data: Option<Vec<Record>>,
-    time: u64,
-    usage: u64,
-    log_id: String,
-}
-
-/// One number, as the upstream describes it.
-#[derive(Debug, Serialize)]
-struct Record {
-    area: String,
-    mobile: String,
-    number_type: String,
-    status: i64,
-    status_name: String,
-}
+/// How the door's `log_id`s begin.
+const LOG_PREFIX: &str = "pc-";
 
 async fn check(
     State(Door { pipeline, keys }): State<Door>,
@@ -88,13 +68,15 @@ async fn check(
         let token = fields.get("token").map(String::as_str).unwrap_or("");
         match keys.check_token(token) {
             Ok(name) => tracing::debug!(caller = %name, "authenticated"),
-            Err(AuthError::Unauthenticated) => return error(100, "token 错误".to_owned()),
-            Err(e @ AuthError::RateLimited { .. }) => return error(429, e.to_string()),
+            Err(AuthError::Unauthenticated) => return error(code::TOKEN_INVALID, "token 错误"),
+            Err(e @ AuthError::RateLimited { .. }) => {
+                return error(code::RATE_LIMITED, e.to_string());
+            }
         }
     }
     let mobiles = fields.get("mobiles").map(String::as_str).unwrap_or("");
     if mobiles.trim().is_empty() {
-        return error(400, "mobiles 不能为空".to_owned());
+        return error(code::BAD_REQUEST, "mobiles 不能为空");
     }
     // The upstream refuses a call holding any malformed number, and so does this door: before
     // anything is checked, so nothing is billed.
@@ -102,7 +84,7 @@ async fn check(
         .into_iter()
         .find(|m| normalize_mobile(m).is_err())
     {
-        return error(422, format!("手机号格式错误: {bad}"));
+        return error(code::BAD_MOBILE, format!("手机号格式错误: {bad}"));
     }
     let mut inputs = RequestParser::default();
     inputs.push_element(mobiles);
@@ -113,31 +95,19 @@ async fn check(
 }
 
 fn success(results: Vec<NumberResult>, billed: u64) -> Response {
-    let data = results
+    let answered: Vec<_> = results
         .into_iter()
         .filter(|r| !r.duplicate)
         .filter_map(|r| match (r.mobile, r.outcome) {
-            (Some(mobile), Outcome::Checked(report)) => Some(Record {
-                area: report.area.to_string(),
-                mobile: mobile.digits(),
-                number_type: report.carrier.to_string(),
-                status: report.status.code(),
-                status_name: report.status_name.to_string(),
-            }),
+            (Some(mobile), Outcome::Checked(line)) => Some((mobile.digits(), line)),
             _ => None,
         })
         .collect();
-    respond(
-        StatusCode::OK,
-        DoorReply {
-            code: 200,
-            msg: "success".to_owned(),
-            data: Some(data),
-            time: unix_now(),
-            usage: billed,
-            log_id: log_id(),
-        },
-    )
+    let data = answered
+        .iter()
+        .map(|(mobile, line)| Record::of(mobile.as_str(), line))
+        .collect();
+    Envelope::success(data, billed, LOG_PREFIX).into_response()
 }
 
 /// A failed check in the upstream's words: its own code when it gave one, else 503 for an
@@ -145,55 +115,24 @@ fn success(results: Vec<NumberResult>, billed: u64) -> Response {
 fn failure(e: &CheckError) -> Response {
     match e {
         CheckError::Upstream(u) => match u.upstream_code() {
-            Some(code) => error(u16::try_from(code).unwrap_or(500), u.to_string()),
-            None => error(503, format!("上游服务暂不可用: {u}")),
+            Some(code) => error(code, u.to_string()),
+            None => error(code::UNAVAILABLE, format!("上游服务暂不可用: {u}")),
         },
-        CheckError::TooManyNumbers { limit, .. } => error(400, format!("mobiles 最多{limit}个")),
+        CheckError::TooManyNumbers { limit, .. } => {
+            error(code::BAD_REQUEST, format!("mobiles 最多{limit}个"))
+        }
         // The queue is full for now: 429 is the code ALAPI callers already retry on.
         CheckError::Busy(full) => {
-            let mut response = error(429, format!("服务繁忙,请稍后重试: {full}"));
+            let mut response = error(code::RATE_LIMITED, format!("服务繁忙,请稍后重试: {full}"));
             response
                 .headers_mut()
                 .insert(axum::http::header::RETRY_AFTER, 1.into());
             response
         }
-        other => error(400, other.to_string()),
+        other => error(code::BAD_REQUEST, other.to_string()),
     }
 }
 
-fn error(code: u16, msg: String) -> Response {
-    let http = match code {
-        404 => StatusCode::NOT_FOUND,
-        405 => StatusCode::METHOD_NOT_ALLOWED,
-        429 => StatusCode::TOO_MANY_REQUESTS,
-        503 => StatusCode::SERVICE_UNAVAILABLE,
-        _ => StatusCode::OK,
-    };
-    respond(
-        http,
-        DoorReply {
-            code,
-            msg,
-            data: None,
-            time: unix_now(),
-            usage: 0,
-            log_id: log_id(),
-        },
-    )
-}
-
-fn respond(status: StatusCode, answer: DoorReply) -> Response {
-    (status, Json(answer)).into_response()
-}
-
-fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-}
-
-/// A request id for support, like the upstream's `log_id`.
-fn log_id() -> String {
-    static NEXT: AtomicU64 = AtomicU64::new(1);
-    format!("pc-{}", NEXT.fetch_add(1, Ordering::Relaxed))
+fn error(code: i64, msg: impl Into<Cow<'static, str>>) -> Response {
+    Envelope::error(code, msg, LOG_PREFIX).into_response()
 }

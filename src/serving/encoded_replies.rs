@@ -228,8 +228,9 @@ mod tests {
     use std::time::{Duration, UNIX_EPOCH};
 
     use super::*;
+    use crate::checking::checked_line::{CheckedLine, LineStatus};
     use crate::checking::number::{InvalidReason, normalize_mobile};
-    use crate::checking::upstream::{LineStatus, NumberReport, UpstreamError};
+    use crate::checking::upstream::UpstreamError;
 
     fn result(index: u32, input: &str, outcome: Outcome) -> NumberResult {
         NumberResult {
@@ -245,7 +246,7 @@ mod tests {
     }
 
     fn every_kind() -> Vec<NumberResult> {
-        let report = |area: &str, secs: u64| NumberReport {
+        let report = |area: &str, secs: u64| CheckedLine {
             status: LineStatus::Silent,
             status_name: "沉默号".into(),
             area: area.into(),

@@ -11,10 +11,10 @@ use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status, Streaming};
 
 use crate::checking::cache::Freshness;
+use crate::checking::checked_line::LineStatus;
 use crate::checking::pipeline::{
     BulkChunk, CheckError, NumberResult, Outcome, Pipeline, StatusCounts, StreamEvent, Summary,
 };
-use crate::checking::upstream::LineStatus;
 use crate::jobs::store::WebhookState;
 use crate::jobs::{JobChunk, JobRecord, JobState, Jobs};
 use crate::pb;
@@ -259,16 +259,11 @@ impl From<JobRecord> for pb::Job {
             cache_hits: j.cache_hits,
             invalid: j.invalid,
             duplicates: j.duplicates,
-            by_status: Some(pb::StatusCounts {
-                empty: count(j.by_status[LineStatus::Empty as usize]),
-                real: count(j.by_status[LineStatus::Real as usize]),
-                suspended: count(j.by_status[LineStatus::Suspended as usize]),
-                not_in_database: count(j.by_status[LineStatus::NotInDatabase as usize]),
-                silent: count(j.by_status[LineStatus::Silent as usize]),
-                risk: count(j.by_status[LineStatus::Risk as usize]),
-                invalid: count(j.invalid),
-                failed: count(j.failed),
-            }),
+            by_status: Some(status_counts(
+                |s| count(j.by_status[s.code() as usize]),
+                count(j.invalid),
+                count(j.failed),
+            )),
             error: j.error.as_ref().map(rpc_status),
             options: Some(pb::CheckOptions {
                 max_age: j
@@ -372,19 +367,6 @@ fn parse_grpc_timeout(value: &str) -> Option<Duration> {
     })
 }
 
-impl From<LineStatus> for pb::NumberStatus {
-    fn from(s: LineStatus) -> Self {
-        match s {
-            LineStatus::Empty => pb::NumberStatus::Empty,
-            LineStatus::Real => pb::NumberStatus::Real,
-            LineStatus::Suspended => pb::NumberStatus::Suspended,
-            LineStatus::NotInDatabase => pb::NumberStatus::NotInDatabase,
-            LineStatus::Silent => pb::NumberStatus::Silent,
-            LineStatus::Risk => pb::NumberStatus::Risk,
-        }
-    }
-}
-
 impl From<NumberResult> for pb::PhoneResult {
     fn from(r: NumberResult) -> Self {
         let mut out = pb::PhoneResult {
@@ -418,16 +400,22 @@ impl From<NumberResult> for pb::PhoneResult {
 
 impl From<StatusCounts> for pb::StatusCounts {
     fn from(c: StatusCounts) -> Self {
-        pb::StatusCounts {
-            empty: c.get(LineStatus::Empty),
-            real: c.get(LineStatus::Real),
-            suspended: c.get(LineStatus::Suspended),
-            not_in_database: c.get(LineStatus::NotInDatabase),
-            silent: c.get(LineStatus::Silent),
-            risk: c.get(LineStatus::Risk),
-            invalid: c.invalid,
-            failed: c.failed,
-        }
+        status_counts(|s| c.get(s), c.invalid, c.failed)
+    }
+}
+
+/// The one place the API's counts by status are filled: a call's summary and a job's both
+/// come here.
+fn status_counts(count: impl Fn(LineStatus) -> u32, invalid: u32, failed: u32) -> pb::StatusCounts {
+    pb::StatusCounts {
+        empty: count(LineStatus::Empty),
+        real: count(LineStatus::Real),
+        suspended: count(LineStatus::Suspended),
+        not_in_database: count(LineStatus::NotInDatabase),
+        silent: count(LineStatus::Silent),
+        risk: count(LineStatus::Risk),
+        invalid,
+        failed,
     }
 }
 

@@ -22,9 +22,9 @@ use super::{
 };
 use crate::checking::batcher::{Answered, Delivery};
 use crate::checking::cache::{Freshness, ResultCache};
+use crate::checking::checked_line::CheckedLine;
 use crate::checking::number::{Mobile, MobileMap, normalize_mobile};
 use crate::checking::submitter::WindowedSubmitter;
-use crate::checking::upstream::NumberReport;
 
 /// How many distinct answered numbers a bulk stream remembers, to answer a later repeat without
 /// billing it again. About 12 MiB at most per stream; repeats further back are checked again.
@@ -260,7 +260,7 @@ impl BulkRun {
     }
 
     /// Results for every input waiting for a number answered from the cache.
-    fn answer_cached(&mut self, hits: Vec<(Mobile, u32, Arc<NumberReport>)>) -> Vec<NumberResult> {
+    fn answer_cached(&mut self, hits: Vec<(Mobile, u32, Arc<CheckedLine>)>) -> Vec<NumberResult> {
         self.tally.summary.cache_hits += hits.len() as u32;
         let mut out = Vec::with_capacity(hits.len());
         for (mobile, _, report) in hits {
@@ -322,7 +322,7 @@ impl Flags {
 
 /// The last `capacity` distinct numbers answered, oldest forgotten first.
 struct RecentAnswers {
-    reports: MobileMap<Arc<NumberReport>>,
+    reports: MobileMap<Arc<CheckedLine>>,
     order: VecDeque<Mobile>,
     capacity: usize,
 }
@@ -336,11 +336,11 @@ impl RecentAnswers {
         }
     }
 
-    fn get(&self, mobile: Mobile) -> Option<Arc<NumberReport>> {
+    fn get(&self, mobile: Mobile) -> Option<Arc<CheckedLine>> {
         self.reports.get(&mobile).cloned()
     }
 
-    fn insert(&mut self, mobile: Mobile, report: Arc<NumberReport>) {
+    fn insert(&mut self, mobile: Mobile, report: Arc<CheckedLine>) {
         if self.reports.insert(mobile, report).is_some() {
             return;
         }
@@ -356,10 +356,10 @@ impl RecentAnswers {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checking::upstream::LineStatus;
+    use crate::checking::checked_line::LineStatus;
 
-    fn report() -> Arc<NumberReport> {
-        Arc::new(NumberReport {
+    fn report() -> Arc<CheckedLine> {
+        Arc::new(CheckedLine {
             status: LineStatus::Real,
             status_name: "实号".into(),
             area: "".into(),

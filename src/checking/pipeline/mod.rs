@@ -20,10 +20,11 @@ use tracing::Instrument;
 
 use crate::checking::batcher::{Answered, Batcher, Delivery};
 use crate::checking::cache::{Freshness, ResultCache};
+use crate::checking::checked_line::{CheckedLine, LineStatus};
 use crate::checking::number::{InvalidReason, Mobile};
 use crate::checking::request_inputs::{ParsedRequest, RequestParser};
 use crate::checking::submitter::{WindowedSubmitter, batch_failure};
-use crate::checking::upstream::{LineStatus, NumberReport, UpstreamError};
+use crate::checking::upstream::UpstreamError;
 
 /// How many inputs a call may hold.
 #[derive(Debug, Clone, Copy)]
@@ -85,7 +86,7 @@ pub enum CheckError {
 #[derive(Debug, Clone)]
 pub enum Outcome {
     /// The upstream answered for the number.
-    Checked(Arc<NumberReport>),
+    Checked(Arc<CheckedLine>),
     /// The input is not a valid number and was never sent.
     Invalid(InvalidReason),
     /// The number could not be checked.
@@ -591,7 +592,7 @@ impl Run {
     }
 
     /// Results for every input holding a number answered from the cache.
-    fn answer_cached(&mut self, hits: Vec<(Mobile, u32, Arc<NumberReport>)>) -> Vec<NumberResult> {
+    fn answer_cached(&mut self, hits: Vec<(Mobile, u32, Arc<CheckedLine>)>) -> Vec<NumberResult> {
         self.tally.summary.cache_hits += hits.len() as u32;
         let mut out = Vec::with_capacity(hits.len());
         for (mobile, tag, report) in hits {

@@ -25,8 +25,9 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use tokio::sync::watch;
 
 use crate::checking::cache::SharedResults;
+use crate::checking::checked_line::CheckedLine;
 use crate::checking::number::Mobile;
-use crate::checking::upstream::{NumberReport, SharedRateLimit};
+use crate::checking::upstream::SharedRateLimit;
 
 mod value;
 
@@ -173,7 +174,7 @@ fn key(prefix: &str, mobile: Mobile) -> String {
 }
 
 /// Reads one value, counting what this release refuses.
-fn read(stored: &[u8]) -> Option<NumberReport> {
+fn read(stored: &[u8]) -> Option<CheckedLine> {
     match value::decode(stored) {
         Ok(report) => Some(report),
         Err(refused) => {
@@ -197,8 +198,8 @@ impl SharedStore {
         &self,
         prefix: &str,
         mobiles: &[Mobile],
-        decode: impl Fn(&[u8]) -> Option<NumberReport>,
-    ) -> Vec<Option<NumberReport>> {
+        decode: impl Fn(&[u8]) -> Option<CheckedLine>,
+    ) -> Vec<Option<CheckedLine>> {
         let mut found = Vec::with_capacity(mobiles.len());
         for chunk in mobiles.chunks(MGET_CHUNK) {
             let mut conn = self.conn.clone();
@@ -219,7 +220,7 @@ impl SharedStore {
 }
 
 impl SharedResults for SharedStore {
-    fn get(&self, mobiles: &[Mobile]) -> BoxFuture<'_, Vec<Option<NumberReport>>> {
+    fn get(&self, mobiles: &[Mobile]) -> BoxFuture<'_, Vec<Option<CheckedLine>>> {
         let mobiles = mobiles.to_vec();
         Box::pin(async move {
             let mut found = self.mget(ANSWER_PREFIX, &mobiles, read).await;
@@ -237,7 +238,7 @@ impl SharedResults for SharedStore {
         })
     }
 
-    fn put(&self, entries: Vec<(Mobile, Arc<NumberReport>, Duration)>) -> BoxFuture<'_, ()> {
+    fn put(&self, entries: Vec<(Mobile, Arc<CheckedLine>, Duration)>) -> BoxFuture<'_, ()> {
         Box::pin(async move {
             let now = SystemTime::now();
             let mut pipe = redis::pipe();

@@ -19,7 +19,7 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use prost::Message;
 
-use crate::checking::upstream::{LineStatus, NumberReport, intern};
+use crate::checking::checked_line::{CheckedLine, LineStatus, intern};
 
 /// The format byte this release writes and the only one it reads.
 pub(super) const FORMAT: u8 = 1;
@@ -59,7 +59,7 @@ pub(super) enum Refused {
 }
 
 /// An answer as a value: [`FORMAT`], then the message.
-pub(super) fn encode(r: &NumberReport) -> Vec<u8> {
+pub(super) fn encode(r: &CheckedLine) -> Vec<u8> {
     let message = StoredAnswer {
         status: u32::try_from(r.status.code()).unwrap_or(u32::MAX),
         checked_at_secs: r
@@ -77,7 +77,7 @@ pub(super) fn encode(r: &NumberReport) -> Vec<u8> {
 }
 
 /// Reads a value [`encode`] (or a later release of format 1) wrote.
-pub(super) fn decode(value: &[u8]) -> Result<NumberReport, Refused> {
+pub(super) fn decode(value: &[u8]) -> Result<CheckedLine, Refused> {
     let (&format, message) = value.split_first().ok_or(Refused::Malformed)?;
     if format != FORMAT {
         return Err(Refused::UnknownFormat(format));
@@ -85,7 +85,7 @@ pub(super) fn decode(value: &[u8]) -> Result<NumberReport, Refused> {
     let stored = StoredAnswer::decode(message).map_err(|_| Refused::Malformed)?;
     let status = LineStatus::from_code(i64::from(stored.status))
         .ok_or(Refused::UnknownStatus(stored.status))?;
-    Ok(NumberReport {
+    Ok(CheckedLine {
         status,
         checked_at: UNIX_EPOCH + Duration::from_secs(stored.checked_at_secs),
         status_name: intern(&stored.status_name),
@@ -95,12 +95,12 @@ pub(super) fn decode(value: &[u8]) -> Result<NumberReport, Refused> {
 }
 
 /// Reads the text line earlier builds stored; anything else is absent.
-pub(super) fn decode_text_line(value: &[u8]) -> Option<NumberReport> {
+pub(super) fn decode_text_line(value: &[u8]) -> Option<CheckedLine> {
     let line = std::str::from_utf8(value).ok()?;
     let mut fields = line.splitn(5, '\t');
     let status = LineStatus::from_code(fields.next()?.parse().ok()?)?;
     let ns: u64 = fields.next()?.parse().ok()?;
-    Some(NumberReport {
+    Some(CheckedLine {
         status,
         // Answers are compared and cached on whole seconds.
         checked_at: UNIX_EPOCH + Duration::from_secs(ns / 1_000_000_000),
@@ -114,8 +114,8 @@ pub(super) fn decode_text_line(value: &[u8]) -> Option<NumberReport> {
 mod tests {
     use super::*;
 
-    fn report() -> NumberReport {
-        NumberReport {
+    fn report() -> CheckedLine {
+        CheckedLine {
             status: LineStatus::Silent,
             status_name: "沉默号".into(),
             area: "山西-临汾".into(),

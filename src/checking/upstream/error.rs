@@ -76,29 +76,12 @@ pub enum ErrorClass {
     UnknownCode,
 }
 
-impl ErrorClass {
-    fn of_code(code: i64) -> Self {
-        match code {
-            100 => ErrorClass::TokenInvalid,
-            101 => ErrorClass::AccountExpired,
-            102 => ErrorClass::QuotaExhausted,
-            104 => ErrorClass::IpNotAllowed,
-            429 => ErrorClass::RateLimited,
-            400 | 422 => ErrorClass::Rejected,
-            404 | 405 => ErrorClass::Misconfigured,
-            406 => ErrorClass::NoMoreData,
-            500..=599 => ErrorClass::Unavailable,
-            _ => ErrorClass::UnknownCode,
-        }
-    }
-}
-
 impl UpstreamError {
     /// What the failure means.
     pub fn class(&self) -> ErrorClass {
         match self {
-            UpstreamError::Api { code, .. } => ErrorClass::of_code(*code),
-            UpstreamError::Http { status } => match ErrorClass::of_code(i64::from(*status)) {
+            UpstreamError::Api { code, .. } => super::wire::class_of(*code),
+            UpstreamError::Http { status } => match super::wire::class_of(i64::from(*status)) {
                 ErrorClass::UnknownCode if (200..300).contains(status) => ErrorClass::BadResponse,
                 class => class,
             },

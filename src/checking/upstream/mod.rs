@@ -1,20 +1,22 @@
 //! The ALAPI phonecheck upstream: its wire format, the HTTP client that calls it, the errors it
 //! can answer with, and a simulator that speaks the same wire format for tests and demos.
 //!
-//! Nothing outside this module knows the upstream's JSON or its numeric codes: the client turns
-//! answers into [`UpstreamAnswer`] and [`UpstreamError`], matched to numbers by the `mobile` field.
+//! The upstream's JSON and its codes are written once, in [`wire`]: the client reads answers
+//! through it into [`UpstreamAnswer`] and [`UpstreamError`], and the two sides that write the
+//! same shape (the simulator here, the ALAPI-compatible door on the serving side) build their
+//! answers from it.
 
 mod client;
 mod error;
 pub mod simulator;
-mod wire;
+pub mod wire;
 
 pub use client::{
     Attempted, CallSlot, RetryPolicy, SharedRateLimit, UPSTREAM_MAX_BATCH, UpstreamClient,
     UpstreamClientConfig,
 };
 pub use error::{ErrorClass, UpstreamError};
-pub use wire::{LineStatus, NumberReport, UpstreamAnswer, intern};
+pub use wire::UpstreamAnswer;
 
 use std::fmt;
 

@@ -21,7 +21,8 @@
 //! | `199000005xx` | HTTP 5xx with an HTML body                                            |
 //! | `1990001CCCC` | as `1990000CCCC`, but only the first time; later calls succeed       |
 //!
-//! Codes 429, 404 and 405 also come with that HTTP status; other codes with HTTP 200.
+//! Each code travels with the HTTP status [`super::wire::http_status`] gives it (429, 404, 405
+//! and 503 their own, the others HTTP 200).
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
@@ -29,7 +30,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use parking_lot::Mutex;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::borrow::Cow;
+use std::time::Duration;
 
 use tokio::time::Instant;
 
@@ -39,12 +41,12 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde_json::json;
 use tokio::net::TcpListener;
 
 use super::Token;
 use super::client::UPSTREAM_MAX_BATCH;
-use super::wire::LineStatus;
+use super::wire::{Envelope, Record, code};
+use crate::checking::checked_line::LineStatus;
 
 /// How the simulator behaves.
 #[derive(Debug, Clone)]
@@ -355,7 +357,7 @@ async fn handle_check(
         (Some(expected), Some(t)) => expected.expose() == t,
     };
     if !token_ok {
-        return api_error(100, "token 错误");
+        return api_error(code::TOKEN_INVALID, "token 错误");
     }
     {
         let now = Instant::now();
@@ -364,7 +366,7 @@ async fn handle_check(
     }
     if sim.over_qps() {
         sim.rate_limited.fetch_add(1, Ordering::Relaxed);
-        return api_error(429, "请求 QPS 超过限制");
+        return api_error(code::RATE_LIMITED, "请求 QPS 超过限制");
     }
     let mobiles: Vec<&str> = form
         .get("mobiles")
@@ -374,13 +376,13 @@ async fn handle_check(
         .fetch_max(mobiles.len() as u64, Ordering::Relaxed);
     sim.record_seen(&mobiles);
     if mobiles.is_empty() {
-        return api_error(400, "mobiles 不能为空");
+        return api_error(code::BAD_REQUEST, "mobiles 不能为空");
     }
     if mobiles.len() > UPSTREAM_MAX_BATCH {
-        return api_error(400, "mobiles 最多2000个");
+        return api_error(code::BAD_REQUEST, "mobiles 最多2000个");
     }
     if let Some(bad) = mobiles.iter().find(|m| !is_eleven_digits(m)) {
-        return api_error(422, &format!("手机号格式错误: {bad}"));
+        return api_error(code::BAD_MOBILE, format!("手机号格式错误: {bad}"));
     }
     if sim.config.fail_rate > 0.0 && rand::random::<f64>() < sim.config.fail_rate {
         return html(StatusCode::BAD_GATEWAY);
@@ -389,7 +391,7 @@ async fn handle_check(
         && call % u64::from(n) == 0
     {
         return if (call / u64::from(n)) % 2 == 1 {
-            api_error(429, "请求 QPS 超过限制")
+            api_error(code::RATE_LIMITED, "请求 QPS 超过限制")
         } else {
             html(StatusCode::INTERNAL_SERVER_ERROR)
         };
@@ -401,10 +403,9 @@ async fn handle_check(
             None => {}
             Some(1) => return html(StatusCode::OK),
             Some(2) => {
-                return json_answer(
-                    StatusCode::OK,
-                    json!({"code": 200, "msg": "success", "data": null}),
-                );
+                let mut no_data = Envelope::success(Vec::new(), 0, LOG_PREFIX);
+                no_data.data = None;
+                return no_data.into_response();
             }
             Some(3) => {
                 leave_out.insert(*m);
@@ -414,7 +415,7 @@ async fn handle_check(
             Some(code @ 500..=599) => {
                 return html(StatusCode::from_u16(code).unwrap_or(StatusCode::BAD_GATEWAY));
             }
-            Some(code) => return api_error(code, "simulated failure"),
+            Some(code) => return api_error(i64::from(code), "simulated failure"),
         }
     }
 
@@ -455,16 +456,9 @@ async fn handle_check(
         let repeats: Vec<_> = answered.iter().step_by(2).map(|m| record(m)).collect();
         data.extend(repeats);
     }
-    let answer = SuccessAnswer {
-        code: 200,
-        msg: "success",
-        usage,
-        data,
-        time: unix_now(),
-        log_id: log_id(),
-    };
+    let envelope = Envelope::success(data, usage as u64, LOG_PREFIX);
     if truncated {
-        let mut body = serde_json::to_vec(&answer).unwrap_or_default();
+        let mut body = serde_json::to_vec(&envelope).unwrap_or_default();
         body.truncate(body.len() / 2);
         return (
             StatusCode::OK,
@@ -473,25 +467,13 @@ async fn handle_check(
         )
             .into_response();
     }
-    (StatusCode::OK, Json(answer)).into_response()
+    envelope.into_response()
 }
 
 /// The status the simulator answers for `mobile` (an 11-digit number), as the upstream's
 /// `status` code: what a test compares results against.
 pub fn expected_status(mobile: &str) -> i64 {
     record(mobile).status
-}
-
-/// A successful answer, as the upstream documents it (typed, so that serializing 2000 records
-/// costs the load bench as little as possible).
-#[derive(serde::Serialize)]
-struct SuccessAnswer<'a> {
-    code: u16,
-    msg: &'static str,
-    data: Vec<Record<'a>>,
-    time: u64,
-    usage: usize,
-    log_id: String,
 }
 
 fn is_eleven_digits(m: &str) -> bool {
@@ -505,33 +487,11 @@ fn digits_key(m: &str) -> Option<u64> {
         .flatten()
 }
 
-fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
+/// How the simulator's `log_id`s begin.
+const LOG_PREFIX: &str = "sim-";
 
-fn log_id() -> String {
-    static NEXT: AtomicU64 = AtomicU64::new(1);
-    format!("sim-{}", NEXT.fetch_add(1, Ordering::Relaxed))
-}
-
-fn api_error(code: u16, msg: &str) -> Response {
-    let http = match code {
-        404 => StatusCode::NOT_FOUND,
-        405 => StatusCode::METHOD_NOT_ALLOWED,
-        429 => StatusCode::TOO_MANY_REQUESTS,
-        _ => StatusCode::OK,
-    };
-    json_answer(
-        http,
-        json!({"code": code, "msg": msg, "data": null, "time": unix_now(), "usage": 0, "log_id": log_id()}),
-    )
-}
-
-fn json_answer(status: StatusCode, body: serde_json::Value) -> Response {
-    (status, Json(body)).into_response()
+fn api_error(code: i64, msg: impl Into<Cow<'static, str>>) -> Response {
+    Envelope::error(code, msg, LOG_PREFIX).into_response()
 }
 
 fn html(status: StatusCode) -> Response {
@@ -564,25 +524,15 @@ fn fnv1a(s: &str) -> u64 {
     })
 }
 
-/// One record of `data`, as the upstream documents it.
-#[derive(Debug, PartialEq, Eq, serde::Serialize)]
-struct Record<'a> {
-    area: &'static str,
-    mobile: &'a str,
-    number_type: &'static str,
-    status: i64,
-    status_name: &'static str,
-}
-
 /// The simulated record for one number.
 fn record(mobile: &str) -> Record<'_> {
     if mobile == "13111111111" {
         return Record {
-            area: "山西-临汾",
-            mobile,
-            number_type: "中国联通",
-            status: 1,
-            status_name: "实号",
+            area: Cow::Borrowed("山西-临汾"),
+            mobile: Cow::Borrowed(mobile),
+            number_type: Cow::Borrowed("中国联通"),
+            status: LineStatus::Real.code(),
+            status_name: Cow::Borrowed(LineStatus::Real.label()),
         };
     }
     let h = fnv1a(mobile);
@@ -596,11 +546,11 @@ fn record(mobile: &str) -> Record<'_> {
     };
     let area = AREAS[(fnv1a(mobile.get(3..7).unwrap_or("")) % AREAS.len() as u64) as usize];
     Record {
-        area,
-        mobile,
-        number_type: carrier(mobile),
+        area: Cow::Borrowed(area),
+        mobile: Cow::Borrowed(mobile),
+        number_type: Cow::Borrowed(carrier(mobile)),
         status: status.code(),
-        status_name: status.label(),
+        status_name: Cow::Borrowed(status.label()),
     }
 }
 
@@ -659,7 +609,7 @@ mod tests {
         assert_eq!(record("13800138000"), record("13800138000"));
         let doc = record("13111111111");
         assert_eq!(
-            (doc.area, doc.status, doc.number_type),
+            (&*doc.area, doc.status, &*doc.number_type),
             ("山西-临汾", 1, "中国联通")
         );
         assert_eq!(carrier("13912345678"), "中国移动");

@@ -1,115 +1,192 @@
-//! The upstream's JSON, read without trusting it: `code` may be a number or a string, `data` may
-//! be null or absent, records may be missing, malformed or out of order. Answers are matched to
-//! numbers by their `mobile` field, never by position.
+//! The upstream's wire protocol, in one place: the answer envelope and its records
+//! ([`Envelope`], [`Record`]), the codes and what each means ([`code`], [`class_of`]), the HTTP
+//! status each code travels with ([`http_status`]), and the reading of an answer.
+//!
+//! Three sides speak it: the outbound client reads it ([`parse_answer`]), the simulator and the
+//! inbound ALAPI door write it. Reading trusts nothing: `code` may be a number or a string,
+//! `data` may be null or absent, records may be missing, malformed or out of order. Answers are
+//! matched to numbers by their `mobile` field, never by position.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
-use std::sync::{Arc, LazyLock};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
 
-use parking_lot::Mutex;
-use std::time::SystemTime;
-
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::error::UpstreamError;
+use super::error::{ErrorClass, UpstreamError};
+use crate::checking::checked_line::{CheckedLine, LineStatus, intern};
 use crate::checking::number::{Mobile, MobileMap, normalize_mobile};
 
-/// A number's line status, as the upstream's `status` 0..=5 says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum LineStatus {
-    /// 0 空号: not assigned to anyone.
-    Empty,
-    /// 1 实号: in normal use.
-    Real,
-    /// 2 停机: service suspended.
-    Suspended,
-    /// 3 库无: unknown to the upstream's database.
-    NotInDatabase,
-    /// 4 沉默号: assigned but long unused.
-    Silent,
-    /// 5 风险: flagged as risky.
-    Risk,
+/// The upstream's `code` values this service reads or writes (its document's error table).
+pub mod code {
+    /// Success: `data` holds the records.
+    pub const SUCCESS: i64 = 200;
+    /// The token is wrong.
+    pub const TOKEN_INVALID: i64 = 100;
+    /// The account has expired.
+    pub const ACCOUNT_EXPIRED: i64 = 101;
+    /// The account's quota is used up.
+    pub const QUOTA_EXHAUSTED: i64 = 102;
+    /// The caller's IP is not on the account's whitelist.
+    pub const IP_NOT_ALLOWED: i64 = 104;
+    /// A parameter is missing or wrong (`mobiles` empty or too long).
+    pub const BAD_REQUEST: i64 = 400;
+    /// No such endpoint.
+    pub const NOT_FOUND: i64 = 404;
+    /// The endpoint does not take this method.
+    pub const METHOD_NOT_ALLOWED: i64 = 405;
+    /// No more data.
+    pub const NO_MORE_DATA: i64 = 406;
+    /// A number in `mobiles` is malformed.
+    pub const BAD_MOBILE: i64 = 422;
+    /// Over the QPS limit.
+    pub const RATE_LIMITED: i64 = 429;
+    /// The service cannot answer now.
+    pub const UNAVAILABLE: i64 = 503;
 }
 
-impl LineStatus {
-    /// Every status, in upstream code order.
-    pub const ALL: [LineStatus; 6] = [
-        LineStatus::Empty,
-        LineStatus::Real,
-        LineStatus::Suspended,
-        LineStatus::NotInDatabase,
-        LineStatus::Silent,
-        LineStatus::Risk,
-    ];
-
-    /// The status for an upstream `status` code, if it is one the API documents.
-    pub fn from_code(code: i64) -> Option<Self> {
-        usize::try_from(code)
-            .ok()
-            .and_then(|i| Self::ALL.get(i).copied())
-    }
-
-    /// The upstream `status` code of this status.
-    pub fn code(self) -> i64 {
-        self as i64
-    }
-
-    /// A stable lower-case name (as in metrics labels and the command-line client's output).
-    pub fn name(self) -> &'static str {
-        match self {
-            LineStatus::Empty => "empty",
-            LineStatus::Real => "real",
-            LineStatus::Suspended => "suspended",
-            LineStatus::NotInDatabase => "not_in_database",
-            LineStatus::Silent => "silent",
-            LineStatus::Risk => "risk",
-        }
-    }
-
-    /// The upstream's own label, used when its answer carries none.
-    pub fn label(self) -> &'static str {
-        match self {
-            LineStatus::Empty => "空号",
-            LineStatus::Real => "实号",
-            LineStatus::Suspended => "停机",
-            LineStatus::NotInDatabase => "库无",
-            LineStatus::Silent => "沉默号",
-            LineStatus::Risk => "风险",
-        }
+/// What an upstream code means to us.
+pub fn class_of(code: i64) -> ErrorClass {
+    match code {
+        code::TOKEN_INVALID => ErrorClass::TokenInvalid,
+        code::ACCOUNT_EXPIRED => ErrorClass::AccountExpired,
+        code::QUOTA_EXHAUSTED => ErrorClass::QuotaExhausted,
+        code::IP_NOT_ALLOWED => ErrorClass::IpNotAllowed,
+        code::RATE_LIMITED => ErrorClass::RateLimited,
+        code::BAD_REQUEST | code::BAD_MOBILE => ErrorClass::Rejected,
+        code::NOT_FOUND | code::METHOD_NOT_ALLOWED => ErrorClass::Misconfigured,
+        code::NO_MORE_DATA => ErrorClass::NoMoreData,
+        500..=599 => ErrorClass::Unavailable,
+        _ => ErrorClass::UnknownCode,
     }
 }
 
-/// What the upstream said about one number.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NumberReport {
-    /// The line status.
-    pub status: LineStatus,
-    /// The upstream's label for the status, e.g. "实号".
-    pub status_name: Arc<str>,
+/// The HTTP status an answer with `code` travels with: 404, 405, 429 and 503 their own, every
+/// other code (errors included) HTTP 200, as the upstream does.
+pub fn http_status(code: i64) -> u16 {
+    match code {
+        code::NOT_FOUND | code::METHOD_NOT_ALLOWED | code::RATE_LIMITED | code::UNAVAILABLE => {
+            // The match arms are all below 600.
+            u16::try_from(code).unwrap_or(200)
+        }
+        _ => 200,
+    }
+}
+
+/// An answer body, as the upstream documents it: written by the simulator and the ALAPI door,
+/// read by the client (which falls back to a lenient reading when it does not fit).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Envelope<'a> {
+    /// 200, or an error code from [`code`].
+    pub code: i64,
+    /// "success", or what went wrong.
+    #[serde(borrow, default)]
+    pub msg: Cow<'a, str>,
+    /// The records of a success; null for an error.
+    #[serde(borrow)]
+    pub data: Option<Vec<Record<'a>>>,
+    /// When the answer was made, in Unix seconds.
+    #[serde(default)]
+    pub time: u64,
+    /// Numbers billed by this call.
+    pub usage: Option<u64>,
+    /// A request id for support tickets.
+    #[serde(borrow)]
+    pub log_id: Option<Cow<'a, str>>,
+}
+
+impl<'a> Envelope<'a> {
+    /// A success holding `data`, `usage` numbers billed, with a new request id made from
+    /// `log_prefix`.
+    pub fn success(data: Vec<Record<'a>>, usage: u64, log_prefix: &str) -> Self {
+        Envelope {
+            code: code::SUCCESS,
+            msg: Cow::Borrowed("success"),
+            data: Some(data),
+            time: unix_now(),
+            usage: Some(usage),
+            log_id: Some(Cow::Owned(new_log_id(log_prefix))),
+        }
+    }
+
+    /// An error answer: `code` and `msg`, no data, nothing billed.
+    pub fn error(code: i64, msg: impl Into<Cow<'a, str>>, log_prefix: &str) -> Self {
+        Envelope {
+            code,
+            msg: msg.into(),
+            data: None,
+            time: unix_now(),
+            usage: Some(0),
+            log_id: Some(Cow::Owned(new_log_id(log_prefix))),
+        }
+    }
+
+    /// The HTTP status this answer travels with ([`http_status`] of its code).
+    pub fn http_status(&self) -> u16 {
+        http_status(self.code)
+    }
+}
+
+/// The answer as an HTTP response: the JSON body with its code's [`http_status`].
+impl axum::response::IntoResponse for Envelope<'_> {
+    fn into_response(self) -> axum::response::Response {
+        let status = axum::http::StatusCode::from_u16(self.http_status())
+            .unwrap_or(axum::http::StatusCode::OK);
+        (status, axum::Json(self)).into_response()
+    }
+}
+
+/// One record of `data`: one number's answer.
+#[derive(Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Record<'a> {
     /// Where the number is registered, e.g. "山西-临汾".
-    pub area: Arc<str>,
-    /// The carrier (upstream `number_type`), e.g. "中国联通".
-    pub carrier: Arc<str>,
-    /// When the answer arrived.
-    pub checked_at: SystemTime,
+    #[serde(borrow, default)]
+    pub area: Cow<'a, str>,
+    /// The number, 11 digits.
+    #[serde(borrow)]
+    pub mobile: Cow<'a, str>,
+    /// The carrier, e.g. "中国联通".
+    #[serde(borrow, default)]
+    pub number_type: Cow<'a, str>,
+    /// The line status code, 0..=5 ([`LineStatus::code`]).
+    pub status: i64,
+    /// The status label, e.g. "实号".
+    #[serde(borrow, default)]
+    pub status_name: Cow<'a, str>,
 }
 
-impl NumberReport {
-    /// `area` split into province and city: "山西-临汾" → ("山西", "临汾"); "北京" → ("北京", "").
-    pub fn province_and_city(&self) -> (&str, &str) {
-        match self.area.split_once(['-', '－', '—', ' ']) {
-            Some((province, city)) => (province.trim(), city.trim()),
-            None => (self.area.trim(), ""),
+impl<'a> Record<'a> {
+    /// The record of `mobile`'s answer `line`.
+    pub fn of(mobile: impl Into<Cow<'a, str>>, line: &'a CheckedLine) -> Self {
+        Record {
+            area: Cow::Borrowed(&line.area),
+            mobile: mobile.into(),
+            number_type: Cow::Borrowed(&line.carrier),
+            status: line.status.code(),
+            status_name: Cow::Borrowed(&line.status_name),
         }
     }
+}
+
+/// The current time in Unix seconds, as `time` carries it.
+pub fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// A new request id like the upstream's `log_id`: `prefix` and a number counting up.
+pub fn new_log_id(prefix: &str) -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    format!("{prefix}{}", NEXT.fetch_add(1, Ordering::Relaxed))
 }
 
 /// A successful answer: the reports it holds by number, and what it billed.
 #[derive(Debug, Clone, Default)]
 pub struct UpstreamAnswer {
     /// Reports by number; a number sent but absent here was not answered.
-    pub reports: MobileMap<NumberReport>,
+    pub reports: MobileMap<CheckedLine>,
     /// Numbers billed (upstream `usage`).
     pub usage: u64,
     /// The upstream's request id, for support tickets.
@@ -129,30 +206,6 @@ pub fn mobiles_field(mobiles: &[Mobile]) -> String {
         let _ = write!(field, "{m}");
     }
     field
-}
-
-/// A successful answer exactly as the upstream documents it.
-#[derive(Deserialize)]
-struct DocumentedBody<'a> {
-    code: i64,
-    #[serde(borrow)]
-    data: Vec<DocumentedRecord<'a>>,
-    usage: Option<u64>,
-    #[serde(borrow)]
-    log_id: Option<Cow<'a, str>>,
-}
-
-#[derive(Deserialize)]
-struct DocumentedRecord<'a> {
-    #[serde(borrow, default)]
-    area: Cow<'a, str>,
-    #[serde(borrow)]
-    mobile: Cow<'a, str>,
-    #[serde(borrow, default)]
-    number_type: Cow<'a, str>,
-    status: i64,
-    #[serde(borrow, default)]
-    status_name: Cow<'a, str>,
 }
 
 #[derive(Deserialize)]
@@ -189,12 +242,12 @@ fn as_text(v: &Value) -> Option<String> {
 pub fn parse_answer(http_status: u16, body: &[u8]) -> Result<UpstreamAnswer, UpstreamError> {
     // Fast path: a successful answer exactly as documented, read without building a tree of
     // values. Anything else takes the lenient path below.
-    if let Ok(doc) = serde_json::from_slice::<DocumentedBody<'_>>(body)
-        && doc.code == 200
+    if let Ok(doc) = serde_json::from_slice::<Envelope<'_>>(body)
+        && doc.code == code::SUCCESS
+        && let Some(data) = doc.data
     {
         let checked_at = SystemTime::now();
-        let reports: MobileMap<_> = doc
-            .data
+        let reports: MobileMap<_> = data
             .iter()
             .filter_map(|r| {
                 report(
@@ -207,9 +260,9 @@ pub fn parse_answer(http_status: u16, body: &[u8]) -> Result<UpstreamAnswer, Ups
                 )
             })
             .collect();
-        warn_unreadable(doc.data.len() - reports.len(), doc.log_id.as_deref());
+        warn_unreadable(data.len() - reports.len(), doc.log_id.as_deref());
         return Ok(UpstreamAnswer {
-            usage: doc.usage.unwrap_or(doc.data.len() as u64),
+            usage: doc.usage.unwrap_or(data.len() as u64),
             reports,
             log_id: doc.log_id.map(Cow::into_owned),
         });
@@ -236,7 +289,7 @@ pub fn parse_answer(http_status: u16, body: &[u8]) -> Result<UpstreamAnswer, Ups
             log_id,
         });
     };
-    if code != 200 {
+    if code != code::SUCCESS {
         return Err(UpstreamError::Api {
             code,
             msg: as_text(&raw.msg).unwrap_or_default(),
@@ -275,27 +328,6 @@ pub fn parse_answer(http_status: u16, body: &[u8]) -> Result<UpstreamAnswer, Ups
     })
 }
 
-/// Text that many reports share (areas, carriers, labels) as one allocation, however many
-/// answers carry it: a cache of a million answers holds a few hundred strings, not three
-/// million, and reading an answer touches one allocation instead of four.
-pub fn intern(text: &str) -> Arc<str> {
-    /// Beyond this many distinct texts (an upstream gone strange), new ones are not kept.
-    const MOST: usize = 65_536;
-    // foldhash, not SipHash: three texts are looked up for every answer (C1's profile).
-    type Texts = HashSet<Arc<str>, foldhash::fast::RandomState>;
-    static TEXTS: LazyLock<Mutex<Texts>> = LazyLock::new(Mutex::default);
-    // Every update is one insert: a poisoned set is still a consistent set.
-    let mut texts = TEXTS.lock();
-    if let Some(known) = texts.get(text) {
-        return known.clone();
-    }
-    let new: Arc<str> = Arc::from(text);
-    if texts.len() < MOST {
-        texts.insert(new.clone());
-    }
-    new
-}
-
 /// One record as a report, or `None` when its number or status is unusable.
 fn report(
     mobile: &str,
@@ -304,7 +336,7 @@ fn report(
     carrier: &str,
     status_name: &str,
     checked_at: SystemTime,
-) -> Option<(Mobile, NumberReport)> {
+) -> Option<(Mobile, CheckedLine)> {
     let mobile = normalize_mobile(mobile).ok()?;
     let status = LineStatus::from_code(status?)?;
     let status_name = if status_name.is_empty() {
@@ -314,7 +346,7 @@ fn report(
     };
     Some((
         mobile,
-        NumberReport {
+        CheckedLine {
             status,
             status_name: intern(status_name),
             area: intern(area),
@@ -429,36 +461,12 @@ mod tests {
     }
 
     #[test]
-    fn splits_area_into_province_and_city() {
-        let report = |area: &str| NumberReport {
-            status: LineStatus::Real,
-            status_name: "".into(),
-            area: area.into(),
-            carrier: "".into(),
-            checked_at: SystemTime::UNIX_EPOCH,
-        };
-        assert_eq!(report("山西-临汾").province_and_city(), ("山西", "临汾"));
-        assert_eq!(report("北京").province_and_city(), ("北京", ""));
-        assert_eq!(report("").province_and_city(), ("", ""));
-        assert_eq!(report("广东 深圳").province_and_city(), ("广东", "深圳"));
-    }
-
-    #[test]
     fn mobiles_field_is_comma_separated_digits() {
         assert_eq!(
             mobiles_field(&[m("13111111111"), m("19912345678")]),
             "13111111111,19912345678"
         );
         assert_eq!(mobiles_field(&[]), "");
-    }
-
-    #[test]
-    fn status_codes_round_trip() {
-        for s in LineStatus::ALL {
-            assert_eq!(LineStatus::from_code(s.code()), Some(s));
-        }
-        assert_eq!(LineStatus::from_code(6), None);
-        assert_eq!(LineStatus::from_code(-1), None);
     }
 
     proptest::proptest! {

@@ -26,9 +26,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use crate::checking::checked_line::{CheckedLine, LineStatus, intern};
 /// A valid mainland mobile number, as the store keeps it (re-exported: the trait speaks it).
 pub use crate::checking::number::Mobile;
-use crate::checking::upstream::{NumberReport, UpstreamError};
+use crate::checking::upstream::UpstreamError;
 
 pub use postgres::{PostgresJobStore, PostgresOptions};
 pub use sqlite::SqliteJobStore;
@@ -120,6 +121,142 @@ fn cells_from(text: Option<&str>) -> Result<Vec<String>, JobStoreError> {
         .map(serde_json::from_str)
         .transpose()?
         .unwrap_or_default())
+}
+
+/// What a stored number's `state` column holds (the SQL of both stores writes these codes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NumberState {
+    /// Not answered yet: a runner sends it.
+    Pending = 0,
+    /// Answered: its status and labels are stored.
+    Answered = 1,
+    /// Its check failed: the error is stored.
+    Failed = 2,
+}
+
+impl NumberState {
+    fn from_code(code: i64) -> Option<NumberState> {
+        [
+            NumberState::Pending,
+            NumberState::Answered,
+            NumberState::Failed,
+        ]
+        .into_iter()
+        .find(|s| *s as i64 == code)
+    }
+}
+
+/// The columns of a result row, in the order both stores select them ([`result_columns`]).
+#[derive(Debug, Clone, Copy)]
+enum ResultColumn {
+    /// The input's position (`inputs.idx`).
+    Index,
+    /// The input as given.
+    Input,
+    /// Its number, NULL when invalid.
+    Mobile,
+    /// The position of the first input holding the number.
+    FirstIndex,
+    /// The number's [`NumberState`] code.
+    State,
+    /// Its [`LineStatus`] code, when answered.
+    Status,
+    /// Its status label.
+    StatusName,
+    /// Its area.
+    Area,
+    /// Its carrier.
+    Carrier,
+    /// When it was checked, in milliseconds.
+    CheckedMs,
+    /// Whether the cache answered it.
+    FromCache,
+    /// Its stored error, when failed.
+    Error,
+    /// The input row's cells, as JSON.
+    Cells,
+}
+
+/// The select list of a result row, in [`ResultColumn`] order; integers cast alike so both
+/// stores read them as 64-bit.
+macro_rules! result_columns {
+    () => {
+        "i.idx, i.input, i.mobile, n.first_idx, CAST(n.state AS BIGINT),
+         CAST(n.status AS BIGINT), n.status_name, n.area, n.carrier, n.checked_ms, n.from_cache,
+         n.error, i.cells"
+    };
+}
+use result_columns;
+
+/// A row of the results query, read by column: each store reads its own driver's row.
+trait DriverRow {
+    /// An integer column (NULL as `None`).
+    fn int(&self, column: ResultColumn) -> Result<Option<i64>, JobStoreError>;
+    /// A text column (NULL as `None`).
+    fn text(&self, column: ResultColumn) -> Result<Option<&str>, JobStoreError>;
+    /// A boolean column.
+    fn flag(&self, column: ResultColumn) -> Result<bool, JobStoreError>;
+}
+
+/// One stored result from its row, for both stores; `None` when its number is still pending
+/// (the answered prefix ends there). A code this build does not know is an error naming the
+/// job and row, never a guess.
+fn decode_result(job: &str, row: &impl DriverRow) -> Result<Option<StoredResult>, JobStoreError> {
+    use ResultColumn as C;
+    let index = to_u64(row.int(C::Index)?.unwrap_or(0));
+    let unreadable = |what: String| JobStoreError::UnreadableRow {
+        job: job.to_owned(),
+        index,
+        what,
+    };
+    let input = row.text(C::Input)?.unwrap_or_default().to_owned();
+    let cells = cells_from(row.text(C::Cells)?)?;
+    let Some(mobile) = row.int(C::Mobile)? else {
+        return Ok(Some(StoredResult {
+            index,
+            input,
+            mobile: None,
+            duplicate: false,
+            answer: Some(StoredAnswer::Invalid),
+            cells,
+        }));
+    };
+    let mobile = Mobile::from_u64(to_u64(mobile))
+        .ok_or_else(|| unreadable(format!("stored number {mobile} is not a mobile number")))?;
+    let state = row.int(C::State)?.unwrap_or(NumberState::Pending as i64);
+    let answer = match NumberState::from_code(state) {
+        Some(NumberState::Pending) => return Ok(None),
+        Some(NumberState::Answered) => {
+            let code = row.int(C::Status)?.unwrap_or(-1);
+            let status = LineStatus::from_code(code)
+                .ok_or_else(|| unreadable(format!("unknown line status code {code}")))?;
+            let text = |column| -> Result<_, JobStoreError> {
+                Ok(intern(row.text(column)?.unwrap_or_default()))
+            };
+            StoredAnswer::Checked {
+                report: CheckedLine {
+                    status,
+                    status_name: text(C::StatusName)?,
+                    area: text(C::Area)?,
+                    carrier: text(C::Carrier)?,
+                    checked_at: from_millis(row.int(C::CheckedMs)?.unwrap_or(0)),
+                },
+                from_cache: row.flag(C::FromCache)?,
+            }
+        }
+        Some(NumberState::Failed) => {
+            StoredAnswer::Failed(serde_json::from_str(row.text(C::Error)?.unwrap_or("null"))?)
+        }
+        None => return Err(unreadable(format!("unknown number state code {state}"))),
+    };
+    Ok(Some(StoredResult {
+        index,
+        input,
+        duplicate: row.int(C::FirstIndex)?.map(to_u64) != Some(index),
+        mobile: Some(mobile),
+        answer: Some(answer),
+        cells,
+    }))
 }
 
 /// A job about to be uploaded.
@@ -379,7 +516,7 @@ pub struct JobRecord {
     pub billed: u64,
     /// Numbers answered from the result cache.
     pub cache_hits: u64,
-    /// Inputs answered by line status, in [`crate::checking::upstream::LineStatus::ALL`] order.
+    /// Inputs answered by line status, in [`crate::checking::checked_line::LineStatus::ALL`] order.
     pub by_status: [u64; 6],
     /// Inputs whose number failed.
     pub failed: u64,
@@ -494,7 +631,7 @@ pub enum StoredAnswer {
     /// The upstream's answer (`from_cache` when the result cache gave it).
     Checked {
         /// The report.
-        report: NumberReport,
+        report: CheckedLine,
         /// Answered from the result cache.
         from_cache: bool,
     },
@@ -506,7 +643,7 @@ pub enum StoredAnswer {
 #[derive(Debug, Clone)]
 pub enum JobAnswer {
     /// Checked (by the upstream, or from the cache).
-    Checked(Mobile, Arc<NumberReport>),
+    Checked(Mobile, Arc<CheckedLine>),
     /// Failed with this error.
     Failed(Mobile, Arc<UpstreamError>),
 }
@@ -568,6 +705,19 @@ pub enum JobStoreError {
     /// A stored error could not be read back.
     #[error("job database: a stored error is unreadable: {0}")]
     Corrupt(#[from] serde_json::Error),
+    /// A stored result holds what this build cannot read (a code it does not know): refused,
+    /// never guessed.
+    #[error(
+        "job {job}, row {index}: {what}; the job database holds a result this phonecheck cannot read"
+    )]
+    UnreadableRow {
+        /// The job.
+        job: String,
+        /// The input's position in the list, from 0.
+        index: u64,
+        /// What was wrong.
+        what: String,
+    },
 }
 
 impl JobStoreError {

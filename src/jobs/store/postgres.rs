@@ -30,14 +30,18 @@ use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{AsyncMessage, Row};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
-use super::{HOOK_COLUMNS, HOOKS_DUE, WebhookAttempt, job_columns, webhook_from};
+use super::{
+    HOOK_COLUMNS, HOOKS_DUE, DriverRow, ResultColumn, WebhookAttempt, decode_result, job_columns,
+    result_columns, webhook_from,
+};
 use super::{
     JobAnswer, JobRecord, JobState, JobStore, JobStoreError, Lease, NewInput, NewJob, SELECT_JOB,
-    StoreEvent, StoredAnswer, StoredResult, cells_from, cells_text, duration_ms, from_millis,
+    StoreEvent, StoredResult, cells_from, cells_text, duration_ms, from_millis,
     migrations, millis, to_u64,
 };
+use crate::checking::checked_line::CheckedLine;
 use crate::checking::number::Mobile;
-use crate::checking::upstream::{LineStatus, NumberReport, UpstreamError};
+use crate::checking::upstream::UpstreamError;
 
 /// The channel every change is announced on.
 const CHANNEL: &str = "phonecheck_jobs";
@@ -1087,18 +1091,18 @@ impl JobStore for PostgresJobStore {
         let from = i64::try_from(from).unwrap_or(i64::MAX);
         let client = self.client().await?;
         let statement = client
-            .prepare_cached(
-                "SELECT i.idx, i.input, i.mobile, n.first_idx, n.state, n.status, n.status_name,
-                        n.area, n.carrier, n.checked_ms, n.from_cache, n.error, i.cells
-                 FROM inputs i LEFT JOIN LATERAL (
+            .prepare_cached(concat!(
+                "SELECT ",
+                result_columns!(),
+                " FROM inputs i LEFT JOIN LATERAL (
                      -- LIMIT keeps this a probe per input: never flattened into a join
                      -- the planner could turn into reading the whole job.
                      SELECT * FROM numbers WHERE job_key = i.job_key AND mobile = i.mobile
                      LIMIT 1
                  ) n ON true
                  WHERE i.job_key = (SELECT key FROM jobs WHERE id = $1) AND i.idx >= $2
-                 ORDER BY i.idx LIMIT $3",
-            )
+                 ORDER BY i.idx LIMIT $3"
+            ))
             .await
             .map_err(failed)?;
         let rows = client
@@ -1107,54 +1111,30 @@ impl JobStore for PostgresJobStore {
             .map_err(failed)?;
         let mut out = Vec::with_capacity(rows.len());
         for row in &rows {
-            let index = to_u64(row.get(0));
-            let input: String = row.get(1);
-            let mobile = row
-                .get::<_, Option<i64>>(2)
-                .and_then(|m| Mobile::from_u64(to_u64(m)));
-            let cells = cells_from(row.get::<_, Option<&str>>(12))?;
-            let Some(mobile) = mobile else {
-                out.push(StoredResult {
-                    index,
-                    input,
-                    mobile: None,
-                    duplicate: false,
-                    answer: Some(StoredAnswer::Invalid),
-                    cells,
-                });
-                continue;
-            };
-            let first: i64 = row.get(3);
-            let answer = match row.get::<_, Option<i16>>(4) {
-                Some(1) => {
-                    let status = LineStatus::from_code(i64::from(row.get::<_, i16>(5)))
-                        .unwrap_or(LineStatus::Real);
-                    let text = |i| crate::checking::upstream::intern(row.get::<_, &str>(i));
-                    StoredAnswer::Checked {
-                        report: NumberReport {
-                            status,
-                            status_name: text(6),
-                            area: text(7),
-                            carrier: text(8),
-                            checked_at: from_millis(row.get(9)),
-                        },
-                        from_cache: row.get(10),
-                    }
-                }
-                Some(2) => StoredAnswer::Failed(serde_json::from_str(row.get::<_, &str>(11))?),
+            match decode_result(id, row)? {
+                Some(result) => out.push(result),
                 // Pending: the prefix of answered inputs ends here.
-                _ => break,
-            };
-            out.push(StoredResult {
-                index,
-                input,
-                mobile: Some(mobile),
-                duplicate: to_u64(first) != index,
-                answer: Some(answer),
-                cells,
-            });
+                None => break,
+            }
         }
         Ok(out)
+    }
+}
+
+impl DriverRow for tokio_postgres::Row {
+    fn int(&self, column: ResultColumn) -> Result<Option<i64>, JobStoreError> {
+        self.try_get(column as usize)
+            .map_err(JobStoreError::Postgres)
+    }
+
+    fn text(&self, column: ResultColumn) -> Result<Option<&str>, JobStoreError> {
+        self.try_get(column as usize)
+            .map_err(JobStoreError::Postgres)
+    }
+
+    fn flag(&self, column: ResultColumn) -> Result<bool, JobStoreError> {
+        self.try_get(column as usize)
+            .map_err(JobStoreError::Postgres)
     }
 }
 
@@ -1170,9 +1150,10 @@ struct CheckedColumns {
 }
 
 impl CheckedColumns {
-    fn push(&mut self, mobile: Mobile, report: &NumberReport) {
+    fn push(&mut self, mobile: Mobile, report: &CheckedLine) {
         self.mobiles.push(mobile.as_u64() as i64);
-        self.statuses.push(report.status as i16);
+        self.statuses
+            .push(i16::try_from(report.status.code()).unwrap_or(i16::MAX));
         self.names.push(storable(&report.status_name).into_owned());
         self.areas.push(storable(&report.area).into_owned());
         self.carriers.push(storable(&report.carrier).into_owned());

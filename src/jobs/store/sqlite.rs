@@ -18,18 +18,19 @@ use std::time::{Duration, SystemTime};
 use parking_lot::{Mutex, MutexGuard};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{HOOK_COLUMNS, HOOKS_DUE, WebhookAttempt, WebhookRecord, webhook_from};
+use super::{
+    HOOK_COLUMNS, HOOKS_DUE, DriverRow, ResultColumn, WebhookAttempt, WebhookRecord, decode_result,
+    result_columns, webhook_from,
+};
 use super::{
     JobAnswer, JobRecord, JobState, JobStore, JobStoreError, Lease, NewInput, NewJob, SELECT_JOB,
-    StoreEvent, StoredAnswer, StoredResult, cells_from, cells_text, duration_ms, from_millis,
+    StoreEvent, StoredResult, cells_from, cells_text, duration_ms, from_millis,
     migrations, millis, to_u64,
 };
 use crate::checking::number::Mobile;
-use crate::checking::upstream::{LineStatus, NumberReport, UpstreamError};
+use crate::checking::upstream::UpstreamError;
 
 /// A number's state in `numbers.state` (0, the default, is pending: no answer stored yet).
-const ANSWERED: i64 = 1;
-const FAILED: i64 = 2;
 
 /// The job database in `--data-dir`. Cheap to clone; every clone shares the connections.
 #[derive(Debug, Clone)]
@@ -306,7 +307,7 @@ impl SqliteJobStore {
                                 params![
                                     id,
                                     mobile.as_u64() as i64,
-                                    report.status as i64,
+                                    report.status.code(),
                                     &*report.status_name,
                                     &*report.area,
                                     &*report.carrier,
@@ -514,77 +515,46 @@ impl SqliteJobStore {
         limit: usize,
     ) -> Result<Vec<StoredResult>, JobStoreError> {
         let conn = self.reader();
-        let mut stmt = conn.prepare_cached(
-            "SELECT i.idx, i.input, i.mobile, n.first_idx, n.state, n.status, n.status_name,
-                    n.area, n.carrier, n.checked_ms, n.from_cache, n.error, i.cells
-             FROM inputs i LEFT JOIN numbers n ON n.job = i.job AND n.mobile = i.mobile
-             WHERE i.job = ?1 AND i.idx >= ?2 ORDER BY i.idx LIMIT ?3",
-        )?;
+        let mut stmt = conn.prepare_cached(concat!(
+            "SELECT ",
+            result_columns!(),
+            " FROM inputs i LEFT JOIN numbers n ON n.job = i.job AND n.mobile = i.mobile
+             WHERE i.job = ?1 AND i.idx >= ?2 ORDER BY i.idx LIMIT ?3"
+        ))?;
         let from = i64::try_from(from).unwrap_or(i64::MAX);
         let mut rows = stmt.query(params![id, from, limit as i64])?;
         let mut out = Vec::with_capacity(limit);
         while let Some(row) = rows.next()? {
-            let index = to_u64(row.get(0)?);
-            let input: String = row.get(1)?;
-            let mobile = row
-                .get::<_, Option<i64>>(2)?
-                .and_then(|m| Mobile::from_u64(to_u64(m)));
-            let cells = cells_from(row.get::<_, Option<String>>(12)?.as_deref())?;
-            let Some(mobile) = mobile else {
-                out.push(StoredResult {
-                    index,
-                    input,
-                    mobile: None,
-                    duplicate: false,
-                    answer: Some(StoredAnswer::Invalid),
-                    cells,
-                });
-                continue;
-            };
-            let first: i64 = row.get(3)?;
-            let answer = match row.get::<_, i64>(4)? {
-                ANSWERED => {
-                    let status = LineStatus::from_code(row.get(5)?).unwrap_or(LineStatus::Real);
-                    let text = |i| -> rusqlite::Result<std::sync::Arc<str>> {
-                        Ok(crate::checking::upstream::intern(&row.get::<_, String>(i)?))
-                    };
-                    Some(StoredAnswer::Checked {
-                        report: NumberReport {
-                            status,
-                            status_name: text(6)?,
-                            area: text(7)?,
-                            carrier: text(8)?,
-                            checked_at: from_millis(row.get(9)?),
-                        },
-                        from_cache: row.get(10)?,
-                    })
-                }
-                FAILED => {
-                    let error: String = row.get(11)?;
-                    Some(StoredAnswer::Failed(serde_json::from_str(&error)?))
-                }
+            match decode_result(id, row)? {
+                Some(result) => out.push(result),
                 // Pending: the prefix of answered inputs ends here.
-                _ => None,
-            };
-            if answer.is_none() {
-                break;
+                None => break,
             }
-            out.push(StoredResult {
-                index,
-                input,
-                mobile: Some(mobile),
-                duplicate: to_u64(first) != index,
-                answer,
-                cells,
-            });
         }
         Ok(out)
     }
 }
 
-/// A job row, with its error still as stored text.
 /// A job row, with its error and header still as stored text.
 type JobRow = (JobRecord, Option<String>, Option<String>);
+
+impl DriverRow for rusqlite::Row<'_> {
+    fn int(&self, column: ResultColumn) -> Result<Option<i64>, JobStoreError> {
+        Ok(self.get(column as usize)?)
+    }
+
+    fn text(&self, column: ResultColumn) -> Result<Option<&str>, JobStoreError> {
+        let i = column as usize;
+        self.get_ref(i)?.as_str_or_null().map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
+                .into()
+        })
+    }
+
+    fn flag(&self, column: ResultColumn) -> Result<bool, JobStoreError> {
+        Ok(self.get(column as usize)?)
+    }
+}
 
 fn read_job(r: &rusqlite::Row<'_>) -> rusqlite::Result<JobRow> {
     let mut by_status = [0u64; 6];

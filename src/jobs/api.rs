@@ -1,0 +1,325 @@
+//! The API of the job runtime: what the service calls (create, get, list, watch, results,
+//! cancel, resume, delete). Every call that changes a job announces the change to watchers,
+//! wakes the scheduler, and asks the job's runner for a lease check when it may have lost it.
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use futures::{Stream, StreamExt};
+use tokio::sync::mpsc;
+
+use super::{
+    JobChunk, JobError, JobPage, JobRecord, JobState, Jobs, NewInput, NewJob, RESULTS_CHUNK,
+    ResultRow, StoredAnswer, StoredResult, WATCH_EVERY, new_id, webhooks,
+};
+use crate::checking::number::{InvalidReason, normalize_mobile};
+use crate::checking::pipeline::{CheckError, NumberResult, Outcome};
+
+impl Jobs {
+    /// Stores a list arriving in chunks and queues it; the job exists once every chunk is on
+    /// disk. A broken or invalid upload leaves nothing behind.
+    pub async fn create<S>(&self, owner: &str, mut chunks: S) -> Result<JobRecord, JobError>
+    where
+        S: Stream<Item = Result<JobChunk, CheckError>> + Unpin,
+    {
+        let id = new_id();
+        let mut total = 0u64;
+        let mut created = false;
+        let stored = async {
+            while let Some(chunk) = chunks.next().await {
+                let chunk = chunk?;
+                if chunk.inputs.len() > self.config.max_chunk {
+                    return Err(JobError::Check(CheckError::ChunkTooLong {
+                        limit: self.config.max_chunk,
+                    }));
+                }
+                if !chunk.rows.is_empty() && chunk.rows.len() != chunk.inputs.len() {
+                    return Err(JobError::RowsMismatch {
+                        inputs: chunk.inputs.len(),
+                        rows: chunk.rows.len(),
+                    });
+                }
+                if !created {
+                    let callback_url = match chunk.callback_url.trim() {
+                        "" => None,
+                        url => {
+                            let hooks = self
+                                .webhooks
+                                .as_ref()
+                                .ok_or(webhooks::CallbackError::Disabled)?;
+                            webhooks::check_callback_url(url, hooks.allow_private).await?;
+                            Some(url.to_owned())
+                        }
+                    };
+                    self.store
+                        .create(NewJob {
+                            id: id.clone(),
+                            owner: owner.to_owned(),
+                            name: chunk.name.clone(),
+                            max_age: chunk.freshness.max_age,
+                            skip_cache: chunk.freshness.skip,
+                            header: chunk.header.clone(),
+                            callback_url,
+                        })
+                        .await?;
+                    created = true;
+                }
+                let mut rows = chunk.rows.into_iter();
+                let inputs: Vec<NewInput> = chunk
+                    .inputs
+                    .into_iter()
+                    .map(|input| NewInput {
+                        mobile: normalize_mobile(&input).ok(),
+                        input,
+                        cells: rows.next().unwrap_or_default(),
+                    })
+                    .collect();
+                let n = inputs.len() as u64;
+                self.store.add_inputs(&id, total, inputs).await?;
+                total += n;
+            }
+            if total == 0 {
+                return Err(JobError::Check(CheckError::NoNumbers { field: "mobiles" }));
+            }
+            Ok(())
+        }
+        .await;
+        if let Err(e) = stored {
+            if created {
+                if let Err(cleanup) = self.store.delete(&id).await {
+                    tracing::error!(error = %cleanup, "a broken upload could not be removed; it goes at the next start");
+                }
+            }
+            return Err(e);
+        }
+        self.store
+            .transition(&id, &[JobState::Uploading], JobState::Queued, None)
+            .await?;
+        tracing::info!(job = %id, inputs = total, "job created");
+        self.announce_change();
+        self.wake_scheduler();
+        self.find(&id).await
+    }
+
+    /// The job as it is now, whoever owns it.
+    pub(super) async fn find(&self, id: &str) -> Result<JobRecord, JobError> {
+        self.store
+            .get(id)
+            .await?
+            .ok_or_else(|| JobError::NotFound(id.to_owned()))
+    }
+
+    /// The job as it is now, if `owner` (a caller's key name) owns it; another caller's job
+    /// is as unknown to it as one that does not exist.
+    pub async fn get(&self, owner: &str, id: &str) -> Result<JobRecord, JobError> {
+        match self.find(id).await {
+            Ok(job) if job.owner == owner => Ok(job),
+            Ok(_) => Err(JobError::NotFound(id.to_owned())),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// One page of `owner`'s jobs, newest first.
+    pub async fn list(
+        &self,
+        owner: &str,
+        page_size: usize,
+        page_token: &str,
+    ) -> Result<JobPage, JobError> {
+        let size = if page_size == 0 {
+            50
+        } else {
+            page_size.min(1000)
+        };
+        let before = if page_token.is_empty() {
+            None
+        } else {
+            let parsed = page_token
+                .split_once(':')
+                .and_then(|(ms, id)| Some((ms.parse::<i64>().ok()?, id.to_owned())));
+            Some(parsed.ok_or_else(|| JobError::BadPageToken(page_token.to_owned()))?)
+        };
+        let mut jobs = self.store.list(owner, size + 1, before).await?;
+        let next_page_token = if jobs.len() > size {
+            jobs.truncate(size);
+            jobs.last().map_or(String::new(), |last| {
+                let ms = last
+                    .created_at
+                    .duration_since(SystemTime::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_millis());
+                format!("{ms}:{}", last.id)
+            })
+        } else {
+            String::new()
+        };
+        Ok(JobPage {
+            jobs,
+            next_page_token,
+        })
+    }
+
+    /// Cancels a queued or running job; an ended one is returned as it is.
+    pub async fn cancel(&self, owner: &str, id: &str) -> Result<JobRecord, JobError> {
+        let job = self.get(owner, id).await?;
+        if job.state.has_ended() {
+            return Ok(job);
+        }
+        let from = [JobState::Queued, JobState::Running];
+        self.store
+            .transition(id, &from, JobState::Cancelled, None)
+            .await?;
+        // Its runner (here, or on another replica through the store's announcement) finds its
+        // lease gone and stops: what it has not sent is dropped with its ticket.
+        self.check_lease(id);
+        tracing::info!(job = %id, "job cancelled");
+        self.announce_change();
+        self.wake_scheduler();
+        self.find(id).await
+    }
+
+    /// Continues a failed or cancelled job, and retries the failed numbers of any ended job.
+    pub async fn resume(&self, owner: &str, id: &str) -> Result<JobRecord, JobError> {
+        let job = self.get(owner, id).await?;
+        let resumable = matches!(job.state, JobState::Failed | JobState::Cancelled)
+            || (job.state == JobState::Succeeded && job.failed > 0);
+        if !resumable {
+            return Ok(job);
+        }
+        self.store.resume(id).await?;
+        tracing::info!(job = %id, "job resumed");
+        self.announce_change();
+        self.wake_scheduler();
+        self.find(id).await
+    }
+
+    /// Deletes a job (cancelling it first if it runs) with everything stored for it.
+    pub async fn delete(&self, owner: &str, id: &str) -> Result<(), JobError> {
+        self.get(owner, id).await?;
+        if !self.store.delete(id).await? {
+            return Err(JobError::NotFound(id.to_owned()));
+        }
+        self.check_lease(id);
+        tracing::info!(job = %id, "job deleted");
+        self.announce_change();
+        self.wake_scheduler();
+        Ok(())
+    }
+
+    /// The job now, then whenever it changes (at most every 200 ms), until it ends.
+    pub async fn watch(
+        self: &Arc<Self>,
+        owner: &str,
+        id: &str,
+    ) -> Result<mpsc::Receiver<JobRecord>, JobError> {
+        // Subscribed before the first read: a change between the read and the subscription
+        // (the job ending, say) would otherwise never wake the watcher.
+        let mut changed = self.changed.subscribe();
+        let mut stopping = self.stopping.subscribe();
+        let first = self.get(owner, id).await?;
+        let (tx, rx) = mpsc::channel(4);
+        let jobs = self.clone();
+        tokio::spawn(async move {
+            let mut last = first;
+            if tx.send(last.clone()).await.is_err() {
+                return;
+            }
+            while !last.state.has_ended() {
+                tokio::select! {
+                    seen = changed.changed() => if seen.is_err() { return },
+                    () = tx.closed() => return,
+                    // The server is stopping: the watch ends (watch again after the restart).
+                    _ = stopping.wait_for(|stop| *stop) => return,
+                }
+                tokio::time::sleep(WATCH_EVERY).await;
+                let Ok(now) = jobs.find(&last.id).await else {
+                    // Deleted while watched.
+                    return;
+                };
+                if now != last {
+                    if tx.send(now.clone()).await.is_err() {
+                        return;
+                    }
+                    last = now;
+                }
+            }
+        });
+        Ok(rx)
+    }
+
+    /// The stored results from input `from` on, in input order, a chunk per message; ends at
+    /// the last input or at the first one not answered yet.
+    pub async fn results(
+        &self,
+        owner: &str,
+        id: &str,
+        from: u64,
+    ) -> Result<mpsc::Receiver<Result<Vec<ResultRow>, JobError>>, JobError> {
+        self.get(owner, id).await?;
+        let (tx, rx) = mpsc::channel(2);
+        let (store, id) = (self.store.clone(), id.to_owned());
+        tokio::spawn(async move {
+            let mut next = from;
+            loop {
+                let chunk = store.results(&id, next, RESULTS_CHUNK).await;
+                let chunk = match chunk {
+                    Ok(chunk) => chunk,
+                    Err(e) => {
+                        let _ = tx.send(Err(e.into())).await;
+                        return;
+                    }
+                };
+                let complete = chunk.len() == RESULTS_CHUNK;
+                if chunk.is_empty() {
+                    return;
+                }
+                next += chunk.len() as u64;
+                let results = chunk
+                    .into_iter()
+                    .map(|mut stored| {
+                        let cells = std::mem::take(&mut stored.cells);
+                        ResultRow {
+                            result: stored.into_number_result(),
+                            cells,
+                        }
+                    })
+                    .collect();
+                if tx.send(Ok(results)).await.is_err() || !complete {
+                    return;
+                }
+            }
+        });
+        Ok(rx)
+    }
+}
+
+impl StoredResult {
+    /// The result as live calls answer it.
+    pub fn into_number_result(self) -> NumberResult {
+        let from_cache = matches!(
+            self.answer,
+            Some(StoredAnswer::Checked {
+                from_cache: true,
+                ..
+            })
+        );
+        let outcome = match self.answer {
+            Some(StoredAnswer::Checked { report, .. }) => Outcome::Checked(Arc::new(report)),
+            Some(StoredAnswer::Failed(e)) => Outcome::Failed(Arc::new(e)),
+            // The reason is not stored: parsing is pure, so it is found again.
+            Some(StoredAnswer::Invalid) | None => Outcome::Invalid(
+                normalize_mobile(&self.input)
+                    .err()
+                    .unwrap_or(InvalidReason::Empty),
+            ),
+        };
+        NumberResult {
+            index: u32::try_from(self.index).unwrap_or(u32::MAX),
+            input: Some(self.input),
+            mobile: self.mobile,
+            outcome,
+            duplicate: self.duplicate,
+            from_cache,
+        }
+    }
+}
+
