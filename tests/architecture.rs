@@ -94,9 +94,94 @@ fn the_cli_is_a_client_using_only_the_api_and_number_parsing() {
 
 #[test]
 fn lists_know_files_not_the_service() {
-    // Every side may read and write lists; lists import only number parsing.
-    let found = imports_outside("src/lists", &["crate::checking::number", "crate::lists"]);
+    // Every side may read and write lists; lists import only number parsing and the one
+    // table of line statuses (both pure).
+    let allowed = [
+        "crate::checking::number",
+        "crate::checking::checked_line",
+        "crate::lists",
+    ];
+    let found = imports_outside("src/lists", &allowed);
     assert!(found.is_empty(), "{found:#?}");
+}
+
+/// Every file below `dir`, any kind, as its path from `dir`.
+fn files_below(dir: &Path) -> Vec<String> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).expect("a source folder") {
+            let path = entry.expect("an entry").path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else {
+                out.push(path.strip_prefix(root).unwrap().display().to_string());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+/// Whether the code map names `file` (a path below `src/`): a Rust file by its own name
+/// (with as many of its folders as the map gives), a folder's `mod.rs` by the folder, any
+/// other file (SQL, page assets) by a folder holding it.
+fn named_in_code_map(file: &str, names: &[&str]) -> bool {
+    let is_suffix = |name: &str, path: &str| {
+        path == name
+            || path
+                .strip_suffix(name)
+                .is_some_and(|rest| rest.ends_with('/') && !name.starts_with('/'))
+    };
+    let folders: Vec<&str> = file
+        .match_indices('/')
+        .map(|(at, _)| &file[..=at])
+        .collect();
+    let by_folder = |folder: &str| {
+        names.iter().any(|name| {
+            name.ends_with('/') && (is_suffix(name, folder) || is_suffix(name, &format!("src/{folder}")))
+        })
+    };
+    if let Some(folder) = file.strip_suffix("mod.rs").filter(|f| f.ends_with('/')) {
+        return by_folder(folder);
+    }
+    if file.ends_with(".rs") {
+        return names
+            .iter()
+            .any(|name| is_suffix(name, file) || is_suffix(name, &format!("src/{file}")));
+    }
+    folders.iter().any(|folder| by_folder(folder))
+}
+
+#[test]
+fn the_code_map_names_every_file_under_src() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let map = std::fs::read_to_string(root.join("ARCHITECTURE.md")).expect("ARCHITECTURE.md");
+    // What the map names: every `code span`.
+    let names: Vec<&str> = map.split('`').skip(1).step_by(2).collect();
+    let missing: Vec<String> = files_below(&root.join("src"))
+        .into_iter()
+        .filter(|file| !named_in_code_map(file, &names))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "files under src/ that ARCHITECTURE.md's code map does not name: {missing:#?}"
+    );
+}
+
+#[test]
+fn the_code_map_check_tells_named_files_from_unnamed_ones() {
+    let names = ["grpc.rs", "store/sqlite.rs", "console/", "src/main.rs", "pipeline/"];
+    assert!(named_in_code_map("serving/grpc.rs", &names));
+    assert!(named_in_code_map("jobs/store/sqlite.rs", &names));
+    assert!(named_in_code_map("serving/console/assets/app.js", &names));
+    assert!(named_in_code_map("serving/console/mod.rs", &names));
+    assert!(named_in_code_map("main.rs", &names));
+    assert!(named_in_code_map("checking/pipeline/mod.rs", &names));
+    assert!(!named_in_code_map("checking/pipeline/bulk.rs", &names));
+    assert!(!named_in_code_map("jobs/store/postgres.rs", &names));
+    assert!(!named_in_code_map("serving/xgrpc.rs", &names));
+    assert!(!named_in_code_map("jobs/mod.rs", &names));
 }
 
 #[test]

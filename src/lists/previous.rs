@@ -6,7 +6,7 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader};
 use std::path::Path;
 
-use super::record::{RESULT_COLUMNS, RowResult, RowStatus};
+use super::record::{RESULT_COLUMNS, RESULT_COLUMNS_BEFORE_MOBILE, RowResult, RowStatus};
 use super::write::OutputFormat;
 use crate::checking::number::normalize_mobile;
 
@@ -80,23 +80,23 @@ fn from_csv(
     let fields: Vec<&str> = record.iter().collect();
     match whole {
         None => {
-            let [index, line, input, mobile, results @ ..] = fields.as_slice() else {
+            let [index, line, input, results @ ..] = fields.as_slice() else {
                 return None;
             };
-            RowResult::from_result_fields(
-                index.parse().ok()?,
-                line.parse().ok()?,
-                input,
-                mobile,
-                results,
-            )
+            RowResult::from_result_fields(index.parse().ok()?, line.parse().ok()?, input, results)
         }
         Some((column, width)) => {
-            if fields.len() != width + RESULT_COLUMNS.len() {
-                return None;
-            }
+            // An output written before the `mobile` column lacks it; the number is found again
+            // from the input below either way.
+            let results: Vec<&str> = match fields.len().checked_sub(width)? {
+                n if n == RESULT_COLUMNS.len() => fields[width..].to_vec(),
+                n if n == RESULT_COLUMNS_BEFORE_MOBILE => {
+                    std::iter::once("").chain(fields[width..].iter().copied()).collect()
+                }
+                _ => return None,
+            };
             let input = fields.get(column)?.trim();
-            let mut r = RowResult::from_result_fields(index, 0, input, "", &fields[width..])?;
+            let mut r = RowResult::from_result_fields(index, 0, input, &results)?;
             if r.status.is_final() && r.status != RowStatus::Invalid {
                 r.mobile = normalize_mobile(input).ok()?.digits();
             }

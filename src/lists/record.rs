@@ -134,26 +134,9 @@ pub struct RowResult {
     pub cells: Vec<String>,
 }
 
-/// The result columns written after a whole input row, in order.
-pub const RESULT_COLUMNS: [&str; 10] = [
-    "status",
-    "status_name",
-    "area",
-    "province",
-    "city",
-    "carrier",
-    "checked_at",
-    "duplicate",
-    "from_cache",
-    "note",
-];
-
-/// The columns of the results-only layout (`--results-only`, or a text input): where the
-/// row was, then the result columns.
-pub const RESULTS_ONLY_COLUMNS: [&str; 14] = [
-    "index",
-    "line",
-    "input",
+/// The result columns written after a whole input row, in order: the number as the service
+/// read it (the normalized 11 digits, empty for an invalid input), then what became of it.
+pub const RESULT_COLUMNS: [&str; 11] = [
     "mobile",
     "status",
     "status_name",
@@ -166,6 +149,30 @@ pub const RESULTS_ONLY_COLUMNS: [&str; 14] = [
     "from_cache",
     "note",
 ];
+
+/// Where a row was in its input: the columns the results-only layout writes before
+/// [`RESULT_COLUMNS`].
+const PLACE_COLUMNS: [&str; 3] = ["index", "line", "input"];
+
+/// The columns of the results-only layout (`--results-only`, or a text input): where the
+/// row was, then the result columns.
+pub const RESULTS_ONLY_COLUMNS: [&str; 14] = {
+    let mut columns = [""; 14];
+    let mut i = 0;
+    while i < columns.len() {
+        columns[i] = if i < PLACE_COLUMNS.len() {
+            PLACE_COLUMNS[i]
+        } else {
+            RESULT_COLUMNS[i - PLACE_COLUMNS.len()]
+        };
+        i += 1;
+    }
+    columns
+};
+
+/// How many result columns a whole-row output written before the `mobile` column had: such
+/// an output is still read back by `--resume`.
+pub(crate) const RESULT_COLUMNS_BEFORE_MOBILE: usize = RESULT_COLUMNS.len() - 1;
 
 impl RowResult {
     /// A record for a row that was not checked, saying why.
@@ -199,8 +206,9 @@ impl RowResult {
     }
 
     /// The values of [`RESULT_COLUMNS`].
-    pub fn result_fields(&self) -> [&str; 10] {
+    pub fn result_fields(&self) -> [&str; 11] {
         [
+            &self.mobile,
             self.status.name(),
             &self.status_name,
             &self.area,
@@ -230,25 +238,23 @@ impl RowResult {
         self.cells_padded(width).chain(self.result_fields())
     }
 
+    /// A per-status file's row: the cells padded to `width`, then the `mobile` column.
+    pub fn split_fields(&self, width: usize) -> impl Iterator<Item = &str> {
+        self.cells_padded(width).chain([self.mobile.as_str()])
+    }
+
     /// The values of [`RESULTS_ONLY_COLUMNS`].
     pub fn results_only_fields(&self) -> [Cow<'_, str>; 14] {
-        let r = self.result_fields();
-        [
+        let place = [
             Cow::Owned(self.index.to_string()),
             Cow::Owned(self.line.to_string()),
-            Cow::Borrowed(&self.input),
-            Cow::Borrowed(&self.mobile),
-            Cow::Borrowed(r[0]),
-            Cow::Borrowed(r[1]),
-            Cow::Borrowed(r[2]),
-            Cow::Borrowed(r[3]),
-            Cow::Borrowed(r[4]),
-            Cow::Borrowed(r[5]),
-            Cow::Borrowed(r[6]),
-            Cow::Borrowed(r[7]),
-            Cow::Borrowed(r[8]),
-            Cow::Borrowed(r[9]),
-        ]
+            Cow::Borrowed(self.input.as_str()),
+        ];
+        let results = self.result_fields().map(Cow::Borrowed);
+        std::array::from_fn(|i| match i.checked_sub(place.len()) {
+            None => place[i].clone(),
+            Some(r) => results[r].clone(),
+        })
     }
 
     /// A record back from the values of [`RESULT_COLUMNS`] (as [`RowResult::result_fields`]
@@ -257,10 +263,10 @@ impl RowResult {
         index: u64,
         line: u64,
         input: &str,
-        mobile: &str,
         fields: &[&str],
     ) -> Option<RowResult> {
         let [
+            mobile,
             status,
             status_name,
             area,
@@ -279,7 +285,7 @@ impl RowResult {
             index,
             line,
             input: input.to_owned(),
-            mobile: mobile.to_owned(),
+            mobile: (*mobile).to_owned(),
             status: RowStatus::from_name(status)?,
             status_name: (*status_name).to_owned(),
             area: (*area).to_owned(),
@@ -354,10 +360,20 @@ pub fn ranked(counts: &HashMap<String, u64>) -> Vec<(String, u64)> {
 /// The header of a whole-row output: the input's column names, then the result columns, a
 /// result column whose name an input column already has taking the suffix `_result`.
 pub fn whole_row_header(input: &[String]) -> Vec<String> {
+    with_result_columns(input, &RESULT_COLUMNS)
+}
+
+/// The header of a per-status file: the input's column names, then `mobile` (named as in
+/// [`whole_row_header`]).
+pub fn split_header(input: &[String]) -> Vec<String> {
+    with_result_columns(input, &RESULT_COLUMNS[..1])
+}
+
+fn with_result_columns(input: &[String], names: &[&str]) -> Vec<String> {
     let taken = |name: &str| input.iter().any(|c| c.trim().eq_ignore_ascii_case(name));
     let mut header = input.to_vec();
-    for name in RESULT_COLUMNS {
-        let mut column = name.to_owned();
+    for name in names {
+        let mut column = (*name).to_owned();
         while taken(&column) {
             column.push_str("_result");
         }
@@ -375,18 +391,38 @@ mod tests {
         let mut r = RowResult::unchecked(3, 5, "131 1111 1111".into(), "a, \"note\"");
         r.status = RowStatus::Checked(LineStatus::Real);
         r.duplicate = true;
-        let back =
-            RowResult::from_result_fields(3, 5, &r.input, &r.mobile, &r.result_fields()).unwrap();
+        r.mobile = "13111111111".into();
+        let back = RowResult::from_result_fields(3, 5, &r.input, &r.result_fields()).unwrap();
         assert_eq!(back, r);
-        assert!(RowResult::from_result_fields(0, 0, "", "", &["real"]).is_none());
+        assert!(RowResult::from_result_fields(0, 0, "", &["real"]).is_none());
     }
 
     #[test]
     fn a_result_column_named_like_an_input_column_gets_a_suffix() {
-        let header = whole_row_header(&["客户".into(), "Status".into(), "note".into()]);
-        assert_eq!(&header[..3], ["客户", "Status", "note"]);
-        assert_eq!(header[3], "status_result");
-        assert_eq!(header[12], "note_result");
-        assert_eq!(header.len(), 13);
+        let input = ["客户".into(), "Status".into(), "note".into(), "Mobile".into()];
+        let header = whole_row_header(&input);
+        assert_eq!(&header[..4], ["客户", "Status", "note", "Mobile"]);
+        assert_eq!(header[4], "mobile_result");
+        assert_eq!(header[5], "status_result");
+        assert_eq!(header[14], "note_result");
+        assert_eq!(header.len(), 15);
+        assert_eq!(&split_header(&input)[4..], ["mobile_result"]);
+    }
+}
+
+#[cfg(test)]
+mod layout_tests {
+    use super::*;
+
+    #[test]
+    fn results_only_is_the_place_then_the_result_columns() {
+        assert_eq!(&RESULTS_ONLY_COLUMNS[..4], ["index", "line", "input", "mobile"]);
+        assert_eq!(&RESULTS_ONLY_COLUMNS[3..], RESULT_COLUMNS);
+        let r = RowResult::unchecked(7, 9, "x".into(), "why");
+        let fields = r.results_only_fields();
+        assert_eq!(fields[0], "7");
+        assert_eq!(fields[2], "x");
+        assert_eq!(fields[4], "unchecked");
+        assert_eq!(fields[13], "why");
     }
 }

@@ -1,7 +1,8 @@
 //! One file per status (`--split DIR` or `--split FILE.zip`): list cleaners hand on the real
 //! numbers, drop the empty ones, look again at the silent ones. Each file holds the whole
-//! input rows of its status under the input's header (CSV for a text table, XLSX for a
-//! workbook), or, with `--split-format txt`, the bare numbers, each once. A zip is packed from
+//! input rows of its status under the input's header, each followed by `mobile`, the number
+//! as the service read it (CSV for a text table, XLSX for a workbook), or, with
+//! `--split-format txt`, the bare numbers, each once. A zip is packed from
 //! the finished files at the end and appears only whole.
 
 use std::collections::HashMap;
@@ -11,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use rust_xlsxwriter::Workbook;
 
-use super::record::{RowResult, RowStatus};
+use super::record::{RowResult, RowStatus, split_header};
 use super::write::{BOM, one_line};
 use super::xlsx::{SheetStream, new_workbook, sheet_name};
 
@@ -50,6 +51,14 @@ impl SplitLayout {
             SplitLayout::Txt => "txt",
             SplitLayout::Csv { .. } => "csv",
             SplitLayout::Xlsx { .. } => "xlsx",
+        }
+    }
+
+    /// The input's width: the cells of a row, before the `mobile` column.
+    fn width(&self) -> usize {
+        match self {
+            SplitLayout::Txt => 0,
+            SplitLayout::Csv { header, .. } | SplitLayout::Xlsx { header } => header.len(),
         }
     }
 }
@@ -128,18 +137,13 @@ impl SplitWriter {
         };
         match file {
             SplitFile::Txt(out) => writeln!(out, "{}", one_line(r.number())),
-            SplitFile::Csv(out) => {
-                let width = match &self.layout {
-                    SplitLayout::Csv { header, .. } => header.len(),
-                    _ => r.cells.len(),
-                };
-                out.write_record(r.cells_padded(width))
-                    .map_err(io::Error::from)
-            }
+            SplitFile::Csv(out) => out
+                .write_record(r.split_fields(self.layout.width()))
+                .map_err(io::Error::from),
             SplitFile::Xlsx(book) => {
                 let (book, sheet, _) = &mut **book;
                 sheet
-                    .write(book, r.cells.iter().map(String::as_str))
+                    .write(book, r.split_fields(self.layout.width()))
                     .map_err(io::Error::other)
             }
         }
@@ -157,13 +161,13 @@ impl SplitWriter {
                     file.write_all(BOM)?;
                 }
                 let mut csv = csv::WriterBuilder::new().flexible(true).from_writer(file);
-                csv.write_record(header)?;
+                csv.write_record(split_header(header))?;
                 SplitFile::Csv(Box::new(csv))
             }
             SplitLayout::Xlsx { header } => {
                 let mut book = new_workbook();
                 let title = sheet_name(&format!("{} {}", status.name(), status.label()));
-                let sheet = SheetStream::create(&mut book, &title, header.clone())
+                let sheet = SheetStream::create(&mut book, &title, split_header(header))
                     .map_err(io::Error::other)?;
                 SplitFile::Xlsx(Box::new((book, sheet, path)))
             }

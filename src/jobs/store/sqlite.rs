@@ -30,8 +30,6 @@ use super::{
 use crate::checking::number::Mobile;
 use crate::checking::upstream::UpstreamError;
 
-/// A number's state in `numbers.state` (0, the default, is pending: no answer stored yet).
-
 /// The job database in `--data-dir`. Cheap to clone; every clone shares the connections.
 #[derive(Debug, Clone)]
 pub struct SqliteJobStore {
