@@ -139,7 +139,8 @@ fn named_in_code_map(file: &str, names: &[&str]) -> bool {
         .collect();
     let by_folder = |folder: &str| {
         names.iter().any(|name| {
-            name.ends_with('/') && (is_suffix(name, folder) || is_suffix(name, &format!("src/{folder}")))
+            name.ends_with('/')
+                && (is_suffix(name, folder) || is_suffix(name, &format!("src/{folder}")))
         })
     };
     if let Some(folder) = file.strip_suffix("mod.rs").filter(|f| f.ends_with('/')) {
@@ -171,7 +172,13 @@ fn the_code_map_names_every_file_under_src() {
 
 #[test]
 fn the_code_map_check_tells_named_files_from_unnamed_ones() {
-    let names = ["grpc.rs", "store/sqlite.rs", "console/", "src/main.rs", "pipeline/"];
+    let names = [
+        "grpc.rs",
+        "store/sqlite.rs",
+        "console/",
+        "src/main.rs",
+        "pipeline/",
+    ];
     assert!(named_in_code_map("serving/grpc.rs", &names));
     assert!(named_in_code_map("jobs/store/sqlite.rs", &names));
     assert!(named_in_code_map("serving/console/assets/app.js", &names));

@@ -182,7 +182,7 @@ async fn logs_never_hold_the_upstream_token_api_keys_or_full_numbers() {
     }
     assert!(terminate(server).await.success());
     drop(mock);
-    let logs = logs.lock().unwrap().join("\n");
+    let logs = logs.lock().join("\n");
     assert!(
         logs.contains("phonecheck stopped"),
         "the whole run is captured:\n{logs}"

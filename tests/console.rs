@@ -433,7 +433,7 @@ async fn in_a_browser_a_dropped_list_is_checked_and_both_files_downloaded() {
     .await;
     let out = browser.out("upload");
     std::fs::write(out.join("list.csv"), customers(5000)).unwrap();
-    let started = std::time::Instant::now();
+    let started = tokio::time::Instant::now();
     let seen = browser.run(&["upload", &base, out.to_str().unwrap()]).await;
     println!("browser run in {:?}: {seen}", started.elapsed());
     assert_eq!(seen["lang"], "zh", "the browser asked for Chinese");

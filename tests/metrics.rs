@@ -118,7 +118,7 @@ async fn metrics_count_what_the_calls_answered_and_request_ids_come_back() {
         .env("ALAPI_TOKEN", UPSTREAM_TOKEN);
     // The gRPC line is logged first, the metrics line after it.
     let (metrics_addr, _server, logs) = start_logged(serve, "metrics listening", "addr=");
-    let grpc_addr = grpc_addr(&logs.lock().unwrap());
+    let grpc_addr = grpc_addr(&logs.lock());
     let http = reqwest::Client::new();
     let scrape = || async {
         let text = http
@@ -292,7 +292,7 @@ async fn an_upstream_usage_that_differs_from_the_numbers_answered_is_counted_and
         .args(["--metrics-listen", "127.0.0.1:0", "--cache-entries", "0"])
         .env("ALAPI_TOKEN", UPSTREAM_TOKEN);
     let (metrics_addr, _server, logs) = start_logged(serve, "metrics listening", "addr=");
-    let grpc_addr = grpc_addr(&logs.lock().unwrap());
+    let grpc_addr = grpc_addr(&logs.lock());
     let mut client = PhoneCheckClient::connect(format!("http://{grpc_addr}"))
         .await
         .expect("connect");
@@ -328,7 +328,6 @@ async fn an_upstream_usage_that_differs_from_the_numbers_answered_is_counted_and
     );
     let warned = logs
         .lock()
-        .unwrap()
         .iter()
         .filter(|l| l.contains("usage differs"))
         .count();

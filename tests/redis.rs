@@ -145,7 +145,7 @@ async fn a_list_checked_on_one_replica_is_a_cache_hit_on_the_other_and_together_
     // Both replicas at full speed on new numbers, each allowed 20 calls/s: together they keep
     // to the one account's 20 calls/s, and the upstream never says 429.
     let calls_before = sim.simulator.stats().calls;
-    let started = std::time::Instant::now();
+    let started = tokio::time::Instant::now();
     let stream_a = {
         let mut client = a.client.clone();
         tokio::spawn(async move {

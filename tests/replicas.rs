@@ -8,8 +8,11 @@
 
 mod common;
 
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+use std::time::Duration;
+use tokio::time::Instant;
 
 use phonecheck::pb::phone_check_client::PhoneCheckClient;
 use phonecheck::pb::{
@@ -333,7 +336,7 @@ async fn a_replica_paused_past_its_lease_sends_and_writes_nothing_more_for_the_j
     check_results(&mut on_b, &job.id, &inputs).await;
     // A stops either way: its lease renewal is refused, or (paused inside a transaction) the
     // database ended its session and the write failed.
-    let lines = a_log.lock().unwrap().join("\n");
+    let lines = a_log.lock().join("\n");
     assert!(
         lines.contains("no longer ours") || lines.contains("job stopped by a store error"),
         "A noticed it lost the job:\n{lines}"

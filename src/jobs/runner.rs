@@ -163,10 +163,7 @@ impl Runner {
                         .map(|(m, _, report)| JobAnswer::Checked(m, report))
                         .collect();
                     let held_until = submitter.held_until();
-                    if !self
-                        .record(answers, 0, true, None, held_until)
-                        .await?
-                    {
+                    if !self.record(answers, 0, true, None, held_until).await? {
                         return Ok(());
                     }
                 }
@@ -255,13 +252,13 @@ enum Woke {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checking::pipeline::Pipeline;
-    use crate::jobs::{JobsConfig, RunningJob, SqliteJobStore};
-    use std::time::Duration;
     use crate::checking::batcher::{Batcher, BatcherConfig};
     use crate::checking::cache::{CacheConfig, ResultCache};
     use crate::checking::pipeline::Limits;
+    use crate::checking::pipeline::Pipeline;
     use crate::checking::upstream::{RetryPolicy, Token, UpstreamClient, UpstreamClientConfig};
+    use crate::jobs::{JobsConfig, RunningJob, SqliteJobStore};
+    use std::time::Duration;
 
     /// A runtime on a real store in `dir`, whose upstream is never reached by these tests.
     async fn jobs_in(dir: &std::path::Path) -> Arc<Jobs> {
@@ -322,9 +319,12 @@ mod tests {
             holder: jobs.replica.clone(),
             generation: 1,
         };
-        tokio::time::timeout(Duration::from_secs(2), Runner::new(jobs.clone(), lease, lease_check).run())
-            .await
-            .expect("the runner returns without waiting out a store-error pause");
+        tokio::time::timeout(
+            Duration::from_secs(2),
+            Runner::new(jobs.clone(), lease, lease_check).run(),
+        )
+        .await
+        .expect("the runner returns without waiting out a store-error pause");
         assert!(jobs.running.lock().is_empty(), "the slot is free");
     }
 }

@@ -117,4 +117,3 @@ pub(super) async fn sweep(jobs: Weak<Jobs>) {
         }
     }
 }
-

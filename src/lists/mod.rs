@@ -26,12 +26,12 @@ mod workbook;
 pub mod write;
 mod xlsx;
 
+/// The six line statuses a checked row can have (the checking core's one table).
+pub use crate::checking::checked_line::LineStatus;
 pub use read::{
     ColumnSpec, HeaderMode, InputFormat, InputOptions, Layout, ListError, Row, RowReader,
     SheetSpec, Source,
 };
 pub use record::{RowResult, RowStatus};
-/// The six line statuses a checked row can have (the checking core's one table).
-pub use crate::checking::checked_line::LineStatus;
 pub use split::{SplitFormat, SplitWriter};
 pub use write::{OutputFormat, ResultWriter, WriteOptions};

@@ -90,9 +90,9 @@ fn from_csv(
             // from the input below either way.
             let results: Vec<&str> = match fields.len().checked_sub(width)? {
                 n if n == RESULT_COLUMNS.len() => fields[width..].to_vec(),
-                n if n == RESULT_COLUMNS_BEFORE_MOBILE => {
-                    std::iter::once("").chain(fields[width..].iter().copied()).collect()
-                }
+                n if n == RESULT_COLUMNS_BEFORE_MOBILE => std::iter::once("")
+                    .chain(fields[width..].iter().copied())
+                    .collect(),
                 _ => return None,
             };
             let input = fields.get(column)?.trim();

@@ -399,7 +399,12 @@ mod tests {
 
     #[test]
     fn a_result_column_named_like_an_input_column_gets_a_suffix() {
-        let input = ["客户".into(), "Status".into(), "note".into(), "Mobile".into()];
+        let input = [
+            "客户".into(),
+            "Status".into(),
+            "note".into(),
+            "Mobile".into(),
+        ];
         let header = whole_row_header(&input);
         assert_eq!(&header[..4], ["客户", "Status", "note", "Mobile"]);
         assert_eq!(header[4], "mobile_result");
@@ -416,7 +421,10 @@ mod layout_tests {
 
     #[test]
     fn results_only_is_the_place_then_the_result_columns() {
-        assert_eq!(&RESULTS_ONLY_COLUMNS[..4], ["index", "line", "input", "mobile"]);
+        assert_eq!(
+            &RESULTS_ONLY_COLUMNS[..4],
+            ["index", "line", "input", "mobile"]
+        );
         assert_eq!(&RESULTS_ONLY_COLUMNS[3..], RESULT_COLUMNS);
         let r = RowResult::unchecked(7, 9, "x".into(), "why");
         let fields = r.results_only_fields();

@@ -12,10 +12,10 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use axum::Router;
 use axum::extract::{Query, RawForm, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use axum::Router;
 
 use crate::checking::cache::Freshness;
 use crate::checking::number::{normalize_mobile, split_element};

@@ -276,13 +276,13 @@ pub fn eventually_blocking<T>(
     timeout: Duration,
     mut check: impl FnMut() -> Option<T>,
 ) -> T {
-    let deadline = std::time::Instant::now() + timeout;
+    let deadline = tokio::time::Instant::now() + timeout;
     loop {
         if let Some(value) = check() {
             return value;
         }
         assert!(
-            std::time::Instant::now() < deadline,
+            tokio::time::Instant::now() < deadline,
             "timed out after {timeout:?} waiting for {what}"
         );
         std::thread::sleep(Duration::from_millis(20));

@@ -12,7 +12,8 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use tokio::time::Instant;
 
 /// A running PostgreSQL server with one database, `phonecheck`, owned by the user `phonecheck`.
 pub struct TestPostgres {

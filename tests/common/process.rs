@@ -123,17 +123,17 @@ pub fn start_logged(
 ) -> (
     String,
     Running,
-    std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    std::sync::Arc<parking_lot::Mutex<Vec<String>>>,
 ) {
     let mut running = Running::spawn(&mut cmd);
     let stderr = running.0.as_mut().and_then(|c| c.stderr.take()).unwrap();
-    let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let lines = std::sync::Arc::new(parking_lot::Mutex::new(Vec::new()));
     let (tx, rx) = mpsc::channel();
     {
         let lines = lines.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                lines.lock().unwrap().push(line.clone());
+                lines.lock().push(line.clone());
                 let _ = tx.send(line);
             }
         });

@@ -31,13 +31,13 @@ use tokio_postgres::{AsyncMessage, Row};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::{
-    HOOK_COLUMNS, HOOKS_DUE, DriverRow, ResultColumn, WebhookAttempt, decode_result, job_columns,
+    DriverRow, HOOK_COLUMNS, HOOKS_DUE, ResultColumn, WebhookAttempt, decode_result, job_columns,
     result_columns, webhook_from,
 };
 use super::{
     JobAnswer, JobRecord, JobState, JobStore, JobStoreError, Lease, NewInput, NewJob, SELECT_JOB,
-    StoreEvent, StoredResult, cells_from, cells_text, duration_ms, from_millis,
-    migrations, millis, to_u64,
+    StoreEvent, StoredResult, cells_from, cells_text, duration_ms, from_millis, migrations, millis,
+    to_u64,
 };
 use crate::checking::checked_line::CheckedLine;
 use crate::checking::number::Mobile;

@@ -19,13 +19,13 @@ use parking_lot::{Mutex, MutexGuard};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{
-    HOOK_COLUMNS, HOOKS_DUE, DriverRow, ResultColumn, WebhookAttempt, WebhookRecord, decode_result,
+    DriverRow, HOOK_COLUMNS, HOOKS_DUE, ResultColumn, WebhookAttempt, WebhookRecord, decode_result,
     result_columns, webhook_from,
 };
 use super::{
     JobAnswer, JobRecord, JobState, JobStore, JobStoreError, Lease, NewInput, NewJob, SELECT_JOB,
-    StoreEvent, StoredResult, cells_from, cells_text, duration_ms, from_millis,
-    migrations, millis, to_u64,
+    StoreEvent, StoredResult, cells_from, cells_text, duration_ms, from_millis, migrations, millis,
+    to_u64,
 };
 use crate::checking::number::Mobile;
 use crate::checking::upstream::UpstreamError;

@@ -4,7 +4,9 @@
 //! An upload not made into a job within an hour is dropped.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use axum::Json;
 use axum::body::Body;
