@@ -112,3 +112,31 @@ impl Iterator for PreviousOutput {
         self.records.next()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checking::checked_line::LineStatus;
+
+    #[test]
+    fn a_whole_row_output_written_before_the_mobile_column_still_resumes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.csv");
+        std::fs::write(
+            &path,
+            "name,phone,status,status_name,area,province,city,carrier,checked_at,duplicate,from_cache,note\n\
+             a,+86 131-1111-1111,real,实号,山西-临汾,山西,临汾,中国联通,2026-11-29T10:00:00Z,false,false,\n\
+             b,junk,invalid,,,,,,,false,false,expected 11 digits\n",
+        )
+        .unwrap();
+        let back: Vec<RowResult> = PreviousOutput::open(&path, OutputFormat::Csv, Some((1, 2)))
+            .unwrap()
+            .collect();
+        assert_eq!(back.len(), 2);
+        assert_eq!(back[0].status, RowStatus::Checked(LineStatus::Real));
+        assert_eq!(back[0].mobile, "13111111111");
+        assert_eq!(back[0].cells, ["a", "+86 131-1111-1111"]);
+        assert_eq!(back[1].status, RowStatus::Invalid);
+        assert_eq!(back[1].mobile, "");
+    }
+}

@@ -310,7 +310,10 @@ mod tests {
         let mut zip = zip::ZipArchive::new(File::open(&target).unwrap()).unwrap();
         let mut real = String::new();
         io::Read::read_to_string(&mut zip.by_name("real.csv").unwrap(), &mut real).unwrap();
-        assert_eq!(real, "客户,手机号\n客户0,13111111111\n客户2,13111111111\n");
+        assert_eq!(
+            real,
+            "客户,手机号,mobile\n客户0,13111111111,13111111111\n客户2,13111111111,13111111111\n"
+        );
         let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(
             leftovers.len(),

@@ -240,16 +240,17 @@ mod tests {
         assert!(bytes.starts_with(BOM));
         let mut csv = csv::Reader::from_reader(&bytes[3..]);
         let header: Vec<String> = csv.headers().unwrap().iter().map(str::to_owned).collect();
-        assert_eq!(&header[..4], ["客户", "手机号", "note", "status"]);
-        assert_eq!(header[12], "note_result");
+        assert_eq!(&header[..5], ["客户", "手机号", "note", "mobile", "status"]);
+        assert_eq!(header[13], "note_result");
         let records: Vec<csv::StringRecord> = csv.records().map(Result::unwrap).collect();
+        // The number as the service read it sits beside the cell as the user wrote it.
         assert_eq!(
-            &records[0].iter().collect::<Vec<_>>()[..4],
-            ["张三, \"老\"\n客户", "131 1111 1111", "vip", "real"]
+            &records[0].iter().collect::<Vec<_>>()[..5],
+            ["张三, \"老\"\n客户", "131 1111 1111", "vip", "13111111111", "real"]
         );
         assert_eq!(
-            &records[1].iter().collect::<Vec<_>>()[..4],
-            ["李四", "13222222222", "", "empty"]
+            &records[1].iter().collect::<Vec<_>>()[..5],
+            ["李四", "13222222222", "", "13222222222", "empty"]
         );
         let back: Vec<RowResult> = PreviousOutput::open(&path, OutputFormat::Csv, Some((1, 3)))
             .unwrap()

@@ -9,16 +9,14 @@ pub mod process;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use phonecheck::checking::cache::CacheConfig;
-use phonecheck::checking::pipeline::Limits;
 use phonecheck::checking::upstream::simulator::{self, RunningSimulator, SimulatorConfig};
-use phonecheck::checking::upstream::{RetryPolicy, Token};
+use phonecheck::checking::upstream::Token;
 use phonecheck::pb::phone_check_client::PhoneCheckClient;
 use phonecheck::pb::{
     CheckRequest, CheckResponse, CheckStreamRequest, CheckStreamResponse, CheckSummary, PhoneResult,
 };
 use phonecheck::serving::Server;
-use phonecheck::serving::config::{ConnectionLimits, ServeConfig, UpstreamTarget};
+use phonecheck::serving::config::{ServeArgs, ServeConfig};
 use tokio::sync::oneshot;
 use tonic::metadata::{Ascii, MetadataValue};
 use tonic::service::Interceptor;
@@ -76,54 +74,39 @@ pub async fn drain(mut stream: Streaming<CheckStreamResponse>) -> (Vec<PhoneResu
     (results, summary.expect("a summary"))
 }
 
-/// A server configuration for tests: fast retries, small limits where a test needs them.
+/// A server configuration for tests: `serve`'s own defaults, parsed from its flags as the
+/// binary parses them (so a new flag needs no edit here), on a free port, against `url`, with
+/// no upstream rate limit, a 10 s upstream timeout, fast retries and a scratch data directory.
 pub fn test_config(url: String) -> ServeConfig {
-    ServeConfig {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        http_listen: None,
-        api_keys_file: None,
-        segments: None,
-        shutdown_grace: Duration::from_secs(30),
-        tls: None,
-        upstream: UpstreamTarget::Remote {
-            url,
-            token: Token::new(TOKEN),
-        },
-        max_batch: 2000,
-        concurrency: 4,
-        qps: None,
-        linger: Duration::from_millis(5),
-        upstream_timeout: Duration::from_secs(10),
-        retry: RetryPolicy {
-            max_retries: 2,
-            min_delay: Duration::from_millis(5),
-            max_delay: Duration::from_millis(20),
-            ..RetryPolicy::default()
-        },
-        limits: Limits {
-            max_check_numbers: 10_000,
-            max_stream_numbers: 1_000_000,
-            max_bulk_chunk: 10_000,
-        },
-        cache: CacheConfig::default(),
-        redis: None,
-        metrics_listen: None,
-        // A directory of its own, made by the server that uses it and removed with it (see
-        // `start_server`); a test that sets its own leaves nothing behind.
-        data_dir: {
-            static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-            let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            std::env::temp_dir().join(format!("{SCRATCH_PREFIX}{}-{n}", std::process::id()))
-        },
-        database: None,
-        job_retention: Duration::from_secs(7 * 24 * 3600),
-        max_running_jobs: 2,
-        job_lease: Duration::from_secs(30),
-        connections: ConnectionLimits::default(),
-        max_queued_numbers: 1_000_000,
-        webhooks: None,
-        max_upload: 200_000_000,
+    use clap::Parser;
+    #[derive(clap::Parser)]
+    struct Serve {
+        #[command(flatten)]
+        args: ServeArgs,
     }
+    // A directory of its own, made by the server that uses it and removed with it (see
+    // `start_server`); a test that sets its own leaves nothing behind.
+    let data_dir = {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        std::env::temp_dir().join(format!("{SCRATCH_PREFIX}{}-{n}", std::process::id()))
+    };
+    let flags = [
+        "serve",
+        "--listen=127.0.0.1:0",
+        &format!("--upstream-url={url}"),
+        "--qps=0",
+        "--upstream-timeout-ms=10000",
+        "--retries=2",
+        &format!("--data-dir={}", data_dir.display()),
+    ];
+    let args = Serve::try_parse_from(flags).expect("test flags parse").args;
+    let mut config = args
+        .into_config(Some(TOKEN.to_owned()))
+        .expect("test flags are valid");
+    config.retry.min_delay = Duration::from_millis(5);
+    config.retry.max_delay = Duration::from_millis(20);
+    config
 }
 
 /// Starts a simulator on a free loopback port that accepts [`TOKEN`].
