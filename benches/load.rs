@@ -1,7 +1,8 @@
 //! End-to-end load run: `cargo bench --bench load`.
 //!
 //! Starts the simulated upstream (in this process) and the real `phonecheck serve` (a child
-//! process, so its memory can be read) on loopback, and prints P1–P5 measured in one run:
+//! process, so its memory can be read) on loopback, and prints the figures below in one run
+//! (`cargo bench --bench load -- P7 J1` runs only those named):
 //!
 //! - P1 coalescing: 10,000 concurrent one-number `Check` calls → upstream calls, p50/p99.
 //! - P2 limit utilization: 200,000 numbers via `CheckStream`, upstream limited to 20 QPS with
@@ -520,7 +521,7 @@ async fn b1_bulk() -> String {
     let mut runs = Vec::new();
     for n in [1_000_000, 5_000_000] {
         let sim = mock(SimulatorConfig::default()).await;
-        // The result cache has its own bound (--cache-entries; P7 shows its size): off here,
+        // The result cache has its own bound (--cache-entries; P8 shows its size): off here,
         // so that this measures what the stream itself holds.
         let server = Server::start(&sim, &["--qps", "0", "--cache-entries", "0"]);
         let mut client = server.client().await;

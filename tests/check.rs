@@ -6,56 +6,90 @@ mod common;
 use std::collections::HashSet;
 
 use phonecheck::checking::upstream::simulator::SimulatorConfig;
-use phonecheck::pb::{CheckStreamRequest, NumberStatus};
+use phonecheck::pb::{CheckStreamRequest, NumberStatus, PhoneResult};
 
 use common::{drain, numbers, start};
 
-#[tokio::test]
-async fn check_answers_every_input_in_order_and_bills_only_unique_valid_numbers() {
-    let env = start(SimulatorConfig::default(), |_| {}).await;
-    let mobiles = vec![
-        "13111111111".to_owned(),
-        "+86 131-1111-1111".to_owned(), // duplicate of the first
-        "0086 138 0013 8000".to_owned(),
-        "12345".to_owned(),
-        "abc, 8613900139000\n１３９００１３９０００".to_owned(), // invalid, valid, full-width duplicate
-        "".to_owned(),
-        "12011111111".to_owned(),
-    ];
-    let resp = env.check(mobiles).await;
+/// A list with every kind of input: a plain number, a repeat in another spelling, a number
+/// with a prefix, an invalid one, an element holding three inputs (invalid, valid, and a
+/// full-width repeat), an empty one, and one outside the mobile segments.
+fn mixed_list() -> Vec<String> {
+    [
+        "13111111111",
+        "+86 131-1111-1111",
+        "0086 138 0013 8000",
+        "12345",
+        "abc, 8613900139000\n１３９００１３９０００",
+        "",
+        "12011111111",
+    ]
+    .map(String::from)
+    .into()
+}
 
-    let got: Vec<(u32, &str, &str, NumberStatus, bool)> = resp
-        .results
-        .iter()
-        .map(|r| {
-            (
-                r.index,
-                r.input.as_str(),
-                r.mobile.as_str(),
-                r.status(),
-                r.duplicate,
-            )
-        })
-        .collect();
-    use NumberStatus::Invalid;
-    let doc = NumberStatus::Real;
-    assert_eq!(got.len(), 9);
-    assert_eq!(got[0], (0, "13111111111", "13111111111", doc, false));
-    assert_eq!(got[1], (1, "+86 131-1111-1111", "13111111111", doc, true));
-    assert_eq!(got[2].2, "13800138000");
-    assert_eq!(got[3], (3, "12345", "", Invalid, false));
-    assert_eq!(got[4], (4, "abc", "", Invalid, false));
-    assert_eq!(got[5].1, "8613900139000");
-    assert_eq!(got[5].2, "13900139000");
-    assert_eq!((got[6].2, got[6].4), ("13900139000", true));
+/// What a result says of its input, by name.
+#[derive(Debug, PartialEq)]
+struct Answered<'a> {
+    index: u32,
+    input: &'a str,
+    mobile: &'a str,
+    status: NumberStatus,
+    duplicate: bool,
+}
+
+fn answered(r: &PhoneResult) -> Answered<'_> {
+    Answered {
+        index: r.index,
+        input: &r.input,
+        mobile: &r.mobile,
+        status: r.status(),
+        duplicate: r.duplicate,
+    }
+}
+
+#[tokio::test]
+async fn check_answers_every_input_in_order_with_the_number_it_read() {
+    let env = start(SimulatorConfig::default(), |_| {}).await;
+    let resp = env.check(mixed_list()).await;
+    let got: Vec<Answered> = resp.results.iter().map(answered).collect();
+    let invalid = |index, input| Answered {
+        index,
+        input,
+        mobile: "",
+        status: NumberStatus::Invalid,
+        duplicate: false,
+    };
+    assert_eq!(got.len(), 9, "an element's three inputs count as three");
     assert_eq!(
-        got[6].3, got[5].3,
-        "a duplicate repeats its number's answer"
+        got[0],
+        Answered {
+            index: 0,
+            input: "13111111111",
+            mobile: "13111111111",
+            status: NumberStatus::Real,
+            duplicate: false
+        }
     );
-    assert_eq!(got[7], (7, "", "", Invalid, false));
-    assert_eq!(got[8], (8, "12011111111", "", Invalid, false));
+    assert_eq!(
+        got[1],
+        Answered {
+            index: 1,
+            input: "+86 131-1111-1111",
+            mobile: "13111111111",
+            status: NumberStatus::Real,
+            duplicate: true
+        }
+    );
+    assert_eq!(got[2].mobile, "13800138000");
+    assert_eq!(got[3], invalid(3, "12345"));
+    assert_eq!(got[4], invalid(4, "abc"));
+    assert_eq!((got[5].input, got[5].mobile), ("8613900139000", "13900139000"));
+    assert_eq!((got[6].mobile, got[6].duplicate), ("13900139000", true));
+    assert_eq!(got[6].status, got[5].status, "a repeat has its number's answer");
+    assert_eq!(got[7], invalid(7, ""));
+    assert_eq!(got[8], invalid(8, "12011111111"));
     for r in &resp.results {
-        if r.status() == Invalid {
+        if r.status() == NumberStatus::Invalid {
             assert!(!r.invalid_reason.is_empty(), "{r:?}");
             assert!(r.checked_at.is_none());
         } else {
@@ -63,19 +97,12 @@ async fn check_answers_every_input_in_order_and_bills_only_unique_valid_numbers(
             assert!(!r.carrier.is_empty() && !r.status_name.is_empty(), "{r:?}");
         }
     }
-    // The upstream document's own example, field by field.
-    let first = &resp.results[0];
-    assert_eq!(
-        (
-            first.status_name.as_str(),
-            first.area.as_str(),
-            first.province.as_str(),
-            first.city.as_str(),
-            first.carrier.as_str()
-        ),
-        ("实号", "山西-临汾", "山西", "临汾", "中国联通")
-    );
+}
 
+#[tokio::test]
+async fn check_bills_only_unique_valid_numbers_in_one_upstream_call() {
+    let env = start(SimulatorConfig::default(), |_| {}).await;
+    let resp = env.check(mixed_list()).await;
     let s = resp.summary.expect("summary");
     assert_eq!((s.total, s.unique, s.invalid, s.duplicates), (9, 3, 4, 2));
     assert_eq!((s.billed, s.upstream_calls), (3, 1));
@@ -92,6 +119,24 @@ async fn check_answers_every_input_in_order_and_bills_only_unique_valid_numbers(
     assert_eq!(
         seen, expected,
         "only unique valid numbers reach the upstream"
+    );
+}
+
+#[tokio::test]
+async fn check_gives_the_upstream_documents_own_example_field_by_field() {
+    let env = start(SimulatorConfig::default(), |_| {}).await;
+    let resp = env.check(vec!["13111111111".to_owned()]).await;
+    let first = &resp.results[0];
+    assert_eq!(first.status(), NumberStatus::Real);
+    assert_eq!(
+        (
+            first.status_name.as_str(),
+            first.area.as_str(),
+            first.province.as_str(),
+            first.city.as_str(),
+            first.carrier.as_str()
+        ),
+        ("实号", "山西-临汾", "山西", "临汾", "中国联通")
     );
 }
 

@@ -109,6 +109,12 @@ async fn uploads_are_previewed_made_into_jobs_and_downloaded_whole() {
     );
     let html = page.text().await.unwrap();
     assert!(html.contains("data-testid=\"upload-input\"") && html.contains("data-keys=\"0\""));
+    assert!(
+        html.contains("data-statuses=\"[[&quot;real&quot;,&quot;real&quot;,&quot;实号&quot;],")
+            && html.contains("[&quot;risk&quot;,&quot;risk&quot;,&quot;风险&quot;]")
+            && html.contains("[&quot;notInDatabase&quot;,&quot;not in database&quot;,&quot;库无&quot;]"),
+        "the page carries the status table"
+    );
     let zh = http
         .get(&base)
         .header("accept-language", "zh-CN,zh;q=0.9")
@@ -199,13 +205,22 @@ async fn uploads_are_previewed_made_into_jobs_and_downloaded_whole() {
     assert!(body.starts_with(b"\xEF\xBB\xBF"), "a BOM for Excel");
     let mut reader = csv::Reader::from_reader(&body[3..]);
     assert_eq!(
-        reader.headers().unwrap().iter().take(4).collect::<Vec<_>>(),
-        ["客户", "手机号", "备注", "status"]
+        reader.headers().unwrap().iter().take(5).collect::<Vec<_>>(),
+        ["客户", "手机号", "备注", "mobile", "status"]
     );
     let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert_eq!(records.len(), 300);
     assert_eq!(&records[7][1], "n/a");
-    assert_eq!(&records[7][3], "invalid");
+    assert_eq!(&records[7][4], "invalid");
+    assert_eq!(&records[7][3], "", "an invalid row has no number");
+    assert!(
+        records[0][3].len() == 11 && records[0][3].bytes().all(|b| b.is_ascii_digit()),
+        "each checked row carries its number as read: {:?}",
+        &records[0]
+    );
+    // The counts are labelled from the server's status table, in the page's language.
+    let counts = seen["counts"].as_str().unwrap();
+    assert!(counts.contains("实号:") && counts.contains("无效:"), "{counts}");
     assert_eq!(&records[2][2], "vip, \"gold\"");
 
     let xlsx = http
@@ -451,8 +466,8 @@ async fn in_a_browser_a_dropped_list_is_checked_and_both_files_downloaded() {
     let results = std::fs::read(out.join("results.csv")).unwrap();
     let mut reader = csv::Reader::from_reader(&results[3..]);
     assert_eq!(
-        reader.headers().unwrap().iter().take(4).collect::<Vec<_>>(),
-        ["客户", "手机号", "备注", "status"]
+        reader.headers().unwrap().iter().take(5).collect::<Vec<_>>(),
+        ["客户", "手机号", "备注", "mobile", "status"]
     );
     let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert_eq!(records.len(), 5000);
@@ -460,7 +475,16 @@ async fn in_a_browser_a_dropped_list_is_checked_and_both_files_downloaded() {
         &records[0][2], "<script>window.__xss=1</script>",
         "cells unchanged"
     );
-    assert_eq!(&records[7][3], "invalid");
+    assert_eq!(&records[7][4], "invalid");
+    assert_eq!(&records[7][3], "", "an invalid row has no number");
+    assert!(
+        records[0][3].len() == 11 && records[0][3].bytes().all(|b| b.is_ascii_digit()),
+        "each checked row carries its number as read: {:?}",
+        &records[0]
+    );
+    // The counts are labelled from the server's status table, in the page's language.
+    let counts = seen["counts"].as_str().unwrap();
+    assert!(counts.contains("实号:") && counts.contains("无效:"), "{counts}");
     let zip = std::fs::File::open(out.join("by-status.zip")).unwrap();
     let archive = zip::ZipArchive::new(zip).unwrap();
     let names: Vec<String> = archive

@@ -54,6 +54,7 @@ async function upload() {
   }
   seen.progressValues = [...values].sort((a, b) => a - b);
   seen.progressText = await page.getByTestId("progress-text").textContent();
+  seen.counts = await page.locator("#counts").textContent();
   for (const [testid, file] of [["download-results", "results.csv"], ["download-split", "by-status.zip"]]) {
     const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId(testid).click()]);
     await download.saveAs(path.join(out, file));

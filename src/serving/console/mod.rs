@@ -152,7 +152,8 @@ async fn page(headers: HeaderMap, State(console): State<Console>) -> Response {
     let lang = preferred_language(&headers);
     let html = assets::INDEX
         .replace("{{lang}}", lang)
-        .replace("{{keys}}", if console.keys.is_some() { "1" } else { "0" });
+        .replace("{{keys}}", if console.keys.is_some() { "1" } else { "0" })
+        .replace("{{statuses}}", &status_labels());
     (
         [
             (header::CONTENT_TYPE, "text/html; charset=utf-8"),
@@ -165,6 +166,48 @@ async fn page(headers: HeaderMap, State(console): State<Console>) -> Response {
         html,
     )
         .into_response()
+}
+
+/// The statuses the page shows, from the one table (`LineStatus`, through `RowStatus`), as
+/// a JSON list of `[key in a job's byStatus, English, Chinese]` in the order lists show them,
+/// escaped for an HTML attribute.
+fn status_labels() -> String {
+    use crate::lists::RowStatus;
+    let rows: Vec<[String; 3]> = RowStatus::ALL
+        .into_iter()
+        .filter_map(|status| {
+            let (key, english) = match status {
+                RowStatus::Checked(line) => (lower_camel(line.name()), line.name().replace('_', " ")),
+                RowStatus::Invalid => ("invalid".to_owned(), "invalid".to_owned()),
+                // A job counts its failed numbers as `failed`.
+                RowStatus::Error => ("failed".to_owned(), "failed".to_owned()),
+                RowStatus::Unchecked => return None,
+            };
+            Some([key, english, status.label().to_owned()])
+        })
+        .collect();
+    serde_json::to_string(&rows)
+        .unwrap_or_default()
+        .replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+}
+
+/// `not_in_database` → `notInDatabase`, as the API's JSON names a field.
+fn lower_camel(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut upper = false;
+    for c in name.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// "zh" when the browser prefers Chinese, else "en".

@@ -17,8 +17,6 @@ const TEXT = {
     eta: "ETA", done: "done", statusShares: "Status", provinces: "Top provinces", carriers: "Carriers",
     states: { JOB_STATE_QUEUED: "queued", JOB_STATE_RUNNING: "running", JOB_STATE_SUCCEEDED: "succeeded",
       JOB_STATE_FAILED: "failed", JOB_STATE_CANCELLED: "cancelled" },
-    statuses: { real: "real", empty: "empty", suspended: "suspended", silent: "silent", risk: "risk",
-      notInDatabase: "not in database", invalid: "invalid", failed: "failed" },
   },
   zh: {
     title: "空号检测 · phonecheck", signinTitle: "登录", apiKey: "API 密钥", signin: "登录",
@@ -31,9 +29,13 @@ const TEXT = {
     eta: "预计剩余", done: "完成", statusShares: "状态分布", provinces: "省份", carriers: "运营商",
     states: { JOB_STATE_QUEUED: "排队中", JOB_STATE_RUNNING: "检测中", JOB_STATE_SUCCEEDED: "已完成",
       JOB_STATE_FAILED: "失败", JOB_STATE_CANCELLED: "已取消" },
-    statuses: { real: "实号", empty: "空号", suspended: "停机", silent: "沉默号", risk: "风险号",
-      notInDatabase: "库无", invalid: "无效", failed: "失败" },
   },
+};
+// The statuses and their labels come from the server's one table: [key, English, Chinese].
+const STATUSES = JSON.parse(document.documentElement.dataset.statuses || "[]");
+const statusLabel = (key) => {
+  const row = STATUSES.find(([k]) => k === key);
+  return row ? row[lang === "zh" ? 2 : 1] : key;
 };
 const COLORS = { real: "#2e7d32", empty: "#9e9e9e", suspended: "#ef6c00", silent: "#5e35b1",
   risk: "#c62828", notInDatabase: "#00838f", invalid: "#6d4c41", failed: "#b71c1c" };
@@ -216,7 +218,7 @@ function render(job, started) {
   $("progress-text").textContent = line;
   const counts = statusCounts(job);
   $("counts").replaceChildren(...Object.entries(counts).map(([k, n]) =>
-    element("li", `${TEXT[lang].statuses[k] || k}: ${n.toLocaleString()}`)));
+    element("li", `${statusLabel(k)}: ${n.toLocaleString()}`)));
   if (ENDED.includes(job.state)) {
     $("downloads").hidden = false;
     $("downloads").dataset.job = job.id;
@@ -228,7 +230,7 @@ function render(job, started) {
 function statusCounts(job) {
   const by = job.byStatus || {};
   const counts = {};
-  for (const k of ["real", "empty", "suspended", "silent", "risk", "notInDatabase", "invalid", "failed"]) {
+  for (const [k] of STATUSES) {
     counts[k] = Number(by[k] || 0);
   }
   return counts;
@@ -268,7 +270,7 @@ async function drawCharts(job, counts) {
   if (charts.dataset.job === job.id) return;
   charts.dataset.job = job.id;
   const statuses = Object.entries(counts).filter(([, n]) => n > 0)
-    .map(([k, n]) => [TEXT[lang].statuses[k] || k, n, k]);
+    .map(([k, n]) => [statusLabel(k), n, k]);
   charts.replaceChildren(barChart(t("statusShares"), statuses, COLORS));
   try {
     const summary = await (await api(`/console/api/jobs/${job.id}/summary`)).json();
