@@ -83,9 +83,15 @@ async fn check_answers_every_input_in_order_with_the_number_it_read() {
     assert_eq!(got[2].mobile, "13800138000");
     assert_eq!(got[3], invalid(3, "12345"));
     assert_eq!(got[4], invalid(4, "abc"));
-    assert_eq!((got[5].input, got[5].mobile), ("8613900139000", "13900139000"));
+    assert_eq!(
+        (got[5].input, got[5].mobile),
+        ("8613900139000", "13900139000")
+    );
     assert_eq!((got[6].mobile, got[6].duplicate), ("13900139000", true));
-    assert_eq!(got[6].status, got[5].status, "a repeat has its number's answer");
+    assert_eq!(
+        got[6].status, got[5].status,
+        "a repeat has its number's answer"
+    );
     assert_eq!(got[7], invalid(7, ""));
     assert_eq!(got[8], invalid(8, "12011111111"));
     for r in &resp.results {

@@ -100,8 +100,8 @@ async fn a_csv_with_a_header_and_junk_rows_comes_out_whole_in_order_with_lists_a
         .unwrap()
         .clone();
     assert_eq!(
-        &header.iter().collect::<Vec<_>>()[..5],
-        ["name", "phone", "city", "status", "status_name"]
+        &header.iter().collect::<Vec<_>>()[..6],
+        ["name", "phone", "city", "mobile", "status", "status_name"]
     );
     let rows: Vec<RowResult> = PreviousOutput::open(&out, OutputFormat::Csv, Some((1, 3)))
         .unwrap()

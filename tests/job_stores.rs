@@ -587,3 +587,85 @@ async fn tls_to_the_database_is_used_and_the_certificate_checked() {
     let plain = url.replace("sslmode=require", "sslmode=disable");
     assert!(PostgresJobStore::open(options(plain)).await.is_err());
 }
+
+/// A stored result this build cannot read (a status or state code from a newer build, or a
+/// damaged row) is an error naming the job and the row, on both stores: never a guess.
+#[tokio::test]
+async fn a_stored_code_this_build_does_not_know_is_refused_naming_the_job_and_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let pg = TestPostgres::start("unknown_stored_code").await;
+    let mut stores: Vec<(&str, Arc<dyn JobStore>)> = vec![(
+        "sqlite",
+        Arc::new(SqliteJobStore::open(dir.path()).unwrap()),
+    )];
+    if let Some(pg) = &pg {
+        let store = PostgresJobStore::open(options(pg.url())).await.unwrap();
+        stores.push(("postgres", Arc::new(store)));
+    }
+    for (name, store) in &stores {
+        let inputs = [("a", Some(mobile(1))), ("b", Some(mobile(2)))];
+        queued(&**store, "j_damaged", &inputs).await;
+        let lease = store.claim("r1", LEASE, 10).await.unwrap().pop().unwrap();
+        let answers = vec![
+            JobAnswer::Checked(mobile(1), report(LineStatus::Risk)),
+            JobAnswer::Checked(mobile(2), report(LineStatus::Empty)),
+        ];
+        assert!(store.record(&lease, answers, 2, false, None).await.unwrap());
+        assert_eq!(store.results("j_damaged", 0, 10).await.unwrap().len(), 2);
+
+        // A status code no build has written (6 is one past 风险).
+        let pg_url = pg.as_ref().map(TestPostgres::url);
+        let damage = |sql| damage_number(name, dir.path(), pg_url.clone(), mobile(1), sql);
+        damage("UPDATE numbers SET status = 6 WHERE mobile = ?1").await;
+        let error = store.results("j_damaged", 0, 10).await.unwrap_err();
+        let text = error.to_string();
+        assert!(
+            text.contains("job j_damaged, row 0") && text.contains("line status code 6"),
+            "{name}: {text}"
+        );
+        // A number state no build has written.
+        damage("UPDATE numbers SET status = 5, state = 7 WHERE mobile = ?1").await;
+        let text = store
+            .results("j_damaged", 0, 10)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            text.contains("job j_damaged, row 0") && text.contains("number state code 7"),
+            "{name}: {text}"
+        );
+        // Repaired, it reads as what was stored.
+        damage("UPDATE numbers SET state = 1 WHERE mobile = ?1").await;
+        let results = store.results("j_damaged", 0, 10).await.unwrap();
+        assert!(
+            matches!(&results[0].answer, Some(StoredAnswer::Checked { report, .. }) if report.status == LineStatus::Risk),
+            "{name}: {:?}",
+            results[0].answer
+        );
+    }
+}
+
+/// Runs `sql` (with `?1` for the number) against the database behind store `name`.
+async fn damage_number(
+    name: &str,
+    dir: &std::path::Path,
+    pg_url: Option<String>,
+    number: Mobile,
+    sql: &str,
+) {
+    let number = number.as_u64() as i64;
+    if name == "sqlite" {
+        rusqlite_open(&dir.join("jobs.sqlite3"))
+            .execute(sql, [number])
+            .unwrap();
+        return;
+    }
+    let (client, connection) = tokio_postgres::connect(&pg_url.unwrap(), tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    client
+        .execute(&sql.replace("?1", "$1"), &[&number])
+        .await
+        .unwrap();
+}

@@ -393,17 +393,23 @@ async fn gbk_and_utf16_csv_with_commas_quotes_and_newlines_come_back_whole() {
             "cells unchanged"
         );
     }
-    assert_eq!(&records[1][3], "invalid");
-    assert_eq!(&records[3][10], "true", "the repeat says duplicate");
-    // The per-status files hold the whole rows under the input header, with a BOM too.
-    let real = std::fs::read(lists.join(format!("{}.csv", &records[0][3]))).unwrap();
+    assert_eq!(&records[1][4], "invalid");
+    assert_eq!(&records[1][3], "", "an invalid row has no number");
+    assert_eq!(&records[3][11], "true", "the repeat says duplicate");
+    // The per-status files hold the whole rows under the input header, then the number as
+    // read, with a BOM too.
+    let real = std::fs::read(lists.join(format!("{}.csv", &records[0][4]))).unwrap();
     assert!(real.starts_with(b"\xEF\xBB\xBF"));
     let mut split = csv::Reader::from_reader(&real[3..]);
-    assert_eq!(split.headers().unwrap(), table[0].as_slice());
+    let mut split_header = table[0].to_vec();
+    split_header.push("mobile");
+    assert_eq!(split.headers().unwrap(), split_header.as_slice());
     let first = split.records().next().unwrap().unwrap();
-    assert_eq!(first.iter().collect::<Vec<_>>(), table[1]);
+    let mut first_row = table[1].to_vec();
+    first_row.push(&records[0][3]);
+    assert_eq!(first.iter().collect::<Vec<_>>(), first_row);
     let invalid = std::fs::read_to_string(lists.join("invalid.csv")).unwrap();
-    assert_eq!(invalid, "\u{FEFF}客户,手机号,备注\n李四,junk,\n");
+    assert_eq!(invalid, "\u{FEFF}客户,手机号,备注,mobile\n李四,junk,,\n");
 
     // Excel's "Unicode text": UTF-16LE with a BOM, tab-separated, named .txt.
     let mut utf16 = vec![0xFF, 0xFE];

@@ -246,7 +246,13 @@ mod tests {
         // The number as the service read it sits beside the cell as the user wrote it.
         assert_eq!(
             &records[0].iter().collect::<Vec<_>>()[..5],
-            ["张三, \"老\"\n客户", "131 1111 1111", "vip", "13111111111", "real"]
+            [
+                "张三, \"老\"\n客户",
+                "131 1111 1111",
+                "vip",
+                "13111111111",
+                "real"
+            ]
         );
         assert_eq!(
             &records[1].iter().collect::<Vec<_>>()[..5],

@@ -9,8 +9,8 @@ pub mod process;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use phonecheck::checking::upstream::simulator::{self, RunningSimulator, SimulatorConfig};
 use phonecheck::checking::upstream::Token;
+use phonecheck::checking::upstream::simulator::{self, RunningSimulator, SimulatorConfig};
 use phonecheck::pb::phone_check_client::PhoneCheckClient;
 use phonecheck::pb::{
     CheckRequest, CheckResponse, CheckStreamRequest, CheckStreamResponse, CheckSummary, PhoneResult,

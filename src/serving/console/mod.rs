@@ -177,7 +177,9 @@ fn status_labels() -> String {
         .into_iter()
         .filter_map(|status| {
             let (key, english) = match status {
-                RowStatus::Checked(line) => (lower_camel(line.name()), line.name().replace('_', " ")),
+                RowStatus::Checked(line) => {
+                    (lower_camel(line.name()), line.name().replace('_', " "))
+                }
                 RowStatus::Invalid => ("invalid".to_owned(), "invalid".to_owned()),
                 // A job counts its failed numbers as `failed`.
                 RowStatus::Error => ("failed".to_owned(), "failed".to_owned()),
