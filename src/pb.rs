@@ -36,44 +36,6 @@ impl NumberStatus {
     }
 }
 
-impl PhoneResult {
-    /// The result as a list's output record of row `row` (from 0) at line `line`: what the
-    /// command-line client and the web console write.
-    pub fn into_row(self, row: u64, line: u64) -> crate::lists::RowResult {
-        use crate::lists::{RowResult, RowStatus};
-        let r = self;
-        let status = match r.status() {
-            NumberStatus::Invalid => RowStatus::Invalid,
-            status => status
-                .line_status()
-                .map_or(RowStatus::Error, RowStatus::Checked),
-        };
-        let note = match (&r.error, status) {
-            (Some(e), _) => e.message.clone(),
-            (None, RowStatus::Invalid) => r.invalid_reason.clone(),
-            (None, RowStatus::Error) => "no status in the answer".to_owned(),
-            (None, _) => String::new(),
-        };
-        RowResult {
-            index: row,
-            line,
-            input: r.input,
-            mobile: r.mobile,
-            status,
-            status_name: r.status_name,
-            area: r.area,
-            province: r.province,
-            city: r.city,
-            carrier: r.carrier,
-            checked_at: r.checked_at.map(|t| t.to_string()).unwrap_or_default(),
-            duplicate: r.duplicate,
-            from_cache: r.from_cache,
-            note,
-            cells: Vec::new(),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

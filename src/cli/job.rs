@@ -399,7 +399,7 @@ async fn results(client: &mut BulkClient, args: JobResultsArgs) -> Result<i32, C
                 for r in message.results {
                     let index = u64::from(r.index);
                     // The server keeps no line numbers: the row's position stands for it.
-                    let mut r = r.into_row(index, index + 1);
+                    let mut r = super::result_row(r, index, index + 1);
                     r.cells = rows.next().map(|row| row.cells).unwrap_or_default();
                     writer.write(&r).map_err(|e| output_error(&path, e))?;
                     if let Some(split) = &mut split {

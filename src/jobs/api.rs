@@ -85,10 +85,8 @@ impl Jobs {
         }
         .await;
         if let Err(e) = stored {
-            if created {
-                if let Err(cleanup) = self.store.delete(&id).await {
-                    tracing::error!(error = %cleanup, "a broken upload could not be removed; it goes at the next start");
-                }
+            if created && let Err(cleanup) = self.store.delete(&id).await {
+                tracing::error!(error = %cleanup, "a broken upload could not be removed; it goes at the next start");
             }
             return Err(e);
         }

@@ -259,10 +259,10 @@ impl Body for Observed {
         let polled = Pin::new(&mut self.body).poll_frame(cx);
         match &polled {
             Poll::Ready(Some(Ok(frame))) => {
-                if let Some(code) = frame.trailers_ref().and_then(grpc_status) {
-                    if let Some(finish) = self.finish.take() {
-                        finish.record(code);
-                    }
+                if let Some(code) = frame.trailers_ref().and_then(grpc_status)
+                    && let Some(finish) = self.finish.take()
+                {
+                    finish.record(code);
                 }
             }
             Poll::Ready(Some(Err(_))) => {

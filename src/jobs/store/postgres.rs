@@ -359,10 +359,10 @@ async fn listen(
             let driver = tokio::spawn(async move {
                 let mut messages = futures::stream::poll_fn(move |cx| connection.poll_message(cx));
                 while let Some(Ok(message)) = messages.next().await {
-                    if let AsyncMessage::Notification(note) = message {
-                        if tx.send(note).is_err() {
-                            return;
-                        }
+                    if let AsyncMessage::Notification(note) = message
+                        && tx.send(note).is_err()
+                    {
+                        return;
                     }
                 }
             });

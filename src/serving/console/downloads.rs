@@ -15,11 +15,12 @@ use serde::Deserialize;
 
 use super::uploads::clean_name;
 use super::{ApiError, Console};
+use crate::checking::pipeline::Outcome;
 use crate::jobs::{JobRecord, ResultRow};
 use crate::lists::record::{RowTally, ranked};
 use crate::lists::split::SplitLayout;
-use crate::lists::{OutputFormat, ResultWriter, RowResult, SplitWriter, WriteOptions};
-use crate::pb;
+use crate::lists::{OutputFormat, ResultWriter, RowResult, RowStatus, SplitWriter, WriteOptions};
+use crate::serving::status::rpc_status;
 
 /// `?format=csv|xlsx`.
 #[derive(Debug, Deserialize)]
@@ -133,11 +134,36 @@ pub(super) async fn summary(
     .into_response())
 }
 
-/// A stored result as a list's output row.
+/// A stored result as a list's output row, its cells whole: the same record the CLI writes
+/// from the API's answer.
 fn row_of(row: ResultRow) -> RowResult {
-    let index = u64::from(row.result.index);
-    let mut r = pb::PhoneResult::from(row.result).into_row(index, index + 1);
-    r.cells = row.cells;
+    let ResultRow { result, cells } = row;
+    let index = u64::from(result.index);
+    let mut r = RowResult::unchecked(index, index + 1, result.input_text().into_owned(), "");
+    r.mobile = result.mobile.map(|m| m.digits()).unwrap_or_default();
+    r.duplicate = result.duplicate;
+    r.from_cache = result.from_cache;
+    r.cells = cells;
+    match result.outcome {
+        Outcome::Checked(line) => {
+            let (province, city) = line.province_and_city();
+            r.province = province.to_owned();
+            r.city = city.to_owned();
+            r.status = RowStatus::Checked(line.status);
+            r.status_name = line.status_name.to_string();
+            r.area = line.area.to_string();
+            r.carrier = line.carrier.to_string();
+            r.checked_at = prost_types::Timestamp::from(line.checked_at).to_string();
+        }
+        Outcome::Invalid(reason) => {
+            r.status = RowStatus::Invalid;
+            r.note = reason.to_string();
+        }
+        Outcome::Failed(e) => {
+            r.status = RowStatus::Error;
+            r.note = rpc_status(&e).message;
+        }
+    }
     r
 }
 
