@@ -2,7 +2,8 @@
 """Runs README.md's "Clean a list" commands as a new user would, against a running demo server.
 
 `cargo run --release --` becomes the debug binary CI already built (one build for CI), and the
-commands run in a scratch directory. Then the output must hold every row whole, and the per-status files every row once.
+commands run in a scratch directory. Then the output must hold every row whole with its number
+as read, the per-status files every row once, and the run must print the summary README shows.
 """
 import csv
 import os
@@ -18,6 +19,9 @@ block = re.search(r"```sh\n(.*?)```", section, re.S).group(1)
 binary = os.path.join(root, "target", "debug", "phonecheck")
 commands = [l.replace("cargo run --release --", binary) for l in block.splitlines() if l.strip()]
 
+# The summary README shows after the commands, but for its first line (the time taken).
+shown = re.search(r"```text\n(.*?)```", section, re.S).group(1).splitlines()[1:]
+
 with tempfile.TemporaryDirectory() as scratch:
     for cmd in commands:
         proc = subprocess.run(["bash", "-c", cmd], cwd=scratch, capture_output=True, text=True, timeout=600)
@@ -25,22 +29,27 @@ with tempfile.TemporaryDirectory() as scratch:
         print(proc.stderr[-2000:])
         if proc.returncode != 0:
             sys.exit(1)
+    printed = [l.rstrip() for l in proc.stderr.splitlines()]
+    missing = [l for l in shown if l.rstrip() not in printed]
+    assert not missing, f"README shows summary lines the run did not print: {missing}\nprinted:\n{proc.stderr}"
     with open(os.path.join(scratch, "customers.csv"), encoding="utf-8") as f:
         inputs = list(csv.reader(f))
     header, inputs = inputs[0], inputs[1:]
     with open(os.path.join(scratch, "results.csv"), encoding="utf-8") as f:
         results = list(csv.reader(f))
-    assert results[0][: len(header)] == header and results[0][len(header)] == "status", results[0]
+    width = len(header)
+    assert results[0][:width] == header and results[0][width : width + 2] == ["mobile", "status"], results[0]
     results = results[1:]
     assert len(results) == len(inputs), f"{len(results)} results for {len(inputs)} rows"
-    assert all(r[: len(header)] == i for r, i in zip(results, inputs)), "whole rows, in input order"
-    statuses = [r[len(header)] for r in results]
+    assert all(r[:width] == i for r, i in zip(results, inputs)), "whole rows, in input order"
+    assert all(r[width] == r[1] for r in results), "mobile: the number as read"
+    statuses = [r[width + 1] for r in results]
     assert all(s not in ("error", "unchecked") for s in statuses), "every row answered"
     listed = 0
     for name in os.listdir(os.path.join(scratch, "lists")):
         with open(os.path.join(scratch, "lists", name), encoding="utf-8") as f:
             rows = list(csv.reader(f))
-        assert rows[0] == header, f"{name} has the input's header"
+        assert rows[0] == header + ["mobile"], f"{name} has the input's header, then mobile"
         assert len(rows) - 1 == statuses.count(name[: -len(".csv")]), f"{name} holds its status's rows"
         listed += len(rows) - 1
     assert listed == len(inputs), f"{listed} rows in the lists for {len(inputs)} rows"
