@@ -239,6 +239,150 @@ async fn jsonl_and_txt_outputs_and_numbers_as_arguments() {
     );
 }
 
+/// `--server` in grpcurl's `host:port` form (README's) reaches the gRPC port; pointed at the
+/// HTTP port instead, the CLI says which port it should use, not a protocol error.
+#[tokio::test]
+async fn the_server_is_host_port_and_the_http_port_is_named_as_the_wrong_one() {
+    let sim = common::simulator(SimulatorConfig::default()).await;
+    let mut config = common::test_config(sim.url());
+    config.http_listen = Some("127.0.0.1:0".parse().unwrap());
+    let (grpc, http, _stop) = common::start_server_with_http(config).await;
+    let run = |server: String| async move {
+        let Output {
+            status,
+            stderr,
+            stdout,
+        } = Command::new(env!("CARGO_BIN_EXE_phonecheck"))
+            .args([
+                "check",
+                "13111111111",
+                "--results-only",
+                "--server",
+                &server,
+            ])
+            .env_remove("PHONECHECK_SERVER")
+            .env_remove("PHONECHECK_API_KEY")
+            .stdin(Stdio::null())
+            .output()
+            .await
+            .expect("run phonecheck check");
+        (
+            status.code(),
+            String::from_utf8_lossy(&stdout).into_owned(),
+            String::from_utf8_lossy(&stderr).into_owned(),
+        )
+    };
+    let (code, stdout, stderr) = run(grpc.to_string()).await;
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stdout.contains(",13111111111,real,"), "{stdout}");
+
+    let (code, _, stderr) = run(format!("http://{}", http.unwrap())).await;
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("this address answers HTTP, not phonecheck's gRPC")
+            && stderr.contains("127.0.0.1:50051"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("compression flag"), "{stderr}");
+    assert_eq!(
+        sim.simulator.stats().calls,
+        1,
+        "only the first run reached the upstream"
+    );
+}
+
+/// A file that only looks like a list (no phone column, a header alone, numbers Excel wrote
+/// as `1.39E+10`, a column past the last) is refused with exit status 2 before anything is
+/// sent, saying what was looked at and what to do.
+#[tokio::test]
+async fn lists_that_are_not_what_they_seem_are_refused_before_anything_is_sent() {
+    let env = start(SimulatorConfig::default(), |_| {}).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = |name: &str, bytes: &[u8]| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path.to_str().unwrap().to_owned()
+    };
+    let out = dir.path().join("out.csv");
+    let refused = |args: Vec<String>| {
+        let env = &env;
+        let out = out.clone();
+        async move {
+            let mut args: Vec<&str> = args.iter().map(String::as_str).collect();
+            args.extend(["--out", out.to_str().unwrap()]);
+            let (code, stderr) = run_check(env, &args).await;
+            assert_eq!(code, Some(2), "{stderr}");
+            assert!(!out.exists(), "nothing is written: {stderr}");
+            stderr
+        }
+    };
+
+    // Excel's scientific notation, saved as GBK with a header the detector cannot name.
+    let mut table = String::from("姓名,联系方式,备注\n");
+    for i in 0..20 {
+        table.push_str(&format!("客户{i},1.39E+10,\n"));
+    }
+    let (gbk, _, _) = encoding_rs::GBK.encode(&table);
+    let stderr = refused(vec![file("contacts.csv", &gbk)]).await;
+    assert!(
+        stderr.contains("scientific notation (like 1.39E+10)")
+            && stderr.contains("\"联系方式\"")
+            && stderr.contains("Format the column as text")
+            && stderr.contains("nothing was sent"),
+        "{stderr}"
+    );
+
+    // A header and nothing else.
+    let stderr = refused(vec![file("header.csv", "name,phone,note\n".as_bytes())]).await;
+    assert!(
+        stderr.contains("none of its first 1 rows holds a phone number")
+            && stderr.contains("\"name\", \"phone\", \"note\""),
+        "{stderr}"
+    );
+
+    // Text with no number in it.
+    let stderr = refused(vec![file(
+        "notes.txt",
+        "call back on monday\nask for 张三\n".as_bytes(),
+    )])
+    .await;
+    assert!(
+        stderr.contains("holds a phone number") && stderr.contains("as text"),
+        "{stderr}"
+    );
+
+    // A column past the last.
+    let customers = file(
+        "customers.csv",
+        "客户,手机号,备注\n张三,13111111111,vip\n".as_bytes(),
+    );
+    let stderr = refused(vec![customers, "--column".to_owned(), "7".to_owned()]).await;
+    assert!(
+        stderr.contains(
+            "there is no column 7; the table has 3 columns (\"客户\", \"手机号\", \"备注\")"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(env.sim.simulator.stats().calls, 0, "nothing was sent");
+
+    // One such value among real numbers is answered invalid, saying what happened to it.
+    let mixed = file(
+        "mixed.csv",
+        "客户,手机号\n张三,13111111111\n李四,1.39E+10\n".as_bytes(),
+    );
+    let (code, stderr) = run_check(&env, &[&mixed, "--out", out.to_str().unwrap()]).await;
+    assert_eq!(code, Some(0), "{stderr}");
+    let rows = PreviousOutput::open(&out, OutputFormat::Csv, Some((1, 2)))
+        .unwrap()
+        .collect::<Vec<_>>();
+    assert_eq!(rows[1].status, RowStatus::Invalid);
+    assert!(
+        rows[1].note.contains("scientific notation"),
+        "{:?}",
+        rows[1]
+    );
+}
+
 #[tokio::test]
 async fn errors_are_one_clear_line_and_a_failing_exit_status() {
     // 1 when the server cannot be reached; 2 for a mistake in the command or the input.
@@ -254,6 +398,10 @@ async fn errors_are_one_clear_line_and_a_failing_exit_status() {
     let (code, stderr) = run_check(&env, &["13111111111", "--server", &gone]).await;
     assert_eq!(code, Some(1));
     assert!(stderr.contains("cannot reach the server at"), "{stderr}");
+    let said = stderr.split(": ").collect::<Vec<_>>();
+    let mut distinct = said.clone();
+    distinct.dedup();
+    assert_eq!(said, distinct, "each cause is said once: {stderr}");
 
     // A column that is not there.
     let (code, stderr) = run_check(&env, &[input.to_str().unwrap(), "--column", "phone"]).await;

@@ -321,6 +321,36 @@ async fn bad_files_and_big_files_are_refused_with_a_clear_message() {
         message,
         "photo.csv: this is a PNG image, not a list of numbers"
     );
+
+    // A column past the last is refused, for the preview and for the job.
+    let upload = http
+        .post(format!("{base}/console/api/uploads?name=list.csv"))
+        .body(customers(5))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(upload.status(), 201);
+    let id = json(upload).await["upload"].as_str().unwrap().to_owned();
+    let past = http
+        .get(format!("{base}/console/api/uploads/{id}/preview?column=9"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(past.status(), 400);
+    let message = json(past).await["error"].as_str().unwrap().to_owned();
+    assert!(
+        message.contains("there is no column 9; the table has 3 columns"),
+        "{message}"
+    );
+    let start = http
+        .post(format!("{base}/console/api/uploads/{id}/job"))
+        .json(&serde_json::json!({ "column": 9 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(start.status(), 400);
+    let message = json(start).await["error"].as_str().unwrap().to_owned();
+    assert!(message.contains("there is no column 9"), "{message}");
 }
 
 #[tokio::test]

@@ -113,6 +113,29 @@ pub enum InvalidReason {
     /// exist, so it is not worth an upstream call.
     #[error("segment {0} is not allocated to any mobile carrier")]
     UnallocatedSegment(String),
+    /// A number a spreadsheet wrote in scientific notation (`1.39E+10`): its digits are lost,
+    /// and no reading can bring them back.
+    #[error(
+        "{0} is a number a spreadsheet turned into scientific notation, losing its digits; \
+         format the column as text before exporting, or give the workbook itself"
+    )]
+    ScientificNotation(String),
+}
+
+/// Whether `input` is a number in scientific notation (`1.39E+10`, `1.3800138E10`): what a
+/// spreadsheet writes for a long number in a cell not formatted as text.
+pub fn is_scientific_notation(input: &str) -> bool {
+    let text = input.trim();
+    let Some((mantissa, exponent)) = text.split_once(['E', 'e']) else {
+        return false;
+    };
+    let exponent = exponent.strip_prefix('+').unwrap_or(exponent);
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let mantissa_ok = match mantissa.split_once('.') {
+        Some((whole, fraction)) => digits(whole) && digits(fraction),
+        None => digits(mantissa),
+    };
+    mantissa_ok && digits(exponent)
 }
 
 /// Characters that may appear inside a number without meaning anything: spaces of every width,
@@ -161,6 +184,9 @@ pub fn normalize_mobile(input: &str) -> Result<Mobile, InvalidReason> {
             '0'..='9' => digits.push(c),
             '+' if digits.is_empty() && !plus => plus = true,
             '+' => return Err(InvalidReason::MisplacedPlus),
+            'E' | 'e' if is_scientific_notation(input) => {
+                return Err(InvalidReason::ScientificNotation(input.trim().to_owned()));
+            }
             other => return Err(InvalidReason::UnexpectedCharacter(other)),
         }
     }
@@ -362,10 +388,40 @@ mod tests {
             ("+86", InvalidReason::WrongLength(0)),
             ("+86 1311111111", InvalidReason::WrongLength(10)),
             ("tel:13111111111", InvalidReason::UnexpectedCharacter('t')),
+            (
+                "1.39E+10",
+                InvalidReason::ScientificNotation("1.39E+10".to_owned()),
+            ),
+            (
+                " 1.3800138e10 ",
+                InvalidReason::ScientificNotation("1.3800138e10".to_owned()),
+            ),
+            ("1.39E+1x", InvalidReason::UnexpectedCharacter('E')),
+            ("13E", InvalidReason::UnexpectedCharacter('E')),
         ];
         for (input, reason) in cases {
             assert_eq!(norm(input).as_ref(), Err(reason), "input {input:?}");
         }
+    }
+
+    #[test]
+    fn scientific_notation_is_told_apart_from_other_letters() {
+        for yes in ["1.39E+10", "1.39e10", "13900000000E0", "1E+10"] {
+            assert!(is_scientific_notation(yes), "{yes}");
+        }
+        for no in [
+            "E+10",
+            "1.E10",
+            ".5E3",
+            "1.39E",
+            "1.39E-10",
+            "139E+1O",
+            "13900000000",
+        ] {
+            assert!(!is_scientific_notation(no), "{no}");
+        }
+        let said = InvalidReason::ScientificNotation("1.39E+10".to_owned()).to_string();
+        assert!(said.contains("losing its digits") && said.contains("as text"), "{said}");
     }
 
     #[test]

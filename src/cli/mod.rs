@@ -38,11 +38,12 @@ use crate::pb::phone_check_client::PhoneCheckClient;
 /// Which server the command-line client talks to, and how.
 #[derive(Debug, Clone, Args)]
 pub struct ServerArgs {
-    /// The phonecheck server.
+    /// The phonecheck server's gRPC address: `host:port` (plain HTTP/2), or a URL
+    /// (`http://…`, `https://…` for TLS).
     #[arg(
         long = "server",
         env = "PHONECHECK_SERVER",
-        default_value = "http://127.0.0.1:50051",
+        default_value = "127.0.0.1:50051",
         global = true
     )]
     pub url: String,
@@ -280,8 +281,9 @@ pub type BulkClient = PhoneCheckClient<InterceptedService<Channel, Auth>>;
 
 /// Connects to the server the flags name, with its CA certificate and API key.
 pub async fn connect(args: &ServerArgs) -> Result<BulkClient, ClientError> {
+    let server = server_url(&args.url);
     let (server, ca_cert, api_key) = (
-        args.url.as_str(),
+        server.as_str(),
         args.ca_cert.as_deref(),
         args.api_key.as_deref(),
     );
@@ -303,15 +305,10 @@ pub async fn connect(args: &ServerArgs) -> Result<BulkClient, ClientError> {
             .tls_config(tls)
             .map_err(|e| failed(format!("TLS: {e}")))?;
     }
-    let channel = endpoint.connect().await.map_err(|e| {
-        let mut message = e.to_string();
-        let mut source = std::error::Error::source(&e);
-        while let Some(cause) = source {
-            message = format!("{message}: {cause}");
-            source = cause.source();
-        }
-        failed(message)
-    })?;
+    let channel = endpoint
+        .connect()
+        .await
+        .map_err(|e| failed(with_causes(&e)))?;
     let auth = match api_key {
         None => Auth(None),
         Some(key) => Auth(Some(
@@ -321,6 +318,43 @@ pub async fn connect(args: &ServerArgs) -> Result<BulkClient, ClientError> {
         )),
     };
     Ok(PhoneCheckClient::with_interceptor(channel, auth).max_decoding_message_size(64 << 20))
+}
+
+/// The server as a URL: `host:port`, as grpcurl and README write it, means plain HTTP/2 to
+/// it (`http://host:port`); a URL with a scheme is kept.
+fn server_url(server: &str) -> String {
+    let server = server.trim();
+    if server.contains("://") {
+        server.to_owned()
+    } else {
+        format!("http://{server}")
+    }
+}
+
+/// An error and its causes in one line, each said once: a cause whose words the line already
+/// holds ("tcp connect error: tcp connect error") is not repeated.
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !message.contains(&text) {
+            message = format!("{message}: {text}");
+        }
+        source = cause.source();
+    }
+    message
+}
+
+/// Whether a failed call reached an HTTP server that is not phonecheck's gRPC (the console
+/// and ALAPI door's port, a web server): its answer is a plain HTTP page or JSON, which gRPC
+/// reads as a broken message or a bare HTTP status.
+fn answered_by_plain_http(status: &Status) -> bool {
+    let message = status.message();
+    message.contains("invalid compression flag")
+        || message.contains("while receiving response with status")
+        || (status.code() == Code::Unimplemented && message.contains("HTTP status code"))
+        || (status.code() == Code::Internal && message.contains("content-type"))
 }
 
 /// Adds the API key to every call.
@@ -338,6 +372,12 @@ impl tonic::service::Interceptor for Auth {
 
 /// A status as one line a user can act on.
 fn describe(status: &Status) -> String {
+    if answered_by_plain_http(status) {
+        return "this address answers HTTP, not phonecheck's gRPC: point --server at the gRPC \
+                port (`serve --listen`, 127.0.0.1:50051 by default); the HTTP port \
+                (`--http-listen`) serves the web console and the ALAPI-compatible door"
+            .to_owned();
+    }
     let reason = tonic_types::StatusExt::get_details_error_info(status)
         .map(|i| i.reason)
         .unwrap_or_default();

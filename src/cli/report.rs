@@ -125,16 +125,16 @@ impl RunReport {
         );
         let billed = match &self.server {
             Some(s) => format!(
-                "{} numbers in {} calls · from the server's cache: {}",
-                thousands(u64::from(s.billed)),
-                thousands(u64::from(s.upstream_calls)),
+                "{} in {} · from the server's cache: {}",
+                counted(u64::from(s.billed), "number", "numbers"),
+                counted(u64::from(s.upstream_calls), "call", "calls"),
                 thousands(u64::from(s.cache_hits))
             ),
             // The call ended with an error status, which carries no summary: every number
             // answered for the first time in this run was billed.
             None => format!(
-                "{} numbers (counted from the answers)",
-                thousands(self.checked)
+                "{} (counted from the answers)",
+                counted(self.checked, "number", "numbers")
             ),
         };
         let _ = writeln!(
@@ -168,6 +168,11 @@ fn percent(n: u64, of: u64) -> f64 {
     } else {
         n as f64 * 100.0 / of as f64
     }
+}
+
+/// `n` and the noun, singular for one: "1 call", "3 calls".
+fn counted(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", thousands(n), if n == 1 { one } else { many })
 }
 
 /// 1234567 → "1,234,567".
@@ -219,9 +224,11 @@ mod tests {
             assert!(lines.iter().any(|l| l == line), "{line} in\n{table}");
         }
         assert!(
-            table.contains("billed upstream: 3 numbers in 1 calls"),
+            table.contains("billed upstream: 3 numbers in 1 call ·"),
             "{table}"
         );
+        assert_eq!(counted(1, "number", "numbers"), "1 number");
+        assert_eq!(counted(1_234, "number", "numbers"), "1,234 numbers");
         assert_eq!(report.counts_line(), "real 3 · invalid 1");
     }
 }

@@ -19,7 +19,7 @@ use std::io::{self, BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 use super::{encoding, workbook};
-use crate::checking::number::{normalize_mobile, split_element};
+use crate::checking::number::{is_scientific_notation, normalize_mobile, split_element};
 
 /// One row to check.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -233,6 +233,48 @@ pub enum ListError {
     /// The text encoding named is unknown.
     #[error("{0}")]
     Encoding(String),
+    /// None of the first rows holds a phone number: not a list to clean (every row would
+    /// come back invalid). Nothing is sent.
+    #[error(
+        "{source_name}: none of its first {rows} rows holds a phone number ({looked_at}); nothing was sent. Is this the list? {advice}"
+    )]
+    NoNumbers {
+        /// The input's name.
+        source_name: String,
+        /// Rows looked at.
+        rows: usize,
+        /// What was looked at: the columns, or the lines.
+        looked_at: String,
+        /// What to do.
+        advice: &'static str,
+    },
+    /// The number column holds numbers a spreadsheet wrote in scientific notation: their
+    /// digits are gone. Nothing is sent.
+    #[error(
+        "{source_name}: {column} holds numbers a spreadsheet turned into scientific notation (like {example}), which lost their digits; nothing was sent. Format the column as text and export again, or give the workbook itself: its number cells keep every digit"
+    )]
+    DigitsLost {
+        /// The input's name.
+        source_name: String,
+        /// Which column (or "the text").
+        column: String,
+        /// One such value.
+        example: String,
+    },
+    /// `--column N` past the table's last column.
+    #[error(
+        "{source_name}: there is no column {column}; the table has {width} columns ({headers})"
+    )]
+    ColumnPastTheEnd {
+        /// The input's name.
+        source_name: String,
+        /// The position asked for, from 1.
+        column: usize,
+        /// The table's columns.
+        width: usize,
+        /// The columns' names.
+        headers: String,
+    },
 }
 
 /// The longest record (a line of text, a CSV record) accepted: far more than any row of a
@@ -415,11 +457,15 @@ impl RowReader {
         };
         match delimiter {
             None => Ok(RowReader {
-                rows: Rows::Text(TextRows {
-                    reader,
-                    line: 0,
-                    pieces: VecDeque::new(),
-                    name,
+                rows: Rows::Text({
+                    let mut text = TextRows {
+                        reader,
+                        line: 0,
+                        pieces: VecDeque::new(),
+                        name,
+                    };
+                    text.sniff()?;
+                    text
                 }),
                 description: format!(
                     "plain text{spelled}, one number a line (or several separated by commas)"
@@ -524,32 +570,34 @@ fn decompressed(
 struct TextRows {
     reader: Box<dyn BufRead + Send>,
     line: u64,
-    pieces: VecDeque<String>,
+    /// Inputs read and not yet handed out, each with its line.
+    pieces: VecDeque<(u64, String)>,
     name: String,
 }
 
 impl TextRows {
-    fn next(&mut self) -> Option<Result<Row, ListError>> {
+    /// Reads the next line holding anything into `pieces`; false at the end of the input.
+    fn read_line(&mut self) -> Result<bool, ListError> {
         let mut buf = Vec::new();
-        while self.pieces.is_empty() {
+        loop {
             buf.clear();
-            match self.reader.read_until(b'\n', &mut buf) {
-                Ok(0) => return None,
-                Ok(_) => {}
-                Err(error) => {
-                    return Some(Err(ListError::Io {
-                        source_name: self.name.clone(),
-                        error,
-                    }));
-                }
+            let read = self
+                .reader
+                .read_until(b'\n', &mut buf)
+                .map_err(|error| ListError::Io {
+                    source_name: self.name.clone(),
+                    error,
+                })?;
+            if read == 0 {
+                return Ok(false);
             }
             self.line += 1;
             if buf.len() > MAX_RECORD_BYTES {
-                return Some(Err(ListError::TooLong {
+                return Err(ListError::TooLong {
                     source_name: self.name.clone(),
                     line: self.line,
                     bytes: buf.len(),
-                }));
+                });
             }
             // Text is UTF-8 by now (decoded when it was not); a stray byte becomes U+FFFD and
             // such a row reads as invalid.
@@ -557,12 +605,58 @@ impl TextRows {
             if text.trim().is_empty() {
                 continue;
             }
-            self.pieces
-                .extend(split_element(&text).into_iter().map(str::to_owned));
+            let line = self.line;
+            self.pieces.extend(
+                split_element(&text)
+                    .into_iter()
+                    .map(|piece| (line, piece.to_owned())),
+            );
+            return Ok(true);
         }
-        let input = self.pieces.pop_front()?;
+    }
+
+    /// Reads the first inputs ahead and refuses a text that holds no phone number in them
+    /// (or whose numbers a spreadsheet wrote in scientific notation), before anything is sent.
+    fn sniff(&mut self) -> Result<(), ListError> {
+        while self.pieces.len() < SNIFF_RECORDS && self.read_line()? {}
+        let inputs: Vec<&str> = self.pieces.iter().map(|(_, p)| p.trim()).collect();
+        let nonempty: Vec<&str> = inputs.iter().copied().filter(|p| !p.is_empty()).collect();
+        if nonempty.is_empty() || nonempty.iter().any(|p| normalize_mobile(p).is_ok()) {
+            if let Some(example) = mostly_scientific(&nonempty) {
+                return Err(self.digits_lost(example));
+            }
+            return Ok(());
+        }
+        if let Some(example) = nonempty.iter().find(|p| is_scientific_notation(p)) {
+            return Err(self.digits_lost(example));
+        }
+        Err(ListError::NoNumbers {
+            source_name: self.name.clone(),
+            rows: nonempty.len(),
+            looked_at: format!("lines 1 to {} as text", self.line),
+            advice: "A table? Name its format with --input-format csv or tsv, and its column with --column.",
+        })
+    }
+
+    fn digits_lost(&self, example: &str) -> ListError {
+        ListError::DigitsLost {
+            source_name: self.name.clone(),
+            column: "the text".to_owned(),
+            example: example.to_owned(),
+        }
+    }
+
+    fn next(&mut self) -> Option<Result<Row, ListError>> {
+        while self.pieces.is_empty() {
+            match self.read_line() {
+                Ok(true) => {}
+                Ok(false) => return None,
+                Err(e) => return Some(Err(e)),
+            }
+        }
+        let (line, input) = self.pieces.pop_front()?;
         Some(Ok(Row {
-            line: self.line,
+            line,
             input,
             cells: Vec::new(),
         }))
@@ -604,6 +698,19 @@ impl Iterator for CsvRecords {
             })),
         }
     }
+}
+
+/// The first of `values` in scientific notation, when more than half of them are: a column
+/// a spreadsheet wrote without its digits.
+fn mostly_scientific<'a>(values: &[&'a str]) -> Option<&'a str> {
+    let lost: Vec<&str> = values
+        .iter()
+        .copied()
+        .filter(|v| is_scientific_notation(v))
+        .collect();
+    lost.first()
+        .copied()
+        .filter(|_| lost.len() * 2 > values.len())
 }
 
 /// True when one of `cells` holds a valid phone number.
@@ -651,7 +758,58 @@ impl TableRows {
                     || (!any_number(&first) && ahead.iter().skip(1).any(|(_, r)| any_number(r)))
             }
         };
+        // The columns the table has, for messages: the header's names, else their positions.
+        let widest = ahead
+            .iter()
+            .map(|(_, r)| r.len())
+            .max()
+            .unwrap_or(0)
+            .max(known_width.min(MAX_SHEET_WIDTH));
+        let named_columns = || {
+            if header {
+                first
+                    .iter()
+                    .map(|h| format!("{h:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            } else {
+                (1..=widest)
+                    .map(|i| format!("column_{i}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        };
+        if !ahead.is_empty() && !ahead.iter().any(|(_, r)| any_number(r)) {
+            // With no number anywhere, the first row is all a reader can name the columns by.
+            let first_row = first
+                .iter()
+                .map(|h| format!("{h:?}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let cells = ahead.iter().flat_map(|(_, r)| r.iter());
+            if let Some(example) = cells.clone().find(|c| is_scientific_notation(c)) {
+                return Err(ListError::DigitsLost {
+                    source_name: name,
+                    column: format!("the table (first row {first_row})"),
+                    example: example.trim().to_owned(),
+                });
+            }
+            return Err(ListError::NoNumbers {
+                source_name: name,
+                rows: ahead.len(),
+                looked_at: format!("{} columns, first row {first_row}", widest),
+                advice: "If the numbers are there, name their column with --column.",
+            });
+        }
         let column = match &options.column {
+            Some(ColumnSpec::Position(n)) if *n > widest => {
+                return Err(ListError::ColumnPastTheEnd {
+                    source_name: name,
+                    column: *n,
+                    width: widest,
+                    headers: named_columns(),
+                });
+            }
             Some(ColumnSpec::Position(n)) => n - 1,
             Some(ColumnSpec::Name(wanted)) => {
                 let found = first
@@ -679,6 +837,24 @@ impl TableRows {
                 named.unwrap_or_else(|| most_numbers(ahead.iter().skip(usize::from(header))))
             }
         };
+        let values: Vec<&str> = ahead
+            .iter()
+            .skip(usize::from(header))
+            .filter_map(|(_, r)| r.get(column))
+            .map(|c| c.trim())
+            .filter(|c| !c.is_empty())
+            .collect();
+        if let Some(example) = mostly_scientific(&values) {
+            let named = first
+                .get(column)
+                .filter(|_| header)
+                .map_or(String::new(), |h| format!(" {h:?}"));
+            return Err(ListError::DigitsLost {
+                source_name: name,
+                column: format!("column {}{named}", column + 1),
+                example: example.to_owned(),
+            });
+        }
         // A header says how wide the table is; without one, the widest of the first records;
         // a sheet says how wide its used range is (every row fits in it).
         let width = if header {
