@@ -146,6 +146,41 @@ async fn submit_watch_and_download_a_csv_job_then_list_cancel_resume_and_delete(
     assert!(stderr.contains("NotFound"), "{stderr}");
 }
 
+/// `job results` of a job that stopped part way says how to go on (`job resume ID`), not to
+/// wait for a job that will not move by itself.
+#[tokio::test]
+async fn the_results_of_a_failed_job_say_to_resume_it() {
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().to_owned();
+    let env = start(SimulatorConfig::default(), move |c| {
+        c.data_dir = dir.join("jobs");
+        c.max_batch = 100;
+    })
+    .await;
+    let files = tempfile::tempdir().unwrap();
+    let input = files.path().join("list.txt");
+    // The last number makes every call holding it answer 102 (quota used up): the job fails
+    // with that batch's numbers unanswered.
+    let mut list = numbers(300);
+    list.push("19900000102".to_owned());
+    std::fs::write(&input, list.join("\n")).unwrap();
+    let (code, id, stderr) = job(&env, &["submit", input.to_str().unwrap()]).await;
+    assert_eq!(code, Some(0), "{stderr}");
+    let (code, status, _) = job(&env, &["status", &id, "--watch"]).await;
+    assert_eq!(code, Some(1));
+    assert!(status.contains("failed"), "{status}");
+
+    let out = files.path().join("results.csv");
+    let (code, _, stderr) = job(&env, &["results", &id, "--out", out.to_str().unwrap()]).await;
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("the job failed")
+            && stderr.contains(&format!("`phonecheck job resume {id}`"))
+            && !stderr.contains("run again later"),
+        "{stderr}"
+    );
+}
+
 #[tokio::test]
 async fn serve_refuses_an_unusable_data_dir_with_one_line() {
     let dir = tempfile::tempdir().unwrap();

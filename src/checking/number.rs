@@ -421,7 +421,10 @@ mod tests {
             assert!(!is_scientific_notation(no), "{no}");
         }
         let said = InvalidReason::ScientificNotation("1.39E+10".to_owned()).to_string();
-        assert!(said.contains("losing its digits") && said.contains("as text"), "{said}");
+        assert!(
+            said.contains("losing its digits") && said.contains("as text"),
+            "{said}"
+        );
     }
 
     #[test]

@@ -441,10 +441,7 @@ async fn results(client: &mut BulkClient, args: JobResultsArgs) -> Result<i32, C
         thousands(written),
         thousands(job.total),
         if written < job.total {
-            format!(
-                "; the job is {}, run again later for the rest",
-                state_name(job.state())
-            )
+            rest_of(&job)
         } else {
             String::new()
         }
@@ -466,6 +463,30 @@ fn bar(length: Option<u64>, template: &str) -> ProgressBar {
     }
     bar.enable_steady_tick(Duration::from_millis(200));
     bar
+}
+
+/// What a user does about the rows a job has not answered yet: wait for a job still going,
+/// resume one that stopped.
+fn rest_of(job: &Job) -> String {
+    match job.state() {
+        JobState::Failed | JobState::Cancelled => {
+            let why = job
+                .error
+                .as_ref()
+                .map_or(String::new(), |e| format!(" ({})", e.message));
+            format!(
+                "; the job {}{why} before the rest: `phonecheck job resume {}` continues it \
+                 without billing anything twice, then fetch the results again",
+                state_name(job.state()),
+                job.id
+            )
+        }
+        state => format!(
+            "; the job is {}: fetch the results again when it ends (`phonecheck job status {} --watch`)",
+            state_name(state),
+            job.id
+        ),
+    }
 }
 
 fn state_name(state: JobState) -> &'static str {
