@@ -363,6 +363,15 @@ async fn lists_that_are_not_what_they_seem_are_refused_before_anything_is_sent()
         ),
         "{stderr}"
     );
+    // --sheet on a file that has no sheets.
+    let customers = dir.path().join("customers.csv");
+    let stderr = refused(vec![
+        customers.to_str().unwrap().to_owned(),
+        "--sheet".to_owned(),
+        "名单".to_owned(),
+    ])
+    .await;
+    assert!(stderr.contains("drop --sheet"), "{stderr}");
     assert_eq!(env.sim.simulator.stats().calls, 0, "nothing was sent");
 
     // One such value among real numbers is answered invalid, saying what happened to it.
@@ -429,10 +438,30 @@ async fn errors_are_one_clear_line_and_a_failing_exit_status() {
     assert!(stderr.contains("empty.txt holds no numbers"), "{stderr}");
     assert!(!nothing.exists(), "no output is made for an empty input");
 
+    // Nothing on stdin: exit 2, and nothing on stdout (not even a header).
+    let Output { status, stdout, .. } = check_command(&env, &[]).output().await.unwrap();
+    assert_eq!(status.code(), Some(2));
+    assert!(stdout.is_empty(), "{}", String::from_utf8_lossy(&stdout));
+
+    // An output that cannot be written is a mistake in the command: 2.
+    let nowhere = dir.path().join("no such folder").join("out.csv");
+    let (code, stderr) = run_check(
+        &env,
+        &[input.to_str().unwrap(), "--out", nowhere.to_str().unwrap()],
+    )
+    .await;
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("out.csv"), "{stderr}");
+
     // --resume needs --out (clap says so, with its usage exit status).
     let (code, _) = run_check(&env, &[input.to_str().unwrap(), "--resume"]).await;
     assert_eq!(code, Some(2));
     assert_eq!(env.sim.simulator.stats().calls, 0, "nothing was sent");
+
+    // Every row invalid: answered (exit 0), and said.
+    let (code, stderr) = run_check(&env, &["12345", "1234567"]).await;
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stderr.contains("every row is invalid"), "{stderr}");
 }
 
 #[tokio::test]

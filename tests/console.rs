@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use phonecheck::checking::upstream::simulator::SimulatorConfig;
-use phonecheck::serving::config::ServeConfig;
+use phonecheck::serving::config::{ServeConfig, UpstreamTarget};
 use serde_json::Value;
 
 use common::{eventually, simulator, start_server_with_http, test_config};
@@ -294,6 +294,23 @@ async fn uploads_are_previewed_made_into_jobs_and_downloaded_whole() {
 }
 
 #[tokio::test]
+async fn a_demo_servers_console_says_its_answers_are_simulated() {
+    let http = reqwest::Client::new();
+    let (real, _alive) = console(|_| {}).await;
+    let page = http.get(&real).send().await.unwrap().text().await.unwrap();
+    assert!(
+        page.contains("data-demo=\"0\""),
+        "a real upstream: no banner"
+    );
+    let (demo, _alive) = console(|c| c.upstream = UpstreamTarget::Demo).await;
+    let page = http.get(&demo).send().await.unwrap().text().await.unwrap();
+    assert!(
+        page.contains("data-demo=\"1\"") && page.contains("data-testid=\"demo\""),
+        "the page shows the demo banner"
+    );
+}
+
+#[tokio::test]
 async fn bad_files_and_big_files_are_refused_with_a_clear_message() {
     let (base, _alive) = console(|c| c.max_upload = 10_000).await;
     let http = reqwest::Client::new();
@@ -321,6 +338,23 @@ async fn bad_files_and_big_files_are_refused_with_a_clear_message() {
         message,
         "photo.csv: this is a PNG image, not a list of numbers"
     );
+
+    // An empty file is refused at upload, in the browser's language, before any job exists.
+    for (language, said) in [
+        ("en-US,en;q=0.9", "empty.csv holds no numbers"),
+        ("zh-CN,zh;q=0.9", "empty.csv 中没有号码"),
+    ] {
+        let empty = http
+            .post(format!("{base}/console/api/uploads?name=empty.csv"))
+            .header("accept-language", language)
+            .body("\n\n")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(empty.status(), 400);
+        let message = json(empty).await["error"].as_str().unwrap().to_owned();
+        assert!(message.contains(said), "{message}");
+    }
 
     // A column past the last is refused, for the preview and for the job.
     let upload = http
@@ -521,6 +555,14 @@ async fn in_a_browser_a_dropped_list_is_checked_and_both_files_downloaded() {
         "cells unchanged"
     );
     assert_numbers_as_read(&records);
+    // History shows when a job was made in the browser's zone (Shanghai here), saying so.
+    let created = seen["created"].as_str().unwrap();
+    assert!(
+        ["GMT+8", "UTC+8", "CST"]
+            .iter()
+            .any(|zone| created.contains(zone)),
+        "{created}"
+    );
     // The counts are labelled from the server's status table, in the page's language.
     let counts = seen["counts"].as_str().unwrap();
     assert!(

@@ -123,8 +123,13 @@ async fn submit_watch_and_download_a_csv_job_then_list_cancel_resume_and_delete(
         "{cancelled}"
     );
     let (_, listed, _) = job(&env, &["list"]).await;
-    let order: Vec<&str> = listed
-        .lines()
+    let mut lines = listed.lines();
+    let header = lines.next().unwrap_or("");
+    assert!(
+        header.starts_with("ID") && header.contains("CREATED"),
+        "{listed}"
+    );
+    let order: Vec<&str> = lines
         .map(|l| l.split_whitespace().next().unwrap_or(""))
         .collect();
     assert_eq!(
@@ -138,6 +143,17 @@ async fn submit_watch_and_download_a_csv_job_then_list_cancel_resume_and_delete(
     let (code, resumed, stderr) = job(&env, &["status", &second, "--watch"]).await;
     assert_eq!(code, Some(0), "{stderr}");
     assert!(resumed.contains("20,000 of 20,000"), "{resumed}");
+
+    // The first job succeeded: cancelling or resuming it says there is nothing to do.
+    let (code, _, stderr) = job(&env, &["cancel", &id]).await;
+    assert_eq!(code, Some(0));
+    assert!(
+        stderr.contains("had already ended (succeeded); nothing to cancel"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = job(&env, &["resume", &id]).await;
+    assert_eq!(code, Some(0));
+    assert!(stderr.contains("nothing to resume"), "{stderr}");
 
     let (code, _, _) = job(&env, &["delete", &id]).await;
     assert_eq!(code, Some(0));
@@ -169,6 +185,8 @@ async fn the_results_of_a_failed_job_say_to_resume_it() {
     let (code, status, _) = job(&env, &["status", &id, "--watch"]).await;
     assert_eq!(code, Some(1));
     assert!(status.contains("failed"), "{status}");
+    let (code, status, _) = job(&env, &["status", &id]).await;
+    assert_eq!(code, Some(1), "as with --watch: {status}");
 
     let out = files.path().join("results.csv");
     let (code, _, stderr) = job(&env, &["results", &id, "--out", out.to_str().unwrap()]).await;

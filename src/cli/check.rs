@@ -96,6 +96,12 @@ pub async fn run(args: CheckArgs) -> i32 {
     if !quiet {
         eprintln!("{}", report.render());
     }
+    if report.rows() > 0 && report.get(RowStatus::Invalid) == report.rows() {
+        eprintln!(
+            "phonecheck: every row is invalid: is this the list, and is its number column the \
+             one read? (--column names it; the output's note says why each row is invalid)"
+        );
+    }
     let unanswered = report.unanswered();
     let done = report.rows() - unanswered;
     let resume = if report.output.is_some() {
@@ -183,7 +189,7 @@ pub async fn check(args: CheckArgs) -> Result<RunReport, ClientError> {
     } else {
         None
     };
-    if total == Some(0) {
+    if total == Some(0) || reader.holds_no_rows() {
         return Err(ClientError::NoRows(source.name()));
     }
     let mut client = connect(&args.server).await?;

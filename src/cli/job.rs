@@ -140,14 +140,20 @@ async fn run_command(args: JobArgs) -> Result<i32, ClientError> {
                 .into_inner();
             if page.jobs.is_empty() {
                 eprintln!("no jobs on the server");
+                return Ok(0);
             }
+            println!(
+                "{:<28}  {:<10} {:>12}    {:<12} {:<20} NAME",
+                "ID", "STATE", "ROWS DONE", "OF", "CREATED"
+            );
             for job in &page.jobs {
                 println!(
-                    "{}  {:<10} {:>12} of {:<12} {}",
+                    "{:<28}  {:<10} {:>12} of {:<12} {:<20} {}",
                     job.id,
                     state_name(job.state()),
                     thousands(job.done),
                     thousands(job.total),
+                    time(job.created_at.as_ref()),
                     job.name
                 );
             }
@@ -160,11 +166,40 @@ async fn run_command(args: JobArgs) -> Result<i32, ClientError> {
             eprintln!("job {id} deleted");
             return Ok(0);
         }
-        JobCommand::Status { id, watch: false } => client.get_job(GetJobRequest { id }).await?,
-        JobCommand::Cancel { id } => client.cancel_job(CancelJobRequest { id }).await?,
-        JobCommand::Resume { id } => client.resume_job(ResumeJobRequest { id }).await?,
+        JobCommand::Status { id, watch: false } => {
+            // A job that ended without success (failed, cancelled) exits 1, as `status
+            // --watch` does.
+            let job = client.get_job(GetJobRequest { id }).await?.into_inner();
+            println!("{}", render(&job));
+            return Ok(match job.state() {
+                JobState::Failed | JobState::Cancelled => 1,
+                _ => 0,
+            });
+        }
+        JobCommand::Cancel { id } => {
+            let job = client.cancel_job(CancelJobRequest { id }).await?;
+            if job.get_ref().state() != JobState::Cancelled {
+                eprintln!(
+                    "phonecheck: job {} had already ended ({}); nothing to cancel",
+                    job.get_ref().id,
+                    state_name(job.get_ref().state())
+                );
+            }
+            job
+        }
+        JobCommand::Resume { id } => {
+            let job = client.resume_job(ResumeJobRequest { id }).await?;
+            if job.get_ref().state() != JobState::Queued {
+                eprintln!(
+                    "phonecheck: job {} is {} with nothing to check again; nothing to resume",
+                    job.get_ref().id,
+                    state_name(job.get_ref().state())
+                );
+            }
+            job
+        }
     };
-    // Status, cancel and resume all show the job as it is now.
+    // Cancel and resume show the job as it is now.
     println!("{}", render(job.get_ref()));
     Ok(0)
 }

@@ -234,7 +234,10 @@ impl ClientError {
     /// input (nothing was sent), 1 for the rest.
     pub fn exit_status(&self) -> i32 {
         match self {
-            ClientError::Usage(_) | ClientError::Input(_) | ClientError::NoRows(_) => 2,
+            ClientError::Usage(_)
+            | ClientError::Input(_)
+            | ClientError::NoRows(_)
+            | ClientError::Output { .. } => 2,
             _ => 1,
         }
     }

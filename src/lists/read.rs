@@ -425,6 +425,14 @@ impl RowReader {
                 layout: Some(layout),
             });
         }
+        if options.sheet.is_some() {
+            return Err(ListError::Workbook {
+                source_name: name,
+                problem: "--sheet picks a workbook's sheet, but this file is text (CSV, TSV or \
+                          lines); drop --sheet"
+                    .to_owned(),
+            });
+        }
         if head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) || head.starts_with(b"PK\x03\x04") {
             return Err(ListError::NotAList {
                 source_name: name,
@@ -516,6 +524,16 @@ impl RowReader {
     /// Whether the rows come from a workbook's sheet.
     pub fn is_sheet(&self) -> bool {
         self.layout.as_ref().is_some_and(|l| l.sheet.is_some())
+    }
+
+    /// Whether the input holds no row at all, as far as it was read ahead at opening: known
+    /// before anything is written, even for stdin, which can be read only once.
+    pub fn holds_no_rows(&self) -> bool {
+        match &self.rows {
+            Rows::Numbers(numbers) => numbers.size_hint().1 == Some(0),
+            Rows::Text(text) => text.pieces.is_empty(),
+            Rows::Table(table) => table.ahead.is_empty(),
+        }
     }
 }
 

@@ -176,6 +176,7 @@ impl Server {
             console_settings: console::Settings {
                 max_upload: config.max_upload,
                 scratch: std::env::temp_dir(),
+                demo: matches!(config.upstream, UpstreamTarget::Demo),
             },
             _demo: demo,
         })

@@ -27,7 +27,7 @@ try {
 }
 
 async function upload() {
-  const context = await browser.newContext({ acceptDownloads: true, locale: "zh-CN" });
+  const context = await browser.newContext({ acceptDownloads: true, locale: "zh-CN", timezoneId: "Asia/Shanghai" });
   const page = await context.newPage();
   const errors = [];
   page.on("pageerror", (e) => errors.push(String(e)));
@@ -63,6 +63,7 @@ async function upload() {
   await page.getByTestId("charts").locator("svg").first().waitFor();
   seen.charts = await page.getByTestId("charts").locator("svg").count();
   seen.history = await page.getByTestId("history").locator("tr[data-job]").count();
+  seen.created = await page.getByTestId("history").getByTestId("created").first().textContent();
   seen.xss = await page.evaluate(() => window.__xss === 1);
   seen.errors = errors;
   await page.screenshot({ path: path.join(out, "console.png"), fullPage: true });

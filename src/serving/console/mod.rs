@@ -43,6 +43,9 @@ pub(crate) struct Settings {
     pub max_upload: u64,
     /// Where uploads wait until their job is made.
     pub scratch: PathBuf,
+    /// The upstream is the built-in simulator (`--demo`): the page says its answers are
+    /// simulated.
+    pub demo: bool,
 }
 
 /// What the console's handlers share.
@@ -153,7 +156,8 @@ async fn page(headers: HeaderMap, State(console): State<Console>) -> Response {
     let html = assets::INDEX
         .replace("{{lang}}", lang)
         .replace("{{keys}}", if console.keys.is_some() { "1" } else { "0" })
-        .replace("{{statuses}}", &status_labels());
+        .replace("{{statuses}}", &status_labels())
+        .replace("{{demo}}", if console.settings.demo { "1" } else { "0" });
     (
         [
             (header::CONTENT_TYPE, "text/html; charset=utf-8"),
@@ -213,7 +217,7 @@ fn lower_camel(name: &str) -> String {
 }
 
 /// "zh" when the browser prefers Chinese, else "en".
-fn preferred_language(headers: &HeaderMap) -> &'static str {
+pub(super) fn preferred_language(headers: &HeaderMap) -> &'static str {
     let accept = headers
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok())

@@ -166,7 +166,16 @@ pub(super) async fn upload(
     file.flush().await.map_err(internal)?;
     drop(file);
     let id = format!("u_{}", ulid::Ulid::generate().to_string().to_lowercase());
-    let preview = read_preview(&path, &name, &ReadChoice::default(), id.clone(), bytes).await?;
+    let language = super::preferred_language(&headers);
+    let preview = read_preview(
+        &path,
+        &name,
+        &ReadChoice::default(),
+        id.clone(),
+        bytes,
+        language,
+    )
+    .await?;
     {
         let mut uploads = console.uploads.lock();
         uploads.retain(|_, u| u.at.elapsed() < KEEP);
@@ -200,7 +209,8 @@ pub(super) async fn preview(
         (upload.path.to_path_buf(), upload.name.clone())
     };
     let bytes = std::fs::metadata(&path).map_or(0, |m| m.len());
-    let preview = read_preview(&path, &name, &choice, id, bytes).await?;
+    let language = super::preferred_language(&headers);
+    let preview = read_preview(&path, &name, &choice, id, bytes, language).await?;
     Ok(Json(preview).into_response())
 }
 
@@ -310,6 +320,7 @@ async fn read_preview(
     choice: &ReadChoice,
     upload: String,
     bytes: u64,
+    language: &'static str,
 ) -> Result<Preview, ApiError> {
     let scratch = path.display().to_string();
     let (path, name, options) = (path.to_path_buf(), name.to_owned(), choice.options());
@@ -326,6 +337,14 @@ async fn read_preview(
                 vec![row.input]
             } else {
                 row.cells
+            });
+        }
+        if rows.is_empty() {
+            // Refused at once, as the CLI refuses it, rather than when the job is started.
+            return Err(if language == "zh" {
+                format!("{name} 中没有号码：请上传一个含有手机号的文件")
+            } else {
+                format!("{name} holds no numbers: upload a file with phone numbers in it")
             });
         }
         let sheets = match layout.as_ref().and_then(|l| l.sheet.as_ref()) {

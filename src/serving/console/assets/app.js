@@ -6,6 +6,7 @@
 
 const TEXT = {
   en: {
+    demo: "Demo: answers come from the built-in simulated upstream, not from ALAPI; nothing is billed.",
     title: "phonecheck · list cleaning", signinTitle: "Sign in", apiKey: "API key", signin: "Sign in",
     badKey: "This key is not accepted.", uploadTitle: "Clean a list",
     drop: "Drop a TXT, CSV or Excel file here, or click to choose one",
@@ -19,6 +20,7 @@ const TEXT = {
       JOB_STATE_FAILED: "failed", JOB_STATE_CANCELLED: "cancelled" },
   },
   zh: {
+    demo: "演示模式：结果来自内置的模拟上游，而非 ALAPI，不计费。",
     title: "空号检测 · phonecheck", signinTitle: "登录", apiKey: "API 密钥", signin: "登录",
     badKey: "密钥无效。", uploadTitle: "号码清洗", drop: "把 TXT、CSV 或 Excel 文件拖到这里，或点击选择",
     uploading: "上传中…", sheet: "工作表", column: "号码列", callback: "回调地址（可选）",
@@ -315,7 +317,7 @@ async function loadHistory() {
     tr.append(element("td", TEXT[lang].states[job.state] || job.state));
     tr.append(element("td", `${Number(job.done || 0).toLocaleString()} / ${Number(job.total || 0).toLocaleString()}`));
     tr.append(element("td", Number(job.billed || 0).toLocaleString()));
-    tr.append(element("td", (job.createdAt || "").replace("T", " ").slice(0, 19)));
+    tr.append(element("td", localTime(job.createdAt), { "data-testid": "created" }));
     const actions = element("td");
     const button = (label, handler) => {
       const b = element("button", t(label), { type: "button", class: "plain", "data-action": label });
@@ -331,6 +333,16 @@ async function loadHistory() {
     tr.append(actions);
     table.append(tr);
   }
+}
+
+// A time from the API (RFC 3339, UTC) in the browser's own zone, the zone named.
+function localTime(text) {
+  const at = new Date(text || "");
+  if (Number.isNaN(at.getTime())) return "";
+  return at.toLocaleString(lang === "zh" ? "zh-CN" : "en-GB", {
+    year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
+    second: "2-digit", timeZoneName: "short",
+  });
 }
 
 async function act(path, method) {
@@ -358,6 +370,7 @@ $("download-csv").addEventListener("click", () => download(`/console/api/jobs/${
 $("download-xlsx").addEventListener("click", () => download(`/console/api/jobs/${$("downloads").dataset.job}/results?format=xlsx`));
 $("download-split").addEventListener("click", () => download(`/console/api/jobs/${$("downloads").dataset.job}/split`));
 
+$("demo").hidden = document.documentElement.dataset.demo !== "1";
 applyLanguage();
 if (document.documentElement.dataset.keys === "1") {
   $("signin").hidden = false;
