@@ -21,8 +21,10 @@
 //! - [`cli`] (feature `cli`, on by default): the command-line client, which talks to a server
 //!   through [`pb`] like any other client.
 //!
-//! Beside them: [`metrics`] (the Prometheus names and endpoint) and [`pb`] (the generated API).
+//! Beside them: [`metrics`] (the Prometheus names and endpoint), [`pb`] (the generated API)
+//! and [`causes`] (an error and its causes as one line).
 
+pub mod causes;
 pub mod checking;
 #[cfg(feature = "cli")]
 pub mod cli;

@@ -119,7 +119,7 @@ async fn main() {
     };
     if let Err(e) = result {
         // One clear line, with its causes, and a non-zero exit.
-        eprintln!("phonecheck: {e:#}");
+        eprintln!("phonecheck: {}", phonecheck::causes::one_line(e.as_ref()));
         std::process::exit(1);
     }
 }

@@ -33,6 +33,27 @@ fn bad_flags_are_named() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--max-batch"));
 }
 
+#[test]
+fn a_port_in_use_is_named_once() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let out = phonecheck()
+        .args(["serve", "--demo", "--listen", &addr])
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with("phonecheck: "))
+        .unwrap_or_default();
+    assert!(
+        line.contains(&format!("--listen {addr}: cannot bind")),
+        "{stderr}"
+    );
+    assert_eq!(line.matches("in use").count(), 1, "said once: {line}");
+}
+
 #[tokio::test]
 async fn serve_demo_answers_and_stops_cleanly_on_sigterm() {
     let mut cmd = phonecheck();

@@ -311,7 +311,7 @@ pub async fn connect(args: &ServerArgs) -> Result<BulkClient, ClientError> {
     let channel = endpoint
         .connect()
         .await
-        .map_err(|e| failed(with_causes(&e)))?;
+        .map_err(|e| failed(crate::causes::one_line(&e)))?;
     let auth = match api_key {
         None => Auth(None),
         Some(key) => Auth(Some(
@@ -332,21 +332,6 @@ fn server_url(server: &str) -> String {
     } else {
         format!("http://{server}")
     }
-}
-
-/// An error and its causes in one line, each said once: a cause whose words the line already
-/// holds ("tcp connect error: tcp connect error") is not repeated.
-fn with_causes(error: &dyn std::error::Error) -> String {
-    let mut message = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let text = cause.to_string();
-        if !message.contains(&text) {
-            message = format!("{message}: {text}");
-        }
-        source = cause.source();
-    }
-    message
 }
 
 /// Whether a failed call reached an HTTP server that is not phonecheck's gRPC (the console
