@@ -87,6 +87,7 @@ fn the_cli_is_a_client_using_only_the_api_and_number_parsing() {
         "crate::checking::number",
         "crate::lists",
         "crate::cli",
+        "crate::causes",
     ];
     let found = imports_outside("src/cli", &allowed);
     assert!(found.is_empty(), "{found:#?}");
