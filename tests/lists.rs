@@ -373,6 +373,7 @@ async fn gbk_and_utf16_csv_with_commas_quotes_and_newlines_come_back_whole() {
     .await;
     assert_eq!(code, Some(0), "{stderr}");
     assert!(stderr.contains("CSV (gb18030)"), "{stderr}");
+    assert!(!stderr.contains("add --excel"), "given already: {stderr}");
     let written = std::fs::read(&out).unwrap();
     assert!(written.starts_with(b"\xEF\xBB\xBF"), "a BOM for Excel");
     let mut reader = csv::Reader::from_reader(&written[3..]);
@@ -430,6 +431,10 @@ async fn gbk_and_utf16_csv_with_commas_quotes_and_newlines_come_back_whole() {
     .await;
     assert_eq!(code, Some(0), "{stderr}");
     assert!(stderr.contains("TSV (UTF-16LE)"), "{stderr}");
+    assert!(
+        stderr.contains("the input is UTF-16LE") && stderr.contains("add --excel"),
+        "a UTF-16 input without --excel: the flag is suggested: {stderr}"
+    );
     let mut reader = csv::Reader::from_path(&out16).unwrap();
     assert_eq!(
         reader.headers().unwrap().iter().take(4).collect::<Vec<_>>(),

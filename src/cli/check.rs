@@ -181,6 +181,16 @@ pub async fn check(args: CheckArgs) -> Result<RunReport, ClientError> {
             source.name(),
             reader.description
         );
+        if reader.encoding != encoding_rs::UTF_8
+            && format == OutputFormat::Csv
+            && !args.output.excel
+        {
+            eprintln!(
+                "phonecheck: the input is {} (as Excel saves text), the output UTF-8: add --excel \
+                 so that Excel shows its Chinese text",
+                reader.encoding.name()
+            );
+        }
     }
     let show = !args.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr());
     // A sheet is read through only for the progress bar's total (see `RowReader::count`).

@@ -344,6 +344,9 @@ pub struct RowReader {
     pub description: String,
     /// For a table (CSV, TSV, a sheet): its columns; `None` for text and arguments.
     pub layout: Option<Layout>,
+    /// The text encoding the input was in (UTF-8 for a workbook or arguments): an output for
+    /// Excel wants a byte-order mark when a list came as GBK or UTF-16.
+    pub encoding: &'static encoding_rs::Encoding,
 }
 
 type Records = Box<dyn Iterator<Item = Result<(u64, Vec<String>), ListError>> + Send>;
@@ -391,6 +394,7 @@ impl RowReader {
                     rows: Rows::Numbers((1..).zip(numbers.clone())),
                     description: format!("{} numbers from the command line", numbers.len()),
                     layout: None,
+                    encoding: encoding_rs::UTF_8,
                 });
             }
             Source::Stdin => decompressed(Box::new(BufReader::new(io::stdin())), &name)?,
@@ -423,6 +427,7 @@ impl RowReader {
                 rows: Rows::Table(rows),
                 description: format!("sheet {sheet:?}, {found}"),
                 layout: Some(layout),
+                encoding: encoding_rs::UTF_8,
             });
         }
         if options.sheet.is_some() {
@@ -479,6 +484,7 @@ impl RowReader {
                     "plain text{spelled}, one number a line (or several separated by commas)"
                 ),
                 layout: None,
+                encoding,
             }),
             Some(delimiter) => {
                 let csv = csv::ReaderBuilder::new()
@@ -498,6 +504,7 @@ impl RowReader {
                     rows: Rows::Table(rows),
                     description: format!("{kind}{spelled}, {found}"),
                     layout: Some(layout),
+                    encoding,
                 })
             }
         }
