@@ -66,6 +66,14 @@ impl RowStatus {
         !matches!(self, RowStatus::Error | RowStatus::Unchecked)
     }
 
+    /// Whether the lists of rows by status (per-status files, a workbook's status sheets)
+    /// have one for this status even when no row has it: every final status does, so a run
+    /// always gives the same files in the same order; `error` and `unchecked` only when a row
+    /// has them.
+    pub fn always_listed(self) -> bool {
+        self.is_final()
+    }
+
     /// Its position in [`RowStatus::ALL`].
     pub fn position(self) -> usize {
         RowStatus::ALL

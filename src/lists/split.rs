@@ -188,6 +188,13 @@ impl SplitWriter {
 
     /// Finishes every file and, for a zip, packs them; returns the files' names.
     pub fn finish(mut self) -> io::Result<Vec<String>> {
+        // Every final status has its file, empty or not, as a workbook has its sheet.
+        for status in RowStatus::ALL.into_iter().filter(|s| s.always_listed()) {
+            if !self.files.contains_key(&status) {
+                let file = self.open(status)?;
+                self.files.insert(status, file);
+            }
+        }
         let mut names = Vec::new();
         let mut files: Vec<(RowStatus, SplitFile)> = self.files.drain().collect();
         files.sort_by_key(|(status, _)| status.position());
@@ -270,7 +277,16 @@ mod tests {
         let read = |name: &str| std::fs::read_to_string(split.join(name)).ok();
         assert_eq!(read("real.txt").as_deref(), Some("13111111111\n"));
         assert_eq!(read("invalid.txt").as_deref(), Some("junk\n"));
-        assert_eq!(read("risk.txt"), None, "an earlier run's list is gone");
+        assert_eq!(
+            read("risk.txt").as_deref(),
+            Some(""),
+            "an earlier run's list is gone; the status has its empty list"
+        );
+        assert_eq!(
+            read("error.txt"),
+            None,
+            "error has a list only when a row has it"
+        );
     }
 
     #[test]
@@ -306,7 +322,19 @@ mod tests {
             .unwrap();
         assert!(!target.exists(), "the zip appears only whole");
         let names = writer.finish().unwrap();
-        assert_eq!(names, ["real.csv", "empty.csv"]);
+        assert_eq!(
+            names,
+            [
+                "real.csv",
+                "empty.csv",
+                "suspended.csv",
+                "silent.csv",
+                "risk.csv",
+                "not_in_database.csv",
+                "invalid.csv"
+            ],
+            "every final status, empty or not, in the workbook's order"
+        );
         let mut zip = zip::ZipArchive::new(File::open(&target).unwrap()).unwrap();
         let mut real = String::new();
         io::Read::read_to_string(&mut zip.by_name("real.csv").unwrap(), &mut real).unwrap();

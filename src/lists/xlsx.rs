@@ -17,12 +17,6 @@ use super::write::WriteOptions;
 /// The last row index a sheet has (Excel's limit is 1,048,576 rows).
 const LAST_ROW: u32 = 1_048_575;
 
-/// Sheets are made for the final statuses from the start (the others only when a row has
-/// them), so the workbook's sheets come in the same order every time.
-fn listed(status: RowStatus) -> bool {
-    status.is_final()
-}
-
 /// A new workbook as every list workbook is made: compressed at deflate level 1, which is a
 /// few times faster than the default 6 and costs a few percent of size (a million-row
 /// workbook spends most of its time being compressed).
@@ -162,7 +156,8 @@ impl XlsxResults {
         let title = sheet_name(options.sheet.as_deref().unwrap_or("results"));
         let results = SheetStream::create(&mut book, &title, header.clone())?;
         let mut by_status: Vec<Option<SheetStream>> = RowStatus::ALL.iter().map(|_| None).collect();
-        for status in RowStatus::ALL.into_iter().filter(|s| listed(*s)) {
+        // Made from the start, so the workbook's sheets come in the same order every time.
+        for status in RowStatus::ALL.into_iter().filter(|s| s.always_listed()) {
             by_status[status.position()] = Some(SheetStream::create(
                 &mut book,
                 &status_sheet(status),
@@ -258,7 +253,7 @@ fn write_summary(book: &mut Workbook, tally: &RowTally) -> Result<(), XlsxError>
     let statuses = RowStatus::ALL
         .iter()
         .zip(tally.by_status)
-        .filter(|(s, n)| *n > 0 || listed(**s))
+        .filter(|(s, n)| *n > 0 || s.always_listed())
         .map(|(s, n)| (status_sheet(*s), n))
         .chain(std::iter::once(("total 合计".to_owned(), tally.rows)))
         .collect();
