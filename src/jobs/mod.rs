@@ -23,7 +23,7 @@
 //!
 //! The runtime has three roles, one file each: `api` (what the service calls), `scheduler`
 //! (claiming jobs, following a shared store, the retention sweep) and `runner` (one job under
-//! its lease, the [`runner::Runner`]). They signal each other with three wake-ups, one word
+//! its lease, the `Runner`). They signal each other with three wake-ups, one word
 //! each: **announce a change** (watchers read the job again), **wake the scheduler** (look
 //! for work: a job was queued or one ended), and a **lease check** (a runner renews its
 //! lease now, and stops when it is gone).
