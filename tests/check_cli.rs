@@ -293,7 +293,8 @@ async fn the_server_is_host_port_and_the_http_port_is_named_as_the_wrong_one() {
 
 /// A file that only looks like a list (no phone column, a header alone, numbers Excel wrote
 /// as `1.39E+10`, a column past the last) is refused with exit status 2 before anything is
-/// sent, saying what was looked at and what to do.
+/// sent, saying what was looked at and what to do; a lone such cell says what is wrong with
+/// it.
 #[tokio::test]
 async fn lists_that_are_not_what_they_seem_are_refused_before_anything_is_sent() {
     let env = start(SimulatorConfig::default(), |_| {}).await;
@@ -377,7 +378,8 @@ async fn lists_that_are_not_what_they_seem_are_refused_before_anything_is_sent()
     // One such value among real numbers is answered invalid, saying what happened to it.
     let mixed = file(
         "mixed.csv",
-        "客户,手机号\n张三,13111111111\n李四,1.39E+10\n".as_bytes(),
+        "客户,手机号\n张三,13111111111\n李四,1.39E+10\n王五,+86 138 0013 8000 ::: +86 139 0013 9000\n"
+            .as_bytes(),
     );
     let (code, stderr) = run_check(&env, &[&mixed, "--out", out.to_str().unwrap()]).await;
     assert_eq!(code, Some(0), "{stderr}");
@@ -389,6 +391,13 @@ async fn lists_that_are_not_what_they_seem_are_refused_before_anything_is_sent()
         rows[1].note.contains("scientific notation"),
         "{:?}",
         rows[1]
+    );
+    // A contacts export's cell holding two numbers says so.
+    assert_eq!(rows[2].status, RowStatus::Invalid);
+    assert!(
+        rows[2].note.contains("holds 2 phone numbers"),
+        "{:?}",
+        rows[2]
     );
 }
 

@@ -120,6 +120,25 @@ pub enum InvalidReason {
          format the column as text before exporting, or give the workbook itself"
     )]
     ScientificNotation(String),
+    /// Several numbers in one input (a contacts export's `+86 139… ::: +86 131…`): each is
+    /// checked only as an input of its own.
+    #[error("holds {0} phone numbers; give each its own row (or its own element)")]
+    SeveralNumbers(usize),
+}
+
+/// How many valid numbers `input` holds when it holds more than one, read as pieces between
+/// the characters no number spells (`:`, `/`, `|`, letters…).
+fn several_numbers(input: &str) -> Option<usize> {
+    let spells_a_number = |c: char| {
+        let c = to_ascii_digit(c);
+        c.is_ascii_digit() || c == '+' || is_ignorable(c)
+    };
+    let found = input
+        .split(|c: char| !spells_a_number(c))
+        .flat_map(split_element)
+        .filter(|piece| bare_mobile(piece.trim()).is_some() || normalize_mobile(piece).is_ok())
+        .count();
+    (found > 1).then_some(found)
 }
 
 /// Whether `input` is a number in scientific notation (`1.39E+10`, `1.3800138E10`): what a
@@ -187,7 +206,12 @@ pub fn normalize_mobile(input: &str) -> Result<Mobile, InvalidReason> {
             'E' | 'e' if is_scientific_notation(input) => {
                 return Err(InvalidReason::ScientificNotation(input.trim().to_owned()));
             }
-            other => return Err(InvalidReason::UnexpectedCharacter(other)),
+            other => {
+                return Err(match several_numbers(input) {
+                    Some(n) => InvalidReason::SeveralNumbers(n),
+                    None => InvalidReason::UnexpectedCharacter(other),
+                });
+            }
         }
     }
     if digits.is_empty() {
@@ -397,6 +421,18 @@ mod tests {
                 InvalidReason::ScientificNotation("1.3800138e10".to_owned()),
             ),
             ("1.39E+1x", InvalidReason::UnexpectedCharacter('E')),
+            (
+                "+86 139 0013 9000 ::: +86 131 1111 1111",
+                InvalidReason::SeveralNumbers(2),
+            ),
+            (
+                "13800138000/13900139000|x",
+                InvalidReason::SeveralNumbers(2),
+            ),
+            (
+                "13800138000 ::: 12345",
+                InvalidReason::UnexpectedCharacter(':'),
+            ),
             ("13E", InvalidReason::UnexpectedCharacter('E')),
         ];
         for (input, reason) in cases {
