@@ -169,11 +169,14 @@ fn check_results_workbook(book: &Value, first: &str, input: &[Vec<String>]) {
     assert_eq!(results[0], whole_header(&input[0]));
     for (got, want) in results.iter().zip(input).skip(1) {
         assert_eq!(&got[..4], &want[..], "each row whole and in place");
-        // "status" is an input column here: the result's column is the next one.
-        let status = &got[4];
+        // Then the number as read; "status" is an input column here: the result's column
+        // is the one after.
+        let (mobile, status) = (&got[4], &got[5]);
         if want[1] == "无" {
             assert_eq!(status, "invalid", "{got:?}");
+            assert_eq!(mobile, "", "{got:?}");
         } else {
+            assert_eq!(mobile.len(), 11, "{got:?}");
             assert!(
                 [
                     "real",
@@ -204,7 +207,7 @@ fn check_results_workbook(book: &Value, first: &str, input: &[Vec<String>]) {
         let held = rows(sheet);
         assert_eq!(held[0], results[0], "{name}: the same header");
         for row in &held[1..] {
-            assert_eq!(row[4], status, "{name}: {row:?}");
+            assert_eq!(row[5], status, "{name}: {row:?}");
         }
         listed += held.len() - 1;
     }
@@ -238,7 +241,8 @@ fn check_split_zip(python: &Python, zip: &Path, input: &[Vec<String>]) {
     for name in &names {
         let book = python.dump(&dir.path().join(name));
         let held = rows(&book["sheets"][0]);
-        assert_eq!(held[0], input[0], "{name}: the input's own header");
+        assert_eq!(held[0][..4], input[0][..], "{name}: the input's own header");
+        assert_eq!(held[0][4], "mobile", "{name}: then the number as read");
         for row in &held[1..] {
             let mut row = row.clone();
             row.resize(4, String::new());
