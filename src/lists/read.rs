@@ -644,30 +644,25 @@ impl TextRows {
     /// (or whose numbers a spreadsheet wrote in scientific notation), before anything is sent.
     fn sniff(&mut self) -> Result<(), ListError> {
         while self.pieces.len() < SNIFF_RECORDS && self.read_line()? {}
-        let inputs: Vec<&str> = self.pieces.iter().map(|(_, p)| p.trim()).collect();
-        let nonempty: Vec<&str> = inputs.iter().copied().filter(|p| !p.is_empty()).collect();
-        if nonempty.is_empty() || nonempty.iter().any(|p| normalize_mobile(p).is_ok()) {
-            if let Some(example) = mostly_scientific(&nonempty) {
-                return Err(self.digits_lost(example));
-            }
-            return Ok(());
-        }
-        if let Some(example) = nonempty.iter().find(|p| is_scientific_notation(p)) {
-            return Err(self.digits_lost(example));
-        }
-        Err(ListError::NoNumbers {
-            source_name: self.name.clone(),
-            rows: nonempty.len(),
-            looked_at: format!("lines 1 to {} as text", self.line),
-            advice: "A table? Name its format with --input-format csv or tsv, and its column with --column.",
-        })
-    }
-
-    fn digits_lost(&self, example: &str) -> ListError {
-        ListError::DigitsLost {
-            source_name: self.name.clone(),
-            column: "the text".to_owned(),
-            example: example.to_owned(),
+        let values: Vec<&str> = self
+            .pieces
+            .iter()
+            .map(|(_, p)| p.trim())
+            .filter(|p| !p.is_empty())
+            .collect();
+        match judge_sample(values.iter().copied(), &values) {
+            Sample::Fine => Ok(()),
+            Sample::NoNumbers => Err(ListError::NoNumbers {
+                source_name: self.name.clone(),
+                rows: values.len(),
+                looked_at: format!("lines 1 to {} as text", self.line),
+                advice: "A table? Name its format with --input-format csv or tsv, and its column with --column.",
+            }),
+            Sample::DigitsLost { example, .. } => Err(ListError::DigitsLost {
+                source_name: self.name.clone(),
+                column: "the text".to_owned(),
+                example: example.to_owned(),
+            }),
         }
     }
 
@@ -725,17 +720,61 @@ impl Iterator for CsvRecords {
     }
 }
 
-/// The first of `values` in scientific notation, when more than half of them are: a column
-/// a spreadsheet wrote without its digits.
-fn mostly_scientific<'a>(values: &[&'a str]) -> Option<&'a str> {
-    let lost: Vec<&str> = values
+/// What the first rows read ahead say of an input, before anything is sent.
+enum Sample<'a> {
+    /// A list to check.
+    Fine,
+    /// Not one phone number anywhere in them.
+    NoNumbers,
+    /// Numbers a spreadsheet wrote in scientific notation (`example`), their digits lost:
+    /// the only numbers there are (`anywhere`), or most of the number column.
+    DigitsLost {
+        /// One such value.
+        example: &'a str,
+        /// Whether they were found with no phone number anywhere (so no column is known).
+        anywhere: bool,
+    },
+}
+
+/// Judges the rows read ahead: `cells` their cells, `column` the number column's non-empty
+/// values. No cells at all is fine (the caller says the input holds no rows).
+fn judge_sample<'a>(
+    cells: impl Iterator<Item = &'a str> + Clone,
+    column: &[&'a str],
+) -> Sample<'a> {
+    if cells.clone().next().is_none() {
+        return Sample::Fine;
+    }
+    if !cells.clone().any(|c| normalize_mobile(c.trim()).is_ok()) {
+        return match cells.map(str::trim).find(|c| is_scientific_notation(c)) {
+            Some(example) => Sample::DigitsLost {
+                example,
+                anywhere: true,
+            },
+            None => Sample::NoNumbers,
+        };
+    }
+    let lost: Vec<&str> = column
         .iter()
         .copied()
         .filter(|v| is_scientific_notation(v))
         .collect();
-    lost.first()
-        .copied()
-        .filter(|_| lost.len() * 2 > values.len())
+    match lost.first() {
+        Some(&example) if lost.len() * 2 > column.len() => Sample::DigitsLost {
+            example,
+            anywhere: false,
+        },
+        _ => Sample::Fine,
+    }
+}
+
+/// Cells as a message names them: `"客户", "手机号", "备注"`.
+fn quoted(cells: &[String]) -> String {
+    cells
+        .iter()
+        .map(|c| format!("{c:?}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// True when one of `cells` holds a valid phone number.
@@ -792,11 +831,7 @@ impl TableRows {
             .max(known_width.min(MAX_SHEET_WIDTH));
         let named_columns = || {
             if header {
-                first
-                    .iter()
-                    .map(|h| format!("{h:?}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                quoted(&first)
             } else {
                 (1..=widest)
                     .map(|i| format!("column_{i}"))
@@ -804,28 +839,6 @@ impl TableRows {
                     .join(", ")
             }
         };
-        if !ahead.is_empty() && !ahead.iter().any(|(_, r)| any_number(r)) {
-            // With no number anywhere, the first row is all a reader can name the columns by.
-            let first_row = first
-                .iter()
-                .map(|h| format!("{h:?}"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let cells = ahead.iter().flat_map(|(_, r)| r.iter());
-            if let Some(example) = cells.clone().find(|c| is_scientific_notation(c)) {
-                return Err(ListError::DigitsLost {
-                    source_name: name,
-                    column: format!("the table (first row {first_row})"),
-                    example: example.trim().to_owned(),
-                });
-            }
-            return Err(ListError::NoNumbers {
-                source_name: name,
-                rows: ahead.len(),
-                looked_at: format!("{} columns, first row {first_row}", widest),
-                advice: "If the numbers are there, name their column with --column.",
-            });
-        }
         let column = match &options.column {
             Some(ColumnSpec::Position(n)) if *n > widest => {
                 return Err(ListError::ColumnPastTheEnd {
@@ -843,11 +856,7 @@ impl TableRows {
                 found.ok_or_else(|| ListError::NoSuchColumn {
                     source_name: name.clone(),
                     name: wanted.clone(),
-                    headers: first
-                        .iter()
-                        .map(|h| format!("{h:?}"))
-                        .collect::<Vec<_>>()
-                        .join(", "),
+                    headers: quoted(&first),
                 })?
             }
             None => {
@@ -869,16 +878,34 @@ impl TableRows {
             .map(|c| c.trim())
             .filter(|c| !c.is_empty())
             .collect();
-        if let Some(example) = mostly_scientific(&values) {
-            let named = first
-                .get(column)
-                .filter(|_| header)
-                .map_or(String::new(), |h| format!(" {h:?}"));
-            return Err(ListError::DigitsLost {
-                source_name: name,
-                column: format!("column {}{named}", column + 1),
-                example: example.to_owned(),
-            });
+        let cells = ahead.iter().flat_map(|(_, r)| r.iter().map(String::as_str));
+        match judge_sample(cells, &values) {
+            Sample::Fine => {}
+            // With no number anywhere, the first row is all a reader can name the columns by.
+            Sample::NoNumbers => {
+                return Err(ListError::NoNumbers {
+                    source_name: name,
+                    rows: ahead.len(),
+                    looked_at: format!("{widest} columns, first row {}", quoted(&first)),
+                    advice: "If the numbers are there, name their column with --column.",
+                });
+            }
+            Sample::DigitsLost { example, anywhere } => {
+                let column = if anywhere {
+                    format!("the table (first row {})", quoted(&first))
+                } else {
+                    let named = first
+                        .get(column)
+                        .filter(|_| header)
+                        .map_or(String::new(), |h| format!(" {h:?}"));
+                    format!("column {}{named}", column + 1)
+                };
+                return Err(ListError::DigitsLost {
+                    source_name: name,
+                    column,
+                    example: example.to_owned(),
+                });
+            }
         }
         // A header says how wide the table is; without one, the widest of the first records;
         // a sheet says how wide its used range is (every row fits in it).
