@@ -126,7 +126,7 @@ pub async fn run(args: JobArgs) -> i32 {
 
 async fn run_command(args: JobArgs) -> Result<i32, ClientError> {
     let mut client = connect(&args.server).await?;
-    let job = match args.command {
+    let changed = match args.command {
         JobCommand::Submit(submit_args) => return submit(&mut client, submit_args).await,
         JobCommand::Status { id, watch: true } => return follow(&mut client, id).await,
         JobCommand::Results(results_args) => return results(&mut client, results_args).await,
@@ -178,29 +178,33 @@ async fn run_command(args: JobArgs) -> Result<i32, ClientError> {
         }
         JobCommand::Cancel { id } => {
             let job = client.cancel_job(CancelJobRequest { id }).await?;
-            if job.get_ref().state() != JobState::Cancelled {
-                eprintln!(
-                    "phonecheck: job {} had already ended ({}); nothing to cancel",
-                    job.get_ref().id,
-                    state_name(job.get_ref().state())
-                );
-            }
-            job
+            (
+                job.into_inner(),
+                JobState::Cancelled,
+                "had already ended",
+                "cancel",
+            )
         }
         JobCommand::Resume { id } => {
             let job = client.resume_job(ResumeJobRequest { id }).await?;
-            if job.get_ref().state() != JobState::Queued {
-                eprintln!(
-                    "phonecheck: job {} is {} with nothing to check again; nothing to resume",
-                    job.get_ref().id,
-                    state_name(job.get_ref().state())
-                );
-            }
-            job
+            (
+                job.into_inner(),
+                JobState::Queued,
+                "has nothing to check again",
+                "resume",
+            )
         }
     };
-    // Cancel and resume show the job as it is now.
-    println!("{}", render(job.get_ref()));
+    // Cancel and resume show the job as it is now, saying when they had nothing to do.
+    let (job, done, why, what) = changed;
+    if job.state() != done {
+        eprintln!(
+            "phonecheck: job {} {why} ({}); nothing to {what}",
+            job.id,
+            state_name(job.state())
+        );
+    }
+    println!("{}", render(&job));
     Ok(0)
 }
 

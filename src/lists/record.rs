@@ -258,11 +258,10 @@ impl RowResult {
             Cow::Owned(self.line.to_string()),
             Cow::Borrowed(self.input.as_str()),
         ];
-        let results = self.result_fields().map(Cow::Borrowed);
-        std::array::from_fn(|i| match i.checked_sub(place.len()) {
-            None => place[i].clone(),
-            Some(r) => results[r].clone(),
-        })
+        let mut fields = place
+            .into_iter()
+            .chain(self.result_fields().map(Cow::Borrowed));
+        std::array::from_fn(|_| fields.next().unwrap_or_default())
     }
 
     /// A record back from the values of [`RESULT_COLUMNS`] (as [`RowResult::result_fields`]

@@ -35,6 +35,16 @@ static JOB: LazyLock<Option<MessageDescriptor>> = LazyLock::new(|| {
     }
 });
 
+/// The JSON name a job's `by_status` count of `field` has (`not_in_database` →
+/// `notInDatabase`), from the same descriptors the job's JSON is made from.
+pub(crate) fn status_count_key(field: &str) -> Option<String> {
+    let job = JOB.as_ref()?;
+    let by_status = job.get_field_by_name("by_status")?;
+    let counts = by_status.kind();
+    let counts = counts.as_message()?;
+    Some(counts.get_field_by_name(field)?.json_name().to_owned())
+}
+
 /// The JSON body announcing `job`.
 pub fn job_json(job: &JobRecord) -> Vec<u8> {
     serde_json::to_vec(&job_value(job)).unwrap_or_else(|_| b"{}".to_vec())

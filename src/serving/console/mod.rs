@@ -20,7 +20,7 @@ mod uploads;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Path, State};
@@ -156,7 +156,7 @@ async fn page(headers: HeaderMap, State(console): State<Console>) -> Response {
     let html = assets::INDEX
         .replace("{{lang}}", lang)
         .replace("{{keys}}", if console.keys.is_some() { "1" } else { "0" })
-        .replace("{{statuses}}", &status_labels())
+        .replace("{{statuses}}", status_labels())
         .replace("{{demo}}", if console.settings.demo { "1" } else { "0" });
     (
         [
@@ -174,46 +174,31 @@ async fn page(headers: HeaderMap, State(console): State<Console>) -> Response {
 
 /// The statuses the page shows, from the one table (`LineStatus`, through `RowStatus`), as
 /// a JSON list of `[key in a job's byStatus, English, Chinese]` in the order lists show them,
-/// escaped for an HTML attribute.
-fn status_labels() -> String {
+/// escaped for an HTML attribute. Made once.
+fn status_labels() -> &'static str {
     use crate::lists::RowStatus;
-    let rows: Vec<[String; 3]> = RowStatus::ALL
-        .into_iter()
-        .filter_map(|status| {
-            let (key, english) = match status {
-                RowStatus::Checked(line) => {
-                    (lower_camel(line.name()), line.name().replace('_', " "))
-                }
-                RowStatus::Invalid => ("invalid".to_owned(), "invalid".to_owned()),
-                // A job counts its failed numbers as `failed`.
-                RowStatus::Error => ("failed".to_owned(), "failed".to_owned()),
-                RowStatus::Unchecked => return None,
-            };
-            Some([key, english, status.label().to_owned()])
-        })
-        .collect();
-    serde_json::to_string(&rows)
-        .unwrap_or_default()
-        .replace('&', "&amp;")
-        .replace('"', "&quot;")
-        .replace('<', "&lt;")
-}
-
-/// `not_in_database` → `notInDatabase`, as the API's JSON names a field.
-fn lower_camel(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut upper = false;
-    for c in name.chars() {
-        if c == '_' {
-            upper = true;
-        } else if upper {
-            out.extend(c.to_uppercase());
-            upper = false;
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    static LABELS: LazyLock<String> = LazyLock::new(|| {
+        let rows: Vec<[String; 3]> = RowStatus::ALL
+            .into_iter()
+            .filter_map(|status| {
+                let (field, english) = match status {
+                    RowStatus::Checked(line) => (line.name(), line.name().replace('_', " ")),
+                    RowStatus::Invalid => ("invalid", "invalid".to_owned()),
+                    // A job counts its failed numbers as `failed`.
+                    RowStatus::Error => ("failed", "failed".to_owned()),
+                    RowStatus::Unchecked => return None,
+                };
+                let key = crate::serving::job_json::status_count_key(field)?;
+                Some([key, english, status.label().to_owned()])
+            })
+            .collect();
+        serde_json::to_string(&rows)
+            .unwrap_or_default()
+            .replace('&', "&amp;")
+            .replace('"', "&quot;")
+            .replace('<', "&lt;")
+    });
+    &LABELS
 }
 
 /// "zh" when the browser prefers Chinese, else "en".
