@@ -335,14 +335,13 @@ fn server_url(server: &str) -> String {
 }
 
 /// Whether a failed call reached an HTTP server that is not phonecheck's gRPC (the console
-/// and ALAPI door's port, a web server): its answer is a plain HTTP page or JSON, which gRPC
-/// reads as a broken message or a bare HTTP status.
+/// and ALAPI door's port, a web server): its answer is a plain HTTP page or JSON, whose first
+/// byte tonic reads as a message's compression flag ("protocol error: received message with
+/// invalid compression flag: 123 … while receiving response with status: 404 Not Found").
 fn answered_by_plain_http(status: &Status) -> bool {
     let message = status.message();
     message.contains("invalid compression flag")
         || message.contains("while receiving response with status")
-        || (status.code() == Code::Unimplemented && message.contains("HTTP status code"))
-        || (status.code() == Code::Internal && message.contains("content-type"))
 }
 
 /// Adds the API key to every call.

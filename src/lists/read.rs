@@ -392,7 +392,10 @@ impl RowReader {
             Source::Numbers(numbers) => {
                 return Ok(RowReader {
                     rows: Rows::Numbers((1..).zip(numbers.clone())),
-                    description: format!("{} numbers from the command line", numbers.len()),
+                    description: match numbers.len() {
+                        1 => "1 number from the command line".to_owned(),
+                        n => format!("{n} numbers from the command line"),
+                    },
                     layout: None,
                     encoding: encoding_rs::UTF_8,
                 });
