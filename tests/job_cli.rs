@@ -160,6 +160,7 @@ async fn submit_watch_and_download_a_csv_job_then_list_cancel_resume_and_delete(
     let (code, _, stderr) = job(&env, &["status", &id]).await;
     assert_eq!(code, Some(1));
     assert!(stderr.contains("NotFound"), "{stderr}");
+    assert!(stderr.contains("has no such job"), "{stderr}");
 }
 
 /// `job results` of a job that stopped part way says how to go on (`job resume ID`), not to

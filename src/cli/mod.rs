@@ -377,6 +377,8 @@ fn describe(status: &Status) -> String {
             "the server refused the API key (--api-key / PHONECHECK_API_KEY)"
         }
         (Code::PermissionDenied, _) => "the upstream refused the server's account",
+        // Only a job id names something a call can miss.
+        (Code::NotFound, _) => "the server has no such job",
         (Code::Unavailable, _) => "the server is unavailable",
         (Code::DeadlineExceeded, _) => "the deadline passed",
         (Code::ResourceExhausted, _) => "a limit was reached",
