@@ -10,6 +10,10 @@ pub const FILE_DESCRIPTOR_SET: &[u8] = tonic::include_file_descriptor_set!("phon
 
 use crate::checking::checked_line::LineStatus;
 
+/// The `ErrorInfo.reason` of a result whose number a stopped job never sent (a part of the
+/// API: the server writes it, clients recognise it).
+pub const NOT_CHECKED_REASON: &str = "NOT_CHECKED";
+
 /// The API's status for each line status: the one table between the two enums.
 const NUMBER_STATUSES: [(LineStatus, NumberStatus); 6] = [
     (LineStatus::Empty, NumberStatus::Empty),

@@ -198,6 +198,103 @@ async fn the_results_of_a_failed_job_say_to_resume_it() {
             && !stderr.contains("run again later"),
         "{stderr}"
     );
+    // Every row is written: those the job never sent as `unchecked`, as `check` writes them,
+    // saying why.
+    let rows: Vec<RowResult> = PreviousOutput::open(&out, OutputFormat::Csv, None)
+        .unwrap()
+        .collect();
+    assert_eq!(rows.len(), list.len(), "every row: {stderr}");
+    let unchecked: Vec<&RowResult> = rows
+        .iter()
+        .filter(|r| r.status == RowStatus::Unchecked)
+        .collect();
+    assert!(!unchecked.is_empty(), "the batch holding 102 is unanswered");
+    assert!(
+        unchecked.iter().any(|r| r.input == "19900000102"),
+        "{unchecked:?}"
+    );
+    for r in &unchecked {
+        assert!(
+            r.note.starts_with("not checked: the job failed first")
+                && r.note.contains("quota is used up"),
+            "{r:?}"
+        );
+        assert!(r.status_name.is_empty() && r.checked_at.is_empty(), "{r:?}");
+    }
+    assert!(
+        rows.iter()
+            .all(|r| r.status == RowStatus::Unchecked || r.status.is_final()),
+        "the rest answered"
+    );
+    assert!(
+        stderr.contains(&format!("{} of them unchecked", unchecked.len())),
+        "{stderr}"
+    );
+}
+
+/// `line` means one thing whatever the path: the row's line in the file (the header and blank
+/// lines counted), in `check` and in a job's results alike.
+#[tokio::test]
+async fn check_and_a_job_give_the_same_line_for_each_row() {
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().to_owned();
+    let env = start(SimulatorConfig::default(), move |c| {
+        c.data_dir = dir.join("jobs");
+    })
+    .await;
+    let files = tempfile::tempdir().unwrap();
+    let n = numbers(3);
+    let csv = files.path().join("list.csv");
+    std::fs::write(
+        &csv,
+        format!("name,phone\nA,{}\n\nB,{}\nC,{}\n", n[0], n[1], n[2]),
+    )
+    .unwrap();
+    let text = files.path().join("list.txt");
+    std::fs::write(&text, format!("{}\n\n\n{}\n{}\n", n[0], n[1], n[2])).unwrap();
+
+    for (file, lines) in [(&csv, [2, 4, 5]), (&text, [1, 4, 5])] {
+        let checked = files.path().join("checked.csv");
+        let output = Command::new(env!("CARGO_BIN_EXE_phonecheck"))
+            .args(["check", file.to_str().unwrap(), "--results-only", "--out"])
+            .arg(&checked)
+            .env("PHONECHECK_SERVER", format!("http://{}", env.addr))
+            .env_remove("PHONECHECK_API_KEY")
+            .stdin(Stdio::null())
+            .output()
+            .await
+            .expect("run phonecheck check");
+        assert!(output.status.success(), "{output:?}");
+
+        let (code, id, stderr) = job(&env, &["submit", file.to_str().unwrap()]).await;
+        assert_eq!(code, Some(0), "{stderr}");
+        let (code, _, stderr) = job(&env, &["status", &id, "--watch"]).await;
+        assert_eq!(code, Some(0), "{stderr}");
+        let fetched = files.path().join("fetched.csv");
+        let (code, _, stderr) = job(
+            &env,
+            &[
+                "results",
+                &id,
+                "--results-only",
+                "--out",
+                fetched.to_str().unwrap(),
+            ],
+        )
+        .await;
+        assert_eq!(code, Some(0), "{stderr}");
+
+        let line_column = |path: &std::path::Path| -> Vec<u64> {
+            let mut reader = csv::Reader::from_path(path).unwrap();
+            assert_eq!(&reader.headers().unwrap()[1], "line");
+            reader
+                .records()
+                .map(|r| r.unwrap()[1].parse().unwrap())
+                .collect()
+        };
+        assert_eq!(line_column(&checked), lines, "check, {}", file.display());
+        assert_eq!(line_column(&fetched), lines, "job, {}", file.display());
+    }
 }
 
 #[tokio::test]

@@ -13,8 +13,8 @@ use phonecheck::checking::checked_line::{CheckedLine, LineStatus, intern};
 use phonecheck::checking::upstream::UpstreamError;
 use phonecheck::jobs::store::{WebhookAttempt, WebhookState};
 use phonecheck::jobs::{
-    JobAnswer, JobState, JobStore, JobStoreError, Mobile, NewInput, NewJob, PostgresJobStore,
-    PostgresOptions, SqliteJobStore, StoreEvent, StoredAnswer,
+    InputRow, JobAnswer, JobState, JobStore, JobStoreError, Mobile, NewInput, NewJob,
+    PostgresJobStore, PostgresOptions, SqliteJobStore, StoreEvent, StoredAnswer,
 };
 
 use common::postgres::TestPostgres;
@@ -90,14 +90,18 @@ async fn queued_with(
         })
         .await
         .unwrap();
-    // Every input keeps a row: its position's name, and the input as the phone cell.
+    // Every input keeps a row: its position's name, and the input as the phone cell; every
+    // input but the second says its line (a blank line before the third).
     let inputs = inputs
         .iter()
         .enumerate()
         .map(|(i, (s, m))| NewInput {
             input: (*s).to_owned(),
             mobile: *m,
-            cells: vec![format!("客户 {i}, \"vip\""), (*s).to_owned()],
+            source: InputRow {
+                line: (i != 1).then_some(i as u64 + 2 + u64::from(i >= 2)),
+                cells: vec![format!("客户 {i}, \"vip\""), (*s).to_owned()],
+            },
         })
         .collect();
     store.add_inputs(id, 0, inputs).await.unwrap();
@@ -110,7 +114,7 @@ async fn queued_with(
 }
 
 #[tokio::test]
-async fn answers_count_once_per_input_and_results_stop_at_the_first_pending() {
+async fn answers_count_once_per_input_and_results_say_which_are_pending() {
     let (stores, _backing) = stores("answers_count_once").await;
     for (name, store) in stores {
         let inputs = [
@@ -138,13 +142,25 @@ async fn answers_count_once_per_input_and_results_stop_at_the_first_pending() {
         assert_eq!(job.billed, 1, "{name}");
 
         let results = store.results("j", 0, 100).await.unwrap();
-        assert_eq!(results.len(), 3, "{name}: up to the first pending input");
+        assert_eq!(results.len(), 4, "{name}: every input");
+        assert!(
+            results[3].answer.is_none(),
+            "{name}: the last one is pending"
+        );
+        assert!(results[..3].iter().all(|r| r.answer.is_some()), "{name}");
         assert!(results[2].duplicate && !results[0].duplicate, "{name}");
         assert!(matches!(results[1].answer, Some(StoredAnswer::Invalid)));
-        // Rows come back whole, with the header the job was made with.
+        // Rows come back whole, with the header the job was made with, and their lines.
         assert_eq!(job.header, ["name", "phone"], "{name}");
-        assert_eq!(results[0].cells, ["客户 0, \"vip\"", "a"], "{name}");
-        assert_eq!(results[1].cells, ["客户 1, \"vip\"", "junk\0"], "{name}");
+        assert_eq!(results[0].source.cells, ["客户 0, \"vip\"", "a"], "{name}");
+        assert_eq!(
+            results[1].source.cells,
+            ["客户 1, \"vip\"", "junk\0"],
+            "{name}"
+        );
+        let lines: Vec<Option<u64>> = results.iter().map(|r| r.source.line).collect();
+        assert_eq!(lines, [Some(2), None, Some(5), Some(6)], "{name}");
+        assert_eq!(results[1].source.line_or_position(1), 2, "{name}");
         assert_eq!(
             store.pending("j", None, 10).await.unwrap(),
             vec![mobile(2)],

@@ -192,9 +192,44 @@ async fn a_quota_failure_stops_the_job_and_resume_finishes_it_without_billing_tw
     let error = failed.error.clone().expect("the reason");
     assert_eq!(error.code, Code::ResourceExhausted as i32);
     assert!(failed.done < 2000 && failed.done > 0, "{failed:?}");
-    // What is stored so far is a readable prefix.
+    // Every input comes back: those answered, then the ones never sent, each marked
+    // NOT_CHECKED naming the job's error.
     let partial = results(&mut client, &job.id, 0).await;
-    assert!(partial.len() as u64 <= failed.done);
+    assert_eq!(partial.len(), 2000, "every input of a stopped job");
+    let never_sent: Vec<&PhoneResult> = partial
+        .iter()
+        .filter(|r| {
+            r.error.as_ref().is_some_and(|e| {
+                let status = tonic::Status::with_details(
+                    Code::Ok,
+                    "",
+                    prost::Message::encode_to_vec(e).into(),
+                );
+                tonic_types::StatusExt::get_details_error_info(&status).is_some_and(|info| {
+                    info.reason == phonecheck::pb::NOT_CHECKED_REASON
+                        && info.metadata["jobErrorReason"] == "UPSTREAM_QUOTA_EXHAUSTED"
+                })
+            })
+        })
+        .collect();
+    assert_eq!(
+        never_sent.len() as u64,
+        2000 - failed.done,
+        "the inputs not done are the ones never sent"
+    );
+    assert!(
+        never_sent
+            .iter()
+            .all(|r| r.status() == NumberStatus::Unspecified
+                && r.error.as_ref().unwrap().code == Code::Aborted as i32),
+        "{never_sent:?}"
+    );
+    assert!(never_sent.iter().any(|r| r.input == "19900010102"));
+    assert_eq!(
+        results(&mut client, &job.id, 1999).await.len(),
+        1,
+        "from an index too"
+    );
 
     let resumed = client
         .resume_job(ResumeJobRequest { id: job.id.clone() })

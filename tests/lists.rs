@@ -22,7 +22,7 @@ use phonecheck::lists::record::RESULT_COLUMNS;
 use serde_json::Value;
 use tokio::process::Command;
 
-use common::{TestEnv, start};
+use common::{TestEnv, numbers, start};
 
 async fn phonecheck(env: &TestEnv, args: &[&str]) -> (Option<i32>, String, String) {
     let run = Command::new(env!("CARGO_BIN_EXE_phonecheck"))
@@ -515,7 +515,18 @@ async fn what_is_not_a_list_is_refused_in_one_line_with_exit_2_and_no_output() {
         }
         file.write_all(b"\"\n").unwrap();
     }
-    cases.push((huge, vec![], "line 202: a record of 104857603 bytes"));
+    cases.push((huge, vec![], "line 202: a record longer than 1048576 bytes"));
+    // The same in a text list: read no further than the limit.
+    let long_line = dir.path().join("long.txt");
+    let mut text = numbers(3).join("\n");
+    text.push('\n');
+    text.push_str(&"9".repeat(3 << 20));
+    std::fs::write(&long_line, text).unwrap();
+    cases.push((
+        long_line,
+        vec![],
+        "line 4: a record longer than 1048576 bytes",
+    ));
 
     let sheetless = dir.path().join("book.xlsx");
     let mut book = rust_xlsxwriter::Workbook::new();

@@ -16,7 +16,9 @@ use super::{
     BulkClient, ClientError, ListArgs, OutputArgs, ServerArgs, connect, output_error, source,
     split_layout,
 };
-use crate::lists::{OutputFormat, ResultWriter, RowReader, Source, SplitWriter, WriteOptions};
+use crate::lists::{
+    OutputFormat, ResultWriter, RowReader, RowStatus, Source, SplitWriter, WriteOptions,
+};
 use crate::pb::{
     CancelJobRequest, CreateJobRequest, DeleteJobRequest, GetJobRequest, GetJobResultsRequest, Job,
     JobState, ListJobsRequest, ResumeJobRequest, Row, WatchJobRequest,
@@ -265,12 +267,16 @@ async fn submit(client: &mut BulkClient, args: JobSubmitArgs) -> Result<i32, Cli
         for row in reader {
             match row {
                 Ok(row) => {
-                    bytes += row.input.len() + 8;
+                    bytes += row.input.len() + 12;
                     message.mobiles.push(row.input);
-                    if keep_rows {
-                        bytes += row.cells.iter().map(|c| c.len() + 4).sum::<usize>();
-                        message.rows.push(Row { cells: row.cells });
-                    }
+                    // Every row goes with its line, so the results name the file's lines;
+                    // a table's rows go whole.
+                    let cells = if keep_rows { row.cells } else { Vec::new() };
+                    bytes += cells.iter().map(|c| c.len() + 4).sum::<usize>();
+                    message.rows.push(Row {
+                        cells,
+                        line: row.line,
+                    });
                 }
                 Err(e) => {
                     let _ = failed_tx.blocking_send(e.into());
@@ -430,16 +436,21 @@ async fn results(client: &mut BulkClient, args: JobResultsArgs) -> Result<i32, C
         .await?
         .into_inner();
     let bar = bar(Some(job.total), "[{wide_bar}] {human_pos}/{human_len} rows");
-    let mut written = 0u64;
+    let (mut written, mut unchecked) = (0u64, 0u64);
     loop {
         match stream.message().await {
             Ok(Some(message)) => {
                 let mut rows = message.rows.into_iter();
                 for r in message.results {
                     let index = u64::from(r.index);
-                    // The server keeps no line numbers: the row's position stands for it.
-                    let mut r = super::result_row(r, index, index + 1);
-                    r.cells = rows.next().map(|row| row.cells).unwrap_or_default();
+                    // A server older than lines on rows sends none: the position stands in.
+                    let row = rows.next().unwrap_or_default();
+                    let line = if row.line > 0 { row.line } else { index + 1 };
+                    let mut r = super::result_row(r, index, line);
+                    r.cells = row.cells;
+                    if r.status == RowStatus::Unchecked {
+                        unchecked += 1;
+                    }
                     writer.write(&r).map_err(|e| output_error(&path, e))?;
                     if let Some(split) = &mut split {
                         split
@@ -475,17 +486,27 @@ async fn results(client: &mut BulkClient, args: JobResultsArgs) -> Result<i32, C
             .finish()
             .map_err(|e| output_error(&target.display().to_string(), e))?;
     }
+    let rest = if unchecked > 0 {
+        format!(
+            "; {} of them unchecked{}",
+            thousands(unchecked),
+            rest_of(&job)
+        )
+    } else if written < job.total {
+        rest_of(&job)
+    } else {
+        String::new()
+    };
     eprintln!(
-        "{} of {} rows written to {path}{}",
+        "{} of {} rows written to {path}{rest}",
         thousands(written),
         thousands(job.total),
-        if written < job.total {
-            rest_of(&job)
-        } else {
-            String::new()
-        }
     );
-    Ok(if written == job.total { 0 } else { 1 })
+    Ok(if written == job.total && unchecked == 0 {
+        0
+    } else {
+        1
+    })
 }
 
 /// A progress bar on stderr when it is a terminal (hidden otherwise).

@@ -387,12 +387,21 @@ fn describe(status: &Status) -> String {
     format!("{what} ({:?}: {})", status.code(), status.message())
 }
 
+/// Whether a result's error says its number was never sent (a stopped job's), rather than
+/// that its check failed.
+fn never_sent(error: &tonic_types::Status) -> bool {
+    let status = Status::with_details(Code::Ok, "", prost::Message::encode_to_vec(error).into());
+    tonic_types::StatusExt::get_details_error_info(&status)
+        .is_some_and(|info| info.reason == crate::pb::NOT_CHECKED_REASON)
+}
+
 /// An answer from the API as a list's output record of row `row` (from 0) at line `line`:
 /// what `check` and `job results` write.
 pub(crate) fn result_row(r: crate::pb::PhoneResult, row: u64, line: u64) -> RowResult {
     use crate::pb::NumberStatus;
     let status = match r.status() {
         NumberStatus::Invalid => RowStatus::Invalid,
+        _ if r.error.as_ref().is_some_and(never_sent) => RowStatus::Unchecked,
         status => status
             .line_status()
             .map_or(RowStatus::Error, RowStatus::Checked),

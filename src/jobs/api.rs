@@ -71,7 +71,7 @@ impl Jobs {
                     .map(|input| NewInput {
                         mobile: normalize_mobile(&input).ok(),
                         input,
-                        cells: rows.next().unwrap_or_default(),
+                        source: rows.next().unwrap_or_default(),
                     })
                     .collect();
                 let n = inputs.len() as u64;
@@ -244,44 +244,48 @@ impl Jobs {
         Ok(rx)
     }
 
-    /// The stored results from input `from` on, in input order, a chunk per message; ends at
-    /// the last input or at the first one not answered yet.
+    /// The stored results from input `from` on, in input order, a chunk per message. For a
+    /// job still going they end at the first input not answered yet; for one that had
+    /// stopped (failed or cancelled) when the call began they go on to the last input, those
+    /// never sent given as [`Outcome::NotChecked`], so a download holds every row.
     pub async fn results(
         &self,
         owner: &str,
         id: &str,
         from: u64,
     ) -> Result<mpsc::Receiver<Result<Vec<ResultRow>, JobError>>, JobError> {
-        self.get(owner, id).await?;
+        let job = self.get(owner, id).await?;
+        let not_checked = match job.state {
+            JobState::Failed => Some(Outcome::NotChecked(job.error.map(Arc::new))),
+            JobState::Cancelled => Some(Outcome::NotChecked(None)),
+            _ => None,
+        };
         let (tx, rx) = mpsc::channel(2);
         let (store, id) = (self.store.clone(), id.to_owned());
         tokio::spawn(async move {
             let mut next = from;
             loop {
-                let chunk = store.results(&id, next, RESULTS_CHUNK).await;
-                let chunk = match chunk {
+                let chunk = match store.results(&id, next, RESULTS_CHUNK).await {
                     Ok(chunk) => chunk,
                     Err(e) => {
                         let _ = tx.send(Err(e.into())).await;
                         return;
                     }
                 };
-                let complete = chunk.len() == RESULTS_CHUNK;
-                if chunk.is_empty() {
-                    return;
+                let read = chunk.len();
+                let mut results = Vec::with_capacity(read);
+                for stored in chunk {
+                    let pending = match (&stored.answer, &not_checked) {
+                        (Some(_), _) => None,
+                        (None, Some(outcome)) => Some(outcome.clone()),
+                        // A job still going: the answered prefix ends here.
+                        (None, None) => break,
+                    };
+                    results.push(stored.into_result_row(pending));
                 }
-                next += chunk.len() as u64;
-                let results = chunk
-                    .into_iter()
-                    .map(|mut stored| {
-                        let cells = std::mem::take(&mut stored.cells);
-                        ResultRow {
-                            result: stored.into_number_result(),
-                            cells,
-                        }
-                    })
-                    .collect();
-                if tx.send(Ok(results)).await.is_err() || !complete {
+                let complete = read == RESULTS_CHUNK && results.len() == read;
+                next += results.len() as u64;
+                if results.is_empty() || tx.send(Ok(results)).await.is_err() || !complete {
                     return;
                 }
             }
@@ -291,8 +295,9 @@ impl Jobs {
 }
 
 impl StoredResult {
-    /// The result as live calls answer it.
-    pub fn into_number_result(self) -> NumberResult {
+    /// The result as live calls answer it, beside its row; `pending` is the outcome of an
+    /// input not answered yet.
+    fn into_result_row(self, pending: Option<Outcome>) -> ResultRow {
         let from_cache = matches!(
             self.answer,
             Some(StoredAnswer::Checked {
@@ -300,23 +305,28 @@ impl StoredResult {
                 ..
             })
         );
-        let outcome = match self.answer {
-            Some(StoredAnswer::Checked { report, .. }) => Outcome::Checked(Arc::new(report)),
-            Some(StoredAnswer::Failed(e)) => Outcome::Failed(Arc::new(e)),
+        let outcome = match (self.answer, pending) {
+            (Some(StoredAnswer::Checked { report, .. }), _) => Outcome::Checked(Arc::new(report)),
+            (Some(StoredAnswer::Failed(e)), _) => Outcome::Failed(Arc::new(e)),
+            (None, Some(pending)) => pending,
             // The reason is not stored: parsing is pure, so it is found again.
-            Some(StoredAnswer::Invalid) | None => Outcome::Invalid(
+            (Some(StoredAnswer::Invalid) | None, _) => Outcome::Invalid(
                 normalize_mobile(&self.input)
                     .err()
                     .unwrap_or(InvalidReason::Empty),
             ),
         };
-        NumberResult {
+        let result = NumberResult {
             index: u32::try_from(self.index).unwrap_or(u32::MAX),
             input: Some(self.input),
             mobile: self.mobile,
             outcome,
             duplicate: self.duplicate,
             from_cache,
+        };
+        ResultRow {
+            result,
+            source: self.source,
         }
     }
 }

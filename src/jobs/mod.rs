@@ -46,8 +46,9 @@ use crate::checking::cache::Freshness;
 use crate::checking::pipeline::{CheckError, NumberResult, Pipeline};
 
 pub use store::{
-    JobAnswer, JobRecord, JobState, JobStore, JobStoreError, Lease, Mobile, NewInput, NewJob,
-    PostgresJobStore, PostgresOptions, SqliteJobStore, StoreEvent, StoredAnswer, StoredResult,
+    InputRow, JobAnswer, JobRecord, JobState, JobStore, JobStoreError, Lease, Mobile, NewInput,
+    NewJob, PostgresJobStore, PostgresOptions, SqliteJobStore, StoreEvent, StoredAnswer,
+    StoredResult,
 };
 
 /// How the runtime runs jobs.
@@ -132,8 +133,8 @@ pub struct JobChunk {
     pub inputs: Vec<String>,
     /// The table's column names (the first chunk's count), when rows are kept.
     pub header: Vec<String>,
-    /// Each input's row cells, one per input, or none.
-    pub rows: Vec<Vec<String>>,
+    /// Each input's row (its line, its cells), one per input, or none.
+    pub rows: Vec<InputRow>,
     /// Where to announce the job's end (the first chunk's counts; empty: nowhere).
     pub callback_url: String,
 }
@@ -143,8 +144,15 @@ pub struct JobChunk {
 pub struct ResultRow {
     /// The result.
     pub result: NumberResult,
-    /// The input's row cells (empty when the job keeps no rows).
-    pub cells: Vec<String>,
+    /// The input's row as given at creation (no line and no cells when none were given).
+    pub source: InputRow,
+}
+
+impl ResultRow {
+    /// The row's line in its file, or the input's position from 1 when none was given.
+    pub fn line(&self) -> u64 {
+        self.source.line_or_position(u64::from(self.result.index))
+    }
 }
 
 /// A page of jobs and where the next one starts.

@@ -204,17 +204,15 @@ pub enum ListError {
         /// What it looks like.
         what: &'static str,
     },
-    /// A record far longer than any list's.
+    /// A record far longer than any list's (read no further than the limit).
     #[error(
-        "{source_name}: line {line}: a record of {bytes} bytes (the most is {MAX_RECORD_BYTES}); is this a list?"
+        "{source_name}: line {line}: a record longer than {MAX_RECORD_BYTES} bytes (1 MiB, the most a row may hold); is this a list?"
     )]
     TooLong {
         /// The input's name.
         source_name: String,
         /// Where.
         line: u64,
-        /// Its length.
-        bytes: usize,
     },
     /// A row with more cells than the header (or than the first rows).
     #[error(
@@ -490,16 +488,7 @@ impl RowReader {
                 encoding,
             }),
             Some(delimiter) => {
-                let csv = csv::ReaderBuilder::new()
-                    .delimiter(delimiter)
-                    .has_headers(false)
-                    .flexible(true)
-                    .from_reader(reader);
-                let records = CsvRecords {
-                    reader: csv,
-                    record: csv::ByteRecord::new(),
-                    name: name.clone(),
-                };
+                let records = CsvRecords::new(reader, delimiter, name.clone());
                 let (rows, layout, found) =
                     TableRows::open(Box::new(records), options, name, None, 0)?;
                 let kind = if delimiter == b'\t' { "TSV" } else { "CSV" };
@@ -609,8 +598,8 @@ impl TextRows {
         let mut buf = Vec::new();
         loop {
             buf.clear();
-            let read = self
-                .reader
+            // One byte past the limit is enough to know a line is too long.
+            let read = io::Read::take(&mut self.reader, MAX_RECORD_BYTES as u64 + 1)
                 .read_until(b'\n', &mut buf)
                 .map_err(|error| ListError::Io {
                     source_name: self.name.clone(),
@@ -624,7 +613,6 @@ impl TextRows {
                 return Err(ListError::TooLong {
                     source_name: self.name.clone(),
                     line: self.line,
-                    bytes: buf.len(),
                 });
             }
             // Text is UTF-8 by now (decoded when it was not); a stray byte becomes U+FFFD and
@@ -686,41 +674,120 @@ impl TextRows {
     }
 }
 
-/// The records of a CSV/TSV input as cells.
+/// The records of a CSV/TSV input as cells, each with the line it starts on. `csv_core`
+/// parses; this loop around it (what `csv::Reader` would do) sees the bytes each record
+/// consumed, so a record's line is counted as an editor numbers it, past the blank lines the
+/// parser skips and the line breaks inside quoted cells.
 struct CsvRecords {
-    reader: csv::Reader<Box<dyn BufRead + Send>>,
-    record: csv::ByteRecord,
+    input: Box<dyn BufRead + Send>,
+    parser: csv_core::Reader,
+    /// The record's cells, back to back, and where each ends.
+    cells: Vec<u8>,
+    ends: Vec<usize>,
+    /// Line breaks consumed so far.
+    newlines: u64,
+    /// The input has ended (or failed).
+    done: bool,
     name: String,
+}
+
+impl CsvRecords {
+    fn new(input: Box<dyn BufRead + Send>, delimiter: u8, name: String) -> CsvRecords {
+        CsvRecords {
+            input,
+            parser: csv_core::ReaderBuilder::new().delimiter(delimiter).build(),
+            cells: vec![0; 4096],
+            ends: vec![0; 64],
+            newlines: 0,
+            done: false,
+            name,
+        }
+    }
+
+    /// The record just parsed (its first `ends` cells), as text.
+    fn record(&self, ends: usize) -> Vec<String> {
+        let mut start = 0;
+        self.ends[..ends]
+            .iter()
+            .map(|&end| {
+                let cell = String::from_utf8_lossy(&self.cells[start..end]).into_owned();
+                start = end;
+                cell
+            })
+            .collect()
+    }
 }
 
 impl Iterator for CsvRecords {
     type Item = Result<(u64, Vec<String>), ListError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let line = self.reader.position().line();
-        match self.reader.read_byte_record(&mut self.record) {
-            Ok(false) => None,
-            Ok(true) if self.record.as_slice().len() > MAX_RECORD_BYTES => {
-                Some(Err(ListError::TooLong {
-                    source_name: self.name.clone(),
-                    line,
-                    bytes: self.record.as_slice().len(),
-                }))
-            }
-            Ok(true) => Some(Ok((
-                line,
-                self.record
+        use csv_core::ReadRecordResult as Read;
+        if self.done {
+            return None;
+        }
+        let (mut cells, mut ends) = (0, 0);
+        // The record starts on the line after every line break consumed before its first
+        // byte: the rest of the last record's CRLF, and blank lines.
+        let mut line = self.newlines + 1;
+        let mut leading = true;
+        loop {
+            let input = match self.input.fill_buf() {
+                Ok(input) => input,
+                Err(error) => {
+                    self.done = true;
+                    return Some(Err(ListError::Csv {
+                        source_name: self.name.clone(),
+                        line,
+                        error: error.into(),
+                    }));
+                }
+            };
+            let (read, consumed, wrote, ended) =
+                self.parser
+                    .read_record(input, &mut self.cells[cells..], &mut self.ends[ends..]);
+            let consumed = &input[..consumed];
+            if leading {
+                let blank = consumed
                     .iter()
-                    .map(|c| String::from_utf8_lossy(c).into_owned())
-                    .collect(),
-            ))),
-            Err(error) => Some(Err(ListError::Csv {
-                source_name: self.name.clone(),
-                line,
-                error,
-            })),
+                    .take_while(|&&b| b == b'\r' || b == b'\n')
+                    .count();
+                line += newlines_in(&consumed[..blank]);
+                leading = blank == consumed.len();
+            }
+            self.newlines += newlines_in(consumed);
+            let consumed = consumed.len();
+            self.input.consume(consumed);
+            cells += wrote;
+            ends += ended;
+            match read {
+                Read::InputEmpty => {}
+                // Read no further than the limit: the rest of such a record is not wanted.
+                Read::OutputFull | Read::Record if cells > MAX_RECORD_BYTES => {
+                    self.done = true;
+                    return Some(Err(ListError::TooLong {
+                        source_name: self.name.clone(),
+                        line,
+                    }));
+                }
+                Read::OutputFull => {
+                    let room = (self.cells.len() * 2).min(MAX_RECORD_BYTES + 1);
+                    self.cells.resize(room.max(cells + 1), 0);
+                }
+                Read::OutputEndsFull => self.ends.resize(self.ends.len() * 2, 0),
+                Read::Record => return Some(Ok((line, self.record(ends)))),
+                Read::End => {
+                    self.done = true;
+                    return None;
+                }
+            }
         }
     }
+}
+
+/// Line breaks (LF, which CRLF holds too) in `bytes`.
+fn newlines_in(bytes: &[u8]) -> u64 {
+    bytes.iter().filter(|&&b| b == b'\n').count() as u64
 }
 
 /// What the first rows read ahead say of an input, before anything is sent.
@@ -1048,6 +1115,21 @@ mod tests {
                 (3, "13333333333"),
                 (4, "+86 131-1111-1111"),
                 (5, "junk")
+            ]
+        );
+    }
+
+    #[test]
+    fn a_csv_row_says_the_line_it_starts_on_past_blank_lines_and_line_breaks_in_cells() {
+        let csv = "name,phone\r\nA,13111111111\r\n\r\n\r\nB,13222222222\n\"C\nsecond line\",13333333333\nD,13444444444";
+        let (rows, _) = rows(csv.as_bytes(), "people.csv", auto());
+        assert_eq!(
+            inputs(&rows),
+            [
+                (2, "13111111111"),
+                (5, "13222222222"),
+                (6, "13333333333"),
+                (8, "13444444444")
             ]
         );
     }

@@ -14,7 +14,7 @@ use prost::encoding::{self, DecodeContext, WireType};
 
 use crate::checking::pipeline::{NumberResult, Outcome};
 use crate::pb;
-use crate::serving::status::rpc_status;
+use crate::serving::status::{not_checked_status, rpc_status};
 
 /// A `CheckStreamResponse` or `CheckBulkResponse`, encoded from the pipeline's results.
 ///
@@ -138,6 +138,9 @@ impl<'a> Fields<'a> {
                 fields.invalid_reason = reason.to_string();
             }
             Outcome::Failed(e) => fields.error = Some(rpc_status(e)),
+            Outcome::NotChecked(cause) => {
+                fields.error = Some(not_checked_status(cause.as_deref()));
+            }
         }
         fields
     }

@@ -16,12 +16,12 @@ use crate::checking::pipeline::{
     BulkChunk, CheckError, NumberResult, Outcome, Pipeline, StatusCounts, StreamEvent, Summary,
 };
 use crate::jobs::store::WebhookState;
-use crate::jobs::{JobChunk, JobRecord, JobState, Jobs};
+use crate::jobs::{InputRow, JobChunk, JobRecord, JobState, Jobs};
 use crate::pb;
 use crate::serving::encoded_replies::ResultsReply;
 use crate::serving::middleware::CallerSlot;
 use crate::serving::parsed_requests::ParsedCheckRequest;
-use crate::serving::status::rpc_status;
+use crate::serving::status::{not_checked_status, rpc_status};
 
 /// The server side of `phonecheck.v1.PhoneCheck` as `build.rs` generates it: `pb`'s messages,
 /// except that `Check` and `CheckStream` requests arrive as [`ParsedCheckRequest`].
@@ -131,7 +131,14 @@ impl PhoneCheck for PhoneCheckService {
                 freshness: freshness(chunk.options.as_ref())?,
                 inputs: chunk.mobiles,
                 header: chunk.header,
-                rows: chunk.rows.into_iter().map(|row| row.cells).collect(),
+                rows: chunk
+                    .rows
+                    .into_iter()
+                    .map(|row| InputRow {
+                        line: (row.line > 0).then_some(row.line),
+                        cells: row.cells,
+                    })
+                    .collect(),
                 callback_url: chunk.callback_url,
             })
         });
@@ -217,13 +224,16 @@ impl PhoneCheck for PhoneCheckService {
             .await?;
         let stream = ReceiverStream::new(chunks).map(|chunk| {
             let chunk = chunk?;
-            let keeps_rows = chunk.iter().any(|r| !r.cells.is_empty());
-            let mut response = pb::GetJobResultsResponse::default();
+            let mut response = pb::GetJobResultsResponse {
+                results: Vec::with_capacity(chunk.len()),
+                rows: Vec::with_capacity(chunk.len()),
+            };
             for row in chunk {
+                response.rows.push(pb::Row {
+                    line: row.line(),
+                    cells: row.source.cells,
+                });
                 response.results.push(pb::PhoneResult::from(row.result));
-                if keeps_rows {
-                    response.rows.push(pb::Row { cells: row.cells });
-                }
             }
             Ok(response)
         });
@@ -393,6 +403,7 @@ impl From<NumberResult> for pb::PhoneResult {
                 out.invalid_reason = reason.to_string();
             }
             Outcome::Failed(e) => out.error = Some(rpc_status(&e)),
+            Outcome::NotChecked(cause) => out.error = Some(not_checked_status(cause.as_deref())),
         }
         out
     }

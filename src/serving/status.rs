@@ -16,6 +16,7 @@ use crate::checking::pipeline::CheckError;
 use crate::checking::upstream::{ErrorClass, UpstreamError};
 use crate::jobs::JobError;
 use crate::jobs::webhooks::CallbackError;
+use crate::pb::NOT_CHECKED_REASON;
 use crate::serving::auth::AuthError;
 
 /// The `ErrorInfo.domain` of every error this service returns.
@@ -309,7 +310,41 @@ impl From<CheckError> for Status {
 /// The `google.rpc.Status` a streamed result carries when its number could not be checked:
 /// the same code, message and details a failed call would have.
 pub fn rpc_status(e: &UpstreamError) -> tonic_types::Status {
-    let status = upstream_status(e);
+    as_rpc_status(&upstream_status(e))
+}
+
+/// The `google.rpc.Status` of a number a stopped job never sent: ABORTED naming the job's
+/// error (`cause`), or CANCELLED when the job was cancelled; ErrorInfo reason `NOT_CHECKED`,
+/// with the job's own reason as `jobErrorReason`.
+pub fn not_checked_status(cause: Option<&UpstreamError>) -> tonic_types::Status {
+    const RESUME: &str = "resuming the job checks it without billing anything twice";
+    let (code, message, metadata) = match cause {
+        None => (
+            Code::Cancelled,
+            format!("not checked: the job was cancelled first; {RESUME}"),
+            HashMap::new(),
+        ),
+        Some(e) => {
+            let cause = upstream_status(e);
+            let reason = tonic_types::StatusExt::get_details_error_info(&cause)
+                .map(|info| info.reason)
+                .unwrap_or_default();
+            (
+                Code::Aborted,
+                format!(
+                    "not checked: the job failed first ({}); {RESUME}",
+                    cause.message()
+                ),
+                HashMap::from([("jobErrorReason".to_owned(), reason)]),
+            )
+        }
+    };
+    let details = ErrorDetails::with_error_info(NOT_CHECKED_REASON, ERROR_DOMAIN, metadata);
+    as_rpc_status(&Status::with_error_details(code, message, details))
+}
+
+/// A status as the `google.rpc.Status` message a result carries.
+fn as_rpc_status(status: &Status) -> tonic_types::Status {
     // `with_error_details` always encodes a google.rpc.Status into the details; decoding our
     // own bytes cannot fail, and the fallback keeps code and message if it ever did.
     tonic_types::Status::decode(status.details()).unwrap_or_else(|_| tonic_types::Status {
@@ -340,6 +375,28 @@ mod tests {
             s.message()
         );
         assert!(s.message().contains("ALAPI_TOKEN"));
+    }
+
+    #[test]
+    fn a_number_a_stopped_job_never_sent_says_so_and_why() {
+        let failed = Status::with_details(
+            Code::Ok,
+            "",
+            not_checked_status(Some(&api(102))).encode_to_vec().into(),
+        );
+        let info = failed.get_details_error_info().expect("ErrorInfo");
+        assert_eq!(info.reason, "NOT_CHECKED");
+        assert_eq!(info.metadata["jobErrorReason"], "UPSTREAM_QUOTA_EXHAUSTED");
+        let s = not_checked_status(Some(&api(102)));
+        assert_eq!(s.code, Code::Aborted as i32);
+        assert!(s.message.contains("quota is used up"), "{}", s.message);
+        let cancelled = not_checked_status(None);
+        assert_eq!(cancelled.code, Code::Cancelled as i32);
+        assert!(
+            cancelled.message.contains("cancelled"),
+            "{}",
+            cancelled.message
+        );
     }
 
     #[test]

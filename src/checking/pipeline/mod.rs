@@ -91,6 +91,10 @@ pub enum Outcome {
     Invalid(InvalidReason),
     /// The number could not be checked.
     Failed(Arc<UpstreamError>),
+    /// The number was never sent: the job holding it stopped first, failing with this error
+    /// (`None`: it was cancelled). Only an ended job's results carry it; resuming the job
+    /// checks it.
+    NotChecked(Option<Arc<UpstreamError>>),
 }
 
 /// The answer for one input.
@@ -145,6 +149,8 @@ impl StatusCounts {
             Outcome::Checked(r) => self.by_line_status[r.status as usize] += 1,
             Outcome::Invalid(_) => self.invalid += 1,
             Outcome::Failed(_) => self.failed += 1,
+            // Not answered: only an ended job's results hold it, and they are not counted here.
+            Outcome::NotChecked(_) => {}
         }
     }
 

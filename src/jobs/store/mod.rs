@@ -78,6 +78,11 @@ fn to_u64(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
 }
 
+/// A count or position as both stores keep it (64-bit signed; none this large is stored).
+fn to_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
 /// A duration as both stores keep it: milliseconds.
 fn duration_ms(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
@@ -175,6 +180,8 @@ enum ResultColumn {
     Error,
     /// The input row's cells, as JSON.
     Cells,
+    /// The input row's line in its file, NULL when the caller did not say.
+    Line,
 }
 
 /// The select list of a result row, in [`ResultColumn`] order; integers cast alike so both
@@ -183,7 +190,7 @@ macro_rules! result_columns {
     () => {
         "i.idx, i.input, i.mobile, n.first_idx, CAST(n.state AS BIGINT),
          CAST(n.status AS BIGINT), n.status_name, n.area, n.carrier, n.checked_ms, n.from_cache,
-         n.error, i.cells"
+         n.error, i.cells, i.line"
     };
 }
 use result_columns;
@@ -198,10 +205,10 @@ trait DriverRow {
     fn flag(&self, column: ResultColumn) -> Result<bool, JobStoreError>;
 }
 
-/// One stored result from its row, for both stores; `None` when its number is still pending
-/// (the answered prefix ends there). A code this build does not know is an error naming the
-/// job and row, never a guess.
-fn decode_result(job: &str, row: &impl DriverRow) -> Result<Option<StoredResult>, JobStoreError> {
+/// One stored result from its row, for both stores (its `answer` is `None` while its number
+/// is pending). A code this build does not know is an error naming the job and row, never a
+/// guess.
+fn decode_result(job: &str, row: &impl DriverRow) -> Result<StoredResult, JobStoreError> {
     use ResultColumn as C;
     let index = to_u64(row.int(C::Index)?.unwrap_or(0));
     let unreadable = |what: String| JobStoreError::UnreadableRow {
@@ -210,22 +217,25 @@ fn decode_result(job: &str, row: &impl DriverRow) -> Result<Option<StoredResult>
         what,
     };
     let input = row.text(C::Input)?.unwrap_or_default().to_owned();
-    let cells = cells_from(row.text(C::Cells)?)?;
+    let source = InputRow {
+        line: row.int(C::Line)?.map(to_u64),
+        cells: cells_from(row.text(C::Cells)?)?,
+    };
     let Some(mobile) = row.int(C::Mobile)? else {
-        return Ok(Some(StoredResult {
+        return Ok(StoredResult {
             index,
             input,
             mobile: None,
             duplicate: false,
             answer: Some(StoredAnswer::Invalid),
-            cells,
-        }));
+            source,
+        });
     };
     let mobile = Mobile::from_u64(to_u64(mobile))
         .ok_or_else(|| unreadable(format!("stored number {mobile} is not a mobile number")))?;
     let state = row.int(C::State)?.unwrap_or(NumberState::Pending as i64);
     let answer = match NumberState::from_code(state) {
-        Some(NumberState::Pending) => return Ok(None),
+        Some(NumberState::Pending) => None,
         Some(NumberState::Answered) => {
             let code = row.int(C::Status)?.unwrap_or(-1);
             let status = LineStatus::from_code(code)
@@ -233,7 +243,7 @@ fn decode_result(job: &str, row: &impl DriverRow) -> Result<Option<StoredResult>
             let text = |column| -> Result<_, JobStoreError> {
                 Ok(intern(row.text(column)?.unwrap_or_default()))
             };
-            StoredAnswer::Checked {
+            Some(StoredAnswer::Checked {
                 report: CheckedLine {
                     status,
                     status_name: text(C::StatusName)?,
@@ -242,21 +252,21 @@ fn decode_result(job: &str, row: &impl DriverRow) -> Result<Option<StoredResult>
                     checked_at: from_millis(row.int(C::CheckedMs)?.unwrap_or(0)),
                 },
                 from_cache: row.flag(C::FromCache)?,
-            }
+            })
         }
-        Some(NumberState::Failed) => {
-            StoredAnswer::Failed(serde_json::from_str(row.text(C::Error)?.unwrap_or("null"))?)
-        }
+        Some(NumberState::Failed) => Some(StoredAnswer::Failed(serde_json::from_str(
+            row.text(C::Error)?.unwrap_or("null"),
+        )?)),
         None => return Err(unreadable(format!("unknown number state code {state}"))),
     };
-    Ok(Some(StoredResult {
+    Ok(StoredResult {
         index,
         input,
         duplicate: row.int(C::FirstIndex)?.map(to_u64) != Some(index),
         mobile: Some(mobile),
-        answer: Some(answer),
-        cells,
-    }))
+        answer,
+        source,
+    })
 }
 
 /// A job about to be uploaded.
@@ -285,8 +295,32 @@ pub struct NewInput {
     pub input: String,
     /// Its number, when valid.
     pub mobile: Option<Mobile>,
-    /// Its row's cells, kept to be given back with the result (empty: none kept).
+    /// Where its row was and what it held, kept to be given back with the result.
+    pub source: InputRow,
+}
+
+/// An input's row as its list held it, given back beside the input's result so a download
+/// points at the row it answers and can give it back whole.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InputRow {
+    /// Its line in the file it came from, from 1 (a sheet's row number); `None` when the
+    /// caller did not say (see [`InputRow::line_or_position`]).
+    pub line: Option<u64>,
+    /// Its cells, unchanged; empty when the job keeps no cells.
     pub cells: Vec<String>,
+}
+
+impl InputRow {
+    /// The row's line, or for an input whose caller gave none, its position from 1: what
+    /// every download calls `line`, so `check` and a job's results agree on one file.
+    pub fn line_or_position(&self, index: u64) -> u64 {
+        self.line.unwrap_or(index + 1)
+    }
+
+    /// Whether anything of the row is kept (a line or cells).
+    pub fn is_kept(&self) -> bool {
+        self.line.is_some() || !self.cells.is_empty()
+    }
 }
 
 /// What the job runtime needs of a store. Every method is one atomic step: a method that
@@ -419,7 +453,8 @@ pub trait JobStore: std::fmt::Debug + Send + Sync + 'static {
         attempt: WebhookAttempt,
     ) -> Result<bool, JobStoreError>;
 
-    /// Up to `limit` results from input `from` on, in input order.
+    /// Up to `limit` results from input `from` on, in input order, pending inputs included
+    /// (their `answer` is `None`).
     async fn results(
         &self,
         id: &str,
@@ -619,8 +654,8 @@ pub struct StoredResult {
     pub duplicate: bool,
     /// What became of it; `None` while its number is pending.
     pub answer: Option<StoredAnswer>,
-    /// Its row's cells, when the list's rows are kept.
-    pub cells: Vec<String>,
+    /// Where its row was and what it held, as given at creation.
+    pub source: InputRow,
 }
 
 /// What became of a stored input.

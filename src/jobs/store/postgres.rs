@@ -37,7 +37,7 @@ use super::{
 use super::{
     JobAnswer, JobRecord, JobState, JobStore, JobStoreError, Lease, NewInput, NewJob, SELECT_JOB,
     StoreEvent, StoredResult, cells_from, cells_text, duration_ms, from_millis, migrations, millis,
-    to_u64,
+    to_i64, to_u64,
 };
 use crate::checking::checked_line::CheckedLine;
 use crate::checking::number::Mobile;
@@ -493,7 +493,7 @@ impl JobStore for PostgresJobStore {
     ) -> Result<(), JobStoreError> {
         // The message's distinct numbers, each with its first position and how often it
         // occurs, in number order (neighbours in the index go in together).
-        let first = i64::try_from(first).unwrap_or(i64::MAX);
+        let first = to_i64(first);
         let mut distinct: std::collections::BTreeMap<i64, (i64, i64)> = Default::default();
         let mut invalid = 0i64;
         for (offset, new) in inputs.iter().enumerate() {
@@ -520,23 +520,33 @@ impl JobStore for PostgresJobStore {
             .map_err(failed)?
             .get(0);
         let sink = tx
-            .copy_in("COPY inputs (job_key, idx, input, mobile, cells) FROM STDIN (FORMAT binary)")
+            .copy_in(
+                "COPY inputs (job_key, idx, input, mobile, cells, line) FROM STDIN (FORMAT binary)",
+            )
             .await
             .map_err(failed)?;
         let writer = BinaryCopyInWriter::new(
             sink,
-            &[Type::INT8, Type::INT8, Type::TEXT, Type::INT8, Type::TEXT],
+            &[
+                Type::INT8,
+                Type::INT8,
+                Type::TEXT,
+                Type::INT8,
+                Type::TEXT,
+                Type::INT8,
+            ],
         );
         futures::pin_mut!(writer);
         for (offset, new) in inputs.iter().enumerate() {
             let idx = first + offset as i64;
             let mobile = new.mobile.map(|m| m.as_u64() as i64);
             let input = storable(&new.input);
-            let cells = cells_text(&new.cells);
+            let cells = cells_text(&new.source.cells);
             let cells = cells.as_deref().map(storable);
+            let line = new.source.line.map(to_i64);
             writer
                 .as_mut()
-                .write(&[&key, &idx, &&*input, &mobile, &cells.as_deref()])
+                .write(&[&key, &idx, &&*input, &mobile, &cells.as_deref(), &line])
                 .await
                 .map_err(failed)?;
         }
@@ -1088,7 +1098,7 @@ impl JobStore for PostgresJobStore {
         from: u64,
         limit: usize,
     ) -> Result<Vec<StoredResult>, JobStoreError> {
-        let from = i64::try_from(from).unwrap_or(i64::MAX);
+        let from = to_i64(from);
         let client = self.client().await?;
         let statement = client
             .prepare_cached(concat!(
@@ -1111,11 +1121,7 @@ impl JobStore for PostgresJobStore {
             .map_err(failed)?;
         let mut out = Vec::with_capacity(rows.len());
         for row in &rows {
-            match decode_result(id, row)? {
-                Some(result) => out.push(result),
-                // Pending: the prefix of answered inputs ends here.
-                None => break,
-            }
+            out.push(decode_result(id, row)?);
         }
         Ok(out)
     }

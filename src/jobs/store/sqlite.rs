@@ -25,7 +25,7 @@ use super::{
 use super::{
     JobAnswer, JobRecord, JobState, JobStore, JobStoreError, Lease, NewInput, NewJob, SELECT_JOB,
     StoreEvent, StoredResult, cells_from, cells_text, duration_ms, from_millis, migrations, millis,
-    to_u64,
+    to_i64, to_u64,
 };
 use crate::checking::number::Mobile;
 use crate::checking::upstream::UpstreamError;
@@ -183,7 +183,8 @@ impl SqliteJobStore {
         let (mut invalid, mut unique, mut duplicates) = (0i64, 0i64, 0i64);
         {
             let mut insert_input = tx.prepare_cached(
-                "INSERT INTO inputs (job, idx, input, mobile, cells) VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO inputs (job, idx, input, mobile, cells, line)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?;
             let mut insert_number = tx.prepare_cached(
                 "INSERT OR IGNORE INTO numbers (job, mobile, first_idx) VALUES (?1, ?2, ?3)",
@@ -192,14 +193,15 @@ impl SqliteJobStore {
                 "UPDATE numbers SET occurrences = occurrences + 1 WHERE job = ?1 AND mobile = ?2",
             )?;
             for (offset, new) in inputs.iter().enumerate() {
-                let idx = i64::try_from(first + offset as u64).unwrap_or(i64::MAX);
+                let idx = to_i64(first + offset as u64);
                 let stored = new.mobile.map(|m| m.as_u64() as i64);
                 insert_input.execute(params![
                     id,
                     idx,
                     new.input,
                     stored,
-                    cells_text(&new.cells)
+                    cells_text(&new.source.cells),
+                    new.source.line.map(to_i64),
                 ])?;
                 match stored {
                     None => invalid += 1,
@@ -519,15 +521,11 @@ impl SqliteJobStore {
             " FROM inputs i LEFT JOIN numbers n ON n.job = i.job AND n.mobile = i.mobile
              WHERE i.job = ?1 AND i.idx >= ?2 ORDER BY i.idx LIMIT ?3"
         ))?;
-        let from = i64::try_from(from).unwrap_or(i64::MAX);
+        let from = to_i64(from);
         let mut rows = stmt.query(params![id, from, limit as i64])?;
         let mut out = Vec::with_capacity(limit);
         while let Some(row) = rows.next()? {
-            match decode_result(id, row)? {
-                Some(result) => out.push(result),
-                // Pending: the prefix of answered inputs ends here.
-                None => break,
-            }
+            out.push(decode_result(id, row)?);
         }
         Ok(out)
     }
@@ -944,7 +942,7 @@ mod tests {
             .map(|(input, mobile)| NewInput {
                 input: input.clone(),
                 mobile: *mobile,
-                cells: Vec::new(),
+                source: Default::default(),
             })
             .collect()
     }

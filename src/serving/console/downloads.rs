@@ -20,7 +20,7 @@ use crate::jobs::{JobRecord, ResultRow};
 use crate::lists::record::{RowTally, ranked};
 use crate::lists::split::SplitLayout;
 use crate::lists::{OutputFormat, ResultWriter, RowResult, RowStatus, SplitWriter, WriteOptions};
-use crate::serving::status::rpc_status;
+use crate::serving::status::{not_checked_status, rpc_status};
 
 /// `?format=csv|xlsx`.
 #[derive(Debug, Deserialize)]
@@ -137,13 +137,14 @@ pub(super) async fn summary(
 /// A stored result as a list's output row, its cells whole: the same record the CLI writes
 /// from the API's answer.
 fn row_of(row: ResultRow) -> RowResult {
-    let ResultRow { result, cells } = row;
+    let line = row.line();
+    let ResultRow { result, source } = row;
     let index = u64::from(result.index);
-    let mut r = RowResult::unchecked(index, index + 1, result.input_text().into_owned(), "");
+    let mut r = RowResult::unchecked(index, line, result.input_text().into_owned(), "");
     r.mobile = result.mobile.map(|m| m.digits()).unwrap_or_default();
     r.duplicate = result.duplicate;
     r.from_cache = result.from_cache;
-    r.cells = cells;
+    r.cells = source.cells;
     match result.outcome {
         Outcome::Checked(line) => {
             let (province, city) = line.province_and_city();
@@ -163,6 +164,7 @@ fn row_of(row: ResultRow) -> RowResult {
             r.status = RowStatus::Error;
             r.note = rpc_status(&e).message;
         }
+        Outcome::NotChecked(cause) => r.note = not_checked_status(cause.as_deref()).message,
     }
     r
 }

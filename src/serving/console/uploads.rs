@@ -20,7 +20,7 @@ use tokio_stream::StreamExt;
 use super::{ApiError, Console, job_response};
 use crate::checking::cache::Freshness;
 use crate::checking::pipeline::CheckError;
-use crate::jobs::JobChunk;
+use crate::jobs::{InputRow, JobChunk};
 use crate::lists::{ColumnSpec, HeaderMode, InputOptions, RowReader, SheetSpec, Source};
 
 /// How long an upload waits to be made into a job.
@@ -278,9 +278,10 @@ pub(super) async fn start(
             match row {
                 Ok(row) => {
                     chunk.inputs.push(row.input);
-                    if !row.cells.is_empty() {
-                        chunk.rows.push(row.cells);
-                    }
+                    chunk.rows.push(InputRow {
+                        line: Some(row.line),
+                        cells: row.cells,
+                    });
                 }
                 Err(e) => {
                     let _ = tx.blocking_send(Err(fail(e)));

@@ -243,10 +243,11 @@ type CreateJobRequest struct {
 	// The column names of the list's table (a CSV header, a sheet's first row), when the
 	// client keeps its rows whole; only the first message's counts. Returned as Job.header.
 	Header []string `protobuf:"bytes,4,rep,name=header,proto3" json:"header,omitempty"`
-	// Each input's whole row, cells unchanged: either empty (the job keeps no rows, as for a
-	// client that sends only mobiles) or exactly one per element of mobiles, in the same order
-	// (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside each
-	// result by GetJobResults, so a download gives every row back whole.
+	// Each input's row, its line and its cells unchanged: either empty (the job keeps no rows,
+	// as for a client that sends only mobiles) or exactly one per element of mobiles, in the
+	// same order (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside
+	// each result by GetJobResults, so a download gives every row back whole and says which
+	// line of the file each result answers.
 	Rows []*Row `protobuf:"bytes,5,rep,name=rows,proto3" json:"rows,omitempty"`
 	// Where to POST the job (as JSON) when it ends: succeeded, failed or cancelled; only the
 	// first message's counts. http or https; a host resolving to a loopback, private,
@@ -333,11 +334,18 @@ func (x *CreateJobRequest) GetCallbackUrl() string {
 	return ""
 }
 
-// Row is one row of a list's table, every cell as text, in column order.
+// Row is one row of a list: where it was in its file and, for a table, every cell as text, in
+// column order.
 type Row struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The cells, unchanged (the number's cell among them).
-	Cells         []string `protobuf:"bytes,1,rep,name=cells,proto3" json:"cells,omitempty"`
+	// The cells, unchanged (the number's cell among them); empty for a list of numbers alone
+	// (a text file), whose rows are kept only for their line.
+	Cells []string `protobuf:"bytes,1,rep,name=cells,proto3" json:"cells,omitempty"`
+	// The row's line in the file it came from, from 1: a text or CSV file's line (the header
+	// and blank lines counted, as an editor numbers them), a sheet's row number. 0 when not
+	// known. GetJobResults always sets it: the line given at creation, or the input's position
+	// + 1 when none was given (a list sent as mobiles alone).
+	Line          uint64 `protobuf:"varint,2,opt,name=line,proto3" json:"line,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -377,6 +385,13 @@ func (x *Row) GetCells() []string {
 		return x.Cells
 	}
 	return nil
+}
+
+func (x *Row) GetLine() uint64 {
+	if x != nil {
+		return x.Line
+	}
+	return 0
 }
 
 // Job is a list checked in the background.
@@ -1127,8 +1142,8 @@ type GetJobResultsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The results; index is the input's position in the job's list.
 	Results []*PhoneResult `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
-	// The inputs' rows, one per result and in the same order, when the job keeps rows (see
-	// CreateJobRequest.rows); empty otherwise.
+	// The inputs' rows, one per result and in the same order: each with its line (see
+	// Row.line) and, when the job keeps rows (see CreateJobRequest.rows), its cells.
 	Rows          []*Row `protobuf:"bytes,2,rep,name=rows,proto3" json:"rows,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1680,6 +1695,7 @@ type PhoneResult struct {
 	InvalidReason string `protobuf:"bytes,11,opt,name=invalid_reason,json=invalidReason,proto3" json:"invalid_reason,omitempty"`
 	// Why the number could not be checked; set only when status is NUMBER_STATUS_UNSPECIFIED.
 	// Carries the same code, message and details (ErrorInfo, RetryInfo…) a failed call would.
+	// In a stopped job's results, ErrorInfo reason NOT_CHECKED marks a number never sent.
 	Error *status.Status `protobuf:"bytes,12,opt,name=error,proto3" json:"error,omitempty"`
 	// True when the same number appeared earlier in the request; it was billed once and this
 	// result repeats that answer.
@@ -2053,9 +2069,10 @@ const file_phonecheck_v1_phonecheck_proto_rawDesc = "" +
 	"\amobiles\x18\x03 \x03(\tR\amobiles\x12\x16\n" +
 	"\x06header\x18\x04 \x03(\tR\x06header\x12&\n" +
 	"\x04rows\x18\x05 \x03(\v2\x12.phonecheck.v1.RowR\x04rows\x12!\n" +
-	"\fcallback_url\x18\x06 \x01(\tR\vcallbackUrl\"\x1b\n" +
+	"\fcallback_url\x18\x06 \x01(\tR\vcallbackUrl\"/\n" +
 	"\x03Row\x12\x14\n" +
-	"\x05cells\x18\x01 \x03(\tR\x05cells\"\xe4\x05\n" +
+	"\x05cells\x18\x01 \x03(\tR\x05cells\x12\x12\n" +
+	"\x04line\x18\x02 \x01(\x04R\x04line\"\xe4\x05\n" +
 	"\x03Job\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12-\n" +

@@ -120,8 +120,11 @@ type PhoneCheckClient interface {
 	WatchJob(ctx context.Context, in *WatchJobRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[Job], error)
 	// GetJobResults streams a job's results in input order, starting at from_index, so an
 	// interrupted download resumes where it stopped. It streams the results stored so far:
-	// for a job still running, inputs not yet answered end the stream early (the last index
-	// received + 1 is where to resume).
+	// for a job still queued or running, inputs not yet answered end the stream early (the
+	// last index received + 1 is where to resume). For a job that had failed or was cancelled
+	// when the call began, the stream goes on to the last input: each input never sent comes
+	// with no status and an error whose ErrorInfo reason is NOT_CHECKED (ABORTED for a failed
+	// job, CANCELLED for a cancelled one); ResumeJob checks them.
 	GetJobResults(ctx context.Context, in *GetJobResultsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[GetJobResultsResponse], error)
 }
 
@@ -353,8 +356,11 @@ type PhoneCheckServer interface {
 	WatchJob(*WatchJobRequest, grpc.ServerStreamingServer[Job]) error
 	// GetJobResults streams a job's results in input order, starting at from_index, so an
 	// interrupted download resumes where it stopped. It streams the results stored so far:
-	// for a job still running, inputs not yet answered end the stream early (the last index
-	// received + 1 is where to resume).
+	// for a job still queued or running, inputs not yet answered end the stream early (the
+	// last index received + 1 is where to resume). For a job that had failed or was cancelled
+	// when the call began, the stream goes on to the last input: each input never sent comes
+	// with no status and an error whose ErrorInfo reason is NOT_CHECKED (ABORTED for a failed
+	// job, CANCELLED for a cancelled one); ResumeJob checks them.
 	GetJobResults(*GetJobResultsRequest, grpc.ServerStreamingServer[GetJobResultsResponse]) error
 	mustEmbedUnimplementedPhoneCheckServer()
 }

@@ -184,10 +184,11 @@ class CreateJobRequest(_message.Message):
 
     @_builtins.property
     def rows(self) -> _containers.RepeatedCompositeFieldContainer[Global___Row]:
-        """Each input's whole row, cells unchanged: either empty (the job keeps no rows, as for a
-        client that sends only mobiles) or exactly one per element of mobiles, in the same order
-        (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside each
-        result by GetJobResults, so a download gives every row back whole.
+        """Each input's row, its line and its cells unchanged: either empty (the job keeps no rows,
+        as for a client that sends only mobiles) or exactly one per element of mobiles, in the
+        same order (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside
+        each result by GetJobResults, so a download gives every row back whole and says which
+        line of the file each result answers.
         """
 
     def __init__(
@@ -210,23 +211,35 @@ Global___CreateJobRequest: _TypeAlias = CreateJobRequest  # noqa: Y015
 
 @_typing.final
 class Row(_message.Message):
-    """Row is one row of a list's table, every cell as text, in column order."""
+    """Row is one row of a list: where it was in its file and, for a table, every cell as text, in
+    column order.
+    """
 
     DESCRIPTOR: _descriptor.Descriptor
 
     CELLS_FIELD_NUMBER: _builtins.int
+    LINE_FIELD_NUMBER: _builtins.int
+    line: _builtins.int
+    """The row's line in the file it came from, from 1: a text or CSV file's line (the header
+    and blank lines counted, as an editor numbers them), a sheet's row number. 0 when not
+    known. GetJobResults always sets it: the line given at creation, or the input's position
+    + 1 when none was given (a list sent as mobiles alone).
+    """
     @_builtins.property
     def cells(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
-        """The cells, unchanged (the number's cell among them)."""
+        """The cells, unchanged (the number's cell among them); empty for a list of numbers alone
+        (a text file), whose rows are kept only for their line.
+        """
 
     def __init__(
         self,
         *,
         cells: _abc.Iterable[_builtins.str] | None = ...,
+        line: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["cells", b"cells"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cells", b"cells", "line", b"line"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -619,8 +632,8 @@ class GetJobResultsResponse(_message.Message):
 
     @_builtins.property
     def rows(self) -> _containers.RepeatedCompositeFieldContainer[Global___Row]:
-        """The inputs' rows, one per result and in the same order, when the job keeps rows (see
-        CreateJobRequest.rows); empty otherwise.
+        """The inputs' rows, one per result and in the same order: each with its line (see
+        Row.line) and, when the job keeps rows (see CreateJobRequest.rows), its cells.
         """
 
     def __init__(
@@ -965,6 +978,7 @@ class PhoneResult(_message.Message):
     def error(self) -> _status_pb2.Status:
         """Why the number could not be checked; set only when status is NUMBER_STATUS_UNSPECIFIED.
         Carries the same code, message and details (ErrorInfo, RetryInfo…) a failed call would.
+        In a stopped job's results, ErrorInfo reason NOT_CHECKED marks a number never sent.
         """
 
     def __init__(

@@ -218,8 +218,11 @@ class PhoneCheckServicer:
     def GetJobResults(self, request, context):
         """GetJobResults streams a job's results in input order, starting at from_index, so an
         interrupted download resumes where it stopped. It streams the results stored so far:
-        for a job still running, inputs not yet answered end the stream early (the last index
-        received + 1 is where to resume).
+        for a job still queued or running, inputs not yet answered end the stream early (the
+        last index received + 1 is where to resume). For a job that had failed or was cancelled
+        when the call began, the stream goes on to the last input: each input never sent comes
+        with no status and an error whose ErrorInfo reason is NOT_CHECKED (ABORTED for a failed
+        job, CANCELLED for a cancelled one); ResumeJob checks them.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

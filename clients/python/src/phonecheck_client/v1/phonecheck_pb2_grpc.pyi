@@ -124,8 +124,11 @@ class PhoneCheckStub:
     GetJobResults: _grpc.UnaryStreamMultiCallable[_phonecheck_pb2.GetJobResultsRequest, _phonecheck_pb2.GetJobResultsResponse]
     """GetJobResults streams a job's results in input order, starting at from_index, so an
     interrupted download resumes where it stopped. It streams the results stored so far:
-    for a job still running, inputs not yet answered end the stream early (the last index
-    received + 1 is where to resume).
+    for a job still queued or running, inputs not yet answered end the stream early (the
+    last index received + 1 is where to resume). For a job that had failed or was cancelled
+    when the call began, the stream goes on to the last input: each input never sent comes
+    with no status and an error whose ErrorInfo reason is NOT_CHECKED (ABORTED for a failed
+    job, CANCELLED for a cancelled one); ResumeJob checks them.
     """
 
 @_typing.type_check_only
@@ -214,8 +217,11 @@ class PhoneCheckAsyncStub(PhoneCheckStub):
     GetJobResults: _aio.UnaryStreamMultiCallable[_phonecheck_pb2.GetJobResultsRequest, _phonecheck_pb2.GetJobResultsResponse]  # type: ignore[assignment]
     """GetJobResults streams a job's results in input order, starting at from_index, so an
     interrupted download resumes where it stopped. It streams the results stored so far:
-    for a job still running, inputs not yet answered end the stream early (the last index
-    received + 1 is where to resume).
+    for a job still queued or running, inputs not yet answered end the stream early (the
+    last index received + 1 is where to resume). For a job that had failed or was cancelled
+    when the call began, the stream goes on to the last input: each input never sent comes
+    with no status and an error whose ErrorInfo reason is NOT_CHECKED (ABORTED for a failed
+    job, CANCELLED for a cancelled one); ResumeJob checks them.
     """
 
 class PhoneCheckServicer(metaclass=_abc_1.ABCMeta):
@@ -367,8 +373,11 @@ class PhoneCheckServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_abc.Iterator[_phonecheck_pb2.GetJobResultsResponse], _abc.AsyncIterator[_phonecheck_pb2.GetJobResultsResponse]]:
         """GetJobResults streams a job's results in input order, starting at from_index, so an
         interrupted download resumes where it stopped. It streams the results stored so far:
-        for a job still running, inputs not yet answered end the stream early (the last index
-        received + 1 is where to resume).
+        for a job still queued or running, inputs not yet answered end the stream early (the
+        last index received + 1 is where to resume). For a job that had failed or was cancelled
+        when the call began, the stream goes on to the last input: each input never sent comes
+        with no status and an error whose ErrorInfo reason is NOT_CHECKED (ABORTED for a failed
+        job, CANCELLED for a cancelled one); ResumeJob checks them.
         """
 
 def add_PhoneCheckServicer_to_server(servicer: PhoneCheckServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -254,10 +254,11 @@ export interface CreateJobRequest {
    */
   header: string[];
   /**
-   * Each input's whole row, cells unchanged: either empty (the job keeps no rows, as for a
-   * client that sends only mobiles) or exactly one per element of mobiles, in the same order
-   * (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside each
-   * result by GetJobResults, so a download gives every row back whole.
+   * Each input's row, its line and its cells unchanged: either empty (the job keeps no rows,
+   * as for a client that sends only mobiles) or exactly one per element of mobiles, in the
+   * same order (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside
+   * each result by GetJobResults, so a download gives every row back whole and says which
+   * line of the file each result answers.
    */
   rows: Row[];
   /**
@@ -273,10 +274,23 @@ export interface CreateJobRequest {
   callbackUrl: string;
 }
 
-/** Row is one row of a list's table, every cell as text, in column order. */
+/**
+ * Row is one row of a list: where it was in its file and, for a table, every cell as text, in
+ * column order.
+ */
 export interface Row {
-  /** The cells, unchanged (the number's cell among them). */
+  /**
+   * The cells, unchanged (the number's cell among them); empty for a list of numbers alone
+   * (a text file), whose rows are kept only for their line.
+   */
   cells: string[];
+  /**
+   * The row's line in the file it came from, from 1: a text or CSV file's line (the header
+   * and blank lines counted, as an editor numbers them), a sheet's row number. 0 when not
+   * known. GetJobResults always sets it: the line given at creation, or the input's position
+   * + 1 when none was given (a list sent as mobiles alone).
+   */
+  line: number;
 }
 
 /** Job is a list checked in the background. */
@@ -425,8 +439,8 @@ export interface GetJobResultsResponse {
   /** The results; index is the input's position in the job's list. */
   results: PhoneResult[];
   /**
-   * The inputs' rows, one per result and in the same order, when the job keeps rows (see
-   * CreateJobRequest.rows); empty otherwise.
+   * The inputs' rows, one per result and in the same order: each with its line (see
+   * Row.line) and, when the job keeps rows (see CreateJobRequest.rows), its cells.
    */
   rows: Row[];
 }
@@ -569,6 +583,7 @@ export interface PhoneResult {
   /**
    * Why the number could not be checked; set only when status is NUMBER_STATUS_UNSPECIFIED.
    * Carries the same code, message and details (ErrorInfo, RetryInfo…) a failed call would.
+   * In a stopped job's results, ErrorInfo reason NOT_CHECKED marks a number never sent.
    */
   error?:
     | Status
@@ -781,13 +796,16 @@ export const CreateJobRequest: MessageFns<CreateJobRequest> = {
 };
 
 function createBaseRow(): Row {
-  return { cells: [] };
+  return { cells: [], line: 0 };
 }
 
 export const Row: MessageFns<Row> = {
   encode(message: Row, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.cells) {
       writer.uint32(10).string(v!);
+    }
+    if (message.line !== 0) {
+      writer.uint32(16).uint64(message.line);
     }
     return writer;
   },
@@ -807,6 +825,14 @@ export const Row: MessageFns<Row> = {
           message.cells.push(reader.string());
           continue;
         }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.line = longToNumber(reader.uint64());
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -817,13 +843,19 @@ export const Row: MessageFns<Row> = {
   },
 
   fromJSON(object: any): Row {
-    return { cells: globalThis.Array.isArray(object?.cells) ? object.cells.map((e: any) => globalThis.String(e)) : [] };
+    return {
+      cells: globalThis.Array.isArray(object?.cells) ? object.cells.map((e: any) => globalThis.String(e)) : [],
+      line: isSet(object.line) ? globalThis.Number(object.line) : 0,
+    };
   },
 
   toJSON(message: Row): unknown {
     const obj: any = {};
     if (message.cells?.length) {
       obj.cells = message.cells;
+    }
+    if (message.line !== 0) {
+      obj.line = Math.round(message.line);
     }
     return obj;
   },
@@ -834,6 +866,7 @@ export const Row: MessageFns<Row> = {
   fromPartial<I extends Exact<DeepPartial<Row>, I>>(object: I): Row {
     const message = createBaseRow();
     message.cells = object.cells?.map((e) => e) || [];
+    message.line = object.line ?? 0;
     return message;
   },
 };
@@ -3479,8 +3512,11 @@ export const PhoneCheckService = {
   /**
    * GetJobResults streams a job's results in input order, starting at from_index, so an
    * interrupted download resumes where it stopped. It streams the results stored so far:
-   * for a job still running, inputs not yet answered end the stream early (the last index
-   * received + 1 is where to resume).
+   * for a job still queued or running, inputs not yet answered end the stream early (the
+   * last index received + 1 is where to resume). For a job that had failed or was cancelled
+   * when the call began, the stream goes on to the last input: each input never sent comes
+   * with no status and an error whose ErrorInfo reason is NOT_CHECKED (ABORTED for a failed
+   * job, CANCELLED for a cancelled one); ResumeJob checks them.
    */
   getJobResults: {
     path: "/phonecheck.v1.PhoneCheck/GetJobResults",
@@ -3585,8 +3621,11 @@ export interface PhoneCheckServer extends UntypedServiceImplementation {
   /**
    * GetJobResults streams a job's results in input order, starting at from_index, so an
    * interrupted download resumes where it stopped. It streams the results stored so far:
-   * for a job still running, inputs not yet answered end the stream early (the last index
-   * received + 1 is where to resume).
+   * for a job still queued or running, inputs not yet answered end the stream early (the
+   * last index received + 1 is where to resume). For a job that had failed or was cancelled
+   * when the call began, the stream goes on to the last input: each input never sent comes
+   * with no status and an error whose ErrorInfo reason is NOT_CHECKED (ABORTED for a failed
+   * job, CANCELLED for a cancelled one); ResumeJob checks them.
    */
   getJobResults: handleServerStreamingCall<GetJobResultsRequest, GetJobResultsResponse>;
 }
@@ -3781,8 +3820,11 @@ export interface PhoneCheckClient extends Client {
   /**
    * GetJobResults streams a job's results in input order, starting at from_index, so an
    * interrupted download resumes where it stopped. It streams the results stored so far:
-   * for a job still running, inputs not yet answered end the stream early (the last index
-   * received + 1 is where to resume).
+   * for a job still queued or running, inputs not yet answered end the stream early (the
+   * last index received + 1 is where to resume). For a job that had failed or was cancelled
+   * when the call began, the stream goes on to the last input: each input never sent comes
+   * with no status and an error whose ErrorInfo reason is NOT_CHECKED (ABORTED for a failed
+   * job, CANCELLED for a cancelled one); ResumeJob checks them.
    */
   getJobResults(
     request: GetJobResultsRequest,

@@ -260,10 +260,11 @@ private static final long serialVersionUID = 0L;
   private java.util.List<io.github.phonecheck.v1.Row> rows_;
   /**
    * <pre>
-   * Each input's whole row, cells unchanged: either empty (the job keeps no rows, as for a
-   * client that sends only mobiles) or exactly one per element of mobiles, in the same order
-   * (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside each
-   * result by GetJobResults, so a download gives every row back whole.
+   * Each input's row, its line and its cells unchanged: either empty (the job keeps no rows,
+   * as for a client that sends only mobiles) or exactly one per element of mobiles, in the
+   * same order (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside
+   * each result by GetJobResults, so a download gives every row back whole and says which
+   * line of the file each result answers.
    * </pre>
    *
    * <code>repeated .phonecheck.v1.Row rows = 5 [json_name = "rows"];</code>
@@ -274,10 +275,11 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * Each input's whole row, cells unchanged: either empty (the job keeps no rows, as for a
-   * client that sends only mobiles) or exactly one per element of mobiles, in the same order
-   * (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside each
-   * result by GetJobResults, so a download gives every row back whole.
+   * Each input's row, its line and its cells unchanged: either empty (the job keeps no rows,
+   * as for a client that sends only mobiles) or exactly one per element of mobiles, in the
+   * same order (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside
+   * each result by GetJobResults, so a download gives every row back whole and says which
+   * line of the file each result answers.
    * </pre>
    *
    * <code>repeated .phonecheck.v1.Row rows = 5 [json_name = "rows"];</code>
@@ -289,10 +291,11 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * Each input's whole row, cells unchanged: either empty (the job keeps no rows, as for a
-   * client that sends only mobiles) or exactly one per element of mobiles, in the same order
-   * (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside each
-   * result by GetJobResults, so a download gives every row back whole.
+   * Each input's row, its line and its cells unchanged: either empty (the job keeps no rows,
+   * as for a client that sends only mobiles) or exactly one per element of mobiles, in the
+   * same order (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside
+   * each result by GetJobResults, so a download gives every row back whole and says which
+   * line of the file each result answers.
    * </pre>
    *
    * <code>repeated .phonecheck.v1.Row rows = 5 [json_name = "rows"];</code>
@@ -303,10 +306,11 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * Each input's whole row, cells unchanged: either empty (the job keeps no rows, as for a
-   * client that sends only mobiles) or exactly one per element of mobiles, in the same order
-   * (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside each
-   * result by GetJobResults, so a download gives every row back whole.
+   * Each input's row, its line and its cells unchanged: either empty (the job keeps no rows,
+   * as for a client that sends only mobiles) or exactly one per element of mobiles, in the
+   * same order (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside
+   * each result by GetJobResults, so a download gives every row back whole and says which
+   * line of the file each result answers.
    * </pre>
    *
    * <code>repeated .phonecheck.v1.Row rows = 5 [json_name = "rows"];</code>
@@ -317,10 +321,11 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * Each input's whole row, cells unchanged: either empty (the job keeps no rows, as for a
-   * client that sends only mobiles) or exactly one per element of mobiles, in the same order
-   * (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside each
-   * result by GetJobResults, so a download gives every row back whole.
+   * Each input's row, its line and its cells unchanged: either empty (the job keeps no rows,
+   * as for a client that sends only mobiles) or exactly one per element of mobiles, in the
+   * same order (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside
+   * each result by GetJobResults, so a download gives every row back whole and says which
+   * line of the file each result answers.
    * </pre>
    *
    * <code>repeated .phonecheck.v1.Row rows = 5 [json_name = "rows"];</code>
@@ -1479,10 +1484,11 @@ private static final long serialVersionUID = 0L;
 
     /**
      * <pre>
-     * Each input's whole row, cells unchanged: either empty (the job keeps no rows, as for a
-     * client that sends only mobiles) or exactly one per element of mobiles, in the same order
-     * (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside each
-     * result by GetJobResults, so a download gives every row back whole.
+     * Each input's row, its line and its cells unchanged: either empty (the job keeps no rows,
+     * as for a client that sends only mobiles) or exactly one per element of mobiles, in the
+     * same order (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside
+     * each result by GetJobResults, so a download gives every row back whole and says which
+     * line of the file each result answers.
      * </pre>
      *
      * <code>repeated .phonecheck.v1.Row rows = 5 [json_name = "rows"];</code>
@@ -1496,10 +1502,11 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Each input's whole row, cells unchanged: either empty (the job keeps no rows, as for a
-     * client that sends only mobiles) or exactly one per element of mobiles, in the same order
-     * (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside each
-     * result by GetJobResults, so a download gives every row back whole.
+     * Each input's row, its line and its cells unchanged: either empty (the job keeps no rows,
+     * as for a client that sends only mobiles) or exactly one per element of mobiles, in the
+     * same order (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside
+     * each result by GetJobResults, so a download gives every row back whole and says which
+     * line of the file each result answers.
      * </pre>
      *
      * <code>repeated .phonecheck.v1.Row rows = 5 [json_name = "rows"];</code>
@@ -1513,10 +1520,11 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Each input's whole row, cells unchanged: either empty (the job keeps no rows, as for a
-     * client that sends only mobiles) or exactly one per element of mobiles, in the same order
-     * (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside each
-     * result by GetJobResults, so a download gives every row back whole.
+     * Each input's row, its line and its cells unchanged: either empty (the job keeps no rows,
+     * as for a client that sends only mobiles) or exactly one per element of mobiles, in the
+     * same order (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside
+     * each result by GetJobResults, so a download gives every row back whole and says which
+     * line of the file each result answers.
      * </pre>
      *
      * <code>repeated .phonecheck.v1.Row rows = 5 [json_name = "rows"];</code>
@@ -1530,10 +1538,11 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Each input's whole row, cells unchanged: either empty (the job keeps no rows, as for a
-     * client that sends only mobiles) or exactly one per element of mobiles, in the same order
-     * (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside each
-     * result by GetJobResults, so a download gives every row back whole.
+     * Each input's row, its line and its cells unchanged: either empty (the job keeps no rows,
+     * as for a client that sends only mobiles) or exactly one per element of mobiles, in the
+     * same order (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside
+     * each result by GetJobResults, so a download gives every row back whole and says which
+     * line of the file each result answers.
      * </pre>
      *
      * <code>repeated .phonecheck.v1.Row rows = 5 [json_name = "rows"];</code>
@@ -1552,10 +1561,11 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Each input's whole row, cells unchanged: either empty (the job keeps no rows, as for a
-     * client that sends only mobiles) or exactly one per element of mobiles, in the same order
-     * (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside each
-     * result by GetJobResults, so a download gives every row back whole.
+     * Each input's row, its line and its cells unchanged: either empty (the job keeps no rows,
+     * as for a client that sends only mobiles) or exactly one per element of mobiles, in the
+     * same order (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside
+     * each result by GetJobResults, so a download gives every row back whole and says which
+     * line of the file each result answers.
      * </pre>
      *
      * <code>repeated .phonecheck.v1.Row rows = 5 [json_name = "rows"];</code>
@@ -1573,10 +1583,11 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Each input's whole row, cells unchanged: either empty (the job keeps no rows, as for a
-     * client that sends only mobiles) or exactly one per element of mobiles, in the same order
-     * (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside each
-     * result by GetJobResults, so a download gives every row back whole.
+     * Each input's row, its line and its cells unchanged: either empty (the job keeps no rows,
+     * as for a client that sends only mobiles) or exactly one per element of mobiles, in the
+     * same order (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside
+     * each result by GetJobResults, so a download gives every row back whole and says which
+     * line of the file each result answers.
      * </pre>
      *
      * <code>repeated .phonecheck.v1.Row rows = 5 [json_name = "rows"];</code>
@@ -1594,10 +1605,11 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Each input's whole row, cells unchanged: either empty (the job keeps no rows, as for a
-     * client that sends only mobiles) or exactly one per element of mobiles, in the same order
-     * (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside each
-     * result by GetJobResults, so a download gives every row back whole.
+     * Each input's row, its line and its cells unchanged: either empty (the job keeps no rows,
+     * as for a client that sends only mobiles) or exactly one per element of mobiles, in the
+     * same order (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside
+     * each result by GetJobResults, so a download gives every row back whole and says which
+     * line of the file each result answers.
      * </pre>
      *
      * <code>repeated .phonecheck.v1.Row rows = 5 [json_name = "rows"];</code>
@@ -1616,10 +1628,11 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Each input's whole row, cells unchanged: either empty (the job keeps no rows, as for a
-     * client that sends only mobiles) or exactly one per element of mobiles, in the same order
-     * (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside each
-     * result by GetJobResults, so a download gives every row back whole.
+     * Each input's row, its line and its cells unchanged: either empty (the job keeps no rows,
+     * as for a client that sends only mobiles) or exactly one per element of mobiles, in the
+     * same order (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside
+     * each result by GetJobResults, so a download gives every row back whole and says which
+     * line of the file each result answers.
      * </pre>
      *
      * <code>repeated .phonecheck.v1.Row rows = 5 [json_name = "rows"];</code>
@@ -1637,10 +1650,11 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Each input's whole row, cells unchanged: either empty (the job keeps no rows, as for a
-     * client that sends only mobiles) or exactly one per element of mobiles, in the same order
-     * (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside each
-     * result by GetJobResults, so a download gives every row back whole.
+     * Each input's row, its line and its cells unchanged: either empty (the job keeps no rows,
+     * as for a client that sends only mobiles) or exactly one per element of mobiles, in the
+     * same order (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside
+     * each result by GetJobResults, so a download gives every row back whole and says which
+     * line of the file each result answers.
      * </pre>
      *
      * <code>repeated .phonecheck.v1.Row rows = 5 [json_name = "rows"];</code>
@@ -1658,10 +1672,11 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Each input's whole row, cells unchanged: either empty (the job keeps no rows, as for a
-     * client that sends only mobiles) or exactly one per element of mobiles, in the same order
-     * (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside each
-     * result by GetJobResults, so a download gives every row back whole.
+     * Each input's row, its line and its cells unchanged: either empty (the job keeps no rows,
+     * as for a client that sends only mobiles) or exactly one per element of mobiles, in the
+     * same order (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside
+     * each result by GetJobResults, so a download gives every row back whole and says which
+     * line of the file each result answers.
      * </pre>
      *
      * <code>repeated .phonecheck.v1.Row rows = 5 [json_name = "rows"];</code>
@@ -1680,10 +1695,11 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Each input's whole row, cells unchanged: either empty (the job keeps no rows, as for a
-     * client that sends only mobiles) or exactly one per element of mobiles, in the same order
-     * (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside each
-     * result by GetJobResults, so a download gives every row back whole.
+     * Each input's row, its line and its cells unchanged: either empty (the job keeps no rows,
+     * as for a client that sends only mobiles) or exactly one per element of mobiles, in the
+     * same order (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside
+     * each result by GetJobResults, so a download gives every row back whole and says which
+     * line of the file each result answers.
      * </pre>
      *
      * <code>repeated .phonecheck.v1.Row rows = 5 [json_name = "rows"];</code>
@@ -1700,10 +1716,11 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Each input's whole row, cells unchanged: either empty (the job keeps no rows, as for a
-     * client that sends only mobiles) or exactly one per element of mobiles, in the same order
-     * (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside each
-     * result by GetJobResults, so a download gives every row back whole.
+     * Each input's row, its line and its cells unchanged: either empty (the job keeps no rows,
+     * as for a client that sends only mobiles) or exactly one per element of mobiles, in the
+     * same order (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside
+     * each result by GetJobResults, so a download gives every row back whole and says which
+     * line of the file each result answers.
      * </pre>
      *
      * <code>repeated .phonecheck.v1.Row rows = 5 [json_name = "rows"];</code>
@@ -1720,10 +1737,11 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Each input's whole row, cells unchanged: either empty (the job keeps no rows, as for a
-     * client that sends only mobiles) or exactly one per element of mobiles, in the same order
-     * (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside each
-     * result by GetJobResults, so a download gives every row back whole.
+     * Each input's row, its line and its cells unchanged: either empty (the job keeps no rows,
+     * as for a client that sends only mobiles) or exactly one per element of mobiles, in the
+     * same order (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside
+     * each result by GetJobResults, so a download gives every row back whole and says which
+     * line of the file each result answers.
      * </pre>
      *
      * <code>repeated .phonecheck.v1.Row rows = 5 [json_name = "rows"];</code>
@@ -1734,10 +1752,11 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Each input's whole row, cells unchanged: either empty (the job keeps no rows, as for a
-     * client that sends only mobiles) or exactly one per element of mobiles, in the same order
-     * (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside each
-     * result by GetJobResults, so a download gives every row back whole.
+     * Each input's row, its line and its cells unchanged: either empty (the job keeps no rows,
+     * as for a client that sends only mobiles) or exactly one per element of mobiles, in the
+     * same order (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside
+     * each result by GetJobResults, so a download gives every row back whole and says which
+     * line of the file each result answers.
      * </pre>
      *
      * <code>repeated .phonecheck.v1.Row rows = 5 [json_name = "rows"];</code>
@@ -1751,10 +1770,11 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Each input's whole row, cells unchanged: either empty (the job keeps no rows, as for a
-     * client that sends only mobiles) or exactly one per element of mobiles, in the same order
-     * (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside each
-     * result by GetJobResults, so a download gives every row back whole.
+     * Each input's row, its line and its cells unchanged: either empty (the job keeps no rows,
+     * as for a client that sends only mobiles) or exactly one per element of mobiles, in the
+     * same order (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside
+     * each result by GetJobResults, so a download gives every row back whole and says which
+     * line of the file each result answers.
      * </pre>
      *
      * <code>repeated .phonecheck.v1.Row rows = 5 [json_name = "rows"];</code>
@@ -1769,10 +1789,11 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Each input's whole row, cells unchanged: either empty (the job keeps no rows, as for a
-     * client that sends only mobiles) or exactly one per element of mobiles, in the same order
-     * (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside each
-     * result by GetJobResults, so a download gives every row back whole.
+     * Each input's row, its line and its cells unchanged: either empty (the job keeps no rows,
+     * as for a client that sends only mobiles) or exactly one per element of mobiles, in the
+     * same order (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside
+     * each result by GetJobResults, so a download gives every row back whole and says which
+     * line of the file each result answers.
      * </pre>
      *
      * <code>repeated .phonecheck.v1.Row rows = 5 [json_name = "rows"];</code>
@@ -1783,10 +1804,11 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Each input's whole row, cells unchanged: either empty (the job keeps no rows, as for a
-     * client that sends only mobiles) or exactly one per element of mobiles, in the same order
-     * (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside each
-     * result by GetJobResults, so a download gives every row back whole.
+     * Each input's row, its line and its cells unchanged: either empty (the job keeps no rows,
+     * as for a client that sends only mobiles) or exactly one per element of mobiles, in the
+     * same order (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside
+     * each result by GetJobResults, so a download gives every row back whole and says which
+     * line of the file each result answers.
      * </pre>
      *
      * <code>repeated .phonecheck.v1.Row rows = 5 [json_name = "rows"];</code>
@@ -1798,10 +1820,11 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Each input's whole row, cells unchanged: either empty (the job keeps no rows, as for a
-     * client that sends only mobiles) or exactly one per element of mobiles, in the same order
-     * (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside each
-     * result by GetJobResults, so a download gives every row back whole.
+     * Each input's row, its line and its cells unchanged: either empty (the job keeps no rows,
+     * as for a client that sends only mobiles) or exactly one per element of mobiles, in the
+     * same order (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside
+     * each result by GetJobResults, so a download gives every row back whole and says which
+     * line of the file each result answers.
      * </pre>
      *
      * <code>repeated .phonecheck.v1.Row rows = 5 [json_name = "rows"];</code>

@@ -145,10 +145,11 @@ public interface CreateJobRequestOrBuilder extends
 
   /**
    * <pre>
-   * Each input's whole row, cells unchanged: either empty (the job keeps no rows, as for a
-   * client that sends only mobiles) or exactly one per element of mobiles, in the same order
-   * (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside each
-   * result by GetJobResults, so a download gives every row back whole.
+   * Each input's row, its line and its cells unchanged: either empty (the job keeps no rows,
+   * as for a client that sends only mobiles) or exactly one per element of mobiles, in the
+   * same order (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside
+   * each result by GetJobResults, so a download gives every row back whole and says which
+   * line of the file each result answers.
    * </pre>
    *
    * <code>repeated .phonecheck.v1.Row rows = 5 [json_name = "rows"];</code>
@@ -157,10 +158,11 @@ public interface CreateJobRequestOrBuilder extends
       getRowsList();
   /**
    * <pre>
-   * Each input's whole row, cells unchanged: either empty (the job keeps no rows, as for a
-   * client that sends only mobiles) or exactly one per element of mobiles, in the same order
-   * (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside each
-   * result by GetJobResults, so a download gives every row back whole.
+   * Each input's row, its line and its cells unchanged: either empty (the job keeps no rows,
+   * as for a client that sends only mobiles) or exactly one per element of mobiles, in the
+   * same order (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside
+   * each result by GetJobResults, so a download gives every row back whole and says which
+   * line of the file each result answers.
    * </pre>
    *
    * <code>repeated .phonecheck.v1.Row rows = 5 [json_name = "rows"];</code>
@@ -168,10 +170,11 @@ public interface CreateJobRequestOrBuilder extends
   io.github.phonecheck.v1.Row getRows(int index);
   /**
    * <pre>
-   * Each input's whole row, cells unchanged: either empty (the job keeps no rows, as for a
-   * client that sends only mobiles) or exactly one per element of mobiles, in the same order
-   * (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside each
-   * result by GetJobResults, so a download gives every row back whole.
+   * Each input's row, its line and its cells unchanged: either empty (the job keeps no rows,
+   * as for a client that sends only mobiles) or exactly one per element of mobiles, in the
+   * same order (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside
+   * each result by GetJobResults, so a download gives every row back whole and says which
+   * line of the file each result answers.
    * </pre>
    *
    * <code>repeated .phonecheck.v1.Row rows = 5 [json_name = "rows"];</code>
@@ -179,10 +182,11 @@ public interface CreateJobRequestOrBuilder extends
   int getRowsCount();
   /**
    * <pre>
-   * Each input's whole row, cells unchanged: either empty (the job keeps no rows, as for a
-   * client that sends only mobiles) or exactly one per element of mobiles, in the same order
-   * (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside each
-   * result by GetJobResults, so a download gives every row back whole.
+   * Each input's row, its line and its cells unchanged: either empty (the job keeps no rows,
+   * as for a client that sends only mobiles) or exactly one per element of mobiles, in the
+   * same order (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside
+   * each result by GetJobResults, so a download gives every row back whole and says which
+   * line of the file each result answers.
    * </pre>
    *
    * <code>repeated .phonecheck.v1.Row rows = 5 [json_name = "rows"];</code>
@@ -191,10 +195,11 @@ public interface CreateJobRequestOrBuilder extends
       getRowsOrBuilderList();
   /**
    * <pre>
-   * Each input's whole row, cells unchanged: either empty (the job keeps no rows, as for a
-   * client that sends only mobiles) or exactly one per element of mobiles, in the same order
-   * (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside each
-   * result by GetJobResults, so a download gives every row back whole.
+   * Each input's row, its line and its cells unchanged: either empty (the job keeps no rows,
+   * as for a client that sends only mobiles) or exactly one per element of mobiles, in the
+   * same order (else INVALID_ARGUMENT, ROWS_MISMATCH). Stored with the job and returned beside
+   * each result by GetJobResults, so a download gives every row back whole and says which
+   * line of the file each result answers.
    * </pre>
    *
    * <code>repeated .phonecheck.v1.Row rows = 5 [json_name = "rows"];</code>

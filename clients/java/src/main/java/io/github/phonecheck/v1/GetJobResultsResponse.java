@@ -120,8 +120,8 @@ private static final long serialVersionUID = 0L;
   private java.util.List<io.github.phonecheck.v1.Row> rows_;
   /**
    * <pre>
-   * The inputs' rows, one per result and in the same order, when the job keeps rows (see
-   * CreateJobRequest.rows); empty otherwise.
+   * The inputs' rows, one per result and in the same order: each with its line (see
+   * Row.line) and, when the job keeps rows (see CreateJobRequest.rows), its cells.
    * </pre>
    *
    * <code>repeated .phonecheck.v1.Row rows = 2 [json_name = "rows"];</code>
@@ -132,8 +132,8 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * The inputs' rows, one per result and in the same order, when the job keeps rows (see
-   * CreateJobRequest.rows); empty otherwise.
+   * The inputs' rows, one per result and in the same order: each with its line (see
+   * Row.line) and, when the job keeps rows (see CreateJobRequest.rows), its cells.
    * </pre>
    *
    * <code>repeated .phonecheck.v1.Row rows = 2 [json_name = "rows"];</code>
@@ -145,8 +145,8 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * The inputs' rows, one per result and in the same order, when the job keeps rows (see
-   * CreateJobRequest.rows); empty otherwise.
+   * The inputs' rows, one per result and in the same order: each with its line (see
+   * Row.line) and, when the job keeps rows (see CreateJobRequest.rows), its cells.
    * </pre>
    *
    * <code>repeated .phonecheck.v1.Row rows = 2 [json_name = "rows"];</code>
@@ -157,8 +157,8 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * The inputs' rows, one per result and in the same order, when the job keeps rows (see
-   * CreateJobRequest.rows); empty otherwise.
+   * The inputs' rows, one per result and in the same order: each with its line (see
+   * Row.line) and, when the job keeps rows (see CreateJobRequest.rows), its cells.
    * </pre>
    *
    * <code>repeated .phonecheck.v1.Row rows = 2 [json_name = "rows"];</code>
@@ -169,8 +169,8 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * The inputs' rows, one per result and in the same order, when the job keeps rows (see
-   * CreateJobRequest.rows); empty otherwise.
+   * The inputs' rows, one per result and in the same order: each with its line (see
+   * Row.line) and, when the job keeps rows (see CreateJobRequest.rows), its cells.
    * </pre>
    *
    * <code>repeated .phonecheck.v1.Row rows = 2 [json_name = "rows"];</code>
@@ -927,8 +927,8 @@ private static final long serialVersionUID = 0L;
 
     /**
      * <pre>
-     * The inputs' rows, one per result and in the same order, when the job keeps rows (see
-     * CreateJobRequest.rows); empty otherwise.
+     * The inputs' rows, one per result and in the same order: each with its line (see
+     * Row.line) and, when the job keeps rows (see CreateJobRequest.rows), its cells.
      * </pre>
      *
      * <code>repeated .phonecheck.v1.Row rows = 2 [json_name = "rows"];</code>
@@ -942,8 +942,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The inputs' rows, one per result and in the same order, when the job keeps rows (see
-     * CreateJobRequest.rows); empty otherwise.
+     * The inputs' rows, one per result and in the same order: each with its line (see
+     * Row.line) and, when the job keeps rows (see CreateJobRequest.rows), its cells.
      * </pre>
      *
      * <code>repeated .phonecheck.v1.Row rows = 2 [json_name = "rows"];</code>
@@ -957,8 +957,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The inputs' rows, one per result and in the same order, when the job keeps rows (see
-     * CreateJobRequest.rows); empty otherwise.
+     * The inputs' rows, one per result and in the same order: each with its line (see
+     * Row.line) and, when the job keeps rows (see CreateJobRequest.rows), its cells.
      * </pre>
      *
      * <code>repeated .phonecheck.v1.Row rows = 2 [json_name = "rows"];</code>
@@ -972,8 +972,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The inputs' rows, one per result and in the same order, when the job keeps rows (see
-     * CreateJobRequest.rows); empty otherwise.
+     * The inputs' rows, one per result and in the same order: each with its line (see
+     * Row.line) and, when the job keeps rows (see CreateJobRequest.rows), its cells.
      * </pre>
      *
      * <code>repeated .phonecheck.v1.Row rows = 2 [json_name = "rows"];</code>
@@ -992,8 +992,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The inputs' rows, one per result and in the same order, when the job keeps rows (see
-     * CreateJobRequest.rows); empty otherwise.
+     * The inputs' rows, one per result and in the same order: each with its line (see
+     * Row.line) and, when the job keeps rows (see CreateJobRequest.rows), its cells.
      * </pre>
      *
      * <code>repeated .phonecheck.v1.Row rows = 2 [json_name = "rows"];</code>
@@ -1011,8 +1011,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The inputs' rows, one per result and in the same order, when the job keeps rows (see
-     * CreateJobRequest.rows); empty otherwise.
+     * The inputs' rows, one per result and in the same order: each with its line (see
+     * Row.line) and, when the job keeps rows (see CreateJobRequest.rows), its cells.
      * </pre>
      *
      * <code>repeated .phonecheck.v1.Row rows = 2 [json_name = "rows"];</code>
@@ -1030,8 +1030,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The inputs' rows, one per result and in the same order, when the job keeps rows (see
-     * CreateJobRequest.rows); empty otherwise.
+     * The inputs' rows, one per result and in the same order: each with its line (see
+     * Row.line) and, when the job keeps rows (see CreateJobRequest.rows), its cells.
      * </pre>
      *
      * <code>repeated .phonecheck.v1.Row rows = 2 [json_name = "rows"];</code>
@@ -1050,8 +1050,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The inputs' rows, one per result and in the same order, when the job keeps rows (see
-     * CreateJobRequest.rows); empty otherwise.
+     * The inputs' rows, one per result and in the same order: each with its line (see
+     * Row.line) and, when the job keeps rows (see CreateJobRequest.rows), its cells.
      * </pre>
      *
      * <code>repeated .phonecheck.v1.Row rows = 2 [json_name = "rows"];</code>
@@ -1069,8 +1069,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The inputs' rows, one per result and in the same order, when the job keeps rows (see
-     * CreateJobRequest.rows); empty otherwise.
+     * The inputs' rows, one per result and in the same order: each with its line (see
+     * Row.line) and, when the job keeps rows (see CreateJobRequest.rows), its cells.
      * </pre>
      *
      * <code>repeated .phonecheck.v1.Row rows = 2 [json_name = "rows"];</code>
@@ -1088,8 +1088,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The inputs' rows, one per result and in the same order, when the job keeps rows (see
-     * CreateJobRequest.rows); empty otherwise.
+     * The inputs' rows, one per result and in the same order: each with its line (see
+     * Row.line) and, when the job keeps rows (see CreateJobRequest.rows), its cells.
      * </pre>
      *
      * <code>repeated .phonecheck.v1.Row rows = 2 [json_name = "rows"];</code>
@@ -1108,8 +1108,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The inputs' rows, one per result and in the same order, when the job keeps rows (see
-     * CreateJobRequest.rows); empty otherwise.
+     * The inputs' rows, one per result and in the same order: each with its line (see
+     * Row.line) and, when the job keeps rows (see CreateJobRequest.rows), its cells.
      * </pre>
      *
      * <code>repeated .phonecheck.v1.Row rows = 2 [json_name = "rows"];</code>
@@ -1126,8 +1126,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The inputs' rows, one per result and in the same order, when the job keeps rows (see
-     * CreateJobRequest.rows); empty otherwise.
+     * The inputs' rows, one per result and in the same order: each with its line (see
+     * Row.line) and, when the job keeps rows (see CreateJobRequest.rows), its cells.
      * </pre>
      *
      * <code>repeated .phonecheck.v1.Row rows = 2 [json_name = "rows"];</code>
@@ -1144,8 +1144,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The inputs' rows, one per result and in the same order, when the job keeps rows (see
-     * CreateJobRequest.rows); empty otherwise.
+     * The inputs' rows, one per result and in the same order: each with its line (see
+     * Row.line) and, when the job keeps rows (see CreateJobRequest.rows), its cells.
      * </pre>
      *
      * <code>repeated .phonecheck.v1.Row rows = 2 [json_name = "rows"];</code>
@@ -1156,8 +1156,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The inputs' rows, one per result and in the same order, when the job keeps rows (see
-     * CreateJobRequest.rows); empty otherwise.
+     * The inputs' rows, one per result and in the same order: each with its line (see
+     * Row.line) and, when the job keeps rows (see CreateJobRequest.rows), its cells.
      * </pre>
      *
      * <code>repeated .phonecheck.v1.Row rows = 2 [json_name = "rows"];</code>
@@ -1171,8 +1171,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The inputs' rows, one per result and in the same order, when the job keeps rows (see
-     * CreateJobRequest.rows); empty otherwise.
+     * The inputs' rows, one per result and in the same order: each with its line (see
+     * Row.line) and, when the job keeps rows (see CreateJobRequest.rows), its cells.
      * </pre>
      *
      * <code>repeated .phonecheck.v1.Row rows = 2 [json_name = "rows"];</code>
@@ -1187,8 +1187,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The inputs' rows, one per result and in the same order, when the job keeps rows (see
-     * CreateJobRequest.rows); empty otherwise.
+     * The inputs' rows, one per result and in the same order: each with its line (see
+     * Row.line) and, when the job keeps rows (see CreateJobRequest.rows), its cells.
      * </pre>
      *
      * <code>repeated .phonecheck.v1.Row rows = 2 [json_name = "rows"];</code>
@@ -1199,8 +1199,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The inputs' rows, one per result and in the same order, when the job keeps rows (see
-     * CreateJobRequest.rows); empty otherwise.
+     * The inputs' rows, one per result and in the same order: each with its line (see
+     * Row.line) and, when the job keeps rows (see CreateJobRequest.rows), its cells.
      * </pre>
      *
      * <code>repeated .phonecheck.v1.Row rows = 2 [json_name = "rows"];</code>
@@ -1212,8 +1212,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The inputs' rows, one per result and in the same order, when the job keeps rows (see
-     * CreateJobRequest.rows); empty otherwise.
+     * The inputs' rows, one per result and in the same order: each with its line (see
+     * Row.line) and, when the job keeps rows (see CreateJobRequest.rows), its cells.
      * </pre>
      *
      * <code>repeated .phonecheck.v1.Row rows = 2 [json_name = "rows"];</code>

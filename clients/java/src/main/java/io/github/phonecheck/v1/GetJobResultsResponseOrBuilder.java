@@ -56,8 +56,8 @@ public interface GetJobResultsResponseOrBuilder extends
 
   /**
    * <pre>
-   * The inputs' rows, one per result and in the same order, when the job keeps rows (see
-   * CreateJobRequest.rows); empty otherwise.
+   * The inputs' rows, one per result and in the same order: each with its line (see
+   * Row.line) and, when the job keeps rows (see CreateJobRequest.rows), its cells.
    * </pre>
    *
    * <code>repeated .phonecheck.v1.Row rows = 2 [json_name = "rows"];</code>
@@ -66,8 +66,8 @@ public interface GetJobResultsResponseOrBuilder extends
       getRowsList();
   /**
    * <pre>
-   * The inputs' rows, one per result and in the same order, when the job keeps rows (see
-   * CreateJobRequest.rows); empty otherwise.
+   * The inputs' rows, one per result and in the same order: each with its line (see
+   * Row.line) and, when the job keeps rows (see CreateJobRequest.rows), its cells.
    * </pre>
    *
    * <code>repeated .phonecheck.v1.Row rows = 2 [json_name = "rows"];</code>
@@ -75,8 +75,8 @@ public interface GetJobResultsResponseOrBuilder extends
   io.github.phonecheck.v1.Row getRows(int index);
   /**
    * <pre>
-   * The inputs' rows, one per result and in the same order, when the job keeps rows (see
-   * CreateJobRequest.rows); empty otherwise.
+   * The inputs' rows, one per result and in the same order: each with its line (see
+   * Row.line) and, when the job keeps rows (see CreateJobRequest.rows), its cells.
    * </pre>
    *
    * <code>repeated .phonecheck.v1.Row rows = 2 [json_name = "rows"];</code>
@@ -84,8 +84,8 @@ public interface GetJobResultsResponseOrBuilder extends
   int getRowsCount();
   /**
    * <pre>
-   * The inputs' rows, one per result and in the same order, when the job keeps rows (see
-   * CreateJobRequest.rows); empty otherwise.
+   * The inputs' rows, one per result and in the same order: each with its line (see
+   * Row.line) and, when the job keeps rows (see CreateJobRequest.rows), its cells.
    * </pre>
    *
    * <code>repeated .phonecheck.v1.Row rows = 2 [json_name = "rows"];</code>
@@ -94,8 +94,8 @@ public interface GetJobResultsResponseOrBuilder extends
       getRowsOrBuilderList();
   /**
    * <pre>
-   * The inputs' rows, one per result and in the same order, when the job keeps rows (see
-   * CreateJobRequest.rows); empty otherwise.
+   * The inputs' rows, one per result and in the same order: each with its line (see
+   * Row.line) and, when the job keeps rows (see CreateJobRequest.rows), its cells.
    * </pre>
    *
    * <code>repeated .phonecheck.v1.Row rows = 2 [json_name = "rows"];</code>

@@ -573,8 +573,11 @@ public final class PhoneCheckGrpc {
      * <pre>
      * GetJobResults streams a job's results in input order, starting at from_index, so an
      * interrupted download resumes where it stopped. It streams the results stored so far:
-     * for a job still running, inputs not yet answered end the stream early (the last index
-     * received + 1 is where to resume).
+     * for a job still queued or running, inputs not yet answered end the stream early (the
+     * last index received + 1 is where to resume). For a job that had failed or was cancelled
+     * when the call began, the stream goes on to the last input: each input never sent comes
+     * with no status and an error whose ErrorInfo reason is NOT_CHECKED (ABORTED for a failed
+     * job, CANCELLED for a cancelled one); ResumeJob checks them.
      * </pre>
      */
     default void getJobResults(io.github.phonecheck.v1.GetJobResultsRequest request,
@@ -777,8 +780,11 @@ public final class PhoneCheckGrpc {
      * <pre>
      * GetJobResults streams a job's results in input order, starting at from_index, so an
      * interrupted download resumes where it stopped. It streams the results stored so far:
-     * for a job still running, inputs not yet answered end the stream early (the last index
-     * received + 1 is where to resume).
+     * for a job still queued or running, inputs not yet answered end the stream early (the
+     * last index received + 1 is where to resume). For a job that had failed or was cancelled
+     * when the call began, the stream goes on to the last input: each input never sent comes
+     * with no status and an error whose ErrorInfo reason is NOT_CHECKED (ABORTED for a failed
+     * job, CANCELLED for a cancelled one); ResumeJob checks them.
      * </pre>
      */
     public void getJobResults(io.github.phonecheck.v1.GetJobResultsRequest request,
@@ -966,8 +972,11 @@ public final class PhoneCheckGrpc {
      * <pre>
      * GetJobResults streams a job's results in input order, starting at from_index, so an
      * interrupted download resumes where it stopped. It streams the results stored so far:
-     * for a job still running, inputs not yet answered end the stream early (the last index
-     * received + 1 is where to resume).
+     * for a job still queued or running, inputs not yet answered end the stream early (the
+     * last index received + 1 is where to resume). For a job that had failed or was cancelled
+     * when the call began, the stream goes on to the last input: each input never sent comes
+     * with no status and an error whose ErrorInfo reason is NOT_CHECKED (ABORTED for a failed
+     * job, CANCELLED for a cancelled one); ResumeJob checks them.
      * </pre>
      */
     @io.grpc.ExperimentalApi("https://github.com/grpc/grpc-java/issues/10918")
@@ -1104,8 +1113,11 @@ public final class PhoneCheckGrpc {
      * <pre>
      * GetJobResults streams a job's results in input order, starting at from_index, so an
      * interrupted download resumes where it stopped. It streams the results stored so far:
-     * for a job still running, inputs not yet answered end the stream early (the last index
-     * received + 1 is where to resume).
+     * for a job still queued or running, inputs not yet answered end the stream early (the
+     * last index received + 1 is where to resume). For a job that had failed or was cancelled
+     * when the call began, the stream goes on to the last input: each input never sent comes
+     * with no status and an error whose ErrorInfo reason is NOT_CHECKED (ABORTED for a failed
+     * job, CANCELLED for a cancelled one); ResumeJob checks them.
      * </pre>
      */
     public java.util.Iterator<io.github.phonecheck.v1.GetJobResultsResponse> getJobResults(

@@ -168,133 +168,134 @@ public final class PhoneCheckProto extends com.google.protobuf.GeneratedFile {
       "onecheck.v1.CheckOptionsR\007options\022\030\n\007mob" +
       "iles\030\003 \003(\tR\007mobiles\022\026\n\006header\030\004 \003(\tR\006hea" +
       "der\022&\n\004rows\030\005 \003(\0132\022.phonecheck.v1.RowR\004r" +
-      "ows\022!\n\014callback_url\030\006 \001(\tR\013callbackUrl\"\033" +
-      "\n\003Row\022\024\n\005cells\030\001 \003(\tR\005cells\"\344\005\n\003Job\022\016\n\002i" +
-      "d\030\001 \001(\tR\002id\022\022\n\004name\030\002 \001(\tR\004name\022-\n\005state" +
-      "\030\003 \001(\0162\027.phonecheck.v1.JobStateR\005state\0229" +
-      "\n\ncreated_at\030\004 \001(\0132\032.google.protobuf.Tim" +
-      "estampR\tcreatedAt\0229\n\nupdated_at\030\005 \001(\0132\032." +
-      "google.protobuf.TimestampR\tupdatedAt\022;\n\013" +
-      "finished_at\030\006 \001(\0132\032.google.protobuf.Time" +
-      "stampR\nfinishedAt\022\024\n\005total\030\007 \001(\004R\005total\022" +
-      "\026\n\006unique\030\010 \001(\004R\006unique\022\022\n\004done\030\t \001(\004R\004d" +
-      "one\022\026\n\006billed\030\n \001(\004R\006billed\022\035\n\ncache_hit" +
-      "s\030\013 \001(\004R\tcacheHits\022\030\n\007invalid\030\014 \001(\004R\007inv" +
-      "alid\022\036\n\nduplicates\030\r \001(\004R\nduplicates\0228\n\t" +
-      "by_status\030\016 \001(\0132\033.phonecheck.v1.StatusCo" +
-      "untsR\010byStatus\022(\n\005error\030\017 \001(\0132\022.google.r" +
-      "pc.StatusR\005error\0225\n\007options\030\020 \001(\0132\033.phon" +
-      "echeck.v1.CheckOptionsR\007options\022\024\n\005owner" +
-      "\030\021 \001(\tR\005owner\022\026\n\006header\030\022 \003(\tR\006header\022!\n" +
-      "\014callback_url\030\023 \001(\tR\013callbackUrl\0228\n\007webh" +
-      "ook\030\024 \001(\0132\036.phonecheck.v1.WebhookDeliver" +
-      "yR\007webhook\"\250\002\n\017WebhookDelivery\0221\n\005state\030" +
-      "\001 \001(\0162\033.phonecheck.v1.WebhookStateR\005stat" +
-      "e\022\032\n\010attempts\030\002 \001(\rR\010attempts\022B\n\017last_at" +
-      "tempt_at\030\003 \001(\0132\032.google.protobuf.Timesta" +
-      "mpR\rlastAttemptAt\022\037\n\013last_status\030\004 \001(\rR\n" +
-      "lastStatus\022\035\n\nlast_error\030\005 \001(\tR\tlastErro" +
-      "r\022B\n\017next_attempt_at\030\006 \001(\0132\032.google.prot" +
-      "obuf.TimestampR\rnextAttemptAt\"\037\n\rGetJobR" +
-      "equest\022\016\n\002id\030\001 \001(\tR\002id\"M\n\017ListJobsReques" +
-      "t\022\033\n\tpage_size\030\001 \001(\rR\010pageSize\022\035\n\npage_t" +
-      "oken\030\002 \001(\tR\tpageToken\"b\n\020ListJobsRespons" +
-      "e\022&\n\004jobs\030\001 \003(\0132\022.phonecheck.v1.JobR\004job" +
-      "s\022&\n\017next_page_token\030\002 \001(\tR\rnextPageToke" +
-      "n\"\"\n\020CancelJobRequest\022\016\n\002id\030\001 \001(\tR\002id\"\"\n" +
-      "\020ResumeJobRequest\022\016\n\002id\030\001 \001(\tR\002id\"\"\n\020Del" +
-      "eteJobRequest\022\016\n\002id\030\001 \001(\tR\002id\"\023\n\021DeleteJ" +
-      "obResponse\"!\n\017WatchJobRequest\022\016\n\002id\030\001 \001(" +
-      "\tR\002id\"E\n\024GetJobResultsRequest\022\016\n\002id\030\001 \001(" +
-      "\tR\002id\022\035\n\nfrom_index\030\002 \001(\004R\tfromIndex\"u\n\025" +
-      "GetJobResultsResponse\0224\n\007results\030\001 \003(\0132\032" +
-      ".phonecheck.v1.PhoneResultR\007results\022&\n\004r" +
-      "ows\030\002 \003(\0132\022.phonecheck.v1.RowR\004rows\"_\n\014C" +
-      "heckRequest\022\030\n\007mobiles\030\001 \003(\tR\007mobiles\0225\n" +
-      "\007options\030\002 \001(\0132\033.phonecheck.v1.CheckOpti" +
-      "onsR\007options\"a\n\014CheckOptions\0222\n\007max_age\030" +
-      "\001 \001(\0132\031.google.protobuf.DurationR\006maxAge" +
-      "\022\035\n\nskip_cache\030\002 \001(\010R\tskipCache\"|\n\rCheck" +
-      "Response\0224\n\007results\030\001 \003(\0132\032.phonecheck.v" +
-      "1.PhoneResultR\007results\0225\n\007summary\030\002 \001(\0132" +
-      "\033.phonecheck.v1.CheckSummaryR\007summary\"e\n" +
-      "\022CheckStreamRequest\022\030\n\007mobiles\030\001 \003(\tR\007mo" +
-      "biles\0225\n\007options\030\002 \001(\0132\033.phonecheck.v1.C" +
-      "heckOptionsR\007options\"\267\001\n\023CheckStreamResp" +
-      "onse\0224\n\007results\030\001 \003(\0132\032.phonecheck.v1.Ph" +
-      "oneResultR\007results\0223\n\010progress\030\002 \001(\0132\027.p" +
-      "honecheck.v1.ProgressR\010progress\0225\n\007summa" +
-      "ry\030\003 \001(\0132\033.phonecheck.v1.CheckSummaryR\007s" +
-      "ummary\"c\n\020CheckBulkRequest\022\030\n\007mobiles\030\001 " +
-      "\003(\tR\007mobiles\0225\n\007options\030\002 \001(\0132\033.phoneche" +
-      "ck.v1.CheckOptionsR\007options\"\265\001\n\021CheckBul" +
-      "kResponse\0224\n\007results\030\001 \003(\0132\032.phonecheck." +
-      "v1.PhoneResultR\007results\0223\n\010progress\030\002 \001(" +
-      "\0132\027.phonecheck.v1.ProgressR\010progress\0225\n\007" +
-      "summary\030\003 \001(\0132\033.phonecheck.v1.CheckSumma" +
-      "ryR\007summary\"4\n\010Progress\022\022\n\004done\030\001 \001(\rR\004d" +
-      "one\022\024\n\005total\030\002 \001(\rR\005total\"\316\003\n\013PhoneResul" +
-      "t\022\024\n\005index\030\001 \001(\rR\005index\022\024\n\005input\030\002 \001(\tR\005" +
-      "input\022\026\n\006mobile\030\003 \001(\tR\006mobile\0223\n\006status\030" +
-      "\004 \001(\0162\033.phonecheck.v1.NumberStatusR\006stat" +
-      "us\022\037\n\013status_name\030\005 \001(\tR\nstatusName\022\022\n\004a" +
-      "rea\030\006 \001(\tR\004area\022\032\n\010province\030\007 \001(\tR\010provi" +
-      "nce\022\022\n\004city\030\010 \001(\tR\004city\022\030\n\007carrier\030\t \001(\t" +
-      "R\007carrier\0229\n\nchecked_at\030\n \001(\0132\032.google.p" +
-      "rotobuf.TimestampR\tcheckedAt\022%\n\016invalid_" +
-      "reason\030\013 \001(\tR\rinvalidReason\022(\n\005error\030\014 \001" +
-      "(\0132\022.google.rpc.StatusR\005error\022\034\n\tduplica" +
-      "te\030\r \001(\010R\tduplicate\022\035\n\nfrom_cache\030\016 \001(\010R" +
-      "\tfromCache\"\216\002\n\014CheckSummary\022\024\n\005total\030\001 \001" +
-      "(\rR\005total\022\026\n\006unique\030\002 \001(\rR\006unique\022\030\n\007inv" +
-      "alid\030\003 \001(\rR\007invalid\022\036\n\nduplicates\030\004 \001(\rR" +
-      "\nduplicates\022\026\n\006billed\030\005 \001(\rR\006billed\022%\n\016u" +
-      "pstream_calls\030\006 \001(\rR\rupstreamCalls\0228\n\tby" +
-      "_status\030\007 \001(\0132\033.phonecheck.v1.StatusCoun" +
-      "tsR\010byStatus\022\035\n\ncache_hits\030\010 \001(\rR\tcacheH" +
-      "its\"\334\001\n\014StatusCounts\022\024\n\005empty\030\001 \001(\rR\005emp" +
-      "ty\022\022\n\004real\030\002 \001(\rR\004real\022\034\n\tsuspended\030\003 \001(" +
-      "\rR\tsuspended\022&\n\017not_in_database\030\004 \001(\rR\rn" +
-      "otInDatabase\022\026\n\006silent\030\005 \001(\rR\006silent\022\022\n\004" +
-      "risk\030\006 \001(\rR\004risk\022\030\n\007invalid\030\007 \001(\rR\007inval" +
-      "id\022\026\n\006failed\030\010 \001(\rR\006failed*\200\001\n\014WebhookSt" +
-      "ate\022\035\n\031WEBHOOK_STATE_UNSPECIFIED\020\000\022\031\n\025WE" +
-      "BHOOK_STATE_PENDING\020\001\022\033\n\027WEBHOOK_STATE_D" +
-      "ELIVERED\020\002\022\031\n\025WEBHOOK_STATE_GAVE_UP\020\003*\232\001" +
-      "\n\010JobState\022\031\n\025JOB_STATE_UNSPECIFIED\020\000\022\024\n" +
-      "\020JOB_STATE_QUEUED\020\001\022\025\n\021JOB_STATE_RUNNING" +
-      "\020\002\022\027\n\023JOB_STATE_SUCCEEDED\020\003\022\024\n\020JOB_STATE" +
-      "_FAILED\020\004\022\027\n\023JOB_STATE_CANCELLED\020\005*\353\001\n\014N" +
-      "umberStatus\022\035\n\031NUMBER_STATUS_UNSPECIFIED" +
-      "\020\000\022\027\n\023NUMBER_STATUS_EMPTY\020\001\022\026\n\022NUMBER_ST" +
-      "ATUS_REAL\020\002\022\033\n\027NUMBER_STATUS_SUSPENDED\020\003" +
-      "\022!\n\035NUMBER_STATUS_NOT_IN_DATABASE\020\004\022\030\n\024N" +
-      "UMBER_STATUS_SILENT\020\005\022\026\n\022NUMBER_STATUS_R" +
-      "ISK\020\006\022\031\n\025NUMBER_STATUS_INVALID\020\0072\275\006\n\nPho" +
-      "neCheck\022B\n\005Check\022\033.phonecheck.v1.CheckRe" +
-      "quest\032\034.phonecheck.v1.CheckResponse\022V\n\013C" +
-      "heckStream\022!.phonecheck.v1.CheckStreamRe" +
-      "quest\032\".phonecheck.v1.CheckStreamRespons" +
-      "e0\001\022R\n\tCheckBulk\022\037.phonecheck.v1.CheckBu" +
-      "lkRequest\032 .phonecheck.v1.CheckBulkRespo" +
-      "nse(\0010\001\022B\n\tCreateJob\022\037.phonecheck.v1.Cre" +
-      "ateJobRequest\032\022.phonecheck.v1.Job(\001\022:\n\006G" +
-      "etJob\022\034.phonecheck.v1.GetJobRequest\032\022.ph" +
-      "onecheck.v1.Job\022K\n\010ListJobs\022\036.phonecheck" +
-      ".v1.ListJobsRequest\032\037.phonecheck.v1.List" +
-      "JobsResponse\022@\n\tCancelJob\022\037.phonecheck.v" +
-      "1.CancelJobRequest\032\022.phonecheck.v1.Job\022@" +
-      "\n\tResumeJob\022\037.phonecheck.v1.ResumeJobReq" +
-      "uest\032\022.phonecheck.v1.Job\022N\n\tDeleteJob\022\037." +
-      "phonecheck.v1.DeleteJobRequest\032 .phonech" +
-      "eck.v1.DeleteJobResponse\022@\n\010WatchJob\022\036.p" +
-      "honecheck.v1.WatchJobRequest\032\022.phonechec" +
-      "k.v1.Job0\001\022\\\n\rGetJobResults\022#.phonecheck" +
-      ".v1.GetJobResultsRequest\032$.phonecheck.v1" +
-      ".GetJobResultsResponse0\001Bt\n\027io.github.ph" +
-      "onecheck.v1B\017PhoneCheckProtoP\001ZFgithub.c" +
-      "om/phonecheck/phonecheck/clients/go/phon" +
-      "echeck/v1;phonecheckv1b\006proto3"
+      "ows\022!\n\014callback_url\030\006 \001(\tR\013callbackUrl\"/" +
+      "\n\003Row\022\024\n\005cells\030\001 \003(\tR\005cells\022\022\n\004line\030\002 \001(" +
+      "\004R\004line\"\344\005\n\003Job\022\016\n\002id\030\001 \001(\tR\002id\022\022\n\004name\030" +
+      "\002 \001(\tR\004name\022-\n\005state\030\003 \001(\0162\027.phonecheck." +
+      "v1.JobStateR\005state\0229\n\ncreated_at\030\004 \001(\0132\032" +
+      ".google.protobuf.TimestampR\tcreatedAt\0229\n" +
+      "\nupdated_at\030\005 \001(\0132\032.google.protobuf.Time" +
+      "stampR\tupdatedAt\022;\n\013finished_at\030\006 \001(\0132\032." +
+      "google.protobuf.TimestampR\nfinishedAt\022\024\n" +
+      "\005total\030\007 \001(\004R\005total\022\026\n\006unique\030\010 \001(\004R\006uni" +
+      "que\022\022\n\004done\030\t \001(\004R\004done\022\026\n\006billed\030\n \001(\004R" +
+      "\006billed\022\035\n\ncache_hits\030\013 \001(\004R\tcacheHits\022\030" +
+      "\n\007invalid\030\014 \001(\004R\007invalid\022\036\n\nduplicates\030\r" +
+      " \001(\004R\nduplicates\0228\n\tby_status\030\016 \001(\0132\033.ph" +
+      "onecheck.v1.StatusCountsR\010byStatus\022(\n\005er" +
+      "ror\030\017 \001(\0132\022.google.rpc.StatusR\005error\0225\n\007" +
+      "options\030\020 \001(\0132\033.phonecheck.v1.CheckOptio" +
+      "nsR\007options\022\024\n\005owner\030\021 \001(\tR\005owner\022\026\n\006hea" +
+      "der\030\022 \003(\tR\006header\022!\n\014callback_url\030\023 \001(\tR" +
+      "\013callbackUrl\0228\n\007webhook\030\024 \001(\0132\036.phoneche" +
+      "ck.v1.WebhookDeliveryR\007webhook\"\250\002\n\017Webho" +
+      "okDelivery\0221\n\005state\030\001 \001(\0162\033.phonecheck.v" +
+      "1.WebhookStateR\005state\022\032\n\010attempts\030\002 \001(\rR" +
+      "\010attempts\022B\n\017last_attempt_at\030\003 \001(\0132\032.goo" +
+      "gle.protobuf.TimestampR\rlastAttemptAt\022\037\n" +
+      "\013last_status\030\004 \001(\rR\nlastStatus\022\035\n\nlast_e" +
+      "rror\030\005 \001(\tR\tlastError\022B\n\017next_attempt_at" +
+      "\030\006 \001(\0132\032.google.protobuf.TimestampR\rnext" +
+      "AttemptAt\"\037\n\rGetJobRequest\022\016\n\002id\030\001 \001(\tR\002" +
+      "id\"M\n\017ListJobsRequest\022\033\n\tpage_size\030\001 \001(\r" +
+      "R\010pageSize\022\035\n\npage_token\030\002 \001(\tR\tpageToke" +
+      "n\"b\n\020ListJobsResponse\022&\n\004jobs\030\001 \003(\0132\022.ph" +
+      "onecheck.v1.JobR\004jobs\022&\n\017next_page_token" +
+      "\030\002 \001(\tR\rnextPageToken\"\"\n\020CancelJobReques" +
+      "t\022\016\n\002id\030\001 \001(\tR\002id\"\"\n\020ResumeJobRequest\022\016\n" +
+      "\002id\030\001 \001(\tR\002id\"\"\n\020DeleteJobRequest\022\016\n\002id\030" +
+      "\001 \001(\tR\002id\"\023\n\021DeleteJobResponse\"!\n\017WatchJ" +
+      "obRequest\022\016\n\002id\030\001 \001(\tR\002id\"E\n\024GetJobResul" +
+      "tsRequest\022\016\n\002id\030\001 \001(\tR\002id\022\035\n\nfrom_index\030" +
+      "\002 \001(\004R\tfromIndex\"u\n\025GetJobResultsRespons" +
+      "e\0224\n\007results\030\001 \003(\0132\032.phonecheck.v1.Phone" +
+      "ResultR\007results\022&\n\004rows\030\002 \003(\0132\022.phoneche" +
+      "ck.v1.RowR\004rows\"_\n\014CheckRequest\022\030\n\007mobil" +
+      "es\030\001 \003(\tR\007mobiles\0225\n\007options\030\002 \001(\0132\033.pho" +
+      "necheck.v1.CheckOptionsR\007options\"a\n\014Chec" +
+      "kOptions\0222\n\007max_age\030\001 \001(\0132\031.google.proto" +
+      "buf.DurationR\006maxAge\022\035\n\nskip_cache\030\002 \001(\010" +
+      "R\tskipCache\"|\n\rCheckResponse\0224\n\007results\030" +
+      "\001 \003(\0132\032.phonecheck.v1.PhoneResultR\007resul" +
+      "ts\0225\n\007summary\030\002 \001(\0132\033.phonecheck.v1.Chec" +
+      "kSummaryR\007summary\"e\n\022CheckStreamRequest\022" +
+      "\030\n\007mobiles\030\001 \003(\tR\007mobiles\0225\n\007options\030\002 \001" +
+      "(\0132\033.phonecheck.v1.CheckOptionsR\007options" +
+      "\"\267\001\n\023CheckStreamResponse\0224\n\007results\030\001 \003(" +
+      "\0132\032.phonecheck.v1.PhoneResultR\007results\0223" +
+      "\n\010progress\030\002 \001(\0132\027.phonecheck.v1.Progres" +
+      "sR\010progress\0225\n\007summary\030\003 \001(\0132\033.phonechec" +
+      "k.v1.CheckSummaryR\007summary\"c\n\020CheckBulkR" +
+      "equest\022\030\n\007mobiles\030\001 \003(\tR\007mobiles\0225\n\007opti" +
+      "ons\030\002 \001(\0132\033.phonecheck.v1.CheckOptionsR\007" +
+      "options\"\265\001\n\021CheckBulkResponse\0224\n\007results" +
+      "\030\001 \003(\0132\032.phonecheck.v1.PhoneResultR\007resu" +
+      "lts\0223\n\010progress\030\002 \001(\0132\027.phonecheck.v1.Pr" +
+      "ogressR\010progress\0225\n\007summary\030\003 \001(\0132\033.phon" +
+      "echeck.v1.CheckSummaryR\007summary\"4\n\010Progr" +
+      "ess\022\022\n\004done\030\001 \001(\rR\004done\022\024\n\005total\030\002 \001(\rR\005" +
+      "total\"\316\003\n\013PhoneResult\022\024\n\005index\030\001 \001(\rR\005in" +
+      "dex\022\024\n\005input\030\002 \001(\tR\005input\022\026\n\006mobile\030\003 \001(" +
+      "\tR\006mobile\0223\n\006status\030\004 \001(\0162\033.phonecheck.v" +
+      "1.NumberStatusR\006status\022\037\n\013status_name\030\005 " +
+      "\001(\tR\nstatusName\022\022\n\004area\030\006 \001(\tR\004area\022\032\n\010p" +
+      "rovince\030\007 \001(\tR\010province\022\022\n\004city\030\010 \001(\tR\004c" +
+      "ity\022\030\n\007carrier\030\t \001(\tR\007carrier\0229\n\nchecked" +
+      "_at\030\n \001(\0132\032.google.protobuf.TimestampR\tc" +
+      "heckedAt\022%\n\016invalid_reason\030\013 \001(\tR\rinvali" +
+      "dReason\022(\n\005error\030\014 \001(\0132\022.google.rpc.Stat" +
+      "usR\005error\022\034\n\tduplicate\030\r \001(\010R\tduplicate\022" +
+      "\035\n\nfrom_cache\030\016 \001(\010R\tfromCache\"\216\002\n\014Check" +
+      "Summary\022\024\n\005total\030\001 \001(\rR\005total\022\026\n\006unique\030" +
+      "\002 \001(\rR\006unique\022\030\n\007invalid\030\003 \001(\rR\007invalid\022" +
+      "\036\n\nduplicates\030\004 \001(\rR\nduplicates\022\026\n\006bille" +
+      "d\030\005 \001(\rR\006billed\022%\n\016upstream_calls\030\006 \001(\rR" +
+      "\rupstreamCalls\0228\n\tby_status\030\007 \001(\0132\033.phon" +
+      "echeck.v1.StatusCountsR\010byStatus\022\035\n\ncach" +
+      "e_hits\030\010 \001(\rR\tcacheHits\"\334\001\n\014StatusCounts" +
+      "\022\024\n\005empty\030\001 \001(\rR\005empty\022\022\n\004real\030\002 \001(\rR\004re" +
+      "al\022\034\n\tsuspended\030\003 \001(\rR\tsuspended\022&\n\017not_" +
+      "in_database\030\004 \001(\rR\rnotInDatabase\022\026\n\006sile" +
+      "nt\030\005 \001(\rR\006silent\022\022\n\004risk\030\006 \001(\rR\004risk\022\030\n\007" +
+      "invalid\030\007 \001(\rR\007invalid\022\026\n\006failed\030\010 \001(\rR\006" +
+      "failed*\200\001\n\014WebhookState\022\035\n\031WEBHOOK_STATE" +
+      "_UNSPECIFIED\020\000\022\031\n\025WEBHOOK_STATE_PENDING\020" +
+      "\001\022\033\n\027WEBHOOK_STATE_DELIVERED\020\002\022\031\n\025WEBHOO" +
+      "K_STATE_GAVE_UP\020\003*\232\001\n\010JobState\022\031\n\025JOB_ST" +
+      "ATE_UNSPECIFIED\020\000\022\024\n\020JOB_STATE_QUEUED\020\001\022" +
+      "\025\n\021JOB_STATE_RUNNING\020\002\022\027\n\023JOB_STATE_SUCC" +
+      "EEDED\020\003\022\024\n\020JOB_STATE_FAILED\020\004\022\027\n\023JOB_STA" +
+      "TE_CANCELLED\020\005*\353\001\n\014NumberStatus\022\035\n\031NUMBE" +
+      "R_STATUS_UNSPECIFIED\020\000\022\027\n\023NUMBER_STATUS_" +
+      "EMPTY\020\001\022\026\n\022NUMBER_STATUS_REAL\020\002\022\033\n\027NUMBE" +
+      "R_STATUS_SUSPENDED\020\003\022!\n\035NUMBER_STATUS_NO" +
+      "T_IN_DATABASE\020\004\022\030\n\024NUMBER_STATUS_SILENT\020" +
+      "\005\022\026\n\022NUMBER_STATUS_RISK\020\006\022\031\n\025NUMBER_STAT" +
+      "US_INVALID\020\0072\275\006\n\nPhoneCheck\022B\n\005Check\022\033.p" +
+      "honecheck.v1.CheckRequest\032\034.phonecheck.v" +
+      "1.CheckResponse\022V\n\013CheckStream\022!.phonech" +
+      "eck.v1.CheckStreamRequest\032\".phonecheck.v" +
+      "1.CheckStreamResponse0\001\022R\n\tCheckBulk\022\037.p" +
+      "honecheck.v1.CheckBulkRequest\032 .phoneche" +
+      "ck.v1.CheckBulkResponse(\0010\001\022B\n\tCreateJob" +
+      "\022\037.phonecheck.v1.CreateJobRequest\032\022.phon" +
+      "echeck.v1.Job(\001\022:\n\006GetJob\022\034.phonecheck.v" +
+      "1.GetJobRequest\032\022.phonecheck.v1.Job\022K\n\010L" +
+      "istJobs\022\036.phonecheck.v1.ListJobsRequest\032" +
+      "\037.phonecheck.v1.ListJobsResponse\022@\n\tCanc" +
+      "elJob\022\037.phonecheck.v1.CancelJobRequest\032\022" +
+      ".phonecheck.v1.Job\022@\n\tResumeJob\022\037.phonec" +
+      "heck.v1.ResumeJobRequest\032\022.phonecheck.v1" +
+      ".Job\022N\n\tDeleteJob\022\037.phonecheck.v1.Delete" +
+      "JobRequest\032 .phonecheck.v1.DeleteJobResp" +
+      "onse\022@\n\010WatchJob\022\036.phonecheck.v1.WatchJo" +
+      "bRequest\032\022.phonecheck.v1.Job0\001\022\\\n\rGetJob" +
+      "Results\022#.phonecheck.v1.GetJobResultsReq" +
+      "uest\032$.phonecheck.v1.GetJobResultsRespon" +
+      "se0\001Bt\n\027io.github.phonecheck.v1B\017PhoneCh" +
+      "eckProtoP\001ZFgithub.com/phonecheck/phonec" +
+      "heck/clients/go/phonecheck/v1;phonecheck" +
+      "v1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -314,7 +315,7 @@ public final class PhoneCheckProto extends com.google.protobuf.GeneratedFile {
     internal_static_phonecheck_v1_Row_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_Row_descriptor,
-        new java.lang.String[] { "Cells", });
+        new java.lang.String[] { "Cells", "Line", });
     internal_static_phonecheck_v1_Job_descriptor =
       getDescriptor().getMessageType(2);
     internal_static_phonecheck_v1_Job_fieldAccessorTable = new

@@ -524,6 +524,7 @@ private static final long serialVersionUID = 0L;
    * <pre>
    * Why the number could not be checked; set only when status is NUMBER_STATUS_UNSPECIFIED.
    * Carries the same code, message and details (ErrorInfo, RetryInfo…) a failed call would.
+   * In a stopped job's results, ErrorInfo reason NOT_CHECKED marks a number never sent.
    * </pre>
    *
    * <code>.google.rpc.Status error = 12 [json_name = "error"];</code>
@@ -537,6 +538,7 @@ private static final long serialVersionUID = 0L;
    * <pre>
    * Why the number could not be checked; set only when status is NUMBER_STATUS_UNSPECIFIED.
    * Carries the same code, message and details (ErrorInfo, RetryInfo…) a failed call would.
+   * In a stopped job's results, ErrorInfo reason NOT_CHECKED marks a number never sent.
    * </pre>
    *
    * <code>.google.rpc.Status error = 12 [json_name = "error"];</code>
@@ -550,6 +552,7 @@ private static final long serialVersionUID = 0L;
    * <pre>
    * Why the number could not be checked; set only when status is NUMBER_STATUS_UNSPECIFIED.
    * Carries the same code, message and details (ErrorInfo, RetryInfo…) a failed call would.
+   * In a stopped job's results, ErrorInfo reason NOT_CHECKED marks a number never sent.
    * </pre>
    *
    * <code>.google.rpc.Status error = 12 [json_name = "error"];</code>
@@ -2252,6 +2255,7 @@ private static final long serialVersionUID = 0L;
      * <pre>
      * Why the number could not be checked; set only when status is NUMBER_STATUS_UNSPECIFIED.
      * Carries the same code, message and details (ErrorInfo, RetryInfo…) a failed call would.
+     * In a stopped job's results, ErrorInfo reason NOT_CHECKED marks a number never sent.
      * </pre>
      *
      * <code>.google.rpc.Status error = 12 [json_name = "error"];</code>
@@ -2264,6 +2268,7 @@ private static final long serialVersionUID = 0L;
      * <pre>
      * Why the number could not be checked; set only when status is NUMBER_STATUS_UNSPECIFIED.
      * Carries the same code, message and details (ErrorInfo, RetryInfo…) a failed call would.
+     * In a stopped job's results, ErrorInfo reason NOT_CHECKED marks a number never sent.
      * </pre>
      *
      * <code>.google.rpc.Status error = 12 [json_name = "error"];</code>
@@ -2280,6 +2285,7 @@ private static final long serialVersionUID = 0L;
      * <pre>
      * Why the number could not be checked; set only when status is NUMBER_STATUS_UNSPECIFIED.
      * Carries the same code, message and details (ErrorInfo, RetryInfo…) a failed call would.
+     * In a stopped job's results, ErrorInfo reason NOT_CHECKED marks a number never sent.
      * </pre>
      *
      * <code>.google.rpc.Status error = 12 [json_name = "error"];</code>
@@ -2299,6 +2305,7 @@ private static final long serialVersionUID = 0L;
      * <pre>
      * Why the number could not be checked; set only when status is NUMBER_STATUS_UNSPECIFIED.
      * Carries the same code, message and details (ErrorInfo, RetryInfo…) a failed call would.
+     * In a stopped job's results, ErrorInfo reason NOT_CHECKED marks a number never sent.
      * </pre>
      *
      * <code>.google.rpc.Status error = 12 [json_name = "error"];</code>
@@ -2318,6 +2325,7 @@ private static final long serialVersionUID = 0L;
      * <pre>
      * Why the number could not be checked; set only when status is NUMBER_STATUS_UNSPECIFIED.
      * Carries the same code, message and details (ErrorInfo, RetryInfo…) a failed call would.
+     * In a stopped job's results, ErrorInfo reason NOT_CHECKED marks a number never sent.
      * </pre>
      *
      * <code>.google.rpc.Status error = 12 [json_name = "error"];</code>
@@ -2344,6 +2352,7 @@ private static final long serialVersionUID = 0L;
      * <pre>
      * Why the number could not be checked; set only when status is NUMBER_STATUS_UNSPECIFIED.
      * Carries the same code, message and details (ErrorInfo, RetryInfo…) a failed call would.
+     * In a stopped job's results, ErrorInfo reason NOT_CHECKED marks a number never sent.
      * </pre>
      *
      * <code>.google.rpc.Status error = 12 [json_name = "error"];</code>
@@ -2362,6 +2371,7 @@ private static final long serialVersionUID = 0L;
      * <pre>
      * Why the number could not be checked; set only when status is NUMBER_STATUS_UNSPECIFIED.
      * Carries the same code, message and details (ErrorInfo, RetryInfo…) a failed call would.
+     * In a stopped job's results, ErrorInfo reason NOT_CHECKED marks a number never sent.
      * </pre>
      *
      * <code>.google.rpc.Status error = 12 [json_name = "error"];</code>
@@ -2375,6 +2385,7 @@ private static final long serialVersionUID = 0L;
      * <pre>
      * Why the number could not be checked; set only when status is NUMBER_STATUS_UNSPECIFIED.
      * Carries the same code, message and details (ErrorInfo, RetryInfo…) a failed call would.
+     * In a stopped job's results, ErrorInfo reason NOT_CHECKED marks a number never sent.
      * </pre>
      *
      * <code>.google.rpc.Status error = 12 [json_name = "error"];</code>
@@ -2391,6 +2402,7 @@ private static final long serialVersionUID = 0L;
      * <pre>
      * Why the number could not be checked; set only when status is NUMBER_STATUS_UNSPECIFIED.
      * Carries the same code, message and details (ErrorInfo, RetryInfo…) a failed call would.
+     * In a stopped job's results, ErrorInfo reason NOT_CHECKED marks a number never sent.
      * </pre>
      *
      * <code>.google.rpc.Status error = 12 [json_name = "error"];</code>

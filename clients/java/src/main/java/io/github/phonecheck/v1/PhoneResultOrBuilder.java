@@ -231,6 +231,7 @@ public interface PhoneResultOrBuilder extends
    * <pre>
    * Why the number could not be checked; set only when status is NUMBER_STATUS_UNSPECIFIED.
    * Carries the same code, message and details (ErrorInfo, RetryInfo…) a failed call would.
+   * In a stopped job's results, ErrorInfo reason NOT_CHECKED marks a number never sent.
    * </pre>
    *
    * <code>.google.rpc.Status error = 12 [json_name = "error"];</code>
@@ -241,6 +242,7 @@ public interface PhoneResultOrBuilder extends
    * <pre>
    * Why the number could not be checked; set only when status is NUMBER_STATUS_UNSPECIFIED.
    * Carries the same code, message and details (ErrorInfo, RetryInfo…) a failed call would.
+   * In a stopped job's results, ErrorInfo reason NOT_CHECKED marks a number never sent.
    * </pre>
    *
    * <code>.google.rpc.Status error = 12 [json_name = "error"];</code>
@@ -251,6 +253,7 @@ public interface PhoneResultOrBuilder extends
    * <pre>
    * Why the number could not be checked; set only when status is NUMBER_STATUS_UNSPECIFIED.
    * Carries the same code, message and details (ErrorInfo, RetryInfo…) a failed call would.
+   * In a stopped job's results, ErrorInfo reason NOT_CHECKED marks a number never sent.
    * </pre>
    *
    * <code>.google.rpc.Status error = 12 [json_name = "error"];</code>

@@ -7,7 +7,8 @@ package io.github.phonecheck.v1;
 
 /**
  * <pre>
- * Row is one row of a list's table, every cell as text, in column order.
+ * Row is one row of a list: where it was in its file and, for a table, every cell as text, in
+ * column order.
  * </pre>
  *
  * Protobuf type {@code phonecheck.v1.Row}
@@ -60,7 +61,8 @@ private static final long serialVersionUID = 0L;
       com.google.protobuf.LazyStringArrayList.emptyList();
   /**
    * <pre>
-   * The cells, unchanged (the number's cell among them).
+   * The cells, unchanged (the number's cell among them); empty for a list of numbers alone
+   * (a text file), whose rows are kept only for their line.
    * </pre>
    *
    * <code>repeated string cells = 1 [json_name = "cells"];</code>
@@ -72,7 +74,8 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * The cells, unchanged (the number's cell among them).
+   * The cells, unchanged (the number's cell among them); empty for a list of numbers alone
+   * (a text file), whose rows are kept only for their line.
    * </pre>
    *
    * <code>repeated string cells = 1 [json_name = "cells"];</code>
@@ -83,7 +86,8 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * The cells, unchanged (the number's cell among them).
+   * The cells, unchanged (the number's cell among them); empty for a list of numbers alone
+   * (a text file), whose rows are kept only for their line.
    * </pre>
    *
    * <code>repeated string cells = 1 [json_name = "cells"];</code>
@@ -95,7 +99,8 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * The cells, unchanged (the number's cell among them).
+   * The cells, unchanged (the number's cell among them); empty for a list of numbers alone
+   * (a text file), whose rows are kept only for their line.
    * </pre>
    *
    * <code>repeated string cells = 1 [json_name = "cells"];</code>
@@ -105,6 +110,24 @@ private static final long serialVersionUID = 0L;
   public com.google.protobuf.ByteString
       getCellsBytes(int index) {
     return cells_.getByteString(index);
+  }
+
+  public static final int LINE_FIELD_NUMBER = 2;
+  private long line_ = 0L;
+  /**
+   * <pre>
+   * The row's line in the file it came from, from 1: a text or CSV file's line (the header
+   * and blank lines counted, as an editor numbers them), a sheet's row number. 0 when not
+   * known. GetJobResults always sets it: the line given at creation, or the input's position
+   * + 1 when none was given (a list sent as mobiles alone).
+   * </pre>
+   *
+   * <code>uint64 line = 2 [json_name = "line"];</code>
+   * @return The line.
+   */
+  @java.lang.Override
+  public long getLine() {
+    return line_;
   }
 
   private byte memoizedIsInitialized = -1;
@@ -124,6 +147,9 @@ private static final long serialVersionUID = 0L;
     for (int i = 0; i < cells_.size(); i++) {
       com.google.protobuf.GeneratedMessage.writeString(output, 1, cells_.getRaw(i));
     }
+    if (line_ != 0L) {
+      output.writeUInt64(2, line_);
+    }
     getUnknownFields().writeTo(output);
   }
   private int computeSerializedSize_0() {
@@ -135,6 +161,10 @@ private static final long serialVersionUID = 0L;
       }
       size += dataSize;
       size += 1 * getCellsList().size();
+    }
+    if (line_ != 0L) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeUInt64Size(2, line_);
     }
     return size;
   }
@@ -162,6 +192,8 @@ private static final long serialVersionUID = 0L;
 
     if (!getCellsList()
         .equals(other.getCellsList())) return false;
+    if (getLine()
+        != other.getLine()) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -177,6 +209,9 @@ private static final long serialVersionUID = 0L;
       hash = (37 * hash) + CELLS_FIELD_NUMBER;
       hash = (53 * hash) + getCellsList().hashCode();
     }
+    hash = (37 * hash) + LINE_FIELD_NUMBER;
+    hash = (53 * hash) + com.google.protobuf.Internal.hashLong(
+        getLine());
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -276,7 +311,8 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * Row is one row of a list's table, every cell as text, in column order.
+   * Row is one row of a list: where it was in its file and, for a table, every cell as text, in
+   * column order.
    * </pre>
    *
    * Protobuf type {@code phonecheck.v1.Row}
@@ -314,6 +350,7 @@ private static final long serialVersionUID = 0L;
       bitField0_ = 0;
       cells_ =
           com.google.protobuf.LazyStringArrayList.emptyList();
+      line_ = 0L;
       return this;
     }
 
@@ -351,6 +388,9 @@ private static final long serialVersionUID = 0L;
         cells_.makeImmutable();
         result.cells_ = cells_;
       }
+      if (((from_bitField0_ & 0x00000002) != 0)) {
+        result.line_ = line_;
+      }
     }
 
     @java.lang.Override
@@ -374,6 +414,9 @@ private static final long serialVersionUID = 0L;
           cells_.addAll(other.cells_);
         }
         onChanged();
+      }
+      if (other.getLine() != 0L) {
+        setLine(other.getLine());
       }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
@@ -404,6 +447,11 @@ private static final long serialVersionUID = 0L;
               cells_.add(input.readStringRequireUtf8());
               break;
             } // case 10
+            case 16: {
+              line_ = input.readUInt64();
+              bitField0_ |= 0x00000002;
+              break;
+            } // case 16
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -431,7 +479,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The cells, unchanged (the number's cell among them).
+     * The cells, unchanged (the number's cell among them); empty for a list of numbers alone
+     * (a text file), whose rows are kept only for their line.
      * </pre>
      *
      * <code>repeated string cells = 1 [json_name = "cells"];</code>
@@ -444,7 +493,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The cells, unchanged (the number's cell among them).
+     * The cells, unchanged (the number's cell among them); empty for a list of numbers alone
+     * (a text file), whose rows are kept only for their line.
      * </pre>
      *
      * <code>repeated string cells = 1 [json_name = "cells"];</code>
@@ -455,7 +505,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The cells, unchanged (the number's cell among them).
+     * The cells, unchanged (the number's cell among them); empty for a list of numbers alone
+     * (a text file), whose rows are kept only for their line.
      * </pre>
      *
      * <code>repeated string cells = 1 [json_name = "cells"];</code>
@@ -467,7 +518,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The cells, unchanged (the number's cell among them).
+     * The cells, unchanged (the number's cell among them); empty for a list of numbers alone
+     * (a text file), whose rows are kept only for their line.
      * </pre>
      *
      * <code>repeated string cells = 1 [json_name = "cells"];</code>
@@ -480,7 +532,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The cells, unchanged (the number's cell among them).
+     * The cells, unchanged (the number's cell among them); empty for a list of numbers alone
+     * (a text file), whose rows are kept only for their line.
      * </pre>
      *
      * <code>repeated string cells = 1 [json_name = "cells"];</code>
@@ -499,7 +552,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The cells, unchanged (the number's cell among them).
+     * The cells, unchanged (the number's cell among them); empty for a list of numbers alone
+     * (a text file), whose rows are kept only for their line.
      * </pre>
      *
      * <code>repeated string cells = 1 [json_name = "cells"];</code>
@@ -517,7 +571,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The cells, unchanged (the number's cell among them).
+     * The cells, unchanged (the number's cell among them); empty for a list of numbers alone
+     * (a text file), whose rows are kept only for their line.
      * </pre>
      *
      * <code>repeated string cells = 1 [json_name = "cells"];</code>
@@ -535,7 +590,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The cells, unchanged (the number's cell among them).
+     * The cells, unchanged (the number's cell among them); empty for a list of numbers alone
+     * (a text file), whose rows are kept only for their line.
      * </pre>
      *
      * <code>repeated string cells = 1 [json_name = "cells"];</code>
@@ -550,7 +606,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The cells, unchanged (the number's cell among them).
+     * The cells, unchanged (the number's cell among them); empty for a list of numbers alone
+     * (a text file), whose rows are kept only for their line.
      * </pre>
      *
      * <code>repeated string cells = 1 [json_name = "cells"];</code>
@@ -564,6 +621,59 @@ private static final long serialVersionUID = 0L;
       ensureCellsIsMutable();
       cells_.add(value);
       bitField0_ |= 0x00000001;
+      onChanged();
+      return this;
+    }
+
+    private long line_ ;
+    /**
+     * <pre>
+     * The row's line in the file it came from, from 1: a text or CSV file's line (the header
+     * and blank lines counted, as an editor numbers them), a sheet's row number. 0 when not
+     * known. GetJobResults always sets it: the line given at creation, or the input's position
+     * + 1 when none was given (a list sent as mobiles alone).
+     * </pre>
+     *
+     * <code>uint64 line = 2 [json_name = "line"];</code>
+     * @return The line.
+     */
+    @java.lang.Override
+    public long getLine() {
+      return line_;
+    }
+    /**
+     * <pre>
+     * The row's line in the file it came from, from 1: a text or CSV file's line (the header
+     * and blank lines counted, as an editor numbers them), a sheet's row number. 0 when not
+     * known. GetJobResults always sets it: the line given at creation, or the input's position
+     * + 1 when none was given (a list sent as mobiles alone).
+     * </pre>
+     *
+     * <code>uint64 line = 2 [json_name = "line"];</code>
+     * @param value The line to set.
+     * @return This builder for chaining.
+     */
+    public Builder setLine(long value) {
+
+      line_ = value;
+      bitField0_ |= 0x00000002;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The row's line in the file it came from, from 1: a text or CSV file's line (the header
+     * and blank lines counted, as an editor numbers them), a sheet's row number. 0 when not
+     * known. GetJobResults always sets it: the line given at creation, or the input's position
+     * + 1 when none was given (a list sent as mobiles alone).
+     * </pre>
+     *
+     * <code>uint64 line = 2 [json_name = "line"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearLine() {
+      bitField0_ = (bitField0_ & ~0x00000002);
+      line_ = 0L;
       onChanged();
       return this;
     }

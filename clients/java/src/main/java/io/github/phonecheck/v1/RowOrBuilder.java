@@ -12,7 +12,8 @@ public interface RowOrBuilder extends
 
   /**
    * <pre>
-   * The cells, unchanged (the number's cell among them).
+   * The cells, unchanged (the number's cell among them); empty for a list of numbers alone
+   * (a text file), whose rows are kept only for their line.
    * </pre>
    *
    * <code>repeated string cells = 1 [json_name = "cells"];</code>
@@ -22,7 +23,8 @@ public interface RowOrBuilder extends
       getCellsList();
   /**
    * <pre>
-   * The cells, unchanged (the number's cell among them).
+   * The cells, unchanged (the number's cell among them); empty for a list of numbers alone
+   * (a text file), whose rows are kept only for their line.
    * </pre>
    *
    * <code>repeated string cells = 1 [json_name = "cells"];</code>
@@ -31,7 +33,8 @@ public interface RowOrBuilder extends
   int getCellsCount();
   /**
    * <pre>
-   * The cells, unchanged (the number's cell among them).
+   * The cells, unchanged (the number's cell among them); empty for a list of numbers alone
+   * (a text file), whose rows are kept only for their line.
    * </pre>
    *
    * <code>repeated string cells = 1 [json_name = "cells"];</code>
@@ -41,7 +44,8 @@ public interface RowOrBuilder extends
   java.lang.String getCells(int index);
   /**
    * <pre>
-   * The cells, unchanged (the number's cell among them).
+   * The cells, unchanged (the number's cell among them); empty for a list of numbers alone
+   * (a text file), whose rows are kept only for their line.
    * </pre>
    *
    * <code>repeated string cells = 1 [json_name = "cells"];</code>
@@ -50,4 +54,17 @@ public interface RowOrBuilder extends
    */
   com.google.protobuf.ByteString
       getCellsBytes(int index);
+
+  /**
+   * <pre>
+   * The row's line in the file it came from, from 1: a text or CSV file's line (the header
+   * and blank lines counted, as an editor numbers them), a sheet's row number. 0 when not
+   * known. GetJobResults always sets it: the line given at creation, or the input's position
+   * + 1 when none was given (a list sent as mobiles alone).
+   * </pre>
+   *
+   * <code>uint64 line = 2 [json_name = "line"];</code>
+   * @return The line.
+   */
+  long getLine();
 }
