@@ -633,3 +633,43 @@ async fn a_job_made_from_a_sheet_gives_every_original_column_back() {
         assert_eq!(&record.unwrap().iter().collect::<Vec<_>>()[..4], want);
     }
 }
+
+/// One list as LibreOffice exports it (tests/fixtures/libreoffice): every format gives the same
+/// rows, the blank row skipped, each row at its line (a sheet's row number; in a text file the
+/// line as an editor counts it, so the row after a cell holding a line break is one further).
+#[test]
+fn lists_libreoffice_exports_read_alike() {
+    use phonecheck::lists::{InputOptions, RowReader, Source};
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/libreoffice");
+    let sheet = [
+        (2, "13111111111"),
+        (3, "+86 132-2222-2222"),
+        (5, "13333333333"),
+        (6, "1390013900"),
+    ];
+    let text = [
+        (2, "13111111111"),
+        (3, "+86 132-2222-2222"),
+        (5, "13333333333"),
+        (7, "1390013900"),
+    ];
+    for (file, expected) in [
+        ("people.xlsx", &sheet),
+        ("people.ods", &sheet),
+        ("people.xls", &sheet),
+        ("people-semicolons.csv", &text),
+        ("people-gb18030.csv", &text),
+        ("people.tsv", &text),
+    ] {
+        let source = Source::File(dir.join(file));
+        let reader = RowReader::open(&source, &InputOptions::default())
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
+        let layout = reader.layout.clone().expect("a table");
+        assert_eq!(layout.columns, ["姓名", "手机", "备注"], "{file}");
+        let rows: Vec<_> = reader.map(|r| r.unwrap()).collect();
+        let got: Vec<(u64, &str)> = rows.iter().map(|r| (r.line, r.input.as_str())).collect();
+        assert_eq!(got, expected.to_vec(), "{file}");
+        assert_eq!(rows[0].cells[2], "老客户, \"VIP\"", "{file}");
+        assert_eq!(rows[2].cells[2], "第二行\n换行", "{file}");
+    }
+}

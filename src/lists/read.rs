@@ -465,6 +465,7 @@ impl RowReader {
             (InputFormat::Tsv, _) => Some(b'\t'),
             (InputFormat::Text | InputFormat::Excel, _) => None,
             (InputFormat::Auto, Source::File(path)) => delimiter_for(path)
+                .map(|d| if d == b',' { separator_of(head) } else { d })
                 .or(options.column.as_ref().map(|_| b','))
                 .or(utf16.then_some(b'\t')),
             (InputFormat::Auto, _) => options.column.as_ref().map(|_| b','),
@@ -491,7 +492,11 @@ impl RowReader {
                 let records = CsvRecords::new(reader, delimiter, name.clone());
                 let (rows, layout, found) =
                     TableRows::open(Box::new(records), options, name, None, 0)?;
-                let kind = if delimiter == b'\t' { "TSV" } else { "CSV" };
+                let kind = match delimiter {
+                    b'\t' => "TSV",
+                    b';' => "CSV separated by semicolons",
+                    _ => "CSV",
+                };
                 Ok(RowReader {
                     rows: Rows::Table(rows),
                     description: format!("{kind}{spelled}, {found}"),
@@ -565,6 +570,30 @@ fn delimiter_for(path: &Path) -> Option<u8> {
     } else {
         None
     }
+}
+
+/// The separator of a `.csv` file from its first line: a comma, or the semicolon (what Excel and
+/// LibreOffice write where the comma is the decimal mark) or tab when the line holds more of
+/// them outside quotes.
+fn separator_of(head: &[u8]) -> u8 {
+    let line = head.split(|&b| b == b'\n').next().unwrap_or_default();
+    let mut counts = [(b',', 0usize), (b';', 0), (b'\t', 0)];
+    let mut quoted = false;
+    for &b in line {
+        if b == b'"' {
+            quoted = !quoted;
+        } else if !quoted && let Some(count) = counts.iter_mut().find(|(c, _)| *c == b) {
+            count.1 += 1;
+        }
+    }
+    // The first of the most frequent: a comma on a tie or when there is none.
+    counts
+        .iter()
+        .fold(
+            (b',', 0),
+            |best, &(c, n)| if n > best.1 { (c, n) } else { best },
+        )
+        .0
 }
 
 /// Unwraps gzip when the data starts with its magic bytes, whatever the file is called.
@@ -775,6 +804,13 @@ impl Iterator for CsvRecords {
                     self.cells.resize(room.max(cells + 1), 0);
                 }
                 Read::OutputEndsFull => self.ends.resize(self.ends.len() * 2, 0),
+                // A row of empty cells (`,,`, what a spreadsheet writes for a blank row) is
+                // skipped as a blank line is, and as a sheet's blank row is.
+                Read::Record if cells == 0 => {
+                    ends = 0;
+                    line = self.newlines + 1;
+                    leading = true;
+                }
                 Read::Record => return Some(Ok((line, self.record(ends)))),
                 Read::End => {
                     self.done = true;
@@ -1121,7 +1157,7 @@ mod tests {
 
     #[test]
     fn a_csv_row_says_the_line_it_starts_on_past_blank_lines_and_line_breaks_in_cells() {
-        let csv = "name,phone\r\nA,13111111111\r\n\r\n\r\nB,13222222222\n\"C\nsecond line\",13333333333\nD,13444444444";
+        let csv = "name,phone\r\nA,13111111111\r\n\r\n,\r\nB,13222222222\n\"C\nsecond line\",13333333333\n\"\",\"\"\nD,13444444444";
         let (rows, _) = rows(csv.as_bytes(), "people.csv", auto());
         assert_eq!(
             inputs(&rows),
@@ -1129,8 +1165,27 @@ mod tests {
                 (2, "13111111111"),
                 (5, "13222222222"),
                 (6, "13333333333"),
-                (8, "13444444444")
+                (9, "13444444444")
             ]
+        );
+    }
+
+    #[test]
+    fn a_csv_separated_by_semicolons_is_read_as_such() {
+        let csv = "\"姓名\";\"手机\";\"备注\"\n\"张三\";13111111111;\"老客户, \"\"VIP\"\"\"\n;;\n\"李四\";\"+86 132-2222-2222\";\n";
+        let (rows, description) = rows(csv.as_bytes(), "people.csv", auto());
+        assert_eq!(
+            inputs(&rows),
+            [(2, "13111111111"), (4, "+86 132-2222-2222")],
+            "{description}"
+        );
+        assert_eq!(rows[0].cells, ["张三", "13111111111", "老客户, \"VIP\""]);
+        assert!(description.contains("semicolons"), "{description}");
+        assert_eq!(separator_of(b"a,b;c\n1;2;3"), b',', "a tie is a comma");
+        assert_eq!(
+            separator_of(b"\"a;b\",c\n"),
+            b',',
+            "quoted ones do not count"
         );
     }
 
