@@ -6,7 +6,7 @@
 //! upstream in batches of at most 2000, and answers every input, in order, with a typed result
 //! or a precise gRPC status.
 //!
-//! The crate has five parts, one folder each; ARCHITECTURE.md at the repository's root is the
+//! The crate has six parts, one folder each; ARCHITECTURE.md at the repository's root is the
 //! map (what each part owns and what it must never import):
 //!
 //! - [`serving`]: what faces callers: the gRPC service, the ALAPI-compatible HTTP door,
@@ -18,6 +18,8 @@
 //! - [`lists`]: lists as files: reading text, CSV and workbooks in any common encoding, and
 //!   writing rows back whole with their results (CSV, XLSX, per-status files). Used by the CLI
 //!   and by the server.
+//! - [`usage`]: the usage ledger: what each caller spent each day, gathered from the checking
+//!   core's spend port and kept in the job store's database.
 //! - [`cli`] (feature `cli`, on by default): the command-line client, which talks to a server
 //!   through [`pb`] like any other client.
 //!
@@ -33,3 +35,4 @@ pub mod lists;
 pub mod metrics;
 pub mod pb;
 pub mod serving;
+pub mod usage;

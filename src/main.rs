@@ -57,6 +57,9 @@ enum Command {
     /// Durable jobs on a server: submit a list, disconnect, come back for the results.
     #[cfg(feature = "cli")]
     Job(JobArgs),
+    /// What callers spent, by day: numbers billed, cache hits, invalid inputs, repeats, calls.
+    #[cfg(feature = "cli")]
+    Usage(phonecheck::cli::usage::UsageArgs),
 }
 
 /// Flags of `phonecheck mock-upstream`.
@@ -116,6 +119,8 @@ async fn main() {
         Command::Check(args) => std::process::exit(phonecheck::cli::check::run(args).await),
         #[cfg(feature = "cli")]
         Command::Job(args) => std::process::exit(phonecheck::cli::job::run(args).await),
+        #[cfg(feature = "cli")]
+        Command::Usage(args) => std::process::exit(phonecheck::cli::usage::run(args).await),
     };
     if let Err(e) = result {
         // One clear line, with its causes, and a non-zero exit.

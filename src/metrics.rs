@@ -28,7 +28,8 @@ pub const RESULTS: &str = "phonecheck_results_total";
 pub const UPSTREAM_CALLS: &str = "phonecheck_upstream_calls_total";
 /// How long upstream HTTP calls took, each attempt on its own.
 pub const UPSTREAM_SECONDS: &str = "phonecheck_upstream_duration_seconds";
-/// Numbers the upstream billed (answered in a successful batch).
+/// Numbers the upstream billed (answered in a successful batch), by `caller`: the payer of
+/// whoever made each number leave.
 pub const BILLED: &str = "phonecheck_numbers_billed_total";
 /// Distinct numbers found fresh in the result cache.
 pub const CACHE_HITS: &str = "phonecheck_cache_hits_total";

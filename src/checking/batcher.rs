@@ -37,6 +37,7 @@ use tokio::time::Instant;
 use crate::checking::cache::{ResultCache, whole_seconds};
 use crate::checking::checked_line::CheckedLine;
 use crate::checking::number::{Mobile, MobileMap};
+use crate::checking::spend::{Payer, Spend, SpendRecorder};
 use crate::checking::upstream::{CallSlot, UpstreamClient, UpstreamError};
 
 /// What became of one number in a batch.
@@ -109,6 +110,7 @@ impl Drop for StopDispatcher {
 struct Shared {
     client: Arc<UpstreamClient>,
     cache: Arc<ResultCache>,
+    ledger: Arc<dyn SpendRecorder>,
     config: BatcherConfig,
     state: Mutex<State>,
     work: Notify,
@@ -156,6 +158,8 @@ struct Waiting {
 
 #[derive(Debug)]
 struct TicketEnd {
+    /// Who pays for the numbers this ticket makes leave.
+    payer: Payer,
     tx: mpsc::UnboundedSender<Delivery>,
     deadline: Option<Instant>,
     /// After this, the ticket's numbers still queued are not sent (see [`Ticket::send_until`]).
@@ -166,15 +170,19 @@ struct TicketEnd {
 /// of them has none), past which retrying serves nobody.
 struct Outgoing {
     mobiles: Vec<Mobile>,
+    /// Who pays for each number: the payer of the first ticket waiting for it when it left.
+    payers: Vec<Payer>,
     deadline: Option<Instant>,
 }
 
 impl Batcher {
-    /// Starts the dispatcher on the current tokio runtime. Every answer is stored in `cache`
-    /// as soon as its batch succeeds.
+    /// Starts the dispatcher on the current tokio runtime. Every answer is stored in `cache`,
+    /// and the numbers billed told to `ledger` (each to its payer), as soon as its batch
+    /// succeeds.
     pub fn new(
         client: Arc<UpstreamClient>,
         cache: Arc<ResultCache>,
+        ledger: Arc<dyn SpendRecorder>,
         config: BatcherConfig,
     ) -> Self {
         let config = BatcherConfig {
@@ -186,6 +194,7 @@ impl Batcher {
         let shared = Arc::new(Shared {
             client,
             cache,
+            ledger,
             config,
             state: Mutex::new(State::default()),
             work: Notify::new(),
@@ -200,8 +209,9 @@ impl Batcher {
         }
     }
 
-    /// A new ticket for one call, whose deadline bounds the retries of its batches.
-    pub fn ticket(&self, deadline: Option<Instant>) -> Ticket {
+    /// A new ticket for one call by `payer`, whose deadline bounds the retries of its
+    /// batches.
+    pub fn ticket(&self, payer: Payer, deadline: Option<Instant>) -> Ticket {
         let (tx, rx) = mpsc::unbounded_channel();
         let mut state = self.shared.state.lock();
         let id = state.next_ticket;
@@ -209,6 +219,7 @@ impl Batcher {
         state.tickets.insert(
             id,
             TicketEnd {
+                payer,
                 tx,
                 deadline,
                 send_until: None,
@@ -223,10 +234,10 @@ impl Batcher {
         }
     }
 
-    /// A ticket for background work (a job): its numbers leave only in room that live
-    /// callers' numbers leave in a batch. No deadline.
-    pub fn background_ticket(&self) -> Ticket {
-        let mut ticket = self.ticket(None);
+    /// A ticket for background work (a job) paid by `payer`: its numbers leave only in room
+    /// that live callers' numbers leave in a batch. No deadline.
+    pub fn background_ticket(&self, payer: Payer) -> Ticket {
+        let mut ticket = self.ticket(payer, None);
         ticket.background = true;
         ticket
     }
@@ -395,6 +406,7 @@ impl Shared {
         } = &mut *state;
         let mut mobiles =
             Vec::with_capacity(self.config.max_batch.min(queue.len() + background.len()));
+        let mut payers = Vec::with_capacity(mobiles.capacity());
         let mut deadline = Some(None::<Instant>);
         let now = Instant::now();
         while mobiles.len() < self.config.max_batch {
@@ -421,6 +433,12 @@ impl Shared {
                 continue;
             }
             waiting.in_flight = true;
+            // The first asker still waiting makes it leave, so pays for it.
+            let payer = waiting
+                .tickets
+                .first()
+                .and_then(|(t, _)| tickets.get(t))
+                .map(|end| end.payer.clone());
             for (t, _) in &waiting.tickets {
                 let ticket_deadline = tickets.get(t).and_then(|end| end.deadline);
                 deadline = match (deadline, ticket_deadline) {
@@ -429,9 +447,11 @@ impl Shared {
                 };
             }
             mobiles.push(mobile);
+            payers.push(payer.unwrap_or_else(|| Payer::new("")));
         }
         (!mobiles.is_empty()).then(|| Outgoing {
             mobiles,
+            payers,
             deadline: deadline.flatten(),
         })
     }
@@ -463,6 +483,31 @@ impl Shared {
         }
     }
 
+    /// Tells the ledger (and the billed metric) what each payer of `batch` was billed: one
+    /// per number answered.
+    fn charge(&self, batch: &Outgoing, answered: &MobileMap<Arc<CheckedLine>>) {
+        // Almost always one payer per batch, rarely a few: a short list, not a map.
+        let mut billed: SmallVec<[(&Payer, u64); 2]> = SmallVec::new();
+        for (mobile, payer) in batch.mobiles.iter().zip(&batch.payers) {
+            if !answered.contains_key(mobile) {
+                continue;
+            }
+            match billed.iter_mut().find(|(p, _)| *p == payer) {
+                Some((_, n)) => *n += 1,
+                None => billed.push((payer, 1)),
+            }
+        }
+        for (payer, n) in billed {
+            metrics::counter!(crate::metrics::BILLED, "caller" => payer.name().to_owned())
+                .increment(n);
+            let spend = Spend {
+                billed: n,
+                ..Spend::default()
+            };
+            self.ledger.record(payer, spend);
+        }
+    }
+
     async fn send(self: Arc<Self>, batch: Outgoing, slot: CallSlot) {
         metrics::histogram!(crate::metrics::BATCH_SIZE).record(batch.mobiles.len() as f64);
         let attempted = self
@@ -484,11 +529,12 @@ impl Shared {
                     })
                     .collect();
                 // Kept before anyone hears of it: paid for, so never asked for again while
-                // fresh, even if every caller of this batch has gone.
+                // fresh, even if every caller of this batch has gone; and charged to whoever
+                // made each number leave, gone or not.
                 self.cache.store(&reports);
-                metrics::counter!(crate::metrics::BILLED).increment(reports.len() as u64);
                 self.check_usage(answer.usage, reports.len() as u64, answer.log_id.as_deref());
                 let reports: MobileMap<_> = reports.into_iter().collect();
+                self.charge(&batch, &reports);
                 (reports, None, answer.log_id)
             }
             Err(e) => (MobileMap::default(), Some(Arc::new(e)), None),

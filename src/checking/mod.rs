@@ -16,6 +16,8 @@
 //! - `submitter`: the one "keep a window of numbers in flight, refill as answers come" loop,
 //!   used by streams, bulk streams and the job runner.
 //! - [`cache`]: answers kept for their time to live, so nothing fresh is billed twice.
+//! - [`spend`]: who pays: an opaque payer per call and job, and the port through which the
+//!   core says what each spent (the usage ledger, outside the core, keeps it).
 //! - `shared_redis` (feature `redis`): cache and rate limit shared by replicas through Redis.
 //! - `batcher`: the one queue in front of the upstream: coalescing across calls, live calls
 //!   before jobs, in-flight de-duplication, cancellation of numbers nobody waits for.
@@ -31,5 +33,6 @@ pub mod request_inputs;
 pub mod segments;
 #[cfg(feature = "redis")]
 pub(crate) mod shared_redis;
+pub mod spend;
 pub(crate) mod submitter;
 pub mod upstream;

@@ -15,6 +15,7 @@
 pub mod check;
 pub mod job;
 pub mod report;
+pub mod usage;
 
 use std::io;
 use std::path::{Path, PathBuf};

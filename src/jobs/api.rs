@@ -14,6 +14,7 @@ use super::{
 };
 use crate::checking::number::{InvalidReason, normalize_mobile};
 use crate::checking::pipeline::{CheckError, NumberResult, Outcome};
+use crate::checking::spend::{Payer, Spend};
 
 impl Jobs {
     /// Stores a list arriving in chunks and queues it; the job exists once every chunk is on
@@ -96,7 +97,15 @@ impl Jobs {
         tracing::info!(job = %id, inputs = total, "job created");
         self.announce_change();
         self.wake_scheduler();
-        self.find(&id).await
+        let job = self.find(&id).await?;
+        let spend = Spend {
+            invalid: job.invalid,
+            duplicates: job.duplicates,
+            calls: 1,
+            ..Spend::default()
+        };
+        self.pipeline.ledger().record(&Payer::new(owner), spend);
+        Ok(job)
     }
 
     /// The job as it is now, whoever owns it.

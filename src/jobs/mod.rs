@@ -48,7 +48,7 @@ use crate::checking::pipeline::{CheckError, NumberResult, Pipeline};
 pub use store::{
     InputRow, JobAnswer, JobRecord, JobState, JobStore, JobStoreError, Lease, Mobile, NewInput,
     NewJob, PostgresJobStore, PostgresOptions, SqliteJobStore, StoreEvent, StoredAnswer,
-    StoredResult,
+    StoredResult, UsageRow,
 };
 
 /// How the runtime runs jobs.

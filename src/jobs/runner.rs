@@ -12,6 +12,7 @@ use super::{
     JobAnswer, JobError, JobState, Jobs, Lease, PENDING_CHUNK, STORE_RETRY, UNREACHABLE_RETRY,
 };
 use crate::checking::cache::Freshness;
+use crate::checking::spend::{Payer, Spend};
 use crate::checking::submitter::WindowedSubmitter;
 
 /// One job running here: its lease, and the signal that makes it check the lease now.
@@ -138,7 +139,8 @@ impl Runner {
             max_age: job.max_age,
             skip: job.skip_cache,
         };
-        let mut submitter = jobs.pipeline.background_submitter();
+        let payer = Payer::new(&job.owner);
+        let mut submitter = jobs.pipeline.background_submitter(payer.clone());
         submitter.hold_until(claimed + jobs.config.lease);
         let renew_every = jobs.config.lease / 3;
         let mut renewal = tokio::time::interval_at(claimed + renew_every, renew_every);
@@ -157,6 +159,11 @@ impl Runner {
                 let tagged: Vec<_> = pending.into_iter().map(|m| (m, 0u32)).collect();
                 let lookup = jobs.pipeline.cache().lookup(&tagged, freshness).await;
                 if !lookup.hits.is_empty() {
+                    let spend = Spend {
+                        cache_hits: lookup.hits.len() as u64,
+                        ..Spend::default()
+                    };
+                    jobs.pipeline.ledger().record(&payer, spend);
                     let answers = lookup
                         .hits
                         .into_iter()
@@ -277,6 +284,7 @@ mod tests {
         let batcher = Batcher::new(
             client,
             cache.clone(),
+            Arc::new(crate::checking::spend::NoLedger),
             BatcherConfig {
                 max_batch: 2000,
                 linger: Duration::from_millis(5),

@@ -21,6 +21,7 @@ use crate::checking::cache::Freshness;
 use crate::checking::number::{normalize_mobile, split_element};
 use crate::checking::pipeline::{CheckError, NumberResult, Outcome, Pipeline};
 use crate::checking::request_inputs::RequestParser;
+use crate::checking::spend::Payer;
 use crate::checking::upstream::wire::{Envelope, Record, code};
 use crate::serving::auth::{ApiKeys, AuthError};
 
@@ -64,10 +65,14 @@ async fn check(
     // Form fields win over the query string, as they would upstream.
     let mut fields = query;
     fields.extend(form_urlencoded::parse(&body).map(|(k, v)| (k.into_owned(), v.into_owned())));
+    let mut payer = Payer::new("");
     if let Some(keys) = &keys {
         let token = fields.get("token").map(String::as_str).unwrap_or("");
         match keys.check_token(token) {
-            Ok(name) => tracing::debug!(caller = %name, "authenticated"),
+            Ok(name) => {
+                tracing::debug!(caller = %name, "authenticated");
+                payer = Payer::new(&name);
+            }
             Err(AuthError::Unauthenticated) => return error(code::TOKEN_INVALID, "token 错误"),
             Err(e @ AuthError::RateLimited { .. }) => {
                 return error(code::RATE_LIMITED, e.to_string());
@@ -88,7 +93,10 @@ async fn check(
     }
     let mut inputs = RequestParser::default();
     inputs.push_element(mobiles);
-    match pipeline.check(inputs, Freshness::default(), None).await {
+    match pipeline
+        .check(payer, inputs, Freshness::default(), None)
+        .await
+    {
         Ok((results, summary)) => success(results, summary.billed),
         Err(e) => failure(&e),
     }

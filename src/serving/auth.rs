@@ -15,6 +15,9 @@ use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use subtle::ConstantTimeEq;
 use tonic::metadata::MetadataMap;
 
+/// The name calls without an API key go by (in metrics, logs and the usage ledger).
+pub use crate::checking::spend::ANONYMOUS;
+
 /// Why a caller was refused. Becomes a status only in [`crate::serving::status`].
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum AuthError {

@@ -14,6 +14,7 @@ use crate::checking::pipeline::Limits;
 use crate::checking::segments::{Segments, SegmentsError};
 use crate::checking::upstream::{RetryPolicy, Token, UPSTREAM_MAX_BATCH};
 use crate::jobs::PostgresOptions;
+use crate::usage::UsageConfig;
 
 /// The real upstream endpoint.
 pub const DEFAULT_UPSTREAM_URL: &str = "https://v2.alapi.cn/api/phonecheck";
@@ -64,6 +65,20 @@ pub struct ServeArgs {
     /// How long a job's results are kept after it ends (e.g. 7d, 12h).
     #[arg(long, env = "PHONECHECK_JOB_RETENTION", default_value = "7d", value_parser = humantime::parse_duration)]
     pub job_retention: Duration,
+
+    /// The time zone whose days (and months) the usage ledger counts in: an IANA name such
+    /// as Asia/Shanghai.
+    #[arg(long, env = "PHONECHECK_USAGE_TIMEZONE", default_value = "UTC", value_parser = parse_zone)]
+    pub usage_timezone: jiff::tz::TimeZone,
+
+    /// How long the usage ledger keeps a day (e.g. 400d).
+    #[arg(long, env = "PHONECHECK_USAGE_RETENTION", default_value = "400d", value_parser = humantime::parse_duration)]
+    pub usage_retention: Duration,
+
+    /// Names of API keys (in --api-keys-file) that may read every caller's usage, not only
+    /// their own (comma-separated).
+    #[arg(long, env = "PHONECHECK_ADMIN_KEYS", value_delimiter = ',')]
+    pub admin_keys: Vec<String>,
 
     /// Keep jobs in this PostgreSQL database (postgres://user:password@host:5432/db), shared
     /// by every replica, instead of SQLite in --data-dir.
@@ -315,6 +330,10 @@ pub struct ServeConfig {
     pub database: Option<DatabaseConfig>,
     /// How long ended jobs are kept.
     pub job_retention: Duration,
+    /// How the usage ledger counts days and how long it keeps them.
+    pub usage: UsageConfig,
+    /// Key names that may read every caller's usage.
+    pub admin_keys: Vec<String>,
     /// Jobs this replica checks at the same time.
     pub max_running_jobs: usize,
     /// How long a claim on a running job lasts unless renewed.
@@ -455,6 +474,12 @@ pub enum ConfigError {
     },
 }
 
+/// A time zone by its IANA name (the database is built in, so the host needs none).
+fn parse_zone(name: &str) -> Result<jiff::tz::TimeZone, String> {
+    jiff::tz::TimeZone::get(name.trim())
+        .map_err(|_| format!("{name:?} is not a time zone name like UTC or Asia/Shanghai"))
+}
+
 /// A size such as `200MB`, `1.5GiB` or `1000000` (bytes).
 fn parse_size(s: &str) -> Result<u64, String> {
     s.trim()
@@ -523,6 +548,13 @@ impl ServeArgs {
                 None => None,
             },
             job_retention: self.job_retention,
+            usage: UsageConfig {
+                zone: self.usage_timezone,
+                retention_days: u32::try_from(self.usage_retention.as_secs() / 86_400)
+                    .unwrap_or(u32::MAX)
+                    .max(1),
+            },
+            admin_keys: self.admin_keys,
             max_running_jobs: self.max_running_jobs as usize,
             job_lease: self.job_lease,
             connections: ConnectionLimits {

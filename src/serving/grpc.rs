@@ -1,6 +1,7 @@
 //! The tonic service: gRPC requests in, [`Pipeline`] calls, gRPC responses out. It translates
 //! and does nothing else; errors become statuses only through [`crate::serving::status`].
 
+use std::collections::HashSet;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,13 +16,15 @@ use crate::checking::checked_line::LineStatus;
 use crate::checking::pipeline::{
     BulkChunk, CheckError, NumberResult, Outcome, Pipeline, StatusCounts, StreamEvent, Summary,
 };
+use crate::checking::spend::Payer;
 use crate::jobs::store::WebhookState;
-use crate::jobs::{InputRow, JobChunk, JobRecord, JobState, Jobs};
+use crate::jobs::{InputRow, JobChunk, JobRecord, JobState, Jobs, UsageRow};
 use crate::pb;
 use crate::serving::encoded_replies::ResultsReply;
 use crate::serving::middleware::CallerSlot;
 use crate::serving::parsed_requests::ParsedCheckRequest;
 use crate::serving::status::{not_checked_status, rpc_status};
+use crate::usage::{UsageError, UsageLedger};
 
 /// The server side of `phonecheck.v1.PhoneCheck` as `build.rs` generates it: `pb`'s messages,
 /// except that `Check` and `CheckStream` requests arrive as [`ParsedCheckRequest`].
@@ -38,13 +41,52 @@ pub(crate) use generated::phone_check_server::PhoneCheckServer;
 pub struct PhoneCheckService {
     pipeline: Arc<Pipeline>,
     jobs: Arc<Jobs>,
+    usage: UsageAccess,
+}
+
+/// The usage ledger and who may read which of its rows.
+#[derive(Debug, Clone)]
+pub struct UsageAccess {
+    /// The ledger.
+    pub ledger: Arc<UsageLedger>,
+    /// Key names that may read every caller's rows.
+    pub admins: HashSet<String>,
+    /// Whether calls come with API keys; without them, anyone may read every row.
+    pub keys_required: bool,
+}
+
+impl UsageAccess {
+    /// The caller whose rows `asked` names for a call by `payer` (`None`: every caller), if
+    /// the call may read them.
+    fn whose(&self, payer: &Payer, asked: &str) -> Result<Option<String>, UsageError> {
+        let own = payer.name();
+        let admin = !self.keys_required || self.admins.contains(own);
+        match asked.trim() {
+            "" => Ok(Some(own.to_owned())),
+            name if name == own => Ok(Some(own.to_owned())),
+            "*" if admin => Ok(None),
+            name if admin => Ok(Some(name.to_owned())),
+            name => Err(UsageError::NotYours {
+                caller: name.to_owned(),
+            }),
+        }
+    }
 }
 
 impl PhoneCheckService {
-    /// A service answering through `pipeline`, with durable `jobs`.
-    pub fn new(pipeline: Arc<Pipeline>, jobs: Arc<Jobs>) -> Self {
-        PhoneCheckService { pipeline, jobs }
+    /// A service answering through `pipeline`, with durable `jobs` and the `usage` ledger.
+    pub fn new(pipeline: Arc<Pipeline>, jobs: Arc<Jobs>, usage: UsageAccess) -> Self {
+        PhoneCheckService {
+            pipeline,
+            jobs,
+            usage,
+        }
     }
+}
+
+/// Who pays for a call: its key's name (anonymous without keys).
+fn payer<T>(request: &Request<T>) -> Payer {
+    Payer::new(&owner(request))
 }
 
 /// Whose jobs a call may see: the name of its API key ("" when the server has no keys).
@@ -66,11 +108,12 @@ impl PhoneCheck for PhoneCheckService {
         request: Request<ParsedCheckRequest>,
     ) -> Result<Response<pb::CheckResponse>, Status> {
         let deadline = caller_deadline(&request);
+        let payer = payer(&request);
         let request = request.into_inner();
         let freshness = freshness(request.options.as_ref())?;
         let (results, summary) = self
             .pipeline
-            .check(request.mobiles, freshness, deadline)
+            .check(payer, request.mobiles, freshness, deadline)
             .await?;
         Ok(Response::new(pb::CheckResponse {
             results: results.into_iter().map(pb::PhoneResult::from).collect(),
@@ -85,11 +128,12 @@ impl PhoneCheck for PhoneCheckService {
         request: Request<ParsedCheckRequest>,
     ) -> Result<Response<Self::CheckStreamStream>, Status> {
         let deadline = caller_deadline(&request);
+        let payer = payer(&request);
         let request = request.into_inner();
         let freshness = freshness(request.options.as_ref())?;
         let events = self
             .pipeline
-            .check_stream(request.mobiles, freshness, deadline)?;
+            .check_stream(payer, request.mobiles, freshness, deadline)?;
         let stream = ReceiverStream::new(events).map(stream_message);
         Ok(Response::new(Box::pin(stream)))
     }
@@ -101,6 +145,7 @@ impl PhoneCheck for PhoneCheckService {
         request: Request<Streaming<pb::CheckBulkRequest>>,
     ) -> Result<Response<Self::CheckBulkStream>, Status> {
         let deadline = caller_deadline(&request);
+        let payer = payer(&request);
         let chunks = request.into_inner().map(|chunk| {
             let chunk =
                 chunk.map_err(|status| CheckError::InputBroken(status.message().to_owned()))?;
@@ -113,7 +158,7 @@ impl PhoneCheck for PhoneCheckService {
                 inputs: chunk.mobiles,
             })
         });
-        let events = self.pipeline.check_bulk(chunks, deadline);
+        let events = self.pipeline.check_bulk(payer, chunks, deadline);
         let stream = ReceiverStream::new(events).map(stream_message);
         Ok(Response::new(Box::pin(stream)))
     }
@@ -210,6 +255,26 @@ impl PhoneCheck for PhoneCheckService {
         Ok(Response::new(Box::pin(stream)))
     }
 
+    async fn get_usage(
+        &self,
+        request: Request<pb::GetUsageRequest>,
+    ) -> Result<Response<pb::GetUsageResponse>, Status> {
+        let payer = payer(&request);
+        let request = request.into_inner();
+        let caller = self.usage.whose(&payer, &request.caller)?;
+        let (from, to, rows) = self
+            .usage
+            .ledger
+            .read(caller.as_deref(), &request.from, &request.to)
+            .await?;
+        Ok(Response::new(pb::GetUsageResponse {
+            days: rows.into_iter().map(pb::UsageDay::from).collect(),
+            time_zone: self.usage.ledger.zone_name(),
+            from,
+            to,
+        }))
+    }
+
     type GetJobResultsStream = ResponseStream<pb::GetJobResultsResponse>;
 
     async fn get_job_results(
@@ -238,6 +303,21 @@ impl PhoneCheck for PhoneCheckService {
             Ok(response)
         });
         Ok(Response::new(Box::pin(stream)))
+    }
+}
+
+impl From<UsageRow> for pb::UsageDay {
+    fn from(row: UsageRow) -> Self {
+        let s = row.spend;
+        pb::UsageDay {
+            caller: row.caller,
+            day: row.day,
+            billed: s.billed,
+            cache_hits: s.cache_hits,
+            invalid: s.invalid,
+            duplicates: s.duplicates,
+            calls: s.calls,
+        }
     }
 }
 

@@ -19,6 +19,8 @@ use http::{HeaderMap, HeaderValue};
 use http_body::{Body, Frame, SizeHint};
 use tracing::Instrument;
 
+use crate::serving::auth::ANONYMOUS;
+
 /// The header carrying a call's request id, both ways.
 pub const REQUEST_ID: &str = "x-request-id";
 
@@ -70,7 +72,7 @@ impl CallerSlot {
         self.0
             .get()
             .cloned()
-            .unwrap_or_else(|| "anonymous".to_owned())
+            .unwrap_or_else(|| ANONYMOUS.to_owned())
     }
 }
 

@@ -27,6 +27,7 @@ pub(crate) mod middleware;
 pub(crate) mod parsed_requests;
 pub(crate) mod status;
 
+use std::collections::HashSet;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -49,11 +50,12 @@ use crate::checking::upstream::{Token, UpstreamClient, UpstreamClientConfig, Ups
 use crate::jobs::webhooks::Webhooks;
 use crate::jobs::{JobStore, JobStoreError, Jobs, JobsConfig, PostgresJobStore, SqliteJobStore};
 use crate::serving::grpc::PhoneCheckServer;
+use crate::usage::UsageLedger;
 use auth::{ApiKeys, KeysFileError};
 pub use config::{
     ConnectionLimits, DatabaseConfig, ServeArgs, ServeConfig, TlsFiles, UpstreamTarget,
 };
-use grpc::PhoneCheckService;
+use grpc::{PhoneCheckService, UsageAccess};
 use middleware::{CallLayer, CallerSlot, Draining};
 
 /// Why the server could not start or stopped with an error.
@@ -236,6 +238,8 @@ impl Server {
                 }
             });
         }
+        let ledger = assembled.ledger.clone();
+        tokio::spawn(ledger.clone().run(std::future::pending()));
         let (signalled, on_signal) = watch::channel(false);
         // The job runtime first: the gRPC service and the web console both speak to it.
         let jobs = Jobs::start(
@@ -285,6 +289,10 @@ impl Server {
                 tokio::time::sleep(shutdown_grace).await;
             } => tracing::warn!(grace = ?shutdown_grace, "open calls did not finish in time; stopping anyway"),
         }
+        // Calls and jobs have stopped: what they spent since the last write is written now.
+        if let Err(e) = ledger.flush().await {
+            tracing::error!(error = %e, "the usage ledger's last second could not be written");
+        }
         tracing::info!("phonecheck stopped");
         Ok(())
     }
@@ -325,6 +333,10 @@ struct Assembled {
     pub jobs: JobsConfig,
     /// How job ends are announced, when webhooks are on.
     pub webhooks: Option<Webhooks>,
+    /// The usage ledger every call and job is charged to.
+    pub ledger: Arc<UsageLedger>,
+    /// Key names that may read every caller's usage.
+    pub admin_keys: HashSet<String>,
 }
 
 /// Builds the check pipeline for `config`, calling the upstream at `url` with `token` (which
@@ -364,21 +376,21 @@ fn assemble(
     }
     let client = UpstreamClient::new(client_config)?;
     let cache = Arc::new(cache);
+    let ledger = UsageLedger::new(store.clone(), config.usage.clone());
     let batcher = Batcher::new(
         client,
         cache.clone(),
+        ledger.clone(),
         BatcherConfig {
             max_batch: config.max_batch,
             linger: config.linger,
             max_queued: config.max_queued_numbers,
         },
     );
-    let pipeline = Arc::new(Pipeline::new(
-        batcher,
-        cache,
-        config.limits,
-        config.stream_window(),
-    ));
+    let pipeline = Arc::new(
+        Pipeline::new(batcher, cache, config.limits, config.stream_window())
+            .with_ledger(ledger.clone()),
+    );
     let keys = match &config.api_keys_file {
         Some(path) => Some(Arc::new(ApiKeys::load(path)?)),
         None => None,
@@ -402,6 +414,8 @@ fn assemble(
     });
     Ok(Assembled {
         webhooks,
+        ledger,
+        admin_keys: config.admin_keys.iter().cloned().collect(),
         pipeline,
         ready,
         keys,
@@ -438,12 +452,19 @@ async fn serve_grpc(
         keys,
         tls,
         connections,
+        ledger,
+        admin_keys,
         ..
     } = assembled;
     let (jobs_to_pause, jobs_to_wait_for) = (jobs.clone(), jobs.clone());
     let draining = Draining::default();
     tokio::spawn(log_totals(Arc::downgrade(&pipeline)));
-    let phonecheck = PhoneCheckServer::new(PhoneCheckService::new(pipeline, jobs))
+    let usage = UsageAccess {
+        ledger,
+        admins: admin_keys,
+        keys_required: keys.is_some(),
+    };
+    let phonecheck = PhoneCheckServer::new(PhoneCheckService::new(pipeline, jobs, usage))
         .max_decoding_message_size(max_message_bytes)
         .accept_compressed(CompressionEncoding::Gzip)
         .send_compressed(CompressionEncoding::Gzip);

@@ -18,6 +18,7 @@ use crate::jobs::JobError;
 use crate::jobs::webhooks::CallbackError;
 use crate::pb::NOT_CHECKED_REASON;
 use crate::serving::auth::AuthError;
+use crate::usage::UsageError;
 
 /// The `ErrorInfo.domain` of every error this service returns.
 pub const ERROR_DOMAIN: &str = "phonecheck";
@@ -256,6 +257,31 @@ impl From<JobError> for Status {
                     ErrorDetails::with_error_info("JOB_STORE_FAILED", ERROR_DOMAIN, HashMap::new()),
                 )
             }
+        }
+    }
+}
+
+impl From<UsageError> for Status {
+    fn from(e: UsageError) -> Self {
+        let message = e.to_string();
+        let bad_date = |field: &str, description: &str| {
+            let mut details = ErrorDetails::with_bad_request_violation(field, description);
+            details.set_error_info("BAD_DATE", ERROR_DOMAIN, HashMap::new());
+            Status::with_error_details(Code::InvalidArgument, message.clone(), details)
+        };
+        match e {
+            UsageError::BadDate { field, .. } => bad_date(field, "a date as YYYY-MM-DD"),
+            UsageError::BadRange { .. } => bad_date("from", "a day on or before `to`"),
+            UsageError::NotYours { caller } => Status::with_error_details(
+                Code::PermissionDenied,
+                message,
+                ErrorDetails::with_error_info(
+                    "USAGE_NOT_YOURS",
+                    ERROR_DOMAIN,
+                    HashMap::from([("caller".to_owned(), caller)]),
+                ),
+            ),
+            UsageError::Store(store) => Status::from(JobError::Store(store)),
         }
     }
 }

@@ -18,7 +18,8 @@ use tokio::time::Instant;
 use tracing::Instrument;
 
 use super::{
-    CheckError, Flags, NumberResult, Outcome, Pipeline, StreamEvent, Summary, Tally, Totals, within,
+    Charge, CheckError, Flags, NumberResult, Outcome, Payer, Pipeline, StreamEvent, Summary, Tally,
+    within,
 };
 use crate::checking::batcher::{Answered, Delivery};
 use crate::checking::cache::{Freshness, ResultCache};
@@ -42,14 +43,22 @@ pub struct BulkChunk {
 impl Pipeline {
     /// Checks the inputs of `chunks` (one input per element, never split), streaming results
     /// as batches finish. An `Err` from `chunks` ends the check with that error.
-    pub fn check_bulk<S>(&self, chunks: S, deadline: Option<Instant>) -> mpsc::Receiver<StreamEvent>
+    pub fn check_bulk<S>(
+        &self,
+        payer: Payer,
+        chunks: S,
+        deadline: Option<Instant>,
+    ) -> mpsc::Receiver<StreamEvent>
     where
         S: Stream<Item = Result<BulkChunk, CheckError>> + Send + Unpin + 'static,
     {
         let (tx, rx) = mpsc::channel(4);
         let mut bulk = Bulk {
-            run: BulkRun::new(self.limits.max_bulk_chunk, self.totals.clone()),
-            submitter: WindowedSubmitter::new(self.batcher.ticket(deadline), self.stream_window),
+            run: BulkRun::new(self.limits.max_bulk_chunk, self.charge(payer.clone())),
+            submitter: WindowedSubmitter::new(
+                self.batcher.ticket(payer, deadline),
+                self.stream_window,
+            ),
             cache: self.cache.clone(),
             tx,
         };
@@ -167,14 +176,14 @@ struct BulkRun {
 }
 
 impl BulkRun {
-    fn new(max_chunk: usize, totals: Arc<Totals>) -> Self {
+    fn new(max_chunk: usize, charge: Charge) -> Self {
         BulkRun {
             max_chunk,
             done: 0,
             pending: MobileMap::default(),
             pending_inputs: 0,
             recent: RecentAnswers::new(RECENT_ANSWERS),
-            tally: Tally::new(Summary::default(), totals),
+            tally: Tally::new(Summary::default(), charge),
         }
     }
 
@@ -387,7 +396,7 @@ mod tests {
 
     #[test]
     fn a_chunk_answers_invalid_inputs_at_once_and_links_repeats() {
-        let mut run = BulkRun::new(10, Arc::default());
+        let mut run = BulkRun::new(10, Charge::default());
         let chunk = ["13111111111", " junk ", "131 1111 1111", "13222222222"]
             .map(str::to_owned)
             .to_vec();
@@ -422,7 +431,7 @@ mod tests {
 
     #[test]
     fn an_answer_reaches_every_waiting_input_and_is_remembered() {
-        let mut run = BulkRun::new(10, Arc::default());
+        let mut run = BulkRun::new(10, Charge::default());
         let chunk = vec!["13111111111".to_owned(), "+86 13111111111".to_owned()];
         let Taken { fresh, .. } = run.take_chunk(chunk).expect("within limits");
         let delivery = Delivery {

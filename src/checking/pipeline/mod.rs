@@ -23,6 +23,8 @@ use crate::checking::cache::{Freshness, ResultCache};
 use crate::checking::checked_line::{CheckedLine, LineStatus};
 use crate::checking::number::{InvalidReason, Mobile};
 use crate::checking::request_inputs::{ParsedRequest, RequestParser};
+use crate::checking::spend::{NoLedger, SpendRecorder};
+pub use crate::checking::spend::{Payer, Spend};
 use crate::checking::submitter::{WindowedSubmitter, batch_failure};
 use crate::checking::upstream::UpstreamError;
 
@@ -276,6 +278,7 @@ pub struct Pipeline {
     limits: Limits,
     stream_window: usize,
     totals: Arc<Totals>,
+    ledger: Arc<dyn SpendRecorder>,
 }
 
 impl Pipeline {
@@ -294,13 +297,34 @@ impl Pipeline {
             limits,
             stream_window: stream_window.max(1),
             totals: Arc::default(),
+            ledger: Arc::new(NoLedger),
         }
     }
 
-    /// A submitter for background work (jobs), with a stream's window: its numbers fill only
-    /// the room live calls leave in each batch.
-    pub fn background_submitter(&self) -> WindowedSubmitter {
-        WindowedSubmitter::new(self.batcher.background_ticket(), self.stream_window)
+    /// The same pipeline telling `ledger` what each payer spends.
+    pub fn with_ledger(mut self, ledger: Arc<dyn SpendRecorder>) -> Self {
+        self.ledger = ledger;
+        self
+    }
+
+    /// Where spending is recorded (the job runner records its jobs' there too).
+    pub fn ledger(&self) -> &Arc<dyn SpendRecorder> {
+        &self.ledger
+    }
+
+    /// Where a call by `payer` is counted.
+    fn charge(&self, payer: Payer) -> Charge {
+        Charge {
+            totals: self.totals.clone(),
+            payer,
+            ledger: self.ledger.clone(),
+        }
+    }
+
+    /// A submitter for background work (jobs) paid by `payer`, with a stream's window: its
+    /// numbers fill only the room live calls leave in each batch.
+    pub fn background_submitter(&self, payer: Payer) -> WindowedSubmitter {
+        WindowedSubmitter::new(self.batcher.background_ticket(payer), self.stream_window)
     }
 
     /// The result cache.
@@ -316,12 +340,13 @@ impl Pipeline {
     /// Checks every input and answers in input order, or fails as a whole.
     pub async fn check(
         &self,
+        payer: Payer,
         inputs: RequestParser,
         freshness: Freshness,
         deadline: Option<Instant>,
     ) -> Result<(Vec<NumberResult>, Summary), CheckError> {
         let parsed = admit(inputs, self.limits.max_check_numbers)?.finish();
-        let mut run = Run::new(parsed, self.totals.clone());
+        let mut run = Run::new(parsed, self.charge(payer));
         let mut slots: Vec<Option<NumberResult>> = vec![None; run.parsed.len()];
         let unique = run.parsed.unique();
         let lookup = self.cache.lookup(&unique, freshness).await;
@@ -335,7 +360,9 @@ impl Pipeline {
         }
         // Dropping the ticket (on error or when the deadline passes) cancels what has not
         // left yet.
-        let mut ticket = self.batcher.ticket(deadline);
+        let mut ticket = self
+            .batcher
+            .ticket(run.tally.charge.payer.clone(), deadline);
         ticket.try_submit(&lookup.misses)?;
         let work = async {
             while let Some(delivery) = ticket.recv().await {
@@ -359,19 +386,22 @@ impl Pipeline {
     /// long) are returned at once, before any stream exists.
     pub fn check_stream(
         &self,
+        payer: Payer,
         inputs: RequestParser,
         freshness: Freshness,
         deadline: Option<Instant>,
     ) -> Result<mpsc::Receiver<StreamEvent>, CheckError> {
         let inputs = admit(inputs, self.limits.max_stream_numbers)?;
         let (tx, rx) = mpsc::channel(4);
-        let mut submitter =
-            WindowedSubmitter::new(self.batcher.ticket(deadline), self.stream_window);
+        let mut submitter = WindowedSubmitter::new(
+            self.batcher.ticket(payer.clone(), deadline),
+            self.stream_window,
+        );
         let cache = self.cache.clone();
-        let totals = self.totals.clone();
+        let charge = self.charge(payer);
         tokio::spawn(
             async move {
-                let mut run = Run::new(inputs.finish(), totals);
+                let mut run = Run::new(inputs.finish(), charge);
                 let total = run.tally.summary.total;
                 let mut done = 0;
                 let mut event = |results: Vec<NumberResult>| {
@@ -479,32 +509,62 @@ async fn within<T>(
     }
 }
 
+/// Where a call's counts go besides its summary: the server's totals, and its payer's
+/// ledger.
+struct Charge {
+    totals: Arc<Totals>,
+    payer: Payer,
+    ledger: Arc<dyn SpendRecorder>,
+}
+
+impl Default for Charge {
+    /// Counted nowhere that lasts: fresh totals, an anonymous payer, no ledger.
+    fn default() -> Self {
+        Charge {
+            totals: Arc::default(),
+            payer: Payer::new(""),
+            ledger: Arc::new(NoLedger),
+        }
+    }
+}
+
 /// The counts of one call of any kind, the metrics kept up with them as results are made,
-/// and the server's totals joined when the call ends, however it ends.
+/// and the server's totals and the payer's ledger joined when the call ends, however it ends
+/// (the numbers billed go on the ledger from the batcher, as each batch is answered).
 struct Tally {
     summary: Summary,
     /// The results already added to the metrics.
     reported: StatusCounts,
-    totals: Arc<Totals>,
+    charge: Charge,
 }
 
 impl Drop for Tally {
     fn drop(&mut self) {
         self.publish();
-        self.totals.add(&self.summary);
+        self.charge.totals.add(&self.summary);
+        let s = &self.summary;
+        let spend = Spend {
+            cache_hits: u64::from(s.cache_hits),
+            invalid: u64::from(s.invalid),
+            duplicates: u64::from(s.duplicates),
+            calls: 1,
+            ..Spend::default()
+        };
+        self.charge.ledger.record(&self.charge.payer, spend);
     }
 }
 
 impl Tally {
-    fn new(summary: Summary, totals: Arc<Totals>) -> Self {
+    fn new(summary: Summary, charge: Charge) -> Self {
         Tally {
             summary,
             reported: StatusCounts::default(),
-            totals,
+            charge,
         }
     }
 
-    /// Counts what a delivery cost: its calls and the numbers it billed.
+    /// Counts what a delivery cost: its calls and the numbers it billed (the batcher has put
+    /// those on the payer's ledger already).
     fn delivered(&mut self, delivery: &Delivery) {
         self.summary.upstream_calls += delivery.calls;
         self.summary.billed += delivery.billed;
@@ -550,7 +610,7 @@ struct Run {
 }
 
 impl Run {
-    fn new(parsed: ParsedRequest, totals: Arc<Totals>) -> Self {
+    fn new(parsed: ParsedRequest, charge: Charge) -> Self {
         let summary = Summary {
             total: parsed.len() as u32,
             unique: parsed.unique_count() as u32,
@@ -560,7 +620,7 @@ impl Run {
         };
         Run {
             parsed,
-            tally: Tally::new(summary, totals),
+            tally: Tally::new(summary, charge),
         }
     }
 

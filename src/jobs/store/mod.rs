@@ -29,6 +29,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use crate::checking::checked_line::{CheckedLine, LineStatus, intern};
 /// A valid mainland mobile number, as the store keeps it (re-exported: the trait speaks it).
 pub use crate::checking::number::Mobile;
+use crate::checking::spend::Spend;
 use crate::checking::upstream::UpstreamError;
 
 pub use postgres::{PostgresJobStore, PostgresOptions};
@@ -461,6 +462,74 @@ pub trait JobStore: std::fmt::Debug + Send + Sync + 'static {
         from: u64,
         limit: usize,
     ) -> Result<Vec<StoredResult>, JobStoreError>;
+
+    /// Adds each row's spending to its caller's day in the usage ledger, in one transaction.
+    async fn add_usage(&self, rows: &[UsageRow]) -> Result<(), JobStoreError>;
+
+    /// The ledger's rows from day `from` to day `to` (both included, `YYYY-MM-DD`), of one
+    /// caller or of every caller (`None`), by day then caller.
+    async fn usage(
+        &self,
+        caller: Option<&str>,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<UsageRow>, JobStoreError>;
+
+    /// Deletes the ledger's days before `day`; returns how many rows went.
+    async fn forget_usage_before(&self, day: &str) -> Result<u64, JobStoreError>;
+}
+
+/// One caller's spending on one day, as the usage ledger keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsageRow {
+    /// The caller (an API key's name).
+    pub caller: String,
+    /// The day, `YYYY-MM-DD` in the server's usage time zone.
+    pub day: String,
+    /// What was spent.
+    pub spend: Spend,
+}
+
+/// Adds a row to the ledger (both stores; `$1` is the caller, `$2` the day, then the counts
+/// in [`Spend`]'s order).
+const ADD_USAGE: &str =
+    "INSERT INTO usage_days (caller, day, billed, cache_hits, invalid, duplicates, calls)
+    VALUES ($1, $2, $3, $4, $5, $6, $7)
+    ON CONFLICT (caller, day) DO UPDATE SET
+        billed = usage_days.billed + excluded.billed,
+        cache_hits = usage_days.cache_hits + excluded.cache_hits,
+        invalid = usage_days.invalid + excluded.invalid,
+        duplicates = usage_days.duplicates + excluded.duplicates,
+        calls = usage_days.calls + excluded.calls";
+
+/// The ledger's rows of one caller (`$1`; NULL for every caller) from day `$2` to day `$3`.
+const READ_USAGE: &str = "SELECT caller, day, billed, cache_hits, invalid, duplicates, calls
+    FROM usage_days WHERE (CAST($1 AS TEXT) IS NULL OR caller = CAST($1 AS TEXT))
+        AND day >= $2 AND day <= $3
+    ORDER BY day, caller";
+
+/// A spend as the ledger's columns, in [`Spend`]'s order.
+fn spend_columns(spend: &Spend) -> [i64; 5] {
+    [
+        spend.billed,
+        spend.cache_hits,
+        spend.invalid,
+        spend.duplicates,
+        spend.calls,
+    ]
+    .map(to_i64)
+}
+
+/// The ledger's columns back.
+fn spend_from(columns: [i64; 5]) -> Spend {
+    let [billed, cache_hits, invalid, duplicates, calls] = columns.map(to_u64);
+    Spend {
+        billed,
+        cache_hits,
+        invalid,
+        duplicates,
+        calls,
+    }
 }
 
 /// Where a job is in its life; the numbers are what the database stores.

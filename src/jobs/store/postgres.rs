@@ -30,6 +30,7 @@ use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{AsyncMessage, Row};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
+use super::{ADD_USAGE, READ_USAGE, UsageRow, spend_columns, spend_from};
 use super::{
     DriverRow, HOOK_COLUMNS, HOOKS_DUE, ResultColumn, WebhookAttempt, decode_result, job_columns,
     result_columns, webhook_from,
@@ -1124,6 +1125,63 @@ impl JobStore for PostgresJobStore {
             out.push(decode_result(id, row)?);
         }
         Ok(out)
+    }
+
+    async fn add_usage(&self, rows: &[UsageRow]) -> Result<(), JobStoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(failed)?;
+        let add = tx.prepare_cached(ADD_USAGE).await.map_err(failed)?;
+        for row in rows {
+            let [billed, hits, invalid, duplicates, calls] = spend_columns(&row.spend);
+            let caller = storable(&row.caller);
+            tx.execute(
+                &add,
+                &[
+                    &&*caller,
+                    &row.day,
+                    &billed,
+                    &hits,
+                    &invalid,
+                    &duplicates,
+                    &calls,
+                ],
+            )
+            .await
+            .map_err(failed)?;
+        }
+        tx.commit().await.map_err(failed)
+    }
+
+    async fn usage(
+        &self,
+        caller: Option<&str>,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<UsageRow>, JobStoreError> {
+        let client = self.client().await?;
+        let read = client.prepare_cached(READ_USAGE).await.map_err(failed)?;
+        let rows = client
+            .query(&read, &[&caller, &from, &to])
+            .await
+            .map_err(failed)?;
+        rows.iter()
+            .map(|r| {
+                let column = |i| r.try_get::<_, i64>(i).map_err(JobStoreError::Postgres);
+                Ok(UsageRow {
+                    caller: r.try_get(0).map_err(JobStoreError::Postgres)?,
+                    day: r.try_get(1).map_err(JobStoreError::Postgres)?,
+                    spend: spend_from([column(2)?, column(3)?, column(4)?, column(5)?, column(6)?]),
+                })
+            })
+            .collect()
+    }
+
+    async fn forget_usage_before(&self, day: &str) -> Result<u64, JobStoreError> {
+        let client = self.client().await?;
+        client
+            .execute("DELETE FROM usage_days WHERE day < $1", &[&day])
+            .await
+            .map_err(failed)
     }
 }
 

@@ -18,6 +18,7 @@ use std::time::{Duration, SystemTime};
 use parking_lot::{Mutex, MutexGuard};
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::{ADD_USAGE, READ_USAGE, UsageRow, spend_columns, spend_from};
 use super::{
     DriverRow, HOOK_COLUMNS, HOOKS_DUE, ResultColumn, WebhookAttempt, WebhookRecord, decode_result,
     result_columns, webhook_from,
@@ -917,6 +918,59 @@ impl JobStore for SqliteJobStore {
     ) -> Result<Vec<StoredResult>, JobStoreError> {
         let id = id.to_owned();
         self.call(move |db| db.results(&id, from, limit)).await
+    }
+
+    async fn add_usage(&self, rows: &[UsageRow]) -> Result<(), JobStoreError> {
+        let rows = rows.to_vec();
+        self.call(move |db| {
+            let mut conn = db.conn();
+            let tx = conn.transaction()?;
+            {
+                let mut add = tx.prepare_cached(ADD_USAGE)?;
+                for row in &rows {
+                    let [billed, hits, invalid, duplicates, calls] = spend_columns(&row.spend);
+                    add.execute(params![
+                        row.caller, row.day, billed, hits, invalid, duplicates, calls
+                    ])?;
+                }
+            }
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn usage(
+        &self,
+        caller: Option<&str>,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<UsageRow>, JobStoreError> {
+        let (caller, from, to) = (caller.map(str::to_owned), from.to_owned(), to.to_owned());
+        self.call(move |db| {
+            let conn = db.reader();
+            let mut read = conn.prepare_cached(READ_USAGE)?;
+            let rows = read.query_map(params![caller, from, to], |r| {
+                Ok(UsageRow {
+                    caller: r.get(0)?,
+                    day: r.get(1)?,
+                    spend: spend_from([r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?]),
+                })
+            })?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
+
+    async fn forget_usage_before(&self, day: &str) -> Result<u64, JobStoreError> {
+        let day = day.to_owned();
+        self.call(move |db| {
+            let gone = db
+                .conn()
+                .execute("DELETE FROM usage_days WHERE day < ?1", params![day])?;
+            Ok(gone as u64)
+        })
+        .await
     }
 }
 

@@ -1,0 +1,13 @@
+-- The usage ledger: what each caller (an API key's name) spent each day, in the server's
+-- --usage-timezone. Rows only grow by addition, so replicas sharing the database add to the
+-- same row; days older than --usage-retention are deleted.
+CREATE TABLE usage_days (
+    caller     TEXT    NOT NULL,
+    day        TEXT    NOT NULL, -- YYYY-MM-DD
+    billed     INTEGER NOT NULL DEFAULT 0,
+    cache_hits INTEGER NOT NULL DEFAULT 0,
+    invalid    INTEGER NOT NULL DEFAULT 0,
+    duplicates INTEGER NOT NULL DEFAULT 0,
+    calls      INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (caller, day)
+);

@@ -1,0 +1,227 @@
+//! The usage ledger: what each caller spent each day (numbers billed, cache hits, invalid
+//! inputs, repeats, calls), kept in the job store's database so that every replica sharing it
+//! writes one ledger, and read back by `GetUsage` and `phonecheck usage`.
+//!
+//! The checking core reports spending through its [`SpendRecorder`] port; [`UsageLedger`]
+//! gathers it in memory (an addition under a lock, so the hot path never waits on a disk) and
+//! writes it every second in one transaction, adding to each caller's day, so nothing is
+//! counted twice. A write that fails keeps its rows for the next one; a stop flushes what is
+//! left. A kill loses at most the last second's spending. Days are counted in
+//! `--usage-timezone`; days older than `--usage-retention` are deleted once an hour.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use parking_lot::Mutex;
+
+use crate::checking::spend::{Payer, Spend, SpendRecorder};
+use crate::jobs::{JobStore, JobStoreError, UsageRow};
+
+/// How often gathered spending is written.
+pub const FLUSH_EVERY: Duration = Duration::from_secs(1);
+
+/// How often days past the retention are deleted.
+const FORGET_EVERY: Duration = Duration::from_secs(3600);
+
+/// How the ledger counts days and how long it keeps them.
+#[derive(Debug, Clone)]
+pub struct UsageConfig {
+    /// The zone whose days (and months) the ledger counts in.
+    pub zone: jiff::tz::TimeZone,
+    /// Days older than this are deleted.
+    pub retention_days: u32,
+}
+
+impl Default for UsageConfig {
+    fn default() -> Self {
+        UsageConfig {
+            zone: jiff::tz::TimeZone::UTC,
+            retention_days: 400,
+        }
+    }
+}
+
+/// Why reading the ledger failed.
+#[derive(Debug, thiserror::Error)]
+pub enum UsageError {
+    /// A date that is not `YYYY-MM-DD`.
+    #[error("{field} {value:?} is not a date (YYYY-MM-DD)")]
+    BadDate {
+        /// The request field.
+        field: &'static str,
+        /// What it held.
+        value: String,
+    },
+    /// A caller asking for another's rows without being an admin.
+    #[error(
+        "caller {caller:?} may read only its own usage; --admin-keys names the keys that may read others'"
+    )]
+    NotYours {
+        /// Whose rows were asked for.
+        caller: String,
+    },
+    /// `from` after `to`.
+    #[error("from {from} is after to {to}")]
+    BadRange {
+        /// The first day asked.
+        from: String,
+        /// The last day asked.
+        to: String,
+    },
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] JobStoreError),
+}
+
+/// The ledger: gathers spending and writes it to the store.
+#[derive(Debug)]
+pub struct UsageLedger {
+    store: Arc<dyn JobStore>,
+    config: UsageConfig,
+    /// Spending not written yet, by caller and day.
+    gathered: Mutex<HashMap<(Payer, jiff::civil::Date), Spend>>,
+    /// Serializes writes, so a flush asked for by a reader waits for one in progress.
+    writing: tokio::sync::Mutex<()>,
+}
+
+impl SpendRecorder for UsageLedger {
+    fn record(&self, payer: &Payer, spend: Spend) {
+        let day = self.today();
+        self.gathered
+            .lock()
+            .entry((payer.clone(), day))
+            .or_default()
+            .add(&spend);
+    }
+}
+
+impl UsageLedger {
+    /// A ledger writing to `store`.
+    pub fn new(store: Arc<dyn JobStore>, config: UsageConfig) -> Arc<UsageLedger> {
+        Arc::new(UsageLedger {
+            store,
+            config,
+            gathered: Mutex::new(HashMap::new()),
+            writing: tokio::sync::Mutex::new(()),
+        })
+    }
+
+    /// Today in the ledger's zone.
+    pub fn today(&self) -> jiff::civil::Date {
+        jiff::Timestamp::now()
+            .to_zoned(self.config.zone.clone())
+            .date()
+    }
+
+    /// The zone's name, as `GetUsage` reports it.
+    pub fn zone_name(&self) -> String {
+        self.config
+            .zone
+            .iana_name()
+            .map_or_else(|| "UTC".to_owned(), str::to_owned)
+    }
+
+    /// Writes what was gathered; on failure it is kept for the next write.
+    pub async fn flush(&self) -> Result<(), JobStoreError> {
+        let _writing = self.writing.lock().await;
+        let gathered = std::mem::take(&mut *self.gathered.lock());
+        if gathered.is_empty() {
+            return Ok(());
+        }
+        let rows: Vec<UsageRow> = gathered
+            .iter()
+            .filter(|(_, spend)| !spend.is_empty())
+            .map(|((payer, day), spend)| UsageRow {
+                caller: payer.name().to_owned(),
+                day: day.to_string(),
+                spend: *spend,
+            })
+            .collect();
+        if let Err(e) = self.store.add_usage(&rows).await {
+            // Kept, added to what came meanwhile: the next write carries both.
+            let mut now = self.gathered.lock();
+            for (key, spend) in gathered {
+                now.entry(key).or_default().add(&spend);
+            }
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    /// Writes every [`FLUSH_EVERY`] and forgets old days every hour, until `stop` resolves;
+    /// then writes what is left.
+    pub async fn run(self: Arc<Self>, stop: impl std::future::Future<Output = ()>) {
+        tokio::pin!(stop);
+        let mut flush = tokio::time::interval(FLUSH_EVERY);
+        flush.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut forget = tokio::time::interval(FORGET_EVERY);
+        loop {
+            tokio::select! {
+                () = &mut stop => break,
+                _ = flush.tick() => {
+                    if let Err(e) = self.flush().await {
+                        tracing::warn!(error = %e, "the usage ledger could not be written; kept for the next try");
+                    }
+                }
+                _ = forget.tick() => self.forget_old_days().await,
+            }
+        }
+        if let Err(e) = self.flush().await {
+            tracing::error!(error = %e, "the usage ledger's last second could not be written");
+        }
+    }
+
+    async fn forget_old_days(&self) {
+        let cutoff = self
+            .today()
+            .checked_sub(jiff::Span::new().days(i64::from(self.config.retention_days)))
+            .unwrap_or(jiff::civil::Date::MIN);
+        match self.store.forget_usage_before(&cutoff.to_string()).await {
+            Ok(0) => {}
+            Ok(gone) => {
+                tracing::info!(gone, before = %cutoff, "usage days past --usage-retention deleted")
+            }
+            Err(e) => tracing::warn!(error = %e, "old usage days could not be deleted"),
+        }
+    }
+
+    /// The ledger's rows of `caller` (every caller for `None`) from `from` to `to`, both
+    /// included; `from` defaults to the first of this month, `to` to today. This replica's
+    /// gathered spending is written first, so what it answered is counted.
+    pub async fn read(
+        &self,
+        caller: Option<&str>,
+        from: &str,
+        to: &str,
+    ) -> Result<(String, String, Vec<UsageRow>), UsageError> {
+        let today = self.today();
+        let from = match from.trim() {
+            "" => today.first_of_month(),
+            text => parse_day("from", text)?,
+        };
+        let to = match to.trim() {
+            "" => today,
+            text => parse_day("to", text)?,
+        };
+        if from > to {
+            return Err(UsageError::BadRange {
+                from: from.to_string(),
+                to: to.to_string(),
+            });
+        }
+        if let Err(e) = self.flush().await {
+            tracing::warn!(error = %e, "the usage ledger could not be written before a read");
+        }
+        let (from, to) = (from.to_string(), to.to_string());
+        let rows = self.store.usage(caller, &from, &to).await?;
+        Ok((from, to, rows))
+    }
+}
+
+fn parse_day(field: &'static str, text: &str) -> Result<jiff::civil::Date, UsageError> {
+    text.parse().map_err(|_| UsageError::BadDate {
+        field,
+        value: text.to_owned(),
+    })
+}
