@@ -48,8 +48,20 @@ fn mentions(dir: &str, forbidden: &[&str]) -> Vec<String> {
 fn the_checking_core_knows_nothing_of_callers_jobs_or_the_cli() {
     let found = mentions(
         "src/checking",
-        &["crate::serving", "crate::jobs", "crate::cli", "crate::pb"],
+        &[
+            "crate::serving",
+            "crate::jobs",
+            "crate::usage",
+            "crate::cli",
+            "crate::pb",
+        ],
     );
+    assert!(found.is_empty(), "{found:#?}");
+}
+
+#[test]
+fn the_usage_ledger_knows_only_the_spend_port_and_the_job_store() {
+    let found = imports_outside("src/usage", &["crate::checking::spend", "crate::jobs"]);
     assert!(found.is_empty(), "{found:#?}");
 }
 
@@ -61,7 +73,10 @@ fn the_serving_side_never_imports_the_cli() {
 
 #[test]
 fn jobs_never_import_the_serving_side_or_the_cli() {
-    let found = mentions("src/jobs", &["crate::serving", "crate::cli", "crate::pb"]);
+    let found = mentions(
+        "src/jobs",
+        &["crate::serving", "crate::cli", "crate::pb", "crate::usage"],
+    );
     assert!(found.is_empty(), "{found:#?}");
 }
 

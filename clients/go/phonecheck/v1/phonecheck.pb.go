@@ -231,6 +231,246 @@ func (NumberStatus) EnumDescriptor() ([]byte, []int) {
 	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{2}
 }
 
+// GetUsageRequest names whose usage, over which days.
+type GetUsageRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Whose: empty for the caller's own (its API key's name, "anonymous" without keys), a key's
+	// name, or "*" for every caller.
+	Caller string `protobuf:"bytes,1,opt,name=caller,proto3" json:"caller,omitempty"`
+	// The first day wanted, YYYY-MM-DD in the server's usage time zone; empty for the first
+	// day of the current month. Not a date: INVALID_ARGUMENT, BAD_DATE.
+	From string `protobuf:"bytes,2,opt,name=from,proto3" json:"from,omitempty"`
+	// The last day wanted (included), YYYY-MM-DD; empty for today.
+	To            string `protobuf:"bytes,3,opt,name=to,proto3" json:"to,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetUsageRequest) Reset() {
+	*x = GetUsageRequest{}
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetUsageRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetUsageRequest) ProtoMessage() {}
+
+func (x *GetUsageRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetUsageRequest.ProtoReflect.Descriptor instead.
+func (*GetUsageRequest) Descriptor() ([]byte, []int) {
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *GetUsageRequest) GetCaller() string {
+	if x != nil {
+		return x.Caller
+	}
+	return ""
+}
+
+func (x *GetUsageRequest) GetFrom() string {
+	if x != nil {
+		return x.From
+	}
+	return ""
+}
+
+func (x *GetUsageRequest) GetTo() string {
+	if x != nil {
+		return x.To
+	}
+	return ""
+}
+
+// GetUsageResponse is the ledger's rows for the days asked.
+type GetUsageResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One row per caller and day with any spending, by day then caller.
+	Days []*UsageDay `protobuf:"bytes,1,rep,name=days,proto3" json:"days,omitempty"`
+	// The time zone the days are counted in: an IANA name such as "Asia/Shanghai".
+	TimeZone string `protobuf:"bytes,2,opt,name=time_zone,json=timeZone,proto3" json:"time_zone,omitempty"`
+	// The first day the rows cover, as resolved from the request (YYYY-MM-DD).
+	From string `protobuf:"bytes,3,opt,name=from,proto3" json:"from,omitempty"`
+	// The last day the rows cover, as resolved from the request (YYYY-MM-DD).
+	To            string `protobuf:"bytes,4,opt,name=to,proto3" json:"to,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetUsageResponse) Reset() {
+	*x = GetUsageResponse{}
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetUsageResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetUsageResponse) ProtoMessage() {}
+
+func (x *GetUsageResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetUsageResponse.ProtoReflect.Descriptor instead.
+func (*GetUsageResponse) Descriptor() ([]byte, []int) {
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *GetUsageResponse) GetDays() []*UsageDay {
+	if x != nil {
+		return x.Days
+	}
+	return nil
+}
+
+func (x *GetUsageResponse) GetTimeZone() string {
+	if x != nil {
+		return x.TimeZone
+	}
+	return ""
+}
+
+func (x *GetUsageResponse) GetFrom() string {
+	if x != nil {
+		return x.From
+	}
+	return ""
+}
+
+func (x *GetUsageResponse) GetTo() string {
+	if x != nil {
+		return x.To
+	}
+	return ""
+}
+
+// UsageDay is what one caller spent on one day.
+type UsageDay struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The caller: an API key's name, or "anonymous".
+	Caller string `protobuf:"bytes,1,opt,name=caller,proto3" json:"caller,omitempty"`
+	// The day, YYYY-MM-DD in the server's usage time zone.
+	Day string `protobuf:"bytes,2,opt,name=day,proto3" json:"day,omitempty"`
+	// Numbers the upstream billed to this caller: those it made leave for the upstream (a
+	// number another caller already had in flight is that caller's).
+	Billed uint64 `protobuf:"varint,3,opt,name=billed,proto3" json:"billed,omitempty"`
+	// Distinct numbers answered from the server's result cache, billed nothing.
+	CacheHits uint64 `protobuf:"varint,4,opt,name=cache_hits,json=cacheHits,proto3" json:"cache_hits,omitempty"`
+	// Inputs that were not valid mobile numbers, never sent.
+	Invalid uint64 `protobuf:"varint,5,opt,name=invalid,proto3" json:"invalid,omitempty"`
+	// Inputs repeating an earlier input's number in the same call or job, billed once.
+	Duplicates uint64 `protobuf:"varint,6,opt,name=duplicates,proto3" json:"duplicates,omitempty"`
+	// Calls made: Check, CheckStream, CheckBulk, CreateJob and the HTTP door's requests.
+	Calls         uint64 `protobuf:"varint,7,opt,name=calls,proto3" json:"calls,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UsageDay) Reset() {
+	*x = UsageDay{}
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UsageDay) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UsageDay) ProtoMessage() {}
+
+func (x *UsageDay) ProtoReflect() protoreflect.Message {
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UsageDay.ProtoReflect.Descriptor instead.
+func (*UsageDay) Descriptor() ([]byte, []int) {
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *UsageDay) GetCaller() string {
+	if x != nil {
+		return x.Caller
+	}
+	return ""
+}
+
+func (x *UsageDay) GetDay() string {
+	if x != nil {
+		return x.Day
+	}
+	return ""
+}
+
+func (x *UsageDay) GetBilled() uint64 {
+	if x != nil {
+		return x.Billed
+	}
+	return 0
+}
+
+func (x *UsageDay) GetCacheHits() uint64 {
+	if x != nil {
+		return x.CacheHits
+	}
+	return 0
+}
+
+func (x *UsageDay) GetInvalid() uint64 {
+	if x != nil {
+		return x.Invalid
+	}
+	return 0
+}
+
+func (x *UsageDay) GetDuplicates() uint64 {
+	if x != nil {
+		return x.Duplicates
+	}
+	return 0
+}
+
+func (x *UsageDay) GetCalls() uint64 {
+	if x != nil {
+		return x.Calls
+	}
+	return 0
+}
+
 // CreateJobRequest is one chunk of a job's list.
 type CreateJobRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -264,7 +504,7 @@ type CreateJobRequest struct {
 
 func (x *CreateJobRequest) Reset() {
 	*x = CreateJobRequest{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[0]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -276,7 +516,7 @@ func (x *CreateJobRequest) String() string {
 func (*CreateJobRequest) ProtoMessage() {}
 
 func (x *CreateJobRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[0]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -289,7 +529,7 @@ func (x *CreateJobRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateJobRequest.ProtoReflect.Descriptor instead.
 func (*CreateJobRequest) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{0}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *CreateJobRequest) GetName() string {
@@ -352,7 +592,7 @@ type Row struct {
 
 func (x *Row) Reset() {
 	*x = Row{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[1]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -364,7 +604,7 @@ func (x *Row) String() string {
 func (*Row) ProtoMessage() {}
 
 func (x *Row) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[1]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -377,7 +617,7 @@ func (x *Row) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Row.ProtoReflect.Descriptor instead.
 func (*Row) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{1}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Row) GetCells() []string {
@@ -446,7 +686,7 @@ type Job struct {
 
 func (x *Job) Reset() {
 	*x = Job{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[2]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -458,7 +698,7 @@ func (x *Job) String() string {
 func (*Job) ProtoMessage() {}
 
 func (x *Job) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[2]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -471,7 +711,7 @@ func (x *Job) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Job.ProtoReflect.Descriptor instead.
 func (*Job) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{2}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Job) GetId() string {
@@ -635,7 +875,7 @@ type WebhookDelivery struct {
 
 func (x *WebhookDelivery) Reset() {
 	*x = WebhookDelivery{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[3]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -647,7 +887,7 @@ func (x *WebhookDelivery) String() string {
 func (*WebhookDelivery) ProtoMessage() {}
 
 func (x *WebhookDelivery) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[3]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -660,7 +900,7 @@ func (x *WebhookDelivery) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WebhookDelivery.ProtoReflect.Descriptor instead.
 func (*WebhookDelivery) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{3}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *WebhookDelivery) GetState() WebhookState {
@@ -716,7 +956,7 @@ type GetJobRequest struct {
 
 func (x *GetJobRequest) Reset() {
 	*x = GetJobRequest{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[4]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -728,7 +968,7 @@ func (x *GetJobRequest) String() string {
 func (*GetJobRequest) ProtoMessage() {}
 
 func (x *GetJobRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[4]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -741,7 +981,7 @@ func (x *GetJobRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetJobRequest.ProtoReflect.Descriptor instead.
 func (*GetJobRequest) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{4}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *GetJobRequest) GetId() string {
@@ -764,7 +1004,7 @@ type ListJobsRequest struct {
 
 func (x *ListJobsRequest) Reset() {
 	*x = ListJobsRequest{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[5]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -776,7 +1016,7 @@ func (x *ListJobsRequest) String() string {
 func (*ListJobsRequest) ProtoMessage() {}
 
 func (x *ListJobsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[5]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -789,7 +1029,7 @@ func (x *ListJobsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListJobsRequest.ProtoReflect.Descriptor instead.
 func (*ListJobsRequest) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{5}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ListJobsRequest) GetPageSize() uint32 {
@@ -819,7 +1059,7 @@ type ListJobsResponse struct {
 
 func (x *ListJobsResponse) Reset() {
 	*x = ListJobsResponse{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[6]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -831,7 +1071,7 @@ func (x *ListJobsResponse) String() string {
 func (*ListJobsResponse) ProtoMessage() {}
 
 func (x *ListJobsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[6]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -844,7 +1084,7 @@ func (x *ListJobsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListJobsResponse.ProtoReflect.Descriptor instead.
 func (*ListJobsResponse) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{6}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ListJobsResponse) GetJobs() []*Job {
@@ -872,7 +1112,7 @@ type CancelJobRequest struct {
 
 func (x *CancelJobRequest) Reset() {
 	*x = CancelJobRequest{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[7]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -884,7 +1124,7 @@ func (x *CancelJobRequest) String() string {
 func (*CancelJobRequest) ProtoMessage() {}
 
 func (x *CancelJobRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[7]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -897,7 +1137,7 @@ func (x *CancelJobRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelJobRequest.ProtoReflect.Descriptor instead.
 func (*CancelJobRequest) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{7}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *CancelJobRequest) GetId() string {
@@ -918,7 +1158,7 @@ type ResumeJobRequest struct {
 
 func (x *ResumeJobRequest) Reset() {
 	*x = ResumeJobRequest{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[8]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -930,7 +1170,7 @@ func (x *ResumeJobRequest) String() string {
 func (*ResumeJobRequest) ProtoMessage() {}
 
 func (x *ResumeJobRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[8]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -943,7 +1183,7 @@ func (x *ResumeJobRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResumeJobRequest.ProtoReflect.Descriptor instead.
 func (*ResumeJobRequest) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{8}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ResumeJobRequest) GetId() string {
@@ -964,7 +1204,7 @@ type DeleteJobRequest struct {
 
 func (x *DeleteJobRequest) Reset() {
 	*x = DeleteJobRequest{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[9]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -976,7 +1216,7 @@ func (x *DeleteJobRequest) String() string {
 func (*DeleteJobRequest) ProtoMessage() {}
 
 func (x *DeleteJobRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[9]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -989,7 +1229,7 @@ func (x *DeleteJobRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteJobRequest.ProtoReflect.Descriptor instead.
 func (*DeleteJobRequest) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{9}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *DeleteJobRequest) GetId() string {
@@ -1008,7 +1248,7 @@ type DeleteJobResponse struct {
 
 func (x *DeleteJobResponse) Reset() {
 	*x = DeleteJobResponse{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[10]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1020,7 +1260,7 @@ func (x *DeleteJobResponse) String() string {
 func (*DeleteJobResponse) ProtoMessage() {}
 
 func (x *DeleteJobResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[10]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1033,7 +1273,7 @@ func (x *DeleteJobResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteJobResponse.ProtoReflect.Descriptor instead.
 func (*DeleteJobResponse) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{10}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{13}
 }
 
 // WatchJobRequest names the job to watch.
@@ -1047,7 +1287,7 @@ type WatchJobRequest struct {
 
 func (x *WatchJobRequest) Reset() {
 	*x = WatchJobRequest{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[11]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1059,7 +1299,7 @@ func (x *WatchJobRequest) String() string {
 func (*WatchJobRequest) ProtoMessage() {}
 
 func (x *WatchJobRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[11]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1072,7 +1312,7 @@ func (x *WatchJobRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchJobRequest.ProtoReflect.Descriptor instead.
 func (*WatchJobRequest) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{11}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *WatchJobRequest) GetId() string {
@@ -1095,7 +1335,7 @@ type GetJobResultsRequest struct {
 
 func (x *GetJobResultsRequest) Reset() {
 	*x = GetJobResultsRequest{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[12]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1107,7 +1347,7 @@ func (x *GetJobResultsRequest) String() string {
 func (*GetJobResultsRequest) ProtoMessage() {}
 
 func (x *GetJobResultsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[12]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1120,7 +1360,7 @@ func (x *GetJobResultsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetJobResultsRequest.ProtoReflect.Descriptor instead.
 func (*GetJobResultsRequest) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{12}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *GetJobResultsRequest) GetId() string {
@@ -1151,7 +1391,7 @@ type GetJobResultsResponse struct {
 
 func (x *GetJobResultsResponse) Reset() {
 	*x = GetJobResultsResponse{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[13]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1163,7 +1403,7 @@ func (x *GetJobResultsResponse) String() string {
 func (*GetJobResultsResponse) ProtoMessage() {}
 
 func (x *GetJobResultsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[13]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1176,7 +1416,7 @@ func (x *GetJobResultsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetJobResultsResponse.ProtoReflect.Descriptor instead.
 func (*GetJobResultsResponse) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{13}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *GetJobResultsResponse) GetResults() []*PhoneResult {
@@ -1210,7 +1450,7 @@ type CheckRequest struct {
 
 func (x *CheckRequest) Reset() {
 	*x = CheckRequest{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[14]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1222,7 +1462,7 @@ func (x *CheckRequest) String() string {
 func (*CheckRequest) ProtoMessage() {}
 
 func (x *CheckRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[14]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1235,7 +1475,7 @@ func (x *CheckRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckRequest.ProtoReflect.Descriptor instead.
 func (*CheckRequest) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{14}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *CheckRequest) GetMobiles() []string {
@@ -1270,7 +1510,7 @@ type CheckOptions struct {
 
 func (x *CheckOptions) Reset() {
 	*x = CheckOptions{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[15]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1282,7 +1522,7 @@ func (x *CheckOptions) String() string {
 func (*CheckOptions) ProtoMessage() {}
 
 func (x *CheckOptions) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[15]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1295,7 +1535,7 @@ func (x *CheckOptions) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckOptions.ProtoReflect.Descriptor instead.
 func (*CheckOptions) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{15}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *CheckOptions) GetMaxAge() *durationpb.Duration {
@@ -1325,7 +1565,7 @@ type CheckResponse struct {
 
 func (x *CheckResponse) Reset() {
 	*x = CheckResponse{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[16]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1337,7 +1577,7 @@ func (x *CheckResponse) String() string {
 func (*CheckResponse) ProtoMessage() {}
 
 func (x *CheckResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[16]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1350,7 +1590,7 @@ func (x *CheckResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckResponse.ProtoReflect.Descriptor instead.
 func (*CheckResponse) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{16}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *CheckResponse) GetResults() []*PhoneResult {
@@ -1380,7 +1620,7 @@ type CheckStreamRequest struct {
 
 func (x *CheckStreamRequest) Reset() {
 	*x = CheckStreamRequest{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[17]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1392,7 +1632,7 @@ func (x *CheckStreamRequest) String() string {
 func (*CheckStreamRequest) ProtoMessage() {}
 
 func (x *CheckStreamRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[17]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1405,7 +1645,7 @@ func (x *CheckStreamRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckStreamRequest.ProtoReflect.Descriptor instead.
 func (*CheckStreamRequest) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{17}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *CheckStreamRequest) GetMobiles() []string {
@@ -1438,7 +1678,7 @@ type CheckStreamResponse struct {
 
 func (x *CheckStreamResponse) Reset() {
 	*x = CheckStreamResponse{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[18]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1450,7 +1690,7 @@ func (x *CheckStreamResponse) String() string {
 func (*CheckStreamResponse) ProtoMessage() {}
 
 func (x *CheckStreamResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[18]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1463,7 +1703,7 @@ func (x *CheckStreamResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckStreamResponse.ProtoReflect.Descriptor instead.
 func (*CheckStreamResponse) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{18}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *CheckStreamResponse) GetResults() []*PhoneResult {
@@ -1505,7 +1745,7 @@ type CheckBulkRequest struct {
 
 func (x *CheckBulkRequest) Reset() {
 	*x = CheckBulkRequest{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[19]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1517,7 +1757,7 @@ func (x *CheckBulkRequest) String() string {
 func (*CheckBulkRequest) ProtoMessage() {}
 
 func (x *CheckBulkRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[19]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1530,7 +1770,7 @@ func (x *CheckBulkRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckBulkRequest.ProtoReflect.Descriptor instead.
 func (*CheckBulkRequest) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{19}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *CheckBulkRequest) GetMobiles() []string {
@@ -1563,7 +1803,7 @@ type CheckBulkResponse struct {
 
 func (x *CheckBulkResponse) Reset() {
 	*x = CheckBulkResponse{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[20]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1575,7 +1815,7 @@ func (x *CheckBulkResponse) String() string {
 func (*CheckBulkResponse) ProtoMessage() {}
 
 func (x *CheckBulkResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[20]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1588,7 +1828,7 @@ func (x *CheckBulkResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckBulkResponse.ProtoReflect.Descriptor instead.
 func (*CheckBulkResponse) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{20}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *CheckBulkResponse) GetResults() []*PhoneResult {
@@ -1625,7 +1865,7 @@ type Progress struct {
 
 func (x *Progress) Reset() {
 	*x = Progress{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[21]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1637,7 +1877,7 @@ func (x *Progress) String() string {
 func (*Progress) ProtoMessage() {}
 
 func (x *Progress) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[21]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1650,7 +1890,7 @@ func (x *Progress) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Progress.ProtoReflect.Descriptor instead.
 func (*Progress) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{21}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *Progress) GetDone() uint32 {
@@ -1709,7 +1949,7 @@ type PhoneResult struct {
 
 func (x *PhoneResult) Reset() {
 	*x = PhoneResult{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[22]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1721,7 +1961,7 @@ func (x *PhoneResult) String() string {
 func (*PhoneResult) ProtoMessage() {}
 
 func (x *PhoneResult) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[22]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1734,7 +1974,7 @@ func (x *PhoneResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PhoneResult.ProtoReflect.Descriptor instead.
 func (*PhoneResult) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{22}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *PhoneResult) GetIndex() uint32 {
@@ -1865,7 +2105,7 @@ type CheckSummary struct {
 
 func (x *CheckSummary) Reset() {
 	*x = CheckSummary{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[23]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1877,7 +2117,7 @@ func (x *CheckSummary) String() string {
 func (*CheckSummary) ProtoMessage() {}
 
 func (x *CheckSummary) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[23]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1890,7 +2130,7 @@ func (x *CheckSummary) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckSummary.ProtoReflect.Descriptor instead.
 func (*CheckSummary) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{23}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *CheckSummary) GetTotal() uint32 {
@@ -1974,7 +2214,7 @@ type StatusCounts struct {
 
 func (x *StatusCounts) Reset() {
 	*x = StatusCounts{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[24]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1986,7 +2226,7 @@ func (x *StatusCounts) String() string {
 func (*StatusCounts) ProtoMessage() {}
 
 func (x *StatusCounts) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[24]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1999,7 +2239,7 @@ func (x *StatusCounts) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StatusCounts.ProtoReflect.Descriptor instead.
 func (*StatusCounts) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{24}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *StatusCounts) GetEmpty() uint32 {
@@ -2062,7 +2302,27 @@ var File_phonecheck_v1_phonecheck_proto protoreflect.FileDescriptor
 
 const file_phonecheck_v1_phonecheck_proto_rawDesc = "" +
 	"\n" +
-	"\x1ephonecheck/v1/phonecheck.proto\x12\rphonecheck.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17google/rpc/status.proto\"\xda\x01\n" +
+	"\x1ephonecheck/v1/phonecheck.proto\x12\rphonecheck.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17google/rpc/status.proto\"M\n" +
+	"\x0fGetUsageRequest\x12\x16\n" +
+	"\x06caller\x18\x01 \x01(\tR\x06caller\x12\x12\n" +
+	"\x04from\x18\x02 \x01(\tR\x04from\x12\x0e\n" +
+	"\x02to\x18\x03 \x01(\tR\x02to\"\x80\x01\n" +
+	"\x10GetUsageResponse\x12+\n" +
+	"\x04days\x18\x01 \x03(\v2\x17.phonecheck.v1.UsageDayR\x04days\x12\x1b\n" +
+	"\ttime_zone\x18\x02 \x01(\tR\btimeZone\x12\x12\n" +
+	"\x04from\x18\x03 \x01(\tR\x04from\x12\x0e\n" +
+	"\x02to\x18\x04 \x01(\tR\x02to\"\xbb\x01\n" +
+	"\bUsageDay\x12\x16\n" +
+	"\x06caller\x18\x01 \x01(\tR\x06caller\x12\x10\n" +
+	"\x03day\x18\x02 \x01(\tR\x03day\x12\x16\n" +
+	"\x06billed\x18\x03 \x01(\x04R\x06billed\x12\x1d\n" +
+	"\n" +
+	"cache_hits\x18\x04 \x01(\x04R\tcacheHits\x12\x18\n" +
+	"\ainvalid\x18\x05 \x01(\x04R\ainvalid\x12\x1e\n" +
+	"\n" +
+	"duplicates\x18\x06 \x01(\x04R\n" +
+	"duplicates\x12\x14\n" +
+	"\x05calls\x18\a \x01(\x04R\x05calls\"\xda\x01\n" +
 	"\x10CreateJobRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x125\n" +
 	"\aoptions\x18\x02 \x01(\v2\x1b.phonecheck.v1.CheckOptionsR\aoptions\x12\x18\n" +
@@ -2222,7 +2482,7 @@ const file_phonecheck_v1_phonecheck_proto_rawDesc = "" +
 	"\x1dNUMBER_STATUS_NOT_IN_DATABASE\x10\x04\x12\x18\n" +
 	"\x14NUMBER_STATUS_SILENT\x10\x05\x12\x16\n" +
 	"\x12NUMBER_STATUS_RISK\x10\x06\x12\x19\n" +
-	"\x15NUMBER_STATUS_INVALID\x10\a2\xbd\x06\n" +
+	"\x15NUMBER_STATUS_INVALID\x10\a2\x8a\a\n" +
 	"\n" +
 	"PhoneCheck\x12B\n" +
 	"\x05Check\x12\x1b.phonecheck.v1.CheckRequest\x1a\x1c.phonecheck.v1.CheckResponse\x12V\n" +
@@ -2235,7 +2495,8 @@ const file_phonecheck_v1_phonecheck_proto_rawDesc = "" +
 	"\tResumeJob\x12\x1f.phonecheck.v1.ResumeJobRequest\x1a\x12.phonecheck.v1.Job\x12N\n" +
 	"\tDeleteJob\x12\x1f.phonecheck.v1.DeleteJobRequest\x1a .phonecheck.v1.DeleteJobResponse\x12@\n" +
 	"\bWatchJob\x12\x1e.phonecheck.v1.WatchJobRequest\x1a\x12.phonecheck.v1.Job0\x01\x12\\\n" +
-	"\rGetJobResults\x12#.phonecheck.v1.GetJobResultsRequest\x1a$.phonecheck.v1.GetJobResultsResponse0\x01Bt\n" +
+	"\rGetJobResults\x12#.phonecheck.v1.GetJobResultsRequest\x1a$.phonecheck.v1.GetJobResultsResponse0\x01\x12K\n" +
+	"\bGetUsage\x12\x1e.phonecheck.v1.GetUsageRequest\x1a\x1f.phonecheck.v1.GetUsageResponseBt\n" +
 	"\x17io.github.phonecheck.v1B\x0fPhoneCheckProtoP\x01ZFgithub.com/phonecheck/phonecheck/clients/go/phonecheck/v1;phonecheckv1b\x06proto3"
 
 var (
@@ -2251,100 +2512,106 @@ func file_phonecheck_v1_phonecheck_proto_rawDescGZIP() []byte {
 }
 
 var file_phonecheck_v1_phonecheck_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_phonecheck_v1_phonecheck_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
+var file_phonecheck_v1_phonecheck_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
 var file_phonecheck_v1_phonecheck_proto_goTypes = []any{
 	(WebhookState)(0),             // 0: phonecheck.v1.WebhookState
 	(JobState)(0),                 // 1: phonecheck.v1.JobState
 	(NumberStatus)(0),             // 2: phonecheck.v1.NumberStatus
-	(*CreateJobRequest)(nil),      // 3: phonecheck.v1.CreateJobRequest
-	(*Row)(nil),                   // 4: phonecheck.v1.Row
-	(*Job)(nil),                   // 5: phonecheck.v1.Job
-	(*WebhookDelivery)(nil),       // 6: phonecheck.v1.WebhookDelivery
-	(*GetJobRequest)(nil),         // 7: phonecheck.v1.GetJobRequest
-	(*ListJobsRequest)(nil),       // 8: phonecheck.v1.ListJobsRequest
-	(*ListJobsResponse)(nil),      // 9: phonecheck.v1.ListJobsResponse
-	(*CancelJobRequest)(nil),      // 10: phonecheck.v1.CancelJobRequest
-	(*ResumeJobRequest)(nil),      // 11: phonecheck.v1.ResumeJobRequest
-	(*DeleteJobRequest)(nil),      // 12: phonecheck.v1.DeleteJobRequest
-	(*DeleteJobResponse)(nil),     // 13: phonecheck.v1.DeleteJobResponse
-	(*WatchJobRequest)(nil),       // 14: phonecheck.v1.WatchJobRequest
-	(*GetJobResultsRequest)(nil),  // 15: phonecheck.v1.GetJobResultsRequest
-	(*GetJobResultsResponse)(nil), // 16: phonecheck.v1.GetJobResultsResponse
-	(*CheckRequest)(nil),          // 17: phonecheck.v1.CheckRequest
-	(*CheckOptions)(nil),          // 18: phonecheck.v1.CheckOptions
-	(*CheckResponse)(nil),         // 19: phonecheck.v1.CheckResponse
-	(*CheckStreamRequest)(nil),    // 20: phonecheck.v1.CheckStreamRequest
-	(*CheckStreamResponse)(nil),   // 21: phonecheck.v1.CheckStreamResponse
-	(*CheckBulkRequest)(nil),      // 22: phonecheck.v1.CheckBulkRequest
-	(*CheckBulkResponse)(nil),     // 23: phonecheck.v1.CheckBulkResponse
-	(*Progress)(nil),              // 24: phonecheck.v1.Progress
-	(*PhoneResult)(nil),           // 25: phonecheck.v1.PhoneResult
-	(*CheckSummary)(nil),          // 26: phonecheck.v1.CheckSummary
-	(*StatusCounts)(nil),          // 27: phonecheck.v1.StatusCounts
-	(*timestamppb.Timestamp)(nil), // 28: google.protobuf.Timestamp
-	(*status.Status)(nil),         // 29: google.rpc.Status
-	(*durationpb.Duration)(nil),   // 30: google.protobuf.Duration
+	(*GetUsageRequest)(nil),       // 3: phonecheck.v1.GetUsageRequest
+	(*GetUsageResponse)(nil),      // 4: phonecheck.v1.GetUsageResponse
+	(*UsageDay)(nil),              // 5: phonecheck.v1.UsageDay
+	(*CreateJobRequest)(nil),      // 6: phonecheck.v1.CreateJobRequest
+	(*Row)(nil),                   // 7: phonecheck.v1.Row
+	(*Job)(nil),                   // 8: phonecheck.v1.Job
+	(*WebhookDelivery)(nil),       // 9: phonecheck.v1.WebhookDelivery
+	(*GetJobRequest)(nil),         // 10: phonecheck.v1.GetJobRequest
+	(*ListJobsRequest)(nil),       // 11: phonecheck.v1.ListJobsRequest
+	(*ListJobsResponse)(nil),      // 12: phonecheck.v1.ListJobsResponse
+	(*CancelJobRequest)(nil),      // 13: phonecheck.v1.CancelJobRequest
+	(*ResumeJobRequest)(nil),      // 14: phonecheck.v1.ResumeJobRequest
+	(*DeleteJobRequest)(nil),      // 15: phonecheck.v1.DeleteJobRequest
+	(*DeleteJobResponse)(nil),     // 16: phonecheck.v1.DeleteJobResponse
+	(*WatchJobRequest)(nil),       // 17: phonecheck.v1.WatchJobRequest
+	(*GetJobResultsRequest)(nil),  // 18: phonecheck.v1.GetJobResultsRequest
+	(*GetJobResultsResponse)(nil), // 19: phonecheck.v1.GetJobResultsResponse
+	(*CheckRequest)(nil),          // 20: phonecheck.v1.CheckRequest
+	(*CheckOptions)(nil),          // 21: phonecheck.v1.CheckOptions
+	(*CheckResponse)(nil),         // 22: phonecheck.v1.CheckResponse
+	(*CheckStreamRequest)(nil),    // 23: phonecheck.v1.CheckStreamRequest
+	(*CheckStreamResponse)(nil),   // 24: phonecheck.v1.CheckStreamResponse
+	(*CheckBulkRequest)(nil),      // 25: phonecheck.v1.CheckBulkRequest
+	(*CheckBulkResponse)(nil),     // 26: phonecheck.v1.CheckBulkResponse
+	(*Progress)(nil),              // 27: phonecheck.v1.Progress
+	(*PhoneResult)(nil),           // 28: phonecheck.v1.PhoneResult
+	(*CheckSummary)(nil),          // 29: phonecheck.v1.CheckSummary
+	(*StatusCounts)(nil),          // 30: phonecheck.v1.StatusCounts
+	(*timestamppb.Timestamp)(nil), // 31: google.protobuf.Timestamp
+	(*status.Status)(nil),         // 32: google.rpc.Status
+	(*durationpb.Duration)(nil),   // 33: google.protobuf.Duration
 }
 var file_phonecheck_v1_phonecheck_proto_depIdxs = []int32{
-	18, // 0: phonecheck.v1.CreateJobRequest.options:type_name -> phonecheck.v1.CheckOptions
-	4,  // 1: phonecheck.v1.CreateJobRequest.rows:type_name -> phonecheck.v1.Row
-	1,  // 2: phonecheck.v1.Job.state:type_name -> phonecheck.v1.JobState
-	28, // 3: phonecheck.v1.Job.created_at:type_name -> google.protobuf.Timestamp
-	28, // 4: phonecheck.v1.Job.updated_at:type_name -> google.protobuf.Timestamp
-	28, // 5: phonecheck.v1.Job.finished_at:type_name -> google.protobuf.Timestamp
-	27, // 6: phonecheck.v1.Job.by_status:type_name -> phonecheck.v1.StatusCounts
-	29, // 7: phonecheck.v1.Job.error:type_name -> google.rpc.Status
-	18, // 8: phonecheck.v1.Job.options:type_name -> phonecheck.v1.CheckOptions
-	6,  // 9: phonecheck.v1.Job.webhook:type_name -> phonecheck.v1.WebhookDelivery
-	0,  // 10: phonecheck.v1.WebhookDelivery.state:type_name -> phonecheck.v1.WebhookState
-	28, // 11: phonecheck.v1.WebhookDelivery.last_attempt_at:type_name -> google.protobuf.Timestamp
-	28, // 12: phonecheck.v1.WebhookDelivery.next_attempt_at:type_name -> google.protobuf.Timestamp
-	5,  // 13: phonecheck.v1.ListJobsResponse.jobs:type_name -> phonecheck.v1.Job
-	25, // 14: phonecheck.v1.GetJobResultsResponse.results:type_name -> phonecheck.v1.PhoneResult
-	4,  // 15: phonecheck.v1.GetJobResultsResponse.rows:type_name -> phonecheck.v1.Row
-	18, // 16: phonecheck.v1.CheckRequest.options:type_name -> phonecheck.v1.CheckOptions
-	30, // 17: phonecheck.v1.CheckOptions.max_age:type_name -> google.protobuf.Duration
-	25, // 18: phonecheck.v1.CheckResponse.results:type_name -> phonecheck.v1.PhoneResult
-	26, // 19: phonecheck.v1.CheckResponse.summary:type_name -> phonecheck.v1.CheckSummary
-	18, // 20: phonecheck.v1.CheckStreamRequest.options:type_name -> phonecheck.v1.CheckOptions
-	25, // 21: phonecheck.v1.CheckStreamResponse.results:type_name -> phonecheck.v1.PhoneResult
-	24, // 22: phonecheck.v1.CheckStreamResponse.progress:type_name -> phonecheck.v1.Progress
-	26, // 23: phonecheck.v1.CheckStreamResponse.summary:type_name -> phonecheck.v1.CheckSummary
-	18, // 24: phonecheck.v1.CheckBulkRequest.options:type_name -> phonecheck.v1.CheckOptions
-	25, // 25: phonecheck.v1.CheckBulkResponse.results:type_name -> phonecheck.v1.PhoneResult
-	24, // 26: phonecheck.v1.CheckBulkResponse.progress:type_name -> phonecheck.v1.Progress
-	26, // 27: phonecheck.v1.CheckBulkResponse.summary:type_name -> phonecheck.v1.CheckSummary
-	2,  // 28: phonecheck.v1.PhoneResult.status:type_name -> phonecheck.v1.NumberStatus
-	28, // 29: phonecheck.v1.PhoneResult.checked_at:type_name -> google.protobuf.Timestamp
-	29, // 30: phonecheck.v1.PhoneResult.error:type_name -> google.rpc.Status
-	27, // 31: phonecheck.v1.CheckSummary.by_status:type_name -> phonecheck.v1.StatusCounts
-	17, // 32: phonecheck.v1.PhoneCheck.Check:input_type -> phonecheck.v1.CheckRequest
-	20, // 33: phonecheck.v1.PhoneCheck.CheckStream:input_type -> phonecheck.v1.CheckStreamRequest
-	22, // 34: phonecheck.v1.PhoneCheck.CheckBulk:input_type -> phonecheck.v1.CheckBulkRequest
-	3,  // 35: phonecheck.v1.PhoneCheck.CreateJob:input_type -> phonecheck.v1.CreateJobRequest
-	7,  // 36: phonecheck.v1.PhoneCheck.GetJob:input_type -> phonecheck.v1.GetJobRequest
-	8,  // 37: phonecheck.v1.PhoneCheck.ListJobs:input_type -> phonecheck.v1.ListJobsRequest
-	10, // 38: phonecheck.v1.PhoneCheck.CancelJob:input_type -> phonecheck.v1.CancelJobRequest
-	11, // 39: phonecheck.v1.PhoneCheck.ResumeJob:input_type -> phonecheck.v1.ResumeJobRequest
-	12, // 40: phonecheck.v1.PhoneCheck.DeleteJob:input_type -> phonecheck.v1.DeleteJobRequest
-	14, // 41: phonecheck.v1.PhoneCheck.WatchJob:input_type -> phonecheck.v1.WatchJobRequest
-	15, // 42: phonecheck.v1.PhoneCheck.GetJobResults:input_type -> phonecheck.v1.GetJobResultsRequest
-	19, // 43: phonecheck.v1.PhoneCheck.Check:output_type -> phonecheck.v1.CheckResponse
-	21, // 44: phonecheck.v1.PhoneCheck.CheckStream:output_type -> phonecheck.v1.CheckStreamResponse
-	23, // 45: phonecheck.v1.PhoneCheck.CheckBulk:output_type -> phonecheck.v1.CheckBulkResponse
-	5,  // 46: phonecheck.v1.PhoneCheck.CreateJob:output_type -> phonecheck.v1.Job
-	5,  // 47: phonecheck.v1.PhoneCheck.GetJob:output_type -> phonecheck.v1.Job
-	9,  // 48: phonecheck.v1.PhoneCheck.ListJobs:output_type -> phonecheck.v1.ListJobsResponse
-	5,  // 49: phonecheck.v1.PhoneCheck.CancelJob:output_type -> phonecheck.v1.Job
-	5,  // 50: phonecheck.v1.PhoneCheck.ResumeJob:output_type -> phonecheck.v1.Job
-	13, // 51: phonecheck.v1.PhoneCheck.DeleteJob:output_type -> phonecheck.v1.DeleteJobResponse
-	5,  // 52: phonecheck.v1.PhoneCheck.WatchJob:output_type -> phonecheck.v1.Job
-	16, // 53: phonecheck.v1.PhoneCheck.GetJobResults:output_type -> phonecheck.v1.GetJobResultsResponse
-	43, // [43:54] is the sub-list for method output_type
-	32, // [32:43] is the sub-list for method input_type
-	32, // [32:32] is the sub-list for extension type_name
-	32, // [32:32] is the sub-list for extension extendee
-	0,  // [0:32] is the sub-list for field type_name
+	5,  // 0: phonecheck.v1.GetUsageResponse.days:type_name -> phonecheck.v1.UsageDay
+	21, // 1: phonecheck.v1.CreateJobRequest.options:type_name -> phonecheck.v1.CheckOptions
+	7,  // 2: phonecheck.v1.CreateJobRequest.rows:type_name -> phonecheck.v1.Row
+	1,  // 3: phonecheck.v1.Job.state:type_name -> phonecheck.v1.JobState
+	31, // 4: phonecheck.v1.Job.created_at:type_name -> google.protobuf.Timestamp
+	31, // 5: phonecheck.v1.Job.updated_at:type_name -> google.protobuf.Timestamp
+	31, // 6: phonecheck.v1.Job.finished_at:type_name -> google.protobuf.Timestamp
+	30, // 7: phonecheck.v1.Job.by_status:type_name -> phonecheck.v1.StatusCounts
+	32, // 8: phonecheck.v1.Job.error:type_name -> google.rpc.Status
+	21, // 9: phonecheck.v1.Job.options:type_name -> phonecheck.v1.CheckOptions
+	9,  // 10: phonecheck.v1.Job.webhook:type_name -> phonecheck.v1.WebhookDelivery
+	0,  // 11: phonecheck.v1.WebhookDelivery.state:type_name -> phonecheck.v1.WebhookState
+	31, // 12: phonecheck.v1.WebhookDelivery.last_attempt_at:type_name -> google.protobuf.Timestamp
+	31, // 13: phonecheck.v1.WebhookDelivery.next_attempt_at:type_name -> google.protobuf.Timestamp
+	8,  // 14: phonecheck.v1.ListJobsResponse.jobs:type_name -> phonecheck.v1.Job
+	28, // 15: phonecheck.v1.GetJobResultsResponse.results:type_name -> phonecheck.v1.PhoneResult
+	7,  // 16: phonecheck.v1.GetJobResultsResponse.rows:type_name -> phonecheck.v1.Row
+	21, // 17: phonecheck.v1.CheckRequest.options:type_name -> phonecheck.v1.CheckOptions
+	33, // 18: phonecheck.v1.CheckOptions.max_age:type_name -> google.protobuf.Duration
+	28, // 19: phonecheck.v1.CheckResponse.results:type_name -> phonecheck.v1.PhoneResult
+	29, // 20: phonecheck.v1.CheckResponse.summary:type_name -> phonecheck.v1.CheckSummary
+	21, // 21: phonecheck.v1.CheckStreamRequest.options:type_name -> phonecheck.v1.CheckOptions
+	28, // 22: phonecheck.v1.CheckStreamResponse.results:type_name -> phonecheck.v1.PhoneResult
+	27, // 23: phonecheck.v1.CheckStreamResponse.progress:type_name -> phonecheck.v1.Progress
+	29, // 24: phonecheck.v1.CheckStreamResponse.summary:type_name -> phonecheck.v1.CheckSummary
+	21, // 25: phonecheck.v1.CheckBulkRequest.options:type_name -> phonecheck.v1.CheckOptions
+	28, // 26: phonecheck.v1.CheckBulkResponse.results:type_name -> phonecheck.v1.PhoneResult
+	27, // 27: phonecheck.v1.CheckBulkResponse.progress:type_name -> phonecheck.v1.Progress
+	29, // 28: phonecheck.v1.CheckBulkResponse.summary:type_name -> phonecheck.v1.CheckSummary
+	2,  // 29: phonecheck.v1.PhoneResult.status:type_name -> phonecheck.v1.NumberStatus
+	31, // 30: phonecheck.v1.PhoneResult.checked_at:type_name -> google.protobuf.Timestamp
+	32, // 31: phonecheck.v1.PhoneResult.error:type_name -> google.rpc.Status
+	30, // 32: phonecheck.v1.CheckSummary.by_status:type_name -> phonecheck.v1.StatusCounts
+	20, // 33: phonecheck.v1.PhoneCheck.Check:input_type -> phonecheck.v1.CheckRequest
+	23, // 34: phonecheck.v1.PhoneCheck.CheckStream:input_type -> phonecheck.v1.CheckStreamRequest
+	25, // 35: phonecheck.v1.PhoneCheck.CheckBulk:input_type -> phonecheck.v1.CheckBulkRequest
+	6,  // 36: phonecheck.v1.PhoneCheck.CreateJob:input_type -> phonecheck.v1.CreateJobRequest
+	10, // 37: phonecheck.v1.PhoneCheck.GetJob:input_type -> phonecheck.v1.GetJobRequest
+	11, // 38: phonecheck.v1.PhoneCheck.ListJobs:input_type -> phonecheck.v1.ListJobsRequest
+	13, // 39: phonecheck.v1.PhoneCheck.CancelJob:input_type -> phonecheck.v1.CancelJobRequest
+	14, // 40: phonecheck.v1.PhoneCheck.ResumeJob:input_type -> phonecheck.v1.ResumeJobRequest
+	15, // 41: phonecheck.v1.PhoneCheck.DeleteJob:input_type -> phonecheck.v1.DeleteJobRequest
+	17, // 42: phonecheck.v1.PhoneCheck.WatchJob:input_type -> phonecheck.v1.WatchJobRequest
+	18, // 43: phonecheck.v1.PhoneCheck.GetJobResults:input_type -> phonecheck.v1.GetJobResultsRequest
+	3,  // 44: phonecheck.v1.PhoneCheck.GetUsage:input_type -> phonecheck.v1.GetUsageRequest
+	22, // 45: phonecheck.v1.PhoneCheck.Check:output_type -> phonecheck.v1.CheckResponse
+	24, // 46: phonecheck.v1.PhoneCheck.CheckStream:output_type -> phonecheck.v1.CheckStreamResponse
+	26, // 47: phonecheck.v1.PhoneCheck.CheckBulk:output_type -> phonecheck.v1.CheckBulkResponse
+	8,  // 48: phonecheck.v1.PhoneCheck.CreateJob:output_type -> phonecheck.v1.Job
+	8,  // 49: phonecheck.v1.PhoneCheck.GetJob:output_type -> phonecheck.v1.Job
+	12, // 50: phonecheck.v1.PhoneCheck.ListJobs:output_type -> phonecheck.v1.ListJobsResponse
+	8,  // 51: phonecheck.v1.PhoneCheck.CancelJob:output_type -> phonecheck.v1.Job
+	8,  // 52: phonecheck.v1.PhoneCheck.ResumeJob:output_type -> phonecheck.v1.Job
+	16, // 53: phonecheck.v1.PhoneCheck.DeleteJob:output_type -> phonecheck.v1.DeleteJobResponse
+	8,  // 54: phonecheck.v1.PhoneCheck.WatchJob:output_type -> phonecheck.v1.Job
+	19, // 55: phonecheck.v1.PhoneCheck.GetJobResults:output_type -> phonecheck.v1.GetJobResultsResponse
+	4,  // 56: phonecheck.v1.PhoneCheck.GetUsage:output_type -> phonecheck.v1.GetUsageResponse
+	45, // [45:57] is the sub-list for method output_type
+	33, // [33:45] is the sub-list for method input_type
+	33, // [33:33] is the sub-list for extension type_name
+	33, // [33:33] is the sub-list for extension extendee
+	0,  // [0:33] is the sub-list for field type_name
 }
 
 func init() { file_phonecheck_v1_phonecheck_proto_init() }
@@ -2358,7 +2625,7 @@ func file_phonecheck_v1_phonecheck_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_phonecheck_v1_phonecheck_proto_rawDesc), len(file_phonecheck_v1_phonecheck_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   25,
+			NumMessages:   28,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

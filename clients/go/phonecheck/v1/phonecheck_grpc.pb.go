@@ -41,6 +41,7 @@ const (
 	PhoneCheck_DeleteJob_FullMethodName     = "/phonecheck.v1.PhoneCheck/DeleteJob"
 	PhoneCheck_WatchJob_FullMethodName      = "/phonecheck.v1.PhoneCheck/WatchJob"
 	PhoneCheck_GetJobResults_FullMethodName = "/phonecheck.v1.PhoneCheck/GetJobResults"
+	PhoneCheck_GetUsage_FullMethodName      = "/phonecheck.v1.PhoneCheck/GetUsage"
 )
 
 // PhoneCheckClient is the client API for PhoneCheck service.
@@ -126,6 +127,13 @@ type PhoneCheckClient interface {
 	// with no status and an error whose ErrorInfo reason is NOT_CHECKED (ABORTED for a failed
 	// job, CANCELLED for a cancelled one); ResumeJob checks them.
 	GetJobResults(ctx context.Context, in *GetJobResultsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[GetJobResultsResponse], error)
+	// GetUsage reads the usage ledger: what callers spent each day (numbers billed, cache hits,
+	// invalid inputs, repeats, calls), days counted in the server's --usage-timezone and kept
+	// for --usage-retention. A caller reads its own rows; a key named in --admin-keys may name
+	// another caller, or "*" for every caller (else PERMISSION_DENIED, USAGE_NOT_YOURS).
+	// Without API keys every caller may read every row. Replicas write what they gathered
+	// every second; the replica answering writes its own first.
+	GetUsage(ctx context.Context, in *GetUsageRequest, opts ...grpc.CallOption) (*GetUsageResponse, error)
 }
 
 type phoneCheckClient struct {
@@ -279,6 +287,16 @@ func (c *phoneCheckClient) GetJobResults(ctx context.Context, in *GetJobResultsR
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type PhoneCheck_GetJobResultsClient = grpc.ServerStreamingClient[GetJobResultsResponse]
 
+func (c *phoneCheckClient) GetUsage(ctx context.Context, in *GetUsageRequest, opts ...grpc.CallOption) (*GetUsageResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetUsageResponse)
+	err := c.cc.Invoke(ctx, PhoneCheck_GetUsage_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // PhoneCheckServer is the server API for PhoneCheck service.
 // All implementations must embed UnimplementedPhoneCheckServer
 // for forward compatibility.
@@ -362,6 +380,13 @@ type PhoneCheckServer interface {
 	// with no status and an error whose ErrorInfo reason is NOT_CHECKED (ABORTED for a failed
 	// job, CANCELLED for a cancelled one); ResumeJob checks them.
 	GetJobResults(*GetJobResultsRequest, grpc.ServerStreamingServer[GetJobResultsResponse]) error
+	// GetUsage reads the usage ledger: what callers spent each day (numbers billed, cache hits,
+	// invalid inputs, repeats, calls), days counted in the server's --usage-timezone and kept
+	// for --usage-retention. A caller reads its own rows; a key named in --admin-keys may name
+	// another caller, or "*" for every caller (else PERMISSION_DENIED, USAGE_NOT_YOURS).
+	// Without API keys every caller may read every row. Replicas write what they gathered
+	// every second; the replica answering writes its own first.
+	GetUsage(context.Context, *GetUsageRequest) (*GetUsageResponse, error)
 	mustEmbedUnimplementedPhoneCheckServer()
 }
 
@@ -404,6 +429,9 @@ func (UnimplementedPhoneCheckServer) WatchJob(*WatchJobRequest, grpc.ServerStrea
 }
 func (UnimplementedPhoneCheckServer) GetJobResults(*GetJobResultsRequest, grpc.ServerStreamingServer[GetJobResultsResponse]) error {
 	return status.Error(codes.Unimplemented, "method GetJobResults not implemented")
+}
+func (UnimplementedPhoneCheckServer) GetUsage(context.Context, *GetUsageRequest) (*GetUsageResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetUsage not implemented")
 }
 func (UnimplementedPhoneCheckServer) mustEmbedUnimplementedPhoneCheckServer() {}
 func (UnimplementedPhoneCheckServer) testEmbeddedByValue()                    {}
@@ -581,6 +609,24 @@ func _PhoneCheck_GetJobResults_Handler(srv interface{}, stream grpc.ServerStream
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type PhoneCheck_GetJobResultsServer = grpc.ServerStreamingServer[GetJobResultsResponse]
 
+func _PhoneCheck_GetUsage_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetUsageRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PhoneCheckServer).GetUsage(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PhoneCheck_GetUsage_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PhoneCheckServer).GetUsage(ctx, req.(*GetUsageRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // PhoneCheck_ServiceDesc is the grpc.ServiceDesc for PhoneCheck service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -611,6 +657,10 @@ var PhoneCheck_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "DeleteJob",
 			Handler:    _PhoneCheck_DeleteJob_Handler,
+		},
+		{
+			MethodName: "GetUsage",
+			Handler:    _PhoneCheck_GetUsage_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

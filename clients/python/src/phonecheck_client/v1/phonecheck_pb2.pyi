@@ -145,6 +145,116 @@ NUMBER_STATUS_INVALID: NumberStatus.ValueType  # 7
 Global___NumberStatus: _TypeAlias = NumberStatus  # noqa: Y015
 
 @_typing.final
+class GetUsageRequest(_message.Message):
+    """GetUsageRequest names whose usage, over which days."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CALLER_FIELD_NUMBER: _builtins.int
+    FROM_FIELD_NUMBER: _builtins.int
+    TO_FIELD_NUMBER: _builtins.int
+    caller: _builtins.str
+    """Whose: empty for the caller's own (its API key's name, "anonymous" without keys), a key's
+    name, or "*" for every caller.
+    """
+    to: _builtins.str
+    """The last day wanted (included), YYYY-MM-DD; empty for today."""
+    def __init__(
+        self,
+        *,
+        caller: _builtins.str = ...,
+        to: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["caller", b"caller", "from", b"from", "to", b"to"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetUsageRequest: _TypeAlias = GetUsageRequest  # noqa: Y015
+
+@_typing.final
+class GetUsageResponse(_message.Message):
+    """GetUsageResponse is the ledger's rows for the days asked."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DAYS_FIELD_NUMBER: _builtins.int
+    TIME_ZONE_FIELD_NUMBER: _builtins.int
+    FROM_FIELD_NUMBER: _builtins.int
+    TO_FIELD_NUMBER: _builtins.int
+    time_zone: _builtins.str
+    """The time zone the days are counted in: an IANA name such as "Asia/Shanghai"."""
+    to: _builtins.str
+    """The last day the rows cover, as resolved from the request (YYYY-MM-DD)."""
+    @_builtins.property
+    def days(self) -> _containers.RepeatedCompositeFieldContainer[Global___UsageDay]:
+        """One row per caller and day with any spending, by day then caller."""
+
+    def __init__(
+        self,
+        *,
+        days: _abc.Iterable[Global___UsageDay] | None = ...,
+        time_zone: _builtins.str = ...,
+        to: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["days", b"days", "from", b"from", "time_zone", b"time_zone", "to", b"to"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetUsageResponse: _TypeAlias = GetUsageResponse  # noqa: Y015
+
+@_typing.final
+class UsageDay(_message.Message):
+    """UsageDay is what one caller spent on one day."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CALLER_FIELD_NUMBER: _builtins.int
+    DAY_FIELD_NUMBER: _builtins.int
+    BILLED_FIELD_NUMBER: _builtins.int
+    CACHE_HITS_FIELD_NUMBER: _builtins.int
+    INVALID_FIELD_NUMBER: _builtins.int
+    DUPLICATES_FIELD_NUMBER: _builtins.int
+    CALLS_FIELD_NUMBER: _builtins.int
+    caller: _builtins.str
+    """The caller: an API key's name, or "anonymous"."""
+    day: _builtins.str
+    """The day, YYYY-MM-DD in the server's usage time zone."""
+    billed: _builtins.int
+    """Numbers the upstream billed to this caller: those it made leave for the upstream (a
+    number another caller already had in flight is that caller's).
+    """
+    cache_hits: _builtins.int
+    """Distinct numbers answered from the server's result cache, billed nothing."""
+    invalid: _builtins.int
+    """Inputs that were not valid mobile numbers, never sent."""
+    duplicates: _builtins.int
+    """Inputs repeating an earlier input's number in the same call or job, billed once."""
+    calls: _builtins.int
+    """Calls made: Check, CheckStream, CheckBulk, CreateJob and the HTTP door's requests."""
+    def __init__(
+        self,
+        *,
+        caller: _builtins.str = ...,
+        day: _builtins.str = ...,
+        billed: _builtins.int = ...,
+        cache_hits: _builtins.int = ...,
+        invalid: _builtins.int = ...,
+        duplicates: _builtins.int = ...,
+        calls: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["billed", b"billed", "cache_hits", b"cache_hits", "caller", b"caller", "calls", b"calls", "day", b"day", "duplicates", b"duplicates", "invalid", b"invalid"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UsageDay: _TypeAlias = UsageDay  # noqa: Y015
+
+@_typing.final
 class CreateJobRequest(_message.Message):
     """CreateJobRequest is one chunk of a job's list."""
 

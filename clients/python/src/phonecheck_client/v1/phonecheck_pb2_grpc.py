@@ -90,6 +90,11 @@ class PhoneCheckStub:
                 request_serializer=phonecheck_dot_v1_dot_phonecheck__pb2.GetJobResultsRequest.SerializeToString,
                 response_deserializer=phonecheck_dot_v1_dot_phonecheck__pb2.GetJobResultsResponse.FromString,
                 _registered_method=True)
+        self.GetUsage = channel.unary_unary(
+                '/phonecheck.v1.PhoneCheck/GetUsage',
+                request_serializer=phonecheck_dot_v1_dot_phonecheck__pb2.GetUsageRequest.SerializeToString,
+                response_deserializer=phonecheck_dot_v1_dot_phonecheck__pb2.GetUsageResponse.FromString,
+                _registered_method=True)
 
 
 class PhoneCheckServicer:
@@ -228,6 +233,18 @@ class PhoneCheckServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetUsage(self, request, context):
+        """GetUsage reads the usage ledger: what callers spent each day (numbers billed, cache hits,
+        invalid inputs, repeats, calls), days counted in the server's --usage-timezone and kept
+        for --usage-retention. A caller reads its own rows; a key named in --admin-keys may name
+        another caller, or "*" for every caller (else PERMISSION_DENIED, USAGE_NOT_YOURS).
+        Without API keys every caller may read every row. Replicas write what they gathered
+        every second; the replica answering writes its own first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PhoneCheckServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -285,6 +302,11 @@ def add_PhoneCheckServicer_to_server(servicer, server):
                     servicer.GetJobResults,
                     request_deserializer=phonecheck_dot_v1_dot_phonecheck__pb2.GetJobResultsRequest.FromString,
                     response_serializer=phonecheck_dot_v1_dot_phonecheck__pb2.GetJobResultsResponse.SerializeToString,
+            ),
+            'GetUsage': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetUsage,
+                    request_deserializer=phonecheck_dot_v1_dot_phonecheck__pb2.GetUsageRequest.FromString,
+                    response_serializer=phonecheck_dot_v1_dot_phonecheck__pb2.GetUsageResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -585,6 +607,33 @@ class PhoneCheck:
             '/phonecheck.v1.PhoneCheck/GetJobResults',
             phonecheck_dot_v1_dot_phonecheck__pb2.GetJobResultsRequest.SerializeToString,
             phonecheck_dot_v1_dot_phonecheck__pb2.GetJobResultsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetUsage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/phonecheck.v1.PhoneCheck/GetUsage',
+            phonecheck_dot_v1_dot_phonecheck__pb2.GetUsageRequest.SerializeToString,
+            phonecheck_dot_v1_dot_phonecheck__pb2.GetUsageResponse.FromString,
             options,
             channel_credentials,
             insecure,

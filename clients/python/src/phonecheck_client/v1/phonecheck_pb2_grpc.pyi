@@ -130,6 +130,14 @@ class PhoneCheckStub:
     with no status and an error whose ErrorInfo reason is NOT_CHECKED (ABORTED for a failed
     job, CANCELLED for a cancelled one); ResumeJob checks them.
     """
+    GetUsage: _grpc.UnaryUnaryMultiCallable[_phonecheck_pb2.GetUsageRequest, _phonecheck_pb2.GetUsageResponse]
+    """GetUsage reads the usage ledger: what callers spent each day (numbers billed, cache hits,
+    invalid inputs, repeats, calls), days counted in the server's --usage-timezone and kept
+    for --usage-retention. A caller reads its own rows; a key named in --admin-keys may name
+    another caller, or "*" for every caller (else PERMISSION_DENIED, USAGE_NOT_YOURS).
+    Without API keys every caller may read every row. Replicas write what they gathered
+    every second; the replica answering writes its own first.
+    """
 
 @_typing.type_check_only
 class PhoneCheckAsyncStub(PhoneCheckStub):
@@ -222,6 +230,14 @@ class PhoneCheckAsyncStub(PhoneCheckStub):
     when the call began, the stream goes on to the last input: each input never sent comes
     with no status and an error whose ErrorInfo reason is NOT_CHECKED (ABORTED for a failed
     job, CANCELLED for a cancelled one); ResumeJob checks them.
+    """
+    GetUsage: _aio.UnaryUnaryMultiCallable[_phonecheck_pb2.GetUsageRequest, _phonecheck_pb2.GetUsageResponse]  # type: ignore[assignment]
+    """GetUsage reads the usage ledger: what callers spent each day (numbers billed, cache hits,
+    invalid inputs, repeats, calls), days counted in the server's --usage-timezone and kept
+    for --usage-retention. A caller reads its own rows; a key named in --admin-keys may name
+    another caller, or "*" for every caller (else PERMISSION_DENIED, USAGE_NOT_YOURS).
+    Without API keys every caller may read every row. Replicas write what they gathered
+    every second; the replica answering writes its own first.
     """
 
 class PhoneCheckServicer(metaclass=_abc_1.ABCMeta):
@@ -378,6 +394,20 @@ class PhoneCheckServicer(metaclass=_abc_1.ABCMeta):
         when the call began, the stream goes on to the last input: each input never sent comes
         with no status and an error whose ErrorInfo reason is NOT_CHECKED (ABORTED for a failed
         job, CANCELLED for a cancelled one); ResumeJob checks them.
+        """
+
+    @_abc_1.abstractmethod
+    def GetUsage(
+        self,
+        request: _phonecheck_pb2.GetUsageRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_phonecheck_pb2.GetUsageResponse, _abc.Awaitable[_phonecheck_pb2.GetUsageResponse]]:
+        """GetUsage reads the usage ledger: what callers spent each day (numbers billed, cache hits,
+        invalid inputs, repeats, calls), days counted in the server's --usage-timezone and kept
+        for --usage-retention. A caller reads its own rows; a key named in --admin-keys may name
+        another caller, or "*" for every caller (else PERMISSION_DENIED, USAGE_NOT_YOURS).
+        Without API keys every caller may read every row. Replicas write what they gathered
+        every second; the replica answering writes its own first.
         """
 
 def add_PhoneCheckServicer_to_server(servicer: PhoneCheckServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

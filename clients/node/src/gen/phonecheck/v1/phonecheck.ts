@@ -238,6 +238,55 @@ export function numberStatusToJSON(object: NumberStatus): string {
   }
 }
 
+/** GetUsageRequest names whose usage, over which days. */
+export interface GetUsageRequest {
+  /**
+   * Whose: empty for the caller's own (its API key's name, "anonymous" without keys), a key's
+   * name, or "*" for every caller.
+   */
+  caller: string;
+  /**
+   * The first day wanted, YYYY-MM-DD in the server's usage time zone; empty for the first
+   * day of the current month. Not a date: INVALID_ARGUMENT, BAD_DATE.
+   */
+  from: string;
+  /** The last day wanted (included), YYYY-MM-DD; empty for today. */
+  to: string;
+}
+
+/** GetUsageResponse is the ledger's rows for the days asked. */
+export interface GetUsageResponse {
+  /** One row per caller and day with any spending, by day then caller. */
+  days: UsageDay[];
+  /** The time zone the days are counted in: an IANA name such as "Asia/Shanghai". */
+  timeZone: string;
+  /** The first day the rows cover, as resolved from the request (YYYY-MM-DD). */
+  from: string;
+  /** The last day the rows cover, as resolved from the request (YYYY-MM-DD). */
+  to: string;
+}
+
+/** UsageDay is what one caller spent on one day. */
+export interface UsageDay {
+  /** The caller: an API key's name, or "anonymous". */
+  caller: string;
+  /** The day, YYYY-MM-DD in the server's usage time zone. */
+  day: string;
+  /**
+   * Numbers the upstream billed to this caller: those it made leave for the upstream (a
+   * number another caller already had in flight is that caller's).
+   */
+  billed: number;
+  /** Distinct numbers answered from the server's result cache, billed nothing. */
+  cacheHits: number;
+  /** Inputs that were not valid mobile numbers, never sent. */
+  invalid: number;
+  /** Inputs repeating an earlier input's number in the same call or job, billed once. */
+  duplicates: number;
+  /** Calls made: Check, CheckStream, CheckBulk, CreateJob and the HTTP door's requests. */
+  calls: number;
+}
+
 /** CreateJobRequest is one chunk of a job's list. */
 export interface CreateJobRequest {
   /** A name for people (e.g. the file's name); only the first message's counts. */
@@ -652,6 +701,362 @@ export interface StatusCounts {
   /** Results that carry an error instead of a status. */
   failed: number;
 }
+
+function createBaseGetUsageRequest(): GetUsageRequest {
+  return { caller: "", from: "", to: "" };
+}
+
+export const GetUsageRequest: MessageFns<GetUsageRequest> = {
+  encode(message: GetUsageRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.caller !== "") {
+      writer.uint32(10).string(message.caller);
+    }
+    if (message.from !== "") {
+      writer.uint32(18).string(message.from);
+    }
+    if (message.to !== "") {
+      writer.uint32(26).string(message.to);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetUsageRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseGetUsageRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.caller = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.from = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.to = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): GetUsageRequest {
+    return {
+      caller: isSet(object.caller) ? globalThis.String(object.caller) : "",
+      from: isSet(object.from) ? globalThis.String(object.from) : "",
+      to: isSet(object.to) ? globalThis.String(object.to) : "",
+    };
+  },
+
+  toJSON(message: GetUsageRequest): unknown {
+    const obj: any = {};
+    if (message.caller !== "") {
+      obj.caller = message.caller;
+    }
+    if (message.from !== "") {
+      obj.from = message.from;
+    }
+    if (message.to !== "") {
+      obj.to = message.to;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetUsageRequest>, I>>(base?: I): GetUsageRequest {
+    return GetUsageRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetUsageRequest>, I>>(object: I): GetUsageRequest {
+    const message = createBaseGetUsageRequest();
+    message.caller = object.caller ?? "";
+    message.from = object.from ?? "";
+    message.to = object.to ?? "";
+    return message;
+  },
+};
+
+function createBaseGetUsageResponse(): GetUsageResponse {
+  return { days: [], timeZone: "", from: "", to: "" };
+}
+
+export const GetUsageResponse: MessageFns<GetUsageResponse> = {
+  encode(message: GetUsageResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.days) {
+      UsageDay.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.timeZone !== "") {
+      writer.uint32(18).string(message.timeZone);
+    }
+    if (message.from !== "") {
+      writer.uint32(26).string(message.from);
+    }
+    if (message.to !== "") {
+      writer.uint32(34).string(message.to);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetUsageResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseGetUsageResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.days.push(UsageDay.decode(reader, reader.uint32()));
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.timeZone = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.from = reader.string();
+          continue;
+        }
+        case 4: {
+          if (tag !== 34) {
+            break;
+          }
+
+          message.to = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): GetUsageResponse {
+    return {
+      days: globalThis.Array.isArray(object?.days) ? object.days.map((e: any) => UsageDay.fromJSON(e)) : [],
+      timeZone: isSet(object.timeZone) ? globalThis.String(object.timeZone) : "",
+      from: isSet(object.from) ? globalThis.String(object.from) : "",
+      to: isSet(object.to) ? globalThis.String(object.to) : "",
+    };
+  },
+
+  toJSON(message: GetUsageResponse): unknown {
+    const obj: any = {};
+    if (message.days?.length) {
+      obj.days = message.days.map((e) => UsageDay.toJSON(e));
+    }
+    if (message.timeZone !== "") {
+      obj.timeZone = message.timeZone;
+    }
+    if (message.from !== "") {
+      obj.from = message.from;
+    }
+    if (message.to !== "") {
+      obj.to = message.to;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetUsageResponse>, I>>(base?: I): GetUsageResponse {
+    return GetUsageResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetUsageResponse>, I>>(object: I): GetUsageResponse {
+    const message = createBaseGetUsageResponse();
+    message.days = object.days?.map((e) => UsageDay.fromPartial(e)) || [];
+    message.timeZone = object.timeZone ?? "";
+    message.from = object.from ?? "";
+    message.to = object.to ?? "";
+    return message;
+  },
+};
+
+function createBaseUsageDay(): UsageDay {
+  return { caller: "", day: "", billed: 0, cacheHits: 0, invalid: 0, duplicates: 0, calls: 0 };
+}
+
+export const UsageDay: MessageFns<UsageDay> = {
+  encode(message: UsageDay, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.caller !== "") {
+      writer.uint32(10).string(message.caller);
+    }
+    if (message.day !== "") {
+      writer.uint32(18).string(message.day);
+    }
+    if (message.billed !== 0) {
+      writer.uint32(24).uint64(message.billed);
+    }
+    if (message.cacheHits !== 0) {
+      writer.uint32(32).uint64(message.cacheHits);
+    }
+    if (message.invalid !== 0) {
+      writer.uint32(40).uint64(message.invalid);
+    }
+    if (message.duplicates !== 0) {
+      writer.uint32(48).uint64(message.duplicates);
+    }
+    if (message.calls !== 0) {
+      writer.uint32(56).uint64(message.calls);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UsageDay {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseUsageDay();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.caller = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.day = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 24) {
+            break;
+          }
+
+          message.billed = longToNumber(reader.uint64());
+          continue;
+        }
+        case 4: {
+          if (tag !== 32) {
+            break;
+          }
+
+          message.cacheHits = longToNumber(reader.uint64());
+          continue;
+        }
+        case 5: {
+          if (tag !== 40) {
+            break;
+          }
+
+          message.invalid = longToNumber(reader.uint64());
+          continue;
+        }
+        case 6: {
+          if (tag !== 48) {
+            break;
+          }
+
+          message.duplicates = longToNumber(reader.uint64());
+          continue;
+        }
+        case 7: {
+          if (tag !== 56) {
+            break;
+          }
+
+          message.calls = longToNumber(reader.uint64());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): UsageDay {
+    return {
+      caller: isSet(object.caller) ? globalThis.String(object.caller) : "",
+      day: isSet(object.day) ? globalThis.String(object.day) : "",
+      billed: isSet(object.billed) ? globalThis.Number(object.billed) : 0,
+      cacheHits: isSet(object.cacheHits) ? globalThis.Number(object.cacheHits) : 0,
+      invalid: isSet(object.invalid) ? globalThis.Number(object.invalid) : 0,
+      duplicates: isSet(object.duplicates) ? globalThis.Number(object.duplicates) : 0,
+      calls: isSet(object.calls) ? globalThis.Number(object.calls) : 0,
+    };
+  },
+
+  toJSON(message: UsageDay): unknown {
+    const obj: any = {};
+    if (message.caller !== "") {
+      obj.caller = message.caller;
+    }
+    if (message.day !== "") {
+      obj.day = message.day;
+    }
+    if (message.billed !== 0) {
+      obj.billed = Math.round(message.billed);
+    }
+    if (message.cacheHits !== 0) {
+      obj.cacheHits = Math.round(message.cacheHits);
+    }
+    if (message.invalid !== 0) {
+      obj.invalid = Math.round(message.invalid);
+    }
+    if (message.duplicates !== 0) {
+      obj.duplicates = Math.round(message.duplicates);
+    }
+    if (message.calls !== 0) {
+      obj.calls = Math.round(message.calls);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UsageDay>, I>>(base?: I): UsageDay {
+    return UsageDay.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UsageDay>, I>>(object: I): UsageDay {
+    const message = createBaseUsageDay();
+    message.caller = object.caller ?? "";
+    message.day = object.day ?? "";
+    message.billed = object.billed ?? 0;
+    message.cacheHits = object.cacheHits ?? 0;
+    message.invalid = object.invalid ?? 0;
+    message.duplicates = object.duplicates ?? 0;
+    message.calls = object.calls ?? 0;
+    return message;
+  },
+};
 
 function createBaseCreateJobRequest(): CreateJobRequest {
   return { name: "", options: undefined, mobiles: [], header: [], rows: [], callbackUrl: "" };
@@ -3528,6 +3933,23 @@ export const PhoneCheckService = {
       Buffer.from(GetJobResultsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetJobResultsResponse => GetJobResultsResponse.decode(value),
   },
+  /**
+   * GetUsage reads the usage ledger: what callers spent each day (numbers billed, cache hits,
+   * invalid inputs, repeats, calls), days counted in the server's --usage-timezone and kept
+   * for --usage-retention. A caller reads its own rows; a key named in --admin-keys may name
+   * another caller, or "*" for every caller (else PERMISSION_DENIED, USAGE_NOT_YOURS).
+   * Without API keys every caller may read every row. Replicas write what they gathered
+   * every second; the replica answering writes its own first.
+   */
+  getUsage: {
+    path: "/phonecheck.v1.PhoneCheck/GetUsage",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: GetUsageRequest): Buffer => Buffer.from(GetUsageRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetUsageRequest => GetUsageRequest.decode(value),
+    responseSerialize: (value: GetUsageResponse): Buffer => Buffer.from(GetUsageResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetUsageResponse => GetUsageResponse.decode(value),
+  },
 } as const;
 
 export interface PhoneCheckServer extends UntypedServiceImplementation {
@@ -3628,6 +4050,15 @@ export interface PhoneCheckServer extends UntypedServiceImplementation {
    * job, CANCELLED for a cancelled one); ResumeJob checks them.
    */
   getJobResults: handleServerStreamingCall<GetJobResultsRequest, GetJobResultsResponse>;
+  /**
+   * GetUsage reads the usage ledger: what callers spent each day (numbers billed, cache hits,
+   * invalid inputs, repeats, calls), days counted in the server's --usage-timezone and kept
+   * for --usage-retention. A caller reads its own rows; a key named in --admin-keys may name
+   * another caller, or "*" for every caller (else PERMISSION_DENIED, USAGE_NOT_YOURS).
+   * Without API keys every caller may read every row. Replicas write what they gathered
+   * every second; the replica answering writes its own first.
+   */
+  getUsage: handleUnaryCall<GetUsageRequest, GetUsageResponse>;
 }
 
 export interface PhoneCheckClient extends Client {
@@ -3835,6 +4266,29 @@ export interface PhoneCheckClient extends Client {
     metadata?: Metadata,
     options?: Partial<CallOptions>,
   ): ClientReadableStream<GetJobResultsResponse>;
+  /**
+   * GetUsage reads the usage ledger: what callers spent each day (numbers billed, cache hits,
+   * invalid inputs, repeats, calls), days counted in the server's --usage-timezone and kept
+   * for --usage-retention. A caller reads its own rows; a key named in --admin-keys may name
+   * another caller, or "*" for every caller (else PERMISSION_DENIED, USAGE_NOT_YOURS).
+   * Without API keys every caller may read every row. Replicas write what they gathered
+   * every second; the replica answering writes its own first.
+   */
+  getUsage(
+    request: GetUsageRequest,
+    callback: (error: ServiceError | null, response: GetUsageResponse) => void,
+  ): ClientUnaryCall;
+  getUsage(
+    request: GetUsageRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetUsageResponse) => void,
+  ): ClientUnaryCall;
+  getUsage(
+    request: GetUsageRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetUsageResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const PhoneCheckClient = makeGenericClientConstructor(

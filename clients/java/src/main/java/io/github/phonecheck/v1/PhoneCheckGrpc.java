@@ -356,6 +356,37 @@ public final class PhoneCheckGrpc {
     return getGetJobResultsMethod;
   }
 
+  private static volatile io.grpc.MethodDescriptor<io.github.phonecheck.v1.GetUsageRequest,
+      io.github.phonecheck.v1.GetUsageResponse> getGetUsageMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "GetUsage",
+      requestType = io.github.phonecheck.v1.GetUsageRequest.class,
+      responseType = io.github.phonecheck.v1.GetUsageResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<io.github.phonecheck.v1.GetUsageRequest,
+      io.github.phonecheck.v1.GetUsageResponse> getGetUsageMethod() {
+    io.grpc.MethodDescriptor<io.github.phonecheck.v1.GetUsageRequest, io.github.phonecheck.v1.GetUsageResponse> getGetUsageMethod;
+    if ((getGetUsageMethod = PhoneCheckGrpc.getGetUsageMethod) == null) {
+      synchronized (PhoneCheckGrpc.class) {
+        if ((getGetUsageMethod = PhoneCheckGrpc.getGetUsageMethod) == null) {
+          PhoneCheckGrpc.getGetUsageMethod = getGetUsageMethod =
+              io.grpc.MethodDescriptor.<io.github.phonecheck.v1.GetUsageRequest, io.github.phonecheck.v1.GetUsageResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "GetUsage"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.github.phonecheck.v1.GetUsageRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.github.phonecheck.v1.GetUsageResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new PhoneCheckMethodDescriptorSupplier("GetUsage"))
+              .build();
+        }
+      }
+    }
+    return getGetUsageMethod;
+  }
+
   /**
    * Creates a new async stub that supports all call types for the service
    */
@@ -584,6 +615,21 @@ public final class PhoneCheckGrpc {
         io.grpc.stub.StreamObserver<io.github.phonecheck.v1.GetJobResultsResponse> responseObserver) {
       io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getGetJobResultsMethod(), responseObserver);
     }
+
+    /**
+     * <pre>
+     * GetUsage reads the usage ledger: what callers spent each day (numbers billed, cache hits,
+     * invalid inputs, repeats, calls), days counted in the server's --usage-timezone and kept
+     * for --usage-retention. A caller reads its own rows; a key named in --admin-keys may name
+     * another caller, or "*" for every caller (else PERMISSION_DENIED, USAGE_NOT_YOURS).
+     * Without API keys every caller may read every row. Replicas write what they gathered
+     * every second; the replica answering writes its own first.
+     * </pre>
+     */
+    default void getUsage(io.github.phonecheck.v1.GetUsageRequest request,
+        io.grpc.stub.StreamObserver<io.github.phonecheck.v1.GetUsageResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getGetUsageMethod(), responseObserver);
+    }
   }
 
   /**
@@ -792,6 +838,22 @@ public final class PhoneCheckGrpc {
       io.grpc.stub.ClientCalls.asyncServerStreamingCall(
           getChannel().newCall(getGetJobResultsMethod(), getCallOptions()), request, responseObserver);
     }
+
+    /**
+     * <pre>
+     * GetUsage reads the usage ledger: what callers spent each day (numbers billed, cache hits,
+     * invalid inputs, repeats, calls), days counted in the server's --usage-timezone and kept
+     * for --usage-retention. A caller reads its own rows; a key named in --admin-keys may name
+     * another caller, or "*" for every caller (else PERMISSION_DENIED, USAGE_NOT_YOURS).
+     * Without API keys every caller may read every row. Replicas write what they gathered
+     * every second; the replica answering writes its own first.
+     * </pre>
+     */
+    public void getUsage(io.github.phonecheck.v1.GetUsageRequest request,
+        io.grpc.stub.StreamObserver<io.github.phonecheck.v1.GetUsageResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getGetUsageMethod(), getCallOptions()), request, responseObserver);
+    }
   }
 
   /**
@@ -985,6 +1047,21 @@ public final class PhoneCheckGrpc {
       return io.grpc.stub.ClientCalls.blockingV2ServerStreamingCall(
           getChannel(), getGetJobResultsMethod(), getCallOptions(), request);
     }
+
+    /**
+     * <pre>
+     * GetUsage reads the usage ledger: what callers spent each day (numbers billed, cache hits,
+     * invalid inputs, repeats, calls), days counted in the server's --usage-timezone and kept
+     * for --usage-retention. A caller reads its own rows; a key named in --admin-keys may name
+     * another caller, or "*" for every caller (else PERMISSION_DENIED, USAGE_NOT_YOURS).
+     * Without API keys every caller may read every row. Replicas write what they gathered
+     * every second; the replica answering writes its own first.
+     * </pre>
+     */
+    public io.github.phonecheck.v1.GetUsageResponse getUsage(io.github.phonecheck.v1.GetUsageRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getGetUsageMethod(), getCallOptions(), request);
+    }
   }
 
   /**
@@ -1125,6 +1202,21 @@ public final class PhoneCheckGrpc {
       return io.grpc.stub.ClientCalls.blockingServerStreamingCall(
           getChannel(), getGetJobResultsMethod(), getCallOptions(), request);
     }
+
+    /**
+     * <pre>
+     * GetUsage reads the usage ledger: what callers spent each day (numbers billed, cache hits,
+     * invalid inputs, repeats, calls), days counted in the server's --usage-timezone and kept
+     * for --usage-retention. A caller reads its own rows; a key named in --admin-keys may name
+     * another caller, or "*" for every caller (else PERMISSION_DENIED, USAGE_NOT_YOURS).
+     * Without API keys every caller may read every row. Replicas write what they gathered
+     * every second; the replica answering writes its own first.
+     * </pre>
+     */
+    public io.github.phonecheck.v1.GetUsageResponse getUsage(io.github.phonecheck.v1.GetUsageRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getGetUsageMethod(), getCallOptions(), request);
+    }
   }
 
   /**
@@ -1222,6 +1314,22 @@ public final class PhoneCheckGrpc {
       return io.grpc.stub.ClientCalls.futureUnaryCall(
           getChannel().newCall(getDeleteJobMethod(), getCallOptions()), request);
     }
+
+    /**
+     * <pre>
+     * GetUsage reads the usage ledger: what callers spent each day (numbers billed, cache hits,
+     * invalid inputs, repeats, calls), days counted in the server's --usage-timezone and kept
+     * for --usage-retention. A caller reads its own rows; a key named in --admin-keys may name
+     * another caller, or "*" for every caller (else PERMISSION_DENIED, USAGE_NOT_YOURS).
+     * Without API keys every caller may read every row. Replicas write what they gathered
+     * every second; the replica answering writes its own first.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<io.github.phonecheck.v1.GetUsageResponse> getUsage(
+        io.github.phonecheck.v1.GetUsageRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getGetUsageMethod(), getCallOptions()), request);
+    }
   }
 
   private static final int METHODID_CHECK = 0;
@@ -1233,8 +1341,9 @@ public final class PhoneCheckGrpc {
   private static final int METHODID_DELETE_JOB = 6;
   private static final int METHODID_WATCH_JOB = 7;
   private static final int METHODID_GET_JOB_RESULTS = 8;
-  private static final int METHODID_CHECK_BULK = 9;
-  private static final int METHODID_CREATE_JOB = 10;
+  private static final int METHODID_GET_USAGE = 9;
+  private static final int METHODID_CHECK_BULK = 10;
+  private static final int METHODID_CREATE_JOB = 11;
 
   private static final class MethodHandlers<Req, Resp> implements
       io.grpc.stub.ServerCalls.UnaryMethod<Req, Resp>,
@@ -1288,6 +1397,10 @@ public final class PhoneCheckGrpc {
         case METHODID_GET_JOB_RESULTS:
           serviceImpl.getJobResults((io.github.phonecheck.v1.GetJobResultsRequest) request,
               (io.grpc.stub.StreamObserver<io.github.phonecheck.v1.GetJobResultsResponse>) responseObserver);
+          break;
+        case METHODID_GET_USAGE:
+          serviceImpl.getUsage((io.github.phonecheck.v1.GetUsageRequest) request,
+              (io.grpc.stub.StreamObserver<io.github.phonecheck.v1.GetUsageResponse>) responseObserver);
           break;
         default:
           throw new AssertionError();
@@ -1390,6 +1503,13 @@ public final class PhoneCheckGrpc {
               io.github.phonecheck.v1.GetJobResultsRequest,
               io.github.phonecheck.v1.GetJobResultsResponse>(
                 service, METHODID_GET_JOB_RESULTS)))
+        .addMethod(
+          getGetUsageMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              io.github.phonecheck.v1.GetUsageRequest,
+              io.github.phonecheck.v1.GetUsageResponse>(
+                service, METHODID_GET_USAGE)))
         .build();
   }
 
@@ -1449,6 +1569,7 @@ public final class PhoneCheckGrpc {
               .addMethod(getDeleteJobMethod())
               .addMethod(getWatchJobMethod())
               .addMethod(getGetJobResultsMethod())
+              .addMethod(getGetUsageMethod())
               .build();
         }
       }

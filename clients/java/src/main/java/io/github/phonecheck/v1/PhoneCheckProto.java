@@ -27,6 +27,21 @@ public final class PhoneCheckProto extends com.google.protobuf.GeneratedFile {
         (com.google.protobuf.ExtensionRegistryLite) registry);
   }
   static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_phonecheck_v1_GetUsageRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_phonecheck_v1_GetUsageRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_phonecheck_v1_GetUsageResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_phonecheck_v1_GetUsageResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_phonecheck_v1_UsageDay_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_phonecheck_v1_UsageDay_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
     internal_static_phonecheck_v1_CreateJobRequest_descriptor;
   static final 
     com.google.protobuf.GeneratedMessage.FieldAccessorTable
@@ -163,7 +178,17 @@ public final class PhoneCheckProto extends com.google.protobuf.GeneratedFile {
       "\n\036phonecheck/v1/phonecheck.proto\022\rphonec" +
       "heck.v1\032\036google/protobuf/duration.proto\032" +
       "\037google/protobuf/timestamp.proto\032\027google" +
-      "/rpc/status.proto\"\332\001\n\020CreateJobRequest\022\022" +
+      "/rpc/status.proto\"M\n\017GetUsageRequest\022\026\n\006" +
+      "caller\030\001 \001(\tR\006caller\022\022\n\004from\030\002 \001(\tR\004from" +
+      "\022\016\n\002to\030\003 \001(\tR\002to\"\200\001\n\020GetUsageResponse\022+\n" +
+      "\004days\030\001 \003(\0132\027.phonecheck.v1.UsageDayR\004da" +
+      "ys\022\033\n\ttime_zone\030\002 \001(\tR\010timeZone\022\022\n\004from\030" +
+      "\003 \001(\tR\004from\022\016\n\002to\030\004 \001(\tR\002to\"\273\001\n\010UsageDay" +
+      "\022\026\n\006caller\030\001 \001(\tR\006caller\022\020\n\003day\030\002 \001(\tR\003d" +
+      "ay\022\026\n\006billed\030\003 \001(\004R\006billed\022\035\n\ncache_hits" +
+      "\030\004 \001(\004R\tcacheHits\022\030\n\007invalid\030\005 \001(\004R\007inva" +
+      "lid\022\036\n\nduplicates\030\006 \001(\004R\nduplicates\022\024\n\005c" +
+      "alls\030\007 \001(\004R\005calls\"\332\001\n\020CreateJobRequest\022\022" +
       "\n\004name\030\001 \001(\tR\004name\0225\n\007options\030\002 \001(\0132\033.ph" +
       "onecheck.v1.CheckOptionsR\007options\022\030\n\007mob" +
       "iles\030\003 \003(\tR\007mobiles\022\026\n\006header\030\004 \003(\tR\006hea" +
@@ -271,7 +296,7 @@ public final class PhoneCheckProto extends com.google.protobuf.GeneratedFile {
       "R_STATUS_SUSPENDED\020\003\022!\n\035NUMBER_STATUS_NO" +
       "T_IN_DATABASE\020\004\022\030\n\024NUMBER_STATUS_SILENT\020" +
       "\005\022\026\n\022NUMBER_STATUS_RISK\020\006\022\031\n\025NUMBER_STAT" +
-      "US_INVALID\020\0072\275\006\n\nPhoneCheck\022B\n\005Check\022\033.p" +
+      "US_INVALID\020\0072\212\007\n\nPhoneCheck\022B\n\005Check\022\033.p" +
       "honecheck.v1.CheckRequest\032\034.phonecheck.v" +
       "1.CheckResponse\022V\n\013CheckStream\022!.phonech" +
       "eck.v1.CheckStreamRequest\032\".phonecheck.v" +
@@ -292,10 +317,12 @@ public final class PhoneCheckProto extends com.google.protobuf.GeneratedFile {
       "bRequest\032\022.phonecheck.v1.Job0\001\022\\\n\rGetJob" +
       "Results\022#.phonecheck.v1.GetJobResultsReq" +
       "uest\032$.phonecheck.v1.GetJobResultsRespon" +
-      "se0\001Bt\n\027io.github.phonecheck.v1B\017PhoneCh" +
-      "eckProtoP\001ZFgithub.com/phonecheck/phonec" +
-      "heck/clients/go/phonecheck/v1;phonecheck" +
-      "v1b\006proto3"
+      "se0\001\022K\n\010GetUsage\022\036.phonecheck.v1.GetUsag" +
+      "eRequest\032\037.phonecheck.v1.GetUsageRespons" +
+      "eBt\n\027io.github.phonecheck.v1B\017PhoneCheck" +
+      "ProtoP\001ZFgithub.com/phonecheck/phonechec" +
+      "k/clients/go/phonecheck/v1;phonecheckv1b" +
+      "\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -304,152 +331,170 @@ public final class PhoneCheckProto extends com.google.protobuf.GeneratedFile {
           com.google.protobuf.TimestampProto.getDescriptor(),
           com.google.rpc.StatusProto.getDescriptor(),
         });
-    internal_static_phonecheck_v1_CreateJobRequest_descriptor =
+    internal_static_phonecheck_v1_GetUsageRequest_descriptor =
       getDescriptor().getMessageType(0);
+    internal_static_phonecheck_v1_GetUsageRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_phonecheck_v1_GetUsageRequest_descriptor,
+        new java.lang.String[] { "Caller", "From", "To", });
+    internal_static_phonecheck_v1_GetUsageResponse_descriptor =
+      getDescriptor().getMessageType(1);
+    internal_static_phonecheck_v1_GetUsageResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_phonecheck_v1_GetUsageResponse_descriptor,
+        new java.lang.String[] { "Days", "TimeZone", "From", "To", });
+    internal_static_phonecheck_v1_UsageDay_descriptor =
+      getDescriptor().getMessageType(2);
+    internal_static_phonecheck_v1_UsageDay_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_phonecheck_v1_UsageDay_descriptor,
+        new java.lang.String[] { "Caller", "Day", "Billed", "CacheHits", "Invalid", "Duplicates", "Calls", });
+    internal_static_phonecheck_v1_CreateJobRequest_descriptor =
+      getDescriptor().getMessageType(3);
     internal_static_phonecheck_v1_CreateJobRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_CreateJobRequest_descriptor,
         new java.lang.String[] { "Name", "Options", "Mobiles", "Header", "Rows", "CallbackUrl", });
     internal_static_phonecheck_v1_Row_descriptor =
-      getDescriptor().getMessageType(1);
+      getDescriptor().getMessageType(4);
     internal_static_phonecheck_v1_Row_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_Row_descriptor,
         new java.lang.String[] { "Cells", "Line", });
     internal_static_phonecheck_v1_Job_descriptor =
-      getDescriptor().getMessageType(2);
+      getDescriptor().getMessageType(5);
     internal_static_phonecheck_v1_Job_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_Job_descriptor,
         new java.lang.String[] { "Id", "Name", "State", "CreatedAt", "UpdatedAt", "FinishedAt", "Total", "Unique", "Done", "Billed", "CacheHits", "Invalid", "Duplicates", "ByStatus", "Error", "Options", "Owner", "Header", "CallbackUrl", "Webhook", });
     internal_static_phonecheck_v1_WebhookDelivery_descriptor =
-      getDescriptor().getMessageType(3);
+      getDescriptor().getMessageType(6);
     internal_static_phonecheck_v1_WebhookDelivery_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_WebhookDelivery_descriptor,
         new java.lang.String[] { "State", "Attempts", "LastAttemptAt", "LastStatus", "LastError", "NextAttemptAt", });
     internal_static_phonecheck_v1_GetJobRequest_descriptor =
-      getDescriptor().getMessageType(4);
+      getDescriptor().getMessageType(7);
     internal_static_phonecheck_v1_GetJobRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_GetJobRequest_descriptor,
         new java.lang.String[] { "Id", });
     internal_static_phonecheck_v1_ListJobsRequest_descriptor =
-      getDescriptor().getMessageType(5);
+      getDescriptor().getMessageType(8);
     internal_static_phonecheck_v1_ListJobsRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_ListJobsRequest_descriptor,
         new java.lang.String[] { "PageSize", "PageToken", });
     internal_static_phonecheck_v1_ListJobsResponse_descriptor =
-      getDescriptor().getMessageType(6);
+      getDescriptor().getMessageType(9);
     internal_static_phonecheck_v1_ListJobsResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_ListJobsResponse_descriptor,
         new java.lang.String[] { "Jobs", "NextPageToken", });
     internal_static_phonecheck_v1_CancelJobRequest_descriptor =
-      getDescriptor().getMessageType(7);
+      getDescriptor().getMessageType(10);
     internal_static_phonecheck_v1_CancelJobRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_CancelJobRequest_descriptor,
         new java.lang.String[] { "Id", });
     internal_static_phonecheck_v1_ResumeJobRequest_descriptor =
-      getDescriptor().getMessageType(8);
+      getDescriptor().getMessageType(11);
     internal_static_phonecheck_v1_ResumeJobRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_ResumeJobRequest_descriptor,
         new java.lang.String[] { "Id", });
     internal_static_phonecheck_v1_DeleteJobRequest_descriptor =
-      getDescriptor().getMessageType(9);
+      getDescriptor().getMessageType(12);
     internal_static_phonecheck_v1_DeleteJobRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_DeleteJobRequest_descriptor,
         new java.lang.String[] { "Id", });
     internal_static_phonecheck_v1_DeleteJobResponse_descriptor =
-      getDescriptor().getMessageType(10);
+      getDescriptor().getMessageType(13);
     internal_static_phonecheck_v1_DeleteJobResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_DeleteJobResponse_descriptor,
         new java.lang.String[] { });
     internal_static_phonecheck_v1_WatchJobRequest_descriptor =
-      getDescriptor().getMessageType(11);
+      getDescriptor().getMessageType(14);
     internal_static_phonecheck_v1_WatchJobRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_WatchJobRequest_descriptor,
         new java.lang.String[] { "Id", });
     internal_static_phonecheck_v1_GetJobResultsRequest_descriptor =
-      getDescriptor().getMessageType(12);
+      getDescriptor().getMessageType(15);
     internal_static_phonecheck_v1_GetJobResultsRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_GetJobResultsRequest_descriptor,
         new java.lang.String[] { "Id", "FromIndex", });
     internal_static_phonecheck_v1_GetJobResultsResponse_descriptor =
-      getDescriptor().getMessageType(13);
+      getDescriptor().getMessageType(16);
     internal_static_phonecheck_v1_GetJobResultsResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_GetJobResultsResponse_descriptor,
         new java.lang.String[] { "Results", "Rows", });
     internal_static_phonecheck_v1_CheckRequest_descriptor =
-      getDescriptor().getMessageType(14);
+      getDescriptor().getMessageType(17);
     internal_static_phonecheck_v1_CheckRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_CheckRequest_descriptor,
         new java.lang.String[] { "Mobiles", "Options", });
     internal_static_phonecheck_v1_CheckOptions_descriptor =
-      getDescriptor().getMessageType(15);
+      getDescriptor().getMessageType(18);
     internal_static_phonecheck_v1_CheckOptions_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_CheckOptions_descriptor,
         new java.lang.String[] { "MaxAge", "SkipCache", });
     internal_static_phonecheck_v1_CheckResponse_descriptor =
-      getDescriptor().getMessageType(16);
+      getDescriptor().getMessageType(19);
     internal_static_phonecheck_v1_CheckResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_CheckResponse_descriptor,
         new java.lang.String[] { "Results", "Summary", });
     internal_static_phonecheck_v1_CheckStreamRequest_descriptor =
-      getDescriptor().getMessageType(17);
+      getDescriptor().getMessageType(20);
     internal_static_phonecheck_v1_CheckStreamRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_CheckStreamRequest_descriptor,
         new java.lang.String[] { "Mobiles", "Options", });
     internal_static_phonecheck_v1_CheckStreamResponse_descriptor =
-      getDescriptor().getMessageType(18);
+      getDescriptor().getMessageType(21);
     internal_static_phonecheck_v1_CheckStreamResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_CheckStreamResponse_descriptor,
         new java.lang.String[] { "Results", "Progress", "Summary", });
     internal_static_phonecheck_v1_CheckBulkRequest_descriptor =
-      getDescriptor().getMessageType(19);
+      getDescriptor().getMessageType(22);
     internal_static_phonecheck_v1_CheckBulkRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_CheckBulkRequest_descriptor,
         new java.lang.String[] { "Mobiles", "Options", });
     internal_static_phonecheck_v1_CheckBulkResponse_descriptor =
-      getDescriptor().getMessageType(20);
+      getDescriptor().getMessageType(23);
     internal_static_phonecheck_v1_CheckBulkResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_CheckBulkResponse_descriptor,
         new java.lang.String[] { "Results", "Progress", "Summary", });
     internal_static_phonecheck_v1_Progress_descriptor =
-      getDescriptor().getMessageType(21);
+      getDescriptor().getMessageType(24);
     internal_static_phonecheck_v1_Progress_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_Progress_descriptor,
         new java.lang.String[] { "Done", "Total", });
     internal_static_phonecheck_v1_PhoneResult_descriptor =
-      getDescriptor().getMessageType(22);
+      getDescriptor().getMessageType(25);
     internal_static_phonecheck_v1_PhoneResult_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_PhoneResult_descriptor,
         new java.lang.String[] { "Index", "Input", "Mobile", "Status", "StatusName", "Area", "Province", "City", "Carrier", "CheckedAt", "InvalidReason", "Error", "Duplicate", "FromCache", });
     internal_static_phonecheck_v1_CheckSummary_descriptor =
-      getDescriptor().getMessageType(23);
+      getDescriptor().getMessageType(26);
     internal_static_phonecheck_v1_CheckSummary_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_CheckSummary_descriptor,
         new java.lang.String[] { "Total", "Unique", "Invalid", "Duplicates", "Billed", "UpstreamCalls", "ByStatus", "CacheHits", });
     internal_static_phonecheck_v1_StatusCounts_descriptor =
-      getDescriptor().getMessageType(24);
+      getDescriptor().getMessageType(27);
     internal_static_phonecheck_v1_StatusCounts_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_StatusCounts_descriptor,

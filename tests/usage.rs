@@ -1,0 +1,313 @@
+//! The usage ledger end to end: real servers with API keys, the simulated upstream over real
+//! HTTP, the ledger in SQLite (and in a real PostgreSQL shared by two servers). What the
+//! ledger says each caller was billed adds up to what the upstream billed; cache hits,
+//! invalid inputs, repeats and calls are counted per caller; a caller reads only its own rows
+//! unless its key is an admin's; the ledger survives a restart.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::path::Path;
+use std::time::Duration;
+
+use phonecheck::checking::upstream::simulator::SimulatorConfig;
+use phonecheck::jobs::PostgresOptions;
+use phonecheck::pb::phone_check_client::PhoneCheckClient;
+use phonecheck::pb::{
+    CheckRequest, CreateJobRequest, GetJobRequest, GetUsageRequest, GetUsageResponse, JobState,
+    UsageDay,
+};
+use phonecheck::serving::config::{DatabaseConfig, ServeConfig};
+use tonic::metadata::MetadataValue;
+use tonic::transport::Channel;
+use tonic::{Code, Request};
+use tonic_types::StatusExt;
+
+use common::postgres::TestPostgres;
+use common::{connect, numbers, start_server, test_config};
+
+const KEYS: &str = "crm:crm-key-0123456789\nops:ops-key-0123456789\n";
+
+/// A request carrying `key`.
+fn with_key<T>(message: T, key: &str) -> Request<T> {
+    let mut request = Request::new(message);
+    request.metadata_mut().insert(
+        "authorization",
+        MetadataValue::try_from(format!("Bearer {key}")).unwrap(),
+    );
+    request
+}
+
+fn config(upstream: String, keys: &Path, data_dir: &Path) -> ServeConfig {
+    let mut config = test_config(upstream);
+    config.api_keys_file = Some(keys.to_owned());
+    config.admin_keys = vec!["ops".to_owned()];
+    config.data_dir = data_dir.to_owned();
+    config
+}
+
+async fn check(client: &mut PhoneCheckClient<Channel>, key: &str, mobiles: Vec<String>) {
+    client
+        .check(with_key(
+            CheckRequest {
+                mobiles,
+                options: None,
+            },
+            key,
+        ))
+        .await
+        .expect("check");
+}
+
+async fn usage(
+    client: &mut PhoneCheckClient<Channel>,
+    key: &str,
+    caller: &str,
+) -> Result<GetUsageResponse, tonic::Status> {
+    client
+        .get_usage(with_key(
+            GetUsageRequest {
+                caller: caller.to_owned(),
+                ..Default::default()
+            },
+            key,
+        ))
+        .await
+        .map(tonic::Response::into_inner)
+}
+
+/// The one row of `caller` in `usage` (every test runs within one day, give or take midnight:
+/// the rows of a caller are summed).
+fn of(usage: &GetUsageResponse, caller: &str) -> UsageDay {
+    let mut sum = UsageDay {
+        caller: caller.to_owned(),
+        ..Default::default()
+    };
+    for day in usage.days.iter().filter(|d| d.caller == caller) {
+        sum.billed += day.billed;
+        sum.cache_hits += day.cache_hits;
+        sum.invalid += day.invalid;
+        sum.duplicates += day.duplicates;
+        sum.calls += day.calls;
+    }
+    sum
+}
+
+#[tokio::test]
+async fn each_callers_spending_is_counted_read_by_whom_it_may_and_kept_across_a_restart() {
+    let sim = common::simulator(SimulatorConfig::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys");
+    std::fs::write(&keys, KEYS).unwrap();
+    let data = dir.path().join("data");
+    let (addr, stop) = start_server(config(sim.url(), &keys, &data)).await;
+    let mut client = connect(addr).await;
+
+    // crm: 3,000 numbers, then the same 3,000 again (all cached) with 10 junk inputs and 5
+    // repeats; ops: 100 numbers of its own and 50 of crm's (cached).
+    let list = numbers(3_000);
+    check(&mut client, "crm-key-0123456789", list.clone()).await;
+    let mut again = list.clone();
+    again.extend((0..10).map(|i| format!("junk{i}")));
+    again.extend(list[..5].iter().cloned());
+    check(&mut client, "crm-key-0123456789", again).await;
+    let theirs: Vec<String> = numbers(3_100)[3_000..].to_vec();
+    let mut ops_list = theirs.clone();
+    ops_list.extend(list[..50].iter().cloned());
+    check(&mut client, "ops-key-0123456789", ops_list).await;
+    // A job of crm's: 200 numbers, 100 of them cached.
+    let job_list: Vec<String> = numbers(3_200)[3_000..].to_vec();
+    let mut job_list = job_list[100..].to_vec();
+    job_list.extend(list[..100].iter().cloned());
+    let job = client
+        .create_job(with_key(
+            futures::stream::iter([CreateJobRequest {
+                mobiles: job_list,
+                ..Default::default()
+            }]),
+            "crm-key-0123456789",
+        ))
+        .await
+        .expect("job")
+        .into_inner();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let now = client
+            .get_job(with_key(
+                GetJobRequest { id: job.id.clone() },
+                "crm-key-0123456789",
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        if now.state() == JobState::Succeeded {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the job ends: {now:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    let own = usage(&mut client, "crm-key-0123456789", "").await.unwrap();
+    let crm = of(&own, "crm");
+    assert_eq!(
+        (
+            crm.billed,
+            crm.cache_hits,
+            crm.invalid,
+            crm.duplicates,
+            crm.calls
+        ),
+        (3_100, 3_100, 10, 5, 3),
+        "{own:?}"
+    );
+    assert!(
+        own.days.iter().all(|d| d.caller == "crm"),
+        "only its own rows"
+    );
+    assert_eq!(own.time_zone, "UTC");
+
+    // Another's rows: refused to crm, given to ops (an admin key).
+    let refused = usage(&mut client, "crm-key-0123456789", "*")
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::PermissionDenied);
+    assert_eq!(
+        refused
+            .get_details_error_info()
+            .map(|i| i.reason)
+            .as_deref(),
+        Some("USAGE_NOT_YOURS")
+    );
+    let everyone = usage(&mut client, "ops-key-0123456789", "*").await.unwrap();
+    let ops = of(&everyone, "ops");
+    assert_eq!((ops.billed, ops.cache_hits, ops.calls), (100, 50, 1));
+    assert_eq!(of(&everyone, "crm"), crm);
+    assert_eq!(
+        crm.billed + ops.billed,
+        sim.simulator.stats().billed,
+        "the ledger adds up to what the upstream billed"
+    );
+    let bad = client
+        .get_usage(with_key(
+            GetUsageRequest {
+                from: "2026-02-30".to_owned(),
+                ..Default::default()
+            },
+            "ops-key-0123456789",
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(bad.code(), Code::InvalidArgument);
+    assert!(bad.message().contains("2026-02-30"), "{bad:?}");
+
+    // Restarted on the same database: the same ledger.
+    drop(stop);
+    drop(client);
+    let (addr, _stop) = restart(config(sim.url(), &keys, &data)).await;
+    let mut client = connect(addr).await;
+    let after = usage(&mut client, "ops-key-0123456789", "*").await.unwrap();
+    assert_eq!(of(&after, "crm"), crm, "kept across a restart");
+    assert_eq!(of(&after, "ops"), ops);
+}
+
+/// Starts a server on a database another server used until just now: retried while the
+/// first still holds it.
+async fn restart(config: ServeConfig) -> (std::net::SocketAddr, tokio::sync::oneshot::Sender<()>) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        match phonecheck::serving::Server::bind(config.clone()).await {
+            Ok(server) => {
+                let addr = server.grpc_addr();
+                let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+                tokio::spawn(async move {
+                    let _ = server
+                        .run(async {
+                            let _ = stopped.await;
+                        })
+                        .await;
+                });
+                return (addr, stop);
+            }
+            Err(e) if tokio::time::Instant::now() < deadline => {
+                eprintln!("not yet: {e}");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Err(e) => panic!("the server restarts: {e}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn replicas_sharing_a_postgresql_write_one_ledger() {
+    let Some(pg) = TestPostgres::start("replicas_sharing_a_postgresql_write_one_ledger").await
+    else {
+        return;
+    };
+    let sim = common::simulator(SimulatorConfig::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys");
+    std::fs::write(&keys, KEYS).unwrap();
+    let database = || DatabaseConfig {
+        options: PostgresOptions {
+            url: pg.url(),
+            ca_file: None,
+            pool_size: 4,
+            timeout: Duration::from_secs(5),
+            idle_transaction_timeout: Duration::from_secs(5),
+        },
+        require: true,
+    };
+    let mut replicas = Vec::new();
+    for name in ["a", "b"] {
+        let mut config = config(sim.url(), &keys, &dir.path().join(name));
+        config.database = Some(database());
+        let (addr, stop) = start_server(config).await;
+        replicas.push((connect(addr).await, stop));
+    }
+    // Each replica has a result cache of its own (no Redis here): B bills again the 400
+    // numbers A checked already.
+    let list = numbers(2_000);
+    check(
+        &mut replicas[0].0,
+        "crm-key-0123456789",
+        list[..1_200].to_vec(),
+    )
+    .await;
+    check(
+        &mut replicas[1].0,
+        "crm-key-0123456789",
+        list[800..].to_vec(),
+    )
+    .await;
+    check(
+        &mut replicas[1].0,
+        "ops-key-0123456789",
+        numbers(2_100)[2_000..].to_vec(),
+    )
+    .await;
+    // B's spending reaches the database within a second; A reads it from there.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let everyone = loop {
+        let everyone = usage(&mut replicas[0].0, "ops-key-0123456789", "*")
+            .await
+            .unwrap();
+        if of(&everyone, "crm").calls == 2 && of(&everyone, "ops").calls == 1 {
+            break everyone;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "B's rows arrive: {everyone:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let crm = of(&everyone, "crm");
+    assert_eq!((crm.billed, crm.cache_hits), (2_400, 0), "{everyone:?}");
+    assert_eq!(of(&everyone, "ops").billed, 100);
+    assert_eq!(
+        crm.billed + of(&everyone, "ops").billed,
+        sim.simulator.stats().billed
+    );
+}
