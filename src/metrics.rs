@@ -31,6 +31,9 @@ pub const UPSTREAM_SECONDS: &str = "phonecheck_upstream_duration_seconds";
 /// Numbers the upstream billed (answered in a successful batch), by `caller`: the payer of
 /// whoever made each number leave.
 pub const BILLED: &str = "phonecheck_numbers_billed_total";
+/// What is left of a caller's budget in its period now (gauge, by `caller`), as this replica
+/// last read it.
+pub const BUDGET_LEFT: &str = "phonecheck_budget_left";
 /// Distinct numbers found fresh in the result cache.
 pub const CACHE_HITS: &str = "phonecheck_cache_hits_total";
 /// Distinct numbers looked up in the result cache and not found fresh.
@@ -85,7 +88,14 @@ fn describe() {
         Unit::Seconds,
         "Upstream HTTP call duration"
     );
-    describe_counter!(BILLED, "Numbers billed by the upstream");
+    describe_counter!(
+        BILLED,
+        "Numbers billed by the upstream, by the caller that made them leave"
+    );
+    describe_gauge!(
+        BUDGET_LEFT,
+        "Numbers left in a caller's budget for its period now, by caller"
+    );
     describe_counter!(
         UPSTREAM_USAGE,
         "The upstream's own usage figures, summed (what the account is charged)"

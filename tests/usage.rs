@@ -1,8 +1,10 @@
-//! The usage ledger end to end: real servers with API keys, the simulated upstream over real
-//! HTTP, the ledger in SQLite (and in a real PostgreSQL shared by two servers). What the
-//! ledger says each caller was billed adds up to what the upstream billed; cache hits,
+//! The usage ledger and budgets end to end: real servers with API keys, the simulated upstream
+//! over real HTTP, the ledger in SQLite (and in a real PostgreSQL shared by two servers). What
+//! the ledger says each caller was billed adds up to what the upstream billed; cache hits,
 //! invalid inputs, repeats and calls are counted per caller; a caller reads only its own rows
-//! unless its key is an admin's; the ledger survives a restart.
+//! unless its key is an admin's; the ledger survives a restart. A budget is never exceeded,
+//! by one number, on one server or two sharing PostgreSQL; a caller over it is told so in the
+//! API's words, and others go on.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -14,8 +16,8 @@ use phonecheck::checking::upstream::simulator::SimulatorConfig;
 use phonecheck::jobs::PostgresOptions;
 use phonecheck::pb::phone_check_client::PhoneCheckClient;
 use phonecheck::pb::{
-    CheckRequest, CreateJobRequest, GetJobRequest, GetUsageRequest, GetUsageResponse, JobState,
-    UsageDay,
+    CheckRequest, CheckStreamRequest, CreateJobRequest, GetJobRequest, GetJobResultsRequest,
+    GetUsageRequest, GetUsageResponse, JobState, UsageDay,
 };
 use phonecheck::serving::config::{DatabaseConfig, ServeConfig};
 use tonic::metadata::MetadataValue;
@@ -310,4 +312,275 @@ async fn replicas_sharing_a_postgresql_write_one_ledger() {
         crm.billed + of(&everyone, "ops").billed,
         sim.simulator.stats().billed
     );
+}
+
+/// Streams `mobiles` as `key`; returns the numbers answered with a status and how the stream
+/// ended.
+async fn stream(
+    client: &mut PhoneCheckClient<Channel>,
+    key: &str,
+    mobiles: Vec<String>,
+) -> (usize, Result<(), tonic::Status>) {
+    let mut answered = 0;
+    let started = client
+        .check_stream(with_key(
+            CheckStreamRequest {
+                mobiles,
+                options: None,
+            },
+            key,
+        ))
+        .await;
+    let mut stream = match started {
+        Ok(s) => s.into_inner(),
+        Err(status) => return (0, Err(status)),
+    };
+    loop {
+        match stream.message().await {
+            Ok(Some(message)) => {
+                answered += message
+                    .results
+                    .iter()
+                    .filter(|r| r.status != 0 && r.error.is_none())
+                    .count();
+            }
+            Ok(None) => return (answered, Ok(())),
+            Err(status) => return (answered, Err(status)),
+        }
+    }
+}
+
+fn reason(status: &tonic::Status) -> String {
+    status
+        .get_details_error_info()
+        .map(|i| i.reason)
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_budget_stops_its_caller_at_the_limit_and_no_one_else() {
+    let sim = common::simulator(SimulatorConfig::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys");
+    std::fs::write(
+        &keys,
+        "crm:crm-key-0123456789:50:5000/day\nops:ops-key-0123456789\nbatch:batch-key-0123456789::1_000/month\n",
+    )
+    .unwrap();
+    let (addr, _stop) = start_server(config(sim.url(), &keys, &dir.path().join("data"))).await;
+    let mut client = connect(addr).await;
+    let crm = "crm-key-0123456789";
+
+    let first = numbers(3_000);
+    check(&mut client, crm, first.clone()).await;
+    // 4,000 new numbers streamed: exactly the 2,000 left are checked, then the stream ends
+    // with the budget's status.
+    let more: Vec<String> = numbers(7_000)[3_000..].to_vec();
+    let (answered, ended) = stream(&mut client, crm, more.clone()).await;
+    let status = ended.expect_err("the stream ends with the budget's status");
+    assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
+    assert_eq!(reason(&status), "BUDGET_EXHAUSTED");
+    assert_eq!(answered, 2_000, "what fitted was checked");
+    assert_eq!(sim.simulator.stats().billed, 5_000, "never past the budget");
+    // A Check that needs the upstream is refused before anything is sent, saying whose
+    // budget, how big and when it is whole again.
+    let refused = client
+        .check(with_key(
+            CheckRequest {
+                mobiles: more[3_000..].to_vec(),
+                options: None,
+            },
+            crm,
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::ResourceExhausted);
+    assert_eq!(reason(&refused), "BUDGET_EXHAUSTED");
+    let quota = refused.get_details_quota_failure().expect("QuotaFailure");
+    assert_eq!(quota.violations[0].subject, "caller:crm");
+    assert!(
+        quota.violations[0]
+            .description
+            .contains("5000 numbers a day; 0 left"),
+        "{quota:?}"
+    );
+    let retry = refused.get_details_retry_info().expect("RetryInfo");
+    assert!(retry.retry_delay.unwrap() <= Duration::from_secs(86_400));
+    // Cached answers stay free and are still given.
+    check(&mut client, crm, first.clone()).await;
+    // Another key is unaffected.
+    check(
+        &mut client,
+        "ops-key-0123456789",
+        numbers(7_100)[7_000..].to_vec(),
+    )
+    .await;
+    assert_eq!(sim.simulator.stats().billed, 5_100);
+
+    let own = usage(&mut client, crm, "").await.unwrap();
+    assert_eq!(of(&own, "crm").billed, 5_000);
+    assert_eq!(of(&own, "crm").cache_hits, 3_000);
+    let budget = own.budget.expect("crm has a budget");
+    assert_eq!(
+        (
+            budget.limit,
+            budget.period.as_str(),
+            budget.used,
+            budget.reserved,
+            budget.left
+        ),
+        (5_000, "day", 5_000, 0, 0)
+    );
+    assert!(
+        usage(&mut client, "ops-key-0123456789", "")
+            .await
+            .unwrap()
+            .budget
+            .is_none()
+    );
+
+    // A job over its caller's budget stops FAILED with the budget's reason once the budget
+    // is spent; what it did not send is NOT_CHECKED, and nothing was billed past the limit.
+    let batch = "batch-key-0123456789";
+    let list: Vec<String> = numbers(8_500)[7_100..].to_vec();
+    let job = client
+        .create_job(with_key(
+            futures::stream::iter([CreateJobRequest {
+                mobiles: list.clone(),
+                ..Default::default()
+            }]),
+            batch,
+        ))
+        .await
+        .expect("job")
+        .into_inner();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let ended = loop {
+        let now = client
+            .get_job(with_key(GetJobRequest { id: job.id.clone() }, batch))
+            .await
+            .unwrap()
+            .into_inner();
+        if now.state() != JobState::Queued && now.state() != JobState::Running {
+            break now;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the job ends: {now:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(ended.state(), JobState::Failed, "{ended:?}");
+    let error = ended.error.expect("why it failed");
+    assert_eq!(error.code, Code::ResourceExhausted as i32, "{error:?}");
+    assert!(
+        error.message.contains("budget of 1000 numbers a month"),
+        "{error:?}"
+    );
+    assert_eq!(ended.billed, 1_000);
+    assert_eq!(sim.simulator.stats().billed, 6_100, "never past a budget");
+    let mut results = client
+        .get_job_results(with_key(
+            GetJobResultsRequest {
+                id: job.id.clone(),
+                from_index: 0,
+            },
+            batch,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let mut not_checked = 0;
+    while let Some(message) = results.message().await.unwrap() {
+        not_checked += message
+            .results
+            .iter()
+            .filter(|r| {
+                r.error
+                    .as_ref()
+                    .is_some_and(|e| e.code == Code::Aborted as i32)
+            })
+            .count();
+    }
+    assert_eq!(not_checked, list.len() - 1_000, "the rest never sent");
+}
+
+#[tokio::test]
+async fn two_replicas_on_one_postgresql_never_exceed_a_budget_together() {
+    let Some(pg) = TestPostgres::start("two_replicas_never_exceed_a_budget").await else {
+        return;
+    };
+    let sim = common::simulator(SimulatorConfig::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys");
+    std::fs::write(&keys, "crm:crm-key-0123456789::3000/day\n").unwrap();
+    let start_replicas = || async {
+        let mut replicas = Vec::new();
+        for name in ["a", "b"] {
+            let mut config = config(sim.url(), &keys, &dir.path().join(name));
+            config.database = Some(DatabaseConfig {
+                options: PostgresOptions {
+                    url: pg.url(),
+                    ca_file: None,
+                    pool_size: 4,
+                    timeout: Duration::from_secs(5),
+                    idle_transaction_timeout: Duration::from_secs(5),
+                },
+                require: true,
+            });
+            let (addr, stop) = start_server(config).await;
+            replicas.push((connect(addr).await, stop));
+        }
+        replicas
+    };
+    let mut replicas = start_replicas().await;
+    // Both replicas stream 2,500 numbers of the same caller at once: 5,000 wanted, 3,000
+    // allowed.
+    let list = numbers(5_000);
+    let (mut a, mut b) = (replicas[0].0.clone(), replicas[1].0.clone());
+    let (on_a, on_b) = tokio::join!(
+        stream(&mut a, "crm-key-0123456789", list[..2_500].to_vec()),
+        stream(&mut b, "crm-key-0123456789", list[2_500..].to_vec()),
+    );
+    let billed = sim.simulator.stats().billed;
+    eprintln!(
+        "budget 3000/day, two replicas streaming 2,500 each: A answered {}, B answered {}, upstream billed {billed}",
+        on_a.0, on_b.0
+    );
+    assert_eq!(billed, 3_000, "the budget, to the number");
+    assert_eq!(on_a.0 + on_b.0, 3_000);
+    for (_, ended) in [&on_a, &on_b] {
+        if let Err(status) = ended {
+            assert_eq!(reason(status), "BUDGET_EXHAUSTED", "{status:?}");
+        }
+    }
+    let before = usage(&mut replicas[0].0, "crm-key-0123456789", "")
+        .await
+        .unwrap();
+
+    // Both restarted: the same ledger and the same budget.
+    drop(replicas);
+    let mut replicas = start_replicas().await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let after = loop {
+        let after = usage(&mut replicas[1].0, "crm-key-0123456789", "")
+            .await
+            .unwrap();
+        if of(&after, "crm").billed == 3_000 || tokio::time::Instant::now() > deadline {
+            break after;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(of(&after, "crm").billed, 3_000, "{before:?} then {after:?}");
+    let budget = after.budget.expect("a budget");
+    assert_eq!((budget.used, budget.left), (3_000, 0));
+    let (answered, ended) = stream(
+        &mut replicas[0].0,
+        "crm-key-0123456789",
+        numbers(5_100)[5_000..].to_vec(),
+    )
+    .await;
+    assert_eq!(answered, 0);
+    assert_eq!(reason(&ended.unwrap_err()), "BUDGET_EXHAUSTED");
+    assert_eq!(sim.simulator.stats().billed, 3_000);
 }

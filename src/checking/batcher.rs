@@ -37,7 +37,7 @@ use tokio::time::Instant;
 use crate::checking::cache::{ResultCache, whole_seconds};
 use crate::checking::checked_line::CheckedLine;
 use crate::checking::number::{Mobile, MobileMap};
-use crate::checking::spend::{Payer, Spend, SpendRecorder};
+use crate::checking::spend::{BudgetState, Grant, Payer, Spend, SpendRecorder};
 use crate::checking::upstream::{CallSlot, UpstreamClient, UpstreamError};
 
 /// What became of one number in a batch.
@@ -160,6 +160,8 @@ struct Waiting {
 struct TicketEnd {
     /// Who pays for the numbers this ticket makes leave.
     payer: Payer,
+    /// Background work (a job): a number only it waits for goes back to the background queue.
+    background: bool,
     tx: mpsc::UnboundedSender<Delivery>,
     deadline: Option<Instant>,
     /// After this, the ticket's numbers still queued are not sent (see [`Ticket::send_until`]).
@@ -220,6 +222,7 @@ impl Batcher {
             id,
             TicketEnd {
                 payer,
+                background: false,
                 tx,
                 deadline,
                 send_until: None,
@@ -239,6 +242,9 @@ impl Batcher {
     pub fn background_ticket(&self, payer: Payer) -> Ticket {
         let mut ticket = self.ticket(payer, None);
         ticket.background = true;
+        if let Some(end) = self.shared.state.lock().tickets.get_mut(&ticket.id) {
+            end.background = true;
+        }
         ticket
     }
 }
@@ -483,32 +489,146 @@ impl Shared {
         }
     }
 
-    /// Tells the ledger (and the billed metric) what each payer of `batch` was billed: one
-    /// per number answered.
-    fn charge(&self, batch: &Outgoing, answered: &MobileMap<Arc<CheckedLine>>) {
-        // Almost always one payer per batch, rarely a few: a short list, not a map.
-        let mut billed: SmallVec<[(&Payer, u64); 2]> = SmallVec::new();
-        for (mobile, payer) in batch.mobiles.iter().zip(&batch.payers) {
-            if !answered.contains_key(mobile) {
-                continue;
-            }
-            match billed.iter_mut().find(|(p, _)| *p == payer) {
-                Some((_, n)) => *n += 1,
-                None => billed.push((payer, 1)),
-            }
-        }
-        for (payer, n) in billed {
+    /// Tells the ledger (and the billed metric) what each payer of `batch` was billed, one
+    /// per number answered, and returns it.
+    fn charge(&self, batch: &Outgoing, answered: &MobileMap<Arc<CheckedLine>>) -> PerPayer {
+        let billed = per_payer(
+            batch
+                .mobiles
+                .iter()
+                .zip(&batch.payers)
+                .filter(|(mobile, _)| answered.contains_key(*mobile))
+                .map(|(_, payer)| payer),
+        );
+        for (payer, n) in &billed {
             metrics::counter!(crate::metrics::BILLED, "caller" => payer.name().to_owned())
-                .increment(n);
+                .increment(*n);
             let spend = Spend {
-                billed: n,
+                billed: *n,
                 ..Spend::default()
             };
             self.ledger.record(payer, spend);
         }
+        billed
+    }
+
+    /// Reserves each payer's numbers in `batch` against its budget; the numbers a budget
+    /// refused are taken out of the batch and answered to their payer's tickets as refused
+    /// (other callers waiting for one keep waiting: it goes back to the queue, for one of
+    /// them to pay). Returns the batch that may leave and the grants to settle.
+    async fn reserve(&self, mut batch: Outgoing) -> (Outgoing, Vec<(Payer, Grant)>) {
+        let mut grants = Vec::new();
+        let mut refused: Vec<(Payer, u64, Arc<UpstreamError>)> = Vec::new();
+        for (payer, asked) in per_payer(batch.payers.iter()) {
+            let grant = self.ledger.reserve(&payer, asked).await;
+            if grant.granted < asked {
+                let why = grant.refused.clone().unwrap_or_else(|| BudgetState {
+                    payer: payer.name().to_owned(),
+                    limit: 0,
+                    period: String::new(),
+                    left: Some(grant.granted),
+                    resets_in_secs: 0,
+                });
+                let why = Arc::new(UpstreamError::BudgetExhausted(why));
+                refused.push((payer.clone(), asked - grant.granted, why));
+            }
+            grants.push((payer, grant));
+        }
+        if refused.is_empty() {
+            return (batch, grants);
+        }
+        // The last numbers of each refused payer stay behind.
+        let mut out: Vec<(Mobile, Payer, Arc<UpstreamError>)> = Vec::new();
+        for i in (0..batch.mobiles.len()).rev() {
+            let Some((_, left, why)) = refused.iter_mut().find(|(p, ..)| *p == batch.payers[i])
+            else {
+                continue;
+            };
+            if *left == 0 {
+                continue;
+            }
+            *left -= 1;
+            let why = why.clone();
+            let mobile = batch.mobiles.remove(i);
+            let payer = batch.payers.remove(i);
+            out.push((mobile, payer, why));
+        }
+        self.refuse(out);
+        (batch, grants)
+    }
+
+    /// Answers numbers a budget refused to the tickets of the payer it refused; a number other
+    /// tickets wait for goes back to the front of its queue.
+    fn refuse(&self, refused: Vec<(Mobile, Payer, Arc<UpstreamError>)>) {
+        let now = Instant::now();
+        let mut deliveries: HashMap<u64, Delivery> = HashMap::new();
+        let mut state = self.state.lock();
+        let State {
+            queue,
+            background,
+            numbers,
+            tickets,
+            ..
+        } = &mut *state;
+        for (mobile, payer, why) in refused {
+            let Some(waiting) = numbers.get_mut(&mobile) else {
+                continue;
+            };
+            waiting.in_flight = false;
+            let mut live = false;
+            waiting.tickets.retain(|&mut (t, tag)| {
+                let end = tickets.get(&t);
+                if end.is_some_and(|end| end.payer == payer) {
+                    deliveries.entry(t).or_default().answers.push(Answered {
+                        mobile,
+                        tag,
+                        answer: Err(why.clone()),
+                    });
+                    return false;
+                }
+                live |= end.is_some_and(|end| !end.background);
+                true
+            });
+            if waiting.tickets.is_empty() {
+                numbers.remove(&mobile);
+            } else if live {
+                queue.push_front(Queued { mobile, since: now });
+            } else {
+                background.push_front(Queued { mobile, since: now });
+            }
+        }
+        for (ticket, delivery) in deliveries {
+            if let Some(end) = tickets.get(&ticket) {
+                let _ = end.tx.send(delivery);
+            }
+        }
+        state.record_depth();
+        drop(state);
+        self.room.notify_waiters();
+        self.work.notify_one();
     }
 
     async fn send(self: Arc<Self>, batch: Outgoing, slot: CallSlot) {
+        let (batch, grants) = self.reserve(batch).await;
+        let mut billed = PerPayer::new();
+        if !batch.mobiles.is_empty() {
+            billed = self.clone().call(batch, slot).await;
+        }
+        // Settled once the callers have their answers, and the call slot is free.
+        for (payer, grant) in grants {
+            if grant.period.is_some() {
+                let n = billed
+                    .iter()
+                    .find(|(p, _)| *p == payer)
+                    .map_or(0, |(_, n)| *n);
+                self.ledger.settle(&payer, &grant, n).await;
+            }
+        }
+    }
+
+    /// Sends a batch and delivers its answers; returns what each payer was billed.
+    async fn call(self: Arc<Self>, batch: Outgoing, slot: CallSlot) -> PerPayer {
+        let mut billed = PerPayer::new();
         metrics::histogram!(crate::metrics::BATCH_SIZE).record(batch.mobiles.len() as f64);
         let attempted = self
             .client
@@ -534,7 +654,7 @@ impl Shared {
                 self.cache.store(&reports);
                 self.check_usage(answer.usage, reports.len() as u64, answer.log_id.as_deref());
                 let reports: MobileMap<_> = reports.into_iter().collect();
-                self.charge(&batch, &reports);
+                billed = self.charge(&batch, &reports);
                 (reports, None, answer.log_id)
             }
             Err(e) => (MobileMap::default(), Some(Arc::new(e)), None),
@@ -601,7 +721,23 @@ impl Shared {
         drop(state);
         self.room.notify_waiters();
         drop(slot);
+        billed
     }
+}
+
+/// Numbers per payer: almost always one payer in a batch, rarely a few, so a short list.
+type PerPayer = SmallVec<[(Payer, u64); 2]>;
+
+/// How many of `payers` each payer is.
+fn per_payer<'a>(payers: impl Iterator<Item = &'a Payer>) -> PerPayer {
+    let mut counts = PerPayer::new();
+    for payer in payers {
+        match counts.iter_mut().find(|(p, _)| p == payer) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((payer.clone(), 1)),
+        }
+    }
+    counts
 }
 
 /// Forms batches and sends them, until the batcher is dropped.

@@ -5,7 +5,8 @@
 //! The window is what gives flow control end to end: a caller that reads slowly stops taking
 //! deliveries, the window stays full, and nothing more is submitted. It also owns the rule
 //! every long check shares: once a batch fails with an error that dooms every later batch
-//! (quota, token, account, IP), nothing more is submitted, but the batches already out are
+//! (quota, token, account, IP), or the caller's own budget runs out, nothing more is
+//! submitted, but the batches already out are
 //! still received, because they are paid for.
 //!
 //! [`Batcher`]: super::batcher::Batcher
@@ -76,7 +77,8 @@ impl WindowedSubmitter {
         self.room() > 0
     }
 
-    /// The error that doomed every later batch, once one did.
+    /// The error that stopped this caller (one dooming every later batch, or its budget
+    /// running out), once one did.
     pub fn doomed(&self) -> Option<&Arc<UpstreamError>> {
         self.doomed.as_ref()
     }
@@ -111,7 +113,7 @@ impl WindowedSubmitter {
     pub async fn recv(&mut self) -> Option<Delivery> {
         let delivery = self.ticket.recv().await?;
         if self.doomed.is_none() {
-            self.doomed = batch_failure(&delivery, UpstreamError::dooms_later_batches);
+            self.doomed = batch_failure(&delivery, UpstreamError::stops_the_caller);
         }
         Some(delivery)
     }

@@ -80,6 +80,21 @@ async fn print(args: UsageArgs) -> Result<(), ClientError> {
         println!("(nothing spent in these days)");
     }
     println!("{}", line("total", "", &total));
+    if let Some(b) = usage.budget {
+        let resets = b
+            .resets_at
+            .and_then(|t| std::time::SystemTime::try_from(t).ok())
+            .map(|t| humantime::format_rfc3339_seconds(t).to_string())
+            .unwrap_or_default();
+        println!(
+            "budget: {} numbers a {}; used {}, reserved {}, left {} (whole again at {resets})",
+            thousands(b.limit),
+            b.period,
+            thousands(b.used),
+            thousands(b.reserved),
+            thousands(b.left),
+        );
+    }
     Ok(())
 }
 

@@ -46,8 +46,8 @@ use crate::checking::cache::Freshness;
 use crate::checking::pipeline::{CheckError, NumberResult, Pipeline};
 
 pub use store::{
-    InputRow, JobAnswer, JobRecord, JobState, JobStore, JobStoreError, Lease, Mobile, NewInput,
-    NewJob, PostgresJobStore, PostgresOptions, SqliteJobStore, StoreEvent, StoredAnswer,
+    BudgetSpent, InputRow, JobAnswer, JobRecord, JobState, JobStore, JobStoreError, Lease, Mobile,
+    NewInput, NewJob, PostgresJobStore, PostgresOptions, SqliteJobStore, StoreEvent, StoredAnswer,
     StoredResult, UsageRow,
 };
 

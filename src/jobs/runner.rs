@@ -223,7 +223,7 @@ impl Runner {
                 .into_iter()
                 .filter_map(|a| match a.answer {
                     Ok(report) => Some(JobAnswer::Checked(a.mobile, report)),
-                    Err(e) if e.dooms_later_batches() => None,
+                    Err(e) if e.stops_the_caller() => None,
                     Err(e) => Some(JobAnswer::Failed(a.mobile, e)),
                 })
                 .collect();

@@ -22,6 +22,7 @@ use crate::checking::number::{normalize_mobile, split_element};
 use crate::checking::pipeline::{CheckError, NumberResult, Outcome, Pipeline};
 use crate::checking::request_inputs::RequestParser;
 use crate::checking::spend::Payer;
+use crate::checking::upstream::UpstreamError;
 use crate::checking::upstream::wire::{Envelope, Record, code};
 use crate::serving::auth::{ApiKeys, AuthError};
 
@@ -122,6 +123,10 @@ fn success(results: Vec<NumberResult>, billed: u64) -> Response {
 /// upstream that could not be reached in time.
 fn failure(e: &CheckError) -> Response {
     match e {
+        // A caller out of budget hears what ALAPI says when its own account is: code 102.
+        CheckError::Upstream(u) if matches!(**u, UpstreamError::BudgetExhausted(_)) => {
+            error(code::QUOTA_EXHAUSTED, format!("接口请求次数超过限制: {u}"))
+        }
         CheckError::Upstream(u) => match u.upstream_code() {
             Some(code) => error(code, u.to_string()),
             None => error(code::UNAVAILABLE, format!("上游服务暂不可用: {u}")),

@@ -1,10 +1,11 @@
-//! Caller authentication: API keys from `--api-keys-file` (one `name:key` or `name:key:qps` a
-//! line), reloaded on SIGHUP. Every PhoneCheck call (not health, not reflection) must carry
+//! Caller authentication: API keys from `--api-keys-file` (one `name:key[:qps[:budget]]` a
+//! line, the budget written `N/day` or `N/month`), reloaded on SIGHUP. Every PhoneCheck call (not health, not reflection) must carry
 //! `authorization: Bearer KEY` or `x-api-key: KEY`. Keys are kept and compared as SHA-256
 //! digests, in constant time, and every key is compared, so timing says nothing about which
 //! key, which part, or even what length was wrong. The key's *name* is what logs may show; the
 //! key itself never leaves this module.
 
+use std::collections::HashMap;
 use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -14,6 +15,8 @@ use parking_lot::RwLock;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use subtle::ConstantTimeEq;
 use tonic::metadata::MetadataMap;
+
+use crate::usage::{Budget, UsageLedger};
 
 /// The name calls without an API key go by (in metrics, logs and the usage ledger).
 pub use crate::checking::spend::ANONYMOUS;
@@ -66,6 +69,7 @@ struct Key {
     /// The SHA-256 digest of the key: fixed-length, so comparing it leaks no length.
     secret: Digest,
     limit: Option<(u32, DefaultDirectRateLimiter)>,
+    budget: Option<Budget>,
 }
 
 /// The keys in force, swapped whole on reload.
@@ -102,6 +106,14 @@ impl ApiKeys {
 
     fn current(&self) -> Arc<Vec<Key>> {
         self.keys.read().clone()
+    }
+
+    /// The budget of each key that has one, by key name.
+    pub fn budgets(&self) -> HashMap<String, Budget> {
+        self.current()
+            .iter()
+            .filter_map(|k| k.budget.map(|b| (k.name.clone(), b)))
+            .collect()
     }
 
     /// The name of the key the call carries, if it is one of ours and within its limit.
@@ -172,11 +184,14 @@ fn read(path: &Path) -> Result<Vec<Key>, KeysFileError> {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let mut parts = line.splitn(3, ':');
+        let mut parts = line.splitn(4, ':');
         let name = parts.next().unwrap_or("").trim();
         let secret = parts.next().unwrap_or("").trim();
         if name.is_empty() || secret.is_empty() {
-            return Err(bad(i + 1, "expected name:key or name:key:qps"));
+            return Err(bad(
+                i + 1,
+                "expected name:key, name:key:qps or name:key:qps:budget",
+            ));
         }
         if secret.len() < 16 {
             return Err(bad(i + 1, "the key is shorter than 16 characters"));
@@ -197,10 +212,20 @@ fn read(path: &Path) -> Result<Vec<Key>, KeysFileError> {
                 Some((qps, RateLimiter::direct(quota)))
             }
         };
+        let budget = match parts.next().map(str::trim) {
+            None | Some("") => None,
+            Some(budget) => Some(budget.parse::<Budget>().map_err(|_| {
+                bad(
+                    i + 1,
+                    "a budget is written N/day or N/month, e.g. 200000/month",
+                )
+            })?),
+        };
         keys.push(Key {
             name: name.to_owned(),
             secret: digest(secret.as_bytes()),
             limit,
+            budget,
         });
     }
     if keys.is_empty() {
@@ -209,8 +234,9 @@ fn read(path: &Path) -> Result<Vec<Key>, KeysFileError> {
     Ok(keys)
 }
 
-/// Reads the API keys file again on every SIGHUP; a broken file keeps the keys in force.
-pub(crate) async fn reload_on_sighup(keys: Arc<ApiKeys>) {
+/// Reads the API keys file again on every SIGHUP and puts its budgets in force in `ledger`; a
+/// broken file keeps the keys (and budgets) in force.
+pub(crate) async fn reload_on_sighup(keys: Arc<ApiKeys>, ledger: Arc<UsageLedger>) {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
@@ -223,7 +249,10 @@ pub(crate) async fn reload_on_sighup(keys: Arc<ApiKeys>) {
         };
         while hangups.recv().await.is_some() {
             match keys.reload() {
-                Ok(n) => tracing::info!(keys = n, "API keys reloaded"),
+                Ok(n) => {
+                    ledger.set_budgets(keys.budgets());
+                    tracing::info!(keys = n, "API keys reloaded");
+                }
                 Err(e) => {
                     tracing::error!(error = %e, "API keys not reloaded; the previous keys stay in force")
                 }
@@ -231,7 +260,7 @@ pub(crate) async fn reload_on_sighup(keys: Arc<ApiKeys>) {
         }
     }
     #[cfg(not(unix))]
-    let _ = keys;
+    let _ = (keys, ledger);
 }
 
 #[cfg(test)]

@@ -262,16 +262,30 @@ impl PhoneCheck for PhoneCheckService {
         let payer = payer(&request);
         let request = request.into_inner();
         let caller = self.usage.whose(&payer, &request.caller)?;
-        let (from, to, rows) = self
-            .usage
-            .ledger
+        let ledger = &self.usage.ledger;
+        let (from, to, rows) = ledger
             .read(caller.as_deref(), &request.from, &request.to)
             .await?;
+        let budget = match &caller {
+            Some(caller) => ledger.budget_report(caller).await?,
+            None => None,
+        };
         Ok(Response::new(pb::GetUsageResponse {
             days: rows.into_iter().map(pb::UsageDay::from).collect(),
-            time_zone: self.usage.ledger.zone_name(),
+            time_zone: ledger.zone_name(),
             from,
             to,
+            budget: budget.map(|(budget, spent, ends)| pb::Budget {
+                limit: budget.limit,
+                period: budget.period.name().to_owned(),
+                used: spent.used,
+                reserved: spent.reserved,
+                left: spent.left(budget.limit),
+                resets_at: Some(prost_types::Timestamp {
+                    seconds: ends.as_second(),
+                    nanos: 0,
+                }),
+            }),
         }))
     }
 

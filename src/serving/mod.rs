@@ -218,7 +218,10 @@ impl Server {
         match &assembled.keys {
             Some(keys) => {
                 tracing::info!(file = ?api_keys_file, "API keys required (reloaded on SIGHUP)");
-                tokio::spawn(auth::reload_on_sighup(keys.clone()));
+                tokio::spawn(auth::reload_on_sighup(
+                    keys.clone(),
+                    assembled.ledger.clone(),
+                ));
             }
             None if addr.ip().is_loopback() => tracing::info!(
                 "no --api-keys-file: the API is open to anyone who can reach this loopback address"
@@ -395,6 +398,9 @@ fn assemble(
         Some(path) => Some(Arc::new(ApiKeys::load(path)?)),
         None => None,
     };
+    if let Some(keys) = &keys {
+        ledger.set_budgets(keys.budgets());
+    }
     if config.database.as_ref().is_some_and(|d| d.require) {
         ready.extend(store.up());
     }

@@ -13,6 +13,7 @@ use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 
 use crate::checking::pipeline::CheckError;
+use crate::checking::spend::BudgetState;
 use crate::checking::upstream::{ErrorClass, UpstreamError};
 use crate::jobs::JobError;
 use crate::jobs::webhooks::CallbackError;
@@ -34,7 +35,36 @@ fn own_account(what: &str) -> String {
     )
 }
 
+/// RESOURCE_EXHAUSTED for a caller over its budget (QuotaFailure naming it, RetryInfo until
+/// the period turns); UNAVAILABLE when its budget could not be read.
+fn budget_status(e: &UpstreamError, budget: &BudgetState) -> Status {
+    let metadata = HashMap::from([
+        ("caller".to_owned(), budget.payer.clone()),
+        ("limit".to_owned(), budget.limit.to_string()),
+        ("period".to_owned(), budget.period.clone()),
+    ]);
+    let Some(left) = budget.left else {
+        let mut details = ErrorDetails::with_retry_info(Some(Duration::from_secs(5)));
+        details.set_error_info("BUDGET_UNCHECKED", ERROR_DOMAIN, metadata);
+        return Status::with_error_details(Code::Unavailable, e.to_string(), details);
+    };
+    let mut details =
+        ErrorDetails::with_retry_info(Some(Duration::from_secs(budget.resets_in_secs.max(1))));
+    details.add_quota_failure_violation(
+        format!("caller:{}", budget.payer),
+        format!(
+            "budget of {} numbers a {}; {left} left",
+            budget.limit, budget.period
+        ),
+    );
+    details.set_error_info("BUDGET_EXHAUSTED", ERROR_DOMAIN, metadata);
+    Status::with_error_details(Code::ResourceExhausted, e.to_string(), details)
+}
+
 fn upstream_status(e: &UpstreamError) -> Status {
+    if let UpstreamError::BudgetExhausted(budget) = e {
+        return budget_status(e, budget);
+    }
     let mut metadata = HashMap::new();
     if let Some(code) = e.upstream_code() {
         metadata.insert("upstreamCode".to_owned(), code.to_string());
@@ -123,6 +153,8 @@ fn upstream_status(e: &UpstreamError) -> Status {
             "UPSTREAM_UNKNOWN_CODE",
             format!("the upstream answered a code its API does not document: {e}"),
         ),
+        // Answered above; kept for the match to be whole.
+        ErrorClass::BudgetExhausted => (Code::ResourceExhausted, "BUDGET_EXHAUSTED", e.to_string()),
     };
     details.set_error_info(reason, ERROR_DOMAIN, metadata);
     Status::with_error_details(code, message, details)

@@ -8,6 +8,15 @@
 //! counted twice. A write that fails keeps its rows for the next one; a stop flushes what is
 //! left. A kill loses at most the last second's spending. Days are counted in
 //! `--usage-timezone`; days older than `--usage-retention` are deleted once an hour.
+//!
+//! Budgets ([`budget`]) are held here too: before a batch leaves, the batcher reserves each
+//! payer's numbers through [`SpendRecorder::reserve`], which takes them from the caller's
+//! period row in the store in one transaction (across replicas on PostgreSQL), never past the
+//! limit; once the batch is answered, what was billed is settled and the rest released. A
+//! replica killed with a batch in flight leaves that batch reserved until the period turns:
+//! a budget errs toward not spending, never past its limit.
+
+pub mod budget;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -15,8 +24,9 @@ use std::time::Duration;
 
 use parking_lot::Mutex;
 
-use crate::checking::spend::{Payer, Spend, SpendRecorder};
-use crate::jobs::{JobStore, JobStoreError, UsageRow};
+use crate::checking::spend::{BudgetState, Grant, Payer, Spend, SpendRecorder};
+use crate::jobs::{BudgetSpent, JobStore, JobStoreError, UsageRow};
+pub use budget::{Budget, Period};
 
 /// How often gathered spending is written.
 pub const FLUSH_EVERY: Duration = Duration::from_secs(1);
@@ -83,8 +93,14 @@ pub struct UsageLedger {
     gathered: Mutex<HashMap<(Payer, jiff::civil::Date), Spend>>,
     /// Serializes writes, so a flush asked for by a reader waits for one in progress.
     writing: tokio::sync::Mutex<()>,
+    /// Each caller's budget, by name (from the keys file; replaced whole on reload).
+    budgets: parking_lot::RwLock<Arc<HashMap<String, Budget>>>,
+    /// The share of its budget (80 or 100 percent) each caller was last said to have
+    /// passed, per period, so each is logged once per replica.
+    warned: Mutex<HashMap<(String, String), u8>>,
 }
 
+#[async_trait::async_trait]
 impl SpendRecorder for UsageLedger {
     fn record(&self, payer: &Payer, spend: Spend) {
         let day = self.today();
@@ -93,6 +109,63 @@ impl SpendRecorder for UsageLedger {
             .entry((payer.clone(), day))
             .or_default()
             .add(&spend);
+    }
+
+    async fn reserve(&self, payer: &Payer, numbers: u64) -> Grant {
+        let Some(budget) = self.budget_of(payer) else {
+            return Grant::unlimited(numbers);
+        };
+        let now = self.now();
+        let period = budget.period_at(&now);
+        let reserved = self
+            .store
+            .reserve_budget(payer.name(), &period.key, budget.limit, numbers)
+            .await;
+        let spent = match reserved {
+            Ok(spent) => spent,
+            Err(e) => {
+                tracing::warn!(error = %e, caller = payer.name(), "a budget could not be read; nothing of this caller's is sent");
+                return Grant {
+                    granted: 0,
+                    period: None,
+                    refused: Some(self.state(payer, budget, None, &now)),
+                };
+            }
+        };
+        let left = self.observe(payer, budget, &period.key, spent);
+        Grant {
+            granted: spent.granted,
+            period: Some(Arc::from(period.key.as_str())),
+            refused: (spent.granted < numbers).then(|| self.state(payer, budget, Some(left), &now)),
+        }
+    }
+
+    async fn settle(&self, payer: &Payer, grant: &Grant, billed: u64) {
+        let Some(period) = &grant.period else {
+            return;
+        };
+        if let Err(e) = self
+            .store
+            .settle_budget(payer.name(), period, grant.granted, billed)
+            .await
+        {
+            // The reservation stays: counted as spent until the period turns, never more.
+            tracing::warn!(error = %e, caller = payer.name(), "a budget reservation could not be settled; it counts as spent");
+        }
+    }
+
+    async fn budget(&self, payer: &Payer) -> Option<BudgetState> {
+        let budget = self.budget_of(payer)?;
+        let now = self.now();
+        let period = budget.period_at(&now);
+        let left = match self.store.budget_spent(payer.name(), &period.key).await {
+            Ok(spent) => Some(self.observe(payer, budget, &period.key, spent)),
+            Err(e) => {
+                tracing::warn!(error = %e, caller = payer.name(), "a budget could not be read");
+                None
+            }
+        };
+        Some(self.state(payer, budget, left, &now))
     }
 }
 
@@ -104,7 +177,84 @@ impl UsageLedger {
             config,
             gathered: Mutex::new(HashMap::new()),
             writing: tokio::sync::Mutex::new(()),
+            budgets: parking_lot::RwLock::new(Arc::default()),
+            warned: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// Puts `budgets` (by caller name) in force, replacing the ones before: a lower limit
+    /// applies to the next batch.
+    pub fn set_budgets(&self, budgets: HashMap<String, Budget>) {
+        *self.budgets.write() = Arc::new(budgets);
+    }
+
+    /// `payer`'s budget, if it has one.
+    pub fn budget_of(&self, payer: &Payer) -> Option<Budget> {
+        self.budgets.read().get(payer.name()).copied()
+    }
+
+    fn now(&self) -> jiff::Zoned {
+        jiff::Timestamp::now().to_zoned(self.config.zone.clone())
+    }
+
+    /// What is left of `budget` given a period row; kept in the metric, and logged when the
+    /// caller passes 80% and 100% of it.
+    fn observe(&self, payer: &Payer, budget: Budget, period: &str, spent: BudgetSpent) -> u64 {
+        let taken = spent.used.saturating_add(spent.reserved);
+        let left = spent.left(budget.limit);
+        metrics::gauge!(crate::metrics::BUDGET_LEFT, "caller" => payer.name().to_owned())
+            .set(left as f64);
+        let share = if taken >= budget.limit {
+            100
+        } else if taken.saturating_mul(5) >= budget.limit.saturating_mul(4) {
+            80
+        } else {
+            return left;
+        };
+        let mut warned = self.warned.lock();
+        let said = warned
+            .entry((payer.name().to_owned(), period.to_owned()))
+            .or_insert(0);
+        if *said < share {
+            *said = share;
+            tracing::warn!(caller = payer.name(), budget = %budget, period, used = spent.used, reserved = spent.reserved, "caller has used {share}% of its budget");
+        }
+        left
+    }
+
+    /// A budget as a refusal or `GetUsage` tells it.
+    fn state(
+        &self,
+        payer: &Payer,
+        budget: Budget,
+        left: Option<u64>,
+        now: &jiff::Zoned,
+    ) -> BudgetState {
+        let ends = budget.period_at(now).ends;
+        let resets_in = ends.as_second().saturating_sub(now.timestamp().as_second());
+        BudgetState {
+            payer: payer.name().to_owned(),
+            limit: budget.limit,
+            period: budget.period.name().to_owned(),
+            left,
+            resets_in_secs: u64::try_from(resets_in).unwrap_or(0),
+        }
+    }
+
+    /// `caller`'s budget with what it has used and reserved in the period now, for `GetUsage`;
+    /// `None` when it has none.
+    pub async fn budget_report(
+        &self,
+        caller: &str,
+    ) -> Result<Option<(Budget, BudgetSpent, jiff::Timestamp)>, UsageError> {
+        let payer = Payer::new(caller);
+        let Some(budget) = self.budget_of(&payer) else {
+            return Ok(None);
+        };
+        let period = budget.period_at(&self.now());
+        let spent = self.store.budget_spent(payer.name(), &period.key).await?;
+        self.observe(&payer, budget, &period.key, spent);
+        Ok(Some((budget, spent, period.ends)))
     }
 
     /// Today in the ledger's zone.

@@ -358,6 +358,18 @@ impl Pipeline {
             let i = r.index as usize;
             slots[i] = Some(r);
         }
+        // A caller out of budget is refused before anything is sent, when what it would make
+        // leave is more than what is left (the batcher holds the budget exactly either way).
+        if !lookup.misses.is_empty()
+            && let Some(budget) = self.ledger.budget(&run.tally.charge.payer).await
+            && budget
+                .left
+                .is_none_or(|left| left < lookup.misses.len() as u64)
+        {
+            return Err(CheckError::Upstream(Arc::new(
+                UpstreamError::BudgetExhausted(budget),
+            )));
+        }
         // Dropping the ticket (on error or when the deadline passes) cancels what has not
         // left yet.
         let mut ticket = self

@@ -284,6 +284,8 @@ fn record_call(result: &Result<UpstreamAnswer, UpstreamError>, took: Duration) {
         Err(UpstreamError::BadResponse { .. } | UpstreamError::MissingResult { .. }) => {
             ("bad_response", "none".to_owned())
         }
+        // Never the answer of a call: refused before one is made.
+        Err(UpstreamError::BudgetExhausted(_)) => return,
     };
     metrics::counter!(crate::metrics::UPSTREAM_CALLS, "outcome" => outcome, "code" => code)
         .increment(1);

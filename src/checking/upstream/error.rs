@@ -1,6 +1,7 @@
 //! What can go wrong talking to the upstream, and what each failure means for us: whether to
 //! retry it, and whether it dooms every later batch too.
 
+use crate::checking::spend::BudgetState;
 use std::time::Duration;
 
 /// A failed upstream call (or, for [`UpstreamError::MissingResult`], one number the call did not
@@ -43,6 +44,24 @@ pub enum UpstreamError {
         /// The upstream's request id of the call that left it out.
         log_id: Option<String>,
     },
+    /// Never sent: the caller that would have made it leave is out of budget (or its budget
+    /// could not be read). Not the upstream's failure, but it stops the number the same way.
+    #[error("{}", budget_message(.0))]
+    BudgetExhausted(BudgetState),
+}
+
+/// What a caller out of budget is told.
+fn budget_message(b: &BudgetState) -> String {
+    match b.left {
+        Some(left) => format!(
+            "caller {:?} has used its budget of {} numbers a {} ({left} left, fewer than this needs); nothing more is sent until the {} turns",
+            b.payer, b.limit, b.period, b.period
+        ),
+        None => format!(
+            "caller {:?} has a budget of {} numbers a {}, which could not be read (the job database is unreachable); nothing is sent until it can be",
+            b.payer, b.limit, b.period
+        ),
+    }
 }
 
 /// The meaning of an upstream failure, after the error table of docs/errors.md.
@@ -74,6 +93,8 @@ pub enum ErrorClass {
     MissingResult,
     /// A code the upstream's document does not list.
     UnknownCode,
+    /// Not sent: the caller's budget refused it.
+    BudgetExhausted,
 }
 
 impl UpstreamError {
@@ -89,6 +110,7 @@ impl UpstreamError {
             UpstreamError::Timeout(_) => ErrorClass::Timeout,
             UpstreamError::BadResponse { .. } => ErrorClass::BadResponse,
             UpstreamError::MissingResult { .. } => ErrorClass::MissingResult,
+            UpstreamError::BudgetExhausted(_) => ErrorClass::BudgetExhausted,
         }
     }
 
@@ -99,6 +121,12 @@ impl UpstreamError {
             self.class(),
             ErrorClass::RateLimited | ErrorClass::Unavailable | ErrorClass::Timeout
         )
+    }
+
+    /// True for failures that stop the caller that met them: those that doom every later
+    /// batch, and its own budget running out (which stops it, not the others).
+    pub fn stops_the_caller(&self) -> bool {
+        self.dooms_later_batches() || matches!(self, UpstreamError::BudgetExhausted(_))
     }
 
     /// True for failures that every later call would meet too (bad token, expired account, IP

@@ -477,6 +477,57 @@ pub trait JobStore: std::fmt::Debug + Send + Sync + 'static {
 
     /// Deletes the ledger's days before `day`; returns how many rows went.
     async fn forget_usage_before(&self, day: &str) -> Result<u64, JobStoreError>;
+
+    /// Reserves up to `numbers` in `caller`'s budget for `period` (of `limit` numbers), in one
+    /// transaction that no other reservation for the same row can interleave with (across
+    /// replicas too); never past the limit.
+    async fn reserve_budget(
+        &self,
+        caller: &str,
+        period: &str,
+        limit: u64,
+        numbers: u64,
+    ) -> Result<BudgetSpent, JobStoreError>;
+
+    /// Settles a reservation of `reserved` numbers of which `billed` were billed.
+    async fn settle_budget(
+        &self,
+        caller: &str,
+        period: &str,
+        reserved: u64,
+        billed: u64,
+    ) -> Result<(), JobStoreError>;
+
+    /// What `caller` has spent and reserved in `period`.
+    async fn budget_spent(&self, caller: &str, period: &str) -> Result<BudgetSpent, JobStoreError>;
+}
+
+/// A budget period's row after a reservation, or as it stands.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BudgetSpent {
+    /// What this reservation granted (0 for a read).
+    pub granted: u64,
+    /// Numbers billed in the period.
+    pub used: u64,
+    /// Numbers reserved by batches on their way, this one included.
+    pub reserved: u64,
+}
+
+impl BudgetSpent {
+    /// What is left of a budget of `limit`: what is neither billed nor reserved.
+    pub fn left(&self, limit: u64) -> u64 {
+        limit.saturating_sub(self.used.saturating_add(self.reserved))
+    }
+}
+
+/// The grant for `numbers` in a budget of `limit` of which `used + reserved` is taken.
+fn budget_grant(limit: u64, used: u64, reserved: u64, numbers: u64) -> u64 {
+    let spent = BudgetSpent {
+        granted: 0,
+        used,
+        reserved,
+    };
+    numbers.min(spent.left(limit))
 }
 
 /// One caller's spending on one day, as the usage ledger keeps it.

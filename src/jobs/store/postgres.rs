@@ -30,7 +30,9 @@ use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{AsyncMessage, Row};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
-use super::{ADD_USAGE, READ_USAGE, UsageRow, spend_columns, spend_from};
+use super::{
+    ADD_USAGE, BudgetSpent, READ_USAGE, UsageRow, budget_grant, spend_columns, spend_from,
+};
 use super::{
     DriverRow, HOOK_COLUMNS, HOOKS_DUE, ResultColumn, WebhookAttempt, decode_result, job_columns,
     result_columns, webhook_from,
@@ -1174,6 +1176,82 @@ impl JobStore for PostgresJobStore {
                 })
             })
             .collect()
+    }
+
+    async fn reserve_budget(
+        &self,
+        caller: &str,
+        period: &str,
+        limit: u64,
+        numbers: u64,
+    ) -> Result<BudgetSpent, JobStoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(failed)?;
+        tx.execute(
+            "INSERT INTO budget_periods (caller, period) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            &[&caller, &period],
+        )
+        .await
+        .map_err(failed)?;
+        // FOR UPDATE: a reservation of another replica for the same row waits for this one's
+        // commit and then reads what it left.
+        let row = tx
+            .query_one(
+                "SELECT used, reserved FROM budget_periods WHERE caller = $1 AND period = $2
+                 FOR UPDATE",
+                &[&caller, &period],
+            )
+            .await
+            .map_err(failed)?;
+        let (used, reserved) = (to_u64(row.get(0)), to_u64(row.get(1)));
+        let granted = budget_grant(limit, used, reserved, numbers);
+        tx.execute(
+            "UPDATE budget_periods SET reserved = reserved + $3 WHERE caller = $1 AND period = $2",
+            &[&caller, &period, &to_i64(granted)],
+        )
+        .await
+        .map_err(failed)?;
+        tx.commit().await.map_err(failed)?;
+        Ok(BudgetSpent {
+            granted,
+            used,
+            reserved: reserved + granted,
+        })
+    }
+
+    async fn settle_budget(
+        &self,
+        caller: &str,
+        period: &str,
+        reserved: u64,
+        billed: u64,
+    ) -> Result<(), JobStoreError> {
+        let client = self.client().await?;
+        client
+            .execute(
+                "UPDATE budget_periods SET used = used + $4, reserved = GREATEST(reserved - $3, 0)
+                 WHERE caller = $1 AND period = $2",
+                &[&caller, &period, &to_i64(reserved), &to_i64(billed)],
+            )
+            .await
+            .map_err(failed)?;
+        Ok(())
+    }
+
+    async fn budget_spent(&self, caller: &str, period: &str) -> Result<BudgetSpent, JobStoreError> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt(
+                "SELECT used, reserved FROM budget_periods WHERE caller = $1 AND period = $2",
+                &[&caller, &period],
+            )
+            .await
+            .map_err(failed)?;
+        Ok(row.map_or(BudgetSpent::default(), |r| BudgetSpent {
+            granted: 0,
+            used: to_u64(r.get(0)),
+            reserved: to_u64(r.get(1)),
+        }))
     }
 
     async fn forget_usage_before(&self, day: &str) -> Result<u64, JobStoreError> {

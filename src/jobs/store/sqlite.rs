@@ -18,7 +18,9 @@ use std::time::{Duration, SystemTime};
 use parking_lot::{Mutex, MutexGuard};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{ADD_USAGE, READ_USAGE, UsageRow, spend_columns, spend_from};
+use super::{
+    ADD_USAGE, BudgetSpent, READ_USAGE, UsageRow, budget_grant, spend_columns, spend_from,
+};
 use super::{
     DriverRow, HOOK_COLUMNS, HOOKS_DUE, ResultColumn, WebhookAttempt, WebhookRecord, decode_result,
     result_columns, webhook_from,
@@ -958,6 +960,84 @@ impl JobStore for SqliteJobStore {
                 })
             })?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
+
+    async fn reserve_budget(
+        &self,
+        caller: &str,
+        period: &str,
+        limit: u64,
+        numbers: u64,
+    ) -> Result<BudgetSpent, JobStoreError> {
+        let (caller, period) = (caller.to_owned(), period.to_owned());
+        self.call(move |db| {
+            let mut conn = db.conn();
+            // IMMEDIATE: the write lock is taken before the read, so no other reservation
+            // (from another process on this file either) reads the same row meanwhile.
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            tx.execute(
+                "INSERT OR IGNORE INTO budget_periods (caller, period) VALUES (?1, ?2)",
+                params![caller, period],
+            )?;
+            let (used, reserved): (i64, i64) = tx.query_row(
+                "SELECT used, reserved FROM budget_periods WHERE caller = ?1 AND period = ?2",
+                params![caller, period],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            let (used, reserved) = (to_u64(used), to_u64(reserved));
+            let granted = budget_grant(limit, used, reserved, numbers);
+            tx.execute(
+                "UPDATE budget_periods SET reserved = reserved + ?3 WHERE caller = ?1 AND period = ?2",
+                params![caller, period, to_i64(granted)],
+            )?;
+            tx.commit()?;
+            Ok(BudgetSpent {
+                granted,
+                used,
+                reserved: reserved + granted,
+            })
+        })
+        .await
+    }
+
+    async fn settle_budget(
+        &self,
+        caller: &str,
+        period: &str,
+        reserved: u64,
+        billed: u64,
+    ) -> Result<(), JobStoreError> {
+        let (caller, period) = (caller.to_owned(), period.to_owned());
+        self.call(move |db| {
+            db.conn().execute(
+                "UPDATE budget_periods SET used = used + ?4, reserved = MAX(reserved - ?3, 0)
+                 WHERE caller = ?1 AND period = ?2",
+                params![caller, period, to_i64(reserved), to_i64(billed)],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn budget_spent(&self, caller: &str, period: &str) -> Result<BudgetSpent, JobStoreError> {
+        let (caller, period) = (caller.to_owned(), period.to_owned());
+        self.call(move |db| {
+            let spent = db
+                .reader()
+                .query_row(
+                    "SELECT used, reserved FROM budget_periods WHERE caller = ?1 AND period = ?2",
+                    params![caller, period],
+                    |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
+                )
+                .optional()?
+                .map_or(BudgetSpent::default(), |(used, reserved)| BudgetSpent {
+                    granted: 0,
+                    used: to_u64(used),
+                    reserved: to_u64(reserved),
+                });
+            Ok(spent)
         })
         .await
     }

@@ -11,3 +11,14 @@ CREATE TABLE usage_days (
     calls      INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (caller, day)
 );
+
+-- Budgets: per caller and period (`day:YYYY-MM-DD` or `month:YYYY-MM`), the numbers billed
+-- and those reserved by batches on their way. A batch reserves before it leaves, in one
+-- transaction, never past the caller's limit; it settles once answered.
+CREATE TABLE budget_periods (
+    caller   TEXT    NOT NULL,
+    period   TEXT    NOT NULL,
+    used     INTEGER NOT NULL DEFAULT 0,
+    reserved INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (caller, period)
+);
