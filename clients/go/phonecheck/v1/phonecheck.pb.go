@@ -307,7 +307,10 @@ type GetUsageResponse struct {
 	// The first day the rows cover, as resolved from the request (YYYY-MM-DD).
 	From string `protobuf:"bytes,3,opt,name=from,proto3" json:"from,omitempty"`
 	// The last day the rows cover, as resolved from the request (YYYY-MM-DD).
-	To            string `protobuf:"bytes,4,opt,name=to,proto3" json:"to,omitempty"`
+	To string `protobuf:"bytes,4,opt,name=to,proto3" json:"to,omitempty"`
+	// The budget of the caller asked for, in the period now; unset when its key has none (or
+	// when every caller was asked for).
+	Budget        *Budget `protobuf:"bytes,5,opt,name=budget,proto3" json:"budget,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -370,6 +373,105 @@ func (x *GetUsageResponse) GetTo() string {
 	return ""
 }
 
+func (x *GetUsageResponse) GetBudget() *Budget {
+	if x != nil {
+		return x.Budget
+	}
+	return nil
+}
+
+// Budget is a caller's budget in the period now: set per key in the keys file
+// (name:key:qps:N/day or N/month), held exactly across replicas.
+type Budget struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The most numbers the caller may have billed per period.
+	Limit uint64 `protobuf:"varint,1,opt,name=limit,proto3" json:"limit,omitempty"`
+	// "day" or "month", in the server's usage time zone.
+	Period string `protobuf:"bytes,2,opt,name=period,proto3" json:"period,omitempty"`
+	// Numbers billed to it in the period so far.
+	Used uint64 `protobuf:"varint,3,opt,name=used,proto3" json:"used,omitempty"`
+	// Numbers reserved by its batches on their way, counted as spent until answered.
+	Reserved uint64 `protobuf:"varint,4,opt,name=reserved,proto3" json:"reserved,omitempty"`
+	// What is left: limit minus used minus reserved (0 when spent).
+	Left uint64 `protobuf:"varint,5,opt,name=left,proto3" json:"left,omitempty"`
+	// When the period ends and the budget is whole again.
+	ResetsAt      *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=resets_at,json=resetsAt,proto3" json:"resets_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Budget) Reset() {
+	*x = Budget{}
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Budget) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Budget) ProtoMessage() {}
+
+func (x *Budget) ProtoReflect() protoreflect.Message {
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Budget.ProtoReflect.Descriptor instead.
+func (*Budget) Descriptor() ([]byte, []int) {
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *Budget) GetLimit() uint64 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+func (x *Budget) GetPeriod() string {
+	if x != nil {
+		return x.Period
+	}
+	return ""
+}
+
+func (x *Budget) GetUsed() uint64 {
+	if x != nil {
+		return x.Used
+	}
+	return 0
+}
+
+func (x *Budget) GetReserved() uint64 {
+	if x != nil {
+		return x.Reserved
+	}
+	return 0
+}
+
+func (x *Budget) GetLeft() uint64 {
+	if x != nil {
+		return x.Left
+	}
+	return 0
+}
+
+func (x *Budget) GetResetsAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ResetsAt
+	}
+	return nil
+}
+
 // UsageDay is what one caller spent on one day.
 type UsageDay struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -394,7 +496,7 @@ type UsageDay struct {
 
 func (x *UsageDay) Reset() {
 	*x = UsageDay{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[2]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -406,7 +508,7 @@ func (x *UsageDay) String() string {
 func (*UsageDay) ProtoMessage() {}
 
 func (x *UsageDay) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[2]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -419,7 +521,7 @@ func (x *UsageDay) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UsageDay.ProtoReflect.Descriptor instead.
 func (*UsageDay) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{2}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *UsageDay) GetCaller() string {
@@ -504,7 +606,7 @@ type CreateJobRequest struct {
 
 func (x *CreateJobRequest) Reset() {
 	*x = CreateJobRequest{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[3]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -516,7 +618,7 @@ func (x *CreateJobRequest) String() string {
 func (*CreateJobRequest) ProtoMessage() {}
 
 func (x *CreateJobRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[3]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -529,7 +631,7 @@ func (x *CreateJobRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateJobRequest.ProtoReflect.Descriptor instead.
 func (*CreateJobRequest) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{3}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *CreateJobRequest) GetName() string {
@@ -592,7 +694,7 @@ type Row struct {
 
 func (x *Row) Reset() {
 	*x = Row{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[4]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -604,7 +706,7 @@ func (x *Row) String() string {
 func (*Row) ProtoMessage() {}
 
 func (x *Row) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[4]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -617,7 +719,7 @@ func (x *Row) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Row.ProtoReflect.Descriptor instead.
 func (*Row) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{4}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Row) GetCells() []string {
@@ -686,7 +788,7 @@ type Job struct {
 
 func (x *Job) Reset() {
 	*x = Job{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[5]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -698,7 +800,7 @@ func (x *Job) String() string {
 func (*Job) ProtoMessage() {}
 
 func (x *Job) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[5]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -711,7 +813,7 @@ func (x *Job) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Job.ProtoReflect.Descriptor instead.
 func (*Job) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{5}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Job) GetId() string {
@@ -875,7 +977,7 @@ type WebhookDelivery struct {
 
 func (x *WebhookDelivery) Reset() {
 	*x = WebhookDelivery{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[6]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -887,7 +989,7 @@ func (x *WebhookDelivery) String() string {
 func (*WebhookDelivery) ProtoMessage() {}
 
 func (x *WebhookDelivery) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[6]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -900,7 +1002,7 @@ func (x *WebhookDelivery) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WebhookDelivery.ProtoReflect.Descriptor instead.
 func (*WebhookDelivery) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{6}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *WebhookDelivery) GetState() WebhookState {
@@ -956,7 +1058,7 @@ type GetJobRequest struct {
 
 func (x *GetJobRequest) Reset() {
 	*x = GetJobRequest{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[7]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -968,7 +1070,7 @@ func (x *GetJobRequest) String() string {
 func (*GetJobRequest) ProtoMessage() {}
 
 func (x *GetJobRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[7]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -981,7 +1083,7 @@ func (x *GetJobRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetJobRequest.ProtoReflect.Descriptor instead.
 func (*GetJobRequest) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{7}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *GetJobRequest) GetId() string {
@@ -1004,7 +1106,7 @@ type ListJobsRequest struct {
 
 func (x *ListJobsRequest) Reset() {
 	*x = ListJobsRequest{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[8]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1016,7 +1118,7 @@ func (x *ListJobsRequest) String() string {
 func (*ListJobsRequest) ProtoMessage() {}
 
 func (x *ListJobsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[8]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1029,7 +1131,7 @@ func (x *ListJobsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListJobsRequest.ProtoReflect.Descriptor instead.
 func (*ListJobsRequest) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{8}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ListJobsRequest) GetPageSize() uint32 {
@@ -1059,7 +1161,7 @@ type ListJobsResponse struct {
 
 func (x *ListJobsResponse) Reset() {
 	*x = ListJobsResponse{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[9]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1071,7 +1173,7 @@ func (x *ListJobsResponse) String() string {
 func (*ListJobsResponse) ProtoMessage() {}
 
 func (x *ListJobsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[9]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1084,7 +1186,7 @@ func (x *ListJobsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListJobsResponse.ProtoReflect.Descriptor instead.
 func (*ListJobsResponse) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{9}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ListJobsResponse) GetJobs() []*Job {
@@ -1112,7 +1214,7 @@ type CancelJobRequest struct {
 
 func (x *CancelJobRequest) Reset() {
 	*x = CancelJobRequest{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[10]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1124,7 +1226,7 @@ func (x *CancelJobRequest) String() string {
 func (*CancelJobRequest) ProtoMessage() {}
 
 func (x *CancelJobRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[10]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1137,7 +1239,7 @@ func (x *CancelJobRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelJobRequest.ProtoReflect.Descriptor instead.
 func (*CancelJobRequest) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{10}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *CancelJobRequest) GetId() string {
@@ -1158,7 +1260,7 @@ type ResumeJobRequest struct {
 
 func (x *ResumeJobRequest) Reset() {
 	*x = ResumeJobRequest{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[11]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1170,7 +1272,7 @@ func (x *ResumeJobRequest) String() string {
 func (*ResumeJobRequest) ProtoMessage() {}
 
 func (x *ResumeJobRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[11]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1183,7 +1285,7 @@ func (x *ResumeJobRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResumeJobRequest.ProtoReflect.Descriptor instead.
 func (*ResumeJobRequest) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{11}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ResumeJobRequest) GetId() string {
@@ -1204,7 +1306,7 @@ type DeleteJobRequest struct {
 
 func (x *DeleteJobRequest) Reset() {
 	*x = DeleteJobRequest{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[12]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1216,7 +1318,7 @@ func (x *DeleteJobRequest) String() string {
 func (*DeleteJobRequest) ProtoMessage() {}
 
 func (x *DeleteJobRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[12]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1229,7 +1331,7 @@ func (x *DeleteJobRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteJobRequest.ProtoReflect.Descriptor instead.
 func (*DeleteJobRequest) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{12}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *DeleteJobRequest) GetId() string {
@@ -1248,7 +1350,7 @@ type DeleteJobResponse struct {
 
 func (x *DeleteJobResponse) Reset() {
 	*x = DeleteJobResponse{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[13]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1260,7 +1362,7 @@ func (x *DeleteJobResponse) String() string {
 func (*DeleteJobResponse) ProtoMessage() {}
 
 func (x *DeleteJobResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[13]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1273,7 +1375,7 @@ func (x *DeleteJobResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteJobResponse.ProtoReflect.Descriptor instead.
 func (*DeleteJobResponse) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{13}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{14}
 }
 
 // WatchJobRequest names the job to watch.
@@ -1287,7 +1389,7 @@ type WatchJobRequest struct {
 
 func (x *WatchJobRequest) Reset() {
 	*x = WatchJobRequest{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[14]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1299,7 +1401,7 @@ func (x *WatchJobRequest) String() string {
 func (*WatchJobRequest) ProtoMessage() {}
 
 func (x *WatchJobRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[14]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1312,7 +1414,7 @@ func (x *WatchJobRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchJobRequest.ProtoReflect.Descriptor instead.
 func (*WatchJobRequest) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{14}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *WatchJobRequest) GetId() string {
@@ -1335,7 +1437,7 @@ type GetJobResultsRequest struct {
 
 func (x *GetJobResultsRequest) Reset() {
 	*x = GetJobResultsRequest{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[15]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1347,7 +1449,7 @@ func (x *GetJobResultsRequest) String() string {
 func (*GetJobResultsRequest) ProtoMessage() {}
 
 func (x *GetJobResultsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[15]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1360,7 +1462,7 @@ func (x *GetJobResultsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetJobResultsRequest.ProtoReflect.Descriptor instead.
 func (*GetJobResultsRequest) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{15}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *GetJobResultsRequest) GetId() string {
@@ -1391,7 +1493,7 @@ type GetJobResultsResponse struct {
 
 func (x *GetJobResultsResponse) Reset() {
 	*x = GetJobResultsResponse{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[16]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1403,7 +1505,7 @@ func (x *GetJobResultsResponse) String() string {
 func (*GetJobResultsResponse) ProtoMessage() {}
 
 func (x *GetJobResultsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[16]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1416,7 +1518,7 @@ func (x *GetJobResultsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetJobResultsResponse.ProtoReflect.Descriptor instead.
 func (*GetJobResultsResponse) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{16}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *GetJobResultsResponse) GetResults() []*PhoneResult {
@@ -1450,7 +1552,7 @@ type CheckRequest struct {
 
 func (x *CheckRequest) Reset() {
 	*x = CheckRequest{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[17]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1462,7 +1564,7 @@ func (x *CheckRequest) String() string {
 func (*CheckRequest) ProtoMessage() {}
 
 func (x *CheckRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[17]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1475,7 +1577,7 @@ func (x *CheckRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckRequest.ProtoReflect.Descriptor instead.
 func (*CheckRequest) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{17}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *CheckRequest) GetMobiles() []string {
@@ -1510,7 +1612,7 @@ type CheckOptions struct {
 
 func (x *CheckOptions) Reset() {
 	*x = CheckOptions{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[18]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1522,7 +1624,7 @@ func (x *CheckOptions) String() string {
 func (*CheckOptions) ProtoMessage() {}
 
 func (x *CheckOptions) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[18]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1535,7 +1637,7 @@ func (x *CheckOptions) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckOptions.ProtoReflect.Descriptor instead.
 func (*CheckOptions) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{18}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *CheckOptions) GetMaxAge() *durationpb.Duration {
@@ -1565,7 +1667,7 @@ type CheckResponse struct {
 
 func (x *CheckResponse) Reset() {
 	*x = CheckResponse{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[19]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1577,7 +1679,7 @@ func (x *CheckResponse) String() string {
 func (*CheckResponse) ProtoMessage() {}
 
 func (x *CheckResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[19]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1590,7 +1692,7 @@ func (x *CheckResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckResponse.ProtoReflect.Descriptor instead.
 func (*CheckResponse) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{19}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *CheckResponse) GetResults() []*PhoneResult {
@@ -1620,7 +1722,7 @@ type CheckStreamRequest struct {
 
 func (x *CheckStreamRequest) Reset() {
 	*x = CheckStreamRequest{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[20]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1632,7 +1734,7 @@ func (x *CheckStreamRequest) String() string {
 func (*CheckStreamRequest) ProtoMessage() {}
 
 func (x *CheckStreamRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[20]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1645,7 +1747,7 @@ func (x *CheckStreamRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckStreamRequest.ProtoReflect.Descriptor instead.
 func (*CheckStreamRequest) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{20}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *CheckStreamRequest) GetMobiles() []string {
@@ -1678,7 +1780,7 @@ type CheckStreamResponse struct {
 
 func (x *CheckStreamResponse) Reset() {
 	*x = CheckStreamResponse{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[21]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1690,7 +1792,7 @@ func (x *CheckStreamResponse) String() string {
 func (*CheckStreamResponse) ProtoMessage() {}
 
 func (x *CheckStreamResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[21]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1703,7 +1805,7 @@ func (x *CheckStreamResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckStreamResponse.ProtoReflect.Descriptor instead.
 func (*CheckStreamResponse) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{21}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *CheckStreamResponse) GetResults() []*PhoneResult {
@@ -1745,7 +1847,7 @@ type CheckBulkRequest struct {
 
 func (x *CheckBulkRequest) Reset() {
 	*x = CheckBulkRequest{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[22]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1757,7 +1859,7 @@ func (x *CheckBulkRequest) String() string {
 func (*CheckBulkRequest) ProtoMessage() {}
 
 func (x *CheckBulkRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[22]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1770,7 +1872,7 @@ func (x *CheckBulkRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckBulkRequest.ProtoReflect.Descriptor instead.
 func (*CheckBulkRequest) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{22}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *CheckBulkRequest) GetMobiles() []string {
@@ -1803,7 +1905,7 @@ type CheckBulkResponse struct {
 
 func (x *CheckBulkResponse) Reset() {
 	*x = CheckBulkResponse{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[23]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1815,7 +1917,7 @@ func (x *CheckBulkResponse) String() string {
 func (*CheckBulkResponse) ProtoMessage() {}
 
 func (x *CheckBulkResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[23]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1828,7 +1930,7 @@ func (x *CheckBulkResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckBulkResponse.ProtoReflect.Descriptor instead.
 func (*CheckBulkResponse) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{23}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *CheckBulkResponse) GetResults() []*PhoneResult {
@@ -1865,7 +1967,7 @@ type Progress struct {
 
 func (x *Progress) Reset() {
 	*x = Progress{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[24]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1877,7 +1979,7 @@ func (x *Progress) String() string {
 func (*Progress) ProtoMessage() {}
 
 func (x *Progress) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[24]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1890,7 +1992,7 @@ func (x *Progress) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Progress.ProtoReflect.Descriptor instead.
 func (*Progress) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{24}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *Progress) GetDone() uint32 {
@@ -1949,7 +2051,7 @@ type PhoneResult struct {
 
 func (x *PhoneResult) Reset() {
 	*x = PhoneResult{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[25]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1961,7 +2063,7 @@ func (x *PhoneResult) String() string {
 func (*PhoneResult) ProtoMessage() {}
 
 func (x *PhoneResult) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[25]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1974,7 +2076,7 @@ func (x *PhoneResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PhoneResult.ProtoReflect.Descriptor instead.
 func (*PhoneResult) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{25}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *PhoneResult) GetIndex() uint32 {
@@ -2105,7 +2207,7 @@ type CheckSummary struct {
 
 func (x *CheckSummary) Reset() {
 	*x = CheckSummary{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[26]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2117,7 +2219,7 @@ func (x *CheckSummary) String() string {
 func (*CheckSummary) ProtoMessage() {}
 
 func (x *CheckSummary) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[26]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2130,7 +2232,7 @@ func (x *CheckSummary) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckSummary.ProtoReflect.Descriptor instead.
 func (*CheckSummary) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{26}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *CheckSummary) GetTotal() uint32 {
@@ -2214,7 +2316,7 @@ type StatusCounts struct {
 
 func (x *StatusCounts) Reset() {
 	*x = StatusCounts{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[27]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2226,7 +2328,7 @@ func (x *StatusCounts) String() string {
 func (*StatusCounts) ProtoMessage() {}
 
 func (x *StatusCounts) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[27]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2239,7 +2341,7 @@ func (x *StatusCounts) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StatusCounts.ProtoReflect.Descriptor instead.
 func (*StatusCounts) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{27}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *StatusCounts) GetEmpty() uint32 {
@@ -2306,12 +2408,20 @@ const file_phonecheck_v1_phonecheck_proto_rawDesc = "" +
 	"\x0fGetUsageRequest\x12\x16\n" +
 	"\x06caller\x18\x01 \x01(\tR\x06caller\x12\x12\n" +
 	"\x04from\x18\x02 \x01(\tR\x04from\x12\x0e\n" +
-	"\x02to\x18\x03 \x01(\tR\x02to\"\x80\x01\n" +
+	"\x02to\x18\x03 \x01(\tR\x02to\"\xaf\x01\n" +
 	"\x10GetUsageResponse\x12+\n" +
 	"\x04days\x18\x01 \x03(\v2\x17.phonecheck.v1.UsageDayR\x04days\x12\x1b\n" +
 	"\ttime_zone\x18\x02 \x01(\tR\btimeZone\x12\x12\n" +
 	"\x04from\x18\x03 \x01(\tR\x04from\x12\x0e\n" +
-	"\x02to\x18\x04 \x01(\tR\x02to\"\xbb\x01\n" +
+	"\x02to\x18\x04 \x01(\tR\x02to\x12-\n" +
+	"\x06budget\x18\x05 \x01(\v2\x15.phonecheck.v1.BudgetR\x06budget\"\xb3\x01\n" +
+	"\x06Budget\x12\x14\n" +
+	"\x05limit\x18\x01 \x01(\x04R\x05limit\x12\x16\n" +
+	"\x06period\x18\x02 \x01(\tR\x06period\x12\x12\n" +
+	"\x04used\x18\x03 \x01(\x04R\x04used\x12\x1a\n" +
+	"\breserved\x18\x04 \x01(\x04R\breserved\x12\x12\n" +
+	"\x04left\x18\x05 \x01(\x04R\x04left\x127\n" +
+	"\tresets_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\bresetsAt\"\xbb\x01\n" +
 	"\bUsageDay\x12\x16\n" +
 	"\x06caller\x18\x01 \x01(\tR\x06caller\x12\x10\n" +
 	"\x03day\x18\x02 \x01(\tR\x03day\x12\x16\n" +
@@ -2512,106 +2622,109 @@ func file_phonecheck_v1_phonecheck_proto_rawDescGZIP() []byte {
 }
 
 var file_phonecheck_v1_phonecheck_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_phonecheck_v1_phonecheck_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
+var file_phonecheck_v1_phonecheck_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
 var file_phonecheck_v1_phonecheck_proto_goTypes = []any{
 	(WebhookState)(0),             // 0: phonecheck.v1.WebhookState
 	(JobState)(0),                 // 1: phonecheck.v1.JobState
 	(NumberStatus)(0),             // 2: phonecheck.v1.NumberStatus
 	(*GetUsageRequest)(nil),       // 3: phonecheck.v1.GetUsageRequest
 	(*GetUsageResponse)(nil),      // 4: phonecheck.v1.GetUsageResponse
-	(*UsageDay)(nil),              // 5: phonecheck.v1.UsageDay
-	(*CreateJobRequest)(nil),      // 6: phonecheck.v1.CreateJobRequest
-	(*Row)(nil),                   // 7: phonecheck.v1.Row
-	(*Job)(nil),                   // 8: phonecheck.v1.Job
-	(*WebhookDelivery)(nil),       // 9: phonecheck.v1.WebhookDelivery
-	(*GetJobRequest)(nil),         // 10: phonecheck.v1.GetJobRequest
-	(*ListJobsRequest)(nil),       // 11: phonecheck.v1.ListJobsRequest
-	(*ListJobsResponse)(nil),      // 12: phonecheck.v1.ListJobsResponse
-	(*CancelJobRequest)(nil),      // 13: phonecheck.v1.CancelJobRequest
-	(*ResumeJobRequest)(nil),      // 14: phonecheck.v1.ResumeJobRequest
-	(*DeleteJobRequest)(nil),      // 15: phonecheck.v1.DeleteJobRequest
-	(*DeleteJobResponse)(nil),     // 16: phonecheck.v1.DeleteJobResponse
-	(*WatchJobRequest)(nil),       // 17: phonecheck.v1.WatchJobRequest
-	(*GetJobResultsRequest)(nil),  // 18: phonecheck.v1.GetJobResultsRequest
-	(*GetJobResultsResponse)(nil), // 19: phonecheck.v1.GetJobResultsResponse
-	(*CheckRequest)(nil),          // 20: phonecheck.v1.CheckRequest
-	(*CheckOptions)(nil),          // 21: phonecheck.v1.CheckOptions
-	(*CheckResponse)(nil),         // 22: phonecheck.v1.CheckResponse
-	(*CheckStreamRequest)(nil),    // 23: phonecheck.v1.CheckStreamRequest
-	(*CheckStreamResponse)(nil),   // 24: phonecheck.v1.CheckStreamResponse
-	(*CheckBulkRequest)(nil),      // 25: phonecheck.v1.CheckBulkRequest
-	(*CheckBulkResponse)(nil),     // 26: phonecheck.v1.CheckBulkResponse
-	(*Progress)(nil),              // 27: phonecheck.v1.Progress
-	(*PhoneResult)(nil),           // 28: phonecheck.v1.PhoneResult
-	(*CheckSummary)(nil),          // 29: phonecheck.v1.CheckSummary
-	(*StatusCounts)(nil),          // 30: phonecheck.v1.StatusCounts
-	(*timestamppb.Timestamp)(nil), // 31: google.protobuf.Timestamp
-	(*status.Status)(nil),         // 32: google.rpc.Status
-	(*durationpb.Duration)(nil),   // 33: google.protobuf.Duration
+	(*Budget)(nil),                // 5: phonecheck.v1.Budget
+	(*UsageDay)(nil),              // 6: phonecheck.v1.UsageDay
+	(*CreateJobRequest)(nil),      // 7: phonecheck.v1.CreateJobRequest
+	(*Row)(nil),                   // 8: phonecheck.v1.Row
+	(*Job)(nil),                   // 9: phonecheck.v1.Job
+	(*WebhookDelivery)(nil),       // 10: phonecheck.v1.WebhookDelivery
+	(*GetJobRequest)(nil),         // 11: phonecheck.v1.GetJobRequest
+	(*ListJobsRequest)(nil),       // 12: phonecheck.v1.ListJobsRequest
+	(*ListJobsResponse)(nil),      // 13: phonecheck.v1.ListJobsResponse
+	(*CancelJobRequest)(nil),      // 14: phonecheck.v1.CancelJobRequest
+	(*ResumeJobRequest)(nil),      // 15: phonecheck.v1.ResumeJobRequest
+	(*DeleteJobRequest)(nil),      // 16: phonecheck.v1.DeleteJobRequest
+	(*DeleteJobResponse)(nil),     // 17: phonecheck.v1.DeleteJobResponse
+	(*WatchJobRequest)(nil),       // 18: phonecheck.v1.WatchJobRequest
+	(*GetJobResultsRequest)(nil),  // 19: phonecheck.v1.GetJobResultsRequest
+	(*GetJobResultsResponse)(nil), // 20: phonecheck.v1.GetJobResultsResponse
+	(*CheckRequest)(nil),          // 21: phonecheck.v1.CheckRequest
+	(*CheckOptions)(nil),          // 22: phonecheck.v1.CheckOptions
+	(*CheckResponse)(nil),         // 23: phonecheck.v1.CheckResponse
+	(*CheckStreamRequest)(nil),    // 24: phonecheck.v1.CheckStreamRequest
+	(*CheckStreamResponse)(nil),   // 25: phonecheck.v1.CheckStreamResponse
+	(*CheckBulkRequest)(nil),      // 26: phonecheck.v1.CheckBulkRequest
+	(*CheckBulkResponse)(nil),     // 27: phonecheck.v1.CheckBulkResponse
+	(*Progress)(nil),              // 28: phonecheck.v1.Progress
+	(*PhoneResult)(nil),           // 29: phonecheck.v1.PhoneResult
+	(*CheckSummary)(nil),          // 30: phonecheck.v1.CheckSummary
+	(*StatusCounts)(nil),          // 31: phonecheck.v1.StatusCounts
+	(*timestamppb.Timestamp)(nil), // 32: google.protobuf.Timestamp
+	(*status.Status)(nil),         // 33: google.rpc.Status
+	(*durationpb.Duration)(nil),   // 34: google.protobuf.Duration
 }
 var file_phonecheck_v1_phonecheck_proto_depIdxs = []int32{
-	5,  // 0: phonecheck.v1.GetUsageResponse.days:type_name -> phonecheck.v1.UsageDay
-	21, // 1: phonecheck.v1.CreateJobRequest.options:type_name -> phonecheck.v1.CheckOptions
-	7,  // 2: phonecheck.v1.CreateJobRequest.rows:type_name -> phonecheck.v1.Row
-	1,  // 3: phonecheck.v1.Job.state:type_name -> phonecheck.v1.JobState
-	31, // 4: phonecheck.v1.Job.created_at:type_name -> google.protobuf.Timestamp
-	31, // 5: phonecheck.v1.Job.updated_at:type_name -> google.protobuf.Timestamp
-	31, // 6: phonecheck.v1.Job.finished_at:type_name -> google.protobuf.Timestamp
-	30, // 7: phonecheck.v1.Job.by_status:type_name -> phonecheck.v1.StatusCounts
-	32, // 8: phonecheck.v1.Job.error:type_name -> google.rpc.Status
-	21, // 9: phonecheck.v1.Job.options:type_name -> phonecheck.v1.CheckOptions
-	9,  // 10: phonecheck.v1.Job.webhook:type_name -> phonecheck.v1.WebhookDelivery
-	0,  // 11: phonecheck.v1.WebhookDelivery.state:type_name -> phonecheck.v1.WebhookState
-	31, // 12: phonecheck.v1.WebhookDelivery.last_attempt_at:type_name -> google.protobuf.Timestamp
-	31, // 13: phonecheck.v1.WebhookDelivery.next_attempt_at:type_name -> google.protobuf.Timestamp
-	8,  // 14: phonecheck.v1.ListJobsResponse.jobs:type_name -> phonecheck.v1.Job
-	28, // 15: phonecheck.v1.GetJobResultsResponse.results:type_name -> phonecheck.v1.PhoneResult
-	7,  // 16: phonecheck.v1.GetJobResultsResponse.rows:type_name -> phonecheck.v1.Row
-	21, // 17: phonecheck.v1.CheckRequest.options:type_name -> phonecheck.v1.CheckOptions
-	33, // 18: phonecheck.v1.CheckOptions.max_age:type_name -> google.protobuf.Duration
-	28, // 19: phonecheck.v1.CheckResponse.results:type_name -> phonecheck.v1.PhoneResult
-	29, // 20: phonecheck.v1.CheckResponse.summary:type_name -> phonecheck.v1.CheckSummary
-	21, // 21: phonecheck.v1.CheckStreamRequest.options:type_name -> phonecheck.v1.CheckOptions
-	28, // 22: phonecheck.v1.CheckStreamResponse.results:type_name -> phonecheck.v1.PhoneResult
-	27, // 23: phonecheck.v1.CheckStreamResponse.progress:type_name -> phonecheck.v1.Progress
-	29, // 24: phonecheck.v1.CheckStreamResponse.summary:type_name -> phonecheck.v1.CheckSummary
-	21, // 25: phonecheck.v1.CheckBulkRequest.options:type_name -> phonecheck.v1.CheckOptions
-	28, // 26: phonecheck.v1.CheckBulkResponse.results:type_name -> phonecheck.v1.PhoneResult
-	27, // 27: phonecheck.v1.CheckBulkResponse.progress:type_name -> phonecheck.v1.Progress
-	29, // 28: phonecheck.v1.CheckBulkResponse.summary:type_name -> phonecheck.v1.CheckSummary
-	2,  // 29: phonecheck.v1.PhoneResult.status:type_name -> phonecheck.v1.NumberStatus
-	31, // 30: phonecheck.v1.PhoneResult.checked_at:type_name -> google.protobuf.Timestamp
-	32, // 31: phonecheck.v1.PhoneResult.error:type_name -> google.rpc.Status
-	30, // 32: phonecheck.v1.CheckSummary.by_status:type_name -> phonecheck.v1.StatusCounts
-	20, // 33: phonecheck.v1.PhoneCheck.Check:input_type -> phonecheck.v1.CheckRequest
-	23, // 34: phonecheck.v1.PhoneCheck.CheckStream:input_type -> phonecheck.v1.CheckStreamRequest
-	25, // 35: phonecheck.v1.PhoneCheck.CheckBulk:input_type -> phonecheck.v1.CheckBulkRequest
-	6,  // 36: phonecheck.v1.PhoneCheck.CreateJob:input_type -> phonecheck.v1.CreateJobRequest
-	10, // 37: phonecheck.v1.PhoneCheck.GetJob:input_type -> phonecheck.v1.GetJobRequest
-	11, // 38: phonecheck.v1.PhoneCheck.ListJobs:input_type -> phonecheck.v1.ListJobsRequest
-	13, // 39: phonecheck.v1.PhoneCheck.CancelJob:input_type -> phonecheck.v1.CancelJobRequest
-	14, // 40: phonecheck.v1.PhoneCheck.ResumeJob:input_type -> phonecheck.v1.ResumeJobRequest
-	15, // 41: phonecheck.v1.PhoneCheck.DeleteJob:input_type -> phonecheck.v1.DeleteJobRequest
-	17, // 42: phonecheck.v1.PhoneCheck.WatchJob:input_type -> phonecheck.v1.WatchJobRequest
-	18, // 43: phonecheck.v1.PhoneCheck.GetJobResults:input_type -> phonecheck.v1.GetJobResultsRequest
-	3,  // 44: phonecheck.v1.PhoneCheck.GetUsage:input_type -> phonecheck.v1.GetUsageRequest
-	22, // 45: phonecheck.v1.PhoneCheck.Check:output_type -> phonecheck.v1.CheckResponse
-	24, // 46: phonecheck.v1.PhoneCheck.CheckStream:output_type -> phonecheck.v1.CheckStreamResponse
-	26, // 47: phonecheck.v1.PhoneCheck.CheckBulk:output_type -> phonecheck.v1.CheckBulkResponse
-	8,  // 48: phonecheck.v1.PhoneCheck.CreateJob:output_type -> phonecheck.v1.Job
-	8,  // 49: phonecheck.v1.PhoneCheck.GetJob:output_type -> phonecheck.v1.Job
-	12, // 50: phonecheck.v1.PhoneCheck.ListJobs:output_type -> phonecheck.v1.ListJobsResponse
-	8,  // 51: phonecheck.v1.PhoneCheck.CancelJob:output_type -> phonecheck.v1.Job
-	8,  // 52: phonecheck.v1.PhoneCheck.ResumeJob:output_type -> phonecheck.v1.Job
-	16, // 53: phonecheck.v1.PhoneCheck.DeleteJob:output_type -> phonecheck.v1.DeleteJobResponse
-	8,  // 54: phonecheck.v1.PhoneCheck.WatchJob:output_type -> phonecheck.v1.Job
-	19, // 55: phonecheck.v1.PhoneCheck.GetJobResults:output_type -> phonecheck.v1.GetJobResultsResponse
-	4,  // 56: phonecheck.v1.PhoneCheck.GetUsage:output_type -> phonecheck.v1.GetUsageResponse
-	45, // [45:57] is the sub-list for method output_type
-	33, // [33:45] is the sub-list for method input_type
-	33, // [33:33] is the sub-list for extension type_name
-	33, // [33:33] is the sub-list for extension extendee
-	0,  // [0:33] is the sub-list for field type_name
+	6,  // 0: phonecheck.v1.GetUsageResponse.days:type_name -> phonecheck.v1.UsageDay
+	5,  // 1: phonecheck.v1.GetUsageResponse.budget:type_name -> phonecheck.v1.Budget
+	32, // 2: phonecheck.v1.Budget.resets_at:type_name -> google.protobuf.Timestamp
+	22, // 3: phonecheck.v1.CreateJobRequest.options:type_name -> phonecheck.v1.CheckOptions
+	8,  // 4: phonecheck.v1.CreateJobRequest.rows:type_name -> phonecheck.v1.Row
+	1,  // 5: phonecheck.v1.Job.state:type_name -> phonecheck.v1.JobState
+	32, // 6: phonecheck.v1.Job.created_at:type_name -> google.protobuf.Timestamp
+	32, // 7: phonecheck.v1.Job.updated_at:type_name -> google.protobuf.Timestamp
+	32, // 8: phonecheck.v1.Job.finished_at:type_name -> google.protobuf.Timestamp
+	31, // 9: phonecheck.v1.Job.by_status:type_name -> phonecheck.v1.StatusCounts
+	33, // 10: phonecheck.v1.Job.error:type_name -> google.rpc.Status
+	22, // 11: phonecheck.v1.Job.options:type_name -> phonecheck.v1.CheckOptions
+	10, // 12: phonecheck.v1.Job.webhook:type_name -> phonecheck.v1.WebhookDelivery
+	0,  // 13: phonecheck.v1.WebhookDelivery.state:type_name -> phonecheck.v1.WebhookState
+	32, // 14: phonecheck.v1.WebhookDelivery.last_attempt_at:type_name -> google.protobuf.Timestamp
+	32, // 15: phonecheck.v1.WebhookDelivery.next_attempt_at:type_name -> google.protobuf.Timestamp
+	9,  // 16: phonecheck.v1.ListJobsResponse.jobs:type_name -> phonecheck.v1.Job
+	29, // 17: phonecheck.v1.GetJobResultsResponse.results:type_name -> phonecheck.v1.PhoneResult
+	8,  // 18: phonecheck.v1.GetJobResultsResponse.rows:type_name -> phonecheck.v1.Row
+	22, // 19: phonecheck.v1.CheckRequest.options:type_name -> phonecheck.v1.CheckOptions
+	34, // 20: phonecheck.v1.CheckOptions.max_age:type_name -> google.protobuf.Duration
+	29, // 21: phonecheck.v1.CheckResponse.results:type_name -> phonecheck.v1.PhoneResult
+	30, // 22: phonecheck.v1.CheckResponse.summary:type_name -> phonecheck.v1.CheckSummary
+	22, // 23: phonecheck.v1.CheckStreamRequest.options:type_name -> phonecheck.v1.CheckOptions
+	29, // 24: phonecheck.v1.CheckStreamResponse.results:type_name -> phonecheck.v1.PhoneResult
+	28, // 25: phonecheck.v1.CheckStreamResponse.progress:type_name -> phonecheck.v1.Progress
+	30, // 26: phonecheck.v1.CheckStreamResponse.summary:type_name -> phonecheck.v1.CheckSummary
+	22, // 27: phonecheck.v1.CheckBulkRequest.options:type_name -> phonecheck.v1.CheckOptions
+	29, // 28: phonecheck.v1.CheckBulkResponse.results:type_name -> phonecheck.v1.PhoneResult
+	28, // 29: phonecheck.v1.CheckBulkResponse.progress:type_name -> phonecheck.v1.Progress
+	30, // 30: phonecheck.v1.CheckBulkResponse.summary:type_name -> phonecheck.v1.CheckSummary
+	2,  // 31: phonecheck.v1.PhoneResult.status:type_name -> phonecheck.v1.NumberStatus
+	32, // 32: phonecheck.v1.PhoneResult.checked_at:type_name -> google.protobuf.Timestamp
+	33, // 33: phonecheck.v1.PhoneResult.error:type_name -> google.rpc.Status
+	31, // 34: phonecheck.v1.CheckSummary.by_status:type_name -> phonecheck.v1.StatusCounts
+	21, // 35: phonecheck.v1.PhoneCheck.Check:input_type -> phonecheck.v1.CheckRequest
+	24, // 36: phonecheck.v1.PhoneCheck.CheckStream:input_type -> phonecheck.v1.CheckStreamRequest
+	26, // 37: phonecheck.v1.PhoneCheck.CheckBulk:input_type -> phonecheck.v1.CheckBulkRequest
+	7,  // 38: phonecheck.v1.PhoneCheck.CreateJob:input_type -> phonecheck.v1.CreateJobRequest
+	11, // 39: phonecheck.v1.PhoneCheck.GetJob:input_type -> phonecheck.v1.GetJobRequest
+	12, // 40: phonecheck.v1.PhoneCheck.ListJobs:input_type -> phonecheck.v1.ListJobsRequest
+	14, // 41: phonecheck.v1.PhoneCheck.CancelJob:input_type -> phonecheck.v1.CancelJobRequest
+	15, // 42: phonecheck.v1.PhoneCheck.ResumeJob:input_type -> phonecheck.v1.ResumeJobRequest
+	16, // 43: phonecheck.v1.PhoneCheck.DeleteJob:input_type -> phonecheck.v1.DeleteJobRequest
+	18, // 44: phonecheck.v1.PhoneCheck.WatchJob:input_type -> phonecheck.v1.WatchJobRequest
+	19, // 45: phonecheck.v1.PhoneCheck.GetJobResults:input_type -> phonecheck.v1.GetJobResultsRequest
+	3,  // 46: phonecheck.v1.PhoneCheck.GetUsage:input_type -> phonecheck.v1.GetUsageRequest
+	23, // 47: phonecheck.v1.PhoneCheck.Check:output_type -> phonecheck.v1.CheckResponse
+	25, // 48: phonecheck.v1.PhoneCheck.CheckStream:output_type -> phonecheck.v1.CheckStreamResponse
+	27, // 49: phonecheck.v1.PhoneCheck.CheckBulk:output_type -> phonecheck.v1.CheckBulkResponse
+	9,  // 50: phonecheck.v1.PhoneCheck.CreateJob:output_type -> phonecheck.v1.Job
+	9,  // 51: phonecheck.v1.PhoneCheck.GetJob:output_type -> phonecheck.v1.Job
+	13, // 52: phonecheck.v1.PhoneCheck.ListJobs:output_type -> phonecheck.v1.ListJobsResponse
+	9,  // 53: phonecheck.v1.PhoneCheck.CancelJob:output_type -> phonecheck.v1.Job
+	9,  // 54: phonecheck.v1.PhoneCheck.ResumeJob:output_type -> phonecheck.v1.Job
+	17, // 55: phonecheck.v1.PhoneCheck.DeleteJob:output_type -> phonecheck.v1.DeleteJobResponse
+	9,  // 56: phonecheck.v1.PhoneCheck.WatchJob:output_type -> phonecheck.v1.Job
+	20, // 57: phonecheck.v1.PhoneCheck.GetJobResults:output_type -> phonecheck.v1.GetJobResultsResponse
+	4,  // 58: phonecheck.v1.PhoneCheck.GetUsage:output_type -> phonecheck.v1.GetUsageResponse
+	47, // [47:59] is the sub-list for method output_type
+	35, // [35:47] is the sub-list for method input_type
+	35, // [35:35] is the sub-list for extension type_name
+	35, // [35:35] is the sub-list for extension extendee
+	0,  // [0:35] is the sub-list for field type_name
 }
 
 func init() { file_phonecheck_v1_phonecheck_proto_init() }
@@ -2625,7 +2738,7 @@ func file_phonecheck_v1_phonecheck_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_phonecheck_v1_phonecheck_proto_rawDesc), len(file_phonecheck_v1_phonecheck_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   28,
+			NumMessages:   29,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

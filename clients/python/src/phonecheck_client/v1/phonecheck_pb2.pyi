@@ -183,6 +183,7 @@ class GetUsageResponse(_message.Message):
     TIME_ZONE_FIELD_NUMBER: _builtins.int
     FROM_FIELD_NUMBER: _builtins.int
     TO_FIELD_NUMBER: _builtins.int
+    BUDGET_FIELD_NUMBER: _builtins.int
     time_zone: _builtins.str
     """The time zone the days are counted in: an IANA name such as "Asia/Shanghai"."""
     to: _builtins.str
@@ -191,20 +192,73 @@ class GetUsageResponse(_message.Message):
     def days(self) -> _containers.RepeatedCompositeFieldContainer[Global___UsageDay]:
         """One row per caller and day with any spending, by day then caller."""
 
+    @_builtins.property
+    def budget(self) -> Global___Budget:
+        """The budget of the caller asked for, in the period now; unset when its key has none (or
+        when every caller was asked for).
+        """
+
     def __init__(
         self,
         *,
         days: _abc.Iterable[Global___UsageDay] | None = ...,
         time_zone: _builtins.str = ...,
         to: _builtins.str = ...,
+        budget: Global___Budget | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["budget", b"budget"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["days", b"days", "from", b"from", "time_zone", b"time_zone", "to", b"to"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["budget", b"budget", "days", b"days", "from", b"from", "time_zone", b"time_zone", "to", b"to"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___GetUsageResponse: _TypeAlias = GetUsageResponse  # noqa: Y015
+
+@_typing.final
+class Budget(_message.Message):
+    """Budget is a caller's budget in the period now: set per key in the keys file
+    (name:key:qps:N/day or N/month), held exactly across replicas.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LIMIT_FIELD_NUMBER: _builtins.int
+    PERIOD_FIELD_NUMBER: _builtins.int
+    USED_FIELD_NUMBER: _builtins.int
+    RESERVED_FIELD_NUMBER: _builtins.int
+    LEFT_FIELD_NUMBER: _builtins.int
+    RESETS_AT_FIELD_NUMBER: _builtins.int
+    limit: _builtins.int
+    """The most numbers the caller may have billed per period."""
+    period: _builtins.str
+    """"day" or "month", in the server's usage time zone."""
+    used: _builtins.int
+    """Numbers billed to it in the period so far."""
+    reserved: _builtins.int
+    """Numbers reserved by its batches on their way, counted as spent until answered."""
+    left: _builtins.int
+    """What is left: limit minus used minus reserved (0 when spent)."""
+    @_builtins.property
+    def resets_at(self) -> _timestamp_pb2.Timestamp:
+        """When the period ends and the budget is whole again."""
+
+    def __init__(
+        self,
+        *,
+        limit: _builtins.int = ...,
+        period: _builtins.str = ...,
+        used: _builtins.int = ...,
+        reserved: _builtins.int = ...,
+        left: _builtins.int = ...,
+        resets_at: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["resets_at", b"resets_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["left", b"left", "limit", b"limit", "period", b"period", "reserved", b"reserved", "resets_at", b"resets_at", "used", b"used"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Budget: _TypeAlias = Budget  # noqa: Y015
 
 @_typing.final
 class UsageDay(_message.Message):

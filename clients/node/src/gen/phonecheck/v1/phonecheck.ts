@@ -264,6 +264,30 @@ export interface GetUsageResponse {
   from: string;
   /** The last day the rows cover, as resolved from the request (YYYY-MM-DD). */
   to: string;
+  /**
+   * The budget of the caller asked for, in the period now; unset when its key has none (or
+   * when every caller was asked for).
+   */
+  budget?: Budget | undefined;
+}
+
+/**
+ * Budget is a caller's budget in the period now: set per key in the keys file
+ * (name:key:qps:N/day or N/month), held exactly across replicas.
+ */
+export interface Budget {
+  /** The most numbers the caller may have billed per period. */
+  limit: number;
+  /** "day" or "month", in the server's usage time zone. */
+  period: string;
+  /** Numbers billed to it in the period so far. */
+  used: number;
+  /** Numbers reserved by its batches on their way, counted as spent until answered. */
+  reserved: number;
+  /** What is left: limit minus used minus reserved (0 when spent). */
+  left: number;
+  /** When the period ends and the budget is whole again. */
+  resetsAt?: Date | undefined;
 }
 
 /** UsageDay is what one caller spent on one day. */
@@ -795,7 +819,7 @@ export const GetUsageRequest: MessageFns<GetUsageRequest> = {
 };
 
 function createBaseGetUsageResponse(): GetUsageResponse {
-  return { days: [], timeZone: "", from: "", to: "" };
+  return { days: [], timeZone: "", from: "", to: "", budget: undefined };
 }
 
 export const GetUsageResponse: MessageFns<GetUsageResponse> = {
@@ -811,6 +835,9 @@ export const GetUsageResponse: MessageFns<GetUsageResponse> = {
     }
     if (message.to !== "") {
       writer.uint32(34).string(message.to);
+    }
+    if (message.budget !== undefined) {
+      Budget.encode(message.budget, writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -854,6 +881,14 @@ export const GetUsageResponse: MessageFns<GetUsageResponse> = {
           message.to = reader.string();
           continue;
         }
+        case 5: {
+          if (tag !== 42) {
+            break;
+          }
+
+          message.budget = Budget.decode(reader, reader.uint32());
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -869,6 +904,7 @@ export const GetUsageResponse: MessageFns<GetUsageResponse> = {
       timeZone: isSet(object.timeZone) ? globalThis.String(object.timeZone) : "",
       from: isSet(object.from) ? globalThis.String(object.from) : "",
       to: isSet(object.to) ? globalThis.String(object.to) : "",
+      budget: isSet(object.budget) ? Budget.fromJSON(object.budget) : undefined,
     };
   },
 
@@ -886,6 +922,9 @@ export const GetUsageResponse: MessageFns<GetUsageResponse> = {
     if (message.to !== "") {
       obj.to = message.to;
     }
+    if (message.budget !== undefined) {
+      obj.budget = Budget.toJSON(message.budget);
+    }
     return obj;
   },
 
@@ -898,6 +937,149 @@ export const GetUsageResponse: MessageFns<GetUsageResponse> = {
     message.timeZone = object.timeZone ?? "";
     message.from = object.from ?? "";
     message.to = object.to ?? "";
+    message.budget = (object.budget !== undefined && object.budget !== null)
+      ? Budget.fromPartial(object.budget)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseBudget(): Budget {
+  return { limit: 0, period: "", used: 0, reserved: 0, left: 0, resetsAt: undefined };
+}
+
+export const Budget: MessageFns<Budget> = {
+  encode(message: Budget, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.limit !== 0) {
+      writer.uint32(8).uint64(message.limit);
+    }
+    if (message.period !== "") {
+      writer.uint32(18).string(message.period);
+    }
+    if (message.used !== 0) {
+      writer.uint32(24).uint64(message.used);
+    }
+    if (message.reserved !== 0) {
+      writer.uint32(32).uint64(message.reserved);
+    }
+    if (message.left !== 0) {
+      writer.uint32(40).uint64(message.left);
+    }
+    if (message.resetsAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.resetsAt), writer.uint32(50).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Budget {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseBudget();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 8) {
+            break;
+          }
+
+          message.limit = longToNumber(reader.uint64());
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.period = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 24) {
+            break;
+          }
+
+          message.used = longToNumber(reader.uint64());
+          continue;
+        }
+        case 4: {
+          if (tag !== 32) {
+            break;
+          }
+
+          message.reserved = longToNumber(reader.uint64());
+          continue;
+        }
+        case 5: {
+          if (tag !== 40) {
+            break;
+          }
+
+          message.left = longToNumber(reader.uint64());
+          continue;
+        }
+        case 6: {
+          if (tag !== 50) {
+            break;
+          }
+
+          message.resetsAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): Budget {
+    return {
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+      period: isSet(object.period) ? globalThis.String(object.period) : "",
+      used: isSet(object.used) ? globalThis.Number(object.used) : 0,
+      reserved: isSet(object.reserved) ? globalThis.Number(object.reserved) : 0,
+      left: isSet(object.left) ? globalThis.Number(object.left) : 0,
+      resetsAt: isSet(object.resetsAt) ? fromJsonTimestamp(object.resetsAt) : undefined,
+    };
+  },
+
+  toJSON(message: Budget): unknown {
+    const obj: any = {};
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    if (message.period !== "") {
+      obj.period = message.period;
+    }
+    if (message.used !== 0) {
+      obj.used = Math.round(message.used);
+    }
+    if (message.reserved !== 0) {
+      obj.reserved = Math.round(message.reserved);
+    }
+    if (message.left !== 0) {
+      obj.left = Math.round(message.left);
+    }
+    if (message.resetsAt !== undefined) {
+      obj.resetsAt = message.resetsAt.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Budget>, I>>(base?: I): Budget {
+    return Budget.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Budget>, I>>(object: I): Budget {
+    const message = createBaseBudget();
+    message.limit = object.limit ?? 0;
+    message.period = object.period ?? "";
+    message.used = object.used ?? 0;
+    message.reserved = object.reserved ?? 0;
+    message.left = object.left ?? 0;
+    message.resetsAt = object.resetsAt ?? undefined;
     return message;
   },
 };

@@ -56,6 +56,7 @@ private static final long serialVersionUID = 0L;
             io.github.phonecheck.v1.GetUsageResponse.class, io.github.phonecheck.v1.GetUsageResponse.Builder.class);
   }
 
+  private int bitField0_;
   public static final int DAYS_FIELD_NUMBER = 1;
   @SuppressWarnings("serial")
   private java.util.List<io.github.phonecheck.v1.UsageDay> days_;
@@ -258,6 +259,47 @@ private static final long serialVersionUID = 0L;
     }
   }
 
+  public static final int BUDGET_FIELD_NUMBER = 5;
+  private io.github.phonecheck.v1.Budget budget_;
+  /**
+   * <pre>
+   * The budget of the caller asked for, in the period now; unset when its key has none (or
+   * when every caller was asked for).
+   * </pre>
+   *
+   * <code>.phonecheck.v1.Budget budget = 5 [json_name = "budget"];</code>
+   * @return Whether the budget field is set.
+   */
+  @java.lang.Override
+  public boolean hasBudget() {
+    return ((bitField0_ & 0x00000001) != 0);
+  }
+  /**
+   * <pre>
+   * The budget of the caller asked for, in the period now; unset when its key has none (or
+   * when every caller was asked for).
+   * </pre>
+   *
+   * <code>.phonecheck.v1.Budget budget = 5 [json_name = "budget"];</code>
+   * @return The budget.
+   */
+  @java.lang.Override
+  public io.github.phonecheck.v1.Budget getBudget() {
+    return budget_ == null ? io.github.phonecheck.v1.Budget.getDefaultInstance() : budget_;
+  }
+  /**
+   * <pre>
+   * The budget of the caller asked for, in the period now; unset when its key has none (or
+   * when every caller was asked for).
+   * </pre>
+   *
+   * <code>.phonecheck.v1.Budget budget = 5 [json_name = "budget"];</code>
+   */
+  @java.lang.Override
+  public io.github.phonecheck.v1.BudgetOrBuilder getBudgetOrBuilder() {
+    return budget_ == null ? io.github.phonecheck.v1.Budget.getDefaultInstance() : budget_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -284,6 +326,9 @@ private static final long serialVersionUID = 0L;
     if (!com.google.protobuf.GeneratedMessage.isStringEmpty(to_)) {
       com.google.protobuf.GeneratedMessage.writeString(output, 4, to_);
     }
+    if (((bitField0_ & 0x00000001) != 0)) {
+      output.writeMessage(5, getBudget());
+    }
     getUnknownFields().writeTo(output);
   }
   private int computeSerializedSize_0() {
@@ -305,6 +350,10 @@ private static final long serialVersionUID = 0L;
     }
     if (!com.google.protobuf.GeneratedMessage.isStringEmpty(to_)) {
       size += com.google.protobuf.GeneratedMessage.computeStringSize(4, to_);
+    }
+    if (((bitField0_ & 0x00000001) != 0)) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(5, getBudget());
     }
     return size;
   }
@@ -338,6 +387,11 @@ private static final long serialVersionUID = 0L;
         .equals(other.getFrom())) return false;
     if (!getTo()
         .equals(other.getTo())) return false;
+    if (hasBudget() != other.hasBudget()) return false;
+    if (hasBudget()) {
+      if (!getBudget()
+          .equals(other.getBudget())) return false;
+    }
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -359,6 +413,10 @@ private static final long serialVersionUID = 0L;
     hash = (53 * hash) + getFrom().hashCode();
     hash = (37 * hash) + TO_FIELD_NUMBER;
     hash = (53 * hash) + getTo().hashCode();
+    if (hasBudget()) {
+      hash = (37 * hash) + BUDGET_FIELD_NUMBER;
+      hash = (53 * hash) + getBudget().hashCode();
+    }
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -482,13 +540,20 @@ private static final long serialVersionUID = 0L;
 
     // Construct using io.github.phonecheck.v1.GetUsageResponse.newBuilder()
     private Builder() {
-
+      maybeForceBuilderInitialization();
     }
 
     private Builder(
         com.google.protobuf.GeneratedMessage.BuilderParent parent) {
       super(parent);
-
+      maybeForceBuilderInitialization();
+    }
+    private void maybeForceBuilderInitialization() {
+      if (com.google.protobuf.GeneratedMessage
+              .alwaysUseFieldBuilders) {
+        internalGetDaysFieldBuilder();
+        internalGetBudgetFieldBuilder();
+      }
     }
     @java.lang.Override
     public Builder clear() {
@@ -504,6 +569,11 @@ private static final long serialVersionUID = 0L;
       timeZone_ = "";
       from_ = "";
       to_ = "";
+      budget_ = null;
+      if (budgetBuilder_ != null) {
+        budgetBuilder_.dispose();
+        budgetBuilder_ = null;
+      }
       return this;
     }
 
@@ -559,6 +629,14 @@ private static final long serialVersionUID = 0L;
       if (((from_bitField0_ & 0x00000008) != 0)) {
         result.to_ = to_;
       }
+      int to_bitField0_ = 0;
+      if (((from_bitField0_ & 0x00000010) != 0)) {
+        result.budget_ = budgetBuilder_ == null
+            ? budget_
+            : budgetBuilder_.build();
+        to_bitField0_ |= 0x00000001;
+      }
+      result.bitField0_ |= to_bitField0_;
     }
 
     @java.lang.Override
@@ -614,6 +692,9 @@ private static final long serialVersionUID = 0L;
         bitField0_ |= 0x00000008;
         onChanged();
       }
+      if (other.hasBudget()) {
+        mergeBudget(other.getBudget());
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -666,6 +747,13 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000008;
               break;
             } // case 34
+            case 42: {
+              input.readMessage(
+                  internalGetBudgetFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              bitField0_ |= 0x00000010;
+              break;
+            } // case 42
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1263,6 +1351,170 @@ private static final long serialVersionUID = 0L;
       bitField0_ |= 0x00000008;
       onChanged();
       return this;
+    }
+
+    private io.github.phonecheck.v1.Budget budget_;
+    private com.google.protobuf.SingleFieldBuilder<
+        io.github.phonecheck.v1.Budget, io.github.phonecheck.v1.Budget.Builder, io.github.phonecheck.v1.BudgetOrBuilder> budgetBuilder_;
+    /**
+     * <pre>
+     * The budget of the caller asked for, in the period now; unset when its key has none (or
+     * when every caller was asked for).
+     * </pre>
+     *
+     * <code>.phonecheck.v1.Budget budget = 5 [json_name = "budget"];</code>
+     * @return Whether the budget field is set.
+     */
+    public boolean hasBudget() {
+      return ((bitField0_ & 0x00000010) != 0);
+    }
+    /**
+     * <pre>
+     * The budget of the caller asked for, in the period now; unset when its key has none (or
+     * when every caller was asked for).
+     * </pre>
+     *
+     * <code>.phonecheck.v1.Budget budget = 5 [json_name = "budget"];</code>
+     * @return The budget.
+     */
+    public io.github.phonecheck.v1.Budget getBudget() {
+      if (budgetBuilder_ == null) {
+        return budget_ == null ? io.github.phonecheck.v1.Budget.getDefaultInstance() : budget_;
+      } else {
+        return budgetBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * The budget of the caller asked for, in the period now; unset when its key has none (or
+     * when every caller was asked for).
+     * </pre>
+     *
+     * <code>.phonecheck.v1.Budget budget = 5 [json_name = "budget"];</code>
+     */
+    public Builder setBudget(io.github.phonecheck.v1.Budget value) {
+      if (budgetBuilder_ == null) {
+        java.util.Objects.requireNonNull(value);
+        budget_ = value;
+      } else {
+        budgetBuilder_.setMessage(value);
+      }
+      bitField0_ |= 0x00000010;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The budget of the caller asked for, in the period now; unset when its key has none (or
+     * when every caller was asked for).
+     * </pre>
+     *
+     * <code>.phonecheck.v1.Budget budget = 5 [json_name = "budget"];</code>
+     */
+    public Builder setBudget(
+        io.github.phonecheck.v1.Budget.Builder builderForValue) {
+      if (budgetBuilder_ == null) {
+        budget_ = builderForValue.build();
+      } else {
+        budgetBuilder_.setMessage(builderForValue.build());
+      }
+      bitField0_ |= 0x00000010;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The budget of the caller asked for, in the period now; unset when its key has none (or
+     * when every caller was asked for).
+     * </pre>
+     *
+     * <code>.phonecheck.v1.Budget budget = 5 [json_name = "budget"];</code>
+     */
+    public Builder mergeBudget(io.github.phonecheck.v1.Budget value) {
+      if (budgetBuilder_ == null) {
+        if (((bitField0_ & 0x00000010) != 0) &&
+          budget_ != null &&
+          budget_ != io.github.phonecheck.v1.Budget.getDefaultInstance()) {
+          getBudgetBuilder().mergeFrom(value);
+        } else {
+          budget_ = value;
+        }
+      } else {
+        budgetBuilder_.mergeFrom(value);
+      }
+      if (budget_ != null) {
+        bitField0_ |= 0x00000010;
+        onChanged();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The budget of the caller asked for, in the period now; unset when its key has none (or
+     * when every caller was asked for).
+     * </pre>
+     *
+     * <code>.phonecheck.v1.Budget budget = 5 [json_name = "budget"];</code>
+     */
+    public Builder clearBudget() {
+      bitField0_ = (bitField0_ & ~0x00000010);
+      budget_ = null;
+      if (budgetBuilder_ != null) {
+        budgetBuilder_.dispose();
+        budgetBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The budget of the caller asked for, in the period now; unset when its key has none (or
+     * when every caller was asked for).
+     * </pre>
+     *
+     * <code>.phonecheck.v1.Budget budget = 5 [json_name = "budget"];</code>
+     */
+    public io.github.phonecheck.v1.Budget.Builder getBudgetBuilder() {
+      bitField0_ |= 0x00000010;
+      onChanged();
+      return internalGetBudgetFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * The budget of the caller asked for, in the period now; unset when its key has none (or
+     * when every caller was asked for).
+     * </pre>
+     *
+     * <code>.phonecheck.v1.Budget budget = 5 [json_name = "budget"];</code>
+     */
+    public io.github.phonecheck.v1.BudgetOrBuilder getBudgetOrBuilder() {
+      if (budgetBuilder_ != null) {
+        return budgetBuilder_.getMessageOrBuilder();
+      } else {
+        return budget_ == null ?
+            io.github.phonecheck.v1.Budget.getDefaultInstance() : budget_;
+      }
+    }
+    /**
+     * <pre>
+     * The budget of the caller asked for, in the period now; unset when its key has none (or
+     * when every caller was asked for).
+     * </pre>
+     *
+     * <code>.phonecheck.v1.Budget budget = 5 [json_name = "budget"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilder<
+        io.github.phonecheck.v1.Budget, io.github.phonecheck.v1.Budget.Builder, io.github.phonecheck.v1.BudgetOrBuilder> 
+        internalGetBudgetFieldBuilder() {
+      if (budgetBuilder_ == null) {
+        budgetBuilder_ = new com.google.protobuf.SingleFieldBuilder<
+            io.github.phonecheck.v1.Budget, io.github.phonecheck.v1.Budget.Builder, io.github.phonecheck.v1.BudgetOrBuilder>(
+                getBudget(),
+                getParentForChildren(),
+                isClean());
+        budget_ = null;
+      }
+      return budgetBuilder_;
     }
 
     // @@protoc_insertion_point(builder_scope:phonecheck.v1.GetUsageResponse)

@@ -113,4 +113,34 @@ public interface GetUsageResponseOrBuilder extends
    */
   com.google.protobuf.ByteString
       getToBytes();
+
+  /**
+   * <pre>
+   * The budget of the caller asked for, in the period now; unset when its key has none (or
+   * when every caller was asked for).
+   * </pre>
+   *
+   * <code>.phonecheck.v1.Budget budget = 5 [json_name = "budget"];</code>
+   * @return Whether the budget field is set.
+   */
+  boolean hasBudget();
+  /**
+   * <pre>
+   * The budget of the caller asked for, in the period now; unset when its key has none (or
+   * when every caller was asked for).
+   * </pre>
+   *
+   * <code>.phonecheck.v1.Budget budget = 5 [json_name = "budget"];</code>
+   * @return The budget.
+   */
+  io.github.phonecheck.v1.Budget getBudget();
+  /**
+   * <pre>
+   * The budget of the caller asked for, in the period now; unset when its key has none (or
+   * when every caller was asked for).
+   * </pre>
+   *
+   * <code>.phonecheck.v1.Budget budget = 5 [json_name = "budget"];</code>
+   */
+  io.github.phonecheck.v1.BudgetOrBuilder getBudgetOrBuilder();
 }

@@ -37,6 +37,11 @@ public final class PhoneCheckProto extends com.google.protobuf.GeneratedFile {
     com.google.protobuf.GeneratedMessage.FieldAccessorTable
       internal_static_phonecheck_v1_GetUsageResponse_fieldAccessorTable;
   static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_phonecheck_v1_Budget_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_phonecheck_v1_Budget_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
     internal_static_phonecheck_v1_UsageDay_descriptor;
   static final 
     com.google.protobuf.GeneratedMessage.FieldAccessorTable
@@ -180,149 +185,154 @@ public final class PhoneCheckProto extends com.google.protobuf.GeneratedFile {
       "\037google/protobuf/timestamp.proto\032\027google" +
       "/rpc/status.proto\"M\n\017GetUsageRequest\022\026\n\006" +
       "caller\030\001 \001(\tR\006caller\022\022\n\004from\030\002 \001(\tR\004from" +
-      "\022\016\n\002to\030\003 \001(\tR\002to\"\200\001\n\020GetUsageResponse\022+\n" +
+      "\022\016\n\002to\030\003 \001(\tR\002to\"\257\001\n\020GetUsageResponse\022+\n" +
       "\004days\030\001 \003(\0132\027.phonecheck.v1.UsageDayR\004da" +
       "ys\022\033\n\ttime_zone\030\002 \001(\tR\010timeZone\022\022\n\004from\030" +
-      "\003 \001(\tR\004from\022\016\n\002to\030\004 \001(\tR\002to\"\273\001\n\010UsageDay" +
-      "\022\026\n\006caller\030\001 \001(\tR\006caller\022\020\n\003day\030\002 \001(\tR\003d" +
-      "ay\022\026\n\006billed\030\003 \001(\004R\006billed\022\035\n\ncache_hits" +
-      "\030\004 \001(\004R\tcacheHits\022\030\n\007invalid\030\005 \001(\004R\007inva" +
-      "lid\022\036\n\nduplicates\030\006 \001(\004R\nduplicates\022\024\n\005c" +
-      "alls\030\007 \001(\004R\005calls\"\332\001\n\020CreateJobRequest\022\022" +
-      "\n\004name\030\001 \001(\tR\004name\0225\n\007options\030\002 \001(\0132\033.ph" +
-      "onecheck.v1.CheckOptionsR\007options\022\030\n\007mob" +
-      "iles\030\003 \003(\tR\007mobiles\022\026\n\006header\030\004 \003(\tR\006hea" +
-      "der\022&\n\004rows\030\005 \003(\0132\022.phonecheck.v1.RowR\004r" +
-      "ows\022!\n\014callback_url\030\006 \001(\tR\013callbackUrl\"/" +
-      "\n\003Row\022\024\n\005cells\030\001 \003(\tR\005cells\022\022\n\004line\030\002 \001(" +
-      "\004R\004line\"\344\005\n\003Job\022\016\n\002id\030\001 \001(\tR\002id\022\022\n\004name\030" +
-      "\002 \001(\tR\004name\022-\n\005state\030\003 \001(\0162\027.phonecheck." +
-      "v1.JobStateR\005state\0229\n\ncreated_at\030\004 \001(\0132\032" +
-      ".google.protobuf.TimestampR\tcreatedAt\0229\n" +
-      "\nupdated_at\030\005 \001(\0132\032.google.protobuf.Time" +
-      "stampR\tupdatedAt\022;\n\013finished_at\030\006 \001(\0132\032." +
-      "google.protobuf.TimestampR\nfinishedAt\022\024\n" +
-      "\005total\030\007 \001(\004R\005total\022\026\n\006unique\030\010 \001(\004R\006uni" +
-      "que\022\022\n\004done\030\t \001(\004R\004done\022\026\n\006billed\030\n \001(\004R" +
-      "\006billed\022\035\n\ncache_hits\030\013 \001(\004R\tcacheHits\022\030" +
-      "\n\007invalid\030\014 \001(\004R\007invalid\022\036\n\nduplicates\030\r" +
-      " \001(\004R\nduplicates\0228\n\tby_status\030\016 \001(\0132\033.ph" +
-      "onecheck.v1.StatusCountsR\010byStatus\022(\n\005er" +
-      "ror\030\017 \001(\0132\022.google.rpc.StatusR\005error\0225\n\007" +
-      "options\030\020 \001(\0132\033.phonecheck.v1.CheckOptio" +
-      "nsR\007options\022\024\n\005owner\030\021 \001(\tR\005owner\022\026\n\006hea" +
-      "der\030\022 \003(\tR\006header\022!\n\014callback_url\030\023 \001(\tR" +
-      "\013callbackUrl\0228\n\007webhook\030\024 \001(\0132\036.phoneche" +
-      "ck.v1.WebhookDeliveryR\007webhook\"\250\002\n\017Webho" +
-      "okDelivery\0221\n\005state\030\001 \001(\0162\033.phonecheck.v" +
-      "1.WebhookStateR\005state\022\032\n\010attempts\030\002 \001(\rR" +
-      "\010attempts\022B\n\017last_attempt_at\030\003 \001(\0132\032.goo" +
-      "gle.protobuf.TimestampR\rlastAttemptAt\022\037\n" +
-      "\013last_status\030\004 \001(\rR\nlastStatus\022\035\n\nlast_e" +
-      "rror\030\005 \001(\tR\tlastError\022B\n\017next_attempt_at" +
-      "\030\006 \001(\0132\032.google.protobuf.TimestampR\rnext" +
-      "AttemptAt\"\037\n\rGetJobRequest\022\016\n\002id\030\001 \001(\tR\002" +
-      "id\"M\n\017ListJobsRequest\022\033\n\tpage_size\030\001 \001(\r" +
-      "R\010pageSize\022\035\n\npage_token\030\002 \001(\tR\tpageToke" +
-      "n\"b\n\020ListJobsResponse\022&\n\004jobs\030\001 \003(\0132\022.ph" +
-      "onecheck.v1.JobR\004jobs\022&\n\017next_page_token" +
-      "\030\002 \001(\tR\rnextPageToken\"\"\n\020CancelJobReques" +
-      "t\022\016\n\002id\030\001 \001(\tR\002id\"\"\n\020ResumeJobRequest\022\016\n" +
-      "\002id\030\001 \001(\tR\002id\"\"\n\020DeleteJobRequest\022\016\n\002id\030" +
-      "\001 \001(\tR\002id\"\023\n\021DeleteJobResponse\"!\n\017WatchJ" +
-      "obRequest\022\016\n\002id\030\001 \001(\tR\002id\"E\n\024GetJobResul" +
-      "tsRequest\022\016\n\002id\030\001 \001(\tR\002id\022\035\n\nfrom_index\030" +
-      "\002 \001(\004R\tfromIndex\"u\n\025GetJobResultsRespons" +
-      "e\0224\n\007results\030\001 \003(\0132\032.phonecheck.v1.Phone" +
-      "ResultR\007results\022&\n\004rows\030\002 \003(\0132\022.phoneche" +
-      "ck.v1.RowR\004rows\"_\n\014CheckRequest\022\030\n\007mobil" +
-      "es\030\001 \003(\tR\007mobiles\0225\n\007options\030\002 \001(\0132\033.pho" +
-      "necheck.v1.CheckOptionsR\007options\"a\n\014Chec" +
-      "kOptions\0222\n\007max_age\030\001 \001(\0132\031.google.proto" +
-      "buf.DurationR\006maxAge\022\035\n\nskip_cache\030\002 \001(\010" +
-      "R\tskipCache\"|\n\rCheckResponse\0224\n\007results\030" +
-      "\001 \003(\0132\032.phonecheck.v1.PhoneResultR\007resul" +
-      "ts\0225\n\007summary\030\002 \001(\0132\033.phonecheck.v1.Chec" +
-      "kSummaryR\007summary\"e\n\022CheckStreamRequest\022" +
-      "\030\n\007mobiles\030\001 \003(\tR\007mobiles\0225\n\007options\030\002 \001" +
+      "\003 \001(\tR\004from\022\016\n\002to\030\004 \001(\tR\002to\022-\n\006budget\030\005 " +
+      "\001(\0132\025.phonecheck.v1.BudgetR\006budget\"\263\001\n\006B" +
+      "udget\022\024\n\005limit\030\001 \001(\004R\005limit\022\026\n\006period\030\002 " +
+      "\001(\tR\006period\022\022\n\004used\030\003 \001(\004R\004used\022\032\n\010reser" +
+      "ved\030\004 \001(\004R\010reserved\022\022\n\004left\030\005 \001(\004R\004left\022" +
+      "7\n\tresets_at\030\006 \001(\0132\032.google.protobuf.Tim" +
+      "estampR\010resetsAt\"\273\001\n\010UsageDay\022\026\n\006caller\030" +
+      "\001 \001(\tR\006caller\022\020\n\003day\030\002 \001(\tR\003day\022\026\n\006bille" +
+      "d\030\003 \001(\004R\006billed\022\035\n\ncache_hits\030\004 \001(\004R\tcac" +
+      "heHits\022\030\n\007invalid\030\005 \001(\004R\007invalid\022\036\n\ndupl" +
+      "icates\030\006 \001(\004R\nduplicates\022\024\n\005calls\030\007 \001(\004R" +
+      "\005calls\"\332\001\n\020CreateJobRequest\022\022\n\004name\030\001 \001(" +
+      "\tR\004name\0225\n\007options\030\002 \001(\0132\033.phonecheck.v1" +
+      ".CheckOptionsR\007options\022\030\n\007mobiles\030\003 \003(\tR" +
+      "\007mobiles\022\026\n\006header\030\004 \003(\tR\006header\022&\n\004rows" +
+      "\030\005 \003(\0132\022.phonecheck.v1.RowR\004rows\022!\n\014call" +
+      "back_url\030\006 \001(\tR\013callbackUrl\"/\n\003Row\022\024\n\005ce" +
+      "lls\030\001 \003(\tR\005cells\022\022\n\004line\030\002 \001(\004R\004line\"\344\005\n" +
+      "\003Job\022\016\n\002id\030\001 \001(\tR\002id\022\022\n\004name\030\002 \001(\tR\004name" +
+      "\022-\n\005state\030\003 \001(\0162\027.phonecheck.v1.JobState" +
+      "R\005state\0229\n\ncreated_at\030\004 \001(\0132\032.google.pro" +
+      "tobuf.TimestampR\tcreatedAt\0229\n\nupdated_at" +
+      "\030\005 \001(\0132\032.google.protobuf.TimestampR\tupda" +
+      "tedAt\022;\n\013finished_at\030\006 \001(\0132\032.google.prot" +
+      "obuf.TimestampR\nfinishedAt\022\024\n\005total\030\007 \001(" +
+      "\004R\005total\022\026\n\006unique\030\010 \001(\004R\006unique\022\022\n\004done" +
+      "\030\t \001(\004R\004done\022\026\n\006billed\030\n \001(\004R\006billed\022\035\n\n" +
+      "cache_hits\030\013 \001(\004R\tcacheHits\022\030\n\007invalid\030\014" +
+      " \001(\004R\007invalid\022\036\n\nduplicates\030\r \001(\004R\ndupli" +
+      "cates\0228\n\tby_status\030\016 \001(\0132\033.phonecheck.v1" +
+      ".StatusCountsR\010byStatus\022(\n\005error\030\017 \001(\0132\022" +
+      ".google.rpc.StatusR\005error\0225\n\007options\030\020 \001" +
       "(\0132\033.phonecheck.v1.CheckOptionsR\007options" +
-      "\"\267\001\n\023CheckStreamResponse\0224\n\007results\030\001 \003(" +
-      "\0132\032.phonecheck.v1.PhoneResultR\007results\0223" +
-      "\n\010progress\030\002 \001(\0132\027.phonecheck.v1.Progres" +
-      "sR\010progress\0225\n\007summary\030\003 \001(\0132\033.phonechec" +
-      "k.v1.CheckSummaryR\007summary\"c\n\020CheckBulkR" +
-      "equest\022\030\n\007mobiles\030\001 \003(\tR\007mobiles\0225\n\007opti" +
-      "ons\030\002 \001(\0132\033.phonecheck.v1.CheckOptionsR\007" +
-      "options\"\265\001\n\021CheckBulkResponse\0224\n\007results" +
-      "\030\001 \003(\0132\032.phonecheck.v1.PhoneResultR\007resu" +
-      "lts\0223\n\010progress\030\002 \001(\0132\027.phonecheck.v1.Pr" +
-      "ogressR\010progress\0225\n\007summary\030\003 \001(\0132\033.phon" +
-      "echeck.v1.CheckSummaryR\007summary\"4\n\010Progr" +
-      "ess\022\022\n\004done\030\001 \001(\rR\004done\022\024\n\005total\030\002 \001(\rR\005" +
-      "total\"\316\003\n\013PhoneResult\022\024\n\005index\030\001 \001(\rR\005in" +
-      "dex\022\024\n\005input\030\002 \001(\tR\005input\022\026\n\006mobile\030\003 \001(" +
-      "\tR\006mobile\0223\n\006status\030\004 \001(\0162\033.phonecheck.v" +
-      "1.NumberStatusR\006status\022\037\n\013status_name\030\005 " +
-      "\001(\tR\nstatusName\022\022\n\004area\030\006 \001(\tR\004area\022\032\n\010p" +
-      "rovince\030\007 \001(\tR\010province\022\022\n\004city\030\010 \001(\tR\004c" +
-      "ity\022\030\n\007carrier\030\t \001(\tR\007carrier\0229\n\nchecked" +
-      "_at\030\n \001(\0132\032.google.protobuf.TimestampR\tc" +
-      "heckedAt\022%\n\016invalid_reason\030\013 \001(\tR\rinvali" +
-      "dReason\022(\n\005error\030\014 \001(\0132\022.google.rpc.Stat" +
-      "usR\005error\022\034\n\tduplicate\030\r \001(\010R\tduplicate\022" +
-      "\035\n\nfrom_cache\030\016 \001(\010R\tfromCache\"\216\002\n\014Check" +
-      "Summary\022\024\n\005total\030\001 \001(\rR\005total\022\026\n\006unique\030" +
-      "\002 \001(\rR\006unique\022\030\n\007invalid\030\003 \001(\rR\007invalid\022" +
-      "\036\n\nduplicates\030\004 \001(\rR\nduplicates\022\026\n\006bille" +
-      "d\030\005 \001(\rR\006billed\022%\n\016upstream_calls\030\006 \001(\rR" +
-      "\rupstreamCalls\0228\n\tby_status\030\007 \001(\0132\033.phon" +
-      "echeck.v1.StatusCountsR\010byStatus\022\035\n\ncach" +
-      "e_hits\030\010 \001(\rR\tcacheHits\"\334\001\n\014StatusCounts" +
-      "\022\024\n\005empty\030\001 \001(\rR\005empty\022\022\n\004real\030\002 \001(\rR\004re" +
-      "al\022\034\n\tsuspended\030\003 \001(\rR\tsuspended\022&\n\017not_" +
-      "in_database\030\004 \001(\rR\rnotInDatabase\022\026\n\006sile" +
-      "nt\030\005 \001(\rR\006silent\022\022\n\004risk\030\006 \001(\rR\004risk\022\030\n\007" +
-      "invalid\030\007 \001(\rR\007invalid\022\026\n\006failed\030\010 \001(\rR\006" +
-      "failed*\200\001\n\014WebhookState\022\035\n\031WEBHOOK_STATE" +
-      "_UNSPECIFIED\020\000\022\031\n\025WEBHOOK_STATE_PENDING\020" +
-      "\001\022\033\n\027WEBHOOK_STATE_DELIVERED\020\002\022\031\n\025WEBHOO" +
-      "K_STATE_GAVE_UP\020\003*\232\001\n\010JobState\022\031\n\025JOB_ST" +
-      "ATE_UNSPECIFIED\020\000\022\024\n\020JOB_STATE_QUEUED\020\001\022" +
-      "\025\n\021JOB_STATE_RUNNING\020\002\022\027\n\023JOB_STATE_SUCC" +
-      "EEDED\020\003\022\024\n\020JOB_STATE_FAILED\020\004\022\027\n\023JOB_STA" +
-      "TE_CANCELLED\020\005*\353\001\n\014NumberStatus\022\035\n\031NUMBE" +
-      "R_STATUS_UNSPECIFIED\020\000\022\027\n\023NUMBER_STATUS_" +
-      "EMPTY\020\001\022\026\n\022NUMBER_STATUS_REAL\020\002\022\033\n\027NUMBE" +
-      "R_STATUS_SUSPENDED\020\003\022!\n\035NUMBER_STATUS_NO" +
-      "T_IN_DATABASE\020\004\022\030\n\024NUMBER_STATUS_SILENT\020" +
-      "\005\022\026\n\022NUMBER_STATUS_RISK\020\006\022\031\n\025NUMBER_STAT" +
-      "US_INVALID\020\0072\212\007\n\nPhoneCheck\022B\n\005Check\022\033.p" +
-      "honecheck.v1.CheckRequest\032\034.phonecheck.v" +
-      "1.CheckResponse\022V\n\013CheckStream\022!.phonech" +
-      "eck.v1.CheckStreamRequest\032\".phonecheck.v" +
-      "1.CheckStreamResponse0\001\022R\n\tCheckBulk\022\037.p" +
-      "honecheck.v1.CheckBulkRequest\032 .phoneche" +
-      "ck.v1.CheckBulkResponse(\0010\001\022B\n\tCreateJob" +
-      "\022\037.phonecheck.v1.CreateJobRequest\032\022.phon" +
-      "echeck.v1.Job(\001\022:\n\006GetJob\022\034.phonecheck.v" +
-      "1.GetJobRequest\032\022.phonecheck.v1.Job\022K\n\010L" +
-      "istJobs\022\036.phonecheck.v1.ListJobsRequest\032" +
-      "\037.phonecheck.v1.ListJobsResponse\022@\n\tCanc" +
-      "elJob\022\037.phonecheck.v1.CancelJobRequest\032\022" +
-      ".phonecheck.v1.Job\022@\n\tResumeJob\022\037.phonec" +
-      "heck.v1.ResumeJobRequest\032\022.phonecheck.v1" +
-      ".Job\022N\n\tDeleteJob\022\037.phonecheck.v1.Delete" +
-      "JobRequest\032 .phonecheck.v1.DeleteJobResp" +
-      "onse\022@\n\010WatchJob\022\036.phonecheck.v1.WatchJo" +
-      "bRequest\032\022.phonecheck.v1.Job0\001\022\\\n\rGetJob" +
-      "Results\022#.phonecheck.v1.GetJobResultsReq" +
-      "uest\032$.phonecheck.v1.GetJobResultsRespon" +
-      "se0\001\022K\n\010GetUsage\022\036.phonecheck.v1.GetUsag" +
-      "eRequest\032\037.phonecheck.v1.GetUsageRespons" +
-      "eBt\n\027io.github.phonecheck.v1B\017PhoneCheck" +
-      "ProtoP\001ZFgithub.com/phonecheck/phonechec" +
-      "k/clients/go/phonecheck/v1;phonecheckv1b" +
-      "\006proto3"
+      "\022\024\n\005owner\030\021 \001(\tR\005owner\022\026\n\006header\030\022 \003(\tR\006" +
+      "header\022!\n\014callback_url\030\023 \001(\tR\013callbackUr" +
+      "l\0228\n\007webhook\030\024 \001(\0132\036.phonecheck.v1.Webho" +
+      "okDeliveryR\007webhook\"\250\002\n\017WebhookDelivery\022" +
+      "1\n\005state\030\001 \001(\0162\033.phonecheck.v1.WebhookSt" +
+      "ateR\005state\022\032\n\010attempts\030\002 \001(\rR\010attempts\022B" +
+      "\n\017last_attempt_at\030\003 \001(\0132\032.google.protobu" +
+      "f.TimestampR\rlastAttemptAt\022\037\n\013last_statu" +
+      "s\030\004 \001(\rR\nlastStatus\022\035\n\nlast_error\030\005 \001(\tR" +
+      "\tlastError\022B\n\017next_attempt_at\030\006 \001(\0132\032.go" +
+      "ogle.protobuf.TimestampR\rnextAttemptAt\"\037" +
+      "\n\rGetJobRequest\022\016\n\002id\030\001 \001(\tR\002id\"M\n\017ListJ" +
+      "obsRequest\022\033\n\tpage_size\030\001 \001(\rR\010pageSize\022" +
+      "\035\n\npage_token\030\002 \001(\tR\tpageToken\"b\n\020ListJo" +
+      "bsResponse\022&\n\004jobs\030\001 \003(\0132\022.phonecheck.v1" +
+      ".JobR\004jobs\022&\n\017next_page_token\030\002 \001(\tR\rnex" +
+      "tPageToken\"\"\n\020CancelJobRequest\022\016\n\002id\030\001 \001" +
+      "(\tR\002id\"\"\n\020ResumeJobRequest\022\016\n\002id\030\001 \001(\tR\002" +
+      "id\"\"\n\020DeleteJobRequest\022\016\n\002id\030\001 \001(\tR\002id\"\023" +
+      "\n\021DeleteJobResponse\"!\n\017WatchJobRequest\022\016" +
+      "\n\002id\030\001 \001(\tR\002id\"E\n\024GetJobResultsRequest\022\016" +
+      "\n\002id\030\001 \001(\tR\002id\022\035\n\nfrom_index\030\002 \001(\004R\tfrom" +
+      "Index\"u\n\025GetJobResultsResponse\0224\n\007result" +
+      "s\030\001 \003(\0132\032.phonecheck.v1.PhoneResultR\007res" +
+      "ults\022&\n\004rows\030\002 \003(\0132\022.phonecheck.v1.RowR\004" +
+      "rows\"_\n\014CheckRequest\022\030\n\007mobiles\030\001 \003(\tR\007m" +
+      "obiles\0225\n\007options\030\002 \001(\0132\033.phonecheck.v1." +
+      "CheckOptionsR\007options\"a\n\014CheckOptions\0222\n" +
+      "\007max_age\030\001 \001(\0132\031.google.protobuf.Duratio" +
+      "nR\006maxAge\022\035\n\nskip_cache\030\002 \001(\010R\tskipCache" +
+      "\"|\n\rCheckResponse\0224\n\007results\030\001 \003(\0132\032.pho" +
+      "necheck.v1.PhoneResultR\007results\0225\n\007summa" +
+      "ry\030\002 \001(\0132\033.phonecheck.v1.CheckSummaryR\007s" +
+      "ummary\"e\n\022CheckStreamRequest\022\030\n\007mobiles\030" +
+      "\001 \003(\tR\007mobiles\0225\n\007options\030\002 \001(\0132\033.phonec" +
+      "heck.v1.CheckOptionsR\007options\"\267\001\n\023CheckS" +
+      "treamResponse\0224\n\007results\030\001 \003(\0132\032.phonech" +
+      "eck.v1.PhoneResultR\007results\0223\n\010progress\030" +
+      "\002 \001(\0132\027.phonecheck.v1.ProgressR\010progress" +
+      "\0225\n\007summary\030\003 \001(\0132\033.phonecheck.v1.CheckS" +
+      "ummaryR\007summary\"c\n\020CheckBulkRequest\022\030\n\007m" +
+      "obiles\030\001 \003(\tR\007mobiles\0225\n\007options\030\002 \001(\0132\033" +
+      ".phonecheck.v1.CheckOptionsR\007options\"\265\001\n" +
+      "\021CheckBulkResponse\0224\n\007results\030\001 \003(\0132\032.ph" +
+      "onecheck.v1.PhoneResultR\007results\0223\n\010prog" +
+      "ress\030\002 \001(\0132\027.phonecheck.v1.ProgressR\010pro" +
+      "gress\0225\n\007summary\030\003 \001(\0132\033.phonecheck.v1.C" +
+      "heckSummaryR\007summary\"4\n\010Progress\022\022\n\004done" +
+      "\030\001 \001(\rR\004done\022\024\n\005total\030\002 \001(\rR\005total\"\316\003\n\013P" +
+      "honeResult\022\024\n\005index\030\001 \001(\rR\005index\022\024\n\005inpu" +
+      "t\030\002 \001(\tR\005input\022\026\n\006mobile\030\003 \001(\tR\006mobile\0223" +
+      "\n\006status\030\004 \001(\0162\033.phonecheck.v1.NumberSta" +
+      "tusR\006status\022\037\n\013status_name\030\005 \001(\tR\nstatus" +
+      "Name\022\022\n\004area\030\006 \001(\tR\004area\022\032\n\010province\030\007 \001" +
+      "(\tR\010province\022\022\n\004city\030\010 \001(\tR\004city\022\030\n\007carr" +
+      "ier\030\t \001(\tR\007carrier\0229\n\nchecked_at\030\n \001(\0132\032" +
+      ".google.protobuf.TimestampR\tcheckedAt\022%\n" +
+      "\016invalid_reason\030\013 \001(\tR\rinvalidReason\022(\n\005" +
+      "error\030\014 \001(\0132\022.google.rpc.StatusR\005error\022\034" +
+      "\n\tduplicate\030\r \001(\010R\tduplicate\022\035\n\nfrom_cac" +
+      "he\030\016 \001(\010R\tfromCache\"\216\002\n\014CheckSummary\022\024\n\005" +
+      "total\030\001 \001(\rR\005total\022\026\n\006unique\030\002 \001(\rR\006uniq" +
+      "ue\022\030\n\007invalid\030\003 \001(\rR\007invalid\022\036\n\nduplicat" +
+      "es\030\004 \001(\rR\nduplicates\022\026\n\006billed\030\005 \001(\rR\006bi" +
+      "lled\022%\n\016upstream_calls\030\006 \001(\rR\rupstreamCa" +
+      "lls\0228\n\tby_status\030\007 \001(\0132\033.phonecheck.v1.S" +
+      "tatusCountsR\010byStatus\022\035\n\ncache_hits\030\010 \001(" +
+      "\rR\tcacheHits\"\334\001\n\014StatusCounts\022\024\n\005empty\030\001" +
+      " \001(\rR\005empty\022\022\n\004real\030\002 \001(\rR\004real\022\034\n\tsuspe" +
+      "nded\030\003 \001(\rR\tsuspended\022&\n\017not_in_database" +
+      "\030\004 \001(\rR\rnotInDatabase\022\026\n\006silent\030\005 \001(\rR\006s" +
+      "ilent\022\022\n\004risk\030\006 \001(\rR\004risk\022\030\n\007invalid\030\007 \001" +
+      "(\rR\007invalid\022\026\n\006failed\030\010 \001(\rR\006failed*\200\001\n\014" +
+      "WebhookState\022\035\n\031WEBHOOK_STATE_UNSPECIFIE" +
+      "D\020\000\022\031\n\025WEBHOOK_STATE_PENDING\020\001\022\033\n\027WEBHOO" +
+      "K_STATE_DELIVERED\020\002\022\031\n\025WEBHOOK_STATE_GAV" +
+      "E_UP\020\003*\232\001\n\010JobState\022\031\n\025JOB_STATE_UNSPECI" +
+      "FIED\020\000\022\024\n\020JOB_STATE_QUEUED\020\001\022\025\n\021JOB_STAT" +
+      "E_RUNNING\020\002\022\027\n\023JOB_STATE_SUCCEEDED\020\003\022\024\n\020" +
+      "JOB_STATE_FAILED\020\004\022\027\n\023JOB_STATE_CANCELLE" +
+      "D\020\005*\353\001\n\014NumberStatus\022\035\n\031NUMBER_STATUS_UN" +
+      "SPECIFIED\020\000\022\027\n\023NUMBER_STATUS_EMPTY\020\001\022\026\n\022" +
+      "NUMBER_STATUS_REAL\020\002\022\033\n\027NUMBER_STATUS_SU" +
+      "SPENDED\020\003\022!\n\035NUMBER_STATUS_NOT_IN_DATABA" +
+      "SE\020\004\022\030\n\024NUMBER_STATUS_SILENT\020\005\022\026\n\022NUMBER" +
+      "_STATUS_RISK\020\006\022\031\n\025NUMBER_STATUS_INVALID\020" +
+      "\0072\212\007\n\nPhoneCheck\022B\n\005Check\022\033.phonecheck.v" +
+      "1.CheckRequest\032\034.phonecheck.v1.CheckResp" +
+      "onse\022V\n\013CheckStream\022!.phonecheck.v1.Chec" +
+      "kStreamRequest\032\".phonecheck.v1.CheckStre" +
+      "amResponse0\001\022R\n\tCheckBulk\022\037.phonecheck.v" +
+      "1.CheckBulkRequest\032 .phonecheck.v1.Check" +
+      "BulkResponse(\0010\001\022B\n\tCreateJob\022\037.phoneche" +
+      "ck.v1.CreateJobRequest\032\022.phonecheck.v1.J" +
+      "ob(\001\022:\n\006GetJob\022\034.phonecheck.v1.GetJobReq" +
+      "uest\032\022.phonecheck.v1.Job\022K\n\010ListJobs\022\036.p" +
+      "honecheck.v1.ListJobsRequest\032\037.phonechec" +
+      "k.v1.ListJobsResponse\022@\n\tCancelJob\022\037.pho" +
+      "necheck.v1.CancelJobRequest\032\022.phonecheck" +
+      ".v1.Job\022@\n\tResumeJob\022\037.phonecheck.v1.Res" +
+      "umeJobRequest\032\022.phonecheck.v1.Job\022N\n\tDel" +
+      "eteJob\022\037.phonecheck.v1.DeleteJobRequest\032" +
+      " .phonecheck.v1.DeleteJobResponse\022@\n\010Wat" +
+      "chJob\022\036.phonecheck.v1.WatchJobRequest\032\022." +
+      "phonecheck.v1.Job0\001\022\\\n\rGetJobResults\022#.p" +
+      "honecheck.v1.GetJobResultsRequest\032$.phon" +
+      "echeck.v1.GetJobResultsResponse0\001\022K\n\010Get" +
+      "Usage\022\036.phonecheck.v1.GetUsageRequest\032\037." +
+      "phonecheck.v1.GetUsageResponseBt\n\027io.git" +
+      "hub.phonecheck.v1B\017PhoneCheckProtoP\001ZFgi" +
+      "thub.com/phonecheck/phonecheck/clients/g" +
+      "o/phonecheck/v1;phonecheckv1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -342,159 +352,165 @@ public final class PhoneCheckProto extends com.google.protobuf.GeneratedFile {
     internal_static_phonecheck_v1_GetUsageResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_GetUsageResponse_descriptor,
-        new java.lang.String[] { "Days", "TimeZone", "From", "To", });
-    internal_static_phonecheck_v1_UsageDay_descriptor =
+        new java.lang.String[] { "Days", "TimeZone", "From", "To", "Budget", });
+    internal_static_phonecheck_v1_Budget_descriptor =
       getDescriptor().getMessageType(2);
+    internal_static_phonecheck_v1_Budget_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_phonecheck_v1_Budget_descriptor,
+        new java.lang.String[] { "Limit", "Period", "Used", "Reserved", "Left", "ResetsAt", });
+    internal_static_phonecheck_v1_UsageDay_descriptor =
+      getDescriptor().getMessageType(3);
     internal_static_phonecheck_v1_UsageDay_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_UsageDay_descriptor,
         new java.lang.String[] { "Caller", "Day", "Billed", "CacheHits", "Invalid", "Duplicates", "Calls", });
     internal_static_phonecheck_v1_CreateJobRequest_descriptor =
-      getDescriptor().getMessageType(3);
+      getDescriptor().getMessageType(4);
     internal_static_phonecheck_v1_CreateJobRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_CreateJobRequest_descriptor,
         new java.lang.String[] { "Name", "Options", "Mobiles", "Header", "Rows", "CallbackUrl", });
     internal_static_phonecheck_v1_Row_descriptor =
-      getDescriptor().getMessageType(4);
+      getDescriptor().getMessageType(5);
     internal_static_phonecheck_v1_Row_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_Row_descriptor,
         new java.lang.String[] { "Cells", "Line", });
     internal_static_phonecheck_v1_Job_descriptor =
-      getDescriptor().getMessageType(5);
+      getDescriptor().getMessageType(6);
     internal_static_phonecheck_v1_Job_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_Job_descriptor,
         new java.lang.String[] { "Id", "Name", "State", "CreatedAt", "UpdatedAt", "FinishedAt", "Total", "Unique", "Done", "Billed", "CacheHits", "Invalid", "Duplicates", "ByStatus", "Error", "Options", "Owner", "Header", "CallbackUrl", "Webhook", });
     internal_static_phonecheck_v1_WebhookDelivery_descriptor =
-      getDescriptor().getMessageType(6);
+      getDescriptor().getMessageType(7);
     internal_static_phonecheck_v1_WebhookDelivery_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_WebhookDelivery_descriptor,
         new java.lang.String[] { "State", "Attempts", "LastAttemptAt", "LastStatus", "LastError", "NextAttemptAt", });
     internal_static_phonecheck_v1_GetJobRequest_descriptor =
-      getDescriptor().getMessageType(7);
+      getDescriptor().getMessageType(8);
     internal_static_phonecheck_v1_GetJobRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_GetJobRequest_descriptor,
         new java.lang.String[] { "Id", });
     internal_static_phonecheck_v1_ListJobsRequest_descriptor =
-      getDescriptor().getMessageType(8);
+      getDescriptor().getMessageType(9);
     internal_static_phonecheck_v1_ListJobsRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_ListJobsRequest_descriptor,
         new java.lang.String[] { "PageSize", "PageToken", });
     internal_static_phonecheck_v1_ListJobsResponse_descriptor =
-      getDescriptor().getMessageType(9);
+      getDescriptor().getMessageType(10);
     internal_static_phonecheck_v1_ListJobsResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_ListJobsResponse_descriptor,
         new java.lang.String[] { "Jobs", "NextPageToken", });
     internal_static_phonecheck_v1_CancelJobRequest_descriptor =
-      getDescriptor().getMessageType(10);
+      getDescriptor().getMessageType(11);
     internal_static_phonecheck_v1_CancelJobRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_CancelJobRequest_descriptor,
         new java.lang.String[] { "Id", });
     internal_static_phonecheck_v1_ResumeJobRequest_descriptor =
-      getDescriptor().getMessageType(11);
+      getDescriptor().getMessageType(12);
     internal_static_phonecheck_v1_ResumeJobRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_ResumeJobRequest_descriptor,
         new java.lang.String[] { "Id", });
     internal_static_phonecheck_v1_DeleteJobRequest_descriptor =
-      getDescriptor().getMessageType(12);
+      getDescriptor().getMessageType(13);
     internal_static_phonecheck_v1_DeleteJobRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_DeleteJobRequest_descriptor,
         new java.lang.String[] { "Id", });
     internal_static_phonecheck_v1_DeleteJobResponse_descriptor =
-      getDescriptor().getMessageType(13);
+      getDescriptor().getMessageType(14);
     internal_static_phonecheck_v1_DeleteJobResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_DeleteJobResponse_descriptor,
         new java.lang.String[] { });
     internal_static_phonecheck_v1_WatchJobRequest_descriptor =
-      getDescriptor().getMessageType(14);
+      getDescriptor().getMessageType(15);
     internal_static_phonecheck_v1_WatchJobRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_WatchJobRequest_descriptor,
         new java.lang.String[] { "Id", });
     internal_static_phonecheck_v1_GetJobResultsRequest_descriptor =
-      getDescriptor().getMessageType(15);
+      getDescriptor().getMessageType(16);
     internal_static_phonecheck_v1_GetJobResultsRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_GetJobResultsRequest_descriptor,
         new java.lang.String[] { "Id", "FromIndex", });
     internal_static_phonecheck_v1_GetJobResultsResponse_descriptor =
-      getDescriptor().getMessageType(16);
+      getDescriptor().getMessageType(17);
     internal_static_phonecheck_v1_GetJobResultsResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_GetJobResultsResponse_descriptor,
         new java.lang.String[] { "Results", "Rows", });
     internal_static_phonecheck_v1_CheckRequest_descriptor =
-      getDescriptor().getMessageType(17);
+      getDescriptor().getMessageType(18);
     internal_static_phonecheck_v1_CheckRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_CheckRequest_descriptor,
         new java.lang.String[] { "Mobiles", "Options", });
     internal_static_phonecheck_v1_CheckOptions_descriptor =
-      getDescriptor().getMessageType(18);
+      getDescriptor().getMessageType(19);
     internal_static_phonecheck_v1_CheckOptions_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_CheckOptions_descriptor,
         new java.lang.String[] { "MaxAge", "SkipCache", });
     internal_static_phonecheck_v1_CheckResponse_descriptor =
-      getDescriptor().getMessageType(19);
+      getDescriptor().getMessageType(20);
     internal_static_phonecheck_v1_CheckResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_CheckResponse_descriptor,
         new java.lang.String[] { "Results", "Summary", });
     internal_static_phonecheck_v1_CheckStreamRequest_descriptor =
-      getDescriptor().getMessageType(20);
+      getDescriptor().getMessageType(21);
     internal_static_phonecheck_v1_CheckStreamRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_CheckStreamRequest_descriptor,
         new java.lang.String[] { "Mobiles", "Options", });
     internal_static_phonecheck_v1_CheckStreamResponse_descriptor =
-      getDescriptor().getMessageType(21);
+      getDescriptor().getMessageType(22);
     internal_static_phonecheck_v1_CheckStreamResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_CheckStreamResponse_descriptor,
         new java.lang.String[] { "Results", "Progress", "Summary", });
     internal_static_phonecheck_v1_CheckBulkRequest_descriptor =
-      getDescriptor().getMessageType(22);
+      getDescriptor().getMessageType(23);
     internal_static_phonecheck_v1_CheckBulkRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_CheckBulkRequest_descriptor,
         new java.lang.String[] { "Mobiles", "Options", });
     internal_static_phonecheck_v1_CheckBulkResponse_descriptor =
-      getDescriptor().getMessageType(23);
+      getDescriptor().getMessageType(24);
     internal_static_phonecheck_v1_CheckBulkResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_CheckBulkResponse_descriptor,
         new java.lang.String[] { "Results", "Progress", "Summary", });
     internal_static_phonecheck_v1_Progress_descriptor =
-      getDescriptor().getMessageType(24);
+      getDescriptor().getMessageType(25);
     internal_static_phonecheck_v1_Progress_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_Progress_descriptor,
         new java.lang.String[] { "Done", "Total", });
     internal_static_phonecheck_v1_PhoneResult_descriptor =
-      getDescriptor().getMessageType(25);
+      getDescriptor().getMessageType(26);
     internal_static_phonecheck_v1_PhoneResult_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_PhoneResult_descriptor,
         new java.lang.String[] { "Index", "Input", "Mobile", "Status", "StatusName", "Area", "Province", "City", "Carrier", "CheckedAt", "InvalidReason", "Error", "Duplicate", "FromCache", });
     internal_static_phonecheck_v1_CheckSummary_descriptor =
-      getDescriptor().getMessageType(26);
+      getDescriptor().getMessageType(27);
     internal_static_phonecheck_v1_CheckSummary_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_CheckSummary_descriptor,
         new java.lang.String[] { "Total", "Unique", "Invalid", "Duplicates", "Billed", "UpstreamCalls", "ByStatus", "CacheHits", });
     internal_static_phonecheck_v1_StatusCounts_descriptor =
-      getDescriptor().getMessageType(27);
+      getDescriptor().getMessageType(28);
     internal_static_phonecheck_v1_StatusCounts_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_StatusCounts_descriptor,
