@@ -61,7 +61,10 @@ fn the_checking_core_knows_nothing_of_callers_jobs_or_the_cli() {
 
 #[test]
 fn the_usage_ledger_knows_only_the_spend_port_and_the_job_store() {
-    let found = imports_outside("src/usage", &["crate::checking::spend", "crate::jobs"]);
+    let found = imports_outside(
+        "src/usage",
+        &["crate::checking::spend", "crate::jobs", "crate::metrics"],
+    );
     assert!(found.is_empty(), "{found:#?}");
 }
 

@@ -318,3 +318,51 @@ async fn serve_refuses_an_unusable_data_dir_with_one_line() {
     );
     assert_eq!(std::fs::read(&file).unwrap(), b"x", "left as it was");
 }
+
+/// `--dry-run` says what a list would bill, for `check` and `job submit` alike, and sends
+/// nothing: no upstream call, no job.
+#[tokio::test]
+async fn a_dry_run_says_what_the_list_would_bill_and_sends_nothing() {
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().to_owned();
+    let env = start(SimulatorConfig::default(), move |c| {
+        c.data_dir = dir.join("jobs");
+    })
+    .await;
+    let n = numbers(50);
+    // 10 already cached.
+    env.check(n[..10].to_vec()).await;
+    let billed = env.sim.simulator.stats().billed;
+    let files = tempfile::tempdir().unwrap();
+    let csv = files.path().join("list.csv");
+    let mut text = String::from("name,phone\n");
+    for (i, number) in n.iter().enumerate() {
+        text.push_str(&format!("c{i},{number}\n"));
+    }
+    text.push_str("junk,12345\nrepeat,");
+    text.push_str(&n[0]);
+    text.push('\n');
+    std::fs::write(&csv, text).unwrap();
+
+    let expected = "checking it now would bill 40 numbers: 52 rows, 50 distinct numbers, 10 answered from the server's cache, 1 invalid, 1 repeats; nothing was sent";
+    let output = Command::new(env!("CARGO_BIN_EXE_phonecheck"))
+        .args(["check", csv.to_str().unwrap(), "--dry-run"])
+        .env("PHONECHECK_SERVER", format!("http://{}", env.addr))
+        .env_remove("PHONECHECK_API_KEY")
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .expect("run phonecheck check");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert!(stdout.contains(expected), "{stdout}");
+    let (code, said, stderr) = job(&env, &["submit", csv.to_str().unwrap(), "--dry-run"]).await;
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(said.contains(expected), "{said}");
+    let (_, listed, stderr) = job(&env, &["list"]).await;
+    assert!(
+        listed.is_empty() && stderr.contains("no jobs"),
+        "{listed} {stderr}"
+    );
+    assert_eq!(env.sim.simulator.stats().billed, billed, "nothing was sent");
+}

@@ -584,3 +584,146 @@ async fn two_replicas_on_one_postgresql_never_exceed_a_budget_together() {
     assert_eq!(reason(&ended.unwrap_err()), "BUDGET_EXHAUSTED");
     assert_eq!(sim.simulator.stats().billed, 3_000);
 }
+
+#[tokio::test]
+async fn a_preview_sends_nothing_and_its_billable_is_what_the_real_call_bills() {
+    let sim = common::simulator(SimulatorConfig::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys");
+    std::fs::write(&keys, KEYS).unwrap();
+    let (addr, _stop) = start_server(config(sim.url(), &keys, &dir.path().join("data"))).await;
+    let mut client = connect(addr).await;
+    let crm = "crm-key-0123456789";
+    let cached = numbers(300);
+    check(&mut client, crm, cached[..100].to_vec()).await;
+    let billed_before = sim.simulator.stats().billed;
+    // 300 numbers (100 cached), 20 junk, 30 repeats.
+    let mut list = cached.clone();
+    list.extend((0..20).map(|i| format!("junk{i}")));
+    list.extend(cached[200..230].iter().cloned());
+    let preview_options = Some(phonecheck::pb::CheckOptions {
+        validate_only: true,
+        ..Default::default()
+    });
+    let previewed = client
+        .check(with_key(
+            CheckRequest {
+                mobiles: list.clone(),
+                options: preview_options,
+            },
+            crm,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(previewed.results.is_empty());
+    let summary = previewed.summary.unwrap();
+    assert_eq!(
+        (
+            summary.total,
+            summary.unique,
+            summary.invalid,
+            summary.duplicates
+        ),
+        (350, 300, 20, 30)
+    );
+    assert_eq!(
+        (summary.cache_hits, summary.billable, summary.billed),
+        (100, 200, 0)
+    );
+    // A stream previews the same, in one message.
+    let mut stream = client
+        .check_stream(with_key(
+            CheckStreamRequest {
+                mobiles: list.clone(),
+                options: preview_options,
+            },
+            crm,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let only = stream.message().await.unwrap().unwrap();
+    assert_eq!(only.summary.unwrap().billable, 200);
+    assert!(stream.message().await.unwrap().is_none());
+    // A job previews the same, and no job is made.
+    let counted = client
+        .create_job(with_key(
+            futures::stream::iter([CreateJobRequest {
+                mobiles: list.clone(),
+                validate_only: true,
+                ..Default::default()
+            }]),
+            crm,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(counted.id.is_empty());
+    assert_eq!(
+        (
+            counted.total,
+            counted.unique,
+            counted.invalid,
+            counted.duplicates
+        ),
+        (350, 300, 20, 30)
+    );
+    assert_eq!((counted.cache_hits, counted.billable), (100, 200));
+    let listed = client
+        .list_jobs(with_key(phonecheck::pb::ListJobsRequest::default(), crm))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(listed.jobs.is_empty(), "a preview stores nothing");
+    assert_eq!(sim.simulator.stats().billed, billed_before, "nothing sent");
+    let own = usage(&mut client, crm, "").await.unwrap();
+    assert_eq!(
+        of(&own, "crm").calls,
+        1,
+        "previews are not calls that spend"
+    );
+
+    // The real call bills what the preview said, and says so itself.
+    let real = client
+        .check(with_key(
+            CheckRequest {
+                mobiles: list,
+                options: None,
+            },
+            crm,
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .summary
+        .unwrap();
+    assert_eq!((real.billed, real.billable), (200, 200));
+    assert_eq!(sim.simulator.stats().billed, billed_before + 200);
+
+    // CheckBulk does not preview: it says where to go.
+    let refused = client
+        .check_bulk(with_key(
+            futures::stream::iter([phonecheck::pb::CheckBulkRequest {
+                mobiles: vec!["13111111111".to_owned()],
+                options: preview_options,
+            }]),
+            crm,
+        ))
+        .await;
+    let status = match refused {
+        Err(status) => status,
+        Ok(response) => {
+            let mut stream = response.into_inner();
+            loop {
+                match stream.message().await {
+                    Ok(Some(_)) => continue,
+                    Ok(None) => panic!("a bulk preview is refused"),
+                    Err(status) => break status,
+                }
+            }
+        }
+    };
+    assert_eq!(status.code(), Code::InvalidArgument);
+    assert!(status.message().contains("validate_only"), "{status:?}");
+}

@@ -237,6 +237,12 @@ impl Batcher {
         }
     }
 
+    /// How many of `numbers` some call already has queued or in flight (see
+    /// [`Ticket::already_waited_for`]).
+    pub fn already_waited_for(&self, numbers: &[(Mobile, u32)]) -> usize {
+        self.shared.already_waited_for(numbers)
+    }
+
     /// A ticket for background work (a job) paid by `payer`: its numbers leave only in room
     /// that live callers' numbers leave in a batch. No deadline.
     pub fn background_ticket(&self, payer: Payer) -> Ticket {
@@ -326,6 +332,12 @@ impl Ticket {
         self.outstanding
     }
 
+    /// How many of `numbers` some call already has queued or in flight: submitting them now
+    /// would bill none of those (they are the first asker's).
+    pub fn already_waited_for(&self, numbers: &[(Mobile, u32)]) -> usize {
+        self.shared.already_waited_for(numbers)
+    }
+
     /// The next delivery; `None` once nothing is outstanding.
     pub async fn recv(&mut self) -> Option<Delivery> {
         if self.outstanding == 0 {
@@ -364,6 +376,14 @@ enum Next {
 }
 
 impl Shared {
+    fn already_waited_for(&self, numbers: &[(Mobile, u32)]) -> usize {
+        let state = self.state.lock();
+        numbers
+            .iter()
+            .filter(|(m, _)| state.numbers.contains_key(m))
+            .count()
+    }
+
     fn next_departure(&self) -> Next {
         let mut state = self.state.lock();
         let State {

@@ -63,6 +63,11 @@ impl WindowedSubmitter {
         self.ticket.outstanding()
     }
 
+    /// How many of `numbers` another call already has queued or in flight.
+    pub fn already_waited_for(&self, numbers: &[(Mobile, u32)]) -> usize {
+        self.ticket.already_waited_for(numbers)
+    }
+
     /// How many more numbers may be submitted now: none once the check is doomed.
     pub fn room(&self) -> usize {
         if self.doomed.is_some() {

@@ -85,6 +85,17 @@ pub struct CheckArgs {
 /// Runs `phonecheck check` and returns its exit status: 0 when every row has its answer, 1
 /// when the run failed or stopped with rows unanswered, 130 after Ctrl-C.
 pub async fn run(args: CheckArgs) -> i32 {
+    if args.list.dry_run {
+        let previewed = async {
+            let source = source(&args.inputs)?;
+            let mut client = connect(&args.server).await?;
+            super::job::preview(&mut client, &source, &args.list).await
+        };
+        return previewed.await.unwrap_or_else(|e: ClientError| {
+            eprintln!("phonecheck: {e}");
+            e.exit_status()
+        });
+    }
     let quiet = args.quiet;
     let report = match check(args).await {
         Ok(report) => report,

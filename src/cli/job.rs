@@ -188,7 +188,9 @@ async fn run_command(args: JobArgs) -> Result<i32, ClientError> {
             )
         }
         JobCommand::Resume { id } => {
-            let job = client.resume_job(ResumeJobRequest { id }).await?;
+            let job = client
+                .resume_job(ResumeJobRequest { id, max_billed: 0 })
+                .await?;
             (
                 job.into_inner(),
                 JobState::Queued,
@@ -210,7 +212,8 @@ async fn run_command(args: JobArgs) -> Result<i32, ClientError> {
     Ok(0)
 }
 
-/// Uploads the rows of a file (or stdin) as a job; prints the id on stdout.
+/// Uploads the rows of a file (or stdin) as a job; prints the id on stdout. With
+/// `--dry-run`, previews it instead.
 async fn submit(client: &mut BulkClient, args: JobSubmitArgs) -> Result<i32, ClientError> {
     let inputs: Vec<String> = args.input.iter().cloned().collect();
     let source = source(&inputs)?;
@@ -220,14 +223,63 @@ async fn submit(client: &mut BulkClient, args: JobSubmitArgs) -> Result<i32, Cli
             inputs.join(" ")
         )));
     }
-    let options = args.list.input_options();
-    let reader = RowReader::open(&source, &options)?;
+    if args.list.dry_run {
+        return preview(client, &source, &args.list).await;
+    }
+    let job = upload(client, &source, &args.list, args.name, args.callback, false).await?;
+    eprintln!(
+        "job {} created: {} rows ({} distinct numbers, {} invalid, {} repeats); follow it with\n  phonecheck job status {} --watch",
+        job.id,
+        thousands(job.total),
+        thousands(job.unique),
+        thousands(job.invalid),
+        thousands(job.duplicates),
+        job.id
+    );
+    println!("{}", job.id);
+    Ok(0)
+}
+
+/// Says what checking the list at `source` would bill now, sending, storing and billing
+/// nothing (`check --dry-run` and `job submit --dry-run`).
+pub(crate) async fn preview(
+    client: &mut BulkClient,
+    source: &Source,
+    list: &ListArgs,
+) -> Result<i32, ClientError> {
+    let counted = upload(client, source, list, None, None, true).await?;
+    println!(
+        "{}: checking it now would bill {} numbers: {} rows, {} distinct numbers, {} answered \
+         from the server's cache, {} invalid, {} repeats; nothing was sent",
+        source.name(),
+        thousands(counted.billable),
+        thousands(counted.total),
+        thousands(counted.unique),
+        thousands(counted.cache_hits),
+        thousands(counted.invalid),
+        thousands(counted.duplicates),
+    );
+    Ok(0)
+}
+
+/// Sends the rows of `source` to `CreateJob` (as a preview when `validate_only`), reading
+/// them on a thread of their own, whole rows kept for a table; returns the server's answer.
+async fn upload(
+    client: &mut BulkClient,
+    source: &Source,
+    list: &ListArgs,
+    name: Option<String>,
+    callback: Option<String>,
+    validate_only: bool,
+) -> Result<Job, ClientError> {
+    let options = list.input_options();
+    let reader = RowReader::open(source, &options)?;
     eprintln!(
         "phonecheck: reading {}: {}",
         source.name(),
         reader.description
     );
-    let name = args.name.clone().unwrap_or_else(|| match &source {
+    let name = name.unwrap_or_else(|| match source {
         Source::File(path) => path.file_name().map_or_else(
             || path.display().to_string(),
             |n| n.to_string_lossy().into(),
@@ -236,17 +288,17 @@ async fn submit(client: &mut BulkClient, args: JobSubmitArgs) -> Result<i32, Cli
     });
     // Read through once first: a broken file is refused before any job exists.
     if !reader.is_sheet() {
-        RowReader::count(&source, &options)?;
+        RowReader::count(source, &options)?;
     }
-    let chunk = args.list.chunk as usize;
-    let options = Some(args.list.check_options());
+    let chunk = list.chunk as usize;
+    let options = Some(list.check_options());
     let header = reader
         .layout
         .as_ref()
         .map(|l| l.columns.clone())
         .unwrap_or_default();
-    let keep_rows = reader.layout.is_some();
-    let callback = args.callback.clone();
+    // A preview needs only the numbers.
+    let keep_rows = reader.layout.is_some() && !validate_only;
     let bar = bar(None, "{spinner} uploading {human_pos} rows");
     let (tx, rx) = mpsc::channel::<CreateJobRequest>(4);
     let (failed_tx, mut failed_rx) = mpsc::channel::<ClientError>(1);
@@ -260,6 +312,8 @@ async fn submit(client: &mut BulkClient, args: JobSubmitArgs) -> Result<i32, Cli
             header,
             rows: Vec::new(),
             callback_url: callback.unwrap_or_default(),
+            validate_only,
+            ..Default::default()
         };
         // Bytes of the message so far: wide rows end a message before `chunk` rows, so it
         // stays well under the 4 MiB every gRPC peer accepts.
@@ -270,13 +324,15 @@ async fn submit(client: &mut BulkClient, args: JobSubmitArgs) -> Result<i32, Cli
                     bytes += row.input.len() + 12;
                     message.mobiles.push(row.input);
                     // Every row goes with its line, so the results name the file's lines;
-                    // a table's rows go whole.
-                    let cells = if keep_rows { row.cells } else { Vec::new() };
-                    bytes += cells.iter().map(|c| c.len() + 4).sum::<usize>();
-                    message.rows.push(Row {
-                        cells,
-                        line: row.line,
-                    });
+                    // a table's rows go whole. A preview needs neither.
+                    if !validate_only {
+                        let cells = if keep_rows { row.cells } else { Vec::new() };
+                        bytes += cells.iter().map(|c| c.len() + 4).sum::<usize>();
+                        message.rows.push(Row {
+                            cells,
+                            line: row.line,
+                        });
+                    }
                 }
                 Err(e) => {
                     let _ = failed_tx.blocking_send(e.into());
@@ -306,18 +362,7 @@ async fn submit(client: &mut BulkClient, args: JobSubmitArgs) -> Result<i32, Cli
     if let Ok(e) = failed_rx.try_recv() {
         return Err(e);
     }
-    let job = created?.into_inner();
-    eprintln!(
-        "job {} created: {} rows ({} distinct numbers, {} invalid, {} repeats); follow it with\n  phonecheck job status {} --watch",
-        job.id,
-        thousands(job.total),
-        thousands(job.unique),
-        thousands(job.invalid),
-        thousands(job.duplicates),
-        job.id
-    );
-    println!("{}", job.id);
-    Ok(0)
+    Ok(created?.into_inner())
 }
 
 /// Follows a job to its end with a progress bar; 0 when it succeeded.

@@ -102,6 +102,11 @@ pub struct ListArgs {
     /// Rows per message (at most the server's --max-bulk-chunk).
     #[arg(long, default_value_t = 5000, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub chunk: u32,
+
+    /// Say what the list would bill now (and how many rows the server's cache answers, are
+    /// invalid or repeat), then stop: nothing is sent upstream, stored or billed.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 impl ListArgs {
@@ -123,6 +128,7 @@ impl ListArgs {
                 .max_age
                 .and_then(|d| prost_types::Duration::try_from(d).ok()),
             skip_cache: self.no_cache,
+            validate_only: false,
         }
     }
 }

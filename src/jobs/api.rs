@@ -9,14 +9,64 @@ use futures::{Stream, StreamExt};
 use tokio::sync::mpsc;
 
 use super::{
-    JobChunk, JobError, JobPage, JobRecord, JobState, Jobs, NewInput, NewJob, RESULTS_CHUNK,
-    ResultRow, StoredAnswer, StoredResult, WATCH_EVERY, new_id, webhooks,
+    JobChunk, JobError, JobPage, JobPreview, JobRecord, JobState, Jobs, Mobile, NewInput, NewJob,
+    PENDING_CHUNK, RESULTS_CHUNK, ResultRow, StoredAnswer, StoredResult, WATCH_EVERY, new_id,
+    webhooks,
 };
 use crate::checking::number::{InvalidReason, normalize_mobile};
 use crate::checking::pipeline::{CheckError, NumberResult, Outcome};
 use crate::checking::spend::{Payer, Spend};
 
 impl Jobs {
+    /// Counts a list as [`Jobs::create`] would take it, storing, sending and billing
+    /// nothing: its inputs, invalid ones, repeats, what the cache answers now and what the
+    /// rest would bill. Memory: 8 bytes per valid input.
+    pub async fn preview<S>(&self, mut chunks: S) -> Result<JobPreview, JobError>
+    where
+        S: Stream<Item = Result<JobChunk, CheckError>> + Unpin,
+    {
+        let mut preview = JobPreview::default();
+        let mut numbers: Vec<u64> = Vec::new();
+        let mut freshness = None;
+        while let Some(chunk) = chunks.next().await {
+            let chunk = chunk?;
+            if chunk.inputs.len() > self.config.max_chunk {
+                return Err(JobError::Check(CheckError::ChunkTooLong {
+                    limit: self.config.max_chunk,
+                }));
+            }
+            freshness.get_or_insert(chunk.freshness);
+            preview.total += chunk.inputs.len() as u64;
+            for input in &chunk.inputs {
+                match normalize_mobile(input) {
+                    Ok(mobile) => numbers.push(mobile.as_u64()),
+                    Err(_) => preview.invalid += 1,
+                }
+            }
+        }
+        if preview.total == 0 {
+            return Err(JobError::Check(CheckError::NoNumbers { field: "mobiles" }));
+        }
+        let valid = numbers.len() as u64;
+        numbers.sort_unstable();
+        numbers.dedup();
+        preview.unique = numbers.len() as u64;
+        preview.duplicates = valid - preview.unique;
+        let freshness = freshness.unwrap_or_default();
+        for chunk in numbers.chunks(PENDING_CHUNK) {
+            let tagged: Vec<(Mobile, u32)> = chunk
+                .iter()
+                .filter_map(|&n| Mobile::from_u64(n))
+                .map(|m| (m, 0))
+                .collect();
+            let lookup = self.pipeline.cache().lookup(&tagged, freshness).await;
+            let waited_for = self.pipeline.already_waited_for(&lookup.misses);
+            preview.cache_hits += lookup.hits.len() as u64;
+            preview.billable += lookup.misses.len().saturating_sub(waited_for) as u64;
+        }
+        Ok(preview)
+    }
+
     /// Stores a list arriving in chunks and queues it; the job exists once every chunk is on
     /// disk. A broken or invalid upload leaves nothing behind.
     pub async fn create<S>(&self, owner: &str, mut chunks: S) -> Result<JobRecord, JobError>

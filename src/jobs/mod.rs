@@ -83,7 +83,7 @@ const SWEEP_EVERY: Duration = Duration::from_secs(3600);
 const UNREACHABLE_RETRY: Duration = Duration::from_millis(500);
 
 /// Pending numbers read from the store at a time.
-const PENDING_CHUNK: usize = 2000;
+pub(crate) const PENDING_CHUNK: usize = 2000;
 
 /// Results read from the store per message of `GetJobResults`.
 pub const RESULTS_CHUNK: usize = 1000;
@@ -137,6 +137,26 @@ pub struct JobChunk {
     pub rows: Vec<InputRow>,
     /// Where to announce the job's end (the first chunk's counts; empty: nowhere).
     pub callback_url: String,
+    /// Only count the list, storing, sending and billing nothing (the first chunk's counts).
+    pub validate_only: bool,
+}
+
+/// What a list would cost, counted without storing or sending anything.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct JobPreview {
+    /// Inputs in the list.
+    pub total: u64,
+    /// Distinct valid numbers.
+    pub unique: u64,
+    /// Inputs that are not valid numbers.
+    pub invalid: u64,
+    /// Valid inputs repeating an earlier input's number.
+    pub duplicates: u64,
+    /// Distinct numbers the result cache answers now.
+    pub cache_hits: u64,
+    /// Distinct numbers neither cached nor in flight for another call: what checking the list
+    /// now would bill.
+    pub billable: u64,
 }
 
 /// One stored result with its input's row, as `GetJobResults` streams it.

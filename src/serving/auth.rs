@@ -357,12 +357,42 @@ mod tests {
                 "already defined",
             ),
             ("a:0123456789abcdef:zero\n", "qps must be"),
+            (
+                "a:0123456789abcdef:5:100/week\n",
+                "line 1: a budget is written N/day",
+            ),
+            (
+                "b:fedcba9876543210\na:0123456789abcdef::lots\n",
+                "line 2: a budget is written",
+            ),
             ("# only comments\n", "no keys"),
         ] {
             let err = keys(text).expect_err("refused").to_string();
             assert!(err.contains(reason), "{err}");
             assert!(!err.contains("0123456789abcde"), "{err}");
         }
+    }
+
+    #[test]
+    fn budgets_are_read_per_key_and_a_reload_replaces_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keys");
+        std::fs::write(
+            &path,
+            "crm:0123456789abcdef:50:200000/month\nops:fedcba9876543210::5000/day\nfree:aaaaaaaaaaaaaaaa\n",
+        )
+        .unwrap();
+        let k = ApiKeys::load(&path).unwrap();
+        let budgets = k.budgets();
+        assert_eq!(budgets.len(), 2, "{budgets:?}");
+        assert_eq!(budgets["crm"].to_string(), "200000/month");
+        assert_eq!(budgets["ops"].to_string(), "5000/day");
+        std::fs::write(&path, "crm:0123456789abcdef:50:100/month\n").unwrap();
+        k.reload().unwrap();
+        assert_eq!(k.budgets()["crm"].limit, 100, "lowered");
+        std::fs::write(&path, "crm:0123456789abcdef:50:1/fortnight\n").unwrap();
+        assert!(k.reload().is_err());
+        assert_eq!(k.budgets()["crm"].limit, 100, "kept on a broken file");
     }
 
     #[test]

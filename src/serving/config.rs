@@ -43,8 +43,9 @@ pub struct ServeArgs {
     #[arg(long, env = "PHONECHECK_TLS_CLIENT_CA", requires = "tls_cert")]
     pub tls_client_ca: Option<PathBuf>,
 
-    /// Require an API key on every PhoneCheck call: one `name:key` or `name:key:qps` a line
-    /// (reloaded on SIGHUP). Without it the API is open to anyone who can reach it.
+    /// Require an API key on every PhoneCheck call: one `name:key[:qps[:budget]]` a line, the
+    /// budget `N/day` or `N/month` (reloaded on SIGHUP). Without it the API is open to anyone
+    /// who can reach it.
     #[arg(long, env = "PHONECHECK_API_KEYS_FILE")]
     pub api_keys_file: Option<PathBuf>,
 

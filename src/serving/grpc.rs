@@ -111,6 +111,17 @@ impl PhoneCheck for PhoneCheckService {
         let payer = payer(&request);
         let request = request.into_inner();
         let freshness = freshness(request.options.as_ref())?;
+        if previews(request.options.as_ref()) {
+            let limit = self.pipeline.max_check_numbers();
+            let summary = self
+                .pipeline
+                .preview(request.mobiles, freshness, limit)
+                .await?;
+            return Ok(Response::new(pb::CheckResponse {
+                results: Vec::new(),
+                summary: Some(summary.into()),
+            }));
+        }
         let (results, summary) = self
             .pipeline
             .check(payer, request.mobiles, freshness, deadline)
@@ -131,9 +142,20 @@ impl PhoneCheck for PhoneCheckService {
         let payer = payer(&request);
         let request = request.into_inner();
         let freshness = freshness(request.options.as_ref())?;
-        let events = self
-            .pipeline
-            .check_stream(payer, request.mobiles, freshness, deadline)?;
+        let events = if previews(request.options.as_ref()) {
+            let limit = self.pipeline.max_stream_numbers();
+            let summary = self
+                .pipeline
+                .preview(request.mobiles, freshness, limit)
+                .await?;
+            let (tx, rx) = tokio::sync::mpsc::channel(1);
+            // Room for one: the send cannot wait.
+            let _ = tx.try_send(StreamEvent::Finished(summary));
+            rx
+        } else {
+            self.pipeline
+                .check_stream(payer, request.mobiles, freshness, deadline)?
+        };
         let stream = ReceiverStream::new(events).map(stream_message);
         Ok(Response::new(Box::pin(stream)))
     }
@@ -149,6 +171,13 @@ impl PhoneCheck for PhoneCheckService {
         let chunks = request.into_inner().map(|chunk| {
             let chunk =
                 chunk.map_err(|status| CheckError::InputBroken(status.message().to_owned()))?;
+            if previews(chunk.options.as_ref()) {
+                return Err(CheckError::BadOption {
+                    field: "options.validate_only",
+                    reason: "CheckBulk does not preview; preview a long list with \
+                             CreateJobRequest.validate_only, or a short one with Check",
+                });
+            }
             Ok(BulkChunk {
                 freshness: chunk
                     .options
@@ -168,7 +197,7 @@ impl PhoneCheck for PhoneCheckService {
         request: Request<Streaming<pb::CreateJobRequest>>,
     ) -> Result<Response<pb::Job>, Status> {
         let owner = owner(&request);
-        let chunks = request.into_inner().map(|chunk| {
+        let mut chunks = request.into_inner().map(|chunk| {
             let chunk =
                 chunk.map_err(|status| CheckError::InputBroken(status.message().to_owned()))?;
             Ok(JobChunk {
@@ -185,8 +214,25 @@ impl PhoneCheck for PhoneCheckService {
                     })
                     .collect(),
                 callback_url: chunk.callback_url,
+                validate_only: chunk.validate_only,
             })
         });
+        // The first message says whether this is a preview.
+        let first = chunks.next().await;
+        let preview = matches!(&first, Some(Ok(chunk)) if chunk.validate_only);
+        let chunks = futures::stream::iter(first).chain(chunks);
+        if preview {
+            let p = self.jobs.preview(chunks).await?;
+            return Ok(Response::new(pb::Job {
+                total: p.total,
+                unique: p.unique,
+                invalid: p.invalid,
+                duplicates: p.duplicates,
+                cache_hits: p.cache_hits,
+                billable: p.billable,
+                ..Default::default()
+            }));
+        }
         let job = self.jobs.create(&owner, chunks).await?;
         Ok(Response::new(job.into()))
     }
@@ -374,7 +420,10 @@ impl From<JobRecord> for pb::Job {
                     .max_age
                     .and_then(|d| prost_types::Duration::try_from(d).ok()),
                 skip_cache: j.skip_cache,
+                validate_only: false,
             }),
+            billable: 0,
+            max_billed: 0,
             id: j.id,
             name: j.name,
             owner: j.owner,
@@ -422,6 +471,11 @@ fn stream_message(event: StreamEvent) -> Result<ResultsReply, Status> {
 }
 
 /// What a call accepts from the cache, from its `CheckOptions`.
+/// Whether a request asks for a preview (`CheckOptions.validate_only`).
+fn previews(options: Option<&pb::CheckOptions>) -> bool {
+    options.is_some_and(|o| o.validate_only)
+}
+
 fn freshness(options: Option<&pb::CheckOptions>) -> Result<Freshness, CheckError> {
     let Some(options) = options else {
         return Ok(Freshness::default());
@@ -535,6 +589,7 @@ impl From<Summary> for pb::CheckSummary {
             upstream_calls: s.upstream_calls,
             by_status: Some(s.by_status.into()),
             cache_hits: s.cache_hits,
+            billable: s.billable,
         }
     }
 }

@@ -196,6 +196,9 @@ pub struct Summary {
     pub by_status: StatusCounts,
     /// Distinct numbers answered from the result cache.
     pub cache_hits: u32,
+    /// Distinct valid numbers neither cached nor queued or in flight for another call when
+    /// this one looked: what it bills at most.
+    pub billable: u32,
 }
 
 /// Running totals over every call since start-up, for operators (logged once a minute).
@@ -375,6 +378,8 @@ impl Pipeline {
         let mut ticket = self
             .batcher
             .ticket(run.tally.charge.payer.clone(), deadline);
+        run.tally.summary.billable =
+            billable(&lookup.misses, ticket.already_waited_for(&lookup.misses));
         ticket.try_submit(&lookup.misses)?;
         let work = async {
             while let Some(delivery) = ticket.recv().await {
@@ -392,6 +397,56 @@ impl Pipeline {
         let results: Vec<NumberResult> = slots.into_iter().flatten().collect();
         debug_assert_eq!(results.len(), run.parsed.len());
         Ok((results, run.tally.summary))
+    }
+
+    /// Previews a check: parses the inputs and looks their numbers up in the cache, sending,
+    /// storing and billing nothing. The summary counts the inputs, the invalid ones, repeats,
+    /// cache hits and what the check would bill now (`billable`). `limit` is the most inputs
+    /// the kind of call takes.
+    pub async fn preview(
+        &self,
+        inputs: RequestParser,
+        freshness: Freshness,
+        limit: usize,
+    ) -> Result<Summary, CheckError> {
+        let parsed = admit(inputs, limit)?.finish();
+        let mut summary = Summary {
+            total: parsed.len() as u32,
+            unique: parsed.unique_count() as u32,
+            invalid: parsed.invalid_count() as u32,
+            duplicates: parsed.duplicate_count() as u32,
+            ..Summary::default()
+        };
+        let mut chunk = Vec::with_capacity(ANSWERED_CHUNK);
+        let mut from = 0;
+        loop {
+            chunk.clear();
+            from = parsed.unique_chunk(from, ANSWERED_CHUNK, &mut chunk);
+            if chunk.is_empty() {
+                break;
+            }
+            let lookup = self.cache.lookup(&chunk, freshness).await;
+            summary.cache_hits += lookup.hits.len() as u32;
+            let waited_for = self.batcher.already_waited_for(&lookup.misses);
+            summary.billable += billable(&lookup.misses, waited_for);
+        }
+        Ok(summary)
+    }
+
+    /// How many of `numbers` some call already has queued or in flight: checking them now
+    /// would bill none of those.
+    pub fn already_waited_for(&self, numbers: &[(Mobile, u32)]) -> usize {
+        self.batcher.already_waited_for(numbers)
+    }
+
+    /// The most inputs a `Check` takes.
+    pub fn max_check_numbers(&self) -> usize {
+        self.limits.max_check_numbers
+    }
+
+    /// The most inputs a `CheckStream` takes.
+    pub fn max_stream_numbers(&self) -> usize {
+        self.limits.max_stream_numbers
     }
 
     /// Checks every input, streaming results as batches finish. Request errors (empty, too
@@ -443,6 +498,8 @@ impl Pipeline {
                         break;
                     }
                     let lookup = cache.lookup(&chunk, freshness).await;
+                    run.tally.summary.billable +=
+                        billable(&lookup.misses, submitter.already_waited_for(&lookup.misses));
                     misses.extend(lookup.misses.iter().map(|&(_, index)| index));
                     if lookup.hits.is_empty() {
                         continue;
@@ -493,6 +550,12 @@ impl Pipeline {
         );
         Ok(rx)
     }
+}
+
+/// The numbers of `misses` a call would bill: all but those another call already has
+/// queued or in flight (`waited_for`).
+fn billable(misses: &[(Mobile, u32)], waited_for: usize) -> u32 {
+    u32::try_from(misses.len().saturating_sub(waited_for)).unwrap_or(u32::MAX)
 }
 
 /// Refuses a request with no inputs or more than `limit`, before any work on it.

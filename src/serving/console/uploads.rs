@@ -273,6 +273,7 @@ pub(super) async fn start(
             header,
             rows: Vec::new(),
             callback_url,
+            validate_only: false,
         };
         for row in reader {
             match row {
@@ -296,6 +297,7 @@ pub(super) async fn start(
                     header: Vec::new(),
                     rows: Vec::new(),
                     callback_url: String::new(),
+                    validate_only: false,
                 };
                 if tx
                     .blocking_send(Ok(std::mem::replace(&mut chunk, next)))
