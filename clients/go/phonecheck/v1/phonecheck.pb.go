@@ -599,7 +599,15 @@ type CreateJobRequest struct {
 	// `Phonecheck-Signature: t=UNIX_SECONDS,v1=HEX`, v1 being HMAC-SHA256 of "{t}.{body}" with
 	// the server's webhook secret. A non-2xx answer, or none in time, is retried with growing
 	// delays for 24 hours; redirects are not followed.
-	CallbackUrl   string `protobuf:"bytes,6,opt,name=callback_url,json=callbackUrl,proto3" json:"callback_url,omitempty"`
+	CallbackUrl string `protobuf:"bytes,6,opt,name=callback_url,json=callbackUrl,proto3" json:"callback_url,omitempty"`
+	// Preview (the first message's counts): the list is read and counted; nothing is stored,
+	// sent or billed. The Job answered has no id, and total, unique, invalid, duplicates,
+	// cache_hits and billable filled.
+	ValidateOnly bool `protobuf:"varint,7,opt,name=validate_only,json=validateOnly,proto3" json:"validate_only,omitempty"`
+	// The most numbers the job may bill (the first message's counts; 0: no cap). Once it has
+	// billed that many it stops FAILED (RESOURCE_EXHAUSTED, JOB_CAP_REACHED);
+	// ResumeJobRequest.max_billed raises the cap.
+	MaxBilled     uint64 `protobuf:"varint,8,opt,name=max_billed,json=maxBilled,proto3" json:"max_billed,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -674,6 +682,20 @@ func (x *CreateJobRequest) GetCallbackUrl() string {
 		return x.CallbackUrl
 	}
 	return ""
+}
+
+func (x *CreateJobRequest) GetValidateOnly() bool {
+	if x != nil {
+		return x.ValidateOnly
+	}
+	return false
+}
+
+func (x *CreateJobRequest) GetMaxBilled() uint64 {
+	if x != nil {
+		return x.MaxBilled
+	}
+	return 0
 }
 
 // Row is one row of a list: where it was in its file and, for a table, every cell as text, in
@@ -781,7 +803,12 @@ type Job struct {
 	// Where the job's end is announced (empty: nowhere).
 	CallbackUrl string `protobuf:"bytes,19,opt,name=callback_url,json=callbackUrl,proto3" json:"callback_url,omitempty"`
 	// How announcing its end went; unset until the job ended with a callback_url.
-	Webhook       *WebhookDelivery `protobuf:"bytes,20,opt,name=webhook,proto3" json:"webhook,omitempty"`
+	Webhook *WebhookDelivery `protobuf:"bytes,20,opt,name=webhook,proto3" json:"webhook,omitempty"`
+	// A preview's (CreateJobRequest.validate_only) distinct numbers neither cached nor in flight
+	// for another call: what the list would bill if checked now. 0 on a stored job.
+	Billable uint64 `protobuf:"varint,21,opt,name=billable,proto3" json:"billable,omitempty"`
+	// The most numbers the job may bill (0: no cap).
+	MaxBilled     uint64 `protobuf:"varint,22,opt,name=max_billed,json=maxBilled,proto3" json:"max_billed,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -954,6 +981,20 @@ func (x *Job) GetWebhook() *WebhookDelivery {
 		return x.Webhook
 	}
 	return nil
+}
+
+func (x *Job) GetBillable() uint64 {
+	if x != nil {
+		return x.Billable
+	}
+	return 0
+}
+
+func (x *Job) GetMaxBilled() uint64 {
+	if x != nil {
+		return x.MaxBilled
+	}
+	return 0
 }
 
 // WebhookDelivery is how announcing a job's end to its callback_url went.
@@ -1253,7 +1294,10 @@ func (x *CancelJobRequest) GetId() string {
 type ResumeJobRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The job's id.
-	Id            string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// A new cap on what the job may bill in all (0: keep the one it has), e.g. to go on after
+	// JOB_CAP_REACHED.
+	MaxBilled     uint64 `protobuf:"varint,2,opt,name=max_billed,json=maxBilled,proto3" json:"max_billed,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1293,6 +1337,13 @@ func (x *ResumeJobRequest) GetId() string {
 		return x.Id
 	}
 	return ""
+}
+
+func (x *ResumeJobRequest) GetMaxBilled() uint64 {
+	if x != nil {
+		return x.MaxBilled
+	}
+	return 0
 }
 
 // DeleteJobRequest names the job to delete.
@@ -1605,7 +1656,12 @@ type CheckOptions struct {
 	MaxAge *durationpb.Duration `protobuf:"bytes,1,opt,name=max_age,json=maxAge,proto3" json:"max_age,omitempty"`
 	// Ask the upstream for every number, even if a fresh answer is cached; the new answers then
 	// replace the cached ones. Every number asked is billed.
-	SkipCache     bool `protobuf:"varint,2,opt,name=skip_cache,json=skipCache,proto3" json:"skip_cache,omitempty"`
+	SkipCache bool `protobuf:"varint,2,opt,name=skip_cache,json=skipCache,proto3" json:"skip_cache,omitempty"`
+	// Preview: nothing is sent upstream, stored or billed. Check and CheckStream answer with no
+	// results and a summary counting the inputs, the invalid ones, repeats, cache hits and, in
+	// billable, the numbers the call would bill now. CheckBulk refuses it (INVALID_ARGUMENT,
+	// BAD_OPTION): a long list is previewed with CreateJobRequest.validate_only.
+	ValidateOnly  bool `protobuf:"varint,3,opt,name=validate_only,json=validateOnly,proto3" json:"validate_only,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1650,6 +1706,13 @@ func (x *CheckOptions) GetMaxAge() *durationpb.Duration {
 func (x *CheckOptions) GetSkipCache() bool {
 	if x != nil {
 		return x.SkipCache
+	}
+	return false
+}
+
+func (x *CheckOptions) GetValidateOnly() bool {
+	if x != nil {
+		return x.ValidateOnly
 	}
 	return false
 }
@@ -2200,7 +2263,11 @@ type CheckSummary struct {
 	ByStatus *StatusCounts `protobuf:"bytes,7,opt,name=by_status,json=byStatus,proto3" json:"by_status,omitempty"`
 	// Distinct numbers answered from the server's result cache, billed nothing: together with
 	// billed, what the upstream would otherwise have billed.
-	CacheHits     uint32 `protobuf:"varint,8,opt,name=cache_hits,json=cacheHits,proto3" json:"cache_hits,omitempty"`
+	CacheHits uint32 `protobuf:"varint,8,opt,name=cache_hits,json=cacheHits,proto3" json:"cache_hits,omitempty"`
+	// Distinct valid numbers that were neither in the cache nor already queued or in flight for
+	// another call when this one looked them up: what it would bill if every one is answered.
+	// A preview's (validate_only) figure, and a real call's, which bills at most this.
+	Billable      uint32 `protobuf:"varint,9,opt,name=billable,proto3" json:"billable,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2287,6 +2354,13 @@ func (x *CheckSummary) GetByStatus() *StatusCounts {
 func (x *CheckSummary) GetCacheHits() uint32 {
 	if x != nil {
 		return x.CacheHits
+	}
+	return 0
+}
+
+func (x *CheckSummary) GetBillable() uint32 {
+	if x != nil {
+		return x.Billable
 	}
 	return 0
 }
@@ -2432,17 +2506,20 @@ const file_phonecheck_v1_phonecheck_proto_rawDesc = "" +
 	"\n" +
 	"duplicates\x18\x06 \x01(\x04R\n" +
 	"duplicates\x12\x14\n" +
-	"\x05calls\x18\a \x01(\x04R\x05calls\"\xda\x01\n" +
+	"\x05calls\x18\a \x01(\x04R\x05calls\"\x9e\x02\n" +
 	"\x10CreateJobRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x125\n" +
 	"\aoptions\x18\x02 \x01(\v2\x1b.phonecheck.v1.CheckOptionsR\aoptions\x12\x18\n" +
 	"\amobiles\x18\x03 \x03(\tR\amobiles\x12\x16\n" +
 	"\x06header\x18\x04 \x03(\tR\x06header\x12&\n" +
 	"\x04rows\x18\x05 \x03(\v2\x12.phonecheck.v1.RowR\x04rows\x12!\n" +
-	"\fcallback_url\x18\x06 \x01(\tR\vcallbackUrl\"/\n" +
+	"\fcallback_url\x18\x06 \x01(\tR\vcallbackUrl\x12#\n" +
+	"\rvalidate_only\x18\a \x01(\bR\fvalidateOnly\x12\x1d\n" +
+	"\n" +
+	"max_billed\x18\b \x01(\x04R\tmaxBilled\"/\n" +
 	"\x03Row\x12\x14\n" +
 	"\x05cells\x18\x01 \x03(\tR\x05cells\x12\x12\n" +
-	"\x04line\x18\x02 \x01(\x04R\x04line\"\xe4\x05\n" +
+	"\x04line\x18\x02 \x01(\x04R\x04line\"\x9f\x06\n" +
 	"\x03Job\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12-\n" +
@@ -2470,7 +2547,10 @@ const file_phonecheck_v1_phonecheck_proto_rawDesc = "" +
 	"\x05owner\x18\x11 \x01(\tR\x05owner\x12\x16\n" +
 	"\x06header\x18\x12 \x03(\tR\x06header\x12!\n" +
 	"\fcallback_url\x18\x13 \x01(\tR\vcallbackUrl\x128\n" +
-	"\awebhook\x18\x14 \x01(\v2\x1e.phonecheck.v1.WebhookDeliveryR\awebhook\"\xa8\x02\n" +
+	"\awebhook\x18\x14 \x01(\v2\x1e.phonecheck.v1.WebhookDeliveryR\awebhook\x12\x1a\n" +
+	"\bbillable\x18\x15 \x01(\x04R\bbillable\x12\x1d\n" +
+	"\n" +
+	"max_billed\x18\x16 \x01(\x04R\tmaxBilled\"\xa8\x02\n" +
 	"\x0fWebhookDelivery\x121\n" +
 	"\x05state\x18\x01 \x01(\x0e2\x1b.phonecheck.v1.WebhookStateR\x05state\x12\x1a\n" +
 	"\battempts\x18\x02 \x01(\rR\battempts\x12B\n" +
@@ -2490,9 +2570,11 @@ const file_phonecheck_v1_phonecheck_proto_rawDesc = "" +
 	"\x04jobs\x18\x01 \x03(\v2\x12.phonecheck.v1.JobR\x04jobs\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\"\n" +
 	"\x10CancelJobRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\"\"\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"A\n" +
 	"\x10ResumeJobRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\"\"\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1d\n" +
+	"\n" +
+	"max_billed\x18\x02 \x01(\x04R\tmaxBilled\"\"\n" +
 	"\x10DeleteJobRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"\x13\n" +
 	"\x11DeleteJobResponse\"!\n" +
@@ -2507,11 +2589,12 @@ const file_phonecheck_v1_phonecheck_proto_rawDesc = "" +
 	"\x04rows\x18\x02 \x03(\v2\x12.phonecheck.v1.RowR\x04rows\"_\n" +
 	"\fCheckRequest\x12\x18\n" +
 	"\amobiles\x18\x01 \x03(\tR\amobiles\x125\n" +
-	"\aoptions\x18\x02 \x01(\v2\x1b.phonecheck.v1.CheckOptionsR\aoptions\"a\n" +
+	"\aoptions\x18\x02 \x01(\v2\x1b.phonecheck.v1.CheckOptionsR\aoptions\"\x86\x01\n" +
 	"\fCheckOptions\x122\n" +
 	"\amax_age\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\x06maxAge\x12\x1d\n" +
 	"\n" +
-	"skip_cache\x18\x02 \x01(\bR\tskipCache\"|\n" +
+	"skip_cache\x18\x02 \x01(\bR\tskipCache\x12#\n" +
+	"\rvalidate_only\x18\x03 \x01(\bR\fvalidateOnly\"|\n" +
 	"\rCheckResponse\x124\n" +
 	"\aresults\x18\x01 \x03(\v2\x1a.phonecheck.v1.PhoneResultR\aresults\x125\n" +
 	"\asummary\x18\x02 \x01(\v2\x1b.phonecheck.v1.CheckSummaryR\asummary\"e\n" +
@@ -2550,7 +2633,7 @@ const file_phonecheck_v1_phonecheck_proto_rawDesc = "" +
 	"\x05error\x18\f \x01(\v2\x12.google.rpc.StatusR\x05error\x12\x1c\n" +
 	"\tduplicate\x18\r \x01(\bR\tduplicate\x12\x1d\n" +
 	"\n" +
-	"from_cache\x18\x0e \x01(\bR\tfromCache\"\x8e\x02\n" +
+	"from_cache\x18\x0e \x01(\bR\tfromCache\"\xaa\x02\n" +
 	"\fCheckSummary\x12\x14\n" +
 	"\x05total\x18\x01 \x01(\rR\x05total\x12\x16\n" +
 	"\x06unique\x18\x02 \x01(\rR\x06unique\x12\x18\n" +
@@ -2562,7 +2645,8 @@ const file_phonecheck_v1_phonecheck_proto_rawDesc = "" +
 	"\x0eupstream_calls\x18\x06 \x01(\rR\rupstreamCalls\x128\n" +
 	"\tby_status\x18\a \x01(\v2\x1b.phonecheck.v1.StatusCountsR\bbyStatus\x12\x1d\n" +
 	"\n" +
-	"cache_hits\x18\b \x01(\rR\tcacheHits\"\xdc\x01\n" +
+	"cache_hits\x18\b \x01(\rR\tcacheHits\x12\x1a\n" +
+	"\bbillable\x18\t \x01(\rR\bbillable\"\xdc\x01\n" +
 	"\fStatusCounts\x12\x14\n" +
 	"\x05empty\x18\x01 \x01(\rR\x05empty\x12\x12\n" +
 	"\x04real\x18\x02 \x01(\rR\x04real\x12\x1c\n" +

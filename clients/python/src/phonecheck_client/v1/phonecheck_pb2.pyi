@@ -320,6 +320,8 @@ class CreateJobRequest(_message.Message):
     HEADER_FIELD_NUMBER: _builtins.int
     ROWS_FIELD_NUMBER: _builtins.int
     CALLBACK_URL_FIELD_NUMBER: _builtins.int
+    VALIDATE_ONLY_FIELD_NUMBER: _builtins.int
+    MAX_BILLED_FIELD_NUMBER: _builtins.int
     name: _builtins.str
     """A name for people (e.g. the file's name); only the first message's counts."""
     callback_url: _builtins.str
@@ -331,6 +333,16 @@ class CreateJobRequest(_message.Message):
     `Phonecheck-Signature: t=UNIX_SECONDS,v1=HEX`, v1 being HMAC-SHA256 of "{t}.{body}" with
     the server's webhook secret. A non-2xx answer, or none in time, is retried with growing
     delays for 24 hours; redirects are not followed.
+    """
+    validate_only: _builtins.bool
+    """Preview (the first message's counts): the list is read and counted; nothing is stored,
+    sent or billed. The Job answered has no id, and total, unique, invalid, duplicates,
+    cache_hits and billable filled.
+    """
+    max_billed: _builtins.int
+    """The most numbers the job may bill (the first message's counts; 0: no cap). Once it has
+    billed that many it stops FAILED (RESOURCE_EXHAUSTED, JOB_CAP_REACHED);
+    ResumeJobRequest.max_billed raises the cap.
     """
     @_builtins.property
     def options(self) -> Global___CheckOptions:
@@ -364,10 +376,12 @@ class CreateJobRequest(_message.Message):
         header: _abc.Iterable[_builtins.str] | None = ...,
         rows: _abc.Iterable[Global___Row] | None = ...,
         callback_url: _builtins.str = ...,
+        validate_only: _builtins.bool = ...,
+        max_billed: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["options", b"options"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["callback_url", b"callback_url", "header", b"header", "mobiles", b"mobiles", "name", b"name", "options", b"options", "rows", b"rows"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["callback_url", b"callback_url", "header", b"header", "max_billed", b"max_billed", "mobiles", b"mobiles", "name", b"name", "options", b"options", "rows", b"rows", "validate_only", b"validate_only"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -435,6 +449,8 @@ class Job(_message.Message):
     HEADER_FIELD_NUMBER: _builtins.int
     CALLBACK_URL_FIELD_NUMBER: _builtins.int
     WEBHOOK_FIELD_NUMBER: _builtins.int
+    BILLABLE_FIELD_NUMBER: _builtins.int
+    MAX_BILLED_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """The job's id, e.g. "j_01924c5e8f3a7b21": what every other job call takes."""
     name: _builtins.str
@@ -461,6 +477,12 @@ class Job(_message.Message):
     """
     callback_url: _builtins.str
     """Where the job's end is announced (empty: nowhere)."""
+    billable: _builtins.int
+    """A preview's (CreateJobRequest.validate_only) distinct numbers neither cached nor in flight
+    for another call: what the list would bill if checked now. 0 on a stored job.
+    """
+    max_billed: _builtins.int
+    """The most numbers the job may bill (0: no cap)."""
     @_builtins.property
     def created_at(self) -> _timestamp_pb2.Timestamp:
         """When it was created."""
@@ -520,10 +542,12 @@ class Job(_message.Message):
         header: _abc.Iterable[_builtins.str] | None = ...,
         callback_url: _builtins.str = ...,
         webhook: Global___WebhookDelivery | None = ...,
+        billable: _builtins.int = ...,
+        max_billed: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["by_status", b"by_status", "created_at", b"created_at", "error", b"error", "finished_at", b"finished_at", "options", b"options", "updated_at", b"updated_at", "webhook", b"webhook"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["billed", b"billed", "by_status", b"by_status", "cache_hits", b"cache_hits", "callback_url", b"callback_url", "created_at", b"created_at", "done", b"done", "duplicates", b"duplicates", "error", b"error", "finished_at", b"finished_at", "header", b"header", "id", b"id", "invalid", b"invalid", "name", b"name", "options", b"options", "owner", b"owner", "state", b"state", "total", b"total", "unique", b"unique", "updated_at", b"updated_at", "webhook", b"webhook"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["billable", b"billable", "billed", b"billed", "by_status", b"by_status", "cache_hits", b"cache_hits", "callback_url", b"callback_url", "created_at", b"created_at", "done", b"done", "duplicates", b"duplicates", "error", b"error", "finished_at", b"finished_at", "header", b"header", "id", b"id", "invalid", b"invalid", "max_billed", b"max_billed", "name", b"name", "options", b"options", "owner", b"owner", "state", b"state", "total", b"total", "unique", b"unique", "updated_at", b"updated_at", "webhook", b"webhook"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -680,16 +704,22 @@ class ResumeJobRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     ID_FIELD_NUMBER: _builtins.int
+    MAX_BILLED_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """The job's id."""
+    max_billed: _builtins.int
+    """A new cap on what the job may bill in all (0: keep the one it has), e.g. to go on after
+    JOB_CAP_REACHED.
+    """
     def __init__(
         self,
         *,
         id: _builtins.str = ...,
+        max_billed: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["id", b"id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["id", b"id", "max_billed", b"max_billed"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -861,9 +891,16 @@ class CheckOptions(_message.Message):
 
     MAX_AGE_FIELD_NUMBER: _builtins.int
     SKIP_CACHE_FIELD_NUMBER: _builtins.int
+    VALIDATE_ONLY_FIELD_NUMBER: _builtins.int
     skip_cache: _builtins.bool
     """Ask the upstream for every number, even if a fresh answer is cached; the new answers then
     replace the cached ones. Every number asked is billed.
+    """
+    validate_only: _builtins.bool
+    """Preview: nothing is sent upstream, stored or billed. Check and CheckStream answer with no
+    results and a summary counting the inputs, the invalid ones, repeats, cache hits and, in
+    billable, the numbers the call would bill now. CheckBulk refuses it (INVALID_ARGUMENT,
+    BAD_OPTION): a long list is previewed with CreateJobRequest.validate_only.
     """
     @_builtins.property
     def max_age(self) -> _duration_pb2.Duration:
@@ -876,10 +913,11 @@ class CheckOptions(_message.Message):
         *,
         max_age: _duration_pb2.Duration | None = ...,
         skip_cache: _builtins.bool = ...,
+        validate_only: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["max_age", b"max_age"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["max_age", b"max_age", "skip_cache", b"skip_cache"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["max_age", b"max_age", "skip_cache", b"skip_cache", "validate_only", b"validate_only"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1185,6 +1223,7 @@ class CheckSummary(_message.Message):
     UPSTREAM_CALLS_FIELD_NUMBER: _builtins.int
     BY_STATUS_FIELD_NUMBER: _builtins.int
     CACHE_HITS_FIELD_NUMBER: _builtins.int
+    BILLABLE_FIELD_NUMBER: _builtins.int
     total: _builtins.int
     """Inputs in the request (after elements are split)."""
     unique: _builtins.int
@@ -1207,6 +1246,11 @@ class CheckSummary(_message.Message):
     """Distinct numbers answered from the server's result cache, billed nothing: together with
     billed, what the upstream would otherwise have billed.
     """
+    billable: _builtins.int
+    """Distinct valid numbers that were neither in the cache nor already queued or in flight for
+    another call when this one looked them up: what it would bill if every one is answered.
+    A preview's (validate_only) figure, and a real call's, which bills at most this.
+    """
     @_builtins.property
     def by_status(self) -> Global___StatusCounts:
         """Results by status; the counts add up to total."""
@@ -1222,10 +1266,11 @@ class CheckSummary(_message.Message):
         upstream_calls: _builtins.int = ...,
         by_status: Global___StatusCounts | None = ...,
         cache_hits: _builtins.int = ...,
+        billable: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["by_status", b"by_status"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["billed", b"billed", "by_status", b"by_status", "cache_hits", b"cache_hits", "duplicates", b"duplicates", "invalid", b"invalid", "total", b"total", "unique", b"unique", "upstream_calls", b"upstream_calls"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["billable", b"billable", "billed", b"billed", "by_status", b"by_status", "cache_hits", b"cache_hits", "duplicates", b"duplicates", "invalid", b"invalid", "total", b"total", "unique", b"unique", "upstream_calls", b"upstream_calls"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -345,6 +345,18 @@ export interface CreateJobRequest {
    * delays for 24 hours; redirects are not followed.
    */
   callbackUrl: string;
+  /**
+   * Preview (the first message's counts): the list is read and counted; nothing is stored,
+   * sent or billed. The Job answered has no id, and total, unique, invalid, duplicates,
+   * cache_hits and billable filled.
+   */
+  validateOnly: boolean;
+  /**
+   * The most numbers the job may bill (the first message's counts; 0: no cap). Once it has
+   * billed that many it stops FAILED (RESOURCE_EXHAUSTED, JOB_CAP_REACHED);
+   * ResumeJobRequest.max_billed raises the cap.
+   */
+  maxBilled: number;
 }
 
 /**
@@ -428,7 +440,16 @@ export interface Job {
   /** Where the job's end is announced (empty: nowhere). */
   callbackUrl: string;
   /** How announcing its end went; unset until the job ended with a callback_url. */
-  webhook?: WebhookDelivery | undefined;
+  webhook?:
+    | WebhookDelivery
+    | undefined;
+  /**
+   * A preview's (CreateJobRequest.validate_only) distinct numbers neither cached nor in flight
+   * for another call: what the list would bill if checked now. 0 on a stored job.
+   */
+  billable: number;
+  /** The most numbers the job may bill (0: no cap). */
+  maxBilled: number;
 }
 
 /** WebhookDelivery is how announcing a job's end to its callback_url went. */
@@ -481,6 +502,11 @@ export interface CancelJobRequest {
 export interface ResumeJobRequest {
   /** The job's id. */
   id: string;
+  /**
+   * A new cap on what the job may bill in all (0: keep the one it has), e.g. to go on after
+   * JOB_CAP_REACHED.
+   */
+  maxBilled: number;
 }
 
 /** DeleteJobRequest names the job to delete. */
@@ -551,6 +577,13 @@ export interface CheckOptions {
    * replace the cached ones. Every number asked is billed.
    */
   skipCache: boolean;
+  /**
+   * Preview: nothing is sent upstream, stored or billed. Check and CheckStream answer with no
+   * results and a summary counting the inputs, the invalid ones, repeats, cache hits and, in
+   * billable, the numbers the call would bill now. CheckBulk refuses it (INVALID_ARGUMENT,
+   * BAD_OPTION): a long list is previewed with CreateJobRequest.validate_only.
+   */
+  validateOnly: boolean;
 }
 
 /** CheckResponse answers every input of a CheckRequest. */
@@ -704,6 +737,12 @@ export interface CheckSummary {
    * billed, what the upstream would otherwise have billed.
    */
   cacheHits: number;
+  /**
+   * Distinct valid numbers that were neither in the cache nor already queued or in flight for
+   * another call when this one looked them up: what it would bill if every one is answered.
+   * A preview's (validate_only) figure, and a real call's, which bills at most this.
+   */
+  billable: number;
 }
 
 /** StatusCounts counts results by status. Duplicates count once per input. */
@@ -1241,7 +1280,16 @@ export const UsageDay: MessageFns<UsageDay> = {
 };
 
 function createBaseCreateJobRequest(): CreateJobRequest {
-  return { name: "", options: undefined, mobiles: [], header: [], rows: [], callbackUrl: "" };
+  return {
+    name: "",
+    options: undefined,
+    mobiles: [],
+    header: [],
+    rows: [],
+    callbackUrl: "",
+    validateOnly: false,
+    maxBilled: 0,
+  };
 }
 
 export const CreateJobRequest: MessageFns<CreateJobRequest> = {
@@ -1263,6 +1311,12 @@ export const CreateJobRequest: MessageFns<CreateJobRequest> = {
     }
     if (message.callbackUrl !== "") {
       writer.uint32(50).string(message.callbackUrl);
+    }
+    if (message.validateOnly !== false) {
+      writer.uint32(56).bool(message.validateOnly);
+    }
+    if (message.maxBilled !== 0) {
+      writer.uint32(64).uint64(message.maxBilled);
     }
     return writer;
   },
@@ -1322,6 +1376,22 @@ export const CreateJobRequest: MessageFns<CreateJobRequest> = {
           message.callbackUrl = reader.string();
           continue;
         }
+        case 7: {
+          if (tag !== 56) {
+            break;
+          }
+
+          message.validateOnly = reader.bool();
+          continue;
+        }
+        case 8: {
+          if (tag !== 64) {
+            break;
+          }
+
+          message.maxBilled = longToNumber(reader.uint64());
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -1339,6 +1409,8 @@ export const CreateJobRequest: MessageFns<CreateJobRequest> = {
       header: globalThis.Array.isArray(object?.header) ? object.header.map((e: any) => globalThis.String(e)) : [],
       rows: globalThis.Array.isArray(object?.rows) ? object.rows.map((e: any) => Row.fromJSON(e)) : [],
       callbackUrl: isSet(object.callbackUrl) ? globalThis.String(object.callbackUrl) : "",
+      validateOnly: isSet(object.validateOnly) ? globalThis.Boolean(object.validateOnly) : false,
+      maxBilled: isSet(object.maxBilled) ? globalThis.Number(object.maxBilled) : 0,
     };
   },
 
@@ -1362,6 +1434,12 @@ export const CreateJobRequest: MessageFns<CreateJobRequest> = {
     if (message.callbackUrl !== "") {
       obj.callbackUrl = message.callbackUrl;
     }
+    if (message.validateOnly !== false) {
+      obj.validateOnly = message.validateOnly;
+    }
+    if (message.maxBilled !== 0) {
+      obj.maxBilled = Math.round(message.maxBilled);
+    }
     return obj;
   },
 
@@ -1378,6 +1456,8 @@ export const CreateJobRequest: MessageFns<CreateJobRequest> = {
     message.header = object.header?.map((e) => e) || [];
     message.rows = object.rows?.map((e) => Row.fromPartial(e)) || [];
     message.callbackUrl = object.callbackUrl ?? "";
+    message.validateOnly = object.validateOnly ?? false;
+    message.maxBilled = object.maxBilled ?? 0;
     return message;
   },
 };
@@ -1480,6 +1560,8 @@ function createBaseJob(): Job {
     header: [],
     callbackUrl: "",
     webhook: undefined,
+    billable: 0,
+    maxBilled: 0,
   };
 }
 
@@ -1544,6 +1626,12 @@ export const Job: MessageFns<Job> = {
     }
     if (message.webhook !== undefined) {
       WebhookDelivery.encode(message.webhook, writer.uint32(162).fork()).join();
+    }
+    if (message.billable !== 0) {
+      writer.uint32(168).uint64(message.billable);
+    }
+    if (message.maxBilled !== 0) {
+      writer.uint32(176).uint64(message.maxBilled);
     }
     return writer;
   },
@@ -1715,6 +1803,22 @@ export const Job: MessageFns<Job> = {
           message.webhook = WebhookDelivery.decode(reader, reader.uint32());
           continue;
         }
+        case 21: {
+          if (tag !== 168) {
+            break;
+          }
+
+          message.billable = longToNumber(reader.uint64());
+          continue;
+        }
+        case 22: {
+          if (tag !== 176) {
+            break;
+          }
+
+          message.maxBilled = longToNumber(reader.uint64());
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -1746,6 +1850,8 @@ export const Job: MessageFns<Job> = {
       header: globalThis.Array.isArray(object?.header) ? object.header.map((e: any) => globalThis.String(e)) : [],
       callbackUrl: isSet(object.callbackUrl) ? globalThis.String(object.callbackUrl) : "",
       webhook: isSet(object.webhook) ? WebhookDelivery.fromJSON(object.webhook) : undefined,
+      billable: isSet(object.billable) ? globalThis.Number(object.billable) : 0,
+      maxBilled: isSet(object.maxBilled) ? globalThis.Number(object.maxBilled) : 0,
     };
   },
 
@@ -1811,6 +1917,12 @@ export const Job: MessageFns<Job> = {
     if (message.webhook !== undefined) {
       obj.webhook = WebhookDelivery.toJSON(message.webhook);
     }
+    if (message.billable !== 0) {
+      obj.billable = Math.round(message.billable);
+    }
+    if (message.maxBilled !== 0) {
+      obj.maxBilled = Math.round(message.maxBilled);
+    }
     return obj;
   },
 
@@ -1847,6 +1959,8 @@ export const Job: MessageFns<Job> = {
     message.webhook = (object.webhook !== undefined && object.webhook !== null)
       ? WebhookDelivery.fromPartial(object.webhook)
       : undefined;
+    message.billable = object.billable ?? 0;
+    message.maxBilled = object.maxBilled ?? 0;
     return message;
   },
 };
@@ -2260,13 +2374,16 @@ export const CancelJobRequest: MessageFns<CancelJobRequest> = {
 };
 
 function createBaseResumeJobRequest(): ResumeJobRequest {
-  return { id: "" };
+  return { id: "", maxBilled: 0 };
 }
 
 export const ResumeJobRequest: MessageFns<ResumeJobRequest> = {
   encode(message: ResumeJobRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.id !== "") {
       writer.uint32(10).string(message.id);
+    }
+    if (message.maxBilled !== 0) {
+      writer.uint32(16).uint64(message.maxBilled);
     }
     return writer;
   },
@@ -2286,6 +2403,14 @@ export const ResumeJobRequest: MessageFns<ResumeJobRequest> = {
           message.id = reader.string();
           continue;
         }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.maxBilled = longToNumber(reader.uint64());
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -2296,13 +2421,19 @@ export const ResumeJobRequest: MessageFns<ResumeJobRequest> = {
   },
 
   fromJSON(object: any): ResumeJobRequest {
-    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      maxBilled: isSet(object.maxBilled) ? globalThis.Number(object.maxBilled) : 0,
+    };
   },
 
   toJSON(message: ResumeJobRequest): unknown {
     const obj: any = {};
     if (message.id !== "") {
       obj.id = message.id;
+    }
+    if (message.maxBilled !== 0) {
+      obj.maxBilled = Math.round(message.maxBilled);
     }
     return obj;
   },
@@ -2313,6 +2444,7 @@ export const ResumeJobRequest: MessageFns<ResumeJobRequest> = {
   fromPartial<I extends Exact<DeepPartial<ResumeJobRequest>, I>>(object: I): ResumeJobRequest {
     const message = createBaseResumeJobRequest();
     message.id = object.id ?? "";
+    message.maxBilled = object.maxBilled ?? 0;
     return message;
   },
 };
@@ -2707,7 +2839,7 @@ export const CheckRequest: MessageFns<CheckRequest> = {
 };
 
 function createBaseCheckOptions(): CheckOptions {
-  return { maxAge: undefined, skipCache: false };
+  return { maxAge: undefined, skipCache: false, validateOnly: false };
 }
 
 export const CheckOptions: MessageFns<CheckOptions> = {
@@ -2717,6 +2849,9 @@ export const CheckOptions: MessageFns<CheckOptions> = {
     }
     if (message.skipCache !== false) {
       writer.uint32(16).bool(message.skipCache);
+    }
+    if (message.validateOnly !== false) {
+      writer.uint32(24).bool(message.validateOnly);
     }
     return writer;
   },
@@ -2744,6 +2879,14 @@ export const CheckOptions: MessageFns<CheckOptions> = {
           message.skipCache = reader.bool();
           continue;
         }
+        case 3: {
+          if (tag !== 24) {
+            break;
+          }
+
+          message.validateOnly = reader.bool();
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -2757,6 +2900,7 @@ export const CheckOptions: MessageFns<CheckOptions> = {
     return {
       maxAge: isSet(object.maxAge) ? Duration.fromJSON(object.maxAge) : undefined,
       skipCache: isSet(object.skipCache) ? globalThis.Boolean(object.skipCache) : false,
+      validateOnly: isSet(object.validateOnly) ? globalThis.Boolean(object.validateOnly) : false,
     };
   },
 
@@ -2767,6 +2911,9 @@ export const CheckOptions: MessageFns<CheckOptions> = {
     }
     if (message.skipCache !== false) {
       obj.skipCache = message.skipCache;
+    }
+    if (message.validateOnly !== false) {
+      obj.validateOnly = message.validateOnly;
     }
     return obj;
   },
@@ -2780,6 +2927,7 @@ export const CheckOptions: MessageFns<CheckOptions> = {
       ? Duration.fromPartial(object.maxAge)
       : undefined;
     message.skipCache = object.skipCache ?? false;
+    message.validateOnly = object.validateOnly ?? false;
     return message;
   },
 };
@@ -3581,6 +3729,7 @@ function createBaseCheckSummary(): CheckSummary {
     upstreamCalls: 0,
     byStatus: undefined,
     cacheHits: 0,
+    billable: 0,
   };
 }
 
@@ -3609,6 +3758,9 @@ export const CheckSummary: MessageFns<CheckSummary> = {
     }
     if (message.cacheHits !== 0) {
       writer.uint32(64).uint32(message.cacheHits);
+    }
+    if (message.billable !== 0) {
+      writer.uint32(72).uint32(message.billable);
     }
     return writer;
   },
@@ -3684,6 +3836,14 @@ export const CheckSummary: MessageFns<CheckSummary> = {
           message.cacheHits = reader.uint32();
           continue;
         }
+        case 9: {
+          if (tag !== 72) {
+            break;
+          }
+
+          message.billable = reader.uint32();
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -3703,6 +3863,7 @@ export const CheckSummary: MessageFns<CheckSummary> = {
       upstreamCalls: isSet(object.upstreamCalls) ? globalThis.Number(object.upstreamCalls) : 0,
       byStatus: isSet(object.byStatus) ? StatusCounts.fromJSON(object.byStatus) : undefined,
       cacheHits: isSet(object.cacheHits) ? globalThis.Number(object.cacheHits) : 0,
+      billable: isSet(object.billable) ? globalThis.Number(object.billable) : 0,
     };
   },
 
@@ -3732,6 +3893,9 @@ export const CheckSummary: MessageFns<CheckSummary> = {
     if (message.cacheHits !== 0) {
       obj.cacheHits = Math.round(message.cacheHits);
     }
+    if (message.billable !== 0) {
+      obj.billable = Math.round(message.billable);
+    }
     return obj;
   },
 
@@ -3750,6 +3914,7 @@ export const CheckSummary: MessageFns<CheckSummary> = {
       ? StatusCounts.fromPartial(object.byStatus)
       : undefined;
     message.cacheHits = object.cacheHits ?? 0;
+    message.billable = object.billable ?? 0;
     return message;
   },
 };

@@ -113,6 +113,24 @@ private static final long serialVersionUID = 0L;
     return skipCache_;
   }
 
+  public static final int VALIDATE_ONLY_FIELD_NUMBER = 3;
+  private boolean validateOnly_ = false;
+  /**
+   * <pre>
+   * Preview: nothing is sent upstream, stored or billed. Check and CheckStream answer with no
+   * results and a summary counting the inputs, the invalid ones, repeats, cache hits and, in
+   * billable, the numbers the call would bill now. CheckBulk refuses it (INVALID_ARGUMENT,
+   * BAD_OPTION): a long list is previewed with CreateJobRequest.validate_only.
+   * </pre>
+   *
+   * <code>bool validate_only = 3 [json_name = "validateOnly"];</code>
+   * @return The validateOnly.
+   */
+  @java.lang.Override
+  public boolean getValidateOnly() {
+    return validateOnly_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -133,6 +151,9 @@ private static final long serialVersionUID = 0L;
     if (skipCache_ != false) {
       output.writeBool(2, skipCache_);
     }
+    if (validateOnly_ != false) {
+      output.writeBool(3, validateOnly_);
+    }
     getUnknownFields().writeTo(output);
   }
   private int computeSerializedSize_0() {
@@ -144,6 +165,10 @@ private static final long serialVersionUID = 0L;
     if (skipCache_ != false) {
       size += com.google.protobuf.CodedOutputStream
         .computeBoolSize(2, skipCache_);
+    }
+    if (validateOnly_ != false) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeBoolSize(3, validateOnly_);
     }
     return size;
   }
@@ -176,6 +201,8 @@ private static final long serialVersionUID = 0L;
     }
     if (getSkipCache()
         != other.getSkipCache()) return false;
+    if (getValidateOnly()
+        != other.getValidateOnly()) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -194,6 +221,9 @@ private static final long serialVersionUID = 0L;
     hash = (37 * hash) + SKIP_CACHE_FIELD_NUMBER;
     hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
         getSkipCache());
+    hash = (37 * hash) + VALIDATE_ONLY_FIELD_NUMBER;
+    hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
+        getValidateOnly());
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -344,6 +374,7 @@ private static final long serialVersionUID = 0L;
         maxAgeBuilder_ = null;
       }
       skipCache_ = false;
+      validateOnly_ = false;
       return this;
     }
 
@@ -387,6 +418,9 @@ private static final long serialVersionUID = 0L;
       if (((from_bitField0_ & 0x00000002) != 0)) {
         result.skipCache_ = skipCache_;
       }
+      if (((from_bitField0_ & 0x00000004) != 0)) {
+        result.validateOnly_ = validateOnly_;
+      }
       result.bitField0_ |= to_bitField0_;
     }
 
@@ -407,6 +441,9 @@ private static final long serialVersionUID = 0L;
       }
       if (other.getSkipCache() != false) {
         setSkipCache(other.getSkipCache());
+      }
+      if (other.getValidateOnly() != false) {
+        setValidateOnly(other.getValidateOnly());
       }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
@@ -444,6 +481,11 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000002;
               break;
             } // case 16
+            case 24: {
+              validateOnly_ = input.readBool();
+              bitField0_ |= 0x00000004;
+              break;
+            } // case 24
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -668,6 +710,59 @@ private static final long serialVersionUID = 0L;
     public Builder clearSkipCache() {
       bitField0_ = (bitField0_ & ~0x00000002);
       skipCache_ = false;
+      onChanged();
+      return this;
+    }
+
+    private boolean validateOnly_ ;
+    /**
+     * <pre>
+     * Preview: nothing is sent upstream, stored or billed. Check and CheckStream answer with no
+     * results and a summary counting the inputs, the invalid ones, repeats, cache hits and, in
+     * billable, the numbers the call would bill now. CheckBulk refuses it (INVALID_ARGUMENT,
+     * BAD_OPTION): a long list is previewed with CreateJobRequest.validate_only.
+     * </pre>
+     *
+     * <code>bool validate_only = 3 [json_name = "validateOnly"];</code>
+     * @return The validateOnly.
+     */
+    @java.lang.Override
+    public boolean getValidateOnly() {
+      return validateOnly_;
+    }
+    /**
+     * <pre>
+     * Preview: nothing is sent upstream, stored or billed. Check and CheckStream answer with no
+     * results and a summary counting the inputs, the invalid ones, repeats, cache hits and, in
+     * billable, the numbers the call would bill now. CheckBulk refuses it (INVALID_ARGUMENT,
+     * BAD_OPTION): a long list is previewed with CreateJobRequest.validate_only.
+     * </pre>
+     *
+     * <code>bool validate_only = 3 [json_name = "validateOnly"];</code>
+     * @param value The validateOnly to set.
+     * @return This builder for chaining.
+     */
+    public Builder setValidateOnly(boolean value) {
+
+      validateOnly_ = value;
+      bitField0_ |= 0x00000004;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Preview: nothing is sent upstream, stored or billed. Check and CheckStream answer with no
+     * results and a summary counting the inputs, the invalid ones, repeats, cache hits and, in
+     * billable, the numbers the call would bill now. CheckBulk refuses it (INVALID_ARGUMENT,
+     * BAD_OPTION): a long list is previewed with CreateJobRequest.validate_only.
+     * </pre>
+     *
+     * <code>bool validate_only = 3 [json_name = "validateOnly"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearValidateOnly() {
+      bitField0_ = (bitField0_ & ~0x00000004);
+      validateOnly_ = false;
       onChanged();
       return this;
     }

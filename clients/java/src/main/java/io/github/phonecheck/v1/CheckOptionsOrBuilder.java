@@ -50,4 +50,17 @@ public interface CheckOptionsOrBuilder extends
    * @return The skipCache.
    */
   boolean getSkipCache();
+
+  /**
+   * <pre>
+   * Preview: nothing is sent upstream, stored or billed. Check and CheckStream answer with no
+   * results and a summary counting the inputs, the invalid ones, repeats, cache hits and, in
+   * billable, the numbers the call would bill now. CheckBulk refuses it (INVALID_ARGUMENT,
+   * BAD_OPTION): a long list is previewed with CreateJobRequest.validate_only.
+   * </pre>
+   *
+   * <code>bool validate_only = 3 [json_name = "validateOnly"];</code>
+   * @return The validateOnly.
+   */
+  boolean getValidateOnly();
 }

@@ -201,6 +201,23 @@ private static final long serialVersionUID = 0L;
     return cacheHits_;
   }
 
+  public static final int BILLABLE_FIELD_NUMBER = 9;
+  private int billable_ = 0;
+  /**
+   * <pre>
+   * Distinct valid numbers that were neither in the cache nor already queued or in flight for
+   * another call when this one looked them up: what it would bill if every one is answered.
+   * A preview's (validate_only) figure, and a real call's, which bills at most this.
+   * </pre>
+   *
+   * <code>uint32 billable = 9 [json_name = "billable"];</code>
+   * @return The billable.
+   */
+  @java.lang.Override
+  public int getBillable() {
+    return billable_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -239,6 +256,9 @@ private static final long serialVersionUID = 0L;
     if (cacheHits_ != 0) {
       output.writeUInt32(8, cacheHits_);
     }
+    if (billable_ != 0) {
+      output.writeUInt32(9, billable_);
+    }
     getUnknownFields().writeTo(output);
   }
   private int computeSerializedSize_0() {
@@ -274,6 +294,10 @@ private static final long serialVersionUID = 0L;
     if (cacheHits_ != 0) {
       size += com.google.protobuf.CodedOutputStream
         .computeUInt32Size(8, cacheHits_);
+    }
+    if (billable_ != 0) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeUInt32Size(9, billable_);
     }
     return size;
   }
@@ -318,6 +342,8 @@ private static final long serialVersionUID = 0L;
     }
     if (getCacheHits()
         != other.getCacheHits()) return false;
+    if (getBillable()
+        != other.getBillable()) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -347,6 +373,8 @@ private static final long serialVersionUID = 0L;
     }
     hash = (37 * hash) + CACHE_HITS_FIELD_NUMBER;
     hash = (53 * hash) + getCacheHits();
+    hash = (37 * hash) + BILLABLE_FIELD_NUMBER;
+    hash = (53 * hash) + getBillable();
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -500,6 +528,7 @@ private static final long serialVersionUID = 0L;
         byStatusBuilder_ = null;
       }
       cacheHits_ = 0;
+      billable_ = 0;
       return this;
     }
 
@@ -561,6 +590,9 @@ private static final long serialVersionUID = 0L;
       if (((from_bitField0_ & 0x00000080) != 0)) {
         result.cacheHits_ = cacheHits_;
       }
+      if (((from_bitField0_ & 0x00000100) != 0)) {
+        result.billable_ = billable_;
+      }
       result.bitField0_ |= to_bitField0_;
     }
 
@@ -599,6 +631,9 @@ private static final long serialVersionUID = 0L;
       }
       if (other.getCacheHits() != 0) {
         setCacheHits(other.getCacheHits());
+      }
+      if (other.getBillable() != 0) {
+        setBillable(other.getBillable());
       }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
@@ -666,6 +701,11 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000080;
               break;
             } // case 64
+            case 72: {
+              billable_ = input.readUInt32();
+              bitField0_ |= 0x00000100;
+              break;
+            } // case 72
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1157,6 +1197,56 @@ private static final long serialVersionUID = 0L;
     public Builder clearCacheHits() {
       bitField0_ = (bitField0_ & ~0x00000080);
       cacheHits_ = 0;
+      onChanged();
+      return this;
+    }
+
+    private int billable_ ;
+    /**
+     * <pre>
+     * Distinct valid numbers that were neither in the cache nor already queued or in flight for
+     * another call when this one looked them up: what it would bill if every one is answered.
+     * A preview's (validate_only) figure, and a real call's, which bills at most this.
+     * </pre>
+     *
+     * <code>uint32 billable = 9 [json_name = "billable"];</code>
+     * @return The billable.
+     */
+    @java.lang.Override
+    public int getBillable() {
+      return billable_;
+    }
+    /**
+     * <pre>
+     * Distinct valid numbers that were neither in the cache nor already queued or in flight for
+     * another call when this one looked them up: what it would bill if every one is answered.
+     * A preview's (validate_only) figure, and a real call's, which bills at most this.
+     * </pre>
+     *
+     * <code>uint32 billable = 9 [json_name = "billable"];</code>
+     * @param value The billable to set.
+     * @return This builder for chaining.
+     */
+    public Builder setBillable(int value) {
+
+      billable_ = value;
+      bitField0_ |= 0x00000100;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Distinct valid numbers that were neither in the cache nor already queued or in flight for
+     * another call when this one looked them up: what it would bill if every one is answered.
+     * A preview's (validate_only) figure, and a real call's, which bills at most this.
+     * </pre>
+     *
+     * <code>uint32 billable = 9 [json_name = "billable"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearBillable() {
+      bitField0_ = (bitField0_ & ~0x00000100);
+      billable_ = 0;
       onChanged();
       return this;
     }

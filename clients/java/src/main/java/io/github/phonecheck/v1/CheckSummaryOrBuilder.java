@@ -111,4 +111,16 @@ public interface CheckSummaryOrBuilder extends
    * @return The cacheHits.
    */
   int getCacheHits();
+
+  /**
+   * <pre>
+   * Distinct valid numbers that were neither in the cache nor already queued or in flight for
+   * another call when this one looked them up: what it would bill if every one is answered.
+   * A preview's (validate_only) figure, and a real call's, which bills at most this.
+   * </pre>
+   *
+   * <code>uint32 billable = 9 [json_name = "billable"];</code>
+   * @return The billable.
+   */
+  int getBillable();
 }

@@ -397,6 +397,40 @@ private static final long serialVersionUID = 0L;
     }
   }
 
+  public static final int VALIDATE_ONLY_FIELD_NUMBER = 7;
+  private boolean validateOnly_ = false;
+  /**
+   * <pre>
+   * Preview (the first message's counts): the list is read and counted; nothing is stored,
+   * sent or billed. The Job answered has no id, and total, unique, invalid, duplicates,
+   * cache_hits and billable filled.
+   * </pre>
+   *
+   * <code>bool validate_only = 7 [json_name = "validateOnly"];</code>
+   * @return The validateOnly.
+   */
+  @java.lang.Override
+  public boolean getValidateOnly() {
+    return validateOnly_;
+  }
+
+  public static final int MAX_BILLED_FIELD_NUMBER = 8;
+  private long maxBilled_ = 0L;
+  /**
+   * <pre>
+   * The most numbers the job may bill (the first message's counts; 0: no cap). Once it has
+   * billed that many it stops FAILED (RESOURCE_EXHAUSTED, JOB_CAP_REACHED);
+   * ResumeJobRequest.max_billed raises the cap.
+   * </pre>
+   *
+   * <code>uint64 max_billed = 8 [json_name = "maxBilled"];</code>
+   * @return The maxBilled.
+   */
+  @java.lang.Override
+  public long getMaxBilled() {
+    return maxBilled_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -428,6 +462,12 @@ private static final long serialVersionUID = 0L;
     }
     if (!com.google.protobuf.GeneratedMessage.isStringEmpty(callbackUrl_)) {
       com.google.protobuf.GeneratedMessage.writeString(output, 6, callbackUrl_);
+    }
+    if (validateOnly_ != false) {
+      output.writeBool(7, validateOnly_);
+    }
+    if (maxBilled_ != 0L) {
+      output.writeUInt64(8, maxBilled_);
     }
     getUnknownFields().writeTo(output);
   }
@@ -468,6 +508,14 @@ private static final long serialVersionUID = 0L;
     if (!com.google.protobuf.GeneratedMessage.isStringEmpty(callbackUrl_)) {
       size += com.google.protobuf.GeneratedMessage.computeStringSize(6, callbackUrl_);
     }
+    if (validateOnly_ != false) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeBoolSize(7, validateOnly_);
+    }
+    if (maxBilled_ != 0L) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeUInt64Size(8, maxBilled_);
+    }
     return size;
   }
   @java.lang.Override
@@ -507,6 +555,10 @@ private static final long serialVersionUID = 0L;
         .equals(other.getRowsList())) return false;
     if (!getCallbackUrl()
         .equals(other.getCallbackUrl())) return false;
+    if (getValidateOnly()
+        != other.getValidateOnly()) return false;
+    if (getMaxBilled()
+        != other.getMaxBilled()) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -538,6 +590,12 @@ private static final long serialVersionUID = 0L;
     }
     hash = (37 * hash) + CALLBACK_URL_FIELD_NUMBER;
     hash = (53 * hash) + getCallbackUrl().hashCode();
+    hash = (37 * hash) + VALIDATE_ONLY_FIELD_NUMBER;
+    hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
+        getValidateOnly());
+    hash = (37 * hash) + MAX_BILLED_FIELD_NUMBER;
+    hash = (53 * hash) + com.google.protobuf.Internal.hashLong(
+        getMaxBilled());
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -698,6 +756,8 @@ private static final long serialVersionUID = 0L;
       }
       bitField0_ = (bitField0_ & ~0x00000010);
       callbackUrl_ = "";
+      validateOnly_ = false;
+      maxBilled_ = 0L;
       return this;
     }
 
@@ -764,6 +824,12 @@ private static final long serialVersionUID = 0L;
       }
       if (((from_bitField0_ & 0x00000020) != 0)) {
         result.callbackUrl_ = callbackUrl_;
+      }
+      if (((from_bitField0_ & 0x00000040) != 0)) {
+        result.validateOnly_ = validateOnly_;
+      }
+      if (((from_bitField0_ & 0x00000080) != 0)) {
+        result.maxBilled_ = maxBilled_;
       }
       result.bitField0_ |= to_bitField0_;
     }
@@ -839,6 +905,12 @@ private static final long serialVersionUID = 0L;
         bitField0_ |= 0x00000020;
         onChanged();
       }
+      if (other.getValidateOnly() != false) {
+        setValidateOnly(other.getValidateOnly());
+      }
+      if (other.getMaxBilled() != 0L) {
+        setMaxBilled(other.getMaxBilled());
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -903,6 +975,16 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000020;
               break;
             } // case 50
+            case 56: {
+              validateOnly_ = input.readBool();
+              bitField0_ |= 0x00000040;
+              break;
+            } // case 56
+            case 64: {
+              maxBilled_ = input.readUInt64();
+              bitField0_ |= 0x00000080;
+              break;
+            } // case 64
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1971,6 +2053,106 @@ private static final long serialVersionUID = 0L;
       checkByteStringIsUtf8(value);
       callbackUrl_ = value;
       bitField0_ |= 0x00000020;
+      onChanged();
+      return this;
+    }
+
+    private boolean validateOnly_ ;
+    /**
+     * <pre>
+     * Preview (the first message's counts): the list is read and counted; nothing is stored,
+     * sent or billed. The Job answered has no id, and total, unique, invalid, duplicates,
+     * cache_hits and billable filled.
+     * </pre>
+     *
+     * <code>bool validate_only = 7 [json_name = "validateOnly"];</code>
+     * @return The validateOnly.
+     */
+    @java.lang.Override
+    public boolean getValidateOnly() {
+      return validateOnly_;
+    }
+    /**
+     * <pre>
+     * Preview (the first message's counts): the list is read and counted; nothing is stored,
+     * sent or billed. The Job answered has no id, and total, unique, invalid, duplicates,
+     * cache_hits and billable filled.
+     * </pre>
+     *
+     * <code>bool validate_only = 7 [json_name = "validateOnly"];</code>
+     * @param value The validateOnly to set.
+     * @return This builder for chaining.
+     */
+    public Builder setValidateOnly(boolean value) {
+
+      validateOnly_ = value;
+      bitField0_ |= 0x00000040;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Preview (the first message's counts): the list is read and counted; nothing is stored,
+     * sent or billed. The Job answered has no id, and total, unique, invalid, duplicates,
+     * cache_hits and billable filled.
+     * </pre>
+     *
+     * <code>bool validate_only = 7 [json_name = "validateOnly"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearValidateOnly() {
+      bitField0_ = (bitField0_ & ~0x00000040);
+      validateOnly_ = false;
+      onChanged();
+      return this;
+    }
+
+    private long maxBilled_ ;
+    /**
+     * <pre>
+     * The most numbers the job may bill (the first message's counts; 0: no cap). Once it has
+     * billed that many it stops FAILED (RESOURCE_EXHAUSTED, JOB_CAP_REACHED);
+     * ResumeJobRequest.max_billed raises the cap.
+     * </pre>
+     *
+     * <code>uint64 max_billed = 8 [json_name = "maxBilled"];</code>
+     * @return The maxBilled.
+     */
+    @java.lang.Override
+    public long getMaxBilled() {
+      return maxBilled_;
+    }
+    /**
+     * <pre>
+     * The most numbers the job may bill (the first message's counts; 0: no cap). Once it has
+     * billed that many it stops FAILED (RESOURCE_EXHAUSTED, JOB_CAP_REACHED);
+     * ResumeJobRequest.max_billed raises the cap.
+     * </pre>
+     *
+     * <code>uint64 max_billed = 8 [json_name = "maxBilled"];</code>
+     * @param value The maxBilled to set.
+     * @return This builder for chaining.
+     */
+    public Builder setMaxBilled(long value) {
+
+      maxBilled_ = value;
+      bitField0_ |= 0x00000080;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The most numbers the job may bill (the first message's counts; 0: no cap). Once it has
+     * billed that many it stops FAILED (RESOURCE_EXHAUSTED, JOB_CAP_REACHED);
+     * ResumeJobRequest.max_billed raises the cap.
+     * </pre>
+     *
+     * <code>uint64 max_billed = 8 [json_name = "maxBilled"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearMaxBilled() {
+      bitField0_ = (bitField0_ & ~0x00000080);
+      maxBilled_ = 0L;
       onChanged();
       return this;
     }

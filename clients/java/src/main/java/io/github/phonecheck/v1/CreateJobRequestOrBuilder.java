@@ -240,4 +240,28 @@ public interface CreateJobRequestOrBuilder extends
    */
   com.google.protobuf.ByteString
       getCallbackUrlBytes();
+
+  /**
+   * <pre>
+   * Preview (the first message's counts): the list is read and counted; nothing is stored,
+   * sent or billed. The Job answered has no id, and total, unique, invalid, duplicates,
+   * cache_hits and billable filled.
+   * </pre>
+   *
+   * <code>bool validate_only = 7 [json_name = "validateOnly"];</code>
+   * @return The validateOnly.
+   */
+  boolean getValidateOnly();
+
+  /**
+   * <pre>
+   * The most numbers the job may bill (the first message's counts; 0: no cap). Once it has
+   * billed that many it stops FAILED (RESOURCE_EXHAUSTED, JOB_CAP_REACHED);
+   * ResumeJobRequest.max_billed raises the cap.
+   * </pre>
+   *
+   * <code>uint64 max_billed = 8 [json_name = "maxBilled"];</code>
+   * @return The maxBilled.
+   */
+  long getMaxBilled();
 }

@@ -707,6 +707,37 @@ private static final long serialVersionUID = 0L;
     return webhook_ == null ? io.github.phonecheck.v1.WebhookDelivery.getDefaultInstance() : webhook_;
   }
 
+  public static final int BILLABLE_FIELD_NUMBER = 21;
+  private long billable_ = 0L;
+  /**
+   * <pre>
+   * A preview's (CreateJobRequest.validate_only) distinct numbers neither cached nor in flight
+   * for another call: what the list would bill if checked now. 0 on a stored job.
+   * </pre>
+   *
+   * <code>uint64 billable = 21 [json_name = "billable"];</code>
+   * @return The billable.
+   */
+  @java.lang.Override
+  public long getBillable() {
+    return billable_;
+  }
+
+  public static final int MAX_BILLED_FIELD_NUMBER = 22;
+  private long maxBilled_ = 0L;
+  /**
+   * <pre>
+   * The most numbers the job may bill (0: no cap).
+   * </pre>
+   *
+   * <code>uint64 max_billed = 22 [json_name = "maxBilled"];</code>
+   * @return The maxBilled.
+   */
+  @java.lang.Override
+  public long getMaxBilled() {
+    return maxBilled_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -780,6 +811,12 @@ private static final long serialVersionUID = 0L;
     }
     if (((bitField0_ & 0x00000040) != 0)) {
       output.writeMessage(20, getWebhook());
+    }
+    if (billable_ != 0L) {
+      output.writeUInt64(21, billable_);
+    }
+    if (maxBilled_ != 0L) {
+      output.writeUInt64(22, maxBilled_);
     }
     getUnknownFields().writeTo(output);
   }
@@ -865,6 +902,14 @@ private static final long serialVersionUID = 0L;
       size += com.google.protobuf.CodedOutputStream
         .computeMessageSize(20, getWebhook());
     }
+    if (billable_ != 0L) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeUInt64Size(21, billable_);
+    }
+    if (maxBilled_ != 0L) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeUInt64Size(22, maxBilled_);
+    }
     return size;
   }
   @java.lang.Override
@@ -949,6 +994,10 @@ private static final long serialVersionUID = 0L;
       if (!getWebhook()
           .equals(other.getWebhook())) return false;
     }
+    if (getBillable()
+        != other.getBillable()) return false;
+    if (getMaxBilled()
+        != other.getMaxBilled()) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -1023,6 +1072,12 @@ private static final long serialVersionUID = 0L;
       hash = (37 * hash) + WEBHOOK_FIELD_NUMBER;
       hash = (53 * hash) + getWebhook().hashCode();
     }
+    hash = (37 * hash) + BILLABLE_FIELD_NUMBER;
+    hash = (53 * hash) + com.google.protobuf.Internal.hashLong(
+        getBillable());
+    hash = (37 * hash) + MAX_BILLED_FIELD_NUMBER;
+    hash = (53 * hash) + com.google.protobuf.Internal.hashLong(
+        getMaxBilled());
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -1219,6 +1274,8 @@ private static final long serialVersionUID = 0L;
         webhookBuilder_.dispose();
         webhookBuilder_ = null;
       }
+      billable_ = 0L;
+      maxBilled_ = 0L;
       return this;
     }
 
@@ -1335,6 +1392,12 @@ private static final long serialVersionUID = 0L;
             : webhookBuilder_.build();
         to_bitField0_ |= 0x00000040;
       }
+      if (((from_bitField0_ & 0x00100000) != 0)) {
+        result.billable_ = billable_;
+      }
+      if (((from_bitField0_ & 0x00200000) != 0)) {
+        result.maxBilled_ = maxBilled_;
+      }
       result.bitField0_ |= to_bitField0_;
     }
 
@@ -1424,6 +1487,12 @@ private static final long serialVersionUID = 0L;
       }
       if (other.hasWebhook()) {
         mergeWebhook(other.getWebhook());
+      }
+      if (other.getBillable() != 0L) {
+        setBillable(other.getBillable());
+      }
+      if (other.getMaxBilled() != 0L) {
+        setMaxBilled(other.getMaxBilled());
       }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
@@ -1563,6 +1632,16 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00080000;
               break;
             } // case 162
+            case 168: {
+              billable_ = input.readUInt64();
+              bitField0_ |= 0x00100000;
+              break;
+            } // case 168
+            case 176: {
+              maxBilled_ = input.readUInt64();
+              bitField0_ |= 0x00200000;
+              break;
+            } // case 176
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -3581,6 +3660,97 @@ private static final long serialVersionUID = 0L;
         webhook_ = null;
       }
       return webhookBuilder_;
+    }
+
+    private long billable_ ;
+    /**
+     * <pre>
+     * A preview's (CreateJobRequest.validate_only) distinct numbers neither cached nor in flight
+     * for another call: what the list would bill if checked now. 0 on a stored job.
+     * </pre>
+     *
+     * <code>uint64 billable = 21 [json_name = "billable"];</code>
+     * @return The billable.
+     */
+    @java.lang.Override
+    public long getBillable() {
+      return billable_;
+    }
+    /**
+     * <pre>
+     * A preview's (CreateJobRequest.validate_only) distinct numbers neither cached nor in flight
+     * for another call: what the list would bill if checked now. 0 on a stored job.
+     * </pre>
+     *
+     * <code>uint64 billable = 21 [json_name = "billable"];</code>
+     * @param value The billable to set.
+     * @return This builder for chaining.
+     */
+    public Builder setBillable(long value) {
+
+      billable_ = value;
+      bitField0_ |= 0x00100000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * A preview's (CreateJobRequest.validate_only) distinct numbers neither cached nor in flight
+     * for another call: what the list would bill if checked now. 0 on a stored job.
+     * </pre>
+     *
+     * <code>uint64 billable = 21 [json_name = "billable"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearBillable() {
+      bitField0_ = (bitField0_ & ~0x00100000);
+      billable_ = 0L;
+      onChanged();
+      return this;
+    }
+
+    private long maxBilled_ ;
+    /**
+     * <pre>
+     * The most numbers the job may bill (0: no cap).
+     * </pre>
+     *
+     * <code>uint64 max_billed = 22 [json_name = "maxBilled"];</code>
+     * @return The maxBilled.
+     */
+    @java.lang.Override
+    public long getMaxBilled() {
+      return maxBilled_;
+    }
+    /**
+     * <pre>
+     * The most numbers the job may bill (0: no cap).
+     * </pre>
+     *
+     * <code>uint64 max_billed = 22 [json_name = "maxBilled"];</code>
+     * @param value The maxBilled to set.
+     * @return This builder for chaining.
+     */
+    public Builder setMaxBilled(long value) {
+
+      maxBilled_ = value;
+      bitField0_ |= 0x00200000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The most numbers the job may bill (0: no cap).
+     * </pre>
+     *
+     * <code>uint64 max_billed = 22 [json_name = "maxBilled"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearMaxBilled() {
+      bitField0_ = (bitField0_ & ~0x00200000);
+      maxBilled_ = 0L;
+      onChanged();
+      return this;
     }
 
     // @@protoc_insertion_point(builder_scope:phonecheck.v1.Job)

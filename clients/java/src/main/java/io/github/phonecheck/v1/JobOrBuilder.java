@@ -417,4 +417,25 @@ public interface JobOrBuilder extends
    * <code>.phonecheck.v1.WebhookDelivery webhook = 20 [json_name = "webhook"];</code>
    */
   io.github.phonecheck.v1.WebhookDeliveryOrBuilder getWebhookOrBuilder();
+
+  /**
+   * <pre>
+   * A preview's (CreateJobRequest.validate_only) distinct numbers neither cached nor in flight
+   * for another call: what the list would bill if checked now. 0 on a stored job.
+   * </pre>
+   *
+   * <code>uint64 billable = 21 [json_name = "billable"];</code>
+   * @return The billable.
+   */
+  long getBillable();
+
+  /**
+   * <pre>
+   * The most numbers the job may bill (0: no cap).
+   * </pre>
+   *
+   * <code>uint64 max_billed = 22 [json_name = "maxBilled"];</code>
+   * @return The maxBilled.
+   */
+  long getMaxBilled();
 }

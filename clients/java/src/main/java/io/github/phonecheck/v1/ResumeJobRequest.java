@@ -100,6 +100,22 @@ private static final long serialVersionUID = 0L;
     }
   }
 
+  public static final int MAX_BILLED_FIELD_NUMBER = 2;
+  private long maxBilled_ = 0L;
+  /**
+   * <pre>
+   * A new cap on what the job may bill in all (0: keep the one it has), e.g. to go on after
+   * JOB_CAP_REACHED.
+   * </pre>
+   *
+   * <code>uint64 max_billed = 2 [json_name = "maxBilled"];</code>
+   * @return The maxBilled.
+   */
+  @java.lang.Override
+  public long getMaxBilled() {
+    return maxBilled_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -117,12 +133,19 @@ private static final long serialVersionUID = 0L;
     if (!com.google.protobuf.GeneratedMessage.isStringEmpty(id_)) {
       com.google.protobuf.GeneratedMessage.writeString(output, 1, id_);
     }
+    if (maxBilled_ != 0L) {
+      output.writeUInt64(2, maxBilled_);
+    }
     getUnknownFields().writeTo(output);
   }
   private int computeSerializedSize_0() {
     int size = 0;
     if (!com.google.protobuf.GeneratedMessage.isStringEmpty(id_)) {
       size += com.google.protobuf.GeneratedMessage.computeStringSize(1, id_);
+    }
+    if (maxBilled_ != 0L) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeUInt64Size(2, maxBilled_);
     }
     return size;
   }
@@ -150,6 +173,8 @@ private static final long serialVersionUID = 0L;
 
     if (!getId()
         .equals(other.getId())) return false;
+    if (getMaxBilled()
+        != other.getMaxBilled()) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -163,6 +188,9 @@ private static final long serialVersionUID = 0L;
     hash = (19 * hash) + getDescriptor().hashCode();
     hash = (37 * hash) + ID_FIELD_NUMBER;
     hash = (53 * hash) + getId().hashCode();
+    hash = (37 * hash) + MAX_BILLED_FIELD_NUMBER;
+    hash = (53 * hash) + com.google.protobuf.Internal.hashLong(
+        getMaxBilled());
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -299,6 +327,7 @@ private static final long serialVersionUID = 0L;
       super.clear();
       bitField0_ = 0;
       id_ = "";
+      maxBilled_ = 0L;
       return this;
     }
 
@@ -335,6 +364,9 @@ private static final long serialVersionUID = 0L;
       if (((from_bitField0_ & 0x00000001) != 0)) {
         result.id_ = id_;
       }
+      if (((from_bitField0_ & 0x00000002) != 0)) {
+        result.maxBilled_ = maxBilled_;
+      }
     }
 
     @java.lang.Override
@@ -353,6 +385,9 @@ private static final long serialVersionUID = 0L;
         id_ = other.id_;
         bitField0_ |= 0x00000001;
         onChanged();
+      }
+      if (other.getMaxBilled() != 0L) {
+        setMaxBilled(other.getMaxBilled());
       }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
@@ -383,6 +418,11 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000001;
               break;
             } // case 10
+            case 16: {
+              maxBilled_ = input.readUInt64();
+              bitField0_ |= 0x00000002;
+              break;
+            } // case 16
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -488,6 +528,53 @@ private static final long serialVersionUID = 0L;
       checkByteStringIsUtf8(value);
       id_ = value;
       bitField0_ |= 0x00000001;
+      onChanged();
+      return this;
+    }
+
+    private long maxBilled_ ;
+    /**
+     * <pre>
+     * A new cap on what the job may bill in all (0: keep the one it has), e.g. to go on after
+     * JOB_CAP_REACHED.
+     * </pre>
+     *
+     * <code>uint64 max_billed = 2 [json_name = "maxBilled"];</code>
+     * @return The maxBilled.
+     */
+    @java.lang.Override
+    public long getMaxBilled() {
+      return maxBilled_;
+    }
+    /**
+     * <pre>
+     * A new cap on what the job may bill in all (0: keep the one it has), e.g. to go on after
+     * JOB_CAP_REACHED.
+     * </pre>
+     *
+     * <code>uint64 max_billed = 2 [json_name = "maxBilled"];</code>
+     * @param value The maxBilled to set.
+     * @return This builder for chaining.
+     */
+    public Builder setMaxBilled(long value) {
+
+      maxBilled_ = value;
+      bitField0_ |= 0x00000002;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * A new cap on what the job may bill in all (0: keep the one it has), e.g. to go on after
+     * JOB_CAP_REACHED.
+     * </pre>
+     *
+     * <code>uint64 max_billed = 2 [json_name = "maxBilled"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearMaxBilled() {
+      bitField0_ = (bitField0_ & ~0x00000002);
+      maxBilled_ = 0L;
       onChanged();
       return this;
     }

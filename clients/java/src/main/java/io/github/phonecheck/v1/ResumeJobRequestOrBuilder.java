@@ -29,4 +29,15 @@ public interface ResumeJobRequestOrBuilder extends
    */
   com.google.protobuf.ByteString
       getIdBytes();
+
+  /**
+   * <pre>
+   * A new cap on what the job may bill in all (0: keep the one it has), e.g. to go on after
+   * JOB_CAP_REACHED.
+   * </pre>
+   *
+   * <code>uint64 max_billed = 2 [json_name = "maxBilled"];</code>
+   * @return The maxBilled.
+   */
+  long getMaxBilled();
 }
