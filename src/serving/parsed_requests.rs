@@ -115,6 +115,7 @@ mod tests {
             options: Some(pb::CheckOptions {
                 skip_cache: true,
                 max_age: None,
+                validate_only: true,
             }),
         };
         let parsed = decoded(&request);
