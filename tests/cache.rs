@@ -90,6 +90,7 @@ async fn max_age_and_skip_cache_behave_as_documented() {
                 nanos: 0,
             }),
             skip_cache: skip,
+            validate_only: false,
         })
     };
 
@@ -130,6 +131,7 @@ async fn max_age_and_skip_cache_behave_as_documented() {
                     nanos: 0,
                 }),
                 skip_cache: false,
+                validate_only: false,
             }),
         })
         .await
