@@ -232,7 +232,10 @@ async fn a_quota_failure_stops_the_job_and_resume_finishes_it_without_billing_tw
     );
 
     let resumed = client
-        .resume_job(ResumeJobRequest { id: job.id.clone() })
+        .resume_job(ResumeJobRequest {
+            id: job.id.clone(),
+            max_billed: 0,
+        })
         .await
         .expect("resume")
         .into_inner();
@@ -252,6 +255,67 @@ async fn a_quota_failure_stops_the_job_and_resume_finishes_it_without_billing_tw
     assert_eq!(env.sim.simulator.stats().billed, 2000);
     assert_eq!(done.billed, 2000);
     assert_eq!(results(&mut client, &job.id, 0).await.len(), 2000);
+}
+
+#[tokio::test]
+async fn a_job_stops_at_its_cap_and_resumed_with_a_higher_one_bills_every_number_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = start_with_jobs(dir.path(), SimulatorConfig::default(), |c| {
+        c.max_batch = 100;
+    })
+    .await;
+    let mut client = env.client.clone();
+    let inputs = common::numbers(1_000);
+    let job = client
+        .create_job(futures::stream::iter([CreateJobRequest {
+            mobiles: inputs.clone(),
+            max_billed: 350,
+            ..Default::default()
+        }]))
+        .await
+        .expect("job")
+        .into_inner();
+    assert_eq!(job.max_billed, 350);
+    let capped = wait_for_end(&mut client, &job.id).await;
+    assert_eq!(capped.state(), JobState::Failed, "{capped:?}");
+    assert_eq!(capped.billed, 350, "to the number");
+    assert_eq!(env.sim.simulator.stats().billed, 350);
+    let error = capped.error.expect("why");
+    assert_eq!(error.code, Code::ResourceExhausted as i32);
+    let status =
+        tonic::Status::with_details(Code::Ok, "", prost::Message::encode_to_vec(&error).into());
+    assert_eq!(
+        tonic_types::StatusExt::get_details_error_info(&status)
+            .map(|i| i.reason)
+            .as_deref(),
+        Some("JOB_CAP_REACHED")
+    );
+    // Resumed without a higher cap it stops again at once, billing nothing.
+    client
+        .resume_job(ResumeJobRequest {
+            id: job.id.clone(),
+            max_billed: 0,
+        })
+        .await
+        .unwrap();
+    let again = wait_for_end(&mut client, &job.id).await;
+    assert_eq!(again.state(), JobState::Failed);
+    assert_eq!(env.sim.simulator.stats().billed, 350);
+    // With a higher one it finishes, every number billed once.
+    let resumed = client
+        .resume_job(ResumeJobRequest {
+            id: job.id.clone(),
+            max_billed: 5_000,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(resumed.max_billed, 5_000);
+    let done = wait_for_end(&mut client, &job.id).await;
+    assert_eq!(done.state(), JobState::Succeeded, "{done:?}");
+    assert_eq!(done.billed, 1_000);
+    assert_eq!(env.sim.simulator.stats().billed, 1_000);
+    assert_eq!(env.sim.simulator.most_times_billed(), 1);
 }
 
 #[tokio::test]

@@ -72,6 +72,10 @@ pub enum JobCommand {
     Resume {
         /// The job's id.
         id: String,
+        /// A new cap on the numbers the job may bill in all (to go on after it stopped at its
+        /// cap).
+        #[arg(long, value_name = "N")]
+        max_billed: Option<u64>,
     },
     /// Delete a job and its results from the server.
     Delete {
@@ -108,6 +112,11 @@ pub struct JobSubmitArgs {
     /// --webhook-secret-file).
     #[arg(long, value_name = "URL")]
     pub callback: Option<String>,
+
+    /// The most numbers the job may bill in all: it stops FAILED there, and `job resume ID
+    /// --max-billed N` goes on with a higher cap.
+    #[arg(long, value_name = "N")]
+    pub max_billed: Option<u64>,
 
     /// How the list is read and sent.
     #[command(flatten)]
@@ -187,9 +196,10 @@ async fn run_command(args: JobArgs) -> Result<i32, ClientError> {
                 "cancel",
             )
         }
-        JobCommand::Resume { id } => {
+        JobCommand::Resume { id, max_billed } => {
+            let max_billed = max_billed.unwrap_or(0);
             let job = client
-                .resume_job(ResumeJobRequest { id, max_billed: 0 })
+                .resume_job(ResumeJobRequest { id, max_billed })
                 .await?;
             (
                 job.into_inner(),
@@ -226,7 +236,11 @@ async fn submit(client: &mut BulkClient, args: JobSubmitArgs) -> Result<i32, Cli
     if args.list.dry_run {
         return preview(client, &source, &args.list).await;
     }
-    let job = upload(client, &source, &args.list, args.name, args.callback, false).await?;
+    let cap = Cap {
+        max_billed: args.max_billed.unwrap_or(0),
+        validate_only: false,
+    };
+    let job = upload(client, &source, &args.list, args.name, args.callback, cap).await?;
     eprintln!(
         "job {} created: {} rows ({} distinct numbers, {} invalid, {} repeats); follow it with\n  phonecheck job status {} --watch",
         job.id,
@@ -247,7 +261,11 @@ pub(crate) async fn preview(
     source: &Source,
     list: &ListArgs,
 ) -> Result<i32, ClientError> {
-    let counted = upload(client, source, list, None, None, true).await?;
+    let preview = Cap {
+        max_billed: 0,
+        validate_only: true,
+    };
+    let counted = upload(client, source, list, None, None, preview).await?;
     println!(
         "{}: checking it now would bill {} numbers: {} rows, {} distinct numbers, {} answered \
          from the server's cache, {} invalid, {} repeats; nothing was sent",
@@ -262,16 +280,26 @@ pub(crate) async fn preview(
     Ok(0)
 }
 
-/// Sends the rows of `source` to `CreateJob` (as a preview when `validate_only`), reading
-/// them on a thread of their own, whole rows kept for a table; returns the server's answer.
+/// What an upload may spend: a job's cap, or nothing at all (a preview).
+struct Cap {
+    max_billed: u64,
+    validate_only: bool,
+}
+
+/// Sends the rows of `source` to `CreateJob` (as a preview when `cap` says so), reading them
+/// on a thread of their own, whole rows kept for a table; returns the server's answer.
 async fn upload(
     client: &mut BulkClient,
     source: &Source,
     list: &ListArgs,
     name: Option<String>,
     callback: Option<String>,
-    validate_only: bool,
+    cap: Cap,
 ) -> Result<Job, ClientError> {
+    let Cap {
+        max_billed,
+        validate_only,
+    } = cap;
     let options = list.input_options();
     let reader = RowReader::open(source, &options)?;
     eprintln!(
@@ -313,7 +341,7 @@ async fn upload(
             rows: Vec::new(),
             callback_url: callback.unwrap_or_default(),
             validate_only,
-            ..Default::default()
+            max_billed,
         };
         // Bytes of the message so far: wide rows end a message before `chunk` rows, so it
         // stays well under the 4 MiB every gRPC peer accepts.
@@ -631,6 +659,12 @@ fn render(job: &Job) -> String {
         thousands(job.invalid),
         thousands(job.duplicates),
     );
+    if job.max_billed > 0 {
+        out.push_str(&format!(
+            " · capped at {} billed",
+            thousands(job.max_billed)
+        ));
+    }
     if let Some(c) = &job.by_status {
         out.push_str(&format!(
             "\n  real {} · empty {} · suspended {} · silent {} · risk {} · not in database {} · failed {}",

@@ -111,6 +111,7 @@ impl Jobs {
                             skip_cache: chunk.freshness.skip,
                             header: chunk.header.clone(),
                             callback_url,
+                            max_billed: (chunk.max_billed > 0).then_some(chunk.max_billed),
                         })
                         .await?;
                     created = true;
@@ -235,8 +236,16 @@ impl Jobs {
     }
 
     /// Continues a failed or cancelled job, and retries the failed numbers of any ended job.
-    pub async fn resume(&self, owner: &str, id: &str) -> Result<JobRecord, JobError> {
+    pub async fn resume(
+        &self,
+        owner: &str,
+        id: &str,
+        max_billed: Option<u64>,
+    ) -> Result<JobRecord, JobError> {
         let job = self.get(owner, id).await?;
+        if let Some(cap) = max_billed.filter(|&cap| cap > 0) {
+            self.store.set_max_billed(id, cap).await?;
+        }
         let resumable = matches!(job.state, JobState::Failed | JobState::Cancelled)
             || (job.state == JobState::Succeeded && job.failed > 0);
         if !resumable {

@@ -139,6 +139,8 @@ pub struct JobChunk {
     pub callback_url: String,
     /// Only count the list, storing, sending and billing nothing (the first chunk's counts).
     pub validate_only: bool,
+    /// The most numbers the job may bill in all (the first chunk's counts; 0: no cap).
+    pub max_billed: u64,
 }
 
 /// What a list would cost, counted without storing or sending anything.

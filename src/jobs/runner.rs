@@ -14,6 +14,7 @@ use super::{
 use crate::checking::cache::Freshness;
 use crate::checking::spend::{Payer, Spend};
 use crate::checking::submitter::WindowedSubmitter;
+use crate::checking::upstream::UpstreamError;
 
 /// One job running here: its lease, and the signal that makes it check the lease now.
 pub(super) struct Runner {
@@ -148,9 +149,19 @@ impl Runner {
         let mut after = None;
         let mut exhausted = false;
         let mut stopping = jobs.stopping.subscribe();
+        // The cap its creator set: numbers billed, and numbers out that may be, never pass it.
+        let cap = job.max_billed;
+        let mut billed = job.billed;
         loop {
             while !exhausted && !*stopping.borrow() && submitter.has_room() {
-                let pending = jobs.store.pending(id, after, PENDING_CHUNK).await?;
+                let room = cap.map_or(PENDING_CHUNK as u64, |cap| {
+                    cap.saturating_sub(billed + submitter.outstanding() as u64)
+                        .min(PENDING_CHUNK as u64)
+                });
+                if room == 0 {
+                    break;
+                }
+                let pending = jobs.store.pending(id, after, room as usize).await?;
                 let Some(last) = pending.last() else {
                     exhausted = true;
                     break;
@@ -180,6 +191,23 @@ impl Runner {
                 if submitter.doomed().is_some() {
                     // FAILED since the dooming batch; every batch it had out is stored.
                     return Ok(());
+                }
+                if let Some(cap) = cap.filter(|&cap| !exhausted && billed >= cap) {
+                    // At its cap: done if nothing is left to send, else FAILED until resumed
+                    // with a higher one.
+                    if jobs.store.pending(id, after, 1).await?.is_empty() {
+                        exhausted = true;
+                    } else {
+                        let capped = Arc::new(UpstreamError::JobCapReached { cap });
+                        let held_until = submitter.held_until();
+                        if self
+                            .record(Vec::new(), 0, false, Some(capped), held_until)
+                            .await?
+                        {
+                            tracing::warn!(job = %id, cap, "job stopped at its cap; resume it with a higher one to go on");
+                        }
+                        return Ok(());
+                    }
                 }
                 if exhausted {
                     let ended = jobs.store.finish(lease, JobState::Succeeded).await?;
@@ -228,6 +256,7 @@ impl Runner {
                 })
                 .collect();
             let held_until = submitter.held_until();
+            billed += delivery.billed;
             if !self
                 .record(
                     answers,

@@ -215,6 +215,7 @@ impl PhoneCheck for PhoneCheckService {
                     .collect(),
                 callback_url: chunk.callback_url,
                 validate_only: chunk.validate_only,
+                max_billed: chunk.max_billed,
             })
         });
         // The first message says whether this is a preview.
@@ -276,7 +277,9 @@ impl PhoneCheck for PhoneCheckService {
         request: Request<pb::ResumeJobRequest>,
     ) -> Result<Response<pb::Job>, Status> {
         let owner = owner(&request);
-        let job = self.jobs.resume(&owner, &request.into_inner().id).await?;
+        let request = request.into_inner();
+        let cap = (request.max_billed > 0).then_some(request.max_billed);
+        let job = self.jobs.resume(&owner, &request.id, cap).await?;
         Ok(Response::new(job.into()))
     }
 
@@ -423,7 +426,7 @@ impl From<JobRecord> for pb::Job {
                 validate_only: false,
             }),
             billable: 0,
-            max_billed: 0,
+            max_billed: j.max_billed.unwrap_or(0),
             id: j.id,
             name: j.name,
             owner: j.owner,

@@ -155,6 +155,12 @@ fn upstream_status(e: &UpstreamError) -> Status {
         ),
         // Answered above; kept for the match to be whole.
         ErrorClass::BudgetExhausted => (Code::ResourceExhausted, "BUDGET_EXHAUSTED", e.to_string()),
+        ErrorClass::JobCapReached => {
+            if let UpstreamError::JobCapReached { cap } = e {
+                metadata.insert("maxBilled".to_owned(), cap.to_string());
+            }
+            (Code::ResourceExhausted, "JOB_CAP_REACHED", e.to_string())
+        }
     };
     details.set_error_info(reason, ERROR_DOMAIN, metadata);
     Status::with_error_details(code, message, details)

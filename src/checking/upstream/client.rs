@@ -285,7 +285,7 @@ fn record_call(result: &Result<UpstreamAnswer, UpstreamError>, took: Duration) {
             ("bad_response", "none".to_owned())
         }
         // Never the answer of a call: refused before one is made.
-        Err(UpstreamError::BudgetExhausted(_)) => return,
+        Err(UpstreamError::BudgetExhausted(_) | UpstreamError::JobCapReached { .. }) => return,
     };
     metrics::counter!(crate::metrics::UPSTREAM_CALLS, "outcome" => outcome, "code" => code)
         .increment(1);

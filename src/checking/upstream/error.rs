@@ -48,6 +48,15 @@ pub enum UpstreamError {
     /// could not be read). Not the upstream's failure, but it stops the number the same way.
     #[error("{}", budget_message(.0))]
     BudgetExhausted(BudgetState),
+    /// Never sent: the job holding it has billed the most its creator allowed
+    /// (`CreateJobRequest.max_billed`).
+    #[error(
+        "the job has billed its cap of {cap} numbers; resume it with a higher --max-billed to go on"
+    )]
+    JobCapReached {
+        /// The cap.
+        cap: u64,
+    },
 }
 
 /// What a caller out of budget is told.
@@ -95,6 +104,8 @@ pub enum ErrorClass {
     UnknownCode,
     /// Not sent: the caller's budget refused it.
     BudgetExhausted,
+    /// Not sent: its job reached the cap its creator set.
+    JobCapReached,
 }
 
 impl UpstreamError {
@@ -111,6 +122,7 @@ impl UpstreamError {
             UpstreamError::BadResponse { .. } => ErrorClass::BadResponse,
             UpstreamError::MissingResult { .. } => ErrorClass::MissingResult,
             UpstreamError::BudgetExhausted(_) => ErrorClass::BudgetExhausted,
+            UpstreamError::JobCapReached { .. } => ErrorClass::JobCapReached,
         }
     }
 

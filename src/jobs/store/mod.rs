@@ -96,7 +96,7 @@ macro_rules! job_columns {
     skip_cache, total, unique_numbers, invalid, duplicates, done, billed, cache_hits, s_empty,
     s_real, s_suspended, s_not_in_database, s_silent, s_risk, s_failed, error, owner, header,
     callback_url, hook_state, hook_attempts, hook_last_ms, hook_last_status, hook_last_error,
-    hook_next_ms"
+    hook_next_ms, max_billed"
     };
 }
 use job_columns;
@@ -106,6 +106,9 @@ const SELECT_JOB: &str = concat!("SELECT ", job_columns!(), " FROM jobs");
 
 /// The first of a job row's webhook columns (`callback_url`), after [`SELECT_JOB`]'s others.
 const HOOK_COLUMNS: usize = 25;
+
+/// A job row's `max_billed` column, after the webhook columns.
+const MAX_BILLED_COLUMN: usize = HOOK_COLUMNS + 7;
 
 /// Which jobs' webhooks are due at `?now` (the same condition in both stores' dialects): ended,
 /// with a callback, not delivered or given up, and not being tried by someone now.
@@ -287,6 +290,8 @@ pub struct NewJob {
     pub header: Vec<String>,
     /// Where to announce its end, when the caller asked to be told.
     pub callback_url: Option<String>,
+    /// The most numbers it may bill in all (`None`: no cap).
+    pub max_billed: Option<u64>,
 }
 
 /// One input of a list being uploaded.
@@ -425,6 +430,9 @@ pub trait JobStore: std::fmt::Debug + Send + Sync + 'static {
 
     /// The ids of the jobs in `state`, oldest first.
     async fn ids_in_state(&self, state: JobState) -> Result<Vec<String>, JobStoreError>;
+
+    /// Sets the most numbers a job may bill in all; false when there is no such job.
+    async fn set_max_billed(&self, id: &str, max_billed: u64) -> Result<bool, JobStoreError>;
 
     /// Deletes a job with everything stored for it; false when there was none.
     async fn delete(&self, id: &str) -> Result<bool, JobStoreError>;
@@ -683,6 +691,8 @@ pub struct JobRecord {
     pub callback_url: Option<String>,
     /// How announcing its end went, once it is due.
     pub webhook: Option<WebhookRecord>,
+    /// The most numbers it may bill in all (`None`: no cap).
+    pub max_billed: Option<u64>,
 }
 
 /// Where a job's webhook is: due, delivered, or given up.

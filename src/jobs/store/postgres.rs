@@ -34,8 +34,8 @@ use super::{
     ADD_USAGE, BudgetSpent, READ_USAGE, UsageRow, budget_grant, spend_columns, spend_from,
 };
 use super::{
-    DriverRow, HOOK_COLUMNS, HOOKS_DUE, ResultColumn, WebhookAttempt, decode_result, job_columns,
-    result_columns, webhook_from,
+    DriverRow, HOOK_COLUMNS, HOOKS_DUE, MAX_BILLED_COLUMN, ResultColumn, WebhookAttempt,
+    decode_result, job_columns, result_columns, webhook_from,
 };
 use super::{
     JobAnswer, JobRecord, JobState, JobStore, JobStoreError, Lease, NewInput, NewJob, SELECT_JOB,
@@ -457,6 +457,7 @@ fn read_job(r: &Row) -> Result<JobRecord, JobStoreError> {
         header: cells_from(r.get::<_, Option<&str>>(24))?,
         callback_url,
         webhook,
+        max_billed: r.get::<_, Option<i64>>(MAX_BILLED_COLUMN).map(to_u64),
     })
 }
 
@@ -479,9 +480,9 @@ impl JobStore for PostgresJobStore {
         self.client()
             .await?
             .execute(
-                "INSERT INTO jobs (id, owner, name, state, created_ms, updated_ms, max_age_ms, skip_cache, header, callback_url)
-                 VALUES ($1, $2, $3, 0, $4, $4, $5, $6, $7, $8)",
-                &[&job.id, &job.owner, &name, &now, &max_age, &job.skip_cache, &cells_text(&job.header).as_deref().map(storable), &job.callback_url.as_deref().map(storable)],
+                "INSERT INTO jobs (id, owner, name, state, created_ms, updated_ms, max_age_ms, skip_cache, header, callback_url, max_billed)
+                 VALUES ($1, $2, $3, 0, $4, $4, $5, $6, $7, $8, $9)",
+                &[&job.id, &job.owner, &name, &now, &max_age, &job.skip_cache, &cells_text(&job.header).as_deref().map(storable), &job.callback_url.as_deref().map(storable), &job.max_billed.map(to_i64)],
             )
             .await
             .map_err(failed)?;
@@ -989,6 +990,18 @@ impl JobStore for PostgresJobStore {
             .await
             .map_err(failed)?;
         Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
+    async fn set_max_billed(&self, id: &str, max_billed: u64) -> Result<bool, JobStoreError> {
+        let client = self.client().await?;
+        let changed = client
+            .execute(
+                "UPDATE jobs SET max_billed = $2 WHERE id = $1",
+                &[&id, &to_i64(max_billed)],
+            )
+            .await
+            .map_err(failed)?;
+        Ok(changed == 1)
     }
 
     async fn delete(&self, id: &str) -> Result<bool, JobStoreError> {

@@ -22,8 +22,8 @@ use super::{
     ADD_USAGE, BudgetSpent, READ_USAGE, UsageRow, budget_grant, spend_columns, spend_from,
 };
 use super::{
-    DriverRow, HOOK_COLUMNS, HOOKS_DUE, ResultColumn, WebhookAttempt, WebhookRecord, decode_result,
-    result_columns, webhook_from,
+    DriverRow, HOOK_COLUMNS, HOOKS_DUE, MAX_BILLED_COLUMN, ResultColumn, WebhookAttempt,
+    WebhookRecord, decode_result, result_columns, webhook_from,
 };
 use super::{
     JobAnswer, JobRecord, JobState, JobStore, JobStoreError, Lease, NewInput, NewJob, SELECT_JOB,
@@ -161,8 +161,8 @@ impl SqliteJobStore {
     fn create(&self, job: &NewJob) -> Result<(), JobStoreError> {
         let now = millis(SystemTime::now());
         self.conn().execute(
-            "INSERT INTO jobs (id, owner, name, state, created_ms, updated_ms, max_age_ms, skip_cache, header, callback_url)
-             VALUES (?1, ?7, ?2, ?3, ?4, ?4, ?5, ?6, ?8, ?9)",
+            "INSERT INTO jobs (id, owner, name, state, created_ms, updated_ms, max_age_ms, skip_cache, header, callback_url, max_billed)
+             VALUES (?1, ?7, ?2, ?3, ?4, ?4, ?5, ?6, ?8, ?9, ?10)",
             params![
                 job.id,
                 job.name,
@@ -172,7 +172,8 @@ impl SqliteJobStore {
                 job.skip_cache,
                 job.owner,
                 cells_text(&job.header),
-                job.callback_url
+                job.callback_url,
+                job.max_billed.map(to_i64)
             ],
         )?;
         Ok(())
@@ -587,6 +588,7 @@ fn read_job(r: &rusqlite::Row<'_>) -> rusqlite::Result<JobRow> {
             header: Vec::new(),
             callback_url,
             webhook,
+            max_billed: r.get::<_, Option<i64>>(MAX_BILLED_COLUMN)?.map(to_u64),
         },
         r.get(22)?,
         r.get(24)?,
@@ -796,6 +798,18 @@ impl JobStore for SqliteJobStore {
                 )?;
             }
             Ok(resumed)
+        })
+        .await
+    }
+
+    async fn set_max_billed(&self, id: &str, max_billed: u64) -> Result<bool, JobStoreError> {
+        let id = id.to_owned();
+        self.call(move |db| {
+            let changed = db.conn().execute(
+                "UPDATE jobs SET max_billed = ?2 WHERE id = ?1",
+                params![id, to_i64(max_billed)],
+            )?;
+            Ok(changed == 1)
         })
         .await
     }

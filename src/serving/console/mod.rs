@@ -269,7 +269,7 @@ async fn resume(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let owner = console.owner(&headers)?;
-    Ok(job_response(&console.jobs.resume(&owner, &id).await?))
+    Ok(job_response(&console.jobs.resume(&owner, &id, None).await?))
 }
 
 async fn delete(

@@ -274,6 +274,7 @@ pub(super) async fn start(
             rows: Vec::new(),
             callback_url,
             validate_only: false,
+            max_billed: 0,
         };
         for row in reader {
             match row {
@@ -298,6 +299,7 @@ pub(super) async fn start(
                     rows: Vec::new(),
                     callback_url: String::new(),
                     validate_only: false,
+                    max_billed: 0,
                 };
                 if tx
                     .blocking_send(Ok(std::mem::replace(&mut chunk, next)))
