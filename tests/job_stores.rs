@@ -87,6 +87,7 @@ async fn queued_with(
             skip_cache: false,
             header: vec!["name".to_owned(), "phone".to_owned()],
             callback_url: callback_url.map(str::to_owned),
+            max_billed: None,
         })
         .await
         .unwrap();

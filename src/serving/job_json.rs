@@ -103,6 +103,7 @@ mod tests {
             header: vec!["客户".to_owned()],
             callback_url: Some("https://example.com/hook".to_owned()),
             webhook: None,
+            max_billed: None,
         };
         let json: serde_json::Value = serde_json::from_slice(&job_json(&job)).unwrap();
         assert_eq!(json["id"], "j_1");

@@ -1081,6 +1081,7 @@ mod tests {
             skip_cache: false,
             header: Vec::new(),
             callback_url: None,
+            max_billed: None,
         }
     }
 
