@@ -48,6 +48,20 @@ fn config(upstream: String, keys: &Path, data_dir: &Path) -> ServeConfig {
     config
 }
 
+/// The PostgreSQL of `pg` as the job database of a replica.
+fn shared(pg: &TestPostgres) -> DatabaseConfig {
+    DatabaseConfig {
+        options: PostgresOptions {
+            url: pg.url(),
+            ca_file: None,
+            pool_size: 4,
+            timeout: Duration::from_secs(5),
+            idle_transaction_timeout: Duration::from_secs(5),
+        },
+        require: true,
+    }
+}
+
 async fn check(client: &mut PhoneCheckClient<Channel>, key: &str, mobiles: Vec<String>) {
     client
         .check(with_key(
@@ -252,20 +266,10 @@ async fn replicas_sharing_a_postgresql_write_one_ledger() {
     let dir = tempfile::tempdir().unwrap();
     let keys = dir.path().join("keys");
     std::fs::write(&keys, KEYS).unwrap();
-    let database = || DatabaseConfig {
-        options: PostgresOptions {
-            url: pg.url(),
-            ca_file: None,
-            pool_size: 4,
-            timeout: Duration::from_secs(5),
-            idle_transaction_timeout: Duration::from_secs(5),
-        },
-        require: true,
-    };
     let mut replicas = Vec::new();
     for name in ["a", "b"] {
         let mut config = config(sim.url(), &keys, &dir.path().join(name));
-        config.database = Some(database());
+        config.database = Some(shared(&pg));
         let (addr, stop) = start_server(config).await;
         replicas.push((connect(addr).await, stop));
     }
@@ -518,16 +522,7 @@ async fn two_replicas_on_one_postgresql_never_exceed_a_budget_together() {
         let mut replicas = Vec::new();
         for name in ["a", "b"] {
             let mut config = config(sim.url(), &keys, &dir.path().join(name));
-            config.database = Some(DatabaseConfig {
-                options: PostgresOptions {
-                    url: pg.url(),
-                    ca_file: None,
-                    pool_size: 4,
-                    timeout: Duration::from_secs(5),
-                    idle_transaction_timeout: Duration::from_secs(5),
-                },
-                require: true,
-            });
+            config.database = Some(shared(&pg));
             let (addr, stop) = start_server(config).await;
             replicas.push((connect(addr).await, stop));
         }
