@@ -88,6 +88,7 @@ async fn queued_with(
             header: vec!["name".to_owned(), "phone".to_owned()],
             callback_url: callback_url.map(str::to_owned),
             max_billed: None,
+            request_id: None,
         })
         .await
         .unwrap();
@@ -685,4 +686,45 @@ async fn damage_number(
         .execute(&sql.replace("?1", "$1"), &[&number])
         .await
         .unwrap();
+}
+
+#[tokio::test]
+async fn a_request_id_is_held_by_one_job_of_its_owner_until_forgotten() {
+    let (stores, _backing) = stores("a_request_id_is_held").await;
+    for (name, store) in stores {
+        let job = |id: &str, owner: &str| NewJob {
+            id: id.to_owned(),
+            owner: owner.to_owned(),
+            name: id.to_owned(),
+            max_age: None,
+            skip_cache: false,
+            header: Vec::new(),
+            callback_url: None,
+            max_billed: None,
+            request_id: Some("req-1".to_owned()),
+        };
+        store.create(job("j_first", "crm")).await.unwrap();
+        let taken = store.create(job("j_second", "crm")).await.unwrap_err();
+        assert!(
+            matches!(taken, JobStoreError::RequestIdTaken(ref id) if id == "req-1"),
+            "{name}: {taken:?}"
+        );
+        // Another owner's id is its own.
+        store.create(job("j_other", "ops")).await.unwrap();
+        let found = store.find_request("crm", "req-1").await.unwrap().unwrap();
+        assert_eq!(
+            (found.id.as_str(), found.list_digest),
+            ("j_first", None),
+            "{name}"
+        );
+        store.set_list_digest("j_first", "abc").await.unwrap();
+        let found = store.find_request("crm", "req-1").await.unwrap().unwrap();
+        assert_eq!(found.list_digest.as_deref(), Some("abc"), "{name}");
+        store.forget_request_id("j_first").await.unwrap();
+        assert!(
+            store.find_request("crm", "req-1").await.unwrap().is_none(),
+            "{name}"
+        );
+        store.create(job("j_third", "crm")).await.unwrap();
+    }
 }

@@ -319,6 +319,69 @@ async fn a_job_stops_at_its_cap_and_resumed_with_a_higher_one_bills_every_number
 }
 
 #[tokio::test]
+async fn fifty_creations_with_one_request_id_make_one_job_and_another_list_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = start_with_jobs(dir.path(), SimulatorConfig::default(), |_| {}).await;
+    let inputs = common::numbers(3_000);
+    let request = |list: &[String]| {
+        // Three messages: a retry may arrive while the first upload is still going on.
+        let messages: Vec<CreateJobRequest> = list
+            .chunks(1_000)
+            .enumerate()
+            .map(|(i, c)| CreateJobRequest {
+                mobiles: c.to_vec(),
+                request_id: if i == 0 {
+                    "5f0c6a1e-8d2b-4c1a-9b7e-3d2f1a0b9c8d".to_owned()
+                } else {
+                    String::new()
+                },
+                ..Default::default()
+            })
+            .collect();
+        futures::stream::iter(messages)
+    };
+    let calls = (0..50).map(|_| {
+        let mut client = env.client.clone();
+        let messages = request(&inputs);
+        async move { client.create_job(messages).await.map(|r| r.into_inner().id) }
+    });
+    let ids: Vec<String> = futures::future::join_all(calls)
+        .await
+        .into_iter()
+        .map(|r| r.expect("every call answered"))
+        .collect();
+    assert!(ids.iter().all(|id| *id == ids[0]), "one job: {ids:?}");
+    let mut client = env.client.clone();
+    let listed = client
+        .list_jobs(ListJobsRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(listed.jobs.len(), 1, "{listed:?}");
+    assert_eq!(listed.jobs[0].total, 3_000);
+
+    // The same id with another list is refused, and makes nothing.
+    let other = common::numbers(3_001)[1..].to_vec();
+    let refused = client.create_job(request(&other)).await.unwrap_err();
+    assert_eq!(refused.code(), Code::FailedPrecondition, "{refused:?}");
+    assert_eq!(
+        tonic_types::StatusExt::get_details_error_info(&refused)
+            .map(|i| i.reason)
+            .as_deref(),
+        Some("REQUEST_ID_REUSED")
+    );
+    let listed = client
+        .list_jobs(ListJobsRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(listed.jobs.len(), 1);
+    let done = wait_for_end(&mut client, &ids[0]).await;
+    assert_eq!(done.state(), JobState::Succeeded);
+    assert_eq!(env.sim.simulator.most_times_billed(), 1);
+}
+
+#[tokio::test]
 async fn jobs_are_listed_newest_first_cancelled_deleted_and_unknown_ids_are_not_found() {
     let dir = tempfile::tempdir().unwrap();
     let env = start_with_jobs(

@@ -342,6 +342,8 @@ async fn upload(
             callback_url: callback.unwrap_or_default(),
             validate_only,
             max_billed,
+            // One per submission: a retried upload never makes a second job.
+            request_id: ulid::Ulid::generate().to_string(),
         };
         // Bytes of the message so far: wide rows end a message before `chunk` rows, so it
         // stays well under the 4 MiB every gRPC peer accepts.

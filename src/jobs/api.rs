@@ -3,15 +3,15 @@
 //! wakes the scheduler, and asks the job's runner for a lease check when it may have lost it.
 
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use futures::{Stream, StreamExt};
 use tokio::sync::mpsc;
 
 use super::{
-    JobChunk, JobError, JobPage, JobPreview, JobRecord, JobState, Jobs, Mobile, NewInput, NewJob,
-    PENDING_CHUNK, RESULTS_CHUNK, ResultRow, StoredAnswer, StoredResult, WATCH_EVERY, new_id,
-    webhooks,
+    JobChunk, JobError, JobPage, JobPreview, JobRecord, JobState, JobStoreError, Jobs, Mobile,
+    NewInput, NewJob, PENDING_CHUNK, RESULTS_CHUNK, ResultRow, StoredAnswer, StoredResult,
+    WATCH_EVERY, new_id, webhooks,
 };
 use crate::checking::number::{InvalidReason, normalize_mobile};
 use crate::checking::pipeline::{CheckError, NumberResult, Outcome};
@@ -76,9 +76,14 @@ impl Jobs {
         let id = new_id();
         let mut total = 0u64;
         let mut created = false;
+        // The list's digest, so that a retry under the same request id is told from another
+        // list; and that id, once the first message gave it.
+        let mut digest = ListDigest::default();
+        let mut request_id = None;
         let stored = async {
             while let Some(chunk) = chunks.next().await {
                 let chunk = chunk?;
+                digest.add(&chunk.inputs);
                 if chunk.inputs.len() > self.config.max_chunk {
                     return Err(JobError::Check(CheckError::ChunkTooLong {
                         limit: self.config.max_chunk,
@@ -91,6 +96,10 @@ impl Jobs {
                     });
                 }
                 if !created {
+                    request_id = request_id_of(&chunk.request_id)?;
+                    if let Some(request_id) = &request_id {
+                        self.expire_request(owner, request_id).await?;
+                    }
                     let callback_url = match chunk.callback_url.trim() {
                         "" => None,
                         url => {
@@ -102,7 +111,8 @@ impl Jobs {
                             Some(url.to_owned())
                         }
                     };
-                    self.store
+                    let made = self
+                        .store
                         .create(NewJob {
                             id: id.clone(),
                             owner: owner.to_owned(),
@@ -112,8 +122,14 @@ impl Jobs {
                             header: chunk.header.clone(),
                             callback_url,
                             max_billed: (chunk.max_billed > 0).then_some(chunk.max_billed),
+                            request_id: request_id.clone(),
                         })
-                        .await?;
+                        .await;
+                    match made {
+                        // Another call holds this request id: this one is a retry.
+                        Err(JobStoreError::RequestIdTaken(_)) => return Ok(Upload::Repeat),
+                        made => made?,
+                    }
                     created = true;
                 }
                 let mut rows = chunk.rows.into_iter();
@@ -133,14 +149,27 @@ impl Jobs {
             if total == 0 {
                 return Err(JobError::Check(CheckError::NoNumbers { field: "mobiles" }));
             }
-            Ok(())
+            Ok(Upload::Stored)
         }
         .await;
-        if let Err(e) = stored {
-            if created && let Err(cleanup) = self.store.delete(&id).await {
-                tracing::error!(error = %cleanup, "a broken upload could not be removed; it goes at the next start");
+        match stored {
+            Err(e) => {
+                if created && let Err(cleanup) = self.store.delete(&id).await {
+                    tracing::error!(error = %cleanup, "a broken upload could not be removed; it goes at the next start");
+                }
+                return Err(e);
             }
-            return Err(e);
+            Ok(Upload::Repeat) => {
+                while let Some(chunk) = chunks.next().await {
+                    digest.add(&chunk?.inputs);
+                }
+                let request_id = request_id.unwrap_or_default();
+                return self.repeated(owner, &request_id, &digest.finish()).await;
+            }
+            Ok(Upload::Stored) => {}
+        }
+        if request_id.is_some() {
+            self.store.set_list_digest(&id, &digest.finish()).await?;
         }
         self.store
             .transition(&id, &[JobState::Uploading], JobState::Queued, None)
@@ -157,6 +186,46 @@ impl Jobs {
         };
         self.pipeline.ledger().record(&Payer::new(owner), spend);
         Ok(job)
+    }
+
+    /// A request id already taken by `owner` more than a day ago is free again.
+    async fn expire_request(&self, owner: &str, request_id: &str) -> Result<(), JobError> {
+        if let Some(found) = self.store.find_request(owner, request_id).await?
+            && found.created_at.elapsed().unwrap_or_default() > REQUEST_ID_KEPT
+        {
+            self.store.forget_request_id(&found.id).await?;
+        }
+        Ok(())
+    }
+
+    /// The answer to a `CreateJob` repeating `request_id`: the job the first call made once
+    /// its upload is whole (even if another replica is still receiving it), when this call's
+    /// list (`digest`) is the same; refused when it is another list.
+    async fn repeated(
+        &self,
+        owner: &str,
+        request_id: &str,
+        digest: &str,
+    ) -> Result<JobRecord, JobError> {
+        let deadline = tokio::time::Instant::now() + REQUEST_WAIT;
+        loop {
+            let Some(found) = self.store.find_request(owner, request_id).await? else {
+                return Err(JobError::RequestAbandoned(request_id.to_owned()));
+            };
+            // Not found while its upload goes on: uploading jobs are invisible.
+            if let Ok(job) = self.find(&found.id).await {
+                return match found.list_digest.as_deref() {
+                    Some(first) if first == digest => Ok(job),
+                    Some(_) => Err(JobError::RequestIdReused(request_id.to_owned())),
+                    // Queued between the two reads: its digest is there now.
+                    None => continue,
+                };
+            }
+            if tokio::time::Instant::now() > deadline {
+                return Err(JobError::RequestAbandoned(request_id.to_owned()));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// The job as it is now, whoever owns it.
@@ -359,6 +428,60 @@ impl Jobs {
             }
         });
         Ok(rx)
+    }
+}
+
+/// How long a request id names the job it made: a retry within it gets that job.
+const REQUEST_ID_KEPT: Duration = Duration::from_secs(24 * 3600);
+
+/// How long a retry waits for the first call's upload to end.
+const REQUEST_WAIT: Duration = Duration::from_secs(600);
+
+/// The longest request id taken.
+const MAX_REQUEST_ID: usize = 128;
+
+/// What an upload turned out to be.
+enum Upload {
+    /// A new job, stored whole.
+    Stored,
+    /// A retry of a request id another call holds: nothing was stored.
+    Repeat,
+}
+
+/// A request's id, checked: none when empty.
+fn request_id_of(given: &str) -> Result<Option<String>, CheckError> {
+    let given = given.trim();
+    if given.chars().count() > MAX_REQUEST_ID {
+        return Err(CheckError::BadOption {
+            field: "request_id",
+            reason: "at most 128 characters (a UUID is typical)",
+        });
+    }
+    Ok((!given.is_empty()).then(|| given.to_owned()))
+}
+
+/// The SHA-256 of a list's inputs, each ended by a line break: the same list gives the same
+/// digest however it was cut into messages.
+#[derive(Default)]
+struct ListDigest(sha2::Sha256);
+
+impl ListDigest {
+    fn add(&mut self, inputs: &[String]) {
+        use sha2::Digest;
+        for input in inputs {
+            self.0.update(input.as_bytes());
+            self.0.update(b"\n");
+        }
+    }
+
+    fn finish(&self) -> String {
+        use sha2::Digest;
+        self.0
+            .clone()
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 }
 

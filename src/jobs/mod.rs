@@ -112,6 +112,14 @@ pub enum JobError {
     /// The callback URL is refused (or the server sends no webhooks).
     #[error(transparent)]
     Callback(#[from] webhooks::CallbackError),
+    /// A request id repeated with another list than the one it made a job of.
+    #[error("request_id {0:?} already made a job of another list; use a new id for a new list")]
+    RequestIdReused(String),
+    /// The first call with this request id did not finish its upload.
+    #[error(
+        "the first CreateJob with request_id {0:?} did not finish its upload; send the list again"
+    )]
+    RequestAbandoned(String),
     /// A chunk's rows do not pair with its inputs.
     #[error("a message has {inputs} mobiles but {rows} rows; send one row per input, or none")]
     RowsMismatch {
@@ -141,6 +149,9 @@ pub struct JobChunk {
     pub validate_only: bool,
     /// The most numbers the job may bill in all (the first chunk's counts; 0: no cap).
     pub max_billed: u64,
+    /// The caller's id for this creation, making a retry return the job already made (the
+    /// first chunk's counts; empty: none).
+    pub request_id: String,
 }
 
 /// What a list would cost, counted without storing or sending anything.

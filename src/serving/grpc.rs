@@ -216,6 +216,7 @@ impl PhoneCheck for PhoneCheckService {
                 callback_url: chunk.callback_url,
                 validate_only: chunk.validate_only,
                 max_billed: chunk.max_billed,
+                request_id: chunk.request_id,
             })
         });
         // The first message says whether this is a preview.

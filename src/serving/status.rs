@@ -269,6 +269,20 @@ impl From<JobError> for Status {
                 details.set_error_info("CALLBACK_URL_REFUSED", ERROR_DOMAIN, HashMap::new());
                 Status::with_error_details(Code::InvalidArgument, e.to_string(), details)
             }
+            JobError::RequestIdReused(request_id) => {
+                let mut details = ErrorDetails::with_precondition_failure_violation(
+                    "REQUEST_ID",
+                    request_id.clone(),
+                    "a request_id names one list; a new list takes a new id",
+                );
+                details.set_error_info("REQUEST_ID_REUSED", ERROR_DOMAIN, HashMap::new());
+                Status::with_error_details(Code::FailedPrecondition, e.to_string(), details)
+            }
+            JobError::RequestAbandoned(_) => Status::with_error_details(
+                Code::Aborted,
+                e.to_string(),
+                ErrorDetails::with_error_info("REQUEST_ID_ABANDONED", ERROR_DOMAIN, HashMap::new()),
+            ),
             JobError::RowsMismatch { .. } => {
                 let mut details = ErrorDetails::with_bad_request_violation(
                     "rows",

@@ -292,6 +292,20 @@ pub struct NewJob {
     pub callback_url: Option<String>,
     /// The most numbers it may bill in all (`None`: no cap).
     pub max_billed: Option<u64>,
+    /// The caller's id for this creation (AIP-155), unique per owner while it is kept.
+    pub request_id: Option<String>,
+}
+
+/// The job a request id names: its id, when it was made, and the digest of its list (set
+/// when its upload ended).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestedJob {
+    /// The job's id.
+    pub id: String,
+    /// When it was created.
+    pub created_at: SystemTime,
+    /// The digest of its inputs, once its upload is whole.
+    pub list_digest: Option<String>,
 }
 
 /// One input of a list being uploaded.
@@ -430,6 +444,19 @@ pub trait JobStore: std::fmt::Debug + Send + Sync + 'static {
 
     /// The ids of the jobs in `state`, oldest first.
     async fn ids_in_state(&self, state: JobState) -> Result<Vec<String>, JobStoreError>;
+
+    /// The job `owner` made with `request_id`, if one still holds it.
+    async fn find_request(
+        &self,
+        owner: &str,
+        request_id: &str,
+    ) -> Result<Option<RequestedJob>, JobStoreError>;
+
+    /// Keeps the digest of a job's whole list, for retries of its request to compare with.
+    async fn set_list_digest(&self, id: &str, digest: &str) -> Result<(), JobStoreError>;
+
+    /// Frees a job's request id for reuse (its 24 hours are over).
+    async fn forget_request_id(&self, id: &str) -> Result<(), JobStoreError>;
 
     /// Sets the most numbers a job may bill in all; false when there is no such job.
     async fn set_max_billed(&self, id: &str, max_billed: u64) -> Result<bool, JobStoreError>;
@@ -867,6 +894,9 @@ pub enum JobStoreError {
     /// The blocking task doing store work did not finish.
     #[error("job store worker: {0}")]
     Worker(String),
+    /// Another job of the same owner already holds this request id.
+    #[error("a job with request_id {0:?} exists already")]
+    RequestIdTaken(String),
     /// A stored error could not be read back.
     #[error("job database: a stored error is unreadable: {0}")]
     Corrupt(#[from] serde_json::Error),

@@ -31,7 +31,8 @@ use tokio_postgres::{AsyncMessage, Row};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::{
-    ADD_USAGE, BudgetSpent, READ_USAGE, UsageRow, budget_grant, spend_columns, spend_from,
+    ADD_USAGE, BudgetSpent, READ_USAGE, RequestedJob, UsageRow, budget_grant, spend_columns,
+    spend_from,
 };
 use super::{
     DriverRow, HOOK_COLUMNS, HOOKS_DUE, MAX_BILLED_COLUMN, ResultColumn, WebhookAttempt,
@@ -480,12 +481,17 @@ impl JobStore for PostgresJobStore {
         self.client()
             .await?
             .execute(
-                "INSERT INTO jobs (id, owner, name, state, created_ms, updated_ms, max_age_ms, skip_cache, header, callback_url, max_billed)
-                 VALUES ($1, $2, $3, 0, $4, $4, $5, $6, $7, $8, $9)",
-                &[&job.id, &job.owner, &name, &now, &max_age, &job.skip_cache, &cells_text(&job.header).as_deref().map(storable), &job.callback_url.as_deref().map(storable), &job.max_billed.map(to_i64)],
+                "INSERT INTO jobs (id, owner, name, state, created_ms, updated_ms, max_age_ms, skip_cache, header, callback_url, max_billed, request_id)
+                 VALUES ($1, $2, $3, 0, $4, $4, $5, $6, $7, $8, $9, $10)",
+                &[&job.id, &job.owner, &name, &now, &max_age, &job.skip_cache, &cells_text(&job.header).as_deref().map(storable), &job.callback_url.as_deref().map(storable), &job.max_billed.map(to_i64), &job.request_id.as_deref().map(storable)],
             )
             .await
-            .map_err(failed)?;
+            .map_err(|e| match e.code() {
+                Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION) if job.request_id.is_some() => {
+                    JobStoreError::RequestIdTaken(job.request_id.clone().unwrap_or_default())
+                }
+                _ => failed(e),
+            })?;
         Ok(())
     }
 
@@ -990,6 +996,49 @@ impl JobStore for PostgresJobStore {
             .await
             .map_err(failed)?;
         Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
+    async fn find_request(
+        &self,
+        owner: &str,
+        request_id: &str,
+    ) -> Result<Option<RequestedJob>, JobStoreError> {
+        let request_id = storable(request_id);
+        let row = self
+            .client()
+            .await?
+            .query_opt(
+                "SELECT id, created_ms, list_digest FROM jobs WHERE owner = $1 AND request_id = $2",
+                &[&owner, &&*request_id],
+            )
+            .await
+            .map_err(failed)?;
+        Ok(row.map(|r| RequestedJob {
+            id: r.get(0),
+            created_at: from_millis(r.get(1)),
+            list_digest: r.get(2),
+        }))
+    }
+
+    async fn set_list_digest(&self, id: &str, digest: &str) -> Result<(), JobStoreError> {
+        self.client()
+            .await?
+            .execute(
+                "UPDATE jobs SET list_digest = $2 WHERE id = $1",
+                &[&id, &digest],
+            )
+            .await
+            .map_err(failed)?;
+        Ok(())
+    }
+
+    async fn forget_request_id(&self, id: &str) -> Result<(), JobStoreError> {
+        self.client()
+            .await?
+            .execute("UPDATE jobs SET request_id = NULL WHERE id = $1", &[&id])
+            .await
+            .map_err(failed)?;
+        Ok(())
     }
 
     async fn set_max_billed(&self, id: &str, max_billed: u64) -> Result<bool, JobStoreError> {

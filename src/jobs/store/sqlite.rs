@@ -19,7 +19,8 @@ use parking_lot::{Mutex, MutexGuard};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{
-    ADD_USAGE, BudgetSpent, READ_USAGE, UsageRow, budget_grant, spend_columns, spend_from,
+    ADD_USAGE, BudgetSpent, READ_USAGE, RequestedJob, UsageRow, budget_grant, spend_columns,
+    spend_from,
 };
 use super::{
     DriverRow, HOOK_COLUMNS, HOOKS_DUE, MAX_BILLED_COLUMN, ResultColumn, WebhookAttempt,
@@ -160,9 +161,9 @@ impl SqliteJobStore {
     /// Creates a job in the uploading state, owned by the key name `owner`.
     fn create(&self, job: &NewJob) -> Result<(), JobStoreError> {
         let now = millis(SystemTime::now());
-        self.conn().execute(
-            "INSERT INTO jobs (id, owner, name, state, created_ms, updated_ms, max_age_ms, skip_cache, header, callback_url, max_billed)
-             VALUES (?1, ?7, ?2, ?3, ?4, ?4, ?5, ?6, ?8, ?9, ?10)",
+        let inserted = self.conn().execute(
+            "INSERT INTO jobs (id, owner, name, state, created_ms, updated_ms, max_age_ms, skip_cache, header, callback_url, max_billed, request_id)
+             VALUES (?1, ?7, ?2, ?3, ?4, ?4, ?5, ?6, ?8, ?9, ?10, ?11)",
             params![
                 job.id,
                 job.name,
@@ -173,10 +174,22 @@ impl SqliteJobStore {
                 job.owner,
                 cells_text(&job.header),
                 job.callback_url,
-                job.max_billed.map(to_i64)
+                job.max_billed.map(to_i64),
+                job.request_id
             ],
-        )?;
-        Ok(())
+        );
+        match inserted {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::ConstraintViolation
+                    && job.request_id.is_some() =>
+            {
+                Err(JobStoreError::RequestIdTaken(
+                    job.request_id.clone().unwrap_or_default(),
+                ))
+            }
+            Err(e) => Err(e.into()),
+            Ok(_) => Ok(()),
+        }
     }
 
     /// Appends inputs (each with its number when valid) from position `first`, in one
@@ -802,6 +815,55 @@ impl JobStore for SqliteJobStore {
         .await
     }
 
+    async fn find_request(
+        &self,
+        owner: &str,
+        request_id: &str,
+    ) -> Result<Option<RequestedJob>, JobStoreError> {
+        let (owner, request_id) = (owner.to_owned(), request_id.to_owned());
+        self.call(move |db| {
+            Ok(db
+                .conn()
+                .query_row(
+                    "SELECT id, created_ms, list_digest FROM jobs WHERE owner = ?1 AND request_id = ?2",
+                    params![owner, request_id],
+                    |r| {
+                        Ok(RequestedJob {
+                            id: r.get(0)?,
+                            created_at: from_millis(r.get(1)?),
+                            list_digest: r.get(2)?,
+                        })
+                    },
+                )
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn set_list_digest(&self, id: &str, digest: &str) -> Result<(), JobStoreError> {
+        let (id, digest) = (id.to_owned(), digest.to_owned());
+        self.call(move |db| {
+            db.conn().execute(
+                "UPDATE jobs SET list_digest = ?2 WHERE id = ?1",
+                params![id, digest],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn forget_request_id(&self, id: &str) -> Result<(), JobStoreError> {
+        let id = id.to_owned();
+        self.call(move |db| {
+            db.conn().execute(
+                "UPDATE jobs SET request_id = NULL WHERE id = ?1",
+                params![id],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
     async fn set_max_billed(&self, id: &str, max_billed: u64) -> Result<bool, JobStoreError> {
         let id = id.to_owned();
         self.call(move |db| {
@@ -1082,6 +1144,7 @@ mod tests {
             header: Vec::new(),
             callback_url: None,
             max_billed: None,
+            request_id: None,
         }
     }
 

@@ -275,6 +275,7 @@ pub(super) async fn start(
             callback_url,
             validate_only: false,
             max_billed: 0,
+            request_id: String::new(),
         };
         for row in reader {
             match row {
@@ -300,6 +301,7 @@ pub(super) async fn start(
                     callback_url: String::new(),
                     validate_only: false,
                     max_billed: 0,
+                    request_id: String::new(),
                 };
                 if tx
                     .blocking_send(Ok(std::mem::replace(&mut chunk, next)))
