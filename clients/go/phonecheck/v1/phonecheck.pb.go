@@ -607,7 +607,14 @@ type CreateJobRequest struct {
 	// The most numbers the job may bill (the first message's counts; 0: no cap). Once it has
 	// billed that many it stops FAILED (RESOURCE_EXHAUSTED, JOB_CAP_REACHED);
 	// ResumeJobRequest.max_billed raises the cap.
-	MaxBilled     uint64 `protobuf:"varint,8,opt,name=max_billed,json=maxBilled,proto3" json:"max_billed,omitempty"`
+	MaxBilled uint64 `protobuf:"varint,8,opt,name=max_billed,json=maxBilled,proto3" json:"max_billed,omitempty"`
+	// Makes creation idempotent (AIP-155; the first message's counts): an id the client picks
+	// per submission, a UUID typically, at most 128 characters. The same id from the same
+	// caller within 24 hours answers the job the first call made, once its upload is whole,
+	// even from another replica and even while that upload is still arriving; nothing is
+	// stored twice. With another list: FAILED_PRECONDITION, REQUEST_ID_REUSED. If the first
+	// call's upload broke off: ABORTED, REQUEST_ID_ABANDONED (send again).
+	RequestId     string `protobuf:"bytes,9,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -696,6 +703,13 @@ func (x *CreateJobRequest) GetMaxBilled() uint64 {
 		return x.MaxBilled
 	}
 	return 0
+}
+
+func (x *CreateJobRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
 }
 
 // Row is one row of a list: where it was in its file and, for a table, every cell as text, in
@@ -2506,7 +2520,7 @@ const file_phonecheck_v1_phonecheck_proto_rawDesc = "" +
 	"\n" +
 	"duplicates\x18\x06 \x01(\x04R\n" +
 	"duplicates\x12\x14\n" +
-	"\x05calls\x18\a \x01(\x04R\x05calls\"\x9e\x02\n" +
+	"\x05calls\x18\a \x01(\x04R\x05calls\"\xbd\x02\n" +
 	"\x10CreateJobRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x125\n" +
 	"\aoptions\x18\x02 \x01(\v2\x1b.phonecheck.v1.CheckOptionsR\aoptions\x12\x18\n" +
@@ -2516,7 +2530,9 @@ const file_phonecheck_v1_phonecheck_proto_rawDesc = "" +
 	"\fcallback_url\x18\x06 \x01(\tR\vcallbackUrl\x12#\n" +
 	"\rvalidate_only\x18\a \x01(\bR\fvalidateOnly\x12\x1d\n" +
 	"\n" +
-	"max_billed\x18\b \x01(\x04R\tmaxBilled\"/\n" +
+	"max_billed\x18\b \x01(\x04R\tmaxBilled\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\t \x01(\tR\trequestId\"/\n" +
 	"\x03Row\x12\x14\n" +
 	"\x05cells\x18\x01 \x03(\tR\x05cells\x12\x12\n" +
 	"\x04line\x18\x02 \x01(\x04R\x04line\"\x9f\x06\n" +

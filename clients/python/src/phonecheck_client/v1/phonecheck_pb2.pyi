@@ -322,6 +322,7 @@ class CreateJobRequest(_message.Message):
     CALLBACK_URL_FIELD_NUMBER: _builtins.int
     VALIDATE_ONLY_FIELD_NUMBER: _builtins.int
     MAX_BILLED_FIELD_NUMBER: _builtins.int
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
     name: _builtins.str
     """A name for people (e.g. the file's name); only the first message's counts."""
     callback_url: _builtins.str
@@ -343,6 +344,14 @@ class CreateJobRequest(_message.Message):
     """The most numbers the job may bill (the first message's counts; 0: no cap). Once it has
     billed that many it stops FAILED (RESOURCE_EXHAUSTED, JOB_CAP_REACHED);
     ResumeJobRequest.max_billed raises the cap.
+    """
+    request_id: _builtins.str
+    """Makes creation idempotent (AIP-155; the first message's counts): an id the client picks
+    per submission, a UUID typically, at most 128 characters. The same id from the same
+    caller within 24 hours answers the job the first call made, once its upload is whole,
+    even from another replica and even while that upload is still arriving; nothing is
+    stored twice. With another list: FAILED_PRECONDITION, REQUEST_ID_REUSED. If the first
+    call's upload broke off: ABORTED, REQUEST_ID_ABANDONED (send again).
     """
     @_builtins.property
     def options(self) -> Global___CheckOptions:
@@ -378,10 +387,11 @@ class CreateJobRequest(_message.Message):
         callback_url: _builtins.str = ...,
         validate_only: _builtins.bool = ...,
         max_billed: _builtins.int = ...,
+        request_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["options", b"options"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["callback_url", b"callback_url", "header", b"header", "max_billed", b"max_billed", "mobiles", b"mobiles", "name", b"name", "options", b"options", "rows", b"rows", "validate_only", b"validate_only"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["callback_url", b"callback_url", "header", b"header", "max_billed", b"max_billed", "mobiles", b"mobiles", "name", b"name", "options", b"options", "request_id", b"request_id", "rows", b"rows", "validate_only", b"validate_only"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -357,6 +357,15 @@ export interface CreateJobRequest {
    * ResumeJobRequest.max_billed raises the cap.
    */
   maxBilled: number;
+  /**
+   * Makes creation idempotent (AIP-155; the first message's counts): an id the client picks
+   * per submission, a UUID typically, at most 128 characters. The same id from the same
+   * caller within 24 hours answers the job the first call made, once its upload is whole,
+   * even from another replica and even while that upload is still arriving; nothing is
+   * stored twice. With another list: FAILED_PRECONDITION, REQUEST_ID_REUSED. If the first
+   * call's upload broke off: ABORTED, REQUEST_ID_ABANDONED (send again).
+   */
+  requestId: string;
 }
 
 /**
@@ -1289,6 +1298,7 @@ function createBaseCreateJobRequest(): CreateJobRequest {
     callbackUrl: "",
     validateOnly: false,
     maxBilled: 0,
+    requestId: "",
   };
 }
 
@@ -1317,6 +1327,9 @@ export const CreateJobRequest: MessageFns<CreateJobRequest> = {
     }
     if (message.maxBilled !== 0) {
       writer.uint32(64).uint64(message.maxBilled);
+    }
+    if (message.requestId !== "") {
+      writer.uint32(74).string(message.requestId);
     }
     return writer;
   },
@@ -1392,6 +1405,14 @@ export const CreateJobRequest: MessageFns<CreateJobRequest> = {
           message.maxBilled = longToNumber(reader.uint64());
           continue;
         }
+        case 9: {
+          if (tag !== 74) {
+            break;
+          }
+
+          message.requestId = reader.string();
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -1411,6 +1432,7 @@ export const CreateJobRequest: MessageFns<CreateJobRequest> = {
       callbackUrl: isSet(object.callbackUrl) ? globalThis.String(object.callbackUrl) : "",
       validateOnly: isSet(object.validateOnly) ? globalThis.Boolean(object.validateOnly) : false,
       maxBilled: isSet(object.maxBilled) ? globalThis.Number(object.maxBilled) : 0,
+      requestId: isSet(object.requestId) ? globalThis.String(object.requestId) : "",
     };
   },
 
@@ -1440,6 +1462,9 @@ export const CreateJobRequest: MessageFns<CreateJobRequest> = {
     if (message.maxBilled !== 0) {
       obj.maxBilled = Math.round(message.maxBilled);
     }
+    if (message.requestId !== "") {
+      obj.requestId = message.requestId;
+    }
     return obj;
   },
 
@@ -1458,6 +1483,7 @@ export const CreateJobRequest: MessageFns<CreateJobRequest> = {
     message.callbackUrl = object.callbackUrl ?? "";
     message.validateOnly = object.validateOnly ?? false;
     message.maxBilled = object.maxBilled ?? 0;
+    message.requestId = object.requestId ?? "";
     return message;
   },
 };

@@ -39,6 +39,7 @@ private static final long serialVersionUID = 0L;
         com.google.protobuf.LazyStringArrayList.emptyList();
     rows_ = java.util.Collections.emptyList();
     callbackUrl_ = "";
+    requestId_ = "";
   }
 
   public static final com.google.protobuf.Descriptors.Descriptor
@@ -431,6 +432,63 @@ private static final long serialVersionUID = 0L;
     return maxBilled_;
   }
 
+  public static final int REQUEST_ID_FIELD_NUMBER = 9;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object requestId_ = "";
+  /**
+   * <pre>
+   * Makes creation idempotent (AIP-155; the first message's counts): an id the client picks
+   * per submission, a UUID typically, at most 128 characters. The same id from the same
+   * caller within 24 hours answers the job the first call made, once its upload is whole,
+   * even from another replica and even while that upload is still arriving; nothing is
+   * stored twice. With another list: FAILED_PRECONDITION, REQUEST_ID_REUSED. If the first
+   * call's upload broke off: ABORTED, REQUEST_ID_ABANDONED (send again).
+   * </pre>
+   *
+   * <code>string request_id = 9 [json_name = "requestId"];</code>
+   * @return The requestId.
+   */
+  @java.lang.Override
+  public java.lang.String getRequestId() {
+    java.lang.Object ref = requestId_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      requestId_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * Makes creation idempotent (AIP-155; the first message's counts): an id the client picks
+   * per submission, a UUID typically, at most 128 characters. The same id from the same
+   * caller within 24 hours answers the job the first call made, once its upload is whole,
+   * even from another replica and even while that upload is still arriving; nothing is
+   * stored twice. With another list: FAILED_PRECONDITION, REQUEST_ID_REUSED. If the first
+   * call's upload broke off: ABORTED, REQUEST_ID_ABANDONED (send again).
+   * </pre>
+   *
+   * <code>string request_id = 9 [json_name = "requestId"];</code>
+   * @return The bytes for requestId.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getRequestIdBytes() {
+    java.lang.Object ref = requestId_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      requestId_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -468,6 +526,9 @@ private static final long serialVersionUID = 0L;
     }
     if (maxBilled_ != 0L) {
       output.writeUInt64(8, maxBilled_);
+    }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(requestId_)) {
+      com.google.protobuf.GeneratedMessage.writeString(output, 9, requestId_);
     }
     getUnknownFields().writeTo(output);
   }
@@ -516,6 +577,9 @@ private static final long serialVersionUID = 0L;
       size += com.google.protobuf.CodedOutputStream
         .computeUInt64Size(8, maxBilled_);
     }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(requestId_)) {
+      size += com.google.protobuf.GeneratedMessage.computeStringSize(9, requestId_);
+    }
     return size;
   }
   @java.lang.Override
@@ -559,6 +623,8 @@ private static final long serialVersionUID = 0L;
         != other.getValidateOnly()) return false;
     if (getMaxBilled()
         != other.getMaxBilled()) return false;
+    if (!getRequestId()
+        .equals(other.getRequestId())) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -596,6 +662,8 @@ private static final long serialVersionUID = 0L;
     hash = (37 * hash) + MAX_BILLED_FIELD_NUMBER;
     hash = (53 * hash) + com.google.protobuf.Internal.hashLong(
         getMaxBilled());
+    hash = (37 * hash) + REQUEST_ID_FIELD_NUMBER;
+    hash = (53 * hash) + getRequestId().hashCode();
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -758,6 +826,7 @@ private static final long serialVersionUID = 0L;
       callbackUrl_ = "";
       validateOnly_ = false;
       maxBilled_ = 0L;
+      requestId_ = "";
       return this;
     }
 
@@ -830,6 +899,9 @@ private static final long serialVersionUID = 0L;
       }
       if (((from_bitField0_ & 0x00000080) != 0)) {
         result.maxBilled_ = maxBilled_;
+      }
+      if (((from_bitField0_ & 0x00000100) != 0)) {
+        result.requestId_ = requestId_;
       }
       result.bitField0_ |= to_bitField0_;
     }
@@ -911,6 +983,11 @@ private static final long serialVersionUID = 0L;
       if (other.getMaxBilled() != 0L) {
         setMaxBilled(other.getMaxBilled());
       }
+      if (!other.getRequestId().isEmpty()) {
+        requestId_ = other.requestId_;
+        bitField0_ |= 0x00000100;
+        onChanged();
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -985,6 +1062,11 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000080;
               break;
             } // case 64
+            case 74: {
+              requestId_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00000100;
+              break;
+            } // case 74
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -2153,6 +2235,123 @@ private static final long serialVersionUID = 0L;
     public Builder clearMaxBilled() {
       bitField0_ = (bitField0_ & ~0x00000080);
       maxBilled_ = 0L;
+      onChanged();
+      return this;
+    }
+
+    private java.lang.Object requestId_ = "";
+    /**
+     * <pre>
+     * Makes creation idempotent (AIP-155; the first message's counts): an id the client picks
+     * per submission, a UUID typically, at most 128 characters. The same id from the same
+     * caller within 24 hours answers the job the first call made, once its upload is whole,
+     * even from another replica and even while that upload is still arriving; nothing is
+     * stored twice. With another list: FAILED_PRECONDITION, REQUEST_ID_REUSED. If the first
+     * call's upload broke off: ABORTED, REQUEST_ID_ABANDONED (send again).
+     * </pre>
+     *
+     * <code>string request_id = 9 [json_name = "requestId"];</code>
+     * @return The requestId.
+     */
+    public java.lang.String getRequestId() {
+      java.lang.Object ref = requestId_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        requestId_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * Makes creation idempotent (AIP-155; the first message's counts): an id the client picks
+     * per submission, a UUID typically, at most 128 characters. The same id from the same
+     * caller within 24 hours answers the job the first call made, once its upload is whole,
+     * even from another replica and even while that upload is still arriving; nothing is
+     * stored twice. With another list: FAILED_PRECONDITION, REQUEST_ID_REUSED. If the first
+     * call's upload broke off: ABORTED, REQUEST_ID_ABANDONED (send again).
+     * </pre>
+     *
+     * <code>string request_id = 9 [json_name = "requestId"];</code>
+     * @return The bytes for requestId.
+     */
+    public com.google.protobuf.ByteString
+        getRequestIdBytes() {
+      java.lang.Object ref = requestId_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        requestId_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * Makes creation idempotent (AIP-155; the first message's counts): an id the client picks
+     * per submission, a UUID typically, at most 128 characters. The same id from the same
+     * caller within 24 hours answers the job the first call made, once its upload is whole,
+     * even from another replica and even while that upload is still arriving; nothing is
+     * stored twice. With another list: FAILED_PRECONDITION, REQUEST_ID_REUSED. If the first
+     * call's upload broke off: ABORTED, REQUEST_ID_ABANDONED (send again).
+     * </pre>
+     *
+     * <code>string request_id = 9 [json_name = "requestId"];</code>
+     * @param value The requestId to set.
+     * @return This builder for chaining.
+     */
+    public Builder setRequestId(
+        java.lang.String value) {
+      java.util.Objects.requireNonNull(value);
+      requestId_ = value;
+      bitField0_ |= 0x00000100;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Makes creation idempotent (AIP-155; the first message's counts): an id the client picks
+     * per submission, a UUID typically, at most 128 characters. The same id from the same
+     * caller within 24 hours answers the job the first call made, once its upload is whole,
+     * even from another replica and even while that upload is still arriving; nothing is
+     * stored twice. With another list: FAILED_PRECONDITION, REQUEST_ID_REUSED. If the first
+     * call's upload broke off: ABORTED, REQUEST_ID_ABANDONED (send again).
+     * </pre>
+     *
+     * <code>string request_id = 9 [json_name = "requestId"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearRequestId() {
+      requestId_ = getDefaultInstance().getRequestId();
+      bitField0_ = (bitField0_ & ~0x00000100);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Makes creation idempotent (AIP-155; the first message's counts): an id the client picks
+     * per submission, a UUID typically, at most 128 characters. The same id from the same
+     * caller within 24 hours answers the job the first call made, once its upload is whole,
+     * even from another replica and even while that upload is still arriving; nothing is
+     * stored twice. With another list: FAILED_PRECONDITION, REQUEST_ID_REUSED. If the first
+     * call's upload broke off: ABORTED, REQUEST_ID_ABANDONED (send again).
+     * </pre>
+     *
+     * <code>string request_id = 9 [json_name = "requestId"];</code>
+     * @param value The bytes for requestId to set.
+     * @return This builder for chaining.
+     */
+    public Builder setRequestIdBytes(
+        com.google.protobuf.ByteString value) {
+      java.util.Objects.requireNonNull(value);
+      checkByteStringIsUtf8(value);
+      requestId_ = value;
+      bitField0_ |= 0x00000100;
       onChanged();
       return this;
     }

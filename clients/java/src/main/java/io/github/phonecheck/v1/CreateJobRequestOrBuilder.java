@@ -264,4 +264,34 @@ public interface CreateJobRequestOrBuilder extends
    * @return The maxBilled.
    */
   long getMaxBilled();
+
+  /**
+   * <pre>
+   * Makes creation idempotent (AIP-155; the first message's counts): an id the client picks
+   * per submission, a UUID typically, at most 128 characters. The same id from the same
+   * caller within 24 hours answers the job the first call made, once its upload is whole,
+   * even from another replica and even while that upload is still arriving; nothing is
+   * stored twice. With another list: FAILED_PRECONDITION, REQUEST_ID_REUSED. If the first
+   * call's upload broke off: ABORTED, REQUEST_ID_ABANDONED (send again).
+   * </pre>
+   *
+   * <code>string request_id = 9 [json_name = "requestId"];</code>
+   * @return The requestId.
+   */
+  java.lang.String getRequestId();
+  /**
+   * <pre>
+   * Makes creation idempotent (AIP-155; the first message's counts): an id the client picks
+   * per submission, a UUID typically, at most 128 characters. The same id from the same
+   * caller within 24 hours answers the job the first call made, once its upload is whole,
+   * even from another replica and even while that upload is still arriving; nothing is
+   * stored twice. With another list: FAILED_PRECONDITION, REQUEST_ID_REUSED. If the first
+   * call's upload broke off: ABORTED, REQUEST_ID_ABANDONED (send again).
+   * </pre>
+   *
+   * <code>string request_id = 9 [json_name = "requestId"];</code>
+   * @return The bytes for requestId.
+   */
+  com.google.protobuf.ByteString
+      getRequestIdBytes();
 }

@@ -199,146 +199,147 @@ public final class PhoneCheckProto extends com.google.protobuf.GeneratedFile {
       "d\030\003 \001(\004R\006billed\022\035\n\ncache_hits\030\004 \001(\004R\tcac" +
       "heHits\022\030\n\007invalid\030\005 \001(\004R\007invalid\022\036\n\ndupl" +
       "icates\030\006 \001(\004R\nduplicates\022\024\n\005calls\030\007 \001(\004R" +
-      "\005calls\"\236\002\n\020CreateJobRequest\022\022\n\004name\030\001 \001(" +
+      "\005calls\"\275\002\n\020CreateJobRequest\022\022\n\004name\030\001 \001(" +
       "\tR\004name\0225\n\007options\030\002 \001(\0132\033.phonecheck.v1" +
       ".CheckOptionsR\007options\022\030\n\007mobiles\030\003 \003(\tR" +
       "\007mobiles\022\026\n\006header\030\004 \003(\tR\006header\022&\n\004rows" +
       "\030\005 \003(\0132\022.phonecheck.v1.RowR\004rows\022!\n\014call" +
       "back_url\030\006 \001(\tR\013callbackUrl\022#\n\rvalidate_" +
       "only\030\007 \001(\010R\014validateOnly\022\035\n\nmax_billed\030\010" +
-      " \001(\004R\tmaxBilled\"/\n\003Row\022\024\n\005cells\030\001 \003(\tR\005c" +
-      "ells\022\022\n\004line\030\002 \001(\004R\004line\"\237\006\n\003Job\022\016\n\002id\030\001" +
-      " \001(\tR\002id\022\022\n\004name\030\002 \001(\tR\004name\022-\n\005state\030\003 " +
-      "\001(\0162\027.phonecheck.v1.JobStateR\005state\0229\n\nc" +
-      "reated_at\030\004 \001(\0132\032.google.protobuf.Timest" +
-      "ampR\tcreatedAt\0229\n\nupdated_at\030\005 \001(\0132\032.goo" +
-      "gle.protobuf.TimestampR\tupdatedAt\022;\n\013fin" +
-      "ished_at\030\006 \001(\0132\032.google.protobuf.Timesta" +
-      "mpR\nfinishedAt\022\024\n\005total\030\007 \001(\004R\005total\022\026\n\006" +
-      "unique\030\010 \001(\004R\006unique\022\022\n\004done\030\t \001(\004R\004done" +
-      "\022\026\n\006billed\030\n \001(\004R\006billed\022\035\n\ncache_hits\030\013" +
-      " \001(\004R\tcacheHits\022\030\n\007invalid\030\014 \001(\004R\007invali" +
-      "d\022\036\n\nduplicates\030\r \001(\004R\nduplicates\0228\n\tby_" +
-      "status\030\016 \001(\0132\033.phonecheck.v1.StatusCount" +
-      "sR\010byStatus\022(\n\005error\030\017 \001(\0132\022.google.rpc." +
-      "StatusR\005error\0225\n\007options\030\020 \001(\0132\033.phonech" +
-      "eck.v1.CheckOptionsR\007options\022\024\n\005owner\030\021 " +
-      "\001(\tR\005owner\022\026\n\006header\030\022 \003(\tR\006header\022!\n\014ca" +
-      "llback_url\030\023 \001(\tR\013callbackUrl\0228\n\007webhook" +
-      "\030\024 \001(\0132\036.phonecheck.v1.WebhookDeliveryR\007" +
-      "webhook\022\032\n\010billable\030\025 \001(\004R\010billable\022\035\n\nm" +
-      "ax_billed\030\026 \001(\004R\tmaxBilled\"\250\002\n\017WebhookDe" +
-      "livery\0221\n\005state\030\001 \001(\0162\033.phonecheck.v1.We" +
-      "bhookStateR\005state\022\032\n\010attempts\030\002 \001(\rR\010att" +
-      "empts\022B\n\017last_attempt_at\030\003 \001(\0132\032.google." +
-      "protobuf.TimestampR\rlastAttemptAt\022\037\n\013las" +
-      "t_status\030\004 \001(\rR\nlastStatus\022\035\n\nlast_error" +
-      "\030\005 \001(\tR\tlastError\022B\n\017next_attempt_at\030\006 \001" +
-      "(\0132\032.google.protobuf.TimestampR\rnextAtte" +
-      "mptAt\"\037\n\rGetJobRequest\022\016\n\002id\030\001 \001(\tR\002id\"M" +
-      "\n\017ListJobsRequest\022\033\n\tpage_size\030\001 \001(\rR\010pa" +
-      "geSize\022\035\n\npage_token\030\002 \001(\tR\tpageToken\"b\n" +
-      "\020ListJobsResponse\022&\n\004jobs\030\001 \003(\0132\022.phonec" +
-      "heck.v1.JobR\004jobs\022&\n\017next_page_token\030\002 \001" +
-      "(\tR\rnextPageToken\"\"\n\020CancelJobRequest\022\016\n" +
-      "\002id\030\001 \001(\tR\002id\"A\n\020ResumeJobRequest\022\016\n\002id\030" +
-      "\001 \001(\tR\002id\022\035\n\nmax_billed\030\002 \001(\004R\tmaxBilled" +
-      "\"\"\n\020DeleteJobRequest\022\016\n\002id\030\001 \001(\tR\002id\"\023\n\021" +
-      "DeleteJobResponse\"!\n\017WatchJobRequest\022\016\n\002" +
-      "id\030\001 \001(\tR\002id\"E\n\024GetJobResultsRequest\022\016\n\002" +
-      "id\030\001 \001(\tR\002id\022\035\n\nfrom_index\030\002 \001(\004R\tfromIn" +
-      "dex\"u\n\025GetJobResultsResponse\0224\n\007results\030" +
-      "\001 \003(\0132\032.phonecheck.v1.PhoneResultR\007resul" +
-      "ts\022&\n\004rows\030\002 \003(\0132\022.phonecheck.v1.RowR\004ro" +
-      "ws\"_\n\014CheckRequest\022\030\n\007mobiles\030\001 \003(\tR\007mob" +
-      "iles\0225\n\007options\030\002 \001(\0132\033.phonecheck.v1.Ch" +
-      "eckOptionsR\007options\"\206\001\n\014CheckOptions\0222\n\007" +
-      "max_age\030\001 \001(\0132\031.google.protobuf.Duration" +
-      "R\006maxAge\022\035\n\nskip_cache\030\002 \001(\010R\tskipCache\022" +
-      "#\n\rvalidate_only\030\003 \001(\010R\014validateOnly\"|\n\r" +
-      "CheckResponse\0224\n\007results\030\001 \003(\0132\032.phonech" +
-      "eck.v1.PhoneResultR\007results\0225\n\007summary\030\002" +
+      " \001(\004R\tmaxBilled\022\035\n\nrequest_id\030\t \001(\tR\treq" +
+      "uestId\"/\n\003Row\022\024\n\005cells\030\001 \003(\tR\005cells\022\022\n\004l" +
+      "ine\030\002 \001(\004R\004line\"\237\006\n\003Job\022\016\n\002id\030\001 \001(\tR\002id\022" +
+      "\022\n\004name\030\002 \001(\tR\004name\022-\n\005state\030\003 \001(\0162\027.pho" +
+      "necheck.v1.JobStateR\005state\0229\n\ncreated_at" +
+      "\030\004 \001(\0132\032.google.protobuf.TimestampR\tcrea" +
+      "tedAt\0229\n\nupdated_at\030\005 \001(\0132\032.google.proto" +
+      "buf.TimestampR\tupdatedAt\022;\n\013finished_at\030" +
+      "\006 \001(\0132\032.google.protobuf.TimestampR\nfinis" +
+      "hedAt\022\024\n\005total\030\007 \001(\004R\005total\022\026\n\006unique\030\010 " +
+      "\001(\004R\006unique\022\022\n\004done\030\t \001(\004R\004done\022\026\n\006bille" +
+      "d\030\n \001(\004R\006billed\022\035\n\ncache_hits\030\013 \001(\004R\tcac" +
+      "heHits\022\030\n\007invalid\030\014 \001(\004R\007invalid\022\036\n\ndupl" +
+      "icates\030\r \001(\004R\nduplicates\0228\n\tby_status\030\016 " +
+      "\001(\0132\033.phonecheck.v1.StatusCountsR\010byStat" +
+      "us\022(\n\005error\030\017 \001(\0132\022.google.rpc.StatusR\005e" +
+      "rror\0225\n\007options\030\020 \001(\0132\033.phonecheck.v1.Ch" +
+      "eckOptionsR\007options\022\024\n\005owner\030\021 \001(\tR\005owne" +
+      "r\022\026\n\006header\030\022 \003(\tR\006header\022!\n\014callback_ur" +
+      "l\030\023 \001(\tR\013callbackUrl\0228\n\007webhook\030\024 \001(\0132\036." +
+      "phonecheck.v1.WebhookDeliveryR\007webhook\022\032" +
+      "\n\010billable\030\025 \001(\004R\010billable\022\035\n\nmax_billed" +
+      "\030\026 \001(\004R\tmaxBilled\"\250\002\n\017WebhookDelivery\0221\n" +
+      "\005state\030\001 \001(\0162\033.phonecheck.v1.WebhookStat" +
+      "eR\005state\022\032\n\010attempts\030\002 \001(\rR\010attempts\022B\n\017" +
+      "last_attempt_at\030\003 \001(\0132\032.google.protobuf." +
+      "TimestampR\rlastAttemptAt\022\037\n\013last_status\030" +
+      "\004 \001(\rR\nlastStatus\022\035\n\nlast_error\030\005 \001(\tR\tl" +
+      "astError\022B\n\017next_attempt_at\030\006 \001(\0132\032.goog" +
+      "le.protobuf.TimestampR\rnextAttemptAt\"\037\n\r" +
+      "GetJobRequest\022\016\n\002id\030\001 \001(\tR\002id\"M\n\017ListJob" +
+      "sRequest\022\033\n\tpage_size\030\001 \001(\rR\010pageSize\022\035\n" +
+      "\npage_token\030\002 \001(\tR\tpageToken\"b\n\020ListJobs" +
+      "Response\022&\n\004jobs\030\001 \003(\0132\022.phonecheck.v1.J" +
+      "obR\004jobs\022&\n\017next_page_token\030\002 \001(\tR\rnextP" +
+      "ageToken\"\"\n\020CancelJobRequest\022\016\n\002id\030\001 \001(\t" +
+      "R\002id\"A\n\020ResumeJobRequest\022\016\n\002id\030\001 \001(\tR\002id" +
+      "\022\035\n\nmax_billed\030\002 \001(\004R\tmaxBilled\"\"\n\020Delet" +
+      "eJobRequest\022\016\n\002id\030\001 \001(\tR\002id\"\023\n\021DeleteJob" +
+      "Response\"!\n\017WatchJobRequest\022\016\n\002id\030\001 \001(\tR" +
+      "\002id\"E\n\024GetJobResultsRequest\022\016\n\002id\030\001 \001(\tR" +
+      "\002id\022\035\n\nfrom_index\030\002 \001(\004R\tfromIndex\"u\n\025Ge" +
+      "tJobResultsResponse\0224\n\007results\030\001 \003(\0132\032.p" +
+      "honecheck.v1.PhoneResultR\007results\022&\n\004row" +
+      "s\030\002 \003(\0132\022.phonecheck.v1.RowR\004rows\"_\n\014Che" +
+      "ckRequest\022\030\n\007mobiles\030\001 \003(\tR\007mobiles\0225\n\007o" +
+      "ptions\030\002 \001(\0132\033.phonecheck.v1.CheckOption" +
+      "sR\007options\"\206\001\n\014CheckOptions\0222\n\007max_age\030\001" +
+      " \001(\0132\031.google.protobuf.DurationR\006maxAge\022" +
+      "\035\n\nskip_cache\030\002 \001(\010R\tskipCache\022#\n\rvalida" +
+      "te_only\030\003 \001(\010R\014validateOnly\"|\n\rCheckResp" +
+      "onse\0224\n\007results\030\001 \003(\0132\032.phonecheck.v1.Ph" +
+      "oneResultR\007results\0225\n\007summary\030\002 \001(\0132\033.ph" +
+      "onecheck.v1.CheckSummaryR\007summary\"e\n\022Che" +
+      "ckStreamRequest\022\030\n\007mobiles\030\001 \003(\tR\007mobile" +
+      "s\0225\n\007options\030\002 \001(\0132\033.phonecheck.v1.Check" +
+      "OptionsR\007options\"\267\001\n\023CheckStreamResponse" +
+      "\0224\n\007results\030\001 \003(\0132\032.phonecheck.v1.PhoneR" +
+      "esultR\007results\0223\n\010progress\030\002 \001(\0132\027.phone" +
+      "check.v1.ProgressR\010progress\0225\n\007summary\030\003" +
       " \001(\0132\033.phonecheck.v1.CheckSummaryR\007summa" +
-      "ry\"e\n\022CheckStreamRequest\022\030\n\007mobiles\030\001 \003(" +
-      "\tR\007mobiles\0225\n\007options\030\002 \001(\0132\033.phonecheck" +
-      ".v1.CheckOptionsR\007options\"\267\001\n\023CheckStrea" +
-      "mResponse\0224\n\007results\030\001 \003(\0132\032.phonecheck." +
-      "v1.PhoneResultR\007results\0223\n\010progress\030\002 \001(" +
-      "\0132\027.phonecheck.v1.ProgressR\010progress\0225\n\007" +
-      "summary\030\003 \001(\0132\033.phonecheck.v1.CheckSumma" +
-      "ryR\007summary\"c\n\020CheckBulkRequest\022\030\n\007mobil" +
-      "es\030\001 \003(\tR\007mobiles\0225\n\007options\030\002 \001(\0132\033.pho" +
-      "necheck.v1.CheckOptionsR\007options\"\265\001\n\021Che" +
-      "ckBulkResponse\0224\n\007results\030\001 \003(\0132\032.phonec" +
-      "heck.v1.PhoneResultR\007results\0223\n\010progress" +
-      "\030\002 \001(\0132\027.phonecheck.v1.ProgressR\010progres" +
-      "s\0225\n\007summary\030\003 \001(\0132\033.phonecheck.v1.Check" +
-      "SummaryR\007summary\"4\n\010Progress\022\022\n\004done\030\001 \001" +
-      "(\rR\004done\022\024\n\005total\030\002 \001(\rR\005total\"\316\003\n\013Phone" +
-      "Result\022\024\n\005index\030\001 \001(\rR\005index\022\024\n\005input\030\002 " +
-      "\001(\tR\005input\022\026\n\006mobile\030\003 \001(\tR\006mobile\0223\n\006st" +
-      "atus\030\004 \001(\0162\033.phonecheck.v1.NumberStatusR" +
-      "\006status\022\037\n\013status_name\030\005 \001(\tR\nstatusName" +
-      "\022\022\n\004area\030\006 \001(\tR\004area\022\032\n\010province\030\007 \001(\tR\010" +
-      "province\022\022\n\004city\030\010 \001(\tR\004city\022\030\n\007carrier\030" +
-      "\t \001(\tR\007carrier\0229\n\nchecked_at\030\n \001(\0132\032.goo" +
-      "gle.protobuf.TimestampR\tcheckedAt\022%\n\016inv" +
-      "alid_reason\030\013 \001(\tR\rinvalidReason\022(\n\005erro" +
-      "r\030\014 \001(\0132\022.google.rpc.StatusR\005error\022\034\n\tdu" +
-      "plicate\030\r \001(\010R\tduplicate\022\035\n\nfrom_cache\030\016" +
-      " \001(\010R\tfromCache\"\252\002\n\014CheckSummary\022\024\n\005tota" +
-      "l\030\001 \001(\rR\005total\022\026\n\006unique\030\002 \001(\rR\006unique\022\030" +
-      "\n\007invalid\030\003 \001(\rR\007invalid\022\036\n\nduplicates\030\004" +
-      " \001(\rR\nduplicates\022\026\n\006billed\030\005 \001(\rR\006billed" +
-      "\022%\n\016upstream_calls\030\006 \001(\rR\rupstreamCalls\022" +
-      "8\n\tby_status\030\007 \001(\0132\033.phonecheck.v1.Statu" +
-      "sCountsR\010byStatus\022\035\n\ncache_hits\030\010 \001(\rR\tc" +
-      "acheHits\022\032\n\010billable\030\t \001(\rR\010billable\"\334\001\n" +
-      "\014StatusCounts\022\024\n\005empty\030\001 \001(\rR\005empty\022\022\n\004r" +
-      "eal\030\002 \001(\rR\004real\022\034\n\tsuspended\030\003 \001(\rR\tsusp" +
-      "ended\022&\n\017not_in_database\030\004 \001(\rR\rnotInDat" +
-      "abase\022\026\n\006silent\030\005 \001(\rR\006silent\022\022\n\004risk\030\006 " +
-      "\001(\rR\004risk\022\030\n\007invalid\030\007 \001(\rR\007invalid\022\026\n\006f" +
-      "ailed\030\010 \001(\rR\006failed*\200\001\n\014WebhookState\022\035\n\031" +
-      "WEBHOOK_STATE_UNSPECIFIED\020\000\022\031\n\025WEBHOOK_S" +
-      "TATE_PENDING\020\001\022\033\n\027WEBHOOK_STATE_DELIVERE" +
-      "D\020\002\022\031\n\025WEBHOOK_STATE_GAVE_UP\020\003*\232\001\n\010JobSt" +
-      "ate\022\031\n\025JOB_STATE_UNSPECIFIED\020\000\022\024\n\020JOB_ST" +
-      "ATE_QUEUED\020\001\022\025\n\021JOB_STATE_RUNNING\020\002\022\027\n\023J" +
-      "OB_STATE_SUCCEEDED\020\003\022\024\n\020JOB_STATE_FAILED" +
-      "\020\004\022\027\n\023JOB_STATE_CANCELLED\020\005*\353\001\n\014NumberSt" +
-      "atus\022\035\n\031NUMBER_STATUS_UNSPECIFIED\020\000\022\027\n\023N" +
-      "UMBER_STATUS_EMPTY\020\001\022\026\n\022NUMBER_STATUS_RE" +
-      "AL\020\002\022\033\n\027NUMBER_STATUS_SUSPENDED\020\003\022!\n\035NUM" +
-      "BER_STATUS_NOT_IN_DATABASE\020\004\022\030\n\024NUMBER_S" +
-      "TATUS_SILENT\020\005\022\026\n\022NUMBER_STATUS_RISK\020\006\022\031" +
-      "\n\025NUMBER_STATUS_INVALID\020\0072\212\007\n\nPhoneCheck" +
-      "\022B\n\005Check\022\033.phonecheck.v1.CheckRequest\032\034" +
-      ".phonecheck.v1.CheckResponse\022V\n\013CheckStr" +
-      "eam\022!.phonecheck.v1.CheckStreamRequest\032\"" +
-      ".phonecheck.v1.CheckStreamResponse0\001\022R\n\t" +
-      "CheckBulk\022\037.phonecheck.v1.CheckBulkReque" +
-      "st\032 .phonecheck.v1.CheckBulkResponse(\0010\001" +
-      "\022B\n\tCreateJob\022\037.phonecheck.v1.CreateJobR" +
-      "equest\032\022.phonecheck.v1.Job(\001\022:\n\006GetJob\022\034" +
-      ".phonecheck.v1.GetJobRequest\032\022.phonechec" +
-      "k.v1.Job\022K\n\010ListJobs\022\036.phonecheck.v1.Lis" +
-      "tJobsRequest\032\037.phonecheck.v1.ListJobsRes" +
-      "ponse\022@\n\tCancelJob\022\037.phonecheck.v1.Cance" +
-      "lJobRequest\032\022.phonecheck.v1.Job\022@\n\tResum" +
-      "eJob\022\037.phonecheck.v1.ResumeJobRequest\032\022." +
-      "phonecheck.v1.Job\022N\n\tDeleteJob\022\037.phonech" +
-      "eck.v1.DeleteJobRequest\032 .phonecheck.v1." +
-      "DeleteJobResponse\022@\n\010WatchJob\022\036.phoneche" +
-      "ck.v1.WatchJobRequest\032\022.phonecheck.v1.Jo" +
-      "b0\001\022\\\n\rGetJobResults\022#.phonecheck.v1.Get" +
-      "JobResultsRequest\032$.phonecheck.v1.GetJob" +
-      "ResultsResponse0\001\022K\n\010GetUsage\022\036.phoneche" +
-      "ck.v1.GetUsageRequest\032\037.phonecheck.v1.Ge" +
-      "tUsageResponseBt\n\027io.github.phonecheck.v" +
-      "1B\017PhoneCheckProtoP\001ZFgithub.com/phonech" +
-      "eck/phonecheck/clients/go/phonecheck/v1;" +
-      "phonecheckv1b\006proto3"
+      "ry\"c\n\020CheckBulkRequest\022\030\n\007mobiles\030\001 \003(\tR" +
+      "\007mobiles\0225\n\007options\030\002 \001(\0132\033.phonecheck.v" +
+      "1.CheckOptionsR\007options\"\265\001\n\021CheckBulkRes" +
+      "ponse\0224\n\007results\030\001 \003(\0132\032.phonecheck.v1.P" +
+      "honeResultR\007results\0223\n\010progress\030\002 \001(\0132\027." +
+      "phonecheck.v1.ProgressR\010progress\0225\n\007summ" +
+      "ary\030\003 \001(\0132\033.phonecheck.v1.CheckSummaryR\007" +
+      "summary\"4\n\010Progress\022\022\n\004done\030\001 \001(\rR\004done\022" +
+      "\024\n\005total\030\002 \001(\rR\005total\"\316\003\n\013PhoneResult\022\024\n" +
+      "\005index\030\001 \001(\rR\005index\022\024\n\005input\030\002 \001(\tR\005inpu" +
+      "t\022\026\n\006mobile\030\003 \001(\tR\006mobile\0223\n\006status\030\004 \001(" +
+      "\0162\033.phonecheck.v1.NumberStatusR\006status\022\037" +
+      "\n\013status_name\030\005 \001(\tR\nstatusName\022\022\n\004area\030" +
+      "\006 \001(\tR\004area\022\032\n\010province\030\007 \001(\tR\010province\022" +
+      "\022\n\004city\030\010 \001(\tR\004city\022\030\n\007carrier\030\t \001(\tR\007ca" +
+      "rrier\0229\n\nchecked_at\030\n \001(\0132\032.google.proto" +
+      "buf.TimestampR\tcheckedAt\022%\n\016invalid_reas" +
+      "on\030\013 \001(\tR\rinvalidReason\022(\n\005error\030\014 \001(\0132\022" +
+      ".google.rpc.StatusR\005error\022\034\n\tduplicate\030\r" +
+      " \001(\010R\tduplicate\022\035\n\nfrom_cache\030\016 \001(\010R\tfro" +
+      "mCache\"\252\002\n\014CheckSummary\022\024\n\005total\030\001 \001(\rR\005" +
+      "total\022\026\n\006unique\030\002 \001(\rR\006unique\022\030\n\007invalid" +
+      "\030\003 \001(\rR\007invalid\022\036\n\nduplicates\030\004 \001(\rR\ndup" +
+      "licates\022\026\n\006billed\030\005 \001(\rR\006billed\022%\n\016upstr" +
+      "eam_calls\030\006 \001(\rR\rupstreamCalls\0228\n\tby_sta" +
+      "tus\030\007 \001(\0132\033.phonecheck.v1.StatusCountsR\010" +
+      "byStatus\022\035\n\ncache_hits\030\010 \001(\rR\tcacheHits\022" +
+      "\032\n\010billable\030\t \001(\rR\010billable\"\334\001\n\014StatusCo" +
+      "unts\022\024\n\005empty\030\001 \001(\rR\005empty\022\022\n\004real\030\002 \001(\r" +
+      "R\004real\022\034\n\tsuspended\030\003 \001(\rR\tsuspended\022&\n\017" +
+      "not_in_database\030\004 \001(\rR\rnotInDatabase\022\026\n\006" +
+      "silent\030\005 \001(\rR\006silent\022\022\n\004risk\030\006 \001(\rR\004risk" +
+      "\022\030\n\007invalid\030\007 \001(\rR\007invalid\022\026\n\006failed\030\010 \001" +
+      "(\rR\006failed*\200\001\n\014WebhookState\022\035\n\031WEBHOOK_S" +
+      "TATE_UNSPECIFIED\020\000\022\031\n\025WEBHOOK_STATE_PEND" +
+      "ING\020\001\022\033\n\027WEBHOOK_STATE_DELIVERED\020\002\022\031\n\025WE" +
+      "BHOOK_STATE_GAVE_UP\020\003*\232\001\n\010JobState\022\031\n\025JO" +
+      "B_STATE_UNSPECIFIED\020\000\022\024\n\020JOB_STATE_QUEUE" +
+      "D\020\001\022\025\n\021JOB_STATE_RUNNING\020\002\022\027\n\023JOB_STATE_" +
+      "SUCCEEDED\020\003\022\024\n\020JOB_STATE_FAILED\020\004\022\027\n\023JOB" +
+      "_STATE_CANCELLED\020\005*\353\001\n\014NumberStatus\022\035\n\031N" +
+      "UMBER_STATUS_UNSPECIFIED\020\000\022\027\n\023NUMBER_STA" +
+      "TUS_EMPTY\020\001\022\026\n\022NUMBER_STATUS_REAL\020\002\022\033\n\027N" +
+      "UMBER_STATUS_SUSPENDED\020\003\022!\n\035NUMBER_STATU" +
+      "S_NOT_IN_DATABASE\020\004\022\030\n\024NUMBER_STATUS_SIL" +
+      "ENT\020\005\022\026\n\022NUMBER_STATUS_RISK\020\006\022\031\n\025NUMBER_" +
+      "STATUS_INVALID\020\0072\212\007\n\nPhoneCheck\022B\n\005Check" +
+      "\022\033.phonecheck.v1.CheckRequest\032\034.phoneche" +
+      "ck.v1.CheckResponse\022V\n\013CheckStream\022!.pho" +
+      "necheck.v1.CheckStreamRequest\032\".phoneche" +
+      "ck.v1.CheckStreamResponse0\001\022R\n\tCheckBulk" +
+      "\022\037.phonecheck.v1.CheckBulkRequest\032 .phon" +
+      "echeck.v1.CheckBulkResponse(\0010\001\022B\n\tCreat" +
+      "eJob\022\037.phonecheck.v1.CreateJobRequest\032\022." +
+      "phonecheck.v1.Job(\001\022:\n\006GetJob\022\034.phoneche" +
+      "ck.v1.GetJobRequest\032\022.phonecheck.v1.Job\022" +
+      "K\n\010ListJobs\022\036.phonecheck.v1.ListJobsRequ" +
+      "est\032\037.phonecheck.v1.ListJobsResponse\022@\n\t" +
+      "CancelJob\022\037.phonecheck.v1.CancelJobReque" +
+      "st\032\022.phonecheck.v1.Job\022@\n\tResumeJob\022\037.ph" +
+      "onecheck.v1.ResumeJobRequest\032\022.phonechec" +
+      "k.v1.Job\022N\n\tDeleteJob\022\037.phonecheck.v1.De" +
+      "leteJobRequest\032 .phonecheck.v1.DeleteJob" +
+      "Response\022@\n\010WatchJob\022\036.phonecheck.v1.Wat" +
+      "chJobRequest\032\022.phonecheck.v1.Job0\001\022\\\n\rGe" +
+      "tJobResults\022#.phonecheck.v1.GetJobResult" +
+      "sRequest\032$.phonecheck.v1.GetJobResultsRe" +
+      "sponse0\001\022K\n\010GetUsage\022\036.phonecheck.v1.Get" +
+      "UsageRequest\032\037.phonecheck.v1.GetUsageRes" +
+      "ponseBt\n\027io.github.phonecheck.v1B\017PhoneC" +
+      "heckProtoP\001ZFgithub.com/phonecheck/phone" +
+      "check/clients/go/phonecheck/v1;phonechec" +
+      "kv1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -376,7 +377,7 @@ public final class PhoneCheckProto extends com.google.protobuf.GeneratedFile {
     internal_static_phonecheck_v1_CreateJobRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_CreateJobRequest_descriptor,
-        new java.lang.String[] { "Name", "Options", "Mobiles", "Header", "Rows", "CallbackUrl", "ValidateOnly", "MaxBilled", });
+        new java.lang.String[] { "Name", "Options", "Mobiles", "Header", "Rows", "CallbackUrl", "ValidateOnly", "MaxBilled", "RequestId", });
     internal_static_phonecheck_v1_Row_descriptor =
       getDescriptor().getMessageType(5);
     internal_static_phonecheck_v1_Row_fieldAccessorTable = new
