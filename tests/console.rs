@@ -538,6 +538,15 @@ async fn in_a_browser_a_dropped_list_is_checked_and_both_files_downloaded() {
     assert!(values.len() >= 3, "the progress bar moved: {values:?}");
     assert_eq!(values.last().unwrap(), 5000);
     assert!(seen["charts"].as_u64().unwrap() >= 1);
+    // Before Start, what the list would bill (4,900 distinct numbers, 100 invalid); after it,
+    // this month's usage with what it billed.
+    let cost = seen["cost"].as_str().unwrap();
+    assert!(
+        cost.contains("4,900 个号码") && cost.contains("100 个无效") && cost.contains("5,000 行"),
+        "{cost}"
+    );
+    let usage = seen["usage"].as_str().unwrap();
+    assert!(usage.contains("计费 4,900 个号码"), "{usage}");
     assert!(seen["errors"].as_array().unwrap().is_empty(), "{seen}");
     assert_eq!(seen["results.csv"], "list-results.csv");
     assert_eq!(seen["by-status.zip"], "list-by-status.zip");

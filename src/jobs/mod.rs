@@ -131,7 +131,7 @@ pub enum JobError {
 }
 
 /// One chunk of a job's list, as `CreateJob` receives it.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct JobChunk {
     /// The job's name (the first chunk's counts).
     pub name: String,

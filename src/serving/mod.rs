@@ -257,6 +257,7 @@ impl Server {
             let door = alapi_door::router(assembled.pipeline.clone(), assembled.keys.clone());
             let console = console::router(console::Console::new(
                 jobs.clone(),
+                assembled.ledger.clone(),
                 assembled.keys.clone(),
                 console_settings,
             ));

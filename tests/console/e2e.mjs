@@ -40,6 +40,9 @@ async function upload() {
   seen.scriptShownAsText = await page.getByTestId("preview-table")
     .locator("td", { hasText: "<script>" }).count();
   seen.column = await page.getByTestId("column").inputValue();
+  // What the list would bill, shown before Start.
+  await page.getByTestId("cost").filter({ hasText: /\d/ }).waitFor();
+  seen.cost = await page.getByTestId("cost").textContent();
   await page.getByTestId("upload-submit").click();
   const progress = page.getByTestId("job-progress");
   const values = new Set();
@@ -63,6 +66,9 @@ async function upload() {
   await page.getByTestId("charts").locator("svg").first().waitFor();
   seen.charts = await page.getByTestId("charts").locator("svg").count();
   seen.history = await page.getByTestId("history").locator("tr[data-job]").count();
+  // This month's usage, the job's numbers in it.
+  await page.getByTestId("usage").locator("svg").first().waitFor();
+  seen.usage = await page.getByTestId("usage-total").textContent();
   seen.created = await page.getByTestId("history").getByTestId("created").first().textContent();
   seen.xss = await page.evaluate(() => window.__xss === 1);
   seen.errors = errors;

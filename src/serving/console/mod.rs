@@ -32,9 +32,11 @@ use parking_lot::Mutex;
 use serde_json::json;
 use tokio_stream::StreamExt as _;
 
+use crate::checking::spend::Payer;
 use crate::jobs::{JobError, JobRecord, Jobs};
 use crate::serving::auth::ApiKeys;
 use crate::serving::job_json::{job_json, job_value};
+use crate::usage::{UsageError, UsageLedger};
 
 /// How the console takes uploads.
 #[derive(Debug, Clone)]
@@ -52,16 +54,24 @@ pub(crate) struct Settings {
 #[derive(Clone)]
 pub(crate) struct Console {
     jobs: Arc<Jobs>,
+    ledger: Arc<UsageLedger>,
     keys: Option<Arc<ApiKeys>>,
     settings: Arc<Settings>,
     uploads: Arc<Mutex<HashMap<String, uploads::Upload>>>,
 }
 
 impl Console {
-    /// The console of `jobs`, with the server's API keys when it has some.
-    pub(crate) fn new(jobs: Arc<Jobs>, keys: Option<Arc<ApiKeys>>, settings: Settings) -> Self {
+    /// The console of `jobs` and the usage `ledger`, with the server's API keys when it has
+    /// some.
+    pub(crate) fn new(
+        jobs: Arc<Jobs>,
+        ledger: Arc<UsageLedger>,
+        keys: Option<Arc<ApiKeys>>,
+        settings: Settings,
+    ) -> Self {
         Console {
             jobs,
+            ledger,
             keys,
             settings: Arc::new(settings),
             uploads: Arc::default(),
@@ -95,6 +105,8 @@ pub(crate) fn router(console: Console) -> Router {
         )
         .route("/console/api/uploads/{id}/preview", get(uploads::preview))
         .route("/console/api/uploads/{id}/job", post(uploads::start))
+        .route("/console/api/uploads/{id}/cost", get(uploads::cost))
+        .route("/console/api/usage", get(usage))
         .route("/console/api/jobs", get(list))
         .route("/console/api/jobs/{id}", get(job).delete(delete))
         .route("/console/api/jobs/{id}/cancel", post(cancel))
@@ -143,6 +155,15 @@ impl From<JobError> for ApiError {
             tracing::error!(error = %e, "console: the job store failed");
         }
         ApiError::new(status, e.to_string())
+    }
+}
+
+impl From<UsageError> for ApiError {
+    fn from(e: UsageError) -> Self {
+        match e {
+            UsageError::Store(store) => ApiError::from(JobError::Store(store)),
+            other => ApiError::new(StatusCode::BAD_REQUEST, other.to_string()),
+        }
     }
 }
 
@@ -236,6 +257,49 @@ async fn session(headers: HeaderMap, State(console): State<Console>) -> Response
         }
         Err(e) => e.into_response(),
     }
+}
+
+/// `GET /console/api/usage`: the signed-in key's usage this month, by day, and its budget
+/// (the same ledger `GetUsage` reads).
+async fn usage(headers: HeaderMap, State(console): State<Console>) -> Result<Response, ApiError> {
+    let owner = console.owner(&headers)?;
+    let caller = Payer::new(&owner);
+    let (from, to, rows) = console.ledger.read(Some(caller.name()), "", "").await?;
+    let days: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|row| {
+            json!({
+                "day": row.day,
+                "billed": row.spend.billed,
+                "cacheHits": row.spend.cache_hits,
+                "invalid": row.spend.invalid,
+                "duplicates": row.spend.duplicates,
+                "calls": row.spend.calls,
+            })
+        })
+        .collect();
+    let budget = console
+        .ledger
+        .budget_report(caller.name())
+        .await?
+        .map(|(budget, spent, _)| {
+            json!({
+                "limit": budget.limit,
+                "period": budget.period.name(),
+                "used": spent.used,
+                "reserved": spent.reserved,
+                "left": spent.left(budget.limit),
+            })
+        });
+    Ok(axum::Json(json!({
+        "caller": caller.name(),
+        "timeZone": console.ledger.zone_name(),
+        "from": from,
+        "to": to,
+        "days": days,
+        "budget": budget,
+    }))
+    .into_response())
 }
 
 async fn list(headers: HeaderMap, State(console): State<Console>) -> Result<Response, ApiError> {

@@ -18,7 +18,6 @@ use tokio::io::AsyncWriteExt;
 use tokio_stream::StreamExt;
 
 use super::{ApiError, Console, job_response};
-use crate::checking::cache::Freshness;
 use crate::checking::pipeline::CheckError;
 use crate::jobs::{InputRow, JobChunk};
 use crate::lists::{ColumnSpec, HeaderMode, InputOptions, RowReader, SheetSpec, Source};
@@ -221,6 +220,8 @@ pub(super) struct StartRequest {
     read: ReadChoice,
     name: Option<String>,
     callback_url: Option<String>,
+    /// The page's id for this submission: a second click (or a retry) makes no second job.
+    request_id: Option<String>,
 }
 
 /// `POST /console/api/uploads/{id}/job`: makes the upload a job (through the same path as
@@ -246,15 +247,74 @@ pub(super) async fn start(
         .map(|n| clean_name(&n))
         .unwrap_or_else(|| upload.name.clone());
     let callback_url = request.callback_url.unwrap_or_default();
+    let first = JobChunk {
+        name,
+        callback_url,
+        request_id: request.request_id.unwrap_or_default(),
+        ..JobChunk::default()
+    };
+    let rx = read_chunks(
+        upload.path.to_path_buf(),
+        options,
+        upload.name.clone(),
+        first,
+    );
+    // The upload's file lives as long as `upload`: until the job is stored.
+    let _file = upload;
+    let chunks = tokio_stream::wrappers::ReceiverStream::new(rx);
+    let job = console.jobs.create(&owner, chunks).await?;
+    Ok((StatusCode::CREATED, job_response(&job)).into_response())
+}
+
+/// `GET /console/api/uploads/{id}/cost?…`: what checking the upload (read as the query says)
+/// would bill now, and how many rows the cache answers, are invalid or repeat; nothing is
+/// stored or sent.
+pub(super) async fn cost(
+    headers: HeaderMap,
+    State(console): State<Console>,
+    UrlPath(id): UrlPath<String>,
+    Query(choice): Query<ReadChoice>,
+) -> Result<Response, ApiError> {
+    let owner = console.owner(&headers)?;
+    let (path, name) = {
+        let uploads = console.uploads.lock();
+        let upload = uploads
+            .get(&id)
+            .filter(|u| u.owner == owner)
+            .ok_or_else(|| gone(&id))?;
+        (upload.path.to_path_buf(), upload.name.clone())
+    };
+    let rx = read_chunks(path, choice.options(), name, JobChunk::default());
+    let preview = console
+        .jobs
+        .preview(tokio_stream::wrappers::ReceiverStream::new(rx))
+        .await?;
+    Ok(Json(serde_json::json!({
+        "rows": preview.total,
+        "unique": preview.unique,
+        "cacheHits": preview.cache_hits,
+        "invalid": preview.invalid,
+        "duplicates": preview.duplicates,
+        "billable": preview.billable,
+    }))
+    .into_response())
+}
+
+/// Reads the rows of the upload at `path` on a thread of their own (file reading blocks), a
+/// chunk at a time, each row with its line and cells; `first` carries what only the first
+/// chunk says. An error names the file as the user called it (`shown`).
+fn read_chunks(
+    path: std::path::PathBuf,
+    options: crate::lists::InputOptions,
+    shown: String,
+    first: JobChunk,
+) -> tokio::sync::mpsc::Receiver<Result<JobChunk, CheckError>> {
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<JobChunk, CheckError>>(2);
-    let shown = upload.name.clone();
-    // Rows are read on a thread of their own (file reading blocks), a chunk at a time.
     std::thread::spawn(move || {
-        let path = upload.path;
         let fail = |e: crate::lists::ListError| {
             CheckError::InputBroken(e.to_string().replace(&path.display().to_string(), &shown))
         };
-        let reader = match RowReader::open(&Source::File(path.to_path_buf()), &options) {
+        let reader = match RowReader::open(&Source::File(path.clone()), &options) {
             Ok(reader) => reader,
             Err(e) => {
                 let _ = tx.blocking_send(Err(fail(e)));
@@ -267,15 +327,9 @@ pub(super) async fn start(
             .map(|l| l.columns.clone())
             .unwrap_or_default();
         let mut chunk = JobChunk {
-            name,
-            freshness: Freshness::default(),
             inputs: Vec::with_capacity(CHUNK),
             header,
-            rows: Vec::new(),
-            callback_url,
-            validate_only: false,
-            max_billed: 0,
-            request_id: String::new(),
+            ..first
         };
         for row in reader {
             match row {
@@ -293,15 +347,8 @@ pub(super) async fn start(
             }
             if chunk.inputs.len() == CHUNK {
                 let next = JobChunk {
-                    name: String::new(),
-                    freshness: Freshness::default(),
                     inputs: Vec::with_capacity(CHUNK),
-                    header: Vec::new(),
-                    rows: Vec::new(),
-                    callback_url: String::new(),
-                    validate_only: false,
-                    max_billed: 0,
-                    request_id: String::new(),
+                    ..JobChunk::default()
                 };
                 if tx
                     .blocking_send(Ok(std::mem::replace(&mut chunk, next)))
@@ -315,9 +362,7 @@ pub(super) async fn start(
             let _ = tx.blocking_send(Ok(chunk));
         }
     });
-    let chunks = tokio_stream::wrappers::ReceiverStream::new(rx);
-    let job = console.jobs.create(&owner, chunks).await?;
-    Ok((StatusCode::CREATED, job_response(&job)).into_response())
+    rx
 }
 
 /// Reads the first rows of the upload at `path` as `choice` says.

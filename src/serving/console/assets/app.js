@@ -16,6 +16,10 @@ const TEXT = {
     progress: "Rows", billed: "Billed", created: "Created", actions: "", open: "Open",
     cancel: "Cancel", resume: "Resume", delete: "Delete", rows: "rows", perSecond: "rows/s",
     eta: "ETA", done: "done", statusShares: "Status", provinces: "Top provinces", carriers: "Carriers",
+    cost: "Checking this list now would bill about {billable} numbers: {cacheHits} are answered from the cache, {invalid} are invalid, {duplicates} repeat ({rows} rows).",
+    usageTitle: "Usage this month", billedPerDay: "Numbers billed per day", noUsage: "Nothing billed this month yet.",
+    usageTotal: "{billed} numbers billed, {cacheHits} answered from the cache, in {calls} calls ({from} to {to}, {zone}).",
+    budget: "Budget: {left} of {limit} numbers a {period} left.", day: "day", month: "month",
     states: { JOB_STATE_QUEUED: "queued", JOB_STATE_RUNNING: "running", JOB_STATE_SUCCEEDED: "succeeded",
       JOB_STATE_FAILED: "failed", JOB_STATE_CANCELLED: "cancelled" },
   },
@@ -29,6 +33,10 @@ const TEXT = {
     progress: "行数", billed: "计费", created: "创建时间", actions: "", open: "查看",
     cancel: "取消", resume: "继续", delete: "删除", rows: "行", perSecond: "行/秒",
     eta: "预计剩余", done: "完成", statusShares: "状态分布", provinces: "省份", carriers: "运营商",
+    cost: "现在检测这份名单预计计费约 {billable} 个号码：{cacheHits} 个由缓存回答，{invalid} 个无效，{duplicates} 个重复（共 {rows} 行）。",
+    usageTitle: "本月用量", billedPerDay: "每日计费号码", noUsage: "本月尚无计费。",
+    usageTotal: "计费 {billed} 个号码，缓存回答 {cacheHits} 个，共 {calls} 次调用（{from} 至 {to}，{zone}）。",
+    budget: "预算：每{period} {limit} 个号码，剩余 {left} 个。", day: "日", month: "月",
     states: { JOB_STATE_QUEUED: "排队中", JOB_STATE_RUNNING: "检测中", JOB_STATE_SUCCEEDED: "已完成",
       JOB_STATE_FAILED: "失败", JOB_STATE_CANCELLED: "已取消" },
   },
@@ -47,6 +55,11 @@ let apiKey = "";
 let upload = null;
 let following = null;
 const t = (key) => TEXT[lang][key] ?? key;
+// A text with {name} places filled from `values` (numbers in the page's language).
+const fill = (key, values) => t(key).replace(/\{(\w+)\}/g, (_, name) => {
+  const v = values[name];
+  return typeof v === "number" ? v.toLocaleString(lang === "zh" ? "zh-CN" : "en-US") : String(v ?? "");
+});
 const $ = (id) => document.getElementById(id);
 
 function applyLanguage() {
@@ -98,7 +111,10 @@ async function sendFile(file) {
   try {
     const response = await api(`/console/api/uploads?name=${encodeURIComponent(file.name)}`,
       { method: "POST", body: file });
-    showPreview(await response.json());
+    const preview = await response.json();
+    // One id per submission: a second click on Start, or a retry, makes no second job.
+    preview.requestId = crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`;
+    showPreview(preview);
   } catch (e) {
     $("upload-error").textContent = e.message;
   } finally {
@@ -130,6 +146,22 @@ function showPreview(preview) {
     table.append(tr);
   }
   $("preview").hidden = false;
+  loadCost();
+}
+
+// What the list would bill, read as the choices above say (nothing is sent or stored).
+let costAsked = 0;
+async function loadCost() {
+  if (!upload) return;
+  const asked = ++costAsked;
+  $("cost").textContent = "";
+  const query = new URLSearchParams({ sheet: $("sheet").value || "", column: $("column").value || "" });
+  try {
+    const cost = await (await api(`/console/api/uploads/${upload.upload}/cost?${query}`)).json();
+    if (asked === costAsked) $("cost").textContent = fill("cost", cost);
+  } catch (e) {
+    if (asked === costAsked) $("cost").textContent = e.message;
+  }
 }
 
 async function rePreview() {
@@ -139,7 +171,7 @@ async function rePreview() {
   try {
     const response = await api(`/console/api/uploads/${upload.upload}/preview?${query}`);
     const fresh = await response.json();
-    upload = Object.assign(fresh, { upload: upload.upload });
+    upload = Object.assign(fresh, { upload: upload.upload, requestId: upload.requestId });
     showPreview(upload);
   } catch (e) {
     $("upload-error").textContent = e.message;
@@ -151,7 +183,7 @@ async function startJob() {
   $("start").disabled = true;
   try {
     const body = { column: Number($("column").value) || null, sheet: $("sheet").value || null,
-      callback_url: $("callback").value.trim() || null };
+      callback_url: $("callback").value.trim() || null, request_id: upload.requestId || null };
     const response = await api(`/console/api/uploads/${upload.upload}/job`, {
       method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
     const job = await response.json();
@@ -247,7 +279,7 @@ function svg(tag, attrs = {}, text) {
   return el;
 }
 
-function barChart(title, rows, colors) {
+function barChart(title, rows, colors, value = (n, total) => `${((100 * n) / total).toFixed(1)}%`) {
   const figure = element("figure");
   figure.append(element("figcaption", title));
   const width = 360, bar = 18, gap = 6, label = 110;
@@ -260,8 +292,7 @@ function barChart(title, rows, colors) {
     chart.append(svg("text", { x: 0, y: y + bar - 4, "font-size": 12 }, name));
     chart.append(svg("rect", { x: label, y, height: bar, width: Math.max(1, ((width - label - 70) * n) / max),
       fill: (colors && colors[key]) || "#3a6ea5" }));
-    chart.append(svg("text", { x: width - 66, y: y + bar - 4, "font-size": 12 },
-      `${((100 * n) / total).toFixed(1)}%`));
+    chart.append(svg("text", { x: width - 66, y: y + bar - 4, "font-size": 12 }, value(n, total)));
   });
   figure.append(chart);
   return figure;
@@ -279,6 +310,25 @@ async function drawCharts(job, counts) {
     charts.append(barChart(t("provinces"), summary.provinces.map((p) => [p.name, p.rows])));
     charts.append(barChart(t("carriers"), summary.carriers.map((p) => [p.name, p.rows])));
   } catch (_) { /* the status chart stands alone */ }
+}
+
+// Usage: this month's billed numbers per day for the signed-in key, and its budget.
+async function loadUsage() {
+  try {
+    const usage = await (await api("/console/api/usage")).json();
+    const total = { billed: 0, cacheHits: 0, calls: 0 };
+    for (const day of usage.days) {
+      total.billed += day.billed; total.cacheHits += day.cacheHits; total.calls += day.calls;
+    }
+    $("usage-total").textContent = usage.days.length
+      ? fill("usageTotal", Object.assign(total, { from: usage.from, to: usage.to, zone: usage.timeZone }))
+      : t("noUsage");
+    const b = usage.budget;
+    $("budget").textContent = b ? fill("budget", Object.assign({}, b, { period: t(b.period) })) : "";
+    const days = usage.days.filter((d) => d.billed > 0).map((d) => [d.day, d.billed]);
+    $("usage").replaceChildren(...(days.length
+      ? [barChart(t("billedPerDay"), days, null, (n) => n.toLocaleString())] : []));
+  } catch (_) { /* the usage section stays as it was */ }
 }
 
 // Downloads: fetched with the key, then saved under the server's file name.
@@ -301,6 +351,7 @@ async function download(path) {
 
 // History: the caller's jobs, newest first.
 async function loadHistory() {
+  loadUsage();
   let jobs = [];
   try {
     jobs = (await (await api("/console/api/jobs")).json()).jobs;
