@@ -103,7 +103,7 @@ async fn check(client: &mut PhoneCheckClient<Channel>, mobiles: &[&str]) -> Vec<
 async fn metrics_count_what_the_calls_answered_and_request_ids_come_back() {
     let dir = tempfile::tempdir().unwrap();
     let keys = dir.path().join("keys");
-    std::fs::write(&keys, format!("crm:{API_KEY}\n")).unwrap();
+    std::fs::write(&keys, format!("crm:{API_KEY}::1000/day\n")).unwrap();
     let mut mock = phonecheck();
     mock.args(["mock-upstream", "--listen", "127.0.0.1:0"])
         .args(["--token", UPSTREAM_TOKEN]);
@@ -115,6 +115,9 @@ async fn metrics_count_what_the_calls_answered_and_request_ids_come_back() {
         .args(["serve", "--listen", "127.0.0.1:0", "--upstream-url", &url])
         .args(["--metrics-listen", "127.0.0.1:0"])
         .args(["--api-keys-file", keys.to_str().unwrap()])
+        // A database of its own: the budget's use starts at zero.
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
         .env("ALAPI_TOKEN", UPSTREAM_TOKEN);
     // The gRPC line is logged first, the metrics line after it.
     let (metrics_addr, _server, logs) = start_logged(serve, "metrics listening", "addr=");
@@ -239,6 +242,20 @@ async fn metrics_count_what_the_calls_answered_and_request_ids_come_back() {
         .unwrap();
     assert_eq!(stats["billed"], 3);
     assert_eq!(sum(&samples, "phonecheck_numbers_billed_total", &[]), 3.0);
+    // By the caller that made them leave, and what is left of its budget.
+    assert_eq!(
+        sum(
+            &samples,
+            "phonecheck_numbers_billed_total",
+            &[("caller", "crm")]
+        ),
+        3.0
+    );
+    assert_eq!(
+        sum(&samples, "phonecheck_budget_left", &[("caller", "crm")]),
+        997.0,
+        "{text}"
+    );
     assert_eq!(
         sum(
             &samples,
