@@ -101,6 +101,48 @@ async fn refuses_as_the_upstream_does_and_bills_nothing() {
     );
 }
 
+/// A caller over its budget hears what ALAPI says when an account is spent: code 102, with
+/// nothing sent; its cached numbers are still answered.
+#[tokio::test]
+async fn a_caller_over_its_budget_gets_the_upstreams_code_102() {
+    let sim = common::simulator(SimulatorConfig::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys");
+    std::fs::write(&keys, "crm:crm-key-0123456789::2/day\n").unwrap();
+    let mut config = test_config(sim.url());
+    config.http_listen = Some("127.0.0.1:0".parse().unwrap());
+    config.api_keys_file = Some(keys);
+    config.data_dir = dir.path().join("data");
+    let (_grpc, http, _stop) = start_server_with_http(config).await;
+    let http = http.expect("http door");
+    let (_, first) = post(
+        http,
+        "token=crm-key-0123456789&mobiles=13111111111,13222222222",
+    )
+    .await;
+    assert_eq!(first["code"], 200, "{first}");
+    let (_, over) = post(
+        http,
+        "token=crm-key-0123456789&mobiles=13111111111,13333333333",
+    )
+    .await;
+    assert_eq!(over["code"], 102, "{over}");
+    assert!(
+        over["msg"]
+            .as_str()
+            .unwrap()
+            .contains("接口请求次数超过限制"),
+        "{over}"
+    );
+    assert_eq!(sim.simulator.stats().billed, 2, "nothing past the budget");
+    let (_, cached) = post(
+        http,
+        "token=crm-key-0123456789&mobiles=13111111111,13222222222",
+    )
+    .await;
+    assert_eq!(cached["code"], 200, "cached answers stay free: {cached}");
+}
+
 #[tokio::test]
 async fn grpc_web_calls_work_over_http1_with_cors() {
     let (_sim, grpc, _, _stop) = door().await;
