@@ -3,7 +3,7 @@
 //! column, the first rows), and made into a job the way `CreateJob` makes one, each row whole.
 //! An upload not made into a job within an hour is dropped.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -191,6 +191,17 @@ pub(super) async fn upload(
     Ok((StatusCode::CREATED, Json(preview)).into_response())
 }
 
+/// Where the upload `id` of `owner` is kept, and the name its file had; gone when it is not
+/// (or not theirs).
+fn upload_of(console: &Console, owner: &str, id: &str) -> Result<(PathBuf, String), ApiError> {
+    let uploads = console.uploads.lock();
+    let upload = uploads
+        .get(id)
+        .filter(|u| u.owner == owner)
+        .ok_or_else(|| gone(id))?;
+    Ok((upload.path.to_path_buf(), upload.name.clone()))
+}
+
 /// `GET /console/api/uploads/{id}/preview?sheet=&column=&header=`: the preview read another way.
 pub(super) async fn preview(
     headers: HeaderMap,
@@ -199,14 +210,7 @@ pub(super) async fn preview(
     Query(choice): Query<ReadChoice>,
 ) -> Result<Response, ApiError> {
     let owner = console.owner(&headers)?;
-    let (path, name) = {
-        let uploads = console.uploads.lock();
-        let upload = uploads
-            .get(&id)
-            .filter(|u| u.owner == owner)
-            .ok_or_else(|| gone(&id))?;
-        (upload.path.to_path_buf(), upload.name.clone())
-    };
+    let (path, name) = upload_of(&console, &owner, &id)?;
     let bytes = std::fs::metadata(&path).map_or(0, |m| m.len());
     let language = super::preferred_language(&headers);
     let preview = read_preview(&path, &name, &choice, id, bytes, language).await?;
@@ -276,14 +280,7 @@ pub(super) async fn cost(
     Query(choice): Query<ReadChoice>,
 ) -> Result<Response, ApiError> {
     let owner = console.owner(&headers)?;
-    let (path, name) = {
-        let uploads = console.uploads.lock();
-        let upload = uploads
-            .get(&id)
-            .filter(|u| u.owner == owner)
-            .ok_or_else(|| gone(&id))?;
-        (upload.path.to_path_buf(), upload.name.clone())
-    };
+    let (path, name) = upload_of(&console, &owner, &id)?;
     let rx = read_chunks(path, choice.options(), name, JobChunk::default());
     let preview = console
         .jobs
