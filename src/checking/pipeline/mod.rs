@@ -361,13 +361,16 @@ impl Pipeline {
             let i = r.index as usize;
             slots[i] = Some(r);
         }
-        // A caller out of budget is refused before anything is sent, when what it would make
-        // leave is more than what is left (the batcher holds the budget exactly either way).
-        if !lookup.misses.is_empty()
+        // What this call would make leave: its misses that no other call has queued or in
+        // flight. A caller out of budget is refused before anything is sent when that is more
+        // than what is left (the batcher holds the budget exactly either way).
+        let waited_for = self.batcher.already_waited_for(&lookup.misses);
+        run.tally.summary.billable = billable(&lookup.misses, waited_for);
+        if run.tally.summary.billable > 0
             && let Some(budget) = self.ledger.budget(&run.tally.charge.payer).await
             && budget
                 .left
-                .is_none_or(|left| left < lookup.misses.len() as u64)
+                .is_none_or(|left| left < u64::from(run.tally.summary.billable))
         {
             return Err(CheckError::Upstream(Arc::new(
                 UpstreamError::BudgetExhausted(budget),
@@ -378,8 +381,6 @@ impl Pipeline {
         let mut ticket = self
             .batcher
             .ticket(run.tally.charge.payer.clone(), deadline);
-        run.tally.summary.billable =
-            billable(&lookup.misses, ticket.already_waited_for(&lookup.misses));
         ticket.try_submit(&lookup.misses)?;
         let work = async {
             while let Some(delivery) = ticket.recv().await {
