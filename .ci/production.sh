@@ -41,8 +41,8 @@ metrics="$(curl -sf 127.0.0.1:9464/metrics)"
 count() { grep '^phonecheck_rpc_requests_total{' <<<"$metrics" | grep "code=\"$1\"" | grep "caller=\"$2\"" | awk '{print $2}'; }
 [ "$(count UNAUTHENTICATED anonymous)" = "1" ] || { echo "FAIL: metrics"; echo "$metrics"; exit 1; }
 [ "$(count OK billing)" = "1" ] || { echo "FAIL: metrics"; echo "$metrics"; exit 1; }
-grep -q '^phonecheck_numbers_billed_total 1$' <<<"$metrics" || { echo "FAIL: billed"; echo "$metrics"; exit 1; }
-echo "ok   /metrics counts the refused and the answered call, and the number billed"
+grep -q '^phonecheck_numbers_billed_total{caller="billing"} 1$' <<<"$metrics" || { echo "FAIL: billed"; echo "$metrics"; exit 1; }
+echo "ok   /metrics counts the refused and the answered call, and the number billed to its caller"
 
 kill -TERM $server
 wait $server
