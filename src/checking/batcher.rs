@@ -214,6 +214,11 @@ impl Batcher {
     /// A new ticket for one call by `payer`, whose deadline bounds the retries of its
     /// batches.
     pub fn ticket(&self, payer: Payer, deadline: Option<Instant>) -> Ticket {
+        self.new_ticket(payer, deadline, false)
+    }
+
+    /// A ticket, live or for background work; its end in the shared state knows which.
+    fn new_ticket(&self, payer: Payer, deadline: Option<Instant>, background: bool) -> Ticket {
         let (tx, rx) = mpsc::unbounded_channel();
         let mut state = self.shared.state.lock();
         let id = state.next_ticket;
@@ -222,7 +227,7 @@ impl Batcher {
             id,
             TicketEnd {
                 payer,
-                background: false,
+                background,
                 tx,
                 deadline,
                 send_until: None,
@@ -233,25 +238,19 @@ impl Batcher {
             shared: self.shared.clone(),
             rx,
             outstanding: 0,
-            background: false,
+            background,
         }
     }
 
-    /// How many of `numbers` some call already has queued or in flight (see
-    /// [`Ticket::already_waited_for`]).
-    pub fn already_waited_for(&self, numbers: &[(Mobile, u32)]) -> usize {
-        self.shared.already_waited_for(numbers)
+    /// How many of the cache's `misses` a call would bill now (see [`Ticket::billable`]).
+    pub fn billable(&self, misses: &[(Mobile, u32)]) -> u32 {
+        self.shared.billable(misses)
     }
 
     /// A ticket for background work (a job) paid by `payer`: its numbers leave only in room
     /// that live callers' numbers leave in a batch. No deadline.
     pub fn background_ticket(&self, payer: Payer) -> Ticket {
-        let mut ticket = self.ticket(payer, None);
-        ticket.background = true;
-        if let Some(end) = self.shared.state.lock().tickets.get_mut(&ticket.id) {
-            end.background = true;
-        }
-        ticket
+        self.new_ticket(payer, None, true)
     }
 }
 
@@ -332,10 +331,10 @@ impl Ticket {
         self.outstanding
     }
 
-    /// How many of `numbers` some call already has queued or in flight: submitting them now
-    /// would bill none of those (they are the first asker's).
-    pub fn already_waited_for(&self, numbers: &[(Mobile, u32)]) -> usize {
-        self.shared.already_waited_for(numbers)
+    /// How many of the cache's `misses` this call would bill: all but those another call
+    /// already has queued or in flight (they are the first asker's).
+    pub fn billable(&self, misses: &[(Mobile, u32)]) -> u32 {
+        self.shared.billable(misses)
     }
 
     /// The next delivery; `None` once nothing is outstanding.
@@ -376,16 +375,17 @@ enum Next {
 }
 
 impl Shared {
-    fn already_waited_for(&self, numbers: &[(Mobile, u32)]) -> usize {
+    fn billable(&self, misses: &[(Mobile, u32)]) -> u32 {
         // A call answered wholly from the cache asks about nothing: no lock for that.
-        if numbers.is_empty() {
+        if misses.is_empty() {
             return 0;
         }
         let state = self.state.lock();
-        numbers
+        let billable = misses
             .iter()
-            .filter(|(m, _)| state.numbers.contains_key(m))
-            .count()
+            .filter(|(m, _)| !state.numbers.contains_key(m))
+            .count();
+        u32::try_from(billable).unwrap_or(u32::MAX)
     }
 
     fn next_departure(&self) -> Next {

@@ -6,8 +6,7 @@
 //! deliveries, the window stays full, and nothing more is submitted. It also owns the rule
 //! every long check shares: once a batch fails with an error that dooms every later batch
 //! (quota, token, account, IP), or the caller's own budget runs out, nothing more is
-//! submitted, but the batches already out are
-//! still received, because they are paid for.
+//! submitted, but the batches already out are still received, because they are paid for.
 //!
 //! [`Batcher`]: super::batcher::Batcher
 
@@ -63,9 +62,9 @@ impl WindowedSubmitter {
         self.ticket.outstanding()
     }
 
-    /// How many of `numbers` another call already has queued or in flight.
-    pub fn already_waited_for(&self, numbers: &[(Mobile, u32)]) -> usize {
-        self.ticket.already_waited_for(numbers)
+    /// How many of the cache's `misses` this caller would bill (see `Ticket::billable`).
+    pub fn billable(&self, misses: &[(Mobile, u32)]) -> u32 {
+        self.ticket.billable(misses)
     }
 
     /// How many more numbers may be submitted now: none once the check is doomed.

@@ -60,9 +60,8 @@ impl Jobs {
                 .map(|m| (m, 0))
                 .collect();
             let lookup = self.pipeline.cache().lookup(&tagged, freshness).await;
-            let waited_for = self.pipeline.already_waited_for(&lookup.misses);
             preview.cache_hits += lookup.hits.len() as u64;
-            preview.billable += lookup.misses.len().saturating_sub(waited_for) as u64;
+            preview.billable += u64::from(self.pipeline.billable(&lookup.misses));
         }
         Ok(preview)
     }
@@ -212,13 +211,15 @@ impl Jobs {
             let Some(found) = self.store.find_request(owner, request_id).await? else {
                 return Err(JobError::RequestAbandoned(request_id.to_owned()));
             };
-            // Not found while its upload goes on: uploading jobs are invisible.
-            if let Ok(job) = self.find(&found.id).await {
-                return match found.list_digest.as_deref() {
-                    Some(first) if first == digest => Ok(job),
-                    Some(_) => Err(JobError::RequestIdReused(request_id.to_owned())),
-                    // Queued between the two reads: its digest is there now.
-                    None => continue,
+            // Not found while its upload goes on (uploading jobs are invisible); queued
+            // between the two reads, its digest is read at the next turn.
+            if let Ok(job) = self.find(&found.id).await
+                && let Some(first) = found.list_digest.as_deref()
+            {
+                return if first == digest {
+                    Ok(job)
+                } else {
+                    Err(JobError::RequestIdReused(request_id.to_owned()))
                 };
             }
             if tokio::time::Instant::now() > deadline {

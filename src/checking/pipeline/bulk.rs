@@ -19,7 +19,7 @@ use tracing::Instrument;
 
 use super::{
     Charge, CheckError, Flags, NumberResult, Outcome, Payer, Pipeline, StreamEvent, Summary, Tally,
-    billable, within,
+    within,
 };
 use crate::checking::batcher::{Answered, Delivery};
 use crate::checking::cache::{Freshness, ResultCache};
@@ -132,8 +132,7 @@ impl Bulk {
                         let freshness = *freshness.get_or_insert(chunk.freshness.unwrap_or_default());
                         let Taken { mut answered, fresh } = self.run.take_chunk(chunk.inputs)?;
                         let lookup = self.cache.lookup(&fresh, freshness).await;
-                        self.run.tally.summary.billable +=
-                            billable(&lookup.misses, self.submitter.already_waited_for(&lookup.misses));
+                        self.run.tally.summary.billable += self.submitter.billable(&lookup.misses);
                         answered.extend(self.run.answer_cached(lookup.hits));
                         self.submitter.submit(&lookup.misses).await;
                         answered

@@ -201,6 +201,20 @@ pub struct Summary {
     pub billable: u32,
 }
 
+impl Summary {
+    /// The counts a request's parse alone gives: inputs, distinct numbers, invalid ones and
+    /// repeats; the rest as answers come.
+    fn of(parsed: &ParsedRequest) -> Summary {
+        Summary {
+            total: parsed.len() as u32,
+            unique: parsed.unique_count() as u32,
+            invalid: parsed.invalid_count() as u32,
+            duplicates: parsed.duplicate_count() as u32,
+            ..Summary::default()
+        }
+    }
+}
+
 /// Running totals over every call since start-up, for operators (logged once a minute).
 #[derive(Debug, Default)]
 pub struct Totals {
@@ -364,8 +378,7 @@ impl Pipeline {
         // What this call would make leave: its misses that no other call has queued or in
         // flight. A caller out of budget is refused before anything is sent when that is more
         // than what is left (the batcher holds the budget exactly either way).
-        let waited_for = self.batcher.already_waited_for(&lookup.misses);
-        run.tally.summary.billable = billable(&lookup.misses, waited_for);
+        run.tally.summary.billable = self.batcher.billable(&lookup.misses);
         if run.tally.summary.billable > 0
             && let Some(budget) = self.ledger.budget(&run.tally.charge.payer).await
             && budget
@@ -411,13 +424,7 @@ impl Pipeline {
         limit: usize,
     ) -> Result<Summary, CheckError> {
         let parsed = admit(inputs, limit)?.finish();
-        let mut summary = Summary {
-            total: parsed.len() as u32,
-            unique: parsed.unique_count() as u32,
-            invalid: parsed.invalid_count() as u32,
-            duplicates: parsed.duplicate_count() as u32,
-            ..Summary::default()
-        };
+        let mut summary = Summary::of(&parsed);
         let mut chunk = Vec::with_capacity(ANSWERED_CHUNK);
         let mut from = 0;
         loop {
@@ -428,16 +435,15 @@ impl Pipeline {
             }
             let lookup = self.cache.lookup(&chunk, freshness).await;
             summary.cache_hits += lookup.hits.len() as u32;
-            let waited_for = self.batcher.already_waited_for(&lookup.misses);
-            summary.billable += billable(&lookup.misses, waited_for);
+            summary.billable += self.batcher.billable(&lookup.misses);
         }
         Ok(summary)
     }
 
-    /// How many of `numbers` some call already has queued or in flight: checking them now
-    /// would bill none of those.
-    pub fn already_waited_for(&self, numbers: &[(Mobile, u32)]) -> usize {
-        self.batcher.already_waited_for(numbers)
+    /// How many of the cache's `misses` checking now would bill: all but those some call
+    /// already has queued or in flight.
+    pub fn billable(&self, misses: &[(Mobile, u32)]) -> u32 {
+        self.batcher.billable(misses)
     }
 
     /// The most inputs a `Check` takes.
@@ -499,8 +505,7 @@ impl Pipeline {
                         break;
                     }
                     let lookup = cache.lookup(&chunk, freshness).await;
-                    run.tally.summary.billable +=
-                        billable(&lookup.misses, submitter.already_waited_for(&lookup.misses));
+                    run.tally.summary.billable += submitter.billable(&lookup.misses);
                     misses.extend(lookup.misses.iter().map(|&(_, index)| index));
                     if lookup.hits.is_empty() {
                         continue;
@@ -551,12 +556,6 @@ impl Pipeline {
         );
         Ok(rx)
     }
-}
-
-/// The numbers of `misses` a call would bill: all but those another call already has
-/// queued or in flight (`waited_for`).
-fn billable(misses: &[(Mobile, u32)], waited_for: usize) -> u32 {
-    u32::try_from(misses.len().saturating_sub(waited_for)).unwrap_or(u32::MAX)
 }
 
 /// Refuses a request with no inputs or more than `limit`, before any work on it.
@@ -687,13 +686,7 @@ struct Run {
 
 impl Run {
     fn new(parsed: ParsedRequest, charge: Charge) -> Self {
-        let summary = Summary {
-            total: parsed.len() as u32,
-            unique: parsed.unique_count() as u32,
-            invalid: parsed.invalid_count() as u32,
-            duplicates: parsed.duplicate_count() as u32,
-            ..Summary::default()
-        };
+        let summary = Summary::of(&parsed);
         Run {
             parsed,
             tally: Tally::new(summary, charge),
