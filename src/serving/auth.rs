@@ -16,6 +16,7 @@ use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use subtle::ConstantTimeEq;
 use tonic::metadata::MetadataMap;
 
+use crate::usage::budget::BUDGET_SPELLING;
 use crate::usage::{Budget, UsageLedger};
 
 /// The name calls without an API key go by (in metrics, logs and the usage ledger).
@@ -214,12 +215,11 @@ fn read(path: &Path) -> Result<Vec<Key>, KeysFileError> {
         };
         let budget = match parts.next().map(str::trim) {
             None | Some("") => None,
-            Some(budget) => Some(budget.parse::<Budget>().map_err(|_| {
-                bad(
-                    i + 1,
-                    "a budget is written N/day or N/month, e.g. 200000/month",
-                )
-            })?),
+            Some(budget) => Some(
+                budget
+                    .parse::<Budget>()
+                    .map_err(|_| bad(i + 1, BUDGET_SPELLING))?,
+            ),
         };
         keys.push(Key {
             name: name.to_owned(),

@@ -32,9 +32,12 @@ pub struct Budget {
     pub period: Period,
 }
 
+/// How a budget is written, as a mistake is told.
+pub const BUDGET_SPELLING: &str = "a budget is written N/day or N/month, e.g. 200000/month";
+
 /// A budget that is not `N/day` or `N/month`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("a budget is written N/day or N/month, e.g. 200000/month")]
+#[error("{BUDGET_SPELLING}")]
 pub struct BadBudget;
 
 impl FromStr for Budget {

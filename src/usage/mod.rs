@@ -26,6 +26,7 @@ use parking_lot::Mutex;
 
 use crate::checking::spend::{BudgetState, Grant, Payer, Spend, SpendRecorder};
 use crate::jobs::{BudgetSpent, JobStore, JobStoreError, UsageRow};
+use budget::PeriodNow;
 pub use budget::{Budget, Period};
 
 /// How often gathered spending is written.
@@ -128,7 +129,7 @@ impl SpendRecorder for UsageLedger {
                 return Grant {
                     granted: 0,
                     period: None,
-                    refused: Some(self.state(payer, budget, None, &now)),
+                    refused: Some(self.state(payer, budget, &period, None, &now)),
                 };
             }
         };
@@ -136,7 +137,8 @@ impl SpendRecorder for UsageLedger {
         Grant {
             granted: spent.granted,
             period: Some(Arc::from(period.key.as_str())),
-            refused: (spent.granted < numbers).then(|| self.state(payer, budget, Some(left), &now)),
+            refused: (spent.granted < numbers)
+                .then(|| self.state(payer, budget, &period, Some(left), &now)),
         }
     }
 
@@ -155,17 +157,15 @@ impl SpendRecorder for UsageLedger {
     }
 
     async fn budget(&self, payer: &Payer) -> Option<BudgetState> {
-        let budget = self.budget_of(payer)?;
-        let now = self.now();
-        let period = budget.period_at(&now);
-        let left = match self.store.budget_spent(payer.name(), &period.key).await {
-            Ok(spent) => Some(self.observe(payer, budget, &period.key, spent)),
+        let (budget, now, period, spent) = self.spent_now(payer).await?;
+        let left = match spent {
+            Ok(spent) => Some(spent.left(budget.limit)),
             Err(e) => {
                 tracing::warn!(error = %e, caller = payer.name(), "a budget could not be read");
                 None
             }
         };
-        Some(self.state(payer, budget, left, &now))
+        Some(self.state(payer, budget, &period, left, &now))
     }
 }
 
@@ -197,6 +197,27 @@ impl UsageLedger {
         jiff::Timestamp::now().to_zoned(self.config.zone.clone())
     }
 
+    /// `payer`'s budget, the moment and period now, and what it has spent in that period
+    /// (observed for the gauge and the 80%/100% log); `None` when it has no budget.
+    async fn spent_now(
+        &self,
+        payer: &Payer,
+    ) -> Option<(
+        Budget,
+        jiff::Zoned,
+        PeriodNow,
+        Result<BudgetSpent, JobStoreError>,
+    )> {
+        let budget = self.budget_of(payer)?;
+        let now = self.now();
+        let period = budget.period_at(&now);
+        let spent = self.store.budget_spent(payer.name(), &period.key).await;
+        if let Ok(spent) = &spent {
+            self.observe(payer, budget, &period.key, *spent);
+        }
+        Some((budget, now, period, spent))
+    }
+
     /// What is left of `budget` given a period row; kept in the metric, and logged when the
     /// caller passes 80% and 100% of it.
     fn observe(&self, payer: &Payer, budget: Budget, period: &str, spent: BudgetSpent) -> u64 {
@@ -212,6 +233,8 @@ impl UsageLedger {
             return left;
         };
         let mut warned = self.warned.lock();
+        // Only this period's are kept: the map never outgrows the callers with budgets.
+        warned.retain(|(_, said_for), _| said_for == period);
         let said = warned
             .entry((payer.name().to_owned(), period.to_owned()))
             .or_insert(0);
@@ -222,16 +245,19 @@ impl UsageLedger {
         left
     }
 
-    /// A budget as a refusal or `GetUsage` tells it.
+    /// A budget as a refusal tells it.
     fn state(
         &self,
         payer: &Payer,
         budget: Budget,
+        period: &PeriodNow,
         left: Option<u64>,
         now: &jiff::Zoned,
     ) -> BudgetState {
-        let ends = budget.period_at(now).ends;
-        let resets_in = ends.as_second().saturating_sub(now.timestamp().as_second());
+        let resets_in = period
+            .ends
+            .as_second()
+            .saturating_sub(now.timestamp().as_second());
         BudgetState {
             payer: payer.name().to_owned(),
             limit: budget.limit,
@@ -247,21 +273,15 @@ impl UsageLedger {
         &self,
         caller: &str,
     ) -> Result<Option<(Budget, BudgetSpent, jiff::Timestamp)>, UsageError> {
-        let payer = Payer::new(caller);
-        let Some(budget) = self.budget_of(&payer) else {
+        let Some((budget, _, period, spent)) = self.spent_now(&Payer::new(caller)).await else {
             return Ok(None);
         };
-        let period = budget.period_at(&self.now());
-        let spent = self.store.budget_spent(payer.name(), &period.key).await?;
-        self.observe(&payer, budget, &period.key, spent);
-        Ok(Some((budget, spent, period.ends)))
+        Ok(Some((budget, spent?, period.ends)))
     }
 
     /// Today in the ledger's zone.
     pub fn today(&self) -> jiff::civil::Date {
-        jiff::Timestamp::now()
-            .to_zoned(self.config.zone.clone())
-            .date()
+        self.now().date()
     }
 
     /// The zone's name, as `GetUsage` reports it.
