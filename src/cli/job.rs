@@ -325,8 +325,7 @@ async fn upload(
         .as_ref()
         .map(|l| l.columns.clone())
         .unwrap_or_default();
-    // A preview needs only the numbers.
-    let keep_rows = reader.layout.is_some() && !validate_only;
+    let keep_rows = reader.layout.is_some();
     let bar = bar(None, "{spinner} uploading {human_pos} rows");
     let (tx, rx) = mpsc::channel::<CreateJobRequest>(4);
     let (failed_tx, mut failed_rx) = mpsc::channel::<ClientError>(1);

@@ -383,7 +383,13 @@ fn describe(status: &Status) -> String {
         (Code::Unauthenticated, _) => {
             "the server refused the API key (--api-key / PHONECHECK_API_KEY)"
         }
-        (Code::PermissionDenied, _) => "the upstream refused the server's account",
+        (Code::PermissionDenied, r) if r.starts_with("UPSTREAM") => {
+            "the upstream refused the server's account"
+        }
+        // The request itself: a bad date, another caller's usage without an admin key…
+        (Code::PermissionDenied | Code::InvalidArgument | Code::FailedPrecondition, _) => {
+            "the server refused the request"
+        }
         // Only a job id names something a call can miss.
         (Code::NotFound, _) => "the server has no such job",
         (Code::Unavailable, _) => "the server is unavailable",

@@ -474,12 +474,12 @@ fn stream_message(event: StreamEvent) -> Result<ResultsReply, Status> {
     }
 }
 
-/// What a call accepts from the cache, from its `CheckOptions`.
 /// Whether a request asks for a preview (`CheckOptions.validate_only`).
 fn previews(options: Option<&pb::CheckOptions>) -> bool {
     options.is_some_and(|o| o.validate_only)
 }
 
+/// What a call accepts from the cache, from its `CheckOptions`.
 fn freshness(options: Option<&pb::CheckOptions>) -> Result<Freshness, CheckError> {
     let Some(options) = options else {
         return Ok(Freshness::default());
