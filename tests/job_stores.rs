@@ -728,3 +728,52 @@ async fn a_request_id_is_held_by_one_job_of_its_owner_until_forgotten() {
         store.create(job("j_third", "crm")).await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn budgets_are_reserved_within_their_limit_and_ended_periods_are_forgotten_by_kind() {
+    use phonecheck::usage::Period;
+    let (stores, _backing) = stores("budget_periods_forgotten").await;
+    let date = |text: &str| text.parse::<jiff::civil::Date>().unwrap();
+    for (name, store) in stores {
+        let periods = [
+            Period::Day.key_of(date("2026-01-31")),
+            Period::Day.key_of(date("2026-02-01")),
+            Period::Month.key_of(date("2026-01-31")),
+            Period::Month.key_of(date("2026-02-01")),
+        ];
+        for period in &periods {
+            let first = store.reserve_budget("crm", period, 10, 7).await.unwrap();
+            assert_eq!(first.granted, 7, "{name} {period}");
+            // What is left is granted, never more.
+            let second = store.reserve_budget("crm", period, 10, 7).await.unwrap();
+            assert_eq!(
+                (second.granted, second.reserved),
+                (3, 10),
+                "{name} {period}"
+            );
+            store.settle_budget("crm", period, 7, 5).await.unwrap();
+            let spent = store.budget_spent("crm", period).await.unwrap();
+            assert_eq!((spent.used, spent.reserved), (5, 3), "{name} {period}");
+        }
+        // Everything that ended before 2026-02-01: that day's month is still running.
+        let cutoff = date("2026-02-01");
+        let mut gone = 0;
+        for period in Period::ALL {
+            gone += store
+                .forget_budget_periods(&period.key_prefix(), &period.key_of(cutoff))
+                .await
+                .unwrap();
+        }
+        assert_eq!(gone, 2, "{name}");
+        let left: Vec<(u64, u64)> = futures::future::join_all(
+            periods
+                .iter()
+                .map(|period| store.budget_spent("crm", period)),
+        )
+        .await
+        .into_iter()
+        .map(|spent| spent.map(|s| (s.used, s.reserved)).unwrap())
+        .collect();
+        assert_eq!(left, [(0, 0), (5, 3), (0, 0), (5, 3)], "{name}");
+    }
+}

@@ -21,6 +21,25 @@ impl Period {
             Period::Month => "month",
         }
     }
+
+    /// Both kinds, for what is done to each.
+    pub const ALL: [Period; 2] = [Period::Day, Period::Month];
+
+    /// The start of every key of this kind in the store (`day:`, `month:`); keys of one
+    /// kind sort by date after it.
+    pub fn key_prefix(self) -> String {
+        format!("{}:", self.name())
+    }
+
+    /// The key of the period of this kind that `date` falls in (`day:2026-12-07`,
+    /// `month:2026-12`).
+    pub fn key_of(self, date: jiff::civil::Date) -> String {
+        let prefix = self.key_prefix();
+        match self {
+            Period::Day => format!("{prefix}{date}"),
+            Period::Month => format!("{prefix}{}", date.strftime("%Y-%m")),
+        }
+    }
 }
 
 /// A caller's budget.
@@ -79,14 +98,13 @@ impl Budget {
     /// The period `now` falls in, in `zone`.
     pub fn period_at(&self, now: &jiff::Zoned) -> PeriodNow {
         let date = now.date();
-        let (key, next) = match self.period {
-            Period::Day => (format!("day:{date}"), date.tomorrow().ok()),
-            Period::Month => (
-                format!("month:{}", date.strftime("%Y-%m")),
-                date.first_of_month()
-                    .checked_add(jiff::Span::new().months(1))
-                    .ok(),
-            ),
+        let key = self.period.key_of(date);
+        let next = match self.period {
+            Period::Day => date.tomorrow().ok(),
+            Period::Month => date
+                .first_of_month()
+                .checked_add(jiff::Span::new().months(1))
+                .ok(),
         };
         let ends = next
             .and_then(|d| d.to_zoned(now.time_zone().clone()).ok())

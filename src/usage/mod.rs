@@ -7,7 +7,8 @@
 //! writes it every second in one transaction, adding to each caller's day, so nothing is
 //! counted twice. A write that fails keeps its rows for the next one; a stop flushes what is
 //! left. A kill loses at most the last second's spending. Days are counted in
-//! `--usage-timezone`; days older than `--usage-retention` are deleted once an hour.
+//! `--usage-timezone`; days older than `--usage-retention` are deleted once an hour, with
+//! the budget periods that ended before them.
 //!
 //! Budgets ([`budget`]) are held here too: before a batch leaves, the batcher reserves each
 //! payer's numbers through [`SpendRecorder::reserve`], which takes them from the caller's
@@ -353,6 +354,13 @@ impl UsageLedger {
                 tracing::info!(gone, before = %cutoff, "usage days past --usage-retention deleted")
             }
             Err(e) => tracing::warn!(error = %e, "old usage days could not be deleted"),
+        }
+        // Budget periods that ended before the same day go with them.
+        for period in Period::ALL {
+            let (from, before) = (period.key_prefix(), period.key_of(cutoff));
+            if let Err(e) = self.store.forget_budget_periods(&from, &before).await {
+                tracing::warn!(error = %e, "old budget periods could not be deleted");
+            }
         }
     }
 

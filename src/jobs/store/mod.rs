@@ -513,6 +513,10 @@ pub trait JobStore: std::fmt::Debug + Send + Sync + 'static {
     /// Deletes the ledger's days before `day`; returns how many rows went.
     async fn forget_usage_before(&self, day: &str) -> Result<u64, JobStoreError>;
 
+    /// Deletes the budget periods whose keys sort from `from` to before `before` (the
+    /// periods of one kind that ended); returns how many rows went.
+    async fn forget_budget_periods(&self, from: &str, before: &str) -> Result<u64, JobStoreError>;
+
     /// Reserves up to `numbers` in `caller`'s budget for `period` (of `limit` numbers), in one
     /// transaction that no other reservation for the same row can interleave with (across
     /// replicas too); never past the limit.

@@ -1323,6 +1323,17 @@ impl JobStore for PostgresJobStore {
             .await
             .map_err(failed)
     }
+
+    async fn forget_budget_periods(&self, from: &str, before: &str) -> Result<u64, JobStoreError> {
+        let client = self.client().await?;
+        client
+            .execute(
+                "DELETE FROM budget_periods WHERE period >= $1 AND period < $2",
+                &[&from, &before],
+            )
+            .await
+            .map_err(failed)
+    }
 }
 
 impl DriverRow for tokio_postgres::Row {

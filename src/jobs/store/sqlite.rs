@@ -1128,6 +1128,18 @@ impl JobStore for SqliteJobStore {
         })
         .await
     }
+
+    async fn forget_budget_periods(&self, from: &str, before: &str) -> Result<u64, JobStoreError> {
+        let (from, before) = (from.to_owned(), before.to_owned());
+        self.call(move |db| {
+            let gone = db.conn().execute(
+                "DELETE FROM budget_periods WHERE period >= ?1 AND period < ?2",
+                params![from, before],
+            )?;
+            Ok(gone as u64)
+        })
+        .await
+    }
 }
 
 #[cfg(test)]
