@@ -14,6 +14,10 @@ use crate::checking::checked_line::LineStatus;
 /// API: the server writes it, clients recognise it).
 pub const NOT_CHECKED_REASON: &str = "NOT_CHECKED";
 
+/// The `ErrorInfo.reason` of a job stopped by its own `max_billed` (clients tell a user to
+/// resume it with a higher cap, since resuming under the same one stops at once).
+pub const JOB_CAP_REACHED_REASON: &str = "JOB_CAP_REACHED";
+
 /// The API's status for each line status: the one table between the two enums.
 const NUMBER_STATUSES: [(LineStatus, NumberStatus); 6] = [
     (LineStatus::Empty, NumberStatus::Empty),

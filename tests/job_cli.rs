@@ -232,6 +232,45 @@ async fn the_results_of_a_failed_job_say_to_resume_it() {
     );
 }
 
+/// A job stopped by its own cap is told to resume with a cap high enough for the rest, and
+/// that command finishes it, billing each number once.
+#[tokio::test]
+async fn a_capped_job_says_how_to_raise_its_cap_and_that_command_finishes_it() {
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().to_owned();
+    let env = start(SimulatorConfig::default(), move |c| {
+        c.data_dir = dir.join("jobs");
+        c.max_batch = 100;
+    })
+    .await;
+    let files = tempfile::tempdir().unwrap();
+    let input = files.path().join("list.txt");
+    std::fs::write(&input, numbers(1_000).join("\n")).unwrap();
+    let submit = ["submit", input.to_str().unwrap(), "--max-billed", "300"];
+    let (code, id, stderr) = job(&env, &submit).await;
+    assert_eq!(code, Some(0), "{stderr}");
+    let (code, status, _) = job(&env, &["status", &id, "--watch"]).await;
+    assert_eq!(code, Some(1), "{status}");
+    // 300 billed of 1,000 rows: 700 rows left, so a cap of 1,000 covers them.
+    let resume = format!("phonecheck job resume {id} --max-billed 1000");
+    assert!(
+        status.contains("billed its cap of 300") && status.contains(&resume),
+        "{status}"
+    );
+    let out = files.path().join("results.csv");
+    let (code, _, stderr) = job(&env, &["results", &id, "--out", out.to_str().unwrap()]).await;
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains(&format!("`{resume}`")), "{stderr}");
+
+    let args: Vec<&str> = resume.split(' ').skip(1).collect();
+    let (code, _, stderr) = job(&env, &args[1..]).await;
+    assert_eq!(code, Some(0), "{stderr}");
+    let (code, status, _) = job(&env, &["status", &id, "--watch"]).await;
+    assert_eq!(code, Some(0), "{status}");
+    assert!(status.contains("billed 1,000"), "{status}");
+    assert_eq!(env.sim.simulator.stats().billed, 1_000, "each number once");
+}
+
 /// `line` means one thing whatever the path: the row's line in the file (the header and blank
 /// lines counted), in `check` and in a job's results alike.
 #[tokio::test]

@@ -609,10 +609,10 @@ fn rest_of(job: &Job) -> String {
                 .as_ref()
                 .map_or(String::new(), |e| format!(" ({})", e.message));
             format!(
-                "; the job {}{why} before the rest: `phonecheck job resume {}` continues it \
-                 without billing anything twice, then fetch the results again",
+                "; the job {}{why} before the rest: `{}` continues it without billing \
+                 anything twice, then fetch the results again",
                 state_name(job.state()),
-                job.id
+                resume_command(job)
             )
         }
         state => format!(
@@ -685,9 +685,23 @@ fn render(job: &Job) -> String {
     ));
     if let Some(e) = &job.error {
         out.push_str(&format!(
-            "\n  stopped: {} (continue it with: phonecheck job resume {})",
-            e.message, job.id
+            "\n  stopped: {} (continue it with: {})",
+            e.message,
+            resume_command(job)
         ));
     }
     out
+}
+
+/// The command that continues a stopped job. A job stopped by its cap gets one high enough
+/// for every row it has left, since resuming under the same cap stops again at once.
+fn resume_command(job: &Job) -> String {
+    let capped = job.error.as_ref().and_then(super::reason_of).as_deref()
+        == Some(crate::pb::JOB_CAP_REACHED_REASON);
+    if capped {
+        let enough = job.billed + job.total.saturating_sub(job.done);
+        format!("phonecheck job resume {} --max-billed {enough}", job.id)
+    } else {
+        format!("phonecheck job resume {}", job.id)
+    }
 }

@@ -403,9 +403,13 @@ fn describe(status: &Status) -> String {
 /// Whether a result's error says its number was never sent (a stopped job's), rather than
 /// that its check failed.
 fn never_sent(error: &tonic_types::Status) -> bool {
+    reason_of(error).is_some_and(|reason| reason == crate::pb::NOT_CHECKED_REASON)
+}
+
+/// The `ErrorInfo.reason` of an error the API sends inside a message (a result's, a job's).
+pub(crate) fn reason_of(error: &tonic_types::Status) -> Option<String> {
     let status = Status::with_details(Code::Ok, "", prost::Message::encode_to_vec(error).into());
-    tonic_types::StatusExt::get_details_error_info(&status)
-        .is_some_and(|info| info.reason == crate::pb::NOT_CHECKED_REASON)
+    tonic_types::StatusExt::get_details_error_info(&status).map(|info| info.reason)
 }
 
 /// An answer from the API as a list's output record of row `row` (from 0) at line `line`:

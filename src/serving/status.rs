@@ -17,7 +17,7 @@ use crate::checking::spend::BudgetState;
 use crate::checking::upstream::{ErrorClass, UpstreamError};
 use crate::jobs::JobError;
 use crate::jobs::webhooks::CallbackError;
-use crate::pb::NOT_CHECKED_REASON;
+use crate::pb::{JOB_CAP_REACHED_REASON, NOT_CHECKED_REASON};
 use crate::serving::auth::AuthError;
 use crate::usage::UsageError;
 
@@ -159,7 +159,11 @@ fn upstream_status(e: &UpstreamError) -> Status {
             if let UpstreamError::JobCapReached { cap } = e {
                 metadata.insert("maxBilled".to_owned(), cap.to_string());
             }
-            (Code::ResourceExhausted, "JOB_CAP_REACHED", e.to_string())
+            (
+                Code::ResourceExhausted,
+                JOB_CAP_REACHED_REASON,
+                e.to_string(),
+            )
         }
     };
     details.set_error_info(reason, ERROR_DOMAIN, metadata);
