@@ -731,49 +731,81 @@ async fn a_request_id_is_held_by_one_job_of_its_owner_until_forgotten() {
 
 #[tokio::test]
 async fn budgets_are_reserved_within_their_limit_and_ended_periods_are_forgotten_by_kind() {
+    use phonecheck::checking::spend::Spend;
+    use phonecheck::jobs::{BudgetPeriod, UsageRow};
     use phonecheck::usage::Period;
     let (stores, _backing) = stores("budget_periods_forgotten").await;
     let date = |text: &str| text.parse::<jiff::civil::Date>().unwrap();
+    let period = |kind: Period, first: &str, last: &str| BudgetPeriod {
+        key: kind.key_of(date(first)),
+        first_day: first.to_owned(),
+        last_day: last.to_owned(),
+    };
+    let billed = |day: &str, billed: u64| UsageRow {
+        caller: "crm".to_owned(),
+        day: day.to_owned(),
+        spend: Spend {
+            billed,
+            ..Spend::default()
+        },
+    };
     for (name, store) in stores {
         let periods = [
-            Period::Day.key_of(date("2026-01-31")),
-            Period::Day.key_of(date("2026-02-01")),
-            Period::Month.key_of(date("2026-01-31")),
-            Period::Month.key_of(date("2026-02-01")),
+            period(Period::Day, "2026-01-31", "2026-01-31"),
+            period(Period::Day, "2026-02-01", "2026-02-01"),
+            period(Period::Month, "2026-01-01", "2026-01-31"),
+            period(Period::Month, "2026-02-01", "2026-02-28"),
         ];
         for period in &periods {
             let first = store.reserve_budget("crm", period, 10, 7).await.unwrap();
-            assert_eq!(first.granted, 7, "{name} {period}");
+            assert_eq!(first.granted, 7, "{name} {period:?}");
             // What is left is granted, never more.
             let second = store.reserve_budget("crm", period, 10, 7).await.unwrap();
             assert_eq!(
                 (second.granted, second.reserved),
                 (3, 10),
-                "{name} {period}"
+                "{name} {period:?}"
             );
-            store.settle_budget("crm", period, 7, 5).await.unwrap();
+            store.settle_budget("crm", &period.key, 7, 5).await.unwrap();
             let spent = store.budget_spent("crm", period).await.unwrap();
-            assert_eq!((spent.used, spent.reserved), (5, 3), "{name} {period}");
+            assert_eq!((spent.used, spent.reserved), (5, 3), "{name} {period:?}");
         }
         // Everything that ended before 2026-02-01: that day's month is still running.
         let cutoff = date("2026-02-01");
         let mut gone = 0;
-        for period in Period::ALL {
+        for kind in Period::ALL {
             gone += store
-                .forget_budget_periods(&period.key_prefix(), &period.key_of(cutoff))
+                .forget_budget_periods(&kind.key_prefix(), &kind.key_of(cutoff))
                 .await
                 .unwrap();
         }
         assert_eq!(gone, 2, "{name}");
-        let left: Vec<(u64, u64)> = futures::future::join_all(
-            periods
-                .iter()
-                .map(|period| store.budget_spent("crm", period)),
-        )
-        .await
-        .into_iter()
-        .map(|spent| spent.map(|s| (s.used, s.reserved)).unwrap())
-        .collect();
+        let mut left = Vec::new();
+        for period in &periods {
+            let spent = store.budget_spent("crm", period).await.unwrap();
+            left.push((spent.used, spent.reserved));
+        }
         assert_eq!(left, [(0, 0), (5, 3), (0, 0), (5, 3)], "{name}");
+
+        // A budget set part way through a period counts what the ledger billed before it:
+        // read before its row exists, and kept once a reservation makes the row.
+        store
+            .add_usage(&[
+                billed("2026-03-02", 4),
+                billed("2026-03-09", 3),
+                billed("2026-04-01", 50),
+            ])
+            .await
+            .unwrap();
+        let march = period(Period::Month, "2026-03-01", "2026-03-31");
+        let spent = store.budget_spent("crm", &march).await.unwrap();
+        assert_eq!((spent.used, spent.reserved), (7, 0), "{name}");
+        let grant = store.reserve_budget("crm", &march, 10, 5).await.unwrap();
+        assert_eq!((grant.granted, grant.used), (3, 7), "{name}");
+        // The row, once made, is the truth: later ledger days do not move it twice.
+        store.add_usage(&[billed("2026-03-10", 3)]).await.unwrap();
+        store.settle_budget("crm", &march.key, 3, 3).await.unwrap();
+        let spent = store.budget_spent("crm", &march).await.unwrap();
+        assert_eq!((spent.used, spent.reserved), (10, 0), "{name}");
     }
 }

@@ -4,6 +4,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::jobs::BudgetPeriod;
+
 /// How often a budget is whole again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Period {
@@ -84,12 +86,12 @@ impl fmt::Display for Budget {
     }
 }
 
-/// The period of a budget that `now` falls in: its key in the store (`day:2026-12-07`,
-/// `month:2026-12`) and when it ends.
+/// The period of a budget that `now` falls in: its row in the store (keyed `day:2026-12-07`
+/// or `month:2026-12`, with the ledger days it spans) and when it ends.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PeriodNow {
-    /// The key of its row.
-    pub key: String,
+    /// Its row in the store.
+    pub row: BudgetPeriod,
     /// When the next one starts.
     pub ends: jiff::Timestamp,
 }
@@ -98,18 +100,25 @@ impl Budget {
     /// The period `now` falls in, in `zone`.
     pub fn period_at(&self, now: &jiff::Zoned) -> PeriodNow {
         let date = now.date();
-        let key = self.period.key_of(date);
-        let next = match self.period {
-            Period::Day => date.tomorrow().ok(),
-            Period::Month => date
-                .first_of_month()
-                .checked_add(jiff::Span::new().months(1))
-                .ok(),
+        let (first, next) = match self.period {
+            Period::Day => (date, date.tomorrow().ok()),
+            Period::Month => {
+                let first = date.first_of_month();
+                (first, first.checked_add(jiff::Span::new().months(1)).ok())
+            }
         };
+        let last = next.and_then(|d| d.yesterday().ok()).unwrap_or(date);
         let ends = next
             .and_then(|d| d.to_zoned(now.time_zone().clone()).ok())
             .map_or(jiff::Timestamp::MAX, |z| z.timestamp());
-        PeriodNow { key, ends }
+        PeriodNow {
+            row: BudgetPeriod {
+                key: self.period.key_of(date),
+                first_day: first.to_string(),
+                last_day: last.to_string(),
+            },
+            ends,
+        }
     }
 }
 
@@ -155,14 +164,22 @@ mod tests {
             period: Period::Day,
         }
         .period_at(&now);
-        assert_eq!(day.key, "day:2027-01-01");
+        assert_eq!(day.row.key, "day:2027-01-01");
+        assert_eq!(
+            (day.row.first_day.as_str(), day.row.last_day.as_str()),
+            ("2027-01-01", "2027-01-01")
+        );
         assert_eq!(day.ends.to_string(), "2027-01-01T16:00:00Z");
         let month = Budget {
             limit: 1,
             period: Period::Month,
         }
         .period_at(&now);
-        assert_eq!(month.key, "month:2027-01");
+        assert_eq!(month.row.key, "month:2027-01");
+        assert_eq!(
+            (month.row.first_day.as_str(), month.row.last_day.as_str()),
+            ("2027-01-01", "2027-01-31")
+        );
         assert_eq!(month.ends.to_string(), "2027-01-31T16:00:00Z");
     }
 }

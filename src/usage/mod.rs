@@ -121,7 +121,7 @@ impl SpendRecorder for UsageLedger {
         let period = budget.period_at(&now);
         let reserved = self
             .store
-            .reserve_budget(payer.name(), &period.key, budget.limit, numbers)
+            .reserve_budget(payer.name(), &period.row, budget.limit, numbers)
             .await;
         let spent = match reserved {
             Ok(spent) => spent,
@@ -134,10 +134,10 @@ impl SpendRecorder for UsageLedger {
                 };
             }
         };
-        let left = self.observe(payer, budget, &period.key, spent);
+        let left = self.observe(payer, budget, &period.row.key, spent);
         Grant {
             granted: spent.granted,
-            period: Some(Arc::from(period.key.as_str())),
+            period: Some(Arc::from(period.row.key.as_str())),
             refused: (spent.granted < numbers)
                 .then(|| self.state(payer, budget, &period, Some(left), &now)),
         }
@@ -212,9 +212,9 @@ impl UsageLedger {
         let budget = self.budget_of(payer)?;
         let now = self.now();
         let period = budget.period_at(&now);
-        let spent = self.store.budget_spent(payer.name(), &period.key).await;
+        let spent = self.store.budget_spent(payer.name(), &period.row).await;
         if let Ok(spent) = &spent {
-            self.observe(payer, budget, &period.key, *spent);
+            self.observe(payer, budget, &period.row.key, *spent);
         }
         Some((budget, now, period, spent))
     }

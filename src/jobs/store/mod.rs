@@ -519,11 +519,12 @@ pub trait JobStore: std::fmt::Debug + Send + Sync + 'static {
 
     /// Reserves up to `numbers` in `caller`'s budget for `period` (of `limit` numbers), in one
     /// transaction that no other reservation for the same row can interleave with (across
-    /// replicas too); never past the limit.
+    /// replicas too); never past the limit. A period's row starts from what the ledger
+    /// already holds as billed in its days, so a budget set part way through counts them.
     async fn reserve_budget(
         &self,
         caller: &str,
-        period: &str,
+        period: &BudgetPeriod,
         limit: u64,
         numbers: u64,
     ) -> Result<BudgetSpent, JobStoreError>;
@@ -537,8 +538,24 @@ pub trait JobStore: std::fmt::Debug + Send + Sync + 'static {
         billed: u64,
     ) -> Result<(), JobStoreError>;
 
-    /// What `caller` has spent and reserved in `period`.
-    async fn budget_spent(&self, caller: &str, period: &str) -> Result<BudgetSpent, JobStoreError>;
+    /// What `caller` has spent and reserved in `period`; before its row exists, what the
+    /// ledger holds as billed in its days.
+    async fn budget_spent(
+        &self,
+        caller: &str,
+        period: &BudgetPeriod,
+    ) -> Result<BudgetSpent, JobStoreError>;
+}
+
+/// A budget period as the store keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BudgetPeriod {
+    /// Its row's key (`day:2026-12-07`, `month:2026-12`).
+    pub key: String,
+    /// Its first day in the ledger (`YYYY-MM-DD`).
+    pub first_day: String,
+    /// Its last day in the ledger.
+    pub last_day: String,
 }
 
 /// A budget period's row after a reservation, or as it stands.
@@ -597,6 +614,26 @@ const READ_USAGE: &str = "SELECT caller, day, billed, cache_hits, invalid, dupli
     FROM usage_days WHERE (CAST($1 AS TEXT) IS NULL OR caller = CAST($1 AS TEXT))
         AND day >= $2 AND day <= $3
     ORDER BY day, caller";
+
+/// Makes `caller`'s (`$1`) row for budget period `$2` if it has none, starting from what the
+/// ledger holds as billed from day `$3` to day `$4`: a budget set part way through a period
+/// counts what was billed before it.
+const SEED_BUDGET_PERIOD: &str = "INSERT INTO budget_periods (caller, period, used)
+    SELECT CAST($1 AS TEXT), CAST($2 AS TEXT), CAST(COALESCE(SUM(billed), 0) AS BIGINT)
+    FROM usage_days WHERE caller = $1 AND day >= $3 AND day <= $4
+    ON CONFLICT (caller, period) DO NOTHING";
+
+/// What `caller` (`$1`) has used and reserved in budget period `$2`: its row, or before it
+/// exists what the ledger holds as billed from day `$3` to day `$4`.
+const BUDGET_SPENT: &str = "WITH kept AS (
+        SELECT used, reserved FROM budget_periods WHERE caller = $1 AND period = $2
+    ), ledger AS (
+        SELECT CAST(COALESCE(SUM(billed), 0) AS BIGINT) AS billed FROM usage_days
+        WHERE caller = $1 AND day >= $3 AND day <= $4
+    )
+    SELECT COALESCE((SELECT used FROM kept), ledger.billed),
+        COALESCE((SELECT reserved FROM kept), CAST(0 AS BIGINT))
+    FROM ledger";
 
 /// A spend as the ledger's columns, in [`Spend`]'s order.
 fn spend_columns(spend: &Spend) -> [i64; 5] {

@@ -31,8 +31,8 @@ use tokio_postgres::{AsyncMessage, Row};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::{
-    ADD_USAGE, BudgetSpent, READ_USAGE, RequestedJob, UsageRow, budget_grant, spend_columns,
-    spend_from,
+    ADD_USAGE, BUDGET_SPENT, BudgetPeriod, BudgetSpent, READ_USAGE, RequestedJob,
+    SEED_BUDGET_PERIOD, UsageRow, budget_grant, spend_columns, spend_from,
 };
 use super::{
     DriverRow, HOOK_COLUMNS, HOOKS_DUE, MAX_BILLED_COLUMN, ResultColumn, WebhookAttempt,
@@ -1243,18 +1243,19 @@ impl JobStore for PostgresJobStore {
     async fn reserve_budget(
         &self,
         caller: &str,
-        period: &str,
+        period: &BudgetPeriod,
         limit: u64,
         numbers: u64,
     ) -> Result<BudgetSpent, JobStoreError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(failed)?;
         tx.execute(
-            "INSERT INTO budget_periods (caller, period) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-            &[&caller, &period],
+            SEED_BUDGET_PERIOD,
+            &[&caller, &period.key, &period.first_day, &period.last_day],
         )
         .await
         .map_err(failed)?;
+        let period = &period.key;
         // FOR UPDATE: a reservation of another replica for the same row waits for this one's
         // commit and then reads what it left.
         let row = tx
@@ -1300,20 +1301,24 @@ impl JobStore for PostgresJobStore {
         Ok(())
     }
 
-    async fn budget_spent(&self, caller: &str, period: &str) -> Result<BudgetSpent, JobStoreError> {
+    async fn budget_spent(
+        &self,
+        caller: &str,
+        period: &BudgetPeriod,
+    ) -> Result<BudgetSpent, JobStoreError> {
         let client = self.client().await?;
         let row = client
-            .query_opt(
-                "SELECT used, reserved FROM budget_periods WHERE caller = $1 AND period = $2",
-                &[&caller, &period],
+            .query_one(
+                BUDGET_SPENT,
+                &[&caller, &period.key, &period.first_day, &period.last_day],
             )
             .await
             .map_err(failed)?;
-        Ok(row.map_or(BudgetSpent::default(), |r| BudgetSpent {
+        Ok(BudgetSpent {
             granted: 0,
-            used: to_u64(r.get(0)),
-            reserved: to_u64(r.get(1)),
-        }))
+            used: to_u64(row.get(0)),
+            reserved: to_u64(row.get(1)),
+        })
     }
 
     async fn forget_usage_before(&self, day: &str) -> Result<u64, JobStoreError> {

@@ -19,8 +19,8 @@ use parking_lot::{Mutex, MutexGuard};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{
-    ADD_USAGE, BudgetSpent, READ_USAGE, RequestedJob, UsageRow, budget_grant, spend_columns,
-    spend_from,
+    ADD_USAGE, BUDGET_SPENT, BudgetPeriod, BudgetSpent, READ_USAGE, RequestedJob,
+    SEED_BUDGET_PERIOD, UsageRow, budget_grant, spend_columns, spend_from,
 };
 use super::{
     DriverRow, HOOK_COLUMNS, HOOKS_DUE, MAX_BILLED_COLUMN, ResultColumn, WebhookAttempt,
@@ -1043,20 +1043,21 @@ impl JobStore for SqliteJobStore {
     async fn reserve_budget(
         &self,
         caller: &str,
-        period: &str,
+        period: &BudgetPeriod,
         limit: u64,
         numbers: u64,
     ) -> Result<BudgetSpent, JobStoreError> {
-        let (caller, period) = (caller.to_owned(), period.to_owned());
+        let (caller, row) = (caller.to_owned(), period.clone());
         self.call(move |db| {
             let mut conn = db.conn();
             // IMMEDIATE: the write lock is taken before the read, so no other reservation
             // (from another process on this file either) reads the same row meanwhile.
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             tx.execute(
-                "INSERT OR IGNORE INTO budget_periods (caller, period) VALUES (?1, ?2)",
-                params![caller, period],
+                SEED_BUDGET_PERIOD,
+                params![caller, row.key, row.first_day, row.last_day],
             )?;
+            let period = row.key;
             let (used, reserved): (i64, i64) = tx.query_row(
                 "SELECT used, reserved FROM budget_periods WHERE caller = ?1 AND period = ?2",
                 params![caller, period],
@@ -1097,23 +1098,23 @@ impl JobStore for SqliteJobStore {
         .await
     }
 
-    async fn budget_spent(&self, caller: &str, period: &str) -> Result<BudgetSpent, JobStoreError> {
-        let (caller, period) = (caller.to_owned(), period.to_owned());
+    async fn budget_spent(
+        &self,
+        caller: &str,
+        period: &BudgetPeriod,
+    ) -> Result<BudgetSpent, JobStoreError> {
+        let (caller, row) = (caller.to_owned(), period.clone());
         self.call(move |db| {
-            let spent = db
-                .reader()
-                .query_row(
-                    "SELECT used, reserved FROM budget_periods WHERE caller = ?1 AND period = ?2",
-                    params![caller, period],
-                    |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
-                )
-                .optional()?
-                .map_or(BudgetSpent::default(), |(used, reserved)| BudgetSpent {
-                    granted: 0,
-                    used: to_u64(used),
-                    reserved: to_u64(reserved),
-                });
-            Ok(spent)
+            let (used, reserved) = db.reader().query_row(
+                BUDGET_SPENT,
+                params![caller, row.key, row.first_day, row.last_day],
+                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
+            )?;
+            Ok(BudgetSpent {
+                granted: 0,
+                used: to_u64(used),
+                reserved: to_u64(reserved),
+            })
         })
         .await
     }
