@@ -725,3 +725,57 @@ async fn a_preview_sends_nothing_and_its_billable_is_what_the_real_call_bills() 
     assert_eq!(status.code(), Code::InvalidArgument);
     assert!(status.message().contains("validate_only"), "{status:?}");
 }
+
+/// `--dry-run` says the caller's budget beside what the list would bill, and how far short
+/// it would stop; a caller without a budget is told nothing more.
+#[tokio::test]
+async fn a_dry_run_says_the_callers_budget_and_where_the_list_would_stop() {
+    let sim = common::simulator(SimulatorConfig::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys");
+    std::fs::write(
+        &keys,
+        "crm:crm-key-0123456789:50:50/day\nops:ops-key-0123456789\n",
+    )
+    .unwrap();
+    let (addr, _stop) = start_server(config(sim.url(), &keys, &dir.path().join("data"))).await;
+    let mut client = connect(addr).await;
+    let list = numbers(70);
+    check(&mut client, "crm-key-0123456789", list[..10].to_vec()).await;
+    let billed = sim.simulator.stats().billed;
+    let file = dir.path().join("list.txt");
+    std::fs::write(&file, list.join("\n")).unwrap();
+
+    let dry_run = |key: &'static str| {
+        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_phonecheck"));
+        command
+            .args(["check", file.to_str().unwrap(), "--dry-run"])
+            .env("PHONECHECK_SERVER", format!("http://{addr}"))
+            .env("PHONECHECK_API_KEY", key)
+            .stdin(std::process::Stdio::null())
+            .kill_on_drop(true);
+        async move {
+            let out = tokio::time::timeout(Duration::from_secs(60), command.output())
+                .await
+                .expect("the CLI ends")
+                .expect("run phonecheck");
+            assert_eq!(out.status.code(), Some(0), "{out:?}");
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        }
+    };
+    let said = dry_run("crm-key-0123456789").await;
+    assert!(
+        said.contains("would bill 60 numbers")
+            && said.contains(
+                "your budget: 50 numbers a day; used 10, reserved 0, left 40 (whole again at "
+            )
+            && said.contains("it would stop there, 20 numbers short"),
+        "{said}"
+    );
+    let said = dry_run("ops-key-0123456789").await;
+    assert!(
+        said.contains("would bill 60 numbers") && !said.contains("budget"),
+        "{said}"
+    );
+    assert_eq!(sim.simulator.stats().billed, billed, "nothing was sent");
+}

@@ -277,6 +277,17 @@ pub(crate) async fn preview(
         thousands(counted.invalid),
         thousands(counted.duplicates),
     );
+    if let Some(budget) = super::usage::own_budget(client).await {
+        let stop = if counted.billable > budget.left {
+            format!(
+                "; it would stop there, {} numbers short",
+                thousands(counted.billable - budget.left)
+            )
+        } else {
+            String::new()
+        };
+        println!("your budget: {}{stop}", super::usage::budget_line(&budget));
+    }
     Ok(0)
 }
 

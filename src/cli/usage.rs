@@ -5,7 +5,7 @@ use clap::Args;
 
 use super::report::thousands;
 use super::{ClientError, ServerArgs, connect};
-use crate::pb::{GetUsageRequest, UsageDay};
+use crate::pb::{Budget, GetUsageRequest, UsageDay};
 
 /// Flags of `phonecheck usage`.
 #[derive(Debug, Args)]
@@ -80,22 +80,39 @@ async fn print(args: UsageArgs) -> Result<(), ClientError> {
         println!("(nothing spent in these days)");
     }
     println!("{}", line("total", "", &total));
-    if let Some(b) = usage.budget {
-        let resets = b
-            .resets_at
-            .and_then(|t| std::time::SystemTime::try_from(t).ok())
-            .map(|t| humantime::format_rfc3339_seconds(t).to_string())
-            .unwrap_or_default();
-        println!(
-            "budget: {} numbers a {}; used {}, reserved {}, left {} (whole again at {resets})",
-            thousands(b.limit),
-            b.period,
-            thousands(b.used),
-            thousands(b.reserved),
-            thousands(b.left),
-        );
+    if let Some(b) = &usage.budget {
+        println!("budget: {}", budget_line(b));
     }
     Ok(())
+}
+
+/// A budget as `usage` and the previews say it.
+pub(crate) fn budget_line(b: &Budget) -> String {
+    let resets = b
+        .resets_at
+        .and_then(|t| std::time::SystemTime::try_from(t).ok())
+        .map(|t| humantime::format_rfc3339_seconds(t).to_string())
+        .unwrap_or_default();
+    format!(
+        "{} numbers a {}; used {}, reserved {}, left {} (whole again at {resets})",
+        thousands(b.limit),
+        b.period,
+        thousands(b.used),
+        thousands(b.reserved),
+        thousands(b.left),
+    )
+}
+
+/// The caller's own budget, if it has one (`None` too when the server cannot say).
+pub(crate) async fn own_budget(client: &mut super::BulkClient) -> Option<Budget> {
+    let asked = client.get_usage(GetUsageRequest::default()).await;
+    match asked {
+        Ok(usage) => usage.into_inner().budget,
+        Err(e) => {
+            tracing::debug!(error = %e, "the server did not say the caller's budget");
+            None
+        }
+    }
 }
 
 /// One row of the table.
