@@ -227,3 +227,98 @@ async fn a_database_outage_pauses_jobs_and_fails_job_calls_while_live_checks_go_
     eprintln!("outage: upstream billed {billed} for {ROWS} numbers");
     assert!(billed >= ROWS as u64);
 }
+
+/// A replica started before its database waits for it instead of exiting: it serves live
+/// checks meanwhile, says NOT_SERVING (`--require-database`) and fails job calls UNAVAILABLE,
+/// then, once the database is up, migrates it, turns SERVING and runs jobs.
+#[tokio::test]
+async fn a_replica_started_before_its_database_waits_for_it() {
+    let Some(mut pg) = TestPostgres::start("a_replica_started_before_its_database").await else {
+        return;
+    };
+    pg.stop().await;
+    let env = common::start(SimulatorConfig::default(), |c| {
+        c.database = Some(database(pg.url(), Duration::from_secs(2)));
+    })
+    .await;
+    let mut client = env.client.clone();
+    let mut health = HealthClient::new(common::channel(env.addr).await);
+    let status = health
+        .check(HealthCheckRequest {
+            service: "phonecheck.v1.PhoneCheck".to_owned(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .status();
+    assert_eq!(status, ServingStatus::NotServing);
+    let refused = client
+        .create_job(futures::stream::iter([CreateJobRequest {
+            mobiles: common::numbers(10),
+            ..Default::default()
+        }]))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::Unavailable, "{refused:?}");
+    assert_eq!(
+        refused
+            .get_details_error_info()
+            .map(|i| i.reason)
+            .as_deref(),
+        Some("JOB_STORE_UNAVAILABLE"),
+        "{refused:?}"
+    );
+    assert!(refused.message().contains("job database"), "{refused:?}");
+    let live = client
+        .check(CheckRequest {
+            mobiles: vec!["13900000001".to_owned()],
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(live.results.len(), 1, "live checks need no database");
+
+    pg.run().await;
+    common::eventually(
+        "serving once the database is up",
+        Duration::from_secs(60),
+        || {
+            let mut health = health.clone();
+            async move {
+                let status = health
+                    .check(HealthCheckRequest {
+                        service: "phonecheck.v1.PhoneCheck".to_owned(),
+                    })
+                    .await
+                    .ok()?
+                    .into_inner()
+                    .status();
+                (status == ServingStatus::Serving).then_some(())
+            }
+        },
+    )
+    .await;
+    let job = client
+        .create_job(futures::stream::iter([CreateJobRequest {
+            mobiles: common::numbers(500),
+            ..Default::default()
+        }]))
+        .await
+        .unwrap()
+        .into_inner();
+    let done = common::eventually("the job's end", Duration::from_secs(60), || {
+        let mut client = client.clone();
+        let id = job.id.clone();
+        async move {
+            let job = client
+                .get_job(GetJobRequest { id })
+                .await
+                .ok()?
+                .into_inner();
+            (job.state() == JobState::Succeeded).then_some(job)
+        }
+    })
+    .await;
+    assert_eq!(done.done, 500);
+}

@@ -30,6 +30,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use backon::{ExponentialBuilder, Retryable};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use futures::StreamExt;
 use tokio::sync::{broadcast, mpsc, watch};
@@ -91,6 +92,9 @@ pub struct PostgresJobStore {
     pool: Pool,
     events: broadcast::Sender<StoreEvent>,
     up: watch::Receiver<bool>,
+    /// Set once this build's migrations are applied; until then (a database unreachable at
+    /// start) every call is refused as unavailable.
+    migrated: Arc<std::sync::OnceLock<()>>,
     /// The URL without its password, for messages.
     shown: Arc<str>,
 }
@@ -180,8 +184,11 @@ fn with_causes(e: &dyn std::error::Error) -> String {
 
 impl PostgresJobStore {
     /// Connects, applies the migrations (one replica at a time), and starts listening for
-    /// changes. A URL that cannot be used, a database that cannot be reached, or one written
-    /// by a newer phonecheck is an error here, at start-up.
+    /// changes. A URL that cannot be used, a database that refuses us (a certificate, a
+    /// password) or one written by a newer phonecheck is an error here, at start-up. A
+    /// database not up yet (nothing listening, no answer, still starting) is not: the store
+    /// is returned unready (every call [`JobStoreError::Unavailable`], `up` false) and keeps
+    /// trying with backoff, so replicas started before their database wait for it.
     pub async fn open(options: PostgresOptions) -> Result<PostgresJobStore, JobStoreError> {
         let mut config = tokio_postgres::Config::from_str(&options.url)
             .map_err(|e| JobStoreError::Config(e.to_string()))?;
@@ -226,9 +233,20 @@ impl PostgresJobStore {
             pool,
             events,
             up,
+            migrated: Arc::default(),
             shown,
         };
-        store.migrate().await?;
+        match store.migrate().await {
+            Ok(()) => {}
+            Err(JobStoreError::Unavailable(why)) if not_up_yet(&config, &tls).await => {
+                tracing::warn!(database = %store.shown, error = %why, "job database unreachable at start: job calls fail UNAVAILABLE until it is reached; retrying");
+                up_tx.send_replace(false);
+                tokio::spawn(store.clone().migrate_when_reachable(config, tls, up_tx));
+                return Ok(store);
+            }
+            Err(e) => return Err(e),
+        }
+        let _ = store.migrated.set(());
         // Listening before `open` returns: a change made right after is heard.
         let mut listening = up_tx.subscribe();
         listening.mark_unchanged();
@@ -238,8 +256,54 @@ impl PostgresJobStore {
         Ok(store)
     }
 
-    /// A pooled connection; none within the timeout is the database being unreachable.
+    /// Retries the migrations with backoff (0.5 s doubling to 30 s, with jitter) until the
+    /// database is reached, then serves: the store turns ready and starts listening. A
+    /// database that refuses them (a newer schema) is logged at each try, the store staying
+    /// unready: the replica must not write a schema it does not know.
+    async fn migrate_when_reachable(
+        self,
+        config: tokio_postgres::Config,
+        tls: MakeRustlsConnect,
+        up: watch::Sender<bool>,
+    ) {
+        let backoff = ExponentialBuilder::default()
+            .with_min_delay(Duration::from_millis(500))
+            .with_max_delay(Duration::from_secs(30))
+            .with_jitter()
+            .without_max_times();
+        // This task's own copy aside, is the store still in use? If not, it stops trying.
+        let in_use = |store: &PostgresJobStore| Arc::strong_count(&store.migrated) > 1;
+        let migrated = (|| self.migrate())
+            .retry(backoff)
+            .when(|_| in_use(&self))
+            .notify(|e, after| {
+                tracing::warn!(database = %self.shown, error = %e, retry_in = ?after, "job database not ready");
+            })
+            .await;
+        if migrated.is_ok() && in_use(&self) {
+            let _ = self.migrated.set(());
+            tracing::info!(database = %self.shown, "job database reached: job store ready (PostgreSQL)");
+            let events = self.events.clone();
+            // Listening ends when the last copy of the store is dropped: not this one.
+            drop(self);
+            listen(config, tls, events, up).await;
+        }
+    }
+
+    /// A pooled connection; none within the timeout is the database being unreachable, and
+    /// so is a database not migrated yet (unreachable at start).
     async fn client(&self) -> Result<deadpool_postgres::Object, JobStoreError> {
+        if self.migrated.get().is_none() {
+            return Err(JobStoreError::Unavailable(format!(
+                "{}: not reached since this replica started",
+                self.shown
+            )));
+        }
+        self.connection().await
+    }
+
+    /// A pooled connection, ready or not (the migrations take theirs here).
+    async fn connection(&self) -> Result<deadpool_postgres::Object, JobStoreError> {
         self.pool
             .get()
             .await
@@ -254,7 +318,7 @@ impl PostgresJobStore {
             }
             e => e,
         };
-        let mut client = self.client().await.map_err(unreachable)?;
+        let mut client = self.connection().await.map_err(unreachable)?;
         client
             .execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])
             .await
@@ -422,6 +486,37 @@ async fn listen(
         let _ = events.send(StoreEvent::Missed);
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
+}
+
+/// Whether a database that could not be used is one not up yet (nothing listening, no answer
+/// in time, or one still starting), worth waiting for, rather than one refusing us (a
+/// certificate, a password, a missing database), which stops start-up with its reason.
+async fn not_up_yet(config: &tokio_postgres::Config, tls: &MakeRustlsConnect) -> bool {
+    let e = match config.connect(tls.clone()).await {
+        // Up by now: the next try will do.
+        Ok(_) => return true,
+        Err(e) => e,
+    };
+    if let Some(db) = e.as_db_error() {
+        return *db.code() == tokio_postgres::error::SqlState::CANNOT_CONNECT_NOW;
+    }
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+    while let Some(inner) = cause {
+        if let Some(io) = inner.downcast_ref::<std::io::Error>() {
+            return matches!(
+                io.kind(),
+                std::io::ErrorKind::ConnectionRefused
+                    | std::io::ErrorKind::ConnectionReset
+                    | std::io::ErrorKind::ConnectionAborted
+                    | std::io::ErrorKind::TimedOut
+                    | std::io::ErrorKind::HostUnreachable
+                    | std::io::ErrorKind::NetworkUnreachable
+            );
+        }
+        cause = inner.source();
+    }
+    // A connect timeout of the driver's own carries no I/O error.
+    e.to_string().contains("timed out")
 }
 
 /// Reads a job row (columns as [`SELECT_JOB`] lists them).
