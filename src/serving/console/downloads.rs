@@ -1,10 +1,11 @@
 //! Downloads: a job's results (CSV with a byte-order mark for Excel, or an XLSX workbook; each
 //! row whole when the job kept rows) and its per-status files (a zip), written by
-//! [`crate::lists`] to a scratch file on a blocking thread, then streamed. What a running job
-//! has answered so far is what is downloaded.
+//! [`crate::lists`] on a blocking thread. CSV streams as it is written, so its first bytes
+//! leave at once whatever the job's size; a workbook and a zip are written to a scratch file
+//! first (their formats end with an index), then streamed. What a running job has answered so
+//! far is what is downloaded.
 
 use std::collections::HashMap;
-use std::io::BufWriter;
 use std::path::Path;
 
 use axum::body::Body;
@@ -38,21 +39,18 @@ pub(super) async fn results(
     let owner = console.owner(&headers)?;
     let job = console.jobs.get(&owner, &id).await?;
     let xlsx = query.format.as_deref() == Some("xlsx");
-    let extension = if xlsx { "xlsx" } else { "csv" };
-    let scratch = scratch_file(&console, extension)?;
     let options = WriteOptions {
         columns: (!job.header.is_empty()).then(|| job.header.clone()),
         bom: true,
         sheet: None,
     };
+    if !xlsx {
+        return stream_csv(&console, &owner, &job, options).await;
+    }
+    let scratch = scratch_file(&console, "xlsx")?;
     let path = scratch.to_path_buf();
     let write = move |rows: std::sync::mpsc::Receiver<Vec<ResultRow>>| -> std::io::Result<()> {
-        let mut writer = if xlsx {
-            ResultWriter::xlsx(path.clone(), &options)?
-        } else {
-            let file = BufWriter::new(std::fs::File::create(&path)?);
-            ResultWriter::new(Box::new(file), OutputFormat::Csv, &options)?
-        };
+        let mut writer = ResultWriter::xlsx(path.clone(), &options)?;
         for chunk in rows {
             for row in chunk {
                 writer.write(&row_of(row))?;
@@ -60,13 +58,99 @@ pub(super) async fn results(
         }
         writer.finish()
     };
-    produce(&console, &owner, &id, write).await?;
-    let kind = if xlsx {
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    } else {
-        "text/csv; charset=utf-8"
+    let chunks = console.jobs.results(&owner, &id, 0).await?;
+    produce(chunks, write).await.map_err(failed)?;
+    send(
+        scratch,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        &download_name(&job, "results", "xlsx"),
+    )
+    .await
+}
+
+/// The results as CSV, streamed as they are read and written. A failure before the first
+/// byte is an error response; one after it (the store gone mid-way) cuts the body, which a
+/// client sees as an incomplete transfer, never as a shorter file that looks whole.
+async fn stream_csv(
+    console: &Console,
+    owner: &str,
+    job: &JobRecord,
+    options: WriteOptions,
+) -> Result<Response, ApiError> {
+    let chunks = console.jobs.results(owner, &job.id, 0).await?;
+    let (tx, rx) = tokio::sync::mpsc::channel(8);
+    let body = BodyWriter::new(tx.clone());
+    let write = move |rows: std::sync::mpsc::Receiver<Vec<ResultRow>>| -> std::io::Result<()> {
+        let mut writer = ResultWriter::new(Box::new(body), OutputFormat::Csv, &options)?;
+        for chunk in rows {
+            for row in chunk {
+                writer.write(&row_of(row))?;
+            }
+        }
+        writer.finish()
     };
-    send(scratch, kind, &download_name(&job, "results", extension)).await
+    tokio::spawn(async move {
+        if let Err(e) = produce(chunks, write).await {
+            tracing::warn!(error = %e, "a CSV download stopped part way");
+            let _ = tx.send(Err(std::io::Error::other(e))).await;
+        }
+    });
+    let stream = tokio_stream::wrappers::ReceiverStream::new(rx);
+    Ok(attachment(
+        Body::from_stream(stream),
+        "text/csv; charset=utf-8",
+        None,
+        &download_name(job, "results", "csv"),
+    ))
+}
+
+/// What a blocking writer writes, handed to a response body in pieces of 64 KiB; a client
+/// gone stops the writer (a broken pipe).
+struct BodyWriter {
+    piece: Vec<u8>,
+    tx: tokio::sync::mpsc::Sender<std::io::Result<axum::body::Bytes>>,
+}
+
+impl BodyWriter {
+    const PIECE: usize = 64 * 1024;
+
+    fn new(tx: tokio::sync::mpsc::Sender<std::io::Result<axum::body::Bytes>>) -> BodyWriter {
+        BodyWriter {
+            piece: Vec::with_capacity(Self::PIECE),
+            tx,
+        }
+    }
+
+    fn hand_over(&mut self) -> std::io::Result<()> {
+        if self.piece.is_empty() {
+            return Ok(());
+        }
+        let piece = std::mem::replace(&mut self.piece, Vec::with_capacity(Self::PIECE));
+        self.tx
+            .blocking_send(Ok(axum::body::Bytes::from(piece)))
+            .map_err(|_| std::io::Error::from(std::io::ErrorKind::BrokenPipe))
+    }
+}
+
+impl std::io::Write for BodyWriter {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.piece.extend_from_slice(data);
+        if self.piece.len() >= Self::PIECE {
+            self.hand_over()?;
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.hand_over()
+    }
+}
+
+impl Drop for BodyWriter {
+    fn drop(&mut self) {
+        // The last piece of a writer finished without a flush.
+        let _ = self.hand_over();
+    }
 }
 
 /// `GET /console/api/jobs/{id}/split`: one file per status, in a zip.
@@ -96,7 +180,8 @@ pub(super) async fn split(
         }
         split.finish().map(|_| ())
     };
-    produce(&console, &owner, &id, write).await?;
+    let chunks = console.jobs.results(&owner, &id, 0).await?;
+    produce(chunks, write).await.map_err(failed)?;
     send(
         scratch,
         "application/zip",
@@ -179,22 +264,35 @@ fn scratch_file(console: &Console, extension: &str) -> Result<tempfile::TempPath
         .map_err(failed)
 }
 
-/// Feeds the job's results, in order, to `write` on a blocking thread.
-async fn produce<W>(console: &Console, owner: &str, id: &str, write: W) -> Result<(), ApiError>
+/// Feeds a job's results (`chunks`, in order) to `write` on a blocking thread; the first
+/// failure, of reading or of writing, is the answer.
+async fn produce<W>(
+    mut chunks: tokio::sync::mpsc::Receiver<Result<Vec<ResultRow>, crate::jobs::JobError>>,
+    write: W,
+) -> Result<(), String>
 where
     W: FnOnce(std::sync::mpsc::Receiver<Vec<ResultRow>>) -> std::io::Result<()> + Send + 'static,
 {
-    let mut chunks = console.jobs.results(owner, id, 0).await?;
     let (tx, rx) = std::sync::mpsc::sync_channel(4);
     let writing = tokio::task::spawn_blocking(move || write(rx));
+    let mut read = Ok(());
     while let Some(chunk) = chunks.recv().await {
-        let chunk = chunk?;
-        if tx.send(chunk).is_err() {
-            break;
+        match chunk {
+            Ok(chunk) => {
+                if tx.send(chunk).is_err() {
+                    break;
+                }
+            }
+            Err(e) => {
+                read = Err(e.to_string());
+                break;
+            }
         }
     }
     drop(tx);
-    writing.await.map_err(failed)?.map_err(failed)
+    let written = writing.await.map_err(|e| e.to_string())?;
+    read?;
+    written.map_err(|e| e.to_string())
 }
 
 /// Streams the finished scratch file as an attachment named `name`, removing it after.
@@ -206,15 +304,27 @@ async fn send(
     let file = tokio::fs::File::open(&*scratch).await.map_err(failed)?;
     let length = file.metadata().await.map_err(failed)?.len();
     let stream = tokio_util_stream(file, scratch);
+    Ok(attachment(
+        Body::from_stream(stream),
+        kind,
+        Some(length),
+        name,
+    ))
+}
+
+/// `body` as an attachment named `name`, of `length` bytes when known beforehand.
+fn attachment(body: Body, kind: &'static str, length: Option<u64>, name: &str) -> Response {
     let disposition = format!(
         "attachment; filename=\"{}\"; filename*=UTF-8''{}",
         ascii_name(name),
         percent_encoded(name)
     );
-    let mut response = Response::new(Body::from_stream(stream));
+    let mut response = Response::new(body);
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
-    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    if let Some(length) = length {
+        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    }
     if let Ok(value) = HeaderValue::from_str(&disposition) {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
@@ -222,7 +332,7 @@ async fn send(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    Ok((StatusCode::OK, response).into_response())
+    (StatusCode::OK, response).into_response()
 }
 
 /// The file's bytes as a stream, keeping the scratch file until the stream is done.
