@@ -617,23 +617,25 @@ const READ_USAGE: &str = "SELECT caller, day, billed, cache_hits, invalid, dupli
 
 /// Makes `caller`'s (`$1`) row for budget period `$2` if it has none, starting from what the
 /// ledger holds as billed from day `$3` to day `$4`: a budget set part way through a period
-/// counts what was billed before it.
+/// counts what was billed before it. Once the row exists the ledger is not read (the
+/// uncorrelated `NOT EXISTS` is checked once, before the scan).
 const SEED_BUDGET_PERIOD: &str = "INSERT INTO budget_periods (caller, period, used)
     SELECT CAST($1 AS TEXT), CAST($2 AS TEXT), CAST(COALESCE(SUM(billed), 0) AS BIGINT)
     FROM usage_days WHERE caller = $1 AND day >= $3 AND day <= $4
+        AND NOT EXISTS (SELECT 1 FROM budget_periods WHERE caller = $1 AND period = $2)
     ON CONFLICT (caller, period) DO NOTHING";
 
 /// What `caller` (`$1`) has used and reserved in budget period `$2`: its row, or before it
-/// exists what the ledger holds as billed from day `$3` to day `$4`.
-const BUDGET_SPENT: &str = "WITH kept AS (
-        SELECT used, reserved FROM budget_periods WHERE caller = $1 AND period = $2
-    ), ledger AS (
-        SELECT CAST(COALESCE(SUM(billed), 0) AS BIGINT) AS billed FROM usage_days
-        WHERE caller = $1 AND day >= $3 AND day <= $4
-    )
-    SELECT COALESCE((SELECT used FROM kept), ledger.billed),
-        COALESCE((SELECT reserved FROM kept), CAST(0 AS BIGINT))
-    FROM ledger";
+/// exists what the ledger holds as billed from day `$3` to day `$4` (read only then:
+/// `COALESCE` stops at its first value).
+const BUDGET_SPENT: &str = "SELECT
+    COALESCE(
+        (SELECT used FROM budget_periods WHERE caller = $1 AND period = $2),
+        (SELECT CAST(COALESCE(SUM(billed), 0) AS BIGINT) FROM usage_days
+         WHERE caller = $1 AND day >= $3 AND day <= $4)),
+    COALESCE(
+        (SELECT reserved FROM budget_periods WHERE caller = $1 AND period = $2),
+        CAST(0 AS BIGINT))";
 
 /// A spend as the ledger's columns, in [`Spend`]'s order.
 fn spend_columns(spend: &Spend) -> [i64; 5] {
