@@ -515,8 +515,7 @@ async fn not_up_yet(config: &tokio_postgres::Config, tls: &MakeRustlsConnect) ->
         }
         cause = inner.source();
     }
-    // A connect timeout of the driver's own carries no I/O error.
-    e.to_string().contains("timed out")
+    false
 }
 
 /// Reads a job row (columns as [`SELECT_JOB`] lists them).
@@ -883,6 +882,7 @@ impl JobStore for PostgresJobStore {
             .map_err(failed)?;
         let mut by_status = [0i64; 6];
         let (mut done, mut hits, mut failed_inputs) = (0i64, 0i64, 0i64);
+        let (checked_span, failed_span) = (span_of(&checked.mobiles), span_of(&failed_mobiles));
         if !checked.mobiles.is_empty() {
             let rows = tx
                 .query(
@@ -903,8 +903,8 @@ impl JobStore for PostgresJobStore {
                         &checked.carriers,
                         &from_cache,
                         &checked.times,
-                        &first_of(&checked.mobiles),
-                        &last_of(&checked.mobiles),
+                        &checked_span.0,
+                        &checked_span.1,
                     ],
                 )
                 .await
@@ -931,8 +931,8 @@ impl JobStore for PostgresJobStore {
                         &key,
                         &failed_mobiles,
                         &errors,
-                        &first_of(&failed_mobiles),
-                        &last_of(&failed_mobiles),
+                        &failed_span.0,
+                        &failed_span.1,
                     ],
                 )
                 .await
@@ -1473,14 +1473,13 @@ impl DriverRow for tokio_postgres::Row {
     }
 }
 
-/// The lowest of a batch's numbers: where its range of the primary key starts.
-fn first_of(mobiles: &[i64]) -> i64 {
-    mobiles.iter().copied().min().unwrap_or(0)
-}
-
-/// The highest of a batch's numbers: where its range of the primary key ends.
-fn last_of(mobiles: &[i64]) -> i64 {
-    mobiles.iter().copied().max().unwrap_or(0)
+/// The lowest and highest of a batch's numbers: the range of the primary key it updates.
+fn span_of(mobiles: &[i64]) -> (i64, i64) {
+    mobiles
+        .iter()
+        .fold((i64::MAX, i64::MIN), |(low, high), &m| {
+            (low.min(m), high.max(m))
+        })
 }
 
 /// One batch's checked answers as columns, for `UNNEST`.
