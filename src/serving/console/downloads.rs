@@ -49,18 +49,17 @@ pub(super) async fn results(
     }
     let scratch = scratch_file(&console, "xlsx")?;
     let path = scratch.to_path_buf();
-    let write = move |rows: std::sync::mpsc::Receiver<Vec<ResultRow>>| -> std::io::Result<()> {
-        let mut writer = ResultWriter::xlsx(path.clone(), &options)?;
-        for chunk in rows {
-            for row in chunk {
-                writer.write(&row_of(row))?;
-            }
+    let write = move |rows: &mut dyn Iterator<Item = RowResult>| -> std::io::Result<()> {
+        let mut writer = ResultWriter::xlsx(path, &options)?;
+        for row in rows {
+            writer.write(&row)?;
         }
         writer.finish()
     };
     let chunks = console.jobs.results(&owner, &id, 0).await?;
-    produce(chunks, write).await.map_err(failed)?;
-    send(
+    send_built(
+        chunks,
+        write,
         scratch,
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         &download_name(&job, "results", "xlsx"),
@@ -80,12 +79,10 @@ async fn stream_csv(
     let chunks = console.jobs.results(owner, &job.id, 0).await?;
     let (tx, rx) = tokio::sync::mpsc::channel(8);
     let body = BodyWriter::new(tx.clone());
-    let write = move |rows: std::sync::mpsc::Receiver<Vec<ResultRow>>| -> std::io::Result<()> {
+    let write = move |rows: &mut dyn Iterator<Item = RowResult>| -> std::io::Result<()> {
         let mut writer = ResultWriter::new(Box::new(body), OutputFormat::Csv, &options)?;
-        for chunk in rows {
-            for row in chunk {
-                writer.write(&row_of(row))?;
-            }
+        for row in rows {
+            writer.write(&row)?;
         }
         writer.finish()
     };
@@ -146,13 +143,6 @@ impl std::io::Write for BodyWriter {
     }
 }
 
-impl Drop for BodyWriter {
-    fn drop(&mut self) {
-        // The last piece of a writer finished without a flush.
-        let _ = self.hand_over();
-    }
-}
-
 /// `GET /console/api/jobs/{id}/split`: one file per status, in a zip.
 pub(super) async fn split(
     headers: HeaderMap,
@@ -171,18 +161,17 @@ pub(super) async fn split(
         }
     };
     let path = scratch.to_path_buf();
-    let write = move |rows: std::sync::mpsc::Receiver<Vec<ResultRow>>| -> std::io::Result<()> {
+    let write = move |rows: &mut dyn Iterator<Item = RowResult>| -> std::io::Result<()> {
         let mut split = SplitWriter::create(&path, layout)?;
-        for chunk in rows {
-            for row in chunk {
-                split.write(&row_of(row))?;
-            }
+        for row in rows {
+            split.write(&row)?;
         }
         split.finish().map(|_| ())
     };
     let chunks = console.jobs.results(&owner, &id, 0).await?;
-    produce(chunks, write).await.map_err(failed)?;
-    send(
+    send_built(
+        chunks,
+        write,
         scratch,
         "application/zip",
         &download_name(&job, "by-status", "zip"),
@@ -264,17 +253,33 @@ fn scratch_file(console: &Console, extension: &str) -> Result<tempfile::TempPath
         .map_err(failed)
 }
 
-/// Feeds a job's results (`chunks`, in order) to `write` on a blocking thread; the first
-/// failure, of reading or of writing, is the answer.
-async fn produce<W>(
-    mut chunks: tokio::sync::mpsc::Receiver<Result<Vec<ResultRow>, crate::jobs::JobError>>,
+/// A job's results as they are read, in order.
+type Chunks = tokio::sync::mpsc::Receiver<Result<Vec<ResultRow>, crate::jobs::JobError>>;
+
+/// Writes a job's results (`chunks`) to the scratch file with `write`, then sends the file.
+async fn send_built<W>(
+    chunks: Chunks,
     write: W,
-) -> Result<(), String>
+    scratch: tempfile::TempPath,
+    kind: &'static str,
+    name: &str,
+) -> Result<Response, ApiError>
 where
-    W: FnOnce(std::sync::mpsc::Receiver<Vec<ResultRow>>) -> std::io::Result<()> + Send + 'static,
+    W: FnOnce(&mut dyn Iterator<Item = RowResult>) -> std::io::Result<()> + Send + 'static,
 {
-    let (tx, rx) = std::sync::mpsc::sync_channel(4);
-    let writing = tokio::task::spawn_blocking(move || write(rx));
+    produce(chunks, write).await.map_err(failed)?;
+    send(scratch, kind, name).await
+}
+
+/// Feeds a job's results (`chunks`, in order, as output rows) to `write` on a blocking
+/// thread; the first failure, of reading or of writing, is the answer.
+async fn produce<W>(mut chunks: Chunks, write: W) -> Result<(), String>
+where
+    W: FnOnce(&mut dyn Iterator<Item = RowResult>) -> std::io::Result<()> + Send + 'static,
+{
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<ResultRow>>(4);
+    let writing =
+        tokio::task::spawn_blocking(move || write(&mut rx.into_iter().flatten().map(row_of)));
     let mut read = Ok(());
     while let Some(chunk) = chunks.recv().await {
         match chunk {
