@@ -12,11 +12,13 @@ use std::time::Duration;
 
 use phonecheck::checking::upstream::simulator::SimulatorConfig;
 use phonecheck::jobs::PostgresOptions;
+use phonecheck::pb::phone_check_client::PhoneCheckClient;
 use phonecheck::pb::{
-    CheckRequest, CreateJobRequest, GetJobRequest, GetJobResultsRequest, JobState,
+    CheckRequest, CreateJobRequest, GetJobRequest, GetJobResultsRequest, Job, JobState,
 };
 use phonecheck::serving::DatabaseConfig;
 use tonic::Code;
+use tonic::transport::Channel;
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
@@ -35,6 +37,35 @@ fn database(url: String, timeout: Duration) -> DatabaseConfig {
         },
         require: true,
     }
+}
+
+/// The job `id` once it has succeeded, waited for within `timeout`.
+async fn succeeded(client: &PhoneCheckClient<Channel>, id: &str, timeout: Duration) -> Job {
+    common::eventually("the job's end", timeout, || {
+        let mut client = client.clone();
+        let id = id.to_owned();
+        async move {
+            let job = client
+                .get_job(GetJobRequest { id })
+                .await
+                .ok()?
+                .into_inner();
+            (job.state() == JobState::Succeeded).then_some(job)
+        }
+    })
+    .await
+}
+
+/// What health says of the PhoneCheck service (UNKNOWN when it cannot be asked).
+async fn serving_status(health: &HealthClient<Channel>) -> ServingStatus {
+    health
+        .clone()
+        .check(HealthCheckRequest {
+            service: "phonecheck.v1.PhoneCheck".to_owned(),
+        })
+        .await
+        .map(|r| r.into_inner().status())
+        .unwrap_or(ServingStatus::Unknown)
 }
 
 /// The planner sees a just-uploaded job as a handful of rows; a statement written so that it
@@ -68,19 +99,7 @@ async fn a_big_job_on_a_fresh_database_runs_to_its_end() {
         .await
         .unwrap()
         .into_inner();
-    let finished = common::eventually("the job's end", Duration::from_secs(120), || {
-        let mut client = client.clone();
-        let id = job.id.clone();
-        async move {
-            let job = client
-                .get_job(GetJobRequest { id })
-                .await
-                .ok()?
-                .into_inner();
-            (job.state() == JobState::Succeeded).then_some(job)
-        }
-    })
-    .await;
+    let finished = succeeded(&client, &job.id, Duration::from_secs(120)).await;
     assert_eq!((finished.done, finished.billed), (ROWS as u64, ROWS as u64));
 }
 
@@ -106,17 +125,8 @@ async fn a_database_outage_pauses_jobs_and_fails_job_calls_while_live_checks_go_
     let serving = |want: ServingStatus| {
         let health = health.clone();
         move || {
-            let mut health = health.clone();
-            async move {
-                let status = health
-                    .check(HealthCheckRequest {
-                        service: "phonecheck.v1.PhoneCheck".to_owned(),
-                    })
-                    .await
-                    .map(|r| r.into_inner().status())
-                    .unwrap_or(ServingStatus::Unknown);
-                (status == want).then_some(())
-            }
+            let health = health.clone();
+            async move { (serving_status(&health).await == want).then_some(()) }
         }
     };
     common::eventually(
@@ -196,14 +206,7 @@ async fn a_database_outage_pauses_jobs_and_fails_job_calls_while_live_checks_go_
         serving(ServingStatus::Serving),
     )
     .await;
-    let finished = common::eventually("the job's end", Duration::from_secs(120), || {
-        let get = get(job.id.clone());
-        async move {
-            let job = get.await.ok()?.into_inner();
-            (job.state() == JobState::Succeeded).then_some(job)
-        }
-    })
-    .await;
+    let finished = succeeded(&client, &job.id, Duration::from_secs(120)).await;
     assert_eq!(finished.done, ROWS as u64);
     let mut results = client
         .get_job_results(GetJobResultsRequest {
@@ -242,16 +245,8 @@ async fn a_replica_started_before_its_database_waits_for_it() {
     })
     .await;
     let mut client = env.client.clone();
-    let mut health = HealthClient::new(common::channel(env.addr).await);
-    let status = health
-        .check(HealthCheckRequest {
-            service: "phonecheck.v1.PhoneCheck".to_owned(),
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .status();
-    assert_eq!(status, ServingStatus::NotServing);
+    let health = HealthClient::new(common::channel(env.addr).await);
+    assert_eq!(serving_status(&health).await, ServingStatus::NotServing);
     let refused = client
         .create_job(futures::stream::iter([CreateJobRequest {
             mobiles: common::numbers(10),
@@ -283,20 +278,7 @@ async fn a_replica_started_before_its_database_waits_for_it() {
     common::eventually(
         "serving once the database is up",
         Duration::from_secs(60),
-        || {
-            let mut health = health.clone();
-            async move {
-                let status = health
-                    .check(HealthCheckRequest {
-                        service: "phonecheck.v1.PhoneCheck".to_owned(),
-                    })
-                    .await
-                    .ok()?
-                    .into_inner()
-                    .status();
-                (status == ServingStatus::Serving).then_some(())
-            }
-        },
+        || async { (serving_status(&health).await == ServingStatus::Serving).then_some(()) },
     )
     .await;
     let job = client
@@ -307,18 +289,6 @@ async fn a_replica_started_before_its_database_waits_for_it() {
         .await
         .unwrap()
         .into_inner();
-    let done = common::eventually("the job's end", Duration::from_secs(60), || {
-        let mut client = client.clone();
-        let id = job.id.clone();
-        async move {
-            let job = client
-                .get_job(GetJobRequest { id })
-                .await
-                .ok()?
-                .into_inner();
-            (job.state() == JobState::Succeeded).then_some(job)
-        }
-    })
-    .await;
+    let done = succeeded(&client, &job.id, Duration::from_secs(60)).await;
     assert_eq!(done.done, 500);
 }
