@@ -113,6 +113,10 @@ pub(super) async fn sweep(jobs: Weak<Jobs>) {
         match swept {
             Ok(0) => {}
             Ok(n) => tracing::info!(jobs = n, "jobs past their retention deleted"),
+            // A database down is said once by the store's own watch; the sweep runs again.
+            Err(e) if e.is_unavailable() => {
+                tracing::warn!(error = %e, "cannot delete expired jobs yet")
+            }
             Err(e) => tracing::error!(error = %e, "cannot delete expired jobs"),
         }
     }

@@ -353,13 +353,18 @@ impl UsageLedger {
             Ok(gone) => {
                 tracing::info!(gone, before = %cutoff, "usage days past --usage-retention deleted")
             }
-            Err(e) => tracing::warn!(error = %e, "old usage days could not be deleted"),
+            Err(e) => {
+                // The budget periods live in the same database: one line says it.
+                tracing::warn!(error = %e, "old usage days and budget periods could not be deleted");
+                return;
+            }
         }
         // Budget periods that ended before the same day go with them.
         for period in Period::ALL {
             let (from, before) = (period.key_prefix(), period.key_of(cutoff));
             if let Err(e) = self.store.forget_budget_periods(&from, &before).await {
                 tracing::warn!(error = %e, "old budget periods could not be deleted");
+                return;
             }
         }
     }
