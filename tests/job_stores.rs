@@ -528,7 +528,23 @@ async fn an_old_sqlite_database_is_upgraded_with_its_jobs() {
     let store = SqliteJobStore::open(dir.path()).unwrap();
     let job = store.get("j_old").await.unwrap().unwrap();
     assert_eq!((job.state, job.done), (JobState::Succeeded, 1));
-    assert_eq!(store.results("j_old", 0, 10).await.unwrap().len(), 1);
+    // Its answer, stored as texts then, reads back the same from the answers table.
+    let results = store.results("j_old", 0, 10).await.unwrap();
+    match &results[..] {
+        [only] => match &only.answer {
+            Some(StoredAnswer::Checked { report, .. }) => assert_eq!(
+                (
+                    report.status,
+                    &*report.status_name,
+                    &*report.area,
+                    &*report.carrier
+                ),
+                (LineStatus::Real, "实号", "北京", "中国移动")
+            ),
+            other => panic!("{other:?}"),
+        },
+        other => panic!("{other:?}"),
+    }
     // And the new columns work: the upgraded database leases.
     queued(&store, "j_new", &[("a", Some(mobile(1)))]).await;
     assert_eq!(store.claim("r", LEASE, 5).await.unwrap().len(), 1);
@@ -631,27 +647,28 @@ async fn a_stored_code_this_build_does_not_know_is_refused_naming_the_job_and_ro
         assert!(store.record(&lease, answers, 2, false, None).await.unwrap());
         assert_eq!(store.results("j_damaged", 0, 10).await.unwrap().len(), 2);
 
-        // A status code no build has written (6 is one past 风险).
         let pg_url = pg.as_ref().map(TestPostgres::url);
         let damage = |sql| damage_number(name, dir.path(), pg_url.clone(), mobile(1), sql);
-        damage("UPDATE numbers SET status = 6 WHERE mobile = ?1").await;
-        let error = store.results("j_damaged", 0, 10).await.unwrap_err();
-        let text = error.to_string();
-        assert!(
-            text.contains("job j_damaged, row 0") && text.contains("line status code 6"),
-            "{name}: {text}"
-        );
+        let refusal = |expected: &'static str| {
+            let store = store.clone();
+            async move {
+                let text = store
+                    .results("j_damaged", 0, 10)
+                    .await
+                    .unwrap_err()
+                    .to_string();
+                assert!(
+                    text.contains("job j_damaged, row 0") && text.contains(expected),
+                    "{name}: {text}"
+                );
+            }
+        };
+        // An answer id no answer row has.
+        damage("UPDATE numbers SET answer = answer + 1000 WHERE mobile = ?1").await;
+        refusal("unknown answer id").await;
         // A number state no build has written.
-        damage("UPDATE numbers SET status = 5, state = 7 WHERE mobile = ?1").await;
-        let text = store
-            .results("j_damaged", 0, 10)
-            .await
-            .unwrap_err()
-            .to_string();
-        assert!(
-            text.contains("job j_damaged, row 0") && text.contains("number state code 7"),
-            "{name}: {text}"
-        );
+        damage("UPDATE numbers SET answer = answer - 1000, state = 7 WHERE mobile = ?1").await;
+        refusal("number state code 7").await;
         // Repaired, it reads as what was stored.
         damage("UPDATE numbers SET state = 1 WHERE mobile = ?1").await;
         let results = store.results("j_damaged", 0, 10).await.unwrap();
@@ -659,6 +676,25 @@ async fn a_stored_code_this_build_does_not_know_is_refused_naming_the_job_and_ro
             matches!(&results[0].answer, Some(StoredAnswer::Checked { report, .. }) if report.status == LineStatus::Risk),
             "{name}: {:?}",
             results[0].answer
+        );
+        // A status code no build has written (6 is one past 风险), read by a store opened
+        // after it was written (a running one reads only answers it does not know).
+        damage("UPDATE answers SET status = 6 WHERE id = (SELECT answer FROM numbers WHERE mobile = ?1)")
+            .await;
+        let reopened: Arc<dyn JobStore> = match &pg_url {
+            Some(url) if *name == "postgres" => {
+                Arc::new(PostgresJobStore::open(options(url.clone())).await.unwrap())
+            }
+            _ => Arc::new(SqliteJobStore::open(dir.path()).unwrap()),
+        };
+        let text = reopened
+            .results("j_damaged", 0, 10)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            text.contains("job j_damaged, row 0") && text.contains("line status code 6"),
+            "{name}: {text}"
         );
     }
 }
@@ -808,4 +844,69 @@ async fn budgets_are_reserved_within_their_limit_and_ended_periods_are_forgotten
         let spent = store.budget_spent("crm", &march).await.unwrap();
         assert_eq!((spent.used, spent.reserved), (10, 0), "{name}");
     }
+}
+
+mod postgres_before_answer_ids {
+    refinery::embed_migrations!("src/jobs/store/migrations/postgres");
+}
+
+/// A PostgreSQL database whose answers are stored as texts (schema version 7) is upgraded in
+/// place: each number keeps its answer, now by id, and new answers are stored beside.
+#[tokio::test]
+async fn a_postgres_database_with_answers_as_texts_is_upgraded_with_its_answers() {
+    let Some(pg) = TestPostgres::start("answers_as_texts").await else {
+        return;
+    };
+    {
+        let (mut client, connection) = tokio_postgres::connect(&pg.url(), tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        tokio::spawn(connection);
+        postgres_before_answer_ids::migrations::runner()
+            .set_target(refinery::Target::Version(7))
+            .run_async(&mut client)
+            .await
+            .unwrap();
+        client
+            .batch_execute(
+                "INSERT INTO jobs (id, owner, name, state, created_ms, updated_ms, skip_cache,
+                                   total, unique_numbers, done, s_real, s_empty)
+                     VALUES ('j_old', '', 'before', 3, 1, 2, false, 3, 2, 2, 2, 0);
+                 INSERT INTO inputs (job_key, idx, input, mobile) VALUES
+                     (1, 0, '13900000001', 13900000001), (1, 1, '13900000002', 13900000002),
+                     (1, 2, '13900000001', 13900000001);
+                 INSERT INTO numbers (job_key, mobile, first_idx, occurrences, state, status,
+                                      status_name, area, carrier, checked_ms) VALUES
+                     (1, 13900000001, 0, 2, 1, 1, '实号', '北京', '中国移动', 2),
+                     (1, 13900000002, 1, 1, 0, NULL, NULL, NULL, NULL, NULL);",
+            )
+            .await
+            .unwrap();
+    }
+    let store = PostgresJobStore::open(options(pg.url())).await.unwrap();
+    let results = store.results("j_old", 0, 10).await.unwrap();
+    let statuses: Vec<_> = results
+        .iter()
+        .map(|r| match &r.answer {
+            Some(StoredAnswer::Checked { report, .. }) => Some((
+                report.status,
+                report.status_name.to_string(),
+                report.area.to_string(),
+                report.carrier.to_string(),
+            )),
+            _ => None,
+        })
+        .collect();
+    let real = Some((
+        LineStatus::Real,
+        "实号".to_owned(),
+        "北京".to_owned(),
+        "中国移动".to_owned(),
+    ));
+    assert_eq!(statuses, vec![real.clone(), None, real]);
+    // The number left pending is still sent, and its answer stored by id.
+    assert_eq!(
+        store.pending("j_old", None, 10).await.unwrap(),
+        vec![Mobile::from_u64(13_900_000_002).unwrap()]
+    );
 }

@@ -18,6 +18,7 @@
 //! answer for. State changes are guarded transitions: a runner finishing late never
 //! overwrites a cancel.
 
+mod answers;
 mod migrations;
 mod postgres;
 mod sqlite;
@@ -26,12 +27,13 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::checking::checked_line::{CheckedLine, LineStatus, intern};
+use crate::checking::checked_line::CheckedLine;
 /// A valid mainland mobile number, as the store keeps it (re-exported: the trait speaks it).
 pub use crate::checking::number::Mobile;
 use crate::checking::spend::Spend;
 use crate::checking::upstream::UpstreamError;
 
+use answers::AnswerIds;
 pub use postgres::{PostgresJobStore, PostgresOptions};
 pub use sqlite::SqliteJobStore;
 
@@ -168,14 +170,8 @@ enum ResultColumn {
     FirstIndex,
     /// The number's [`NumberState`] code.
     State,
-    /// Its [`LineStatus`] code, when answered.
-    Status,
-    /// Its status label.
-    StatusName,
-    /// Its area.
-    Area,
-    /// Its carrier.
-    Carrier,
+    /// Its answer's id (`answers.id`), when answered.
+    Answer,
     /// When it was checked, in milliseconds.
     CheckedMs,
     /// Whether the cache answered it.
@@ -193,8 +189,7 @@ enum ResultColumn {
 macro_rules! result_columns {
     () => {
         "i.idx, i.input, i.mobile, n.first_idx, CAST(n.state AS BIGINT),
-         CAST(n.status AS BIGINT), n.status_name, n.area, n.carrier, n.checked_ms, n.from_cache,
-         n.error, i.cells, i.line"
+         CAST(n.answer AS BIGINT), n.checked_ms, n.from_cache, n.error, i.cells, i.line"
     };
 }
 use result_columns;
@@ -209,10 +204,26 @@ trait DriverRow {
     fn flag(&self, column: ResultColumn) -> Result<bool, JobStoreError>;
 }
 
+/// The answer ids a page of result rows holds: before decoding it, a store makes sure it
+/// knows them all (an id another replica made is read from `answers` first).
+fn answer_ids<R: DriverRow>(rows: &[R]) -> Result<Vec<i32>, JobStoreError> {
+    let mut ids = Vec::new();
+    for row in rows {
+        if let Some(id) = row.int(ResultColumn::Answer)? {
+            ids.push(i32::try_from(id).unwrap_or(i32::MAX));
+        }
+    }
+    Ok(ids)
+}
+
 /// One stored result from its row, for both stores (its `answer` is `None` while its number
-/// is pending). A code this build does not know is an error naming the job and row, never a
-/// guess.
-fn decode_result(job: &str, row: &impl DriverRow) -> Result<StoredResult, JobStoreError> {
+/// is pending), its answer's labels from `answers`. A code or answer id this build does not
+/// know is an error naming the job and row, never a guess.
+fn decode_result(
+    job: &str,
+    row: &impl DriverRow,
+    answers: &AnswerIds,
+) -> Result<StoredResult, JobStoreError> {
     use ResultColumn as C;
     let index = to_u64(row.int(C::Index)?.unwrap_or(0));
     let unreadable = |what: String| JobStoreError::UnreadableRow {
@@ -241,20 +252,17 @@ fn decode_result(job: &str, row: &impl DriverRow) -> Result<StoredResult, JobSto
     let answer = match NumberState::from_code(state) {
         Some(NumberState::Pending) => None,
         Some(NumberState::Answered) => {
-            let code = row.int(C::Status)?.unwrap_or(-1);
-            let status = LineStatus::from_code(code)
-                .ok_or_else(|| unreadable(format!("unknown line status code {code}")))?;
-            let text = |column| -> Result<_, JobStoreError> {
-                Ok(intern(row.text(column)?.unwrap_or_default()))
-            };
+            let id = row.int(C::Answer)?.unwrap_or(-1);
+            let known = i32::try_from(id)
+                .ok()
+                .and_then(|id| answers.answer(id))
+                .ok_or_else(|| unreadable(format!("unknown answer id {id}")))?;
+            let checked_at = from_millis(row.int(C::CheckedMs)?.unwrap_or(0));
+            let report = known
+                .report(checked_at)
+                .ok_or_else(|| unreadable(format!("unknown line status code {}", known.status)))?;
             Some(StoredAnswer::Checked {
-                report: CheckedLine {
-                    status,
-                    status_name: text(C::StatusName)?,
-                    area: text(C::Area)?,
-                    carrier: text(C::Carrier)?,
-                    checked_at: from_millis(row.int(C::CheckedMs)?.unwrap_or(0)),
-                },
+                report,
                 from_cache: row.flag(C::FromCache)?,
             })
         }
@@ -883,6 +891,16 @@ pub enum JobAnswer {
     Failed(Mobile, Arc<UpstreamError>),
 }
 
+impl JobAnswer {
+    /// The report of a checked number (`None` for a failed one).
+    fn report(&self) -> Option<&CheckedLine> {
+        match self {
+            JobAnswer::Checked(_, report) => Some(report),
+            JobAnswer::Failed(..) => None,
+        }
+    }
+}
+
 /// Why the job store failed.
 #[derive(Debug, thiserror::Error)]
 pub enum JobStoreError {
@@ -956,6 +974,10 @@ pub enum JobStoreError {
         /// What was wrong.
         what: String,
     },
+    /// An answer to be written has no id although its row was just stored: a defect, and
+    /// the batch is not written under a guessed id.
+    #[error("an answer to be stored has no id in the answers table")]
+    AnswerUndefined,
 }
 
 impl JobStoreError {

@@ -39,13 +39,14 @@ use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{AsyncMessage, Row};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
+use super::answers::{Answer, AnswerIds, DEFINE_ANSWER, READ_ANSWERS};
 use super::{
     ADD_USAGE, BUDGET_SPENT, BudgetPeriod, BudgetSpent, READ_USAGE, RequestedJob,
     SEED_BUDGET_PERIOD, UsageRow, budget_grant, spend_columns, spend_from,
 };
 use super::{
     DriverRow, HOOK_COLUMNS, HOOKS_DUE, MAX_BILLED_COLUMN, ResultColumn, WebhookAttempt,
-    decode_result, job_columns, result_columns, webhook_from,
+    answer_ids, decode_result, job_columns, result_columns, webhook_from,
 };
 use super::{
     JobAnswer, JobRecord, JobState, JobStore, JobStoreError, Lease, NewInput, NewJob, SELECT_JOB,
@@ -97,6 +98,9 @@ pub struct PostgresJobStore {
     migrated: Arc<std::sync::OnceLock<()>>,
     /// The URL without its password, for messages.
     shown: Arc<str>,
+    /// The `answers` rows this replica knows; others' new ones are read when a result names
+    /// one.
+    answers: Arc<AnswerIds>,
 }
 
 impl std::fmt::Debug for PostgresJobStore {
@@ -235,6 +239,7 @@ impl PostgresJobStore {
             up,
             migrated: Arc::default(),
             shown,
+            answers: Arc::default(),
         };
         match store.migrate().await {
             Ok(()) => {}
@@ -368,6 +373,55 @@ impl PostgresJobStore {
             .execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK])
             .await;
         result
+    }
+
+    /// Stores answers this replica never saw (another may have), each in its own statement
+    /// committed before any number names it, and learns their ids.
+    async fn define_answers(&self, unknown: Vec<Answer>) -> Result<(), JobStoreError> {
+        let client = self.client().await?;
+        let define = client.prepare_cached(DEFINE_ANSWER).await.map_err(failed)?;
+        for answer in unknown {
+            let id: i32 = client
+                .query_one(
+                    &define,
+                    &[
+                        &answer.status,
+                        &storable(&answer.status_name),
+                        &storable(&answer.area),
+                        &storable(&answer.carrier),
+                    ],
+                )
+                .await
+                .map_err(failed)?
+                .get(0);
+            self.answers.learn([(id, answer)]);
+        }
+        Ok(())
+    }
+
+    /// Reads every row of `answers` (a few hundred): when a result names an id another
+    /// replica made.
+    async fn read_answers(&self) -> Result<(), JobStoreError> {
+        let rows = self
+            .client()
+            .await?
+            .query(READ_ANSWERS, &[])
+            .await
+            .map_err(failed)?;
+        let mut read = Vec::with_capacity(rows.len());
+        for r in &rows {
+            read.push((
+                r.try_get::<_, i32>(0).map_err(failed)?,
+                Answer::from_row(
+                    r.try_get(1).map_err(failed)?,
+                    r.try_get(2).map_err(failed)?,
+                    r.try_get(3).map_err(failed)?,
+                    r.try_get(4).map_err(failed)?,
+                ),
+            ));
+        }
+        self.answers.learn(read);
+        Ok(())
     }
 
     /// Runs `statement` (which returns one row per job changed) and announces each change.
@@ -851,11 +905,23 @@ impl JobStore for PostgresJobStore {
         from_cache: bool,
         failed_with: Option<Arc<UpstreamError>>,
     ) -> Result<bool, JobStoreError> {
+        let unknown = self
+            .answers
+            .unknown(answers.iter().filter_map(JobAnswer::report));
+        if !unknown.is_empty() {
+            self.define_answers(unknown).await?;
+        }
         let mut checked = CheckedColumns::default();
         let (mut failed_mobiles, mut errors) = (Vec::new(), Vec::new());
         for answer in &answers {
             match answer {
-                JobAnswer::Checked(mobile, report) => checked.push(*mobile, report),
+                JobAnswer::Checked(mobile, report) => {
+                    let id = self
+                        .answers
+                        .id_of(report)
+                        .ok_or(JobStoreError::AnswerUndefined)?;
+                    checked.push(*mobile, report, id);
+                }
                 JobAnswer::Failed(mobile, error) => {
                     failed_mobiles.push(mobile.as_u64() as i64);
                     errors.push(serde_json::to_string(&**error)?);
@@ -886,21 +952,18 @@ impl JobStore for PostgresJobStore {
         if !checked.mobiles.is_empty() {
             let rows = tx
                 .query(
-                    "UPDATE numbers n SET state = 1, status = a.status, status_name = a.status_name,
-                         area = a.area, carrier = a.carrier, checked_ms = a.checked_ms,
-                         from_cache = $7
-                     FROM UNNEST($2::bigint[], $3::smallint[], $4::text[], $5::text[], $6::text[],
-                                 $8::bigint[]) AS a(mobile, status, status_name, area, carrier, checked_ms)
-                     WHERE n.job_key = $1 AND n.mobile BETWEEN $9 AND $10 AND n.mobile = a.mobile
+                    "UPDATE numbers n SET state = 1, answer = a.answer, checked_ms = a.checked_ms,
+                         from_cache = $5
+                     FROM UNNEST($2::bigint[], $3::smallint[], $4::integer[], $6::bigint[])
+                         AS a(mobile, status, answer, checked_ms)
+                     WHERE n.job_key = $1 AND n.mobile BETWEEN $7 AND $8 AND n.mobile = a.mobile
                          AND n.state = 0
-                     RETURNING n.status, n.occurrences",
+                     RETURNING a.status, n.occurrences",
                     &[
                         &key,
                         &checked.mobiles,
                         &checked.statuses,
-                        &checked.names,
-                        &checked.areas,
-                        &checked.carriers,
+                        &checked.answers,
                         &from_cache,
                         &checked.times,
                         &checked_span.0,
@@ -1299,9 +1362,12 @@ impl JobStore for PostgresJobStore {
             .query(&statement, &[&id, &from, &(limit as i64)])
             .await
             .map_err(failed)?;
+        if !self.answers.knows_all(answer_ids(&rows)?) {
+            self.read_answers().await?;
+        }
         let mut out = Vec::with_capacity(rows.len());
         for row in &rows {
-            out.push(decode_result(id, row)?);
+            out.push(decode_result(id, row, &self.answers)?);
         }
         Ok(out)
     }
@@ -1482,25 +1548,22 @@ fn span_of(mobiles: &[i64]) -> (i64, i64) {
         })
 }
 
-/// One batch's checked answers as columns, for `UNNEST`.
+/// One batch's checked answers as columns, for `UNNEST`: each number with its answer's id
+/// (and its status, which the update returns to count the job's statuses by).
 #[derive(Default)]
 struct CheckedColumns {
     mobiles: Vec<i64>,
     statuses: Vec<i16>,
-    names: Vec<String>,
-    areas: Vec<String>,
-    carriers: Vec<String>,
+    answers: Vec<i32>,
     times: Vec<i64>,
 }
 
 impl CheckedColumns {
-    fn push(&mut self, mobile: Mobile, report: &CheckedLine) {
+    fn push(&mut self, mobile: Mobile, report: &CheckedLine, answer: i32) {
         self.mobiles.push(mobile.as_u64() as i64);
         self.statuses
             .push(i16::try_from(report.status.code()).unwrap_or(i16::MAX));
-        self.names.push(storable(&report.status_name).into_owned());
-        self.areas.push(storable(&report.area).into_owned());
-        self.carriers.push(storable(&report.carrier).into_owned());
+        self.answers.push(answer);
         self.times.push(millis(report.checked_at));
     }
 }

@@ -18,6 +18,7 @@ use std::time::{Duration, SystemTime};
 use parking_lot::{Mutex, MutexGuard};
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::answers::{Answer, AnswerIds, DEFINE_ANSWER, READ_ANSWERS};
 use super::{
     ADD_USAGE, BUDGET_SPENT, BudgetPeriod, BudgetSpent, READ_USAGE, RequestedJob,
     SEED_BUDGET_PERIOD, UsageRow, budget_grant, spend_columns, spend_from,
@@ -39,6 +40,8 @@ use crate::checking::upstream::UpstreamError;
 pub struct SqliteJobStore {
     writer: Arc<Mutex<Connection>>,
     reader: Arc<Mutex<Connection>>,
+    /// The `answers` table, read whole at open: only this process adds to it.
+    answers: Arc<AnswerIds>,
 }
 
 impl SqliteJobStore {
@@ -123,9 +126,12 @@ impl SqliteJobStore {
         reader
             .pragma_update(None, "query_only", true)
             .map_err(open_error)?;
+        let answers = AnswerIds::default();
+        answers.learn(read_answers(&conn)?);
         let store = SqliteJobStore {
             writer: Arc::new(Mutex::new(conn)),
             reader: Arc::new(Mutex::new(reader)),
+            answers: Arc::new(answers),
         };
         // Lists whose upload never finished (the server stopped mid-upload) are not jobs.
         for id in store.ids_in_state(JobState::Uploading)? {
@@ -299,6 +305,12 @@ impl SqliteJobStore {
         fail_with: Option<&UpstreamError>,
     ) -> Result<bool, JobStoreError> {
         let mut conn = self.conn();
+        let unknown = self
+            .answers
+            .unknown(answers.iter().filter_map(JobAnswer::report));
+        if !unknown.is_empty() {
+            self.answers.learn(define_answers(&mut conn, unknown)?);
+        }
         let tx = conn.transaction()?;
         if !holds(&tx, lease)? {
             return Ok(false);
@@ -308,8 +320,7 @@ impl SqliteJobStore {
         let (mut failed, mut done, mut hits) = (0i64, 0i64, 0i64);
         {
             let mut checked = tx.prepare_cached(
-                "UPDATE numbers SET state = 1, status = ?3, status_name = ?4, area = ?5,
-                     carrier = ?6, checked_ms = ?7, from_cache = ?8
+                "UPDATE numbers SET state = 1, answer = ?3, checked_ms = ?4, from_cache = ?5
                  WHERE job = ?1 AND mobile = ?2 AND state = 0 RETURNING occurrences",
             )?;
             let mut failure = tx.prepare_cached(
@@ -319,15 +330,16 @@ impl SqliteJobStore {
             for answer in answers {
                 match answer {
                     JobAnswer::Checked(mobile, report) => {
+                        let answer = self
+                            .answers
+                            .id_of(report)
+                            .ok_or(JobStoreError::AnswerUndefined)?;
                         let n: Option<i64> = checked
                             .query_row(
                                 params![
                                     id,
                                     mobile.as_u64() as i64,
-                                    report.status.code(),
-                                    &*report.status_name,
-                                    &*report.area,
-                                    &*report.carrier,
+                                    answer,
                                     millis(report.checked_at),
                                     from_cache
                                 ],
@@ -542,10 +554,54 @@ impl SqliteJobStore {
         let mut rows = stmt.query(params![id, from, limit as i64])?;
         let mut out = Vec::with_capacity(limit);
         while let Some(row) = rows.next()? {
-            out.push(decode_result(id, row)?);
+            out.push(decode_result(id, row, &self.answers)?);
         }
         Ok(out)
     }
+}
+
+/// Every row of `answers`.
+fn read_answers(conn: &Connection) -> Result<Vec<(i32, Answer)>, JobStoreError> {
+    let mut read = conn.prepare(READ_ANSWERS)?;
+    let rows = read.query_map([], |r| {
+        Ok((
+            r.get::<_, i32>(0)?,
+            Answer::from_row(
+                r.get(1)?,
+                r.get_ref(2)?.as_str()?,
+                r.get_ref(3)?.as_str()?,
+                r.get_ref(4)?.as_str()?,
+            ),
+        ))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Stores answers never seen before, in their own transaction (committed before any number
+/// names them), and gives their ids.
+fn define_answers(
+    conn: &mut Connection,
+    unknown: Vec<Answer>,
+) -> Result<Vec<(i32, Answer)>, JobStoreError> {
+    let tx = conn.transaction()?;
+    let mut defined = Vec::with_capacity(unknown.len());
+    {
+        let mut define = tx.prepare_cached(DEFINE_ANSWER)?;
+        for answer in unknown {
+            let id: i32 = define.query_row(
+                params![
+                    answer.status,
+                    &*answer.status_name,
+                    &*answer.area,
+                    &*answer.carrier
+                ],
+                |r| r.get(0),
+            )?;
+            defined.push((id, answer));
+        }
+    }
+    tx.commit()?;
+    Ok(defined)
 }
 
 /// A job row, with its error and header still as stored text.
