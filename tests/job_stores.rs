@@ -910,3 +910,62 @@ async fn a_postgres_database_with_answers_as_texts_is_upgraded_with_its_answers(
         vec![Mobile::from_u64(13_900_000_002).unwrap()]
     );
 }
+
+/// A number repeated in a later upload message is a duplicate of its first input: counted
+/// once as unique, answered once, and its answer counted for both inputs.
+#[tokio::test]
+async fn a_number_repeated_in_a_later_message_counts_as_a_duplicate_of_the_first() {
+    let (stores, _backing) = stores("repeated_in_a_later_message").await;
+    for (name, store) in stores {
+        let message = |pairs: &[(&str, Mobile)]| -> Vec<NewInput> {
+            pairs
+                .iter()
+                .map(|(input, m)| NewInput {
+                    input: (*input).to_owned(),
+                    mobile: Some(*m),
+                    source: InputRow::default(),
+                })
+                .collect()
+        };
+        store
+            .create(NewJob {
+                id: "j".to_owned(),
+                owner: String::new(),
+                name: "two messages".to_owned(),
+                max_age: None,
+                skip_cache: false,
+                header: Vec::new(),
+                callback_url: None,
+                max_billed: None,
+                request_id: None,
+            })
+            .await
+            .unwrap();
+        let first = message(&[("a", mobile(1)), ("b", mobile(2))]);
+        store.add_inputs("j", 0, first).await.unwrap();
+        let second = message(&[("c", mobile(3)), ("a again", mobile(1)), ("a", mobile(1))]);
+        store.add_inputs("j", 2, second).await.unwrap();
+        store
+            .transition("j", &[JobState::Uploading], JobState::Queued, None)
+            .await
+            .unwrap();
+        let job = store.get("j").await.unwrap().unwrap();
+        assert_eq!((job.total, job.unique, job.duplicates), (5, 3, 2), "{name}");
+        let lease = store.claim("r1", LEASE, 10).await.unwrap().pop().unwrap();
+        let answers = vec![JobAnswer::Checked(mobile(1), report(LineStatus::Empty))];
+        assert!(store.record(&lease, answers, 1, false, None).await.unwrap());
+        let job = store.get("j").await.unwrap().unwrap();
+        assert_eq!(
+            (job.done, job.by_status[LineStatus::Empty as usize]),
+            (3, 3),
+            "{name}: one answer, three inputs"
+        );
+        let results = store.results("j", 0, 10).await.unwrap();
+        let duplicates: Vec<bool> = results.iter().map(|r| r.duplicate).collect();
+        assert_eq!(duplicates, [false, false, false, true, true], "{name}");
+        assert!(
+            results[4].answer.is_some() && results[1].answer.is_none(),
+            "{name}"
+        );
+    }
+}

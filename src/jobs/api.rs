@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use futures::future::BoxFuture;
 use futures::{Stream, StreamExt};
 use tokio::sync::mpsc;
 
@@ -80,7 +81,19 @@ impl Jobs {
         let mut digest = ListDigest::default();
         let mut request_id = None;
         let stored = async {
-            while let Some(chunk) = chunks.next().await {
+            // One message is written while the next is received and read, in order (one
+            // write in flight): the store's work and the network's overlap.
+            let mut writing: Option<BoxFuture<'_, Result<(), JobStoreError>>> = None;
+            loop {
+                let next = match writing.take() {
+                    Some(write) => {
+                        let (written, next) = futures::future::join(write, chunks.next()).await;
+                        written?;
+                        next
+                    }
+                    None => chunks.next().await,
+                };
+                let Some(chunk) = next else { break };
                 let chunk = chunk?;
                 digest.add(&chunk.inputs);
                 if chunk.inputs.len() > self.config.max_chunk {
@@ -142,7 +155,7 @@ impl Jobs {
                     })
                     .collect();
                 let n = inputs.len() as u64;
-                self.store.add_inputs(&id, total, inputs).await?;
+                writing = Some(self.store.add_inputs(&id, total, inputs));
                 total += n;
             }
             if total == 0 {
@@ -401,9 +414,16 @@ impl Jobs {
         let (tx, rx) = mpsc::channel(2);
         let (store, id) = (self.store.clone(), id.to_owned());
         tokio::spawn(async move {
-            let mut next = from;
-            loop {
-                let chunk = match store.results(&id, next, RESULTS_CHUNK).await {
+            // Pages are read ahead, in order, while the one before is sent: a shared store
+            // reads the next page on another connection meanwhile.
+            let mut pages = futures::stream::iter((from..).step_by(RESULTS_CHUNK))
+                .map(|at| {
+                    let (store, id) = (store.clone(), id.clone());
+                    async move { store.results(&id, at, RESULTS_CHUNK).await }
+                })
+                .buffered(RESULTS_READ_AHEAD);
+            while let Some(page) = pages.next().await {
+                let chunk = match page {
                     Ok(chunk) => chunk,
                     Err(e) => {
                         let _ = tx.send(Err(e.into())).await;
@@ -422,7 +442,6 @@ impl Jobs {
                     results.push(stored.into_result_row(pending));
                 }
                 let complete = read == RESULTS_CHUNK && results.len() == read;
-                next += results.len() as u64;
                 if results.is_empty() || tx.send(Ok(results)).await.is_err() || !complete {
                     return;
                 }
@@ -431,6 +450,9 @@ impl Jobs {
         Ok(rx)
     }
 }
+
+/// How many pages of results are read at once, ahead of the one being sent.
+const RESULTS_READ_AHEAD: usize = 2;
 
 /// How long a request id names the job it made: a retry within it gets that job.
 const REQUEST_ID_KEPT: Duration = Duration::from_secs(24 * 3600);
