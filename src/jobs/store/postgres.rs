@@ -375,6 +375,131 @@ impl PostgresJobStore {
         result
     }
 
+    /// Writes one upload message in one transaction: its inputs, its numbers (`how`), and the
+    /// job's counts.
+    async fn write_message(
+        &self,
+        id: &str,
+        message: &UploadMessage<'_>,
+        how: NumbersIn,
+    ) -> Result<(), JobStoreError> {
+        let UploadMessage {
+            first,
+            inputs,
+            invalid,
+            ref mobiles,
+            ref firsts,
+            ref counts,
+        } = *message;
+        let valid = inputs.len() as i64 - invalid;
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(failed)?;
+        let key: i64 = tx
+            .query_one("SELECT key FROM jobs WHERE id = $1", &[&id])
+            .await
+            .map_err(failed)?
+            .get(0);
+        let sink = tx
+            .copy_in(
+                "COPY inputs (job_key, idx, input, mobile, cells, line) FROM STDIN (FORMAT binary)",
+            )
+            .await
+            .map_err(failed)?;
+        let writer = BinaryCopyInWriter::new(
+            sink,
+            &[
+                Type::INT8,
+                Type::INT8,
+                Type::TEXT,
+                Type::INT8,
+                Type::TEXT,
+                Type::INT8,
+            ],
+        );
+        futures::pin_mut!(writer);
+        for (offset, new) in inputs.iter().enumerate() {
+            let idx = first + offset as i64;
+            let mobile = new.mobile.map(|m| m.as_u64() as i64);
+            let input = storable(&new.input);
+            let cells = cells_text(&new.source.cells);
+            let cells = cells.as_deref().map(storable);
+            let line = new.source.line.map(to_i64);
+            writer
+                .as_mut()
+                .write(&[&key, &idx, &&*input, &mobile, &cells.as_deref(), &line])
+                .await
+                .map_err(failed)?;
+        }
+        writer.finish().await.map_err(failed)?;
+        let unique = match how {
+            NumbersIn::Copied => {
+                let sink = tx
+                    .copy_in(
+                        "COPY numbers (job_key, mobile, first_idx, occurrences)
+                         FROM STDIN (FORMAT binary)",
+                    )
+                    .await
+                    .map_err(failed)?;
+                let writer = BinaryCopyInWriter::new(
+                    sink,
+                    &[Type::INT8, Type::INT8, Type::INT8, Type::INT8],
+                );
+                futures::pin_mut!(writer);
+                for ((mobile, first), count) in mobiles.iter().zip(firsts).zip(counts) {
+                    writer
+                        .as_mut()
+                        .write(&[&key, mobile, first, count])
+                        .await
+                        .map_err(failed)?;
+                }
+                let copied = writer.finish().await.map_err(failed)?;
+                i64::try_from(copied).unwrap_or(i64::MAX)
+            }
+            NumbersIn::Merged => {
+                // New numbers inserted; a repeat of an earlier message's number is counted
+                // on its row below.
+                let inserted = tx
+                    .execute(
+                        "INSERT INTO numbers (job_key, mobile, first_idx, occurrences)
+                         SELECT $1, m, f, c FROM UNNEST($2::bigint[], $3::bigint[], $4::bigint[])
+                             AS a(m, f, c)
+                         ON CONFLICT (job_key, mobile) DO NOTHING",
+                        &[&key, mobiles, firsts, counts],
+                    )
+                    .await
+                    .map_err(failed)?;
+                // Repeats: their first position is before this message's, where every number
+                // just inserted has one inside it.
+                tx.execute(
+                    "UPDATE numbers n SET occurrences = n.occurrences + a.c
+                     FROM UNNEST($2::bigint[], $3::bigint[]) AS a(m, c)
+                     WHERE n.job_key = $1 AND n.mobile = a.m AND n.first_idx < $4",
+                    &[&key, mobiles, counts, &first],
+                )
+                .await
+                .map_err(failed)?;
+                i64::try_from(inserted).unwrap_or(i64::MAX)
+            }
+        };
+        tx.execute(
+            "UPDATE jobs SET total = total + $2, invalid = invalid + $3,
+                 unique_numbers = unique_numbers + $4, duplicates = duplicates + $5,
+                 done = done + $3, updated_ms = $6
+             WHERE id = $1",
+            &[
+                &id,
+                &(inputs.len() as i64),
+                &invalid,
+                &unique,
+                &(valid - unique),
+                &millis(SystemTime::now()),
+            ],
+        )
+        .await
+        .map_err(failed)?;
+        tx.commit().await.map_err(failed)
+    }
+
     /// Stores answers this replica never saw (another may have), each in its own statement
     /// committed before any number names it, and learns their ids.
     async fn define_answers(&self, unknown: Vec<Answer>) -> Result<(), JobStoreError> {
@@ -673,93 +798,25 @@ impl JobStore for PostgresJobStore {
                 None => invalid += 1,
             }
         }
-        let valid = inputs.len() as i64 - invalid;
-        let mobiles: Vec<i64> = distinct.keys().copied().collect();
-        let firsts: Vec<i64> = distinct.values().map(|v| v.0).collect();
-        let counts: Vec<i64> = distinct.values().map(|v| v.1).collect();
-
-        let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(failed)?;
-        let key: i64 = tx
-            .query_one("SELECT key FROM jobs WHERE id = $1", &[&id])
-            .await
-            .map_err(failed)?
-            .get(0);
-        let sink = tx
-            .copy_in(
-                "COPY inputs (job_key, idx, input, mobile, cells, line) FROM STDIN (FORMAT binary)",
-            )
-            .await
-            .map_err(failed)?;
-        let writer = BinaryCopyInWriter::new(
-            sink,
-            &[
-                Type::INT8,
-                Type::INT8,
-                Type::TEXT,
-                Type::INT8,
-                Type::TEXT,
-                Type::INT8,
-            ],
-        );
-        futures::pin_mut!(writer);
-        for (offset, new) in inputs.iter().enumerate() {
-            let idx = first + offset as i64;
-            let mobile = new.mobile.map(|m| m.as_u64() as i64);
-            let input = storable(&new.input);
-            let cells = cells_text(&new.source.cells);
-            let cells = cells.as_deref().map(storable);
-            let line = new.source.line.map(to_i64);
-            writer
-                .as_mut()
-                .write(&[&key, &idx, &&*input, &mobile, &cells.as_deref(), &line])
-                .await
-                .map_err(failed)?;
+        let message = UploadMessage {
+            first,
+            inputs: &inputs,
+            invalid,
+            mobiles: distinct.keys().copied().collect(),
+            firsts: distinct.values().map(|v| v.0).collect(),
+            counts: distinct.values().map(|v| v.1).collect(),
+        };
+        // Most messages repeat no number of an earlier one: their numbers are copied in, the
+        // cheapest way in. A repeat breaks the copy's unique key, and the message is written
+        // again merging its numbers with those already there.
+        match self.write_message(id, &message, NumbersIn::Copied).await {
+            Err(JobStoreError::Postgres(e))
+                if e.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION) =>
+            {
+                self.write_message(id, &message, NumbersIn::Merged).await
+            }
+            written => written,
         }
-        writer.finish().await.map_err(failed)?;
-        // New numbers inserted; a number already there (from an earlier message) is left to
-        // the update below. DO NOTHING costs about half of DO UPDATE ... RETURNING, and
-        // most messages repeat nothing.
-        let inserted = tx
-            .execute(
-                "INSERT INTO numbers (job_key, mobile, first_idx, occurrences)
-                 SELECT $1, m, f, c FROM UNNEST($2::bigint[], $3::bigint[], $4::bigint[])
-                     AS a(m, f, c)
-                 ON CONFLICT (job_key, mobile) DO NOTHING",
-                &[&key, &mobiles, &firsts, &counts],
-            )
-            .await
-            .map_err(failed)?;
-        let unique = i64::try_from(inserted).unwrap_or(i64::MAX);
-        if unique < mobiles.len() as i64 {
-            // Repeats of earlier messages' numbers: their first position is before this
-            // message's, where every number just inserted has one inside it.
-            tx.execute(
-                "UPDATE numbers n SET occurrences = n.occurrences + a.c
-                 FROM UNNEST($2::bigint[], $3::bigint[]) AS a(m, c)
-                 WHERE n.job_key = $1 AND n.mobile = a.m AND n.first_idx < $4",
-                &[&key, &mobiles, &counts, &first],
-            )
-            .await
-            .map_err(failed)?;
-        }
-        tx.execute(
-            "UPDATE jobs SET total = total + $2, invalid = invalid + $3,
-                 unique_numbers = unique_numbers + $4, duplicates = duplicates + $5,
-                 done = done + $3, updated_ms = $6
-             WHERE id = $1",
-            &[
-                &id,
-                &(inputs.len() as i64),
-                &invalid,
-                &unique,
-                &(valid - unique),
-                &millis(SystemTime::now()),
-            ],
-        )
-        .await
-        .map_err(failed)?;
-        tx.commit().await.map_err(failed)
     }
 
     async fn transition(
@@ -1547,6 +1604,26 @@ impl DriverRow for tokio_postgres::Row {
         self.try_get(column as usize)
             .map_err(JobStoreError::Postgres)
     }
+}
+
+/// One upload message, ready to be written: its inputs from position `first`, and its
+/// distinct valid numbers in number order, each with its first position and count.
+struct UploadMessage<'a> {
+    first: i64,
+    inputs: &'a [NewInput],
+    invalid: i64,
+    mobiles: Vec<i64>,
+    firsts: Vec<i64>,
+    counts: Vec<i64>,
+}
+
+/// How an upload message's numbers go in.
+#[derive(Debug, Clone, Copy)]
+enum NumbersIn {
+    /// Copied: the fast way, refused (unique key) when one is already in the job.
+    Copied,
+    /// Merged with those already in the job: a repeat counts on the first one's row.
+    Merged,
 }
 
 /// The lowest and highest of a batch's numbers: the range of the primary key it updates.
