@@ -248,7 +248,7 @@ async fn uploads_are_previewed_made_into_jobs_and_downloaded_whole() {
         .await
         .unwrap();
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip.to_vec())).unwrap();
-    let mut rows = 0;
+    let (mut rows, mut invalid_rows) = (0, 0);
     for i in 0..archive.len() {
         let mut file = archive.by_index(i).unwrap();
         let invalid = file.name().unwrap() == "invalid.csv";
@@ -264,6 +264,7 @@ async fn uploads_are_previewed_made_into_jobs_and_downloaded_whole() {
             let record = record.unwrap();
             assert_eq!(record[3].is_empty(), invalid, "{record:?}");
             rows += 1;
+            invalid_rows += u64::from(invalid);
         }
     }
     assert_eq!(rows, 300, "every row in one status file");
@@ -276,6 +277,15 @@ async fn uploads_are_previewed_made_into_jobs_and_downloaded_whole() {
     )
     .await;
     assert!(!summary["provinces"].as_array().unwrap().is_empty());
+    // The charts count every answered row (the simulator gives each a carrier), from the
+    // counts the job kept as it was checked.
+    let carriers: u64 = summary["carriers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["rows"].as_u64().unwrap())
+        .sum();
+    assert_eq!(carriers, 300 - invalid_rows, "{summary}");
 
     let listed = json(
         http.get(format!("{base}/console/api/jobs"))

@@ -967,5 +967,27 @@ async fn a_number_repeated_in_a_later_message_counts_as_a_duplicate_of_the_first
             results[4].answer.is_some() && results[1].answer.is_none(),
             "{name}"
         );
+        // The job's counts by answer are kept as it goes: three inputs so far, then one more
+        // answer (another status) and one repeat of the first.
+        let answers = vec![
+            JobAnswer::Checked(mobile(2), report(LineStatus::Real)),
+            JobAnswer::Checked(mobile(3), report(LineStatus::Empty)),
+        ];
+        assert!(store.record(&lease, answers, 2, false, None).await.unwrap());
+        let mut counts: Vec<(LineStatus, u64)> = store
+            .answer_counts("j")
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|c| (c.report.status, c.inputs))
+            .collect();
+        counts.sort_by_key(|c| c.0 as usize);
+        assert_eq!(
+            counts,
+            [(LineStatus::Empty, 4), (LineStatus::Real, 1)],
+            "{name}"
+        );
+        assert!(store.delete("j").await.unwrap());
+        assert!(store.answer_counts("j").await.unwrap().is_empty(), "{name}");
     }
 }

@@ -10,8 +10,8 @@ use futures::{Stream, StreamExt};
 use tokio::sync::mpsc;
 
 use super::{
-    JobChunk, JobError, JobPage, JobPreview, JobRecord, JobState, JobStoreError, Jobs, Mobile,
-    NewInput, NewJob, PENDING_CHUNK, RESULTS_CHUNK, ResultRow, StoredAnswer, StoredResult,
+    AnswerCount, JobChunk, JobError, JobPage, JobPreview, JobRecord, JobState, JobStoreError, Jobs,
+    Mobile, NewInput, NewJob, PENDING_CHUNK, RESULTS_CHUNK, ResultRow, StoredAnswer, StoredResult,
     WATCH_EVERY, new_id, webhooks,
 };
 use crate::checking::number::{InvalidReason, normalize_mobile};
@@ -258,6 +258,13 @@ impl Jobs {
             Ok(_) => Err(JobError::NotFound(id.to_owned())),
             Err(e) => Err(e),
         }
+    }
+
+    /// `owner`'s job's answered inputs by answer, as kept while its batches were stored: its
+    /// summaries by status, province and carrier without reading its results.
+    pub async fn answer_counts(&self, owner: &str, id: &str) -> Result<Vec<AnswerCount>, JobError> {
+        self.get(owner, id).await?;
+        Ok(self.store.answer_counts(id).await?)
     }
 
     /// One page of `owner`'s jobs, newest first.

@@ -46,9 +46,9 @@ use crate::checking::cache::Freshness;
 use crate::checking::pipeline::{CheckError, NumberResult, Pipeline};
 
 pub use store::{
-    BudgetPeriod, BudgetSpent, InputRow, JobAnswer, JobRecord, JobState, JobStore, JobStoreError,
-    Lease, Mobile, NewInput, NewJob, PostgresJobStore, PostgresOptions, SqliteJobStore, StoreEvent,
-    StoredAnswer, StoredResult, UsageRow,
+    AnswerCount, BudgetPeriod, BudgetSpent, InputRow, JobAnswer, JobRecord, JobState, JobStore,
+    JobStoreError, Lease, Mobile, NewInput, NewJob, PostgresJobStore, PostgresOptions,
+    SqliteJobStore, StoreEvent, StoredAnswer, StoredResult, UsageRow,
 };
 
 /// How the runtime runs jobs.

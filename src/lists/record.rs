@@ -337,22 +337,28 @@ pub struct RowTally {
 impl RowTally {
     /// Counts one row.
     pub fn add(&mut self, r: &RowResult) {
-        self.rows += 1;
-        self.by_status[r.status.position()] += 1;
-        count(&mut self.by_province, &r.province);
-        count(&mut self.by_carrier, &r.carrier);
+        self.add_rows(r.status, &r.province, &r.carrier, 1);
+    }
+
+    /// Counts `rows` rows alike: a status, a province and a carrier (a blank one is not
+    /// counted), as a job's counts by answer give them.
+    pub fn add_rows(&mut self, status: RowStatus, province: &str, carrier: &str, rows: u64) {
+        self.rows += rows;
+        self.by_status[status.position()] += rows;
+        count(&mut self.by_province, province, rows);
+        count(&mut self.by_carrier, carrier, rows);
     }
 }
 
-/// One more row for `key` (a blank key is not counted); the key is copied only the first time.
-fn count(counts: &mut HashMap<String, u64>, key: &str) {
+/// `rows` more for `key` (a blank key is not counted); the key is copied only the first time.
+fn count(counts: &mut HashMap<String, u64>, key: &str, rows: u64) {
     if key.is_empty() {
         return;
     }
     match counts.get_mut(key) {
-        Some(n) => *n += 1,
+        Some(n) => *n += rows,
         None => {
-            counts.insert(key.to_owned(), 1);
+            counts.insert(key.to_owned(), rows);
         }
     }
 }

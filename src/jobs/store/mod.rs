@@ -11,9 +11,11 @@
 //! stored. Both stores keep their schema as versioned migrations (`migrations/`), applied at
 //! start; a database written by a newer phonecheck is refused.
 //!
-//! A store keeps three things per job: the job (state and running counts, so progress needs
-//! no scan), its inputs in order (each with its number when valid), and each distinct number
-//! once with its answer once it has one. The answers of one upstream batch are written in one
+//! A store keeps four things per job: the job (state and running counts, so progress needs
+//! no scan), its inputs in order (each with its number when valid), each distinct number
+//! once with its answer once it has one, and its answered inputs counted by answer (so a
+//! summary by province or carrier reads a few hundred rows, not every result). An answer is
+//! stored once for every job and named by a small id (`answers`). The answers of one upstream batch are written in one
 //! transaction, so after a crash the numbers still pending are exactly those nobody stored an
 //! answer for. State changes are guarded transitions: a runner finishing late never
 //! overwrites a cancel.
@@ -497,6 +499,10 @@ pub trait JobStore: std::fmt::Debug + Send + Sync + 'static {
         attempt: WebhookAttempt,
     ) -> Result<bool, JobStoreError>;
 
+    /// The job's answered inputs by answer, as counted while its batches were stored (a
+    /// few hundred rows, whatever the job's size); empty for a job that is not there.
+    async fn answer_counts(&self, id: &str) -> Result<Vec<AnswerCount>, JobStoreError>;
+
     /// Up to `limit` results from input `from` on, in input order, pending inputs included
     /// (their `answer` is `None`).
     async fn results(
@@ -849,6 +855,41 @@ fn webhook_from(
     (callback_url, webhook)
 }
 
+/// How many of a job's inputs were answered with one answer: what its summaries count by
+/// status, province and carrier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnswerCount {
+    /// The answer (its `checked_at` is not kept with the count: the epoch).
+    pub report: CheckedLine,
+    /// Inputs answered with it (repeats of a number each count).
+    pub inputs: u64,
+}
+
+/// Counts read back as (answer id, inputs), named by `answers`; an id it does not know (or a
+/// status code this build does not know) is an error naming the job, never a guess.
+fn answer_counts_of(
+    job: &str,
+    counts: Vec<(i32, i64)>,
+    answers: &AnswerIds,
+) -> Result<Vec<AnswerCount>, JobStoreError> {
+    counts
+        .into_iter()
+        .map(|(id, inputs)| {
+            let report = answers
+                .answer(id)
+                .and_then(|a| a.report(UNIX_EPOCH))
+                .ok_or_else(|| JobStoreError::UnreadableCounts {
+                    job: job.to_owned(),
+                    answer: id,
+                })?;
+            Ok(AnswerCount {
+                report,
+                inputs: to_u64(inputs),
+            })
+        })
+        .collect()
+}
+
 /// One input's stored result, in input order.
 #[derive(Debug, Clone)]
 pub struct StoredResult {
@@ -973,6 +1014,16 @@ pub enum JobStoreError {
         index: u64,
         /// What was wrong.
         what: String,
+    },
+    /// The job's counts by answer name an answer this build cannot read.
+    #[error(
+        "job {job}: its counts name answer {answer}, which the job database does not hold or this phonecheck cannot read"
+    )]
+    UnreadableCounts {
+        /// The job.
+        job: String,
+        /// The answer's id.
+        answer: i32,
     },
     /// An answer to be written has no id although its row was just stored: a defect, and
     /// the batch is not written under a guessed id.

@@ -44,6 +44,7 @@ use super::{
     ADD_USAGE, BUDGET_SPENT, BudgetPeriod, BudgetSpent, READ_USAGE, RequestedJob,
     SEED_BUDGET_PERIOD, UsageRow, budget_grant, spend_columns, spend_from,
 };
+use super::{AnswerCount, answer_counts_of};
 use super::{
     DriverRow, HOOK_COLUMNS, HOOKS_DUE, MAX_BILLED_COLUMN, ResultColumn, WebhookAttempt,
     answer_ids, decode_result, job_columns, result_columns, webhook_from,
@@ -586,6 +587,12 @@ impl PostgresJobStore {
         )
         .await
         .map_err(failed)?;
+        tx.execute(
+            "DELETE FROM job_answers WHERE job_key = (SELECT key FROM jobs WHERE id = $1)",
+            &[&id],
+        )
+        .await
+        .map_err(failed)?;
         let deleted = tx
             .execute("DELETE FROM jobs WHERE id = $1", &[&id])
             .await
@@ -1014,6 +1021,7 @@ impl JobStore for PostgresJobStore {
             .await
             .map_err(failed)?;
         let mut by_status = [0i64; 6];
+        let mut by_answer: std::collections::HashMap<i32, i64> = Default::default();
         let (mut done, mut hits, mut failed_inputs) = (0i64, 0i64, 0i64);
         let (checked_span, failed_span) = (span_of(&checked.mobiles), span_of(&failed_mobiles));
         if !checked.mobiles.is_empty() {
@@ -1025,7 +1033,7 @@ impl JobStore for PostgresJobStore {
                          AS a(mobile, status, answer, checked_ms)
                      WHERE n.job_key = $1 AND n.mobile BETWEEN $7 AND $8 AND n.mobile = a.mobile
                          AND n.state = 0
-                     RETURNING a.status, n.occurrences",
+                     RETURNING a.status, n.occurrences, a.answer",
                     &[
                         &key,
                         &checked.mobiles,
@@ -1045,6 +1053,7 @@ impl JobStore for PostgresJobStore {
                 if let Some(slot) = by_status.get_mut(status as usize) {
                     *slot += n;
                 }
+                *by_answer.entry(row.get::<_, i32>(2)).or_default() += n;
                 done += n;
                 hits += i64::from(from_cache);
             }
@@ -1097,6 +1106,18 @@ impl JobStore for PostgresJobStore {
         )
         .await
         .map_err(failed)?;
+        if !by_answer.is_empty() {
+            let (answers, inputs): (Vec<i32>, Vec<i64>) = by_answer.into_iter().unzip();
+            tx.execute(
+                "INSERT INTO job_answers (job_key, answer, inputs)
+                 SELECT $1, a, n FROM UNNEST($2::integer[], $3::bigint[]) AS c(a, n)
+                 ON CONFLICT (job_key, answer)
+                     DO UPDATE SET inputs = job_answers.inputs + EXCLUDED.inputs",
+                &[&key, &answers, &inputs],
+            )
+            .await
+            .map_err(failed)?;
+        }
         let kind = if let Some(error) = failed_with {
             let error = serde_json::to_string(&*error)?;
             tx.execute(
@@ -1437,6 +1458,30 @@ impl JobStore for PostgresJobStore {
             out.push(decode_result(id, row, &self.answers)?);
         }
         Ok(out)
+    }
+
+    async fn answer_counts(&self, id: &str) -> Result<Vec<AnswerCount>, JobStoreError> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT answer, inputs FROM job_answers
+                 WHERE job_key = (SELECT key FROM jobs WHERE id = $1)",
+                &[&id],
+            )
+            .await
+            .map_err(failed)?;
+        let mut counts = Vec::with_capacity(rows.len());
+        for row in &rows {
+            counts.push((
+                row.try_get::<_, i32>(0).map_err(failed)?,
+                row.try_get::<_, i64>(1).map_err(failed)?,
+            ));
+        }
+        if !self.answers.knows_all(counts.iter().map(|c| c.0)) {
+            self.read_answers().await?;
+        }
+        answer_counts_of(id, counts, &self.answers)
     }
 
     async fn add_usage(&self, rows: &[UsageRow]) -> Result<(), JobStoreError> {

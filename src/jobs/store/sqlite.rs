@@ -1,8 +1,10 @@
 //! The job store: one SQLite database (WAL mode) in `--data-dir`, written by one connection.
 //!
-//! The schema is the migrations in `migrations/sqlite`. Three tables: `jobs` (one row per job, with its running counts, so progress is read
-//! without scanning), `inputs` (every input of a list in order, with its number when valid),
-//! and `numbers` (each distinct valid number of a job once, with its answer once it has one).
+//! The schema is the migrations in `migrations/sqlite`. The job tables: `jobs` (one row per
+//! job, with its running counts, so progress is read without scanning), `inputs` (every input
+//! of a list in order, with its number when valid), `numbers` (each distinct valid number of a
+//! job once, with its answer's id once it has one), `answers` (each distinct answer once) and
+//! `job_answers` (a job's answered inputs by answer).
 //! Results in input order are `inputs` joined to `numbers`. The answers of one upstream batch
 //! are written in one transaction as soon as they arrive, so after a crash the numbers still
 //! pending are exactly those nobody stored an answer for.
@@ -23,6 +25,7 @@ use super::{
     ADD_USAGE, BUDGET_SPENT, BudgetPeriod, BudgetSpent, READ_USAGE, RequestedJob,
     SEED_BUDGET_PERIOD, UsageRow, budget_grant, spend_columns, spend_from,
 };
+use super::{AnswerCount, answer_counts_of};
 use super::{
     DriverRow, HOOK_COLUMNS, HOOKS_DUE, MAX_BILLED_COLUMN, ResultColumn, WebhookAttempt,
     WebhookRecord, decode_result, result_columns, webhook_from,
@@ -317,6 +320,7 @@ impl SqliteJobStore {
         }
         let id = lease.job.as_str();
         let mut by_status = [0i64; 6];
+        let mut by_answer: std::collections::HashMap<i32, i64> = Default::default();
         let (mut failed, mut done, mut hits) = (0i64, 0i64, 0i64);
         {
             let mut checked = tx.prepare_cached(
@@ -348,6 +352,7 @@ impl SqliteJobStore {
                             .optional()?;
                         if let Some(n) = n {
                             by_status[report.status as usize] += n;
+                            *by_answer.entry(answer).or_default() += n;
                             done += n;
                             hits += i64::from(from_cache);
                         }
@@ -386,6 +391,15 @@ impl SqliteJobStore {
                 millis(SystemTime::now())
             ],
         )?;
+        {
+            let mut count = tx.prepare_cached(
+                "INSERT INTO job_answers (job, answer, inputs) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (job, answer) DO UPDATE SET inputs = inputs + excluded.inputs",
+            )?;
+            for (answer, n) in &by_answer {
+                count.execute(params![id, answer, n])?;
+            }
+        }
         if let Some(error) = fail_with {
             finish_on(&tx, lease, JobState::Failed, Some(error))?;
         }
@@ -520,6 +534,7 @@ impl SqliteJobStore {
         let tx = conn.transaction()?;
         tx.execute("DELETE FROM inputs WHERE job = ?1", params![id])?;
         tx.execute("DELETE FROM numbers WHERE job = ?1", params![id])?;
+        tx.execute("DELETE FROM job_answers WHERE job = ?1", params![id])?;
         let deleted = tx.execute("DELETE FROM jobs WHERE id = ?1", params![id])?;
         tx.commit()?;
         Ok(deleted > 0)
@@ -557,6 +572,19 @@ impl SqliteJobStore {
             out.push(decode_result(id, row, &self.answers)?);
         }
         Ok(out)
+    }
+}
+
+impl SqliteJobStore {
+    /// The job's counts by answer (see [`JobStore::answer_counts`]).
+    fn answer_counts(&self, id: &str) -> Result<Vec<AnswerCount>, JobStoreError> {
+        let conn = self.reader();
+        let mut read =
+            conn.prepare_cached("SELECT answer, inputs FROM job_answers WHERE job = ?1")?;
+        let counts = read
+            .query_map(params![id], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        answer_counts_of(id, counts, &self.answers)
     }
 }
 
@@ -1052,6 +1080,11 @@ impl JobStore for SqliteJobStore {
     ) -> Result<Vec<StoredResult>, JobStoreError> {
         let id = id.to_owned();
         self.call(move |db| db.results(&id, from, limit)).await
+    }
+
+    async fn answer_counts(&self, id: &str) -> Result<Vec<AnswerCount>, JobStoreError> {
+        let id = id.to_owned();
+        self.call(move |db| db.answer_counts(&id)).await
     }
 
     async fn add_usage(&self, rows: &[UsageRow]) -> Result<(), JobStoreError> {

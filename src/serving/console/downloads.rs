@@ -179,20 +179,26 @@ pub(super) async fn split(
     .await
 }
 
-/// `GET /console/api/jobs/{id}/summary`: rows by province and by carrier, largest first (ten
-/// of each), for the page's charts.
+/// `GET /console/api/jobs/{id}/summary`: answered rows by province and by carrier, largest
+/// first (ten of each), for the page's charts.
 pub(super) async fn summary(
     headers: HeaderMap,
     State(console): State<Console>,
     UrlPath(id): UrlPath<String>,
 ) -> Result<Response, ApiError> {
     let owner = console.owner(&headers)?;
-    let mut chunks = console.jobs.results(&owner, &id, 0).await?;
+    // The job's counts by answer, kept as its batches were stored: a few hundred rows,
+    // whatever the job's size.
     let mut tally = RowTally::default();
-    while let Some(chunk) = chunks.recv().await {
-        for row in chunk? {
-            tally.add(&row_of(row));
-        }
+    for count in console.jobs.answer_counts(&owner, &id).await? {
+        let line = &count.report;
+        let (province, _) = line.province_and_city();
+        tally.add_rows(
+            RowStatus::Checked(line.status),
+            province,
+            &line.carrier,
+            count.inputs,
+        );
     }
     let top = |counts: &HashMap<String, u64>| {
         ranked(counts)
