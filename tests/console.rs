@@ -229,15 +229,43 @@ async fn uploads_are_previewed_made_into_jobs_and_downloaded_whole() {
     assert_numbers_as_read(&records);
     assert_eq!(&records[2][2], "vip, \"gold\"");
 
+    // A workbook is built whole first; the page names it to ask how far the build got.
     let xlsx = http
         .get(format!(
-            "{base}/console/api/jobs/{job_id}/results?format=xlsx"
+            "{base}/console/api/jobs/{job_id}/results?format=xlsx&progress=page-token-1"
         ))
         .send()
         .await
         .unwrap();
     assert_eq!(xlsx.status(), 200);
     assert!(xlsx.bytes().await.unwrap().starts_with(b"PK\x03\x04"));
+    let build = json(
+        http.get(format!("{base}/console/api/builds/page-token-1"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        build,
+        serde_json::json!({"rows": 300, "total": 300, "done": true}),
+        "every row was handed to the workbook"
+    );
+    let unknown = http
+        .get(format!("{base}/console/api/builds/page-token-2"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
+    let bad = http
+        .get(format!(
+            "{base}/console/api/jobs/{job_id}/split?progress=no"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+    assert!(bad.text().await.unwrap().contains("progress: a token"));
 
     let zip = http
         .get(format!("{base}/console/api/jobs/{job_id}/split"))
@@ -440,6 +468,25 @@ async fn with_keys_every_route_needs_one_and_shows_only_that_names_jobs() {
             .unwrap();
         assert_eq!(other.status(), 404, "{path}");
     }
+    // A's workbook build is A's to follow: B is told there is none.
+    let built = http
+        .get(format!(
+            "{base}/console/api/jobs/{id}/results?format=xlsx&progress=build-of-a"
+        ))
+        .bearer_auth(KEY_A)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(built.status(), 200);
+    for (key, status) in [(KEY_A, 200), (KEY_B, 404)] {
+        let build = http
+            .get(format!("{base}/console/api/builds/build-of-a"))
+            .bearer_auth(key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(build.status(), status, "{key}");
+    }
     let of_a = json(
         http.get(format!("{base}/console/api/jobs"))
             .bearer_auth(KEY_A)
@@ -560,6 +607,14 @@ async fn in_a_browser_a_dropped_list_is_checked_and_both_files_downloaded() {
     assert!(seen["errors"].as_array().unwrap().is_empty(), "{seen}");
     assert_eq!(seen["results.csv"], "list-results.csv");
     assert_eq!(seen["by-status.zip"], "list-by-status.zip");
+    assert_eq!(seen["results.xlsx"], "list-results.xlsx");
+    assert!(
+        std::fs::read(out.join("results.xlsx"))
+            .unwrap()
+            .starts_with(b"PK\x03\x04"),
+        "a workbook, fetched with its build followed"
+    );
+    assert_eq!(seen["downloadStatus"], "", "{seen}");
 
     let results = std::fs::read(out.join("results.csv")).unwrap();
     let mut reader = csv::Reader::from_reader(&results[3..]);

@@ -58,11 +58,15 @@ async function upload() {
   seen.progressValues = [...values].sort((a, b) => a - b);
   seen.progressText = await page.getByTestId("progress-text").textContent();
   seen.counts = await page.locator("#counts").textContent();
-  for (const [testid, file] of [["download-results", "results.csv"], ["download-split", "by-status.zip"]]) {
+  const downloads = [["download-results", "results.csv"], ["download-results-xlsx", "results.xlsx"],
+    ["download-split", "by-status.zip"]];
+  for (const [testid, file] of downloads) {
     const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId(testid).click()]);
     await download.saveAs(path.join(out, file));
     seen[file] = download.suggestedFilename();
   }
+  // The build's progress line is gone once the file is saved.
+  seen.downloadStatus = await page.getByTestId("download-status").textContent();
   await page.getByTestId("charts").locator("svg").first().waitFor();
   seen.charts = await page.getByTestId("charts").locator("svg").count();
   seen.history = await page.getByTestId("history").locator("tr[data-job]").count();

@@ -14,6 +14,10 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use super::builds::Progress;
 use super::uploads::clean_name;
 use super::{ApiError, Console};
 use crate::checking::pipeline::Outcome;
@@ -23,10 +27,35 @@ use crate::lists::split::SplitLayout;
 use crate::lists::{OutputFormat, ResultWriter, RowResult, RowStatus, SplitWriter, WriteOptions};
 use crate::serving::status::{not_checked_status, rpc_status};
 
-/// `?format=csv|xlsx`.
+/// `?format=csv|xlsx&progress=TOKEN`.
 #[derive(Debug, Deserialize)]
 pub(super) struct ResultsQuery {
     format: Option<String>,
+    /// The page's name for this download, to ask how far its build has got.
+    progress: Option<String>,
+}
+
+/// `?progress=TOKEN` (see [`ResultsQuery`]).
+#[derive(Debug, Deserialize)]
+pub(super) struct BuildQuery {
+    progress: Option<String>,
+}
+
+/// `GET /console/api/builds/{token}`: how far a workbook or zip being built has got,
+/// `{"rows", "total", "done"}`.
+pub(super) async fn build(
+    headers: HeaderMap,
+    State(console): State<Console>,
+    UrlPath(token): UrlPath<String>,
+) -> Result<Response, ApiError> {
+    let owner = console.owner(&headers)?;
+    let progress = console.builds.read(&owner, &token).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "no download is being built under that token here",
+        )
+    })?;
+    Ok(axum::Json(progress).into_response())
 }
 
 /// `GET /console/api/jobs/{id}/results?format=csv|xlsx`.
@@ -47,6 +76,9 @@ pub(super) async fn results(
     if !xlsx {
         return stream_csv(&console, &owner, &job, options).await;
     }
+    let progress = console
+        .builds
+        .start(&owner, query.progress.as_deref(), job.total)?;
     let scratch = scratch_file(&console, "xlsx")?;
     let path = scratch.to_path_buf();
     let write = move |rows: &mut dyn Iterator<Item = RowResult>| -> std::io::Result<()> {
@@ -60,6 +92,7 @@ pub(super) async fn results(
     send_built(
         chunks,
         write,
+        progress,
         scratch,
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         &download_name(&job, "results", "xlsx"),
@@ -87,7 +120,7 @@ async fn stream_csv(
         writer.finish()
     };
     tokio::spawn(async move {
-        if let Err(e) = produce(chunks, write).await {
+        if let Err(e) = produce(chunks, write, None).await {
             tracing::warn!(error = %e, "a CSV download stopped part way");
             let _ = tx.send(Err(std::io::Error::other(e))).await;
         }
@@ -148,9 +181,13 @@ pub(super) async fn split(
     headers: HeaderMap,
     State(console): State<Console>,
     UrlPath(id): UrlPath<String>,
+    Query(query): Query<BuildQuery>,
 ) -> Result<Response, ApiError> {
     let owner = console.owner(&headers)?;
     let job = console.jobs.get(&owner, &id).await?;
+    let progress = console
+        .builds
+        .start(&owner, query.progress.as_deref(), job.total)?;
     let scratch = scratch_file(&console, "zip")?;
     let layout = if job.header.is_empty() {
         SplitLayout::Txt
@@ -172,6 +209,7 @@ pub(super) async fn split(
     send_built(
         chunks,
         write,
+        progress,
         scratch,
         "application/zip",
         &download_name(&job, "by-status", "zip"),
@@ -262,10 +300,12 @@ fn scratch_file(console: &Console, extension: &str) -> Result<tempfile::TempPath
 /// A job's results as they are read, in order.
 type Chunks = tokio::sync::mpsc::Receiver<Result<Vec<ResultRow>, crate::jobs::JobError>>;
 
-/// Writes a job's results (`chunks`) to the scratch file with `write`, then sends the file.
+/// Writes a job's results (`chunks`) to the scratch file with `write`, counting the rows on
+/// `progress` when the page asked to follow it, then sends the file.
 async fn send_built<W>(
     chunks: Chunks,
     write: W,
+    progress: Option<Progress>,
     scratch: tempfile::TempPath,
     kind: &'static str,
     name: &str,
@@ -273,25 +313,42 @@ async fn send_built<W>(
 where
     W: FnOnce(&mut dyn Iterator<Item = RowResult>) -> std::io::Result<()> + Send + 'static,
 {
-    produce(chunks, write).await.map_err(failed)?;
+    let rows = progress.as_ref().map(|p| p.rows.clone());
+    produce(chunks, write, rows).await.map_err(failed)?;
+    drop(progress);
     send(scratch, kind, name).await
 }
 
 /// Feeds a job's results (`chunks`, in order, as output rows) to `write` on a blocking
-/// thread; the first failure, of reading or of writing, is the answer.
-async fn produce<W>(mut chunks: Chunks, write: W) -> Result<(), String>
+/// thread, adding the rows handed over to `handed` when given; the first failure, of
+/// reading or of writing, is the answer.
+async fn produce<W>(
+    mut chunks: Chunks,
+    write: W,
+    handed: Option<Arc<AtomicU64>>,
+) -> Result<(), String>
 where
     W: FnOnce(&mut dyn Iterator<Item = RowResult>) -> std::io::Result<()> + Send + 'static,
 {
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<ResultRow>>(4);
-    let writing =
-        tokio::task::spawn_blocking(move || write(&mut rx.into_iter().flatten().map(row_of)));
+    // An async channel: a writer behind makes this task wait, never a runtime thread.
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<ResultRow>>(4);
+    let writing = tokio::task::spawn_blocking(move || {
+        write(
+            &mut std::iter::from_fn(move || rx.blocking_recv())
+                .flatten()
+                .map(row_of),
+        )
+    });
     let mut read = Ok(());
     while let Some(chunk) = chunks.recv().await {
         match chunk {
             Ok(chunk) => {
-                if tx.send(chunk).is_err() {
+                let rows = chunk.len() as u64;
+                if tx.send(chunk).await.is_err() {
                     break;
+                }
+                if let Some(handed) = &handed {
+                    handed.fetch_add(rows, Ordering::Relaxed);
                 }
             }
             Err(e) => {

@@ -15,6 +15,7 @@
 //! name; the page holds the key in the tab's memory only. There are no cookies, so a request
 //! from another site carries no credentials (nothing to forge).
 
+mod builds;
 mod downloads;
 mod uploads;
 
@@ -58,6 +59,8 @@ pub(crate) struct Console {
     keys: Option<Arc<ApiKeys>>,
     settings: Arc<Settings>,
     uploads: Arc<Mutex<HashMap<String, uploads::Upload>>>,
+    /// Workbooks and zips being built for a download, for the page to show how far.
+    builds: builds::Builds,
 }
 
 impl Console {
@@ -75,6 +78,7 @@ impl Console {
             keys,
             settings: Arc::new(settings),
             uploads: Arc::default(),
+            builds: builds::Builds::default(),
         }
     }
 
@@ -115,6 +119,7 @@ pub(crate) fn router(console: Console) -> Router {
         .route("/console/api/jobs/{id}/results", get(downloads::results))
         .route("/console/api/jobs/{id}/split", get(downloads::split))
         .route("/console/api/jobs/{id}/summary", get(downloads::summary))
+        .route("/console/api/builds/{token}", get(downloads::build))
         .with_state(console)
 }
 

@@ -20,6 +20,8 @@ const TEXT = {
     usageTitle: "Usage this month", billedPerDay: "Numbers billed per day", noUsage: "Nothing billed this month yet.",
     usageTotal: "{billed} numbers billed, {cacheHits} answered from the cache, in {calls} calls ({from} to {to}, {zone}).",
     budget: "Budget: {left} of {limit} numbers a {period} left.", day: "day", month: "month",
+    building: "Building the file: {rows} of {total} rows written…", waiting: "Building the file… {seconds} s",
+    receiving: "Downloading… {mb} MB",
     states: { JOB_STATE_QUEUED: "queued", JOB_STATE_RUNNING: "running", JOB_STATE_SUCCEEDED: "succeeded",
       JOB_STATE_FAILED: "failed", JOB_STATE_CANCELLED: "cancelled" },
   },
@@ -37,6 +39,8 @@ const TEXT = {
     usageTitle: "本月用量", billedPerDay: "每日计费号码", noUsage: "本月尚无计费。",
     usageTotal: "计费 {billed} 个号码，缓存回答 {cacheHits} 个，共 {calls} 次调用（{from} 至 {to}，{zone}）。",
     budget: "预算：每{period} {limit} 个号码，剩余 {left} 个。", day: "日", month: "月",
+    building: "正在生成文件：已写入 {rows} / {total} 行…", waiting: "正在生成文件… {seconds} 秒",
+    receiving: "下载中… {mb} MB",
     states: { JOB_STATE_QUEUED: "排队中", JOB_STATE_RUNNING: "检测中", JOB_STATE_SUCCEEDED: "已完成",
       JOB_STATE_FAILED: "失败", JOB_STATE_CANCELLED: "已取消" },
   },
@@ -331,14 +335,45 @@ async function loadUsage() {
   } catch (_) { /* the usage section stays as it was */ }
 }
 
-// Downloads: fetched with the key, then saved under the server's file name.
-async function download(path) {
+// Downloads: fetched with the key, then saved under the server's file name. A workbook or a
+// zip (`built`) is written whole on the server before its first byte leaves: the page names
+// the download with a token and asks how far the build has got (or, when another replica
+// answers that, shows the time waited), then counts the bytes as they arrive.
+async function download(path, built) {
+  const status = $("download-status");
+  const started = Date.now();
+  const token = built ? `d${started.toString(36)}${Math.random().toString(36).slice(2, 10)}` : null;
+  let polling = null;
+  if (token) {
+    polling = setInterval(async () => {
+      try {
+        const build = await (await api(`/console/api/builds/${token}`)).json();
+        if (!build.done) {
+          status.textContent = fill("building", { rows: build.rows, total: build.total });
+        }
+      } catch (_) {
+        status.textContent = fill("waiting", { seconds: Math.round((Date.now() - started) / 1000) });
+      }
+    }, 500);
+  }
   try {
-    const response = await api(path);
+    const response = await api(token ? `${path}${path.includes("?") ? "&" : "?"}progress=${token}` : path);
+    clearInterval(polling);
     const disposition = response.headers.get("Content-Disposition") || "";
     const match = /filename\*=UTF-8''([^;]+)/.exec(disposition);
     const name = match ? decodeURIComponent(match[1]) : "download";
-    const url = URL.createObjectURL(await response.blob());
+    const reader = response.body.getReader();
+    const parts = [];
+    let received = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      parts.push(value);
+      received += value.length;
+      status.textContent = fill("receiving", { mb: (received / 1e6).toFixed(1) });
+    }
+    const blob = new Blob(parts, { type: response.headers.get("Content-Type") || "" });
+    const url = URL.createObjectURL(blob);
     const link = element("a", null, { href: url, download: name });
     document.body.append(link);
     link.click();
@@ -346,6 +381,9 @@ async function download(path) {
     setTimeout(() => URL.revokeObjectURL(url), 60000);
   } catch (e) {
     $("progress-text").textContent = e.message;
+  } finally {
+    clearInterval(polling);
+    status.textContent = "";
   }
 }
 
@@ -417,9 +455,9 @@ drop.addEventListener("drop", (e) => {
 $("sheet").addEventListener("change", rePreview);
 $("column").addEventListener("change", rePreview);
 $("start").addEventListener("click", startJob);
-$("download-csv").addEventListener("click", () => download(`/console/api/jobs/${$("downloads").dataset.job}/results?format=csv`));
-$("download-xlsx").addEventListener("click", () => download(`/console/api/jobs/${$("downloads").dataset.job}/results?format=xlsx`));
-$("download-split").addEventListener("click", () => download(`/console/api/jobs/${$("downloads").dataset.job}/split`));
+$("download-csv").addEventListener("click", () => download(`/console/api/jobs/${$("downloads").dataset.job}/results?format=csv`, false));
+$("download-xlsx").addEventListener("click", () => download(`/console/api/jobs/${$("downloads").dataset.job}/results?format=xlsx`, true));
+$("download-split").addEventListener("click", () => download(`/console/api/jobs/${$("downloads").dataset.job}/split`, true));
 
 $("demo").hidden = document.documentElement.dataset.demo !== "1";
 applyLanguage();
