@@ -967,6 +967,17 @@ async fn a_number_repeated_in_a_later_message_counts_as_a_duplicate_of_the_first
             results[4].answer.is_some() && results[1].answer.is_none(),
             "{name}"
         );
+        // Read two at a time, the repeats of a number first seen on an earlier page come
+        // with its answer all the same.
+        let mut paged = Vec::new();
+        for from in [0, 2, 4] {
+            paged.extend(store.results("j", from, 2).await.unwrap());
+        }
+        assert_eq!(
+            format!("{paged:?}"),
+            format!("{results:?}"),
+            "{name}: read a page at a time"
+        );
         // The job's counts by answer are kept as it goes: three inputs so far, then one more
         // answer (another status) and one repeat of the first.
         let answers = vec![

@@ -25,6 +25,7 @@
 //! - Connections come from a pool (`deadpool-postgres`) with wait, connect and recycle
 //!   timeouts; a database that cannot be reached is [`JobStoreError::Unavailable`].
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -47,7 +48,7 @@ use super::{
 use super::{AnswerCount, answer_counts_of};
 use super::{
     DriverRow, HOOK_COLUMNS, HOOKS_DUE, MAX_BILLED_COLUMN, ResultColumn, WebhookAttempt,
-    answer_ids, decode_result, job_columns, result_columns, webhook_from,
+    answer_ids, decode_result, job_columns, webhook_from,
 };
 use super::{
     JobAnswer, JobRecord, JobState, JobStore, JobStoreError, Lease, NewInput, NewJob, SELECT_JOB,
@@ -201,7 +202,7 @@ impl PostgresJobStore {
         // of one job by key, and is written so that the planner has one sensible path
         // whatever the tables' statistics say (they are young right after a big upload, and
         // then a job looks like a handful of rows): the batch's numbers are an index
-        // condition, results probe `numbers` through a LATERAL join. Bitmap scans are off so a
+        // condition, results range over `numbers_by_first`. Bitmap scans are off so a
         // page of pending numbers is read in key order instead of fetching the whole job to
         // sort it (0.4 s instead of 1 ms per page on a 1,000,000-number job), and parallel
         // workers, whose start (5 ms) costs more than such a statement, are off too.
@@ -1021,7 +1022,7 @@ impl JobStore for PostgresJobStore {
             .await
             .map_err(failed)?;
         let mut by_status = [0i64; 6];
-        let mut by_answer: std::collections::HashMap<i32, i64> = Default::default();
+        let mut by_answer: HashMap<i32, i64> = Default::default();
         let (mut done, mut hits, mut failed_inputs) = (0i64, 0i64, 0i64);
         let (checked_span, failed_span) = (span_of(&checked.mobiles), span_of(&failed_mobiles));
         if !checked.mobiles.is_empty() {
@@ -1430,31 +1431,58 @@ impl JobStore for PostgresJobStore {
         limit: usize,
     ) -> Result<Vec<StoredResult>, JobStoreError> {
         let from = to_i64(from);
+        let limit = limit as i64;
         let client = self.client().await?;
-        let statement = client
-            .prepare_cached(concat!(
-                "SELECT ",
-                result_columns!(),
-                " FROM inputs i LEFT JOIN LATERAL (
-                     -- LIMIT keeps this a probe per input: never flattened into a join
-                     -- the planner could turn into reading the whole job.
-                     SELECT * FROM numbers WHERE job_key = i.job_key AND mobile = i.mobile
-                     LIMIT 1
-                 ) n ON true
-                 WHERE i.job_key = (SELECT key FROM jobs WHERE id = $1) AND i.idx >= $2
-                 ORDER BY i.idx LIMIT $3"
-            ))
-            .await
-            .map_err(failed)?;
-        let rows = client
-            .query(&statement, &[&id, &from, &(limit as i64)])
-            .await
-            .map_err(failed)?;
-        if !self.answers.knows_all(answer_ids(&rows)?) {
+        let (read_inputs, read_firsts) = futures::try_join!(
+            client.prepare_cached(PAGE_INPUTS),
+            client.prepare_cached(PAGE_FIRST_NUMBERS)
+        )
+        .map_err(failed)?;
+        // Both reads leave in one round trip: the page's inputs, and the numbers whose first
+        // input is in it, read along `numbers_by_first`.
+        let page: [&(dyn ToSql + Sync); 3] = [&id, &from, &limit];
+        let (inputs, firsts) = futures::try_join!(
+            client.query(&read_inputs, &page),
+            client.query(&read_firsts, &page)
+        )
+        .map_err(failed)?;
+        let mut numbers = HashMap::with_capacity(firsts.len());
+        for row in &firsts {
+            numbers.insert(row.try_get::<_, i64>(0).map_err(failed)?, row);
+        }
+        // Inputs repeating a number first seen before this page: one more read, by key.
+        let mut earlier = Vec::new();
+        for row in &inputs {
+            let mobile: Option<i64> = row.try_get(INPUT_MOBILE).map_err(failed)?;
+            if let Some(mobile) = mobile.filter(|m| !numbers.contains_key(m)) {
+                earlier.push(mobile);
+            }
+        }
+        let earlier = if earlier.is_empty() {
+            Vec::new()
+        } else {
+            earlier.sort_unstable();
+            earlier.dedup();
+            let read = client
+                .prepare_cached(NUMBERS_BY_MOBILE)
+                .await
+                .map_err(failed)?;
+            client.query(&read, &[&id, &earlier]).await.map_err(failed)?
+        };
+        for row in &earlier {
+            numbers.insert(row.try_get::<_, i64>(0).map_err(failed)?, row);
+        }
+        let mut joined = Vec::with_capacity(inputs.len());
+        for input in &inputs {
+            let mobile: Option<i64> = input.try_get(INPUT_MOBILE).map_err(failed)?;
+            let number = mobile.and_then(|m| numbers.get(&m).copied());
+            joined.push(ResultParts { input, number });
+        }
+        if !self.answers.knows_all(answer_ids(&joined)?) {
             self.read_answers().await?;
         }
-        let mut out = Vec::with_capacity(rows.len());
-        for row in &rows {
+        let mut out = Vec::with_capacity(joined.len());
+        for row in &joined {
             out.push(decode_result(id, row, &self.answers)?);
         }
         Ok(out)
@@ -1634,20 +1662,80 @@ impl JobStore for PostgresJobStore {
     }
 }
 
-impl DriverRow for tokio_postgres::Row {
+/// A page of inputs from `from` on, in input order (the columns [`ResultParts`] reads).
+const PAGE_INPUTS: &str = "SELECT idx, input, mobile, cells, line FROM inputs
+     WHERE job_key = (SELECT key FROM jobs WHERE id = $1) AND idx >= $2
+     ORDER BY idx LIMIT $3";
+
+/// Where an input's number sits in [`PAGE_INPUTS`]'s columns.
+const INPUT_MOBILE: usize = 2;
+
+/// The numbers of job `$1`, with the columns of a number's part of a result (the ones
+/// [`ResultParts`] reads).
+macro_rules! number_columns {
+    () => {
+        "SELECT mobile, first_idx, CAST(state AS BIGINT), CAST(answer AS BIGINT), checked_ms,
+             from_cache, error
+         FROM numbers WHERE job_key = (SELECT key FROM jobs WHERE id = $1)"
+    };
+}
+
+/// The numbers first seen among inputs `$2 .. $2 + $3`.
+const PAGE_FIRST_NUMBERS: &str = concat!(
+    number_columns!(),
+    " AND first_idx >= $2 AND first_idx < $2 + $3"
+);
+
+/// The numbers `$2` of a job.
+const NUMBERS_BY_MOBILE: &str = concat!(number_columns!(), " AND mobile = ANY($2)");
+
+/// One result read in two parts: the input's row, and its number's (none for an invalid
+/// input, or a number not stored).
+struct ResultParts<'a> {
+    input: &'a Row,
+    number: Option<&'a Row>,
+}
+
+impl ResultParts<'_> {
+    /// Which row holds `column`, and where in it.
+    fn place(&self, column: ResultColumn) -> (Option<&Row>, usize) {
+        use ResultColumn as C;
+        match column {
+            C::Index => (Some(self.input), 0),
+            C::Input => (Some(self.input), 1),
+            C::Mobile => (Some(self.input), INPUT_MOBILE),
+            C::Cells => (Some(self.input), 3),
+            C::Line => (Some(self.input), 4),
+            C::FirstIndex => (self.number, 1),
+            C::State => (self.number, 2),
+            C::Answer => (self.number, 3),
+            C::CheckedMs => (self.number, 4),
+            C::FromCache => (self.number, 5),
+            C::Error => (self.number, 6),
+        }
+    }
+}
+
+impl DriverRow for ResultParts<'_> {
     fn int(&self, column: ResultColumn) -> Result<Option<i64>, JobStoreError> {
-        self.try_get(column as usize)
-            .map_err(JobStoreError::Postgres)
+        match self.place(column) {
+            (Some(row), at) => row.try_get(at).map_err(JobStoreError::Postgres),
+            (None, _) => Ok(None),
+        }
     }
 
     fn text(&self, column: ResultColumn) -> Result<Option<&str>, JobStoreError> {
-        self.try_get(column as usize)
-            .map_err(JobStoreError::Postgres)
+        match self.place(column) {
+            (Some(row), at) => row.try_get(at).map_err(JobStoreError::Postgres),
+            (None, _) => Ok(None),
+        }
     }
 
     fn flag(&self, column: ResultColumn) -> Result<bool, JobStoreError> {
-        self.try_get(column as usize)
-            .map_err(JobStoreError::Postgres)
+        match self.place(column) {
+            (Some(row), at) => row.try_get(at).map_err(JobStoreError::Postgres),
+            (None, _) => Ok(false),
+        }
     }
 }
 
