@@ -1467,7 +1467,10 @@ impl JobStore for PostgresJobStore {
                 .prepare_cached(NUMBERS_BY_MOBILE)
                 .await
                 .map_err(failed)?;
-            client.query(&read, &[&id, &earlier]).await.map_err(failed)?
+            client
+                .query(&read, &[&id, &earlier])
+                .await
+                .map_err(failed)?
         };
         for row in &earlier {
             numbers.insert(row.try_get::<_, i64>(0).map_err(failed)?, row);
