@@ -23,8 +23,9 @@
 //! - [`cli`] (feature `cli`, on by default): the command-line client, which talks to a server
 //!   through [`pb`] like any other client.
 //!
-//! Beside them: [`metrics`] (the Prometheus names and endpoint), [`pb`] (the generated API)
-//! and [`causes`] (an error and its causes as one line).
+//! Beside them: [`metrics`] (the Prometheus names and endpoint), [`traces`] (spans exported
+//! over OTLP, trace context in and out), [`pb`] (the generated API) and [`causes`] (an error
+//! and its causes as one line).
 
 pub mod causes;
 pub mod checking;
@@ -35,4 +36,5 @@ pub mod lists;
 pub mod metrics;
 pub mod pb;
 pub mod serving;
+pub mod traces;
 pub mod usage;

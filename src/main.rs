@@ -8,12 +8,16 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::Layer;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 use phonecheck::checking::upstream::Token;
 use phonecheck::checking::upstream::simulator::{self, Faults, Simulator, SimulatorConfig};
 #[cfg(feature = "cli")]
 use phonecheck::cli::{check::CheckArgs, job::JobArgs};
 use phonecheck::serving::{ServeArgs, Server};
+use phonecheck::traces::{TraceError, TraceExport};
 
 /// phonecheck: a gRPC service in front of the ALAPI phone-number status API (空号检测).
 #[derive(Debug, Parser)]
@@ -101,17 +105,13 @@ fn parse_fraction(s: &str) -> Result<f64, String> {
 #[tokio::main]
 async fn main() {
     let cli = Cli::parse();
-    let logs = tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr);
-    match cli.log_format {
-        LogFormat::Json => logs.json().init(),
-        LogFormat::Text => logs
-            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-            .init(),
-    }
+    let export = match logs(&cli) {
+        Ok(export) => export,
+        Err(e) => {
+            eprintln!("phonecheck: {}", phonecheck::causes::one_line(&e));
+            std::process::exit(2);
+        }
+    };
     let result = match cli.command {
         Command::Serve(args) => serve(*args).await,
         Command::MockUpstream(args) => mock_upstream(args).await,
@@ -122,11 +122,36 @@ async fn main() {
         #[cfg(feature = "cli")]
         Command::Usage(args) => std::process::exit(phonecheck::cli::usage::run(args).await),
     };
+    if let Some(export) = export {
+        // Blocks while the last spans are sent.
+        let _ = tokio::task::spawn_blocking(move || export.shutdown()).await;
+    }
     if let Err(e) = result {
         // One clear line, with its causes, and a non-zero exit.
         eprintln!("phonecheck: {}", phonecheck::causes::one_line(e.as_ref()));
         std::process::exit(1);
     }
+}
+
+/// Sets up the log lines on stderr (`RUST_LOG` filters them, and the spans exported with
+/// them) and, for `serve --otlp-endpoint`, the trace exporter, returned to be shut down last.
+fn logs(cli: &Cli) -> Result<Option<TraceExport>, TraceError> {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let lines = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    let lines = match cli.log_format {
+        LogFormat::Json => lines.json().boxed(),
+        LogFormat::Text => lines
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .boxed(),
+    };
+    let logs = tracing_subscriber::registry().with(filter).with(lines);
+    let traces = match &cli.command {
+        Command::Serve(args) => TraceExport::start(&args.traces)?,
+        _ => None,
+    };
+    let (layer, export) = traces.unzip();
+    logs.with(layer).init();
+    Ok(export)
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {

@@ -33,6 +33,7 @@ use std::time::Duration;
 use smallvec::SmallVec;
 use tokio::sync::{Notify, mpsc};
 use tokio::time::Instant;
+use tracing::Instrument;
 
 use crate::checking::cache::{ResultCache, whole_seconds};
 use crate::checking::checked_line::CheckedLine;
@@ -166,6 +167,9 @@ struct TicketEnd {
     deadline: Option<Instant>,
     /// After this, the ticket's numbers still queued are not sent (see [`Ticket::send_until`]).
     send_until: Option<Instant>,
+    /// The span of the call holding the ticket, linked with each batch carrying its numbers
+    /// (`Span::none()` while traces are not exported).
+    span: tracing::Span,
 }
 
 /// A batch on its way: its numbers, and the latest deadline among its callers (`None` when one
@@ -175,6 +179,11 @@ struct Outgoing {
     /// Who pays for each number: the payer of the first ticket waiting for it when it left.
     payers: Vec<Payer>,
     deadline: Option<Instant>,
+    /// How long its oldest number waited in the queue.
+    waited: Duration,
+    /// The spans of the calls waiting for its numbers, once each (only while traces are
+    /// exported).
+    callers: Vec<tracing::Span>,
 }
 
 impl Batcher {
@@ -231,6 +240,7 @@ impl Batcher {
                 tx,
                 deadline,
                 send_until: None,
+                span: crate::traces::current(),
             },
         );
         Ticket {
@@ -439,9 +449,13 @@ impl Shared {
         let mut payers = Vec::with_capacity(mobiles.capacity());
         let mut deadline = Some(None::<Instant>);
         let now = Instant::now();
+        let mut oldest = now;
+        let tracing = crate::traces::is_on();
+        let mut callers: SmallVec<[u64; 4]> = SmallVec::new();
         while mobiles.len() < self.config.max_batch {
             // Live numbers first; background ones fill the rest.
-            let Some(Queued { mobile, .. }) = queue.pop_front().or_else(|| background.pop_front())
+            let Some(Queued { mobile, since }) =
+                queue.pop_front().or_else(|| background.pop_front())
             else {
                 break;
             };
@@ -469,7 +483,11 @@ impl Shared {
                 .first()
                 .and_then(|(t, _)| tickets.get(t))
                 .map(|end| end.payer.clone());
+            oldest = oldest.min(since);
             for (t, _) in &waiting.tickets {
+                if tracing && !callers.contains(t) {
+                    callers.push(*t);
+                }
                 let ticket_deadline = tickets.get(t).and_then(|end| end.deadline);
                 deadline = match (deadline, ticket_deadline) {
                     (Some(latest), Some(d)) => Some(Some(latest.map_or(d, |l| l.max(d)))),
@@ -483,6 +501,11 @@ impl Shared {
             mobiles,
             payers,
             deadline: deadline.flatten(),
+            waited: now.duration_since(oldest),
+            callers: callers
+                .iter()
+                .filter_map(|t| tickets.get(t).map(|end| end.span.clone()))
+                .collect(),
         })
     }
 
@@ -785,8 +808,11 @@ async fn dispatch(this: Arc<Shared>) {
             Next::Now => {}
         }
         let slot = this.client.reserve().await;
-        if let Some(batch) = this.take_batch() {
-            tokio::spawn(this.clone().send(batch, slot));
+        if let Some(mut batch) = this.take_batch() {
+            let callers = std::mem::take(&mut batch.callers);
+            let span = crate::traces::batch_span(batch.mobiles.len(), batch.waited, callers.iter());
+            slot.record_wait(&span);
+            tokio::spawn(this.clone().send(batch, slot).instrument(span));
         }
     }
 }

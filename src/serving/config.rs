@@ -138,6 +138,11 @@ pub struct ServeArgs {
     #[arg(long, env = "PHONECHECK_METRICS_LISTEN")]
     pub metrics_listen: Option<SocketAddr>,
 
+    /// Traces exported to an OpenTelemetry collector (`--otlp-endpoint` and the flags beside
+    /// it); read by the binary when it sets up logs, before the server starts.
+    #[command(flatten)]
+    pub traces: crate::traces::TraceArgs,
+
     /// Most calls open at once on one client connection (HTTP/2 streams).
     #[arg(long, env = "PHONECHECK_MAX_CONCURRENT_STREAMS", default_value_t = ConnectionLimits::default().max_concurrent_streams,
           value_parser = clap::value_parser!(u32).range(1..))]

@@ -3,6 +3,8 @@
 //! - a request id: the caller's `x-request-id` when it is a sensible one, else a new one; it
 //!   is returned in the response headers and carried by the call's tracing span, so one id
 //!   ties a client's report to the server's logs;
+//! - the call's span continuing the caller's trace (`traceparent`) when traces are exported
+//!   ([`crate::traces`]);
 //! - the call counted and timed in the metrics by method, final code and caller (the API
 //!   key's name), the code read from the response headers or, for streams, the trailers;
 //! - once the server is draining for shutdown, new PhoneCheck calls refused at once with
@@ -126,7 +128,25 @@ where
         let id = request_id(request.headers());
         let caller = CallerSlot::default();
         request.extensions_mut().insert(caller.clone());
-        let span = tracing::info_span!("rpc", method = %method, request_id = %id.to_str().unwrap_or(""), caller = tracing::field::Empty);
+        let span = tracing::info_span!(
+            "rpc",
+            otel.name = %method,
+            otel.kind = "server",
+            otel.status_code = tracing::field::Empty,
+            rpc.system = "grpc",
+            rpc.grpc.status_code = tracing::field::Empty,
+            method = %method,
+            request_id = %id.to_str().unwrap_or(""),
+            caller = tracing::field::Empty,
+            inputs = tracing::field::Empty,
+            invalid = tracing::field::Empty,
+            repeats = tracing::field::Empty,
+            cache_hits = tracing::field::Empty,
+            billed = tracing::field::Empty,
+            trace_id = tracing::field::Empty,
+            span_id = tracing::field::Empty,
+        );
+        crate::traces::continue_from(&span, request.headers());
         let finish = Finish {
             method,
             caller,
@@ -164,6 +184,24 @@ where
             .instrument(span),
         )
     }
+}
+
+/// Runs a request of the HTTP listener (the ALAPI door, the console) in a span continuing the
+/// caller's trace, when traces are exported; else just runs it.
+pub(crate) async fn traced_http(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    if !crate::traces::is_on() {
+        return next.run(request).await;
+    }
+    let span = crate::traces::http_span(request.method(), request.uri().path(), request.headers());
+    let response = next.run(request).instrument(span.clone()).await;
+    span.record("http.response.status_code", response.status().as_u16());
+    if response.status().is_server_error() {
+        span.record("otel.status_code", "ERROR");
+    }
+    response
 }
 
 /// The service (when it is one of ours) and the label of a call's method: `PhoneCheck/Check`,
@@ -226,6 +264,10 @@ impl Finish {
             return;
         }
         let took = self.started.elapsed();
+        self.span.record("rpc.grpc.status_code", code);
+        if code != tonic::Code::Ok as i32 {
+            self.span.record("otel.status_code", "ERROR");
+        }
         let code = crate::metrics::code_name(code);
         let caller = self.caller.label();
         metrics::counter!(crate::metrics::RPCS, "method" => self.method.clone(), "code" => code, "caller" => caller)

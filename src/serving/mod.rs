@@ -266,7 +266,9 @@ impl Server {
                 let stopped = async move {
                     let _ = stop.wait_for(|s| *s).await;
                 };
-                let app = console.merge(door);
+                let app = console
+                    .merge(door)
+                    .layer(axum::middleware::from_fn(middleware::traced_http));
                 let served = axum::serve(listener, app).with_graceful_shutdown(stopped);
                 if let Err(e) = served.await {
                     tracing::error!(error = %e, "the HTTP endpoint stopped");

@@ -65,7 +65,10 @@ impl Pipeline {
         tokio::spawn(
             async move {
                 let last = match within(deadline, bulk.work(chunks)).await {
-                    Ok(Flow::Finished) => StreamEvent::Finished(bulk.run.tally.summary),
+                    Ok(Flow::Finished) => {
+                        bulk.run.tally.summary.record_in_span();
+                        StreamEvent::Finished(bulk.run.tally.summary)
+                    }
                     Ok(Flow::CallerGone) => return,
                     Err(e) => StreamEvent::Failed(e),
                 };

@@ -202,6 +202,20 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// Puts the call's counts on the span it runs in (the call's span declares these fields),
+    /// for its trace.
+    pub(crate) fn record_in_span(&self) {
+        if !crate::traces::is_on() {
+            return;
+        }
+        let span = tracing::Span::current();
+        span.record("inputs", self.total);
+        span.record("invalid", self.invalid);
+        span.record("repeats", self.duplicates);
+        span.record("cache_hits", self.cache_hits);
+        span.record("billed", self.billed);
+    }
+
     /// The counts a request's parse alone gives: inputs, distinct numbers, invalid ones and
     /// repeats; the rest as answers come.
     fn of(parsed: &ParsedRequest) -> Summary {
@@ -410,6 +424,7 @@ impl Pipeline {
         within(deadline, work).await?;
         let results: Vec<NumberResult> = slots.into_iter().flatten().collect();
         debug_assert_eq!(results.len(), run.parsed.len());
+        run.tally.summary.record_in_span();
         Ok((results, run.tally.summary))
     }
 
@@ -544,7 +559,10 @@ impl Pipeline {
                         .map_or(Ok(()), |e| Err(CheckError::Upstream(e.clone())))
                 };
                 let last = match within(deadline, work).await {
-                    Ok(()) => StreamEvent::Finished(run.tally.summary),
+                    Ok(()) => {
+                        run.tally.summary.record_in_span();
+                        StreamEvent::Finished(run.tally.summary)
+                    }
                     Err(e) => StreamEvent::Failed(e),
                 };
                 // Cancel what has not left before waiting on a possibly slow reader.

@@ -14,6 +14,7 @@ use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 use tower::retry::budget::{Budget, TpsBudget};
+use tracing::Instrument;
 
 use super::Token;
 use super::error::UpstreamError;
@@ -101,6 +102,15 @@ pub struct Attempted {
 #[derive(Debug)]
 pub struct CallSlot {
     _permit: Option<OwnedSemaphorePermit>,
+    /// How long getting it took: the wait for a place and for the rate limit.
+    waited: Duration,
+}
+
+impl CallSlot {
+    /// Records the wait for this slot on the span of the batch that holds it.
+    pub fn record_wait(&self, span: &tracing::Span) {
+        span.record("rate_limit_wait_ms", self.waited.as_millis() as u64);
+    }
 }
 
 /// The upstream client. Cheap to share: clone the `Arc` it lives in.
@@ -168,8 +178,12 @@ impl UpstreamClient {
         // mean closed, and then the call goes ahead rather than losing its batch).
         let permit = self.in_flight.clone().acquire_owned().await.ok();
         self.rate_token().await;
-        metrics::histogram!(crate::metrics::LIMITER_WAIT).record(started.elapsed().as_secs_f64());
-        CallSlot { _permit: permit }
+        let waited = started.elapsed();
+        metrics::histogram!(crate::metrics::LIMITER_WAIT).record(waited.as_secs_f64());
+        CallSlot {
+            _permit: permit,
+            waited,
+        }
     }
 
     /// Waits for the rate limiter to allow one more call, and spends that allowance: the
@@ -210,13 +224,19 @@ impl UpstreamClient {
         let joined = mobiles_field(mobiles);
         self.budget.deposit();
         let result = (|| async {
+            let retry = calls.fetch_add(1, Ordering::Relaxed);
+            let span = crate::traces::attempt_span(retry, mobiles.len());
             if !first.swap(false, Ordering::Relaxed) {
+                let waiting = Instant::now();
                 self.rate_token().await;
+                span.record("rate_limit_wait_ms", waiting.elapsed().as_millis() as u64);
             }
-            calls.fetch_add(1, Ordering::Relaxed);
             let started = Instant::now();
-            let result = self.call_once(&joined).await;
+            let result = self.call_once(&joined, &span).instrument(span.clone()).await;
             record_call(&result, started.elapsed());
+            if let Err(e) = &result {
+                record_failure(&span, e);
+            }
             result
         })
         .retry(backoff)
@@ -244,15 +264,22 @@ impl UpstreamClient {
         }
     }
 
-    async fn call_once(&self, mobiles: &str) -> Result<UpstreamAnswer, UpstreamError> {
+    /// One HTTP call, made as `span` (whose `traceparent` it carries).
+    async fn call_once(
+        &self,
+        mobiles: &str,
+        span: &tracing::Span,
+    ) -> Result<UpstreamAnswer, UpstreamError> {
         let response = self
             .http
             .post(&self.config.url)
+            .headers(crate::traces::headers_for(span))
             .form(&[("token", self.config.token.expose()), ("mobiles", mobiles)])
             .send()
             .await
             .map_err(|e| self.transport_error(e))?;
         let status = response.status().as_u16();
+        span.record("http.response.status_code", status);
         let body = response
             .bytes()
             .await
@@ -290,6 +317,18 @@ fn record_call(result: &Result<UpstreamAnswer, UpstreamError>, took: Duration) {
     metrics::counter!(crate::metrics::UPSTREAM_CALLS, "outcome" => outcome, "code" => code)
         .increment(1);
     metrics::histogram!(crate::metrics::UPSTREAM_SECONDS).record(took.as_secs_f64());
+}
+
+/// Marks an attempt's span failed, with the upstream's own code when it gave one.
+fn record_failure(span: &tracing::Span, error: &UpstreamError) {
+    if span.is_none() {
+        return;
+    }
+    span.record("otel.status_code", "ERROR");
+    span.record("error", tracing::field::display(error));
+    if let UpstreamError::Api { code, .. } = error {
+        span.record("upstream.code", code);
+    }
 }
 
 /// The spacing of calls that keeps under `qps`, with the safety margin.

@@ -169,6 +169,8 @@ pub struct Simulator {
     recent_calls: Mutex<VecDeque<Instant>>,
     started: Instant,
     call_span: Mutex<Option<(Instant, Instant)>>,
+    /// The `traceparent` header of every call that carried one, in order.
+    traceparents: Mutex<Vec<String>>,
 }
 
 impl Simulator {
@@ -187,6 +189,7 @@ impl Simulator {
             recent_calls: Mutex::new(VecDeque::new()),
             started: Instant::now(),
             call_span: Mutex::new(None),
+            traceparents: Mutex::new(Vec::new()),
         })
     }
 
@@ -221,6 +224,12 @@ impl Simulator {
             .copied()
             .max()
             .unwrap_or(0)
+    }
+
+    /// The W3C `traceparent` of every call that carried one, in the order they came: the
+    /// trace and span a caller's tracing gave each upstream call.
+    pub fn traceparents(&self) -> Vec<String> {
+        self.traceparents.lock().clone()
     }
 
     /// Every `mobiles` entry received, as sent.
@@ -345,9 +354,13 @@ async fn handle_stats(State(sim): State<Arc<Simulator>>) -> Json<SimulatorStats>
 
 async fn handle_check(
     State(sim): State<Arc<Simulator>>,
+    headers: axum::http::HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
     let call = sim.calls.fetch_add(1, Ordering::Relaxed) + 1;
+    if let Some(parent) = headers.get("traceparent").and_then(|v| v.to_str().ok()) {
+        sim.traceparents.lock().push(parent.to_owned());
+    }
     if !sim.config.latency.is_zero() {
         tokio::time::sleep(sim.config.latency).await;
     }

@@ -1,0 +1,486 @@
+//! Traces exported over OTLP by a real `phonecheck serve` process to a real OTLP receiver
+//! started here (the collector's own gRPC service and HTTP route, from the OTLP protobuf
+//! definitions), with the simulated upstream recording the `traceparent` of each call.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
+    TraceService, TraceServiceServer,
+};
+use opentelemetry_proto::tonic::collector::trace::v1::{
+    ExportTraceServiceRequest, ExportTraceServiceResponse,
+};
+use opentelemetry_proto::tonic::common::v1::any_value::Value;
+use opentelemetry_proto::tonic::trace::v1::Span;
+use parking_lot::Mutex;
+use phonecheck::checking::upstream::simulator::{RunningSimulator, SimulatorConfig};
+use phonecheck::pb::CheckRequest;
+use prost::Message;
+use tokio::net::TcpListener;
+
+use common::process::{phonecheck, start_and_read};
+use common::{TOKEN, connect, eventually, simulator};
+use std::process::Command;
+
+/// The numbers the calls check: none may appear whole in what the receiver gets.
+const FIRST: [&str; 3] = ["13800138001", "13800138002", "13800138003"];
+const SECOND: [&str; 3] = ["13800138004", "13800138005", "13800138003"];
+
+/// What the receiver was sent: every span, and every request's bytes as they came.
+#[derive(Debug, Default, Clone)]
+struct Received {
+    spans: Arc<Mutex<Vec<Span>>>,
+    bytes: Arc<Mutex<Vec<u8>>>,
+}
+
+impl Received {
+    fn take(&self, request: &ExportTraceServiceRequest) {
+        self.bytes.lock().extend(request.encode_to_vec());
+        let mut spans = self.spans.lock();
+        for resource in &request.resource_spans {
+            for scope in &resource.scope_spans {
+                spans.extend(scope.spans.iter().cloned());
+            }
+        }
+    }
+
+    fn named(&self, name: &str) -> Vec<Span> {
+        self.spans
+            .lock()
+            .iter()
+            .filter(|s| s.name == name)
+            .cloned()
+            .collect()
+    }
+}
+
+#[tonic::async_trait]
+impl TraceService for Received {
+    async fn export(
+        &self,
+        request: tonic::Request<ExportTraceServiceRequest>,
+    ) -> Result<tonic::Response<ExportTraceServiceResponse>, tonic::Status> {
+        self.take(request.get_ref());
+        Ok(tonic::Response::new(ExportTraceServiceResponse::default()))
+    }
+}
+
+/// An OTLP/gRPC receiver on 127.0.0.1:0: its URL and what it gets.
+async fn grpc_receiver() -> (String, Received) {
+    let received = Received::default();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let service = TraceServiceServer::new(received.clone());
+    tokio::spawn(
+        tonic::transport::Server::builder()
+            .add_service(service)
+            .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener)),
+    );
+    (format!("http://{addr}"), received)
+}
+
+/// An OTLP/HTTP receiver (`POST /v1/traces`, protobuf bodies) on 127.0.0.1:0.
+async fn http_receiver() -> (String, Received) {
+    let received = Received::default();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let keep = received.clone();
+    let app = axum::Router::new().route(
+        "/v1/traces",
+        axum::routing::post(move |body: axum::body::Bytes| async move {
+            let request = ExportTraceServiceRequest::decode(body).expect("an OTLP request");
+            keep.take(&request);
+            ExportTraceServiceResponse::default().encode_to_vec()
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (format!("http://{addr}"), received)
+}
+
+/// `phonecheck serve` on the simulator, with an HTTP listener, exporting to `endpoint` over
+/// `protocol`, a batch leaving `linger_ms` after its first number.
+fn serve(sim: &RunningSimulator, endpoint: &str, protocol: &str, linger_ms: &str) -> Command {
+    let mut serve = phonecheck();
+    serve
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--http-listen",
+            "127.0.0.1:0",
+        ])
+        .args([
+            "--upstream-url",
+            &sim.url(),
+            "--linger-ms",
+            linger_ms,
+            "--qps",
+            "0",
+        ])
+        .args(["--otlp-endpoint", endpoint, "--otlp-protocol", protocol])
+        .env("ALAPI_TOKEN", TOKEN)
+        // Spans leave every 100 ms instead of every 5 s.
+        .env("OTEL_BSP_SCHEDULE_DELAY", "100");
+    serve
+}
+
+fn traceparent(trace: u8, span: u8) -> String {
+    format!(
+        "00-{}-{}-01",
+        format!("{trace:02x}").repeat(16),
+        format!("{span:02x}").repeat(8)
+    )
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn int_attribute(span: &Span, key: &str) -> Option<i64> {
+    span.attributes.iter().find(|a| a.key == key).and_then(|a| {
+        match a.value.as_ref()?.value.as_ref()? {
+            Value::IntValue(i) => Some(*i),
+            Value::StringValue(s) => s.parse().ok(),
+            _ => None,
+        }
+    })
+}
+
+async fn check(
+    addr: &str,
+    mobiles: &[&str],
+    parent: &str,
+) -> tonic::Response<phonecheck::pb::CheckResponse> {
+    let mut client = connect(addr.parse().unwrap()).await;
+    let mut request = tonic::Request::new(CheckRequest {
+        mobiles: mobiles.iter().map(|m| (*m).to_owned()).collect(),
+        ..Default::default()
+    });
+    request
+        .metadata_mut()
+        .insert("traceparent", parent.parse().unwrap());
+    client.check(request).await.expect("the check answers")
+}
+
+#[tokio::test]
+async fn two_calls_sharing_a_batch_are_both_linked_to_it_and_the_upstream_sees_each_attempt() {
+    // Every second upstream call fails with 429: the warm-up call is the first, so the shared
+    // batch's first attempt is refused and its retry answers.
+    let sim = simulator(SimulatorConfig {
+        fail_every: Some(2),
+        ..SimulatorConfig::default()
+    })
+    .await;
+    let (endpoint, received) = grpc_receiver().await;
+    // A batch leaves 300 ms after its first number, so the two calls share one.
+    let (addr, _server) = start_and_read(
+        serve(&sim, &endpoint, "grpc", "300"),
+        "phonecheck listening (gRPC)",
+        "addr=",
+    );
+
+    check(&addr, &["13900139000"], &traceparent(0x0a, 0x01)).await;
+    let (one, two) = (traceparent(0x1a, 0x01), traceparent(0x2b, 0x02));
+    let (first, second) = tokio::join!(check(&addr, &FIRST, &one), check(&addr, &SECOND, &two));
+    assert_eq!(first.get_ref().results.len(), 3);
+    assert_eq!(second.get_ref().results.len(), 3);
+
+    let calls = eventually(
+        "both calls' spans exported",
+        Duration::from_secs(20),
+        || {
+            let calls: Vec<Span> = received
+                .named("PhoneCheck/Check")
+                .into_iter()
+                .filter(|s| s.trace_id[0] != 0x0a)
+                .collect();
+            std::future::ready((calls.len() == 2).then_some(calls))
+        },
+    )
+    .await;
+    // Each call continues its caller's trace, as a child of the caller's span.
+    for (parent, trace, span) in [(&one, 0x1a, 0x01), (&two, 0x2b, 0x02)] {
+        let call = calls
+            .iter()
+            .find(|s| s.trace_id == vec![trace; 16])
+            .unwrap_or_else(|| panic!("a call span in the trace of {parent}"));
+        assert_eq!(
+            call.parent_span_id,
+            vec![span; 8],
+            "parent of the call in {parent}"
+        );
+        assert_eq!(int_attribute(call, "inputs"), Some(3), "{parent}");
+        assert_eq!(
+            int_attribute(call, "rpc.grpc.status_code"),
+            Some(0),
+            "{parent}"
+        );
+    }
+
+    // One batch carried both calls' numbers: its span links to both, and each call links back.
+    let batch = eventually("the shared batch's span", Duration::from_secs(20), || {
+        let batch = received
+            .named("upstream batch")
+            .into_iter()
+            .find(|b| b.links.len() == 2);
+        std::future::ready(batch)
+    })
+    .await;
+    let mut linked: Vec<(Vec<u8>, Vec<u8>)> = batch
+        .links
+        .iter()
+        .map(|l| (l.trace_id.clone(), l.span_id.clone()))
+        .collect();
+    let mut expected: Vec<(Vec<u8>, Vec<u8>)> = calls
+        .iter()
+        .map(|c| (c.trace_id.clone(), c.span_id.clone()))
+        .collect();
+    linked.sort();
+    expected.sort();
+    assert_eq!(linked, expected, "the batch links to both calls");
+    for call in &calls {
+        assert!(
+            call.links
+                .iter()
+                .any(|l| l.trace_id == batch.trace_id && l.span_id == batch.span_id),
+            "the call of trace {} links to the batch it waited on",
+            hex(&call.trace_id)
+        );
+    }
+    assert_eq!(
+        int_attribute(&batch, "numbers"),
+        Some(5),
+        "five distinct numbers"
+    );
+
+    // Its attempts are its children: a 429, then the answer.
+    let attempts = eventually("the batch's two attempts", Duration::from_secs(20), || {
+        let mut attempts: Vec<Span> = received
+            .named("upstream attempt")
+            .into_iter()
+            .filter(|a| a.trace_id == batch.trace_id)
+            .collect();
+        attempts.sort_by_key(|a| int_attribute(a, "retry"));
+        std::future::ready((attempts.len() == 2).then_some(attempts))
+    })
+    .await;
+    for attempt in &attempts {
+        assert_eq!(
+            attempt.parent_span_id, batch.span_id,
+            "an attempt is the batch's child"
+        );
+        assert_eq!(int_attribute(attempt, "numbers"), Some(5));
+    }
+    assert_eq!(int_attribute(&attempts[0], "upstream.code"), Some(429));
+    assert_eq!(int_attribute(&attempts[1], "retry"), Some(1));
+    assert_eq!(
+        int_attribute(&attempts[1], "http.response.status_code"),
+        Some(200)
+    );
+
+    // The upstream saw each attempt's own traceparent.
+    let seen = sim.simulator.traceparents();
+    for attempt in &attempts {
+        let sent = format!("00-{}-{}-01", hex(&attempt.trace_id), hex(&attempt.span_id));
+        assert!(
+            seen.contains(&sent),
+            "the upstream saw {sent} among {seen:?}"
+        );
+    }
+
+    // Nothing secret or personal left the process: no number, no token.
+    let bytes = String::from_utf8_lossy(&received.bytes.lock()).into_owned();
+    for secret in FIRST.iter().chain(&SECOND).chain(&["13900139000", TOKEN]) {
+        assert!(!bytes.contains(secret), "{secret} was exported");
+    }
+}
+
+#[tokio::test]
+async fn over_http_protobuf_the_door_continues_the_callers_trace() {
+    let sim = simulator(SimulatorConfig::default()).await;
+    let (endpoint, received) = http_receiver().await;
+    let serve = serve(&sim, &endpoint, "http/protobuf", "5");
+    let (http, _server) = start_and_read(serve, "HTTP listening", "addr=");
+    let parent = traceparent(0x3c, 0x03);
+    let answer = reqwest::Client::new()
+        .post(format!("http://{http}/api/phonecheck"))
+        .header("traceparent", &parent)
+        .form(&[("token", "any"), ("mobiles", "13800138001")])
+        .send()
+        .await
+        .unwrap();
+    assert!(answer.status().is_success(), "{}", answer.status());
+
+    let door = eventually("the door's span", Duration::from_secs(20), || {
+        let door = received
+            .named("POST /api/phonecheck")
+            .into_iter()
+            .find(|s| s.trace_id == vec![0x3c; 16]);
+        std::future::ready(door)
+    })
+    .await;
+    assert_eq!(door.parent_span_id, vec![0x03; 8]);
+    assert_eq!(int_attribute(&door, "http.response.status_code"), Some(200));
+    let batch = eventually("its batch, linked to it", Duration::from_secs(20), || {
+        let batch = received.named("upstream batch").into_iter().find(|b| {
+            b.links
+                .iter()
+                .any(|l| l.trace_id == door.trace_id && l.span_id == door.span_id)
+        });
+        std::future::ready(batch)
+    })
+    .await;
+    assert_eq!(int_attribute(&batch, "numbers"), Some(1));
+}
+
+/// The trace of `call` as text, as a person reads it: the call, each batch it links to, and
+/// each batch's attempts under it.
+fn rendered(call: &Span, spans: &[Span]) -> String {
+    let ms = |s: &Span| (s.end_time_unix_nano.saturating_sub(s.start_time_unix_nano)) / 1_000_000;
+    let fields = |s: &Span, keys: &[&str]| -> String {
+        keys.iter()
+            .filter_map(|k| int_attribute(s, k).map(|v| format!(" {k}={v}")))
+            .collect()
+    };
+    let mut text = format!(
+        "{} trace={} parent={}{} ({} ms)\n",
+        call.name,
+        hex(&call.trace_id),
+        hex(&call.parent_span_id),
+        fields(
+            call,
+            &[
+                "inputs",
+                "invalid",
+                "repeats",
+                "cache_hits",
+                "billed",
+                "rpc.grpc.status_code"
+            ]
+        ),
+        ms(call)
+    );
+    for link in &call.links {
+        let Some(batch) = spans.iter().find(|s| s.span_id == link.span_id) else {
+            text.push_str(&format!(
+                "  -> batch {} (not exported)\n",
+                hex(&link.span_id)
+            ));
+            continue;
+        };
+        text.push_str(&format!(
+            "  -> {} trace={}{} ({} ms)\n",
+            batch.name,
+            hex(&batch.trace_id),
+            fields(
+                batch,
+                &["numbers", "callers", "queued_ms", "rate_limit_wait_ms"]
+            ),
+            ms(batch)
+        ));
+        for attempt in spans.iter().filter(|s| s.parent_span_id == batch.span_id) {
+            text.push_str(&format!(
+                "     `- {}{} ({} ms)\n",
+                attempt.name,
+                fields(
+                    attempt,
+                    &[
+                        "retry",
+                        "numbers",
+                        "http.response.status_code",
+                        "upstream.code"
+                    ]
+                ),
+                ms(attempt)
+            ));
+        }
+    }
+    text
+}
+
+#[tokio::test]
+async fn a_stream_of_ten_thousand_numbers_leads_to_every_upstream_call_that_answered_it() {
+    let sim = simulator(SimulatorConfig::default()).await;
+    let (endpoint, received) = grpc_receiver().await;
+    let mut serve = serve(&sim, &endpoint, "grpc", "20");
+    serve
+        .args(["--log-format", "json"])
+        .env("RUST_LOG", "info,phonecheck::serving::middleware=debug");
+    let (addr, _server, logs) =
+        common::process::start_logged(serve, "phonecheck listening (gRPC)", "(gRPC)\",\"addr\":\"");
+    // The JSON line's word after the message: `(gRPC)","addr":"127.0.0.1:PORT","upstream"…`.
+    let addr = addr.split('"').next().unwrap().to_owned();
+    let mut client = connect(addr.parse().unwrap()).await;
+    let numbers = common::numbers(10_000);
+    let mut request = tonic::Request::new(phonecheck::pb::CheckStreamRequest {
+        mobiles: numbers.clone(),
+        ..Default::default()
+    });
+    let parent = traceparent(0x4d, 0x04);
+    request
+        .metadata_mut()
+        .insert("traceparent", parent.parse().unwrap());
+    let stream = client.check_stream(request).await.unwrap().into_inner();
+    let (results, _) = common::drain(stream).await;
+    assert_eq!(results.len(), 10_000);
+
+    let call = eventually("the stream's span", Duration::from_secs(20), || {
+        let call = received
+            .named("PhoneCheck/CheckStream")
+            .into_iter()
+            .find(|s| s.trace_id == vec![0x4d; 16]);
+        std::future::ready(call)
+    })
+    .await;
+    assert_eq!(int_attribute(&call, "inputs"), Some(10_000));
+    assert_eq!(int_attribute(&call, "billed"), Some(10_000));
+    // Every upstream call that answered it is one link away.
+    let spans = eventually(
+        "every batch it waited on, with its attempt",
+        Duration::from_secs(20),
+        || {
+            let spans = received.spans.lock().clone();
+            let complete = call.links.iter().all(|l| {
+                spans.iter().any(|b| b.span_id == l.span_id)
+                    && spans.iter().any(|a| a.parent_span_id == l.span_id)
+            });
+            std::future::ready(complete.then_some(spans))
+        },
+    )
+    .await;
+    let batches: Vec<&Span> = call
+        .links
+        .iter()
+        .filter_map(|l| spans.iter().find(|s| s.span_id == l.span_id))
+        .collect();
+    let carried: i64 = batches
+        .iter()
+        .filter_map(|b| int_attribute(b, "numbers"))
+        .sum();
+    assert_eq!(carried, 10_000, "the linked batches carried every number");
+    assert_eq!(
+        sim.simulator.stats().calls as usize,
+        batches.len(),
+        "one upstream call per batch, each linked"
+    );
+    println!("{}", rendered(&call, &spans));
+
+    // The call's log lines name its trace.
+    let trace = hex(&call.trace_id);
+    let logged = logs.lock().clone();
+    assert!(
+        logged.iter().any(
+            |l| l.contains("call finished") && l.contains(&format!("\"trace_id\":\"{trace}\""))
+        ),
+        "a JSON line of the call carries trace_id {trace}: {logged:#?}"
+    );
+    let bytes = String::from_utf8_lossy(&received.bytes.lock()).into_owned();
+    assert!(
+        numbers.iter().all(|n| !bytes.contains(n.as_str())),
+        "a number was exported"
+    );
+}
