@@ -39,6 +39,8 @@
 //!   status and summary sheets), against `--qps 0`: rows/s (goal: ≥ 100,000/s for CSV,
 //!   ≥ 50,000/s for XLSX) and the CLI's peak RSS at each size (goal: flat once the list is
 //!   longer than `--window`, 100,000 rows, which bounds what is in flight). CSV also at 2M.
+//! - T1 traces: P5 and P7 with export off, then on (`--otlp-endpoint`, every span kept) to an
+//!   OTLP/gRPC receiver in this process; the cost of tracing.
 //! - S1 soak: 200 concurrent clients each opening one `CheckStream` of 1,000 numbers after
 //!   another for 60 s (`SOAK_SECS` to change), numbers drawn from a pool of 200,000 (so the
 //!   cache fills, then holds), every tenth stream with `skip_cache` (so the upstream path runs
@@ -60,6 +62,12 @@ use phonecheck::checking::upstream::Token;
 use phonecheck::checking::upstream::simulator::{self, RunningSimulator, SimulatorConfig};
 use phonecheck::pb::phone_check_client::PhoneCheckClient;
 use phonecheck::pb::{CheckBulkRequest, CheckRequest, CheckStreamRequest};
+use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
+    TraceService, TraceServiceServer,
+};
+use opentelemetry_proto::tonic::collector::trace::v1::{
+    ExportTraceServiceRequest, ExportTraceServiceResponse,
+};
 use tonic::transport::Channel;
 
 #[path = "../tests/common/postgres.rs"]
@@ -360,9 +368,25 @@ async fn p4_memory() -> String {
 }
 
 async fn p5_unary_overhead() -> String {
+    let (s, d) = unary_p50s(&[]).await;
+    format!(
+        "P5 unary overhead: p50 Check {:.3} ms - p50 direct call {:.3} ms = {:.3} ms (goal <= 1 ms)",
+        s.as_secs_f64() * 1e3,
+        d.as_secs_f64() * 1e3,
+        (s.as_secs_f64() - d.as_secs_f64()) * 1e3
+    )
+}
+
+/// P5's two medians on a server started with `extra` flags: a one-number `Check`, and one
+/// direct call to the simulator.
+async fn unary_p50s(extra: &[&str]) -> (Duration, Duration) {
     const CALLS: usize = 500;
     let sim = mock(SimulatorConfig::default()).await;
-    let server = Server::start(&sim, &["--qps", "0", "--linger-ms", "0"]);
+    let flags: Vec<&str> = ["--qps", "0", "--linger-ms", "0"]
+        .into_iter()
+        .chain(extra.iter().copied())
+        .collect();
+    let server = Server::start(&sim, &flags);
     let mut client = server.client().await;
     let http = reqwest::Client::new();
     let url = sim.url();
@@ -385,13 +409,7 @@ async fn p5_unary_overhead() -> String {
     }
     via_service.sort();
     direct.sort();
-    let (s, d) = (percentile(&via_service, 0.5), percentile(&direct, 0.5));
-    format!(
-        "P5 unary overhead: p50 Check {:.3} ms - p50 direct call {:.3} ms = {:.3} ms (goal <= 1 ms)",
-        s.as_secs_f64() * 1e3,
-        d.as_secs_f64() * 1e3,
-        (s.as_secs_f64() - d.as_secs_f64()) * 1e3
-    )
+    (percentile(&via_service, 0.5), percentile(&direct, 0.5))
 }
 
 /// Streams `n` distinct numbers through one CheckBulk in chunks of 10,000, made as they are
@@ -494,9 +512,25 @@ async fn p6_front_end_cost() -> String {
 }
 
 async fn p7_cached_pipeline() -> String {
+    let (rate, cpu, client_cpu, rss) = cached_stream(&[]).await;
+    format!(
+        "P7 cached pipeline: 1,000,000 cached numbers via CheckStream -> {rate:.0} \
+         numbers/s (goal >= 1,000,000/s); CPU-s: server {cpu:.2}, bench client \
+         {client_cpu:.2} (encoding the request, decoding the results); server peak RSS with \
+         1M answers cached {rss:.1} MiB",
+    )
+}
+
+/// P7 on a server started with `extra` flags: numbers a second, the server's and the bench's
+/// CPU-seconds, and the server's peak RSS in MiB.
+async fn cached_stream(extra: &[&str]) -> (f64, f64, f64, f64) {
     const N: usize = 1_000_000;
     let sim = mock(SimulatorConfig::default()).await;
-    let server = Server::start(&sim, &["--qps", "0", "--cache-entries", "1100000"]);
+    let flags: Vec<&str> = ["--qps", "0", "--cache-entries", "1100000"]
+        .into_iter()
+        .chain(extra.iter().copied())
+        .collect();
+    let server = Server::start(&sim, &flags);
     let mut client = server.client().await;
     stream_all(&mut client, numbers(N, 0)).await;
     let calls = sim.simulator.stats().calls;
@@ -508,13 +542,64 @@ async fn p7_cached_pipeline() -> String {
     let client_cpu = cpu_seconds_of(std::process::id()) - client_before;
     assert_eq!(answered, N);
     assert_eq!(sim.simulator.stats().calls, calls, "all from the cache");
+    (N as f64 / secs, cpu, client_cpu, server.peak_rss_mib())
+}
+
+/// Spans received by the bench's OTLP receiver.
+#[derive(Default, Clone)]
+struct SpanCount(Arc<std::sync::atomic::AtomicU64>);
+
+#[tonic::async_trait]
+impl TraceService for SpanCount {
+    async fn export(
+        &self,
+        request: tonic::Request<ExportTraceServiceRequest>,
+    ) -> Result<tonic::Response<ExportTraceServiceResponse>, tonic::Status> {
+        let spans: usize = request
+            .get_ref()
+            .resource_spans
+            .iter()
+            .flat_map(|r| &r.scope_spans)
+            .map(|s| s.spans.len())
+            .sum();
+        self.0
+            .fetch_add(spans as u64, std::sync::atomic::Ordering::Relaxed);
+        Ok(tonic::Response::new(ExportTraceServiceResponse::default()))
+    }
+}
+
+/// T1: P5 and P7 with traces off, then exported (every span kept) to an OTLP/gRPC receiver
+/// in this process.
+async fn t1_traces() -> String {
+    let received = SpanCount::default();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a port");
+    let endpoint = format!("http://{}", listener.local_addr().expect("its address"));
+    tokio::spawn(
+        tonic::transport::Server::builder()
+            .add_service(TraceServiceServer::new(received.clone()))
+            .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener)),
+    );
+    let on = ["--otlp-endpoint", endpoint.as_str(), "--otlp-sample-ratio", "1"];
+    let (off_check, off_direct) = unary_p50s(&[]).await;
+    let (on_check, on_direct) = unary_p50s(&on).await;
+    let (off_rate, off_cpu, ..) = cached_stream(&[]).await;
+    let (on_rate, on_cpu, ..) = cached_stream(&on).await;
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let overhead = |c: Duration, d: Duration| ms(c) - ms(d);
     format!(
-        "P7 cached pipeline: 1,000,000 cached numbers via CheckStream in {secs:.2} s -> {:.0} \
-         numbers/s (goal >= 1,000,000/s); CPU-s: server {cpu:.2}, bench client \
-         {client_cpu:.2} (encoding the request, decoding the results); server peak RSS with \
-         1M answers cached {:.1} MiB",
-        N as f64 / secs,
-        server.peak_rss_mib()
+        "T1 traces: P5 overhead off {:.3} ms (p50 Check {:.3}), on {:.3} ms (p50 Check {:.3}) \
+         -> p50 Check {:+.1}%; P7 off {off_rate:.0} numbers/s ({off_cpu:.2} server CPU-s), on \
+         {on_rate:.0} numbers/s ({on_cpu:.2}) -> {:+.1}% (goal: on costs <= 5%); {} spans \
+         received",
+        overhead(off_check, off_direct),
+        ms(off_check),
+        overhead(on_check, on_direct),
+        ms(on_check),
+        (ms(on_check) / ms(off_check) - 1.0) * 100.0,
+        (off_rate / on_rate - 1.0) * 100.0,
+        received.0.load(std::sync::atomic::Ordering::Relaxed)
     )
 }
 
@@ -1152,7 +1237,7 @@ fn main() {
         .filter(|a| {
             [
                 "P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "C1", "B1", "J1", "J2", "J3", "L1",
-                "S1",
+                "S1", "T1",
             ]
             .contains(&a.as_str())
         })
@@ -1182,6 +1267,9 @@ fn main() {
         }
         if wanted("P7") {
             println!("{}", p7_cached_pipeline().await);
+        }
+        if wanted("T1") {
+            println!("{}", t1_traces().await);
         }
         if wanted("P8") {
             println!("{}", p8_cache_footprint().await);

@@ -55,7 +55,7 @@ pub struct TraceArgs {
     pub otlp_protocol: OtlpProtocol,
     /// The share of traces kept (0.0 to 1.0) for calls that come without a sampled parent;
     /// a caller's own decision (its `traceparent`) is followed either way.
-    #[arg(long, default_value_t = 1.0, value_parser = sample_ratio)]
+    #[arg(long, env = "OTEL_TRACES_SAMPLER_ARG", default_value_t = 1.0, value_parser = sample_ratio)]
     pub otlp_sample_ratio: f64,
 }
 
