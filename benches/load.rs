@@ -58,16 +58,16 @@ use tokio::time::Instant;
 
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
-use phonecheck::checking::upstream::Token;
-use phonecheck::checking::upstream::simulator::{self, RunningSimulator, SimulatorConfig};
-use phonecheck::pb::phone_check_client::PhoneCheckClient;
-use phonecheck::pb::{CheckBulkRequest, CheckRequest, CheckStreamRequest};
 use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
     TraceService, TraceServiceServer,
 };
 use opentelemetry_proto::tonic::collector::trace::v1::{
     ExportTraceServiceRequest, ExportTraceServiceResponse,
 };
+use phonecheck::checking::upstream::Token;
+use phonecheck::checking::upstream::simulator::{self, RunningSimulator, SimulatorConfig};
+use phonecheck::pb::phone_check_client::PhoneCheckClient;
+use phonecheck::pb::{CheckBulkRequest, CheckRequest, CheckStreamRequest};
 use tonic::transport::Channel;
 
 #[path = "../tests/common/postgres.rs"]
@@ -581,7 +581,12 @@ async fn t1_traces() -> String {
             .add_service(TraceServiceServer::new(received.clone()))
             .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener)),
     );
-    let on = ["--otlp-endpoint", endpoint.as_str(), "--otlp-sample-ratio", "1"];
+    let on = [
+        "--otlp-endpoint",
+        endpoint.as_str(),
+        "--otlp-sample-ratio",
+        "1",
+    ];
     let (off_check, off_direct) = unary_p50s(&[]).await;
     let (on_check, on_direct) = unary_p50s(&on).await;
     let (off_rate, off_cpu, ..) = cached_stream(&[]).await;

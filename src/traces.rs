@@ -275,6 +275,75 @@ pub fn attempt_span(retry: u32, numbers: usize) -> tracing::Span {
     )
 }
 
+/// The W3C `traceparent` naming the current span, to keep with work that outlives the call
+/// (a job); `None` while export is off.
+pub fn current_parent() -> Option<String> {
+    if !is_on() {
+        return None;
+    }
+    let headers = headers_for(&tracing::Span::current());
+    let parent = headers.get("traceparent")?.to_str().ok()?;
+    Some(parent.to_owned())
+}
+
+/// The context a stored `traceparent` names (an empty one when it names none).
+fn context_of(traceparent: &str) -> opentelemetry::Context {
+    let carrier =
+        std::collections::HashMap::from([("traceparent".to_owned(), traceparent.to_owned())]);
+    TraceContextPropagator::new().extract(&carrier)
+}
+
+/// The span of one run of a job (from its claim to its end, pause or loss of its lease) on
+/// this replica: a trace of its own, linked to the call that created the job; `Span::none()`
+/// while export is off.
+pub fn job_run_span(job: &str, created_by: Option<&str>) -> tracing::Span {
+    if !is_on() {
+        return tracing::Span::none();
+    }
+    let span = tracing::info_span!(
+        parent: None,
+        "job run",
+        job = %job,
+        trace_id = tracing::field::Empty,
+        span_id = tracing::field::Empty,
+    );
+    if let Some(creator) = created_by.map(context_of) {
+        span.add_link(creator.span().span_context().clone());
+    }
+    record_ids(&span);
+    span
+}
+
+/// The span of one write of a job's answers, a child of its run's span; `Span::none()`
+/// while export is off.
+pub fn stored_batch_span(answers: usize, billed: u64) -> tracing::Span {
+    if !is_on() {
+        return tracing::Span::none();
+    }
+    tracing::info_span!("job batch stored", answers, billed)
+}
+
+/// The span of one webhook delivery, in the trace of the call that created the job (so the
+/// receiver, reading its `traceparent`, goes on with that trace); `Span::none()` while export
+/// is off.
+pub fn webhook_span(job: &str, created_by: Option<&str>) -> tracing::Span {
+    if !is_on() {
+        return tracing::Span::none();
+    }
+    let span = tracing::info_span!(
+        parent: None,
+        "webhook delivery",
+        otel.kind = "client",
+        job = %job,
+        http.response.status_code = tracing::field::Empty,
+    );
+    if let Some(creator) = created_by.map(context_of) {
+        // Only fails for a span already started: then it keeps a trace of its own.
+        let _ = span.set_parent(creator);
+    }
+    span
+}
+
 /// The span of one request on the HTTP listener (the ALAPI door and the console), continuing
 /// the caller's trace; `Span::none()` while export is off.
 pub fn http_span(method: &http::Method, path: &str, headers: &http::HeaderMap) -> tracing::Span {

@@ -89,6 +89,7 @@ async fn queued_with(
             callback_url: callback_url.map(str::to_owned),
             max_billed: None,
             request_id: None,
+            trace_parent: None,
         })
         .await
         .unwrap();
@@ -724,6 +725,9 @@ async fn damage_number(
         .unwrap();
 }
 
+/// A creating call's `traceparent`, as the store keeps it.
+const CREATOR: &str = "00-5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e-0505050505050505-01";
+
 #[tokio::test]
 async fn a_request_id_is_held_by_one_job_of_its_owner_until_forgotten() {
     let (stores, _backing) = stores("a_request_id_is_held").await;
@@ -738,6 +742,7 @@ async fn a_request_id_is_held_by_one_job_of_its_owner_until_forgotten() {
             callback_url: None,
             max_billed: None,
             request_id: Some("req-1".to_owned()),
+            trace_parent: Some(CREATOR.to_owned()),
         };
         store.create(job("j_first", "crm")).await.unwrap();
         let taken = store.create(job("j_second", "crm")).await.unwrap_err();
@@ -762,6 +767,13 @@ async fn a_request_id_is_held_by_one_job_of_its_owner_until_forgotten() {
             "{name}"
         );
         store.create(job("j_third", "crm")).await.unwrap();
+        // The creating call's trace is kept with the job, for its runs to link to.
+        store
+            .transition("j_first", &[JobState::Uploading], JobState::Queued, None)
+            .await
+            .unwrap();
+        let made = store.get("j_first").await.unwrap().unwrap();
+        assert_eq!(made.trace_parent.as_deref(), Some(CREATOR), "{name}");
     }
 }
 
@@ -938,6 +950,7 @@ async fn a_number_repeated_in_a_later_message_counts_as_a_duplicate_of_the_first
                 callback_url: None,
                 max_billed: None,
                 request_id: None,
+                trace_parent: None,
             })
             .await
             .unwrap();

@@ -484,3 +484,99 @@ async fn a_stream_of_ten_thousand_numbers_leads_to_every_upstream_call_that_answ
         "a number was exported"
     );
 }
+
+#[tokio::test]
+async fn a_jobs_runs_link_to_the_call_that_made_it_and_its_webhook_carries_that_trace() {
+    let sim = simulator(SimulatorConfig::default()).await;
+    let (endpoint, received) = grpc_receiver().await;
+    // A webhook receiver on loopback, keeping the `traceparent` of each delivery.
+    let hooks: Arc<Mutex<Vec<String>>> = Arc::default();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let callback = format!("http://{}/hook", listener.local_addr().unwrap());
+    let keep = hooks.clone();
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |headers: axum::http::HeaderMap| async move {
+            let parent = headers.get("traceparent").and_then(|v| v.to_str().ok());
+            keep.lock().push(parent.unwrap_or("none").to_owned());
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join("secret");
+    std::fs::write(&secret, "a-webhook-secret-of-some-length").unwrap();
+    let mut serve = serve(&sim, &endpoint, "grpc", "5");
+    serve
+        .arg("--webhook-secret-file")
+        .arg(&secret)
+        .arg("--webhook-allow-private");
+    let (addr, _server) = start_and_read(serve, "phonecheck listening (gRPC)", "addr=");
+
+    let mut client = connect(addr.parse().unwrap()).await;
+    let mut request =
+        tonic::Request::new(futures::stream::iter([phonecheck::pb::CreateJobRequest {
+            mobiles: common::numbers(3000),
+            callback_url: callback.clone(),
+            ..Default::default()
+        }]));
+    request
+        .metadata_mut()
+        .insert("traceparent", traceparent(0x6f, 0x06).parse().unwrap());
+    let job = client.create_job(request).await.unwrap().into_inner();
+
+    let create = eventually("the CreateJob call's span", Duration::from_secs(20), || {
+        let call = received
+            .named("PhoneCheck/CreateJob")
+            .into_iter()
+            .find(|s| s.trace_id == vec![0x6f; 16]);
+        std::future::ready(call)
+    })
+    .await;
+    let run = eventually(
+        "the job's run, linked to its creation",
+        Duration::from_secs(30),
+        || {
+            let run = received.named("job run").into_iter().find(|r| {
+                r.links
+                    .iter()
+                    .any(|l| l.trace_id == create.trace_id && l.span_id == create.span_id)
+            });
+            std::future::ready(run)
+        },
+    )
+    .await;
+    let stored: Vec<Span> = received
+        .named("job batch stored")
+        .into_iter()
+        .filter(|s| s.parent_span_id == run.span_id)
+        .collect();
+    assert!(!stored.is_empty(), "its writes are children of the run");
+    let answers: i64 = stored
+        .iter()
+        .filter_map(|s| int_attribute(s, "answers"))
+        .sum();
+    assert_eq!(
+        answers,
+        3000,
+        "every answer stored under the run ({} writes)",
+        stored.len()
+    );
+    let batches = received.named("upstream batch");
+    assert!(
+        batches.iter().any(|b| b
+            .links
+            .iter()
+            .any(|l| l.trace_id == run.trace_id && l.span_id == run.span_id)),
+        "the job's batches link to its run"
+    );
+    // Announced in the creating call's trace: the receiver can go on with it.
+    let delivered = eventually("the webhook", Duration::from_secs(30), || {
+        std::future::ready(hooks.lock().first().cloned())
+    })
+    .await;
+    assert!(
+        delivered.starts_with(&format!("00-{}-", "6f".repeat(16))),
+        "job {}'s webhook came with {delivered}",
+        job.id
+    );
+}

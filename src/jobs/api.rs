@@ -135,6 +135,7 @@ impl Jobs {
                             callback_url,
                             max_billed: (chunk.max_billed > 0).then_some(chunk.max_billed),
                             request_id: request_id.clone(),
+                            trace_parent: crate::traces::current_parent(),
                         })
                         .await;
                     match made {

@@ -7,6 +7,7 @@
 use std::sync::Arc;
 
 use tokio::sync::Notify;
+use tracing::Instrument;
 
 use super::{
     JobAnswer, JobError, JobState, Jobs, Lease, PENDING_CHUNK, STORE_RETRY, UNREACHABLE_RETRY,
@@ -101,11 +102,13 @@ impl Runner {
         held_until: tokio::time::Instant,
     ) -> Result<bool, JobError> {
         let lease = &self.lease;
+        let span = crate::traces::stored_batch_span(answers.len(), billed);
         loop {
             let attempt = self
                 .jobs
                 .store
                 .record(lease, answers.clone(), billed, from_cache, failed.clone())
+                .instrument(span.clone())
                 .await;
             match attempt {
                 Ok(true) => {
@@ -128,10 +131,21 @@ impl Runner {
     /// Sends the job's pending numbers and stores their answers until it ends, pauses or is
     /// no longer ours.
     async fn check_numbers(&self) -> Result<(), JobError> {
+        let claimed = tokio::time::Instant::now();
+        let job = self.jobs.find(self.lease.job.as_str()).await?;
+        // Its batches link to this span, as they would to a live call's.
+        let span = crate::traces::job_run_span(&job.id, job.trace_parent.as_deref());
+        self.check_found(job, claimed).instrument(span).await
+    }
+
+    /// [`Runner::check_numbers`] once the job is found.
+    async fn check_found(
+        &self,
+        job: super::JobRecord,
+        claimed: tokio::time::Instant,
+    ) -> Result<(), JobError> {
         let (jobs, lease) = (&*self.jobs, &self.lease);
         let id = lease.job.as_str();
-        let claimed = tokio::time::Instant::now();
-        let job = jobs.find(id).await?;
         // The scheduler counts the states again (metrics).
         jobs.wake_scheduler();
         jobs.announce_change();

@@ -25,6 +25,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use backon::BackoffBuilder;
 use hmac::{KeyInit, Mac};
+use tracing::Instrument;
 
 use super::store::{JobRecord, JobStore, WebhookAttempt, WebhookState};
 
@@ -286,14 +287,20 @@ async fn deliver(hooks: &Webhooks, job: &JobRecord) -> WebhookAttempt {
     let t = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
+    let span = crate::traces::webhook_span(&job.id, job.trace_parent.as_deref());
     let sent = client
         .post(parsed)
+        .headers(crate::traces::headers_for(&span))
         .header(reqwest::header::CONTENT_TYPE, "application/json")
         .header("Phonecheck-Signature", signature(&hooks.secret, t, &body))
         .header("Phonecheck-Job-Id", job.id.as_str())
         .body(body)
         .send()
+        .instrument(span.clone())
         .await;
+    if let Ok(answer) = &sent {
+        span.record("http.response.status_code", answer.status().as_u16());
+    }
     match sent {
         Ok(answer) if answer.status().is_success() => WebhookAttempt {
             state: WebhookState::Delivered,

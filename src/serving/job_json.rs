@@ -104,6 +104,7 @@ mod tests {
             callback_url: Some("https://example.com/hook".to_owned()),
             webhook: None,
             max_billed: None,
+            trace_parent: None,
         };
         let json: serde_json::Value = serde_json::from_slice(&job_json(&job)).unwrap();
         assert_eq!(json["id"], "j_1");

@@ -100,7 +100,7 @@ macro_rules! job_columns {
     skip_cache, total, unique_numbers, invalid, duplicates, done, billed, cache_hits, s_empty,
     s_real, s_suspended, s_not_in_database, s_silent, s_risk, s_failed, error, owner, header,
     callback_url, hook_state, hook_attempts, hook_last_ms, hook_last_status, hook_last_error,
-    hook_next_ms, max_billed"
+    hook_next_ms, max_billed, trace_parent"
     };
 }
 use job_columns;
@@ -113,6 +113,9 @@ const HOOK_COLUMNS: usize = 25;
 
 /// A job row's `max_billed` column, after the webhook columns.
 const MAX_BILLED_COLUMN: usize = HOOK_COLUMNS + 7;
+
+/// A job row's `trace_parent` column, the last.
+const TRACE_PARENT_COLUMN: usize = MAX_BILLED_COLUMN + 1;
 
 /// Which jobs' webhooks are due at `?now` (the same condition in both stores' dialects): ended,
 /// with a callback, not delivered or given up, and not being tried by someone now.
@@ -304,6 +307,8 @@ pub struct NewJob {
     pub max_billed: Option<u64>,
     /// The caller's id for this creation (AIP-155), unique per owner while it is kept.
     pub request_id: Option<String>,
+    /// The W3C `traceparent` of the creating call's span, when traces are exported.
+    pub trace_parent: Option<String>,
 }
 
 /// The job a request id names: its id, when it was made, and the digest of its list (set
@@ -777,6 +782,8 @@ pub struct JobRecord {
     pub webhook: Option<WebhookRecord>,
     /// The most numbers it may bill in all (`None`: no cap).
     pub max_billed: Option<u64>,
+    /// The W3C `traceparent` of the call that created it, when traces were exported.
+    pub trace_parent: Option<String>,
 }
 
 /// Where a job's webhook is: due, delivered, or given up.

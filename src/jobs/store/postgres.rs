@@ -47,8 +47,8 @@ use super::{
 };
 use super::{AnswerCount, answer_counts_of};
 use super::{
-    DriverRow, HOOK_COLUMNS, HOOKS_DUE, MAX_BILLED_COLUMN, ResultColumn, WebhookAttempt,
-    answer_ids, decode_result, job_columns, webhook_from,
+    DriverRow, HOOK_COLUMNS, HOOKS_DUE, MAX_BILLED_COLUMN, ResultColumn, TRACE_PARENT_COLUMN,
+    WebhookAttempt, answer_ids, decode_result, job_columns, webhook_from,
 };
 use super::{
     JobAnswer, JobRecord, JobState, JobStore, JobStoreError, Lease, NewInput, NewJob, SELECT_JOB,
@@ -748,6 +748,7 @@ fn read_job(r: &Row) -> Result<JobRecord, JobStoreError> {
         callback_url,
         webhook,
         max_billed: r.get::<_, Option<i64>>(MAX_BILLED_COLUMN).map(to_u64),
+        trace_parent: r.get(TRACE_PARENT_COLUMN),
     })
 }
 
@@ -770,9 +771,9 @@ impl JobStore for PostgresJobStore {
         self.client()
             .await?
             .execute(
-                "INSERT INTO jobs (id, owner, name, state, created_ms, updated_ms, max_age_ms, skip_cache, header, callback_url, max_billed, request_id)
-                 VALUES ($1, $2, $3, 0, $4, $4, $5, $6, $7, $8, $9, $10)",
-                &[&job.id, &job.owner, &name, &now, &max_age, &job.skip_cache, &cells_text(&job.header).as_deref().map(storable), &job.callback_url.as_deref().map(storable), &job.max_billed.map(to_i64), &job.request_id.as_deref().map(storable)],
+                "INSERT INTO jobs (id, owner, name, state, created_ms, updated_ms, max_age_ms, skip_cache, header, callback_url, max_billed, request_id, trace_parent)
+                 VALUES ($1, $2, $3, 0, $4, $4, $5, $6, $7, $8, $9, $10, $11)",
+                &[&job.id, &job.owner, &name, &now, &max_age, &job.skip_cache, &cells_text(&job.header).as_deref().map(storable), &job.callback_url.as_deref().map(storable), &job.max_billed.map(to_i64), &job.request_id.as_deref().map(storable), &job.trace_parent.as_deref().map(storable)],
             )
             .await
             .map_err(|e| match e.code() {

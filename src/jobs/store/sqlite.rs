@@ -27,8 +27,8 @@ use super::{
 };
 use super::{AnswerCount, answer_counts_of};
 use super::{
-    DriverRow, HOOK_COLUMNS, HOOKS_DUE, MAX_BILLED_COLUMN, ResultColumn, WebhookAttempt,
-    WebhookRecord, decode_result, result_columns, webhook_from,
+    DriverRow, HOOK_COLUMNS, HOOKS_DUE, MAX_BILLED_COLUMN, ResultColumn, TRACE_PARENT_COLUMN,
+    WebhookAttempt, WebhookRecord, decode_result, result_columns, webhook_from,
 };
 use super::{
     JobAnswer, JobRecord, JobState, JobStore, JobStoreError, Lease, NewInput, NewJob, SELECT_JOB,
@@ -171,8 +171,8 @@ impl SqliteJobStore {
     fn create(&self, job: &NewJob) -> Result<(), JobStoreError> {
         let now = millis(SystemTime::now());
         let inserted = self.conn().execute(
-            "INSERT INTO jobs (id, owner, name, state, created_ms, updated_ms, max_age_ms, skip_cache, header, callback_url, max_billed, request_id)
-             VALUES (?1, ?7, ?2, ?3, ?4, ?4, ?5, ?6, ?8, ?9, ?10, ?11)",
+            "INSERT INTO jobs (id, owner, name, state, created_ms, updated_ms, max_age_ms, skip_cache, header, callback_url, max_billed, request_id, trace_parent)
+             VALUES (?1, ?7, ?2, ?3, ?4, ?4, ?5, ?6, ?8, ?9, ?10, ?11, ?12)",
             params![
                 job.id,
                 job.name,
@@ -184,7 +184,8 @@ impl SqliteJobStore {
                 cells_text(&job.header),
                 job.callback_url,
                 job.max_billed.map(to_i64),
-                job.request_id
+                job.request_id,
+                job.trace_parent
             ],
         );
         match inserted {
@@ -686,6 +687,7 @@ fn read_job(r: &rusqlite::Row<'_>) -> rusqlite::Result<JobRow> {
             callback_url,
             webhook,
             max_billed: r.get::<_, Option<i64>>(MAX_BILLED_COLUMN)?.map(to_u64),
+            trace_parent: r.get(TRACE_PARENT_COLUMN)?,
         },
         r.get(22)?,
         r.get(24)?,
@@ -1247,6 +1249,7 @@ mod tests {
             callback_url: None,
             max_billed: None,
             request_id: None,
+            trace_parent: None,
         }
     }
 
