@@ -34,6 +34,9 @@ pub const BILLED: &str = "phonecheck_numbers_billed_total";
 /// What is left of a caller's budget in its period now (gauge, by `caller`), as this replica
 /// last read it.
 pub const BUDGET_LEFT: &str = "phonecheck_budget_left";
+/// A caller's budget for its period (gauge, by `caller`): with [`BUDGET_LEFT`], how much of it
+/// is used.
+pub const BUDGET_LIMIT: &str = "phonecheck_budget_limit";
 /// Distinct numbers found fresh in the result cache.
 pub const CACHE_HITS: &str = "phonecheck_cache_hits_total";
 /// Distinct numbers looked up in the result cache and not found fresh.
@@ -45,6 +48,9 @@ pub const SHARED_CACHE_REFUSED: &str = "phonecheck_shared_cache_refused_total";
 pub const BATCH_SIZE: &str = "phonecheck_batch_size";
 /// Distinct numbers queued for the upstream or in flight.
 pub const QUEUE_DEPTH: &str = "phonecheck_queued_numbers";
+/// The most distinct numbers the queue takes (`--max-queued-numbers`): with
+/// [`QUEUE_DEPTH`], how full it is.
+pub const QUEUE_CAPACITY: &str = "phonecheck_queue_capacity";
 /// How long a batch waited for a call slot and a rate-limiter token.
 pub const LIMITER_WAIT: &str = "phonecheck_rate_limit_wait_seconds";
 /// The upstream's own `usage`, summed: what the account is charged.
@@ -95,6 +101,14 @@ fn describe() {
     describe_gauge!(
         BUDGET_LEFT,
         "Numbers left in a caller's budget for its period now, by caller"
+    );
+    describe_gauge!(
+        BUDGET_LIMIT,
+        "Numbers a caller's budget allows in its period, by caller"
+    );
+    describe_gauge!(
+        QUEUE_CAPACITY,
+        "The most distinct numbers the queue takes (--max-queued-numbers)"
     );
     describe_counter!(
         UPSTREAM_USAGE,

@@ -350,3 +350,250 @@ async fn an_upstream_usage_that_differs_from_the_numbers_answered_is_counted_and
         .count();
     assert_eq!(warned, 1, "logged once, counted every time");
 }
+
+/// `promtool` (Debian's `prometheus` package), or `None` with a SKIPPED line, unless
+/// `PHONECHECK_REQUIRE_PROMTOOL=1` (CI) makes its absence a failure.
+fn promtool(test: &str) -> Option<String> {
+    let found = std::process::Command::new("promtool")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if found {
+        return Some("promtool".to_owned());
+    }
+    if std::env::var("PHONECHECK_REQUIRE_PROMTOOL").is_ok_and(|v| v == "1") {
+        panic!("{test}: promtool is not installed (PHONECHECK_REQUIRE_PROMTOOL=1)");
+    }
+    eprintln!("SKIPPED {test}: promtool is not installed (Debian's prometheus package)");
+    None
+}
+
+/// The shipped rules without their annotations: `promtool test rules` compares annotations
+/// too, and theirs are for people (with the alert's value in them); the test checks when each
+/// alert fires and with which labels. `promtool check rules` checks the file as shipped.
+fn rules_without_annotations(rules: &str) -> String {
+    let mut out = Vec::new();
+    let mut skipping: Option<usize> = None;
+    for line in rules.lines() {
+        let indent = line.len() - line.trim_start().len();
+        if let Some(depth) = skipping {
+            if line.trim().is_empty() || indent > depth {
+                continue;
+            }
+            skipping = None;
+        }
+        if line.trim_start().starts_with("annotations:") {
+            skipping = Some(indent);
+            continue;
+        }
+        out.push(line);
+    }
+    out.join("\n") + "\n"
+}
+
+/// Every `phonecheck_…` metric name `text` mentions.
+fn metric_names(text: &str) -> std::collections::BTreeSet<String> {
+    let mut names = std::collections::BTreeSet::new();
+    for (at, _) in text.match_indices("phonecheck_") {
+        let name: String = text[at..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        names.insert(name);
+    }
+    names
+}
+
+/// The `input_series` of a promtool test: each scraped sample as a series of a replica
+/// (`job="phonecheck"`), counters growing by their scraped value each minute, gauges held at
+/// it; `overrides` replaces a gauge's value.
+fn input_series(samples: &[Sample], up: u8, overrides: &[(&str, f64)]) -> String {
+    let mut out = format!(
+        "      - series: 'up{{job=\"phonecheck\",instance=\"replica-1\"}}'\n        values: '{up}x40'\n"
+    );
+    for sample in samples {
+        let mut labels: Vec<String> = sample
+            .labels
+            .iter()
+            .map(|(k, v)| format!("{k}=\"{v}\""))
+            .collect();
+        labels.push("job=\"phonecheck\"".to_owned());
+        labels.push("instance=\"replica-1\"".to_owned());
+        let counter = ["_total", "_bucket", "_count", "_sum"]
+            .iter()
+            .any(|suffix| sample.name.ends_with(suffix));
+        let value = overrides
+            .iter()
+            .find(|(name, _)| *name == sample.name)
+            .map_or(sample.value, |(_, v)| *v);
+        let values = if counter {
+            format!("0+{value}x40")
+        } else {
+            format!("{value}x40")
+        };
+        out.push_str(&format!(
+            "      - series: '{}{{{}}}'\n        values: '{values}'\n",
+            sample.name,
+            labels.join(",")
+        ));
+    }
+    out
+}
+
+#[tokio::test]
+async fn the_shipped_alerts_fire_on_what_a_real_server_exports_and_the_dashboard_reads_it() {
+    let test = "the_shipped_alerts_fire_on_what_a_real_server_exports";
+    let Some(promtool) = promtool(test) else {
+        return;
+    };
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let rules_file = root.join("deploy/prometheus/alerts.yml");
+    let checked = std::process::Command::new(&promtool)
+        .args(["check", "rules"])
+        .arg(&rules_file)
+        .output()
+        .unwrap();
+    assert!(
+        checked.status.success(),
+        "promtool check rules: {}",
+        String::from_utf8_lossy(&checked.stdout)
+    );
+
+    // A server whose upstream fails every second call, and whose one caller spends 91 of its
+    // 100-number budget.
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys");
+    std::fs::write(&keys, format!("crm:{API_KEY}::100/day\n")).unwrap();
+    let mut mock = phonecheck();
+    mock.args([
+        "mock-upstream",
+        "--listen",
+        "127.0.0.1:0",
+        "--fail-every",
+        "2",
+    ])
+    .args(["--token", UPSTREAM_TOKEN]);
+    let (url, _mock) = start_and_read(mock, "mock upstream listening", "url=");
+    let mut serve = phonecheck();
+    serve
+        .args(["serve", "--listen", "127.0.0.1:0", "--upstream-url", &url])
+        .args(["--metrics-listen", "127.0.0.1:0"])
+        .args(["--api-keys-file", keys.to_str().unwrap()])
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .env("ALAPI_TOKEN", UPSTREAM_TOKEN);
+    let (metrics_addr, _server, logs) = start_logged(serve, "metrics listening", "addr=");
+    let grpc_addr = grpc_addr(&logs.lock());
+    let mut client = PhoneCheckClient::connect(format!("http://{grpc_addr}"))
+        .await
+        .expect("connect");
+    for call in 0..4 {
+        let mobiles: Vec<String> = (0..22)
+            .map(|i| format!("1390000{:04}", call * 100 + i))
+            .collect();
+        let refs: Vec<&str> = mobiles.iter().map(String::as_str).collect();
+        assert_eq!(check(&mut client, &refs).await.len(), 22);
+    }
+    let job = client
+        .create_job(with_key(futures::stream::iter([
+            phonecheck::pb::CreateJobRequest {
+                mobiles: vec![
+                    "13900009001".into(),
+                    "13900009002".into(),
+                    "13900009003".into(),
+                ],
+                ..Default::default()
+            },
+        ])))
+        .await
+        .expect("job")
+        .into_inner();
+    let http = reqwest::Client::new();
+    let (samples, text) = common::eventually(
+        "the job counted as succeeded",
+        std::time::Duration::from_secs(20),
+        || async {
+            let text = http
+                .get(format!("http://{metrics_addr}/metrics"))
+                .send()
+                .await
+                .ok()?
+                .text()
+                .await
+                .ok()?;
+            let samples = parse(&text);
+            (sum(&samples, "phonecheck_jobs", &[("state", "succeeded")]) == 1.0)
+                .then_some((samples, text))
+        },
+    )
+    .await;
+    assert!(!job.id.is_empty());
+
+    // Every metric the rules and the dashboard read is one the server exports.
+    let exported = metric_names(&text);
+    let rules = std::fs::read_to_string(&rules_file).unwrap();
+    let dashboard = std::fs::read_to_string(root.join("deploy/grafana/phonecheck.json")).unwrap();
+    serde_json::from_str::<serde_json::Value>(&dashboard).expect("the dashboard is JSON");
+    for (file, text) in [("alerts.yml", &rules), ("phonecheck.json", &dashboard)] {
+        let unknown: Vec<String> = metric_names(text)
+            .into_iter()
+            .filter(|name| !exported.contains(name))
+            .collect();
+        assert!(
+            unknown.is_empty(),
+            "{file} reads metrics the server does not export: {unknown:?}"
+        );
+    }
+
+    // The rules on those series: as scraped, then with the replica down and its queue full.
+    let capacity = sum(&samples, "phonecheck_queue_capacity", &[]);
+    assert!(capacity > 0.0, "the queue's capacity is exported");
+    std::fs::write(
+        dir.path().join("rules.yml"),
+        rules_without_annotations(&rules),
+    )
+    .unwrap();
+    let expect = |alert: &str, alerts: &str| {
+        format!(
+            "      - eval_time: 10m\n        alertname: {alert}\n        exp_alerts: {alerts}\n"
+        )
+    };
+    let page = "[{exp_labels: {severity: page}}]";
+    let scraped = [
+        expect("PhonecheckUpstreamFailing", page),
+        expect(
+            "PhonecheckCallerBudgetNearlyUsed",
+            "[{exp_labels: {severity: ticket, caller: crm, job: phonecheck, instance: replica-1}}]",
+        ),
+        expect("PhonecheckQueueSaturated", "[]"),
+        expect("PhonecheckNoReplicaServing", "[]"),
+        expect("PhonecheckUpstreamQuotaUsedUp", "[]"),
+        expect("PhonecheckJobStuck", "[]"),
+    ]
+    .concat();
+    let failing = [
+        expect("PhonecheckNoReplicaServing", page),
+        expect(
+            "PhonecheckQueueSaturated",
+            "[{exp_labels: {severity: page, instance: replica-1}}]",
+        ),
+    ]
+    .concat();
+    let unit = format!(
+        "rule_files: [rules.yml]\nevaluation_interval: 1m\ntests:\n  - interval: 1m\n    input_series:\n{}    alert_rule_test:\n{scraped}  - interval: 1m\n    input_series:\n{}    alert_rule_test:\n{failing}",
+        input_series(&samples, 1, &[]),
+        input_series(&samples, 0, &[("phonecheck_queued_numbers", capacity)]),
+    );
+    std::fs::write(dir.path().join("alerts_test.yml"), &unit).unwrap();
+    let tested = std::process::Command::new(&promtool)
+        .args(["test", "rules", "alerts_test.yml"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        tested.status.success(),
+        "promtool test rules:\n{}{}",
+        String::from_utf8_lossy(&tested.stdout),
+        String::from_utf8_lossy(&tested.stderr)
+    );
+}

@@ -226,6 +226,8 @@ impl UsageLedger {
         let left = spent.left(budget.limit);
         metrics::gauge!(crate::metrics::BUDGET_LEFT, "caller" => payer.name().to_owned())
             .set(left as f64);
+        metrics::gauge!(crate::metrics::BUDGET_LIMIT, "caller" => payer.name().to_owned())
+            .set(budget.limit as f64);
         let share = if taken >= budget.limit {
             100
         } else if taken.saturating_mul(5) >= budget.limit.saturating_mul(4) {
