@@ -580,3 +580,73 @@ async fn a_jobs_runs_link_to_the_call_that_made_it_and_its_webhook_carries_that_
         job.id
     );
 }
+
+/// The names of a process's threads (Linux truncates them to 15 bytes).
+fn thread_names(pid: u32) -> Vec<String> {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return Vec::new();
+    };
+    tasks
+        .filter_map(Result::ok)
+        .filter_map(|t| std::fs::read_to_string(t.path().join("comm")).ok())
+        .map(|name| name.trim().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn with_export_off_no_exporter_runs() {
+    if !std::path::Path::new("/proc/self/task").exists() {
+        eprintln!("SKIPPED with_export_off_no_exporter_runs: no /proc to list threads");
+        return;
+    }
+    let sim = simulator(SimulatorConfig::default()).await;
+    let (endpoint, received) = grpc_receiver().await;
+    let exporter = |pid: u32| {
+        thread_names(pid)
+            .iter()
+            .any(|name| name.starts_with("OpenTelemetry"))
+    };
+    // Off: the flag absent (and the variable too: `phonecheck()` clears nothing else).
+    let mut off = phonecheck();
+    off.args([
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--upstream-url",
+        &sim.url(),
+    ])
+    .env("ALAPI_TOKEN", TOKEN)
+    .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT");
+    let (addr, off) = start_and_read(off, "phonecheck listening (gRPC)", "addr=");
+    check(&addr, &["13800138001"], &traceparent(0x7a, 0x07)).await;
+    assert!(
+        !exporter(off.pid()),
+        "threads with export off: {:?}",
+        thread_names(off.pid())
+    );
+    // On: the exporter's thread runs, and the call is exported.
+    let (addr, on) = start_and_read(
+        serve(&sim, &endpoint, "grpc", "5"),
+        "phonecheck listening (gRPC)",
+        "addr=",
+    );
+    check(&addr, &["13800138002"], &traceparent(0x7b, 0x07)).await;
+    assert!(
+        exporter(on.pid()),
+        "threads with export on: {:?}",
+        thread_names(on.pid())
+    );
+    eventually("the call exported", Duration::from_secs(20), || {
+        let calls = received.named("PhoneCheck/Check");
+        std::future::ready((!calls.is_empty()).then_some(()))
+    })
+    .await;
+    assert!(
+        received
+            .spans
+            .lock()
+            .iter()
+            .all(|s| s.trace_id != vec![0x7a; 16]),
+        "nothing of the server without export reached the receiver"
+    );
+}
