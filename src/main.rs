@@ -82,24 +82,15 @@ struct MockUpstreamArgs {
     #[arg(long, default_value_t = 0)]
     latency_ms: u64,
     /// Fraction of calls (0.0 to 1.0) failing with HTTP 502 at random.
-    #[arg(long, default_value_t = 0.0, value_parser = parse_fraction)]
+    #[arg(long, default_value_t = 0.0, value_parser = phonecheck::traces::fraction)]
     fail_rate: f64,
     /// Fraction of successful answers (0.0 to 1.0) whose `usage` is not the number of
     /// entries, to see how a server reports it.
-    #[arg(long, default_value_t = 0.0, value_parser = parse_fraction)]
+    #[arg(long, default_value_t = 0.0, value_parser = phonecheck::traces::fraction)]
     wrong_usage: f64,
     /// Every N-th call fails, alternately with 429 and HTTP 500 (a deterministic flaky upstream).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     fail_every: Option<u32>,
-}
-
-fn parse_fraction(s: &str) -> Result<f64, String> {
-    let f: f64 = s.parse().map_err(|_| format!("{s:?} is not a number"))?;
-    if (0.0..=1.0).contains(&f) {
-        Ok(f)
-    } else {
-        Err(format!("{f} is not between 0 and 1"))
-    }
 }
 
 #[tokio::main]

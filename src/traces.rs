@@ -55,7 +55,7 @@ pub struct TraceArgs {
     pub otlp_protocol: OtlpProtocol,
     /// The share of traces kept (0.0 to 1.0) for calls that come without a sampled parent;
     /// a caller's own decision (its `traceparent`) is followed either way.
-    #[arg(long, env = "OTEL_TRACES_SAMPLER_ARG", default_value_t = 1.0, value_parser = sample_ratio)]
+    #[arg(long, env = "OTEL_TRACES_SAMPLER_ARG", default_value_t = 1.0, value_parser = fraction)]
     pub otlp_sample_ratio: f64,
 }
 
@@ -156,7 +156,9 @@ fn http_traces_url(endpoint: &str) -> String {
     }
 }
 
-fn sample_ratio(s: &str) -> Result<f64, String> {
+/// A fraction from 0 to 1 as a flag gives it (the sample ratio here; the simulated
+/// upstream's fault rates too), or why it is not one.
+pub fn fraction(s: &str) -> Result<f64, String> {
     let ratio: f64 = s.parse().map_err(|_| format!("{s:?} is not a number"))?;
     if (0.0..=1.0).contains(&ratio) {
         Ok(ratio)
@@ -387,14 +389,14 @@ mod tests {
 
     #[test]
     fn a_sample_ratio_outside_zero_to_one_is_refused_by_name() {
-        assert_eq!(sample_ratio("0.25"), Ok(0.25));
+        assert_eq!(fraction("0.25"), Ok(0.25));
         assert!(
-            sample_ratio("1.5")
+            fraction("1.5")
                 .unwrap_err()
                 .contains("1.5 is not between 0 and 1")
         );
         assert!(
-            sample_ratio("half")
+            fraction("half")
                 .unwrap_err()
                 .contains("\"half\" is not a number")
         );
