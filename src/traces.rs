@@ -126,6 +126,8 @@ impl TraceExport {
             .with_resource(resource)
             .build();
         let tracer = provider.tracer(env!("CARGO_PKG_NAME"));
+        // For the spans made through the API (a call's wait in the queue).
+        global::set_tracer_provider(provider.clone());
         global::set_text_map_propagator(TraceContextPropagator::new());
         ON.store(true, Ordering::Relaxed);
         let layer = tracing_opentelemetry::layer()
@@ -229,10 +231,10 @@ pub fn current() -> tracing::Span {
 
 /// The span of one batch to the upstream, linked both ways with the span of every call
 /// whose numbers it carries; `Span::none()` while export is off.
-pub fn batch_span<'a>(
+pub fn batch_span(
     numbers: usize,
     waited: std::time::Duration,
-    callers: impl Iterator<Item = &'a tracing::Span>,
+    callers: &[CarriedCall],
 ) -> tracing::Span {
     if !is_on() {
         return tracing::Span::none();
@@ -249,13 +251,41 @@ pub fn batch_span<'a>(
         span_id = tracing::field::Empty,
     );
     let mut linked = 0u64;
-    for caller in callers.filter(|c| !c.is_none()) {
-        link_both_ways(&span, caller);
+    for caller in callers.iter().filter(|c| !c.span.is_none()) {
+        link_both_ways(&span, &caller.span);
+        queued_span(caller);
         linked += 1;
     }
     span.record("callers", linked);
     record_ids(&span);
     span
+}
+
+/// A call whose numbers a batch carries, as the batch leaves.
+#[derive(Debug)]
+pub struct CarriedCall {
+    /// The call's span (`Span::none()` while export is off).
+    pub span: tracing::Span,
+    /// How long its oldest number in the batch waited in the queue.
+    pub waited: std::time::Duration,
+    /// How many of the batch's numbers it waits for.
+    pub numbers: u32,
+}
+
+/// The call's wait in the queue for this batch, as a `queued` span under the call's: from
+/// its oldest number's arrival to the batch leaving (a span that began in the past, so made
+/// through the OpenTelemetry API, which takes its start time).
+fn queued_span(caller: &CarriedCall) {
+    use opentelemetry::trace::{Span as _, Tracer as _};
+    let tracer = global::tracer(env!("CARGO_PKG_NAME"));
+    let left = std::time::SystemTime::now();
+    let arrived = left.checked_sub(caller.waited).unwrap_or(left);
+    let mut span = tracer
+        .span_builder("queued")
+        .with_start_time(arrived)
+        .with_attributes([KeyValue::new("numbers", i64::from(caller.numbers))])
+        .start_with_context(&tracer, &caller.span.context());
+    span.end_with_timestamp(left);
 }
 
 /// The span of one HTTP call to the upstream (attempt `retry` of a batch, 0 for the first),

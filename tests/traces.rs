@@ -256,6 +256,25 @@ async fn two_calls_sharing_a_batch_are_both_linked_to_it_and_the_upstream_sees_e
         Some(5),
         "five distinct numbers"
     );
+    // Each call's wait in the queue for it: a `queued` span under the call, three numbers each
+    // (the one they share counted for both), ending as the batch left.
+    for call in &calls {
+        let queued = eventually(
+            "the call's wait in the queue",
+            Duration::from_secs(20),
+            || {
+                let queued = received
+                    .named("queued")
+                    .into_iter()
+                    .find(|q| q.trace_id == call.trace_id && q.parent_span_id == call.span_id);
+                std::future::ready(queued)
+            },
+        )
+        .await;
+        assert_eq!(int_attribute(&queued, "numbers"), Some(3));
+        assert!(queued.start_time_unix_nano >= call.start_time_unix_nano);
+        assert!(queued.end_time_unix_nano <= batch.start_time_unix_nano + 50_000_000);
+    }
 
     // Its attempts are its children: a 429, then the answer.
     let attempts = eventually("the batch's two attempts", Duration::from_secs(20), || {
@@ -325,6 +344,22 @@ async fn over_http_protobuf_the_door_continues_the_callers_trace() {
     .await;
     assert_eq!(door.parent_span_id, vec![0x03; 8]);
     assert_eq!(int_attribute(&door, "http.response.status_code"), Some(200));
+    // The console's API goes through the same layer.
+    let listed = reqwest::Client::new()
+        .get(format!("http://{http}/console/api/jobs"))
+        .header("traceparent", traceparent(0x3d, 0x03))
+        .send()
+        .await
+        .unwrap();
+    assert!(listed.status().is_success(), "{}", listed.status());
+    eventually("the console call's span", Duration::from_secs(20), || {
+        let console = received
+            .named("GET /console/api/jobs")
+            .into_iter()
+            .find(|s| s.trace_id == vec![0x3d; 16] && s.parent_span_id == vec![0x03; 8]);
+        std::future::ready(console)
+    })
+    .await;
     let batch = eventually("its batch, linked to it", Duration::from_secs(20), || {
         let batch = received.named("upstream batch").into_iter().find(|b| {
             b.links
@@ -364,6 +399,15 @@ fn rendered(call: &Span, spans: &[Span]) -> String {
         ),
         ms(call)
     );
+    let waits: Vec<&Span> = spans
+        .iter()
+        .filter(|s| s.parent_span_id == call.span_id && s.name == "queued")
+        .collect();
+    text.push_str(&format!(
+        "  |- queued: {} waits, {} ms in all\n",
+        waits.len(),
+        waits.iter().map(|w| ms(w)).sum::<u64>()
+    ));
     for link in &call.links {
         let Some(batch) = spans.iter().find(|s| s.span_id == link.span_id) else {
             text.push_str(&format!(
@@ -649,4 +693,44 @@ async fn with_export_off_no_exporter_runs() {
             .all(|s| s.trace_id != vec![0x7a; 16]),
         "nothing of the server without export reached the receiver"
     );
+}
+
+#[tokio::test]
+async fn a_grpc_web_call_continues_the_callers_trace() {
+    let sim = simulator(SimulatorConfig::default()).await;
+    let (endpoint, received) = grpc_receiver().await;
+    let (addr, _server) = start_and_read(
+        serve(&sim, &endpoint, "grpc", "5"),
+        "phonecheck listening (gRPC)",
+        "addr=",
+    );
+    // One gRPC-Web frame over HTTP/1.1, as a browser's client sends it.
+    let message = CheckRequest {
+        mobiles: vec!["13800138001".to_owned()],
+        ..Default::default()
+    }
+    .encode_to_vec();
+    let mut frame = vec![0u8];
+    frame.extend((message.len() as u32).to_be_bytes());
+    frame.extend(message);
+    let answer = reqwest::Client::new()
+        .post(format!("http://{addr}/phonecheck.v1.PhoneCheck/Check"))
+        .header("content-type", "application/grpc-web+proto")
+        .header("x-grpc-web", "1")
+        .header("traceparent", traceparent(0x8c, 0x08))
+        .body(frame)
+        .send()
+        .await
+        .unwrap();
+    assert!(answer.status().is_success(), "{}", answer.status());
+    let call = eventually("the gRPC-Web call's span", Duration::from_secs(20), || {
+        let call = received
+            .named("PhoneCheck/Check")
+            .into_iter()
+            .find(|s| s.trace_id == vec![0x8c; 16]);
+        std::future::ready(call)
+    })
+    .await;
+    assert_eq!(call.parent_span_id, vec![0x08; 8]);
+    assert_eq!(int_attribute(&call, "inputs"), Some(1));
 }

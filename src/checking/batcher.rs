@@ -174,6 +174,8 @@ struct TicketEnd {
     /// The span of the call holding the ticket, linked with each batch carrying its numbers
     /// (`Span::none()` while traces are not exported).
     span: tracing::Span,
+    /// When it was opened: a number another call queued earlier was waited for from then.
+    opened: Instant,
 }
 
 /// A batch on its way: its numbers, and the latest deadline among its callers (`None` when one
@@ -185,9 +187,8 @@ struct Outgoing {
     deadline: Option<Instant>,
     /// How long its oldest number waited in the queue.
     waited: Duration,
-    /// The spans of the calls waiting for its numbers, once each (only while traces are
-    /// exported).
-    callers: Vec<tracing::Span>,
+    /// The calls waiting for its numbers, once each (only while traces are exported).
+    callers: Vec<crate::traces::CarriedCall>,
 }
 
 impl Batcher {
@@ -248,6 +249,7 @@ impl Batcher {
                 deadline,
                 send_until: None,
                 span: crate::traces::current(),
+                opened: Instant::now(),
             },
         );
         Ticket {
@@ -458,7 +460,8 @@ impl Shared {
         let now = Instant::now();
         let mut oldest = now;
         let tracing = crate::traces::is_on();
-        let mut callers: SmallVec<[u64; 4]> = SmallVec::new();
+        // Each ticket waiting, with its oldest number's arrival and its numbers here.
+        let mut callers: SmallVec<[(u64, Instant, u32); 4]> = SmallVec::new();
         while mobiles.len() < self.config.max_batch {
             // Live numbers first; background ones fill the rest.
             let Some(Queued { mobile, since }) =
@@ -492,8 +495,14 @@ impl Shared {
                 .map(|end| end.payer.clone());
             oldest = oldest.min(since);
             for (t, _) in &waiting.tickets {
-                if tracing && !callers.contains(t) {
-                    callers.push(*t);
+                if tracing {
+                    match callers.iter_mut().find(|(c, ..)| c == t) {
+                        Some((_, first, numbers)) => {
+                            *first = (*first).min(since);
+                            *numbers += 1;
+                        }
+                        None => callers.push((*t, since, 1)),
+                    }
                 }
                 let ticket_deadline = tickets.get(t).and_then(|end| end.deadline);
                 deadline = match (deadline, ticket_deadline) {
@@ -511,7 +520,13 @@ impl Shared {
             waited: now.duration_since(oldest),
             callers: callers
                 .iter()
-                .filter_map(|t| tickets.get(t).map(|end| end.span.clone()))
+                .filter_map(|(t, first, numbers)| {
+                    tickets.get(t).map(|end| crate::traces::CarriedCall {
+                        span: end.span.clone(),
+                        waited: now.duration_since((*first).max(end.opened)),
+                        numbers: *numbers,
+                    })
+                })
                 .collect(),
         })
     }
@@ -817,7 +832,7 @@ async fn dispatch(this: Arc<Shared>) {
         let slot = this.client.reserve().await;
         if let Some(mut batch) = this.take_batch() {
             let callers = std::mem::take(&mut batch.callers);
-            let span = crate::traces::batch_span(batch.mobiles.len(), batch.waited, callers.iter());
+            let span = crate::traces::batch_span(batch.mobiles.len(), batch.waited, &callers);
             slot.record_wait(&span);
             tokio::spawn(this.clone().send(batch, slot).instrument(span));
         }
