@@ -320,15 +320,20 @@ async fn two_calls_sharing_a_batch_are_both_linked_to_it_and_the_upstream_sees_e
 
 #[tokio::test]
 async fn over_http_protobuf_the_door_continues_the_callers_trace() {
+    const KEY: &str = "trace-test-key-5f2e9a7c1b";
     let sim = simulator(SimulatorConfig::default()).await;
     let (endpoint, received) = http_receiver().await;
-    let serve = serve(&sim, &endpoint, "http/protobuf", "5");
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys");
+    std::fs::write(&keys, format!("crm:{KEY}\n")).unwrap();
+    let mut serve = serve(&sim, &endpoint, "http/protobuf", "5");
+    serve.arg("--api-keys-file").arg(&keys);
     let (http, _server) = start_and_read(serve, "HTTP listening", "addr=");
     let parent = traceparent(0x3c, 0x03);
     let answer = reqwest::Client::new()
         .post(format!("http://{http}/api/phonecheck"))
         .header("traceparent", &parent)
-        .form(&[("token", "any"), ("mobiles", "13800138001")])
+        .form(&[("token", KEY), ("mobiles", "13800138001")])
         .send()
         .await
         .unwrap();
@@ -348,6 +353,7 @@ async fn over_http_protobuf_the_door_continues_the_callers_trace() {
     let listed = reqwest::Client::new()
         .get(format!("http://{http}/console/api/jobs"))
         .header("traceparent", traceparent(0x3d, 0x03))
+        .bearer_auth(KEY)
         .send()
         .await
         .unwrap();
@@ -370,6 +376,11 @@ async fn over_http_protobuf_the_door_continues_the_callers_trace() {
     })
     .await;
     assert_eq!(int_attribute(&batch, "numbers"), Some(1));
+    // Neither the caller's key, nor the upstream's token, nor the number left the process.
+    let bytes = String::from_utf8_lossy(&received.bytes.lock()).into_owned();
+    for secret in [KEY, TOKEN, "13800138001"] {
+        assert!(!bytes.contains(secret), "{secret} was exported");
+    }
 }
 
 /// The trace of `call` as text, as a person reads it: the call, each batch it links to, and
