@@ -135,16 +135,12 @@ struct State {
     /// Open tickets and where their deliveries go.
     tickets: HashMap<u64, TicketEnd>,
     next_ticket: u64,
-    /// The most distinct numbers it takes (`--max-queued-numbers`), published beside the
-    /// depth: a recorder installed after the batcher was made still gets it.
-    capacity: usize,
 }
 
 impl State {
     /// Sets the queue depth metric: distinct numbers queued or in flight.
     fn record_depth(&self) {
         metrics::gauge!(crate::metrics::QUEUE_DEPTH).set(self.numbers.len() as f64);
-        metrics::gauge!(crate::metrics::QUEUE_CAPACITY).set(self.capacity as f64);
     }
 }
 
@@ -207,15 +203,13 @@ impl Batcher {
                 .clamp(1, crate::checking::upstream::UPSTREAM_MAX_BATCH),
             ..config
         };
+        metrics::gauge!(crate::metrics::QUEUE_CAPACITY).set(config.max_queued as f64);
         let shared = Arc::new(Shared {
             client,
             cache,
             ledger,
             config,
-            state: Mutex::new(State {
-                capacity: config.max_queued,
-                ..State::default()
-            }),
+            state: Mutex::new(State::default()),
             work: Notify::new(),
             room: Notify::new(),
             stopped: AtomicBool::new(false),

@@ -115,7 +115,8 @@ pub enum ServerError {
 pub struct Server {
     grpc: Bound,
     http: Option<Bound>,
-    metrics: Option<Bound>,
+    /// The metrics endpoint, with the recorder installed before the parts were made.
+    metrics: Option<(Bound, metrics_exporter_prometheus::PrometheusHandle)>,
     assembled: Assembled,
     shutdown_grace: Duration,
     max_message_bytes: usize,
@@ -152,14 +153,19 @@ impl Server {
             Some(database) => Arc::new(PostgresJobStore::open(database.options.clone()).await?),
             None => Arc::new(SqliteJobStore::open(&config.data_dir)?),
         };
+        // The recorder goes in before the parts are made, so what they record at their start
+        // (the queue's capacity) is kept.
+        let metrics = match config.metrics_listen {
+            Some(addr) => Some((
+                bind("--metrics-listen", addr).await?,
+                crate::metrics::install()?,
+            )),
+            None => None,
+        };
         let assembled = assemble(&config, url.clone(), token, store)?;
         let grpc = bind("--listen", config.listen).await?;
         let http = match config.http_listen {
             Some(addr) => Some(bind("--http-listen", addr).await?),
-            None => None,
-        };
-        let metrics = match config.metrics_listen {
-            Some(addr) => Some(bind("--metrics-listen", addr).await?),
             None => None,
         };
         tracing::info!(addr = %grpc.addr, upstream = %url, qps = config.qps.map_or(0, |q| q.get()),
@@ -196,7 +202,7 @@ impl Server {
 
     /// The metrics endpoint's address, when `--metrics-listen` is set.
     pub fn metrics_addr(&self) -> Option<SocketAddr> {
-        self.metrics.as_ref().map(|b| b.addr)
+        self.metrics.as_ref().map(|(b, _)| b.addr)
     }
 
     /// Serves until `shutdown` completes, then drains: health turns NOT_SERVING, new calls get
@@ -229,8 +235,7 @@ impl Server {
             None => tracing::warn!(%addr,
                 "NO API KEYS on a non-loopback address: anyone who can reach it spends the upstream account's money; set --api-keys-file"),
         }
-        if let Some(Bound { listener, addr }) = metrics {
-            let handle = crate::metrics::install()?;
+        if let Some((Bound { listener, addr }, handle)) = metrics {
             tracing::info!(%addr, "metrics listening: GET /metrics");
             // Served until the process ends, so the last scrapes see the shutdown too.
             tokio::spawn(async move {
