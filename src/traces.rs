@@ -62,6 +62,11 @@ pub struct TraceArgs {
 /// Why traces cannot be exported.
 #[derive(Debug, thiserror::Error)]
 pub enum TraceError {
+    /// The endpoint is not an `http://` or `https://` URL.
+    #[error(
+        "--otlp-endpoint {0:?} is not a collector's URL: give one such as http://127.0.0.1:4317"
+    )]
+    NotAUrl(String),
     /// The exporter could not be made (a bad URL, for one).
     #[error("cannot export traces to {endpoint}: {source}")]
     Exporter {
@@ -99,6 +104,9 @@ impl TraceExport {
         let Some(endpoint) = args.otlp_endpoint.as_deref().filter(|e| !e.is_empty()) else {
             return Ok(None);
         };
+        if !(endpoint.starts_with("http://") || endpoint.starts_with("https://")) {
+            return Err(TraceError::NotAUrl(endpoint.to_owned()));
+        }
         let failed = |source| TraceError::Exporter {
             endpoint: endpoint.to_owned(),
             source,
@@ -414,6 +422,23 @@ mod tests {
         assert_eq!(
             http_traces_url("https://collector/otlp/v1/traces"),
             "https://collector/otlp/v1/traces"
+        );
+    }
+
+    #[test]
+    fn an_endpoint_that_is_not_a_url_is_refused_naming_the_flag() {
+        let args = TraceArgs {
+            otlp_endpoint: Some("collector:4317".to_owned()),
+            ..TraceArgs::default()
+        };
+        let Err(refused) = TraceExport::start::<tracing_subscriber::Registry>(&args) else {
+            panic!("an endpoint without a scheme was taken");
+        };
+        assert!(matches!(refused, TraceError::NotAUrl(_)));
+        assert!(
+            refused
+                .to_string()
+                .contains("--otlp-endpoint \"collector:4317\"")
         );
     }
 
