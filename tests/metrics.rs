@@ -66,6 +66,45 @@ fn sum(samples: &[Sample], name: &str, labels: &[(&str, &str)]) -> f64 {
         .sum()
 }
 
+/// A simulated upstream (a child process, with `mock_flags`) and a server on it with
+/// metrics and one key, `crm` with `budget`, and a database of its own in `dir` (so the
+/// budget's use starts at zero). Both stop when it is dropped.
+struct Metered {
+    url: String,
+    metrics_addr: String,
+    grpc_addr: String,
+    _mock: common::process::Running,
+    _server: common::process::Running,
+}
+
+fn metered(dir: &std::path::Path, budget: &str, mock_flags: &[&str]) -> Metered {
+    let keys = dir.join("keys");
+    std::fs::write(&keys, format!("crm:{API_KEY}::{budget}\n")).unwrap();
+    let mut mock = phonecheck();
+    mock.args(["mock-upstream", "--listen", "127.0.0.1:0"])
+        .args(mock_flags)
+        .args(["--token", UPSTREAM_TOKEN]);
+    let (url, mock) = start_and_read(mock, "mock upstream listening", "url=");
+    let mut serve = phonecheck();
+    serve
+        .args(["serve", "--listen", "127.0.0.1:0", "--upstream-url", &url])
+        .args(["--metrics-listen", "127.0.0.1:0"])
+        .args(["--api-keys-file", keys.to_str().unwrap()])
+        .arg("--data-dir")
+        .arg(dir.join("data"))
+        .env("ALAPI_TOKEN", UPSTREAM_TOKEN);
+    // The gRPC line is logged first, the metrics line after it.
+    let (metrics_addr, server, logs) = start_logged(serve, "metrics listening", "addr=");
+    let grpc_addr = grpc_addr(&logs.lock());
+    Metered {
+        url,
+        metrics_addr,
+        grpc_addr,
+        _mock: mock,
+        _server: server,
+    }
+}
+
 /// The gRPC address from the server's logs (logged before the metrics one).
 fn grpc_addr(logs: &[String]) -> String {
     logs.iter()
@@ -102,26 +141,10 @@ async fn check(client: &mut PhoneCheckClient<Channel>, mobiles: &[&str]) -> Vec<
 #[tokio::test]
 async fn metrics_count_what_the_calls_answered_and_request_ids_come_back() {
     let dir = tempfile::tempdir().unwrap();
-    let keys = dir.path().join("keys");
-    std::fs::write(&keys, format!("crm:{API_KEY}::1000/day\n")).unwrap();
-    let mut mock = phonecheck();
-    mock.args(["mock-upstream", "--listen", "127.0.0.1:0"])
-        .args(["--token", UPSTREAM_TOKEN]);
-    let (url, _mock) = start_and_read(mock, "mock upstream listening", "url=");
+    // Kept whole: dropping it stops the processes.
+    let metered = metered(dir.path(), "1000/day", &[]);
+    let (url, metrics_addr, grpc_addr) = (&metered.url, &metered.metrics_addr, &metered.grpc_addr);
     let stats_url = url.replace("/api/phonecheck", "/stats");
-
-    let mut serve = phonecheck();
-    serve
-        .args(["serve", "--listen", "127.0.0.1:0", "--upstream-url", &url])
-        .args(["--metrics-listen", "127.0.0.1:0"])
-        .args(["--api-keys-file", keys.to_str().unwrap()])
-        // A database of its own: the budget's use starts at zero.
-        .arg("--data-dir")
-        .arg(dir.path().join("data"))
-        .env("ALAPI_TOKEN", UPSTREAM_TOKEN);
-    // The gRPC line is logged first, the metrics line after it.
-    let (metrics_addr, _server, logs) = start_logged(serve, "metrics listening", "addr=");
-    let grpc_addr = grpc_addr(&logs.lock());
     let http = reqwest::Client::new();
     let scrape = || async {
         let text = http
@@ -462,28 +485,9 @@ async fn the_shipped_alerts_fire_on_what_a_real_server_exports_and_the_dashboard
     // A server whose upstream fails every second call, and whose one caller spends 91 of its
     // 100-number budget.
     let dir = tempfile::tempdir().unwrap();
-    let keys = dir.path().join("keys");
-    std::fs::write(&keys, format!("crm:{API_KEY}::100/day\n")).unwrap();
-    let mut mock = phonecheck();
-    mock.args([
-        "mock-upstream",
-        "--listen",
-        "127.0.0.1:0",
-        "--fail-every",
-        "2",
-    ])
-    .args(["--token", UPSTREAM_TOKEN]);
-    let (url, _mock) = start_and_read(mock, "mock upstream listening", "url=");
-    let mut serve = phonecheck();
-    serve
-        .args(["serve", "--listen", "127.0.0.1:0", "--upstream-url", &url])
-        .args(["--metrics-listen", "127.0.0.1:0"])
-        .args(["--api-keys-file", keys.to_str().unwrap()])
-        .arg("--data-dir")
-        .arg(dir.path().join("data"))
-        .env("ALAPI_TOKEN", UPSTREAM_TOKEN);
-    let (metrics_addr, _server, logs) = start_logged(serve, "metrics listening", "addr=");
-    let grpc_addr = grpc_addr(&logs.lock());
+    // Kept whole: dropping it stops the processes.
+    let metered = metered(dir.path(), "100/day", &["--fail-every", "2"]);
+    let (metrics_addr, grpc_addr) = (&metered.metrics_addr, &metered.grpc_addr);
     let mut client = PhoneCheckClient::connect(format!("http://{grpc_addr}"))
         .await
         .expect("connect");
