@@ -58,12 +58,6 @@ use tokio::time::Instant;
 
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
-use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
-    TraceService, TraceServiceServer,
-};
-use opentelemetry_proto::tonic::collector::trace::v1::{
-    ExportTraceServiceRequest, ExportTraceServiceResponse,
-};
 use phonecheck::checking::upstream::Token;
 use phonecheck::checking::upstream::simulator::{self, RunningSimulator, SimulatorConfig};
 use phonecheck::pb::phone_check_client::PhoneCheckClient;
@@ -72,6 +66,9 @@ use tonic::transport::Channel;
 
 #[path = "../tests/common/postgres.rs"]
 mod postgres;
+
+#[path = "../tests/common/otlp.rs"]
+mod otlp;
 
 const TOKEN: &str = "bench-token";
 
@@ -545,42 +542,10 @@ async fn cached_stream(extra: &[&str]) -> (f64, f64, f64, f64) {
     (N as f64 / secs, cpu, client_cpu, server.peak_rss_mib())
 }
 
-/// Spans received by the bench's OTLP receiver.
-#[derive(Default, Clone)]
-struct SpanCount(Arc<std::sync::atomic::AtomicU64>);
-
-#[tonic::async_trait]
-impl TraceService for SpanCount {
-    async fn export(
-        &self,
-        request: tonic::Request<ExportTraceServiceRequest>,
-    ) -> Result<tonic::Response<ExportTraceServiceResponse>, tonic::Status> {
-        let spans: usize = request
-            .get_ref()
-            .resource_spans
-            .iter()
-            .flat_map(|r| &r.scope_spans)
-            .map(|s| s.spans.len())
-            .sum();
-        self.0
-            .fetch_add(spans as u64, std::sync::atomic::Ordering::Relaxed);
-        Ok(tonic::Response::new(ExportTraceServiceResponse::default()))
-    }
-}
-
 /// T1: P5 and P7 with traces off, then exported (every span kept) to an OTLP/gRPC receiver
 /// in this process.
 async fn t1_traces() -> String {
-    let received = SpanCount::default();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("a port");
-    let endpoint = format!("http://{}", listener.local_addr().expect("its address"));
-    tokio::spawn(
-        tonic::transport::Server::builder()
-            .add_service(TraceServiceServer::new(received.clone()))
-            .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener)),
-    );
+    let (endpoint, received) = otlp::grpc_receiver().await;
     let on = [
         "--otlp-endpoint",
         endpoint.as_str(),
@@ -623,7 +588,7 @@ async fn t1_traces() -> String {
         median(&rates[1]),
         list(&rates[1], 0),
         (median(&rates[0]) / median(&rates[1]) - 1.0) * 100.0,
-        received.0.load(std::sync::atomic::Ordering::Relaxed)
+        received.spans.lock().len()
     )
 }
 

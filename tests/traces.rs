@@ -8,12 +8,6 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
-    TraceService, TraceServiceServer,
-};
-use opentelemetry_proto::tonic::collector::trace::v1::{
-    ExportTraceServiceRequest, ExportTraceServiceResponse,
-};
 use opentelemetry_proto::tonic::common::v1::any_value::Value;
 use opentelemetry_proto::tonic::trace::v1::Span;
 use parking_lot::Mutex;
@@ -22,6 +16,7 @@ use phonecheck::pb::CheckRequest;
 use prost::Message;
 use tokio::net::TcpListener;
 
+use common::otlp::{grpc_receiver, http_receiver};
 use common::process::{phonecheck, start_and_read};
 use common::{TOKEN, connect, eventually, simulator};
 use std::process::Command;
@@ -29,77 +24,6 @@ use std::process::Command;
 /// The numbers the calls check: none may appear whole in what the receiver gets.
 const FIRST: [&str; 3] = ["13800138001", "13800138002", "13800138003"];
 const SECOND: [&str; 3] = ["13800138004", "13800138005", "13800138003"];
-
-/// What the receiver was sent: every span, and every request's bytes as they came.
-#[derive(Debug, Default, Clone)]
-struct Received {
-    spans: Arc<Mutex<Vec<Span>>>,
-    bytes: Arc<Mutex<Vec<u8>>>,
-}
-
-impl Received {
-    fn take(&self, request: &ExportTraceServiceRequest) {
-        self.bytes.lock().extend(request.encode_to_vec());
-        let mut spans = self.spans.lock();
-        for resource in &request.resource_spans {
-            for scope in &resource.scope_spans {
-                spans.extend(scope.spans.iter().cloned());
-            }
-        }
-    }
-
-    fn named(&self, name: &str) -> Vec<Span> {
-        self.spans
-            .lock()
-            .iter()
-            .filter(|s| s.name == name)
-            .cloned()
-            .collect()
-    }
-}
-
-#[tonic::async_trait]
-impl TraceService for Received {
-    async fn export(
-        &self,
-        request: tonic::Request<ExportTraceServiceRequest>,
-    ) -> Result<tonic::Response<ExportTraceServiceResponse>, tonic::Status> {
-        self.take(request.get_ref());
-        Ok(tonic::Response::new(ExportTraceServiceResponse::default()))
-    }
-}
-
-/// An OTLP/gRPC receiver on 127.0.0.1:0: its URL and what it gets.
-async fn grpc_receiver() -> (String, Received) {
-    let received = Received::default();
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let service = TraceServiceServer::new(received.clone());
-    tokio::spawn(
-        tonic::transport::Server::builder()
-            .add_service(service)
-            .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener)),
-    );
-    (format!("http://{addr}"), received)
-}
-
-/// An OTLP/HTTP receiver (`POST /v1/traces`, protobuf bodies) on 127.0.0.1:0.
-async fn http_receiver() -> (String, Received) {
-    let received = Received::default();
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let keep = received.clone();
-    let app = axum::Router::new().route(
-        "/v1/traces",
-        axum::routing::post(move |body: axum::body::Bytes| async move {
-            let request = ExportTraceServiceRequest::decode(body).expect("an OTLP request");
-            keep.take(&request);
-            ExportTraceServiceResponse::default().encode_to_vec()
-        }),
-    );
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    (format!("http://{addr}"), received)
-}
 
 /// `phonecheck serve` on the simulator, with an HTTP listener, exporting to `endpoint` over
 /// `protocol`, a batch leaving `linger_ms` after its first number.
