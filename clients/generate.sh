@@ -19,6 +19,7 @@ protoc_gen_go=v1.36.12
 protoc_gen_go_grpc=v1.6.2
 protoc_java=4.36.2
 protoc_gen_grpc_java=1.83.1
+protoc_gen_openapiv2=v2.34.0
 version="$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)"
 
 # --- The generators -------------------------------------------------------------------------
@@ -31,6 +32,7 @@ ln -sf "$PWD/clients/tools/node_modules/.bin/protoc-gen-ts_proto" "$work/bin/pro
 
 [ -x "$work/bin/protoc-gen-go" ] || GOBIN="$work/bin" go install "google.golang.org/protobuf/cmd/protoc-gen-go@$protoc_gen_go"
 [ -x "$work/bin/protoc-gen-go-grpc" ] || GOBIN="$work/bin" go install "google.golang.org/grpc/cmd/protoc-gen-go-grpc@$protoc_gen_go_grpc"
+[ -x "$work/bin/protoc-gen-openapiv2" ] || GOBIN="$work/bin" go install "github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2@$protoc_gen_openapiv2"
 
 case "$(uname -m)" in
   x86_64 | amd64) platform=linux-x86_64 ;;
@@ -51,6 +53,15 @@ rm -rf clients/go/phonecheck/v1 clients/java/src/main/java/io/github/phonecheck/
 buf generate --template buf.gen.yaml
 buf generate --template clients/node/buf.gen.yaml
 echo "go: clients/go/phonecheck/v1/  java: clients/java/src/main/java/io/github/phonecheck/v1/  node: clients/node/src/gen/"
+
+# --- OpenAPI (clients/openapi.buf.gen.yaml): the JSON API's description, served at /openapi.yaml --
+rm -rf "$work/openapi"
+buf generate --template clients/openapi.buf.gen.yaml -o "$work"
+sed -e 's|^  title: phonecheck/v1/phonecheck.proto$|  title: phonecheck|' \
+  -e "s|^  version: version not set\$|  version: \"$version\"|" \
+  -e '/^  title: phonecheck$/a\  description: "The HTTP/JSON API of phonecheck, transcoded from its gRPC API (docs/api.md). Streams answer NDJSON, WatchJob answers Server-Sent Events."' \
+  "$work/openapi/openapi.swagger.yaml" >clients/openapi.yaml
+echo "openapi: clients/openapi.yaml"
 
 # --- Python (grpcio-tools, with mypy-protobuf's type stubs) ----------------------------------
 # The proto's own path (phonecheck/v1) would make the imports `phonecheck.v1`; inside the package

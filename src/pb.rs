@@ -8,7 +8,38 @@ tonic::include_proto!("phonecheck.v1");
 /// The encoded descriptors of `phonecheck.v1` and its imports, for reflection.
 pub const FILE_DESCRIPTOR_SET: &[u8] = tonic::include_file_descriptor_set!("phonecheck_descriptor");
 
+use std::sync::LazyLock;
+
+use prost::Message as _;
+use prost_reflect::DescriptorPool;
+
 use crate::checking::checked_line::LineStatus;
+
+/// The API's descriptors with every type its JSON may name: `phonecheck.v1`, its imports
+/// (`google.api.http` among them) and the `google.rpc` error details from tonic-types' set
+/// (whose own copy of `google.rpc.Status` is left out for ours), so that an error's details
+/// render with their `@type`. Read by the JSON API and the webhooks' JSON; `None` only if the
+/// build embedded a broken set, which is logged once.
+pub fn descriptor_pool() -> Option<&'static DescriptorPool> {
+    static POOL: LazyLock<Option<DescriptorPool>> = LazyLock::new(|| {
+        let loaded = (|| {
+            let mut pool = DescriptorPool::decode(FILE_DESCRIPTOR_SET)?;
+            let details =
+                prost_types::FileDescriptorSet::decode(tonic_types::pb::FILE_DESCRIPTOR_SET)
+                    .map_err(|e| e.to_string());
+            for file in details.into_iter().flat_map(|set| set.file) {
+                if file.name() == "error_details.proto" {
+                    pool.add_file_descriptor_proto(file)?;
+                }
+            }
+            Ok::<_, prost_reflect::DescriptorError>(pool)
+        })();
+        loaded
+            .map_err(|e| tracing::error!(error = %e, "the API's descriptors do not load"))
+            .ok()
+    });
+    POOL.as_ref()
+}
 
 /// The `ErrorInfo.reason` of a result whose number a stopped job never sent (a part of the
 /// API: the server writes it, clients recognise it).

@@ -6,34 +6,14 @@
 use std::sync::LazyLock;
 
 use prost::Message;
-use prost_reflect::{DescriptorPool, DynamicMessage, MessageDescriptor};
+use prost_reflect::{DynamicMessage, MessageDescriptor};
 
 use crate::jobs::JobRecord;
 use crate::pb;
 
-/// `phonecheck.v1.Job`, with every type its JSON may name (the error details' `Any`s: the
-/// `google.rpc` details from tonic-types' set, whose own copy of `google.rpc.Status` is left
-/// out for ours).
-static JOB: LazyLock<Option<MessageDescriptor>> = LazyLock::new(|| {
-    let loaded = (|| {
-        let mut pool = DescriptorPool::decode(pb::FILE_DESCRIPTOR_SET)?;
-        let details = prost_types::FileDescriptorSet::decode(tonic_types::pb::FILE_DESCRIPTOR_SET)
-            .map_err(|e| e.to_string());
-        for file in details.into_iter().flat_map(|set| set.file) {
-            if file.name() == "error_details.proto" {
-                pool.add_file_descriptor_proto(file)?;
-            }
-        }
-        Ok::<_, prost_reflect::DescriptorError>(pool)
-    })();
-    match loaded {
-        Ok(pool) => pool.get_message_by_name("phonecheck.v1.Job"),
-        Err(e) => {
-            tracing::error!(error = %e, "the API's descriptors do not load; webhooks send {{}}");
-            None
-        }
-    }
-});
+/// `phonecheck.v1.Job`, from the API's descriptors.
+static JOB: LazyLock<Option<MessageDescriptor>> =
+    LazyLock::new(|| pb::descriptor_pool()?.get_message_by_name("phonecheck.v1.Job"));
 
 /// The JSON name a job's `by_status` count of `field` has (`not_in_database` →
 /// `notInDatabase`), from the same descriptors the job's JSON is made from.

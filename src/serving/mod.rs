@@ -9,6 +9,8 @@
 //! - `middleware`: what wraps every gRPC call: request ids, metrics, refusal while draining.
 //! - `auth`: API keys, checked before a call reaches a handler.
 //! - `status`: the one place where errors become gRPC statuses.
+//! - `json_api`: the HTTP/JSON API (`/v1/…`, `/openapi.yaml`) on `--http-listen`, transcoded
+//!   from the proto's `google.api.http` annotations onto the gRPC stack itself.
 //! - `job_json`: a job in the API's JSON mapping, the body of webhooks.
 //!
 //! The gRPC server itself carries the PhoneCheck service with its message limits and
@@ -23,6 +25,7 @@ pub(crate) mod console;
 pub(crate) mod encoded_replies;
 pub(crate) mod grpc;
 pub(crate) mod job_json;
+pub(crate) mod json_api;
 pub(crate) mod middleware;
 pub(crate) mod parsed_requests;
 pub(crate) mod status;
@@ -106,6 +109,9 @@ pub enum ServerError {
     /// The metrics recorder could not be installed.
     #[error(transparent)]
     Metrics(#[from] crate::metrics::MetricsError),
+    /// The proto's HTTP annotations could not be made into the JSON API's routes.
+    #[error("the JSON API: {0}")]
+    JsonRoutes(#[from] json_api::RouteError),
 }
 
 /// A server bound to its addresses and ready to run: the gRPC port, and when configured the
@@ -257,8 +263,21 @@ impl Server {
             assembled.webhooks.clone(),
         )
         .await?;
+        let draining = Draining::default();
+        let phonecheck = phonecheck_service(&assembled, jobs.clone(), max_message_bytes);
         if let Some(Bound { listener, addr }) = http {
-            tracing::info!(%addr, "HTTP listening: the web console at /, the ALAPI-compatible door at POST /api/phonecheck");
+            tracing::info!(%addr, "HTTP listening: the web console at /, the JSON API at /v1/ (/openapi.yaml), the ALAPI-compatible door at POST /api/phonecheck");
+            let stack = json_api::GrpcStack::new(tower::Layer::layer(
+                &CallLayer::new(draining.clone()),
+                tonic::service::Routes::new(phonecheck.clone()),
+            ));
+            let json = json_api::router(json_api::JsonApi::new(
+                stack,
+                json_api::Limits {
+                    max_message_bytes,
+                    max_chunk: assembled.jobs.max_chunk,
+                },
+            )?);
             let door = alapi_door::router(assembled.pipeline.clone(), assembled.keys.clone());
             let console = console::router(console::Console::new(
                 jobs.clone(),
@@ -273,6 +292,7 @@ impl Server {
                 };
                 let app = console
                     .merge(door)
+                    .merge(json)
                     .layer(axum::middleware::from_fn(middleware::traced_http));
                 let served = axum::serve(listener, app).with_graceful_shutdown(stopped);
                 if let Err(e) = served.await {
@@ -284,7 +304,8 @@ impl Server {
             grpc.listener,
             assembled,
             jobs,
-            max_message_bytes,
+            phonecheck,
+            draining,
             async move {
                 shutdown.await;
                 let _ = signalled.send(true);
@@ -450,6 +471,51 @@ pub fn max_message_bytes(max_stream_numbers: usize) -> usize {
 /// How long an HTTP/2 keepalive ping may go unanswered before the connection is closed.
 const KEEPALIVE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
 
+/// The PhoneCheck service as both doors call it: behind the API-key check, with its message
+/// limit and compression.
+type PhoneCheckStack = InterceptedService<PhoneCheckServer<PhoneCheckService>, Authenticate>;
+
+/// The PhoneCheck service of `assembled` and `jobs`, accepting messages up to
+/// `max_message_bytes`.
+fn phonecheck_service(
+    assembled: &Assembled,
+    jobs: Arc<Jobs>,
+    max_message_bytes: usize,
+) -> PhoneCheckStack {
+    let usage = UsageAccess {
+        ledger: assembled.ledger.clone(),
+        admins: assembled.admin_keys.clone(),
+        keys_required: assembled.keys.is_some(),
+    };
+    let phonecheck = PhoneCheckServer::new(PhoneCheckService::new(
+        assembled.pipeline.clone(),
+        jobs,
+        usage,
+    ))
+    .max_decoding_message_size(max_message_bytes)
+    .accept_compressed(CompressionEncoding::Gzip)
+    .send_compressed(CompressionEncoding::Gzip);
+    // Health and reflection stay open: load balancers and grpcurl need them without a key.
+    InterceptedService::new(
+        phonecheck,
+        Authenticate {
+            keys: assembled.keys.clone(),
+        },
+    )
+}
+
+/// The API-key check in front of the PhoneCheck service ([`authenticate`]).
+#[derive(Debug, Clone)]
+struct Authenticate {
+    keys: Option<Arc<ApiKeys>>,
+}
+
+impl tonic::service::Interceptor for Authenticate {
+    fn call(&mut self, request: Request<()>) -> Result<Request<()>, Status> {
+        authenticate(self.keys.as_deref(), request)
+    }
+}
+
 /// Serves the PhoneCheck API, health and reflection on `listener` until `shutdown` completes;
 /// then health turns NOT_SERVING, new PhoneCheck calls get UNAVAILABLE, and the calls already
 /// open run to their end (the caller bounds how long it waits for that).
@@ -457,35 +523,19 @@ async fn serve_grpc(
     listener: TcpListener,
     assembled: Assembled,
     jobs: Arc<Jobs>,
-    max_message_bytes: usize,
+    phonecheck: PhoneCheckStack,
+    draining: Draining,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), ServerError> {
     let Assembled {
         pipeline,
         ready,
-        keys,
         tls,
         connections,
-        ledger,
-        admin_keys,
         ..
     } = assembled;
-    let (jobs_to_pause, jobs_to_wait_for) = (jobs.clone(), jobs.clone());
-    let draining = Draining::default();
+    let (jobs_to_pause, jobs_to_wait_for) = (jobs.clone(), jobs);
     tokio::spawn(log_totals(Arc::downgrade(&pipeline)));
-    let usage = UsageAccess {
-        ledger,
-        admins: admin_keys,
-        keys_required: keys.is_some(),
-    };
-    let phonecheck = PhoneCheckServer::new(PhoneCheckService::new(pipeline, jobs, usage))
-        .max_decoding_message_size(max_message_bytes)
-        .accept_compressed(CompressionEncoding::Gzip)
-        .send_compressed(CompressionEncoding::Gzip);
-    // Health and reflection stay open: load balancers and grpcurl need them without a key.
-    let phonecheck = InterceptedService::new(phonecheck, move |request: Request<()>| {
-        authenticate(keys.as_deref(), request)
-    });
 
     let (health_reporter, health) = tonic_health::server::health_reporter();
     health_reporter

@@ -19,6 +19,7 @@ use crate::jobs::JobError;
 use crate::jobs::webhooks::CallbackError;
 use crate::pb::{JOB_CAP_REACHED_REASON, NOT_CHECKED_REASON};
 use crate::serving::auth::AuthError;
+use crate::serving::json_api::TranscodeError;
 use crate::usage::UsageError;
 
 /// The `ErrorInfo.domain` of every error this service returns.
@@ -363,6 +364,55 @@ impl From<AuthError> for Status {
                 Status::with_error_details(Code::ResourceExhausted, e.to_string(), details)
             }
         }
+    }
+}
+
+impl From<&TranscodeError> for Status {
+    fn from(e: &TranscodeError) -> Self {
+        let info = |reason: &str, metadata: HashMap<String, String>| {
+            ErrorDetails::with_error_info(reason, ERROR_DOMAIN, metadata)
+        };
+        let (code, details) = match e {
+            TranscodeError::NoSuchPath(_) => (Code::NotFound, info("NO_SUCH_PATH", HashMap::new())),
+            TranscodeError::WrongMethod { allowed, .. } => (
+                Code::Unimplemented,
+                info(
+                    "METHOD_NOT_ALLOWED",
+                    HashMap::from([("allowed".to_owned(), allowed.clone())]),
+                ),
+            ),
+            TranscodeError::BadJson { why, .. } => {
+                let mut details = ErrorDetails::with_bad_request_violation("body", why.clone());
+                details.set_error_info("BAD_JSON", ERROR_DOMAIN, HashMap::new());
+                (Code::InvalidArgument, details)
+            }
+            TranscodeError::BadQuery { name, why } => {
+                let mut details =
+                    ErrorDetails::with_bad_request_violation(name.clone(), why.clone());
+                details.set_error_info("BAD_QUERY", ERROR_DOMAIN, HashMap::new());
+                (Code::InvalidArgument, details)
+            }
+            TranscodeError::TooLarge { limit } => (
+                Code::InvalidArgument,
+                info(
+                    "BODY_TOO_LARGE",
+                    HashMap::from([("limit".to_owned(), limit.to_string())]),
+                ),
+            ),
+            TranscodeError::MediaType { .. } => (
+                Code::InvalidArgument,
+                info("UNSUPPORTED_MEDIA_TYPE", HashMap::new()),
+            ),
+            TranscodeError::Body(_) => (
+                Code::InvalidArgument,
+                info("BODY_UNREADABLE", HashMap::new()),
+            ),
+            TranscodeError::Upload(_) => {
+                (Code::InvalidArgument, info("BAD_UPLOAD", HashMap::new()))
+            }
+            TranscodeError::NoDescriptors => (Code::Internal, ErrorDetails::new()),
+        };
+        Status::with_error_details(code, e.to_string(), details)
     }
 }
 

@@ -18,6 +18,7 @@
 package phonecheckv1
 
 import (
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	status "google.golang.org/genproto/googleapis/rpc/status"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
@@ -2492,7 +2493,7 @@ var File_phonecheck_v1_phonecheck_proto protoreflect.FileDescriptor
 
 const file_phonecheck_v1_phonecheck_proto_rawDesc = "" +
 	"\n" +
-	"\x1ephonecheck/v1/phonecheck.proto\x12\rphonecheck.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17google/rpc/status.proto\"M\n" +
+	"\x1ephonecheck/v1/phonecheck.proto\x12\rphonecheck.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17google/rpc/status.proto\"M\n" +
 	"\x0fGetUsageRequest\x12\x16\n" +
 	"\x06caller\x18\x01 \x01(\tR\x06caller\x12\x12\n" +
 	"\x04from\x18\x02 \x01(\tR\x04from\x12\x0e\n" +
@@ -2692,21 +2693,22 @@ const file_phonecheck_v1_phonecheck_proto_rawDesc = "" +
 	"\x1dNUMBER_STATUS_NOT_IN_DATABASE\x10\x04\x12\x18\n" +
 	"\x14NUMBER_STATUS_SILENT\x10\x05\x12\x16\n" +
 	"\x12NUMBER_STATUS_RISK\x10\x06\x12\x19\n" +
-	"\x15NUMBER_STATUS_INVALID\x10\a2\x8a\a\n" +
+	"\x15NUMBER_STATUS_INVALID\x10\a2\xbe\t\n" +
 	"\n" +
-	"PhoneCheck\x12B\n" +
-	"\x05Check\x12\x1b.phonecheck.v1.CheckRequest\x1a\x1c.phonecheck.v1.CheckResponse\x12V\n" +
-	"\vCheckStream\x12!.phonecheck.v1.CheckStreamRequest\x1a\".phonecheck.v1.CheckStreamResponse0\x01\x12R\n" +
-	"\tCheckBulk\x12\x1f.phonecheck.v1.CheckBulkRequest\x1a .phonecheck.v1.CheckBulkResponse(\x010\x01\x12B\n" +
-	"\tCreateJob\x12\x1f.phonecheck.v1.CreateJobRequest\x1a\x12.phonecheck.v1.Job(\x01\x12:\n" +
-	"\x06GetJob\x12\x1c.phonecheck.v1.GetJobRequest\x1a\x12.phonecheck.v1.Job\x12K\n" +
-	"\bListJobs\x12\x1e.phonecheck.v1.ListJobsRequest\x1a\x1f.phonecheck.v1.ListJobsResponse\x12@\n" +
-	"\tCancelJob\x12\x1f.phonecheck.v1.CancelJobRequest\x1a\x12.phonecheck.v1.Job\x12@\n" +
-	"\tResumeJob\x12\x1f.phonecheck.v1.ResumeJobRequest\x1a\x12.phonecheck.v1.Job\x12N\n" +
-	"\tDeleteJob\x12\x1f.phonecheck.v1.DeleteJobRequest\x1a .phonecheck.v1.DeleteJobResponse\x12@\n" +
-	"\bWatchJob\x12\x1e.phonecheck.v1.WatchJobRequest\x1a\x12.phonecheck.v1.Job0\x01\x12\\\n" +
-	"\rGetJobResults\x12#.phonecheck.v1.GetJobResultsRequest\x1a$.phonecheck.v1.GetJobResultsResponse0\x01\x12K\n" +
-	"\bGetUsage\x12\x1e.phonecheck.v1.GetUsageRequest\x1a\x1f.phonecheck.v1.GetUsageResponseBt\n" +
+	"PhoneCheck\x12X\n" +
+	"\x05Check\x12\x1b.phonecheck.v1.CheckRequest\x1a\x1c.phonecheck.v1.CheckResponse\"\x14\x82\xd3\xe4\x93\x02\x0e:\x01*\"\t/v1/check\x12s\n" +
+	"\vCheckStream\x12!.phonecheck.v1.CheckStreamRequest\x1a\".phonecheck.v1.CheckStreamResponse\"\x1b\x82\xd3\xe4\x93\x02\x15:\x01*\"\x10/v1/check:stream0\x01\x12m\n" +
+	"\tCheckBulk\x12\x1f.phonecheck.v1.CheckBulkRequest\x1a .phonecheck.v1.CheckBulkResponse\"\x19\x82\xd3\xe4\x93\x02\x13:\x01*\"\x0e/v1/check:bulk(\x010\x01\x12W\n" +
+	"\tCreateJob\x12\x1f.phonecheck.v1.CreateJobRequest\x1a\x12.phonecheck.v1.Job\"\x13\x82\xd3\xe4\x93\x02\r:\x01*\"\b/v1/jobs(\x01\x12Q\n" +
+	"\x06GetJob\x12\x1c.phonecheck.v1.GetJobRequest\x1a\x12.phonecheck.v1.Job\"\x15\x82\xd3\xe4\x93\x02\x0f\x12\r/v1/jobs/{id}\x12]\n" +
+	"\bListJobs\x12\x1e.phonecheck.v1.ListJobsRequest\x1a\x1f.phonecheck.v1.ListJobsResponse\"\x10\x82\xd3\xe4\x93\x02\n" +
+	"\x12\b/v1/jobs\x12a\n" +
+	"\tCancelJob\x12\x1f.phonecheck.v1.CancelJobRequest\x1a\x12.phonecheck.v1.Job\"\x1f\x82\xd3\xe4\x93\x02\x19:\x01*\"\x14/v1/jobs/{id}:cancel\x12a\n" +
+	"\tResumeJob\x12\x1f.phonecheck.v1.ResumeJobRequest\x1a\x12.phonecheck.v1.Job\"\x1f\x82\xd3\xe4\x93\x02\x19:\x01*\"\x14/v1/jobs/{id}:resume\x12e\n" +
+	"\tDeleteJob\x12\x1f.phonecheck.v1.DeleteJobRequest\x1a .phonecheck.v1.DeleteJobResponse\"\x15\x82\xd3\xe4\x93\x02\x0f*\r/v1/jobs/{id}\x12]\n" +
+	"\bWatchJob\x12\x1e.phonecheck.v1.WatchJobRequest\x1a\x12.phonecheck.v1.Job\"\x1b\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/jobs/{id}:watch0\x01\x12{\n" +
+	"\rGetJobResults\x12#.phonecheck.v1.GetJobResultsRequest\x1a$.phonecheck.v1.GetJobResultsResponse\"\x1d\x82\xd3\xe4\x93\x02\x17\x12\x15/v1/jobs/{id}/results0\x01\x12^\n" +
+	"\bGetUsage\x12\x1e.phonecheck.v1.GetUsageRequest\x1a\x1f.phonecheck.v1.GetUsageResponse\"\x11\x82\xd3\xe4\x93\x02\v\x12\t/v1/usageBt\n" +
 	"\x17io.github.phonecheck.v1B\x0fPhoneCheckProtoP\x01ZFgithub.com/phonecheck/phonecheck/clients/go/phonecheck/v1;phonecheckv1b\x06proto3"
 
 var (

@@ -62,6 +62,10 @@ type PhoneCheckClient interface {
 	// token, expired account, IP not allowed, quota used up) stops sending numbers upstream; the
 	// batches already in flight are answered (they are paid for), then the stream ends with that
 	// status. Inputs without a result were not checked and were not billed.
+	//
+	// Over HTTP the answer is NDJSON: one line `{"result": CheckStreamResponse}` per message as each
+	// batch finishes, and a last line `{"error": google.rpc.Status}` if the stream fails after it
+	// started.
 	CheckStream(ctx context.Context, in *CheckStreamRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[CheckStreamResponse], error)
 	// CheckBulk checks a list of any length: the client streams the inputs in chunks of up to
 	// 10,000 (the server's --max-bulk-chunk) and reads results while it is still sending. Each
@@ -83,6 +87,9 @@ type PhoneCheckClient interface {
 	// stream with its status; inputs without a result were not checked and not billed. A chunk
 	// over the limit ends the stream with INVALID_ARGUMENT (TOO_MANY_NUMBERS); a stream with no
 	// inputs at all ends with INVALID_ARGUMENT (NO_NUMBERS).
+	//
+	// Over HTTP the body is one or more CheckBulkRequest JSON objects, one after another (NDJSON); the
+	// answer is NDJSON as for CheckStream.
 	CheckBulk(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[CheckBulkRequest, CheckBulkResponse], error)
 	// CreateJob stores a list on the server to be checked in the background: the client streams
 	// the inputs in chunks of up to 10,000 (the server's --max-bulk-chunk), with the job's name
@@ -94,6 +101,11 @@ type PhoneCheckClient interface {
 	// --job-retention, 7 days after it ends). Live Check, CheckStream and CheckBulk calls go
 	// before jobs in the queue to the upstream, so a big job never starves them.
 	// A stream with no inputs fails with INVALID_ARGUMENT (NO_NUMBERS).
+	//
+	// Over HTTP the body is one or more CreateJobRequest JSON objects (a long `mobiles` list is split
+	// into chunks by the server), or a multipart/form-data upload whose `file` part is a TXT, CSV, TSV
+	// or Excel list read as `phonecheck check` reads one (the other parts name CreateJobRequest
+	// fields, plus `column`, `sheet` and `header` to say how to read the file).
 	CreateJob(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[CreateJobRequest, Job], error)
 	// GetJob tells a job's state and progress. An unknown id is NOT_FOUND (JOB_NOT_FOUND). With
 	// API keys, a job belongs to the name of the key that created it: every job call made with
@@ -118,6 +130,9 @@ type PhoneCheckClient interface {
 	// changes (at most a few times a second), until it ends; the last message has its final
 	// state. If the server stops first, the stream ends early with the job still running (it
 	// resumes when the server starts again): watch again then.
+	//
+	// Over HTTP the answer is Server-Sent Events (`text/event-stream`): one `job` event per Job, and
+	// an `error` event carrying a google.rpc.Status if the stream fails.
 	WatchJob(ctx context.Context, in *WatchJobRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[Job], error)
 	// GetJobResults streams a job's results in input order, starting at from_index, so an
 	// interrupted download resumes where it stopped. It streams the results stored so far:
@@ -126,6 +141,11 @@ type PhoneCheckClient interface {
 	// when the call began, the stream goes on to the last input: each input never sent comes
 	// with no status and an error whose ErrorInfo reason is NOT_CHECKED (ABORTED for a failed
 	// job, CANCELLED for a cancelled one); ResumeJob checks them.
+	//
+	// Over HTTP the answer follows `Accept`: NDJSON (`application/x-ndjson`, the default: one
+	// `{"result": GetJobResultsResponse}` per line, a last `{"error": google.rpc.Status}` line if it
+	// fails after it started), CSV (`text/csv`) or an Excel workbook (`application/vnd.openxmlformats-
+	// officedocument.spreadsheetml.sheet`) with every kept column of the rows.
 	GetJobResults(ctx context.Context, in *GetJobResultsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[GetJobResultsResponse], error)
 	// GetUsage reads the usage ledger: what callers spent each day (numbers billed, cache hits,
 	// invalid inputs, repeats, calls), days counted in the server's --usage-timezone and kept
@@ -315,6 +335,10 @@ type PhoneCheckServer interface {
 	// token, expired account, IP not allowed, quota used up) stops sending numbers upstream; the
 	// batches already in flight are answered (they are paid for), then the stream ends with that
 	// status. Inputs without a result were not checked and were not billed.
+	//
+	// Over HTTP the answer is NDJSON: one line `{"result": CheckStreamResponse}` per message as each
+	// batch finishes, and a last line `{"error": google.rpc.Status}` if the stream fails after it
+	// started.
 	CheckStream(*CheckStreamRequest, grpc.ServerStreamingServer[CheckStreamResponse]) error
 	// CheckBulk checks a list of any length: the client streams the inputs in chunks of up to
 	// 10,000 (the server's --max-bulk-chunk) and reads results while it is still sending. Each
@@ -336,6 +360,9 @@ type PhoneCheckServer interface {
 	// stream with its status; inputs without a result were not checked and not billed. A chunk
 	// over the limit ends the stream with INVALID_ARGUMENT (TOO_MANY_NUMBERS); a stream with no
 	// inputs at all ends with INVALID_ARGUMENT (NO_NUMBERS).
+	//
+	// Over HTTP the body is one or more CheckBulkRequest JSON objects, one after another (NDJSON); the
+	// answer is NDJSON as for CheckStream.
 	CheckBulk(grpc.BidiStreamingServer[CheckBulkRequest, CheckBulkResponse]) error
 	// CreateJob stores a list on the server to be checked in the background: the client streams
 	// the inputs in chunks of up to 10,000 (the server's --max-bulk-chunk), with the job's name
@@ -347,6 +374,11 @@ type PhoneCheckServer interface {
 	// --job-retention, 7 days after it ends). Live Check, CheckStream and CheckBulk calls go
 	// before jobs in the queue to the upstream, so a big job never starves them.
 	// A stream with no inputs fails with INVALID_ARGUMENT (NO_NUMBERS).
+	//
+	// Over HTTP the body is one or more CreateJobRequest JSON objects (a long `mobiles` list is split
+	// into chunks by the server), or a multipart/form-data upload whose `file` part is a TXT, CSV, TSV
+	// or Excel list read as `phonecheck check` reads one (the other parts name CreateJobRequest
+	// fields, plus `column`, `sheet` and `header` to say how to read the file).
 	CreateJob(grpc.ClientStreamingServer[CreateJobRequest, Job]) error
 	// GetJob tells a job's state and progress. An unknown id is NOT_FOUND (JOB_NOT_FOUND). With
 	// API keys, a job belongs to the name of the key that created it: every job call made with
@@ -371,6 +403,9 @@ type PhoneCheckServer interface {
 	// changes (at most a few times a second), until it ends; the last message has its final
 	// state. If the server stops first, the stream ends early with the job still running (it
 	// resumes when the server starts again): watch again then.
+	//
+	// Over HTTP the answer is Server-Sent Events (`text/event-stream`): one `job` event per Job, and
+	// an `error` event carrying a google.rpc.Status if the stream fails.
 	WatchJob(*WatchJobRequest, grpc.ServerStreamingServer[Job]) error
 	// GetJobResults streams a job's results in input order, starting at from_index, so an
 	// interrupted download resumes where it stopped. It streams the results stored so far:
@@ -379,6 +414,11 @@ type PhoneCheckServer interface {
 	// when the call began, the stream goes on to the last input: each input never sent comes
 	// with no status and an error whose ErrorInfo reason is NOT_CHECKED (ABORTED for a failed
 	// job, CANCELLED for a cancelled one); ResumeJob checks them.
+	//
+	// Over HTTP the answer follows `Accept`: NDJSON (`application/x-ndjson`, the default: one
+	// `{"result": GetJobResultsResponse}` per line, a last `{"error": google.rpc.Status}` line if it
+	// fails after it started), CSV (`text/csv`) or an Excel workbook (`application/vnd.openxmlformats-
+	// officedocument.spreadsheetml.sheet`) with every kept column of the rows.
 	GetJobResults(*GetJobResultsRequest, grpc.ServerStreamingServer[GetJobResultsResponse]) error
 	// GetUsage reads the usage ledger: what callers spent each day (numbers billed, cache hits,
 	// invalid inputs, repeats, calls), days counted in the server's --usage-timezone and kept

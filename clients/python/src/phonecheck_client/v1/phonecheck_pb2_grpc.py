@@ -119,6 +119,10 @@ class PhoneCheckServicer:
         token, expired account, IP not allowed, quota used up) stops sending numbers upstream; the
         batches already in flight are answered (they are paid for), then the stream ends with that
         status. Inputs without a result were not checked and were not billed.
+
+        Over HTTP the answer is NDJSON: one line `{"result": CheckStreamResponse}` per message as each
+        batch finishes, and a last line `{"error": google.rpc.Status}` if the stream fails after it
+        started.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -145,6 +149,9 @@ class PhoneCheckServicer:
         stream with its status; inputs without a result were not checked and not billed. A chunk
         over the limit ends the stream with INVALID_ARGUMENT (TOO_MANY_NUMBERS); a stream with no
         inputs at all ends with INVALID_ARGUMENT (NO_NUMBERS).
+
+        Over HTTP the body is one or more CheckBulkRequest JSON objects, one after another (NDJSON); the
+        answer is NDJSON as for CheckStream.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -161,6 +168,11 @@ class PhoneCheckServicer:
         --job-retention, 7 days after it ends). Live Check, CheckStream and CheckBulk calls go
         before jobs in the queue to the upstream, so a big job never starves them.
         A stream with no inputs fails with INVALID_ARGUMENT (NO_NUMBERS).
+
+        Over HTTP the body is one or more CreateJobRequest JSON objects (a long `mobiles` list is split
+        into chunks by the server), or a multipart/form-data upload whose `file` part is a TXT, CSV, TSV
+        or Excel list read as `phonecheck check` reads one (the other parts name CreateJobRequest
+        fields, plus `column`, `sheet` and `header` to say how to read the file).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -215,6 +227,9 @@ class PhoneCheckServicer:
         changes (at most a few times a second), until it ends; the last message has its final
         state. If the server stops first, the stream ends early with the job still running (it
         resumes when the server starts again): watch again then.
+
+        Over HTTP the answer is Server-Sent Events (`text/event-stream`): one `job` event per Job, and
+        an `error` event carrying a google.rpc.Status if the stream fails.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -228,6 +243,11 @@ class PhoneCheckServicer:
         when the call began, the stream goes on to the last input: each input never sent comes
         with no status and an error whose ErrorInfo reason is NOT_CHECKED (ABORTED for a failed
         job, CANCELLED for a cancelled one); ResumeJob checks them.
+
+        Over HTTP the answer follows `Accept`: NDJSON (`application/x-ndjson`, the default: one
+        `{"result": GetJobResultsResponse}` per line, a last `{"error": google.rpc.Status}` line if it
+        fails after it started), CSV (`text/csv`) or an Excel workbook (`application/vnd.openxmlformats-
+        officedocument.spreadsheetml.sheet`) with every kept column of the rows.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -57,6 +57,10 @@ class PhoneCheckStub:
     token, expired account, IP not allowed, quota used up) stops sending numbers upstream; the
     batches already in flight are answered (they are paid for), then the stream ends with that
     status. Inputs without a result were not checked and were not billed.
+
+    Over HTTP the answer is NDJSON: one line `{"result": CheckStreamResponse}` per message as each
+    batch finishes, and a last line `{"error": google.rpc.Status}` if the stream fails after it
+    started.
     """
     CheckBulk: _grpc.StreamStreamMultiCallable[_phonecheck_pb2.CheckBulkRequest, _phonecheck_pb2.CheckBulkResponse]
     """CheckBulk checks a list of any length: the client streams the inputs in chunks of up to
@@ -79,6 +83,9 @@ class PhoneCheckStub:
     stream with its status; inputs without a result were not checked and not billed. A chunk
     over the limit ends the stream with INVALID_ARGUMENT (TOO_MANY_NUMBERS); a stream with no
     inputs at all ends with INVALID_ARGUMENT (NO_NUMBERS).
+
+    Over HTTP the body is one or more CheckBulkRequest JSON objects, one after another (NDJSON); the
+    answer is NDJSON as for CheckStream.
     """
     CreateJob: _grpc.StreamUnaryMultiCallable[_phonecheck_pb2.CreateJobRequest, _phonecheck_pb2.Job]
     """CreateJob stores a list on the server to be checked in the background: the client streams
@@ -91,6 +98,11 @@ class PhoneCheckStub:
     --job-retention, 7 days after it ends). Live Check, CheckStream and CheckBulk calls go
     before jobs in the queue to the upstream, so a big job never starves them.
     A stream with no inputs fails with INVALID_ARGUMENT (NO_NUMBERS).
+
+    Over HTTP the body is one or more CreateJobRequest JSON objects (a long `mobiles` list is split
+    into chunks by the server), or a multipart/form-data upload whose `file` part is a TXT, CSV, TSV
+    or Excel list read as `phonecheck check` reads one (the other parts name CreateJobRequest
+    fields, plus `column`, `sheet` and `header` to say how to read the file).
     """
     GetJob: _grpc.UnaryUnaryMultiCallable[_phonecheck_pb2.GetJobRequest, _phonecheck_pb2.Job]
     """GetJob tells a job's state and progress. An unknown id is NOT_FOUND (JOB_NOT_FOUND). With
@@ -120,6 +132,9 @@ class PhoneCheckStub:
     changes (at most a few times a second), until it ends; the last message has its final
     state. If the server stops first, the stream ends early with the job still running (it
     resumes when the server starts again): watch again then.
+
+    Over HTTP the answer is Server-Sent Events (`text/event-stream`): one `job` event per Job, and
+    an `error` event carrying a google.rpc.Status if the stream fails.
     """
     GetJobResults: _grpc.UnaryStreamMultiCallable[_phonecheck_pb2.GetJobResultsRequest, _phonecheck_pb2.GetJobResultsResponse]
     """GetJobResults streams a job's results in input order, starting at from_index, so an
@@ -129,6 +144,11 @@ class PhoneCheckStub:
     when the call began, the stream goes on to the last input: each input never sent comes
     with no status and an error whose ErrorInfo reason is NOT_CHECKED (ABORTED for a failed
     job, CANCELLED for a cancelled one); ResumeJob checks them.
+
+    Over HTTP the answer follows `Accept`: NDJSON (`application/x-ndjson`, the default: one
+    `{"result": GetJobResultsResponse}` per line, a last `{"error": google.rpc.Status}` line if it
+    fails after it started), CSV (`text/csv`) or an Excel workbook (`application/vnd.openxmlformats-
+    officedocument.spreadsheetml.sheet`) with every kept column of the rows.
     """
     GetUsage: _grpc.UnaryUnaryMultiCallable[_phonecheck_pb2.GetUsageRequest, _phonecheck_pb2.GetUsageResponse]
     """GetUsage reads the usage ledger: what callers spent each day (numbers billed, cache hits,
@@ -158,6 +178,10 @@ class PhoneCheckAsyncStub(PhoneCheckStub):
     token, expired account, IP not allowed, quota used up) stops sending numbers upstream; the
     batches already in flight are answered (they are paid for), then the stream ends with that
     status. Inputs without a result were not checked and were not billed.
+
+    Over HTTP the answer is NDJSON: one line `{"result": CheckStreamResponse}` per message as each
+    batch finishes, and a last line `{"error": google.rpc.Status}` if the stream fails after it
+    started.
     """
     CheckBulk: _aio.StreamStreamMultiCallable[_phonecheck_pb2.CheckBulkRequest, _phonecheck_pb2.CheckBulkResponse]  # type: ignore[assignment]
     """CheckBulk checks a list of any length: the client streams the inputs in chunks of up to
@@ -180,6 +204,9 @@ class PhoneCheckAsyncStub(PhoneCheckStub):
     stream with its status; inputs without a result were not checked and not billed. A chunk
     over the limit ends the stream with INVALID_ARGUMENT (TOO_MANY_NUMBERS); a stream with no
     inputs at all ends with INVALID_ARGUMENT (NO_NUMBERS).
+
+    Over HTTP the body is one or more CheckBulkRequest JSON objects, one after another (NDJSON); the
+    answer is NDJSON as for CheckStream.
     """
     CreateJob: _aio.StreamUnaryMultiCallable[_phonecheck_pb2.CreateJobRequest, _phonecheck_pb2.Job]  # type: ignore[assignment]
     """CreateJob stores a list on the server to be checked in the background: the client streams
@@ -192,6 +219,11 @@ class PhoneCheckAsyncStub(PhoneCheckStub):
     --job-retention, 7 days after it ends). Live Check, CheckStream and CheckBulk calls go
     before jobs in the queue to the upstream, so a big job never starves them.
     A stream with no inputs fails with INVALID_ARGUMENT (NO_NUMBERS).
+
+    Over HTTP the body is one or more CreateJobRequest JSON objects (a long `mobiles` list is split
+    into chunks by the server), or a multipart/form-data upload whose `file` part is a TXT, CSV, TSV
+    or Excel list read as `phonecheck check` reads one (the other parts name CreateJobRequest
+    fields, plus `column`, `sheet` and `header` to say how to read the file).
     """
     GetJob: _aio.UnaryUnaryMultiCallable[_phonecheck_pb2.GetJobRequest, _phonecheck_pb2.Job]  # type: ignore[assignment]
     """GetJob tells a job's state and progress. An unknown id is NOT_FOUND (JOB_NOT_FOUND). With
@@ -221,6 +253,9 @@ class PhoneCheckAsyncStub(PhoneCheckStub):
     changes (at most a few times a second), until it ends; the last message has its final
     state. If the server stops first, the stream ends early with the job still running (it
     resumes when the server starts again): watch again then.
+
+    Over HTTP the answer is Server-Sent Events (`text/event-stream`): one `job` event per Job, and
+    an `error` event carrying a google.rpc.Status if the stream fails.
     """
     GetJobResults: _aio.UnaryStreamMultiCallable[_phonecheck_pb2.GetJobResultsRequest, _phonecheck_pb2.GetJobResultsResponse]  # type: ignore[assignment]
     """GetJobResults streams a job's results in input order, starting at from_index, so an
@@ -230,6 +265,11 @@ class PhoneCheckAsyncStub(PhoneCheckStub):
     when the call began, the stream goes on to the last input: each input never sent comes
     with no status and an error whose ErrorInfo reason is NOT_CHECKED (ABORTED for a failed
     job, CANCELLED for a cancelled one); ResumeJob checks them.
+
+    Over HTTP the answer follows `Accept`: NDJSON (`application/x-ndjson`, the default: one
+    `{"result": GetJobResultsResponse}` per line, a last `{"error": google.rpc.Status}` line if it
+    fails after it started), CSV (`text/csv`) or an Excel workbook (`application/vnd.openxmlformats-
+    officedocument.spreadsheetml.sheet`) with every kept column of the rows.
     """
     GetUsage: _aio.UnaryUnaryMultiCallable[_phonecheck_pb2.GetUsageRequest, _phonecheck_pb2.GetUsageResponse]  # type: ignore[assignment]
     """GetUsage reads the usage ledger: what callers spent each day (numbers billed, cache hits,
@@ -268,6 +308,10 @@ class PhoneCheckServicer(metaclass=_abc_1.ABCMeta):
         token, expired account, IP not allowed, quota used up) stops sending numbers upstream; the
         batches already in flight are answered (they are paid for), then the stream ends with that
         status. Inputs without a result were not checked and were not billed.
+
+        Over HTTP the answer is NDJSON: one line `{"result": CheckStreamResponse}` per message as each
+        batch finishes, and a last line `{"error": google.rpc.Status}` if the stream fails after it
+        started.
         """
 
     @_abc_1.abstractmethod
@@ -296,6 +340,9 @@ class PhoneCheckServicer(metaclass=_abc_1.ABCMeta):
         stream with its status; inputs without a result were not checked and not billed. A chunk
         over the limit ends the stream with INVALID_ARGUMENT (TOO_MANY_NUMBERS); a stream with no
         inputs at all ends with INVALID_ARGUMENT (NO_NUMBERS).
+
+        Over HTTP the body is one or more CheckBulkRequest JSON objects, one after another (NDJSON); the
+        answer is NDJSON as for CheckStream.
         """
 
     @_abc_1.abstractmethod
@@ -314,6 +361,11 @@ class PhoneCheckServicer(metaclass=_abc_1.ABCMeta):
         --job-retention, 7 days after it ends). Live Check, CheckStream and CheckBulk calls go
         before jobs in the queue to the upstream, so a big job never starves them.
         A stream with no inputs fails with INVALID_ARGUMENT (NO_NUMBERS).
+
+        Over HTTP the body is one or more CreateJobRequest JSON objects (a long `mobiles` list is split
+        into chunks by the server), or a multipart/form-data upload whose `file` part is a TXT, CSV, TSV
+        or Excel list read as `phonecheck check` reads one (the other parts name CreateJobRequest
+        fields, plus `column`, `sheet` and `header` to say how to read the file).
         """
 
     @_abc_1.abstractmethod
@@ -379,6 +431,9 @@ class PhoneCheckServicer(metaclass=_abc_1.ABCMeta):
         changes (at most a few times a second), until it ends; the last message has its final
         state. If the server stops first, the stream ends early with the job still running (it
         resumes when the server starts again): watch again then.
+
+        Over HTTP the answer is Server-Sent Events (`text/event-stream`): one `job` event per Job, and
+        an `error` event carrying a google.rpc.Status if the stream fails.
         """
 
     @_abc_1.abstractmethod
@@ -394,6 +449,11 @@ class PhoneCheckServicer(metaclass=_abc_1.ABCMeta):
         when the call began, the stream goes on to the last input: each input never sent comes
         with no status and an error whose ErrorInfo reason is NOT_CHECKED (ABORTED for a failed
         job, CANCELLED for a cancelled one); ResumeJob checks them.
+
+        Over HTTP the answer follows `Accept`: NDJSON (`application/x-ndjson`, the default: one
+        `{"result": GetJobResultsResponse}` per line, a last `{"error": google.rpc.Status}` line if it
+        fails after it started), CSV (`text/csv`) or an Excel workbook (`application/vnd.openxmlformats-
+        officedocument.spreadsheetml.sheet`) with every kept column of the rows.
         """
 
     @_abc_1.abstractmethod

@@ -4143,6 +4143,10 @@ export const PhoneCheckService = {
    * token, expired account, IP not allowed, quota used up) stops sending numbers upstream; the
    * batches already in flight are answered (they are paid for), then the stream ends with that
    * status. Inputs without a result were not checked and were not billed.
+   *
+   * Over HTTP the answer is NDJSON: one line `{"result": CheckStreamResponse}` per message as each
+   * batch finishes, and a last line `{"error": google.rpc.Status}` if the stream fails after it
+   * started.
    */
   checkStream: {
     path: "/phonecheck.v1.PhoneCheck/CheckStream",
@@ -4174,6 +4178,9 @@ export const PhoneCheckService = {
    * stream with its status; inputs without a result were not checked and not billed. A chunk
    * over the limit ends the stream with INVALID_ARGUMENT (TOO_MANY_NUMBERS); a stream with no
    * inputs at all ends with INVALID_ARGUMENT (NO_NUMBERS).
+   *
+   * Over HTTP the body is one or more CheckBulkRequest JSON objects, one after another (NDJSON); the
+   * answer is NDJSON as for CheckStream.
    */
   checkBulk: {
     path: "/phonecheck.v1.PhoneCheck/CheckBulk",
@@ -4195,6 +4202,11 @@ export const PhoneCheckService = {
    * --job-retention, 7 days after it ends). Live Check, CheckStream and CheckBulk calls go
    * before jobs in the queue to the upstream, so a big job never starves them.
    * A stream with no inputs fails with INVALID_ARGUMENT (NO_NUMBERS).
+   *
+   * Over HTTP the body is one or more CreateJobRequest JSON objects (a long `mobiles` list is split
+   * into chunks by the server), or a multipart/form-data upload whose `file` part is a TXT, CSV, TSV
+   * or Excel list read as `phonecheck check` reads one (the other parts name CreateJobRequest
+   * fields, plus `column`, `sheet` and `header` to say how to read the file).
    */
   createJob: {
     path: "/phonecheck.v1.PhoneCheck/CreateJob",
@@ -4277,6 +4289,9 @@ export const PhoneCheckService = {
    * changes (at most a few times a second), until it ends; the last message has its final
    * state. If the server stops first, the stream ends early with the job still running (it
    * resumes when the server starts again): watch again then.
+   *
+   * Over HTTP the answer is Server-Sent Events (`text/event-stream`): one `job` event per Job, and
+   * an `error` event carrying a google.rpc.Status if the stream fails.
    */
   watchJob: {
     path: "/phonecheck.v1.PhoneCheck/WatchJob",
@@ -4295,6 +4310,11 @@ export const PhoneCheckService = {
    * when the call began, the stream goes on to the last input: each input never sent comes
    * with no status and an error whose ErrorInfo reason is NOT_CHECKED (ABORTED for a failed
    * job, CANCELLED for a cancelled one); ResumeJob checks them.
+   *
+   * Over HTTP the answer follows `Accept`: NDJSON (`application/x-ndjson`, the default: one
+   * `{"result": GetJobResultsResponse}` per line, a last `{"error": google.rpc.Status}` line if it
+   * fails after it started), CSV (`text/csv`) or an Excel workbook (`application/vnd.openxmlformats-
+   * officedocument.spreadsheetml.sheet`) with every kept column of the rows.
    */
   getJobResults: {
     path: "/phonecheck.v1.PhoneCheck/GetJobResults",
@@ -4341,6 +4361,10 @@ export interface PhoneCheckServer extends UntypedServiceImplementation {
    * token, expired account, IP not allowed, quota used up) stops sending numbers upstream; the
    * batches already in flight are answered (they are paid for), then the stream ends with that
    * status. Inputs without a result were not checked and were not billed.
+   *
+   * Over HTTP the answer is NDJSON: one line `{"result": CheckStreamResponse}` per message as each
+   * batch finishes, and a last line `{"error": google.rpc.Status}` if the stream fails after it
+   * started.
    */
   checkStream: handleServerStreamingCall<CheckStreamRequest, CheckStreamResponse>;
   /**
@@ -4364,6 +4388,9 @@ export interface PhoneCheckServer extends UntypedServiceImplementation {
    * stream with its status; inputs without a result were not checked and not billed. A chunk
    * over the limit ends the stream with INVALID_ARGUMENT (TOO_MANY_NUMBERS); a stream with no
    * inputs at all ends with INVALID_ARGUMENT (NO_NUMBERS).
+   *
+   * Over HTTP the body is one or more CheckBulkRequest JSON objects, one after another (NDJSON); the
+   * answer is NDJSON as for CheckStream.
    */
   checkBulk: handleBidiStreamingCall<CheckBulkRequest, CheckBulkResponse>;
   /**
@@ -4377,6 +4404,11 @@ export interface PhoneCheckServer extends UntypedServiceImplementation {
    * --job-retention, 7 days after it ends). Live Check, CheckStream and CheckBulk calls go
    * before jobs in the queue to the upstream, so a big job never starves them.
    * A stream with no inputs fails with INVALID_ARGUMENT (NO_NUMBERS).
+   *
+   * Over HTTP the body is one or more CreateJobRequest JSON objects (a long `mobiles` list is split
+   * into chunks by the server), or a multipart/form-data upload whose `file` part is a TXT, CSV, TSV
+   * or Excel list read as `phonecheck check` reads one (the other parts name CreateJobRequest
+   * fields, plus `column`, `sheet` and `header` to say how to read the file).
    */
   createJob: handleClientStreamingCall<CreateJobRequest, Job>;
   /**
@@ -4411,6 +4443,9 @@ export interface PhoneCheckServer extends UntypedServiceImplementation {
    * changes (at most a few times a second), until it ends; the last message has its final
    * state. If the server stops first, the stream ends early with the job still running (it
    * resumes when the server starts again): watch again then.
+   *
+   * Over HTTP the answer is Server-Sent Events (`text/event-stream`): one `job` event per Job, and
+   * an `error` event carrying a google.rpc.Status if the stream fails.
    */
   watchJob: handleServerStreamingCall<WatchJobRequest, Job>;
   /**
@@ -4421,6 +4456,11 @@ export interface PhoneCheckServer extends UntypedServiceImplementation {
    * when the call began, the stream goes on to the last input: each input never sent comes
    * with no status and an error whose ErrorInfo reason is NOT_CHECKED (ABORTED for a failed
    * job, CANCELLED for a cancelled one); ResumeJob checks them.
+   *
+   * Over HTTP the answer follows `Accept`: NDJSON (`application/x-ndjson`, the default: one
+   * `{"result": GetJobResultsResponse}` per line, a last `{"error": google.rpc.Status}` line if it
+   * fails after it started), CSV (`text/csv`) or an Excel workbook (`application/vnd.openxmlformats-
+   * officedocument.spreadsheetml.sheet`) with every kept column of the rows.
    */
   getJobResults: handleServerStreamingCall<GetJobResultsRequest, GetJobResultsResponse>;
   /**
@@ -4464,6 +4504,10 @@ export interface PhoneCheckClient extends Client {
    * token, expired account, IP not allowed, quota used up) stops sending numbers upstream; the
    * batches already in flight are answered (they are paid for), then the stream ends with that
    * status. Inputs without a result were not checked and were not billed.
+   *
+   * Over HTTP the answer is NDJSON: one line `{"result": CheckStreamResponse}` per message as each
+   * batch finishes, and a last line `{"error": google.rpc.Status}` if the stream fails after it
+   * started.
    */
   checkStream(request: CheckStreamRequest, options?: Partial<CallOptions>): ClientReadableStream<CheckStreamResponse>;
   checkStream(
@@ -4492,6 +4536,9 @@ export interface PhoneCheckClient extends Client {
    * stream with its status; inputs without a result were not checked and not billed. A chunk
    * over the limit ends the stream with INVALID_ARGUMENT (TOO_MANY_NUMBERS); a stream with no
    * inputs at all ends with INVALID_ARGUMENT (NO_NUMBERS).
+   *
+   * Over HTTP the body is one or more CheckBulkRequest JSON objects, one after another (NDJSON); the
+   * answer is NDJSON as for CheckStream.
    */
   checkBulk(): ClientDuplexStream<CheckBulkRequest, CheckBulkResponse>;
   checkBulk(options: Partial<CallOptions>): ClientDuplexStream<CheckBulkRequest, CheckBulkResponse>;
@@ -4510,6 +4557,11 @@ export interface PhoneCheckClient extends Client {
    * --job-retention, 7 days after it ends). Live Check, CheckStream and CheckBulk calls go
    * before jobs in the queue to the upstream, so a big job never starves them.
    * A stream with no inputs fails with INVALID_ARGUMENT (NO_NUMBERS).
+   *
+   * Over HTTP the body is one or more CreateJobRequest JSON objects (a long `mobiles` list is split
+   * into chunks by the server), or a multipart/form-data upload whose `file` part is a TXT, CSV, TSV
+   * or Excel list read as `phonecheck check` reads one (the other parts name CreateJobRequest
+   * fields, plus `column`, `sheet` and `header` to say how to read the file).
    */
   createJob(callback: (error: ServiceError | null, response: Job) => void): ClientWritableStream<CreateJobRequest>;
   createJob(
@@ -4618,6 +4670,9 @@ export interface PhoneCheckClient extends Client {
    * changes (at most a few times a second), until it ends; the last message has its final
    * state. If the server stops first, the stream ends early with the job still running (it
    * resumes when the server starts again): watch again then.
+   *
+   * Over HTTP the answer is Server-Sent Events (`text/event-stream`): one `job` event per Job, and
+   * an `error` event carrying a google.rpc.Status if the stream fails.
    */
   watchJob(request: WatchJobRequest, options?: Partial<CallOptions>): ClientReadableStream<Job>;
   watchJob(request: WatchJobRequest, metadata?: Metadata, options?: Partial<CallOptions>): ClientReadableStream<Job>;
@@ -4629,6 +4684,11 @@ export interface PhoneCheckClient extends Client {
    * when the call began, the stream goes on to the last input: each input never sent comes
    * with no status and an error whose ErrorInfo reason is NOT_CHECKED (ABORTED for a failed
    * job, CANCELLED for a cancelled one); ResumeJob checks them.
+   *
+   * Over HTTP the answer follows `Accept`: NDJSON (`application/x-ndjson`, the default: one
+   * `{"result": GetJobResultsResponse}` per line, a last `{"error": google.rpc.Status}` line if it
+   * fails after it started), CSV (`text/csv`) or an Excel workbook (`application/vnd.openxmlformats-
+   * officedocument.spreadsheetml.sheet`) with every kept column of the rows.
    */
   getJobResults(
     request: GetJobResultsRequest,

@@ -475,6 +475,9 @@ public final class PhoneCheckGrpc {
      * token, expired account, IP not allowed, quota used up) stops sending numbers upstream; the
      * batches already in flight are answered (they are paid for), then the stream ends with that
      * status. Inputs without a result were not checked and were not billed.
+     * Over HTTP the answer is NDJSON: one line `{"result": CheckStreamResponse}` per message as each
+     * batch finishes, and a last line `{"error": google.rpc.Status}` if the stream fails after it
+     * started.
      * </pre>
      */
     default void checkStream(io.github.phonecheck.v1.CheckStreamRequest request,
@@ -502,6 +505,8 @@ public final class PhoneCheckGrpc {
      * stream with its status; inputs without a result were not checked and not billed. A chunk
      * over the limit ends the stream with INVALID_ARGUMENT (TOO_MANY_NUMBERS); a stream with no
      * inputs at all ends with INVALID_ARGUMENT (NO_NUMBERS).
+     * Over HTTP the body is one or more CheckBulkRequest JSON objects, one after another (NDJSON); the
+     * answer is NDJSON as for CheckStream.
      * </pre>
      */
     default io.grpc.stub.StreamObserver<io.github.phonecheck.v1.CheckBulkRequest> checkBulk(
@@ -521,6 +526,10 @@ public final class PhoneCheckGrpc {
      * --job-retention, 7 days after it ends). Live Check, CheckStream and CheckBulk calls go
      * before jobs in the queue to the upstream, so a big job never starves them.
      * A stream with no inputs fails with INVALID_ARGUMENT (NO_NUMBERS).
+     * Over HTTP the body is one or more CreateJobRequest JSON objects (a long `mobiles` list is split
+     * into chunks by the server), or a multipart/form-data upload whose `file` part is a TXT, CSV, TSV
+     * or Excel list read as `phonecheck check` reads one (the other parts name CreateJobRequest
+     * fields, plus `column`, `sheet` and `header` to say how to read the file).
      * </pre>
      */
     default io.grpc.stub.StreamObserver<io.github.phonecheck.v1.CreateJobRequest> createJob(
@@ -593,6 +602,8 @@ public final class PhoneCheckGrpc {
      * changes (at most a few times a second), until it ends; the last message has its final
      * state. If the server stops first, the stream ends early with the job still running (it
      * resumes when the server starts again): watch again then.
+     * Over HTTP the answer is Server-Sent Events (`text/event-stream`): one `job` event per Job, and
+     * an `error` event carrying a google.rpc.Status if the stream fails.
      * </pre>
      */
     default void watchJob(io.github.phonecheck.v1.WatchJobRequest request,
@@ -609,6 +620,10 @@ public final class PhoneCheckGrpc {
      * when the call began, the stream goes on to the last input: each input never sent comes
      * with no status and an error whose ErrorInfo reason is NOT_CHECKED (ABORTED for a failed
      * job, CANCELLED for a cancelled one); ResumeJob checks them.
+     * Over HTTP the answer follows `Accept`: NDJSON (`application/x-ndjson`, the default: one
+     * `{"result": GetJobResultsResponse}` per line, a last `{"error": google.rpc.Status}` line if it
+     * fails after it started), CSV (`text/csv`) or an Excel workbook (`application/vnd.openxmlformats-
+     * officedocument.spreadsheetml.sheet`) with every kept column of the rows.
      * </pre>
      */
     default void getJobResults(io.github.phonecheck.v1.GetJobResultsRequest request,
@@ -688,6 +703,9 @@ public final class PhoneCheckGrpc {
      * token, expired account, IP not allowed, quota used up) stops sending numbers upstream; the
      * batches already in flight are answered (they are paid for), then the stream ends with that
      * status. Inputs without a result were not checked and were not billed.
+     * Over HTTP the answer is NDJSON: one line `{"result": CheckStreamResponse}` per message as each
+     * batch finishes, and a last line `{"error": google.rpc.Status}` if the stream fails after it
+     * started.
      * </pre>
      */
     public void checkStream(io.github.phonecheck.v1.CheckStreamRequest request,
@@ -716,6 +734,8 @@ public final class PhoneCheckGrpc {
      * stream with its status; inputs without a result were not checked and not billed. A chunk
      * over the limit ends the stream with INVALID_ARGUMENT (TOO_MANY_NUMBERS); a stream with no
      * inputs at all ends with INVALID_ARGUMENT (NO_NUMBERS).
+     * Over HTTP the body is one or more CheckBulkRequest JSON objects, one after another (NDJSON); the
+     * answer is NDJSON as for CheckStream.
      * </pre>
      */
     public io.grpc.stub.StreamObserver<io.github.phonecheck.v1.CheckBulkRequest> checkBulk(
@@ -736,6 +756,10 @@ public final class PhoneCheckGrpc {
      * --job-retention, 7 days after it ends). Live Check, CheckStream and CheckBulk calls go
      * before jobs in the queue to the upstream, so a big job never starves them.
      * A stream with no inputs fails with INVALID_ARGUMENT (NO_NUMBERS).
+     * Over HTTP the body is one or more CreateJobRequest JSON objects (a long `mobiles` list is split
+     * into chunks by the server), or a multipart/form-data upload whose `file` part is a TXT, CSV, TSV
+     * or Excel list read as `phonecheck check` reads one (the other parts name CreateJobRequest
+     * fields, plus `column`, `sheet` and `header` to say how to read the file).
      * </pre>
      */
     public io.grpc.stub.StreamObserver<io.github.phonecheck.v1.CreateJobRequest> createJob(
@@ -814,6 +838,8 @@ public final class PhoneCheckGrpc {
      * changes (at most a few times a second), until it ends; the last message has its final
      * state. If the server stops first, the stream ends early with the job still running (it
      * resumes when the server starts again): watch again then.
+     * Over HTTP the answer is Server-Sent Events (`text/event-stream`): one `job` event per Job, and
+     * an `error` event carrying a google.rpc.Status if the stream fails.
      * </pre>
      */
     public void watchJob(io.github.phonecheck.v1.WatchJobRequest request,
@@ -831,6 +857,10 @@ public final class PhoneCheckGrpc {
      * when the call began, the stream goes on to the last input: each input never sent comes
      * with no status and an error whose ErrorInfo reason is NOT_CHECKED (ABORTED for a failed
      * job, CANCELLED for a cancelled one); ResumeJob checks them.
+     * Over HTTP the answer follows `Accept`: NDJSON (`application/x-ndjson`, the default: one
+     * `{"result": GetJobResultsResponse}` per line, a last `{"error": google.rpc.Status}` line if it
+     * fails after it started), CSV (`text/csv`) or an Excel workbook (`application/vnd.openxmlformats-
+     * officedocument.spreadsheetml.sheet`) with every kept column of the rows.
      * </pre>
      */
     public void getJobResults(io.github.phonecheck.v1.GetJobResultsRequest request,
@@ -897,6 +927,9 @@ public final class PhoneCheckGrpc {
      * token, expired account, IP not allowed, quota used up) stops sending numbers upstream; the
      * batches already in flight are answered (they are paid for), then the stream ends with that
      * status. Inputs without a result were not checked and were not billed.
+     * Over HTTP the answer is NDJSON: one line `{"result": CheckStreamResponse}` per message as each
+     * batch finishes, and a last line `{"error": google.rpc.Status}` if the stream fails after it
+     * started.
      * </pre>
      */
     @io.grpc.ExperimentalApi("https://github.com/grpc/grpc-java/issues/10918")
@@ -926,6 +959,8 @@ public final class PhoneCheckGrpc {
      * stream with its status; inputs without a result were not checked and not billed. A chunk
      * over the limit ends the stream with INVALID_ARGUMENT (TOO_MANY_NUMBERS); a stream with no
      * inputs at all ends with INVALID_ARGUMENT (NO_NUMBERS).
+     * Over HTTP the body is one or more CheckBulkRequest JSON objects, one after another (NDJSON); the
+     * answer is NDJSON as for CheckStream.
      * </pre>
      */
     @io.grpc.ExperimentalApi("https://github.com/grpc/grpc-java/issues/10918")
@@ -947,6 +982,10 @@ public final class PhoneCheckGrpc {
      * --job-retention, 7 days after it ends). Live Check, CheckStream and CheckBulk calls go
      * before jobs in the queue to the upstream, so a big job never starves them.
      * A stream with no inputs fails with INVALID_ARGUMENT (NO_NUMBERS).
+     * Over HTTP the body is one or more CreateJobRequest JSON objects (a long `mobiles` list is split
+     * into chunks by the server), or a multipart/form-data upload whose `file` part is a TXT, CSV, TSV
+     * or Excel list read as `phonecheck check` reads one (the other parts name CreateJobRequest
+     * fields, plus `column`, `sheet` and `header` to say how to read the file).
      * </pre>
      */
     @io.grpc.ExperimentalApi("https://github.com/grpc/grpc-java/issues/10918")
@@ -1021,6 +1060,8 @@ public final class PhoneCheckGrpc {
      * changes (at most a few times a second), until it ends; the last message has its final
      * state. If the server stops first, the stream ends early with the job still running (it
      * resumes when the server starts again): watch again then.
+     * Over HTTP the answer is Server-Sent Events (`text/event-stream`): one `job` event per Job, and
+     * an `error` event carrying a google.rpc.Status if the stream fails.
      * </pre>
      */
     @io.grpc.ExperimentalApi("https://github.com/grpc/grpc-java/issues/10918")
@@ -1039,6 +1080,10 @@ public final class PhoneCheckGrpc {
      * when the call began, the stream goes on to the last input: each input never sent comes
      * with no status and an error whose ErrorInfo reason is NOT_CHECKED (ABORTED for a failed
      * job, CANCELLED for a cancelled one); ResumeJob checks them.
+     * Over HTTP the answer follows `Accept`: NDJSON (`application/x-ndjson`, the default: one
+     * `{"result": GetJobResultsResponse}` per line, a last `{"error": google.rpc.Status}` line if it
+     * fails after it started), CSV (`text/csv`) or an Excel workbook (`application/vnd.openxmlformats-
+     * officedocument.spreadsheetml.sheet`) with every kept column of the rows.
      * </pre>
      */
     @io.grpc.ExperimentalApi("https://github.com/grpc/grpc-java/issues/10918")
@@ -1105,6 +1150,9 @@ public final class PhoneCheckGrpc {
      * token, expired account, IP not allowed, quota used up) stops sending numbers upstream; the
      * batches already in flight are answered (they are paid for), then the stream ends with that
      * status. Inputs without a result were not checked and were not billed.
+     * Over HTTP the answer is NDJSON: one line `{"result": CheckStreamResponse}` per message as each
+     * batch finishes, and a last line `{"error": google.rpc.Status}` if the stream fails after it
+     * started.
      * </pre>
      */
     public java.util.Iterator<io.github.phonecheck.v1.CheckStreamResponse> checkStream(
@@ -1178,6 +1226,8 @@ public final class PhoneCheckGrpc {
      * changes (at most a few times a second), until it ends; the last message has its final
      * state. If the server stops first, the stream ends early with the job still running (it
      * resumes when the server starts again): watch again then.
+     * Over HTTP the answer is Server-Sent Events (`text/event-stream`): one `job` event per Job, and
+     * an `error` event carrying a google.rpc.Status if the stream fails.
      * </pre>
      */
     public java.util.Iterator<io.github.phonecheck.v1.Job> watchJob(
@@ -1195,6 +1245,10 @@ public final class PhoneCheckGrpc {
      * when the call began, the stream goes on to the last input: each input never sent comes
      * with no status and an error whose ErrorInfo reason is NOT_CHECKED (ABORTED for a failed
      * job, CANCELLED for a cancelled one); ResumeJob checks them.
+     * Over HTTP the answer follows `Accept`: NDJSON (`application/x-ndjson`, the default: one
+     * `{"result": GetJobResultsResponse}` per line, a last `{"error": google.rpc.Status}` line if it
+     * fails after it started), CSV (`text/csv`) or an Excel workbook (`application/vnd.openxmlformats-
+     * officedocument.spreadsheetml.sheet`) with every kept column of the rows.
      * </pre>
      */
     public java.util.Iterator<io.github.phonecheck.v1.GetJobResultsResponse> getJobResults(

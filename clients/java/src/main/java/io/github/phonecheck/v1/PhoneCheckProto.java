@@ -181,169 +181,178 @@ public final class PhoneCheckProto extends com.google.protobuf.GeneratedFile {
   static {
     java.lang.String[] descriptorData = {
       "\n\036phonecheck/v1/phonecheck.proto\022\rphonec" +
-      "heck.v1\032\036google/protobuf/duration.proto\032" +
-      "\037google/protobuf/timestamp.proto\032\027google" +
-      "/rpc/status.proto\"M\n\017GetUsageRequest\022\026\n\006" +
-      "caller\030\001 \001(\tR\006caller\022\022\n\004from\030\002 \001(\tR\004from" +
-      "\022\016\n\002to\030\003 \001(\tR\002to\"\257\001\n\020GetUsageResponse\022+\n" +
-      "\004days\030\001 \003(\0132\027.phonecheck.v1.UsageDayR\004da" +
-      "ys\022\033\n\ttime_zone\030\002 \001(\tR\010timeZone\022\022\n\004from\030" +
-      "\003 \001(\tR\004from\022\016\n\002to\030\004 \001(\tR\002to\022-\n\006budget\030\005 " +
-      "\001(\0132\025.phonecheck.v1.BudgetR\006budget\"\263\001\n\006B" +
-      "udget\022\024\n\005limit\030\001 \001(\004R\005limit\022\026\n\006period\030\002 " +
-      "\001(\tR\006period\022\022\n\004used\030\003 \001(\004R\004used\022\032\n\010reser" +
-      "ved\030\004 \001(\004R\010reserved\022\022\n\004left\030\005 \001(\004R\004left\022" +
-      "7\n\tresets_at\030\006 \001(\0132\032.google.protobuf.Tim" +
-      "estampR\010resetsAt\"\273\001\n\010UsageDay\022\026\n\006caller\030" +
-      "\001 \001(\tR\006caller\022\020\n\003day\030\002 \001(\tR\003day\022\026\n\006bille" +
-      "d\030\003 \001(\004R\006billed\022\035\n\ncache_hits\030\004 \001(\004R\tcac" +
-      "heHits\022\030\n\007invalid\030\005 \001(\004R\007invalid\022\036\n\ndupl" +
-      "icates\030\006 \001(\004R\nduplicates\022\024\n\005calls\030\007 \001(\004R" +
-      "\005calls\"\275\002\n\020CreateJobRequest\022\022\n\004name\030\001 \001(" +
-      "\tR\004name\0225\n\007options\030\002 \001(\0132\033.phonecheck.v1" +
-      ".CheckOptionsR\007options\022\030\n\007mobiles\030\003 \003(\tR" +
-      "\007mobiles\022\026\n\006header\030\004 \003(\tR\006header\022&\n\004rows" +
-      "\030\005 \003(\0132\022.phonecheck.v1.RowR\004rows\022!\n\014call" +
-      "back_url\030\006 \001(\tR\013callbackUrl\022#\n\rvalidate_" +
-      "only\030\007 \001(\010R\014validateOnly\022\035\n\nmax_billed\030\010" +
-      " \001(\004R\tmaxBilled\022\035\n\nrequest_id\030\t \001(\tR\treq" +
-      "uestId\"/\n\003Row\022\024\n\005cells\030\001 \003(\tR\005cells\022\022\n\004l" +
-      "ine\030\002 \001(\004R\004line\"\237\006\n\003Job\022\016\n\002id\030\001 \001(\tR\002id\022" +
-      "\022\n\004name\030\002 \001(\tR\004name\022-\n\005state\030\003 \001(\0162\027.pho" +
-      "necheck.v1.JobStateR\005state\0229\n\ncreated_at" +
-      "\030\004 \001(\0132\032.google.protobuf.TimestampR\tcrea" +
-      "tedAt\0229\n\nupdated_at\030\005 \001(\0132\032.google.proto" +
-      "buf.TimestampR\tupdatedAt\022;\n\013finished_at\030" +
-      "\006 \001(\0132\032.google.protobuf.TimestampR\nfinis" +
-      "hedAt\022\024\n\005total\030\007 \001(\004R\005total\022\026\n\006unique\030\010 " +
-      "\001(\004R\006unique\022\022\n\004done\030\t \001(\004R\004done\022\026\n\006bille" +
-      "d\030\n \001(\004R\006billed\022\035\n\ncache_hits\030\013 \001(\004R\tcac" +
-      "heHits\022\030\n\007invalid\030\014 \001(\004R\007invalid\022\036\n\ndupl" +
-      "icates\030\r \001(\004R\nduplicates\0228\n\tby_status\030\016 " +
-      "\001(\0132\033.phonecheck.v1.StatusCountsR\010byStat" +
-      "us\022(\n\005error\030\017 \001(\0132\022.google.rpc.StatusR\005e" +
-      "rror\0225\n\007options\030\020 \001(\0132\033.phonecheck.v1.Ch" +
-      "eckOptionsR\007options\022\024\n\005owner\030\021 \001(\tR\005owne" +
-      "r\022\026\n\006header\030\022 \003(\tR\006header\022!\n\014callback_ur" +
-      "l\030\023 \001(\tR\013callbackUrl\0228\n\007webhook\030\024 \001(\0132\036." +
-      "phonecheck.v1.WebhookDeliveryR\007webhook\022\032" +
-      "\n\010billable\030\025 \001(\004R\010billable\022\035\n\nmax_billed" +
-      "\030\026 \001(\004R\tmaxBilled\"\250\002\n\017WebhookDelivery\0221\n" +
-      "\005state\030\001 \001(\0162\033.phonecheck.v1.WebhookStat" +
-      "eR\005state\022\032\n\010attempts\030\002 \001(\rR\010attempts\022B\n\017" +
-      "last_attempt_at\030\003 \001(\0132\032.google.protobuf." +
-      "TimestampR\rlastAttemptAt\022\037\n\013last_status\030" +
-      "\004 \001(\rR\nlastStatus\022\035\n\nlast_error\030\005 \001(\tR\tl" +
-      "astError\022B\n\017next_attempt_at\030\006 \001(\0132\032.goog" +
-      "le.protobuf.TimestampR\rnextAttemptAt\"\037\n\r" +
-      "GetJobRequest\022\016\n\002id\030\001 \001(\tR\002id\"M\n\017ListJob" +
-      "sRequest\022\033\n\tpage_size\030\001 \001(\rR\010pageSize\022\035\n" +
-      "\npage_token\030\002 \001(\tR\tpageToken\"b\n\020ListJobs" +
-      "Response\022&\n\004jobs\030\001 \003(\0132\022.phonecheck.v1.J" +
-      "obR\004jobs\022&\n\017next_page_token\030\002 \001(\tR\rnextP" +
-      "ageToken\"\"\n\020CancelJobRequest\022\016\n\002id\030\001 \001(\t" +
-      "R\002id\"A\n\020ResumeJobRequest\022\016\n\002id\030\001 \001(\tR\002id" +
-      "\022\035\n\nmax_billed\030\002 \001(\004R\tmaxBilled\"\"\n\020Delet" +
-      "eJobRequest\022\016\n\002id\030\001 \001(\tR\002id\"\023\n\021DeleteJob" +
-      "Response\"!\n\017WatchJobRequest\022\016\n\002id\030\001 \001(\tR" +
-      "\002id\"E\n\024GetJobResultsRequest\022\016\n\002id\030\001 \001(\tR" +
-      "\002id\022\035\n\nfrom_index\030\002 \001(\004R\tfromIndex\"u\n\025Ge" +
-      "tJobResultsResponse\0224\n\007results\030\001 \003(\0132\032.p" +
-      "honecheck.v1.PhoneResultR\007results\022&\n\004row" +
-      "s\030\002 \003(\0132\022.phonecheck.v1.RowR\004rows\"_\n\014Che" +
-      "ckRequest\022\030\n\007mobiles\030\001 \003(\tR\007mobiles\0225\n\007o" +
-      "ptions\030\002 \001(\0132\033.phonecheck.v1.CheckOption" +
-      "sR\007options\"\206\001\n\014CheckOptions\0222\n\007max_age\030\001" +
-      " \001(\0132\031.google.protobuf.DurationR\006maxAge\022" +
-      "\035\n\nskip_cache\030\002 \001(\010R\tskipCache\022#\n\rvalida" +
-      "te_only\030\003 \001(\010R\014validateOnly\"|\n\rCheckResp" +
-      "onse\0224\n\007results\030\001 \003(\0132\032.phonecheck.v1.Ph" +
-      "oneResultR\007results\0225\n\007summary\030\002 \001(\0132\033.ph" +
-      "onecheck.v1.CheckSummaryR\007summary\"e\n\022Che" +
-      "ckStreamRequest\022\030\n\007mobiles\030\001 \003(\tR\007mobile" +
-      "s\0225\n\007options\030\002 \001(\0132\033.phonecheck.v1.Check" +
-      "OptionsR\007options\"\267\001\n\023CheckStreamResponse" +
-      "\0224\n\007results\030\001 \003(\0132\032.phonecheck.v1.PhoneR" +
-      "esultR\007results\0223\n\010progress\030\002 \001(\0132\027.phone" +
-      "check.v1.ProgressR\010progress\0225\n\007summary\030\003" +
-      " \001(\0132\033.phonecheck.v1.CheckSummaryR\007summa" +
-      "ry\"c\n\020CheckBulkRequest\022\030\n\007mobiles\030\001 \003(\tR" +
-      "\007mobiles\0225\n\007options\030\002 \001(\0132\033.phonecheck.v" +
-      "1.CheckOptionsR\007options\"\265\001\n\021CheckBulkRes" +
-      "ponse\0224\n\007results\030\001 \003(\0132\032.phonecheck.v1.P" +
-      "honeResultR\007results\0223\n\010progress\030\002 \001(\0132\027." +
-      "phonecheck.v1.ProgressR\010progress\0225\n\007summ" +
-      "ary\030\003 \001(\0132\033.phonecheck.v1.CheckSummaryR\007" +
-      "summary\"4\n\010Progress\022\022\n\004done\030\001 \001(\rR\004done\022" +
-      "\024\n\005total\030\002 \001(\rR\005total\"\316\003\n\013PhoneResult\022\024\n" +
-      "\005index\030\001 \001(\rR\005index\022\024\n\005input\030\002 \001(\tR\005inpu" +
-      "t\022\026\n\006mobile\030\003 \001(\tR\006mobile\0223\n\006status\030\004 \001(" +
-      "\0162\033.phonecheck.v1.NumberStatusR\006status\022\037" +
-      "\n\013status_name\030\005 \001(\tR\nstatusName\022\022\n\004area\030" +
-      "\006 \001(\tR\004area\022\032\n\010province\030\007 \001(\tR\010province\022" +
-      "\022\n\004city\030\010 \001(\tR\004city\022\030\n\007carrier\030\t \001(\tR\007ca" +
-      "rrier\0229\n\nchecked_at\030\n \001(\0132\032.google.proto" +
-      "buf.TimestampR\tcheckedAt\022%\n\016invalid_reas" +
-      "on\030\013 \001(\tR\rinvalidReason\022(\n\005error\030\014 \001(\0132\022" +
-      ".google.rpc.StatusR\005error\022\034\n\tduplicate\030\r" +
-      " \001(\010R\tduplicate\022\035\n\nfrom_cache\030\016 \001(\010R\tfro" +
-      "mCache\"\252\002\n\014CheckSummary\022\024\n\005total\030\001 \001(\rR\005" +
-      "total\022\026\n\006unique\030\002 \001(\rR\006unique\022\030\n\007invalid" +
-      "\030\003 \001(\rR\007invalid\022\036\n\nduplicates\030\004 \001(\rR\ndup" +
-      "licates\022\026\n\006billed\030\005 \001(\rR\006billed\022%\n\016upstr" +
-      "eam_calls\030\006 \001(\rR\rupstreamCalls\0228\n\tby_sta" +
-      "tus\030\007 \001(\0132\033.phonecheck.v1.StatusCountsR\010" +
-      "byStatus\022\035\n\ncache_hits\030\010 \001(\rR\tcacheHits\022" +
-      "\032\n\010billable\030\t \001(\rR\010billable\"\334\001\n\014StatusCo" +
-      "unts\022\024\n\005empty\030\001 \001(\rR\005empty\022\022\n\004real\030\002 \001(\r" +
-      "R\004real\022\034\n\tsuspended\030\003 \001(\rR\tsuspended\022&\n\017" +
-      "not_in_database\030\004 \001(\rR\rnotInDatabase\022\026\n\006" +
-      "silent\030\005 \001(\rR\006silent\022\022\n\004risk\030\006 \001(\rR\004risk" +
-      "\022\030\n\007invalid\030\007 \001(\rR\007invalid\022\026\n\006failed\030\010 \001" +
-      "(\rR\006failed*\200\001\n\014WebhookState\022\035\n\031WEBHOOK_S" +
-      "TATE_UNSPECIFIED\020\000\022\031\n\025WEBHOOK_STATE_PEND" +
-      "ING\020\001\022\033\n\027WEBHOOK_STATE_DELIVERED\020\002\022\031\n\025WE" +
-      "BHOOK_STATE_GAVE_UP\020\003*\232\001\n\010JobState\022\031\n\025JO" +
-      "B_STATE_UNSPECIFIED\020\000\022\024\n\020JOB_STATE_QUEUE" +
-      "D\020\001\022\025\n\021JOB_STATE_RUNNING\020\002\022\027\n\023JOB_STATE_" +
-      "SUCCEEDED\020\003\022\024\n\020JOB_STATE_FAILED\020\004\022\027\n\023JOB" +
-      "_STATE_CANCELLED\020\005*\353\001\n\014NumberStatus\022\035\n\031N" +
-      "UMBER_STATUS_UNSPECIFIED\020\000\022\027\n\023NUMBER_STA" +
-      "TUS_EMPTY\020\001\022\026\n\022NUMBER_STATUS_REAL\020\002\022\033\n\027N" +
-      "UMBER_STATUS_SUSPENDED\020\003\022!\n\035NUMBER_STATU" +
-      "S_NOT_IN_DATABASE\020\004\022\030\n\024NUMBER_STATUS_SIL" +
-      "ENT\020\005\022\026\n\022NUMBER_STATUS_RISK\020\006\022\031\n\025NUMBER_" +
-      "STATUS_INVALID\020\0072\212\007\n\nPhoneCheck\022B\n\005Check" +
-      "\022\033.phonecheck.v1.CheckRequest\032\034.phoneche" +
-      "ck.v1.CheckResponse\022V\n\013CheckStream\022!.pho" +
-      "necheck.v1.CheckStreamRequest\032\".phoneche" +
-      "ck.v1.CheckStreamResponse0\001\022R\n\tCheckBulk" +
-      "\022\037.phonecheck.v1.CheckBulkRequest\032 .phon" +
-      "echeck.v1.CheckBulkResponse(\0010\001\022B\n\tCreat" +
-      "eJob\022\037.phonecheck.v1.CreateJobRequest\032\022." +
-      "phonecheck.v1.Job(\001\022:\n\006GetJob\022\034.phoneche" +
-      "ck.v1.GetJobRequest\032\022.phonecheck.v1.Job\022" +
-      "K\n\010ListJobs\022\036.phonecheck.v1.ListJobsRequ" +
-      "est\032\037.phonecheck.v1.ListJobsResponse\022@\n\t" +
-      "CancelJob\022\037.phonecheck.v1.CancelJobReque" +
-      "st\032\022.phonecheck.v1.Job\022@\n\tResumeJob\022\037.ph" +
-      "onecheck.v1.ResumeJobRequest\032\022.phonechec" +
-      "k.v1.Job\022N\n\tDeleteJob\022\037.phonecheck.v1.De" +
-      "leteJobRequest\032 .phonecheck.v1.DeleteJob" +
-      "Response\022@\n\010WatchJob\022\036.phonecheck.v1.Wat" +
-      "chJobRequest\032\022.phonecheck.v1.Job0\001\022\\\n\rGe" +
-      "tJobResults\022#.phonecheck.v1.GetJobResult" +
-      "sRequest\032$.phonecheck.v1.GetJobResultsRe" +
-      "sponse0\001\022K\n\010GetUsage\022\036.phonecheck.v1.Get" +
-      "UsageRequest\032\037.phonecheck.v1.GetUsageRes" +
-      "ponseBt\n\027io.github.phonecheck.v1B\017PhoneC" +
-      "heckProtoP\001ZFgithub.com/phonecheck/phone" +
-      "check/clients/go/phonecheck/v1;phonechec" +
-      "kv1b\006proto3"
+      "heck.v1\032\034google/api/annotations.proto\032\036g" +
+      "oogle/protobuf/duration.proto\032\037google/pr" +
+      "otobuf/timestamp.proto\032\027google/rpc/statu" +
+      "s.proto\"M\n\017GetUsageRequest\022\026\n\006caller\030\001 \001" +
+      "(\tR\006caller\022\022\n\004from\030\002 \001(\tR\004from\022\016\n\002to\030\003 \001" +
+      "(\tR\002to\"\257\001\n\020GetUsageResponse\022+\n\004days\030\001 \003(" +
+      "\0132\027.phonecheck.v1.UsageDayR\004days\022\033\n\ttime" +
+      "_zone\030\002 \001(\tR\010timeZone\022\022\n\004from\030\003 \001(\tR\004fro" +
+      "m\022\016\n\002to\030\004 \001(\tR\002to\022-\n\006budget\030\005 \001(\0132\025.phon" +
+      "echeck.v1.BudgetR\006budget\"\263\001\n\006Budget\022\024\n\005l" +
+      "imit\030\001 \001(\004R\005limit\022\026\n\006period\030\002 \001(\tR\006perio" +
+      "d\022\022\n\004used\030\003 \001(\004R\004used\022\032\n\010reserved\030\004 \001(\004R" +
+      "\010reserved\022\022\n\004left\030\005 \001(\004R\004left\0227\n\tresets_" +
+      "at\030\006 \001(\0132\032.google.protobuf.TimestampR\010re" +
+      "setsAt\"\273\001\n\010UsageDay\022\026\n\006caller\030\001 \001(\tR\006cal" +
+      "ler\022\020\n\003day\030\002 \001(\tR\003day\022\026\n\006billed\030\003 \001(\004R\006b" +
+      "illed\022\035\n\ncache_hits\030\004 \001(\004R\tcacheHits\022\030\n\007" +
+      "invalid\030\005 \001(\004R\007invalid\022\036\n\nduplicates\030\006 \001" +
+      "(\004R\nduplicates\022\024\n\005calls\030\007 \001(\004R\005calls\"\275\002\n" +
+      "\020CreateJobRequest\022\022\n\004name\030\001 \001(\tR\004name\0225\n" +
+      "\007options\030\002 \001(\0132\033.phonecheck.v1.CheckOpti" +
+      "onsR\007options\022\030\n\007mobiles\030\003 \003(\tR\007mobiles\022\026" +
+      "\n\006header\030\004 \003(\tR\006header\022&\n\004rows\030\005 \003(\0132\022.p" +
+      "honecheck.v1.RowR\004rows\022!\n\014callback_url\030\006" +
+      " \001(\tR\013callbackUrl\022#\n\rvalidate_only\030\007 \001(\010" +
+      "R\014validateOnly\022\035\n\nmax_billed\030\010 \001(\004R\tmaxB" +
+      "illed\022\035\n\nrequest_id\030\t \001(\tR\trequestId\"/\n\003" +
+      "Row\022\024\n\005cells\030\001 \003(\tR\005cells\022\022\n\004line\030\002 \001(\004R" +
+      "\004line\"\237\006\n\003Job\022\016\n\002id\030\001 \001(\tR\002id\022\022\n\004name\030\002 " +
+      "\001(\tR\004name\022-\n\005state\030\003 \001(\0162\027.phonecheck.v1" +
+      ".JobStateR\005state\0229\n\ncreated_at\030\004 \001(\0132\032.g" +
+      "oogle.protobuf.TimestampR\tcreatedAt\0229\n\nu" +
+      "pdated_at\030\005 \001(\0132\032.google.protobuf.Timest" +
+      "ampR\tupdatedAt\022;\n\013finished_at\030\006 \001(\0132\032.go" +
+      "ogle.protobuf.TimestampR\nfinishedAt\022\024\n\005t" +
+      "otal\030\007 \001(\004R\005total\022\026\n\006unique\030\010 \001(\004R\006uniqu" +
+      "e\022\022\n\004done\030\t \001(\004R\004done\022\026\n\006billed\030\n \001(\004R\006b" +
+      "illed\022\035\n\ncache_hits\030\013 \001(\004R\tcacheHits\022\030\n\007" +
+      "invalid\030\014 \001(\004R\007invalid\022\036\n\nduplicates\030\r \001" +
+      "(\004R\nduplicates\0228\n\tby_status\030\016 \001(\0132\033.phon" +
+      "echeck.v1.StatusCountsR\010byStatus\022(\n\005erro" +
+      "r\030\017 \001(\0132\022.google.rpc.StatusR\005error\0225\n\007op" +
+      "tions\030\020 \001(\0132\033.phonecheck.v1.CheckOptions" +
+      "R\007options\022\024\n\005owner\030\021 \001(\tR\005owner\022\026\n\006heade" +
+      "r\030\022 \003(\tR\006header\022!\n\014callback_url\030\023 \001(\tR\013c" +
+      "allbackUrl\0228\n\007webhook\030\024 \001(\0132\036.phonecheck" +
+      ".v1.WebhookDeliveryR\007webhook\022\032\n\010billable" +
+      "\030\025 \001(\004R\010billable\022\035\n\nmax_billed\030\026 \001(\004R\tma" +
+      "xBilled\"\250\002\n\017WebhookDelivery\0221\n\005state\030\001 \001" +
+      "(\0162\033.phonecheck.v1.WebhookStateR\005state\022\032" +
+      "\n\010attempts\030\002 \001(\rR\010attempts\022B\n\017last_attem" +
+      "pt_at\030\003 \001(\0132\032.google.protobuf.TimestampR" +
+      "\rlastAttemptAt\022\037\n\013last_status\030\004 \001(\rR\nlas" +
+      "tStatus\022\035\n\nlast_error\030\005 \001(\tR\tlastError\022B" +
+      "\n\017next_attempt_at\030\006 \001(\0132\032.google.protobu" +
+      "f.TimestampR\rnextAttemptAt\"\037\n\rGetJobRequ" +
+      "est\022\016\n\002id\030\001 \001(\tR\002id\"M\n\017ListJobsRequest\022\033" +
+      "\n\tpage_size\030\001 \001(\rR\010pageSize\022\035\n\npage_toke" +
+      "n\030\002 \001(\tR\tpageToken\"b\n\020ListJobsResponse\022&" +
+      "\n\004jobs\030\001 \003(\0132\022.phonecheck.v1.JobR\004jobs\022&" +
+      "\n\017next_page_token\030\002 \001(\tR\rnextPageToken\"\"" +
+      "\n\020CancelJobRequest\022\016\n\002id\030\001 \001(\tR\002id\"A\n\020Re" +
+      "sumeJobRequest\022\016\n\002id\030\001 \001(\tR\002id\022\035\n\nmax_bi" +
+      "lled\030\002 \001(\004R\tmaxBilled\"\"\n\020DeleteJobReques" +
+      "t\022\016\n\002id\030\001 \001(\tR\002id\"\023\n\021DeleteJobResponse\"!" +
+      "\n\017WatchJobRequest\022\016\n\002id\030\001 \001(\tR\002id\"E\n\024Get" +
+      "JobResultsRequest\022\016\n\002id\030\001 \001(\tR\002id\022\035\n\nfro" +
+      "m_index\030\002 \001(\004R\tfromIndex\"u\n\025GetJobResult" +
+      "sResponse\0224\n\007results\030\001 \003(\0132\032.phonecheck." +
+      "v1.PhoneResultR\007results\022&\n\004rows\030\002 \003(\0132\022." +
+      "phonecheck.v1.RowR\004rows\"_\n\014CheckRequest\022" +
+      "\030\n\007mobiles\030\001 \003(\tR\007mobiles\0225\n\007options\030\002 \001" +
+      "(\0132\033.phonecheck.v1.CheckOptionsR\007options" +
+      "\"\206\001\n\014CheckOptions\0222\n\007max_age\030\001 \001(\0132\031.goo" +
+      "gle.protobuf.DurationR\006maxAge\022\035\n\nskip_ca" +
+      "che\030\002 \001(\010R\tskipCache\022#\n\rvalidate_only\030\003 " +
+      "\001(\010R\014validateOnly\"|\n\rCheckResponse\0224\n\007re" +
+      "sults\030\001 \003(\0132\032.phonecheck.v1.PhoneResultR" +
+      "\007results\0225\n\007summary\030\002 \001(\0132\033.phonecheck.v" +
+      "1.CheckSummaryR\007summary\"e\n\022CheckStreamRe" +
+      "quest\022\030\n\007mobiles\030\001 \003(\tR\007mobiles\0225\n\007optio" +
+      "ns\030\002 \001(\0132\033.phonecheck.v1.CheckOptionsR\007o" +
+      "ptions\"\267\001\n\023CheckStreamResponse\0224\n\007result" +
+      "s\030\001 \003(\0132\032.phonecheck.v1.PhoneResultR\007res" +
+      "ults\0223\n\010progress\030\002 \001(\0132\027.phonecheck.v1.P" +
+      "rogressR\010progress\0225\n\007summary\030\003 \001(\0132\033.pho" +
+      "necheck.v1.CheckSummaryR\007summary\"c\n\020Chec" +
+      "kBulkRequest\022\030\n\007mobiles\030\001 \003(\tR\007mobiles\0225" +
+      "\n\007options\030\002 \001(\0132\033.phonecheck.v1.CheckOpt" +
+      "ionsR\007options\"\265\001\n\021CheckBulkResponse\0224\n\007r" +
+      "esults\030\001 \003(\0132\032.phonecheck.v1.PhoneResult" +
+      "R\007results\0223\n\010progress\030\002 \001(\0132\027.phonecheck" +
+      ".v1.ProgressR\010progress\0225\n\007summary\030\003 \001(\0132" +
+      "\033.phonecheck.v1.CheckSummaryR\007summary\"4\n" +
+      "\010Progress\022\022\n\004done\030\001 \001(\rR\004done\022\024\n\005total\030\002" +
+      " \001(\rR\005total\"\316\003\n\013PhoneResult\022\024\n\005index\030\001 \001" +
+      "(\rR\005index\022\024\n\005input\030\002 \001(\tR\005input\022\026\n\006mobil" +
+      "e\030\003 \001(\tR\006mobile\0223\n\006status\030\004 \001(\0162\033.phonec" +
+      "heck.v1.NumberStatusR\006status\022\037\n\013status_n" +
+      "ame\030\005 \001(\tR\nstatusName\022\022\n\004area\030\006 \001(\tR\004are" +
+      "a\022\032\n\010province\030\007 \001(\tR\010province\022\022\n\004city\030\010 " +
+      "\001(\tR\004city\022\030\n\007carrier\030\t \001(\tR\007carrier\0229\n\nc" +
+      "hecked_at\030\n \001(\0132\032.google.protobuf.Timest" +
+      "ampR\tcheckedAt\022%\n\016invalid_reason\030\013 \001(\tR\r" +
+      "invalidReason\022(\n\005error\030\014 \001(\0132\022.google.rp" +
+      "c.StatusR\005error\022\034\n\tduplicate\030\r \001(\010R\tdupl" +
+      "icate\022\035\n\nfrom_cache\030\016 \001(\010R\tfromCache\"\252\002\n" +
+      "\014CheckSummary\022\024\n\005total\030\001 \001(\rR\005total\022\026\n\006u" +
+      "nique\030\002 \001(\rR\006unique\022\030\n\007invalid\030\003 \001(\rR\007in" +
+      "valid\022\036\n\nduplicates\030\004 \001(\rR\nduplicates\022\026\n" +
+      "\006billed\030\005 \001(\rR\006billed\022%\n\016upstream_calls\030" +
+      "\006 \001(\rR\rupstreamCalls\0228\n\tby_status\030\007 \001(\0132" +
+      "\033.phonecheck.v1.StatusCountsR\010byStatus\022\035" +
+      "\n\ncache_hits\030\010 \001(\rR\tcacheHits\022\032\n\010billabl" +
+      "e\030\t \001(\rR\010billable\"\334\001\n\014StatusCounts\022\024\n\005em" +
+      "pty\030\001 \001(\rR\005empty\022\022\n\004real\030\002 \001(\rR\004real\022\034\n\t" +
+      "suspended\030\003 \001(\rR\tsuspended\022&\n\017not_in_dat" +
+      "abase\030\004 \001(\rR\rnotInDatabase\022\026\n\006silent\030\005 \001" +
+      "(\rR\006silent\022\022\n\004risk\030\006 \001(\rR\004risk\022\030\n\007invali" +
+      "d\030\007 \001(\rR\007invalid\022\026\n\006failed\030\010 \001(\rR\006failed" +
+      "*\200\001\n\014WebhookState\022\035\n\031WEBHOOK_STATE_UNSPE" +
+      "CIFIED\020\000\022\031\n\025WEBHOOK_STATE_PENDING\020\001\022\033\n\027W" +
+      "EBHOOK_STATE_DELIVERED\020\002\022\031\n\025WEBHOOK_STAT" +
+      "E_GAVE_UP\020\003*\232\001\n\010JobState\022\031\n\025JOB_STATE_UN" +
+      "SPECIFIED\020\000\022\024\n\020JOB_STATE_QUEUED\020\001\022\025\n\021JOB" +
+      "_STATE_RUNNING\020\002\022\027\n\023JOB_STATE_SUCCEEDED\020" +
+      "\003\022\024\n\020JOB_STATE_FAILED\020\004\022\027\n\023JOB_STATE_CAN" +
+      "CELLED\020\005*\353\001\n\014NumberStatus\022\035\n\031NUMBER_STAT" +
+      "US_UNSPECIFIED\020\000\022\027\n\023NUMBER_STATUS_EMPTY\020" +
+      "\001\022\026\n\022NUMBER_STATUS_REAL\020\002\022\033\n\027NUMBER_STAT" +
+      "US_SUSPENDED\020\003\022!\n\035NUMBER_STATUS_NOT_IN_D" +
+      "ATABASE\020\004\022\030\n\024NUMBER_STATUS_SILENT\020\005\022\026\n\022N" +
+      "UMBER_STATUS_RISK\020\006\022\031\n\025NUMBER_STATUS_INV" +
+      "ALID\020\0072\276\t\n\nPhoneCheck\022X\n\005Check\022\033.phonech" +
+      "eck.v1.CheckRequest\032\034.phonecheck.v1.Chec" +
+      "kResponse\"\024\202\323\344\223\002\016\"\t/v1/check:\001*\022s\n\013Check" +
+      "Stream\022!.phonecheck.v1.CheckStreamReques" +
+      "t\032\".phonecheck.v1.CheckStreamResponse\"\033\202" +
+      "\323\344\223\002\025\"\020/v1/check:stream:\001*0\001\022m\n\tCheckBul" +
+      "k\022\037.phonecheck.v1.CheckBulkRequest\032 .pho" +
+      "necheck.v1.CheckBulkResponse\"\031\202\323\344\223\002\023\"\016/v" +
+      "1/check:bulk:\001*(\0010\001\022W\n\tCreateJob\022\037.phone" +
+      "check.v1.CreateJobRequest\032\022.phonecheck.v" +
+      "1.Job\"\023\202\323\344\223\002\r\"\010/v1/jobs:\001*(\001\022Q\n\006GetJob\022\034" +
+      ".phonecheck.v1.GetJobRequest\032\022.phonechec" +
+      "k.v1.Job\"\025\202\323\344\223\002\017\022\r/v1/jobs/{id}\022]\n\010ListJ" +
+      "obs\022\036.phonecheck.v1.ListJobsRequest\032\037.ph" +
+      "onecheck.v1.ListJobsResponse\"\020\202\323\344\223\002\n\022\010/v" +
+      "1/jobs\022a\n\tCancelJob\022\037.phonecheck.v1.Canc" +
+      "elJobRequest\032\022.phonecheck.v1.Job\"\037\202\323\344\223\002\031" +
+      "\"\024/v1/jobs/{id}:cancel:\001*\022a\n\tResumeJob\022\037" +
+      ".phonecheck.v1.ResumeJobRequest\032\022.phonec" +
+      "heck.v1.Job\"\037\202\323\344\223\002\031\"\024/v1/jobs/{id}:resum" +
+      "e:\001*\022e\n\tDeleteJob\022\037.phonecheck.v1.Delete" +
+      "JobRequest\032 .phonecheck.v1.DeleteJobResp" +
+      "onse\"\025\202\323\344\223\002\017*\r/v1/jobs/{id}\022]\n\010WatchJob\022" +
+      "\036.phonecheck.v1.WatchJobRequest\032\022.phonec" +
+      "heck.v1.Job\"\033\202\323\344\223\002\025\022\023/v1/jobs/{id}:watch" +
+      "0\001\022{\n\rGetJobResults\022#.phonecheck.v1.GetJ" +
+      "obResultsRequest\032$.phonecheck.v1.GetJobR" +
+      "esultsResponse\"\035\202\323\344\223\002\027\022\025/v1/jobs/{id}/re" +
+      "sults0\001\022^\n\010GetUsage\022\036.phonecheck.v1.GetU" +
+      "sageRequest\032\037.phonecheck.v1.GetUsageResp" +
+      "onse\"\021\202\323\344\223\002\013\022\t/v1/usageBt\n\027io.github.pho" +
+      "necheck.v1B\017PhoneCheckProtoP\001ZFgithub.co" +
+      "m/phonecheck/phonecheck/clients/go/phone" +
+      "check/v1;phonecheckv1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
         new com.google.protobuf.Descriptors.FileDescriptor[] {
+          com.google.api.AnnotationsProto.getDescriptor(),
           com.google.protobuf.DurationProto.getDescriptor(),
           com.google.protobuf.TimestampProto.getDescriptor(),
           com.google.rpc.StatusProto.getDescriptor(),
@@ -523,9 +532,15 @@ public final class PhoneCheckProto extends com.google.protobuf.GeneratedFile {
         internal_static_phonecheck_v1_StatusCounts_descriptor,
         new java.lang.String[] { "Empty", "Real", "Suspended", "NotInDatabase", "Silent", "Risk", "Invalid", "Failed", });
     descriptor.resolveAllFeaturesImmutable();
+    com.google.api.AnnotationsProto.getDescriptor();
     com.google.protobuf.DurationProto.getDescriptor();
     com.google.protobuf.TimestampProto.getDescriptor();
     com.google.rpc.StatusProto.getDescriptor();
+    com.google.protobuf.ExtensionRegistry registry =
+        com.google.protobuf.ExtensionRegistry.newInstance();
+    registry.add(com.google.api.AnnotationsProto.http);
+    com.google.protobuf.Descriptors.FileDescriptor
+        .internalUpdateFileDescriptor(descriptor, registry);
   }
 
   // @@protoc_insertion_point(outer_class_scope)
