@@ -55,11 +55,17 @@ buf generate --template clients/node/buf.gen.yaml
 echo "go: clients/go/phonecheck/v1/  java: clients/java/src/main/java/io/github/phonecheck/v1/  node: clients/node/src/gen/"
 
 # --- OpenAPI (clients/openapi.buf.gen.yaml): the JSON API's description, served at /openapi.yaml --
+# The generator knows nothing of the HTTP media types: the streams' (NDJSON, or Server-Sent Events when
+# asked for) and
+# the client streams' bodies (messages one after another) are said here, per operation; an error
+# before a stream's first message is a JSON google.rpc.Status like any other.
 rm -rf "$work/openapi"
 buf generate --template clients/openapi.buf.gen.yaml -o "$work"
 sed -e 's|^  title: phonecheck/v1/phonecheck.proto$|  title: phonecheck|' \
   -e "s|^  version: version not set\$|  version: \"$version\"|" \
   -e '/^  title: phonecheck$/a\  description: "The HTTP/JSON API of phonecheck, transcoded from its gRPC API (docs/api.md). Streams answer NDJSON, WatchJob answers Server-Sent Events."' \
+  -e '/^      operationId: PhoneCheck_\(CheckStream\|CheckBulk\|WatchJob\|GetJobResults\)$/a\      produces:\n        - application/x-ndjson\n        - text/event-stream\n        - application/json' \
+  -e '/^      operationId: PhoneCheck_\(CheckBulk\|CreateJob\)$/a\      consumes:\n        - application/json\n        - application/x-ndjson' \
   "$work/openapi/openapi.swagger.yaml" >clients/openapi.yaml
 echo "openapi: clients/openapi.yaml"
 

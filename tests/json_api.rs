@@ -246,10 +246,18 @@ async fn json_answers_are_the_grpc_answers_for_the_same_request() {
         23
     );
 
-    // WatchJob over Server-Sent Events: the ended job, once.
+    // WatchJob: NDJSON by default, Server-Sent Events when asked for; the ended job, once.
+    let (status, body) = env.get(&format!("/v1/jobs/{}:watch", job.id)).await;
+    assert_eq!(status, 200);
+    let (lines, _) = ndjson(&body);
+    assert_eq!(
+        decode::<Job>("phonecheck.v1.Job", lines.last().unwrap()),
+        done
+    );
     let response = env
         .http
         .get(env.url(&format!("/v1/jobs/{}:watch", job.id)))
+        .header("accept", "text/event-stream")
         .send()
         .await
         .unwrap();
@@ -263,7 +271,7 @@ async fn json_answers_are_the_grpc_answers_for_the_same_request() {
         .lines()
         .filter_map(|l| l.strip_prefix("data: "))
         .collect();
-    assert!(events.starts_with("event: job\n"), "{events}");
+    assert!(events.starts_with("event: message\n"), "{events}");
     assert_eq!(
         decode::<Job>("phonecheck.v1.Job", data.last().unwrap()),
         done

@@ -9,7 +9,8 @@
 //!
 //! Streams: a server-streaming method answers NDJSON, one `{"result": …}` line per message
 //! as it comes, and a stream that fails after it started ends with an explicit
-//! `{"error": …}` line (never a silent cut); `WatchJob` answers Server-Sent Events. A
+//! `{"error": …}` line (never a silent cut); asked for `text/event-stream`, it answers
+//! Server-Sent Events instead (each message a `message` event, a failure an `error` one). A
 //! client-streaming method (`CheckBulk`, `CreateJob`) reads its body as JSON messages one after
 //! another, each given to the call as soon as it is read.
 
@@ -163,8 +164,8 @@ async fn serve(State(api): State<JsonApi>, request: Request) -> Response {
     };
     let request_id = response.metadata().get("x-request-id").cloned();
     let mut answered = if route.method.is_server_streaming() {
-        let sse = route.method.name() == "WatchJob";
-        call.stream(response.into_inner(), sse).await
+        call.stream(response.into_inner(), wants_events(&parts.headers))
+            .await
     } else {
         call.unary(response.into_inner()).await
     };
@@ -233,7 +234,7 @@ impl Call {
                 (Step::Message(m), false) => Some(transcode::result_line(&output, m)),
                 (Step::Failed(status), false) => Some(transcode::error_line(status)),
                 (Step::Message(m), true) => {
-                    Some(sse_event("job", &transcode::answer_json(&output, m)))
+                    Some(sse_event("message", &transcode::answer_json(&output, m)))
                 }
                 (Step::Failed(status), true) => {
                     Some(sse_event("error", &transcode::status_json(status)))
@@ -284,6 +285,16 @@ async fn body_failure(failed: &mut Option<oneshot::Receiver<TranscodeError>>) ->
         }
     }
     std::future::pending().await
+}
+
+/// Whether the client asked for Server-Sent Events (`Accept: text/event-stream`, as a
+/// browser's `EventSource` sends) instead of NDJSON.
+fn wants_events(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.contains("text/event-stream"))
 }
 
 /// One Server-Sent Event.

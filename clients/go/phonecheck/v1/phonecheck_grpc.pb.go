@@ -49,6 +49,13 @@ const (
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
 // PhoneCheck checks the line status of mainland China mobile numbers.
+//
+// Every method is also served as HTTP/JSON on the server's --http-listen, at the path its
+// google.api.http option gives, in proto3's canonical JSON with these field names. Errors are a
+// google.rpc.Status with the HTTP status of the standard mapping. A server-streaming method
+// answers NDJSON (`application/x-ndjson`): a line `{"result": MESSAGE}` per message, and a last
+// line `{"error": google.rpc.Status}` if it fails after it started; with `Accept:
+// text/event-stream` it answers Server-Sent Events instead.
 type PhoneCheckClient interface {
 	// Check answers a list of up to 10,000 inputs (the server's --max-check-numbers) in one
 	// response: one result per input, in input order, plus a summary. If an upstream batch fails
@@ -131,8 +138,9 @@ type PhoneCheckClient interface {
 	// state. If the server stops first, the stream ends early with the job still running (it
 	// resumes when the server starts again): watch again then.
 	//
-	// Over HTTP the answer is Server-Sent Events (`text/event-stream`): one `job` event per Job, and
-	// an `error` event carrying a google.rpc.Status if the stream fails.
+	// Over HTTP the answer is NDJSON as for CheckStream, or, with `Accept: text/event-stream` (as a
+	// browser's EventSource sends), Server-Sent Events: each Job a `message` event, a failure an
+	// `error` event carrying a google.rpc.Status.
 	WatchJob(ctx context.Context, in *WatchJobRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[Job], error)
 	// GetJobResults streams a job's results in input order, starting at from_index, so an
 	// interrupted download resumes where it stopped. It streams the results stored so far:
@@ -142,10 +150,7 @@ type PhoneCheckClient interface {
 	// with no status and an error whose ErrorInfo reason is NOT_CHECKED (ABORTED for a failed
 	// job, CANCELLED for a cancelled one); ResumeJob checks them.
 	//
-	// Over HTTP the answer follows `Accept`: NDJSON (`application/x-ndjson`, the default: one
-	// `{"result": GetJobResultsResponse}` per line, a last `{"error": google.rpc.Status}` line if it
-	// fails after it started), CSV (`text/csv`) or an Excel workbook (`application/vnd.openxmlformats-
-	// officedocument.spreadsheetml.sheet`) with every kept column of the rows.
+	// Over HTTP the answer is NDJSON as for CheckStream (or Server-Sent Events when asked for).
 	GetJobResults(ctx context.Context, in *GetJobResultsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[GetJobResultsResponse], error)
 	// GetUsage reads the usage ledger: what callers spent each day (numbers billed, cache hits,
 	// invalid inputs, repeats, calls), days counted in the server's --usage-timezone and kept
@@ -322,6 +327,13 @@ func (c *phoneCheckClient) GetUsage(ctx context.Context, in *GetUsageRequest, op
 // for forward compatibility.
 //
 // PhoneCheck checks the line status of mainland China mobile numbers.
+//
+// Every method is also served as HTTP/JSON on the server's --http-listen, at the path its
+// google.api.http option gives, in proto3's canonical JSON with these field names. Errors are a
+// google.rpc.Status with the HTTP status of the standard mapping. A server-streaming method
+// answers NDJSON (`application/x-ndjson`): a line `{"result": MESSAGE}` per message, and a last
+// line `{"error": google.rpc.Status}` if it fails after it started; with `Accept:
+// text/event-stream` it answers Server-Sent Events instead.
 type PhoneCheckServer interface {
 	// Check answers a list of up to 10,000 inputs (the server's --max-check-numbers) in one
 	// response: one result per input, in input order, plus a summary. If an upstream batch fails
@@ -404,8 +416,9 @@ type PhoneCheckServer interface {
 	// state. If the server stops first, the stream ends early with the job still running (it
 	// resumes when the server starts again): watch again then.
 	//
-	// Over HTTP the answer is Server-Sent Events (`text/event-stream`): one `job` event per Job, and
-	// an `error` event carrying a google.rpc.Status if the stream fails.
+	// Over HTTP the answer is NDJSON as for CheckStream, or, with `Accept: text/event-stream` (as a
+	// browser's EventSource sends), Server-Sent Events: each Job a `message` event, a failure an
+	// `error` event carrying a google.rpc.Status.
 	WatchJob(*WatchJobRequest, grpc.ServerStreamingServer[Job]) error
 	// GetJobResults streams a job's results in input order, starting at from_index, so an
 	// interrupted download resumes where it stopped. It streams the results stored so far:
@@ -415,10 +428,7 @@ type PhoneCheckServer interface {
 	// with no status and an error whose ErrorInfo reason is NOT_CHECKED (ABORTED for a failed
 	// job, CANCELLED for a cancelled one); ResumeJob checks them.
 	//
-	// Over HTTP the answer follows `Accept`: NDJSON (`application/x-ndjson`, the default: one
-	// `{"result": GetJobResultsResponse}` per line, a last `{"error": google.rpc.Status}` line if it
-	// fails after it started), CSV (`text/csv`) or an Excel workbook (`application/vnd.openxmlformats-
-	// officedocument.spreadsheetml.sheet`) with every kept column of the rows.
+	// Over HTTP the answer is NDJSON as for CheckStream (or Server-Sent Events when asked for).
 	GetJobResults(*GetJobResultsRequest, grpc.ServerStreamingServer[GetJobResultsResponse]) error
 	// GetUsage reads the usage ledger: what callers spent each day (numbers billed, cache hits,
 	// invalid inputs, repeats, calls), days counted in the server's --usage-timezone and kept

@@ -27,6 +27,13 @@ if _version_not_supported:
 
 class PhoneCheckStub:
     """PhoneCheck checks the line status of mainland China mobile numbers.
+
+    Every method is also served as HTTP/JSON on the server's --http-listen, at the path its
+    google.api.http option gives, in proto3's canonical JSON with these field names. Errors are a
+    google.rpc.Status with the HTTP status of the standard mapping. A server-streaming method
+    answers NDJSON (`application/x-ndjson`): a line `{"result": MESSAGE}` per message, and a last
+    line `{"error": google.rpc.Status}` if it fails after it started; with `Accept:
+    text/event-stream` it answers Server-Sent Events instead.
     """
 
     def __init__(self, channel):
@@ -99,6 +106,13 @@ class PhoneCheckStub:
 
 class PhoneCheckServicer:
     """PhoneCheck checks the line status of mainland China mobile numbers.
+
+    Every method is also served as HTTP/JSON on the server's --http-listen, at the path its
+    google.api.http option gives, in proto3's canonical JSON with these field names. Errors are a
+    google.rpc.Status with the HTTP status of the standard mapping. A server-streaming method
+    answers NDJSON (`application/x-ndjson`): a line `{"result": MESSAGE}` per message, and a last
+    line `{"error": google.rpc.Status}` if it fails after it started; with `Accept:
+    text/event-stream` it answers Server-Sent Events instead.
     """
 
     def Check(self, request, context):
@@ -228,8 +242,9 @@ class PhoneCheckServicer:
         state. If the server stops first, the stream ends early with the job still running (it
         resumes when the server starts again): watch again then.
 
-        Over HTTP the answer is Server-Sent Events (`text/event-stream`): one `job` event per Job, and
-        an `error` event carrying a google.rpc.Status if the stream fails.
+        Over HTTP the answer is NDJSON as for CheckStream, or, with `Accept: text/event-stream` (as a
+        browser's EventSource sends), Server-Sent Events: each Job a `message` event, a failure an
+        `error` event carrying a google.rpc.Status.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -244,10 +259,7 @@ class PhoneCheckServicer:
         with no status and an error whose ErrorInfo reason is NOT_CHECKED (ABORTED for a failed
         job, CANCELLED for a cancelled one); ResumeJob checks them.
 
-        Over HTTP the answer follows `Accept`: NDJSON (`application/x-ndjson`, the default: one
-        `{"result": GetJobResultsResponse}` per line, a last `{"error": google.rpc.Status}` line if it
-        fails after it started), CSV (`text/csv`) or an Excel workbook (`application/vnd.openxmlformats-
-        officedocument.spreadsheetml.sheet`) with every kept column of the rows.
+        Over HTTP the answer is NDJSON as for CheckStream (or Server-Sent Events when asked for).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -338,6 +350,13 @@ def add_PhoneCheckServicer_to_server(servicer, server):
  # This class is part of an EXPERIMENTAL API.
 class PhoneCheck:
     """PhoneCheck checks the line status of mainland China mobile numbers.
+
+    Every method is also served as HTTP/JSON on the server's --http-listen, at the path its
+    google.api.http option gives, in proto3's canonical JSON with these field names. Errors are a
+    google.rpc.Status with the HTTP status of the standard mapping. A server-streaming method
+    answers NDJSON (`application/x-ndjson`): a line `{"result": MESSAGE}` per message, and a last
+    line `{"error": google.rpc.Status}` if it fails after it started; with `Accept:
+    text/event-stream` it answers Server-Sent Events instead.
     """
 
     @staticmethod

@@ -37,7 +37,15 @@ GRPC_GENERATED_VERSION: str
 GRPC_VERSION: str
 
 class PhoneCheckStub:
-    """PhoneCheck checks the line status of mainland China mobile numbers."""
+    """PhoneCheck checks the line status of mainland China mobile numbers.
+
+    Every method is also served as HTTP/JSON on the server's --http-listen, at the path its
+    google.api.http option gives, in proto3's canonical JSON with these field names. Errors are a
+    google.rpc.Status with the HTTP status of the standard mapping. A server-streaming method
+    answers NDJSON (`application/x-ndjson`): a line `{"result": MESSAGE}` per message, and a last
+    line `{"error": google.rpc.Status}` if it fails after it started; with `Accept:
+    text/event-stream` it answers Server-Sent Events instead.
+    """
 
     @_typing.overload
     def __new__(cls, channel: _grpc.Channel) -> _Self: ...
@@ -133,8 +141,9 @@ class PhoneCheckStub:
     state. If the server stops first, the stream ends early with the job still running (it
     resumes when the server starts again): watch again then.
 
-    Over HTTP the answer is Server-Sent Events (`text/event-stream`): one `job` event per Job, and
-    an `error` event carrying a google.rpc.Status if the stream fails.
+    Over HTTP the answer is NDJSON as for CheckStream, or, with `Accept: text/event-stream` (as a
+    browser's EventSource sends), Server-Sent Events: each Job a `message` event, a failure an
+    `error` event carrying a google.rpc.Status.
     """
     GetJobResults: _grpc.UnaryStreamMultiCallable[_phonecheck_pb2.GetJobResultsRequest, _phonecheck_pb2.GetJobResultsResponse]
     """GetJobResults streams a job's results in input order, starting at from_index, so an
@@ -145,10 +154,7 @@ class PhoneCheckStub:
     with no status and an error whose ErrorInfo reason is NOT_CHECKED (ABORTED for a failed
     job, CANCELLED for a cancelled one); ResumeJob checks them.
 
-    Over HTTP the answer follows `Accept`: NDJSON (`application/x-ndjson`, the default: one
-    `{"result": GetJobResultsResponse}` per line, a last `{"error": google.rpc.Status}` line if it
-    fails after it started), CSV (`text/csv`) or an Excel workbook (`application/vnd.openxmlformats-
-    officedocument.spreadsheetml.sheet`) with every kept column of the rows.
+    Over HTTP the answer is NDJSON as for CheckStream (or Server-Sent Events when asked for).
     """
     GetUsage: _grpc.UnaryUnaryMultiCallable[_phonecheck_pb2.GetUsageRequest, _phonecheck_pb2.GetUsageResponse]
     """GetUsage reads the usage ledger: what callers spent each day (numbers billed, cache hits,
@@ -161,7 +167,15 @@ class PhoneCheckStub:
 
 @_typing.type_check_only
 class PhoneCheckAsyncStub(PhoneCheckStub):
-    """PhoneCheck checks the line status of mainland China mobile numbers."""
+    """PhoneCheck checks the line status of mainland China mobile numbers.
+
+    Every method is also served as HTTP/JSON on the server's --http-listen, at the path its
+    google.api.http option gives, in proto3's canonical JSON with these field names. Errors are a
+    google.rpc.Status with the HTTP status of the standard mapping. A server-streaming method
+    answers NDJSON (`application/x-ndjson`): a line `{"result": MESSAGE}` per message, and a last
+    line `{"error": google.rpc.Status}` if it fails after it started; with `Accept:
+    text/event-stream` it answers Server-Sent Events instead.
+    """
 
     def __init__(self, channel: _aio.Channel) -> None: ...
     Check: _aio.UnaryUnaryMultiCallable[_phonecheck_pb2.CheckRequest, _phonecheck_pb2.CheckResponse]  # type: ignore[assignment]
@@ -254,8 +268,9 @@ class PhoneCheckAsyncStub(PhoneCheckStub):
     state. If the server stops first, the stream ends early with the job still running (it
     resumes when the server starts again): watch again then.
 
-    Over HTTP the answer is Server-Sent Events (`text/event-stream`): one `job` event per Job, and
-    an `error` event carrying a google.rpc.Status if the stream fails.
+    Over HTTP the answer is NDJSON as for CheckStream, or, with `Accept: text/event-stream` (as a
+    browser's EventSource sends), Server-Sent Events: each Job a `message` event, a failure an
+    `error` event carrying a google.rpc.Status.
     """
     GetJobResults: _aio.UnaryStreamMultiCallable[_phonecheck_pb2.GetJobResultsRequest, _phonecheck_pb2.GetJobResultsResponse]  # type: ignore[assignment]
     """GetJobResults streams a job's results in input order, starting at from_index, so an
@@ -266,10 +281,7 @@ class PhoneCheckAsyncStub(PhoneCheckStub):
     with no status and an error whose ErrorInfo reason is NOT_CHECKED (ABORTED for a failed
     job, CANCELLED for a cancelled one); ResumeJob checks them.
 
-    Over HTTP the answer follows `Accept`: NDJSON (`application/x-ndjson`, the default: one
-    `{"result": GetJobResultsResponse}` per line, a last `{"error": google.rpc.Status}` line if it
-    fails after it started), CSV (`text/csv`) or an Excel workbook (`application/vnd.openxmlformats-
-    officedocument.spreadsheetml.sheet`) with every kept column of the rows.
+    Over HTTP the answer is NDJSON as for CheckStream (or Server-Sent Events when asked for).
     """
     GetUsage: _aio.UnaryUnaryMultiCallable[_phonecheck_pb2.GetUsageRequest, _phonecheck_pb2.GetUsageResponse]  # type: ignore[assignment]
     """GetUsage reads the usage ledger: what callers spent each day (numbers billed, cache hits,
@@ -281,7 +293,15 @@ class PhoneCheckAsyncStub(PhoneCheckStub):
     """
 
 class PhoneCheckServicer(metaclass=_abc_1.ABCMeta):
-    """PhoneCheck checks the line status of mainland China mobile numbers."""
+    """PhoneCheck checks the line status of mainland China mobile numbers.
+
+    Every method is also served as HTTP/JSON on the server's --http-listen, at the path its
+    google.api.http option gives, in proto3's canonical JSON with these field names. Errors are a
+    google.rpc.Status with the HTTP status of the standard mapping. A server-streaming method
+    answers NDJSON (`application/x-ndjson`): a line `{"result": MESSAGE}` per message, and a last
+    line `{"error": google.rpc.Status}` if it fails after it started; with `Accept:
+    text/event-stream` it answers Server-Sent Events instead.
+    """
 
     @_abc_1.abstractmethod
     def Check(
@@ -432,8 +452,9 @@ class PhoneCheckServicer(metaclass=_abc_1.ABCMeta):
         state. If the server stops first, the stream ends early with the job still running (it
         resumes when the server starts again): watch again then.
 
-        Over HTTP the answer is Server-Sent Events (`text/event-stream`): one `job` event per Job, and
-        an `error` event carrying a google.rpc.Status if the stream fails.
+        Over HTTP the answer is NDJSON as for CheckStream, or, with `Accept: text/event-stream` (as a
+        browser's EventSource sends), Server-Sent Events: each Job a `message` event, a failure an
+        `error` event carrying a google.rpc.Status.
         """
 
     @_abc_1.abstractmethod
@@ -450,10 +471,7 @@ class PhoneCheckServicer(metaclass=_abc_1.ABCMeta):
         with no status and an error whose ErrorInfo reason is NOT_CHECKED (ABORTED for a failed
         job, CANCELLED for a cancelled one); ResumeJob checks them.
 
-        Over HTTP the answer follows `Accept`: NDJSON (`application/x-ndjson`, the default: one
-        `{"result": GetJobResultsResponse}` per line, a last `{"error": google.rpc.Status}` line if it
-        fails after it started), CSV (`text/csv`) or an Excel workbook (`application/vnd.openxmlformats-
-        officedocument.spreadsheetml.sheet`) with every kept column of the rows.
+        Over HTTP the answer is NDJSON as for CheckStream (or Server-Sent Events when asked for).
         """
 
     @_abc_1.abstractmethod

@@ -4117,7 +4117,16 @@ export const StatusCounts: MessageFns<StatusCounts> = {
   },
 };
 
-/** PhoneCheck checks the line status of mainland China mobile numbers. */
+/**
+ * PhoneCheck checks the line status of mainland China mobile numbers.
+ *
+ * Every method is also served as HTTP/JSON on the server's --http-listen, at the path its
+ * google.api.http option gives, in proto3's canonical JSON with these field names. Errors are a
+ * google.rpc.Status with the HTTP status of the standard mapping. A server-streaming method
+ * answers NDJSON (`application/x-ndjson`): a line `{"result": MESSAGE}` per message, and a last
+ * line `{"error": google.rpc.Status}` if it fails after it started; with `Accept:
+ * text/event-stream` it answers Server-Sent Events instead.
+ */
 export type PhoneCheckService = typeof PhoneCheckService;
 export const PhoneCheckService = {
   /**
@@ -4290,8 +4299,9 @@ export const PhoneCheckService = {
    * state. If the server stops first, the stream ends early with the job still running (it
    * resumes when the server starts again): watch again then.
    *
-   * Over HTTP the answer is Server-Sent Events (`text/event-stream`): one `job` event per Job, and
-   * an `error` event carrying a google.rpc.Status if the stream fails.
+   * Over HTTP the answer is NDJSON as for CheckStream, or, with `Accept: text/event-stream` (as a
+   * browser's EventSource sends), Server-Sent Events: each Job a `message` event, a failure an
+   * `error` event carrying a google.rpc.Status.
    */
   watchJob: {
     path: "/phonecheck.v1.PhoneCheck/WatchJob",
@@ -4311,10 +4321,7 @@ export const PhoneCheckService = {
    * with no status and an error whose ErrorInfo reason is NOT_CHECKED (ABORTED for a failed
    * job, CANCELLED for a cancelled one); ResumeJob checks them.
    *
-   * Over HTTP the answer follows `Accept`: NDJSON (`application/x-ndjson`, the default: one
-   * `{"result": GetJobResultsResponse}` per line, a last `{"error": google.rpc.Status}` line if it
-   * fails after it started), CSV (`text/csv`) or an Excel workbook (`application/vnd.openxmlformats-
-   * officedocument.spreadsheetml.sheet`) with every kept column of the rows.
+   * Over HTTP the answer is NDJSON as for CheckStream (or Server-Sent Events when asked for).
    */
   getJobResults: {
     path: "/phonecheck.v1.PhoneCheck/GetJobResults",
@@ -4444,8 +4451,9 @@ export interface PhoneCheckServer extends UntypedServiceImplementation {
    * state. If the server stops first, the stream ends early with the job still running (it
    * resumes when the server starts again): watch again then.
    *
-   * Over HTTP the answer is Server-Sent Events (`text/event-stream`): one `job` event per Job, and
-   * an `error` event carrying a google.rpc.Status if the stream fails.
+   * Over HTTP the answer is NDJSON as for CheckStream, or, with `Accept: text/event-stream` (as a
+   * browser's EventSource sends), Server-Sent Events: each Job a `message` event, a failure an
+   * `error` event carrying a google.rpc.Status.
    */
   watchJob: handleServerStreamingCall<WatchJobRequest, Job>;
   /**
@@ -4457,10 +4465,7 @@ export interface PhoneCheckServer extends UntypedServiceImplementation {
    * with no status and an error whose ErrorInfo reason is NOT_CHECKED (ABORTED for a failed
    * job, CANCELLED for a cancelled one); ResumeJob checks them.
    *
-   * Over HTTP the answer follows `Accept`: NDJSON (`application/x-ndjson`, the default: one
-   * `{"result": GetJobResultsResponse}` per line, a last `{"error": google.rpc.Status}` line if it
-   * fails after it started), CSV (`text/csv`) or an Excel workbook (`application/vnd.openxmlformats-
-   * officedocument.spreadsheetml.sheet`) with every kept column of the rows.
+   * Over HTTP the answer is NDJSON as for CheckStream (or Server-Sent Events when asked for).
    */
   getJobResults: handleServerStreamingCall<GetJobResultsRequest, GetJobResultsResponse>;
   /**
@@ -4671,8 +4676,9 @@ export interface PhoneCheckClient extends Client {
    * state. If the server stops first, the stream ends early with the job still running (it
    * resumes when the server starts again): watch again then.
    *
-   * Over HTTP the answer is Server-Sent Events (`text/event-stream`): one `job` event per Job, and
-   * an `error` event carrying a google.rpc.Status if the stream fails.
+   * Over HTTP the answer is NDJSON as for CheckStream, or, with `Accept: text/event-stream` (as a
+   * browser's EventSource sends), Server-Sent Events: each Job a `message` event, a failure an
+   * `error` event carrying a google.rpc.Status.
    */
   watchJob(request: WatchJobRequest, options?: Partial<CallOptions>): ClientReadableStream<Job>;
   watchJob(request: WatchJobRequest, metadata?: Metadata, options?: Partial<CallOptions>): ClientReadableStream<Job>;
@@ -4685,10 +4691,7 @@ export interface PhoneCheckClient extends Client {
    * with no status and an error whose ErrorInfo reason is NOT_CHECKED (ABORTED for a failed
    * job, CANCELLED for a cancelled one); ResumeJob checks them.
    *
-   * Over HTTP the answer follows `Accept`: NDJSON (`application/x-ndjson`, the default: one
-   * `{"result": GetJobResultsResponse}` per line, a last `{"error": google.rpc.Status}` line if it
-   * fails after it started), CSV (`text/csv`) or an Excel workbook (`application/vnd.openxmlformats-
-   * officedocument.spreadsheetml.sheet`) with every kept column of the rows.
+   * Over HTTP the answer is NDJSON as for CheckStream (or Server-Sent Events when asked for).
    */
   getJobResults(
     request: GetJobResultsRequest,

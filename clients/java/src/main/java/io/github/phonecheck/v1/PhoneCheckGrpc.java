@@ -5,6 +5,12 @@ import static io.grpc.MethodDescriptor.generateFullMethodName;
 /**
  * <pre>
  * PhoneCheck checks the line status of mainland China mobile numbers.
+ * Every method is also served as HTTP/JSON on the server's --http-listen, at the path its
+ * google.api.http option gives, in proto3's canonical JSON with these field names. Errors are a
+ * google.rpc.Status with the HTTP status of the standard mapping. A server-streaming method
+ * answers NDJSON (`application/x-ndjson`): a line `{"result": MESSAGE}` per message, and a last
+ * line `{"error": google.rpc.Status}` if it fails after it started; with `Accept:
+ * text/event-stream` it answers Server-Sent Events instead.
  * </pre>
  */
 @io.grpc.stub.annotations.GrpcGenerated
@@ -449,6 +455,12 @@ public final class PhoneCheckGrpc {
   /**
    * <pre>
    * PhoneCheck checks the line status of mainland China mobile numbers.
+   * Every method is also served as HTTP/JSON on the server's --http-listen, at the path its
+   * google.api.http option gives, in proto3's canonical JSON with these field names. Errors are a
+   * google.rpc.Status with the HTTP status of the standard mapping. A server-streaming method
+   * answers NDJSON (`application/x-ndjson`): a line `{"result": MESSAGE}` per message, and a last
+   * line `{"error": google.rpc.Status}` if it fails after it started; with `Accept:
+   * text/event-stream` it answers Server-Sent Events instead.
    * </pre>
    */
   public interface AsyncService {
@@ -602,8 +614,9 @@ public final class PhoneCheckGrpc {
      * changes (at most a few times a second), until it ends; the last message has its final
      * state. If the server stops first, the stream ends early with the job still running (it
      * resumes when the server starts again): watch again then.
-     * Over HTTP the answer is Server-Sent Events (`text/event-stream`): one `job` event per Job, and
-     * an `error` event carrying a google.rpc.Status if the stream fails.
+     * Over HTTP the answer is NDJSON as for CheckStream, or, with `Accept: text/event-stream` (as a
+     * browser's EventSource sends), Server-Sent Events: each Job a `message` event, a failure an
+     * `error` event carrying a google.rpc.Status.
      * </pre>
      */
     default void watchJob(io.github.phonecheck.v1.WatchJobRequest request,
@@ -620,10 +633,7 @@ public final class PhoneCheckGrpc {
      * when the call began, the stream goes on to the last input: each input never sent comes
      * with no status and an error whose ErrorInfo reason is NOT_CHECKED (ABORTED for a failed
      * job, CANCELLED for a cancelled one); ResumeJob checks them.
-     * Over HTTP the answer follows `Accept`: NDJSON (`application/x-ndjson`, the default: one
-     * `{"result": GetJobResultsResponse}` per line, a last `{"error": google.rpc.Status}` line if it
-     * fails after it started), CSV (`text/csv`) or an Excel workbook (`application/vnd.openxmlformats-
-     * officedocument.spreadsheetml.sheet`) with every kept column of the rows.
+     * Over HTTP the answer is NDJSON as for CheckStream (or Server-Sent Events when asked for).
      * </pre>
      */
     default void getJobResults(io.github.phonecheck.v1.GetJobResultsRequest request,
@@ -651,6 +661,12 @@ public final class PhoneCheckGrpc {
    * Base class for the server implementation of the service PhoneCheck.
    * <pre>
    * PhoneCheck checks the line status of mainland China mobile numbers.
+   * Every method is also served as HTTP/JSON on the server's --http-listen, at the path its
+   * google.api.http option gives, in proto3's canonical JSON with these field names. Errors are a
+   * google.rpc.Status with the HTTP status of the standard mapping. A server-streaming method
+   * answers NDJSON (`application/x-ndjson`): a line `{"result": MESSAGE}` per message, and a last
+   * line `{"error": google.rpc.Status}` if it fails after it started; with `Accept:
+   * text/event-stream` it answers Server-Sent Events instead.
    * </pre>
    */
   public static abstract class PhoneCheckImplBase
@@ -665,6 +681,12 @@ public final class PhoneCheckGrpc {
    * A stub to allow clients to do asynchronous rpc calls to service PhoneCheck.
    * <pre>
    * PhoneCheck checks the line status of mainland China mobile numbers.
+   * Every method is also served as HTTP/JSON on the server's --http-listen, at the path its
+   * google.api.http option gives, in proto3's canonical JSON with these field names. Errors are a
+   * google.rpc.Status with the HTTP status of the standard mapping. A server-streaming method
+   * answers NDJSON (`application/x-ndjson`): a line `{"result": MESSAGE}` per message, and a last
+   * line `{"error": google.rpc.Status}` if it fails after it started; with `Accept:
+   * text/event-stream` it answers Server-Sent Events instead.
    * </pre>
    */
   public static final class PhoneCheckStub
@@ -838,8 +860,9 @@ public final class PhoneCheckGrpc {
      * changes (at most a few times a second), until it ends; the last message has its final
      * state. If the server stops first, the stream ends early with the job still running (it
      * resumes when the server starts again): watch again then.
-     * Over HTTP the answer is Server-Sent Events (`text/event-stream`): one `job` event per Job, and
-     * an `error` event carrying a google.rpc.Status if the stream fails.
+     * Over HTTP the answer is NDJSON as for CheckStream, or, with `Accept: text/event-stream` (as a
+     * browser's EventSource sends), Server-Sent Events: each Job a `message` event, a failure an
+     * `error` event carrying a google.rpc.Status.
      * </pre>
      */
     public void watchJob(io.github.phonecheck.v1.WatchJobRequest request,
@@ -857,10 +880,7 @@ public final class PhoneCheckGrpc {
      * when the call began, the stream goes on to the last input: each input never sent comes
      * with no status and an error whose ErrorInfo reason is NOT_CHECKED (ABORTED for a failed
      * job, CANCELLED for a cancelled one); ResumeJob checks them.
-     * Over HTTP the answer follows `Accept`: NDJSON (`application/x-ndjson`, the default: one
-     * `{"result": GetJobResultsResponse}` per line, a last `{"error": google.rpc.Status}` line if it
-     * fails after it started), CSV (`text/csv`) or an Excel workbook (`application/vnd.openxmlformats-
-     * officedocument.spreadsheetml.sheet`) with every kept column of the rows.
+     * Over HTTP the answer is NDJSON as for CheckStream (or Server-Sent Events when asked for).
      * </pre>
      */
     public void getJobResults(io.github.phonecheck.v1.GetJobResultsRequest request,
@@ -890,6 +910,12 @@ public final class PhoneCheckGrpc {
    * A stub to allow clients to do synchronous rpc calls to service PhoneCheck.
    * <pre>
    * PhoneCheck checks the line status of mainland China mobile numbers.
+   * Every method is also served as HTTP/JSON on the server's --http-listen, at the path its
+   * google.api.http option gives, in proto3's canonical JSON with these field names. Errors are a
+   * google.rpc.Status with the HTTP status of the standard mapping. A server-streaming method
+   * answers NDJSON (`application/x-ndjson`): a line `{"result": MESSAGE}` per message, and a last
+   * line `{"error": google.rpc.Status}` if it fails after it started; with `Accept:
+   * text/event-stream` it answers Server-Sent Events instead.
    * </pre>
    */
   public static final class PhoneCheckBlockingV2Stub
@@ -1060,8 +1086,9 @@ public final class PhoneCheckGrpc {
      * changes (at most a few times a second), until it ends; the last message has its final
      * state. If the server stops first, the stream ends early with the job still running (it
      * resumes when the server starts again): watch again then.
-     * Over HTTP the answer is Server-Sent Events (`text/event-stream`): one `job` event per Job, and
-     * an `error` event carrying a google.rpc.Status if the stream fails.
+     * Over HTTP the answer is NDJSON as for CheckStream, or, with `Accept: text/event-stream` (as a
+     * browser's EventSource sends), Server-Sent Events: each Job a `message` event, a failure an
+     * `error` event carrying a google.rpc.Status.
      * </pre>
      */
     @io.grpc.ExperimentalApi("https://github.com/grpc/grpc-java/issues/10918")
@@ -1080,10 +1107,7 @@ public final class PhoneCheckGrpc {
      * when the call began, the stream goes on to the last input: each input never sent comes
      * with no status and an error whose ErrorInfo reason is NOT_CHECKED (ABORTED for a failed
      * job, CANCELLED for a cancelled one); ResumeJob checks them.
-     * Over HTTP the answer follows `Accept`: NDJSON (`application/x-ndjson`, the default: one
-     * `{"result": GetJobResultsResponse}` per line, a last `{"error": google.rpc.Status}` line if it
-     * fails after it started), CSV (`text/csv`) or an Excel workbook (`application/vnd.openxmlformats-
-     * officedocument.spreadsheetml.sheet`) with every kept column of the rows.
+     * Over HTTP the answer is NDJSON as for CheckStream (or Server-Sent Events when asked for).
      * </pre>
      */
     @io.grpc.ExperimentalApi("https://github.com/grpc/grpc-java/issues/10918")
@@ -1113,6 +1137,12 @@ public final class PhoneCheckGrpc {
    * A stub to allow clients to do limited synchronous rpc calls to service PhoneCheck.
    * <pre>
    * PhoneCheck checks the line status of mainland China mobile numbers.
+   * Every method is also served as HTTP/JSON on the server's --http-listen, at the path its
+   * google.api.http option gives, in proto3's canonical JSON with these field names. Errors are a
+   * google.rpc.Status with the HTTP status of the standard mapping. A server-streaming method
+   * answers NDJSON (`application/x-ndjson`): a line `{"result": MESSAGE}` per message, and a last
+   * line `{"error": google.rpc.Status}` if it fails after it started; with `Accept:
+   * text/event-stream` it answers Server-Sent Events instead.
    * </pre>
    */
   public static final class PhoneCheckBlockingStub
@@ -1226,8 +1256,9 @@ public final class PhoneCheckGrpc {
      * changes (at most a few times a second), until it ends; the last message has its final
      * state. If the server stops first, the stream ends early with the job still running (it
      * resumes when the server starts again): watch again then.
-     * Over HTTP the answer is Server-Sent Events (`text/event-stream`): one `job` event per Job, and
-     * an `error` event carrying a google.rpc.Status if the stream fails.
+     * Over HTTP the answer is NDJSON as for CheckStream, or, with `Accept: text/event-stream` (as a
+     * browser's EventSource sends), Server-Sent Events: each Job a `message` event, a failure an
+     * `error` event carrying a google.rpc.Status.
      * </pre>
      */
     public java.util.Iterator<io.github.phonecheck.v1.Job> watchJob(
@@ -1245,10 +1276,7 @@ public final class PhoneCheckGrpc {
      * when the call began, the stream goes on to the last input: each input never sent comes
      * with no status and an error whose ErrorInfo reason is NOT_CHECKED (ABORTED for a failed
      * job, CANCELLED for a cancelled one); ResumeJob checks them.
-     * Over HTTP the answer follows `Accept`: NDJSON (`application/x-ndjson`, the default: one
-     * `{"result": GetJobResultsResponse}` per line, a last `{"error": google.rpc.Status}` line if it
-     * fails after it started), CSV (`text/csv`) or an Excel workbook (`application/vnd.openxmlformats-
-     * officedocument.spreadsheetml.sheet`) with every kept column of the rows.
+     * Over HTTP the answer is NDJSON as for CheckStream (or Server-Sent Events when asked for).
      * </pre>
      */
     public java.util.Iterator<io.github.phonecheck.v1.GetJobResultsResponse> getJobResults(
@@ -1277,6 +1305,12 @@ public final class PhoneCheckGrpc {
    * A stub to allow clients to do ListenableFuture-style rpc calls to service PhoneCheck.
    * <pre>
    * PhoneCheck checks the line status of mainland China mobile numbers.
+   * Every method is also served as HTTP/JSON on the server's --http-listen, at the path its
+   * google.api.http option gives, in proto3's canonical JSON with these field names. Errors are a
+   * google.rpc.Status with the HTTP status of the standard mapping. A server-streaming method
+   * answers NDJSON (`application/x-ndjson`): a line `{"result": MESSAGE}` per message, and a last
+   * line `{"error": google.rpc.Status}` if it fails after it started; with `Accept:
+   * text/event-stream` it answers Server-Sent Events instead.
    * </pre>
    */
   public static final class PhoneCheckFutureStub
