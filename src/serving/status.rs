@@ -407,10 +407,6 @@ impl From<&TranscodeError> for Status {
                 Code::InvalidArgument,
                 info("BODY_UNREADABLE", HashMap::new()),
             ),
-            TranscodeError::Upload(_) => {
-                (Code::InvalidArgument, info("BAD_UPLOAD", HashMap::new()))
-            }
-            TranscodeError::NoDescriptors => (Code::Internal, ErrorDetails::new()),
         };
         Status::with_error_details(code, e.to_string(), details)
     }

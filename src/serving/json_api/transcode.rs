@@ -65,12 +65,6 @@ pub enum TranscodeError {
     /// The body broke off while it was read.
     #[error("reading the body failed: {0}")]
     Body(String),
-    /// A multipart upload could not be read as a list.
-    #[error("{0}")]
-    Upload(String),
-    /// The server's descriptors did not load (a build defect).
-    #[error("the API's descriptors are not available on this server")]
-    NoDescriptors,
 }
 
 impl TranscodeError {
