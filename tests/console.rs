@@ -126,7 +126,7 @@ async fn uploads_are_previewed_made_into_jobs_and_downloaded_whole() {
         html.contains("data-statuses=\"[[&quot;real&quot;,&quot;real&quot;,&quot;实号&quot;],")
             && html.contains("[&quot;risk&quot;,&quot;risk&quot;,&quot;风险&quot;]")
             && html.contains(
-                "[&quot;notInDatabase&quot;,&quot;not in database&quot;,&quot;库无&quot;]"
+                "[&quot;not_in_database&quot;,&quot;not in database&quot;,&quot;库无&quot;]"
             ),
         "the page carries the status table"
     );
@@ -192,7 +192,7 @@ async fn uploads_are_previewed_made_into_jobs_and_downloaded_whole() {
     assert_eq!(again.status(), 404, "an upload makes one job");
     let job_id = job["id"].as_str().unwrap().to_owned();
     let done = eventually("the job to end", Duration::from_secs(30), || {
-        let (http, url) = (http.clone(), format!("{base}/console/api/jobs/{job_id}"));
+        let (http, url) = (http.clone(), format!("{base}/v1/jobs/{job_id}"));
         async move {
             let job: Value = http.get(url).send().await.ok()?.json().await.ok()?;
             (job["state"] == "JOB_STATE_SUCCEEDED").then_some(job)
@@ -315,20 +315,14 @@ async fn uploads_are_previewed_made_into_jobs_and_downloaded_whole() {
         .sum();
     assert_eq!(carriers, 300 - invalid_rows, "{summary}");
 
-    let listed = json(
-        http.get(format!("{base}/console/api/jobs"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let listed = json(http.get(format!("{base}/v1/jobs")).send().await.unwrap()).await;
     assert_eq!(listed["jobs"][0]["id"], job_id.as_str());
     let deleted = http
-        .delete(format!("{base}/console/api/jobs/{job_id}"))
+        .delete(format!("{base}/v1/jobs/{job_id}"))
         .send()
         .await
         .unwrap();
-    assert_eq!(deleted.status(), 204);
+    assert_eq!(deleted.status(), 200);
 }
 
 #[tokio::test]
@@ -434,7 +428,7 @@ async fn with_keys_every_route_needs_one_and_shows_only_that_names_jobs() {
     let http = reqwest::Client::new();
     let html = http.get(&base).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("data-keys=\"1\"") && html.contains("data-testid=\"api-key\""));
-    for path in ["/console/api/jobs", "/console/api/session"] {
+    for path in ["/v1/jobs", "/v1/usage"] {
         let refused = http.get(format!("{base}{path}")).send().await.unwrap();
         assert_eq!(refused.status(), 401, "{path}");
     }
@@ -448,7 +442,7 @@ async fn with_keys_every_route_needs_one_and_shows_only_that_names_jobs() {
     let job = job_from(&http, &base, Some(KEY_A), "a.csv", customers(20)).await;
     let id = job["id"].as_str().unwrap();
     let of_b = json(
-        http.get(format!("{base}/console/api/jobs"))
+        http.get(format!("{base}/v1/jobs"))
             .bearer_auth(KEY_B)
             .send()
             .await
@@ -459,9 +453,15 @@ async fn with_keys_every_route_needs_one_and_shows_only_that_names_jobs() {
         of_b["jobs"].as_array().unwrap().is_empty(),
         "B sees none of A's jobs"
     );
-    for path in ["", "/results", "/split", "/events"] {
+    for path in [
+        "/v1/jobs/{id}",
+        "/v1/jobs/{id}:watch",
+        "/console/api/jobs/{id}/results",
+        "/console/api/jobs/{id}/split",
+    ] {
+        let path = path.replace("{id}", id);
         let other = http
-            .get(format!("{base}/console/api/jobs/{id}{path}"))
+            .get(format!("{base}{path}"))
             .bearer_auth(KEY_B)
             .send()
             .await
@@ -488,7 +488,7 @@ async fn with_keys_every_route_needs_one_and_shows_only_that_names_jobs() {
         assert_eq!(build.status(), status, "{key}");
     }
     let of_a = json(
-        http.get(format!("{base}/console/api/jobs"))
+        http.get(format!("{base}/v1/jobs"))
             .bearer_auth(KEY_A)
             .send()
             .await

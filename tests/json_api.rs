@@ -135,7 +135,10 @@ async fn json_answers_are_the_grpc_answers_for_the_same_request() {
     };
     assert_eq!(strip(by_json), strip(by_grpc));
     let raw: Value = serde_json::from_str(&body).unwrap();
-    assert!(raw["results"][0]["status_name"].is_string(), "fields by their proto names");
+    assert!(
+        raw["results"][0]["status_name"].is_string(),
+        "fields by their proto names"
+    );
     assert_eq!(
         raw["results"][5]["status"], "NUMBER_STATUS_INVALID",
         "enums by name"

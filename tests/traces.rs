@@ -275,7 +275,7 @@ async fn over_http_protobuf_the_door_continues_the_callers_trace() {
     assert_eq!(int_attribute(&door, "http.response.status_code"), Some(200));
     // The console's API goes through the same layer.
     let listed = reqwest::Client::new()
-        .get(format!("http://{http}/console/api/jobs"))
+        .get(format!("http://{http}/v1/jobs"))
         .header("traceparent", traceparent(0x3d, 0x03))
         .bearer_auth(KEY)
         .send()
@@ -284,7 +284,7 @@ async fn over_http_protobuf_the_door_continues_the_callers_trace() {
     assert!(listed.status().is_success(), "{}", listed.status());
     eventually("the console call's span", Duration::from_secs(20), || {
         let console = received
-            .named("GET /console/api/jobs")
+            .named("GET /v1/jobs")
             .into_iter()
             .find(|s| s.trace_id == vec![0x3d; 16] && s.parent_span_id == vec![0x03; 8]);
         std::future::ready(console)

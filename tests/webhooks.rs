@@ -185,7 +185,7 @@ async fn a_job_end_is_announced_signed_and_a_failure_is_retried() {
             "the API's JSON: 64-bit counts as strings"
         );
         assert_eq!(json["invalid"], "1");
-        assert_eq!(json["callbackUrl"], receiver.url);
+        assert_eq!(json["callback_url"], receiver.url);
     }
 
     let after = eventually("the delivery recorded", Duration::from_secs(10), || {

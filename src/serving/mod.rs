@@ -11,7 +11,6 @@
 //! - `status`: the one place where errors become gRPC statuses.
 //! - `json_api`: the HTTP/JSON API (`/v1/…`, `/openapi.yaml`) on `--http-listen`, transcoded
 //!   from the proto's `google.api.http` annotations onto the gRPC stack itself.
-//! - `job_json`: a job in the API's JSON mapping, the body of webhooks.
 //!
 //! The gRPC server itself carries the PhoneCheck service with its message limits and
 //! compression, health (`grpc.health.v1`), and reflection in both `v1` and `v1alpha` (grpcurl
@@ -24,7 +23,6 @@ pub mod config;
 pub(crate) mod console;
 pub(crate) mod encoded_replies;
 pub(crate) mod grpc;
-pub(crate) mod job_json;
 pub(crate) mod json_api;
 pub(crate) mod middleware;
 pub(crate) mod parsed_requests;
@@ -281,7 +279,6 @@ impl Server {
             let door = alapi_door::router(assembled.pipeline.clone(), assembled.keys.clone());
             let console = console::router(console::Console::new(
                 jobs.clone(),
-                assembled.ledger.clone(),
                 assembled.keys.clone(),
                 console_settings,
             ));
@@ -445,7 +442,7 @@ fn assemble(
         allow_private: w.allow_private,
         timeout: w.timeout,
         give_up_after: Duration::from_secs(24 * 3600),
-        encode: Arc::new(job_json::job_json),
+        encode: Arc::new(json_api::job_json),
     });
     Ok(Assembled {
         webhooks,

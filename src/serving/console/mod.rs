@@ -5,9 +5,11 @@
 //!
 //! - `/` and `/assets/*`: the page, its script and style, embedded in the binary (`assets/`):
 //!   server-rendered HTML and a little JavaScript, no framework, nothing from outside.
-//! - `/console/api/*`: the JSON API the page uses (and anyone with curl may): uploads and
-//!   their preview ([`uploads`]), jobs, their progress as Server-Sent Events, and downloads
-//!   ([`downloads`]).
+//! - The page lists, watches, cancels, resumes and deletes jobs and reads usage through the
+//!   public JSON API (`/v1/…`, [`crate::serving::json_api`]), as any client would.
+//! - `/console/api/*`: what that API does not serve yet: uploads and their preview
+//!   ([`uploads`]), downloads as files with their builds' progress, and a job's summary by
+//!   province and carrier ([`downloads`]).
 //!
 //! It only translates, like the gRPC service: a job is made through [`Jobs::create`] exactly as
 //! `CreateJob` makes one, the files are read and written by [`crate::lists`]. With API keys,
@@ -26,18 +28,14 @@ use std::sync::{Arc, LazyLock};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use parking_lot::Mutex;
 use serde_json::json;
-use tokio_stream::StreamExt as _;
 
-use crate::checking::spend::Payer;
 use crate::jobs::{JobError, JobRecord, Jobs};
 use crate::serving::auth::ApiKeys;
-use crate::serving::job_json::{job_json, job_value};
-use crate::usage::{UsageError, UsageLedger};
+use crate::serving::json_api::job_json;
 
 /// How the console takes uploads.
 #[derive(Debug, Clone)]
@@ -55,7 +53,6 @@ pub(crate) struct Settings {
 #[derive(Clone)]
 pub(crate) struct Console {
     jobs: Arc<Jobs>,
-    ledger: Arc<UsageLedger>,
     keys: Option<Arc<ApiKeys>>,
     settings: Arc<Settings>,
     uploads: Arc<Mutex<HashMap<String, uploads::Upload>>>,
@@ -64,17 +61,10 @@ pub(crate) struct Console {
 }
 
 impl Console {
-    /// The console of `jobs` and the usage `ledger`, with the server's API keys when it has
-    /// some.
-    pub(crate) fn new(
-        jobs: Arc<Jobs>,
-        ledger: Arc<UsageLedger>,
-        keys: Option<Arc<ApiKeys>>,
-        settings: Settings,
-    ) -> Self {
+    /// The console of `jobs`, with the server's API keys when it has some.
+    pub(crate) fn new(jobs: Arc<Jobs>, keys: Option<Arc<ApiKeys>>, settings: Settings) -> Self {
         Console {
             jobs,
-            ledger,
             keys,
             settings: Arc::new(settings),
             uploads: Arc::default(),
@@ -97,12 +87,13 @@ impl Console {
     }
 }
 
-/// The console's routes.
+/// The console's routes: the page, and what the public JSON API (`/v1/…`, which the page
+/// uses for everything else) does not serve: uploads with their preview, downloads as files,
+/// the builds of those, and a job's summary by province and carrier.
 pub(crate) fn router(console: Console) -> Router {
     Router::new()
         .route("/", get(page))
         .route("/assets/{file}", get(asset))
-        .route("/console/api/session", get(session))
         .route(
             "/console/api/uploads",
             post(uploads::upload).layer(DefaultBodyLimit::disable()),
@@ -110,12 +101,6 @@ pub(crate) fn router(console: Console) -> Router {
         .route("/console/api/uploads/{id}/preview", get(uploads::preview))
         .route("/console/api/uploads/{id}/job", post(uploads::start))
         .route("/console/api/uploads/{id}/cost", get(uploads::cost))
-        .route("/console/api/usage", get(usage))
-        .route("/console/api/jobs", get(list))
-        .route("/console/api/jobs/{id}", get(job).delete(delete))
-        .route("/console/api/jobs/{id}/cancel", post(cancel))
-        .route("/console/api/jobs/{id}/resume", post(resume))
-        .route("/console/api/jobs/{id}/events", get(events))
         .route("/console/api/jobs/{id}/results", get(downloads::results))
         .route("/console/api/jobs/{id}/split", get(downloads::split))
         .route("/console/api/jobs/{id}/summary", get(downloads::summary))
@@ -163,15 +148,6 @@ impl From<JobError> for ApiError {
     }
 }
 
-impl From<UsageError> for ApiError {
-    fn from(e: UsageError) -> Self {
-        match e {
-            UsageError::Store(store) => ApiError::from(JobError::Store(store)),
-            other => ApiError::new(StatusCode::BAD_REQUEST, other.to_string()),
-        }
-    }
-}
-
 /// A job as the API's JSON.
 fn job_response(job: &JobRecord) -> Response {
     ([(header::CONTENT_TYPE, "application/json")], job_json(job)).into_response()
@@ -199,7 +175,7 @@ async fn page(headers: HeaderMap, State(console): State<Console>) -> Response {
 }
 
 /// The statuses the page shows, from the one table (`LineStatus`, through `RowStatus`), as
-/// a JSON list of `[key in a job's byStatus, English, Chinese]` in the order lists show them,
+/// a JSON list of `[key in a job's by_status, English, Chinese]` in the order lists show them,
 /// escaped for an HTML attribute. Made once.
 fn status_labels() -> &'static str {
     use crate::lists::RowStatus;
@@ -214,7 +190,7 @@ fn status_labels() -> &'static str {
                     RowStatus::Error => ("failed", "failed".to_owned()),
                     RowStatus::Unchecked => return None,
                 };
-                let key = crate::serving::job_json::status_count_key(field)?;
+                let key = status_count_field(field)?;
                 Some([key, english, status.label().to_owned()])
             })
             .collect();
@@ -225,6 +201,13 @@ fn status_labels() -> &'static str {
             .replace('<', "&lt;")
     });
     &LABELS
+}
+
+/// The field of a job's `by_status` that counts `field` (`not_in_database`), checked against
+/// the API's descriptors: the key the page reads a job's JSON by.
+fn status_count_field(field: &str) -> Option<String> {
+    let counts = crate::pb::descriptor_pool()?.get_message_by_name("phonecheck.v1.StatusCounts")?;
+    Some(counts.get_field_by_name(field)?.name().to_owned())
 }
 
 /// "zh" when the browser prefers Chinese, else "en".
@@ -252,121 +235,6 @@ async fn asset(Path(file): Path<String>) -> Response {
         body,
     )
         .into_response()
-}
-
-/// Whether the key works: the page signs in with it.
-async fn session(headers: HeaderMap, State(console): State<Console>) -> Response {
-    match console.owner(&headers) {
-        Ok(owner) => {
-            axum::Json(json!({ "owner": owner, "keys": console.keys.is_some() })).into_response()
-        }
-        Err(e) => e.into_response(),
-    }
-}
-
-/// `GET /console/api/usage`: the signed-in key's usage this month, by day, and its budget
-/// (the same ledger `GetUsage` reads).
-async fn usage(headers: HeaderMap, State(console): State<Console>) -> Result<Response, ApiError> {
-    let owner = console.owner(&headers)?;
-    let caller = Payer::new(&owner);
-    let (from, to, rows) = console.ledger.read(Some(caller.name()), "", "").await?;
-    let days: Vec<serde_json::Value> = rows
-        .iter()
-        .map(|row| {
-            json!({
-                "day": row.day,
-                "billed": row.spend.billed,
-                "cacheHits": row.spend.cache_hits,
-                "invalid": row.spend.invalid,
-                "duplicates": row.spend.duplicates,
-                "calls": row.spend.calls,
-            })
-        })
-        .collect();
-    let budget = console
-        .ledger
-        .budget_report(caller.name())
-        .await?
-        .map(|(budget, spent, _)| {
-            json!({
-                "limit": budget.limit,
-                "period": budget.period.name(),
-                "used": spent.used,
-                "reserved": spent.reserved,
-                "left": spent.left(budget.limit),
-            })
-        });
-    Ok(axum::Json(json!({
-        "caller": caller.name(),
-        "timeZone": console.ledger.zone_name(),
-        "from": from,
-        "to": to,
-        "days": days,
-        "budget": budget,
-    }))
-    .into_response())
-}
-
-async fn list(headers: HeaderMap, State(console): State<Console>) -> Result<Response, ApiError> {
-    let owner = console.owner(&headers)?;
-    let page = console.jobs.list(&owner, 100, "").await?;
-    let jobs: Vec<serde_json::Value> = page.jobs.iter().map(job_value).collect();
-    Ok(axum::Json(json!({ "jobs": jobs })).into_response())
-}
-
-async fn job(
-    headers: HeaderMap,
-    State(console): State<Console>,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    let owner = console.owner(&headers)?;
-    Ok(job_response(&console.jobs.get(&owner, &id).await?))
-}
-
-async fn cancel(
-    headers: HeaderMap,
-    State(console): State<Console>,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    let owner = console.owner(&headers)?;
-    Ok(job_response(&console.jobs.cancel(&owner, &id).await?))
-}
-
-async fn resume(
-    headers: HeaderMap,
-    State(console): State<Console>,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    let owner = console.owner(&headers)?;
-    Ok(job_response(&console.jobs.resume(&owner, &id, None).await?))
-}
-
-async fn delete(
-    headers: HeaderMap,
-    State(console): State<Console>,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    let owner = console.owner(&headers)?;
-    console.jobs.delete(&owner, &id).await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
-}
-
-/// The job as it is now, then again whenever it changes, until it ends: `data:` lines of the
-/// job's JSON.
-async fn events(
-    headers: HeaderMap,
-    State(console): State<Console>,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    let owner = console.owner(&headers)?;
-    let updates = console.jobs.watch(&owner, &id).await?;
-    let stream = tokio_stream::wrappers::ReceiverStream::new(updates).map(|job| {
-        let json = String::from_utf8(job_json(&job)).unwrap_or_default();
-        Ok::<_, std::convert::Infallible>(Event::default().data(json))
-    });
-    Ok(Sse::new(stream)
-        .keep_alive(KeepAlive::default())
-        .into_response())
 }
 
 /// The page, its script and its style, embedded at build time.

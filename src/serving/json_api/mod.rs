@@ -38,6 +38,7 @@ pub(crate) use channel::{GrpcStack, InProcess};
 pub use routes::RouteError;
 use routes::{Found, Route};
 pub use transcode::TranscodeError;
+pub(crate) use transcode::job_json;
 
 /// The OpenAPI document of this API, generated from the proto by `clients/generate.sh`.
 const OPENAPI: &str = include_str!("../../../clients/openapi.yaml");

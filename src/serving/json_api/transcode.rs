@@ -15,6 +15,7 @@ use serde_json::{Map, Value as Json};
 use tonic::Code;
 
 use super::routes::Route;
+use crate::jobs::JobRecord;
 
 /// Why an HTTP request could not become a call.
 #[derive(Debug, thiserror::Error)]
@@ -246,6 +247,18 @@ pub fn status_json(status: &tonic::Status) -> Vec<u8> {
     }
 }
 
+/// A job as the API's JSON: what `GET /v1/jobs/{id}` answers, the console reads and webhooks
+/// send.
+pub fn job_json(job: &JobRecord) -> Vec<u8> {
+    let encoded = crate::pb::Job::from(job.clone()).encode_to_vec();
+    match crate::pb::descriptor_pool()
+        .and_then(|pool| pool.get_message_by_name("phonecheck.v1.Job"))
+    {
+        Some(descriptor) => answer_json(&descriptor, &encoded),
+        None => b"{}".to_vec(),
+    }
+}
+
 /// One line of a streamed answer: `{"result": MESSAGE}`.
 pub fn result_line(descriptor: &MessageDescriptor, encoded: &[u8]) -> Bytes {
     let mut line = Vec::with_capacity(encoded.len() * 2 + 16);
@@ -426,5 +439,56 @@ mod tests {
             parts[1].get_field_by_name("name").unwrap().as_str(),
             Some("")
         );
+    }
+
+    #[test]
+    fn a_job_is_the_apis_json_error_details_included() {
+        use crate::checking::upstream::UpstreamError;
+        use crate::jobs::JobState;
+        use std::time::{Duration, UNIX_EPOCH};
+        let job = JobRecord {
+            id: "j_1".to_owned(),
+            owner: String::new(),
+            name: "list".to_owned(),
+            state: JobState::Failed,
+            created_at: UNIX_EPOCH + Duration::from_secs(1_700_000_000),
+            updated_at: UNIX_EPOCH + Duration::from_secs(1_700_000_100),
+            finished_at: Some(UNIX_EPOCH + Duration::from_secs(1_700_000_100)),
+            max_age: None,
+            skip_cache: false,
+            total: 12_000_000_000,
+            unique: 1,
+            invalid: 0,
+            duplicates: 0,
+            done: 1,
+            billed: 1,
+            cache_hits: 0,
+            by_status: [1, 0, 0, 0, 0, 0],
+            failed: 0,
+            error: Some(UpstreamError::Api {
+                code: 102,
+                msg: "quota used up".to_owned(),
+                log_id: None,
+            }),
+            header: vec!["客户".to_owned()],
+            callback_url: Some("https://example.com/hook".to_owned()),
+            webhook: None,
+            max_billed: None,
+            trace_parent: None,
+        };
+        let json: Json = serde_json::from_slice(&job_json(&job)).unwrap();
+        assert_eq!(json["id"], "j_1");
+        assert_eq!(json["state"], "JOB_STATE_FAILED");
+        assert_eq!(json["total"], "12000000000");
+        assert_eq!(json["created_at"], "2023-11-14T22:13:20Z");
+        assert_eq!(json["by_status"]["not_in_database"], 0);
+        assert_eq!(json["header"][0], "客户");
+        assert_eq!(json["error"]["code"], 8, "RESOURCE_EXHAUSTED");
+        let details = json["error"]["details"].as_array().unwrap();
+        let info = details
+            .iter()
+            .find(|d| d["@type"] == "type.googleapis.com/google.rpc.ErrorInfo")
+            .unwrap();
+        assert_eq!(info["reason"], "UPSTREAM_QUOTA_EXHAUSTED");
     }
 }

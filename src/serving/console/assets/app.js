@@ -79,7 +79,8 @@ async function api(path, options = {}) {
   const response = await fetch(path, Object.assign({}, options, { headers }));
   if (!response.ok) {
     let message = `${response.status}`;
-    try { message = (await response.json()).error || message; } catch (_) { /* not JSON */ }
+    // The public API answers a google.rpc.Status; the console's own routes {"error": …}.
+    try { const body = await response.json(); message = body.message || body.error || message; } catch (_) { /* not JSON */ }
     throw new Error(message);
   }
   return response;
@@ -97,7 +98,8 @@ async function signIn() {
   apiKey = $("api-key").value.trim();
   $("signin-error").textContent = "";
   try {
-    await api("/console/api/session");
+    // Any call of the public API says whether the key is good.
+    await api("/v1/jobs?page_size=1");
     $("signin").hidden = true;
     $("app").hidden = false;
     loadHistory();
@@ -203,7 +205,8 @@ async function startJob() {
   }
 }
 
-// Progress: the job's events, read from a streamed response (EventSource cannot send the key).
+// Progress: WatchJob of the public API as Server-Sent Events, read from a streamed response
+// (EventSource cannot send the key).
 const ENDED = ["JOB_STATE_SUCCEEDED", "JOB_STATE_FAILED", "JOB_STATE_CANCELLED"];
 
 async function follow(job) {
@@ -217,7 +220,8 @@ async function follow(job) {
   const started = { at: performance.now(), done: Number(job.done || 0) };
   render(job, started);
   try {
-    const response = await api(`/console/api/jobs/${job.id}/events`, { signal: controller.signal });
+    const response = await api(`/v1/jobs/${job.id}:watch`,
+      { signal: controller.signal, headers: { Accept: "text/event-stream" } });
     const reader = response.body.getReader();
     const decoder = new TextDecoder();
     let buffered = "";
@@ -229,8 +233,12 @@ async function follow(job) {
       while ((end = buffered.indexOf("\n\n")) >= 0) {
         const block = buffered.slice(0, end);
         buffered = buffered.slice(end + 2);
-        const data = block.split("\n").filter((l) => l.startsWith("data:")).map((l) => l.slice(5).trim()).join("\n");
-        if (data) render(JSON.parse(data), started);
+        const lines = block.split("\n");
+        const event = (lines.find((l) => l.startsWith("event:")) || "event: message").slice(6).trim();
+        const data = lines.filter((l) => l.startsWith("data:")).map((l) => l.slice(5).trim()).join("\n");
+        if (!data) continue;
+        if (event === "error") throw new Error(JSON.parse(data).message);
+        render(JSON.parse(data), started);
       }
     }
   } catch (e) {
@@ -266,7 +274,7 @@ function render(job, started) {
 }
 
 function statusCounts(job) {
-  const by = job.byStatus || {};
+  const by = job.by_status || {};
   const counts = {};
   for (const [k] of STATUSES) {
     counts[k] = Number(by[k] || 0);
@@ -319,17 +327,19 @@ async function drawCharts(job, counts) {
 // Usage: this month's billed numbers per day for the signed-in key, and its budget.
 async function loadUsage() {
   try {
-    const usage = await (await api("/console/api/usage")).json();
+    // GetUsage of the public API: the caller's own rows of this month (counts as strings).
+    const usage = await (await api("/v1/usage")).json();
     const total = { billed: 0, cacheHits: 0, calls: 0 };
     for (const day of usage.days) {
-      total.billed += day.billed; total.cacheHits += day.cacheHits; total.calls += day.calls;
+      total.billed += Number(day.billed); total.cacheHits += Number(day.cache_hits); total.calls += Number(day.calls);
     }
     $("usage-total").textContent = usage.days.length
-      ? fill("usageTotal", Object.assign(total, { from: usage.from, to: usage.to, zone: usage.timeZone }))
+      ? fill("usageTotal", Object.assign(total, { from: usage.from, to: usage.to, zone: usage.time_zone }))
       : t("noUsage");
     const b = usage.budget;
-    $("budget").textContent = b ? fill("budget", Object.assign({}, b, { period: t(b.period) })) : "";
-    const days = usage.days.filter((d) => d.billed > 0).map((d) => [d.day, d.billed]);
+    $("budget").textContent = b
+      ? fill("budget", { left: Number(b.left), limit: Number(b.limit), period: t(b.period) }) : "";
+    const days = usage.days.filter((d) => Number(d.billed) > 0).map((d) => [d.day, Number(d.billed)]);
     $("usage").replaceChildren(...(days.length
       ? [barChart(t("billedPerDay"), days, null, (n) => n.toLocaleString())] : []));
   } catch (_) { /* the usage section stays as it was */ }
@@ -392,7 +402,7 @@ async function loadHistory() {
   loadUsage();
   let jobs = [];
   try {
-    jobs = (await (await api("/console/api/jobs")).json()).jobs;
+    jobs = (await (await api("/v1/jobs?page_size=100")).json()).jobs;
   } catch (e) {
     return;
   }
@@ -406,7 +416,7 @@ async function loadHistory() {
     tr.append(element("td", TEXT[lang].states[job.state] || job.state));
     tr.append(element("td", `${Number(job.done || 0).toLocaleString()} / ${Number(job.total || 0).toLocaleString()}`));
     tr.append(element("td", Number(job.billed || 0).toLocaleString()));
-    tr.append(element("td", localTime(job.createdAt), { "data-testid": "created" }));
+    tr.append(element("td", localTime(job.created_at), { "data-testid": "created" }));
     const actions = element("td");
     const button = (label, handler) => {
       const b = element("button", t(label), { type: "button", class: "plain", "data-action": label });
@@ -414,11 +424,11 @@ async function loadHistory() {
       actions.append(b);
     };
     button("open", () => follow(job));
-    if (!ENDED.includes(job.state)) button("cancel", () => act(`/console/api/jobs/${job.id}/cancel`, "POST"));
+    if (!ENDED.includes(job.state)) button("cancel", () => act(`/v1/jobs/${job.id}:cancel`, "POST"));
     if (job.state === "JOB_STATE_FAILED" || job.state === "JOB_STATE_CANCELLED") {
-      button("resume", async () => { await act(`/console/api/jobs/${job.id}/resume`, "POST"); follow(job); });
+      button("resume", async () => { await act(`/v1/jobs/${job.id}:resume`, "POST"); follow(job); });
     }
-    button("delete", () => act(`/console/api/jobs/${job.id}`, "DELETE"));
+    button("delete", () => act(`/v1/jobs/${job.id}`, "DELETE"));
     tr.append(actions);
     table.append(tr);
   }
