@@ -24,6 +24,7 @@ pub(crate) mod console;
 pub(crate) mod encoded_replies;
 pub(crate) mod grpc;
 pub(crate) mod json_api;
+pub(crate) mod list_upload;
 pub(crate) mod middleware;
 pub(crate) mod parsed_requests;
 pub(crate) mod status;
@@ -274,6 +275,7 @@ impl Server {
                 json_api::Limits {
                     max_message_bytes,
                     max_chunk: assembled.jobs.max_chunk,
+                    max_upload: console_settings.max_upload,
                 },
             )?);
             let door = alapi_door::router(assembled.pipeline.clone(), assembled.keys.clone());

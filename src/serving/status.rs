@@ -407,6 +407,9 @@ impl From<&TranscodeError> for Status {
                 Code::InvalidArgument,
                 info("BODY_UNREADABLE", HashMap::new()),
             ),
+            TranscodeError::BadUpload(_) => {
+                (Code::InvalidArgument, info("BAD_UPLOAD", HashMap::new()))
+            }
         };
         Status::with_error_details(code, e.to_string(), details)
     }

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::builds::Progress;
-use super::uploads::clean_name;
+use crate::serving::list_upload::clean_name;
 use super::{ApiError, Console};
 use crate::checking::pipeline::Outcome;
 use crate::jobs::{JobRecord, ResultRow};

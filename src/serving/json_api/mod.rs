@@ -12,9 +12,12 @@
 //! `{"error": …}` line (never a silent cut); asked for `text/event-stream`, it answers
 //! Server-Sent Events instead (each message a `message` event, a failure an `error` one). A
 //! client-streaming method (`CheckBulk`, `CreateJob`) reads its body as JSON messages one after
-//! another, each given to the call as soon as it is read.
+//! another, each given to the call as soon as it is read; `CreateJob` also takes a multipart
+//! form with a list file ([`multipart`]). Any other body is read as JSON whatever its type,
+//! so that `curl -d` works without a header.
 
 mod channel;
+mod multipart;
 mod routes;
 mod transcode;
 
@@ -58,6 +61,8 @@ pub(crate) struct Limits {
     /// The most numbers per message of a client stream (`--max-bulk-chunk`); a longer
     /// `mobiles` list is split.
     pub max_chunk: usize,
+    /// The largest file a multipart `POST /v1/jobs` may carry (`--max-upload`).
+    pub max_upload: u64,
 }
 
 /// The JSON API's routes and its way to the gRPC stack.
@@ -125,10 +130,25 @@ async fn serve(State(api): State<JsonApi>, request: Request) -> Response {
         }
     };
     let limits = api.0.limits;
-    if let Err(e) = json_body(&parts.headers) {
-        return refused(e);
-    }
-    let (outgoing, failed, reader) = if route.method.is_client_streaming() {
+    let content_type = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let (outgoing, failed, reader) = if multipart::is_form(content_type) {
+        if route.method.name() != "CreateJob" {
+            return refused(TranscodeError::MediaType {
+                given: content_type.unwrap_or_default().to_owned(),
+                expected: "application/json (a file is uploaded only to POST /v1/jobs)",
+            });
+        }
+        match multipart::read_form(content_type.unwrap_or_default(), body, limits).await {
+            Ok(upload) => {
+                let (messages, failed, reader) = multipart::job_messages(upload);
+                (messages, Some(failed), Some(reader))
+            }
+            Err(e) => return refused(e),
+        }
+    } else if route.method.is_client_streaming() {
         streamed_messages(route.method.input(), body, limits)
     } else {
         match single_message(&route, &variables, parts.uri.query(), body, limits).await {
@@ -351,23 +371,6 @@ async fn single_message(
     }
     let message = transcode::request_message(route, variables, query, json)?;
     Ok(Bytes::from(prost::Message::encode_to_vec(&message)))
-}
-
-/// Refuses a body that cannot be JSON: a multipart form (a file upload) where none is read.
-/// Any other type is read as JSON, so that `curl -d` works without a header; what is not JSON
-/// then fails naming the message it should have been.
-fn json_body(headers: &HeaderMap) -> Result<(), TranscodeError> {
-    let given = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    if given.trim_start().starts_with("multipart/") {
-        return Err(TranscodeError::MediaType {
-            given: given.to_owned(),
-            expected: "application/json",
-        });
-    }
-    Ok(())
 }
 
 /// The messages of a streamed body, read as they arrive by a task of their own: each JSON

@@ -50,11 +50,14 @@ pub enum TranscodeError {
         why: String,
     },
     /// The body is larger than a request may be.
-    #[error("the body is larger than {limit} bytes, the most one message may be")]
+    #[error("the body is larger than {limit} bytes, the most this server takes")]
     TooLarge {
         /// The limit in bytes.
         limit: usize,
     },
+    /// A multipart upload could not be read as a job's form and list.
+    #[error("{0}")]
+    BadUpload(String),
     /// The body's type is not one this path reads.
     #[error("Content-Type {given:?} is not read here: send {expected}")]
     MediaType {
