@@ -63,9 +63,10 @@ rm -rf "$work/openapi"
 buf generate --template clients/openapi.buf.gen.yaml -o "$work"
 sed -e 's|^  title: phonecheck/v1/phonecheck.proto$|  title: phonecheck|' \
   -e "s|^  version: version not set\$|  version: \"$version\"|" \
-  -e '/^  title: phonecheck$/a\  description: "The HTTP/JSON API of phonecheck, transcoded from its gRPC API (docs/api.md). Streams answer NDJSON, WatchJob answers Server-Sent Events."' \
+  -e '/^  title: phonecheck$/a\  description: "The HTTP/JSON API of phonecheck, transcoded from its gRPC API (docs/api.md). Streams answer NDJSON, or Server-Sent Events with Accept: text/event-stream; POST /v1/jobs also takes a list file as multipart/form-data."' \
   -e '/^      operationId: PhoneCheck_\(CheckStream\|CheckBulk\|WatchJob\|GetJobResults\)$/a\      produces:\n        - application/x-ndjson\n        - text/event-stream\n        - application/json' \
-  -e '/^      operationId: PhoneCheck_\(CheckBulk\|CreateJob\)$/a\      consumes:\n        - application/json\n        - application/x-ndjson' \
+  -e '/^      operationId: PhoneCheck_CheckBulk$/a\      consumes:\n        - application/json\n        - application/x-ndjson' \
+  -e '/^      operationId: PhoneCheck_CreateJob$/a\      consumes:\n        - application/json\n        - application/x-ndjson\n        - multipart/form-data' \
   "$work/openapi/openapi.swagger.yaml" >clients/openapi.yaml
 echo "openapi: clients/openapi.yaml"
 

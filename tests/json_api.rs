@@ -619,3 +619,105 @@ async fn the_openapi_document_is_served_as_generated() {
         include_str!("../clients/openapi.yaml")
     );
 }
+
+/// A multipart body by hand: `fields`, then the file part.
+fn form(fields: &[(&str, &str)], file: Option<(&str, &str)>) -> (String, String) {
+    let boundary = "phonecheck-test-boundary";
+    let mut body = String::new();
+    for (name, value) in fields {
+        body += &format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+        );
+    }
+    if let Some((name, content)) = file {
+        body += &format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: text/csv\r\n\r\n{content}\r\n"
+        );
+    }
+    body += &format!("--{boundary}--\r\n");
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+#[tokio::test]
+async fn a_list_file_sent_as_a_form_becomes_a_job_with_its_rows_whole() {
+    let env = start(|_| {}).await;
+    let send = |(kind, body): (String, String)| {
+        env.http
+            .post(env.url("/v1/jobs"))
+            .header("content-type", kind)
+            .body(body)
+            .send()
+    };
+    let csv = include_str!("../examples/customers.csv");
+    let response = send(form(&[("request_id", "form-1")], Some(("客户.csv", csv))))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let job: Job = decode("phonecheck.v1.Job", &response.text().await.unwrap());
+    assert_eq!(job.name, "客户.csv", "named after its file");
+    assert_eq!((job.total, job.invalid), (4, 1), "the header is not a row");
+    assert_eq!(job.header, ["客户", "手机号", "城市"]);
+
+    let body = eventually("the job ends", Duration::from_secs(20), || {
+        let path = format!("/v1/jobs/{}/results", job.id);
+        let env = &env;
+        async move {
+            let (status, body) = env.get(&path).await;
+            (status == 200 && body.matches("\"index\"").count() == 4).then_some(body)
+        }
+    })
+    .await;
+    let (lines, _) = ndjson(&body);
+    let page: GetJobResultsResponse = decode("phonecheck.v1.GetJobResultsResponse", &lines[0]);
+    assert_eq!(page.rows[2].cells, ["王五", "+86 139-2222-3333", "厦门"]);
+    assert_eq!(page.rows[2].line, 4, "the file's own line");
+    assert_eq!(page.results[2].mobile, "13922223333");
+
+    // The same request id answers the same job: nothing is stored twice.
+    let again = send(form(&[("request_id", "form-1")], Some(("客户.csv", csv))))
+        .await
+        .unwrap();
+    let again: Job = decode("phonecheck.v1.Job", &again.text().await.unwrap());
+    assert_eq!(again.id, job.id);
+
+    // A preview counts and stores nothing.
+    let preview = send(form(&[("validate_only", "true")], Some(("list.csv", csv))))
+        .await
+        .unwrap();
+    let preview: Job = decode("phonecheck.v1.Job", &preview.text().await.unwrap());
+    assert_eq!((preview.id.as_str(), preview.total), ("", 4));
+
+    // What cannot be a job is refused, naming why.
+    for (request, says) in [
+        (
+            form(&[("colour", "red")], Some(("a.csv", csv))),
+            "unknown field \"colour\"",
+        ),
+        (form(&[("name", "x")], None), "no file part"),
+        (
+            form(&[("column", "second")], Some(("a.csv", csv))),
+            "field \"column\"",
+        ),
+        (
+            form(&[], Some(("photo.csv", "\u{0}\u{1}\u{2}binary"))),
+            "photo.csv",
+        ),
+    ] {
+        let response = send(request).await.unwrap();
+        assert_eq!(response.status(), 400, "{says}");
+        let error: Value = serde_json::from_str(&response.text().await.unwrap()).unwrap();
+        assert_eq!(error["details"][0]["reason"], "BAD_UPLOAD", "{error}");
+        assert!(
+            error["message"].as_str().unwrap().contains(says),
+            "{says}: {error}"
+        );
+    }
+    let (status, body) = env.get("/v1/jobs").await;
+    assert_eq!(status, 200);
+    let listed: ListJobsResponse = decode("phonecheck.v1.ListJobsResponse", &body);
+    assert_eq!(
+        listed.jobs.len(),
+        1,
+        "one job: the refused forms stored nothing"
+    );
+}

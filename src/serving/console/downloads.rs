@@ -18,13 +18,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::builds::Progress;
-use crate::serving::list_upload::clean_name;
 use super::{ApiError, Console};
 use crate::checking::pipeline::Outcome;
 use crate::jobs::{JobRecord, ResultRow};
 use crate::lists::record::{RowTally, ranked};
 use crate::lists::split::SplitLayout;
 use crate::lists::{OutputFormat, ResultWriter, RowResult, RowStatus, SplitWriter, WriteOptions};
+use crate::serving::list_upload::clean_name;
 use crate::serving::status::{not_checked_status, rpc_status};
 
 /// `?format=csv|xlsx&progress=TOKEN`.

@@ -18,9 +18,9 @@ use tokio::io::AsyncWriteExt;
 use tokio_stream::StreamExt;
 
 use super::{ApiError, Console, job_response};
-use crate::serving::list_upload::{ReadChoice, clean_name, read_chunks, suffix};
 use crate::jobs::JobChunk;
 use crate::lists::{RowReader, Source};
+use crate::serving::list_upload::{ReadChoice, clean_name, read_chunks, suffix};
 
 /// How long an upload waits to be made into a job.
 const KEEP: Duration = Duration::from_secs(3600);
@@ -57,7 +57,6 @@ struct Preview {
     has_header: bool,
     rows: Vec<Vec<String>>,
 }
-
 
 /// `POST /console/api/uploads?name=FILE`: the body is the file.
 pub(super) async fn upload(

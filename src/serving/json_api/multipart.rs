@@ -88,7 +88,9 @@ pub(super) async fn read_form(
         {
             value.extend_from_slice(&chunk);
             if value.len() > MAX_FIELD {
-                return Err(bad(format!("field {name:?} is longer than {MAX_FIELD} bytes")));
+                return Err(bad(format!(
+                    "field {name:?} is longer than {MAX_FIELD} bytes"
+                )));
             }
         }
         let value = String::from_utf8(value)
@@ -117,7 +119,9 @@ fn set_field(
     let flag = |value: &str| match value {
         "true" | "1" | "yes" | "on" => Ok(true),
         "false" | "0" | "no" | "off" | "" => Ok(false),
-        _ => Err(bad(format!("field {name:?}: expected true or false, found {value:?}"))),
+        _ => Err(bad(format!(
+            "field {name:?}: expected true or false, found {value:?}"
+        ))),
     };
     match name {
         "name" => first.name = value.to_owned(),
@@ -125,7 +129,9 @@ fn set_field(
         "request_id" => first.request_id = value.to_owned(),
         "max_billed" => {
             first.max_billed = value.parse().map_err(|_| {
-                bad(format!("field \"max_billed\": expected a count, found {value:?}"))
+                bad(format!(
+                    "field \"max_billed\": expected a count, found {value:?}"
+                ))
             })?;
         }
         "validate_only" => first.validate_only = flag(value)?,
