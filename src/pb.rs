@@ -1,6 +1,6 @@
 //! The generated `phonecheck.v1` API: messages and a client (the server trait is generated
-//! apart, for `serving/grpc.rs`), and the one mapping between the API's `NumberStatus` and the
-//! checking core's [`LineStatus`]. The .proto under `proto/` documents every field.
+//! apart, for `serving/grpc.rs`), the one mapping between the API's `NumberStatus` and the
+//! checking core's [`LineStatus`], and an answer as a list's output record. The .proto under `proto/` documents every field.
 #![allow(missing_docs)]
 
 tonic::include_proto!("phonecheck.v1");
@@ -14,6 +14,7 @@ use prost::Message as _;
 use prost_reflect::DescriptorPool;
 
 use crate::checking::checked_line::LineStatus;
+use crate::lists::{RowResult, RowStatus};
 
 /// The API's descriptors with every type its JSON may name: `phonecheck.v1`, its imports
 /// (`google.api.http` among them) and the `google.rpc` error details from tonic-types' set
@@ -72,6 +73,57 @@ impl NumberStatus {
             .iter()
             .find(|(_, api)| *api == self)
             .map(|(line, _)| *line)
+    }
+}
+
+/// Whether a result's error says its number was never sent (a stopped job's), rather than
+/// that its check failed.
+fn never_sent(error: &tonic_types::Status) -> bool {
+    reason_of(error).is_some_and(|reason| reason == NOT_CHECKED_REASON)
+}
+
+/// The `ErrorInfo.reason` of an error the API sends inside a message (a result's, a job's).
+pub(crate) fn reason_of(error: &tonic_types::Status) -> Option<String> {
+    let status = tonic::Status::with_details(
+        tonic::Code::Ok,
+        "",
+        prost::Message::encode_to_vec(error).into(),
+    );
+    tonic_types::StatusExt::get_details_error_info(&status).map(|info| info.reason)
+}
+
+/// An answer from the API as a list's output record of row `row` (from 0) at line `line`:
+/// what the CLI's `check` and `job results` and the JSON API's file downloads write.
+pub(crate) fn list_record(r: PhoneResult, row: u64, line: u64) -> RowResult {
+    let status = match r.status() {
+        NumberStatus::Invalid => RowStatus::Invalid,
+        _ if r.error.as_ref().is_some_and(never_sent) => RowStatus::Unchecked,
+        status => status
+            .line_status()
+            .map_or(RowStatus::Error, RowStatus::Checked),
+    };
+    let note = match (&r.error, status) {
+        (Some(e), _) => e.message.clone(),
+        (None, RowStatus::Invalid) => r.invalid_reason.clone(),
+        (None, RowStatus::Error) => "no status in the answer".to_owned(),
+        (None, _) => String::new(),
+    };
+    RowResult {
+        index: row,
+        line,
+        input: r.input,
+        mobile: r.mobile,
+        status,
+        status_name: r.status_name,
+        area: r.area,
+        province: r.province,
+        city: r.city,
+        carrier: r.carrier,
+        checked_at: r.checked_at.map(|t| t.to_string()).unwrap_or_default(),
+        duplicate: r.duplicate,
+        from_cache: r.from_cache,
+        note,
+        cells: Vec::new(),
     }
 }
 

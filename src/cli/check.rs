@@ -684,7 +684,7 @@ impl Run {
             };
             // A pending row is unanswered, so not yet written: its slot is still in the window.
             let slot = (p.row - self.first_slot) as usize;
-            let mut r = super::result_row(r, p.row, p.line);
+            let mut r = crate::pb::list_record(r, p.row, p.line);
             r.cells = p.cells;
             if r.status.is_final() && r.status != RowStatus::Invalid && !r.duplicate {
                 self.report.checked += 1;

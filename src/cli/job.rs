@@ -531,7 +531,7 @@ async fn results(client: &mut BulkClient, args: JobResultsArgs) -> Result<i32, C
                     // A server older than lines on rows sends none: the position stands in.
                     let row = rows.next().unwrap_or_default();
                     let line = if row.line > 0 { row.line } else { index + 1 };
-                    let mut r = super::result_row(r, index, line);
+                    let mut r = crate::pb::list_record(r, index, line);
                     r.cells = row.cells;
                     if r.status == RowStatus::Unchecked {
                         unchecked += 1;
@@ -707,7 +707,7 @@ fn render(job: &Job) -> String {
 /// The command that continues a stopped job. A job stopped by its cap gets one high enough
 /// for every row it has left, since resuming under the same cap stops again at once.
 fn resume_command(job: &Job) -> String {
-    let capped = job.error.as_ref().and_then(super::reason_of).as_deref()
+    let capped = job.error.as_ref().and_then(crate::pb::reason_of).as_deref()
         == Some(crate::pb::JOB_CAP_REACHED_REASON);
     if capped {
         let enough = job.billed + job.total.saturating_sub(job.done);

@@ -30,8 +30,8 @@ use tonic::{Code, Request, Status};
 use crate::checking::number::normalize_mobile;
 use crate::lists::split::SplitLayout;
 use crate::lists::{
-    ColumnSpec, HeaderMode, InputFormat, InputOptions, ListError, OutputFormat, RowResult,
-    RowStatus, SheetSpec, Source, SplitFormat,
+    ColumnSpec, HeaderMode, InputFormat, InputOptions, ListError, OutputFormat, SheetSpec, Source,
+    SplitFormat,
 };
 use crate::pb::CheckOptions;
 use crate::pb::phone_check_client::PhoneCheckClient;
@@ -398,52 +398,4 @@ fn describe(status: &Status) -> String {
         _ => "the server failed the call",
     };
     format!("{what} ({:?}: {})", status.code(), status.message())
-}
-
-/// Whether a result's error says its number was never sent (a stopped job's), rather than
-/// that its check failed.
-fn never_sent(error: &tonic_types::Status) -> bool {
-    reason_of(error).is_some_and(|reason| reason == crate::pb::NOT_CHECKED_REASON)
-}
-
-/// The `ErrorInfo.reason` of an error the API sends inside a message (a result's, a job's).
-pub(crate) fn reason_of(error: &tonic_types::Status) -> Option<String> {
-    let status = Status::with_details(Code::Ok, "", prost::Message::encode_to_vec(error).into());
-    tonic_types::StatusExt::get_details_error_info(&status).map(|info| info.reason)
-}
-
-/// An answer from the API as a list's output record of row `row` (from 0) at line `line`:
-/// what `check` and `job results` write.
-pub(crate) fn result_row(r: crate::pb::PhoneResult, row: u64, line: u64) -> RowResult {
-    use crate::pb::NumberStatus;
-    let status = match r.status() {
-        NumberStatus::Invalid => RowStatus::Invalid,
-        _ if r.error.as_ref().is_some_and(never_sent) => RowStatus::Unchecked,
-        status => status
-            .line_status()
-            .map_or(RowStatus::Error, RowStatus::Checked),
-    };
-    let note = match (&r.error, status) {
-        (Some(e), _) => e.message.clone(),
-        (None, RowStatus::Invalid) => r.invalid_reason.clone(),
-        (None, RowStatus::Error) => "no status in the answer".to_owned(),
-        (None, _) => String::new(),
-    };
-    RowResult {
-        index: row,
-        line,
-        input: r.input,
-        mobile: r.mobile,
-        status,
-        status_name: r.status_name,
-        area: r.area,
-        province: r.province,
-        city: r.city,
-        carrier: r.carrier,
-        checked_at: r.checked_at.map(|t| t.to_string()).unwrap_or_default(),
-        duplicate: r.duplicate,
-        from_cache: r.from_cache,
-        note,
-        cells: Vec::new(),
-    }
 }

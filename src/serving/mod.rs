@@ -22,6 +22,7 @@ pub(crate) mod auth;
 pub mod config;
 pub(crate) mod console;
 pub(crate) mod encoded_replies;
+pub(crate) mod file_downloads;
 pub(crate) mod grpc;
 pub(crate) mod json_api;
 pub(crate) mod list_upload;

@@ -6,16 +6,12 @@
 //! far is what is downloaded.
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use axum::body::Body;
 use axum::extract::{Path as UrlPath, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::builds::Progress;
 use super::{ApiError, Console};
@@ -24,7 +20,9 @@ use crate::jobs::{JobRecord, ResultRow};
 use crate::lists::record::{RowTally, ranked};
 use crate::lists::split::SplitLayout;
 use crate::lists::{OutputFormat, ResultWriter, RowResult, RowStatus, SplitWriter, WriteOptions};
-use crate::serving::list_upload::clean_name;
+use crate::serving::file_downloads::{
+    BodyWriter, RowChunks, attachment, download_name, produce, send,
+};
 use crate::serving::status::{not_checked_status, rpc_status};
 
 /// `?format=csv|xlsx&progress=TOKEN`.
@@ -95,7 +93,7 @@ pub(super) async fn results(
         progress,
         scratch,
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        &download_name(&job, "results", "xlsx"),
+        &download_name(&job.name, "results", "xlsx"),
     )
     .await
 }
@@ -120,7 +118,7 @@ async fn stream_csv(
         writer.finish()
     };
     tokio::spawn(async move {
-        if let Err(e) = produce(chunks, write, None).await {
+        if let Err(e) = produce(rows_of(chunks), write, None).await {
             tracing::warn!(error = %e, "a CSV download stopped part way");
             let _ = tx.send(Err(std::io::Error::other(e))).await;
         }
@@ -130,50 +128,8 @@ async fn stream_csv(
         Body::from_stream(stream),
         "text/csv; charset=utf-8",
         None,
-        &download_name(job, "results", "csv"),
+        &download_name(&job.name, "results", "csv"),
     ))
-}
-
-/// What a blocking writer writes, handed to a response body in pieces of 64 KiB; a client
-/// gone stops the writer (a broken pipe).
-struct BodyWriter {
-    piece: Vec<u8>,
-    tx: tokio::sync::mpsc::Sender<std::io::Result<axum::body::Bytes>>,
-}
-
-impl BodyWriter {
-    const PIECE: usize = 64 * 1024;
-
-    fn new(tx: tokio::sync::mpsc::Sender<std::io::Result<axum::body::Bytes>>) -> BodyWriter {
-        BodyWriter {
-            piece: Vec::with_capacity(Self::PIECE),
-            tx,
-        }
-    }
-
-    fn hand_over(&mut self) -> std::io::Result<()> {
-        if self.piece.is_empty() {
-            return Ok(());
-        }
-        let piece = std::mem::replace(&mut self.piece, Vec::with_capacity(Self::PIECE));
-        self.tx
-            .blocking_send(Ok(axum::body::Bytes::from(piece)))
-            .map_err(|_| std::io::Error::from(std::io::ErrorKind::BrokenPipe))
-    }
-}
-
-impl std::io::Write for BodyWriter {
-    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        self.piece.extend_from_slice(data);
-        if self.piece.len() >= Self::PIECE {
-            self.hand_over()?;
-        }
-        Ok(data.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.hand_over()
-    }
 }
 
 /// `GET /console/api/jobs/{id}/split`: one file per status, in a zip.
@@ -212,7 +168,7 @@ pub(super) async fn split(
         progress,
         scratch,
         "application/zip",
-        &download_name(&job, "by-status", "zip"),
+        &download_name(&job.name, "by-status", "zip"),
     )
     .await
 }
@@ -287,6 +243,25 @@ fn row_of(row: ResultRow) -> RowResult {
     r
 }
 
+/// A job's results as they are read, in order.
+type Chunks = tokio::sync::mpsc::Receiver<Result<Vec<ResultRow>, crate::jobs::JobError>>;
+
+/// The stored results as output rows, mapped as they are read.
+fn rows_of(mut chunks: Chunks) -> RowChunks {
+    let (tx, rx) = tokio::sync::mpsc::channel(2);
+    tokio::spawn(async move {
+        while let Some(chunk) = chunks.recv().await {
+            let rows = chunk
+                .map(|rows| rows.into_iter().map(row_of).collect())
+                .map_err(|e| e.to_string());
+            if tx.send(rows).await.is_err() {
+                return;
+            }
+        }
+    });
+    rx
+}
+
 /// A scratch file for a download, removed when dropped.
 fn scratch_file(console: &Console, extension: &str) -> Result<tempfile::TempPath, ApiError> {
     tempfile::Builder::new()
@@ -296,9 +271,6 @@ fn scratch_file(console: &Console, extension: &str) -> Result<tempfile::TempPath
         .map(tempfile::NamedTempFile::into_temp_path)
         .map_err(failed)
 }
-
-/// A job's results as they are read, in order.
-type Chunks = tokio::sync::mpsc::Receiver<Result<Vec<ResultRow>, crate::jobs::JobError>>;
 
 /// Writes a job's results (`chunks`) to the scratch file with `write`, counting the rows on
 /// `progress` when the page asked to follow it, then sends the file.
@@ -314,150 +286,11 @@ where
     W: FnOnce(&mut dyn Iterator<Item = RowResult>) -> std::io::Result<()> + Send + 'static,
 {
     let rows = progress.as_ref().map(|p| p.rows.clone());
-    produce(chunks, write, rows).await.map_err(failed)?;
+    produce(rows_of(chunks), write, rows)
+        .await
+        .map_err(failed)?;
     drop(progress);
-    send(scratch, kind, name).await
-}
-
-/// Feeds a job's results (`chunks`, in order, as output rows) to `write` on a blocking
-/// thread, adding the rows handed over to `handed` when given; the first failure, of
-/// reading or of writing, is the answer.
-async fn produce<W>(
-    mut chunks: Chunks,
-    write: W,
-    handed: Option<Arc<AtomicU64>>,
-) -> Result<(), String>
-where
-    W: FnOnce(&mut dyn Iterator<Item = RowResult>) -> std::io::Result<()> + Send + 'static,
-{
-    // An async channel: a writer behind makes this task wait, never a runtime thread.
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<ResultRow>>(4);
-    let writing = tokio::task::spawn_blocking(move || {
-        write(
-            &mut std::iter::from_fn(move || rx.blocking_recv())
-                .flatten()
-                .map(row_of),
-        )
-    });
-    let mut read = Ok(());
-    while let Some(chunk) = chunks.recv().await {
-        match chunk {
-            Ok(chunk) => {
-                let rows = chunk.len() as u64;
-                if tx.send(chunk).await.is_err() {
-                    break;
-                }
-                if let Some(handed) = &handed {
-                    handed.fetch_add(rows, Ordering::Relaxed);
-                }
-            }
-            Err(e) => {
-                read = Err(e.to_string());
-                break;
-            }
-        }
-    }
-    drop(tx);
-    let written = writing.await.map_err(|e| e.to_string())?;
-    read?;
-    written.map_err(|e| e.to_string())
-}
-
-/// Streams the finished scratch file as an attachment named `name`, removing it after.
-async fn send(
-    scratch: tempfile::TempPath,
-    kind: &'static str,
-    name: &str,
-) -> Result<Response, ApiError> {
-    let file = tokio::fs::File::open(&*scratch).await.map_err(failed)?;
-    let length = file.metadata().await.map_err(failed)?.len();
-    let stream = tokio_util_stream(file, scratch);
-    Ok(attachment(
-        Body::from_stream(stream),
-        kind,
-        Some(length),
-        name,
-    ))
-}
-
-/// `body` as an attachment named `name`, of `length` bytes when known beforehand.
-fn attachment(body: Body, kind: &'static str, length: Option<u64>, name: &str) -> Response {
-    let disposition = format!(
-        "attachment; filename=\"{}\"; filename*=UTF-8''{}",
-        ascii_name(name),
-        percent_encoded(name)
-    );
-    let mut response = Response::new(body);
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
-    if let Some(length) = length {
-        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
-    }
-    if let Ok(value) = HeaderValue::from_str(&disposition) {
-        headers.insert(header::CONTENT_DISPOSITION, value);
-    }
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    (StatusCode::OK, response).into_response()
-}
-
-/// The file's bytes as a stream, keeping the scratch file until the stream is done.
-fn tokio_util_stream(
-    file: tokio::fs::File,
-    scratch: tempfile::TempPath,
-) -> impl futures::Stream<Item = std::io::Result<axum::body::Bytes>> + Send {
-    futures::stream::unfold((file, Some(scratch)), |(mut file, scratch)| async move {
-        use tokio::io::AsyncReadExt;
-        let mut buf = vec![0u8; 64 * 1024];
-        match file.read(&mut buf).await {
-            Ok(0) => {
-                drop(scratch);
-                None
-            }
-            Ok(n) => {
-                buf.truncate(n);
-                Some((Ok(axum::body::Bytes::from(buf)), (file, scratch)))
-            }
-            Err(e) => Some((Err(e), (file, None))),
-        }
-    })
-}
-
-/// `NAME-what.ext` from the job's name, without its own extension.
-fn download_name(job: &JobRecord, what: &str, extension: &str) -> String {
-    let name = clean_name(&job.name);
-    let stem = Path::new(&name)
-        .file_stem()
-        .map_or_else(|| name.clone(), |s| s.to_string_lossy().into_owned());
-    format!("{stem}-{what}.{extension}")
-}
-
-/// The name with anything but safe ASCII replaced, for the plain `filename=`.
-fn ascii_name(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
-}
-
-/// RFC 5987 `attr-char`s kept, every other byte as `%XX`, for `filename*=UTF-8''`.
-fn percent_encoded(name: &str) -> String {
-    name.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
+    send(scratch, kind, name).await.map_err(failed)
 }
 
 fn failed(e: impl std::fmt::Display) -> ApiError {
@@ -466,15 +299,4 @@ fn failed(e: impl std::fmt::Display) -> ApiError {
         StatusCode::INTERNAL_SERVER_ERROR,
         "the download could not be written",
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn download_names_are_safe() {
-        assert_eq!(ascii_name("客户 名单-results.csv"), "_____-results.csv");
-        assert_eq!(percent_encoded("a b\"/客.csv"), "a%20b%22%2F%E5%AE%A2.csv");
-    }
 }
