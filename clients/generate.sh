@@ -64,7 +64,8 @@ buf generate --template clients/openapi.buf.gen.yaml -o "$work"
 sed -e 's|^  title: phonecheck/v1/phonecheck.proto$|  title: phonecheck|' \
   -e "s|^  version: version not set\$|  version: \"$version\"|" \
   -e '/^  title: phonecheck$/a\  description: "The HTTP/JSON API of phonecheck, transcoded from its gRPC API (docs/api.md). Streams answer NDJSON, or Server-Sent Events with Accept: text/event-stream; POST /v1/jobs also takes a list file as multipart/form-data."' \
-  -e '/^      operationId: PhoneCheck_\(CheckStream\|CheckBulk\|WatchJob\|GetJobResults\)$/a\      produces:\n        - application/x-ndjson\n        - text/event-stream\n        - application/json' \
+  -e '/^      operationId: PhoneCheck_\(CheckStream\|CheckBulk\|WatchJob\)$/a\      produces:\n        - application/x-ndjson\n        - text/event-stream\n        - application/json' \
+  -e '/^      operationId: PhoneCheck_GetJobResults$/a\      produces:\n        - application/x-ndjson\n        - text/event-stream\n        - text/csv\n        - application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\n        - application/zip\n        - application/json' \
   -e '/^      operationId: PhoneCheck_CheckBulk$/a\      consumes:\n        - application/json\n        - application/x-ndjson' \
   -e '/^      operationId: PhoneCheck_CreateJob$/a\      consumes:\n        - application/json\n        - application/x-ndjson\n        - multipart/form-data' \
   "$work/openapi/openapi.swagger.yaml" >clients/openapi.yaml

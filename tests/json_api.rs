@@ -673,6 +673,56 @@ async fn a_list_file_sent_as_a_form_becomes_a_job_with_its_rows_whole() {
     assert_eq!(page.rows[2].line, 4, "the file's own line");
     assert_eq!(page.results[2].mobile, "13922223333");
 
+    // The results as files, each row whole, chosen by Accept.
+    let file = |accept: &'static str| {
+        env.http
+            .get(env.url(&format!("/v1/jobs/{}/results", job.id)))
+            .header("accept", accept)
+            .send()
+    };
+    let response = file("text/csv").await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("results.csv")
+    );
+    let csv_out = response.text().await.unwrap();
+    let lines: Vec<&str> = csv_out.lines().collect();
+    assert_eq!(lines.len(), 5, "a header and four rows: {csv_out}");
+    assert!(
+        lines[0].starts_with("客户,手机号,城市,mobile,status"),
+        "{csv_out}"
+    );
+    assert!(
+        lines[3].starts_with("王五,+86 139-2222-3333,厦门,13922223333,"),
+        "{csv_out}"
+    );
+    assert!(lines[2].contains(",invalid,"), "{csv_out}");
+
+    let response = file("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let bytes = response.bytes().await.unwrap();
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let sheet = calamine::Reader::worksheet_range_at(&mut book, 0)
+        .unwrap()
+        .unwrap();
+    assert_eq!(sheet.height(), 5);
+    assert_eq!(sheet.get((4, 0)).unwrap().to_string(), "赵六");
+
+    let response = file("application/zip").await.unwrap();
+    assert_eq!(response.status(), 200);
+    let bytes = response.bytes().await.unwrap();
+    let zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    assert!(
+        zip.file_names().any(|n| n.is_ok_and(|n| n == "invalid.csv")),
+        "one file per status"
+    );
+
     // The same request id answers the same job: nothing is stored twice.
     let again = send(form(&[("request_id", "form-1")], Some(("客户.csv", csv))))
         .await

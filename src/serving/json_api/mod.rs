@@ -17,6 +17,7 @@
 //! so that `curl -d` works without a header.
 
 mod channel;
+mod downloads;
 mod multipart;
 mod routes;
 mod transcode;
@@ -152,6 +153,12 @@ async fn serve(State(api): State<JsonApi>, request: Request) -> Response {
         streamed_messages(route.method.input(), body, limits)
     } else {
         match single_message(&route, &variables, parts.uri.query(), body, limits).await {
+            Ok(message) if let Some(kind) = results_file(&route, &parts.headers) => {
+                let metadata = forwarded(&parts.headers);
+                return downloads::results_file(&api.0.channel, message, metadata, kind)
+                    .await
+                    .unwrap_or_else(|status| failure(&status));
+            }
             Ok(message) => {
                 let (tx, rx) = mpsc::channel(1);
                 let _ = tx.try_send(message);
@@ -306,6 +313,15 @@ async fn body_failure(failed: &mut Option<oneshot::Receiver<TranscodeError>>) ->
         }
     }
     std::future::pending().await
+}
+
+/// The file `GetJobResults` is asked for by `Accept` (CSV, a workbook, a zip), if any.
+fn results_file(route: &Route, headers: &HeaderMap) -> Option<downloads::FileKind> {
+    if route.method.name() != "GetJobResults" {
+        return None;
+    }
+    let accept = headers.get(header::ACCEPT)?.to_str().ok()?;
+    downloads::FileKind::asked(accept)
 }
 
 /// Whether the client asked for Server-Sent Events (`Accept: text/event-stream`, as a

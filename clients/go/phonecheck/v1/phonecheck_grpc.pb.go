@@ -150,7 +150,10 @@ type PhoneCheckClient interface {
 	// with no status and an error whose ErrorInfo reason is NOT_CHECKED (ABORTED for a failed
 	// job, CANCELLED for a cancelled one); ResumeJob checks them.
 	//
-	// Over HTTP the answer is NDJSON as for CheckStream (or Server-Sent Events when asked for).
+	// Over HTTP the answer is NDJSON as for CheckStream (or Server-Sent Events when asked for),
+	// or, by `Accept`, a file with each row whole: CSV (`text/csv`), an Excel workbook
+	// (`application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`), or one CSV per status
+	// in a zip (`application/zip`).
 	GetJobResults(ctx context.Context, in *GetJobResultsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[GetJobResultsResponse], error)
 	// GetUsage reads the usage ledger: what callers spent each day (numbers billed, cache hits,
 	// invalid inputs, repeats, calls), days counted in the server's --usage-timezone and kept
@@ -428,7 +431,10 @@ type PhoneCheckServer interface {
 	// with no status and an error whose ErrorInfo reason is NOT_CHECKED (ABORTED for a failed
 	// job, CANCELLED for a cancelled one); ResumeJob checks them.
 	//
-	// Over HTTP the answer is NDJSON as for CheckStream (or Server-Sent Events when asked for).
+	// Over HTTP the answer is NDJSON as for CheckStream (or Server-Sent Events when asked for),
+	// or, by `Accept`, a file with each row whole: CSV (`text/csv`), an Excel workbook
+	// (`application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`), or one CSV per status
+	// in a zip (`application/zip`).
 	GetJobResults(*GetJobResultsRequest, grpc.ServerStreamingServer[GetJobResultsResponse]) error
 	// GetUsage reads the usage ledger: what callers spent each day (numbers billed, cache hits,
 	// invalid inputs, repeats, calls), days counted in the server's --usage-timezone and kept

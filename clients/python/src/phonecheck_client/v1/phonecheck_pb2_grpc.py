@@ -259,7 +259,10 @@ class PhoneCheckServicer:
         with no status and an error whose ErrorInfo reason is NOT_CHECKED (ABORTED for a failed
         job, CANCELLED for a cancelled one); ResumeJob checks them.
 
-        Over HTTP the answer is NDJSON as for CheckStream (or Server-Sent Events when asked for).
+        Over HTTP the answer is NDJSON as for CheckStream (or Server-Sent Events when asked for),
+        or, by `Accept`, a file with each row whole: CSV (`text/csv`), an Excel workbook
+        (`application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`), or one CSV per status
+        in a zip (`application/zip`).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -154,7 +154,10 @@ class PhoneCheckStub:
     with no status and an error whose ErrorInfo reason is NOT_CHECKED (ABORTED for a failed
     job, CANCELLED for a cancelled one); ResumeJob checks them.
 
-    Over HTTP the answer is NDJSON as for CheckStream (or Server-Sent Events when asked for).
+    Over HTTP the answer is NDJSON as for CheckStream (or Server-Sent Events when asked for),
+    or, by `Accept`, a file with each row whole: CSV (`text/csv`), an Excel workbook
+    (`application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`), or one CSV per status
+    in a zip (`application/zip`).
     """
     GetUsage: _grpc.UnaryUnaryMultiCallable[_phonecheck_pb2.GetUsageRequest, _phonecheck_pb2.GetUsageResponse]
     """GetUsage reads the usage ledger: what callers spent each day (numbers billed, cache hits,
@@ -281,7 +284,10 @@ class PhoneCheckAsyncStub(PhoneCheckStub):
     with no status and an error whose ErrorInfo reason is NOT_CHECKED (ABORTED for a failed
     job, CANCELLED for a cancelled one); ResumeJob checks them.
 
-    Over HTTP the answer is NDJSON as for CheckStream (or Server-Sent Events when asked for).
+    Over HTTP the answer is NDJSON as for CheckStream (or Server-Sent Events when asked for),
+    or, by `Accept`, a file with each row whole: CSV (`text/csv`), an Excel workbook
+    (`application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`), or one CSV per status
+    in a zip (`application/zip`).
     """
     GetUsage: _aio.UnaryUnaryMultiCallable[_phonecheck_pb2.GetUsageRequest, _phonecheck_pb2.GetUsageResponse]  # type: ignore[assignment]
     """GetUsage reads the usage ledger: what callers spent each day (numbers billed, cache hits,
@@ -471,7 +477,10 @@ class PhoneCheckServicer(metaclass=_abc_1.ABCMeta):
         with no status and an error whose ErrorInfo reason is NOT_CHECKED (ABORTED for a failed
         job, CANCELLED for a cancelled one); ResumeJob checks them.
 
-        Over HTTP the answer is NDJSON as for CheckStream (or Server-Sent Events when asked for).
+        Over HTTP the answer is NDJSON as for CheckStream (or Server-Sent Events when asked for),
+        or, by `Accept`, a file with each row whole: CSV (`text/csv`), an Excel workbook
+        (`application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`), or one CSV per status
+        in a zip (`application/zip`).
         """
 
     @_abc_1.abstractmethod

@@ -4321,7 +4321,10 @@ export const PhoneCheckService = {
    * with no status and an error whose ErrorInfo reason is NOT_CHECKED (ABORTED for a failed
    * job, CANCELLED for a cancelled one); ResumeJob checks them.
    *
-   * Over HTTP the answer is NDJSON as for CheckStream (or Server-Sent Events when asked for).
+   * Over HTTP the answer is NDJSON as for CheckStream (or Server-Sent Events when asked for),
+   * or, by `Accept`, a file with each row whole: CSV (`text/csv`), an Excel workbook
+   * (`application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`), or one CSV per status
+   * in a zip (`application/zip`).
    */
   getJobResults: {
     path: "/phonecheck.v1.PhoneCheck/GetJobResults",
@@ -4465,7 +4468,10 @@ export interface PhoneCheckServer extends UntypedServiceImplementation {
    * with no status and an error whose ErrorInfo reason is NOT_CHECKED (ABORTED for a failed
    * job, CANCELLED for a cancelled one); ResumeJob checks them.
    *
-   * Over HTTP the answer is NDJSON as for CheckStream (or Server-Sent Events when asked for).
+   * Over HTTP the answer is NDJSON as for CheckStream (or Server-Sent Events when asked for),
+   * or, by `Accept`, a file with each row whole: CSV (`text/csv`), an Excel workbook
+   * (`application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`), or one CSV per status
+   * in a zip (`application/zip`).
    */
   getJobResults: handleServerStreamingCall<GetJobResultsRequest, GetJobResultsResponse>;
   /**
@@ -4691,7 +4697,10 @@ export interface PhoneCheckClient extends Client {
    * with no status and an error whose ErrorInfo reason is NOT_CHECKED (ABORTED for a failed
    * job, CANCELLED for a cancelled one); ResumeJob checks them.
    *
-   * Over HTTP the answer is NDJSON as for CheckStream (or Server-Sent Events when asked for).
+   * Over HTTP the answer is NDJSON as for CheckStream (or Server-Sent Events when asked for),
+   * or, by `Accept`, a file with each row whole: CSV (`text/csv`), an Excel workbook
+   * (`application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`), or one CSV per status
+   * in a zip (`application/zip`).
    */
   getJobResults(
     request: GetJobResultsRequest,

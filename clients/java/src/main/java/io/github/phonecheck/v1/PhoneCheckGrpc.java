@@ -633,7 +633,10 @@ public final class PhoneCheckGrpc {
      * when the call began, the stream goes on to the last input: each input never sent comes
      * with no status and an error whose ErrorInfo reason is NOT_CHECKED (ABORTED for a failed
      * job, CANCELLED for a cancelled one); ResumeJob checks them.
-     * Over HTTP the answer is NDJSON as for CheckStream (or Server-Sent Events when asked for).
+     * Over HTTP the answer is NDJSON as for CheckStream (or Server-Sent Events when asked for),
+     * or, by `Accept`, a file with each row whole: CSV (`text/csv`), an Excel workbook
+     * (`application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`), or one CSV per status
+     * in a zip (`application/zip`).
      * </pre>
      */
     default void getJobResults(io.github.phonecheck.v1.GetJobResultsRequest request,
@@ -880,7 +883,10 @@ public final class PhoneCheckGrpc {
      * when the call began, the stream goes on to the last input: each input never sent comes
      * with no status and an error whose ErrorInfo reason is NOT_CHECKED (ABORTED for a failed
      * job, CANCELLED for a cancelled one); ResumeJob checks them.
-     * Over HTTP the answer is NDJSON as for CheckStream (or Server-Sent Events when asked for).
+     * Over HTTP the answer is NDJSON as for CheckStream (or Server-Sent Events when asked for),
+     * or, by `Accept`, a file with each row whole: CSV (`text/csv`), an Excel workbook
+     * (`application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`), or one CSV per status
+     * in a zip (`application/zip`).
      * </pre>
      */
     public void getJobResults(io.github.phonecheck.v1.GetJobResultsRequest request,
@@ -1107,7 +1113,10 @@ public final class PhoneCheckGrpc {
      * when the call began, the stream goes on to the last input: each input never sent comes
      * with no status and an error whose ErrorInfo reason is NOT_CHECKED (ABORTED for a failed
      * job, CANCELLED for a cancelled one); ResumeJob checks them.
-     * Over HTTP the answer is NDJSON as for CheckStream (or Server-Sent Events when asked for).
+     * Over HTTP the answer is NDJSON as for CheckStream (or Server-Sent Events when asked for),
+     * or, by `Accept`, a file with each row whole: CSV (`text/csv`), an Excel workbook
+     * (`application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`), or one CSV per status
+     * in a zip (`application/zip`).
      * </pre>
      */
     @io.grpc.ExperimentalApi("https://github.com/grpc/grpc-java/issues/10918")
@@ -1276,7 +1285,10 @@ public final class PhoneCheckGrpc {
      * when the call began, the stream goes on to the last input: each input never sent comes
      * with no status and an error whose ErrorInfo reason is NOT_CHECKED (ABORTED for a failed
      * job, CANCELLED for a cancelled one); ResumeJob checks them.
-     * Over HTTP the answer is NDJSON as for CheckStream (or Server-Sent Events when asked for).
+     * Over HTTP the answer is NDJSON as for CheckStream (or Server-Sent Events when asked for),
+     * or, by `Accept`, a file with each row whole: CSV (`text/csv`), an Excel workbook
+     * (`application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`), or one CSV per status
+     * in a zip (`application/zip`).
      * </pre>
      */
     public java.util.Iterator<io.github.phonecheck.v1.GetJobResultsResponse> getJobResults(
