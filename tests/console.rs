@@ -298,7 +298,7 @@ async fn uploads_are_previewed_made_into_jobs_and_downloaded_whole() {
     assert_eq!(rows, 300, "every row in one status file");
 
     let summary = json(
-        http.get(format!("{base}/console/api/jobs/{job_id}/summary"))
+        http.get(format!("{base}/v1/jobs/{job_id}/summary"))
             .send()
             .await
             .unwrap(),
@@ -311,7 +311,7 @@ async fn uploads_are_previewed_made_into_jobs_and_downloaded_whole() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|c| c["rows"].as_u64().unwrap())
+        .map(|c| c["inputs"].as_str().unwrap().parse::<u64>().unwrap())
         .sum();
     assert_eq!(carriers, 300 - invalid_rows, "{summary}");
 

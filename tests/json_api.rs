@@ -14,8 +14,9 @@ use common::{connect, eventually, numbers, start_server_with_http, test_config};
 use phonecheck::checking::upstream::simulator::SimulatorConfig;
 use phonecheck::pb::{
     CheckOptions, CheckRequest, CheckResponse, CheckStreamRequest, CheckStreamResponse,
-    CreateJobRequest, GetJobRequest, GetJobResultsRequest, GetJobResultsResponse, GetUsageRequest,
-    GetUsageResponse, Job, JobState, ListJobsRequest, ListJobsResponse, PhoneResult,
+    CreateJobRequest, GetJobRequest, GetJobResultsRequest, GetJobResultsResponse,
+    GetJobSummaryRequest, GetUsageRequest, GetUsageResponse, Job, JobState, JobSummary,
+    ListJobsRequest, ListJobsResponse, PhoneResult,
 };
 use prost::Message;
 use prost_reflect::DynamicMessage;
@@ -279,6 +280,22 @@ async fn json_answers_are_the_grpc_answers_for_the_same_request() {
         decode::<Job>("phonecheck.v1.Job", data.last().unwrap()),
         done
     );
+
+    // GetJobSummary.
+    let summary = grpc
+        .get_job_summary(GetJobSummaryRequest {
+            id: job.id.clone(),
+            top: 3,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let (_, body) = env.get(&format!("/v1/jobs/{}/summary?top=3", job.id)).await;
+    assert_eq!(
+        decode::<JobSummary>("phonecheck.v1.JobSummary", &body),
+        summary
+    );
+    assert!(!summary.carriers.is_empty() && summary.carriers.len() <= 3);
 
     // GetUsage.
     let usage = grpc
@@ -719,7 +736,8 @@ async fn a_list_file_sent_as_a_form_becomes_a_job_with_its_rows_whole() {
     let bytes = response.bytes().await.unwrap();
     let zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
     assert!(
-        zip.file_names().any(|n| n.is_ok_and(|n| n == "invalid.csv")),
+        zip.file_names()
+            .any(|n| n.is_ok_and(|n| n == "invalid.csv")),
         "one file per status"
     );
 

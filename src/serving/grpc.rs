@@ -19,6 +19,8 @@ use crate::checking::pipeline::{
 use crate::checking::spend::Payer;
 use crate::jobs::store::WebhookState;
 use crate::jobs::{InputRow, JobChunk, JobRecord, JobState, Jobs, UsageRow};
+use crate::lists::RowStatus;
+use crate::lists::record::{RowTally, ranked};
 use crate::pb;
 use crate::serving::encoded_replies::ResultsReply;
 use crate::serving::middleware::CallerSlot;
@@ -303,6 +305,42 @@ impl PhoneCheck for PhoneCheckService {
         let updates = self.jobs.watch(&owner, &request.into_inner().id).await?;
         let stream = ReceiverStream::new(updates).map(|job| Ok(pb::Job::from(job)));
         Ok(Response::new(Box::pin(stream)))
+    }
+
+    async fn get_job_summary(
+        &self,
+        request: Request<pb::GetJobSummaryRequest>,
+    ) -> Result<Response<pb::JobSummary>, Status> {
+        let owner = owner(&request);
+        let request = request.into_inner();
+        let top = match request.top {
+            0 => 10,
+            n => n.min(100) as usize,
+        };
+        // The job's counts by answer, kept as its batches were stored: a few hundred rows,
+        // whatever the job's size.
+        let mut tally = RowTally::default();
+        for count in self.jobs.answer_counts(&owner, &request.id).await? {
+            let line = &count.report;
+            let (province, _) = line.province_and_city();
+            tally.add_rows(
+                RowStatus::Checked(line.status),
+                province,
+                &line.carrier,
+                count.inputs,
+            );
+        }
+        let largest = |counts: &std::collections::HashMap<String, u64>| {
+            ranked(counts)
+                .into_iter()
+                .take(top)
+                .map(|(name, inputs)| pb::SummaryCount { name, inputs })
+                .collect()
+        };
+        Ok(Response::new(pb::JobSummary {
+            provinces: largest(&tally.by_province),
+            carriers: largest(&tally.by_carrier),
+        }))
     }
 
     async fn get_usage(

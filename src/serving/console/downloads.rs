@@ -5,8 +5,6 @@
 //! first (their formats end with an index), then streamed. What a running job has answered so
 //! far is what is downloaded.
 
-use std::collections::HashMap;
-
 use axum::body::Body;
 use axum::extract::{Path as UrlPath, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -17,7 +15,6 @@ use super::builds::Progress;
 use super::{ApiError, Console};
 use crate::checking::pipeline::Outcome;
 use crate::jobs::{JobRecord, ResultRow};
-use crate::lists::record::{RowTally, ranked};
 use crate::lists::split::SplitLayout;
 use crate::lists::{OutputFormat, ResultWriter, RowResult, RowStatus, SplitWriter, WriteOptions};
 use crate::serving::file_downloads::{
@@ -171,41 +168,6 @@ pub(super) async fn split(
         &download_name(&job.name, "by-status", "zip"),
     )
     .await
-}
-
-/// `GET /console/api/jobs/{id}/summary`: answered rows by province and by carrier, largest
-/// first (ten of each), for the page's charts.
-pub(super) async fn summary(
-    headers: HeaderMap,
-    State(console): State<Console>,
-    UrlPath(id): UrlPath<String>,
-) -> Result<Response, ApiError> {
-    let owner = console.owner(&headers)?;
-    // The job's counts by answer, kept as its batches were stored: a few hundred rows,
-    // whatever the job's size.
-    let mut tally = RowTally::default();
-    for count in console.jobs.answer_counts(&owner, &id).await? {
-        let line = &count.report;
-        let (province, _) = line.province_and_city();
-        tally.add_rows(
-            RowStatus::Checked(line.status),
-            province,
-            &line.carrier,
-            count.inputs,
-        );
-    }
-    let top = |counts: &HashMap<String, u64>| {
-        ranked(counts)
-            .into_iter()
-            .take(10)
-            .map(|(name, rows)| serde_json::json!({ "name": name, "rows": rows }))
-            .collect::<Vec<_>>()
-    };
-    Ok(axum::Json(serde_json::json!({
-        "provinces": top(&tally.by_province),
-        "carriers": top(&tally.by_carrier),
-    }))
-    .into_response())
 }
 
 /// A stored result as a list's output row, its cells whole: the same record the CLI writes

@@ -8,8 +8,7 @@
 //! - The page lists, watches, cancels, resumes and deletes jobs and reads usage through the
 //!   public JSON API (`/v1/…`, [`crate::serving::json_api`]), as any client would.
 //! - `/console/api/*`: what that API does not serve yet: uploads and their preview
-//!   ([`uploads`]), downloads as files with their builds' progress, and a job's summary by
-//!   province and carrier ([`downloads`]).
+//!   ([`uploads`]), and downloads as files with their builds' progress ([`downloads`]).
 //!
 //! It only translates, like the gRPC service: a job is made through [`Jobs::create`] exactly as
 //! `CreateJob` makes one, the files are read and written by [`crate::lists`]. With API keys,
@@ -89,7 +88,7 @@ impl Console {
 
 /// The console's routes: the page, and what the public JSON API (`/v1/…`, which the page
 /// uses for everything else) does not serve: uploads with their preview, downloads as files,
-/// the builds of those, and a job's summary by province and carrier.
+/// and the builds of those.
 pub(crate) fn router(console: Console) -> Router {
     Router::new()
         .route("/", get(page))
@@ -103,7 +102,6 @@ pub(crate) fn router(console: Console) -> Router {
         .route("/console/api/uploads/{id}/cost", get(uploads::cost))
         .route("/console/api/jobs/{id}/results", get(downloads::results))
         .route("/console/api/jobs/{id}/split", get(downloads::split))
-        .route("/console/api/jobs/{id}/summary", get(downloads::summary))
         .route("/console/api/builds/{token}", get(downloads::build))
         .with_state(console)
 }

@@ -232,6 +232,172 @@ func (NumberStatus) EnumDescriptor() ([]byte, []int) {
 	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{2}
 }
 
+// GetJobSummaryRequest names the job to summarize.
+type GetJobSummaryRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The job's id.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// The most provinces and carriers to list of each (0: 10; at most 100).
+	Top           uint32 `protobuf:"varint,2,opt,name=top,proto3" json:"top,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetJobSummaryRequest) Reset() {
+	*x = GetJobSummaryRequest{}
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetJobSummaryRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetJobSummaryRequest) ProtoMessage() {}
+
+func (x *GetJobSummaryRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetJobSummaryRequest.ProtoReflect.Descriptor instead.
+func (*GetJobSummaryRequest) Descriptor() ([]byte, []int) {
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *GetJobSummaryRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *GetJobSummaryRequest) GetTop() uint32 {
+	if x != nil {
+		return x.Top
+	}
+	return 0
+}
+
+// JobSummary is a job's answered inputs by province and by carrier.
+type JobSummary struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Provinces by the inputs answered there, largest first (inputs the upstream placed in no
+	// province are left out).
+	Provinces []*SummaryCount `protobuf:"bytes,1,rep,name=provinces,proto3" json:"provinces,omitempty"`
+	// Carriers by the inputs answered on them, largest first.
+	Carriers      []*SummaryCount `protobuf:"bytes,2,rep,name=carriers,proto3" json:"carriers,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *JobSummary) Reset() {
+	*x = JobSummary{}
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *JobSummary) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*JobSummary) ProtoMessage() {}
+
+func (x *JobSummary) ProtoReflect() protoreflect.Message {
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use JobSummary.ProtoReflect.Descriptor instead.
+func (*JobSummary) Descriptor() ([]byte, []int) {
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *JobSummary) GetProvinces() []*SummaryCount {
+	if x != nil {
+		return x.Provinces
+	}
+	return nil
+}
+
+func (x *JobSummary) GetCarriers() []*SummaryCount {
+	if x != nil {
+		return x.Carriers
+	}
+	return nil
+}
+
+// SummaryCount is one line of a summary.
+type SummaryCount struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The province's or carrier's name, as the upstream gives it (e.g. "广东", "中国移动").
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// Inputs answered with it (repeats counted once per input).
+	Inputs        uint64 `protobuf:"varint,2,opt,name=inputs,proto3" json:"inputs,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SummaryCount) Reset() {
+	*x = SummaryCount{}
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SummaryCount) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SummaryCount) ProtoMessage() {}
+
+func (x *SummaryCount) ProtoReflect() protoreflect.Message {
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SummaryCount.ProtoReflect.Descriptor instead.
+func (*SummaryCount) Descriptor() ([]byte, []int) {
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *SummaryCount) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *SummaryCount) GetInputs() uint64 {
+	if x != nil {
+		return x.Inputs
+	}
+	return 0
+}
+
 // GetUsageRequest names whose usage, over which days.
 type GetUsageRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -249,7 +415,7 @@ type GetUsageRequest struct {
 
 func (x *GetUsageRequest) Reset() {
 	*x = GetUsageRequest{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[0]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -261,7 +427,7 @@ func (x *GetUsageRequest) String() string {
 func (*GetUsageRequest) ProtoMessage() {}
 
 func (x *GetUsageRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[0]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -274,7 +440,7 @@ func (x *GetUsageRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetUsageRequest.ProtoReflect.Descriptor instead.
 func (*GetUsageRequest) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{0}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *GetUsageRequest) GetCaller() string {
@@ -318,7 +484,7 @@ type GetUsageResponse struct {
 
 func (x *GetUsageResponse) Reset() {
 	*x = GetUsageResponse{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[1]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -330,7 +496,7 @@ func (x *GetUsageResponse) String() string {
 func (*GetUsageResponse) ProtoMessage() {}
 
 func (x *GetUsageResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[1]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -343,7 +509,7 @@ func (x *GetUsageResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetUsageResponse.ProtoReflect.Descriptor instead.
 func (*GetUsageResponse) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{1}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *GetUsageResponse) GetDays() []*UsageDay {
@@ -403,7 +569,7 @@ type Budget struct {
 
 func (x *Budget) Reset() {
 	*x = Budget{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[2]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -415,7 +581,7 @@ func (x *Budget) String() string {
 func (*Budget) ProtoMessage() {}
 
 func (x *Budget) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[2]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -428,7 +594,7 @@ func (x *Budget) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Budget.ProtoReflect.Descriptor instead.
 func (*Budget) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{2}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Budget) GetLimit() uint64 {
@@ -497,7 +663,7 @@ type UsageDay struct {
 
 func (x *UsageDay) Reset() {
 	*x = UsageDay{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[3]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -509,7 +675,7 @@ func (x *UsageDay) String() string {
 func (*UsageDay) ProtoMessage() {}
 
 func (x *UsageDay) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[3]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -522,7 +688,7 @@ func (x *UsageDay) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UsageDay.ProtoReflect.Descriptor instead.
 func (*UsageDay) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{3}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *UsageDay) GetCaller() string {
@@ -622,7 +788,7 @@ type CreateJobRequest struct {
 
 func (x *CreateJobRequest) Reset() {
 	*x = CreateJobRequest{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[4]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -634,7 +800,7 @@ func (x *CreateJobRequest) String() string {
 func (*CreateJobRequest) ProtoMessage() {}
 
 func (x *CreateJobRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[4]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -647,7 +813,7 @@ func (x *CreateJobRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateJobRequest.ProtoReflect.Descriptor instead.
 func (*CreateJobRequest) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{4}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *CreateJobRequest) GetName() string {
@@ -731,7 +897,7 @@ type Row struct {
 
 func (x *Row) Reset() {
 	*x = Row{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[5]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -743,7 +909,7 @@ func (x *Row) String() string {
 func (*Row) ProtoMessage() {}
 
 func (x *Row) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[5]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -756,7 +922,7 @@ func (x *Row) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Row.ProtoReflect.Descriptor instead.
 func (*Row) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{5}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Row) GetCells() []string {
@@ -830,7 +996,7 @@ type Job struct {
 
 func (x *Job) Reset() {
 	*x = Job{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[6]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -842,7 +1008,7 @@ func (x *Job) String() string {
 func (*Job) ProtoMessage() {}
 
 func (x *Job) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[6]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -855,7 +1021,7 @@ func (x *Job) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Job.ProtoReflect.Descriptor instead.
 func (*Job) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{6}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Job) GetId() string {
@@ -1033,7 +1199,7 @@ type WebhookDelivery struct {
 
 func (x *WebhookDelivery) Reset() {
 	*x = WebhookDelivery{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[7]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1045,7 +1211,7 @@ func (x *WebhookDelivery) String() string {
 func (*WebhookDelivery) ProtoMessage() {}
 
 func (x *WebhookDelivery) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[7]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1058,7 +1224,7 @@ func (x *WebhookDelivery) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WebhookDelivery.ProtoReflect.Descriptor instead.
 func (*WebhookDelivery) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{7}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *WebhookDelivery) GetState() WebhookState {
@@ -1114,7 +1280,7 @@ type GetJobRequest struct {
 
 func (x *GetJobRequest) Reset() {
 	*x = GetJobRequest{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[8]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1126,7 +1292,7 @@ func (x *GetJobRequest) String() string {
 func (*GetJobRequest) ProtoMessage() {}
 
 func (x *GetJobRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[8]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1139,7 +1305,7 @@ func (x *GetJobRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetJobRequest.ProtoReflect.Descriptor instead.
 func (*GetJobRequest) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{8}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *GetJobRequest) GetId() string {
@@ -1162,7 +1328,7 @@ type ListJobsRequest struct {
 
 func (x *ListJobsRequest) Reset() {
 	*x = ListJobsRequest{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[9]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1174,7 +1340,7 @@ func (x *ListJobsRequest) String() string {
 func (*ListJobsRequest) ProtoMessage() {}
 
 func (x *ListJobsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[9]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1187,7 +1353,7 @@ func (x *ListJobsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListJobsRequest.ProtoReflect.Descriptor instead.
 func (*ListJobsRequest) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{9}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ListJobsRequest) GetPageSize() uint32 {
@@ -1217,7 +1383,7 @@ type ListJobsResponse struct {
 
 func (x *ListJobsResponse) Reset() {
 	*x = ListJobsResponse{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[10]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1229,7 +1395,7 @@ func (x *ListJobsResponse) String() string {
 func (*ListJobsResponse) ProtoMessage() {}
 
 func (x *ListJobsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[10]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1242,7 +1408,7 @@ func (x *ListJobsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListJobsResponse.ProtoReflect.Descriptor instead.
 func (*ListJobsResponse) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{10}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ListJobsResponse) GetJobs() []*Job {
@@ -1270,7 +1436,7 @@ type CancelJobRequest struct {
 
 func (x *CancelJobRequest) Reset() {
 	*x = CancelJobRequest{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[11]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1282,7 +1448,7 @@ func (x *CancelJobRequest) String() string {
 func (*CancelJobRequest) ProtoMessage() {}
 
 func (x *CancelJobRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[11]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1295,7 +1461,7 @@ func (x *CancelJobRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelJobRequest.ProtoReflect.Descriptor instead.
 func (*CancelJobRequest) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{11}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *CancelJobRequest) GetId() string {
@@ -1319,7 +1485,7 @@ type ResumeJobRequest struct {
 
 func (x *ResumeJobRequest) Reset() {
 	*x = ResumeJobRequest{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[12]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1331,7 +1497,7 @@ func (x *ResumeJobRequest) String() string {
 func (*ResumeJobRequest) ProtoMessage() {}
 
 func (x *ResumeJobRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[12]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1344,7 +1510,7 @@ func (x *ResumeJobRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResumeJobRequest.ProtoReflect.Descriptor instead.
 func (*ResumeJobRequest) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{12}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ResumeJobRequest) GetId() string {
@@ -1372,7 +1538,7 @@ type DeleteJobRequest struct {
 
 func (x *DeleteJobRequest) Reset() {
 	*x = DeleteJobRequest{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[13]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1384,7 +1550,7 @@ func (x *DeleteJobRequest) String() string {
 func (*DeleteJobRequest) ProtoMessage() {}
 
 func (x *DeleteJobRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[13]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1397,7 +1563,7 @@ func (x *DeleteJobRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteJobRequest.ProtoReflect.Descriptor instead.
 func (*DeleteJobRequest) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{13}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *DeleteJobRequest) GetId() string {
@@ -1416,7 +1582,7 @@ type DeleteJobResponse struct {
 
 func (x *DeleteJobResponse) Reset() {
 	*x = DeleteJobResponse{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[14]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1428,7 +1594,7 @@ func (x *DeleteJobResponse) String() string {
 func (*DeleteJobResponse) ProtoMessage() {}
 
 func (x *DeleteJobResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[14]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1441,7 +1607,7 @@ func (x *DeleteJobResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteJobResponse.ProtoReflect.Descriptor instead.
 func (*DeleteJobResponse) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{14}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{17}
 }
 
 // WatchJobRequest names the job to watch.
@@ -1455,7 +1621,7 @@ type WatchJobRequest struct {
 
 func (x *WatchJobRequest) Reset() {
 	*x = WatchJobRequest{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[15]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1467,7 +1633,7 @@ func (x *WatchJobRequest) String() string {
 func (*WatchJobRequest) ProtoMessage() {}
 
 func (x *WatchJobRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[15]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1480,7 +1646,7 @@ func (x *WatchJobRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchJobRequest.ProtoReflect.Descriptor instead.
 func (*WatchJobRequest) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{15}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *WatchJobRequest) GetId() string {
@@ -1503,7 +1669,7 @@ type GetJobResultsRequest struct {
 
 func (x *GetJobResultsRequest) Reset() {
 	*x = GetJobResultsRequest{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[16]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1515,7 +1681,7 @@ func (x *GetJobResultsRequest) String() string {
 func (*GetJobResultsRequest) ProtoMessage() {}
 
 func (x *GetJobResultsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[16]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1528,7 +1694,7 @@ func (x *GetJobResultsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetJobResultsRequest.ProtoReflect.Descriptor instead.
 func (*GetJobResultsRequest) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{16}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *GetJobResultsRequest) GetId() string {
@@ -1559,7 +1725,7 @@ type GetJobResultsResponse struct {
 
 func (x *GetJobResultsResponse) Reset() {
 	*x = GetJobResultsResponse{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[17]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1571,7 +1737,7 @@ func (x *GetJobResultsResponse) String() string {
 func (*GetJobResultsResponse) ProtoMessage() {}
 
 func (x *GetJobResultsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[17]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1584,7 +1750,7 @@ func (x *GetJobResultsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetJobResultsResponse.ProtoReflect.Descriptor instead.
 func (*GetJobResultsResponse) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{17}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *GetJobResultsResponse) GetResults() []*PhoneResult {
@@ -1618,7 +1784,7 @@ type CheckRequest struct {
 
 func (x *CheckRequest) Reset() {
 	*x = CheckRequest{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[18]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1630,7 +1796,7 @@ func (x *CheckRequest) String() string {
 func (*CheckRequest) ProtoMessage() {}
 
 func (x *CheckRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[18]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1643,7 +1809,7 @@ func (x *CheckRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckRequest.ProtoReflect.Descriptor instead.
 func (*CheckRequest) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{18}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *CheckRequest) GetMobiles() []string {
@@ -1683,7 +1849,7 @@ type CheckOptions struct {
 
 func (x *CheckOptions) Reset() {
 	*x = CheckOptions{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[19]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1695,7 +1861,7 @@ func (x *CheckOptions) String() string {
 func (*CheckOptions) ProtoMessage() {}
 
 func (x *CheckOptions) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[19]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1708,7 +1874,7 @@ func (x *CheckOptions) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckOptions.ProtoReflect.Descriptor instead.
 func (*CheckOptions) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{19}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *CheckOptions) GetMaxAge() *durationpb.Duration {
@@ -1745,7 +1911,7 @@ type CheckResponse struct {
 
 func (x *CheckResponse) Reset() {
 	*x = CheckResponse{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[20]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1757,7 +1923,7 @@ func (x *CheckResponse) String() string {
 func (*CheckResponse) ProtoMessage() {}
 
 func (x *CheckResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[20]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1770,7 +1936,7 @@ func (x *CheckResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckResponse.ProtoReflect.Descriptor instead.
 func (*CheckResponse) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{20}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *CheckResponse) GetResults() []*PhoneResult {
@@ -1800,7 +1966,7 @@ type CheckStreamRequest struct {
 
 func (x *CheckStreamRequest) Reset() {
 	*x = CheckStreamRequest{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[21]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1812,7 +1978,7 @@ func (x *CheckStreamRequest) String() string {
 func (*CheckStreamRequest) ProtoMessage() {}
 
 func (x *CheckStreamRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[21]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1825,7 +1991,7 @@ func (x *CheckStreamRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckStreamRequest.ProtoReflect.Descriptor instead.
 func (*CheckStreamRequest) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{21}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *CheckStreamRequest) GetMobiles() []string {
@@ -1858,7 +2024,7 @@ type CheckStreamResponse struct {
 
 func (x *CheckStreamResponse) Reset() {
 	*x = CheckStreamResponse{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[22]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1870,7 +2036,7 @@ func (x *CheckStreamResponse) String() string {
 func (*CheckStreamResponse) ProtoMessage() {}
 
 func (x *CheckStreamResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[22]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1883,7 +2049,7 @@ func (x *CheckStreamResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckStreamResponse.ProtoReflect.Descriptor instead.
 func (*CheckStreamResponse) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{22}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *CheckStreamResponse) GetResults() []*PhoneResult {
@@ -1925,7 +2091,7 @@ type CheckBulkRequest struct {
 
 func (x *CheckBulkRequest) Reset() {
 	*x = CheckBulkRequest{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[23]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1937,7 +2103,7 @@ func (x *CheckBulkRequest) String() string {
 func (*CheckBulkRequest) ProtoMessage() {}
 
 func (x *CheckBulkRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[23]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1950,7 +2116,7 @@ func (x *CheckBulkRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckBulkRequest.ProtoReflect.Descriptor instead.
 func (*CheckBulkRequest) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{23}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *CheckBulkRequest) GetMobiles() []string {
@@ -1983,7 +2149,7 @@ type CheckBulkResponse struct {
 
 func (x *CheckBulkResponse) Reset() {
 	*x = CheckBulkResponse{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[24]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1995,7 +2161,7 @@ func (x *CheckBulkResponse) String() string {
 func (*CheckBulkResponse) ProtoMessage() {}
 
 func (x *CheckBulkResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[24]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2008,7 +2174,7 @@ func (x *CheckBulkResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckBulkResponse.ProtoReflect.Descriptor instead.
 func (*CheckBulkResponse) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{24}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *CheckBulkResponse) GetResults() []*PhoneResult {
@@ -2045,7 +2211,7 @@ type Progress struct {
 
 func (x *Progress) Reset() {
 	*x = Progress{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[25]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2057,7 +2223,7 @@ func (x *Progress) String() string {
 func (*Progress) ProtoMessage() {}
 
 func (x *Progress) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[25]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2070,7 +2236,7 @@ func (x *Progress) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Progress.ProtoReflect.Descriptor instead.
 func (*Progress) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{25}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *Progress) GetDone() uint32 {
@@ -2129,7 +2295,7 @@ type PhoneResult struct {
 
 func (x *PhoneResult) Reset() {
 	*x = PhoneResult{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[26]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2141,7 +2307,7 @@ func (x *PhoneResult) String() string {
 func (*PhoneResult) ProtoMessage() {}
 
 func (x *PhoneResult) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[26]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2154,7 +2320,7 @@ func (x *PhoneResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PhoneResult.ProtoReflect.Descriptor instead.
 func (*PhoneResult) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{26}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *PhoneResult) GetIndex() uint32 {
@@ -2289,7 +2455,7 @@ type CheckSummary struct {
 
 func (x *CheckSummary) Reset() {
 	*x = CheckSummary{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[27]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2301,7 +2467,7 @@ func (x *CheckSummary) String() string {
 func (*CheckSummary) ProtoMessage() {}
 
 func (x *CheckSummary) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[27]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2314,7 +2480,7 @@ func (x *CheckSummary) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckSummary.ProtoReflect.Descriptor instead.
 func (*CheckSummary) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{27}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *CheckSummary) GetTotal() uint32 {
@@ -2405,7 +2571,7 @@ type StatusCounts struct {
 
 func (x *StatusCounts) Reset() {
 	*x = StatusCounts{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[28]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2417,7 +2583,7 @@ func (x *StatusCounts) String() string {
 func (*StatusCounts) ProtoMessage() {}
 
 func (x *StatusCounts) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[28]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2430,7 +2596,7 @@ func (x *StatusCounts) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StatusCounts.ProtoReflect.Descriptor instead.
 func (*StatusCounts) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{28}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *StatusCounts) GetEmpty() uint32 {
@@ -2493,7 +2659,17 @@ var File_phonecheck_v1_phonecheck_proto protoreflect.FileDescriptor
 
 const file_phonecheck_v1_phonecheck_proto_rawDesc = "" +
 	"\n" +
-	"\x1ephonecheck/v1/phonecheck.proto\x12\rphonecheck.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17google/rpc/status.proto\"M\n" +
+	"\x1ephonecheck/v1/phonecheck.proto\x12\rphonecheck.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17google/rpc/status.proto\"8\n" +
+	"\x14GetJobSummaryRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x10\n" +
+	"\x03top\x18\x02 \x01(\rR\x03top\"\x80\x01\n" +
+	"\n" +
+	"JobSummary\x129\n" +
+	"\tprovinces\x18\x01 \x03(\v2\x1b.phonecheck.v1.SummaryCountR\tprovinces\x127\n" +
+	"\bcarriers\x18\x02 \x03(\v2\x1b.phonecheck.v1.SummaryCountR\bcarriers\":\n" +
+	"\fSummaryCount\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x16\n" +
+	"\x06inputs\x18\x02 \x01(\x04R\x06inputs\"M\n" +
 	"\x0fGetUsageRequest\x12\x16\n" +
 	"\x06caller\x18\x01 \x01(\tR\x06caller\x12\x12\n" +
 	"\x04from\x18\x02 \x01(\tR\x04from\x12\x0e\n" +
@@ -2693,7 +2869,8 @@ const file_phonecheck_v1_phonecheck_proto_rawDesc = "" +
 	"\x1dNUMBER_STATUS_NOT_IN_DATABASE\x10\x04\x12\x18\n" +
 	"\x14NUMBER_STATUS_SILENT\x10\x05\x12\x16\n" +
 	"\x12NUMBER_STATUS_RISK\x10\x06\x12\x19\n" +
-	"\x15NUMBER_STATUS_INVALID\x10\a2\xbe\t\n" +
+	"\x15NUMBER_STATUS_INVALID\x10\a2\xae\n" +
+	"\n" +
 	"\n" +
 	"PhoneCheck\x12X\n" +
 	"\x05Check\x12\x1b.phonecheck.v1.CheckRequest\x1a\x1c.phonecheck.v1.CheckResponse\"\x14\x82\xd3\xe4\x93\x02\x0e:\x01*\"\t/v1/check\x12s\n" +
@@ -2707,7 +2884,8 @@ const file_phonecheck_v1_phonecheck_proto_rawDesc = "" +
 	"\tResumeJob\x12\x1f.phonecheck.v1.ResumeJobRequest\x1a\x12.phonecheck.v1.Job\"\x1f\x82\xd3\xe4\x93\x02\x19:\x01*\"\x14/v1/jobs/{id}:resume\x12e\n" +
 	"\tDeleteJob\x12\x1f.phonecheck.v1.DeleteJobRequest\x1a .phonecheck.v1.DeleteJobResponse\"\x15\x82\xd3\xe4\x93\x02\x0f*\r/v1/jobs/{id}\x12]\n" +
 	"\bWatchJob\x12\x1e.phonecheck.v1.WatchJobRequest\x1a\x12.phonecheck.v1.Job\"\x1b\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/jobs/{id}:watch0\x01\x12{\n" +
-	"\rGetJobResults\x12#.phonecheck.v1.GetJobResultsRequest\x1a$.phonecheck.v1.GetJobResultsResponse\"\x1d\x82\xd3\xe4\x93\x02\x17\x12\x15/v1/jobs/{id}/results0\x01\x12^\n" +
+	"\rGetJobResults\x12#.phonecheck.v1.GetJobResultsRequest\x1a$.phonecheck.v1.GetJobResultsResponse\"\x1d\x82\xd3\xe4\x93\x02\x17\x12\x15/v1/jobs/{id}/results0\x01\x12n\n" +
+	"\rGetJobSummary\x12#.phonecheck.v1.GetJobSummaryRequest\x1a\x19.phonecheck.v1.JobSummary\"\x1d\x82\xd3\xe4\x93\x02\x17\x12\x15/v1/jobs/{id}/summary\x12^\n" +
 	"\bGetUsage\x12\x1e.phonecheck.v1.GetUsageRequest\x1a\x1f.phonecheck.v1.GetUsageResponse\"\x11\x82\xd3\xe4\x93\x02\v\x12\t/v1/usageBt\n" +
 	"\x17io.github.phonecheck.v1B\x0fPhoneCheckProtoP\x01ZFgithub.com/phonecheck/phonecheck/clients/go/phonecheck/v1;phonecheckv1b\x06proto3"
 
@@ -2724,109 +2902,116 @@ func file_phonecheck_v1_phonecheck_proto_rawDescGZIP() []byte {
 }
 
 var file_phonecheck_v1_phonecheck_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_phonecheck_v1_phonecheck_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
+var file_phonecheck_v1_phonecheck_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
 var file_phonecheck_v1_phonecheck_proto_goTypes = []any{
 	(WebhookState)(0),             // 0: phonecheck.v1.WebhookState
 	(JobState)(0),                 // 1: phonecheck.v1.JobState
 	(NumberStatus)(0),             // 2: phonecheck.v1.NumberStatus
-	(*GetUsageRequest)(nil),       // 3: phonecheck.v1.GetUsageRequest
-	(*GetUsageResponse)(nil),      // 4: phonecheck.v1.GetUsageResponse
-	(*Budget)(nil),                // 5: phonecheck.v1.Budget
-	(*UsageDay)(nil),              // 6: phonecheck.v1.UsageDay
-	(*CreateJobRequest)(nil),      // 7: phonecheck.v1.CreateJobRequest
-	(*Row)(nil),                   // 8: phonecheck.v1.Row
-	(*Job)(nil),                   // 9: phonecheck.v1.Job
-	(*WebhookDelivery)(nil),       // 10: phonecheck.v1.WebhookDelivery
-	(*GetJobRequest)(nil),         // 11: phonecheck.v1.GetJobRequest
-	(*ListJobsRequest)(nil),       // 12: phonecheck.v1.ListJobsRequest
-	(*ListJobsResponse)(nil),      // 13: phonecheck.v1.ListJobsResponse
-	(*CancelJobRequest)(nil),      // 14: phonecheck.v1.CancelJobRequest
-	(*ResumeJobRequest)(nil),      // 15: phonecheck.v1.ResumeJobRequest
-	(*DeleteJobRequest)(nil),      // 16: phonecheck.v1.DeleteJobRequest
-	(*DeleteJobResponse)(nil),     // 17: phonecheck.v1.DeleteJobResponse
-	(*WatchJobRequest)(nil),       // 18: phonecheck.v1.WatchJobRequest
-	(*GetJobResultsRequest)(nil),  // 19: phonecheck.v1.GetJobResultsRequest
-	(*GetJobResultsResponse)(nil), // 20: phonecheck.v1.GetJobResultsResponse
-	(*CheckRequest)(nil),          // 21: phonecheck.v1.CheckRequest
-	(*CheckOptions)(nil),          // 22: phonecheck.v1.CheckOptions
-	(*CheckResponse)(nil),         // 23: phonecheck.v1.CheckResponse
-	(*CheckStreamRequest)(nil),    // 24: phonecheck.v1.CheckStreamRequest
-	(*CheckStreamResponse)(nil),   // 25: phonecheck.v1.CheckStreamResponse
-	(*CheckBulkRequest)(nil),      // 26: phonecheck.v1.CheckBulkRequest
-	(*CheckBulkResponse)(nil),     // 27: phonecheck.v1.CheckBulkResponse
-	(*Progress)(nil),              // 28: phonecheck.v1.Progress
-	(*PhoneResult)(nil),           // 29: phonecheck.v1.PhoneResult
-	(*CheckSummary)(nil),          // 30: phonecheck.v1.CheckSummary
-	(*StatusCounts)(nil),          // 31: phonecheck.v1.StatusCounts
-	(*timestamppb.Timestamp)(nil), // 32: google.protobuf.Timestamp
-	(*status.Status)(nil),         // 33: google.rpc.Status
-	(*durationpb.Duration)(nil),   // 34: google.protobuf.Duration
+	(*GetJobSummaryRequest)(nil),  // 3: phonecheck.v1.GetJobSummaryRequest
+	(*JobSummary)(nil),            // 4: phonecheck.v1.JobSummary
+	(*SummaryCount)(nil),          // 5: phonecheck.v1.SummaryCount
+	(*GetUsageRequest)(nil),       // 6: phonecheck.v1.GetUsageRequest
+	(*GetUsageResponse)(nil),      // 7: phonecheck.v1.GetUsageResponse
+	(*Budget)(nil),                // 8: phonecheck.v1.Budget
+	(*UsageDay)(nil),              // 9: phonecheck.v1.UsageDay
+	(*CreateJobRequest)(nil),      // 10: phonecheck.v1.CreateJobRequest
+	(*Row)(nil),                   // 11: phonecheck.v1.Row
+	(*Job)(nil),                   // 12: phonecheck.v1.Job
+	(*WebhookDelivery)(nil),       // 13: phonecheck.v1.WebhookDelivery
+	(*GetJobRequest)(nil),         // 14: phonecheck.v1.GetJobRequest
+	(*ListJobsRequest)(nil),       // 15: phonecheck.v1.ListJobsRequest
+	(*ListJobsResponse)(nil),      // 16: phonecheck.v1.ListJobsResponse
+	(*CancelJobRequest)(nil),      // 17: phonecheck.v1.CancelJobRequest
+	(*ResumeJobRequest)(nil),      // 18: phonecheck.v1.ResumeJobRequest
+	(*DeleteJobRequest)(nil),      // 19: phonecheck.v1.DeleteJobRequest
+	(*DeleteJobResponse)(nil),     // 20: phonecheck.v1.DeleteJobResponse
+	(*WatchJobRequest)(nil),       // 21: phonecheck.v1.WatchJobRequest
+	(*GetJobResultsRequest)(nil),  // 22: phonecheck.v1.GetJobResultsRequest
+	(*GetJobResultsResponse)(nil), // 23: phonecheck.v1.GetJobResultsResponse
+	(*CheckRequest)(nil),          // 24: phonecheck.v1.CheckRequest
+	(*CheckOptions)(nil),          // 25: phonecheck.v1.CheckOptions
+	(*CheckResponse)(nil),         // 26: phonecheck.v1.CheckResponse
+	(*CheckStreamRequest)(nil),    // 27: phonecheck.v1.CheckStreamRequest
+	(*CheckStreamResponse)(nil),   // 28: phonecheck.v1.CheckStreamResponse
+	(*CheckBulkRequest)(nil),      // 29: phonecheck.v1.CheckBulkRequest
+	(*CheckBulkResponse)(nil),     // 30: phonecheck.v1.CheckBulkResponse
+	(*Progress)(nil),              // 31: phonecheck.v1.Progress
+	(*PhoneResult)(nil),           // 32: phonecheck.v1.PhoneResult
+	(*CheckSummary)(nil),          // 33: phonecheck.v1.CheckSummary
+	(*StatusCounts)(nil),          // 34: phonecheck.v1.StatusCounts
+	(*timestamppb.Timestamp)(nil), // 35: google.protobuf.Timestamp
+	(*status.Status)(nil),         // 36: google.rpc.Status
+	(*durationpb.Duration)(nil),   // 37: google.protobuf.Duration
 }
 var file_phonecheck_v1_phonecheck_proto_depIdxs = []int32{
-	6,  // 0: phonecheck.v1.GetUsageResponse.days:type_name -> phonecheck.v1.UsageDay
-	5,  // 1: phonecheck.v1.GetUsageResponse.budget:type_name -> phonecheck.v1.Budget
-	32, // 2: phonecheck.v1.Budget.resets_at:type_name -> google.protobuf.Timestamp
-	22, // 3: phonecheck.v1.CreateJobRequest.options:type_name -> phonecheck.v1.CheckOptions
-	8,  // 4: phonecheck.v1.CreateJobRequest.rows:type_name -> phonecheck.v1.Row
-	1,  // 5: phonecheck.v1.Job.state:type_name -> phonecheck.v1.JobState
-	32, // 6: phonecheck.v1.Job.created_at:type_name -> google.protobuf.Timestamp
-	32, // 7: phonecheck.v1.Job.updated_at:type_name -> google.protobuf.Timestamp
-	32, // 8: phonecheck.v1.Job.finished_at:type_name -> google.protobuf.Timestamp
-	31, // 9: phonecheck.v1.Job.by_status:type_name -> phonecheck.v1.StatusCounts
-	33, // 10: phonecheck.v1.Job.error:type_name -> google.rpc.Status
-	22, // 11: phonecheck.v1.Job.options:type_name -> phonecheck.v1.CheckOptions
-	10, // 12: phonecheck.v1.Job.webhook:type_name -> phonecheck.v1.WebhookDelivery
-	0,  // 13: phonecheck.v1.WebhookDelivery.state:type_name -> phonecheck.v1.WebhookState
-	32, // 14: phonecheck.v1.WebhookDelivery.last_attempt_at:type_name -> google.protobuf.Timestamp
-	32, // 15: phonecheck.v1.WebhookDelivery.next_attempt_at:type_name -> google.protobuf.Timestamp
-	9,  // 16: phonecheck.v1.ListJobsResponse.jobs:type_name -> phonecheck.v1.Job
-	29, // 17: phonecheck.v1.GetJobResultsResponse.results:type_name -> phonecheck.v1.PhoneResult
-	8,  // 18: phonecheck.v1.GetJobResultsResponse.rows:type_name -> phonecheck.v1.Row
-	22, // 19: phonecheck.v1.CheckRequest.options:type_name -> phonecheck.v1.CheckOptions
-	34, // 20: phonecheck.v1.CheckOptions.max_age:type_name -> google.protobuf.Duration
-	29, // 21: phonecheck.v1.CheckResponse.results:type_name -> phonecheck.v1.PhoneResult
-	30, // 22: phonecheck.v1.CheckResponse.summary:type_name -> phonecheck.v1.CheckSummary
-	22, // 23: phonecheck.v1.CheckStreamRequest.options:type_name -> phonecheck.v1.CheckOptions
-	29, // 24: phonecheck.v1.CheckStreamResponse.results:type_name -> phonecheck.v1.PhoneResult
-	28, // 25: phonecheck.v1.CheckStreamResponse.progress:type_name -> phonecheck.v1.Progress
-	30, // 26: phonecheck.v1.CheckStreamResponse.summary:type_name -> phonecheck.v1.CheckSummary
-	22, // 27: phonecheck.v1.CheckBulkRequest.options:type_name -> phonecheck.v1.CheckOptions
-	29, // 28: phonecheck.v1.CheckBulkResponse.results:type_name -> phonecheck.v1.PhoneResult
-	28, // 29: phonecheck.v1.CheckBulkResponse.progress:type_name -> phonecheck.v1.Progress
-	30, // 30: phonecheck.v1.CheckBulkResponse.summary:type_name -> phonecheck.v1.CheckSummary
-	2,  // 31: phonecheck.v1.PhoneResult.status:type_name -> phonecheck.v1.NumberStatus
-	32, // 32: phonecheck.v1.PhoneResult.checked_at:type_name -> google.protobuf.Timestamp
-	33, // 33: phonecheck.v1.PhoneResult.error:type_name -> google.rpc.Status
-	31, // 34: phonecheck.v1.CheckSummary.by_status:type_name -> phonecheck.v1.StatusCounts
-	21, // 35: phonecheck.v1.PhoneCheck.Check:input_type -> phonecheck.v1.CheckRequest
-	24, // 36: phonecheck.v1.PhoneCheck.CheckStream:input_type -> phonecheck.v1.CheckStreamRequest
-	26, // 37: phonecheck.v1.PhoneCheck.CheckBulk:input_type -> phonecheck.v1.CheckBulkRequest
-	7,  // 38: phonecheck.v1.PhoneCheck.CreateJob:input_type -> phonecheck.v1.CreateJobRequest
-	11, // 39: phonecheck.v1.PhoneCheck.GetJob:input_type -> phonecheck.v1.GetJobRequest
-	12, // 40: phonecheck.v1.PhoneCheck.ListJobs:input_type -> phonecheck.v1.ListJobsRequest
-	14, // 41: phonecheck.v1.PhoneCheck.CancelJob:input_type -> phonecheck.v1.CancelJobRequest
-	15, // 42: phonecheck.v1.PhoneCheck.ResumeJob:input_type -> phonecheck.v1.ResumeJobRequest
-	16, // 43: phonecheck.v1.PhoneCheck.DeleteJob:input_type -> phonecheck.v1.DeleteJobRequest
-	18, // 44: phonecheck.v1.PhoneCheck.WatchJob:input_type -> phonecheck.v1.WatchJobRequest
-	19, // 45: phonecheck.v1.PhoneCheck.GetJobResults:input_type -> phonecheck.v1.GetJobResultsRequest
-	3,  // 46: phonecheck.v1.PhoneCheck.GetUsage:input_type -> phonecheck.v1.GetUsageRequest
-	23, // 47: phonecheck.v1.PhoneCheck.Check:output_type -> phonecheck.v1.CheckResponse
-	25, // 48: phonecheck.v1.PhoneCheck.CheckStream:output_type -> phonecheck.v1.CheckStreamResponse
-	27, // 49: phonecheck.v1.PhoneCheck.CheckBulk:output_type -> phonecheck.v1.CheckBulkResponse
-	9,  // 50: phonecheck.v1.PhoneCheck.CreateJob:output_type -> phonecheck.v1.Job
-	9,  // 51: phonecheck.v1.PhoneCheck.GetJob:output_type -> phonecheck.v1.Job
-	13, // 52: phonecheck.v1.PhoneCheck.ListJobs:output_type -> phonecheck.v1.ListJobsResponse
-	9,  // 53: phonecheck.v1.PhoneCheck.CancelJob:output_type -> phonecheck.v1.Job
-	9,  // 54: phonecheck.v1.PhoneCheck.ResumeJob:output_type -> phonecheck.v1.Job
-	17, // 55: phonecheck.v1.PhoneCheck.DeleteJob:output_type -> phonecheck.v1.DeleteJobResponse
-	9,  // 56: phonecheck.v1.PhoneCheck.WatchJob:output_type -> phonecheck.v1.Job
-	20, // 57: phonecheck.v1.PhoneCheck.GetJobResults:output_type -> phonecheck.v1.GetJobResultsResponse
-	4,  // 58: phonecheck.v1.PhoneCheck.GetUsage:output_type -> phonecheck.v1.GetUsageResponse
-	47, // [47:59] is the sub-list for method output_type
-	35, // [35:47] is the sub-list for method input_type
-	35, // [35:35] is the sub-list for extension type_name
-	35, // [35:35] is the sub-list for extension extendee
-	0,  // [0:35] is the sub-list for field type_name
+	5,  // 0: phonecheck.v1.JobSummary.provinces:type_name -> phonecheck.v1.SummaryCount
+	5,  // 1: phonecheck.v1.JobSummary.carriers:type_name -> phonecheck.v1.SummaryCount
+	9,  // 2: phonecheck.v1.GetUsageResponse.days:type_name -> phonecheck.v1.UsageDay
+	8,  // 3: phonecheck.v1.GetUsageResponse.budget:type_name -> phonecheck.v1.Budget
+	35, // 4: phonecheck.v1.Budget.resets_at:type_name -> google.protobuf.Timestamp
+	25, // 5: phonecheck.v1.CreateJobRequest.options:type_name -> phonecheck.v1.CheckOptions
+	11, // 6: phonecheck.v1.CreateJobRequest.rows:type_name -> phonecheck.v1.Row
+	1,  // 7: phonecheck.v1.Job.state:type_name -> phonecheck.v1.JobState
+	35, // 8: phonecheck.v1.Job.created_at:type_name -> google.protobuf.Timestamp
+	35, // 9: phonecheck.v1.Job.updated_at:type_name -> google.protobuf.Timestamp
+	35, // 10: phonecheck.v1.Job.finished_at:type_name -> google.protobuf.Timestamp
+	34, // 11: phonecheck.v1.Job.by_status:type_name -> phonecheck.v1.StatusCounts
+	36, // 12: phonecheck.v1.Job.error:type_name -> google.rpc.Status
+	25, // 13: phonecheck.v1.Job.options:type_name -> phonecheck.v1.CheckOptions
+	13, // 14: phonecheck.v1.Job.webhook:type_name -> phonecheck.v1.WebhookDelivery
+	0,  // 15: phonecheck.v1.WebhookDelivery.state:type_name -> phonecheck.v1.WebhookState
+	35, // 16: phonecheck.v1.WebhookDelivery.last_attempt_at:type_name -> google.protobuf.Timestamp
+	35, // 17: phonecheck.v1.WebhookDelivery.next_attempt_at:type_name -> google.protobuf.Timestamp
+	12, // 18: phonecheck.v1.ListJobsResponse.jobs:type_name -> phonecheck.v1.Job
+	32, // 19: phonecheck.v1.GetJobResultsResponse.results:type_name -> phonecheck.v1.PhoneResult
+	11, // 20: phonecheck.v1.GetJobResultsResponse.rows:type_name -> phonecheck.v1.Row
+	25, // 21: phonecheck.v1.CheckRequest.options:type_name -> phonecheck.v1.CheckOptions
+	37, // 22: phonecheck.v1.CheckOptions.max_age:type_name -> google.protobuf.Duration
+	32, // 23: phonecheck.v1.CheckResponse.results:type_name -> phonecheck.v1.PhoneResult
+	33, // 24: phonecheck.v1.CheckResponse.summary:type_name -> phonecheck.v1.CheckSummary
+	25, // 25: phonecheck.v1.CheckStreamRequest.options:type_name -> phonecheck.v1.CheckOptions
+	32, // 26: phonecheck.v1.CheckStreamResponse.results:type_name -> phonecheck.v1.PhoneResult
+	31, // 27: phonecheck.v1.CheckStreamResponse.progress:type_name -> phonecheck.v1.Progress
+	33, // 28: phonecheck.v1.CheckStreamResponse.summary:type_name -> phonecheck.v1.CheckSummary
+	25, // 29: phonecheck.v1.CheckBulkRequest.options:type_name -> phonecheck.v1.CheckOptions
+	32, // 30: phonecheck.v1.CheckBulkResponse.results:type_name -> phonecheck.v1.PhoneResult
+	31, // 31: phonecheck.v1.CheckBulkResponse.progress:type_name -> phonecheck.v1.Progress
+	33, // 32: phonecheck.v1.CheckBulkResponse.summary:type_name -> phonecheck.v1.CheckSummary
+	2,  // 33: phonecheck.v1.PhoneResult.status:type_name -> phonecheck.v1.NumberStatus
+	35, // 34: phonecheck.v1.PhoneResult.checked_at:type_name -> google.protobuf.Timestamp
+	36, // 35: phonecheck.v1.PhoneResult.error:type_name -> google.rpc.Status
+	34, // 36: phonecheck.v1.CheckSummary.by_status:type_name -> phonecheck.v1.StatusCounts
+	24, // 37: phonecheck.v1.PhoneCheck.Check:input_type -> phonecheck.v1.CheckRequest
+	27, // 38: phonecheck.v1.PhoneCheck.CheckStream:input_type -> phonecheck.v1.CheckStreamRequest
+	29, // 39: phonecheck.v1.PhoneCheck.CheckBulk:input_type -> phonecheck.v1.CheckBulkRequest
+	10, // 40: phonecheck.v1.PhoneCheck.CreateJob:input_type -> phonecheck.v1.CreateJobRequest
+	14, // 41: phonecheck.v1.PhoneCheck.GetJob:input_type -> phonecheck.v1.GetJobRequest
+	15, // 42: phonecheck.v1.PhoneCheck.ListJobs:input_type -> phonecheck.v1.ListJobsRequest
+	17, // 43: phonecheck.v1.PhoneCheck.CancelJob:input_type -> phonecheck.v1.CancelJobRequest
+	18, // 44: phonecheck.v1.PhoneCheck.ResumeJob:input_type -> phonecheck.v1.ResumeJobRequest
+	19, // 45: phonecheck.v1.PhoneCheck.DeleteJob:input_type -> phonecheck.v1.DeleteJobRequest
+	21, // 46: phonecheck.v1.PhoneCheck.WatchJob:input_type -> phonecheck.v1.WatchJobRequest
+	22, // 47: phonecheck.v1.PhoneCheck.GetJobResults:input_type -> phonecheck.v1.GetJobResultsRequest
+	3,  // 48: phonecheck.v1.PhoneCheck.GetJobSummary:input_type -> phonecheck.v1.GetJobSummaryRequest
+	6,  // 49: phonecheck.v1.PhoneCheck.GetUsage:input_type -> phonecheck.v1.GetUsageRequest
+	26, // 50: phonecheck.v1.PhoneCheck.Check:output_type -> phonecheck.v1.CheckResponse
+	28, // 51: phonecheck.v1.PhoneCheck.CheckStream:output_type -> phonecheck.v1.CheckStreamResponse
+	30, // 52: phonecheck.v1.PhoneCheck.CheckBulk:output_type -> phonecheck.v1.CheckBulkResponse
+	12, // 53: phonecheck.v1.PhoneCheck.CreateJob:output_type -> phonecheck.v1.Job
+	12, // 54: phonecheck.v1.PhoneCheck.GetJob:output_type -> phonecheck.v1.Job
+	16, // 55: phonecheck.v1.PhoneCheck.ListJobs:output_type -> phonecheck.v1.ListJobsResponse
+	12, // 56: phonecheck.v1.PhoneCheck.CancelJob:output_type -> phonecheck.v1.Job
+	12, // 57: phonecheck.v1.PhoneCheck.ResumeJob:output_type -> phonecheck.v1.Job
+	20, // 58: phonecheck.v1.PhoneCheck.DeleteJob:output_type -> phonecheck.v1.DeleteJobResponse
+	12, // 59: phonecheck.v1.PhoneCheck.WatchJob:output_type -> phonecheck.v1.Job
+	23, // 60: phonecheck.v1.PhoneCheck.GetJobResults:output_type -> phonecheck.v1.GetJobResultsResponse
+	4,  // 61: phonecheck.v1.PhoneCheck.GetJobSummary:output_type -> phonecheck.v1.JobSummary
+	7,  // 62: phonecheck.v1.PhoneCheck.GetUsage:output_type -> phonecheck.v1.GetUsageResponse
+	50, // [50:63] is the sub-list for method output_type
+	37, // [37:50] is the sub-list for method input_type
+	37, // [37:37] is the sub-list for extension type_name
+	37, // [37:37] is the sub-list for extension extendee
+	0,  // [0:37] is the sub-list for field type_name
 }
 
 func init() { file_phonecheck_v1_phonecheck_proto_init() }
@@ -2840,7 +3025,7 @@ func file_phonecheck_v1_phonecheck_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_phonecheck_v1_phonecheck_proto_rawDesc), len(file_phonecheck_v1_phonecheck_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   29,
+			NumMessages:   32,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

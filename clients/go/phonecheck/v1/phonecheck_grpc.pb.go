@@ -41,6 +41,7 @@ const (
 	PhoneCheck_DeleteJob_FullMethodName     = "/phonecheck.v1.PhoneCheck/DeleteJob"
 	PhoneCheck_WatchJob_FullMethodName      = "/phonecheck.v1.PhoneCheck/WatchJob"
 	PhoneCheck_GetJobResults_FullMethodName = "/phonecheck.v1.PhoneCheck/GetJobResults"
+	PhoneCheck_GetJobSummary_FullMethodName = "/phonecheck.v1.PhoneCheck/GetJobSummary"
 	PhoneCheck_GetUsage_FullMethodName      = "/phonecheck.v1.PhoneCheck/GetUsage"
 )
 
@@ -155,6 +156,11 @@ type PhoneCheckClient interface {
 	// (`application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`), or one CSV per status
 	// in a zip (`application/zip`).
 	GetJobResults(ctx context.Context, in *GetJobResultsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[GetJobResultsResponse], error)
+	// GetJobSummary counts a job's answered inputs by province and by carrier, largest first:
+	// what a chart of the list shows. It reads the counts the job keeps as its batches are
+	// stored, never the results, so it answers at once whatever the job's size. An unknown id is
+	// NOT_FOUND (JOB_NOT_FOUND).
+	GetJobSummary(ctx context.Context, in *GetJobSummaryRequest, opts ...grpc.CallOption) (*JobSummary, error)
 	// GetUsage reads the usage ledger: what callers spent each day (numbers billed, cache hits,
 	// invalid inputs, repeats, calls), days counted in the server's --usage-timezone and kept
 	// for --usage-retention. A caller reads its own rows; a key named in --admin-keys may name
@@ -315,6 +321,16 @@ func (c *phoneCheckClient) GetJobResults(ctx context.Context, in *GetJobResultsR
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type PhoneCheck_GetJobResultsClient = grpc.ServerStreamingClient[GetJobResultsResponse]
 
+func (c *phoneCheckClient) GetJobSummary(ctx context.Context, in *GetJobSummaryRequest, opts ...grpc.CallOption) (*JobSummary, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(JobSummary)
+	err := c.cc.Invoke(ctx, PhoneCheck_GetJobSummary_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *phoneCheckClient) GetUsage(ctx context.Context, in *GetUsageRequest, opts ...grpc.CallOption) (*GetUsageResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(GetUsageResponse)
@@ -436,6 +452,11 @@ type PhoneCheckServer interface {
 	// (`application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`), or one CSV per status
 	// in a zip (`application/zip`).
 	GetJobResults(*GetJobResultsRequest, grpc.ServerStreamingServer[GetJobResultsResponse]) error
+	// GetJobSummary counts a job's answered inputs by province and by carrier, largest first:
+	// what a chart of the list shows. It reads the counts the job keeps as its batches are
+	// stored, never the results, so it answers at once whatever the job's size. An unknown id is
+	// NOT_FOUND (JOB_NOT_FOUND).
+	GetJobSummary(context.Context, *GetJobSummaryRequest) (*JobSummary, error)
 	// GetUsage reads the usage ledger: what callers spent each day (numbers billed, cache hits,
 	// invalid inputs, repeats, calls), days counted in the server's --usage-timezone and kept
 	// for --usage-retention. A caller reads its own rows; a key named in --admin-keys may name
@@ -485,6 +506,9 @@ func (UnimplementedPhoneCheckServer) WatchJob(*WatchJobRequest, grpc.ServerStrea
 }
 func (UnimplementedPhoneCheckServer) GetJobResults(*GetJobResultsRequest, grpc.ServerStreamingServer[GetJobResultsResponse]) error {
 	return status.Error(codes.Unimplemented, "method GetJobResults not implemented")
+}
+func (UnimplementedPhoneCheckServer) GetJobSummary(context.Context, *GetJobSummaryRequest) (*JobSummary, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetJobSummary not implemented")
 }
 func (UnimplementedPhoneCheckServer) GetUsage(context.Context, *GetUsageRequest) (*GetUsageResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetUsage not implemented")
@@ -665,6 +689,24 @@ func _PhoneCheck_GetJobResults_Handler(srv interface{}, stream grpc.ServerStream
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type PhoneCheck_GetJobResultsServer = grpc.ServerStreamingServer[GetJobResultsResponse]
 
+func _PhoneCheck_GetJobSummary_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetJobSummaryRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PhoneCheckServer).GetJobSummary(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PhoneCheck_GetJobSummary_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PhoneCheckServer).GetJobSummary(ctx, req.(*GetJobSummaryRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _PhoneCheck_GetUsage_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(GetUsageRequest)
 	if err := dec(in); err != nil {
@@ -713,6 +755,10 @@ var PhoneCheck_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "DeleteJob",
 			Handler:    _PhoneCheck_DeleteJob_Handler,
+		},
+		{
+			MethodName: "GetJobSummary",
+			Handler:    _PhoneCheck_GetJobSummary_Handler,
 		},
 		{
 			MethodName: "GetUsage",

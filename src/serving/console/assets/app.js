@@ -318,9 +318,10 @@ async function drawCharts(job, counts) {
     .map(([k, n]) => [statusLabel(k), n, k]);
   charts.replaceChildren(barChart(t("statusShares"), statuses, COLORS));
   try {
-    const summary = await (await api(`/console/api/jobs/${job.id}/summary`)).json();
-    charts.append(barChart(t("provinces"), summary.provinces.map((p) => [p.name, p.rows])));
-    charts.append(barChart(t("carriers"), summary.carriers.map((p) => [p.name, p.rows])));
+    // GetJobSummary of the public API (counts as strings).
+    const summary = await (await api(`/v1/jobs/${job.id}/summary`)).json();
+    charts.append(barChart(t("provinces"), summary.provinces.map((p) => [p.name, Number(p.inputs)])));
+    charts.append(barChart(t("carriers"), summary.carriers.map((p) => [p.name, Number(p.inputs)])));
   } catch (_) { /* the status chart stands alone */ }
 }
 

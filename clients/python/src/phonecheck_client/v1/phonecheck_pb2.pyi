@@ -145,6 +145,90 @@ NUMBER_STATUS_INVALID: NumberStatus.ValueType  # 7
 Global___NumberStatus: _TypeAlias = NumberStatus  # noqa: Y015
 
 @_typing.final
+class GetJobSummaryRequest(_message.Message):
+    """GetJobSummaryRequest names the job to summarize."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    TOP_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    """The job's id."""
+    top: _builtins.int
+    """The most provinces and carriers to list of each (0: 10; at most 100)."""
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        top: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["id", b"id", "top", b"top"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetJobSummaryRequest: _TypeAlias = GetJobSummaryRequest  # noqa: Y015
+
+@_typing.final
+class JobSummary(_message.Message):
+    """JobSummary is a job's answered inputs by province and by carrier."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PROVINCES_FIELD_NUMBER: _builtins.int
+    CARRIERS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def provinces(self) -> _containers.RepeatedCompositeFieldContainer[Global___SummaryCount]:
+        """Provinces by the inputs answered there, largest first (inputs the upstream placed in no
+        province are left out).
+        """
+
+    @_builtins.property
+    def carriers(self) -> _containers.RepeatedCompositeFieldContainer[Global___SummaryCount]:
+        """Carriers by the inputs answered on them, largest first."""
+
+    def __init__(
+        self,
+        *,
+        provinces: _abc.Iterable[Global___SummaryCount] | None = ...,
+        carriers: _abc.Iterable[Global___SummaryCount] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["carriers", b"carriers", "provinces", b"provinces"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___JobSummary: _TypeAlias = JobSummary  # noqa: Y015
+
+@_typing.final
+class SummaryCount(_message.Message):
+    """SummaryCount is one line of a summary."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    INPUTS_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """The province's or carrier's name, as the upstream gives it (e.g. "广东", "中国移动")."""
+    inputs: _builtins.int
+    """Inputs answered with it (repeats counted once per input)."""
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        inputs: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["inputs", b"inputs", "name", b"name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SummaryCount: _TypeAlias = SummaryCount  # noqa: Y015
+
+@_typing.final
 class GetUsageRequest(_message.Message):
     """GetUsageRequest names whose usage, over which days."""
 

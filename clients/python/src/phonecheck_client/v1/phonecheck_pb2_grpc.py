@@ -97,6 +97,11 @@ class PhoneCheckStub:
                 request_serializer=phonecheck_dot_v1_dot_phonecheck__pb2.GetJobResultsRequest.SerializeToString,
                 response_deserializer=phonecheck_dot_v1_dot_phonecheck__pb2.GetJobResultsResponse.FromString,
                 _registered_method=True)
+        self.GetJobSummary = channel.unary_unary(
+                '/phonecheck.v1.PhoneCheck/GetJobSummary',
+                request_serializer=phonecheck_dot_v1_dot_phonecheck__pb2.GetJobSummaryRequest.SerializeToString,
+                response_deserializer=phonecheck_dot_v1_dot_phonecheck__pb2.JobSummary.FromString,
+                _registered_method=True)
         self.GetUsage = channel.unary_unary(
                 '/phonecheck.v1.PhoneCheck/GetUsage',
                 request_serializer=phonecheck_dot_v1_dot_phonecheck__pb2.GetUsageRequest.SerializeToString,
@@ -268,6 +273,16 @@ class PhoneCheckServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetJobSummary(self, request, context):
+        """GetJobSummary counts a job's answered inputs by province and by carrier, largest first:
+        what a chart of the list shows. It reads the counts the job keeps as its batches are
+        stored, never the results, so it answers at once whatever the job's size. An unknown id is
+        NOT_FOUND (JOB_NOT_FOUND).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetUsage(self, request, context):
         """GetUsage reads the usage ledger: what callers spent each day (numbers billed, cache hits,
         invalid inputs, repeats, calls), days counted in the server's --usage-timezone and kept
@@ -337,6 +352,11 @@ def add_PhoneCheckServicer_to_server(servicer, server):
                     servicer.GetJobResults,
                     request_deserializer=phonecheck_dot_v1_dot_phonecheck__pb2.GetJobResultsRequest.FromString,
                     response_serializer=phonecheck_dot_v1_dot_phonecheck__pb2.GetJobResultsResponse.SerializeToString,
+            ),
+            'GetJobSummary': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetJobSummary,
+                    request_deserializer=phonecheck_dot_v1_dot_phonecheck__pb2.GetJobSummaryRequest.FromString,
+                    response_serializer=phonecheck_dot_v1_dot_phonecheck__pb2.JobSummary.SerializeToString,
             ),
             'GetUsage': grpc.unary_unary_rpc_method_handler(
                     servicer.GetUsage,
@@ -649,6 +669,33 @@ class PhoneCheck:
             '/phonecheck.v1.PhoneCheck/GetJobResults',
             phonecheck_dot_v1_dot_phonecheck__pb2.GetJobResultsRequest.SerializeToString,
             phonecheck_dot_v1_dot_phonecheck__pb2.GetJobResultsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetJobSummary(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/phonecheck.v1.PhoneCheck/GetJobSummary',
+            phonecheck_dot_v1_dot_phonecheck__pb2.GetJobSummaryRequest.SerializeToString,
+            phonecheck_dot_v1_dot_phonecheck__pb2.JobSummary.FromString,
             options,
             channel_credentials,
             insecure,

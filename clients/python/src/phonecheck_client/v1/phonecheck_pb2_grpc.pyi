@@ -159,6 +159,12 @@ class PhoneCheckStub:
     (`application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`), or one CSV per status
     in a zip (`application/zip`).
     """
+    GetJobSummary: _grpc.UnaryUnaryMultiCallable[_phonecheck_pb2.GetJobSummaryRequest, _phonecheck_pb2.JobSummary]
+    """GetJobSummary counts a job's answered inputs by province and by carrier, largest first:
+    what a chart of the list shows. It reads the counts the job keeps as its batches are
+    stored, never the results, so it answers at once whatever the job's size. An unknown id is
+    NOT_FOUND (JOB_NOT_FOUND).
+    """
     GetUsage: _grpc.UnaryUnaryMultiCallable[_phonecheck_pb2.GetUsageRequest, _phonecheck_pb2.GetUsageResponse]
     """GetUsage reads the usage ledger: what callers spent each day (numbers billed, cache hits,
     invalid inputs, repeats, calls), days counted in the server's --usage-timezone and kept
@@ -288,6 +294,12 @@ class PhoneCheckAsyncStub(PhoneCheckStub):
     or, by `Accept`, a file with each row whole: CSV (`text/csv`), an Excel workbook
     (`application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`), or one CSV per status
     in a zip (`application/zip`).
+    """
+    GetJobSummary: _aio.UnaryUnaryMultiCallable[_phonecheck_pb2.GetJobSummaryRequest, _phonecheck_pb2.JobSummary]  # type: ignore[assignment]
+    """GetJobSummary counts a job's answered inputs by province and by carrier, largest first:
+    what a chart of the list shows. It reads the counts the job keeps as its batches are
+    stored, never the results, so it answers at once whatever the job's size. An unknown id is
+    NOT_FOUND (JOB_NOT_FOUND).
     """
     GetUsage: _aio.UnaryUnaryMultiCallable[_phonecheck_pb2.GetUsageRequest, _phonecheck_pb2.GetUsageResponse]  # type: ignore[assignment]
     """GetUsage reads the usage ledger: what callers spent each day (numbers billed, cache hits,
@@ -481,6 +493,18 @@ class PhoneCheckServicer(metaclass=_abc_1.ABCMeta):
         or, by `Accept`, a file with each row whole: CSV (`text/csv`), an Excel workbook
         (`application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`), or one CSV per status
         in a zip (`application/zip`).
+        """
+
+    @_abc_1.abstractmethod
+    def GetJobSummary(
+        self,
+        request: _phonecheck_pb2.GetJobSummaryRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_phonecheck_pb2.JobSummary, _abc.Awaitable[_phonecheck_pb2.JobSummary]]:
+        """GetJobSummary counts a job's answered inputs by province and by carrier, largest first:
+        what a chart of the list shows. It reads the counts the job keeps as its batches are
+        stored, never the results, so it answers at once whatever the job's size. An unknown id is
+        NOT_FOUND (JOB_NOT_FOUND).
         """
 
     @_abc_1.abstractmethod

@@ -238,6 +238,33 @@ export function numberStatusToJSON(object: NumberStatus): string {
   }
 }
 
+/** GetJobSummaryRequest names the job to summarize. */
+export interface GetJobSummaryRequest {
+  /** The job's id. */
+  id: string;
+  /** The most provinces and carriers to list of each (0: 10; at most 100). */
+  top: number;
+}
+
+/** JobSummary is a job's answered inputs by province and by carrier. */
+export interface JobSummary {
+  /**
+   * Provinces by the inputs answered there, largest first (inputs the upstream placed in no
+   * province are left out).
+   */
+  provinces: SummaryCount[];
+  /** Carriers by the inputs answered on them, largest first. */
+  carriers: SummaryCount[];
+}
+
+/** SummaryCount is one line of a summary. */
+export interface SummaryCount {
+  /** The province's or carrier's name, as the upstream gives it (e.g. "广东", "中国移动"). */
+  name: string;
+  /** Inputs answered with it (repeats counted once per input). */
+  inputs: number;
+}
+
 /** GetUsageRequest names whose usage, over which days. */
 export interface GetUsageRequest {
   /**
@@ -773,6 +800,238 @@ export interface StatusCounts {
   /** Results that carry an error instead of a status. */
   failed: number;
 }
+
+function createBaseGetJobSummaryRequest(): GetJobSummaryRequest {
+  return { id: "", top: 0 };
+}
+
+export const GetJobSummaryRequest: MessageFns<GetJobSummaryRequest> = {
+  encode(message: GetJobSummaryRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.top !== 0) {
+      writer.uint32(16).uint32(message.top);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetJobSummaryRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseGetJobSummaryRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.top = reader.uint32();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): GetJobSummaryRequest {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      top: isSet(object.top) ? globalThis.Number(object.top) : 0,
+    };
+  },
+
+  toJSON(message: GetJobSummaryRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.top !== 0) {
+      obj.top = Math.round(message.top);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetJobSummaryRequest>, I>>(base?: I): GetJobSummaryRequest {
+    return GetJobSummaryRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetJobSummaryRequest>, I>>(object: I): GetJobSummaryRequest {
+    const message = createBaseGetJobSummaryRequest();
+    message.id = object.id ?? "";
+    message.top = object.top ?? 0;
+    return message;
+  },
+};
+
+function createBaseJobSummary(): JobSummary {
+  return { provinces: [], carriers: [] };
+}
+
+export const JobSummary: MessageFns<JobSummary> = {
+  encode(message: JobSummary, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.provinces) {
+      SummaryCount.encode(v!, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.carriers) {
+      SummaryCount.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): JobSummary {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseJobSummary();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.provinces.push(SummaryCount.decode(reader, reader.uint32()));
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.carriers.push(SummaryCount.decode(reader, reader.uint32()));
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): JobSummary {
+    return {
+      provinces: globalThis.Array.isArray(object?.provinces)
+        ? object.provinces.map((e: any) => SummaryCount.fromJSON(e))
+        : [],
+      carriers: globalThis.Array.isArray(object?.carriers)
+        ? object.carriers.map((e: any) => SummaryCount.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: JobSummary): unknown {
+    const obj: any = {};
+    if (message.provinces?.length) {
+      obj.provinces = message.provinces.map((e) => SummaryCount.toJSON(e));
+    }
+    if (message.carriers?.length) {
+      obj.carriers = message.carriers.map((e) => SummaryCount.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<JobSummary>, I>>(base?: I): JobSummary {
+    return JobSummary.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<JobSummary>, I>>(object: I): JobSummary {
+    const message = createBaseJobSummary();
+    message.provinces = object.provinces?.map((e) => SummaryCount.fromPartial(e)) || [];
+    message.carriers = object.carriers?.map((e) => SummaryCount.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseSummaryCount(): SummaryCount {
+  return { name: "", inputs: 0 };
+}
+
+export const SummaryCount: MessageFns<SummaryCount> = {
+  encode(message: SummaryCount, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.inputs !== 0) {
+      writer.uint32(16).uint64(message.inputs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SummaryCount {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseSummaryCount();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.name = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.inputs = longToNumber(reader.uint64());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): SummaryCount {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      inputs: isSet(object.inputs) ? globalThis.Number(object.inputs) : 0,
+    };
+  },
+
+  toJSON(message: SummaryCount): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.inputs !== 0) {
+      obj.inputs = Math.round(message.inputs);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SummaryCount>, I>>(base?: I): SummaryCount {
+    return SummaryCount.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SummaryCount>, I>>(object: I): SummaryCount {
+    const message = createBaseSummaryCount();
+    message.name = object.name ?? "";
+    message.inputs = object.inputs ?? 0;
+    return message;
+  },
+};
 
 function createBaseGetUsageRequest(): GetUsageRequest {
   return { caller: "", from: "", to: "" };
@@ -4337,6 +4596,21 @@ export const PhoneCheckService = {
     responseDeserialize: (value: Buffer): GetJobResultsResponse => GetJobResultsResponse.decode(value),
   },
   /**
+   * GetJobSummary counts a job's answered inputs by province and by carrier, largest first:
+   * what a chart of the list shows. It reads the counts the job keeps as its batches are
+   * stored, never the results, so it answers at once whatever the job's size. An unknown id is
+   * NOT_FOUND (JOB_NOT_FOUND).
+   */
+  getJobSummary: {
+    path: "/phonecheck.v1.PhoneCheck/GetJobSummary",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: GetJobSummaryRequest): Buffer => Buffer.from(GetJobSummaryRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetJobSummaryRequest => GetJobSummaryRequest.decode(value),
+    responseSerialize: (value: JobSummary): Buffer => Buffer.from(JobSummary.encode(value).finish()),
+    responseDeserialize: (value: Buffer): JobSummary => JobSummary.decode(value),
+  },
+  /**
    * GetUsage reads the usage ledger: what callers spent each day (numbers billed, cache hits,
    * invalid inputs, repeats, calls), days counted in the server's --usage-timezone and kept
    * for --usage-retention. A caller reads its own rows; a key named in --admin-keys may name
@@ -4474,6 +4748,13 @@ export interface PhoneCheckServer extends UntypedServiceImplementation {
    * in a zip (`application/zip`).
    */
   getJobResults: handleServerStreamingCall<GetJobResultsRequest, GetJobResultsResponse>;
+  /**
+   * GetJobSummary counts a job's answered inputs by province and by carrier, largest first:
+   * what a chart of the list shows. It reads the counts the job keeps as its batches are
+   * stored, never the results, so it answers at once whatever the job's size. An unknown id is
+   * NOT_FOUND (JOB_NOT_FOUND).
+   */
+  getJobSummary: handleUnaryCall<GetJobSummaryRequest, JobSummary>;
   /**
    * GetUsage reads the usage ledger: what callers spent each day (numbers billed, cache hits,
    * invalid inputs, repeats, calls), days counted in the server's --usage-timezone and kept
@@ -4711,6 +4992,27 @@ export interface PhoneCheckClient extends Client {
     metadata?: Metadata,
     options?: Partial<CallOptions>,
   ): ClientReadableStream<GetJobResultsResponse>;
+  /**
+   * GetJobSummary counts a job's answered inputs by province and by carrier, largest first:
+   * what a chart of the list shows. It reads the counts the job keeps as its batches are
+   * stored, never the results, so it answers at once whatever the job's size. An unknown id is
+   * NOT_FOUND (JOB_NOT_FOUND).
+   */
+  getJobSummary(
+    request: GetJobSummaryRequest,
+    callback: (error: ServiceError | null, response: JobSummary) => void,
+  ): ClientUnaryCall;
+  getJobSummary(
+    request: GetJobSummaryRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: JobSummary) => void,
+  ): ClientUnaryCall;
+  getJobSummary(
+    request: GetJobSummaryRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: JobSummary) => void,
+  ): ClientUnaryCall;
   /**
    * GetUsage reads the usage ledger: what callers spent each day (numbers billed, cache hits,
    * invalid inputs, repeats, calls), days counted in the server's --usage-timezone and kept

@@ -362,6 +362,37 @@ public final class PhoneCheckGrpc {
     return getGetJobResultsMethod;
   }
 
+  private static volatile io.grpc.MethodDescriptor<io.github.phonecheck.v1.GetJobSummaryRequest,
+      io.github.phonecheck.v1.JobSummary> getGetJobSummaryMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "GetJobSummary",
+      requestType = io.github.phonecheck.v1.GetJobSummaryRequest.class,
+      responseType = io.github.phonecheck.v1.JobSummary.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<io.github.phonecheck.v1.GetJobSummaryRequest,
+      io.github.phonecheck.v1.JobSummary> getGetJobSummaryMethod() {
+    io.grpc.MethodDescriptor<io.github.phonecheck.v1.GetJobSummaryRequest, io.github.phonecheck.v1.JobSummary> getGetJobSummaryMethod;
+    if ((getGetJobSummaryMethod = PhoneCheckGrpc.getGetJobSummaryMethod) == null) {
+      synchronized (PhoneCheckGrpc.class) {
+        if ((getGetJobSummaryMethod = PhoneCheckGrpc.getGetJobSummaryMethod) == null) {
+          PhoneCheckGrpc.getGetJobSummaryMethod = getGetJobSummaryMethod =
+              io.grpc.MethodDescriptor.<io.github.phonecheck.v1.GetJobSummaryRequest, io.github.phonecheck.v1.JobSummary>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "GetJobSummary"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.github.phonecheck.v1.GetJobSummaryRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.github.phonecheck.v1.JobSummary.getDefaultInstance()))
+              .setSchemaDescriptor(new PhoneCheckMethodDescriptorSupplier("GetJobSummary"))
+              .build();
+        }
+      }
+    }
+    return getGetJobSummaryMethod;
+  }
+
   private static volatile io.grpc.MethodDescriptor<io.github.phonecheck.v1.GetUsageRequest,
       io.github.phonecheck.v1.GetUsageResponse> getGetUsageMethod;
 
@@ -646,6 +677,19 @@ public final class PhoneCheckGrpc {
 
     /**
      * <pre>
+     * GetJobSummary counts a job's answered inputs by province and by carrier, largest first:
+     * what a chart of the list shows. It reads the counts the job keeps as its batches are
+     * stored, never the results, so it answers at once whatever the job's size. An unknown id is
+     * NOT_FOUND (JOB_NOT_FOUND).
+     * </pre>
+     */
+    default void getJobSummary(io.github.phonecheck.v1.GetJobSummaryRequest request,
+        io.grpc.stub.StreamObserver<io.github.phonecheck.v1.JobSummary> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getGetJobSummaryMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
      * GetUsage reads the usage ledger: what callers spent each day (numbers billed, cache hits,
      * invalid inputs, repeats, calls), days counted in the server's --usage-timezone and kept
      * for --usage-retention. A caller reads its own rows; a key named in --admin-keys may name
@@ -897,6 +941,20 @@ public final class PhoneCheckGrpc {
 
     /**
      * <pre>
+     * GetJobSummary counts a job's answered inputs by province and by carrier, largest first:
+     * what a chart of the list shows. It reads the counts the job keeps as its batches are
+     * stored, never the results, so it answers at once whatever the job's size. An unknown id is
+     * NOT_FOUND (JOB_NOT_FOUND).
+     * </pre>
+     */
+    public void getJobSummary(io.github.phonecheck.v1.GetJobSummaryRequest request,
+        io.grpc.stub.StreamObserver<io.github.phonecheck.v1.JobSummary> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getGetJobSummaryMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
      * GetUsage reads the usage ledger: what callers spent each day (numbers billed, cache hits,
      * invalid inputs, repeats, calls), days counted in the server's --usage-timezone and kept
      * for --usage-retention. A caller reads its own rows; a key named in --admin-keys may name
@@ -1128,6 +1186,19 @@ public final class PhoneCheckGrpc {
 
     /**
      * <pre>
+     * GetJobSummary counts a job's answered inputs by province and by carrier, largest first:
+     * what a chart of the list shows. It reads the counts the job keeps as its batches are
+     * stored, never the results, so it answers at once whatever the job's size. An unknown id is
+     * NOT_FOUND (JOB_NOT_FOUND).
+     * </pre>
+     */
+    public io.github.phonecheck.v1.JobSummary getJobSummary(io.github.phonecheck.v1.GetJobSummaryRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getGetJobSummaryMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
      * GetUsage reads the usage ledger: what callers spent each day (numbers billed, cache hits,
      * invalid inputs, repeats, calls), days counted in the server's --usage-timezone and kept
      * for --usage-retention. A caller reads its own rows; a key named in --admin-keys may name
@@ -1299,6 +1370,19 @@ public final class PhoneCheckGrpc {
 
     /**
      * <pre>
+     * GetJobSummary counts a job's answered inputs by province and by carrier, largest first:
+     * what a chart of the list shows. It reads the counts the job keeps as its batches are
+     * stored, never the results, so it answers at once whatever the job's size. An unknown id is
+     * NOT_FOUND (JOB_NOT_FOUND).
+     * </pre>
+     */
+    public io.github.phonecheck.v1.JobSummary getJobSummary(io.github.phonecheck.v1.GetJobSummaryRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getGetJobSummaryMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
      * GetUsage reads the usage ledger: what callers spent each day (numbers billed, cache hits,
      * invalid inputs, repeats, calls), days counted in the server's --usage-timezone and kept
      * for --usage-retention. A caller reads its own rows; a key named in --admin-keys may name
@@ -1417,6 +1501,20 @@ public final class PhoneCheckGrpc {
 
     /**
      * <pre>
+     * GetJobSummary counts a job's answered inputs by province and by carrier, largest first:
+     * what a chart of the list shows. It reads the counts the job keeps as its batches are
+     * stored, never the results, so it answers at once whatever the job's size. An unknown id is
+     * NOT_FOUND (JOB_NOT_FOUND).
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<io.github.phonecheck.v1.JobSummary> getJobSummary(
+        io.github.phonecheck.v1.GetJobSummaryRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getGetJobSummaryMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
      * GetUsage reads the usage ledger: what callers spent each day (numbers billed, cache hits,
      * invalid inputs, repeats, calls), days counted in the server's --usage-timezone and kept
      * for --usage-retention. A caller reads its own rows; a key named in --admin-keys may name
@@ -1441,9 +1539,10 @@ public final class PhoneCheckGrpc {
   private static final int METHODID_DELETE_JOB = 6;
   private static final int METHODID_WATCH_JOB = 7;
   private static final int METHODID_GET_JOB_RESULTS = 8;
-  private static final int METHODID_GET_USAGE = 9;
-  private static final int METHODID_CHECK_BULK = 10;
-  private static final int METHODID_CREATE_JOB = 11;
+  private static final int METHODID_GET_JOB_SUMMARY = 9;
+  private static final int METHODID_GET_USAGE = 10;
+  private static final int METHODID_CHECK_BULK = 11;
+  private static final int METHODID_CREATE_JOB = 12;
 
   private static final class MethodHandlers<Req, Resp> implements
       io.grpc.stub.ServerCalls.UnaryMethod<Req, Resp>,
@@ -1497,6 +1596,10 @@ public final class PhoneCheckGrpc {
         case METHODID_GET_JOB_RESULTS:
           serviceImpl.getJobResults((io.github.phonecheck.v1.GetJobResultsRequest) request,
               (io.grpc.stub.StreamObserver<io.github.phonecheck.v1.GetJobResultsResponse>) responseObserver);
+          break;
+        case METHODID_GET_JOB_SUMMARY:
+          serviceImpl.getJobSummary((io.github.phonecheck.v1.GetJobSummaryRequest) request,
+              (io.grpc.stub.StreamObserver<io.github.phonecheck.v1.JobSummary>) responseObserver);
           break;
         case METHODID_GET_USAGE:
           serviceImpl.getUsage((io.github.phonecheck.v1.GetUsageRequest) request,
@@ -1604,6 +1707,13 @@ public final class PhoneCheckGrpc {
               io.github.phonecheck.v1.GetJobResultsResponse>(
                 service, METHODID_GET_JOB_RESULTS)))
         .addMethod(
+          getGetJobSummaryMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              io.github.phonecheck.v1.GetJobSummaryRequest,
+              io.github.phonecheck.v1.JobSummary>(
+                service, METHODID_GET_JOB_SUMMARY)))
+        .addMethod(
           getGetUsageMethod(),
           io.grpc.stub.ServerCalls.asyncUnaryCall(
             new MethodHandlers<
@@ -1669,6 +1779,7 @@ public final class PhoneCheckGrpc {
               .addMethod(getDeleteJobMethod())
               .addMethod(getWatchJobMethod())
               .addMethod(getGetJobResultsMethod())
+              .addMethod(getGetJobSummaryMethod())
               .addMethod(getGetUsageMethod())
               .build();
         }
