@@ -837,13 +837,19 @@ async fn postgres(figure: &str) -> Option<postgres::TestPostgres> {
     postgres::TestPostgres::start(figure).await
 }
 
-/// Downloads job `id`'s results as CSV from the console, as a browser would; returns
-/// (seconds to the first byte of the body, seconds in all, bytes).
+/// Downloads job `id`'s results as CSV as the console does (`GET /v1/jobs/{id}/results`,
+/// `Accept: text/csv; bom=true`); returns (seconds to the first byte of the body, seconds in
+/// all, bytes).
 async fn console_csv(server: &Server, id: &str) -> (f64, f64, u64) {
     let http = server.http.as_deref().expect("started with --http-listen");
-    let url = format!("http://{http}/console/api/jobs/{id}/results?format=csv");
+    let url = format!("http://{http}/v1/jobs/{id}/results");
     let start = Instant::now();
-    let mut response = reqwest::get(&url).await.expect("download");
+    let mut response = reqwest::Client::new()
+        .get(&url)
+        .header("accept", "text/csv; bom=true")
+        .send()
+        .await
+        .expect("download");
     assert!(response.status().is_success(), "{}", response.status());
     let mut first = None;
     let mut bytes = 0u64;

@@ -10,6 +10,9 @@
 
 mod common;
 
+/// The media type of an Excel workbook.
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
 use std::io::Read;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -201,10 +204,10 @@ async fn uploads_are_previewed_made_into_jobs_and_downloaded_whole() {
     .await;
     assert_eq!(done["done"], "300");
 
+    let results = format!("{base}/v1/jobs/{job_id}/results");
     let csv = http
-        .get(format!(
-            "{base}/console/api/jobs/{job_id}/results?format=csv"
-        ))
+        .get(&results)
+        .header("accept", "text/csv; bom=true")
         .send()
         .await
         .unwrap();
@@ -231,9 +234,9 @@ async fn uploads_are_previewed_made_into_jobs_and_downloaded_whole() {
 
     // A workbook is built whole first; the page names it to ask how far the build got.
     let xlsx = http
-        .get(format!(
-            "{base}/console/api/jobs/{job_id}/results?format=xlsx&progress=page-token-1"
-        ))
+        .get(&results)
+        .header("accept", XLSX)
+        .header("phonecheck-build", "page-token-1")
         .send()
         .await
         .unwrap();
@@ -258,17 +261,18 @@ async fn uploads_are_previewed_made_into_jobs_and_downloaded_whole() {
         .unwrap();
     assert_eq!(unknown.status(), 404);
     let bad = http
-        .get(format!(
-            "{base}/console/api/jobs/{job_id}/split?progress=no"
-        ))
+        .get(&results)
+        .header("accept", "application/zip")
+        .header("phonecheck-build", "no")
         .send()
         .await
         .unwrap();
     assert_eq!(bad.status(), 400);
-    assert!(bad.text().await.unwrap().contains("progress: a token"));
+    assert!(bad.text().await.unwrap().contains("token is 8 to 64"));
 
     let zip = http
-        .get(format!("{base}/console/api/jobs/{job_id}/split"))
+        .get(&results)
+        .header("accept", "application/zip")
         .send()
         .await
         .unwrap()
@@ -453,15 +457,16 @@ async fn with_keys_every_route_needs_one_and_shows_only_that_names_jobs() {
         of_b["jobs"].as_array().unwrap().is_empty(),
         "B sees none of A's jobs"
     );
-    for path in [
-        "/v1/jobs/{id}",
-        "/v1/jobs/{id}:watch",
-        "/console/api/jobs/{id}/results",
-        "/console/api/jobs/{id}/split",
+    for (path, accept) in [
+        ("/v1/jobs/{id}", "application/json"),
+        ("/v1/jobs/{id}:watch", "text/event-stream"),
+        ("/v1/jobs/{id}/results", "text/csv"),
+        ("/v1/jobs/{id}/results", "application/zip"),
     ] {
         let path = path.replace("{id}", id);
         let other = http
             .get(format!("{base}{path}"))
+            .header("accept", accept)
             .bearer_auth(KEY_B)
             .send()
             .await
@@ -470,9 +475,9 @@ async fn with_keys_every_route_needs_one_and_shows_only_that_names_jobs() {
     }
     // A's workbook build is A's to follow: B is told there is none.
     let built = http
-        .get(format!(
-            "{base}/console/api/jobs/{id}/results?format=xlsx&progress=build-of-a"
-        ))
+        .get(format!("{base}/v1/jobs/{id}/results"))
+        .header("accept", XLSX)
+        .header("phonecheck-build", "build-of-a")
         .bearer_auth(KEY_A)
         .send()
         .await

@@ -19,6 +19,7 @@
 
 pub(crate) mod alapi_door;
 pub(crate) mod auth;
+pub(crate) mod builds;
 pub mod config;
 pub(crate) mod console;
 pub(crate) mod encoded_replies;
@@ -271,8 +272,10 @@ impl Server {
                 &CallLayer::new(draining.clone()),
                 tonic::service::Routes::new(phonecheck.clone()),
             ));
+            let builds = builds::Builds::default();
             let json = json_api::router(json_api::JsonApi::new(
                 stack,
+                builds.clone(),
                 json_api::Limits {
                     max_message_bytes,
                     max_chunk: assembled.jobs.max_chunk,
@@ -282,6 +285,7 @@ impl Server {
             let door = alapi_door::router(assembled.pipeline.clone(), assembled.keys.clone());
             let console = console::router(console::Console::new(
                 jobs.clone(),
+                builds,
                 assembled.keys.clone(),
                 console_settings,
             ));

@@ -8,7 +8,7 @@
 //! - The page lists, watches, cancels, resumes and deletes jobs and reads usage through the
 //!   public JSON API (`/v1/…`, [`crate::serving::json_api`]), as any client would.
 //! - `/console/api/*`: what that API does not serve yet: uploads and their preview
-//!   ([`uploads`]), and downloads as files with their builds' progress ([`downloads`]).
+//!   ([`uploads`]), and how far a download being built has got ([`crate::serving::builds`]).
 //!
 //! It only translates, like the gRPC service: a job is made through [`Jobs::create`] exactly as
 //! `CreateJob` makes one, the files are read and written by [`crate::lists`]. With API keys,
@@ -16,8 +16,6 @@
 //! name; the page holds the key in the tab's memory only. There are no cookies, so a request
 //! from another site carries no credentials (nothing to forge).
 
-mod builds;
-mod downloads;
 mod uploads;
 
 use std::collections::HashMap;
@@ -34,6 +32,7 @@ use serde_json::json;
 
 use crate::jobs::{JobError, JobRecord, Jobs};
 use crate::serving::auth::ApiKeys;
+use crate::serving::builds::Builds;
 use crate::serving::json_api::job_json;
 
 /// How the console takes uploads.
@@ -56,18 +55,24 @@ pub(crate) struct Console {
     settings: Arc<Settings>,
     uploads: Arc<Mutex<HashMap<String, uploads::Upload>>>,
     /// Workbooks and zips being built for a download, for the page to show how far.
-    builds: builds::Builds,
+    builds: Builds,
 }
 
 impl Console {
-    /// The console of `jobs`, with the server's API keys when it has some.
-    pub(crate) fn new(jobs: Arc<Jobs>, keys: Option<Arc<ApiKeys>>, settings: Settings) -> Self {
+    /// The console of `jobs`, with the server's API keys when it has some, reading the
+    /// progress of the downloads the JSON API builds (`builds`).
+    pub(crate) fn new(
+        jobs: Arc<Jobs>,
+        builds: Builds,
+        keys: Option<Arc<ApiKeys>>,
+        settings: Settings,
+    ) -> Self {
         Console {
             jobs,
             keys,
             settings: Arc::new(settings),
             uploads: Arc::default(),
-            builds: builds::Builds::default(),
+            builds,
         }
     }
 
@@ -87,8 +92,8 @@ impl Console {
 }
 
 /// The console's routes: the page, and what the public JSON API (`/v1/…`, which the page
-/// uses for everything else) does not serve: uploads with their preview, downloads as files,
-/// and the builds of those.
+/// uses for everything else) does not serve: uploads with their preview, and how far a
+/// download being built has got.
 pub(crate) fn router(console: Console) -> Router {
     Router::new()
         .route("/", get(page))
@@ -100,10 +105,26 @@ pub(crate) fn router(console: Console) -> Router {
         .route("/console/api/uploads/{id}/preview", get(uploads::preview))
         .route("/console/api/uploads/{id}/job", post(uploads::start))
         .route("/console/api/uploads/{id}/cost", get(uploads::cost))
-        .route("/console/api/jobs/{id}/results", get(downloads::results))
-        .route("/console/api/jobs/{id}/split", get(downloads::split))
-        .route("/console/api/builds/{token}", get(downloads::build))
+        .route("/console/api/builds/{token}", get(build))
         .with_state(console)
+}
+
+/// `GET /console/api/builds/{token}`: how far a workbook or zip being built (by
+/// `GET /v1/jobs/{id}/results`, named by its `Phonecheck-Build` header) has got,
+/// `{"rows", "total", "done"}`.
+async fn build(
+    headers: HeaderMap,
+    State(console): State<Console>,
+    Path(token): Path<String>,
+) -> Result<Response, ApiError> {
+    let owner = console.owner(&headers)?;
+    let progress = console.builds.read(&owner, &token).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "no download is being built under that token here",
+        )
+    })?;
+    Ok(axum::Json(progress).into_response())
 }
 
 /// An API failure: a status and one line saying what to do, as `{"error": "…"}`.

@@ -1,5 +1,7 @@
 //! `GET /v1/jobs/{id}/results` as a file, chosen by `Accept`: CSV (`text/csv`, streamed as it
-//! is written), an Excel workbook or one file per status in a zip (built first, then sent).
+//! is written; `text/csv; bom=true` starts it with the byte-order mark Excel needs to read
+//! UTF-8), an Excel workbook or one file per status in a zip (built first, then sent; a
+//! `Phonecheck-Build: TOKEN` header lets the console follow the build, [`Builds`]).
 //! Each row is whole (the job's columns, then the result's) when the job kept rows, as
 //! `phonecheck job results` writes it. The answers come from `GetJob` and `GetJobResults`
 //! called in-process like any other request; this module only writes them as a file.
@@ -13,15 +15,22 @@ use super::channel::InProcess;
 use crate::lists::split::SplitLayout;
 use crate::lists::{OutputFormat, ResultWriter, RowResult, SplitWriter, WriteOptions};
 use crate::pb;
+use crate::serving::builds::{Builds, Progress};
 use crate::serving::file_downloads::{
     BodyWriter, RowChunks, attachment, download_name, produce, send,
 };
 
+/// The request header naming a built file's progress (see [`Builds`]).
+pub(super) const BUILD_HEADER: &str = "phonecheck-build";
+
 /// A file a job's results can be had as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum FileKind {
-    /// `text/csv`.
-    Csv,
+    /// `text/csv`; with a byte-order mark (`bom=true`) for Excel.
+    Csv {
+        /// Start with a UTF-8 byte-order mark.
+        bom: bool,
+    },
     /// An Excel workbook.
     Xlsx,
     /// One file per status, zipped.
@@ -33,8 +42,14 @@ const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.
 impl FileKind {
     /// The file `accept` asks for, if it asks for one (else the answer is NDJSON).
     pub(super) fn asked(accept: &str) -> Option<FileKind> {
+        let csv = FileKind::Csv {
+            bom: accept
+                .split(',')
+                .find(|media| media.trim_start().starts_with("text/csv"))
+                .is_some_and(|media| media.replace(' ', "").contains(";bom=true")),
+        };
         [
-            ("text/csv", FileKind::Csv),
+            ("text/csv", csv),
             (XLSX, FileKind::Xlsx),
             ("application/zip", FileKind::Zip),
         ]
@@ -51,6 +66,7 @@ pub(super) async fn results_file(
     request: Bytes,
     metadata: MetadataMap,
     kind: FileKind,
+    build: Option<(Builds, String)>,
 ) -> Result<axum::response::Response, Status> {
     let asked = pb::GetJobResultsRequest::decode(request.clone())
         .map_err(|e| Status::internal(format!("the request did not re-decode: {e}")))?;
@@ -71,10 +87,17 @@ pub(super) async fn results_file(
         )
         .await?
         .into_inner();
+    // Counted under the job's owner: only the key that may read the job sees how far.
+    let progress = match (&build, kind) {
+        (Some((builds, token)), FileKind::Xlsx | FileKind::Zip) => builds
+            .start(&job.owner, Some(token), job.total)
+            .map_err(|e| Status::invalid_argument(format!("{BUILD_HEADER}: {e}")))?,
+        _ => None,
+    };
     let rows = output_rows(answers);
     let header = (!job.header.is_empty()).then(|| job.header.clone());
     match kind {
-        FileKind::Csv => Ok(csv(rows, header, &job.name)),
+        FileKind::Csv { bom } => Ok(csv(rows, header, bom, &job.name)),
         FileKind::Xlsx => {
             let options = WriteOptions {
                 columns: header,
@@ -90,14 +113,8 @@ pub(super) async fn results_file(
                 }
                 writer.finish()
             };
-            built(
-                rows,
-                write,
-                scratch,
-                XLSX,
-                &download_name(&job.name, "results", "xlsx"),
-            )
-            .await
+            let name = download_name(&job.name, "results", "xlsx");
+            built(rows, write, progress, scratch, XLSX, &name).await
         }
         FileKind::Zip => {
             let layout = match header {
@@ -114,7 +131,7 @@ pub(super) async fn results_file(
                 split.finish().map(|_| ())
             };
             let name = download_name(&job.name, "by-status", "zip");
-            built(rows, write, scratch, "application/zip", &name).await
+            built(rows, write, progress, scratch, "application/zip", &name).await
         }
     }
 }
@@ -180,10 +197,15 @@ fn page_rows(page: pb::GetJobResultsResponse) -> Vec<RowResult> {
 
 /// A CSV streamed as it is written; a failure after the first byte cuts the body, which a
 /// client sees as an incomplete transfer, never as a shorter file that looks whole.
-fn csv(rows: RowChunks, columns: Option<Vec<String>>, job: &str) -> axum::response::Response {
+fn csv(
+    rows: RowChunks,
+    columns: Option<Vec<String>>,
+    bom: bool,
+    job: &str,
+) -> axum::response::Response {
     let options = WriteOptions {
         columns,
-        bom: false,
+        bom,
         sheet: None,
     };
     let (tx, rx) = tokio::sync::mpsc::channel(8);
@@ -209,10 +231,12 @@ fn csv(rows: RowChunks, columns: Option<Vec<String>>, job: &str) -> axum::respon
     )
 }
 
-/// A workbook or zip: written whole to `scratch`, then sent.
+/// A workbook or zip: written whole to `scratch`, its rows counted on `progress` when the
+/// build is followed, then sent.
 async fn built<W>(
     rows: RowChunks,
     write: W,
+    progress: Option<Progress>,
     scratch: tempfile::TempPath,
     kind: &'static str,
     name: &str,
@@ -220,9 +244,11 @@ async fn built<W>(
 where
     W: FnOnce(&mut dyn Iterator<Item = RowResult>) -> std::io::Result<()> + Send + 'static,
 {
-    produce(rows, write, None)
+    let handed = progress.as_ref().map(|p| p.rows.clone());
+    produce(rows, write, handed)
         .await
         .map_err(|e| Status::internal(format!("the file could not be written: {e}")))?;
+    drop(progress);
     send(scratch, kind, name)
         .await
         .map_err(|e| Status::internal(format!("the file could not be sent: {e}")))
@@ -244,7 +270,14 @@ mod tests {
 
     #[test]
     fn accept_names_the_file_first_asked_for() {
-        assert_eq!(FileKind::asked("text/csv"), Some(FileKind::Csv));
+        assert_eq!(
+            FileKind::asked("text/csv"),
+            Some(FileKind::Csv { bom: false })
+        );
+        assert_eq!(
+            FileKind::asked("text/csv; bom=true"),
+            Some(FileKind::Csv { bom: true })
+        );
         assert_eq!(
             FileKind::asked(&format!("application/zip, {XLSX}")),
             Some(FileKind::Zip)

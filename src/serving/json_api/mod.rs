@@ -38,6 +38,7 @@ use tokio_stream::wrappers::ReceiverStream;
 use tonic::metadata::MetadataMap;
 use tonic::{Status, Streaming};
 
+use crate::serving::builds::Builds;
 pub(crate) use channel::{GrpcStack, InProcess};
 pub use routes::RouteError;
 use routes::{Found, Route};
@@ -74,17 +75,25 @@ struct Inner {
     routes: Vec<Route>,
     channel: InProcess,
     limits: Limits,
+    /// Workbooks and zips being built, for the console to show how far.
+    builds: Builds,
 }
 
 impl JsonApi {
-    /// The API of the PhoneCheck methods, calling `stack`.
-    pub(crate) fn new(stack: GrpcStack, limits: Limits) -> Result<JsonApi, RouteError> {
+    /// The API of the PhoneCheck methods, calling `stack`, counting the files it builds in
+    /// `builds`.
+    pub(crate) fn new(
+        stack: GrpcStack,
+        builds: Builds,
+        limits: Limits,
+    ) -> Result<JsonApi, RouteError> {
         let pool =
             crate::pb::descriptor_pool().ok_or(RouteError::Missing("the API's descriptors"))?;
         Ok(JsonApi(Arc::new(Inner {
             routes: routes::routes(pool, "phonecheck.v1.PhoneCheck")?,
             channel: InProcess::new(stack),
             limits,
+            builds,
         })))
     }
 }
@@ -155,7 +164,12 @@ async fn serve(State(api): State<JsonApi>, request: Request) -> Response {
         match single_message(&route, &variables, parts.uri.query(), body, limits).await {
             Ok(message) if let Some(kind) = results_file(&route, &parts.headers) => {
                 let metadata = forwarded(&parts.headers);
-                return downloads::results_file(&api.0.channel, message, metadata, kind)
+                let build = parts
+                    .headers
+                    .get(downloads::BUILD_HEADER)
+                    .and_then(|v| v.to_str().ok())
+                    .map(|token| (api.0.builds.clone(), token.to_owned()));
+                return downloads::results_file(&api.0.channel, message, metadata, kind, build)
                     .await
                     .unwrap_or_else(|status| failure(&status));
             }

@@ -346,11 +346,13 @@ async function loadUsage() {
   } catch (_) { /* the usage section stays as it was */ }
 }
 
-// Downloads: fetched with the key, then saved under the server's file name. A workbook or a
-// zip (`built`) is written whole on the server before its first byte leaves: the page names
-// the download with a token and asks how far the build has got (or, when another replica
-// answers that, shows the time waited), then counts the bytes as they arrive.
-async function download(path, built) {
+// Downloads: GetJobResults of the public API as a file (`accept` says which), fetched with
+// the key, then saved under the server's file name. A workbook or a zip (`built`) is written
+// whole on the server before its first byte leaves: the page names the build with a token
+// (the Phonecheck-Build header) and asks how far it has got (or, when another replica answers
+// that, shows the time waited), then counts the bytes as they arrive.
+async function download(accept, built) {
+  const path = `/v1/jobs/${$("downloads").dataset.job}/results`;
   const status = $("download-status");
   const started = Date.now();
   const token = built ? `d${started.toString(36)}${Math.random().toString(36).slice(2, 10)}` : null;
@@ -368,7 +370,9 @@ async function download(path, built) {
     }, 500);
   }
   try {
-    const response = await api(token ? `${path}${path.includes("?") ? "&" : "?"}progress=${token}` : path);
+    const headers = { Accept: accept };
+    if (token) headers["Phonecheck-Build"] = token;
+    const response = await api(path, { headers });
     clearInterval(polling);
     const disposition = response.headers.get("Content-Disposition") || "";
     const match = /filename\*=UTF-8''([^;]+)/.exec(disposition);
@@ -466,9 +470,11 @@ drop.addEventListener("drop", (e) => {
 $("sheet").addEventListener("change", rePreview);
 $("column").addEventListener("change", rePreview);
 $("start").addEventListener("click", startJob);
-$("download-csv").addEventListener("click", () => download(`/console/api/jobs/${$("downloads").dataset.job}/results?format=csv`, false));
-$("download-xlsx").addEventListener("click", () => download(`/console/api/jobs/${$("downloads").dataset.job}/results?format=xlsx`, true));
-$("download-split").addEventListener("click", () => download(`/console/api/jobs/${$("downloads").dataset.job}/split`, true));
+// A CSV with the byte-order mark Excel needs to read UTF-8.
+$("download-csv").addEventListener("click", () => download("text/csv; bom=true", false));
+$("download-xlsx").addEventListener("click", () =>
+  download("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", true));
+$("download-split").addEventListener("click", () => download("application/zip", true));
 
 $("demo").hidden = document.documentElement.dataset.demo !== "1";
 applyLanguage();

@@ -1,8 +1,8 @@
 //! Downloads being built: a workbook or a zip is written whole before its first byte can
-//! leave (both formats end with an index), which for a million rows takes seconds. The page
-//! names each such download with a token of its own (`?progress=TOKEN`) and asks
-//! `GET /console/api/builds/TOKEN` how far it has got meanwhile, so the person waiting sees
-//! rows counting up instead of a button that seems dead.
+//! leave (both formats end with an index), which for a million rows takes seconds. The
+//! console names each such download with a token of its own (the `Phonecheck-Build` header of
+//! `GET /v1/jobs/{id}/results`) and asks `GET /console/api/builds/TOKEN` how far it has got
+//! meanwhile, so the person waiting sees rows counting up instead of a button that seems dead.
 //!
 //! Kept in this process only: on several replicas a poll that reaches another one is
 //! answered 404, and the page then shows the time waited instead.
@@ -12,11 +12,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use axum::http::StatusCode;
 use parking_lot::Mutex;
 use tokio::time::Instant;
-
-use super::ApiError;
 
 /// How long a finished build's figures stay readable: the page's last poll comes after the
 /// download ended.
@@ -25,9 +22,14 @@ const KEPT_AFTER_END: Duration = Duration::from_secs(60);
 /// The shortest and longest token taken.
 const TOKEN_LENGTH: std::ops::RangeInclusive<usize> = 8..=64;
 
+/// A build's token that is not 8 to 64 letters, digits, `-` or `_`.
+#[derive(Debug, thiserror::Error)]
+#[error("a build's token is 8 to 64 letters, digits, - or _")]
+pub struct BadToken;
+
 /// The builds of this process, by token.
 #[derive(Debug, Default, Clone)]
-pub(super) struct Builds {
+pub(crate) struct Builds {
     by_token: Arc<Mutex<HashMap<String, Build>>>,
 }
 
@@ -45,7 +47,7 @@ struct Build {
 
 /// One build being counted; it ends when dropped.
 #[derive(Debug)]
-pub(super) struct Progress {
+pub(crate) struct Progress {
     builds: Builds,
     token: String,
     /// Rows handed to the writer so far: the writer's feeder adds to it.
@@ -60,7 +62,7 @@ impl Builds {
         owner: &str,
         token: Option<&str>,
         total: u64,
-    ) -> Result<Option<Progress>, ApiError> {
+    ) -> Result<Option<Progress>, BadToken> {
         let Some(token) = token else {
             return Ok(None);
         };
@@ -69,10 +71,7 @@ impl Builds {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "progress: a token of 8 to 64 letters, digits, - or _",
-            ));
+            return Err(BadToken);
         }
         let rows = Arc::new(AtomicU64::new(0));
         let mut by_token = self.by_token.lock();
