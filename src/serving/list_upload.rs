@@ -141,3 +141,18 @@ pub(crate) fn suffix(name: &str) -> String {
         .unwrap_or_else(|| "txt".to_owned());
     format!(".{extension}{gz}")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_cleaned_and_keep_what_says_how_to_read_them() {
+        assert_eq!(clean_name("C:\\fakepath\\客户 名单.csv"), "客户 名单.csv");
+        assert_eq!(clean_name("a/b/.hidden\"<x>.csv"), "hiddenx.csv");
+        assert_eq!(clean_name("///"), "list");
+        assert_eq!(suffix("List.CSV.gz"), ".csv.gz");
+        assert_eq!(suffix("numbers"), ".txt");
+        assert_eq!(suffix("book.xlsx"), ".xlsx");
+    }
+}
