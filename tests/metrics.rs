@@ -73,6 +73,8 @@ struct Metered {
     url: String,
     metrics_addr: String,
     grpc_addr: String,
+    /// The HTTP listener: the JSON API.
+    http_addr: String,
     _mock: common::process::Running,
     _server: common::process::Running,
 }
@@ -89,6 +91,7 @@ fn metered(dir: &std::path::Path, budget: &str, mock_flags: &[&str]) -> Metered 
     serve
         .args(["serve", "--listen", "127.0.0.1:0", "--upstream-url", &url])
         .args(["--metrics-listen", "127.0.0.1:0"])
+        .args(["--http-listen", "127.0.0.1:0"])
         .args(["--api-keys-file", keys.to_str().unwrap()])
         .arg("--data-dir")
         .arg(dir.join("data"))
@@ -96,10 +99,23 @@ fn metered(dir: &std::path::Path, budget: &str, mock_flags: &[&str]) -> Metered 
     // The gRPC line is logged first, the metrics line after it.
     let (metrics_addr, server, logs) = start_logged(serve, "metrics listening", "addr=");
     let grpc_addr = grpc_addr(&logs.lock());
+    // The HTTP line comes once the jobs have started, after the metrics one.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let http_addr = loop {
+        if let Some(addr) = logged_addr(&logs.lock(), "HTTP listening") {
+            break addr;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the HTTP address is logged"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
     Metered {
         url,
         metrics_addr,
         grpc_addr,
+        http_addr,
         _mock: mock,
         _server: server,
     }
@@ -107,14 +123,16 @@ fn metered(dir: &std::path::Path, budget: &str, mock_flags: &[&str]) -> Metered 
 
 /// The gRPC address from the server's logs (logged before the metrics one).
 fn grpc_addr(logs: &[String]) -> String {
-    logs.iter()
-        .filter(|l| l.contains("phonecheck listening"))
-        .find_map(|l| {
-            l.split_whitespace()
-                .find_map(|w| w.strip_prefix("addr="))
-                .map(str::to_owned)
-        })
-        .expect("the gRPC address is logged")
+    logged_addr(logs, "phonecheck listening").expect("the gRPC address is logged")
+}
+
+/// The `addr=` of the first log line containing `marker`.
+fn logged_addr(logs: &[String], marker: &str) -> Option<String> {
+    logs.iter().filter(|l| l.contains(marker)).find_map(|l| {
+        l.split_whitespace()
+            .find_map(|w| w.strip_prefix("addr="))
+            .map(str::to_owned)
+    })
 }
 
 fn with_key<T>(message: T) -> tonic::Request<T> {
@@ -599,5 +617,65 @@ async fn the_shipped_alerts_fire_on_what_a_real_server_exports_and_the_dashboard
         "promtool test rules:\n{}{}",
         String::from_utf8_lossy(&tested.stdout),
         String::from_utf8_lossy(&tested.stderr)
+    );
+}
+
+#[tokio::test]
+async fn json_api_calls_are_counted_as_the_grpc_calls_they_are() {
+    let dir = tempfile::tempdir().unwrap();
+    let metered = metered(dir.path(), "1000/day", &[]);
+    let http = reqwest::Client::new();
+    let base = format!("http://{}", metered.http_addr);
+    let keyed = |request: reqwest::RequestBuilder| {
+        request
+            .header("authorization", format!("Bearer {API_KEY}"))
+            .send()
+    };
+    for _ in 0..2 {
+        let response = keyed(
+            http.post(format!("{base}/v1/check"))
+                .body(r#"{"mobiles":["13111111111"]}"#),
+        )
+        .await
+        .unwrap();
+        assert_eq!(response.status(), 200);
+    }
+    let response = http
+        .post(format!("{base}/v1/check"))
+        .body(r#"{"mobiles":["13111111111"]}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+    let response = keyed(http.get(format!("{base}/v1/jobs/j_none")))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+
+    let text = http
+        .get(format!("http://{}/metrics", metered.metrics_addr))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let samples = parse(&text);
+    let calls = |method: &str, code: &str, caller: &str| {
+        sum(
+            &samples,
+            "phonecheck_rpc_requests_total",
+            &[("method", method), ("code", code), ("caller", caller)],
+        )
+    };
+    assert_eq!(calls("PhoneCheck/Check", "OK", "crm"), 2.0, "{text}");
+    assert_eq!(
+        calls("PhoneCheck/Check", "UNAUTHENTICATED", "anonymous"),
+        1.0
+    );
+    assert_eq!(
+        calls("PhoneCheck/GetJob", "NOT_FOUND", "crm"),
+        1.0,
+        "{text}"
     );
 }

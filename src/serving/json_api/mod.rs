@@ -161,25 +161,25 @@ async fn serve(State(api): State<JsonApi>, request: Request) -> Response {
     } else if route.method.is_client_streaming() {
         streamed_messages(route.method.input(), body, limits)
     } else {
-        match single_message(&route, &variables, parts.uri.query(), body, limits).await {
-            Ok(message) if let Some(kind) = results_file(&route, &parts.headers) => {
-                let metadata = forwarded(&parts.headers);
-                let build = parts
-                    .headers
-                    .get(downloads::BUILD_HEADER)
-                    .and_then(|v| v.to_str().ok())
-                    .map(|token| (api.0.builds.clone(), token.to_owned()));
-                return downloads::results_file(&api.0.channel, message, metadata, kind, build)
-                    .await
-                    .unwrap_or_else(|status| failure(&status));
-            }
-            Ok(message) => {
-                let (tx, rx) = mpsc::channel(1);
-                let _ = tx.try_send(message);
-                (rx, None, None)
-            }
-            Err(e) => return refused(e),
+        let message =
+            match single_message(&route, &variables, parts.uri.query(), body, limits).await {
+                Ok(message) => message,
+                Err(e) => return refused(e),
+            };
+        if let Some(kind) = results_file(&route, &parts.headers) {
+            let metadata = forwarded(&parts.headers);
+            let build = parts
+                .headers
+                .get(downloads::BUILD_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .map(|token| (api.0.builds.clone(), token.to_owned()));
+            return downloads::results_file(&api.0.channel, message, metadata, kind, build)
+                .await
+                .unwrap_or_else(|status| failure(&status));
         }
+        let (tx, rx) = mpsc::channel(1);
+        let _ = tx.try_send(message);
+        (rx, None, None)
     };
     let path = format!(
         "/{}/{}",
