@@ -100,13 +100,13 @@ fn metered(dir: &std::path::Path, budget: &str, mock_flags: &[&str]) -> Metered 
     let (metrics_addr, server, logs) = start_logged(serve, "metrics listening", "addr=");
     let grpc_addr = grpc_addr(&logs.lock());
     // The HTTP line comes once the jobs have started, after the metrics one.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
     let http_addr = loop {
         if let Some(addr) = logged_addr(&logs.lock(), "HTTP listening") {
             break addr;
         }
         assert!(
-            std::time::Instant::now() < deadline,
+            tokio::time::Instant::now() < deadline,
             "the HTTP address is logged"
         );
         std::thread::sleep(std::time::Duration::from_millis(20));
