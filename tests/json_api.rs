@@ -789,3 +789,58 @@ async fn a_list_file_sent_as_a_form_becomes_a_job_with_its_rows_whole() {
         "one job: the refused forms stored nothing"
     );
 }
+
+#[tokio::test]
+async fn a_json_stream_open_at_shutdown_finishes_and_new_calls_are_refused() {
+    let sim = common::simulator(SimulatorConfig {
+        latency: Duration::from_millis(100),
+        ..SimulatorConfig::default()
+    })
+    .await;
+    let mut config = test_config(sim.url());
+    config.http_listen = Some("127.0.0.1:0".parse().unwrap());
+    // 20 batches one after another: about two seconds of stream.
+    config.concurrency = 1;
+    let (_, http, stop) = start_server_with_http(config).await;
+    let base = format!("http://{}", http.unwrap());
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap();
+    let mut stream = client
+        .post(format!("{base}/v1/check:stream"))
+        .json(&json!({"mobiles": numbers(40_000)}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), 200);
+    let mut body = stream
+        .chunk()
+        .await
+        .unwrap()
+        .expect("a first batch")
+        .to_vec();
+    drop(stop);
+    while let Some(chunk) = stream.chunk().await.expect("the stream runs to its end") {
+        body.extend_from_slice(&chunk);
+    }
+    let (lines, error) = ndjson(&String::from_utf8(body).unwrap());
+    assert!(error.is_none());
+    let last: CheckStreamResponse =
+        decode("phonecheck.v1.CheckStreamResponse", lines.last().unwrap());
+    assert_eq!(last.summary.expect("the summary").total, 40_000);
+
+    // New calls are refused: the listener is closed, or the call is told the server stops.
+    match reqwest::Client::new()
+        .post(format!("{base}/v1/check"))
+        .json(&json!({"mobiles": ["13800138000"]}))
+        .send()
+        .await
+    {
+        Err(e) => assert!(e.is_connect() || e.is_request(), "{e}"),
+        Ok(response) => {
+            assert_eq!(response.status(), 503);
+            assert!(response.text().await.unwrap().contains("SHUTTING_DOWN"));
+        }
+    }
+}
