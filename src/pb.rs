@@ -127,6 +127,24 @@ pub(crate) fn list_record(r: PhoneResult, row: u64, line: u64) -> RowResult {
     }
 }
 
+/// A page of a job's results as output records, each with its row's cells and line: what
+/// `phonecheck job results` and the JSON API's file downloads write.
+pub(crate) fn page_records(page: GetJobResultsResponse) -> Vec<RowResult> {
+    let mut rows = page.rows.into_iter();
+    page.results
+        .into_iter()
+        .map(|result| {
+            let index = u64::from(result.index);
+            // A server older than lines on rows sends none: the position stands in.
+            let row = rows.next().unwrap_or_default();
+            let line = if row.line > 0 { row.line } else { index + 1 };
+            let mut record = list_record(result, index, line);
+            record.cells = row.cells;
+            record
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

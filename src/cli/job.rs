@@ -525,14 +525,7 @@ async fn results(client: &mut BulkClient, args: JobResultsArgs) -> Result<i32, C
     loop {
         match stream.message().await {
             Ok(Some(message)) => {
-                let mut rows = message.rows.into_iter();
-                for r in message.results {
-                    let index = u64::from(r.index);
-                    // A server older than lines on rows sends none: the position stands in.
-                    let row = rows.next().unwrap_or_default();
-                    let line = if row.line > 0 { row.line } else { index + 1 };
-                    let mut r = crate::pb::list_record(r, index, line);
-                    r.cells = row.cells;
+                for r in crate::pb::page_records(message) {
                     if r.status == RowStatus::Unchecked {
                         unchecked += 1;
                     }

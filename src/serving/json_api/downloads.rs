@@ -165,7 +165,7 @@ fn output_rows(mut answers: tonic::Streaming<Bytes>) -> RowChunks {
         loop {
             let rows = match answers.message().await {
                 Ok(Some(message)) => pb::GetJobResultsResponse::decode(message)
-                    .map(page_rows)
+                    .map(pb::page_records)
                     .map_err(|e| e.to_string()),
                 Ok(None) => return,
                 Err(status) => Err(status.message().to_owned()),
@@ -177,22 +177,6 @@ fn output_rows(mut answers: tonic::Streaming<Bytes>) -> RowChunks {
         }
     });
     rx
-}
-
-/// One page of results as output rows.
-fn page_rows(page: pb::GetJobResultsResponse) -> Vec<RowResult> {
-    let mut rows = page.rows.into_iter();
-    page.results
-        .into_iter()
-        .map(|result| {
-            let index = u64::from(result.index);
-            let row = rows.next().unwrap_or_default();
-            let line = if row.line > 0 { row.line } else { index + 1 };
-            let mut record = pb::list_record(result, index, line);
-            record.cells = row.cells;
-            record
-        })
-        .collect()
 }
 
 /// A CSV streamed as it is written; a failure after the first byte cuts the body, which a
