@@ -152,14 +152,12 @@ async fn serve(State(api): State<JsonApi>, request: Request) -> Response {
             });
         }
         match multipart::read_form(content_type.unwrap_or_default(), body, limits).await {
-            Ok(upload) => {
-                let (messages, failed, reader) = multipart::job_messages(upload);
-                (messages, Some(failed), Some(reader))
-            }
+            Ok(upload) => read_on_the_side(|tx| multipart::send_job(upload, tx)),
             Err(e) => return refused(e),
         }
     } else if route.method.is_client_streaming() {
-        streamed_messages(route.method.input(), body, limits)
+        let input = route.method.input();
+        read_on_the_side(|tx| read_messages(input, body, limits, tx))
     } else {
         let message =
             match single_message(&route, &variables, parts.uri.query(), body, limits).await {
@@ -189,13 +187,12 @@ async fn serve(State(api): State<JsonApi>, request: Request) -> Response {
     let Ok(path) = path.parse() else {
         return refused(TranscodeError::NoSuchPath(path));
     };
-    let call = Call {
+    let mut call = Call {
         output: route.method.output(),
         failed,
         _reader: reader.map(AbortOnDrop),
     };
     let metadata = forwarded(&parts.headers);
-    let mut call = call;
     let answer = tokio::select! {
         answer = api.0.channel.call(path, metadata, ReceiverStream::new(outgoing)) => answer,
         e = body_failure(&mut call.failed) => return refused(e),
@@ -403,40 +400,42 @@ async fn single_message(
     Ok(Bytes::from(prost::Message::encode_to_vec(&message)))
 }
 
-/// The messages of a streamed body, read as they arrive by a task of their own: each JSON
-/// value one request message (split where its list is longer than a chunk). A body that goes
-/// bad is reported through the returned receiver, and the message channel is then left open,
-/// so the call never sees a clean end of a list that was not whole.
-fn streamed_messages(
-    input: MessageDescriptor,
-    body: Body,
-    limits: Limits,
-) -> (
+/// What a request gives its call: the encoded messages, how a body read on its own task
+/// failed (when it is read that way), and that task.
+type Outgoing = (
     mpsc::Receiver<Bytes>,
     Option<oneshot::Receiver<TranscodeError>>,
     Option<tokio::task::JoinHandle<()>>,
-) {
+);
+
+/// Reads a body with `read` on a task of its own, which sends each message to the call as soon
+/// as it is read. A read that fails is reported through the failure receiver, and the message
+/// channel is then held open until the call is over (the task is aborted then), so the call
+/// never sees a clean end of a list that was not whole.
+fn read_on_the_side<F>(read: impl FnOnce(mpsc::Sender<Bytes>) -> F) -> Outgoing
+where
+    F: std::future::Future<Output = Result<(), TranscodeError>> + Send + 'static,
+{
     let (tx, rx) = mpsc::channel(4);
     let (fail, failed) = oneshot::channel();
+    let reading = read(tx.clone());
     let reader = tokio::spawn(async move {
-        match read_messages(&input, body, limits, &tx).await {
-            Ok(()) => drop(tx),
-            Err(e) => {
-                let _ = fail.send(e);
-                // Held open until the call is over (the task is aborted then).
-                std::future::pending::<()>().await;
-                drop(tx);
-            }
+        if let Err(e) = reading.await {
+            let _ = fail.send(e);
+            std::future::pending::<()>().await;
         }
+        drop(tx);
     });
     (rx, Some(failed), Some(reader))
 }
 
+/// Sends the messages of a streamed body to `tx` as they arrive: each JSON value one request
+/// message (split where its list is longer than a chunk).
 async fn read_messages(
-    input: &MessageDescriptor,
+    input: MessageDescriptor,
     body: Body,
     limits: Limits,
-    tx: &mpsc::Sender<Bytes>,
+    tx: mpsc::Sender<Bytes>,
 ) -> Result<(), TranscodeError> {
     let mut stream = body.into_data_stream();
     let mut buffer: Vec<u8> = Vec::new();
@@ -470,7 +469,7 @@ async fn read_messages(
         buffer.drain(..consumed);
         for value in parsed {
             count += 1;
-            let message = transcode::message_from_json(input, value).map_err(|e| match e {
+            let message = transcode::message_from_json(&input, value).map_err(|e| match e {
                 TranscodeError::BadJson { message, why } => TranscodeError::BadJson {
                     message,
                     why: format!("message {count}: {why}"),

@@ -7,7 +7,7 @@
 use std::io::Write as _;
 
 use bytes::Bytes;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 
 use super::Limits;
 use super::transcode::TranscodeError;
@@ -161,68 +161,54 @@ fn set_field(
     Ok(())
 }
 
-/// The `CreateJob` messages of `upload`, read on a task of their own; a file that cannot be
-/// read (or breaks half way) is reported through the second receiver, the message channel
-/// then held open so the call never sees a clean end of a list that was not whole.
-pub(super) fn job_messages(
+/// Sends the `CreateJob` messages of `upload` to `tx` as its file is read; a file that cannot
+/// be read (or breaks half way) is the error.
+pub(super) async fn send_job(
     upload: Upload,
-) -> (
-    mpsc::Receiver<Bytes>,
-    oneshot::Receiver<TranscodeError>,
-    tokio::task::JoinHandle<()>,
-) {
-    let (tx, rx) = mpsc::channel(2);
-    let (fail, failed) = oneshot::channel();
-    let reader = tokio::spawn(async move {
-        let Upload {
-            file,
-            shown,
-            read,
-            first,
-        } = upload;
-        let mut chunks = read_chunks(
-            file.to_path_buf(),
-            read.options(),
-            shown,
-            JobChunk::default(),
-        );
-        let mut first = Some(first);
-        while let Some(chunk) = chunks.recv().await {
-            let chunk = match chunk {
-                Ok(chunk) => chunk,
-                Err(e) => {
-                    let _ = fail.send(bad(e.to_string()));
-                    std::future::pending::<()>().await;
-                    return;
-                }
-            };
-            let mut message = first.take().unwrap_or_default();
-            message.header = chunk.header;
-            message.mobiles = chunk.inputs;
-            message.rows = chunk
-                .rows
-                .into_iter()
-                .map(|row| pb::Row {
-                    cells: row.cells,
-                    line: row.line.unwrap_or_default(),
-                })
-                .collect();
-            if tx
-                .send(Bytes::from(prost::Message::encode_to_vec(&message)))
-                .await
-                .is_err()
-            {
-                return;
-            }
+    tx: mpsc::Sender<Bytes>,
+) -> Result<(), TranscodeError> {
+    let Upload {
+        file,
+        shown,
+        read,
+        first,
+    } = upload;
+    let mut chunks = read_chunks(
+        file.to_path_buf(),
+        read.options(),
+        shown,
+        JobChunk::default(),
+    );
+    let mut first = Some(first);
+    while let Some(chunk) = chunks.recv().await {
+        let chunk = chunk.map_err(|e| bad(e.to_string()))?;
+        let mut message = first.take().unwrap_or_default();
+        message.header = chunk.header;
+        message.mobiles = chunk.inputs;
+        message.rows = chunk
+            .rows
+            .into_iter()
+            .map(|row| pb::Row {
+                cells: row.cells,
+                line: row.line.unwrap_or_default(),
+            })
+            .collect();
+        if tx
+            .send(Bytes::from(prost::Message::encode_to_vec(&message)))
+            .await
+            .is_err()
+        {
+            // The call is over; nobody reads on.
+            return Ok(());
         }
-        // A file without rows: the job's fields alone, which CreateJob answers NO_NUMBERS.
-        if let Some(first) = first {
-            let _ = tx
-                .send(Bytes::from(prost::Message::encode_to_vec(&first)))
-                .await;
-        }
-        // Read whole: the scratch file goes.
-        drop(file);
-    });
-    (rx, failed, reader)
+    }
+    // A file without rows: the job's fields alone, which CreateJob answers NO_NUMBERS.
+    if let Some(first) = first {
+        let _ = tx
+            .send(Bytes::from(prost::Message::encode_to_vec(&first)))
+            .await;
+    }
+    // Read whole: the scratch file goes.
+    drop(file);
+    Ok(())
 }
