@@ -9,6 +9,7 @@ use std::convert::Infallible;
 use bytes::{Buf, BufMut, Bytes};
 use futures::Stream;
 use http::uri::PathAndQuery;
+use prost_reflect::MethodDescriptor;
 use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
 use tonic::metadata::MetadataMap;
 use tonic::{Response, Status, Streaming};
@@ -59,6 +60,11 @@ impl InProcess {
         *request.metadata_mut() = metadata;
         grpc.streaming(request, path, Raw).await
     }
+}
+
+/// The path a gRPC call of `method` goes to: `/phonecheck.v1.PhoneCheck/Check`.
+pub fn path_of(method: &MethodDescriptor) -> Result<PathAndQuery, http::uri::InvalidUri> {
+    format!("/{}/{}", method.parent_service().full_name(), method.name()).parse()
 }
 
 /// A codec passing messages as the bytes they are encoded as.

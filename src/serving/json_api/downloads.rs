@@ -11,7 +11,10 @@ use prost::Message as _;
 use tonic::Status;
 use tonic::metadata::MetadataMap;
 
-use super::channel::InProcess;
+use http::uri::PathAndQuery;
+
+use super::channel::{InProcess, path_of};
+use super::routes::Route;
 use crate::lists::split::SplitLayout;
 use crate::lists::{OutputFormat, ResultWriter, RowResult, SplitWriter, WriteOptions};
 use crate::pb;
@@ -60,9 +63,11 @@ impl FileKind {
     }
 }
 
-/// The results that `request` (an encoded `GetJobResultsRequest`) names, as a `kind` file.
+/// The results that `request` (an encoded `GetJobResultsRequest`, for `route`) names, as a
+/// `kind` file.
 pub(super) async fn results_file(
     channel: &InProcess,
+    route: &Route,
     request: Bytes,
     metadata: MetadataMap,
     kind: FileKind,
@@ -70,18 +75,23 @@ pub(super) async fn results_file(
 ) -> Result<axum::response::Response, Status> {
     let asked = pb::GetJobResultsRequest::decode(request.clone())
         .map_err(|e| Status::internal(format!("the request did not re-decode: {e}")))?;
+    let get_job = route
+        .method
+        .parent_service()
+        .methods()
+        .find(|m| m.name() == "GetJob")
+        .and_then(|m| path_of(&m).ok())
+        .ok_or_else(|| Status::internal("the service has no GetJob"))?;
     let job = one_answer::<pb::Job>(
         channel,
-        "/phonecheck.v1.PhoneCheck/GetJob",
+        get_job,
         metadata.clone(),
         pb::GetJobRequest { id: asked.id }.encode_to_vec().into(),
     )
     .await?;
     let answers = channel
         .call(
-            "/phonecheck.v1.PhoneCheck/GetJobResults"
-                .parse()
-                .map_err(|_| Status::internal("a method path"))?,
+            route.grpc_path.clone(),
             metadata,
             tokio_stream::once(request),
         )
@@ -139,13 +149,10 @@ pub(super) async fn results_file(
 /// The one message a unary method answers.
 async fn one_answer<M: prost::Message + Default>(
     channel: &InProcess,
-    path: &'static str,
+    path: PathAndQuery,
     metadata: MetadataMap,
     request: Bytes,
 ) -> Result<M, Status> {
-    let path = path
-        .parse()
-        .map_err(|_| Status::internal("a method path"))?;
     let mut answers = channel
         .call(path, metadata, tokio_stream::once(request))
         .await?

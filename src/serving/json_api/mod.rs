@@ -171,21 +171,13 @@ async fn serve(State(api): State<JsonApi>, request: Request) -> Response {
                 .get(downloads::BUILD_HEADER)
                 .and_then(|v| v.to_str().ok())
                 .map(|token| (api.0.builds.clone(), token.to_owned()));
-            return downloads::results_file(&api.0.channel, message, metadata, kind, build)
+            return downloads::results_file(&api.0.channel, &route, message, metadata, kind, build)
                 .await
                 .unwrap_or_else(|status| failure(&status));
         }
         let (tx, rx) = mpsc::channel(1);
         let _ = tx.try_send(message);
         (rx, None, None)
-    };
-    let path = format!(
-        "/{}/{}",
-        route.method.parent_service().full_name(),
-        route.method.name()
-    );
-    let Ok(path) = path.parse() else {
-        return refused(TranscodeError::NoSuchPath(path));
     };
     let mut call = Call {
         output: route.method.output(),
@@ -194,7 +186,7 @@ async fn serve(State(api): State<JsonApi>, request: Request) -> Response {
     };
     let metadata = forwarded(&parts.headers);
     let answer = tokio::select! {
-        answer = api.0.channel.call(path, metadata, ReceiverStream::new(outgoing)) => answer,
+        answer = api.0.channel.call(route.grpc_path.clone(), metadata, ReceiverStream::new(outgoing)) => answer,
         e = body_failure(&mut call.failed) => return refused(e),
     };
     let response = match answer {

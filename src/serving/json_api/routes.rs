@@ -4,6 +4,7 @@
 //! variables standing for one segment, and a `:verb` at the end (`/v1/jobs/{id}:cancel`).
 
 use http::Method;
+use http::uri::PathAndQuery;
 use prost_reflect::{DescriptorPool, MethodDescriptor, Value};
 
 /// Why the annotations could not be made into routes (a defect of the proto, found at start).
@@ -47,6 +48,8 @@ pub struct Route {
     pub body: BodyRule,
     /// The gRPC method it stands for.
     pub method: MethodDescriptor,
+    /// Where the method's gRPC calls go.
+    pub grpc_path: PathAndQuery,
 }
 
 impl Route {
@@ -142,11 +145,17 @@ pub fn routes(pool: &DescriptorPool, service: &str) -> Result<Vec<Route>, RouteE
                 });
             }
         };
+        let grpc_path = super::channel::path_of(&method).map_err(|_| RouteError::Template {
+            method: method.full_name().to_owned(),
+            template: path,
+            why: "the method's gRPC path is not a URI path",
+        })?;
         routes.push(Route {
             verb,
             template,
             body,
             method,
+            grpc_path,
         });
     }
     Ok(routes)
