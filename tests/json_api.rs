@@ -779,6 +779,10 @@ async fn a_list_file_sent_as_a_form_becomes_a_job_with_its_rows_whole() {
             error["message"].as_str().unwrap().contains(says),
             "{says}: {error}"
         );
+        assert!(
+            !error["message"].as_str().unwrap().contains("stream"),
+            "a form is not a stream: {error}"
+        );
     }
     let (status, body) = env.get("/v1/jobs").await;
     assert_eq!(status, 200);

@@ -11,6 +11,7 @@ use tokio::sync::mpsc;
 
 use super::Limits;
 use super::transcode::TranscodeError;
+use crate::checking::pipeline::CheckError;
 use crate::jobs::JobChunk;
 use crate::pb;
 use crate::serving::list_upload::{ReadChoice, clean_name, read_chunks, suffix};
@@ -181,7 +182,11 @@ pub(super) async fn send_job(
     );
     let mut first = Some(first);
     while let Some(chunk) = chunks.recv().await {
-        let chunk = chunk.map_err(|e| bad(e.to_string()))?;
+        let chunk = chunk.map_err(|e| match e {
+            // What the reader said of the file, without the stream's wording around it.
+            CheckError::InputBroken(why) => bad(why),
+            other => bad(other.to_string()),
+        })?;
         let mut message = first.take().unwrap_or_default();
         message.header = chunk.header;
         message.mobiles = chunk.inputs;
