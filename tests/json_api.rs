@@ -848,3 +848,31 @@ async fn a_json_stream_open_at_shutdown_finishes_and_new_calls_are_refused() {
         }
     }
 }
+
+#[tokio::test]
+async fn json_sent_to_the_grpc_port_is_told_where_the_json_api_is() {
+    let env = start(|_| {}).await;
+    let response = env
+        .http
+        .post(format!("http://{}/v1/check", env.grpc))
+        .json(&json!({"mobiles": ["13800138000"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 415);
+    let text = response.text().await.unwrap();
+    assert!(
+        text.contains(&format!("POST {}/v1/check", env.base)),
+        "{text}"
+    );
+    // gRPC on the same port is unchanged.
+    let mut grpc = connect(env.grpc).await;
+    let answer = grpc
+        .check(CheckRequest {
+            mobiles: numbers(1),
+            options: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(answer.into_inner().results.len(), 1);
+}

@@ -186,6 +186,83 @@ where
     }
 }
 
+/// The layer answering a plain HTTP request that reached the gRPC port (neither gRPC nor
+/// gRPC-Web, nor a browser's CORS preflight) with a line saying where the HTTP listener is,
+/// instead of the empty 400 the gRPC server would give: `curl -d '{…}'` on the wrong port is
+/// a new user's first mistake.
+#[derive(Debug, Clone)]
+pub struct PlainHttpLayer {
+    /// The HTTP listener's address, when `--http-listen` is set.
+    http: Option<std::net::SocketAddr>,
+}
+
+impl PlainHttpLayer {
+    /// A layer pointing plain HTTP callers at `http`.
+    pub fn new(http: Option<std::net::SocketAddr>) -> Self {
+        PlainHttpLayer { http }
+    }
+}
+
+impl<S> tower::Layer<S> for PlainHttpLayer {
+    type Service = PlainHttpService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        PlainHttpService {
+            inner,
+            http: self.http,
+        }
+    }
+}
+
+/// The service [`PlainHttpLayer`] wraps around the gRPC server.
+#[derive(Debug, Clone)]
+pub struct PlainHttpService<S> {
+    inner: S,
+    http: Option<std::net::SocketAddr>,
+}
+
+impl<S, B> tower::Service<http::Request<B>> for PlainHttpService<S>
+where
+    S: tower::Service<http::Request<B>, Response = http::Response<tonic::body::Body>>,
+    S::Future: Send + 'static,
+    S::Error: Send + 'static,
+{
+    type Response = http::Response<tonic::body::Body>;
+    type Error = S::Error;
+    type Future = BoxFuture<'static, Result<Self::Response, Self::Error>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: http::Request<B>) -> Self::Future {
+        let grpc = request
+            .headers()
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.starts_with("application/grpc"));
+        if grpc || request.method() == http::Method::OPTIONS {
+            return Box::pin(self.inner.call(request));
+        }
+        let whereto = match self.http {
+            Some(addr) => format!(
+                "the HTTP/JSON API is on this server's --http-listen address: POST http://{addr}/v1/check, /openapi.yaml"
+            ),
+            None => "the HTTP/JSON API is served on --http-listen, which this server was started without".to_owned(),
+        };
+        let text = format!(
+            "this port speaks gRPC and gRPC-Web (Content-Type application/grpc…); {whereto}\n"
+        );
+        let mut response = http::Response::new(tonic::body::Body::new(text));
+        *response.status_mut() = http::StatusCode::UNSUPPORTED_MEDIA_TYPE;
+        response.headers_mut().insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        );
+        Box::pin(std::future::ready(Ok(response)))
+    }
+}
+
 /// Runs a request of the HTTP listener (the ALAPI door, the console) in a span continuing the
 /// caller's trace, when traces are exported; else just runs it.
 pub(crate) async fn traced_http(

@@ -60,7 +60,7 @@ pub use config::{
     ConnectionLimits, DatabaseConfig, ServeArgs, ServeConfig, TlsFiles, UpstreamTarget,
 };
 use grpc::{PhoneCheckService, UsageAccess};
-use middleware::{CallLayer, CallerSlot, Draining};
+use middleware::{CallLayer, CallerSlot, Draining, PlainHttpLayer};
 
 /// Why the server could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -266,6 +266,7 @@ impl Server {
         .await?;
         let draining = Draining::default();
         let phonecheck = phonecheck_service(&assembled, jobs.clone(), max_message_bytes);
+        let http_addr = http.as_ref().map(|b| b.addr);
         if let Some(Bound { listener, addr }) = http {
             tracing::info!(%addr, "HTTP listening: the web console at /, the JSON API at /v1/ (/openapi.yaml), the ALAPI-compatible door at POST /api/phonecheck");
             let stack = json_api::GrpcStack::new(tower::Layer::layer(
@@ -310,6 +311,7 @@ impl Server {
             jobs,
             phonecheck,
             draining,
+            http_addr,
             async move {
                 shutdown.await;
                 let _ = signalled.send(true);
@@ -529,6 +531,7 @@ async fn serve_grpc(
     jobs: Arc<Jobs>,
     phonecheck: PhoneCheckStack,
     draining: Draining,
+    http: Option<SocketAddr>,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), ServerError> {
     let Assembled {
@@ -561,6 +564,7 @@ async fn serve_grpc(
     builder
         // gRPC-Web (browsers) arrives over HTTP/1.1; plain gRPC clients are not affected.
         .accept_http1(true)
+        .layer(PlainHttpLayer::new(http))
         .layer(browser_cors())
         .layer(tonic_web::GrpcWebLayer::new())
         .layer(CallLayer::new(draining.clone()))
