@@ -42,6 +42,22 @@ pub fn descriptor_pool() -> Option<&'static DescriptorPool> {
     POOL.as_ref()
 }
 
+/// How a list file is read, from the API's `ReadOptions` (unset: everything found by looking).
+pub(crate) fn reading(options: Option<&ReadOptions>) -> crate::jobs::uploads::Reading {
+    use crate::lists::{ColumnSpec, HeaderMode, InputOptions, SheetSpec};
+    let options = options.cloned().unwrap_or_default();
+    crate::jobs::uploads::Reading(InputOptions {
+        sheet: (!options.sheet.is_empty()).then(|| SheetSpec::Name(options.sheet.clone())),
+        column: (options.column > 0).then(|| ColumnSpec::Position(options.column as usize)),
+        header: match options.header() {
+            HeaderRow::Present => HeaderMode::Yes,
+            HeaderRow::Absent => HeaderMode::No,
+            HeaderRow::Unspecified => HeaderMode::Auto,
+        },
+        ..InputOptions::default()
+    })
+}
+
 /// The `ErrorInfo.reason` of a result whose number a stopped job never sent (a part of the
 /// API: the server writes it, clients recognise it).
 pub const NOT_CHECKED_REASON: &str = "NOT_CHECKED";

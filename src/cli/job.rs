@@ -354,6 +354,7 @@ async fn upload(
             max_billed,
             // One per submission: a retried upload never makes a second job.
             request_id: ulid::Ulid::generate().to_string(),
+            ..CreateJobRequest::default()
         };
         // Bytes of the message so far: wide rows end a message before `chunk` rows, so it
         // stays well under the 4 MiB every gRPC peer accepts.

@@ -32,6 +32,7 @@ mod api;
 mod runner;
 mod scheduler;
 pub mod store;
+pub mod uploads;
 pub mod webhooks;
 
 use std::collections::HashMap;
@@ -120,6 +121,11 @@ pub enum JobError {
         "the first CreateJob with request_id {0:?} did not finish its upload; send the list again"
     )]
     RequestAbandoned(String),
+    /// A job of an upload was sent with a list of its own, or in more than one message.
+    #[error(
+        "a job of an upload (upload_id) is one message without mobiles, header or rows; send the list or the upload, not both"
+    )]
+    UploadWithMobiles,
     /// A chunk's rows do not pair with its inputs.
     #[error("a message has {inputs} mobiles but {rows} rows; send one row per input, or none")]
     RowsMismatch {

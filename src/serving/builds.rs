@@ -1,8 +1,9 @@
 //! Downloads being built: a workbook or a zip is written whole before its first byte can
 //! leave (both formats end with an index), which for a million rows takes seconds. The
-//! console names each such download with a token of its own (the `Phonecheck-Build` header of
-//! `GET /v1/jobs/{id}/results`) and asks `GET /console/api/builds/TOKEN` how far it has got
-//! meanwhile, so the person waiting sees rows counting up instead of a button that seems dead.
+//! client (the console) names each such download with a token of its own (the
+//! `Phonecheck-Build` header of `GET /v1/jobs/{id}/results`) and asks `GetFileBuild`
+//! (`GET /v1/builds/TOKEN`) how far it has got meanwhile, so the person waiting sees rows
+//! counting up instead of a button that seems dead.
 //!
 //! Kept in this process only: on several replicas a poll that reaches another one is
 //! answered 404, and the page then shows the time waited instead.
@@ -26,6 +27,24 @@ const TOKEN_LENGTH: std::ops::RangeInclusive<usize> = 8..=64;
 #[derive(Debug, thiserror::Error)]
 #[error("a build's token is 8 to 64 letters, digits, - or _")]
 pub struct BadToken;
+
+/// No build of the caller's under this token here.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "no download is being built under the token {0:?} here (builds are counted by the server building them, until a minute after they end)"
+)]
+pub struct BuildNotFound(pub String);
+
+/// How far a build has got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BuildProgress {
+    /// Rows handed to the writer so far.
+    pub rows: u64,
+    /// Rows the job holds.
+    pub total: u64,
+    /// Whether it ended (written, failed or abandoned).
+    pub done: bool,
+}
 
 /// The builds of this process, by token.
 #[derive(Debug, Default, Clone)]
@@ -93,15 +112,18 @@ impl Builds {
     }
 
     /// How far `owner`'s build `token` has got: rows written, rows in all, and whether it
-    /// ended; `None` for a token this process does not hold for them.
-    pub fn read(&self, owner: &str, token: &str) -> Option<serde_json::Value> {
+    /// ended; not found for a token this process does not hold for them.
+    pub fn read(&self, owner: &str, token: &str) -> Result<BuildProgress, BuildNotFound> {
         let by_token = self.by_token.lock();
-        let build = by_token.get(token).filter(|b| b.owner == owner)?;
-        Some(serde_json::json!({
-            "rows": build.rows.load(Ordering::Relaxed),
-            "total": build.total,
-            "done": build.ended.is_some(),
-        }))
+        let build = by_token
+            .get(token)
+            .filter(|b| b.owner == owner)
+            .ok_or_else(|| BuildNotFound(token.to_owned()))?;
+        Ok(BuildProgress {
+            rows: build.rows.load(Ordering::Relaxed),
+            total: build.total,
+            done: build.ended.is_some(),
+        })
     }
 }
 
@@ -129,11 +151,15 @@ mod tests {
             .expect("counted");
         progress.rows.fetch_add(4, Ordering::Relaxed);
         assert_eq!(
-            builds.read("crm", "tok-12345"),
-            Some(serde_json::json!({"rows": 4, "total": 10, "done": false}))
+            builds.read("crm", "tok-12345").unwrap(),
+            BuildProgress {
+                rows: 4,
+                total: 10,
+                done: false
+            }
         );
-        assert_eq!(builds.read("ops", "tok-12345"), None, "another key's");
+        assert!(builds.read("ops", "tok-12345").is_err(), "another key's");
         drop(progress);
-        assert_eq!(builds.read("crm", "tok-12345").unwrap()["done"], true);
+        assert!(builds.read("crm", "tok-12345").unwrap().done);
     }
 }

@@ -12,7 +12,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::lists::RowResult;
-use crate::serving::list_upload::clean_name;
+use crate::jobs::uploads::clean_name;
 
 /// A job's output rows as they are read, in order; a failure to read says why.
 pub(crate) type RowChunks = tokio::sync::mpsc::Receiver<Result<Vec<RowResult>, String>>;

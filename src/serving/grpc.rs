@@ -6,6 +6,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::Bytes;
 use futures::{Stream, StreamExt};
 use tokio::time::Instant;
 use tokio_stream::wrappers::ReceiverStream;
@@ -18,10 +19,12 @@ use crate::checking::pipeline::{
 };
 use crate::checking::spend::Payer;
 use crate::jobs::store::WebhookState;
-use crate::jobs::{InputRow, JobChunk, JobRecord, JobState, Jobs, UsageRow};
+use crate::jobs::uploads::{UploadError, UploadPreview, Uploads};
+use crate::jobs::{InputRow, JobChunk, JobError, JobPreview, JobRecord, JobState, Jobs, UsageRow};
 use crate::lists::RowStatus;
 use crate::lists::record::{RowTally, ranked};
 use crate::pb;
+use crate::serving::builds::Builds;
 use crate::serving::encoded_replies::ResultsReply;
 use crate::serving::middleware::CallerSlot;
 use crate::serving::parsed_requests::ParsedCheckRequest;
@@ -44,6 +47,10 @@ pub struct PhoneCheckService {
     pipeline: Arc<Pipeline>,
     jobs: Arc<Jobs>,
     usage: UsageAccess,
+    /// Files kept to become jobs.
+    uploads: Uploads,
+    /// Workbooks and zips being built for HTTP downloads.
+    builds: Builds,
 }
 
 /// The usage ledger and who may read which of its rows.
@@ -76,12 +83,21 @@ impl UsageAccess {
 }
 
 impl PhoneCheckService {
-    /// A service answering through `pipeline`, with durable `jobs` and the `usage` ledger.
-    pub fn new(pipeline: Arc<Pipeline>, jobs: Arc<Jobs>, usage: UsageAccess) -> Self {
+    /// A service answering through `pipeline`, with durable `jobs`, the `usage` ledger, the
+    /// `uploads` this replica keeps and the file downloads it `builds`.
+    pub fn new(
+        pipeline: Arc<Pipeline>,
+        jobs: Arc<Jobs>,
+        usage: UsageAccess,
+        uploads: Uploads,
+        builds: Builds,
+    ) -> Self {
         PhoneCheckService {
             pipeline,
             jobs,
             usage,
+            uploads,
+            builds,
         }
     }
 }
@@ -199,46 +215,89 @@ impl PhoneCheck for PhoneCheckService {
         request: Request<Streaming<pb::CreateJobRequest>>,
     ) -> Result<Response<pb::Job>, Status> {
         let owner = owner(&request);
-        let mut chunks = request.into_inner().map(|chunk| {
-            let chunk =
-                chunk.map_err(|status| CheckError::InputBroken(status.message().to_owned()))?;
-            Ok(JobChunk {
-                name: chunk.name,
-                freshness: freshness(chunk.options.as_ref())?,
-                inputs: chunk.mobiles,
-                header: chunk.header,
-                rows: chunk
-                    .rows
-                    .into_iter()
-                    .map(|row| InputRow {
-                        line: (row.line > 0).then_some(row.line),
-                        cells: row.cells,
-                    })
-                    .collect(),
-                callback_url: chunk.callback_url,
-                validate_only: chunk.validate_only,
-                max_billed: chunk.max_billed,
-                request_id: chunk.request_id,
-            })
+        let mut messages = request.into_inner();
+        let first = match messages.next().await {
+            Some(first) => Some(first?),
+            None => None,
+        };
+        // A job of an upload: the one message says which, and how to read it.
+        if let Some(first) = first.as_ref().filter(|m| !m.upload_id.is_empty()) {
+            if !first.mobiles.is_empty() || !first.rows.is_empty() || !first.header.is_empty() {
+                return Err(JobError::UploadWithMobiles.into());
+            }
+            if messages.next().await.is_some() {
+                return Err(JobError::UploadWithMobiles.into());
+            }
+            let id = first.upload_id.clone();
+            let reading = pb::reading(first.read_options.as_ref());
+            let fields = job_chunk(first.clone())?;
+            let validate_only = fields.validate_only;
+            let rows = self.uploads.rows(&owner, &id, &reading, fields)?;
+            let chunks = ReceiverStream::new(rows.chunks);
+            if validate_only {
+                return Ok(Response::new(self.jobs.preview(chunks).await?.into()));
+            }
+            let job = self.jobs.create(&owner, chunks).await?;
+            self.uploads.remove(&owner, &id);
+            return Ok(Response::new(job.into()));
+        }
+        let rest = messages.map(|message| {
+            let message = message
+                .map_err(|status| CheckError::InputBroken(status.message().to_owned()))?;
+            job_chunk(message)
         });
+        let first = first.map(job_chunk);
         // The first message says whether this is a preview.
-        let first = chunks.next().await;
         let preview = matches!(&first, Some(Ok(chunk)) if chunk.validate_only);
-        let chunks = futures::stream::iter(first).chain(chunks);
+        let chunks = futures::stream::iter(first).chain(rest);
         if preview {
-            let p = self.jobs.preview(chunks).await?;
-            return Ok(Response::new(pb::Job {
-                total: p.total,
-                unique: p.unique,
-                invalid: p.invalid,
-                duplicates: p.duplicates,
-                cache_hits: p.cache_hits,
-                billable: p.billable,
-                ..Default::default()
-            }));
+            return Ok(Response::new(self.jobs.preview(chunks).await?.into()));
         }
         let job = self.jobs.create(&owner, chunks).await?;
         Ok(Response::new(job.into()))
+    }
+
+    async fn create_upload(
+        &self,
+        request: Request<Streaming<pb::CreateUploadRequest>>,
+    ) -> Result<Response<pb::Upload>, Status> {
+        let owner = owner(&request);
+        let mut messages = request.into_inner();
+        let first = messages.next().await.transpose()?.unwrap_or_default();
+        let data = futures::stream::iter([Ok(Bytes::from(first.data))]).chain(messages.map(
+            |message| {
+                message
+                    .map(|m| Bytes::from(m.data))
+                    .map_err(|status| UploadError::Broken(status.message().to_owned()))
+            },
+        ));
+        let upload = self.uploads.create(&owner, &first.name, data).await?;
+        Ok(Response::new(upload.into()))
+    }
+
+    async fn get_upload(
+        &self,
+        request: Request<pb::GetUploadRequest>,
+    ) -> Result<Response<pb::Upload>, Status> {
+        let owner = owner(&request);
+        let request = request.into_inner();
+        let reading = pb::reading(request.read_options.as_ref());
+        let upload = self.uploads.preview(&owner, &request.id, &reading).await?;
+        Ok(Response::new(upload.into()))
+    }
+
+    async fn get_file_build(
+        &self,
+        request: Request<pb::GetFileBuildRequest>,
+    ) -> Result<Response<pb::FileBuild>, Status> {
+        let owner = owner(&request);
+        let token = request.into_inner().token;
+        let build = self.builds.read(&owner, &token)?;
+        Ok(Response::new(pb::FileBuild {
+            rows: build.rows,
+            total: build.total,
+            done: build.done,
+        }))
     }
 
     async fn get_job(
@@ -513,6 +572,67 @@ fn stream_message(event: StreamEvent) -> Result<ResultsReply, Status> {
 }
 
 /// Whether a request asks for a preview (`CheckOptions.validate_only`).
+/// A `CreateJob` message as the job runtime takes it.
+fn job_chunk(message: pb::CreateJobRequest) -> Result<JobChunk, CheckError> {
+    Ok(JobChunk {
+        name: message.name,
+        freshness: freshness(message.options.as_ref())?,
+        inputs: message.mobiles,
+        header: message.header,
+        rows: message
+            .rows
+            .into_iter()
+            .map(|row| InputRow {
+                line: (row.line > 0).then_some(row.line),
+                cells: row.cells,
+            })
+            .collect(),
+        callback_url: message.callback_url,
+        validate_only: message.validate_only,
+        max_billed: message.max_billed,
+        request_id: message.request_id,
+    })
+}
+
+impl From<JobPreview> for pb::Job {
+    fn from(p: JobPreview) -> Self {
+        pb::Job {
+            total: p.total,
+            unique: p.unique,
+            invalid: p.invalid,
+            duplicates: p.duplicates,
+            cache_hits: p.cache_hits,
+            billable: p.billable,
+            ..Default::default()
+        }
+    }
+}
+
+impl From<UploadPreview> for pb::Upload {
+    fn from(u: UploadPreview) -> Self {
+        pb::Upload {
+            id: u.id,
+            name: u.name,
+            size_bytes: u.size_bytes,
+            description: u.description,
+            sheet: u.sheet.unwrap_or_default(),
+            sheets: u.sheets,
+            columns: u.columns,
+            column: u.column.map_or(0, |c| u32::try_from(c).unwrap_or(u32::MAX)),
+            has_header: u.has_header,
+            rows: u
+                .rows
+                .into_iter()
+                .map(|row| pb::Row {
+                    cells: row.cells,
+                    line: row.line.unwrap_or_default(),
+                })
+                .collect(),
+            expires_at: Some(prost_types::Timestamp::from(u.expires_at)),
+        }
+    }
+}
+
 fn previews(options: Option<&pb::CheckOptions>) -> bool {
     options.is_some_and(|o| o.validate_only)
 }

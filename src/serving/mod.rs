@@ -26,7 +26,6 @@ pub(crate) mod encoded_replies;
 pub(crate) mod file_downloads;
 pub(crate) mod grpc;
 pub(crate) mod json_api;
-pub(crate) mod list_upload;
 pub(crate) mod middleware;
 pub(crate) mod parsed_requests;
 pub(crate) mod status;
@@ -51,6 +50,7 @@ use crate::checking::cache::ResultCache;
 use crate::checking::pipeline::Pipeline;
 use crate::checking::upstream::simulator::{self, RunningSimulator, SimulatorConfig};
 use crate::checking::upstream::{Token, UpstreamClient, UpstreamClientConfig, UpstreamError};
+use crate::jobs::uploads::Uploads;
 use crate::jobs::webhooks::Webhooks;
 use crate::jobs::{JobStore, JobStoreError, Jobs, JobsConfig, PostgresJobStore, SqliteJobStore};
 use crate::serving::grpc::PhoneCheckServer;
@@ -128,8 +128,10 @@ pub struct Server {
     shutdown_grace: Duration,
     max_message_bytes: usize,
     api_keys_file: Option<std::path::PathBuf>,
-    /// How the web console takes uploads.
-    console_settings: console::Settings,
+    /// The largest upload (`--max-upload`).
+    max_upload: u64,
+    /// The upstream is the built-in simulator (`--demo`).
+    demo: bool,
     /// The built-in upstream of `--demo`, kept alive for as long as the server runs.
     _demo: Option<RunningSimulator>,
 }
@@ -188,11 +190,8 @@ impl Server {
             shutdown_grace: config.shutdown_grace,
             max_message_bytes: max_message_bytes(config.limits.max_stream_numbers),
             api_keys_file: config.api_keys_file.clone(),
-            console_settings: console::Settings {
-                max_upload: config.max_upload,
-                scratch: std::env::temp_dir(),
-                demo: matches!(config.upstream, UpstreamTarget::Demo),
-            },
+            max_upload: config.max_upload,
+            demo: matches!(config.upstream, UpstreamTarget::Demo),
             _demo: demo,
         })
     }
@@ -224,7 +223,8 @@ impl Server {
             shutdown_grace,
             max_message_bytes,
             api_keys_file,
-            console_settings,
+            max_upload,
+            demo,
             _demo,
         } = self;
         let addr = grpc.addr;
@@ -265,7 +265,20 @@ impl Server {
         )
         .await?;
         let draining = Draining::default();
-        let phonecheck = phonecheck_service(&assembled, jobs.clone(), max_message_bytes);
+        // Both kept by this replica: files waiting to become jobs, downloads being built.
+        let uploads = Uploads::new(std::env::temp_dir(), max_upload);
+        let builds = builds::Builds::default();
+        let phonecheck = phonecheck_service(
+            &assembled,
+            PhoneCheckService::new(
+                assembled.pipeline.clone(),
+                jobs.clone(),
+                usage_access(&assembled),
+                uploads,
+                builds.clone(),
+            ),
+            max_message_bytes,
+        );
         let http_addr = http.as_ref().map(|b| b.addr);
         if let Some(Bound { listener, addr }) = http {
             tracing::info!(%addr, "HTTP listening: the web console at /, the JSON API at /v1/ (/openapi.yaml), the ALAPI-compatible door at POST /api/phonecheck");
@@ -273,23 +286,20 @@ impl Server {
                 &CallLayer::new(draining.clone()),
                 tonic::service::Routes::new(phonecheck.clone()),
             ));
-            let builds = builds::Builds::default();
             let json = json_api::router(json_api::JsonApi::new(
                 stack,
                 builds.clone(),
                 json_api::Limits {
                     max_message_bytes,
                     max_chunk: assembled.jobs.max_chunk,
-                    max_upload: console_settings.max_upload,
+                    max_upload,
                 },
             )?);
             let door = alapi_door::router(assembled.pipeline.clone(), assembled.keys.clone());
-            let console = console::router(console::Console::new(
-                jobs.clone(),
-                builds,
-                assembled.keys.clone(),
-                console_settings,
-            ));
+            let console = console::router(console::Console {
+                keys_required: assembled.keys.is_some(),
+                demo,
+            });
             let mut stop = on_signal.clone();
             tokio::spawn(async move {
                 let stopped = async move {
@@ -481,23 +491,22 @@ const KEEPALIVE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20
 /// limit and compression.
 type PhoneCheckStack = InterceptedService<PhoneCheckServer<PhoneCheckService>, Authenticate>;
 
-/// The PhoneCheck service of `assembled` and `jobs`, accepting messages up to
-/// `max_message_bytes`.
-fn phonecheck_service(
-    assembled: &Assembled,
-    jobs: Arc<Jobs>,
-    max_message_bytes: usize,
-) -> PhoneCheckStack {
-    let usage = UsageAccess {
+/// Who may read which rows of `assembled`'s usage ledger.
+fn usage_access(assembled: &Assembled) -> UsageAccess {
+    UsageAccess {
         ledger: assembled.ledger.clone(),
         admins: assembled.admin_keys.clone(),
         keys_required: assembled.keys.is_some(),
-    };
-    let phonecheck = PhoneCheckServer::new(PhoneCheckService::new(
-        assembled.pipeline.clone(),
-        jobs,
-        usage,
-    ))
+    }
+}
+
+/// `service` behind `assembled`'s API keys, accepting messages up to `max_message_bytes`.
+fn phonecheck_service(
+    assembled: &Assembled,
+    service: PhoneCheckService,
+    max_message_bytes: usize,
+) -> PhoneCheckStack {
+    let phonecheck = PhoneCheckServer::new(service)
     .max_decoding_message_size(max_message_bytes)
     .accept_compressed(CompressionEncoding::Gzip)
     .send_compressed(CompressionEncoding::Gzip);

@@ -16,9 +16,11 @@ use crate::checking::pipeline::CheckError;
 use crate::checking::spend::BudgetState;
 use crate::checking::upstream::{ErrorClass, UpstreamError};
 use crate::jobs::JobError;
+use crate::jobs::uploads::UploadError;
 use crate::jobs::webhooks::CallbackError;
 use crate::pb::{JOB_CAP_REACHED_REASON, NOT_CHECKED_REASON};
 use crate::serving::auth::AuthError;
+use crate::serving::builds::BuildNotFound;
 use crate::serving::json_api::TranscodeError;
 use crate::usage::UsageError;
 
@@ -199,6 +201,11 @@ impl From<&CheckError> for Status {
             CheckError::BadOption { field, reason } => {
                 invalid_argument(e, field, (*reason).to_owned(), "BAD_OPTION", None)
             }
+            CheckError::ListUnreadable(_) => Status::with_error_details(
+                Code::InvalidArgument,
+                e.to_string(),
+                ErrorDetails::with_error_info("LIST_UNREADABLE", ERROR_DOMAIN, HashMap::new()),
+            ),
             CheckError::InputBroken(_) => Status::with_error_details(
                 Code::Cancelled,
                 e.to_string(),
@@ -288,6 +295,14 @@ impl From<JobError> for Status {
                 e.to_string(),
                 ErrorDetails::with_error_info("REQUEST_ID_ABANDONED", ERROR_DOMAIN, HashMap::new()),
             ),
+            JobError::UploadWithMobiles => {
+                let mut details = ErrorDetails::with_bad_request_violation(
+                    "upload_id",
+                    "a job of an upload is one message without mobiles, header or rows",
+                );
+                details.set_error_info("UPLOAD_WITH_MOBILES", ERROR_DOMAIN, HashMap::new());
+                Status::with_error_details(Code::InvalidArgument, e.to_string(), details)
+            }
             JobError::RowsMismatch { .. } => {
                 let mut details = ErrorDetails::with_bad_request_violation(
                     "rows",
@@ -364,6 +379,57 @@ impl From<AuthError> for Status {
                 Status::with_error_details(Code::ResourceExhausted, e.to_string(), details)
             }
         }
+    }
+}
+
+impl From<BuildNotFound> for Status {
+    fn from(e: BuildNotFound) -> Self {
+        Status::with_error_details(
+            Code::NotFound,
+            e.to_string(),
+            ErrorDetails::with_error_info("BUILD_NOT_FOUND", ERROR_DOMAIN, HashMap::new()),
+        )
+    }
+}
+
+impl From<UploadError> for Status {
+    fn from(e: UploadError) -> Self {
+        let info = |reason: &str| ErrorDetails::with_error_info(reason, ERROR_DOMAIN, HashMap::new());
+        let (code, details) = match &e {
+            UploadError::NotFound(id) => (
+                Code::NotFound,
+                ErrorDetails::with_error_info(
+                    "UPLOAD_NOT_FOUND",
+                    ERROR_DOMAIN,
+                    HashMap::from([("uploadId".to_owned(), id.clone())]),
+                ),
+            ),
+            UploadError::TooLarge { limit } => (
+                Code::InvalidArgument,
+                ErrorDetails::with_error_info(
+                    "UPLOAD_TOO_LARGE",
+                    ERROR_DOMAIN,
+                    HashMap::from([("limit".to_owned(), limit.to_string())]),
+                ),
+            ),
+            UploadError::Unreadable(_) => (Code::InvalidArgument, info("LIST_UNREADABLE")),
+            UploadError::NoNumbers { .. } => {
+                let mut details = ErrorDetails::with_bad_request_violation(
+                    "data",
+                    "upload a file with phone numbers in it",
+                );
+                details.set_error_info("NO_NUMBERS", ERROR_DOMAIN, HashMap::new());
+                (Code::InvalidArgument, details)
+            }
+            UploadError::Broken(_) => (Code::Cancelled, info("INPUT_BROKEN")),
+            UploadError::Storage(_) => {
+                tracing::error!(error = %e, "an upload could not be stored");
+                let mut details = ErrorDetails::with_retry_info(Some(Duration::from_secs(5)));
+                details.set_error_info("UPLOAD_NOT_STORED", ERROR_DOMAIN, HashMap::new());
+                (Code::Unavailable, details)
+            }
+        };
+        Status::with_error_details(code, e.to_string(), details)
     }
 }
 

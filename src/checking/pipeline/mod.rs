@@ -82,6 +82,9 @@ pub enum CheckError {
     /// The caller's request stream broke before it was closed.
     #[error("the request stream broke: {0}")]
     InputBroken(String),
+    /// A list file cannot be read as a list (the reader's words, naming the file).
+    #[error("{0}")]
+    ListUnreadable(String),
 }
 
 /// What became of one input.

@@ -5,180 +5,50 @@
 //!
 //! - `/` and `/assets/*`: the page, its script and style, embedded in the binary (`assets/`):
 //!   server-rendered HTML and a little JavaScript, no framework, nothing from outside.
-//! - The page lists, watches, cancels, resumes and deletes jobs and reads usage through the
-//!   public JSON API (`/v1/…`, [`crate::serving::json_api`]), as any client would.
-//! - `/console/api/*`: what that API does not serve yet: uploads and their preview
-//!   ([`uploads`]), and how far a download being built has got ([`crate::serving::builds`]).
+//! - Everything else the page does, it does through the public JSON API (`/v1/…`,
+//!   [`crate::serving::json_api`]) as any client would: uploads and their preview
+//!   (`CreateUpload`, `GetUpload`), what a list would bill and starting its job (`CreateJob`
+//!   with the upload's id), jobs, their progress, charts, downloads, usage.
 //!
-//! It only translates, like the gRPC service: a job is made through [`Jobs::create`] exactly as
-//! `CreateJob` makes one, the files are read and written by [`crate::lists`]. With API keys,
-//! every API route needs `Authorization: Bearer KEY` and sees only the jobs of that key's
-//! name; the page holds the key in the tab's memory only. There are no cookies, so a request
-//! from another site carries no credentials (nothing to forge).
+//! So the console holds no rule of its own. With API keys, every call needs
+//! `Authorization: Bearer KEY` and sees only the jobs and uploads of that key's name; the page
+//! holds the key in the tab's memory only. There are no cookies, so a request from another
+//! site carries no credentials (nothing to forge).
 
-mod uploads;
-
-use std::collections::HashMap;
-use std::path::PathBuf;
-use std::sync::{Arc, LazyLock};
+use std::sync::LazyLock;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use parking_lot::Mutex;
-use serde_json::json;
+use axum::routing::get;
 
-use crate::jobs::{JobError, JobRecord, Jobs};
-use crate::serving::auth::ApiKeys;
-use crate::serving::builds::Builds;
-use crate::serving::json_api::job_json;
-
-/// How the console takes uploads.
-#[derive(Debug, Clone)]
-pub(crate) struct Settings {
-    /// The largest upload, in bytes (`--max-upload`).
-    pub max_upload: u64,
-    /// Where uploads wait until their job is made.
-    pub scratch: PathBuf,
+/// What the page says of the server it is served by.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Console {
+    /// Whether calls need an API key: the page asks for one first.
+    pub keys_required: bool,
     /// The upstream is the built-in simulator (`--demo`): the page says its answers are
     /// simulated.
     pub demo: bool,
 }
 
-/// What the console's handlers share.
-#[derive(Clone)]
-pub(crate) struct Console {
-    jobs: Arc<Jobs>,
-    keys: Option<Arc<ApiKeys>>,
-    settings: Arc<Settings>,
-    uploads: Arc<Mutex<HashMap<String, uploads::Upload>>>,
-    /// Workbooks and zips being built for a download, for the page to show how far.
-    builds: Builds,
-}
-
-impl Console {
-    /// The console of `jobs`, with the server's API keys when it has some, reading the
-    /// progress of the downloads the JSON API builds (`builds`).
-    pub(crate) fn new(
-        jobs: Arc<Jobs>,
-        builds: Builds,
-        keys: Option<Arc<ApiKeys>>,
-        settings: Settings,
-    ) -> Self {
-        Console {
-            jobs,
-            keys,
-            settings: Arc::new(settings),
-            uploads: Arc::default(),
-            builds,
-        }
-    }
-
-    /// The caller's key name ("" without keys), from `Authorization: Bearer KEY`.
-    fn owner(&self, headers: &HeaderMap) -> Result<String, ApiError> {
-        let Some(keys) = &self.keys else {
-            return Ok(String::new());
-        };
-        let key = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .unwrap_or_default();
-        keys.check_token(key.trim())
-            .map_err(|_| ApiError::new(StatusCode::UNAUTHORIZED, "an API key is needed (sign in)"))
-    }
-}
-
-/// The console's routes: the page, and what the public JSON API (`/v1/…`, which the page
-/// uses for everything else) does not serve: uploads with their preview, and how far a
-/// download being built has got.
+/// The console's routes: the page and its assets. Everything the page does goes through the
+/// public JSON API (`/v1/…`).
 pub(crate) fn router(console: Console) -> Router {
     Router::new()
         .route("/", get(page))
         .route("/assets/{file}", get(asset))
-        .route(
-            "/console/api/uploads",
-            post(uploads::upload).layer(DefaultBodyLimit::disable()),
-        )
-        .route("/console/api/uploads/{id}/preview", get(uploads::preview))
-        .route("/console/api/uploads/{id}/job", post(uploads::start))
-        .route("/console/api/uploads/{id}/cost", get(uploads::cost))
-        .route("/console/api/builds/{token}", get(build))
         .with_state(console)
-}
-
-/// `GET /console/api/builds/{token}`: how far a workbook or zip being built (by
-/// `GET /v1/jobs/{id}/results`, named by its `Phonecheck-Build` header) has got,
-/// `{"rows", "total", "done"}`.
-async fn build(
-    headers: HeaderMap,
-    State(console): State<Console>,
-    Path(token): Path<String>,
-) -> Result<Response, ApiError> {
-    let owner = console.owner(&headers)?;
-    let progress = console.builds.read(&owner, &token).ok_or_else(|| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "no download is being built under that token here",
-        )
-    })?;
-    Ok(axum::Json(progress).into_response())
-}
-
-/// An API failure: a status and one line saying what to do, as `{"error": "…"}`.
-#[derive(Debug)]
-pub(crate) struct ApiError {
-    status: StatusCode,
-    message: String,
-}
-
-impl ApiError {
-    fn new(status: StatusCode, message: impl Into<String>) -> Self {
-        ApiError {
-            status,
-            message: message.into(),
-        }
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        (self.status, axum::Json(json!({ "error": self.message }))).into_response()
-    }
-}
-
-impl From<JobError> for ApiError {
-    fn from(e: JobError) -> Self {
-        let status = match &e {
-            JobError::NotFound(_) => StatusCode::NOT_FOUND,
-            JobError::Store(s) if s.is_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
-            JobError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            JobError::Callback(crate::jobs::webhooks::CallbackError::Disabled) => {
-                StatusCode::CONFLICT
-            }
-            _ => StatusCode::BAD_REQUEST,
-        };
-        if status == StatusCode::INTERNAL_SERVER_ERROR {
-            tracing::error!(error = %e, "console: the job store failed");
-        }
-        ApiError::new(status, e.to_string())
-    }
-}
-
-/// A job as the API's JSON.
-fn job_response(job: &JobRecord) -> Response {
-    ([(header::CONTENT_TYPE, "application/json")], job_json(job)).into_response()
 }
 
 async fn page(headers: HeaderMap, State(console): State<Console>) -> Response {
     let lang = preferred_language(&headers);
     let html = assets::INDEX
         .replace("{{lang}}", lang)
-        .replace("{{keys}}", if console.keys.is_some() { "1" } else { "0" })
+        .replace("{{keys}}", if console.keys_required { "1" } else { "0" })
         .replace("{{statuses}}", status_labels())
-        .replace("{{demo}}", if console.settings.demo { "1" } else { "0" });
+        .replace("{{demo}}", if console.demo { "1" } else { "0" });
     (
         [
             (header::CONTENT_TYPE, "text/html; charset=utf-8"),
@@ -230,7 +100,7 @@ fn status_count_field(field: &str) -> Option<String> {
 }
 
 /// "zh" when the browser prefers Chinese, else "en".
-pub(super) fn preferred_language(headers: &HeaderMap) -> &'static str {
+fn preferred_language(headers: &HeaderMap) -> &'static str {
     let accept = headers
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok())
@@ -244,7 +114,7 @@ async fn asset(Path(file): Path<String>) -> Response {
     let (body, kind) = match file.as_str() {
         "app.js" => (assets::APP_JS, "text/javascript; charset=utf-8"),
         "app.css" => (assets::APP_CSS, "text/css; charset=utf-8"),
-        _ => return ApiError::new(StatusCode::NOT_FOUND, "no such asset").into_response(),
+        _ => return (StatusCode::NOT_FOUND, "no such asset").into_response(),
     };
     (
         [

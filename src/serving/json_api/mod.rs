@@ -11,9 +11,9 @@
 //! as it comes, and a stream that fails after it started ends with an explicit
 //! `{"error": …}` line (never a silent cut); asked for `text/event-stream`, it answers
 //! Server-Sent Events instead (each message a `message` event, a failure an `error` one). A
-//! client-streaming method (`CheckBulk`, `CreateJob`) reads its body as JSON messages one after
-//! another, each given to the call as soon as it is read; `CreateJob` also takes a multipart
-//! form with a list file ([`multipart`]). Any other body is read as JSON whatever its type,
+//! client-streaming method (`CheckBulk`, `CreateJob`, `CreateUpload`) reads its body as JSON
+//! messages one after another, each given to the call as soon as it is read; `CreateJob` and
+//! `CreateUpload` also take a multipart form with a list file ([`multipart`]). Any other body is read as JSON whatever its type,
 //! so that `curl -d` works without a header.
 
 mod channel;
@@ -63,7 +63,8 @@ pub(crate) struct Limits {
     /// The most numbers per message of a client stream (`--max-bulk-chunk`); a longer
     /// `mobiles` list is split.
     pub max_chunk: usize,
-    /// The largest file a multipart `POST /v1/jobs` may carry (`--max-upload`).
+    /// The largest file a multipart `POST /v1/jobs` or `POST /v1/uploads` may carry
+    /// (`--max-upload`).
     pub max_upload: u64,
 }
 
@@ -145,15 +146,21 @@ async fn serve(State(api): State<JsonApi>, request: Request) -> Response {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
     let (outgoing, failed, reader) = if multipart::is_form(content_type) {
-        if route.method.name() != "CreateJob" {
-            return refused(TranscodeError::MediaType {
-                given: content_type.unwrap_or_default().to_owned(),
-                expected: "application/json (a file is uploaded only to POST /v1/jobs)",
-            });
-        }
-        match multipart::read_form(content_type.unwrap_or_default(), body, limits).await {
-            Ok(upload) => read_on_the_side(|tx| multipart::send_job(upload, tx)),
-            Err(e) => return refused(e),
+        let content_type = content_type.unwrap_or_default().to_owned();
+        match route.method.name() {
+            "CreateJob" => match multipart::read_form(&content_type, body, limits).await {
+                Ok(upload) => read_on_the_side(|tx| multipart::send_job(upload, tx)),
+                Err(e) => return refused(e),
+            },
+            "CreateUpload" => read_on_the_side(|tx| {
+                multipart::send_upload(content_type, body, limits, tx)
+            }),
+            _ => {
+                return refused(TranscodeError::MediaType {
+                    given: content_type,
+                    expected: "application/json (files are posted only to POST /v1/uploads and POST /v1/jobs)",
+                });
+            }
         }
     } else if route.method.is_client_streaming() {
         let input = route.method.input();

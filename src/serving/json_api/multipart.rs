@@ -1,8 +1,11 @@
-//! `POST /v1/jobs` with a `multipart/form-data` body: a list file (`file`: TXT, CSV, TSV or a
-//! workbook) and the job's fields, so that `curl -F file=@list.csv` makes a job. The file is
-//! streamed to a scratch file (refused past `--max-upload`), read by
-//! [`crate::serving::list_upload`] as the console reads an upload, each row whole, and sent
-//! to `CreateJob` as its messages: the job is made by the gRPC method like any other.
+//! Files posted as `multipart/form-data`, so that `curl -F file=@list.csv` works:
+//!
+//! - to `POST /v1/jobs`, a list file (`file`: TXT, CSV, TSV or a workbook) and the job's
+//!   fields. The file is streamed to a scratch file (refused past `--max-upload`), read by
+//!   [`crate::jobs::uploads::read_chunks`] as an upload is, each row whole, and sent to
+//!   `CreateJob` as its messages: the job is made by the gRPC method like any other.
+//! - to `POST /v1/uploads`, the `file` alone, sent on to `CreateUpload` piece by piece as it
+//!   arrives.
 
 use std::io::Write as _;
 
@@ -14,7 +17,7 @@ use super::transcode::TranscodeError;
 use crate::checking::pipeline::CheckError;
 use crate::jobs::JobChunk;
 use crate::pb;
-use crate::serving::list_upload::{ReadChoice, clean_name, read_chunks, suffix};
+use crate::jobs::uploads::{clean_name, read_chunks, suffix};
 
 /// The most bytes a form field other than the file may have.
 const MAX_FIELD: usize = 64 * 1024;
@@ -23,7 +26,7 @@ const MAX_FIELD: usize = 64 * 1024;
 pub(super) struct Upload {
     file: tempfile::TempPath,
     shown: String,
-    read: ReadChoice,
+    read: pb::ReadOptions,
     first: pb::CreateJobRequest,
 }
 
@@ -46,7 +49,7 @@ pub(super) async fn read_form(
         .map_err(|e| bad(format!("a multipart body needs its boundary: {e}")))?;
     let mut form = multer::Multipart::new(body.into_data_stream(), boundary);
     let mut first = pb::CreateJobRequest::default();
-    let mut read = ReadChoice::default();
+    let mut read = pb::ReadOptions::default();
     let mut file = None;
     while let Some(mut field) = form
         .next_field()
@@ -113,7 +116,7 @@ pub(super) async fn read_form(
 /// Puts one form field into the job's first message or into how the file is read.
 fn set_field(
     first: &mut pb::CreateJobRequest,
-    read: &mut ReadChoice,
+    read: &mut pb::ReadOptions,
     name: &str,
     value: &str,
 ) -> Result<(), TranscodeError> {
@@ -137,21 +140,26 @@ fn set_field(
         }
         "validate_only" => first.validate_only = flag(value)?,
         "skip_cache" => first.options.get_or_insert_default().skip_cache = flag(value)?,
-        "sheet" => read.sheet = Some(value.to_owned()),
+        "sheet" => read.sheet = value.to_owned(),
         "column" => {
-            read.column = Some(value.parse().map_err(|_| {
+            read.column = value.parse().map_err(|_| {
                 bad(format!(
                     "field \"column\": expected the number column's position (1 for the first), found {value:?}"
                 ))
-            })?);
+            })?;
         }
         "header" => {
-            if !matches!(value, "yes" | "no" | "auto") {
-                return Err(bad(format!(
-                    "field \"header\": expected yes, no or auto, found {value:?}"
-                )));
-            }
-            read.header = Some(value.to_owned());
+            let header = match value {
+                "yes" => pb::HeaderRow::Present,
+                "no" => pb::HeaderRow::Absent,
+                "auto" | "" => pb::HeaderRow::Unspecified,
+                _ => {
+                    return Err(bad(format!(
+                        "field \"header\": expected yes, no or auto, found {value:?}"
+                    )));
+                }
+            };
+            read.set_header(header);
         }
         other => {
             return Err(bad(format!(
@@ -176,7 +184,7 @@ pub(super) async fn send_job(
     } = upload;
     let mut chunks = read_chunks(
         file.to_path_buf(),
-        read.options(),
+        pb::reading(Some(&read)).0,
         shown,
         JobChunk::default(),
     );
@@ -184,7 +192,7 @@ pub(super) async fn send_job(
     while let Some(chunk) = chunks.recv().await {
         let chunk = chunk.map_err(|e| match e {
             // What the reader said of the file, without the stream's wording around it.
-            CheckError::InputBroken(why) => bad(why),
+            CheckError::ListUnreadable(why) => bad(why),
             other => bad(other.to_string()),
         })?;
         let mut message = first.take().unwrap_or_default();
@@ -216,4 +224,66 @@ pub(super) async fn send_job(
     // Read whole: the scratch file goes.
     drop(file);
     Ok(())
+}
+
+/// Sends the `file` part of a form posted to `POST /v1/uploads` to `tx` as `CreateUpload`
+/// messages, piece by piece as it arrives, its name in the first; any other part is refused.
+pub(super) async fn send_upload(
+    content_type: String,
+    body: axum::body::Body,
+    limits: Limits,
+    tx: mpsc::Sender<Bytes>,
+) -> Result<(), TranscodeError> {
+    let boundary = multer::parse_boundary(&content_type)
+        .map_err(|e| bad(format!("a multipart body needs its boundary: {e}")))?;
+    let mut form = multer::Multipart::new(body.into_data_stream(), boundary);
+    let mut sent = false;
+    while let Some(mut field) = form
+        .next_field()
+        .await
+        .map_err(|e| TranscodeError::Body(e.to_string()))?
+    {
+        let name = field.name().unwrap_or_default().to_owned();
+        if name != "file" || sent {
+            return Err(bad(format!(
+                "an upload's form takes one part, \"file\"; found {name:?} (a job's fields go with CreateJob)"
+            )));
+        }
+        let mut message = pb::CreateUploadRequest {
+            name: field.file_name().unwrap_or("list.txt").to_owned(),
+            data: Vec::new(),
+        };
+        let mut written = 0_u64;
+        while let Some(chunk) = field
+            .chunk()
+            .await
+            .map_err(|e| TranscodeError::Body(e.to_string()))?
+        {
+            written += chunk.len() as u64;
+            if written > limits.max_upload {
+                return Err(TranscodeError::TooLarge {
+                    limit: usize::try_from(limits.max_upload).unwrap_or(usize::MAX),
+                });
+            }
+            message.data = chunk.to_vec();
+            let encoded = Bytes::from(prost::Message::encode_to_vec(&message));
+            message.name.clear();
+            if tx.send(encoded).await.is_err() {
+                // The call is over; nobody reads on.
+                return Ok(());
+            }
+        }
+        if !message.name.is_empty() {
+            // An empty file: its name alone, which CreateUpload refuses as holding no numbers.
+            let _ = tx
+                .send(Bytes::from(prost::Message::encode_to_vec(&message)))
+                .await;
+        }
+        sent = true;
+    }
+    if sent {
+        Ok(())
+    } else {
+        Err(bad("the form has no file part named \"file\""))
+    }
 }

@@ -164,7 +164,8 @@ fn bad_json(descriptor: &MessageDescriptor, why: String) -> TranscodeError {
 }
 
 /// Puts one query parameter into `fields`: a scalar field of the request by its proto or JSON
-/// name, repeated when given more than once (for a repeated field).
+/// name, repeated when given more than once (for a repeated field); a field of a message
+/// field by its dotted path (`read_options.column`), as grpc-gateway takes it.
 fn query_field(
     input: &MessageDescriptor,
     variables: &[(String, String)],
@@ -176,15 +177,51 @@ fn query_field(
         name: name.to_owned(),
         why: why.to_owned(),
     };
-    let field = input
-        .get_field_by_name(name)
-        .or_else(|| input.get_field_by_json_name(name))
-        .ok_or_else(|| bad("no such field in the request (see /openapi.yaml)"))?;
-    if variables.iter().any(|(v, _)| v == field.name()) {
+    let mut message = input.clone();
+    let mut fields = fields;
+    let mut path = name.split('.').peekable();
+    let field = loop {
+        let part = path.next().unwrap_or_default();
+        let field = message
+            .get_field_by_name(part)
+            .or_else(|| message.get_field_by_json_name(part))
+            .ok_or_else(|| bad("no such field in the request (see /openapi.yaml)"))?;
+        if path.peek().is_none() {
+            break field;
+        }
+        let Kind::Message(inner) = field.kind() else {
+            return Err(bad("only a message field has fields"));
+        };
+        if field.is_list() || field.is_map() {
+            return Err(bad("a list of messages goes in a JSON body"));
+        }
+        let entry = fields
+            .entry(field.name().to_owned())
+            .or_insert_with(|| Json::Object(Map::new()));
+        fields = match entry {
+            Json::Object(inner_fields) => inner_fields,
+            _ => return Err(bad("given both in the body and the query")),
+        };
+        message = inner;
+    };
+    if message == *input && variables.iter().any(|(v, _)| v == field.name()) {
         return Err(bad("already given in the path"));
     }
     let value = match field.kind() {
-        Kind::Message(_) => return Err(bad("a message field goes in a JSON body")),
+        // Well-known types whose JSON is a string: "3600s", "2026-12-07T00:00:00Z".
+        Kind::Message(m)
+            if matches!(
+                m.full_name(),
+                "google.protobuf.Duration" | "google.protobuf.Timestamp"
+            ) =>
+        {
+            Json::String(value.to_owned())
+        }
+        Kind::Message(_) => {
+            return Err(bad(
+                "a message field goes in a JSON body, or its fields by their dotted names",
+            ));
+        }
         Kind::Bool => match value {
             "true" | "1" => Json::Bool(true),
             "false" | "0" => Json::Bool(false),
