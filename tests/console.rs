@@ -1,5 +1,6 @@
-//! The web console on `--http-listen`: its API over real HTTP (uploads, preview, jobs,
-//! downloads, keys, limits), and the page itself in a real browser: Debian's chromium driven
+//! The web console on `--http-listen`: the public API calls it makes, over real HTTP (uploads,
+//! preview, cost, jobs, downloads and their builds, keys, limits), and the page itself in a
+//! real browser: Debian's chromium driven
 //! by playwright-core (`tests/console/e2e.mjs`) uploads a 5,000-row CSV, follows the job,
 //! downloads the results and the per-status zip, and leaves a screenshot under
 //! `target/tmp/console/`.
@@ -20,9 +21,9 @@ use std::time::Duration;
 
 use phonecheck::checking::upstream::simulator::SimulatorConfig;
 use phonecheck::serving::config::{ServeConfig, UpstreamTarget};
-use serde_json::Value;
+use serde_json::{Value, json};
 
-use common::{eventually, simulator, start_server_with_http, test_config};
+use common::{eventually, form, simulator, start_server_with_http, test_config};
 
 const KEYS: &str = "team-a:team-a-key-0123456789\nteam-b:team-b-key-0123456789\n";
 const KEY_A: &str = "team-a-key-0123456789";
@@ -67,6 +68,35 @@ async fn json(response: reqwest::Response) -> Value {
     response.json().await.unwrap()
 }
 
+/// Uploads `body` as the file `name` (`POST /v1/uploads`, a form as the page sends it), with
+/// `key` when given.
+async fn upload(
+    http: &reqwest::Client,
+    base: &str,
+    key: Option<&str>,
+    name: &str,
+    body: &[u8],
+) -> reqwest::Response {
+    let (kind, body) = form(&[], Some((name, body)));
+    let mut request = http
+        .post(format!("{base}/v1/uploads"))
+        .header("content-type", kind)
+        .body(body);
+    if let Some(key) = key {
+        request = request.bearer_auth(key);
+    }
+    request.send().await.unwrap()
+}
+
+/// The message and the ErrorInfo reason of a refusal.
+async fn refusal(response: reqwest::Response) -> (String, String) {
+    let error = json(response).await;
+    (
+        error["message"].as_str().unwrap().to_owned(),
+        error["details"][0]["reason"].as_str().unwrap().to_owned(),
+    )
+}
+
 /// A downloaded results CSV (customer rows, the row at index 7 invalid): `mobile`, after the
 /// three input columns, holds the number as read for a checked row and nothing for an
 /// invalid one.
@@ -88,26 +118,17 @@ async fn job_from(
     name: &str,
     body: String,
 ) -> Value {
-    let mut upload = http
-        .post(format!("{base}/console/api/uploads?name={name}"))
-        .body(body);
-    if let Some(key) = key {
-        upload = upload.bearer_auth(key);
-    }
-    let upload = upload.send().await.unwrap();
-    assert_eq!(upload.status(), 201);
-    let preview = json(upload).await;
+    let uploaded = upload(http, base, key, name, body.as_bytes()).await;
+    assert_eq!(uploaded.status(), 200);
+    let preview = json(uploaded).await;
     let mut start = http
-        .post(format!(
-            "{base}/console/api/uploads/{}/job",
-            preview["upload"].as_str().unwrap()
-        ))
-        .json(&serde_json::json!({}));
+        .post(format!("{base}/v1/jobs"))
+        .json(&serde_json::json!({ "upload_id": preview["id"] }));
     if let Some(key) = key {
         start = start.bearer_auth(key);
     }
     let started = start.send().await.unwrap();
-    assert_eq!(started.status(), 201);
+    assert_eq!(started.status(), 200);
     json(started).await
 }
 
@@ -144,29 +165,33 @@ async fn uploads_are_previewed_made_into_jobs_and_downloaded_whole() {
         .unwrap();
     assert!(zh.contains("<html lang=\"zh\""));
 
-    let upload = http
-        .post(format!(
-            "{base}/console/api/uploads?name=C:\\fakepath\\客户 名单.csv"
-        ))
-        .body(customers(300))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(upload.status(), 201);
-    let preview = json(upload).await;
+    let uploaded = upload(
+        &http,
+        &base,
+        None,
+        "C:\\fakepath\\客户 名单.csv",
+        customers(300).as_bytes(),
+    )
+    .await;
+    assert_eq!(uploaded.status(), 200);
+    let preview = json(uploaded).await;
     assert_eq!(
         preview["name"], "客户 名单.csv",
         "the path is dropped from the name"
     );
     assert_eq!(preview["column"], 2);
     assert_eq!(preview["columns"][1], "手机号");
-    assert_eq!(preview["rows"][0][2], "<script>window.__xss=1</script>");
+    assert_eq!(
+        preview["rows"][0]["cells"][2],
+        "<script>window.__xss=1</script>"
+    );
+    assert_eq!(preview["rows"][0]["line"], "2");
     assert_eq!(preview["rows"].as_array().unwrap().len(), 10);
-    let id = preview["upload"].as_str().unwrap();
+    let id = preview["id"].as_str().unwrap();
     // Read another way: column 1 as the numbers (all invalid), no header.
     let other = http
         .get(format!(
-            "{base}/console/api/uploads/{id}/preview?column=1&header=no"
+            "{base}/v1/uploads/{id}?read_options.column=1&read_options.header=HEADER_ROW_ABSENT"
         ))
         .send()
         .await
@@ -176,9 +201,27 @@ async fn uploads_are_previewed_made_into_jobs_and_downloaded_whole() {
         (other["column"].as_u64(), other["has_header"].as_bool()),
         (Some(1), Some(false))
     );
+    // What it would bill, read as the page chose: nothing is stored or sent.
+    let cost = json(
+        http.post(format!("{base}/v1/jobs"))
+            .json(&serde_json::json!({
+                "upload_id": id, "read_options": { "column": 2 }, "validate_only": true,
+            }))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (&cost["id"], &cost["total"], &cost["invalid"], &cost["billable"]),
+        (&json!(""), &json!("300"), &json!("6"), &json!("294")),
+        "{cost}"
+    );
     let job = json(
-        http.post(format!("{base}/console/api/uploads/{id}/job"))
-            .json(&serde_json::json!({ "column": 2, "name": "march" }))
+        http.post(format!("{base}/v1/jobs"))
+            .json(&serde_json::json!({
+                "upload_id": id, "read_options": { "column": 2 }, "name": "march",
+            }))
             .send()
             .await
             .unwrap(),
@@ -187,12 +230,13 @@ async fn uploads_are_previewed_made_into_jobs_and_downloaded_whole() {
     assert_eq!(job["total"], "300");
     assert_eq!(job["header"][0], "客户");
     let again = http
-        .post(format!("{base}/console/api/uploads/{id}/job"))
-        .json(&serde_json::json!({}))
+        .post(format!("{base}/v1/jobs"))
+        .json(&serde_json::json!({ "upload_id": id }))
         .send()
         .await
         .unwrap();
     assert_eq!(again.status(), 404, "an upload makes one job");
+    assert_eq!(refusal(again).await.1, "UPLOAD_NOT_FOUND");
     let job_id = job["id"].as_str().unwrap().to_owned();
     let done = eventually("the job to end", Duration::from_secs(30), || {
         let (http, url) = (http.clone(), format!("{base}/v1/jobs/{job_id}"));
@@ -243,7 +287,7 @@ async fn uploads_are_previewed_made_into_jobs_and_downloaded_whole() {
     assert_eq!(xlsx.status(), 200);
     assert!(xlsx.bytes().await.unwrap().starts_with(b"PK\x03\x04"));
     let build = json(
-        http.get(format!("{base}/console/api/builds/page-token-1"))
+        http.get(format!("{base}/v1/builds/page-token-1"))
             .send()
             .await
             .unwrap(),
@@ -251,15 +295,16 @@ async fn uploads_are_previewed_made_into_jobs_and_downloaded_whole() {
     .await;
     assert_eq!(
         build,
-        serde_json::json!({"rows": 300, "total": 300, "done": true}),
+        serde_json::json!({"rows": "300", "total": "300", "done": true}),
         "every row was handed to the workbook"
     );
     let unknown = http
-        .get(format!("{base}/console/api/builds/page-token-2"))
+        .get(format!("{base}/v1/builds/page-token-2"))
         .send()
         .await
         .unwrap();
     assert_eq!(unknown.status(), 404);
+    assert_eq!(refusal(unknown).await.1, "BUILD_NOT_FOUND");
     let bad = http
         .get(&results)
         .header("accept", "application/zip")
@@ -350,77 +395,86 @@ async fn a_demo_servers_console_says_its_answers_are_simulated() {
 async fn bad_files_and_big_files_are_refused_with_a_clear_message() {
     let (base, _alive) = console(|c| c.max_upload = 10_000).await;
     let http = reqwest::Client::new();
-    let big = http
-        .post(format!("{base}/console/api/uploads?name=big.csv"))
-        .body(customers(1000))
-        .send()
-        .await
-        .unwrap();
+    let big = upload(&http, &base, None, "big.csv", customers(1000).as_bytes()).await;
     assert_eq!(big.status(), 413);
-    let message = json(big).await["error"].as_str().unwrap().to_owned();
+    let (message, reason) = refusal(big).await;
+    assert_eq!(reason, "UPLOAD_TOO_LARGE");
     assert!(
         message.contains("larger than this server accepts (10.0 kB)"),
         "{message}"
     );
-    let png = http
-        .post(format!("{base}/console/api/uploads?name=photo.csv"))
-        .body(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec())
-        .send()
-        .await
-        .unwrap();
+    let png = upload(
+        &http,
+        &base,
+        None,
+        "photo.csv",
+        b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR",
+    )
+    .await;
     assert_eq!(png.status(), 400);
-    let message = json(png).await["error"].as_str().unwrap().to_owned();
     assert_eq!(
-        message,
-        "photo.csv: this is a PNG image, not a list of numbers"
+        refusal(png).await,
+        (
+            "photo.csv: this is a PNG image, not a list of numbers".to_owned(),
+            "LIST_UNREADABLE".to_owned()
+        )
     );
 
-    // An empty file is refused at upload, in the browser's language, before any job exists.
-    for (language, said) in [
-        ("en-US,en;q=0.9", "empty.csv holds no numbers"),
-        ("zh-CN,zh;q=0.9", "empty.csv 中没有号码"),
-    ] {
-        let empty = http
-            .post(format!("{base}/console/api/uploads?name=empty.csv"))
-            .header("accept-language", language)
-            .body("\n\n")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(empty.status(), 400);
-        let message = json(empty).await["error"].as_str().unwrap().to_owned();
-        assert!(message.contains(said), "{message}");
-    }
+    // An empty file is refused at upload, before any job exists (the page says it in the
+    // browser's language, by the reason).
+    let empty = upload(&http, &base, None, "empty.csv", b"\n\n").await;
+    assert_eq!(empty.status(), 400);
+    let (message, reason) = refusal(empty).await;
+    assert_eq!(reason, "NO_NUMBERS");
+    assert!(message.contains("empty.csv holds no numbers"), "{message}");
 
-    // A column past the last is refused, for the preview and for the job.
-    let upload = http
-        .post(format!("{base}/console/api/uploads?name=list.csv"))
-        .body(customers(5))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(upload.status(), 201);
-    let id = json(upload).await["upload"].as_str().unwrap().to_owned();
+    // A column past the last is refused, for the preview and for the job, and the upload is
+    // kept for another try.
+    let uploaded = upload(&http, &base, None, "list.csv", customers(5).as_bytes()).await;
+    assert_eq!(uploaded.status(), 200);
+    let id = json(uploaded).await["id"].as_str().unwrap().to_owned();
     let past = http
-        .get(format!("{base}/console/api/uploads/{id}/preview?column=9"))
+        .get(format!("{base}/v1/uploads/{id}?read_options.column=9"))
         .send()
         .await
         .unwrap();
     assert_eq!(past.status(), 400);
-    let message = json(past).await["error"].as_str().unwrap().to_owned();
+    let (message, reason) = refusal(past).await;
+    assert_eq!(reason, "LIST_UNREADABLE");
     assert!(
         message.contains("there is no column 9; the table has 3 columns"),
         "{message}"
     );
     let start = http
-        .post(format!("{base}/console/api/uploads/{id}/job"))
-        .json(&serde_json::json!({ "column": 9 }))
+        .post(format!("{base}/v1/jobs"))
+        .json(&serde_json::json!({ "upload_id": id, "read_options": { "column": 9 } }))
         .send()
         .await
         .unwrap();
     assert_eq!(start.status(), 400);
-    let message = json(start).await["error"].as_str().unwrap().to_owned();
+    let (message, reason) = refusal(start).await;
+    assert_eq!(reason, "LIST_UNREADABLE");
     assert!(message.contains("there is no column 9"), "{message}");
+    let kept = http
+        .get(format!("{base}/v1/uploads/{id}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(kept.status(), 200, "a refused job leaves its upload");
+    // A job of an upload is the upload alone.
+    let both = http
+        .post(format!("{base}/v1/jobs"))
+        .json(&serde_json::json!({ "upload_id": id, "mobiles": ["13800138000"] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(both.status(), 400);
+    assert_eq!(refusal(both).await.1, "UPLOAD_WITH_MOBILES");
+    let listed = json(http.get(format!("{base}/v1/jobs")).send().await.unwrap()).await;
+    assert!(
+        listed["jobs"].as_array().unwrap().is_empty(),
+        "nothing refused became a job: {listed}"
+    );
 }
 
 #[tokio::test]
@@ -436,13 +490,20 @@ async fn with_keys_every_route_needs_one_and_shows_only_that_names_jobs() {
         let refused = http.get(format!("{base}{path}")).send().await.unwrap();
         assert_eq!(refused.status(), 401, "{path}");
     }
-    let refused = http
-        .post(format!("{base}/console/api/uploads?name=a.csv"))
-        .body(customers(5))
-        .send()
-        .await
-        .unwrap();
+    let refused = upload(&http, &base, None, "a.csv", customers(5).as_bytes()).await;
     assert_eq!(refused.status(), 401);
+    // An upload is its key name's: another name is told there is none.
+    let of_a = json(upload(&http, &base, Some(KEY_A), "a.csv", customers(5).as_bytes()).await).await;
+    let upload_of_a = of_a["id"].as_str().unwrap();
+    for (key, status) in [(KEY_A, 200), (KEY_B, 404)] {
+        let read = http
+            .get(format!("{base}/v1/uploads/{upload_of_a}"))
+            .bearer_auth(key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(read.status(), status, "{key}");
+    }
     let job = job_from(&http, &base, Some(KEY_A), "a.csv", customers(20)).await;
     let id = job["id"].as_str().unwrap();
     let of_b = json(
@@ -485,7 +546,7 @@ async fn with_keys_every_route_needs_one_and_shows_only_that_names_jobs() {
     assert_eq!(built.status(), 200);
     for (key, status) in [(KEY_A, 200), (KEY_B, 404)] {
         let build = http
-            .get(format!("{base}/console/api/builds/build-of-a"))
+            .get(format!("{base}/v1/builds/build-of-a"))
             .bearer_auth(key)
             .send()
             .await

@@ -10,7 +10,7 @@ mod common;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use common::{connect, eventually, numbers, start_server_with_http, test_config};
+use common::{connect, eventually, form, numbers, start_server_with_http, test_config};
 use phonecheck::checking::upstream::simulator::SimulatorConfig;
 use phonecheck::pb::{
     CheckOptions, CheckRequest, CheckResponse, CheckStreamRequest, CheckStreamResponse,
@@ -637,35 +637,17 @@ async fn the_openapi_document_is_served_as_generated() {
     );
 }
 
-/// A multipart body by hand: `fields`, then the file part.
-fn form(fields: &[(&str, &str)], file: Option<(&str, &str)>) -> (String, String) {
-    let boundary = "phonecheck-test-boundary";
-    let mut body = String::new();
-    for (name, value) in fields {
-        body += &format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
-        );
-    }
-    if let Some((name, content)) = file {
-        body += &format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: text/csv\r\n\r\n{content}\r\n"
-        );
-    }
-    body += &format!("--{boundary}--\r\n");
-    (format!("multipart/form-data; boundary={boundary}"), body)
-}
-
 #[tokio::test]
 async fn a_list_file_sent_as_a_form_becomes_a_job_with_its_rows_whole() {
     let env = start(|_| {}).await;
-    let send = |(kind, body): (String, String)| {
+    let send = |(kind, body): (String, Vec<u8>)| {
         env.http
             .post(env.url("/v1/jobs"))
             .header("content-type", kind)
             .body(body)
             .send()
     };
-    let csv = include_str!("../examples/customers.csv");
+    let csv = include_bytes!("../examples/customers.csv").as_slice();
     let response = send(form(&[("request_id", "form-1")], Some(("客户.csv", csv))))
         .await
         .unwrap();
@@ -767,7 +749,7 @@ async fn a_list_file_sent_as_a_form_becomes_a_job_with_its_rows_whole() {
             "field \"column\"",
         ),
         (
-            form(&[], Some(("photo.csv", "\u{0}\u{1}\u{2}binary"))),
+            form(&[], Some(("photo.csv", b"\0\x01\x02binary"))),
             "photo.csv",
         ),
     ] {

@@ -473,6 +473,18 @@ impl From<&TranscodeError> for Status {
                 Code::InvalidArgument,
                 info("BODY_UNREADABLE", HashMap::new()),
             ),
+            TranscodeError::FileTooLarge(file) => (
+                Code::InvalidArgument,
+                info(
+                    "UPLOAD_TOO_LARGE",
+                    match file {
+                        UploadError::TooLarge { limit } => {
+                            HashMap::from([("limit".to_owned(), limit.to_string())])
+                        }
+                        _ => HashMap::new(),
+                    },
+                ),
+            ),
             TranscodeError::BadUpload(_) => {
                 (Code::InvalidArgument, info("BAD_UPLOAD", HashMap::new()))
             }

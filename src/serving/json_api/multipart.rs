@@ -17,7 +17,7 @@ use super::transcode::TranscodeError;
 use crate::checking::pipeline::CheckError;
 use crate::jobs::JobChunk;
 use crate::pb;
-use crate::jobs::uploads::{clean_name, read_chunks, suffix};
+use crate::jobs::uploads::{UploadError, clean_name, read_chunks, suffix};
 
 /// The most bytes a form field other than the file may have.
 const MAX_FIELD: usize = 64 * 1024;
@@ -33,6 +33,13 @@ pub(super) struct Upload {
 /// Whether `content_type` is a multipart form.
 pub(super) fn is_form(content_type: Option<&str>) -> bool {
     content_type.is_some_and(|t| t.trim_start().starts_with("multipart/form-data"))
+}
+
+/// A file past `--max-upload`.
+fn too_large(limits: Limits) -> TranscodeError {
+    TranscodeError::FileTooLarge(UploadError::TooLarge {
+        limit: limits.max_upload,
+    })
 }
 
 fn bad(why: impl Into<String>) -> TranscodeError {
@@ -73,9 +80,7 @@ pub(super) async fn read_form(
             {
                 written += chunk.len() as u64;
                 if written > limits.max_upload {
-                    return Err(TranscodeError::TooLarge {
-                        limit: usize::try_from(limits.max_upload).unwrap_or(usize::MAX),
-                    });
+                    return Err(too_large(limits));
                 }
                 scratch
                     .write_all(&chunk)
@@ -261,9 +266,7 @@ pub(super) async fn send_upload(
         {
             written += chunk.len() as u64;
             if written > limits.max_upload {
-                return Err(TranscodeError::TooLarge {
-                    limit: usize::try_from(limits.max_upload).unwrap_or(usize::MAX),
-                });
+                return Err(too_large(limits));
             }
             message.data = chunk.to_vec();
             let encoded = Bytes::from(prost::Message::encode_to_vec(&message));

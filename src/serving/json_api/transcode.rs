@@ -55,6 +55,10 @@ pub enum TranscodeError {
         /// The limit in bytes.
         limit: usize,
     },
+    /// A file posted in a form is larger than `--max-upload` (always
+    /// [`UploadError::TooLarge`](crate::jobs::uploads::UploadError::TooLarge)).
+    #[error(transparent)]
+    FileTooLarge(crate::jobs::uploads::UploadError),
     /// A multipart upload could not be read as a job's form and list.
     #[error("{0}")]
     BadUpload(String),
@@ -76,7 +80,9 @@ impl TranscodeError {
     pub fn http_status(&self) -> Option<StatusCode> {
         match self {
             TranscodeError::WrongMethod { .. } => Some(StatusCode::METHOD_NOT_ALLOWED),
-            TranscodeError::TooLarge { .. } => Some(StatusCode::PAYLOAD_TOO_LARGE),
+            TranscodeError::TooLarge { .. } | TranscodeError::FileTooLarge(_) => {
+                Some(StatusCode::PAYLOAD_TOO_LARGE)
+            }
             TranscodeError::MediaType { .. } => Some(StatusCode::UNSUPPORTED_MEDIA_TYPE),
             _ => None,
         }

@@ -22,6 +22,7 @@ const TEXT = {
     budget: "Budget: {left} of {limit} numbers a {period} left.", day: "day", month: "month",
     building: "Building the file: {rows} of {total} rows written…", waiting: "Building the file… {seconds} s",
     receiving: "Downloading… {mb} MB",
+    noNumbers: "{name} holds no numbers: upload a file with phone numbers in it",
     states: { JOB_STATE_QUEUED: "queued", JOB_STATE_RUNNING: "running", JOB_STATE_SUCCEEDED: "succeeded",
       JOB_STATE_FAILED: "failed", JOB_STATE_CANCELLED: "cancelled" },
   },
@@ -41,6 +42,7 @@ const TEXT = {
     budget: "预算：每{period} {limit} 个号码，剩余 {left} 个。", day: "日", month: "月",
     building: "正在生成文件：已写入 {rows} / {total} 行…", waiting: "正在生成文件… {seconds} 秒",
     receiving: "下载中… {mb} MB",
+    noNumbers: "{name} 中没有号码：请上传一个含有手机号的文件",
     states: { JOB_STATE_QUEUED: "排队中", JOB_STATE_RUNNING: "检测中", JOB_STATE_SUCCEEDED: "已完成",
       JOB_STATE_FAILED: "失败", JOB_STATE_CANCELLED: "已取消" },
   },
@@ -78,10 +80,16 @@ async function api(path, options = {}) {
   if (apiKey) headers.Authorization = `Bearer ${apiKey}`;
   const response = await fetch(path, Object.assign({}, options, { headers }));
   if (!response.ok) {
+    // The API answers a google.rpc.Status: its message, and the reason of its ErrorInfo.
     let message = `${response.status}`;
-    // The public API answers a google.rpc.Status; the console's own routes {"error": …}.
-    try { const body = await response.json(); message = body.message || body.error || message; } catch (_) { /* not JSON */ }
-    throw new Error(message);
+    let reason = "";
+    try {
+      const body = await response.json();
+      message = body.message || message;
+      const info = (body.details || []).find((d) => (d["@type"] || "").endsWith("google.rpc.ErrorInfo"));
+      reason = info ? info.reason : "";
+    } catch (_) { /* not JSON */ }
+    throw Object.assign(new Error(message), { reason });
   }
   return response;
 }
@@ -115,14 +123,16 @@ async function sendFile(file) {
   $("preview").hidden = true;
   $("upload-status").textContent = `${t("uploading")} ${file.name}`;
   try {
-    const response = await api(`/console/api/uploads?name=${encodeURIComponent(file.name)}`,
-      { method: "POST", body: file });
+    // CreateUpload: the file as a form, the way `curl -F file=@list.csv` sends it.
+    const form = new FormData();
+    form.append("file", file, file.name);
+    const response = await api("/v1/uploads", { method: "POST", body: form });
     const preview = await response.json();
     // One id per submission: a second click on Start, or a retry, makes no second job.
     preview.requestId = crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`;
     showPreview(preview);
   } catch (e) {
-    $("upload-error").textContent = e.message;
+    $("upload-error").textContent = e.reason === "NO_NUMBERS" ? fill("noNumbers", { name: file.name }) : e.message;
   } finally {
     $("upload-status").textContent = "";
   }
@@ -148,22 +158,31 @@ function showPreview(preview) {
   }
   for (const row of preview.rows) {
     const tr = element("tr");
-    row.forEach((cell, i) => tr.append(element("td", cell, i + 1 === preview.column ? { class: "number" } : {})));
+    row.cells.forEach((cell, i) => tr.append(element("td", cell, i + 1 === preview.column ? { class: "number" } : {})));
     table.append(tr);
   }
   $("preview").hidden = false;
   loadCost();
 }
 
-// What the list would bill, read as the choices above say (nothing is sent or stored).
+// How the upload is read, as the choices above say (ReadOptions).
+function readOptions() {
+  return { sheet: $("sheet").value || "", column: Number($("column").value) || 0 };
+}
+
+// What the list would bill, read as the choices above say: CreateJob's preview
+// (validate_only), so nothing is sent, stored or billed.
 let costAsked = 0;
 async function loadCost() {
   if (!upload) return;
   const asked = ++costAsked;
   $("cost").textContent = "";
-  const query = new URLSearchParams({ sheet: $("sheet").value || "", column: $("column").value || "" });
   try {
-    const cost = await (await api(`/console/api/uploads/${upload.upload}/cost?${query}`)).json();
+    const body = { upload_id: upload.id, read_options: readOptions(), validate_only: true };
+    const job = await (await api("/v1/jobs", {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) })).json();
+    const cost = { billable: Number(job.billable), cacheHits: Number(job.cache_hits),
+      invalid: Number(job.invalid), duplicates: Number(job.duplicates), rows: Number(job.total) };
     if (asked === costAsked) $("cost").textContent = fill("cost", cost);
   } catch (e) {
     if (asked === costAsked) $("cost").textContent = e.message;
@@ -172,12 +191,14 @@ async function loadCost() {
 
 async function rePreview() {
   if (!upload) return;
-  const query = new URLSearchParams({ sheet: $("sheet").value || "", column: $("column").value || "" });
-  if ($("sheet").value !== (upload.sheet || "")) query.delete("column");
+  const options = readOptions();
+  // Another sheet: its number column is found anew.
+  if (options.sheet !== (upload.sheet || "")) options.column = 0;
+  const query = new URLSearchParams({ "read_options.sheet": options.sheet, "read_options.column": options.column });
   try {
-    const response = await api(`/console/api/uploads/${upload.upload}/preview?${query}`);
+    const response = await api(`/v1/uploads/${upload.id}?${query}`);
     const fresh = await response.json();
-    upload = Object.assign(fresh, { upload: upload.upload, requestId: upload.requestId });
+    upload = Object.assign(fresh, { requestId: upload.requestId });
     showPreview(upload);
   } catch (e) {
     $("upload-error").textContent = e.message;
@@ -188,9 +209,9 @@ async function startJob() {
   if (!upload) return;
   $("start").disabled = true;
   try {
-    const body = { column: Number($("column").value) || null, sheet: $("sheet").value || null,
-      callback_url: $("callback").value.trim() || null, request_id: upload.requestId || null };
-    const response = await api(`/console/api/uploads/${upload.upload}/job`, {
+    const body = { upload_id: upload.id, read_options: readOptions(),
+      callback_url: $("callback").value.trim(), request_id: upload.requestId || "" };
+    const response = await api("/v1/jobs", {
       method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
     const job = await response.json();
     upload = null;
@@ -360,9 +381,10 @@ async function download(accept, built) {
   if (token) {
     polling = setInterval(async () => {
       try {
-        const build = await (await api(`/console/api/builds/${token}`)).json();
+        // GetFileBuild: how far the file being built has got.
+        const build = await (await api(`/v1/builds/${token}`)).json();
         if (!build.done) {
-          status.textContent = fill("building", { rows: build.rows, total: build.total });
+          status.textContent = fill("building", { rows: Number(build.rows), total: Number(build.total) });
         }
       } catch (_) {
         status.textContent = fill("waiting", { seconds: Math.round((Date.now() - started) / 1000) });
