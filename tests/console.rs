@@ -654,6 +654,10 @@ async fn in_a_browser_a_dropped_list_is_checked_and_both_files_downloaded() {
     let seen = browser.run(&["upload", &base, out.to_str().unwrap()]).await;
     println!("browser run in {:?}: {seen}", started.elapsed());
     assert_eq!(seen["lang"], "zh", "the browser asked for Chinese");
+    assert_eq!(
+        seen["emptyRefused"], "empty.csv 中没有号码：请上传一个含有手机号的文件",
+        "the refusal in the page's language"
+    );
     assert!(seen["scriptShownAsText"].as_u64().unwrap() > 0, "{seen}");
     assert_eq!(seen["xss"], false, "no markup from a cell ran");
     assert_eq!(seen["column"], "2");

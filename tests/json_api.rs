@@ -858,3 +858,106 @@ async fn json_sent_to_the_grpc_port_is_told_where_the_json_api_is() {
         .unwrap();
     assert_eq!(answer.into_inner().results.len(), 1);
 }
+
+#[tokio::test]
+async fn an_upload_sent_in_pieces_is_read_the_same_through_both_doors_and_made_a_job_once() {
+    use phonecheck::pb::{CreateJobRequest, CreateUploadRequest, GetUploadRequest, ReadOptions, Upload};
+    let env = start(|_| {}).await;
+    let mut grpc = connect(env.grpc).await;
+    // Pieces cut inside a character: the file is the pieces in order, whatever their size.
+    let csv = include_bytes!("../examples/customers.csv");
+    let pieces: Vec<CreateUploadRequest> = csv
+        .chunks(7)
+        .enumerate()
+        .map(|(i, piece)| CreateUploadRequest {
+            name: if i == 0 { "lists/客户.csv".to_owned() } else { String::new() },
+            data: piece.to_vec(),
+        })
+        .collect();
+    let upload = grpc
+        .create_upload(futures::stream::iter(pieces))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(upload.name, "客户.csv");
+    assert_eq!(upload.size_bytes, csv.len() as u64);
+    assert_eq!(upload.columns, ["客户", "手机号", "城市"]);
+    assert_eq!((upload.column, upload.has_header), (2, true));
+    assert_eq!(upload.rows.len(), 4);
+    assert_eq!(upload.rows[3].cells, ["赵六", "13800138000", "上海"]);
+    assert_eq!(upload.rows[3].line, 5);
+
+    // The same upload, read another way, through each door: the same answer.
+    let as_data = ReadOptions {
+        column: 2,
+        header: phonecheck::pb::HeaderRow::Absent as i32,
+        ..ReadOptions::default()
+    };
+    let by_grpc = grpc
+        .get_upload(GetUploadRequest {
+            id: upload.id.clone(),
+            read_options: Some(as_data),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let (status, body) = env
+        .get(&format!(
+            "/v1/uploads/{}?read_options.column=2&readOptions.header=HEADER_ROW_ABSENT",
+            upload.id
+        ))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let by_json: Upload = decode("phonecheck.v1.Upload", &body);
+    assert_eq!(by_json, by_grpc);
+    assert!(!by_json.has_header && by_json.rows.len() == 5, "{body}");
+
+    // A preview of its job (nothing stored), then the job, over gRPC; the upload goes with it.
+    let job_of = |validate_only| CreateJobRequest {
+        upload_id: upload.id.clone(),
+        validate_only,
+        ..CreateJobRequest::default()
+    };
+    let preview = grpc
+        .create_job(futures::stream::iter([job_of(true)]))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!((preview.id.as_str(), preview.total, preview.invalid), ("", 4, 1));
+    let job = grpc
+        .create_job(futures::stream::iter([job_of(false)]))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!((job.name.as_str(), job.total), ("客户.csv", 4));
+    assert_eq!(job.header, ["客户", "手机号", "城市"]);
+    let (status, body) = env.get(&format!("/v1/uploads/{}", upload.id)).await;
+    assert_eq!(status, 404, "{body}");
+    assert!(body.contains("UPLOAD_NOT_FOUND"), "{body}");
+
+    // JSON alone: the bytes in base64; a list of numbers alone has no columns.
+    let (status, body) = env
+        .post(
+            "/v1/uploads",
+            json!({"name": "b.txt", "data": "MTM4MDAxMzgwMDAKMTM5MDAxMzkwMDAK"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let numbers: Upload = decode("phonecheck.v1.Upload", &body);
+    assert!(numbers.columns.is_empty() && numbers.column == 0, "{body}");
+    assert_eq!(numbers.rows[1].cells, ["13900139000"]);
+    assert_eq!(numbers.rows[1].line, 2);
+    // A form to the uploads path takes the file alone.
+    let (kind, form_body) = form(&[("name", "x")], Some(("a.csv", csv)));
+    let response = env
+        .http
+        .post(env.url("/v1/uploads"))
+        .header("content-type", kind)
+        .body(form_body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let text = response.text().await.unwrap();
+    assert!(text.contains("takes one part, \\\"file\\\"") && text.contains("BAD_UPLOAD"), "{text}");
+}

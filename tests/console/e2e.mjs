@@ -33,6 +33,11 @@ async function upload() {
   page.on("pageerror", (e) => errors.push(String(e)));
   await page.goto(url);
   seen.lang = await page.evaluate(() => document.documentElement.lang);
+  // A file without numbers is refused at upload, in the page's language.
+  await page.getByTestId("upload-input").setInputFiles(
+    { name: "empty.csv", mimeType: "text/csv", buffer: Buffer.from("\n\n") });
+  await page.getByTestId("upload-error").filter({ hasText: /\S/ }).waitFor();
+  seen.emptyRefused = await page.getByTestId("upload-error").textContent();
   await page.getByTestId("upload-input").setInputFiles(path.join(out, "list.csv"));
   await page.getByTestId("preview-table").locator("td").first().waitFor();
   seen.preview = await page.getByTestId("preview-description").textContent();
