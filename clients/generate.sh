@@ -67,7 +67,7 @@ sed -e 's|^  title: phonecheck/v1/phonecheck.proto$|  title: phonecheck|' \
   -e '/^      operationId: PhoneCheck_\(CheckStream\|CheckBulk\|WatchJob\)$/a\      produces:\n        - application/x-ndjson\n        - text/event-stream\n        - application/json' \
   -e '/^      operationId: PhoneCheck_GetJobResults$/a\      produces:\n        - application/x-ndjson\n        - text/event-stream\n        - text/csv\n        - application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\n        - application/zip\n        - application/json' \
   -e '/^      operationId: PhoneCheck_CheckBulk$/a\      consumes:\n        - application/json\n        - application/x-ndjson' \
-  -e '/^      operationId: PhoneCheck_CreateJob$/a\      consumes:\n        - application/json\n        - application/x-ndjson\n        - multipart/form-data' \
+  -e '/^      operationId: PhoneCheck_\(CreateJob\|CreateUpload\)$/a\      consumes:\n        - application/json\n        - application/x-ndjson\n        - multipart/form-data' \
   "$work/openapi/openapi.swagger.yaml" >clients/openapi.yaml
 echo "openapi: clients/openapi.yaml"
 

@@ -36,6 +36,59 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// HeaderRow says whether a table's first row names its columns.
+type HeaderRow int32
+
+const (
+	// Found by looking: a first row without a number above rows with one is a header.
+	HeaderRow_HEADER_ROW_UNSPECIFIED HeaderRow = 0
+	// The first row is a header.
+	HeaderRow_HEADER_ROW_PRESENT HeaderRow = 1
+	// The first row is data.
+	HeaderRow_HEADER_ROW_ABSENT HeaderRow = 2
+)
+
+// Enum value maps for HeaderRow.
+var (
+	HeaderRow_name = map[int32]string{
+		0: "HEADER_ROW_UNSPECIFIED",
+		1: "HEADER_ROW_PRESENT",
+		2: "HEADER_ROW_ABSENT",
+	}
+	HeaderRow_value = map[string]int32{
+		"HEADER_ROW_UNSPECIFIED": 0,
+		"HEADER_ROW_PRESENT":     1,
+		"HEADER_ROW_ABSENT":      2,
+	}
+)
+
+func (x HeaderRow) Enum() *HeaderRow {
+	p := new(HeaderRow)
+	*p = x
+	return p
+}
+
+func (x HeaderRow) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (HeaderRow) Descriptor() protoreflect.EnumDescriptor {
+	return file_phonecheck_v1_phonecheck_proto_enumTypes[0].Descriptor()
+}
+
+func (HeaderRow) Type() protoreflect.EnumType {
+	return &file_phonecheck_v1_phonecheck_proto_enumTypes[0]
+}
+
+func (x HeaderRow) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use HeaderRow.Descriptor instead.
+func (HeaderRow) EnumDescriptor() ([]byte, []int) {
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{0}
+}
+
 // WebhookState is where a job's announcement is.
 type WebhookState int32
 
@@ -77,11 +130,11 @@ func (x WebhookState) String() string {
 }
 
 func (WebhookState) Descriptor() protoreflect.EnumDescriptor {
-	return file_phonecheck_v1_phonecheck_proto_enumTypes[0].Descriptor()
+	return file_phonecheck_v1_phonecheck_proto_enumTypes[1].Descriptor()
 }
 
 func (WebhookState) Type() protoreflect.EnumType {
-	return &file_phonecheck_v1_phonecheck_proto_enumTypes[0]
+	return &file_phonecheck_v1_phonecheck_proto_enumTypes[1]
 }
 
 func (x WebhookState) Number() protoreflect.EnumNumber {
@@ -90,7 +143,7 @@ func (x WebhookState) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use WebhookState.Descriptor instead.
 func (WebhookState) EnumDescriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{0}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{1}
 }
 
 // JobState is where a job is in its life.
@@ -143,11 +196,11 @@ func (x JobState) String() string {
 }
 
 func (JobState) Descriptor() protoreflect.EnumDescriptor {
-	return file_phonecheck_v1_phonecheck_proto_enumTypes[1].Descriptor()
+	return file_phonecheck_v1_phonecheck_proto_enumTypes[2].Descriptor()
 }
 
 func (JobState) Type() protoreflect.EnumType {
-	return &file_phonecheck_v1_phonecheck_proto_enumTypes[1]
+	return &file_phonecheck_v1_phonecheck_proto_enumTypes[2]
 }
 
 func (x JobState) Number() protoreflect.EnumNumber {
@@ -156,7 +209,7 @@ func (x JobState) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use JobState.Descriptor instead.
 func (JobState) EnumDescriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{1}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{2}
 }
 
 // NumberStatus is the line status of a number, as the upstream classifies it.
@@ -216,11 +269,11 @@ func (x NumberStatus) String() string {
 }
 
 func (NumberStatus) Descriptor() protoreflect.EnumDescriptor {
-	return file_phonecheck_v1_phonecheck_proto_enumTypes[2].Descriptor()
+	return file_phonecheck_v1_phonecheck_proto_enumTypes[3].Descriptor()
 }
 
 func (NumberStatus) Type() protoreflect.EnumType {
-	return &file_phonecheck_v1_phonecheck_proto_enumTypes[2]
+	return &file_phonecheck_v1_phonecheck_proto_enumTypes[3]
 }
 
 func (x NumberStatus) Number() protoreflect.EnumNumber {
@@ -229,7 +282,7 @@ func (x NumberStatus) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use NumberStatus.Descriptor instead.
 func (NumberStatus) EnumDescriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{2}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{3}
 }
 
 // GetJobSummaryRequest names the job to summarize.
@@ -781,7 +834,17 @@ type CreateJobRequest struct {
 	// even from another replica and even while that upload is still arriving; nothing is
 	// stored twice. With another list: FAILED_PRECONDITION, REQUEST_ID_REUSED. If the first
 	// call's upload broke off: ABORTED, REQUEST_ID_ABANDONED (send again).
-	RequestId     string `protobuf:"bytes,9,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	RequestId string `protobuf:"bytes,9,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// Makes the job of an upload (CreateUpload) instead of a list sent here: the file is read as
+	// read_options say, every row kept whole with its line and cells, as `phonecheck check`
+	// reads a file. Only in a single message without mobiles, header or rows (else
+	// INVALID_ARGUMENT, UPLOAD_WITH_MOBILES). The upload is gone once its job is made; a preview
+	// (validate_only) keeps it. An unknown id is NOT_FOUND (UPLOAD_NOT_FOUND). The job's name
+	// defaults to the file's.
+	UploadId string `protobuf:"bytes,10,opt,name=upload_id,json=uploadId,proto3" json:"upload_id,omitempty"`
+	// How to read the upload named by upload_id; unset: the first sheet, and the number column
+	// and header found by looking at the first rows.
+	ReadOptions   *ReadOptions `protobuf:"bytes,11,opt,name=read_options,json=readOptions,proto3" json:"read_options,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -879,6 +942,446 @@ func (x *CreateJobRequest) GetRequestId() string {
 	return ""
 }
 
+func (x *CreateJobRequest) GetUploadId() string {
+	if x != nil {
+		return x.UploadId
+	}
+	return ""
+}
+
+func (x *CreateJobRequest) GetReadOptions() *ReadOptions {
+	if x != nil {
+		return x.ReadOptions
+	}
+	return nil
+}
+
+// ReadOptions says how a list file is read, where looking at it could guess wrong.
+type ReadOptions struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// A workbook's sheet, by name; empty: the first sheet.
+	Sheet string `protobuf:"bytes,1,opt,name=sheet,proto3" json:"sheet,omitempty"`
+	// The number column, counting from 1; 0: the column found by looking at the rows.
+	Column uint32 `protobuf:"varint,2,opt,name=column,proto3" json:"column,omitempty"`
+	// Whether the first row is a header.
+	Header        HeaderRow `protobuf:"varint,3,opt,name=header,proto3,enum=phonecheck.v1.HeaderRow" json:"header,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReadOptions) Reset() {
+	*x = ReadOptions{}
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReadOptions) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReadOptions) ProtoMessage() {}
+
+func (x *ReadOptions) ProtoReflect() protoreflect.Message {
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReadOptions.ProtoReflect.Descriptor instead.
+func (*ReadOptions) Descriptor() ([]byte, []int) {
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *ReadOptions) GetSheet() string {
+	if x != nil {
+		return x.Sheet
+	}
+	return ""
+}
+
+func (x *ReadOptions) GetColumn() uint32 {
+	if x != nil {
+		return x.Column
+	}
+	return 0
+}
+
+func (x *ReadOptions) GetHeader() HeaderRow {
+	if x != nil {
+		return x.Header
+	}
+	return HeaderRow_HEADER_ROW_UNSPECIFIED
+}
+
+// CreateUploadRequest is one piece of a file being uploaded.
+type CreateUploadRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The file's name as its user knows it (only the first message's counts): shown back, the
+	// default name of its job, and its ending says how a text file is read (`.csv`, `.tsv`, else
+	// one input a line; `.gz` for gzip). A workbook is known by its content.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The next bytes of the file, in order.
+	Data          []byte `protobuf:"bytes,2,opt,name=data,proto3" json:"data,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateUploadRequest) Reset() {
+	*x = CreateUploadRequest{}
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateUploadRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateUploadRequest) ProtoMessage() {}
+
+func (x *CreateUploadRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateUploadRequest.ProtoReflect.Descriptor instead.
+func (*CreateUploadRequest) Descriptor() ([]byte, []int) {
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *CreateUploadRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *CreateUploadRequest) GetData() []byte {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
+// GetUploadRequest names an upload and how to read it.
+type GetUploadRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The upload's id (Upload.id).
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// How to read it this time.
+	ReadOptions   *ReadOptions `protobuf:"bytes,2,opt,name=read_options,json=readOptions,proto3" json:"read_options,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetUploadRequest) Reset() {
+	*x = GetUploadRequest{}
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetUploadRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetUploadRequest) ProtoMessage() {}
+
+func (x *GetUploadRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetUploadRequest.ProtoReflect.Descriptor instead.
+func (*GetUploadRequest) Descriptor() ([]byte, []int) {
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *GetUploadRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *GetUploadRequest) GetReadOptions() *ReadOptions {
+	if x != nil {
+		return x.ReadOptions
+	}
+	return nil
+}
+
+// Upload is a list file kept on the server, as the server reads it.
+type Upload struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The upload's id, e.g. "u_01924c5e8f3a7b21": what GetUpload and
+	// CreateJobRequest.upload_id take.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// The file's name, cleaned of any folder.
+	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	// The file's size.
+	SizeBytes uint64 `protobuf:"varint,3,opt,name=size_bytes,json=sizeBytes,proto3" json:"size_bytes,omitempty"`
+	// How it was read, for people: its format, encoding, delimiter, sheet, number column.
+	Description string `protobuf:"bytes,4,opt,name=description,proto3" json:"description,omitempty"`
+	// The sheet read, for a workbook.
+	Sheet string `protobuf:"bytes,5,opt,name=sheet,proto3" json:"sheet,omitempty"`
+	// Every sheet of a workbook, in order; empty for a text file.
+	Sheets []string `protobuf:"bytes,6,rep,name=sheets,proto3" json:"sheets,omitempty"`
+	// The table's column names (the header's cells, or "column 1", "column 2"… without one);
+	// empty for a list of numbers alone.
+	Columns []string `protobuf:"bytes,7,rep,name=columns,proto3" json:"columns,omitempty"`
+	// The number column read, counting from 1; 0 for a list of numbers alone.
+	Column uint32 `protobuf:"varint,8,opt,name=column,proto3" json:"column,omitempty"`
+	// Whether the first row was read as a header.
+	HasHeader bool `protobuf:"varint,9,opt,name=has_header,json=hasHeader,proto3" json:"has_header,omitempty"`
+	// The first rows (up to 10) as read: a table's cells, or for a list of numbers alone the
+	// line as its one cell, each with its line in the file.
+	Rows []*Row `protobuf:"bytes,10,rep,name=rows,proto3" json:"rows,omitempty"`
+	// When the server forgets the upload.
+	ExpiresAt     *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Upload) Reset() {
+	*x = Upload{}
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Upload) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Upload) ProtoMessage() {}
+
+func (x *Upload) ProtoReflect() protoreflect.Message {
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Upload.ProtoReflect.Descriptor instead.
+func (*Upload) Descriptor() ([]byte, []int) {
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *Upload) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Upload) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Upload) GetSizeBytes() uint64 {
+	if x != nil {
+		return x.SizeBytes
+	}
+	return 0
+}
+
+func (x *Upload) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+func (x *Upload) GetSheet() string {
+	if x != nil {
+		return x.Sheet
+	}
+	return ""
+}
+
+func (x *Upload) GetSheets() []string {
+	if x != nil {
+		return x.Sheets
+	}
+	return nil
+}
+
+func (x *Upload) GetColumns() []string {
+	if x != nil {
+		return x.Columns
+	}
+	return nil
+}
+
+func (x *Upload) GetColumn() uint32 {
+	if x != nil {
+		return x.Column
+	}
+	return 0
+}
+
+func (x *Upload) GetHasHeader() bool {
+	if x != nil {
+		return x.HasHeader
+	}
+	return false
+}
+
+func (x *Upload) GetRows() []*Row {
+	if x != nil {
+		return x.Rows
+	}
+	return nil
+}
+
+func (x *Upload) GetExpiresAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpiresAt
+	}
+	return nil
+}
+
+// GetFileBuildRequest names a download being built.
+type GetFileBuildRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The token the download was asked with (its `Phonecheck-Build` header): 8 to 64 letters,
+	// digits, `-` or `_`.
+	Token         string `protobuf:"bytes,1,opt,name=token,proto3" json:"token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetFileBuildRequest) Reset() {
+	*x = GetFileBuildRequest{}
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetFileBuildRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetFileBuildRequest) ProtoMessage() {}
+
+func (x *GetFileBuildRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetFileBuildRequest.ProtoReflect.Descriptor instead.
+func (*GetFileBuildRequest) Descriptor() ([]byte, []int) {
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *GetFileBuildRequest) GetToken() string {
+	if x != nil {
+		return x.Token
+	}
+	return ""
+}
+
+// FileBuild is how far a workbook or zip being built has got.
+type FileBuild struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Rows handed to the file so far.
+	Rows uint64 `protobuf:"varint,1,opt,name=rows,proto3" json:"rows,omitempty"`
+	// Rows the job holds.
+	Total uint64 `protobuf:"varint,2,opt,name=total,proto3" json:"total,omitempty"`
+	// Whether the build ended (written, failed or abandoned).
+	Done          bool `protobuf:"varint,3,opt,name=done,proto3" json:"done,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FileBuild) Reset() {
+	*x = FileBuild{}
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FileBuild) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FileBuild) ProtoMessage() {}
+
+func (x *FileBuild) ProtoReflect() protoreflect.Message {
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FileBuild.ProtoReflect.Descriptor instead.
+func (*FileBuild) Descriptor() ([]byte, []int) {
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *FileBuild) GetRows() uint64 {
+	if x != nil {
+		return x.Rows
+	}
+	return 0
+}
+
+func (x *FileBuild) GetTotal() uint64 {
+	if x != nil {
+		return x.Total
+	}
+	return 0
+}
+
+func (x *FileBuild) GetDone() bool {
+	if x != nil {
+		return x.Done
+	}
+	return false
+}
+
 // Row is one row of a list: where it was in its file and, for a table, every cell as text, in
 // column order.
 type Row struct {
@@ -897,7 +1400,7 @@ type Row struct {
 
 func (x *Row) Reset() {
 	*x = Row{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[8]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -909,7 +1412,7 @@ func (x *Row) String() string {
 func (*Row) ProtoMessage() {}
 
 func (x *Row) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[8]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -922,7 +1425,7 @@ func (x *Row) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Row.ProtoReflect.Descriptor instead.
 func (*Row) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{8}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Row) GetCells() []string {
@@ -996,7 +1499,7 @@ type Job struct {
 
 func (x *Job) Reset() {
 	*x = Job{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[9]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1008,7 +1511,7 @@ func (x *Job) String() string {
 func (*Job) ProtoMessage() {}
 
 func (x *Job) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[9]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1021,7 +1524,7 @@ func (x *Job) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Job.ProtoReflect.Descriptor instead.
 func (*Job) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{9}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *Job) GetId() string {
@@ -1199,7 +1702,7 @@ type WebhookDelivery struct {
 
 func (x *WebhookDelivery) Reset() {
 	*x = WebhookDelivery{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[10]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1211,7 +1714,7 @@ func (x *WebhookDelivery) String() string {
 func (*WebhookDelivery) ProtoMessage() {}
 
 func (x *WebhookDelivery) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[10]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1224,7 +1727,7 @@ func (x *WebhookDelivery) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WebhookDelivery.ProtoReflect.Descriptor instead.
 func (*WebhookDelivery) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{10}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *WebhookDelivery) GetState() WebhookState {
@@ -1280,7 +1783,7 @@ type GetJobRequest struct {
 
 func (x *GetJobRequest) Reset() {
 	*x = GetJobRequest{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[11]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1292,7 +1795,7 @@ func (x *GetJobRequest) String() string {
 func (*GetJobRequest) ProtoMessage() {}
 
 func (x *GetJobRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[11]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1305,7 +1808,7 @@ func (x *GetJobRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetJobRequest.ProtoReflect.Descriptor instead.
 func (*GetJobRequest) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{11}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *GetJobRequest) GetId() string {
@@ -1328,7 +1831,7 @@ type ListJobsRequest struct {
 
 func (x *ListJobsRequest) Reset() {
 	*x = ListJobsRequest{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[12]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1340,7 +1843,7 @@ func (x *ListJobsRequest) String() string {
 func (*ListJobsRequest) ProtoMessage() {}
 
 func (x *ListJobsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[12]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1353,7 +1856,7 @@ func (x *ListJobsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListJobsRequest.ProtoReflect.Descriptor instead.
 func (*ListJobsRequest) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{12}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ListJobsRequest) GetPageSize() uint32 {
@@ -1383,7 +1886,7 @@ type ListJobsResponse struct {
 
 func (x *ListJobsResponse) Reset() {
 	*x = ListJobsResponse{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[13]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1395,7 +1898,7 @@ func (x *ListJobsResponse) String() string {
 func (*ListJobsResponse) ProtoMessage() {}
 
 func (x *ListJobsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[13]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1408,7 +1911,7 @@ func (x *ListJobsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListJobsResponse.ProtoReflect.Descriptor instead.
 func (*ListJobsResponse) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{13}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ListJobsResponse) GetJobs() []*Job {
@@ -1436,7 +1939,7 @@ type CancelJobRequest struct {
 
 func (x *CancelJobRequest) Reset() {
 	*x = CancelJobRequest{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[14]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1448,7 +1951,7 @@ func (x *CancelJobRequest) String() string {
 func (*CancelJobRequest) ProtoMessage() {}
 
 func (x *CancelJobRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[14]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1461,7 +1964,7 @@ func (x *CancelJobRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelJobRequest.ProtoReflect.Descriptor instead.
 func (*CancelJobRequest) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{14}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *CancelJobRequest) GetId() string {
@@ -1485,7 +1988,7 @@ type ResumeJobRequest struct {
 
 func (x *ResumeJobRequest) Reset() {
 	*x = ResumeJobRequest{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[15]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1497,7 +2000,7 @@ func (x *ResumeJobRequest) String() string {
 func (*ResumeJobRequest) ProtoMessage() {}
 
 func (x *ResumeJobRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[15]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1510,7 +2013,7 @@ func (x *ResumeJobRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResumeJobRequest.ProtoReflect.Descriptor instead.
 func (*ResumeJobRequest) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{15}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ResumeJobRequest) GetId() string {
@@ -1538,7 +2041,7 @@ type DeleteJobRequest struct {
 
 func (x *DeleteJobRequest) Reset() {
 	*x = DeleteJobRequest{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[16]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1550,7 +2053,7 @@ func (x *DeleteJobRequest) String() string {
 func (*DeleteJobRequest) ProtoMessage() {}
 
 func (x *DeleteJobRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[16]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1563,7 +2066,7 @@ func (x *DeleteJobRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteJobRequest.ProtoReflect.Descriptor instead.
 func (*DeleteJobRequest) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{16}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *DeleteJobRequest) GetId() string {
@@ -1582,7 +2085,7 @@ type DeleteJobResponse struct {
 
 func (x *DeleteJobResponse) Reset() {
 	*x = DeleteJobResponse{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[17]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1594,7 +2097,7 @@ func (x *DeleteJobResponse) String() string {
 func (*DeleteJobResponse) ProtoMessage() {}
 
 func (x *DeleteJobResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[17]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1607,7 +2110,7 @@ func (x *DeleteJobResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteJobResponse.ProtoReflect.Descriptor instead.
 func (*DeleteJobResponse) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{17}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{23}
 }
 
 // WatchJobRequest names the job to watch.
@@ -1621,7 +2124,7 @@ type WatchJobRequest struct {
 
 func (x *WatchJobRequest) Reset() {
 	*x = WatchJobRequest{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[18]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1633,7 +2136,7 @@ func (x *WatchJobRequest) String() string {
 func (*WatchJobRequest) ProtoMessage() {}
 
 func (x *WatchJobRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[18]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1646,7 +2149,7 @@ func (x *WatchJobRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchJobRequest.ProtoReflect.Descriptor instead.
 func (*WatchJobRequest) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{18}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *WatchJobRequest) GetId() string {
@@ -1669,7 +2172,7 @@ type GetJobResultsRequest struct {
 
 func (x *GetJobResultsRequest) Reset() {
 	*x = GetJobResultsRequest{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[19]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1681,7 +2184,7 @@ func (x *GetJobResultsRequest) String() string {
 func (*GetJobResultsRequest) ProtoMessage() {}
 
 func (x *GetJobResultsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[19]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1694,7 +2197,7 @@ func (x *GetJobResultsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetJobResultsRequest.ProtoReflect.Descriptor instead.
 func (*GetJobResultsRequest) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{19}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *GetJobResultsRequest) GetId() string {
@@ -1725,7 +2228,7 @@ type GetJobResultsResponse struct {
 
 func (x *GetJobResultsResponse) Reset() {
 	*x = GetJobResultsResponse{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[20]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1737,7 +2240,7 @@ func (x *GetJobResultsResponse) String() string {
 func (*GetJobResultsResponse) ProtoMessage() {}
 
 func (x *GetJobResultsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[20]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1750,7 +2253,7 @@ func (x *GetJobResultsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetJobResultsResponse.ProtoReflect.Descriptor instead.
 func (*GetJobResultsResponse) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{20}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *GetJobResultsResponse) GetResults() []*PhoneResult {
@@ -1784,7 +2287,7 @@ type CheckRequest struct {
 
 func (x *CheckRequest) Reset() {
 	*x = CheckRequest{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[21]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1796,7 +2299,7 @@ func (x *CheckRequest) String() string {
 func (*CheckRequest) ProtoMessage() {}
 
 func (x *CheckRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[21]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1809,7 +2312,7 @@ func (x *CheckRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckRequest.ProtoReflect.Descriptor instead.
 func (*CheckRequest) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{21}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *CheckRequest) GetMobiles() []string {
@@ -1849,7 +2352,7 @@ type CheckOptions struct {
 
 func (x *CheckOptions) Reset() {
 	*x = CheckOptions{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[22]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1861,7 +2364,7 @@ func (x *CheckOptions) String() string {
 func (*CheckOptions) ProtoMessage() {}
 
 func (x *CheckOptions) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[22]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1874,7 +2377,7 @@ func (x *CheckOptions) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckOptions.ProtoReflect.Descriptor instead.
 func (*CheckOptions) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{22}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *CheckOptions) GetMaxAge() *durationpb.Duration {
@@ -1911,7 +2414,7 @@ type CheckResponse struct {
 
 func (x *CheckResponse) Reset() {
 	*x = CheckResponse{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[23]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1923,7 +2426,7 @@ func (x *CheckResponse) String() string {
 func (*CheckResponse) ProtoMessage() {}
 
 func (x *CheckResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[23]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1936,7 +2439,7 @@ func (x *CheckResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckResponse.ProtoReflect.Descriptor instead.
 func (*CheckResponse) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{23}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *CheckResponse) GetResults() []*PhoneResult {
@@ -1966,7 +2469,7 @@ type CheckStreamRequest struct {
 
 func (x *CheckStreamRequest) Reset() {
 	*x = CheckStreamRequest{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[24]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1978,7 +2481,7 @@ func (x *CheckStreamRequest) String() string {
 func (*CheckStreamRequest) ProtoMessage() {}
 
 func (x *CheckStreamRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[24]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1991,7 +2494,7 @@ func (x *CheckStreamRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckStreamRequest.ProtoReflect.Descriptor instead.
 func (*CheckStreamRequest) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{24}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *CheckStreamRequest) GetMobiles() []string {
@@ -2024,7 +2527,7 @@ type CheckStreamResponse struct {
 
 func (x *CheckStreamResponse) Reset() {
 	*x = CheckStreamResponse{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[25]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2036,7 +2539,7 @@ func (x *CheckStreamResponse) String() string {
 func (*CheckStreamResponse) ProtoMessage() {}
 
 func (x *CheckStreamResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[25]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2049,7 +2552,7 @@ func (x *CheckStreamResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckStreamResponse.ProtoReflect.Descriptor instead.
 func (*CheckStreamResponse) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{25}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *CheckStreamResponse) GetResults() []*PhoneResult {
@@ -2091,7 +2594,7 @@ type CheckBulkRequest struct {
 
 func (x *CheckBulkRequest) Reset() {
 	*x = CheckBulkRequest{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[26]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2103,7 +2606,7 @@ func (x *CheckBulkRequest) String() string {
 func (*CheckBulkRequest) ProtoMessage() {}
 
 func (x *CheckBulkRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[26]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2116,7 +2619,7 @@ func (x *CheckBulkRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckBulkRequest.ProtoReflect.Descriptor instead.
 func (*CheckBulkRequest) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{26}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *CheckBulkRequest) GetMobiles() []string {
@@ -2149,7 +2652,7 @@ type CheckBulkResponse struct {
 
 func (x *CheckBulkResponse) Reset() {
 	*x = CheckBulkResponse{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[27]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2161,7 +2664,7 @@ func (x *CheckBulkResponse) String() string {
 func (*CheckBulkResponse) ProtoMessage() {}
 
 func (x *CheckBulkResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[27]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2174,7 +2677,7 @@ func (x *CheckBulkResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckBulkResponse.ProtoReflect.Descriptor instead.
 func (*CheckBulkResponse) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{27}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *CheckBulkResponse) GetResults() []*PhoneResult {
@@ -2211,7 +2714,7 @@ type Progress struct {
 
 func (x *Progress) Reset() {
 	*x = Progress{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[28]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2223,7 +2726,7 @@ func (x *Progress) String() string {
 func (*Progress) ProtoMessage() {}
 
 func (x *Progress) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[28]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2236,7 +2739,7 @@ func (x *Progress) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Progress.ProtoReflect.Descriptor instead.
 func (*Progress) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{28}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *Progress) GetDone() uint32 {
@@ -2295,7 +2798,7 @@ type PhoneResult struct {
 
 func (x *PhoneResult) Reset() {
 	*x = PhoneResult{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[29]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2307,7 +2810,7 @@ func (x *PhoneResult) String() string {
 func (*PhoneResult) ProtoMessage() {}
 
 func (x *PhoneResult) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[29]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2320,7 +2823,7 @@ func (x *PhoneResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PhoneResult.ProtoReflect.Descriptor instead.
 func (*PhoneResult) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{29}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *PhoneResult) GetIndex() uint32 {
@@ -2455,7 +2958,7 @@ type CheckSummary struct {
 
 func (x *CheckSummary) Reset() {
 	*x = CheckSummary{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[30]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2467,7 +2970,7 @@ func (x *CheckSummary) String() string {
 func (*CheckSummary) ProtoMessage() {}
 
 func (x *CheckSummary) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[30]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2480,7 +2983,7 @@ func (x *CheckSummary) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckSummary.ProtoReflect.Descriptor instead.
 func (*CheckSummary) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{30}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *CheckSummary) GetTotal() uint32 {
@@ -2571,7 +3074,7 @@ type StatusCounts struct {
 
 func (x *StatusCounts) Reset() {
 	*x = StatusCounts{}
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[31]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2583,7 +3086,7 @@ func (x *StatusCounts) String() string {
 func (*StatusCounts) ProtoMessage() {}
 
 func (x *StatusCounts) ProtoReflect() protoreflect.Message {
-	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[31]
+	mi := &file_phonecheck_v1_phonecheck_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2596,7 +3099,7 @@ func (x *StatusCounts) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StatusCounts.ProtoReflect.Descriptor instead.
 func (*StatusCounts) Descriptor() ([]byte, []int) {
-	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{31}
+	return file_phonecheck_v1_phonecheck_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *StatusCounts) GetEmpty() uint32 {
@@ -2697,7 +3200,7 @@ const file_phonecheck_v1_phonecheck_proto_rawDesc = "" +
 	"\n" +
 	"duplicates\x18\x06 \x01(\x04R\n" +
 	"duplicates\x12\x14\n" +
-	"\x05calls\x18\a \x01(\x04R\x05calls\"\xbd\x02\n" +
+	"\x05calls\x18\a \x01(\x04R\x05calls\"\x99\x03\n" +
 	"\x10CreateJobRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x125\n" +
 	"\aoptions\x18\x02 \x01(\v2\x1b.phonecheck.v1.CheckOptionsR\aoptions\x12\x18\n" +
@@ -2709,7 +3212,42 @@ const file_phonecheck_v1_phonecheck_proto_rawDesc = "" +
 	"\n" +
 	"max_billed\x18\b \x01(\x04R\tmaxBilled\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\t \x01(\tR\trequestId\"/\n" +
+	"request_id\x18\t \x01(\tR\trequestId\x12\x1b\n" +
+	"\tupload_id\x18\n" +
+	" \x01(\tR\buploadId\x12=\n" +
+	"\fread_options\x18\v \x01(\v2\x1a.phonecheck.v1.ReadOptionsR\vreadOptions\"m\n" +
+	"\vReadOptions\x12\x14\n" +
+	"\x05sheet\x18\x01 \x01(\tR\x05sheet\x12\x16\n" +
+	"\x06column\x18\x02 \x01(\rR\x06column\x120\n" +
+	"\x06header\x18\x03 \x01(\x0e2\x18.phonecheck.v1.HeaderRowR\x06header\"=\n" +
+	"\x13CreateUploadRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
+	"\x04data\x18\x02 \x01(\fR\x04data\"a\n" +
+	"\x10GetUploadRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12=\n" +
+	"\fread_options\x18\x02 \x01(\v2\x1a.phonecheck.v1.ReadOptionsR\vreadOptions\"\xcf\x02\n" +
+	"\x06Upload\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x1d\n" +
+	"\n" +
+	"size_bytes\x18\x03 \x01(\x04R\tsizeBytes\x12 \n" +
+	"\vdescription\x18\x04 \x01(\tR\vdescription\x12\x14\n" +
+	"\x05sheet\x18\x05 \x01(\tR\x05sheet\x12\x16\n" +
+	"\x06sheets\x18\x06 \x03(\tR\x06sheets\x12\x18\n" +
+	"\acolumns\x18\a \x03(\tR\acolumns\x12\x16\n" +
+	"\x06column\x18\b \x01(\rR\x06column\x12\x1d\n" +
+	"\n" +
+	"has_header\x18\t \x01(\bR\thasHeader\x12&\n" +
+	"\x04rows\x18\n" +
+	" \x03(\v2\x12.phonecheck.v1.RowR\x04rows\x129\n" +
+	"\n" +
+	"expires_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\"+\n" +
+	"\x13GetFileBuildRequest\x12\x14\n" +
+	"\x05token\x18\x01 \x01(\tR\x05token\"I\n" +
+	"\tFileBuild\x12\x12\n" +
+	"\x04rows\x18\x01 \x01(\x04R\x04rows\x12\x14\n" +
+	"\x05total\x18\x02 \x01(\x04R\x05total\x12\x12\n" +
+	"\x04done\x18\x03 \x01(\bR\x04done\"/\n" +
 	"\x03Row\x12\x14\n" +
 	"\x05cells\x18\x01 \x03(\tR\x05cells\x12\x12\n" +
 	"\x04line\x18\x02 \x01(\x04R\x04line\"\x9f\x06\n" +
@@ -2848,7 +3386,11 @@ const file_phonecheck_v1_phonecheck_proto_rawDesc = "" +
 	"\x06silent\x18\x05 \x01(\rR\x06silent\x12\x12\n" +
 	"\x04risk\x18\x06 \x01(\rR\x04risk\x12\x18\n" +
 	"\ainvalid\x18\a \x01(\rR\ainvalid\x12\x16\n" +
-	"\x06failed\x18\b \x01(\rR\x06failed*\x80\x01\n" +
+	"\x06failed\x18\b \x01(\rR\x06failed*V\n" +
+	"\tHeaderRow\x12\x1a\n" +
+	"\x16HEADER_ROW_UNSPECIFIED\x10\x00\x12\x16\n" +
+	"\x12HEADER_ROW_PRESENT\x10\x01\x12\x15\n" +
+	"\x11HEADER_ROW_ABSENT\x10\x02*\x80\x01\n" +
 	"\fWebhookState\x12\x1d\n" +
 	"\x19WEBHOOK_STATE_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15WEBHOOK_STATE_PENDING\x10\x01\x12\x1b\n" +
@@ -2869,8 +3411,7 @@ const file_phonecheck_v1_phonecheck_proto_rawDesc = "" +
 	"\x1dNUMBER_STATUS_NOT_IN_DATABASE\x10\x04\x12\x18\n" +
 	"\x14NUMBER_STATUS_SILENT\x10\x05\x12\x16\n" +
 	"\x12NUMBER_STATUS_RISK\x10\x06\x12\x19\n" +
-	"\x15NUMBER_STATUS_INVALID\x10\a2\xae\n" +
-	"\n" +
+	"\x15NUMBER_STATUS_INVALID\x10\a2\xdc\f\n" +
 	"\n" +
 	"PhoneCheck\x12X\n" +
 	"\x05Check\x12\x1b.phonecheck.v1.CheckRequest\x1a\x1c.phonecheck.v1.CheckResponse\"\x14\x82\xd3\xe4\x93\x02\x0e:\x01*\"\t/v1/check\x12s\n" +
@@ -2886,7 +3427,10 @@ const file_phonecheck_v1_phonecheck_proto_rawDesc = "" +
 	"\bWatchJob\x12\x1e.phonecheck.v1.WatchJobRequest\x1a\x12.phonecheck.v1.Job\"\x1b\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/jobs/{id}:watch0\x01\x12{\n" +
 	"\rGetJobResults\x12#.phonecheck.v1.GetJobResultsRequest\x1a$.phonecheck.v1.GetJobResultsResponse\"\x1d\x82\xd3\xe4\x93\x02\x17\x12\x15/v1/jobs/{id}/results0\x01\x12n\n" +
 	"\rGetJobSummary\x12#.phonecheck.v1.GetJobSummaryRequest\x1a\x19.phonecheck.v1.JobSummary\"\x1d\x82\xd3\xe4\x93\x02\x17\x12\x15/v1/jobs/{id}/summary\x12^\n" +
-	"\bGetUsage\x12\x1e.phonecheck.v1.GetUsageRequest\x1a\x1f.phonecheck.v1.GetUsageResponse\"\x11\x82\xd3\xe4\x93\x02\v\x12\t/v1/usageBt\n" +
+	"\bGetUsage\x12\x1e.phonecheck.v1.GetUsageRequest\x1a\x1f.phonecheck.v1.GetUsageResponse\"\x11\x82\xd3\xe4\x93\x02\v\x12\t/v1/usage\x12c\n" +
+	"\fCreateUpload\x12\".phonecheck.v1.CreateUploadRequest\x1a\x15.phonecheck.v1.Upload\"\x16\x82\xd3\xe4\x93\x02\x10:\x01*\"\v/v1/uploads(\x01\x12]\n" +
+	"\tGetUpload\x12\x1f.phonecheck.v1.GetUploadRequest\x1a\x15.phonecheck.v1.Upload\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/uploads/{id}\x12h\n" +
+	"\fGetFileBuild\x12\".phonecheck.v1.GetFileBuildRequest\x1a\x18.phonecheck.v1.FileBuild\"\x1a\x82\xd3\xe4\x93\x02\x14\x12\x12/v1/builds/{token}Bt\n" +
 	"\x17io.github.phonecheck.v1B\x0fPhoneCheckProtoP\x01ZFgithub.com/phonecheck/phonecheck/clients/go/phonecheck/v1;phonecheckv1b\x06proto3"
 
 var (
@@ -2901,117 +3445,135 @@ func file_phonecheck_v1_phonecheck_proto_rawDescGZIP() []byte {
 	return file_phonecheck_v1_phonecheck_proto_rawDescData
 }
 
-var file_phonecheck_v1_phonecheck_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_phonecheck_v1_phonecheck_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
+var file_phonecheck_v1_phonecheck_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
+var file_phonecheck_v1_phonecheck_proto_msgTypes = make([]protoimpl.MessageInfo, 38)
 var file_phonecheck_v1_phonecheck_proto_goTypes = []any{
-	(WebhookState)(0),             // 0: phonecheck.v1.WebhookState
-	(JobState)(0),                 // 1: phonecheck.v1.JobState
-	(NumberStatus)(0),             // 2: phonecheck.v1.NumberStatus
-	(*GetJobSummaryRequest)(nil),  // 3: phonecheck.v1.GetJobSummaryRequest
-	(*JobSummary)(nil),            // 4: phonecheck.v1.JobSummary
-	(*SummaryCount)(nil),          // 5: phonecheck.v1.SummaryCount
-	(*GetUsageRequest)(nil),       // 6: phonecheck.v1.GetUsageRequest
-	(*GetUsageResponse)(nil),      // 7: phonecheck.v1.GetUsageResponse
-	(*Budget)(nil),                // 8: phonecheck.v1.Budget
-	(*UsageDay)(nil),              // 9: phonecheck.v1.UsageDay
-	(*CreateJobRequest)(nil),      // 10: phonecheck.v1.CreateJobRequest
-	(*Row)(nil),                   // 11: phonecheck.v1.Row
-	(*Job)(nil),                   // 12: phonecheck.v1.Job
-	(*WebhookDelivery)(nil),       // 13: phonecheck.v1.WebhookDelivery
-	(*GetJobRequest)(nil),         // 14: phonecheck.v1.GetJobRequest
-	(*ListJobsRequest)(nil),       // 15: phonecheck.v1.ListJobsRequest
-	(*ListJobsResponse)(nil),      // 16: phonecheck.v1.ListJobsResponse
-	(*CancelJobRequest)(nil),      // 17: phonecheck.v1.CancelJobRequest
-	(*ResumeJobRequest)(nil),      // 18: phonecheck.v1.ResumeJobRequest
-	(*DeleteJobRequest)(nil),      // 19: phonecheck.v1.DeleteJobRequest
-	(*DeleteJobResponse)(nil),     // 20: phonecheck.v1.DeleteJobResponse
-	(*WatchJobRequest)(nil),       // 21: phonecheck.v1.WatchJobRequest
-	(*GetJobResultsRequest)(nil),  // 22: phonecheck.v1.GetJobResultsRequest
-	(*GetJobResultsResponse)(nil), // 23: phonecheck.v1.GetJobResultsResponse
-	(*CheckRequest)(nil),          // 24: phonecheck.v1.CheckRequest
-	(*CheckOptions)(nil),          // 25: phonecheck.v1.CheckOptions
-	(*CheckResponse)(nil),         // 26: phonecheck.v1.CheckResponse
-	(*CheckStreamRequest)(nil),    // 27: phonecheck.v1.CheckStreamRequest
-	(*CheckStreamResponse)(nil),   // 28: phonecheck.v1.CheckStreamResponse
-	(*CheckBulkRequest)(nil),      // 29: phonecheck.v1.CheckBulkRequest
-	(*CheckBulkResponse)(nil),     // 30: phonecheck.v1.CheckBulkResponse
-	(*Progress)(nil),              // 31: phonecheck.v1.Progress
-	(*PhoneResult)(nil),           // 32: phonecheck.v1.PhoneResult
-	(*CheckSummary)(nil),          // 33: phonecheck.v1.CheckSummary
-	(*StatusCounts)(nil),          // 34: phonecheck.v1.StatusCounts
-	(*timestamppb.Timestamp)(nil), // 35: google.protobuf.Timestamp
-	(*status.Status)(nil),         // 36: google.rpc.Status
-	(*durationpb.Duration)(nil),   // 37: google.protobuf.Duration
+	(HeaderRow)(0),                // 0: phonecheck.v1.HeaderRow
+	(WebhookState)(0),             // 1: phonecheck.v1.WebhookState
+	(JobState)(0),                 // 2: phonecheck.v1.JobState
+	(NumberStatus)(0),             // 3: phonecheck.v1.NumberStatus
+	(*GetJobSummaryRequest)(nil),  // 4: phonecheck.v1.GetJobSummaryRequest
+	(*JobSummary)(nil),            // 5: phonecheck.v1.JobSummary
+	(*SummaryCount)(nil),          // 6: phonecheck.v1.SummaryCount
+	(*GetUsageRequest)(nil),       // 7: phonecheck.v1.GetUsageRequest
+	(*GetUsageResponse)(nil),      // 8: phonecheck.v1.GetUsageResponse
+	(*Budget)(nil),                // 9: phonecheck.v1.Budget
+	(*UsageDay)(nil),              // 10: phonecheck.v1.UsageDay
+	(*CreateJobRequest)(nil),      // 11: phonecheck.v1.CreateJobRequest
+	(*ReadOptions)(nil),           // 12: phonecheck.v1.ReadOptions
+	(*CreateUploadRequest)(nil),   // 13: phonecheck.v1.CreateUploadRequest
+	(*GetUploadRequest)(nil),      // 14: phonecheck.v1.GetUploadRequest
+	(*Upload)(nil),                // 15: phonecheck.v1.Upload
+	(*GetFileBuildRequest)(nil),   // 16: phonecheck.v1.GetFileBuildRequest
+	(*FileBuild)(nil),             // 17: phonecheck.v1.FileBuild
+	(*Row)(nil),                   // 18: phonecheck.v1.Row
+	(*Job)(nil),                   // 19: phonecheck.v1.Job
+	(*WebhookDelivery)(nil),       // 20: phonecheck.v1.WebhookDelivery
+	(*GetJobRequest)(nil),         // 21: phonecheck.v1.GetJobRequest
+	(*ListJobsRequest)(nil),       // 22: phonecheck.v1.ListJobsRequest
+	(*ListJobsResponse)(nil),      // 23: phonecheck.v1.ListJobsResponse
+	(*CancelJobRequest)(nil),      // 24: phonecheck.v1.CancelJobRequest
+	(*ResumeJobRequest)(nil),      // 25: phonecheck.v1.ResumeJobRequest
+	(*DeleteJobRequest)(nil),      // 26: phonecheck.v1.DeleteJobRequest
+	(*DeleteJobResponse)(nil),     // 27: phonecheck.v1.DeleteJobResponse
+	(*WatchJobRequest)(nil),       // 28: phonecheck.v1.WatchJobRequest
+	(*GetJobResultsRequest)(nil),  // 29: phonecheck.v1.GetJobResultsRequest
+	(*GetJobResultsResponse)(nil), // 30: phonecheck.v1.GetJobResultsResponse
+	(*CheckRequest)(nil),          // 31: phonecheck.v1.CheckRequest
+	(*CheckOptions)(nil),          // 32: phonecheck.v1.CheckOptions
+	(*CheckResponse)(nil),         // 33: phonecheck.v1.CheckResponse
+	(*CheckStreamRequest)(nil),    // 34: phonecheck.v1.CheckStreamRequest
+	(*CheckStreamResponse)(nil),   // 35: phonecheck.v1.CheckStreamResponse
+	(*CheckBulkRequest)(nil),      // 36: phonecheck.v1.CheckBulkRequest
+	(*CheckBulkResponse)(nil),     // 37: phonecheck.v1.CheckBulkResponse
+	(*Progress)(nil),              // 38: phonecheck.v1.Progress
+	(*PhoneResult)(nil),           // 39: phonecheck.v1.PhoneResult
+	(*CheckSummary)(nil),          // 40: phonecheck.v1.CheckSummary
+	(*StatusCounts)(nil),          // 41: phonecheck.v1.StatusCounts
+	(*timestamppb.Timestamp)(nil), // 42: google.protobuf.Timestamp
+	(*status.Status)(nil),         // 43: google.rpc.Status
+	(*durationpb.Duration)(nil),   // 44: google.protobuf.Duration
 }
 var file_phonecheck_v1_phonecheck_proto_depIdxs = []int32{
-	5,  // 0: phonecheck.v1.JobSummary.provinces:type_name -> phonecheck.v1.SummaryCount
-	5,  // 1: phonecheck.v1.JobSummary.carriers:type_name -> phonecheck.v1.SummaryCount
-	9,  // 2: phonecheck.v1.GetUsageResponse.days:type_name -> phonecheck.v1.UsageDay
-	8,  // 3: phonecheck.v1.GetUsageResponse.budget:type_name -> phonecheck.v1.Budget
-	35, // 4: phonecheck.v1.Budget.resets_at:type_name -> google.protobuf.Timestamp
-	25, // 5: phonecheck.v1.CreateJobRequest.options:type_name -> phonecheck.v1.CheckOptions
-	11, // 6: phonecheck.v1.CreateJobRequest.rows:type_name -> phonecheck.v1.Row
-	1,  // 7: phonecheck.v1.Job.state:type_name -> phonecheck.v1.JobState
-	35, // 8: phonecheck.v1.Job.created_at:type_name -> google.protobuf.Timestamp
-	35, // 9: phonecheck.v1.Job.updated_at:type_name -> google.protobuf.Timestamp
-	35, // 10: phonecheck.v1.Job.finished_at:type_name -> google.protobuf.Timestamp
-	34, // 11: phonecheck.v1.Job.by_status:type_name -> phonecheck.v1.StatusCounts
-	36, // 12: phonecheck.v1.Job.error:type_name -> google.rpc.Status
-	25, // 13: phonecheck.v1.Job.options:type_name -> phonecheck.v1.CheckOptions
-	13, // 14: phonecheck.v1.Job.webhook:type_name -> phonecheck.v1.WebhookDelivery
-	0,  // 15: phonecheck.v1.WebhookDelivery.state:type_name -> phonecheck.v1.WebhookState
-	35, // 16: phonecheck.v1.WebhookDelivery.last_attempt_at:type_name -> google.protobuf.Timestamp
-	35, // 17: phonecheck.v1.WebhookDelivery.next_attempt_at:type_name -> google.protobuf.Timestamp
-	12, // 18: phonecheck.v1.ListJobsResponse.jobs:type_name -> phonecheck.v1.Job
-	32, // 19: phonecheck.v1.GetJobResultsResponse.results:type_name -> phonecheck.v1.PhoneResult
-	11, // 20: phonecheck.v1.GetJobResultsResponse.rows:type_name -> phonecheck.v1.Row
-	25, // 21: phonecheck.v1.CheckRequest.options:type_name -> phonecheck.v1.CheckOptions
-	37, // 22: phonecheck.v1.CheckOptions.max_age:type_name -> google.protobuf.Duration
-	32, // 23: phonecheck.v1.CheckResponse.results:type_name -> phonecheck.v1.PhoneResult
-	33, // 24: phonecheck.v1.CheckResponse.summary:type_name -> phonecheck.v1.CheckSummary
-	25, // 25: phonecheck.v1.CheckStreamRequest.options:type_name -> phonecheck.v1.CheckOptions
-	32, // 26: phonecheck.v1.CheckStreamResponse.results:type_name -> phonecheck.v1.PhoneResult
-	31, // 27: phonecheck.v1.CheckStreamResponse.progress:type_name -> phonecheck.v1.Progress
-	33, // 28: phonecheck.v1.CheckStreamResponse.summary:type_name -> phonecheck.v1.CheckSummary
-	25, // 29: phonecheck.v1.CheckBulkRequest.options:type_name -> phonecheck.v1.CheckOptions
-	32, // 30: phonecheck.v1.CheckBulkResponse.results:type_name -> phonecheck.v1.PhoneResult
-	31, // 31: phonecheck.v1.CheckBulkResponse.progress:type_name -> phonecheck.v1.Progress
-	33, // 32: phonecheck.v1.CheckBulkResponse.summary:type_name -> phonecheck.v1.CheckSummary
-	2,  // 33: phonecheck.v1.PhoneResult.status:type_name -> phonecheck.v1.NumberStatus
-	35, // 34: phonecheck.v1.PhoneResult.checked_at:type_name -> google.protobuf.Timestamp
-	36, // 35: phonecheck.v1.PhoneResult.error:type_name -> google.rpc.Status
-	34, // 36: phonecheck.v1.CheckSummary.by_status:type_name -> phonecheck.v1.StatusCounts
-	24, // 37: phonecheck.v1.PhoneCheck.Check:input_type -> phonecheck.v1.CheckRequest
-	27, // 38: phonecheck.v1.PhoneCheck.CheckStream:input_type -> phonecheck.v1.CheckStreamRequest
-	29, // 39: phonecheck.v1.PhoneCheck.CheckBulk:input_type -> phonecheck.v1.CheckBulkRequest
-	10, // 40: phonecheck.v1.PhoneCheck.CreateJob:input_type -> phonecheck.v1.CreateJobRequest
-	14, // 41: phonecheck.v1.PhoneCheck.GetJob:input_type -> phonecheck.v1.GetJobRequest
-	15, // 42: phonecheck.v1.PhoneCheck.ListJobs:input_type -> phonecheck.v1.ListJobsRequest
-	17, // 43: phonecheck.v1.PhoneCheck.CancelJob:input_type -> phonecheck.v1.CancelJobRequest
-	18, // 44: phonecheck.v1.PhoneCheck.ResumeJob:input_type -> phonecheck.v1.ResumeJobRequest
-	19, // 45: phonecheck.v1.PhoneCheck.DeleteJob:input_type -> phonecheck.v1.DeleteJobRequest
-	21, // 46: phonecheck.v1.PhoneCheck.WatchJob:input_type -> phonecheck.v1.WatchJobRequest
-	22, // 47: phonecheck.v1.PhoneCheck.GetJobResults:input_type -> phonecheck.v1.GetJobResultsRequest
-	3,  // 48: phonecheck.v1.PhoneCheck.GetJobSummary:input_type -> phonecheck.v1.GetJobSummaryRequest
-	6,  // 49: phonecheck.v1.PhoneCheck.GetUsage:input_type -> phonecheck.v1.GetUsageRequest
-	26, // 50: phonecheck.v1.PhoneCheck.Check:output_type -> phonecheck.v1.CheckResponse
-	28, // 51: phonecheck.v1.PhoneCheck.CheckStream:output_type -> phonecheck.v1.CheckStreamResponse
-	30, // 52: phonecheck.v1.PhoneCheck.CheckBulk:output_type -> phonecheck.v1.CheckBulkResponse
-	12, // 53: phonecheck.v1.PhoneCheck.CreateJob:output_type -> phonecheck.v1.Job
-	12, // 54: phonecheck.v1.PhoneCheck.GetJob:output_type -> phonecheck.v1.Job
-	16, // 55: phonecheck.v1.PhoneCheck.ListJobs:output_type -> phonecheck.v1.ListJobsResponse
-	12, // 56: phonecheck.v1.PhoneCheck.CancelJob:output_type -> phonecheck.v1.Job
-	12, // 57: phonecheck.v1.PhoneCheck.ResumeJob:output_type -> phonecheck.v1.Job
-	20, // 58: phonecheck.v1.PhoneCheck.DeleteJob:output_type -> phonecheck.v1.DeleteJobResponse
-	12, // 59: phonecheck.v1.PhoneCheck.WatchJob:output_type -> phonecheck.v1.Job
-	23, // 60: phonecheck.v1.PhoneCheck.GetJobResults:output_type -> phonecheck.v1.GetJobResultsResponse
-	4,  // 61: phonecheck.v1.PhoneCheck.GetJobSummary:output_type -> phonecheck.v1.JobSummary
-	7,  // 62: phonecheck.v1.PhoneCheck.GetUsage:output_type -> phonecheck.v1.GetUsageResponse
-	50, // [50:63] is the sub-list for method output_type
-	37, // [37:50] is the sub-list for method input_type
-	37, // [37:37] is the sub-list for extension type_name
-	37, // [37:37] is the sub-list for extension extendee
-	0,  // [0:37] is the sub-list for field type_name
+	6,  // 0: phonecheck.v1.JobSummary.provinces:type_name -> phonecheck.v1.SummaryCount
+	6,  // 1: phonecheck.v1.JobSummary.carriers:type_name -> phonecheck.v1.SummaryCount
+	10, // 2: phonecheck.v1.GetUsageResponse.days:type_name -> phonecheck.v1.UsageDay
+	9,  // 3: phonecheck.v1.GetUsageResponse.budget:type_name -> phonecheck.v1.Budget
+	42, // 4: phonecheck.v1.Budget.resets_at:type_name -> google.protobuf.Timestamp
+	32, // 5: phonecheck.v1.CreateJobRequest.options:type_name -> phonecheck.v1.CheckOptions
+	18, // 6: phonecheck.v1.CreateJobRequest.rows:type_name -> phonecheck.v1.Row
+	12, // 7: phonecheck.v1.CreateJobRequest.read_options:type_name -> phonecheck.v1.ReadOptions
+	0,  // 8: phonecheck.v1.ReadOptions.header:type_name -> phonecheck.v1.HeaderRow
+	12, // 9: phonecheck.v1.GetUploadRequest.read_options:type_name -> phonecheck.v1.ReadOptions
+	18, // 10: phonecheck.v1.Upload.rows:type_name -> phonecheck.v1.Row
+	42, // 11: phonecheck.v1.Upload.expires_at:type_name -> google.protobuf.Timestamp
+	2,  // 12: phonecheck.v1.Job.state:type_name -> phonecheck.v1.JobState
+	42, // 13: phonecheck.v1.Job.created_at:type_name -> google.protobuf.Timestamp
+	42, // 14: phonecheck.v1.Job.updated_at:type_name -> google.protobuf.Timestamp
+	42, // 15: phonecheck.v1.Job.finished_at:type_name -> google.protobuf.Timestamp
+	41, // 16: phonecheck.v1.Job.by_status:type_name -> phonecheck.v1.StatusCounts
+	43, // 17: phonecheck.v1.Job.error:type_name -> google.rpc.Status
+	32, // 18: phonecheck.v1.Job.options:type_name -> phonecheck.v1.CheckOptions
+	20, // 19: phonecheck.v1.Job.webhook:type_name -> phonecheck.v1.WebhookDelivery
+	1,  // 20: phonecheck.v1.WebhookDelivery.state:type_name -> phonecheck.v1.WebhookState
+	42, // 21: phonecheck.v1.WebhookDelivery.last_attempt_at:type_name -> google.protobuf.Timestamp
+	42, // 22: phonecheck.v1.WebhookDelivery.next_attempt_at:type_name -> google.protobuf.Timestamp
+	19, // 23: phonecheck.v1.ListJobsResponse.jobs:type_name -> phonecheck.v1.Job
+	39, // 24: phonecheck.v1.GetJobResultsResponse.results:type_name -> phonecheck.v1.PhoneResult
+	18, // 25: phonecheck.v1.GetJobResultsResponse.rows:type_name -> phonecheck.v1.Row
+	32, // 26: phonecheck.v1.CheckRequest.options:type_name -> phonecheck.v1.CheckOptions
+	44, // 27: phonecheck.v1.CheckOptions.max_age:type_name -> google.protobuf.Duration
+	39, // 28: phonecheck.v1.CheckResponse.results:type_name -> phonecheck.v1.PhoneResult
+	40, // 29: phonecheck.v1.CheckResponse.summary:type_name -> phonecheck.v1.CheckSummary
+	32, // 30: phonecheck.v1.CheckStreamRequest.options:type_name -> phonecheck.v1.CheckOptions
+	39, // 31: phonecheck.v1.CheckStreamResponse.results:type_name -> phonecheck.v1.PhoneResult
+	38, // 32: phonecheck.v1.CheckStreamResponse.progress:type_name -> phonecheck.v1.Progress
+	40, // 33: phonecheck.v1.CheckStreamResponse.summary:type_name -> phonecheck.v1.CheckSummary
+	32, // 34: phonecheck.v1.CheckBulkRequest.options:type_name -> phonecheck.v1.CheckOptions
+	39, // 35: phonecheck.v1.CheckBulkResponse.results:type_name -> phonecheck.v1.PhoneResult
+	38, // 36: phonecheck.v1.CheckBulkResponse.progress:type_name -> phonecheck.v1.Progress
+	40, // 37: phonecheck.v1.CheckBulkResponse.summary:type_name -> phonecheck.v1.CheckSummary
+	3,  // 38: phonecheck.v1.PhoneResult.status:type_name -> phonecheck.v1.NumberStatus
+	42, // 39: phonecheck.v1.PhoneResult.checked_at:type_name -> google.protobuf.Timestamp
+	43, // 40: phonecheck.v1.PhoneResult.error:type_name -> google.rpc.Status
+	41, // 41: phonecheck.v1.CheckSummary.by_status:type_name -> phonecheck.v1.StatusCounts
+	31, // 42: phonecheck.v1.PhoneCheck.Check:input_type -> phonecheck.v1.CheckRequest
+	34, // 43: phonecheck.v1.PhoneCheck.CheckStream:input_type -> phonecheck.v1.CheckStreamRequest
+	36, // 44: phonecheck.v1.PhoneCheck.CheckBulk:input_type -> phonecheck.v1.CheckBulkRequest
+	11, // 45: phonecheck.v1.PhoneCheck.CreateJob:input_type -> phonecheck.v1.CreateJobRequest
+	21, // 46: phonecheck.v1.PhoneCheck.GetJob:input_type -> phonecheck.v1.GetJobRequest
+	22, // 47: phonecheck.v1.PhoneCheck.ListJobs:input_type -> phonecheck.v1.ListJobsRequest
+	24, // 48: phonecheck.v1.PhoneCheck.CancelJob:input_type -> phonecheck.v1.CancelJobRequest
+	25, // 49: phonecheck.v1.PhoneCheck.ResumeJob:input_type -> phonecheck.v1.ResumeJobRequest
+	26, // 50: phonecheck.v1.PhoneCheck.DeleteJob:input_type -> phonecheck.v1.DeleteJobRequest
+	28, // 51: phonecheck.v1.PhoneCheck.WatchJob:input_type -> phonecheck.v1.WatchJobRequest
+	29, // 52: phonecheck.v1.PhoneCheck.GetJobResults:input_type -> phonecheck.v1.GetJobResultsRequest
+	4,  // 53: phonecheck.v1.PhoneCheck.GetJobSummary:input_type -> phonecheck.v1.GetJobSummaryRequest
+	7,  // 54: phonecheck.v1.PhoneCheck.GetUsage:input_type -> phonecheck.v1.GetUsageRequest
+	13, // 55: phonecheck.v1.PhoneCheck.CreateUpload:input_type -> phonecheck.v1.CreateUploadRequest
+	14, // 56: phonecheck.v1.PhoneCheck.GetUpload:input_type -> phonecheck.v1.GetUploadRequest
+	16, // 57: phonecheck.v1.PhoneCheck.GetFileBuild:input_type -> phonecheck.v1.GetFileBuildRequest
+	33, // 58: phonecheck.v1.PhoneCheck.Check:output_type -> phonecheck.v1.CheckResponse
+	35, // 59: phonecheck.v1.PhoneCheck.CheckStream:output_type -> phonecheck.v1.CheckStreamResponse
+	37, // 60: phonecheck.v1.PhoneCheck.CheckBulk:output_type -> phonecheck.v1.CheckBulkResponse
+	19, // 61: phonecheck.v1.PhoneCheck.CreateJob:output_type -> phonecheck.v1.Job
+	19, // 62: phonecheck.v1.PhoneCheck.GetJob:output_type -> phonecheck.v1.Job
+	23, // 63: phonecheck.v1.PhoneCheck.ListJobs:output_type -> phonecheck.v1.ListJobsResponse
+	19, // 64: phonecheck.v1.PhoneCheck.CancelJob:output_type -> phonecheck.v1.Job
+	19, // 65: phonecheck.v1.PhoneCheck.ResumeJob:output_type -> phonecheck.v1.Job
+	27, // 66: phonecheck.v1.PhoneCheck.DeleteJob:output_type -> phonecheck.v1.DeleteJobResponse
+	19, // 67: phonecheck.v1.PhoneCheck.WatchJob:output_type -> phonecheck.v1.Job
+	30, // 68: phonecheck.v1.PhoneCheck.GetJobResults:output_type -> phonecheck.v1.GetJobResultsResponse
+	5,  // 69: phonecheck.v1.PhoneCheck.GetJobSummary:output_type -> phonecheck.v1.JobSummary
+	8,  // 70: phonecheck.v1.PhoneCheck.GetUsage:output_type -> phonecheck.v1.GetUsageResponse
+	15, // 71: phonecheck.v1.PhoneCheck.CreateUpload:output_type -> phonecheck.v1.Upload
+	15, // 72: phonecheck.v1.PhoneCheck.GetUpload:output_type -> phonecheck.v1.Upload
+	17, // 73: phonecheck.v1.PhoneCheck.GetFileBuild:output_type -> phonecheck.v1.FileBuild
+	58, // [58:74] is the sub-list for method output_type
+	42, // [42:58] is the sub-list for method input_type
+	42, // [42:42] is the sub-list for extension type_name
+	42, // [42:42] is the sub-list for extension extendee
+	0,  // [0:42] is the sub-list for field type_name
 }
 
 func init() { file_phonecheck_v1_phonecheck_proto_init() }
@@ -3024,8 +3586,8 @@ func file_phonecheck_v1_phonecheck_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_phonecheck_v1_phonecheck_proto_rawDesc), len(file_phonecheck_v1_phonecheck_proto_rawDesc)),
-			NumEnums:      3,
-			NumMessages:   32,
+			NumEnums:      4,
+			NumMessages:   38,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -43,6 +43,9 @@ const (
 	PhoneCheck_GetJobResults_FullMethodName = "/phonecheck.v1.PhoneCheck/GetJobResults"
 	PhoneCheck_GetJobSummary_FullMethodName = "/phonecheck.v1.PhoneCheck/GetJobSummary"
 	PhoneCheck_GetUsage_FullMethodName      = "/phonecheck.v1.PhoneCheck/GetUsage"
+	PhoneCheck_CreateUpload_FullMethodName  = "/phonecheck.v1.PhoneCheck/CreateUpload"
+	PhoneCheck_GetUpload_FullMethodName     = "/phonecheck.v1.PhoneCheck/GetUpload"
+	PhoneCheck_GetFileBuild_FullMethodName  = "/phonecheck.v1.PhoneCheck/GetFileBuild"
 )
 
 // PhoneCheckClient is the client API for PhoneCheck service.
@@ -168,6 +171,32 @@ type PhoneCheckClient interface {
 	// Without API keys every caller may read every row. Replicas write what they gathered
 	// every second; the replica answering writes its own first.
 	GetUsage(ctx context.Context, in *GetUsageRequest, opts ...grpc.CallOption) (*GetUsageResponse, error)
+	// CreateUpload keeps a list file on this server for an hour, to look at before it becomes a
+	// job: the client streams the file's bytes (a TXT, CSV or TSV list, gzipped or not, or an
+	// Excel or OpenDocument workbook, up to the server's --max-upload) with its name in the first
+	// message, and gets back how the server reads it: the format found, the sheets, the columns,
+	// the number column and the first rows. A file without a number is INVALID_ARGUMENT
+	// (NO_NUMBERS); one that cannot be read as a list, INVALID_ARGUMENT (LIST_UNREADABLE); one
+	// past the limit, INVALID_ARGUMENT (UPLOAD_TOO_LARGE). CreateJobRequest.upload_id makes it a
+	// job, and with CreateJobRequest.validate_only tells what that would bill. An upload belongs
+	// to the caller's key name, is kept by the replica that took it, and is gone an hour after it
+	// was made or once a job is made of it.
+	//
+	// Over HTTP the body is a multipart/form-data upload whose `file` part is the list (`curl -F
+	// file=@list.xlsx`), or CreateUploadRequest JSON objects with the bytes in base64.
+	CreateUpload(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[CreateUploadRequest, Upload], error)
+	// GetUpload reads an upload again as read_options say (another sheet, another number
+	// column, the first row as data or as a header): the preview CreateUpload answered, read
+	// that way. An id that is unknown, not the caller's, expired, made into a job or kept by
+	// another replica is NOT_FOUND (UPLOAD_NOT_FOUND).
+	GetUpload(ctx context.Context, in *GetUploadRequest, opts ...grpc.CallOption) (*Upload, error)
+	// GetFileBuild tells how far a workbook or zip being built for an HTTP download has got.
+	// Such a file (GET /v1/jobs/{id}/results with Accept asking for Excel or a zip) is written
+	// whole before its first byte can leave, which for a million rows takes seconds; the client
+	// names the download with a token of its own in the `Phonecheck-Build` header and asks here
+	// meanwhile. Builds are counted by the replica building them, until a minute after they end:
+	// any other token, or another caller's, is NOT_FOUND (BUILD_NOT_FOUND).
+	GetFileBuild(ctx context.Context, in *GetFileBuildRequest, opts ...grpc.CallOption) (*FileBuild, error)
 }
 
 type phoneCheckClient struct {
@@ -341,6 +370,39 @@ func (c *phoneCheckClient) GetUsage(ctx context.Context, in *GetUsageRequest, op
 	return out, nil
 }
 
+func (c *phoneCheckClient) CreateUpload(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[CreateUploadRequest, Upload], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &PhoneCheck_ServiceDesc.Streams[5], PhoneCheck_CreateUpload_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[CreateUploadRequest, Upload]{ClientStream: stream}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type PhoneCheck_CreateUploadClient = grpc.ClientStreamingClient[CreateUploadRequest, Upload]
+
+func (c *phoneCheckClient) GetUpload(ctx context.Context, in *GetUploadRequest, opts ...grpc.CallOption) (*Upload, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Upload)
+	err := c.cc.Invoke(ctx, PhoneCheck_GetUpload_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *phoneCheckClient) GetFileBuild(ctx context.Context, in *GetFileBuildRequest, opts ...grpc.CallOption) (*FileBuild, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(FileBuild)
+	err := c.cc.Invoke(ctx, PhoneCheck_GetFileBuild_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // PhoneCheckServer is the server API for PhoneCheck service.
 // All implementations must embed UnimplementedPhoneCheckServer
 // for forward compatibility.
@@ -464,6 +526,32 @@ type PhoneCheckServer interface {
 	// Without API keys every caller may read every row. Replicas write what they gathered
 	// every second; the replica answering writes its own first.
 	GetUsage(context.Context, *GetUsageRequest) (*GetUsageResponse, error)
+	// CreateUpload keeps a list file on this server for an hour, to look at before it becomes a
+	// job: the client streams the file's bytes (a TXT, CSV or TSV list, gzipped or not, or an
+	// Excel or OpenDocument workbook, up to the server's --max-upload) with its name in the first
+	// message, and gets back how the server reads it: the format found, the sheets, the columns,
+	// the number column and the first rows. A file without a number is INVALID_ARGUMENT
+	// (NO_NUMBERS); one that cannot be read as a list, INVALID_ARGUMENT (LIST_UNREADABLE); one
+	// past the limit, INVALID_ARGUMENT (UPLOAD_TOO_LARGE). CreateJobRequest.upload_id makes it a
+	// job, and with CreateJobRequest.validate_only tells what that would bill. An upload belongs
+	// to the caller's key name, is kept by the replica that took it, and is gone an hour after it
+	// was made or once a job is made of it.
+	//
+	// Over HTTP the body is a multipart/form-data upload whose `file` part is the list (`curl -F
+	// file=@list.xlsx`), or CreateUploadRequest JSON objects with the bytes in base64.
+	CreateUpload(grpc.ClientStreamingServer[CreateUploadRequest, Upload]) error
+	// GetUpload reads an upload again as read_options say (another sheet, another number
+	// column, the first row as data or as a header): the preview CreateUpload answered, read
+	// that way. An id that is unknown, not the caller's, expired, made into a job or kept by
+	// another replica is NOT_FOUND (UPLOAD_NOT_FOUND).
+	GetUpload(context.Context, *GetUploadRequest) (*Upload, error)
+	// GetFileBuild tells how far a workbook or zip being built for an HTTP download has got.
+	// Such a file (GET /v1/jobs/{id}/results with Accept asking for Excel or a zip) is written
+	// whole before its first byte can leave, which for a million rows takes seconds; the client
+	// names the download with a token of its own in the `Phonecheck-Build` header and asks here
+	// meanwhile. Builds are counted by the replica building them, until a minute after they end:
+	// any other token, or another caller's, is NOT_FOUND (BUILD_NOT_FOUND).
+	GetFileBuild(context.Context, *GetFileBuildRequest) (*FileBuild, error)
 	mustEmbedUnimplementedPhoneCheckServer()
 }
 
@@ -512,6 +600,15 @@ func (UnimplementedPhoneCheckServer) GetJobSummary(context.Context, *GetJobSumma
 }
 func (UnimplementedPhoneCheckServer) GetUsage(context.Context, *GetUsageRequest) (*GetUsageResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetUsage not implemented")
+}
+func (UnimplementedPhoneCheckServer) CreateUpload(grpc.ClientStreamingServer[CreateUploadRequest, Upload]) error {
+	return status.Error(codes.Unimplemented, "method CreateUpload not implemented")
+}
+func (UnimplementedPhoneCheckServer) GetUpload(context.Context, *GetUploadRequest) (*Upload, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetUpload not implemented")
+}
+func (UnimplementedPhoneCheckServer) GetFileBuild(context.Context, *GetFileBuildRequest) (*FileBuild, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetFileBuild not implemented")
 }
 func (UnimplementedPhoneCheckServer) mustEmbedUnimplementedPhoneCheckServer() {}
 func (UnimplementedPhoneCheckServer) testEmbeddedByValue()                    {}
@@ -725,6 +822,49 @@ func _PhoneCheck_GetUsage_Handler(srv interface{}, ctx context.Context, dec func
 	return interceptor(ctx, in, info, handler)
 }
 
+func _PhoneCheck_CreateUpload_Handler(srv interface{}, stream grpc.ServerStream) error {
+	return srv.(PhoneCheckServer).CreateUpload(&grpc.GenericServerStream[CreateUploadRequest, Upload]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type PhoneCheck_CreateUploadServer = grpc.ClientStreamingServer[CreateUploadRequest, Upload]
+
+func _PhoneCheck_GetUpload_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetUploadRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PhoneCheckServer).GetUpload(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PhoneCheck_GetUpload_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PhoneCheckServer).GetUpload(ctx, req.(*GetUploadRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _PhoneCheck_GetFileBuild_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetFileBuildRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PhoneCheckServer).GetFileBuild(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PhoneCheck_GetFileBuild_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PhoneCheckServer).GetFileBuild(ctx, req.(*GetFileBuildRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // PhoneCheck_ServiceDesc is the grpc.ServiceDesc for PhoneCheck service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -764,6 +904,14 @@ var PhoneCheck_ServiceDesc = grpc.ServiceDesc{
 			MethodName: "GetUsage",
 			Handler:    _PhoneCheck_GetUsage_Handler,
 		},
+		{
+			MethodName: "GetUpload",
+			Handler:    _PhoneCheck_GetUpload_Handler,
+		},
+		{
+			MethodName: "GetFileBuild",
+			Handler:    _PhoneCheck_GetFileBuild_Handler,
+		},
 	},
 	Streams: []grpc.StreamDesc{
 		{
@@ -791,6 +939,11 @@ var PhoneCheck_ServiceDesc = grpc.ServiceDesc{
 			StreamName:    "GetJobResults",
 			Handler:       _PhoneCheck_GetJobResults_Handler,
 			ServerStreams: true,
+		},
+		{
+			StreamName:    "CreateUpload",
+			Handler:       _PhoneCheck_CreateUpload_Handler,
+			ClientStreams: true,
 		},
 	},
 	Metadata: "phonecheck/v1/phonecheck.proto",

@@ -32,6 +32,30 @@ else:
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class _HeaderRow:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _HeaderRowEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_HeaderRow.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    HEADER_ROW_UNSPECIFIED: _HeaderRow.ValueType  # 0
+    """Found by looking: a first row without a number above rows with one is a header."""
+    HEADER_ROW_PRESENT: _HeaderRow.ValueType  # 1
+    """The first row is a header."""
+    HEADER_ROW_ABSENT: _HeaderRow.ValueType  # 2
+    """The first row is data."""
+
+class HeaderRow(_HeaderRow, metaclass=_HeaderRowEnumTypeWrapper):
+    """HeaderRow says whether a table's first row names its columns."""
+
+HEADER_ROW_UNSPECIFIED: HeaderRow.ValueType  # 0
+"""Found by looking: a first row without a number above rows with one is a header."""
+HEADER_ROW_PRESENT: HeaderRow.ValueType  # 1
+"""The first row is a header."""
+HEADER_ROW_ABSENT: HeaderRow.ValueType  # 2
+"""The first row is data."""
+Global___HeaderRow: _TypeAlias = HeaderRow  # noqa: Y015
+
 class _WebhookState:
     ValueType = _typing.NewType("ValueType", _builtins.int)
     V: _TypeAlias = ValueType  # noqa: Y015
@@ -407,6 +431,8 @@ class CreateJobRequest(_message.Message):
     VALIDATE_ONLY_FIELD_NUMBER: _builtins.int
     MAX_BILLED_FIELD_NUMBER: _builtins.int
     REQUEST_ID_FIELD_NUMBER: _builtins.int
+    UPLOAD_ID_FIELD_NUMBER: _builtins.int
+    READ_OPTIONS_FIELD_NUMBER: _builtins.int
     name: _builtins.str
     """A name for people (e.g. the file's name); only the first message's counts."""
     callback_url: _builtins.str
@@ -437,6 +463,14 @@ class CreateJobRequest(_message.Message):
     stored twice. With another list: FAILED_PRECONDITION, REQUEST_ID_REUSED. If the first
     call's upload broke off: ABORTED, REQUEST_ID_ABANDONED (send again).
     """
+    upload_id: _builtins.str
+    """Makes the job of an upload (CreateUpload) instead of a list sent here: the file is read as
+    read_options say, every row kept whole with its line and cells, as `phonecheck check`
+    reads a file. Only in a single message without mobiles, header or rows (else
+    INVALID_ARGUMENT, UPLOAD_WITH_MOBILES). The upload is gone once its job is made; a preview
+    (validate_only) keeps it. An unknown id is NOT_FOUND (UPLOAD_NOT_FOUND). The job's name
+    defaults to the file's.
+    """
     @_builtins.property
     def options(self) -> Global___CheckOptions:
         """How cached answers may be used; only the first message's counts."""
@@ -460,6 +494,12 @@ class CreateJobRequest(_message.Message):
         line of the file each result answers.
         """
 
+    @_builtins.property
+    def read_options(self) -> Global___ReadOptions:
+        """How to read the upload named by upload_id; unset: the first sheet, and the number column
+        and header found by looking at the first rows.
+        """
+
     def __init__(
         self,
         *,
@@ -472,14 +512,233 @@ class CreateJobRequest(_message.Message):
         validate_only: _builtins.bool = ...,
         max_billed: _builtins.int = ...,
         request_id: _builtins.str = ...,
+        upload_id: _builtins.str = ...,
+        read_options: Global___ReadOptions | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["options", b"options"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["options", b"options", "read_options", b"read_options"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["callback_url", b"callback_url", "header", b"header", "max_billed", b"max_billed", "mobiles", b"mobiles", "name", b"name", "options", b"options", "request_id", b"request_id", "rows", b"rows", "validate_only", b"validate_only"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["callback_url", b"callback_url", "header", b"header", "max_billed", b"max_billed", "mobiles", b"mobiles", "name", b"name", "options", b"options", "read_options", b"read_options", "request_id", b"request_id", "rows", b"rows", "upload_id", b"upload_id", "validate_only", b"validate_only"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___CreateJobRequest: _TypeAlias = CreateJobRequest  # noqa: Y015
+
+@_typing.final
+class ReadOptions(_message.Message):
+    """ReadOptions says how a list file is read, where looking at it could guess wrong."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SHEET_FIELD_NUMBER: _builtins.int
+    COLUMN_FIELD_NUMBER: _builtins.int
+    HEADER_FIELD_NUMBER: _builtins.int
+    sheet: _builtins.str
+    """A workbook's sheet, by name; empty: the first sheet."""
+    column: _builtins.int
+    """The number column, counting from 1; 0: the column found by looking at the rows."""
+    header: Global___HeaderRow.ValueType
+    """Whether the first row is a header."""
+    def __init__(
+        self,
+        *,
+        sheet: _builtins.str = ...,
+        column: _builtins.int = ...,
+        header: Global___HeaderRow.ValueType = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["column", b"column", "header", b"header", "sheet", b"sheet"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReadOptions: _TypeAlias = ReadOptions  # noqa: Y015
+
+@_typing.final
+class CreateUploadRequest(_message.Message):
+    """CreateUploadRequest is one piece of a file being uploaded."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    DATA_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """The file's name as its user knows it (only the first message's counts): shown back, the
+    default name of its job, and its ending says how a text file is read (`.csv`, `.tsv`, else
+    one input a line; `.gz` for gzip). A workbook is known by its content.
+    """
+    data: _builtins.bytes
+    """The next bytes of the file, in order."""
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        data: _builtins.bytes = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["data", b"data", "name", b"name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CreateUploadRequest: _TypeAlias = CreateUploadRequest  # noqa: Y015
+
+@_typing.final
+class GetUploadRequest(_message.Message):
+    """GetUploadRequest names an upload and how to read it."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    READ_OPTIONS_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    """The upload's id (Upload.id)."""
+    @_builtins.property
+    def read_options(self) -> Global___ReadOptions:
+        """How to read it this time."""
+
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        read_options: Global___ReadOptions | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["read_options", b"read_options"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["id", b"id", "read_options", b"read_options"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetUploadRequest: _TypeAlias = GetUploadRequest  # noqa: Y015
+
+@_typing.final
+class Upload(_message.Message):
+    """Upload is a list file kept on the server, as the server reads it."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    SIZE_BYTES_FIELD_NUMBER: _builtins.int
+    DESCRIPTION_FIELD_NUMBER: _builtins.int
+    SHEET_FIELD_NUMBER: _builtins.int
+    SHEETS_FIELD_NUMBER: _builtins.int
+    COLUMNS_FIELD_NUMBER: _builtins.int
+    COLUMN_FIELD_NUMBER: _builtins.int
+    HAS_HEADER_FIELD_NUMBER: _builtins.int
+    ROWS_FIELD_NUMBER: _builtins.int
+    EXPIRES_AT_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    """The upload's id, e.g. "u_01924c5e8f3a7b21": what GetUpload and
+    CreateJobRequest.upload_id take.
+    """
+    name: _builtins.str
+    """The file's name, cleaned of any folder."""
+    size_bytes: _builtins.int
+    """The file's size."""
+    description: _builtins.str
+    """How it was read, for people: its format, encoding, delimiter, sheet, number column."""
+    sheet: _builtins.str
+    """The sheet read, for a workbook."""
+    column: _builtins.int
+    """The number column read, counting from 1; 0 for a list of numbers alone."""
+    has_header: _builtins.bool
+    """Whether the first row was read as a header."""
+    @_builtins.property
+    def sheets(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Every sheet of a workbook, in order; empty for a text file."""
+
+    @_builtins.property
+    def columns(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The table's column names (the header's cells, or "column 1", "column 2"… without one);
+        empty for a list of numbers alone.
+        """
+
+    @_builtins.property
+    def rows(self) -> _containers.RepeatedCompositeFieldContainer[Global___Row]:
+        """The first rows (up to 10) as read: a table's cells, or for a list of numbers alone the
+        line as its one cell, each with its line in the file.
+        """
+
+    @_builtins.property
+    def expires_at(self) -> _timestamp_pb2.Timestamp:
+        """When the server forgets the upload."""
+
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        name: _builtins.str = ...,
+        size_bytes: _builtins.int = ...,
+        description: _builtins.str = ...,
+        sheet: _builtins.str = ...,
+        sheets: _abc.Iterable[_builtins.str] | None = ...,
+        columns: _abc.Iterable[_builtins.str] | None = ...,
+        column: _builtins.int = ...,
+        has_header: _builtins.bool = ...,
+        rows: _abc.Iterable[Global___Row] | None = ...,
+        expires_at: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["expires_at", b"expires_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["column", b"column", "columns", b"columns", "description", b"description", "expires_at", b"expires_at", "has_header", b"has_header", "id", b"id", "name", b"name", "rows", b"rows", "sheet", b"sheet", "sheets", b"sheets", "size_bytes", b"size_bytes"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Upload: _TypeAlias = Upload  # noqa: Y015
+
+@_typing.final
+class GetFileBuildRequest(_message.Message):
+    """GetFileBuildRequest names a download being built."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TOKEN_FIELD_NUMBER: _builtins.int
+    token: _builtins.str
+    """The token the download was asked with (its `Phonecheck-Build` header): 8 to 64 letters,
+    digits, `-` or `_`.
+    """
+    def __init__(
+        self,
+        *,
+        token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["token", b"token"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetFileBuildRequest: _TypeAlias = GetFileBuildRequest  # noqa: Y015
+
+@_typing.final
+class FileBuild(_message.Message):
+    """FileBuild is how far a workbook or zip being built has got."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ROWS_FIELD_NUMBER: _builtins.int
+    TOTAL_FIELD_NUMBER: _builtins.int
+    DONE_FIELD_NUMBER: _builtins.int
+    rows: _builtins.int
+    """Rows handed to the file so far."""
+    total: _builtins.int
+    """Rows the job holds."""
+    done: _builtins.bool
+    """Whether the build ended (written, failed or abandoned)."""
+    def __init__(
+        self,
+        *,
+        rows: _builtins.int = ...,
+        total: _builtins.int = ...,
+        done: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["done", b"done", "rows", b"rows", "total", b"total"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___FileBuild: _TypeAlias = FileBuild  # noqa: Y015
 
 @_typing.final
 class Row(_message.Message):

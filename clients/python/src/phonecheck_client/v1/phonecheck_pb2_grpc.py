@@ -107,6 +107,21 @@ class PhoneCheckStub:
                 request_serializer=phonecheck_dot_v1_dot_phonecheck__pb2.GetUsageRequest.SerializeToString,
                 response_deserializer=phonecheck_dot_v1_dot_phonecheck__pb2.GetUsageResponse.FromString,
                 _registered_method=True)
+        self.CreateUpload = channel.stream_unary(
+                '/phonecheck.v1.PhoneCheck/CreateUpload',
+                request_serializer=phonecheck_dot_v1_dot_phonecheck__pb2.CreateUploadRequest.SerializeToString,
+                response_deserializer=phonecheck_dot_v1_dot_phonecheck__pb2.Upload.FromString,
+                _registered_method=True)
+        self.GetUpload = channel.unary_unary(
+                '/phonecheck.v1.PhoneCheck/GetUpload',
+                request_serializer=phonecheck_dot_v1_dot_phonecheck__pb2.GetUploadRequest.SerializeToString,
+                response_deserializer=phonecheck_dot_v1_dot_phonecheck__pb2.Upload.FromString,
+                _registered_method=True)
+        self.GetFileBuild = channel.unary_unary(
+                '/phonecheck.v1.PhoneCheck/GetFileBuild',
+                request_serializer=phonecheck_dot_v1_dot_phonecheck__pb2.GetFileBuildRequest.SerializeToString,
+                response_deserializer=phonecheck_dot_v1_dot_phonecheck__pb2.FileBuild.FromString,
+                _registered_method=True)
 
 
 class PhoneCheckServicer:
@@ -295,6 +310,47 @@ class PhoneCheckServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateUpload(self, request_iterator, context):
+        """CreateUpload keeps a list file on this server for an hour, to look at before it becomes a
+        job: the client streams the file's bytes (a TXT, CSV or TSV list, gzipped or not, or an
+        Excel or OpenDocument workbook, up to the server's --max-upload) with its name in the first
+        message, and gets back how the server reads it: the format found, the sheets, the columns,
+        the number column and the first rows. A file without a number is INVALID_ARGUMENT
+        (NO_NUMBERS); one that cannot be read as a list, INVALID_ARGUMENT (LIST_UNREADABLE); one
+        past the limit, INVALID_ARGUMENT (UPLOAD_TOO_LARGE). CreateJobRequest.upload_id makes it a
+        job, and with CreateJobRequest.validate_only tells what that would bill. An upload belongs
+        to the caller's key name, is kept by the replica that took it, and is gone an hour after it
+        was made or once a job is made of it.
+
+        Over HTTP the body is a multipart/form-data upload whose `file` part is the list (`curl -F
+        file=@list.xlsx`), or CreateUploadRequest JSON objects with the bytes in base64.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetUpload(self, request, context):
+        """GetUpload reads an upload again as read_options say (another sheet, another number
+        column, the first row as data or as a header): the preview CreateUpload answered, read
+        that way. An id that is unknown, not the caller's, expired, made into a job or kept by
+        another replica is NOT_FOUND (UPLOAD_NOT_FOUND).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetFileBuild(self, request, context):
+        """GetFileBuild tells how far a workbook or zip being built for an HTTP download has got.
+        Such a file (GET /v1/jobs/{id}/results with Accept asking for Excel or a zip) is written
+        whole before its first byte can leave, which for a million rows takes seconds; the client
+        names the download with a token of its own in the `Phonecheck-Build` header and asks here
+        meanwhile. Builds are counted by the replica building them, until a minute after they end:
+        any other token, or another caller's, is NOT_FOUND (BUILD_NOT_FOUND).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PhoneCheckServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -362,6 +418,21 @@ def add_PhoneCheckServicer_to_server(servicer, server):
                     servicer.GetUsage,
                     request_deserializer=phonecheck_dot_v1_dot_phonecheck__pb2.GetUsageRequest.FromString,
                     response_serializer=phonecheck_dot_v1_dot_phonecheck__pb2.GetUsageResponse.SerializeToString,
+            ),
+            'CreateUpload': grpc.stream_unary_rpc_method_handler(
+                    servicer.CreateUpload,
+                    request_deserializer=phonecheck_dot_v1_dot_phonecheck__pb2.CreateUploadRequest.FromString,
+                    response_serializer=phonecheck_dot_v1_dot_phonecheck__pb2.Upload.SerializeToString,
+            ),
+            'GetUpload': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetUpload,
+                    request_deserializer=phonecheck_dot_v1_dot_phonecheck__pb2.GetUploadRequest.FromString,
+                    response_serializer=phonecheck_dot_v1_dot_phonecheck__pb2.Upload.SerializeToString,
+            ),
+            'GetFileBuild': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetFileBuild,
+                    request_deserializer=phonecheck_dot_v1_dot_phonecheck__pb2.GetFileBuildRequest.FromString,
+                    response_serializer=phonecheck_dot_v1_dot_phonecheck__pb2.FileBuild.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -723,6 +794,87 @@ class PhoneCheck:
             '/phonecheck.v1.PhoneCheck/GetUsage',
             phonecheck_dot_v1_dot_phonecheck__pb2.GetUsageRequest.SerializeToString,
             phonecheck_dot_v1_dot_phonecheck__pb2.GetUsageResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateUpload(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_unary(
+            request_iterator,
+            target,
+            '/phonecheck.v1.PhoneCheck/CreateUpload',
+            phonecheck_dot_v1_dot_phonecheck__pb2.CreateUploadRequest.SerializeToString,
+            phonecheck_dot_v1_dot_phonecheck__pb2.Upload.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetUpload(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/phonecheck.v1.PhoneCheck/GetUpload',
+            phonecheck_dot_v1_dot_phonecheck__pb2.GetUploadRequest.SerializeToString,
+            phonecheck_dot_v1_dot_phonecheck__pb2.Upload.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetFileBuild(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/phonecheck.v1.PhoneCheck/GetFileBuild',
+            phonecheck_dot_v1_dot_phonecheck__pb2.GetFileBuildRequest.SerializeToString,
+            phonecheck_dot_v1_dot_phonecheck__pb2.FileBuild.FromString,
             options,
             channel_credentials,
             insecure,

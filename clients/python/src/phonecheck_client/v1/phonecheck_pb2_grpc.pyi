@@ -173,6 +173,35 @@ class PhoneCheckStub:
     Without API keys every caller may read every row. Replicas write what they gathered
     every second; the replica answering writes its own first.
     """
+    CreateUpload: _grpc.StreamUnaryMultiCallable[_phonecheck_pb2.CreateUploadRequest, _phonecheck_pb2.Upload]
+    """CreateUpload keeps a list file on this server for an hour, to look at before it becomes a
+    job: the client streams the file's bytes (a TXT, CSV or TSV list, gzipped or not, or an
+    Excel or OpenDocument workbook, up to the server's --max-upload) with its name in the first
+    message, and gets back how the server reads it: the format found, the sheets, the columns,
+    the number column and the first rows. A file without a number is INVALID_ARGUMENT
+    (NO_NUMBERS); one that cannot be read as a list, INVALID_ARGUMENT (LIST_UNREADABLE); one
+    past the limit, INVALID_ARGUMENT (UPLOAD_TOO_LARGE). CreateJobRequest.upload_id makes it a
+    job, and with CreateJobRequest.validate_only tells what that would bill. An upload belongs
+    to the caller's key name, is kept by the replica that took it, and is gone an hour after it
+    was made or once a job is made of it.
+
+    Over HTTP the body is a multipart/form-data upload whose `file` part is the list (`curl -F
+    file=@list.xlsx`), or CreateUploadRequest JSON objects with the bytes in base64.
+    """
+    GetUpload: _grpc.UnaryUnaryMultiCallable[_phonecheck_pb2.GetUploadRequest, _phonecheck_pb2.Upload]
+    """GetUpload reads an upload again as read_options say (another sheet, another number
+    column, the first row as data or as a header): the preview CreateUpload answered, read
+    that way. An id that is unknown, not the caller's, expired, made into a job or kept by
+    another replica is NOT_FOUND (UPLOAD_NOT_FOUND).
+    """
+    GetFileBuild: _grpc.UnaryUnaryMultiCallable[_phonecheck_pb2.GetFileBuildRequest, _phonecheck_pb2.FileBuild]
+    """GetFileBuild tells how far a workbook or zip being built for an HTTP download has got.
+    Such a file (GET /v1/jobs/{id}/results with Accept asking for Excel or a zip) is written
+    whole before its first byte can leave, which for a million rows takes seconds; the client
+    names the download with a token of its own in the `Phonecheck-Build` header and asks here
+    meanwhile. Builds are counted by the replica building them, until a minute after they end:
+    any other token, or another caller's, is NOT_FOUND (BUILD_NOT_FOUND).
+    """
 
 @_typing.type_check_only
 class PhoneCheckAsyncStub(PhoneCheckStub):
@@ -308,6 +337,35 @@ class PhoneCheckAsyncStub(PhoneCheckStub):
     another caller, or "*" for every caller (else PERMISSION_DENIED, USAGE_NOT_YOURS).
     Without API keys every caller may read every row. Replicas write what they gathered
     every second; the replica answering writes its own first.
+    """
+    CreateUpload: _aio.StreamUnaryMultiCallable[_phonecheck_pb2.CreateUploadRequest, _phonecheck_pb2.Upload]  # type: ignore[assignment]
+    """CreateUpload keeps a list file on this server for an hour, to look at before it becomes a
+    job: the client streams the file's bytes (a TXT, CSV or TSV list, gzipped or not, or an
+    Excel or OpenDocument workbook, up to the server's --max-upload) with its name in the first
+    message, and gets back how the server reads it: the format found, the sheets, the columns,
+    the number column and the first rows. A file without a number is INVALID_ARGUMENT
+    (NO_NUMBERS); one that cannot be read as a list, INVALID_ARGUMENT (LIST_UNREADABLE); one
+    past the limit, INVALID_ARGUMENT (UPLOAD_TOO_LARGE). CreateJobRequest.upload_id makes it a
+    job, and with CreateJobRequest.validate_only tells what that would bill. An upload belongs
+    to the caller's key name, is kept by the replica that took it, and is gone an hour after it
+    was made or once a job is made of it.
+
+    Over HTTP the body is a multipart/form-data upload whose `file` part is the list (`curl -F
+    file=@list.xlsx`), or CreateUploadRequest JSON objects with the bytes in base64.
+    """
+    GetUpload: _aio.UnaryUnaryMultiCallable[_phonecheck_pb2.GetUploadRequest, _phonecheck_pb2.Upload]  # type: ignore[assignment]
+    """GetUpload reads an upload again as read_options say (another sheet, another number
+    column, the first row as data or as a header): the preview CreateUpload answered, read
+    that way. An id that is unknown, not the caller's, expired, made into a job or kept by
+    another replica is NOT_FOUND (UPLOAD_NOT_FOUND).
+    """
+    GetFileBuild: _aio.UnaryUnaryMultiCallable[_phonecheck_pb2.GetFileBuildRequest, _phonecheck_pb2.FileBuild]  # type: ignore[assignment]
+    """GetFileBuild tells how far a workbook or zip being built for an HTTP download has got.
+    Such a file (GET /v1/jobs/{id}/results with Accept asking for Excel or a zip) is written
+    whole before its first byte can leave, which for a million rows takes seconds; the client
+    names the download with a token of its own in the `Phonecheck-Build` header and asks here
+    meanwhile. Builds are counted by the replica building them, until a minute after they end:
+    any other token, or another caller's, is NOT_FOUND (BUILD_NOT_FOUND).
     """
 
 class PhoneCheckServicer(metaclass=_abc_1.ABCMeta):
@@ -519,6 +577,53 @@ class PhoneCheckServicer(metaclass=_abc_1.ABCMeta):
         another caller, or "*" for every caller (else PERMISSION_DENIED, USAGE_NOT_YOURS).
         Without API keys every caller may read every row. Replicas write what they gathered
         every second; the replica answering writes its own first.
+        """
+
+    @_abc_1.abstractmethod
+    def CreateUpload(
+        self,
+        request_iterator: _MaybeAsyncIterator[_phonecheck_pb2.CreateUploadRequest],
+        context: _ServicerContext,
+    ) -> _typing.Union[_phonecheck_pb2.Upload, _abc.Awaitable[_phonecheck_pb2.Upload]]:
+        """CreateUpload keeps a list file on this server for an hour, to look at before it becomes a
+        job: the client streams the file's bytes (a TXT, CSV or TSV list, gzipped or not, or an
+        Excel or OpenDocument workbook, up to the server's --max-upload) with its name in the first
+        message, and gets back how the server reads it: the format found, the sheets, the columns,
+        the number column and the first rows. A file without a number is INVALID_ARGUMENT
+        (NO_NUMBERS); one that cannot be read as a list, INVALID_ARGUMENT (LIST_UNREADABLE); one
+        past the limit, INVALID_ARGUMENT (UPLOAD_TOO_LARGE). CreateJobRequest.upload_id makes it a
+        job, and with CreateJobRequest.validate_only tells what that would bill. An upload belongs
+        to the caller's key name, is kept by the replica that took it, and is gone an hour after it
+        was made or once a job is made of it.
+
+        Over HTTP the body is a multipart/form-data upload whose `file` part is the list (`curl -F
+        file=@list.xlsx`), or CreateUploadRequest JSON objects with the bytes in base64.
+        """
+
+    @_abc_1.abstractmethod
+    def GetUpload(
+        self,
+        request: _phonecheck_pb2.GetUploadRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_phonecheck_pb2.Upload, _abc.Awaitable[_phonecheck_pb2.Upload]]:
+        """GetUpload reads an upload again as read_options say (another sheet, another number
+        column, the first row as data or as a header): the preview CreateUpload answered, read
+        that way. An id that is unknown, not the caller's, expired, made into a job or kept by
+        another replica is NOT_FOUND (UPLOAD_NOT_FOUND).
+        """
+
+    @_abc_1.abstractmethod
+    def GetFileBuild(
+        self,
+        request: _phonecheck_pb2.GetFileBuildRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_phonecheck_pb2.FileBuild, _abc.Awaitable[_phonecheck_pb2.FileBuild]]:
+        """GetFileBuild tells how far a workbook or zip being built for an HTTP download has got.
+        Such a file (GET /v1/jobs/{id}/results with Accept asking for Excel or a zip) is written
+        whole before its first byte can leave, which for a million rows takes seconds; the client
+        names the download with a token of its own in the `Phonecheck-Build` header and asks here
+        meanwhile. Builds are counted by the replica building them, until a minute after they end:
+        any other token, or another caller's, is NOT_FOUND (BUILD_NOT_FOUND).
         """
 
 def add_PhoneCheckServicer_to_server(servicer: PhoneCheckServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

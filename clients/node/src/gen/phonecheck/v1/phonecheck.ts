@@ -43,6 +43,49 @@ export const protobufPackage = "phonecheck.v1";
  * plus google.rpc.RetryInfo, QuotaFailure or BadRequest where they apply.
  */
 
+/** HeaderRow says whether a table's first row names its columns. */
+export enum HeaderRow {
+  /** HEADER_ROW_UNSPECIFIED - Found by looking: a first row without a number above rows with one is a header. */
+  HEADER_ROW_UNSPECIFIED = 0,
+  /** HEADER_ROW_PRESENT - The first row is a header. */
+  HEADER_ROW_PRESENT = 1,
+  /** HEADER_ROW_ABSENT - The first row is data. */
+  HEADER_ROW_ABSENT = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function headerRowFromJSON(object: any): HeaderRow {
+  switch (object) {
+    case 0:
+    case "HEADER_ROW_UNSPECIFIED":
+      return HeaderRow.HEADER_ROW_UNSPECIFIED;
+    case 1:
+    case "HEADER_ROW_PRESENT":
+      return HeaderRow.HEADER_ROW_PRESENT;
+    case 2:
+    case "HEADER_ROW_ABSENT":
+      return HeaderRow.HEADER_ROW_ABSENT;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return HeaderRow.UNRECOGNIZED;
+  }
+}
+
+export function headerRowToJSON(object: HeaderRow): string {
+  switch (object) {
+    case HeaderRow.HEADER_ROW_UNSPECIFIED:
+      return "HEADER_ROW_UNSPECIFIED";
+    case HeaderRow.HEADER_ROW_PRESENT:
+      return "HEADER_ROW_PRESENT";
+    case HeaderRow.HEADER_ROW_ABSENT:
+      return "HEADER_ROW_ABSENT";
+    case HeaderRow.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 /** WebhookState is where a job's announcement is. */
 export enum WebhookState {
   /** WEBHOOK_STATE_UNSPECIFIED - Never used. */
@@ -393,6 +436,104 @@ export interface CreateJobRequest {
    * call's upload broke off: ABORTED, REQUEST_ID_ABANDONED (send again).
    */
   requestId: string;
+  /**
+   * Makes the job of an upload (CreateUpload) instead of a list sent here: the file is read as
+   * read_options say, every row kept whole with its line and cells, as `phonecheck check`
+   * reads a file. Only in a single message without mobiles, header or rows (else
+   * INVALID_ARGUMENT, UPLOAD_WITH_MOBILES). The upload is gone once its job is made; a preview
+   * (validate_only) keeps it. An unknown id is NOT_FOUND (UPLOAD_NOT_FOUND). The job's name
+   * defaults to the file's.
+   */
+  uploadId: string;
+  /**
+   * How to read the upload named by upload_id; unset: the first sheet, and the number column
+   * and header found by looking at the first rows.
+   */
+  readOptions?: ReadOptions | undefined;
+}
+
+/** ReadOptions says how a list file is read, where looking at it could guess wrong. */
+export interface ReadOptions {
+  /** A workbook's sheet, by name; empty: the first sheet. */
+  sheet: string;
+  /** The number column, counting from 1; 0: the column found by looking at the rows. */
+  column: number;
+  /** Whether the first row is a header. */
+  header: HeaderRow;
+}
+
+/** CreateUploadRequest is one piece of a file being uploaded. */
+export interface CreateUploadRequest {
+  /**
+   * The file's name as its user knows it (only the first message's counts): shown back, the
+   * default name of its job, and its ending says how a text file is read (`.csv`, `.tsv`, else
+   * one input a line; `.gz` for gzip). A workbook is known by its content.
+   */
+  name: string;
+  /** The next bytes of the file, in order. */
+  data: Buffer;
+}
+
+/** GetUploadRequest names an upload and how to read it. */
+export interface GetUploadRequest {
+  /** The upload's id (Upload.id). */
+  id: string;
+  /** How to read it this time. */
+  readOptions?: ReadOptions | undefined;
+}
+
+/** Upload is a list file kept on the server, as the server reads it. */
+export interface Upload {
+  /**
+   * The upload's id, e.g. "u_01924c5e8f3a7b21": what GetUpload and
+   * CreateJobRequest.upload_id take.
+   */
+  id: string;
+  /** The file's name, cleaned of any folder. */
+  name: string;
+  /** The file's size. */
+  sizeBytes: number;
+  /** How it was read, for people: its format, encoding, delimiter, sheet, number column. */
+  description: string;
+  /** The sheet read, for a workbook. */
+  sheet: string;
+  /** Every sheet of a workbook, in order; empty for a text file. */
+  sheets: string[];
+  /**
+   * The table's column names (the header's cells, or "column 1", "column 2"… without one);
+   * empty for a list of numbers alone.
+   */
+  columns: string[];
+  /** The number column read, counting from 1; 0 for a list of numbers alone. */
+  column: number;
+  /** Whether the first row was read as a header. */
+  hasHeader: boolean;
+  /**
+   * The first rows (up to 10) as read: a table's cells, or for a list of numbers alone the
+   * line as its one cell, each with its line in the file.
+   */
+  rows: Row[];
+  /** When the server forgets the upload. */
+  expiresAt?: Date | undefined;
+}
+
+/** GetFileBuildRequest names a download being built. */
+export interface GetFileBuildRequest {
+  /**
+   * The token the download was asked with (its `Phonecheck-Build` header): 8 to 64 letters,
+   * digits, `-` or `_`.
+   */
+  token: string;
+}
+
+/** FileBuild is how far a workbook or zip being built has got. */
+export interface FileBuild {
+  /** Rows handed to the file so far. */
+  rows: number;
+  /** Rows the job holds. */
+  total: number;
+  /** Whether the build ended (written, failed or abandoned). */
+  done: boolean;
 }
 
 /**
@@ -1558,6 +1699,8 @@ function createBaseCreateJobRequest(): CreateJobRequest {
     validateOnly: false,
     maxBilled: 0,
     requestId: "",
+    uploadId: "",
+    readOptions: undefined,
   };
 }
 
@@ -1589,6 +1732,12 @@ export const CreateJobRequest: MessageFns<CreateJobRequest> = {
     }
     if (message.requestId !== "") {
       writer.uint32(74).string(message.requestId);
+    }
+    if (message.uploadId !== "") {
+      writer.uint32(82).string(message.uploadId);
+    }
+    if (message.readOptions !== undefined) {
+      ReadOptions.encode(message.readOptions, writer.uint32(90).fork()).join();
     }
     return writer;
   },
@@ -1672,6 +1821,22 @@ export const CreateJobRequest: MessageFns<CreateJobRequest> = {
           message.requestId = reader.string();
           continue;
         }
+        case 10: {
+          if (tag !== 82) {
+            break;
+          }
+
+          message.uploadId = reader.string();
+          continue;
+        }
+        case 11: {
+          if (tag !== 90) {
+            break;
+          }
+
+          message.readOptions = ReadOptions.decode(reader, reader.uint32());
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -1692,6 +1857,8 @@ export const CreateJobRequest: MessageFns<CreateJobRequest> = {
       validateOnly: isSet(object.validateOnly) ? globalThis.Boolean(object.validateOnly) : false,
       maxBilled: isSet(object.maxBilled) ? globalThis.Number(object.maxBilled) : 0,
       requestId: isSet(object.requestId) ? globalThis.String(object.requestId) : "",
+      uploadId: isSet(object.uploadId) ? globalThis.String(object.uploadId) : "",
+      readOptions: isSet(object.readOptions) ? ReadOptions.fromJSON(object.readOptions) : undefined,
     };
   },
 
@@ -1724,6 +1891,12 @@ export const CreateJobRequest: MessageFns<CreateJobRequest> = {
     if (message.requestId !== "") {
       obj.requestId = message.requestId;
     }
+    if (message.uploadId !== "") {
+      obj.uploadId = message.uploadId;
+    }
+    if (message.readOptions !== undefined) {
+      obj.readOptions = ReadOptions.toJSON(message.readOptions);
+    }
     return obj;
   },
 
@@ -1743,6 +1916,638 @@ export const CreateJobRequest: MessageFns<CreateJobRequest> = {
     message.validateOnly = object.validateOnly ?? false;
     message.maxBilled = object.maxBilled ?? 0;
     message.requestId = object.requestId ?? "";
+    message.uploadId = object.uploadId ?? "";
+    message.readOptions = (object.readOptions !== undefined && object.readOptions !== null)
+      ? ReadOptions.fromPartial(object.readOptions)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseReadOptions(): ReadOptions {
+  return { sheet: "", column: 0, header: 0 };
+}
+
+export const ReadOptions: MessageFns<ReadOptions> = {
+  encode(message: ReadOptions, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sheet !== "") {
+      writer.uint32(10).string(message.sheet);
+    }
+    if (message.column !== 0) {
+      writer.uint32(16).uint32(message.column);
+    }
+    if (message.header !== 0) {
+      writer.uint32(24).int32(message.header);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReadOptions {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseReadOptions();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.sheet = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.column = reader.uint32();
+          continue;
+        }
+        case 3: {
+          if (tag !== 24) {
+            break;
+          }
+
+          message.header = reader.int32() as any;
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ReadOptions {
+    return {
+      sheet: isSet(object.sheet) ? globalThis.String(object.sheet) : "",
+      column: isSet(object.column) ? globalThis.Number(object.column) : 0,
+      header: isSet(object.header) ? headerRowFromJSON(object.header) : 0,
+    };
+  },
+
+  toJSON(message: ReadOptions): unknown {
+    const obj: any = {};
+    if (message.sheet !== "") {
+      obj.sheet = message.sheet;
+    }
+    if (message.column !== 0) {
+      obj.column = Math.round(message.column);
+    }
+    if (message.header !== 0) {
+      obj.header = headerRowToJSON(message.header);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReadOptions>, I>>(base?: I): ReadOptions {
+    return ReadOptions.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReadOptions>, I>>(object: I): ReadOptions {
+    const message = createBaseReadOptions();
+    message.sheet = object.sheet ?? "";
+    message.column = object.column ?? 0;
+    message.header = object.header ?? 0;
+    return message;
+  },
+};
+
+function createBaseCreateUploadRequest(): CreateUploadRequest {
+  return { name: "", data: Buffer.alloc(0) };
+}
+
+export const CreateUploadRequest: MessageFns<CreateUploadRequest> = {
+  encode(message: CreateUploadRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.data.length !== 0) {
+      writer.uint32(18).bytes(message.data);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateUploadRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseCreateUploadRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.name = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.data = Buffer.from(reader.bytes());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): CreateUploadRequest {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      data: isSet(object.data) ? Buffer.from(bytesFromBase64(object.data)) : Buffer.alloc(0),
+    };
+  },
+
+  toJSON(message: CreateUploadRequest): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.data.length !== 0) {
+      obj.data = base64FromBytes(message.data);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateUploadRequest>, I>>(base?: I): CreateUploadRequest {
+    return CreateUploadRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateUploadRequest>, I>>(object: I): CreateUploadRequest {
+    const message = createBaseCreateUploadRequest();
+    message.name = object.name ?? "";
+    message.data = object.data ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
+function createBaseGetUploadRequest(): GetUploadRequest {
+  return { id: "", readOptions: undefined };
+}
+
+export const GetUploadRequest: MessageFns<GetUploadRequest> = {
+  encode(message: GetUploadRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.readOptions !== undefined) {
+      ReadOptions.encode(message.readOptions, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetUploadRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseGetUploadRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.readOptions = ReadOptions.decode(reader, reader.uint32());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): GetUploadRequest {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      readOptions: isSet(object.readOptions) ? ReadOptions.fromJSON(object.readOptions) : undefined,
+    };
+  },
+
+  toJSON(message: GetUploadRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.readOptions !== undefined) {
+      obj.readOptions = ReadOptions.toJSON(message.readOptions);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetUploadRequest>, I>>(base?: I): GetUploadRequest {
+    return GetUploadRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetUploadRequest>, I>>(object: I): GetUploadRequest {
+    const message = createBaseGetUploadRequest();
+    message.id = object.id ?? "";
+    message.readOptions = (object.readOptions !== undefined && object.readOptions !== null)
+      ? ReadOptions.fromPartial(object.readOptions)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseUpload(): Upload {
+  return {
+    id: "",
+    name: "",
+    sizeBytes: 0,
+    description: "",
+    sheet: "",
+    sheets: [],
+    columns: [],
+    column: 0,
+    hasHeader: false,
+    rows: [],
+    expiresAt: undefined,
+  };
+}
+
+export const Upload: MessageFns<Upload> = {
+  encode(message: Upload, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.sizeBytes !== 0) {
+      writer.uint32(24).uint64(message.sizeBytes);
+    }
+    if (message.description !== "") {
+      writer.uint32(34).string(message.description);
+    }
+    if (message.sheet !== "") {
+      writer.uint32(42).string(message.sheet);
+    }
+    for (const v of message.sheets) {
+      writer.uint32(50).string(v!);
+    }
+    for (const v of message.columns) {
+      writer.uint32(58).string(v!);
+    }
+    if (message.column !== 0) {
+      writer.uint32(64).uint32(message.column);
+    }
+    if (message.hasHeader !== false) {
+      writer.uint32(72).bool(message.hasHeader);
+    }
+    for (const v of message.rows) {
+      Row.encode(v!, writer.uint32(82).fork()).join();
+    }
+    if (message.expiresAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.expiresAt), writer.uint32(90).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Upload {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseUpload();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.name = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 24) {
+            break;
+          }
+
+          message.sizeBytes = longToNumber(reader.uint64());
+          continue;
+        }
+        case 4: {
+          if (tag !== 34) {
+            break;
+          }
+
+          message.description = reader.string();
+          continue;
+        }
+        case 5: {
+          if (tag !== 42) {
+            break;
+          }
+
+          message.sheet = reader.string();
+          continue;
+        }
+        case 6: {
+          if (tag !== 50) {
+            break;
+          }
+
+          message.sheets.push(reader.string());
+          continue;
+        }
+        case 7: {
+          if (tag !== 58) {
+            break;
+          }
+
+          message.columns.push(reader.string());
+          continue;
+        }
+        case 8: {
+          if (tag !== 64) {
+            break;
+          }
+
+          message.column = reader.uint32();
+          continue;
+        }
+        case 9: {
+          if (tag !== 72) {
+            break;
+          }
+
+          message.hasHeader = reader.bool();
+          continue;
+        }
+        case 10: {
+          if (tag !== 82) {
+            break;
+          }
+
+          message.rows.push(Row.decode(reader, reader.uint32()));
+          continue;
+        }
+        case 11: {
+          if (tag !== 90) {
+            break;
+          }
+
+          message.expiresAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): Upload {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      sizeBytes: isSet(object.sizeBytes) ? globalThis.Number(object.sizeBytes) : 0,
+      description: isSet(object.description) ? globalThis.String(object.description) : "",
+      sheet: isSet(object.sheet) ? globalThis.String(object.sheet) : "",
+      sheets: globalThis.Array.isArray(object?.sheets) ? object.sheets.map((e: any) => globalThis.String(e)) : [],
+      columns: globalThis.Array.isArray(object?.columns) ? object.columns.map((e: any) => globalThis.String(e)) : [],
+      column: isSet(object.column) ? globalThis.Number(object.column) : 0,
+      hasHeader: isSet(object.hasHeader) ? globalThis.Boolean(object.hasHeader) : false,
+      rows: globalThis.Array.isArray(object?.rows) ? object.rows.map((e: any) => Row.fromJSON(e)) : [],
+      expiresAt: isSet(object.expiresAt) ? fromJsonTimestamp(object.expiresAt) : undefined,
+    };
+  },
+
+  toJSON(message: Upload): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.sizeBytes !== 0) {
+      obj.sizeBytes = Math.round(message.sizeBytes);
+    }
+    if (message.description !== "") {
+      obj.description = message.description;
+    }
+    if (message.sheet !== "") {
+      obj.sheet = message.sheet;
+    }
+    if (message.sheets?.length) {
+      obj.sheets = message.sheets;
+    }
+    if (message.columns?.length) {
+      obj.columns = message.columns;
+    }
+    if (message.column !== 0) {
+      obj.column = Math.round(message.column);
+    }
+    if (message.hasHeader !== false) {
+      obj.hasHeader = message.hasHeader;
+    }
+    if (message.rows?.length) {
+      obj.rows = message.rows.map((e) => Row.toJSON(e));
+    }
+    if (message.expiresAt !== undefined) {
+      obj.expiresAt = message.expiresAt.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Upload>, I>>(base?: I): Upload {
+    return Upload.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Upload>, I>>(object: I): Upload {
+    const message = createBaseUpload();
+    message.id = object.id ?? "";
+    message.name = object.name ?? "";
+    message.sizeBytes = object.sizeBytes ?? 0;
+    message.description = object.description ?? "";
+    message.sheet = object.sheet ?? "";
+    message.sheets = object.sheets?.map((e) => e) || [];
+    message.columns = object.columns?.map((e) => e) || [];
+    message.column = object.column ?? 0;
+    message.hasHeader = object.hasHeader ?? false;
+    message.rows = object.rows?.map((e) => Row.fromPartial(e)) || [];
+    message.expiresAt = object.expiresAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseGetFileBuildRequest(): GetFileBuildRequest {
+  return { token: "" };
+}
+
+export const GetFileBuildRequest: MessageFns<GetFileBuildRequest> = {
+  encode(message: GetFileBuildRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.token !== "") {
+      writer.uint32(10).string(message.token);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetFileBuildRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseGetFileBuildRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.token = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): GetFileBuildRequest {
+    return { token: isSet(object.token) ? globalThis.String(object.token) : "" };
+  },
+
+  toJSON(message: GetFileBuildRequest): unknown {
+    const obj: any = {};
+    if (message.token !== "") {
+      obj.token = message.token;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetFileBuildRequest>, I>>(base?: I): GetFileBuildRequest {
+    return GetFileBuildRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetFileBuildRequest>, I>>(object: I): GetFileBuildRequest {
+    const message = createBaseGetFileBuildRequest();
+    message.token = object.token ?? "";
+    return message;
+  },
+};
+
+function createBaseFileBuild(): FileBuild {
+  return { rows: 0, total: 0, done: false };
+}
+
+export const FileBuild: MessageFns<FileBuild> = {
+  encode(message: FileBuild, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.rows !== 0) {
+      writer.uint32(8).uint64(message.rows);
+    }
+    if (message.total !== 0) {
+      writer.uint32(16).uint64(message.total);
+    }
+    if (message.done !== false) {
+      writer.uint32(24).bool(message.done);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FileBuild {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseFileBuild();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 8) {
+            break;
+          }
+
+          message.rows = longToNumber(reader.uint64());
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.total = longToNumber(reader.uint64());
+          continue;
+        }
+        case 3: {
+          if (tag !== 24) {
+            break;
+          }
+
+          message.done = reader.bool();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): FileBuild {
+    return {
+      rows: isSet(object.rows) ? globalThis.Number(object.rows) : 0,
+      total: isSet(object.total) ? globalThis.Number(object.total) : 0,
+      done: isSet(object.done) ? globalThis.Boolean(object.done) : false,
+    };
+  },
+
+  toJSON(message: FileBuild): unknown {
+    const obj: any = {};
+    if (message.rows !== 0) {
+      obj.rows = Math.round(message.rows);
+    }
+    if (message.total !== 0) {
+      obj.total = Math.round(message.total);
+    }
+    if (message.done !== false) {
+      obj.done = message.done;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<FileBuild>, I>>(base?: I): FileBuild {
+    return FileBuild.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<FileBuild>, I>>(object: I): FileBuild {
+    const message = createBaseFileBuild();
+    message.rows = object.rows ?? 0;
+    message.total = object.total ?? 0;
+    message.done = object.done ?? false;
     return message;
   },
 };
@@ -4627,6 +5432,62 @@ export const PhoneCheckService = {
     responseSerialize: (value: GetUsageResponse): Buffer => Buffer.from(GetUsageResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetUsageResponse => GetUsageResponse.decode(value),
   },
+  /**
+   * CreateUpload keeps a list file on this server for an hour, to look at before it becomes a
+   * job: the client streams the file's bytes (a TXT, CSV or TSV list, gzipped or not, or an
+   * Excel or OpenDocument workbook, up to the server's --max-upload) with its name in the first
+   * message, and gets back how the server reads it: the format found, the sheets, the columns,
+   * the number column and the first rows. A file without a number is INVALID_ARGUMENT
+   * (NO_NUMBERS); one that cannot be read as a list, INVALID_ARGUMENT (LIST_UNREADABLE); one
+   * past the limit, INVALID_ARGUMENT (UPLOAD_TOO_LARGE). CreateJobRequest.upload_id makes it a
+   * job, and with CreateJobRequest.validate_only tells what that would bill. An upload belongs
+   * to the caller's key name, is kept by the replica that took it, and is gone an hour after it
+   * was made or once a job is made of it.
+   *
+   * Over HTTP the body is a multipart/form-data upload whose `file` part is the list (`curl -F
+   * file=@list.xlsx`), or CreateUploadRequest JSON objects with the bytes in base64.
+   */
+  createUpload: {
+    path: "/phonecheck.v1.PhoneCheck/CreateUpload",
+    requestStream: true,
+    responseStream: false,
+    requestSerialize: (value: CreateUploadRequest): Buffer => Buffer.from(CreateUploadRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreateUploadRequest => CreateUploadRequest.decode(value),
+    responseSerialize: (value: Upload): Buffer => Buffer.from(Upload.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Upload => Upload.decode(value),
+  },
+  /**
+   * GetUpload reads an upload again as read_options say (another sheet, another number
+   * column, the first row as data or as a header): the preview CreateUpload answered, read
+   * that way. An id that is unknown, not the caller's, expired, made into a job or kept by
+   * another replica is NOT_FOUND (UPLOAD_NOT_FOUND).
+   */
+  getUpload: {
+    path: "/phonecheck.v1.PhoneCheck/GetUpload",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: GetUploadRequest): Buffer => Buffer.from(GetUploadRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetUploadRequest => GetUploadRequest.decode(value),
+    responseSerialize: (value: Upload): Buffer => Buffer.from(Upload.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Upload => Upload.decode(value),
+  },
+  /**
+   * GetFileBuild tells how far a workbook or zip being built for an HTTP download has got.
+   * Such a file (GET /v1/jobs/{id}/results with Accept asking for Excel or a zip) is written
+   * whole before its first byte can leave, which for a million rows takes seconds; the client
+   * names the download with a token of its own in the `Phonecheck-Build` header and asks here
+   * meanwhile. Builds are counted by the replica building them, until a minute after they end:
+   * any other token, or another caller's, is NOT_FOUND (BUILD_NOT_FOUND).
+   */
+  getFileBuild: {
+    path: "/phonecheck.v1.PhoneCheck/GetFileBuild",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: GetFileBuildRequest): Buffer => Buffer.from(GetFileBuildRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetFileBuildRequest => GetFileBuildRequest.decode(value),
+    responseSerialize: (value: FileBuild): Buffer => Buffer.from(FileBuild.encode(value).finish()),
+    responseDeserialize: (value: Buffer): FileBuild => FileBuild.decode(value),
+  },
 } as const;
 
 export interface PhoneCheckServer extends UntypedServiceImplementation {
@@ -4764,6 +5625,38 @@ export interface PhoneCheckServer extends UntypedServiceImplementation {
    * every second; the replica answering writes its own first.
    */
   getUsage: handleUnaryCall<GetUsageRequest, GetUsageResponse>;
+  /**
+   * CreateUpload keeps a list file on this server for an hour, to look at before it becomes a
+   * job: the client streams the file's bytes (a TXT, CSV or TSV list, gzipped or not, or an
+   * Excel or OpenDocument workbook, up to the server's --max-upload) with its name in the first
+   * message, and gets back how the server reads it: the format found, the sheets, the columns,
+   * the number column and the first rows. A file without a number is INVALID_ARGUMENT
+   * (NO_NUMBERS); one that cannot be read as a list, INVALID_ARGUMENT (LIST_UNREADABLE); one
+   * past the limit, INVALID_ARGUMENT (UPLOAD_TOO_LARGE). CreateJobRequest.upload_id makes it a
+   * job, and with CreateJobRequest.validate_only tells what that would bill. An upload belongs
+   * to the caller's key name, is kept by the replica that took it, and is gone an hour after it
+   * was made or once a job is made of it.
+   *
+   * Over HTTP the body is a multipart/form-data upload whose `file` part is the list (`curl -F
+   * file=@list.xlsx`), or CreateUploadRequest JSON objects with the bytes in base64.
+   */
+  createUpload: handleClientStreamingCall<CreateUploadRequest, Upload>;
+  /**
+   * GetUpload reads an upload again as read_options say (another sheet, another number
+   * column, the first row as data or as a header): the preview CreateUpload answered, read
+   * that way. An id that is unknown, not the caller's, expired, made into a job or kept by
+   * another replica is NOT_FOUND (UPLOAD_NOT_FOUND).
+   */
+  getUpload: handleUnaryCall<GetUploadRequest, Upload>;
+  /**
+   * GetFileBuild tells how far a workbook or zip being built for an HTTP download has got.
+   * Such a file (GET /v1/jobs/{id}/results with Accept asking for Excel or a zip) is written
+   * whole before its first byte can leave, which for a million rows takes seconds; the client
+   * names the download with a token of its own in the `Phonecheck-Build` header and asks here
+   * meanwhile. Builds are counted by the replica building them, until a minute after they end:
+   * any other token, or another caller's, is NOT_FOUND (BUILD_NOT_FOUND).
+   */
+  getFileBuild: handleUnaryCall<GetFileBuildRequest, FileBuild>;
 }
 
 export interface PhoneCheckClient extends Client {
@@ -5036,6 +5929,81 @@ export interface PhoneCheckClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetUsageResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * CreateUpload keeps a list file on this server for an hour, to look at before it becomes a
+   * job: the client streams the file's bytes (a TXT, CSV or TSV list, gzipped or not, or an
+   * Excel or OpenDocument workbook, up to the server's --max-upload) with its name in the first
+   * message, and gets back how the server reads it: the format found, the sheets, the columns,
+   * the number column and the first rows. A file without a number is INVALID_ARGUMENT
+   * (NO_NUMBERS); one that cannot be read as a list, INVALID_ARGUMENT (LIST_UNREADABLE); one
+   * past the limit, INVALID_ARGUMENT (UPLOAD_TOO_LARGE). CreateJobRequest.upload_id makes it a
+   * job, and with CreateJobRequest.validate_only tells what that would bill. An upload belongs
+   * to the caller's key name, is kept by the replica that took it, and is gone an hour after it
+   * was made or once a job is made of it.
+   *
+   * Over HTTP the body is a multipart/form-data upload whose `file` part is the list (`curl -F
+   * file=@list.xlsx`), or CreateUploadRequest JSON objects with the bytes in base64.
+   */
+  createUpload(
+    callback: (error: ServiceError | null, response: Upload) => void,
+  ): ClientWritableStream<CreateUploadRequest>;
+  createUpload(
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: Upload) => void,
+  ): ClientWritableStream<CreateUploadRequest>;
+  createUpload(
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Upload) => void,
+  ): ClientWritableStream<CreateUploadRequest>;
+  createUpload(
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Upload) => void,
+  ): ClientWritableStream<CreateUploadRequest>;
+  /**
+   * GetUpload reads an upload again as read_options say (another sheet, another number
+   * column, the first row as data or as a header): the preview CreateUpload answered, read
+   * that way. An id that is unknown, not the caller's, expired, made into a job or kept by
+   * another replica is NOT_FOUND (UPLOAD_NOT_FOUND).
+   */
+  getUpload(
+    request: GetUploadRequest,
+    callback: (error: ServiceError | null, response: Upload) => void,
+  ): ClientUnaryCall;
+  getUpload(
+    request: GetUploadRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: Upload) => void,
+  ): ClientUnaryCall;
+  getUpload(
+    request: GetUploadRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Upload) => void,
+  ): ClientUnaryCall;
+  /**
+   * GetFileBuild tells how far a workbook or zip being built for an HTTP download has got.
+   * Such a file (GET /v1/jobs/{id}/results with Accept asking for Excel or a zip) is written
+   * whole before its first byte can leave, which for a million rows takes seconds; the client
+   * names the download with a token of its own in the `Phonecheck-Build` header and asks here
+   * meanwhile. Builds are counted by the replica building them, until a minute after they end:
+   * any other token, or another caller's, is NOT_FOUND (BUILD_NOT_FOUND).
+   */
+  getFileBuild(
+    request: GetFileBuildRequest,
+    callback: (error: ServiceError | null, response: FileBuild) => void,
+  ): ClientUnaryCall;
+  getFileBuild(
+    request: GetFileBuildRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: FileBuild) => void,
+  ): ClientUnaryCall;
+  getFileBuild(
+    request: GetFileBuildRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: FileBuild) => void,
+  ): ClientUnaryCall;
 }
 
 export const PhoneCheckClient = makeGenericClientConstructor(
@@ -5046,6 +6014,14 @@ export const PhoneCheckClient = makeGenericClientConstructor(
   service: typeof PhoneCheckService;
   serviceName: string;
 };
+
+function bytesFromBase64(b64: string): Uint8Array {
+  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+}
+
+function base64FromBytes(arr: Uint8Array): string {
+  return globalThis.Buffer.from(arr).toString("base64");
+}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 

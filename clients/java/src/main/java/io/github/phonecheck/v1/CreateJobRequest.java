@@ -40,6 +40,7 @@ private static final long serialVersionUID = 0L;
     rows_ = java.util.Collections.emptyList();
     callbackUrl_ = "";
     requestId_ = "";
+    uploadId_ = "";
   }
 
   public static final com.google.protobuf.Descriptors.Descriptor
@@ -489,6 +490,104 @@ private static final long serialVersionUID = 0L;
     }
   }
 
+  public static final int UPLOAD_ID_FIELD_NUMBER = 10;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object uploadId_ = "";
+  /**
+   * <pre>
+   * Makes the job of an upload (CreateUpload) instead of a list sent here: the file is read as
+   * read_options say, every row kept whole with its line and cells, as `phonecheck check`
+   * reads a file. Only in a single message without mobiles, header or rows (else
+   * INVALID_ARGUMENT, UPLOAD_WITH_MOBILES). The upload is gone once its job is made; a preview
+   * (validate_only) keeps it. An unknown id is NOT_FOUND (UPLOAD_NOT_FOUND). The job's name
+   * defaults to the file's.
+   * </pre>
+   *
+   * <code>string upload_id = 10 [json_name = "uploadId"];</code>
+   * @return The uploadId.
+   */
+  @java.lang.Override
+  public java.lang.String getUploadId() {
+    java.lang.Object ref = uploadId_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      uploadId_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * Makes the job of an upload (CreateUpload) instead of a list sent here: the file is read as
+   * read_options say, every row kept whole with its line and cells, as `phonecheck check`
+   * reads a file. Only in a single message without mobiles, header or rows (else
+   * INVALID_ARGUMENT, UPLOAD_WITH_MOBILES). The upload is gone once its job is made; a preview
+   * (validate_only) keeps it. An unknown id is NOT_FOUND (UPLOAD_NOT_FOUND). The job's name
+   * defaults to the file's.
+   * </pre>
+   *
+   * <code>string upload_id = 10 [json_name = "uploadId"];</code>
+   * @return The bytes for uploadId.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getUploadIdBytes() {
+    java.lang.Object ref = uploadId_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      uploadId_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
+  public static final int READ_OPTIONS_FIELD_NUMBER = 11;
+  private io.github.phonecheck.v1.ReadOptions readOptions_;
+  /**
+   * <pre>
+   * How to read the upload named by upload_id; unset: the first sheet, and the number column
+   * and header found by looking at the first rows.
+   * </pre>
+   *
+   * <code>.phonecheck.v1.ReadOptions read_options = 11 [json_name = "readOptions"];</code>
+   * @return Whether the readOptions field is set.
+   */
+  @java.lang.Override
+  public boolean hasReadOptions() {
+    return ((bitField0_ & 0x00000002) != 0);
+  }
+  /**
+   * <pre>
+   * How to read the upload named by upload_id; unset: the first sheet, and the number column
+   * and header found by looking at the first rows.
+   * </pre>
+   *
+   * <code>.phonecheck.v1.ReadOptions read_options = 11 [json_name = "readOptions"];</code>
+   * @return The readOptions.
+   */
+  @java.lang.Override
+  public io.github.phonecheck.v1.ReadOptions getReadOptions() {
+    return readOptions_ == null ? io.github.phonecheck.v1.ReadOptions.getDefaultInstance() : readOptions_;
+  }
+  /**
+   * <pre>
+   * How to read the upload named by upload_id; unset: the first sheet, and the number column
+   * and header found by looking at the first rows.
+   * </pre>
+   *
+   * <code>.phonecheck.v1.ReadOptions read_options = 11 [json_name = "readOptions"];</code>
+   */
+  @java.lang.Override
+  public io.github.phonecheck.v1.ReadOptionsOrBuilder getReadOptionsOrBuilder() {
+    return readOptions_ == null ? io.github.phonecheck.v1.ReadOptions.getDefaultInstance() : readOptions_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -529,6 +628,12 @@ private static final long serialVersionUID = 0L;
     }
     if (!com.google.protobuf.GeneratedMessage.isStringEmpty(requestId_)) {
       com.google.protobuf.GeneratedMessage.writeString(output, 9, requestId_);
+    }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(uploadId_)) {
+      com.google.protobuf.GeneratedMessage.writeString(output, 10, uploadId_);
+    }
+    if (((bitField0_ & 0x00000002) != 0)) {
+      output.writeMessage(11, getReadOptions());
     }
     getUnknownFields().writeTo(output);
   }
@@ -580,6 +685,13 @@ private static final long serialVersionUID = 0L;
     if (!com.google.protobuf.GeneratedMessage.isStringEmpty(requestId_)) {
       size += com.google.protobuf.GeneratedMessage.computeStringSize(9, requestId_);
     }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(uploadId_)) {
+      size += com.google.protobuf.GeneratedMessage.computeStringSize(10, uploadId_);
+    }
+    if (((bitField0_ & 0x00000002) != 0)) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(11, getReadOptions());
+    }
     return size;
   }
   @java.lang.Override
@@ -625,6 +737,13 @@ private static final long serialVersionUID = 0L;
         != other.getMaxBilled()) return false;
     if (!getRequestId()
         .equals(other.getRequestId())) return false;
+    if (!getUploadId()
+        .equals(other.getUploadId())) return false;
+    if (hasReadOptions() != other.hasReadOptions()) return false;
+    if (hasReadOptions()) {
+      if (!getReadOptions()
+          .equals(other.getReadOptions())) return false;
+    }
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -664,6 +783,12 @@ private static final long serialVersionUID = 0L;
         getMaxBilled());
     hash = (37 * hash) + REQUEST_ID_FIELD_NUMBER;
     hash = (53 * hash) + getRequestId().hashCode();
+    hash = (37 * hash) + UPLOAD_ID_FIELD_NUMBER;
+    hash = (53 * hash) + getUploadId().hashCode();
+    if (hasReadOptions()) {
+      hash = (37 * hash) + READ_OPTIONS_FIELD_NUMBER;
+      hash = (53 * hash) + getReadOptions().hashCode();
+    }
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -800,6 +925,7 @@ private static final long serialVersionUID = 0L;
               .alwaysUseFieldBuilders) {
         internalGetOptionsFieldBuilder();
         internalGetRowsFieldBuilder();
+        internalGetReadOptionsFieldBuilder();
       }
     }
     @java.lang.Override
@@ -827,6 +953,12 @@ private static final long serialVersionUID = 0L;
       validateOnly_ = false;
       maxBilled_ = 0L;
       requestId_ = "";
+      uploadId_ = "";
+      readOptions_ = null;
+      if (readOptionsBuilder_ != null) {
+        readOptionsBuilder_.dispose();
+        readOptionsBuilder_ = null;
+      }
       return this;
     }
 
@@ -902,6 +1034,15 @@ private static final long serialVersionUID = 0L;
       }
       if (((from_bitField0_ & 0x00000100) != 0)) {
         result.requestId_ = requestId_;
+      }
+      if (((from_bitField0_ & 0x00000200) != 0)) {
+        result.uploadId_ = uploadId_;
+      }
+      if (((from_bitField0_ & 0x00000400) != 0)) {
+        result.readOptions_ = readOptionsBuilder_ == null
+            ? readOptions_
+            : readOptionsBuilder_.build();
+        to_bitField0_ |= 0x00000002;
       }
       result.bitField0_ |= to_bitField0_;
     }
@@ -988,6 +1129,14 @@ private static final long serialVersionUID = 0L;
         bitField0_ |= 0x00000100;
         onChanged();
       }
+      if (!other.getUploadId().isEmpty()) {
+        uploadId_ = other.uploadId_;
+        bitField0_ |= 0x00000200;
+        onChanged();
+      }
+      if (other.hasReadOptions()) {
+        mergeReadOptions(other.getReadOptions());
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -1067,6 +1216,18 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000100;
               break;
             } // case 74
+            case 82: {
+              uploadId_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00000200;
+              break;
+            } // case 82
+            case 90: {
+              input.readMessage(
+                  internalGetReadOptionsFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              bitField0_ |= 0x00000400;
+              break;
+            } // case 90
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -2354,6 +2515,287 @@ private static final long serialVersionUID = 0L;
       bitField0_ |= 0x00000100;
       onChanged();
       return this;
+    }
+
+    private java.lang.Object uploadId_ = "";
+    /**
+     * <pre>
+     * Makes the job of an upload (CreateUpload) instead of a list sent here: the file is read as
+     * read_options say, every row kept whole with its line and cells, as `phonecheck check`
+     * reads a file. Only in a single message without mobiles, header or rows (else
+     * INVALID_ARGUMENT, UPLOAD_WITH_MOBILES). The upload is gone once its job is made; a preview
+     * (validate_only) keeps it. An unknown id is NOT_FOUND (UPLOAD_NOT_FOUND). The job's name
+     * defaults to the file's.
+     * </pre>
+     *
+     * <code>string upload_id = 10 [json_name = "uploadId"];</code>
+     * @return The uploadId.
+     */
+    public java.lang.String getUploadId() {
+      java.lang.Object ref = uploadId_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        uploadId_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * Makes the job of an upload (CreateUpload) instead of a list sent here: the file is read as
+     * read_options say, every row kept whole with its line and cells, as `phonecheck check`
+     * reads a file. Only in a single message without mobiles, header or rows (else
+     * INVALID_ARGUMENT, UPLOAD_WITH_MOBILES). The upload is gone once its job is made; a preview
+     * (validate_only) keeps it. An unknown id is NOT_FOUND (UPLOAD_NOT_FOUND). The job's name
+     * defaults to the file's.
+     * </pre>
+     *
+     * <code>string upload_id = 10 [json_name = "uploadId"];</code>
+     * @return The bytes for uploadId.
+     */
+    public com.google.protobuf.ByteString
+        getUploadIdBytes() {
+      java.lang.Object ref = uploadId_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        uploadId_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * Makes the job of an upload (CreateUpload) instead of a list sent here: the file is read as
+     * read_options say, every row kept whole with its line and cells, as `phonecheck check`
+     * reads a file. Only in a single message without mobiles, header or rows (else
+     * INVALID_ARGUMENT, UPLOAD_WITH_MOBILES). The upload is gone once its job is made; a preview
+     * (validate_only) keeps it. An unknown id is NOT_FOUND (UPLOAD_NOT_FOUND). The job's name
+     * defaults to the file's.
+     * </pre>
+     *
+     * <code>string upload_id = 10 [json_name = "uploadId"];</code>
+     * @param value The uploadId to set.
+     * @return This builder for chaining.
+     */
+    public Builder setUploadId(
+        java.lang.String value) {
+      java.util.Objects.requireNonNull(value);
+      uploadId_ = value;
+      bitField0_ |= 0x00000200;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Makes the job of an upload (CreateUpload) instead of a list sent here: the file is read as
+     * read_options say, every row kept whole with its line and cells, as `phonecheck check`
+     * reads a file. Only in a single message without mobiles, header or rows (else
+     * INVALID_ARGUMENT, UPLOAD_WITH_MOBILES). The upload is gone once its job is made; a preview
+     * (validate_only) keeps it. An unknown id is NOT_FOUND (UPLOAD_NOT_FOUND). The job's name
+     * defaults to the file's.
+     * </pre>
+     *
+     * <code>string upload_id = 10 [json_name = "uploadId"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearUploadId() {
+      uploadId_ = getDefaultInstance().getUploadId();
+      bitField0_ = (bitField0_ & ~0x00000200);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Makes the job of an upload (CreateUpload) instead of a list sent here: the file is read as
+     * read_options say, every row kept whole with its line and cells, as `phonecheck check`
+     * reads a file. Only in a single message without mobiles, header or rows (else
+     * INVALID_ARGUMENT, UPLOAD_WITH_MOBILES). The upload is gone once its job is made; a preview
+     * (validate_only) keeps it. An unknown id is NOT_FOUND (UPLOAD_NOT_FOUND). The job's name
+     * defaults to the file's.
+     * </pre>
+     *
+     * <code>string upload_id = 10 [json_name = "uploadId"];</code>
+     * @param value The bytes for uploadId to set.
+     * @return This builder for chaining.
+     */
+    public Builder setUploadIdBytes(
+        com.google.protobuf.ByteString value) {
+      java.util.Objects.requireNonNull(value);
+      checkByteStringIsUtf8(value);
+      uploadId_ = value;
+      bitField0_ |= 0x00000200;
+      onChanged();
+      return this;
+    }
+
+    private io.github.phonecheck.v1.ReadOptions readOptions_;
+    private com.google.protobuf.SingleFieldBuilder<
+        io.github.phonecheck.v1.ReadOptions, io.github.phonecheck.v1.ReadOptions.Builder, io.github.phonecheck.v1.ReadOptionsOrBuilder> readOptionsBuilder_;
+    /**
+     * <pre>
+     * How to read the upload named by upload_id; unset: the first sheet, and the number column
+     * and header found by looking at the first rows.
+     * </pre>
+     *
+     * <code>.phonecheck.v1.ReadOptions read_options = 11 [json_name = "readOptions"];</code>
+     * @return Whether the readOptions field is set.
+     */
+    public boolean hasReadOptions() {
+      return ((bitField0_ & 0x00000400) != 0);
+    }
+    /**
+     * <pre>
+     * How to read the upload named by upload_id; unset: the first sheet, and the number column
+     * and header found by looking at the first rows.
+     * </pre>
+     *
+     * <code>.phonecheck.v1.ReadOptions read_options = 11 [json_name = "readOptions"];</code>
+     * @return The readOptions.
+     */
+    public io.github.phonecheck.v1.ReadOptions getReadOptions() {
+      if (readOptionsBuilder_ == null) {
+        return readOptions_ == null ? io.github.phonecheck.v1.ReadOptions.getDefaultInstance() : readOptions_;
+      } else {
+        return readOptionsBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * How to read the upload named by upload_id; unset: the first sheet, and the number column
+     * and header found by looking at the first rows.
+     * </pre>
+     *
+     * <code>.phonecheck.v1.ReadOptions read_options = 11 [json_name = "readOptions"];</code>
+     */
+    public Builder setReadOptions(io.github.phonecheck.v1.ReadOptions value) {
+      if (readOptionsBuilder_ == null) {
+        java.util.Objects.requireNonNull(value);
+        readOptions_ = value;
+      } else {
+        readOptionsBuilder_.setMessage(value);
+      }
+      bitField0_ |= 0x00000400;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * How to read the upload named by upload_id; unset: the first sheet, and the number column
+     * and header found by looking at the first rows.
+     * </pre>
+     *
+     * <code>.phonecheck.v1.ReadOptions read_options = 11 [json_name = "readOptions"];</code>
+     */
+    public Builder setReadOptions(
+        io.github.phonecheck.v1.ReadOptions.Builder builderForValue) {
+      if (readOptionsBuilder_ == null) {
+        readOptions_ = builderForValue.build();
+      } else {
+        readOptionsBuilder_.setMessage(builderForValue.build());
+      }
+      bitField0_ |= 0x00000400;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * How to read the upload named by upload_id; unset: the first sheet, and the number column
+     * and header found by looking at the first rows.
+     * </pre>
+     *
+     * <code>.phonecheck.v1.ReadOptions read_options = 11 [json_name = "readOptions"];</code>
+     */
+    public Builder mergeReadOptions(io.github.phonecheck.v1.ReadOptions value) {
+      if (readOptionsBuilder_ == null) {
+        if (((bitField0_ & 0x00000400) != 0) &&
+          readOptions_ != null &&
+          readOptions_ != io.github.phonecheck.v1.ReadOptions.getDefaultInstance()) {
+          getReadOptionsBuilder().mergeFrom(value);
+        } else {
+          readOptions_ = value;
+        }
+      } else {
+        readOptionsBuilder_.mergeFrom(value);
+      }
+      if (readOptions_ != null) {
+        bitField0_ |= 0x00000400;
+        onChanged();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * How to read the upload named by upload_id; unset: the first sheet, and the number column
+     * and header found by looking at the first rows.
+     * </pre>
+     *
+     * <code>.phonecheck.v1.ReadOptions read_options = 11 [json_name = "readOptions"];</code>
+     */
+    public Builder clearReadOptions() {
+      bitField0_ = (bitField0_ & ~0x00000400);
+      readOptions_ = null;
+      if (readOptionsBuilder_ != null) {
+        readOptionsBuilder_.dispose();
+        readOptionsBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * How to read the upload named by upload_id; unset: the first sheet, and the number column
+     * and header found by looking at the first rows.
+     * </pre>
+     *
+     * <code>.phonecheck.v1.ReadOptions read_options = 11 [json_name = "readOptions"];</code>
+     */
+    public io.github.phonecheck.v1.ReadOptions.Builder getReadOptionsBuilder() {
+      bitField0_ |= 0x00000400;
+      onChanged();
+      return internalGetReadOptionsFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * How to read the upload named by upload_id; unset: the first sheet, and the number column
+     * and header found by looking at the first rows.
+     * </pre>
+     *
+     * <code>.phonecheck.v1.ReadOptions read_options = 11 [json_name = "readOptions"];</code>
+     */
+    public io.github.phonecheck.v1.ReadOptionsOrBuilder getReadOptionsOrBuilder() {
+      if (readOptionsBuilder_ != null) {
+        return readOptionsBuilder_.getMessageOrBuilder();
+      } else {
+        return readOptions_ == null ?
+            io.github.phonecheck.v1.ReadOptions.getDefaultInstance() : readOptions_;
+      }
+    }
+    /**
+     * <pre>
+     * How to read the upload named by upload_id; unset: the first sheet, and the number column
+     * and header found by looking at the first rows.
+     * </pre>
+     *
+     * <code>.phonecheck.v1.ReadOptions read_options = 11 [json_name = "readOptions"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilder<
+        io.github.phonecheck.v1.ReadOptions, io.github.phonecheck.v1.ReadOptions.Builder, io.github.phonecheck.v1.ReadOptionsOrBuilder> 
+        internalGetReadOptionsFieldBuilder() {
+      if (readOptionsBuilder_ == null) {
+        readOptionsBuilder_ = new com.google.protobuf.SingleFieldBuilder<
+            io.github.phonecheck.v1.ReadOptions, io.github.phonecheck.v1.ReadOptions.Builder, io.github.phonecheck.v1.ReadOptionsOrBuilder>(
+                getReadOptions(),
+                getParentForChildren(),
+                isClean());
+        readOptions_ = null;
+      }
+      return readOptionsBuilder_;
     }
 
     // @@protoc_insertion_point(builder_scope:phonecheck.v1.CreateJobRequest)

@@ -294,4 +294,64 @@ public interface CreateJobRequestOrBuilder extends
    */
   com.google.protobuf.ByteString
       getRequestIdBytes();
+
+  /**
+   * <pre>
+   * Makes the job of an upload (CreateUpload) instead of a list sent here: the file is read as
+   * read_options say, every row kept whole with its line and cells, as `phonecheck check`
+   * reads a file. Only in a single message without mobiles, header or rows (else
+   * INVALID_ARGUMENT, UPLOAD_WITH_MOBILES). The upload is gone once its job is made; a preview
+   * (validate_only) keeps it. An unknown id is NOT_FOUND (UPLOAD_NOT_FOUND). The job's name
+   * defaults to the file's.
+   * </pre>
+   *
+   * <code>string upload_id = 10 [json_name = "uploadId"];</code>
+   * @return The uploadId.
+   */
+  java.lang.String getUploadId();
+  /**
+   * <pre>
+   * Makes the job of an upload (CreateUpload) instead of a list sent here: the file is read as
+   * read_options say, every row kept whole with its line and cells, as `phonecheck check`
+   * reads a file. Only in a single message without mobiles, header or rows (else
+   * INVALID_ARGUMENT, UPLOAD_WITH_MOBILES). The upload is gone once its job is made; a preview
+   * (validate_only) keeps it. An unknown id is NOT_FOUND (UPLOAD_NOT_FOUND). The job's name
+   * defaults to the file's.
+   * </pre>
+   *
+   * <code>string upload_id = 10 [json_name = "uploadId"];</code>
+   * @return The bytes for uploadId.
+   */
+  com.google.protobuf.ByteString
+      getUploadIdBytes();
+
+  /**
+   * <pre>
+   * How to read the upload named by upload_id; unset: the first sheet, and the number column
+   * and header found by looking at the first rows.
+   * </pre>
+   *
+   * <code>.phonecheck.v1.ReadOptions read_options = 11 [json_name = "readOptions"];</code>
+   * @return Whether the readOptions field is set.
+   */
+  boolean hasReadOptions();
+  /**
+   * <pre>
+   * How to read the upload named by upload_id; unset: the first sheet, and the number column
+   * and header found by looking at the first rows.
+   * </pre>
+   *
+   * <code>.phonecheck.v1.ReadOptions read_options = 11 [json_name = "readOptions"];</code>
+   * @return The readOptions.
+   */
+  io.github.phonecheck.v1.ReadOptions getReadOptions();
+  /**
+   * <pre>
+   * How to read the upload named by upload_id; unset: the first sheet, and the number column
+   * and header found by looking at the first rows.
+   * </pre>
+   *
+   * <code>.phonecheck.v1.ReadOptions read_options = 11 [json_name = "readOptions"];</code>
+   */
+  io.github.phonecheck.v1.ReadOptionsOrBuilder getReadOptionsOrBuilder();
 }

@@ -187,7 +187,7 @@ public enum JobState
   }
   public static com.google.protobuf.Descriptors.EnumDescriptor
       getDescriptor() {
-    return io.github.phonecheck.v1.PhoneCheckProto.getDescriptor().getEnumType(1);
+    return io.github.phonecheck.v1.PhoneCheckProto.getDescriptor().getEnumType(2);
   }
 
   private static final JobState[] VALUES = values();

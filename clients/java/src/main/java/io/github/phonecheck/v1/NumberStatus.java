@@ -219,7 +219,7 @@ public enum NumberStatus
   }
   public static com.google.protobuf.Descriptors.EnumDescriptor
       getDescriptor() {
-    return io.github.phonecheck.v1.PhoneCheckProto.getDescriptor().getEnumType(2);
+    return io.github.phonecheck.v1.PhoneCheckProto.getDescriptor().getEnumType(3);
   }
 
   private static final NumberStatus[] VALUES = values();

@@ -424,6 +424,99 @@ public final class PhoneCheckGrpc {
     return getGetUsageMethod;
   }
 
+  private static volatile io.grpc.MethodDescriptor<io.github.phonecheck.v1.CreateUploadRequest,
+      io.github.phonecheck.v1.Upload> getCreateUploadMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "CreateUpload",
+      requestType = io.github.phonecheck.v1.CreateUploadRequest.class,
+      responseType = io.github.phonecheck.v1.Upload.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.CLIENT_STREAMING)
+  public static io.grpc.MethodDescriptor<io.github.phonecheck.v1.CreateUploadRequest,
+      io.github.phonecheck.v1.Upload> getCreateUploadMethod() {
+    io.grpc.MethodDescriptor<io.github.phonecheck.v1.CreateUploadRequest, io.github.phonecheck.v1.Upload> getCreateUploadMethod;
+    if ((getCreateUploadMethod = PhoneCheckGrpc.getCreateUploadMethod) == null) {
+      synchronized (PhoneCheckGrpc.class) {
+        if ((getCreateUploadMethod = PhoneCheckGrpc.getCreateUploadMethod) == null) {
+          PhoneCheckGrpc.getCreateUploadMethod = getCreateUploadMethod =
+              io.grpc.MethodDescriptor.<io.github.phonecheck.v1.CreateUploadRequest, io.github.phonecheck.v1.Upload>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.CLIENT_STREAMING)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "CreateUpload"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.github.phonecheck.v1.CreateUploadRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.github.phonecheck.v1.Upload.getDefaultInstance()))
+              .setSchemaDescriptor(new PhoneCheckMethodDescriptorSupplier("CreateUpload"))
+              .build();
+        }
+      }
+    }
+    return getCreateUploadMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<io.github.phonecheck.v1.GetUploadRequest,
+      io.github.phonecheck.v1.Upload> getGetUploadMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "GetUpload",
+      requestType = io.github.phonecheck.v1.GetUploadRequest.class,
+      responseType = io.github.phonecheck.v1.Upload.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<io.github.phonecheck.v1.GetUploadRequest,
+      io.github.phonecheck.v1.Upload> getGetUploadMethod() {
+    io.grpc.MethodDescriptor<io.github.phonecheck.v1.GetUploadRequest, io.github.phonecheck.v1.Upload> getGetUploadMethod;
+    if ((getGetUploadMethod = PhoneCheckGrpc.getGetUploadMethod) == null) {
+      synchronized (PhoneCheckGrpc.class) {
+        if ((getGetUploadMethod = PhoneCheckGrpc.getGetUploadMethod) == null) {
+          PhoneCheckGrpc.getGetUploadMethod = getGetUploadMethod =
+              io.grpc.MethodDescriptor.<io.github.phonecheck.v1.GetUploadRequest, io.github.phonecheck.v1.Upload>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "GetUpload"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.github.phonecheck.v1.GetUploadRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.github.phonecheck.v1.Upload.getDefaultInstance()))
+              .setSchemaDescriptor(new PhoneCheckMethodDescriptorSupplier("GetUpload"))
+              .build();
+        }
+      }
+    }
+    return getGetUploadMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<io.github.phonecheck.v1.GetFileBuildRequest,
+      io.github.phonecheck.v1.FileBuild> getGetFileBuildMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "GetFileBuild",
+      requestType = io.github.phonecheck.v1.GetFileBuildRequest.class,
+      responseType = io.github.phonecheck.v1.FileBuild.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<io.github.phonecheck.v1.GetFileBuildRequest,
+      io.github.phonecheck.v1.FileBuild> getGetFileBuildMethod() {
+    io.grpc.MethodDescriptor<io.github.phonecheck.v1.GetFileBuildRequest, io.github.phonecheck.v1.FileBuild> getGetFileBuildMethod;
+    if ((getGetFileBuildMethod = PhoneCheckGrpc.getGetFileBuildMethod) == null) {
+      synchronized (PhoneCheckGrpc.class) {
+        if ((getGetFileBuildMethod = PhoneCheckGrpc.getGetFileBuildMethod) == null) {
+          PhoneCheckGrpc.getGetFileBuildMethod = getGetFileBuildMethod =
+              io.grpc.MethodDescriptor.<io.github.phonecheck.v1.GetFileBuildRequest, io.github.phonecheck.v1.FileBuild>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "GetFileBuild"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.github.phonecheck.v1.GetFileBuildRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  io.github.phonecheck.v1.FileBuild.getDefaultInstance()))
+              .setSchemaDescriptor(new PhoneCheckMethodDescriptorSupplier("GetFileBuild"))
+              .build();
+        }
+      }
+    }
+    return getGetFileBuildMethod;
+  }
+
   /**
    * Creates a new async stub that supports all call types for the service
    */
@@ -702,6 +795,55 @@ public final class PhoneCheckGrpc {
         io.grpc.stub.StreamObserver<io.github.phonecheck.v1.GetUsageResponse> responseObserver) {
       io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getGetUsageMethod(), responseObserver);
     }
+
+    /**
+     * <pre>
+     * CreateUpload keeps a list file on this server for an hour, to look at before it becomes a
+     * job: the client streams the file's bytes (a TXT, CSV or TSV list, gzipped or not, or an
+     * Excel or OpenDocument workbook, up to the server's --max-upload) with its name in the first
+     * message, and gets back how the server reads it: the format found, the sheets, the columns,
+     * the number column and the first rows. A file without a number is INVALID_ARGUMENT
+     * (NO_NUMBERS); one that cannot be read as a list, INVALID_ARGUMENT (LIST_UNREADABLE); one
+     * past the limit, INVALID_ARGUMENT (UPLOAD_TOO_LARGE). CreateJobRequest.upload_id makes it a
+     * job, and with CreateJobRequest.validate_only tells what that would bill. An upload belongs
+     * to the caller's key name, is kept by the replica that took it, and is gone an hour after it
+     * was made or once a job is made of it.
+     * Over HTTP the body is a multipart/form-data upload whose `file` part is the list (`curl -F
+     * file=&#64;list.xlsx`), or CreateUploadRequest JSON objects with the bytes in base64.
+     * </pre>
+     */
+    default io.grpc.stub.StreamObserver<io.github.phonecheck.v1.CreateUploadRequest> createUpload(
+        io.grpc.stub.StreamObserver<io.github.phonecheck.v1.Upload> responseObserver) {
+      return io.grpc.stub.ServerCalls.asyncUnimplementedStreamingCall(getCreateUploadMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * GetUpload reads an upload again as read_options say (another sheet, another number
+     * column, the first row as data or as a header): the preview CreateUpload answered, read
+     * that way. An id that is unknown, not the caller's, expired, made into a job or kept by
+     * another replica is NOT_FOUND (UPLOAD_NOT_FOUND).
+     * </pre>
+     */
+    default void getUpload(io.github.phonecheck.v1.GetUploadRequest request,
+        io.grpc.stub.StreamObserver<io.github.phonecheck.v1.Upload> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getGetUploadMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * GetFileBuild tells how far a workbook or zip being built for an HTTP download has got.
+     * Such a file (GET /v1/jobs/{id}/results with Accept asking for Excel or a zip) is written
+     * whole before its first byte can leave, which for a million rows takes seconds; the client
+     * names the download with a token of its own in the `Phonecheck-Build` header and asks here
+     * meanwhile. Builds are counted by the replica building them, until a minute after they end:
+     * any other token, or another caller's, is NOT_FOUND (BUILD_NOT_FOUND).
+     * </pre>
+     */
+    default void getFileBuild(io.github.phonecheck.v1.GetFileBuildRequest request,
+        io.grpc.stub.StreamObserver<io.github.phonecheck.v1.FileBuild> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getGetFileBuildMethod(), responseObserver);
+    }
   }
 
   /**
@@ -968,6 +1110,58 @@ public final class PhoneCheckGrpc {
       io.grpc.stub.ClientCalls.asyncUnaryCall(
           getChannel().newCall(getGetUsageMethod(), getCallOptions()), request, responseObserver);
     }
+
+    /**
+     * <pre>
+     * CreateUpload keeps a list file on this server for an hour, to look at before it becomes a
+     * job: the client streams the file's bytes (a TXT, CSV or TSV list, gzipped or not, or an
+     * Excel or OpenDocument workbook, up to the server's --max-upload) with its name in the first
+     * message, and gets back how the server reads it: the format found, the sheets, the columns,
+     * the number column and the first rows. A file without a number is INVALID_ARGUMENT
+     * (NO_NUMBERS); one that cannot be read as a list, INVALID_ARGUMENT (LIST_UNREADABLE); one
+     * past the limit, INVALID_ARGUMENT (UPLOAD_TOO_LARGE). CreateJobRequest.upload_id makes it a
+     * job, and with CreateJobRequest.validate_only tells what that would bill. An upload belongs
+     * to the caller's key name, is kept by the replica that took it, and is gone an hour after it
+     * was made or once a job is made of it.
+     * Over HTTP the body is a multipart/form-data upload whose `file` part is the list (`curl -F
+     * file=&#64;list.xlsx`), or CreateUploadRequest JSON objects with the bytes in base64.
+     * </pre>
+     */
+    public io.grpc.stub.StreamObserver<io.github.phonecheck.v1.CreateUploadRequest> createUpload(
+        io.grpc.stub.StreamObserver<io.github.phonecheck.v1.Upload> responseObserver) {
+      return io.grpc.stub.ClientCalls.asyncClientStreamingCall(
+          getChannel().newCall(getCreateUploadMethod(), getCallOptions()), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * GetUpload reads an upload again as read_options say (another sheet, another number
+     * column, the first row as data or as a header): the preview CreateUpload answered, read
+     * that way. An id that is unknown, not the caller's, expired, made into a job or kept by
+     * another replica is NOT_FOUND (UPLOAD_NOT_FOUND).
+     * </pre>
+     */
+    public void getUpload(io.github.phonecheck.v1.GetUploadRequest request,
+        io.grpc.stub.StreamObserver<io.github.phonecheck.v1.Upload> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getGetUploadMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * GetFileBuild tells how far a workbook or zip being built for an HTTP download has got.
+     * Such a file (GET /v1/jobs/{id}/results with Accept asking for Excel or a zip) is written
+     * whole before its first byte can leave, which for a million rows takes seconds; the client
+     * names the download with a token of its own in the `Phonecheck-Build` header and asks here
+     * meanwhile. Builds are counted by the replica building them, until a minute after they end:
+     * any other token, or another caller's, is NOT_FOUND (BUILD_NOT_FOUND).
+     * </pre>
+     */
+    public void getFileBuild(io.github.phonecheck.v1.GetFileBuildRequest request,
+        io.grpc.stub.StreamObserver<io.github.phonecheck.v1.FileBuild> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getGetFileBuildMethod(), getCallOptions()), request, responseObserver);
+    }
   }
 
   /**
@@ -1211,6 +1405,57 @@ public final class PhoneCheckGrpc {
       return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
           getChannel(), getGetUsageMethod(), getCallOptions(), request);
     }
+
+    /**
+     * <pre>
+     * CreateUpload keeps a list file on this server for an hour, to look at before it becomes a
+     * job: the client streams the file's bytes (a TXT, CSV or TSV list, gzipped or not, or an
+     * Excel or OpenDocument workbook, up to the server's --max-upload) with its name in the first
+     * message, and gets back how the server reads it: the format found, the sheets, the columns,
+     * the number column and the first rows. A file without a number is INVALID_ARGUMENT
+     * (NO_NUMBERS); one that cannot be read as a list, INVALID_ARGUMENT (LIST_UNREADABLE); one
+     * past the limit, INVALID_ARGUMENT (UPLOAD_TOO_LARGE). CreateJobRequest.upload_id makes it a
+     * job, and with CreateJobRequest.validate_only tells what that would bill. An upload belongs
+     * to the caller's key name, is kept by the replica that took it, and is gone an hour after it
+     * was made or once a job is made of it.
+     * Over HTTP the body is a multipart/form-data upload whose `file` part is the list (`curl -F
+     * file=&#64;list.xlsx`), or CreateUploadRequest JSON objects with the bytes in base64.
+     * </pre>
+     */
+    @io.grpc.ExperimentalApi("https://github.com/grpc/grpc-java/issues/10918")
+    public io.grpc.stub.BlockingClientCall<io.github.phonecheck.v1.CreateUploadRequest, io.github.phonecheck.v1.Upload>
+        createUpload() {
+      return io.grpc.stub.ClientCalls.blockingClientStreamingCall(
+          getChannel(), getCreateUploadMethod(), getCallOptions());
+    }
+
+    /**
+     * <pre>
+     * GetUpload reads an upload again as read_options say (another sheet, another number
+     * column, the first row as data or as a header): the preview CreateUpload answered, read
+     * that way. An id that is unknown, not the caller's, expired, made into a job or kept by
+     * another replica is NOT_FOUND (UPLOAD_NOT_FOUND).
+     * </pre>
+     */
+    public io.github.phonecheck.v1.Upload getUpload(io.github.phonecheck.v1.GetUploadRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getGetUploadMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * GetFileBuild tells how far a workbook or zip being built for an HTTP download has got.
+     * Such a file (GET /v1/jobs/{id}/results with Accept asking for Excel or a zip) is written
+     * whole before its first byte can leave, which for a million rows takes seconds; the client
+     * names the download with a token of its own in the `Phonecheck-Build` header and asks here
+     * meanwhile. Builds are counted by the replica building them, until a minute after they end:
+     * any other token, or another caller's, is NOT_FOUND (BUILD_NOT_FOUND).
+     * </pre>
+     */
+    public io.github.phonecheck.v1.FileBuild getFileBuild(io.github.phonecheck.v1.GetFileBuildRequest request) throws io.grpc.StatusException {
+      return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
+          getChannel(), getGetFileBuildMethod(), getCallOptions(), request);
+    }
   }
 
   /**
@@ -1395,6 +1640,34 @@ public final class PhoneCheckGrpc {
       return io.grpc.stub.ClientCalls.blockingUnaryCall(
           getChannel(), getGetUsageMethod(), getCallOptions(), request);
     }
+
+    /**
+     * <pre>
+     * GetUpload reads an upload again as read_options say (another sheet, another number
+     * column, the first row as data or as a header): the preview CreateUpload answered, read
+     * that way. An id that is unknown, not the caller's, expired, made into a job or kept by
+     * another replica is NOT_FOUND (UPLOAD_NOT_FOUND).
+     * </pre>
+     */
+    public io.github.phonecheck.v1.Upload getUpload(io.github.phonecheck.v1.GetUploadRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getGetUploadMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * GetFileBuild tells how far a workbook or zip being built for an HTTP download has got.
+     * Such a file (GET /v1/jobs/{id}/results with Accept asking for Excel or a zip) is written
+     * whole before its first byte can leave, which for a million rows takes seconds; the client
+     * names the download with a token of its own in the `Phonecheck-Build` header and asks here
+     * meanwhile. Builds are counted by the replica building them, until a minute after they end:
+     * any other token, or another caller's, is NOT_FOUND (BUILD_NOT_FOUND).
+     * </pre>
+     */
+    public io.github.phonecheck.v1.FileBuild getFileBuild(io.github.phonecheck.v1.GetFileBuildRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getGetFileBuildMethod(), getCallOptions(), request);
+    }
   }
 
   /**
@@ -1528,6 +1801,36 @@ public final class PhoneCheckGrpc {
       return io.grpc.stub.ClientCalls.futureUnaryCall(
           getChannel().newCall(getGetUsageMethod(), getCallOptions()), request);
     }
+
+    /**
+     * <pre>
+     * GetUpload reads an upload again as read_options say (another sheet, another number
+     * column, the first row as data or as a header): the preview CreateUpload answered, read
+     * that way. An id that is unknown, not the caller's, expired, made into a job or kept by
+     * another replica is NOT_FOUND (UPLOAD_NOT_FOUND).
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<io.github.phonecheck.v1.Upload> getUpload(
+        io.github.phonecheck.v1.GetUploadRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getGetUploadMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
+     * GetFileBuild tells how far a workbook or zip being built for an HTTP download has got.
+     * Such a file (GET /v1/jobs/{id}/results with Accept asking for Excel or a zip) is written
+     * whole before its first byte can leave, which for a million rows takes seconds; the client
+     * names the download with a token of its own in the `Phonecheck-Build` header and asks here
+     * meanwhile. Builds are counted by the replica building them, until a minute after they end:
+     * any other token, or another caller's, is NOT_FOUND (BUILD_NOT_FOUND).
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<io.github.phonecheck.v1.FileBuild> getFileBuild(
+        io.github.phonecheck.v1.GetFileBuildRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getGetFileBuildMethod(), getCallOptions()), request);
+    }
   }
 
   private static final int METHODID_CHECK = 0;
@@ -1541,8 +1844,11 @@ public final class PhoneCheckGrpc {
   private static final int METHODID_GET_JOB_RESULTS = 8;
   private static final int METHODID_GET_JOB_SUMMARY = 9;
   private static final int METHODID_GET_USAGE = 10;
-  private static final int METHODID_CHECK_BULK = 11;
-  private static final int METHODID_CREATE_JOB = 12;
+  private static final int METHODID_GET_UPLOAD = 11;
+  private static final int METHODID_GET_FILE_BUILD = 12;
+  private static final int METHODID_CHECK_BULK = 13;
+  private static final int METHODID_CREATE_JOB = 14;
+  private static final int METHODID_CREATE_UPLOAD = 15;
 
   private static final class MethodHandlers<Req, Resp> implements
       io.grpc.stub.ServerCalls.UnaryMethod<Req, Resp>,
@@ -1605,6 +1911,14 @@ public final class PhoneCheckGrpc {
           serviceImpl.getUsage((io.github.phonecheck.v1.GetUsageRequest) request,
               (io.grpc.stub.StreamObserver<io.github.phonecheck.v1.GetUsageResponse>) responseObserver);
           break;
+        case METHODID_GET_UPLOAD:
+          serviceImpl.getUpload((io.github.phonecheck.v1.GetUploadRequest) request,
+              (io.grpc.stub.StreamObserver<io.github.phonecheck.v1.Upload>) responseObserver);
+          break;
+        case METHODID_GET_FILE_BUILD:
+          serviceImpl.getFileBuild((io.github.phonecheck.v1.GetFileBuildRequest) request,
+              (io.grpc.stub.StreamObserver<io.github.phonecheck.v1.FileBuild>) responseObserver);
+          break;
         default:
           throw new AssertionError();
       }
@@ -1621,6 +1935,9 @@ public final class PhoneCheckGrpc {
         case METHODID_CREATE_JOB:
           return (io.grpc.stub.StreamObserver<Req>) serviceImpl.createJob(
               (io.grpc.stub.StreamObserver<io.github.phonecheck.v1.Job>) responseObserver);
+        case METHODID_CREATE_UPLOAD:
+          return (io.grpc.stub.StreamObserver<Req>) serviceImpl.createUpload(
+              (io.grpc.stub.StreamObserver<io.github.phonecheck.v1.Upload>) responseObserver);
         default:
           throw new AssertionError();
       }
@@ -1720,6 +2037,27 @@ public final class PhoneCheckGrpc {
               io.github.phonecheck.v1.GetUsageRequest,
               io.github.phonecheck.v1.GetUsageResponse>(
                 service, METHODID_GET_USAGE)))
+        .addMethod(
+          getCreateUploadMethod(),
+          io.grpc.stub.ServerCalls.asyncClientStreamingCall(
+            new MethodHandlers<
+              io.github.phonecheck.v1.CreateUploadRequest,
+              io.github.phonecheck.v1.Upload>(
+                service, METHODID_CREATE_UPLOAD)))
+        .addMethod(
+          getGetUploadMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              io.github.phonecheck.v1.GetUploadRequest,
+              io.github.phonecheck.v1.Upload>(
+                service, METHODID_GET_UPLOAD)))
+        .addMethod(
+          getGetFileBuildMethod(),
+          io.grpc.stub.ServerCalls.asyncUnaryCall(
+            new MethodHandlers<
+              io.github.phonecheck.v1.GetFileBuildRequest,
+              io.github.phonecheck.v1.FileBuild>(
+                service, METHODID_GET_FILE_BUILD)))
         .build();
   }
 
@@ -1781,6 +2119,9 @@ public final class PhoneCheckGrpc {
               .addMethod(getGetJobResultsMethod())
               .addMethod(getGetJobSummaryMethod())
               .addMethod(getGetUsageMethod())
+              .addMethod(getCreateUploadMethod())
+              .addMethod(getGetUploadMethod())
+              .addMethod(getGetFileBuildMethod())
               .build();
         }
       }

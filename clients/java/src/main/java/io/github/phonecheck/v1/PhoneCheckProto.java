@@ -67,6 +67,36 @@ public final class PhoneCheckProto extends com.google.protobuf.GeneratedFile {
     com.google.protobuf.GeneratedMessage.FieldAccessorTable
       internal_static_phonecheck_v1_CreateJobRequest_fieldAccessorTable;
   static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_phonecheck_v1_ReadOptions_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_phonecheck_v1_ReadOptions_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_phonecheck_v1_CreateUploadRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_phonecheck_v1_CreateUploadRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_phonecheck_v1_GetUploadRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_phonecheck_v1_GetUploadRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_phonecheck_v1_Upload_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_phonecheck_v1_Upload_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_phonecheck_v1_GetFileBuildRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_phonecheck_v1_GetFileBuildRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_phonecheck_v1_FileBuild_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_phonecheck_v1_FileBuild_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
     internal_static_phonecheck_v1_Row_descriptor;
   static final 
     com.google.protobuf.GeneratedMessage.FieldAccessorTable
@@ -221,7 +251,7 @@ public final class PhoneCheckProto extends com.google.protobuf.GeneratedFile {
       "\030\003 \001(\004R\006billed\022\035\n\ncache_hits\030\004 \001(\004R\tcach" +
       "eHits\022\030\n\007invalid\030\005 \001(\004R\007invalid\022\036\n\ndupli" +
       "cates\030\006 \001(\004R\nduplicates\022\024\n\005calls\030\007 \001(\004R\005" +
-      "calls\"\275\002\n\020CreateJobRequest\022\022\n\004name\030\001 \001(\t" +
+      "calls\"\231\003\n\020CreateJobRequest\022\022\n\004name\030\001 \001(\t" +
       "R\004name\0225\n\007options\030\002 \001(\0132\033.phonecheck.v1." +
       "CheckOptionsR\007options\022\030\n\007mobiles\030\003 \003(\tR\007" +
       "mobiles\022\026\n\006header\030\004 \003(\tR\006header\022&\n\004rows\030" +
@@ -229,149 +259,180 @@ public final class PhoneCheckProto extends com.google.protobuf.GeneratedFile {
       "ack_url\030\006 \001(\tR\013callbackUrl\022#\n\rvalidate_o" +
       "nly\030\007 \001(\010R\014validateOnly\022\035\n\nmax_billed\030\010 " +
       "\001(\004R\tmaxBilled\022\035\n\nrequest_id\030\t \001(\tR\trequ" +
-      "estId\"/\n\003Row\022\024\n\005cells\030\001 \003(\tR\005cells\022\022\n\004li" +
-      "ne\030\002 \001(\004R\004line\"\237\006\n\003Job\022\016\n\002id\030\001 \001(\tR\002id\022\022" +
-      "\n\004name\030\002 \001(\tR\004name\022-\n\005state\030\003 \001(\0162\027.phon" +
-      "echeck.v1.JobStateR\005state\0229\n\ncreated_at\030" +
-      "\004 \001(\0132\032.google.protobuf.TimestampR\tcreat" +
-      "edAt\0229\n\nupdated_at\030\005 \001(\0132\032.google.protob" +
-      "uf.TimestampR\tupdatedAt\022;\n\013finished_at\030\006" +
-      " \001(\0132\032.google.protobuf.TimestampR\nfinish" +
-      "edAt\022\024\n\005total\030\007 \001(\004R\005total\022\026\n\006unique\030\010 \001" +
-      "(\004R\006unique\022\022\n\004done\030\t \001(\004R\004done\022\026\n\006billed" +
-      "\030\n \001(\004R\006billed\022\035\n\ncache_hits\030\013 \001(\004R\tcach" +
-      "eHits\022\030\n\007invalid\030\014 \001(\004R\007invalid\022\036\n\ndupli" +
-      "cates\030\r \001(\004R\nduplicates\0228\n\tby_status\030\016 \001" +
-      "(\0132\033.phonecheck.v1.StatusCountsR\010byStatu" +
-      "s\022(\n\005error\030\017 \001(\0132\022.google.rpc.StatusR\005er" +
-      "ror\0225\n\007options\030\020 \001(\0132\033.phonecheck.v1.Che" +
-      "ckOptionsR\007options\022\024\n\005owner\030\021 \001(\tR\005owner" +
-      "\022\026\n\006header\030\022 \003(\tR\006header\022!\n\014callback_url" +
-      "\030\023 \001(\tR\013callbackUrl\0228\n\007webhook\030\024 \001(\0132\036.p" +
-      "honecheck.v1.WebhookDeliveryR\007webhook\022\032\n" +
-      "\010billable\030\025 \001(\004R\010billable\022\035\n\nmax_billed\030" +
-      "\026 \001(\004R\tmaxBilled\"\250\002\n\017WebhookDelivery\0221\n\005" +
-      "state\030\001 \001(\0162\033.phonecheck.v1.WebhookState" +
-      "R\005state\022\032\n\010attempts\030\002 \001(\rR\010attempts\022B\n\017l" +
-      "ast_attempt_at\030\003 \001(\0132\032.google.protobuf.T" +
-      "imestampR\rlastAttemptAt\022\037\n\013last_status\030\004" +
-      " \001(\rR\nlastStatus\022\035\n\nlast_error\030\005 \001(\tR\tla" +
-      "stError\022B\n\017next_attempt_at\030\006 \001(\0132\032.googl" +
-      "e.protobuf.TimestampR\rnextAttemptAt\"\037\n\rG" +
-      "etJobRequest\022\016\n\002id\030\001 \001(\tR\002id\"M\n\017ListJobs" +
-      "Request\022\033\n\tpage_size\030\001 \001(\rR\010pageSize\022\035\n\n" +
-      "page_token\030\002 \001(\tR\tpageToken\"b\n\020ListJobsR" +
-      "esponse\022&\n\004jobs\030\001 \003(\0132\022.phonecheck.v1.Jo" +
-      "bR\004jobs\022&\n\017next_page_token\030\002 \001(\tR\rnextPa" +
-      "geToken\"\"\n\020CancelJobRequest\022\016\n\002id\030\001 \001(\tR" +
-      "\002id\"A\n\020ResumeJobRequest\022\016\n\002id\030\001 \001(\tR\002id\022" +
-      "\035\n\nmax_billed\030\002 \001(\004R\tmaxBilled\"\"\n\020Delete" +
-      "JobRequest\022\016\n\002id\030\001 \001(\tR\002id\"\023\n\021DeleteJobR" +
-      "esponse\"!\n\017WatchJobRequest\022\016\n\002id\030\001 \001(\tR\002" +
-      "id\"E\n\024GetJobResultsRequest\022\016\n\002id\030\001 \001(\tR\002" +
-      "id\022\035\n\nfrom_index\030\002 \001(\004R\tfromIndex\"u\n\025Get" +
-      "JobResultsResponse\0224\n\007results\030\001 \003(\0132\032.ph" +
-      "onecheck.v1.PhoneResultR\007results\022&\n\004rows" +
-      "\030\002 \003(\0132\022.phonecheck.v1.RowR\004rows\"_\n\014Chec" +
-      "kRequest\022\030\n\007mobiles\030\001 \003(\tR\007mobiles\0225\n\007op" +
-      "tions\030\002 \001(\0132\033.phonecheck.v1.CheckOptions" +
-      "R\007options\"\206\001\n\014CheckOptions\0222\n\007max_age\030\001 " +
-      "\001(\0132\031.google.protobuf.DurationR\006maxAge\022\035" +
-      "\n\nskip_cache\030\002 \001(\010R\tskipCache\022#\n\rvalidat" +
-      "e_only\030\003 \001(\010R\014validateOnly\"|\n\rCheckRespo" +
-      "nse\0224\n\007results\030\001 \003(\0132\032.phonecheck.v1.Pho" +
-      "neResultR\007results\0225\n\007summary\030\002 \001(\0132\033.pho" +
-      "necheck.v1.CheckSummaryR\007summary\"e\n\022Chec" +
-      "kStreamRequest\022\030\n\007mobiles\030\001 \003(\tR\007mobiles" +
-      "\0225\n\007options\030\002 \001(\0132\033.phonecheck.v1.CheckO" +
-      "ptionsR\007options\"\267\001\n\023CheckStreamResponse\022" +
-      "4\n\007results\030\001 \003(\0132\032.phonecheck.v1.PhoneRe" +
-      "sultR\007results\0223\n\010progress\030\002 \001(\0132\027.phonec" +
-      "heck.v1.ProgressR\010progress\0225\n\007summary\030\003 " +
-      "\001(\0132\033.phonecheck.v1.CheckSummaryR\007summar" +
-      "y\"c\n\020CheckBulkRequest\022\030\n\007mobiles\030\001 \003(\tR\007" +
-      "mobiles\0225\n\007options\030\002 \001(\0132\033.phonecheck.v1" +
-      ".CheckOptionsR\007options\"\265\001\n\021CheckBulkResp" +
-      "onse\0224\n\007results\030\001 \003(\0132\032.phonecheck.v1.Ph" +
-      "oneResultR\007results\0223\n\010progress\030\002 \001(\0132\027.p" +
-      "honecheck.v1.ProgressR\010progress\0225\n\007summa" +
-      "ry\030\003 \001(\0132\033.phonecheck.v1.CheckSummaryR\007s" +
-      "ummary\"4\n\010Progress\022\022\n\004done\030\001 \001(\rR\004done\022\024" +
-      "\n\005total\030\002 \001(\rR\005total\"\316\003\n\013PhoneResult\022\024\n\005" +
-      "index\030\001 \001(\rR\005index\022\024\n\005input\030\002 \001(\tR\005input" +
-      "\022\026\n\006mobile\030\003 \001(\tR\006mobile\0223\n\006status\030\004 \001(\016" +
-      "2\033.phonecheck.v1.NumberStatusR\006status\022\037\n" +
-      "\013status_name\030\005 \001(\tR\nstatusName\022\022\n\004area\030\006" +
-      " \001(\tR\004area\022\032\n\010province\030\007 \001(\tR\010province\022\022" +
-      "\n\004city\030\010 \001(\tR\004city\022\030\n\007carrier\030\t \001(\tR\007car" +
-      "rier\0229\n\nchecked_at\030\n \001(\0132\032.google.protob" +
-      "uf.TimestampR\tcheckedAt\022%\n\016invalid_reaso" +
-      "n\030\013 \001(\tR\rinvalidReason\022(\n\005error\030\014 \001(\0132\022." +
-      "google.rpc.StatusR\005error\022\034\n\tduplicate\030\r " +
-      "\001(\010R\tduplicate\022\035\n\nfrom_cache\030\016 \001(\010R\tfrom" +
-      "Cache\"\252\002\n\014CheckSummary\022\024\n\005total\030\001 \001(\rR\005t" +
-      "otal\022\026\n\006unique\030\002 \001(\rR\006unique\022\030\n\007invalid\030" +
-      "\003 \001(\rR\007invalid\022\036\n\nduplicates\030\004 \001(\rR\ndupl" +
-      "icates\022\026\n\006billed\030\005 \001(\rR\006billed\022%\n\016upstre" +
-      "am_calls\030\006 \001(\rR\rupstreamCalls\0228\n\tby_stat" +
-      "us\030\007 \001(\0132\033.phonecheck.v1.StatusCountsR\010b" +
-      "yStatus\022\035\n\ncache_hits\030\010 \001(\rR\tcacheHits\022\032" +
-      "\n\010billable\030\t \001(\rR\010billable\"\334\001\n\014StatusCou" +
-      "nts\022\024\n\005empty\030\001 \001(\rR\005empty\022\022\n\004real\030\002 \001(\rR" +
-      "\004real\022\034\n\tsuspended\030\003 \001(\rR\tsuspended\022&\n\017n" +
-      "ot_in_database\030\004 \001(\rR\rnotInDatabase\022\026\n\006s" +
-      "ilent\030\005 \001(\rR\006silent\022\022\n\004risk\030\006 \001(\rR\004risk\022" +
-      "\030\n\007invalid\030\007 \001(\rR\007invalid\022\026\n\006failed\030\010 \001(" +
-      "\rR\006failed*\200\001\n\014WebhookState\022\035\n\031WEBHOOK_ST" +
-      "ATE_UNSPECIFIED\020\000\022\031\n\025WEBHOOK_STATE_PENDI" +
-      "NG\020\001\022\033\n\027WEBHOOK_STATE_DELIVERED\020\002\022\031\n\025WEB" +
-      "HOOK_STATE_GAVE_UP\020\003*\232\001\n\010JobState\022\031\n\025JOB" +
-      "_STATE_UNSPECIFIED\020\000\022\024\n\020JOB_STATE_QUEUED" +
-      "\020\001\022\025\n\021JOB_STATE_RUNNING\020\002\022\027\n\023JOB_STATE_S" +
-      "UCCEEDED\020\003\022\024\n\020JOB_STATE_FAILED\020\004\022\027\n\023JOB_" +
-      "STATE_CANCELLED\020\005*\353\001\n\014NumberStatus\022\035\n\031NU" +
-      "MBER_STATUS_UNSPECIFIED\020\000\022\027\n\023NUMBER_STAT" +
-      "US_EMPTY\020\001\022\026\n\022NUMBER_STATUS_REAL\020\002\022\033\n\027NU" +
-      "MBER_STATUS_SUSPENDED\020\003\022!\n\035NUMBER_STATUS" +
-      "_NOT_IN_DATABASE\020\004\022\030\n\024NUMBER_STATUS_SILE" +
-      "NT\020\005\022\026\n\022NUMBER_STATUS_RISK\020\006\022\031\n\025NUMBER_S" +
-      "TATUS_INVALID\020\0072\256\n\n\nPhoneCheck\022X\n\005Check\022" +
-      "\033.phonecheck.v1.CheckRequest\032\034.phonechec" +
-      "k.v1.CheckResponse\"\024\202\323\344\223\002\016\"\t/v1/check:\001*" +
-      "\022s\n\013CheckStream\022!.phonecheck.v1.CheckStr" +
-      "eamRequest\032\".phonecheck.v1.CheckStreamRe" +
-      "sponse\"\033\202\323\344\223\002\025\"\020/v1/check:stream:\001*0\001\022m\n" +
-      "\tCheckBulk\022\037.phonecheck.v1.CheckBulkRequ" +
-      "est\032 .phonecheck.v1.CheckBulkResponse\"\031\202" +
-      "\323\344\223\002\023\"\016/v1/check:bulk:\001*(\0010\001\022W\n\tCreateJo" +
-      "b\022\037.phonecheck.v1.CreateJobRequest\032\022.pho" +
-      "necheck.v1.Job\"\023\202\323\344\223\002\r\"\010/v1/jobs:\001*(\001\022Q\n" +
-      "\006GetJob\022\034.phonecheck.v1.GetJobRequest\032\022." +
-      "phonecheck.v1.Job\"\025\202\323\344\223\002\017\022\r/v1/jobs/{id}" +
-      "\022]\n\010ListJobs\022\036.phonecheck.v1.ListJobsReq" +
-      "uest\032\037.phonecheck.v1.ListJobsResponse\"\020\202" +
-      "\323\344\223\002\n\022\010/v1/jobs\022a\n\tCancelJob\022\037.phonechec" +
-      "k.v1.CancelJobRequest\032\022.phonecheck.v1.Jo" +
-      "b\"\037\202\323\344\223\002\031\"\024/v1/jobs/{id}:cancel:\001*\022a\n\tRe" +
-      "sumeJob\022\037.phonecheck.v1.ResumeJobRequest" +
-      "\032\022.phonecheck.v1.Job\"\037\202\323\344\223\002\031\"\024/v1/jobs/{" +
-      "id}:resume:\001*\022e\n\tDeleteJob\022\037.phonecheck." +
-      "v1.DeleteJobRequest\032 .phonecheck.v1.Dele" +
-      "teJobResponse\"\025\202\323\344\223\002\017*\r/v1/jobs/{id}\022]\n\010" +
-      "WatchJob\022\036.phonecheck.v1.WatchJobRequest" +
-      "\032\022.phonecheck.v1.Job\"\033\202\323\344\223\002\025\022\023/v1/jobs/{" +
-      "id}:watch0\001\022{\n\rGetJobResults\022#.phonechec" +
-      "k.v1.GetJobResultsRequest\032$.phonecheck.v" +
-      "1.GetJobResultsResponse\"\035\202\323\344\223\002\027\022\025/v1/job" +
-      "s/{id}/results0\001\022n\n\rGetJobSummary\022#.phon" +
-      "echeck.v1.GetJobSummaryRequest\032\031.phonech" +
-      "eck.v1.JobSummary\"\035\202\323\344\223\002\027\022\025/v1/jobs/{id}" +
-      "/summary\022^\n\010GetUsage\022\036.phonecheck.v1.Get" +
-      "UsageRequest\032\037.phonecheck.v1.GetUsageRes" +
-      "ponse\"\021\202\323\344\223\002\013\022\t/v1/usageBt\n\027io.github.ph" +
-      "onecheck.v1B\017PhoneCheckProtoP\001ZFgithub.c" +
-      "om/phonecheck/phonecheck/clients/go/phon" +
-      "echeck/v1;phonecheckv1b\006proto3"
+      "estId\022\033\n\tupload_id\030\n \001(\tR\010uploadId\022=\n\014re" +
+      "ad_options\030\013 \001(\0132\032.phonecheck.v1.ReadOpt" +
+      "ionsR\013readOptions\"m\n\013ReadOptions\022\024\n\005shee" +
+      "t\030\001 \001(\tR\005sheet\022\026\n\006column\030\002 \001(\rR\006column\0220" +
+      "\n\006header\030\003 \001(\0162\030.phonecheck.v1.HeaderRow" +
+      "R\006header\"=\n\023CreateUploadRequest\022\022\n\004name\030" +
+      "\001 \001(\tR\004name\022\022\n\004data\030\002 \001(\014R\004data\"a\n\020GetUp" +
+      "loadRequest\022\016\n\002id\030\001 \001(\tR\002id\022=\n\014read_opti" +
+      "ons\030\002 \001(\0132\032.phonecheck.v1.ReadOptionsR\013r" +
+      "eadOptions\"\317\002\n\006Upload\022\016\n\002id\030\001 \001(\tR\002id\022\022\n" +
+      "\004name\030\002 \001(\tR\004name\022\035\n\nsize_bytes\030\003 \001(\004R\ts" +
+      "izeBytes\022 \n\013description\030\004 \001(\tR\013descripti" +
+      "on\022\024\n\005sheet\030\005 \001(\tR\005sheet\022\026\n\006sheets\030\006 \003(\t" +
+      "R\006sheets\022\030\n\007columns\030\007 \003(\tR\007columns\022\026\n\006co" +
+      "lumn\030\010 \001(\rR\006column\022\035\n\nhas_header\030\t \001(\010R\t" +
+      "hasHeader\022&\n\004rows\030\n \003(\0132\022.phonecheck.v1." +
+      "RowR\004rows\0229\n\nexpires_at\030\013 \001(\0132\032.google.p" +
+      "rotobuf.TimestampR\texpiresAt\"+\n\023GetFileB" +
+      "uildRequest\022\024\n\005token\030\001 \001(\tR\005token\"I\n\tFil" +
+      "eBuild\022\022\n\004rows\030\001 \001(\004R\004rows\022\024\n\005total\030\002 \001(" +
+      "\004R\005total\022\022\n\004done\030\003 \001(\010R\004done\"/\n\003Row\022\024\n\005c" +
+      "ells\030\001 \003(\tR\005cells\022\022\n\004line\030\002 \001(\004R\004line\"\237\006" +
+      "\n\003Job\022\016\n\002id\030\001 \001(\tR\002id\022\022\n\004name\030\002 \001(\tR\004nam" +
+      "e\022-\n\005state\030\003 \001(\0162\027.phonecheck.v1.JobStat" +
+      "eR\005state\0229\n\ncreated_at\030\004 \001(\0132\032.google.pr" +
+      "otobuf.TimestampR\tcreatedAt\0229\n\nupdated_a" +
+      "t\030\005 \001(\0132\032.google.protobuf.TimestampR\tupd" +
+      "atedAt\022;\n\013finished_at\030\006 \001(\0132\032.google.pro" +
+      "tobuf.TimestampR\nfinishedAt\022\024\n\005total\030\007 \001" +
+      "(\004R\005total\022\026\n\006unique\030\010 \001(\004R\006unique\022\022\n\004don" +
+      "e\030\t \001(\004R\004done\022\026\n\006billed\030\n \001(\004R\006billed\022\035\n" +
+      "\ncache_hits\030\013 \001(\004R\tcacheHits\022\030\n\007invalid\030" +
+      "\014 \001(\004R\007invalid\022\036\n\nduplicates\030\r \001(\004R\ndupl" +
+      "icates\0228\n\tby_status\030\016 \001(\0132\033.phonecheck.v" +
+      "1.StatusCountsR\010byStatus\022(\n\005error\030\017 \001(\0132" +
+      "\022.google.rpc.StatusR\005error\0225\n\007options\030\020 " +
+      "\001(\0132\033.phonecheck.v1.CheckOptionsR\007option" +
+      "s\022\024\n\005owner\030\021 \001(\tR\005owner\022\026\n\006header\030\022 \003(\tR" +
+      "\006header\022!\n\014callback_url\030\023 \001(\tR\013callbackU" +
+      "rl\0228\n\007webhook\030\024 \001(\0132\036.phonecheck.v1.Webh" +
+      "ookDeliveryR\007webhook\022\032\n\010billable\030\025 \001(\004R\010" +
+      "billable\022\035\n\nmax_billed\030\026 \001(\004R\tmaxBilled\"" +
+      "\250\002\n\017WebhookDelivery\0221\n\005state\030\001 \001(\0162\033.pho" +
+      "necheck.v1.WebhookStateR\005state\022\032\n\010attemp" +
+      "ts\030\002 \001(\rR\010attempts\022B\n\017last_attempt_at\030\003 " +
+      "\001(\0132\032.google.protobuf.TimestampR\rlastAtt" +
+      "emptAt\022\037\n\013last_status\030\004 \001(\rR\nlastStatus\022" +
+      "\035\n\nlast_error\030\005 \001(\tR\tlastError\022B\n\017next_a" +
+      "ttempt_at\030\006 \001(\0132\032.google.protobuf.Timest" +
+      "ampR\rnextAttemptAt\"\037\n\rGetJobRequest\022\016\n\002i" +
+      "d\030\001 \001(\tR\002id\"M\n\017ListJobsRequest\022\033\n\tpage_s" +
+      "ize\030\001 \001(\rR\010pageSize\022\035\n\npage_token\030\002 \001(\tR" +
+      "\tpageToken\"b\n\020ListJobsResponse\022&\n\004jobs\030\001" +
+      " \003(\0132\022.phonecheck.v1.JobR\004jobs\022&\n\017next_p" +
+      "age_token\030\002 \001(\tR\rnextPageToken\"\"\n\020Cancel" +
+      "JobRequest\022\016\n\002id\030\001 \001(\tR\002id\"A\n\020ResumeJobR" +
+      "equest\022\016\n\002id\030\001 \001(\tR\002id\022\035\n\nmax_billed\030\002 \001" +
+      "(\004R\tmaxBilled\"\"\n\020DeleteJobRequest\022\016\n\002id\030" +
+      "\001 \001(\tR\002id\"\023\n\021DeleteJobResponse\"!\n\017WatchJ" +
+      "obRequest\022\016\n\002id\030\001 \001(\tR\002id\"E\n\024GetJobResul" +
+      "tsRequest\022\016\n\002id\030\001 \001(\tR\002id\022\035\n\nfrom_index\030" +
+      "\002 \001(\004R\tfromIndex\"u\n\025GetJobResultsRespons" +
+      "e\0224\n\007results\030\001 \003(\0132\032.phonecheck.v1.Phone" +
+      "ResultR\007results\022&\n\004rows\030\002 \003(\0132\022.phoneche" +
+      "ck.v1.RowR\004rows\"_\n\014CheckRequest\022\030\n\007mobil" +
+      "es\030\001 \003(\tR\007mobiles\0225\n\007options\030\002 \001(\0132\033.pho" +
+      "necheck.v1.CheckOptionsR\007options\"\206\001\n\014Che" +
+      "ckOptions\0222\n\007max_age\030\001 \001(\0132\031.google.prot" +
+      "obuf.DurationR\006maxAge\022\035\n\nskip_cache\030\002 \001(" +
+      "\010R\tskipCache\022#\n\rvalidate_only\030\003 \001(\010R\014val" +
+      "idateOnly\"|\n\rCheckResponse\0224\n\007results\030\001 " +
+      "\003(\0132\032.phonecheck.v1.PhoneResultR\007results" +
+      "\0225\n\007summary\030\002 \001(\0132\033.phonecheck.v1.CheckS" +
+      "ummaryR\007summary\"e\n\022CheckStreamRequest\022\030\n" +
+      "\007mobiles\030\001 \003(\tR\007mobiles\0225\n\007options\030\002 \001(\013" +
+      "2\033.phonecheck.v1.CheckOptionsR\007options\"\267" +
+      "\001\n\023CheckStreamResponse\0224\n\007results\030\001 \003(\0132" +
+      "\032.phonecheck.v1.PhoneResultR\007results\0223\n\010" +
+      "progress\030\002 \001(\0132\027.phonecheck.v1.ProgressR" +
+      "\010progress\0225\n\007summary\030\003 \001(\0132\033.phonecheck." +
+      "v1.CheckSummaryR\007summary\"c\n\020CheckBulkReq" +
+      "uest\022\030\n\007mobiles\030\001 \003(\tR\007mobiles\0225\n\007option" +
+      "s\030\002 \001(\0132\033.phonecheck.v1.CheckOptionsR\007op" +
+      "tions\"\265\001\n\021CheckBulkResponse\0224\n\007results\030\001" +
+      " \003(\0132\032.phonecheck.v1.PhoneResultR\007result" +
+      "s\0223\n\010progress\030\002 \001(\0132\027.phonecheck.v1.Prog" +
+      "ressR\010progress\0225\n\007summary\030\003 \001(\0132\033.phonec" +
+      "heck.v1.CheckSummaryR\007summary\"4\n\010Progres" +
+      "s\022\022\n\004done\030\001 \001(\rR\004done\022\024\n\005total\030\002 \001(\rR\005to" +
+      "tal\"\316\003\n\013PhoneResult\022\024\n\005index\030\001 \001(\rR\005inde" +
+      "x\022\024\n\005input\030\002 \001(\tR\005input\022\026\n\006mobile\030\003 \001(\tR" +
+      "\006mobile\0223\n\006status\030\004 \001(\0162\033.phonecheck.v1." +
+      "NumberStatusR\006status\022\037\n\013status_name\030\005 \001(" +
+      "\tR\nstatusName\022\022\n\004area\030\006 \001(\tR\004area\022\032\n\010pro" +
+      "vince\030\007 \001(\tR\010province\022\022\n\004city\030\010 \001(\tR\004cit" +
+      "y\022\030\n\007carrier\030\t \001(\tR\007carrier\0229\n\nchecked_a" +
+      "t\030\n \001(\0132\032.google.protobuf.TimestampR\tche" +
+      "ckedAt\022%\n\016invalid_reason\030\013 \001(\tR\rinvalidR" +
+      "eason\022(\n\005error\030\014 \001(\0132\022.google.rpc.Status" +
+      "R\005error\022\034\n\tduplicate\030\r \001(\010R\tduplicate\022\035\n" +
+      "\nfrom_cache\030\016 \001(\010R\tfromCache\"\252\002\n\014CheckSu" +
+      "mmary\022\024\n\005total\030\001 \001(\rR\005total\022\026\n\006unique\030\002 " +
+      "\001(\rR\006unique\022\030\n\007invalid\030\003 \001(\rR\007invalid\022\036\n" +
+      "\nduplicates\030\004 \001(\rR\nduplicates\022\026\n\006billed\030" +
+      "\005 \001(\rR\006billed\022%\n\016upstream_calls\030\006 \001(\rR\ru" +
+      "pstreamCalls\0228\n\tby_status\030\007 \001(\0132\033.phonec" +
+      "heck.v1.StatusCountsR\010byStatus\022\035\n\ncache_" +
+      "hits\030\010 \001(\rR\tcacheHits\022\032\n\010billable\030\t \001(\rR" +
+      "\010billable\"\334\001\n\014StatusCounts\022\024\n\005empty\030\001 \001(" +
+      "\rR\005empty\022\022\n\004real\030\002 \001(\rR\004real\022\034\n\tsuspende" +
+      "d\030\003 \001(\rR\tsuspended\022&\n\017not_in_database\030\004 " +
+      "\001(\rR\rnotInDatabase\022\026\n\006silent\030\005 \001(\rR\006sile" +
+      "nt\022\022\n\004risk\030\006 \001(\rR\004risk\022\030\n\007invalid\030\007 \001(\rR" +
+      "\007invalid\022\026\n\006failed\030\010 \001(\rR\006failed*V\n\tHead" +
+      "erRow\022\032\n\026HEADER_ROW_UNSPECIFIED\020\000\022\026\n\022HEA" +
+      "DER_ROW_PRESENT\020\001\022\025\n\021HEADER_ROW_ABSENT\020\002" +
+      "*\200\001\n\014WebhookState\022\035\n\031WEBHOOK_STATE_UNSPE" +
+      "CIFIED\020\000\022\031\n\025WEBHOOK_STATE_PENDING\020\001\022\033\n\027W" +
+      "EBHOOK_STATE_DELIVERED\020\002\022\031\n\025WEBHOOK_STAT" +
+      "E_GAVE_UP\020\003*\232\001\n\010JobState\022\031\n\025JOB_STATE_UN" +
+      "SPECIFIED\020\000\022\024\n\020JOB_STATE_QUEUED\020\001\022\025\n\021JOB" +
+      "_STATE_RUNNING\020\002\022\027\n\023JOB_STATE_SUCCEEDED\020" +
+      "\003\022\024\n\020JOB_STATE_FAILED\020\004\022\027\n\023JOB_STATE_CAN" +
+      "CELLED\020\005*\353\001\n\014NumberStatus\022\035\n\031NUMBER_STAT" +
+      "US_UNSPECIFIED\020\000\022\027\n\023NUMBER_STATUS_EMPTY\020" +
+      "\001\022\026\n\022NUMBER_STATUS_REAL\020\002\022\033\n\027NUMBER_STAT" +
+      "US_SUSPENDED\020\003\022!\n\035NUMBER_STATUS_NOT_IN_D" +
+      "ATABASE\020\004\022\030\n\024NUMBER_STATUS_SILENT\020\005\022\026\n\022N" +
+      "UMBER_STATUS_RISK\020\006\022\031\n\025NUMBER_STATUS_INV" +
+      "ALID\020\0072\334\014\n\nPhoneCheck\022X\n\005Check\022\033.phonech" +
+      "eck.v1.CheckRequest\032\034.phonecheck.v1.Chec" +
+      "kResponse\"\024\202\323\344\223\002\016\"\t/v1/check:\001*\022s\n\013Check" +
+      "Stream\022!.phonecheck.v1.CheckStreamReques" +
+      "t\032\".phonecheck.v1.CheckStreamResponse\"\033\202" +
+      "\323\344\223\002\025\"\020/v1/check:stream:\001*0\001\022m\n\tCheckBul" +
+      "k\022\037.phonecheck.v1.CheckBulkRequest\032 .pho" +
+      "necheck.v1.CheckBulkResponse\"\031\202\323\344\223\002\023\"\016/v" +
+      "1/check:bulk:\001*(\0010\001\022W\n\tCreateJob\022\037.phone" +
+      "check.v1.CreateJobRequest\032\022.phonecheck.v" +
+      "1.Job\"\023\202\323\344\223\002\r\"\010/v1/jobs:\001*(\001\022Q\n\006GetJob\022\034" +
+      ".phonecheck.v1.GetJobRequest\032\022.phonechec" +
+      "k.v1.Job\"\025\202\323\344\223\002\017\022\r/v1/jobs/{id}\022]\n\010ListJ" +
+      "obs\022\036.phonecheck.v1.ListJobsRequest\032\037.ph" +
+      "onecheck.v1.ListJobsResponse\"\020\202\323\344\223\002\n\022\010/v" +
+      "1/jobs\022a\n\tCancelJob\022\037.phonecheck.v1.Canc" +
+      "elJobRequest\032\022.phonecheck.v1.Job\"\037\202\323\344\223\002\031" +
+      "\"\024/v1/jobs/{id}:cancel:\001*\022a\n\tResumeJob\022\037" +
+      ".phonecheck.v1.ResumeJobRequest\032\022.phonec" +
+      "heck.v1.Job\"\037\202\323\344\223\002\031\"\024/v1/jobs/{id}:resum" +
+      "e:\001*\022e\n\tDeleteJob\022\037.phonecheck.v1.Delete" +
+      "JobRequest\032 .phonecheck.v1.DeleteJobResp" +
+      "onse\"\025\202\323\344\223\002\017*\r/v1/jobs/{id}\022]\n\010WatchJob\022" +
+      "\036.phonecheck.v1.WatchJobRequest\032\022.phonec" +
+      "heck.v1.Job\"\033\202\323\344\223\002\025\022\023/v1/jobs/{id}:watch" +
+      "0\001\022{\n\rGetJobResults\022#.phonecheck.v1.GetJ" +
+      "obResultsRequest\032$.phonecheck.v1.GetJobR" +
+      "esultsResponse\"\035\202\323\344\223\002\027\022\025/v1/jobs/{id}/re" +
+      "sults0\001\022n\n\rGetJobSummary\022#.phonecheck.v1" +
+      ".GetJobSummaryRequest\032\031.phonecheck.v1.Jo" +
+      "bSummary\"\035\202\323\344\223\002\027\022\025/v1/jobs/{id}/summary\022" +
+      "^\n\010GetUsage\022\036.phonecheck.v1.GetUsageRequ" +
+      "est\032\037.phonecheck.v1.GetUsageResponse\"\021\202\323" +
+      "\344\223\002\013\022\t/v1/usage\022c\n\014CreateUpload\022\".phonec" +
+      "heck.v1.CreateUploadRequest\032\025.phonecheck" +
+      ".v1.Upload\"\026\202\323\344\223\002\020\"\013/v1/uploads:\001*(\001\022]\n\t" +
+      "GetUpload\022\037.phonecheck.v1.GetUploadReque" +
+      "st\032\025.phonecheck.v1.Upload\"\030\202\323\344\223\002\022\022\020/v1/u" +
+      "ploads/{id}\022h\n\014GetFileBuild\022\".phonecheck" +
+      ".v1.GetFileBuildRequest\032\030.phonecheck.v1." +
+      "FileBuild\"\032\202\323\344\223\002\024\022\022/v1/builds/{token}Bt\n" +
+      "\027io.github.phonecheck.v1B\017PhoneCheckProt" +
+      "oP\001ZFgithub.com/phonecheck/phonecheck/cl" +
+      "ients/go/phonecheck/v1;phonecheckv1b\006pro" +
+      "to3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -428,147 +489,183 @@ public final class PhoneCheckProto extends com.google.protobuf.GeneratedFile {
     internal_static_phonecheck_v1_CreateJobRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_CreateJobRequest_descriptor,
-        new java.lang.String[] { "Name", "Options", "Mobiles", "Header", "Rows", "CallbackUrl", "ValidateOnly", "MaxBilled", "RequestId", });
-    internal_static_phonecheck_v1_Row_descriptor =
+        new java.lang.String[] { "Name", "Options", "Mobiles", "Header", "Rows", "CallbackUrl", "ValidateOnly", "MaxBilled", "RequestId", "UploadId", "ReadOptions", });
+    internal_static_phonecheck_v1_ReadOptions_descriptor =
       getDescriptor().getMessageType(8);
+    internal_static_phonecheck_v1_ReadOptions_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_phonecheck_v1_ReadOptions_descriptor,
+        new java.lang.String[] { "Sheet", "Column", "Header", });
+    internal_static_phonecheck_v1_CreateUploadRequest_descriptor =
+      getDescriptor().getMessageType(9);
+    internal_static_phonecheck_v1_CreateUploadRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_phonecheck_v1_CreateUploadRequest_descriptor,
+        new java.lang.String[] { "Name", "Data", });
+    internal_static_phonecheck_v1_GetUploadRequest_descriptor =
+      getDescriptor().getMessageType(10);
+    internal_static_phonecheck_v1_GetUploadRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_phonecheck_v1_GetUploadRequest_descriptor,
+        new java.lang.String[] { "Id", "ReadOptions", });
+    internal_static_phonecheck_v1_Upload_descriptor =
+      getDescriptor().getMessageType(11);
+    internal_static_phonecheck_v1_Upload_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_phonecheck_v1_Upload_descriptor,
+        new java.lang.String[] { "Id", "Name", "SizeBytes", "Description", "Sheet", "Sheets", "Columns", "Column", "HasHeader", "Rows", "ExpiresAt", });
+    internal_static_phonecheck_v1_GetFileBuildRequest_descriptor =
+      getDescriptor().getMessageType(12);
+    internal_static_phonecheck_v1_GetFileBuildRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_phonecheck_v1_GetFileBuildRequest_descriptor,
+        new java.lang.String[] { "Token", });
+    internal_static_phonecheck_v1_FileBuild_descriptor =
+      getDescriptor().getMessageType(13);
+    internal_static_phonecheck_v1_FileBuild_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_phonecheck_v1_FileBuild_descriptor,
+        new java.lang.String[] { "Rows", "Total", "Done", });
+    internal_static_phonecheck_v1_Row_descriptor =
+      getDescriptor().getMessageType(14);
     internal_static_phonecheck_v1_Row_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_Row_descriptor,
         new java.lang.String[] { "Cells", "Line", });
     internal_static_phonecheck_v1_Job_descriptor =
-      getDescriptor().getMessageType(9);
+      getDescriptor().getMessageType(15);
     internal_static_phonecheck_v1_Job_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_Job_descriptor,
         new java.lang.String[] { "Id", "Name", "State", "CreatedAt", "UpdatedAt", "FinishedAt", "Total", "Unique", "Done", "Billed", "CacheHits", "Invalid", "Duplicates", "ByStatus", "Error", "Options", "Owner", "Header", "CallbackUrl", "Webhook", "Billable", "MaxBilled", });
     internal_static_phonecheck_v1_WebhookDelivery_descriptor =
-      getDescriptor().getMessageType(10);
+      getDescriptor().getMessageType(16);
     internal_static_phonecheck_v1_WebhookDelivery_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_WebhookDelivery_descriptor,
         new java.lang.String[] { "State", "Attempts", "LastAttemptAt", "LastStatus", "LastError", "NextAttemptAt", });
     internal_static_phonecheck_v1_GetJobRequest_descriptor =
-      getDescriptor().getMessageType(11);
+      getDescriptor().getMessageType(17);
     internal_static_phonecheck_v1_GetJobRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_GetJobRequest_descriptor,
         new java.lang.String[] { "Id", });
     internal_static_phonecheck_v1_ListJobsRequest_descriptor =
-      getDescriptor().getMessageType(12);
+      getDescriptor().getMessageType(18);
     internal_static_phonecheck_v1_ListJobsRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_ListJobsRequest_descriptor,
         new java.lang.String[] { "PageSize", "PageToken", });
     internal_static_phonecheck_v1_ListJobsResponse_descriptor =
-      getDescriptor().getMessageType(13);
+      getDescriptor().getMessageType(19);
     internal_static_phonecheck_v1_ListJobsResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_ListJobsResponse_descriptor,
         new java.lang.String[] { "Jobs", "NextPageToken", });
     internal_static_phonecheck_v1_CancelJobRequest_descriptor =
-      getDescriptor().getMessageType(14);
+      getDescriptor().getMessageType(20);
     internal_static_phonecheck_v1_CancelJobRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_CancelJobRequest_descriptor,
         new java.lang.String[] { "Id", });
     internal_static_phonecheck_v1_ResumeJobRequest_descriptor =
-      getDescriptor().getMessageType(15);
+      getDescriptor().getMessageType(21);
     internal_static_phonecheck_v1_ResumeJobRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_ResumeJobRequest_descriptor,
         new java.lang.String[] { "Id", "MaxBilled", });
     internal_static_phonecheck_v1_DeleteJobRequest_descriptor =
-      getDescriptor().getMessageType(16);
+      getDescriptor().getMessageType(22);
     internal_static_phonecheck_v1_DeleteJobRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_DeleteJobRequest_descriptor,
         new java.lang.String[] { "Id", });
     internal_static_phonecheck_v1_DeleteJobResponse_descriptor =
-      getDescriptor().getMessageType(17);
+      getDescriptor().getMessageType(23);
     internal_static_phonecheck_v1_DeleteJobResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_DeleteJobResponse_descriptor,
         new java.lang.String[] { });
     internal_static_phonecheck_v1_WatchJobRequest_descriptor =
-      getDescriptor().getMessageType(18);
+      getDescriptor().getMessageType(24);
     internal_static_phonecheck_v1_WatchJobRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_WatchJobRequest_descriptor,
         new java.lang.String[] { "Id", });
     internal_static_phonecheck_v1_GetJobResultsRequest_descriptor =
-      getDescriptor().getMessageType(19);
+      getDescriptor().getMessageType(25);
     internal_static_phonecheck_v1_GetJobResultsRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_GetJobResultsRequest_descriptor,
         new java.lang.String[] { "Id", "FromIndex", });
     internal_static_phonecheck_v1_GetJobResultsResponse_descriptor =
-      getDescriptor().getMessageType(20);
+      getDescriptor().getMessageType(26);
     internal_static_phonecheck_v1_GetJobResultsResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_GetJobResultsResponse_descriptor,
         new java.lang.String[] { "Results", "Rows", });
     internal_static_phonecheck_v1_CheckRequest_descriptor =
-      getDescriptor().getMessageType(21);
+      getDescriptor().getMessageType(27);
     internal_static_phonecheck_v1_CheckRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_CheckRequest_descriptor,
         new java.lang.String[] { "Mobiles", "Options", });
     internal_static_phonecheck_v1_CheckOptions_descriptor =
-      getDescriptor().getMessageType(22);
+      getDescriptor().getMessageType(28);
     internal_static_phonecheck_v1_CheckOptions_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_CheckOptions_descriptor,
         new java.lang.String[] { "MaxAge", "SkipCache", "ValidateOnly", });
     internal_static_phonecheck_v1_CheckResponse_descriptor =
-      getDescriptor().getMessageType(23);
+      getDescriptor().getMessageType(29);
     internal_static_phonecheck_v1_CheckResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_CheckResponse_descriptor,
         new java.lang.String[] { "Results", "Summary", });
     internal_static_phonecheck_v1_CheckStreamRequest_descriptor =
-      getDescriptor().getMessageType(24);
+      getDescriptor().getMessageType(30);
     internal_static_phonecheck_v1_CheckStreamRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_CheckStreamRequest_descriptor,
         new java.lang.String[] { "Mobiles", "Options", });
     internal_static_phonecheck_v1_CheckStreamResponse_descriptor =
-      getDescriptor().getMessageType(25);
+      getDescriptor().getMessageType(31);
     internal_static_phonecheck_v1_CheckStreamResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_CheckStreamResponse_descriptor,
         new java.lang.String[] { "Results", "Progress", "Summary", });
     internal_static_phonecheck_v1_CheckBulkRequest_descriptor =
-      getDescriptor().getMessageType(26);
+      getDescriptor().getMessageType(32);
     internal_static_phonecheck_v1_CheckBulkRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_CheckBulkRequest_descriptor,
         new java.lang.String[] { "Mobiles", "Options", });
     internal_static_phonecheck_v1_CheckBulkResponse_descriptor =
-      getDescriptor().getMessageType(27);
+      getDescriptor().getMessageType(33);
     internal_static_phonecheck_v1_CheckBulkResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_CheckBulkResponse_descriptor,
         new java.lang.String[] { "Results", "Progress", "Summary", });
     internal_static_phonecheck_v1_Progress_descriptor =
-      getDescriptor().getMessageType(28);
+      getDescriptor().getMessageType(34);
     internal_static_phonecheck_v1_Progress_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_Progress_descriptor,
         new java.lang.String[] { "Done", "Total", });
     internal_static_phonecheck_v1_PhoneResult_descriptor =
-      getDescriptor().getMessageType(29);
+      getDescriptor().getMessageType(35);
     internal_static_phonecheck_v1_PhoneResult_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_PhoneResult_descriptor,
         new java.lang.String[] { "Index", "Input", "Mobile", "Status", "StatusName", "Area", "Province", "City", "Carrier", "CheckedAt", "InvalidReason", "Error", "Duplicate", "FromCache", });
     internal_static_phonecheck_v1_CheckSummary_descriptor =
-      getDescriptor().getMessageType(30);
+      getDescriptor().getMessageType(36);
     internal_static_phonecheck_v1_CheckSummary_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_CheckSummary_descriptor,
         new java.lang.String[] { "Total", "Unique", "Invalid", "Duplicates", "Billed", "UpstreamCalls", "ByStatus", "CacheHits", "Billable", });
     internal_static_phonecheck_v1_StatusCounts_descriptor =
-      getDescriptor().getMessageType(31);
+      getDescriptor().getMessageType(37);
     internal_static_phonecheck_v1_StatusCounts_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_phonecheck_v1_StatusCounts_descriptor,

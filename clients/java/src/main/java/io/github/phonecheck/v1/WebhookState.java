@@ -151,7 +151,7 @@ public enum WebhookState
   }
   public static com.google.protobuf.Descriptors.EnumDescriptor
       getDescriptor() {
-    return io.github.phonecheck.v1.PhoneCheckProto.getDescriptor().getEnumType(0);
+    return io.github.phonecheck.v1.PhoneCheckProto.getDescriptor().getEnumType(1);
   }
 
   private static final WebhookState[] VALUES = values();
