@@ -48,7 +48,7 @@ pub(crate) fn reading(options: Option<&ReadOptions>) -> crate::jobs::uploads::Re
     let options = options.cloned().unwrap_or_default();
     crate::jobs::uploads::Reading(InputOptions {
         sheet: (!options.sheet.is_empty()).then(|| SheetSpec::Name(options.sheet.clone())),
-        column: (options.column > 0).then(|| ColumnSpec::Position(options.column as usize)),
+        column: (options.column > 0).then_some(ColumnSpec::Position(options.column as usize)),
         header: match options.header() {
             HeaderRow::Present => HeaderMode::Yes,
             HeaderRow::Absent => HeaderMode::No,

@@ -213,7 +213,12 @@ async fn uploads_are_previewed_made_into_jobs_and_downloaded_whole() {
     )
     .await;
     assert_eq!(
-        (&cost["id"], &cost["total"], &cost["invalid"], &cost["billable"]),
+        (
+            &cost["id"],
+            &cost["total"],
+            &cost["invalid"],
+            &cost["billable"]
+        ),
         (&json!(""), &json!("300"), &json!("6"), &json!("294")),
         "{cost}"
     );
@@ -493,7 +498,8 @@ async fn with_keys_every_route_needs_one_and_shows_only_that_names_jobs() {
     let refused = upload(&http, &base, None, "a.csv", customers(5).as_bytes()).await;
     assert_eq!(refused.status(), 401);
     // An upload is its key name's: another name is told there is none.
-    let of_a = json(upload(&http, &base, Some(KEY_A), "a.csv", customers(5).as_bytes()).await).await;
+    let of_a =
+        json(upload(&http, &base, Some(KEY_A), "a.csv", customers(5).as_bytes()).await).await;
     let upload_of_a = of_a["id"].as_str().unwrap();
     for (key, status) in [(KEY_A, 200), (KEY_B, 404)] {
         let read = http

@@ -383,6 +383,29 @@ async fn errors_are_google_rpc_status_with_the_http_status_of_their_code() {
     let (status, body) = env.get("/v1/jobs?page_sise=2").await;
     assert_eq!(status, 400);
     assert_eq!(reason(&error(&body)).as_deref(), Some("BAD_QUERY"));
+    // A value that does not fit its field is refused naming the parameter, as is an enum name
+    // the field does not have.
+    for (query, says) in [
+        (
+            "page_size=ten",
+            "query parameter \"page_size\": expected a whole number",
+        ),
+        (
+            "read_options.header=yes",
+            "query parameter \"read_options.header\": expected one of HEADER_ROW_UNSPECIFIED",
+        ),
+    ] {
+        let path = if query.starts_with("page") {
+            "/v1/jobs"
+        } else {
+            "/v1/uploads/u_1"
+        };
+        let (status, body) = env.get(&format!("{path}?{query}")).await;
+        assert_eq!(status, 400, "{body}");
+        let e = error(&body);
+        assert_eq!(reason(&e).as_deref(), Some("BAD_QUERY"), "{body}");
+        assert!(e["message"].as_str().unwrap().contains(says), "{body}");
+    }
     assert!(body.contains("page_sise"), "{body}");
 
     let (status, body) = env.post("/v1/check", json!({"mobiles": [], "x": 1})).await;
@@ -741,12 +764,16 @@ async fn a_list_file_sent_as_a_form_becomes_a_job_with_its_rows_whole() {
     for (request, says) in [
         (
             form(&[("colour", "red")], Some(("a.csv", csv))),
-            "unknown field \"colour\"",
+            "field \"colour\": no such field",
         ),
         (form(&[("name", "x")], None), "no file part"),
         (
-            form(&[("column", "second")], Some(("a.csv", csv))),
-            "field \"column\"",
+            form(&[("read_options.column", "second")], Some(("a.csv", csv))),
+            "field \"read_options.column\": expected a whole number from 0 to 4294967295, found \"second\"",
+        ),
+        (
+            form(&[("mobiles", "13800138000")], Some(("a.csv", csv))),
+            "the form's file is the list",
         ),
         (
             form(&[], Some(("photo.csv", b"\0\x01\x02binary"))),
@@ -861,7 +888,9 @@ async fn json_sent_to_the_grpc_port_is_told_where_the_json_api_is() {
 
 #[tokio::test]
 async fn an_upload_sent_in_pieces_is_read_the_same_through_both_doors_and_made_a_job_once() {
-    use phonecheck::pb::{CreateJobRequest, CreateUploadRequest, GetUploadRequest, ReadOptions, Upload};
+    use phonecheck::pb::{
+        CreateJobRequest, CreateUploadRequest, GetUploadRequest, ReadOptions, Upload,
+    };
     let env = start(|_| {}).await;
     let mut grpc = connect(env.grpc).await;
     // Pieces cut inside a character: the file is the pieces in order, whatever their size.
@@ -870,7 +899,11 @@ async fn an_upload_sent_in_pieces_is_read_the_same_through_both_doors_and_made_a
         .chunks(7)
         .enumerate()
         .map(|(i, piece)| CreateUploadRequest {
-            name: if i == 0 { "lists/客户.csv".to_owned() } else { String::new() },
+            name: if i == 0 {
+                "lists/客户.csv".to_owned()
+            } else {
+                String::new()
+            },
             data: piece.to_vec(),
         })
         .collect();
@@ -923,7 +956,10 @@ async fn an_upload_sent_in_pieces_is_read_the_same_through_both_doors_and_made_a
         .await
         .unwrap()
         .into_inner();
-    assert_eq!((preview.id.as_str(), preview.total, preview.invalid), ("", 4, 1));
+    assert_eq!(
+        (preview.id.as_str(), preview.total, preview.invalid),
+        ("", 4, 1)
+    );
     let job = grpc
         .create_job(futures::stream::iter([job_of(false)]))
         .await
@@ -959,5 +995,8 @@ async fn an_upload_sent_in_pieces_is_read_the_same_through_both_doors_and_made_a
         .unwrap();
     assert_eq!(response.status(), 400);
     let text = response.text().await.unwrap();
-    assert!(text.contains("takes one part, \\\"file\\\"") && text.contains("BAD_UPLOAD"), "{text}");
+    assert!(
+        text.contains("takes one part, \\\"file\\\"") && text.contains("BAD_UPLOAD"),
+        "{text}"
+    );
 }

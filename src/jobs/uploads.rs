@@ -171,9 +171,7 @@ impl Uploads {
                     limit: self.max_bytes,
                 });
             }
-            file.write_all(&piece)
-                .await
-                .map_err(UploadError::Storage)?;
+            file.write_all(&piece).await.map_err(UploadError::Storage)?;
         }
         file.flush().await.map_err(UploadError::Storage)?;
         drop(file);
@@ -444,7 +442,9 @@ mod tests {
         assert_eq!(preview.rows[0].cells, ["张三", "13800138000"]);
         assert_eq!(preview.rows[0].line, Some(2));
         assert!(matches!(
-            uploads.preview("ops", &preview.id, &Reading::default()).await,
+            uploads
+                .preview("ops", &preview.id, &Reading::default())
+                .await,
             Err(UploadError::NotFound(_))
         ));
         let as_data = Reading(InputOptions {
@@ -463,7 +463,11 @@ mod tests {
         assert_eq!(first.name, "客户.csv", "the file's name by default");
         assert_eq!(first.inputs, ["13800138000", "13900139000"]);
         uploads.remove("crm", &preview.id);
-        assert!(uploads.rows("crm", &preview.id, &Reading::default(), JobChunk::default()).is_err());
+        assert!(
+            uploads
+                .rows("crm", &preview.id, &Reading::default(), JobChunk::default())
+                .is_err()
+        );
         drop(rows);
         assert_eq!(
             std::fs::read_dir(dir.path()).unwrap().count(),
@@ -476,9 +480,7 @@ mod tests {
     async fn too_large_empty_and_broken_files_are_refused_and_nothing_is_kept() {
         let dir = tempfile::tempdir().unwrap();
         let uploads = Uploads::new(dir.path().to_owned(), 10);
-        let large = uploads
-            .create("", "a.txt", bytes(&["13800138000\n"]))
-            .await;
+        let large = uploads.create("", "a.txt", bytes(&["13800138000\n"])).await;
         assert!(matches!(large, Err(UploadError::TooLarge { limit: 10 })));
         let uploads = Uploads::new(dir.path().to_owned(), 1 << 20);
         let empty = uploads.create("", "empty.csv", bytes(&["\n\n"])).await;
@@ -495,7 +497,11 @@ mod tests {
             Err(UploadError::Broken(_))
         ));
         let program = uploads
-            .create("", "ls", futures::stream::iter([Ok(Bytes::from_static(b"\x7fELF\x02\x01\x01\0\0\0"))]))
+            .create(
+                "",
+                "ls",
+                futures::stream::iter([Ok(Bytes::from_static(b"\x7fELF\x02\x01\x01\0\0\0"))]),
+            )
             .await
             .unwrap_err();
         assert!(matches!(program, UploadError::Unreadable(_)), "{program}");

@@ -11,8 +11,8 @@ use axum::body::Body;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::lists::RowResult;
 use crate::jobs::uploads::clean_name;
+use crate::lists::RowResult;
 
 /// A job's output rows as they are read, in order; a failure to read says why.
 pub(crate) type RowChunks = tokio::sync::mpsc::Receiver<Result<Vec<RowResult>, String>>;

@@ -242,8 +242,8 @@ impl PhoneCheck for PhoneCheckService {
             return Ok(Response::new(job.into()));
         }
         let rest = messages.map(|message| {
-            let message = message
-                .map_err(|status| CheckError::InputBroken(status.message().to_owned()))?;
+            let message =
+                message.map_err(|status| CheckError::InputBroken(status.message().to_owned()))?;
             job_chunk(message)
         });
         let first = first.map(job_chunk);
@@ -264,13 +264,12 @@ impl PhoneCheck for PhoneCheckService {
         let owner = owner(&request);
         let mut messages = request.into_inner();
         let first = messages.next().await.transpose()?.unwrap_or_default();
-        let data = futures::stream::iter([Ok(Bytes::from(first.data))]).chain(messages.map(
-            |message| {
+        let data =
+            futures::stream::iter([Ok(Bytes::from(first.data))]).chain(messages.map(|message| {
                 message
                     .map(|m| Bytes::from(m.data))
                     .map_err(|status| UploadError::Broken(status.message().to_owned()))
-            },
-        ));
+            }));
         let upload = self.uploads.create(&owner, &first.name, data).await?;
         Ok(Response::new(upload.into()))
     }

@@ -507,9 +507,9 @@ fn phonecheck_service(
     max_message_bytes: usize,
 ) -> PhoneCheckStack {
     let phonecheck = PhoneCheckServer::new(service)
-    .max_decoding_message_size(max_message_bytes)
-    .accept_compressed(CompressionEncoding::Gzip)
-    .send_compressed(CompressionEncoding::Gzip);
+        .max_decoding_message_size(max_message_bytes)
+        .accept_compressed(CompressionEncoding::Gzip)
+        .send_compressed(CompressionEncoding::Gzip);
     // Health and reflection stay open: load balancers and grpcurl need them without a key.
     InterceptedService::new(
         phonecheck,

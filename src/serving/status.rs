@@ -394,7 +394,8 @@ impl From<BuildNotFound> for Status {
 
 impl From<UploadError> for Status {
     fn from(e: UploadError) -> Self {
-        let info = |reason: &str| ErrorDetails::with_error_info(reason, ERROR_DOMAIN, HashMap::new());
+        let info =
+            |reason: &str| ErrorDetails::with_error_info(reason, ERROR_DOMAIN, HashMap::new());
         let (code, details) = match &e {
             UploadError::NotFound(id) => (
                 Code::NotFound,

@@ -148,13 +148,16 @@ async fn serve(State(api): State<JsonApi>, request: Request) -> Response {
     let (outgoing, failed, reader) = if multipart::is_form(content_type) {
         let content_type = content_type.unwrap_or_default().to_owned();
         match route.method.name() {
-            "CreateJob" => match multipart::read_form(&content_type, body, limits).await {
-                Ok(upload) => read_on_the_side(|tx| multipart::send_job(upload, tx)),
-                Err(e) => return refused(e),
-            },
-            "CreateUpload" => read_on_the_side(|tx| {
-                multipart::send_upload(content_type, body, limits, tx)
-            }),
+            "CreateJob" => {
+                match multipart::read_form(&content_type, body, limits, &route.method.input()).await
+                {
+                    Ok(upload) => read_on_the_side(|tx| multipart::send_job(upload, tx)),
+                    Err(e) => return refused(e),
+                }
+            }
+            "CreateUpload" => {
+                read_on_the_side(|tx| multipart::send_upload(content_type, body, limits, tx))
+            }
             _ => {
                 return refused(TranscodeError::MediaType {
                     given: content_type,

@@ -12,12 +12,15 @@ use std::io::Write as _;
 use bytes::Bytes;
 use tokio::sync::mpsc;
 
+use prost::Message as _;
+use prost_reflect::MessageDescriptor;
+
 use super::Limits;
-use super::transcode::TranscodeError;
+use super::transcode::{self, TranscodeError};
 use crate::checking::pipeline::CheckError;
 use crate::jobs::JobChunk;
-use crate::pb;
 use crate::jobs::uploads::{UploadError, clean_name, read_chunks, suffix};
+use crate::pb;
 
 /// The most bytes a form field other than the file may have.
 const MAX_FIELD: usize = 64 * 1024;
@@ -46,17 +49,19 @@ fn bad(why: impl Into<String>) -> TranscodeError {
     TranscodeError::BadUpload(why.into())
 }
 
-/// Reads the form: the `file` part into a scratch file, the other parts as the job's fields.
+/// Reads the form: the `file` part into a scratch file, the other parts as the fields of the
+/// job's first message (`input`, `CreateJobRequest`), named as in a query string: `name`,
+/// `max_billed`, `options.skip_cache`, `read_options.column`…
 pub(super) async fn read_form(
     content_type: &str,
     body: axum::body::Body,
     limits: Limits,
+    input: &MessageDescriptor,
 ) -> Result<Upload, TranscodeError> {
     let boundary = multer::parse_boundary(content_type)
         .map_err(|e| bad(format!("a multipart body needs its boundary: {e}")))?;
     let mut form = multer::Multipart::new(body.into_data_stream(), boundary);
-    let mut first = pb::CreateJobRequest::default();
-    let mut read = pb::ReadOptions::default();
+    let mut values = Vec::new();
     let mut file = None;
     while let Some(mut field) = form
         .next_field()
@@ -66,7 +71,7 @@ pub(super) async fn read_form(
         let name = field.name().unwrap_or_default().to_owned();
         if name == "file" {
             let shown = clean_name(field.file_name().unwrap_or("list.txt"));
-            // Its extension says how a text file is read, as the console's uploads.
+            // Its extension says how a text file is read, as an upload's does.
             let mut scratch = tempfile::Builder::new()
                 .prefix(".phonecheck-upload-")
                 .suffix(&suffix(&shown))
@@ -104,8 +109,9 @@ pub(super) async fn read_form(
         }
         let value = String::from_utf8(value)
             .map_err(|_| bad(format!("field {name:?} is not UTF-8 text")))?;
-        set_field(&mut first, &mut read, &name, value.trim())?;
+        values.push((name, value.trim().to_owned()));
     }
+    let mut first = first_message(input, &values)?;
     let (file, shown) = file.ok_or_else(|| bad("the form has no file part named \"file\""))?;
     if first.name.is_empty() {
         first.name.clone_from(&shown);
@@ -113,66 +119,34 @@ pub(super) async fn read_form(
     Ok(Upload {
         file,
         shown,
-        read,
+        read: first.read_options.take().unwrap_or_default(),
         first,
     })
 }
 
-/// Puts one form field into the job's first message or into how the file is read.
-fn set_field(
-    first: &mut pb::CreateJobRequest,
-    read: &mut pb::ReadOptions,
-    name: &str,
-    value: &str,
-) -> Result<(), TranscodeError> {
-    let flag = |value: &str| match value {
-        "true" | "1" | "yes" | "on" => Ok(true),
-        "false" | "0" | "no" | "off" | "" => Ok(false),
-        _ => Err(bad(format!(
-            "field {name:?}: expected true or false, found {value:?}"
-        ))),
-    };
-    match name {
-        "name" => first.name = value.to_owned(),
-        "callback_url" => first.callback_url = value.to_owned(),
-        "request_id" => first.request_id = value.to_owned(),
-        "max_billed" => {
-            first.max_billed = value.parse().map_err(|_| {
-                bad(format!(
-                    "field \"max_billed\": expected a count, found {value:?}"
-                ))
-            })?;
-        }
-        "validate_only" => first.validate_only = flag(value)?,
-        "skip_cache" => first.options.get_or_insert_default().skip_cache = flag(value)?,
-        "sheet" => read.sheet = value.to_owned(),
-        "column" => {
-            read.column = value.parse().map_err(|_| {
-                bad(format!(
-                    "field \"column\": expected the number column's position (1 for the first), found {value:?}"
-                ))
-            })?;
-        }
-        "header" => {
-            let header = match value {
-                "yes" => pb::HeaderRow::Present,
-                "no" => pb::HeaderRow::Absent,
-                "auto" | "" => pb::HeaderRow::Unspecified,
-                _ => {
-                    return Err(bad(format!(
-                        "field \"header\": expected yes, no or auto, found {value:?}"
-                    )));
-                }
-            };
-            read.set_header(header);
-        }
-        other => {
-            return Err(bad(format!(
-                "unknown field {other:?}: a job's form takes file, name, callback_url, request_id, max_billed, validate_only, skip_cache, sheet, column and header"
-            )));
-        }
+/// The job's first message from a form's `values`, by the message's own field names; the
+/// list is the file, so the fields that carry a list are refused.
+fn first_message(
+    input: &MessageDescriptor,
+    values: &[(String, String)],
+) -> Result<pb::CreateJobRequest, TranscodeError> {
+    let message = transcode::fields_message(input, values).map_err(|e| match e {
+        TranscodeError::BadQuery { name, why } => bad(format!("field {name:?}: {why}")),
+        TranscodeError::BadJson { why, .. } => bad(format!("a field does not fit: {why}")),
+        other => other,
+    })?;
+    let first = pb::CreateJobRequest::decode(message.encode_to_vec().as_slice())
+        .map_err(|e| bad(format!("the fields do not make a CreateJobRequest: {e}")))?;
+    if !first.mobiles.is_empty()
+        || !first.rows.is_empty()
+        || !first.header.is_empty()
+        || !first.upload_id.is_empty()
+    {
+        return Err(bad(
+            "the form's file is the list: mobiles, rows, header and upload_id are not form fields",
+        ));
     }
-    Ok(())
+    Ok(first)
 }
 
 /// Sends the `CreateJob` messages of `upload` to `tx` as its file is read; a file that cannot

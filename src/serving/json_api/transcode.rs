@@ -149,6 +149,19 @@ pub fn request_message(
     message_from_json(&input, Json::Object(fields))
 }
 
+/// A message of type `input` from named text values, as a query string gives them (a form's
+/// fields): each a scalar field by its name or dotted path.
+pub fn fields_message(
+    input: &MessageDescriptor,
+    values: &[(String, String)],
+) -> Result<DynamicMessage, TranscodeError> {
+    let mut fields = Map::new();
+    for (name, value) in values {
+        query_field(input, &[], &mut fields, name, value)?;
+    }
+    message_from_json(input, Json::Object(fields))
+}
+
 /// A message of type `descriptor` from its JSON; unknown fields are refused, naming them.
 pub fn message_from_json(
     descriptor: &MessageDescriptor,
@@ -233,8 +246,26 @@ fn query_field(
             "false" | "0" => Json::Bool(false),
             _ => return Err(bad("expected true or false")),
         },
-        // Numbers are parsed by the message's own rules: canonical JSON takes them as strings.
-        _ => Json::String(value.to_owned()),
+        Kind::Enum(e) => {
+            if e.get_value_by_name(value).is_none() {
+                let names: Vec<_> = e.values().map(|v| v.name().to_owned()).collect();
+                return Err(bad(&format!("expected one of {}", names.join(", "))));
+            }
+            Json::String(value.to_owned())
+        }
+        Kind::Int32 | Kind::Sint32 | Kind::Sfixed32 => {
+            number::<i32>(value, "a whole number (32 bits)", &bad)?
+        }
+        Kind::Int64 | Kind::Sint64 | Kind::Sfixed64 => {
+            number::<i64>(value, "a whole number (64 bits)", &bad)?
+        }
+        Kind::Uint32 | Kind::Fixed32 => {
+            number::<u32>(value, "a whole number from 0 to 4294967295", &bad)?
+        }
+        Kind::Uint64 | Kind::Fixed64 => number::<u64>(value, "a whole number from 0", &bad)?,
+        Kind::Float | Kind::Double => number::<f64>(value, "a number", &bad)?,
+        // Canonical JSON takes bytes as base64 text, and strings as they are.
+        Kind::String | Kind::Bytes => Json::String(value.to_owned()),
     };
     let key = field.name().to_owned();
     if field.is_list() {
@@ -246,6 +277,19 @@ fn query_field(
         return Err(bad("given more than once"));
     }
     Ok(())
+}
+
+/// A query value checked as a number of type `T` and passed on as text (canonical JSON takes
+/// numbers as strings), or the parameter's refusal naming the range.
+fn number<T: std::str::FromStr>(
+    value: &str,
+    said: &str,
+    bad: &dyn Fn(&str) -> TranscodeError,
+) -> Result<Json, TranscodeError> {
+    match value.parse::<T>() {
+        Ok(_) => Ok(Json::String(value.to_owned())),
+        Err(_) => Err(bad(&format!("expected {said}, found {value:?}"))),
+    }
 }
 
 /// A message `descriptor` names, encoded, as canonical JSON.

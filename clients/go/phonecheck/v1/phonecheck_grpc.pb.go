@@ -115,8 +115,8 @@ type PhoneCheckClient interface {
 	//
 	// Over HTTP the body is one or more CreateJobRequest JSON objects (a long `mobiles` list is split
 	// into chunks by the server), or a multipart/form-data upload whose `file` part is a TXT, CSV, TSV
-	// or Excel list read as `phonecheck check` reads one (the other parts name CreateJobRequest
-	// fields, plus `column`, `sheet` and `header` to say how to read the file).
+	// or Excel list read as `phonecheck check` reads one (the other parts are CreateJobRequest
+	// fields named as in a query string, `read_options.column` saying how to read the file).
 	CreateJob(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[CreateJobRequest, Job], error)
 	// GetJob tells a job's state and progress. An unknown id is NOT_FOUND (JOB_NOT_FOUND). With
 	// API keys, a job belongs to the name of the key that created it: every job call made with
@@ -470,8 +470,8 @@ type PhoneCheckServer interface {
 	//
 	// Over HTTP the body is one or more CreateJobRequest JSON objects (a long `mobiles` list is split
 	// into chunks by the server), or a multipart/form-data upload whose `file` part is a TXT, CSV, TSV
-	// or Excel list read as `phonecheck check` reads one (the other parts name CreateJobRequest
-	// fields, plus `column`, `sheet` and `header` to say how to read the file).
+	// or Excel list read as `phonecheck check` reads one (the other parts are CreateJobRequest
+	// fields named as in a query string, `read_options.column` saying how to read the file).
 	CreateJob(grpc.ClientStreamingServer[CreateJobRequest, Job]) error
 	// GetJob tells a job's state and progress. An unknown id is NOT_FOUND (JOB_NOT_FOUND). With
 	// API keys, a job belongs to the name of the key that created it: every job call made with

@@ -205,8 +205,8 @@ class PhoneCheckServicer:
 
         Over HTTP the body is one or more CreateJobRequest JSON objects (a long `mobiles` list is split
         into chunks by the server), or a multipart/form-data upload whose `file` part is a TXT, CSV, TSV
-        or Excel list read as `phonecheck check` reads one (the other parts name CreateJobRequest
-        fields, plus `column`, `sheet` and `header` to say how to read the file).
+        or Excel list read as `phonecheck check` reads one (the other parts are CreateJobRequest
+        fields named as in a query string, `read_options.column` saying how to read the file).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -109,8 +109,8 @@ class PhoneCheckStub:
 
     Over HTTP the body is one or more CreateJobRequest JSON objects (a long `mobiles` list is split
     into chunks by the server), or a multipart/form-data upload whose `file` part is a TXT, CSV, TSV
-    or Excel list read as `phonecheck check` reads one (the other parts name CreateJobRequest
-    fields, plus `column`, `sheet` and `header` to say how to read the file).
+    or Excel list read as `phonecheck check` reads one (the other parts are CreateJobRequest
+    fields named as in a query string, `read_options.column` saying how to read the file).
     """
     GetJob: _grpc.UnaryUnaryMultiCallable[_phonecheck_pb2.GetJobRequest, _phonecheck_pb2.Job]
     """GetJob tells a job's state and progress. An unknown id is NOT_FOUND (JOB_NOT_FOUND). With
@@ -274,8 +274,8 @@ class PhoneCheckAsyncStub(PhoneCheckStub):
 
     Over HTTP the body is one or more CreateJobRequest JSON objects (a long `mobiles` list is split
     into chunks by the server), or a multipart/form-data upload whose `file` part is a TXT, CSV, TSV
-    or Excel list read as `phonecheck check` reads one (the other parts name CreateJobRequest
-    fields, plus `column`, `sheet` and `header` to say how to read the file).
+    or Excel list read as `phonecheck check` reads one (the other parts are CreateJobRequest
+    fields named as in a query string, `read_options.column` saying how to read the file).
     """
     GetJob: _aio.UnaryUnaryMultiCallable[_phonecheck_pb2.GetJobRequest, _phonecheck_pb2.Job]  # type: ignore[assignment]
     """GetJob tells a job's state and progress. An unknown id is NOT_FOUND (JOB_NOT_FOUND). With
@@ -460,8 +460,8 @@ class PhoneCheckServicer(metaclass=_abc_1.ABCMeta):
 
         Over HTTP the body is one or more CreateJobRequest JSON objects (a long `mobiles` list is split
         into chunks by the server), or a multipart/form-data upload whose `file` part is a TXT, CSV, TSV
-        or Excel list read as `phonecheck check` reads one (the other parts name CreateJobRequest
-        fields, plus `column`, `sheet` and `header` to say how to read the file).
+        or Excel list read as `phonecheck check` reads one (the other parts are CreateJobRequest
+        fields named as in a query string, `read_options.column` saying how to read the file).
         """
 
     @_abc_1.abstractmethod

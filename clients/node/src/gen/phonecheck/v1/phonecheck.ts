@@ -5278,8 +5278,8 @@ export const PhoneCheckService = {
    *
    * Over HTTP the body is one or more CreateJobRequest JSON objects (a long `mobiles` list is split
    * into chunks by the server), or a multipart/form-data upload whose `file` part is a TXT, CSV, TSV
-   * or Excel list read as `phonecheck check` reads one (the other parts name CreateJobRequest
-   * fields, plus `column`, `sheet` and `header` to say how to read the file).
+   * or Excel list read as `phonecheck check` reads one (the other parts are CreateJobRequest
+   * fields named as in a query string, `read_options.column` saying how to read the file).
    */
   createJob: {
     path: "/phonecheck.v1.PhoneCheck/CreateJob",
@@ -5552,8 +5552,8 @@ export interface PhoneCheckServer extends UntypedServiceImplementation {
    *
    * Over HTTP the body is one or more CreateJobRequest JSON objects (a long `mobiles` list is split
    * into chunks by the server), or a multipart/form-data upload whose `file` part is a TXT, CSV, TSV
-   * or Excel list read as `phonecheck check` reads one (the other parts name CreateJobRequest
-   * fields, plus `column`, `sheet` and `header` to say how to read the file).
+   * or Excel list read as `phonecheck check` reads one (the other parts are CreateJobRequest
+   * fields named as in a query string, `read_options.column` saying how to read the file).
    */
   createJob: handleClientStreamingCall<CreateJobRequest, Job>;
   /**
@@ -5745,8 +5745,8 @@ export interface PhoneCheckClient extends Client {
    *
    * Over HTTP the body is one or more CreateJobRequest JSON objects (a long `mobiles` list is split
    * into chunks by the server), or a multipart/form-data upload whose `file` part is a TXT, CSV, TSV
-   * or Excel list read as `phonecheck check` reads one (the other parts name CreateJobRequest
-   * fields, plus `column`, `sheet` and `header` to say how to read the file).
+   * or Excel list read as `phonecheck check` reads one (the other parts are CreateJobRequest
+   * fields named as in a query string, `read_options.column` saying how to read the file).
    */
   createJob(callback: (error: ServiceError | null, response: Job) => void): ClientWritableStream<CreateJobRequest>;
   createJob(

@@ -664,8 +664,8 @@ public final class PhoneCheckGrpc {
      * A stream with no inputs fails with INVALID_ARGUMENT (NO_NUMBERS).
      * Over HTTP the body is one or more CreateJobRequest JSON objects (a long `mobiles` list is split
      * into chunks by the server), or a multipart/form-data upload whose `file` part is a TXT, CSV, TSV
-     * or Excel list read as `phonecheck check` reads one (the other parts name CreateJobRequest
-     * fields, plus `column`, `sheet` and `header` to say how to read the file).
+     * or Excel list read as `phonecheck check` reads one (the other parts are CreateJobRequest
+     * fields named as in a query string, `read_options.column` saying how to read the file).
      * </pre>
      */
     default io.grpc.stub.StreamObserver<io.github.phonecheck.v1.CreateJobRequest> createJob(
@@ -969,8 +969,8 @@ public final class PhoneCheckGrpc {
      * A stream with no inputs fails with INVALID_ARGUMENT (NO_NUMBERS).
      * Over HTTP the body is one or more CreateJobRequest JSON objects (a long `mobiles` list is split
      * into chunks by the server), or a multipart/form-data upload whose `file` part is a TXT, CSV, TSV
-     * or Excel list read as `phonecheck check` reads one (the other parts name CreateJobRequest
-     * fields, plus `column`, `sheet` and `header` to say how to read the file).
+     * or Excel list read as `phonecheck check` reads one (the other parts are CreateJobRequest
+     * fields named as in a query string, `read_options.column` saying how to read the file).
      * </pre>
      */
     public io.grpc.stub.StreamObserver<io.github.phonecheck.v1.CreateJobRequest> createJob(
@@ -1268,8 +1268,8 @@ public final class PhoneCheckGrpc {
      * A stream with no inputs fails with INVALID_ARGUMENT (NO_NUMBERS).
      * Over HTTP the body is one or more CreateJobRequest JSON objects (a long `mobiles` list is split
      * into chunks by the server), or a multipart/form-data upload whose `file` part is a TXT, CSV, TSV
-     * or Excel list read as `phonecheck check` reads one (the other parts name CreateJobRequest
-     * fields, plus `column`, `sheet` and `header` to say how to read the file).
+     * or Excel list read as `phonecheck check` reads one (the other parts are CreateJobRequest
+     * fields named as in a query string, `read_options.column` saying how to read the file).
      * </pre>
      */
     @io.grpc.ExperimentalApi("https://github.com/grpc/grpc-java/issues/10918")
