@@ -38,6 +38,26 @@ pub(super) fn is_form(content_type: Option<&str>) -> bool {
     content_type.is_some_and(|t| t.trim_start().starts_with("multipart/form-data"))
 }
 
+/// The next piece of a form's file part, counted into `written`; a file past `--max-upload`
+/// is refused.
+async fn file_chunk(
+    field: &mut multer::Field<'_>,
+    written: &mut u64,
+    limits: Limits,
+) -> Result<Option<Bytes>, TranscodeError> {
+    let chunk = field
+        .chunk()
+        .await
+        .map_err(|e| TranscodeError::Body(e.to_string()))?;
+    if let Some(chunk) = &chunk {
+        *written += chunk.len() as u64;
+        if *written > limits.max_upload {
+            return Err(too_large(limits));
+        }
+    }
+    Ok(chunk)
+}
+
 /// A file past `--max-upload`.
 fn too_large(limits: Limits) -> TranscodeError {
     TranscodeError::FileTooLarge(UploadError::TooLarge {
@@ -78,15 +98,7 @@ pub(super) async fn read_form(
                 .tempfile()
                 .map_err(|e| bad(format!("no scratch space for the upload: {e}")))?;
             let mut written = 0_u64;
-            while let Some(chunk) = field
-                .chunk()
-                .await
-                .map_err(|e| TranscodeError::Body(e.to_string()))?
-            {
-                written += chunk.len() as u64;
-                if written > limits.max_upload {
-                    return Err(too_large(limits));
-                }
+            while let Some(chunk) = file_chunk(&mut field, &mut written, limits).await? {
                 scratch
                     .write_all(&chunk)
                     .map_err(|e| bad(format!("the upload could not be stored: {e}")))?;
@@ -233,15 +245,7 @@ pub(super) async fn send_upload(
             data: Vec::new(),
         };
         let mut written = 0_u64;
-        while let Some(chunk) = field
-            .chunk()
-            .await
-            .map_err(|e| TranscodeError::Body(e.to_string()))?
-        {
-            written += chunk.len() as u64;
-            if written > limits.max_upload {
-                return Err(too_large(limits));
-            }
+        while let Some(chunk) = file_chunk(&mut field, &mut written, limits).await? {
             message.data = chunk.to_vec();
             let encoded = Bytes::from(prost::Message::encode_to_vec(&message));
             message.name.clear();
