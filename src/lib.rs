@@ -32,6 +32,8 @@ pub mod checking;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod jobs;
+#[doc(hidden)]
+pub mod fuzz_targets;
 pub mod lists;
 pub mod metrics;
 pub mod pb;

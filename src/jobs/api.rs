@@ -283,10 +283,10 @@ impl Jobs {
         let before = if page_token.is_empty() {
             None
         } else {
-            let parsed = page_token
-                .split_once(':')
-                .and_then(|(ms, id)| Some((ms.parse::<i64>().ok()?, id.to_owned())));
-            Some(parsed.ok_or_else(|| JobError::BadPageToken(page_token.to_owned()))?)
+            Some(
+                parse_page_token(page_token)
+                    .ok_or_else(|| JobError::BadPageToken(page_token.to_owned()))?,
+            )
         };
         let mut jobs = self.store.list(owner, size + 1, before).await?;
         let next_page_token = if jobs.len() > size {
@@ -295,8 +295,8 @@ impl Jobs {
                 let ms = last
                     .created_at
                     .duration_since(SystemTime::UNIX_EPOCH)
-                    .map_or(0, |d| d.as_millis());
-                format!("{ms}:{}", last.id)
+                    .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+                next_page_token(ms, &last.id)
             })
         } else {
             String::new()
@@ -551,4 +551,16 @@ impl StoredResult {
             source: self.source,
         }
     }
+}
+
+/// The `next_page_token` after the job created at `ms` (Unix milliseconds) with `id`: where
+/// the next page starts, newest first.
+pub(crate) fn next_page_token(ms: i64, id: &str) -> String {
+    format!("{ms}:{id}")
+}
+
+/// The creation time and id a `page_token` names; `None` for a token no page gave.
+pub(crate) fn parse_page_token(token: &str) -> Option<(i64, String)> {
+    let (ms, id) = token.split_once(':')?;
+    Some((ms.parse::<i64>().ok()?, id.to_owned()))
 }

@@ -29,6 +29,7 @@
 //! lease now, and stops when it is gone).
 
 mod api;
+pub(crate) use api::{next_page_token, parse_page_token};
 mod runner;
 mod scheduler;
 pub mod store;

@@ -191,6 +191,62 @@ pub fn signature(secret: &[u8], t: u64, body: &[u8]) -> String {
     format!("t={t},v1={hex}")
 }
 
+/// Why a `Phonecheck-Signature` header does not vouch for a body.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SignatureError {
+    /// The header is not `t=UNIX_SECONDS,v1=HEX`.
+    #[error("the signature header is not t=UNIX_SECONDS,v1=HEX")]
+    Malformed,
+    /// `t` is further from now than the tolerance: an old delivery replayed, or a bad clock.
+    #[error("the signature is {age_secs} s away from now, more than the {tolerance_secs} s allowed")]
+    Stale {
+        /// Seconds between `t` and now.
+        age_secs: u64,
+        /// The most allowed.
+        tolerance_secs: u64,
+    },
+    /// The HMAC does not match: another secret, or a changed body.
+    #[error("the signature does not match the body")]
+    Mismatch,
+}
+
+/// Checks a delivery as a receiver should: `header` is [`signature`]'s value for `body` under
+/// `secret`, made within `tolerance_secs` of `now` (Unix seconds); the HMAC is compared in
+/// constant time.
+pub fn verify_signature(
+    secret: &[u8],
+    header: &str,
+    body: &[u8],
+    now: u64,
+    tolerance_secs: u64,
+) -> Result<(), SignatureError> {
+    let (t, v1) = header
+        .split_once(',')
+        .and_then(|(t, v)| Some((t.trim().strip_prefix("t=")?, v.trim().strip_prefix("v1=")?)))
+        .ok_or(SignatureError::Malformed)?;
+    let t: u64 = t.parse().map_err(|_| SignatureError::Malformed)?;
+    if v1.len() != 64 || !v1.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(SignatureError::Malformed);
+    }
+    let expected: Vec<u8> = (0..32)
+        .map(|i| u8::from_str_radix(&v1[2 * i..2 * i + 2], 16))
+        .collect::<Result<_, _>>()
+        .map_err(|_| SignatureError::Malformed)?;
+    let age_secs = now.abs_diff(t);
+    if age_secs > tolerance_secs {
+        return Err(SignatureError::Stale {
+            age_secs,
+            tolerance_secs,
+        });
+    }
+    let Ok(mut mac) = <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(secret) else {
+        return Err(SignatureError::Mismatch);
+    };
+    mac.update(format!("{t}.").as_bytes());
+    mac.update(body);
+    hmac::Mac::verify_slice(mac, &expected).map_err(|_| SignatureError::Mismatch)
+}
+
 /// The delay before attempt `attempt + 1` (after `attempt` failed ones): 5 s, doubling, at
 /// most an hour, with jitter.
 fn retry_delay(attempt: u32) -> Duration {

@@ -63,9 +63,7 @@ async fn check(
     Query(query): Query<HashMap<String, String>>,
     RawForm(body): RawForm,
 ) -> Response {
-    // Form fields win over the query string, as they would upstream.
-    let mut fields = query;
-    fields.extend(form_urlencoded::parse(&body).map(|(k, v)| (k.into_owned(), v.into_owned())));
+    let fields = door_fields(query, &body);
     let mut payer = Payer::new("");
     if let Some(keys) = &keys {
         let token = fields.get("token").map(String::as_str).unwrap_or("");
@@ -80,20 +78,10 @@ async fn check(
             }
         }
     }
-    let mobiles = fields.get("mobiles").map(String::as_str).unwrap_or("");
-    if mobiles.trim().is_empty() {
-        return error(code::BAD_REQUEST, "mobiles 不能为空");
-    }
-    // The upstream refuses a call holding any malformed number, and so does this door: before
-    // anything is checked, so nothing is billed.
-    if let Some(bad) = split_element(mobiles)
-        .into_iter()
-        .find(|m| normalize_mobile(m).is_err())
-    {
-        return error(code::BAD_MOBILE, format!("手机号格式错误: {bad}"));
-    }
-    let mut inputs = RequestParser::default();
-    inputs.push_element(mobiles);
+    let inputs = match door_inputs(&fields) {
+        Ok(inputs) => inputs,
+        Err((code, msg)) => return error(code, msg),
+    };
     match pipeline
         .check(payer, inputs, Freshness::default(), None)
         .await
@@ -101,6 +89,37 @@ async fn check(
         Ok((results, summary)) => success(results, summary.billed),
         Err(e) => failure(&e),
     }
+}
+
+/// A call's fields: the query string's, then the form body's, which win over them as they
+/// would upstream.
+pub(crate) fn door_fields(
+    mut query: HashMap<String, String>,
+    body: &[u8],
+) -> HashMap<String, String> {
+    query.extend(form_urlencoded::parse(body).map(|(k, v)| (k.into_owned(), v.into_owned())));
+    query
+}
+
+/// The inputs of a call's `mobiles` field, or the upstream's code and message refusing it:
+/// empty, or holding a malformed number (the upstream refuses the whole call then, and so does
+/// this door, before anything is checked, so nothing is billed).
+pub(crate) fn door_inputs(
+    fields: &HashMap<String, String>,
+) -> Result<RequestParser, (i64, String)> {
+    let mobiles = fields.get("mobiles").map(String::as_str).unwrap_or("");
+    if mobiles.trim().is_empty() {
+        return Err((code::BAD_REQUEST, "mobiles 不能为空".to_owned()));
+    }
+    if let Some(bad) = split_element(mobiles)
+        .into_iter()
+        .find(|m| normalize_mobile(m).is_err())
+    {
+        return Err((code::BAD_MOBILE, format!("手机号格式错误: {bad}")));
+    }
+    let mut inputs = RequestParser::default();
+    inputs.push_element(mobiles);
+    Ok(inputs)
 }
 
 fn success(results: Vec<NumberResult>, billed: u64) -> Response {

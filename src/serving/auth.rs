@@ -97,6 +97,14 @@ impl ApiKeys {
         })
     }
 
+    /// The keys a keys file's `text` holds, as if read from `path` (which errors name).
+    pub(crate) fn parse(text: &str, path: &Path) -> Result<ApiKeys, KeysFileError> {
+        Ok(ApiKeys {
+            path: path.to_owned(),
+            keys: RwLock::new(Arc::new(parse(text, path)?)),
+        })
+    }
+
     /// Reads the file again; on error the keys in force stay, and the error says why.
     pub fn reload(&self) -> Result<usize, KeysFileError> {
         let keys = read(&self.path)?;
@@ -174,6 +182,11 @@ fn read(path: &Path) -> Result<Vec<Key>, KeysFileError> {
         path: path.to_owned(),
         source,
     })?;
+    parse(&text, path)
+}
+
+/// The keys a keys file's `text` holds; errors name `path` and the line, never a key.
+fn parse(text: &str, path: &Path) -> Result<Vec<Key>, KeysFileError> {
     let bad = |line: usize, reason| KeysFileError::Line {
         path: path.to_owned(),
         line,
