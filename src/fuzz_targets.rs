@@ -99,7 +99,10 @@ pub fn results_reply(data: &[u8]) {
         summary: None,
     }
     .encode_to_vec();
-    assert_eq!(ours, prosts, "the hand-written encoding differs from prost's");
+    assert_eq!(
+        ours, prosts,
+        "the hand-written encoding differs from prost's"
+    );
 }
 
 /// Results of every kind from fuzz bytes: inputs valid or not, answers with any texts and
@@ -228,7 +231,10 @@ pub fn door_form(data: &[u8]) {
     let fields = crate::serving::alapi_door::door_fields(query, body);
     if let Ok(inputs) = crate::serving::alapi_door::door_inputs(&fields) {
         for input in inputs.inputs() {
-            assert!(normalize_mobile(&input).is_ok(), "the door let {input:?} through");
+            assert!(
+                normalize_mobile(&input).is_ok(),
+                "the door let {input:?} through"
+            );
         }
     }
 }
@@ -262,7 +268,10 @@ pub fn keys_file(data: &[u8]) {
                     continue;
                 }
                 let mut parts = line.splitn(4, ':');
-                let (name, secret) = (parts.next().unwrap_or("").trim(), parts.next().unwrap_or("").trim());
+                let (name, secret) = (
+                    parts.next().unwrap_or("").trim(),
+                    parts.next().unwrap_or("").trim(),
+                );
                 // A line without a rate limit: checking its key spends nothing.
                 if parts.next().is_none() && seen.insert(secret) {
                     let found = keys.check_token(secret);

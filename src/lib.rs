@@ -31,9 +31,9 @@ pub mod causes;
 pub mod checking;
 #[cfg(feature = "cli")]
 pub mod cli;
-pub mod jobs;
 #[doc(hidden)]
 pub mod fuzz_targets;
+pub mod jobs;
 pub mod lists;
 pub mod metrics;
 pub mod pb;

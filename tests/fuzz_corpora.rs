@@ -41,11 +41,16 @@ fn the_fuzz_crate_has_a_fuzzer_for_each_target_and_no_other() {
             path.file_stem().unwrap().to_string_lossy().into_owned()
         })
         .collect();
-    assert_eq!(files, listed, "fuzz/fuzz_targets/ and fuzz_targets::TARGETS");
+    assert_eq!(
+        files, listed,
+        "fuzz/fuzz_targets/ and fuzz_targets::TARGETS"
+    );
     let manifest = std::fs::read_to_string(fuzz_dir().join("Cargo.toml")).unwrap();
     for name in &listed {
         assert!(
-            manifest.contains(&format!("name = \"{name}\"\npath = \"fuzz_targets/{name}.rs\"")),
+            manifest.contains(&format!(
+                "name = \"{name}\"\npath = \"fuzz_targets/{name}.rs\""
+            )),
             "fuzz/Cargo.toml has no [[bin]] for {name}"
         );
     }

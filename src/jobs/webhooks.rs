@@ -198,7 +198,9 @@ pub enum SignatureError {
     #[error("the signature header is not t=UNIX_SECONDS,v1=HEX")]
     Malformed,
     /// `t` is further from now than the tolerance: an old delivery replayed, or a bad clock.
-    #[error("the signature is {age_secs} s away from now, more than the {tolerance_secs} s allowed")]
+    #[error(
+        "the signature is {age_secs} s away from now, more than the {tolerance_secs} s allowed"
+    )]
     Stale {
         /// Seconds between `t` and now.
         age_secs: u64,

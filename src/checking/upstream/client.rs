@@ -28,6 +28,9 @@ pub const UPSTREAM_MAX_BATCH: usize = 2000;
 /// `qps + 1` calls into one second of the upstream's own window.
 const QPS_SAFETY_MARGIN: f64 = 1.03;
 
+/// The longest answer body read: a full batch's answer takes about 0.5 MB.
+pub const MAX_ANSWER_BYTES: usize = 8 << 20;
+
 /// How failed calls are retried.
 #[derive(Debug, Clone, Copy)]
 pub struct RetryPolicy {
@@ -280,11 +283,39 @@ impl UpstreamClient {
             .map_err(|e| self.transport_error(e))?;
         let status = response.status().as_u16();
         span.record("http.response.status_code", status);
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| self.transport_error(e))?;
+        let body = self.read_answer(response).await?;
         parse_answer(status, &body)
+    }
+
+    /// An answer's body, read up to [`MAX_ANSWER_BYTES`]: a longer one (a broken or hostile
+    /// upstream, a body that never ends) is refused as soon as it passes the limit, so
+    /// memory stays bounded whatever comes; the call's timeout bounds the time.
+    async fn read_answer(&self, mut response: reqwest::Response) -> Result<Vec<u8>, UpstreamError> {
+        let too_long = || UpstreamError::BadResponse {
+            reason: format!(
+                "the answer is longer than {} MiB, far more than {UPSTREAM_MAX_BATCH} results take",
+                MAX_ANSWER_BYTES >> 20
+            ),
+            log_id: None,
+        };
+        if response
+            .content_length()
+            .is_some_and(|length| length > MAX_ANSWER_BYTES as u64)
+        {
+            return Err(too_long());
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| self.transport_error(e))?
+        {
+            if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+                return Err(too_long());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
     }
 
     fn transport_error(&self, e: reqwest::Error) -> UpstreamError {

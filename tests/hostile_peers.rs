@@ -1,0 +1,140 @@
+//! Peers that misbehave on purpose, for real over loopback: an upstream answering 50 MB, or a
+//! body that never ends. The call fails with a clear status, memory stays bounded (the server
+//! stops reading at its limit), and the server keeps answering.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use phonecheck::pb::CheckRequest;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+use tonic_types::StatusExt;
+
+use common::{connect, start_server, test_config};
+
+/// How a hostile upstream answers.
+#[derive(Clone, Copy)]
+enum Answer {
+    /// 50 MB, its length said up front.
+    Huge,
+    /// 50 MB, chunked, its length never said.
+    HugeChunked,
+    /// A chunked body that never ends: 1 KB every 10 ms.
+    Endless,
+}
+
+const FIFTY_MB: u64 = 50 << 20;
+
+/// An upstream on a free loopback port answering every call as `answer` says; returns its URL
+/// and the bytes of body it managed to send in all (what the server read, plus what the
+/// sockets' buffers held).
+async fn hostile_upstream(answer: Answer) -> (String, Arc<AtomicU64>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/api/phonecheck", listener.local_addr().unwrap());
+    let sent = Arc::new(AtomicU64::new(0));
+    let counted = sent.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
+            let sent = counted.clone();
+            tokio::spawn(async move {
+                // The request's head and form: one read is enough to answer after.
+                let mut request = vec![0; 64 * 1024];
+                let _ = socket.read(&mut request).await;
+                let head: &[u8] = match answer {
+                    Answer::Huge => &b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 52428800\r\n\r\n"[..],
+                    Answer::HugeChunked | Answer::Endless => &b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"[..],
+                };
+                if socket.write_all(head).await.is_err() {
+                    return;
+                }
+                let piece = vec![b' '; 64 * 1024];
+                let mut written = 0_u64;
+                while written < FIFTY_MB || matches!(answer, Answer::Endless) {
+                    let result = match answer {
+                        Answer::Huge => socket.write_all(&piece).await,
+                        Answer::HugeChunked => {
+                            let mut chunk = format!("{:x}\r\n", piece.len()).into_bytes();
+                            chunk.extend_from_slice(&piece);
+                            chunk.extend_from_slice(b"\r\n");
+                            socket.write_all(&chunk).await
+                        }
+                        Answer::Endless => {
+                            tokio::time::sleep(Duration::from_millis(10)).await;
+                            socket.write_all(b"400\r\n").await.and(
+                                socket
+                                    .write_all(&piece[..1024])
+                                    .await
+                                    .and(socket.write_all(b"\r\n").await),
+                            )
+                        }
+                    };
+                    if result.is_err() {
+                        return;
+                    }
+                    let n = if matches!(answer, Answer::Endless) {
+                        1024
+                    } else {
+                        piece.len() as u64
+                    };
+                    written += n;
+                    sent.fetch_add(n, Ordering::Relaxed);
+                }
+                let _ = socket.write_all(b"0\r\n\r\n").await;
+            });
+        }
+    });
+    (url, sent)
+}
+
+#[tokio::test]
+async fn an_upstream_answer_too_long_or_endless_fails_the_call_clearly_and_bounded() {
+    for (answer, reason, says) in [
+        (Answer::Huge, "UPSTREAM_BAD_RESPONSE", "longer than 8 MiB"),
+        (
+            Answer::HugeChunked,
+            "UPSTREAM_BAD_RESPONSE",
+            "longer than 8 MiB",
+        ),
+        (Answer::Endless, "UPSTREAM_TIMEOUT", "did not answer within"),
+    ] {
+        let (url, sent) = hostile_upstream(answer).await;
+        let mut config = test_config(url);
+        config.upstream_timeout = Duration::from_secs(2);
+        config.retry.max_retries = 0;
+        let (addr, _stop) = start_server(config).await;
+        let mut client = connect(addr).await;
+        let mut request = tonic::Request::new(CheckRequest {
+            mobiles: vec!["13800138000".into()],
+            options: None,
+        });
+        request.set_timeout(Duration::from_secs(20));
+        let status = client.check(request).await.unwrap_err();
+        let info = status.get_details_error_info().expect("an ErrorInfo");
+        assert_eq!(info.reason, reason, "{status:?}");
+        assert!(status.message().contains(says), "{status:?}");
+        // The server stopped reading at its limit: far less than 50 MB ever left the upstream
+        // (the rest of what it sent sat in the sockets' buffers).
+        let sent = sent.load(Ordering::Relaxed);
+        assert!(
+            sent < 32 << 20,
+            "{sent} bytes were sent before the server let go"
+        );
+        // And it keeps answering: an input that needs no upstream.
+        let answered = client
+            .check(CheckRequest {
+                mobiles: vec!["12345".into()],
+                options: None,
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(answered.results.len(), 1);
+    }
+}
