@@ -138,3 +138,89 @@ async fn an_upstream_answer_too_long_or_endless_fails_the_call_clearly_and_bound
         assert_eq!(answered.results.len(), 1);
     }
 }
+
+/// Connections to `addr` that each send `head` a byte every 200 ms and never finish it; each
+/// ends (with how long it lasted) when the server closes it.
+fn slow_loris(
+    addr: std::net::SocketAddr,
+    head: &'static [u8],
+    count: usize,
+) -> Vec<tokio::task::JoinHandle<Duration>> {
+    (0..count)
+        .map(|_| {
+            tokio::spawn(async move {
+                let started = tokio::time::Instant::now();
+                let mut socket = tokio::net::TcpStream::connect(addr).await.unwrap();
+                let mut sink = [0; 1024];
+                for byte in head.iter().cycle() {
+                    if socket.write_all(&[*byte]).await.is_err() {
+                        break;
+                    }
+                    // Anything the server says (a refusal) is read; its close ends the loop.
+                    match tokio::time::timeout(Duration::from_millis(200), socket.read(&mut sink))
+                        .await
+                    {
+                        Ok(Ok(0) | Err(_)) => break,
+                        Ok(Ok(_)) | Err(_) => {}
+                    }
+                }
+                started.elapsed()
+            })
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn slow_loris_clients_are_cut_off_while_everyone_else_is_answered() {
+    let sim = common::simulator(Default::default()).await;
+    let mut config = test_config(sim.url());
+    config.http_listen = Some("127.0.0.1:0".parse().unwrap());
+    let (grpc, http, _stop) = common::start_server_with_http(config).await;
+    let http = http.unwrap();
+    // A request head that never ends, on the HTTP door; bytes that never become HTTP/2, on gRPC.
+    let on_http = slow_loris(
+        http,
+        b"POST /api/phonecheck HTTP/1.1\r\nHost: x\r\nX-Slow: abcdefghijklmnopqrstuvwxyz",
+        20,
+    );
+    let on_grpc = slow_loris(grpc, b"abcdefghijklmnopqrstuvwxyz", 20);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    // Everyone else is answered meanwhile, on both ports.
+    let door = reqwest::Client::new()
+        .post(format!("http://{http}/api/phonecheck"))
+        .form(&[("token", "x"), ("mobiles", "13800138000")])
+        .timeout(Duration::from_secs(10))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(door.status(), 200);
+    assert!(door.text().await.unwrap().contains("\"code\":200"));
+    let mut client = connect(grpc).await;
+    let answered = client
+        .check(CheckRequest {
+            mobiles: vec!["13800138000".into()],
+            options: None,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(answered.results.len(), 1);
+    // And the slow ones are cut off: the door's once the head's time is up.
+    let limit = phonecheck::serving::HEADER_READ_TIMEOUT + Duration::from_secs(5);
+    for lasted in on_http {
+        let lasted = tokio::time::timeout(limit, lasted)
+            .await
+            .expect("the door cut a slow head off")
+            .unwrap();
+        assert!(
+            lasted >= phonecheck::serving::HEADER_READ_TIMEOUT - Duration::from_secs(1),
+            "{lasted:?}"
+        );
+    }
+    for lasted in on_grpc {
+        tokio::time::timeout(Duration::from_secs(60), lasted)
+            .await
+            .expect("the gRPC port cut a connection that never spoke HTTP/2 off")
+            .unwrap();
+    }
+}

@@ -25,6 +25,7 @@ pub(crate) mod console;
 pub(crate) mod encoded_replies;
 pub(crate) mod file_downloads;
 pub(crate) mod grpc;
+pub(crate) mod http_listener;
 pub(crate) mod json_api;
 pub(crate) mod middleware;
 pub(crate) mod parsed_requests;
@@ -60,6 +61,7 @@ pub use config::{
     ConnectionLimits, DatabaseConfig, ServeArgs, ServeConfig, TlsFiles, UpstreamTarget,
 };
 use grpc::{PhoneCheckService, UsageAccess};
+pub use http_listener::HEADER_READ_TIMEOUT;
 use middleware::{CallLayer, CallerSlot, Draining, PlainHttpLayer};
 
 /// Why the server could not start or stopped with an error.
@@ -309,10 +311,7 @@ impl Server {
                     .merge(door)
                     .merge(json)
                     .layer(axum::middleware::from_fn(middleware::traced_http));
-                let served = axum::serve(listener, app).with_graceful_shutdown(stopped);
-                if let Err(e) = served.await {
-                    tracing::error!(error = %e, "the HTTP endpoint stopped");
-                }
+                http_listener::serve(listener, app, stopped).await;
             });
         }
         let serving = serve_grpc(
