@@ -30,8 +30,11 @@ use crate::pb;
 use crate::serving::encoded_replies::ResultsReply;
 use crate::serving::parsed_requests::ParsedCheckRequest;
 
+/// A target: any bytes in, a panic only on a defect.
+pub type Target = fn(&[u8]);
+
 /// Every target by name: its corpus is `fuzz/corpus/NAME/`, its fuzzer `fuzz/fuzz_targets/NAME.rs`.
-pub const TARGETS: [(&str, fn(&[u8])); 10] = [
+pub const TARGETS: [(&str, Target); 10] = [
     ("check_request", check_request),
     ("results_reply", results_reply),
     ("mobile_number", mobile_number),
@@ -283,7 +286,7 @@ pub fn keys_file(data: &[u8]) {
         Err(e) => {
             let said = e.to_string();
             for line in text.lines() {
-                let secret = line.splitn(3, ':').nth(1).unwrap_or("").trim();
+                let secret = line.split(':').nth(1).unwrap_or("").trim();
                 if secret.len() >= 16 {
                     assert!(!said.contains(secret), "a refusal quoted a key: {said}");
                 }

@@ -157,11 +157,10 @@ fn slow_loris(
                         break;
                     }
                     // Anything the server says (a refusal) is read; its close ends the loop.
-                    match tokio::time::timeout(Duration::from_millis(200), socket.read(&mut sink))
-                        .await
-                    {
-                        Ok(Ok(0) | Err(_)) => break,
-                        Ok(Ok(_)) | Err(_) => {}
+                    let read =
+                        tokio::time::timeout(Duration::from_millis(200), socket.read(&mut sink));
+                    if let Ok(Ok(0) | Err(_)) = read.await {
+                        break;
                     }
                 }
                 started.elapsed()
