@@ -255,6 +255,94 @@ async fn a_job_lives_on_every_replica_and_survives_the_sigkill_of_the_one_runnin
 }
 
 #[tokio::test]
+async fn a_database_killed_mid_job_under_two_replicas_loses_no_row_and_bills_nothing_twice_beyond_the_batches_in_flight()
+ {
+    let Some(mut pg) = TestPostgres::start("a_database_killed_mid_job").await else {
+        return;
+    };
+    let (upstream, _mock) = mock(300);
+    let (a_addr, _a, _) = replica(&pg.url(), &upstream);
+    let (b_addr, _b, _) = replica(&pg.url(), &upstream);
+    let mut on_a = client(&a_addr).await;
+    let on_b = client(&b_addr).await;
+    const ROWS: u64 = 200_000;
+    let (inputs, unique) = list(ROWS);
+    let job = create(&mut on_a, &inputs).await;
+    done_reaches(&on_a, &job.id, 20_000, Duration::from_secs(120)).await;
+
+    // Live calls on both replicas all along, the outage included: none may fail.
+    let live = {
+        let (a, b) = (on_a.clone(), on_b.clone());
+        tokio::spawn(async move {
+            let (mut answered, mut failed) = (0_u64, Vec::new());
+            let until = Instant::now() + Duration::from_secs(25);
+            let mut n = 0_u64;
+            while Instant::now() < until {
+                let mut replica = if n % 2 == 0 { a.clone() } else { b.clone() };
+                let number = format!("1390{:07}", n);
+                match replica
+                    .check(phonecheck::pb::CheckRequest {
+                        mobiles: vec![number],
+                        options: None,
+                    })
+                    .await
+                {
+                    Ok(_) => answered += 1,
+                    Err(status) => failed.push(status),
+                }
+                n += 1;
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            (answered, failed)
+        })
+    };
+
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let done_at_kill = get(&mut on_a, &job.id).await.done;
+    pg.kill().await;
+    let killed = Instant::now();
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    pg.run().await;
+    let restarted = Instant::now();
+    let job_calls_back =
+        common::eventually("job calls answered again", Duration::from_secs(60), || {
+            let (mut c, id) = (on_b.clone(), job.id.clone());
+            async move {
+                c.get_job(GetJobRequest { id })
+                    .await
+                    .ok()
+                    .map(|j| j.into_inner().done)
+            }
+        })
+        .await;
+    done_reaches(&on_b, &job.id, job_calls_back + 1, Duration::from_secs(120)).await;
+    let recovered = restarted.elapsed();
+    let finished = ended(&on_b, &job.id).await;
+    assert_eq!(finished.state(), JobState::Succeeded, "{finished:?}");
+    assert_eq!(finished.done, ROWS);
+    check_results(&mut on_a.clone(), &job.id, &inputs).await;
+
+    let (answered, failed) = live.await.unwrap();
+    assert!(
+        failed.is_empty(),
+        "live calls failed during the outage: {failed:?}"
+    );
+    let (billed, _) = stats(&upstream).await;
+    let again = billed - unique;
+    eprintln!(
+        "postmaster SIGKILLed at {done_at_kill} of {ROWS} rows, restarted 10 s later ({:.1?} after the kill); progress again {recovered:.1?} after the restart; {answered} live calls answered, 0 failed; upstream billed {billed} (job {unique} unique numbers + {answered} live): {} billed again",
+        restarted - killed,
+        again.saturating_sub(answered)
+    );
+    // The live calls' numbers are their own; beyond them, at most the batches in flight on
+    // both replicas when the database went away were billed again.
+    assert!(
+        again <= answered + 2 * CONCURRENCY * MAX_BATCH,
+        "billed again {again}: more than the batches in flight"
+    );
+}
+
+#[tokio::test]
 async fn a_job_cancelled_through_one_replica_stops_calling_the_upstream_on_the_other() {
     let Some(pg) = TestPostgres::start("a_job_cancelled_through_one_replica").await else {
         return;

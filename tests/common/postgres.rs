@@ -290,6 +290,19 @@ impl TestPostgres {
         }
     }
 
+    /// Kills the postmaster with SIGKILL, as a crash would: no shutdown, no checkpoint. Its
+    /// backends exit as they notice; the next `run` recovers from the write-ahead log.
+    pub async fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            tokio::task::spawn_blocking(move || {
+                let _ = child.kill();
+                let _ = child.wait();
+            })
+            .await
+            .unwrap();
+        }
+    }
+
     /// Stops the server (a fast shutdown: open connections are cut) and waits for it to exit.
     pub async fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
