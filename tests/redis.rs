@@ -262,6 +262,78 @@ async fn redis_down_keeps_serving_on_local_state_and_sharing_resumes_when_it_is_
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_killed_under_running_streams_they_complete_within_the_limit_and_the_cache_refills() {
+    let mut redis = RedisServer::start();
+    // The upstream answers 429 above 20 calls/s; the replicas share those 20 through Redis, and
+    // without it each keeps to 20 ÷ --replicas-hint (2).
+    let sim = mock(Some(20)).await;
+    let a = replica(&sim, &redis, 20, false).await;
+    let b = replica(&sim, &redis, 20, false).await;
+    let stream = |replica: &Replica, prefix: &'static str| {
+        let mut client = replica.client.clone();
+        tokio::spawn(async move {
+            let stream = client
+                .check_stream(phonecheck::pb::CheckStreamRequest {
+                    mobiles: (0..6000).map(|i| format!("{prefix}{i:08}")).collect(),
+                    ..Default::default()
+                })
+                .await
+                .expect("stream")
+                .into_inner();
+            drain(stream).await
+        })
+    };
+    let started = tokio::time::Instant::now();
+    let (on_a, on_b) = (stream(&a, "153"), stream(&b, "156"));
+    // 120 calls at 20 a second: about six seconds. Redis dies in the middle, SIGKILLed, and
+    // comes back (empty: nothing was saved) two seconds later.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    redis.stop();
+    let killed = started.elapsed();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    redis.run();
+    let (ra, sa) = on_a.await.unwrap();
+    let (rb, sb) = on_b.await.unwrap();
+    let took = started.elapsed();
+    assert_eq!((ra.len(), rb.len()), (6000, 6000), "every number answered");
+    let failed: Vec<_> = ra
+        .iter()
+        .chain(&rb)
+        .filter(|r| r.error.is_some() || r.checked_at.is_none())
+        .collect();
+    assert!(
+        failed.is_empty(),
+        "{} numbers failed, the first: {:?}; {:?}",
+        failed.len(),
+        failed.first(),
+        sim.simulator.stats()
+    );
+    let billed = sa.billed + sb.billed;
+    let stats = sim.simulator.stats();
+    assert_eq!(
+        stats.rate_limited, 0,
+        "the upstream's limit was never passed: {stats:?}"
+    );
+    eprintln!(
+        "Redis SIGKILLed {killed:.1?} into two 6,000-number streams, back 2 s later: both complete in {took:.1?}, {billed} billed for 12,000 numbers, {} calls, 429s: {}",
+        stats.calls, stats.rate_limited
+    );
+    assert_eq!(billed, 12_000, "each number billed once");
+    // The shared cache refills: what one replica checks now is a hit on the other.
+    let mut i = 0;
+    loop {
+        let n = format!("155{i:08}");
+        check(&a, vec![n.clone()]).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        if check(&b, vec![n]).await.results[0].from_cache {
+            break;
+        }
+        i += 1;
+        assert!(i < 200, "the shared cache never came back");
+    }
+}
+
 /// A connection of our own to the test's Redis, to plant and read values as other builds would.
 async fn raw(redis: &RedisServer) -> redis::aio::MultiplexedConnection {
     redis::Client::open(redis.url())

@@ -278,7 +278,11 @@ async fn a_database_killed_mid_job_under_two_replicas_loses_no_row_and_bills_not
             let until = Instant::now() + Duration::from_secs(25);
             let mut n = 0_u64;
             while Instant::now() < until {
-                let mut replica = if n.is_multiple_of(2) { a.clone() } else { b.clone() };
+                let mut replica = if n.is_multiple_of(2) {
+                    a.clone()
+                } else {
+                    b.clone()
+                };
                 let number = format!("1390{:07}", n);
                 match replica
                     .check(phonecheck::pb::CheckRequest {

@@ -18,6 +18,7 @@ use tracing::Instrument;
 
 use super::Token;
 use super::error::UpstreamError;
+use super::shared_pacing::SharedPacing;
 use super::wire::{UpstreamAnswer, mobiles_field, parse_answer};
 use crate::checking::number::Mobile;
 
@@ -122,12 +123,8 @@ pub struct UpstreamClient {
     config: UpstreamClientConfig,
     in_flight: Arc<Semaphore>,
     limiter: Option<DefaultDirectRateLimiter>,
-    /// The shared limit and the spacing it keeps, with the local limit used when it is down.
-    shared: Option<(
-        Arc<dyn SharedRateLimit>,
-        Duration,
-        Option<DefaultDirectRateLimiter>,
-    )>,
+    /// The limit shared with other replicas, with this replica's share used while it is down.
+    shared: Option<SharedPacing>,
     budget: TpsBudget,
 }
 
@@ -151,11 +148,18 @@ impl UpstreamClient {
         let in_flight = Arc::new(Semaphore::new(config.concurrency.max(1)));
         let limiter = config.qps.and_then(|qps| local_limiter(qps.get(), 1));
         let shared = match (&config.shared_limit, config.qps) {
-            (Some(shared), Some(qps)) => Some((
-                shared.clone(),
-                spacing(qps.get()),
-                local_limiter(qps.get(), config.replicas_hint.max(1)),
-            )),
+            (Some(shared), Some(qps)) => {
+                let hint = config.replicas_hint.max(1);
+                let in_flight = u32::try_from(config.concurrency.max(1))
+                    .unwrap_or(u32::MAX)
+                    .saturating_mul(hint);
+                Some(SharedPacing::new(
+                    shared.clone(),
+                    spacing(qps.get()),
+                    local_limiter(qps.get(), hint),
+                    in_flight,
+                ))
+            }
             _ => None,
         };
         let budget = TpsBudget::new(
@@ -192,15 +196,8 @@ impl UpstreamClient {
     /// Waits for the rate limiter to allow one more call, and spends that allowance: the
     /// shared limit while it is reachable, else this replica's share of the limit.
     async fn rate_token(&self) {
-        if let Some((shared, interval, fallback)) = &self.shared {
-            match shared.reserve(*interval).await {
-                Some(wait) => tokio::time::sleep(wait).await,
-                None => {
-                    if let Some(fallback) = fallback {
-                        fallback.until_ready().await;
-                    }
-                }
-            }
+        if let Some(shared) = &self.shared {
+            shared.until_ready().await;
             return;
         }
         if let Some(limiter) = &self.limiter {

@@ -8,6 +8,7 @@
 
 mod client;
 mod error;
+mod shared_pacing;
 pub mod simulator;
 pub mod wire;
 
