@@ -311,6 +311,16 @@ impl From<JobError> for Status {
                 details.set_error_info("ROWS_MISMATCH", ERROR_DOMAIN, HashMap::new());
                 Status::with_error_details(Code::InvalidArgument, e.to_string(), details)
             }
+            JobError::Store(store) if store.is_full() => {
+                tracing::error!(error = %e, "the job store's disk is full");
+                let mut details = ErrorDetails::with_retry_info(Some(Duration::from_secs(60)));
+                details.set_error_info("JOB_STORE_FULL", ERROR_DOMAIN, HashMap::new());
+                Status::with_error_details(
+                    Code::ResourceExhausted,
+                    "the server's disk for jobs is full: nothing of this request was kept; retry once the operator has made room (--data-dir or the database's disk; live checks still work)",
+                    details,
+                )
+            }
             JobError::Store(store) if store.is_unavailable() => {
                 tracing::warn!(error = %e, "job store unreachable");
                 let mut details = ErrorDetails::with_retry_info(Some(Duration::from_secs(5)));

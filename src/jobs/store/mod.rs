@@ -1043,4 +1043,22 @@ impl JobStoreError {
     pub fn is_unavailable(&self) -> bool {
         matches!(self, JobStoreError::Unavailable(_))
     }
+
+    /// Whether the store's disk is full: SQLite's `SQLITE_FULL`, PostgreSQL's `disk_full`
+    /// (53100), or no space left for the data directory. Writes fail (and roll back) until
+    /// the operator makes room; reads go on.
+    pub fn is_full(&self) -> bool {
+        match self {
+            JobStoreError::Sql(rusqlite::Error::SqliteFailure(e, _)) => {
+                e.code == rusqlite::ErrorCode::DiskFull
+            }
+            JobStoreError::Postgres(e) => {
+                e.code() == Some(&tokio_postgres::error::SqlState::DISK_FULL)
+            }
+            JobStoreError::Directory { source, .. } => {
+                source.kind() == std::io::ErrorKind::StorageFull
+            }
+            _ => false,
+        }
+    }
 }
