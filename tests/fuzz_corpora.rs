@@ -1,7 +1,7 @@
 //! The fuzzers' corpora replayed on stable: every input under `fuzz/corpus/TARGET/` (the seeds
 //! taken from the tests' own inputs, and every crash a fuzzer found, kept as a regression) goes
 //! through its target in `phonecheck::fuzz_targets`, which panics on a defect. So `cargo test`
-//! alone proves them; `cargo +nightly fuzz run TARGET` searches for more (docs/testing.md).
+//! alone proves them; `cargo +nightly fuzz run TARGET` searches for more (docs/fuzzing.md).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::BTreeSet;
