@@ -83,7 +83,8 @@ fn fill(dir: &Path) -> PathBuf {
 }
 
 #[tokio::test]
-async fn a_full_disk_refuses_new_jobs_clearly_while_the_running_one_loses_nothing_and_live_calls_go_on() {
+async fn a_full_disk_refuses_new_jobs_clearly_while_the_running_one_loses_nothing_and_live_calls_go_on()
+ {
     let Some(disk) = SmallDisk::mount("48m") else {
         return;
     };
