@@ -5,7 +5,13 @@
 //!
 //! Every cell becomes text as the sheet shows it: a number Excel stored as a number
 //! (13912345678) reads as its digits, not as `1.39E+10`.
+//!
+//! A damaged file can make `calamine` panic (the fuzzer found one: an XLS whose sectors end
+//! early). The reading thread catches that and reports it as the file's fault, and the rows
+//! end only at an explicit last batch: a reader that stopped for any other reason is an error,
+//! never a list cut short.
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
@@ -19,14 +25,18 @@ const BATCH: usize = 512;
 /// How many rows of each sheet are looked at when no sheet is named.
 const SNIFF_ROWS: usize = 50;
 
-/// Rows as handed over: (row number from 1, cells), a batch at a time, or the fault.
-type Batch = Result<Vec<(u64, Vec<String>)>, ListError>;
+/// Rows as handed over: (row number from 1, cells), a batch at a time with whether it is the
+/// sheet's last, or the fault.
+type Batch = Result<(Vec<(u64, Vec<String>)>, bool), ListError>;
 
 /// The records of one sheet: (row number from 1, cells), blank rows left out.
 pub(super) struct SheetRecords {
     batches: Receiver<Batch>,
     batch: std::vec::IntoIter<(u64, Vec<String>)>,
-    failed: bool,
+    /// The last batch came, or the fault: nothing follows.
+    over: bool,
+    /// The file, for the error when its reader stops before the end.
+    source_name: String,
 }
 
 impl Iterator for SheetRecords {
@@ -37,16 +47,26 @@ impl Iterator for SheetRecords {
             if let Some(row) = self.batch.next() {
                 return Some(Ok(row));
             }
-            if self.failed {
+            if self.over {
                 return None;
             }
             match self.batches.recv() {
-                Ok(Ok(batch)) => self.batch = batch.into_iter(),
+                Ok(Ok((batch, last))) => {
+                    self.batch = batch.into_iter();
+                    self.over = last;
+                }
                 Ok(Err(e)) => {
-                    self.failed = true;
+                    self.over = true;
                     return Some(Err(e));
                 }
-                Err(_) => return None,
+                Err(_) => {
+                    self.over = true;
+                    return Some(Err(ListError::Workbook {
+                        source_name: self.source_name.clone(),
+                        problem: "the workbook reader stopped before the end of the sheet"
+                            .to_owned(),
+                    }));
+                }
             }
         }
     }
@@ -65,9 +85,29 @@ pub(super) fn open(
     let (batches_tx, batches) = sync_channel(8);
     let (path, sheet) = (path.to_owned(), sheet.cloned());
     let name = path.display().to_string();
+    let (chosen_fault, batches_fault, shown) =
+        (chosen_tx.clone(), batches_tx.clone(), name.clone());
     std::thread::Builder::new()
         .name("workbook".to_owned())
-        .spawn(move || read_sheet(path, sheet, chosen_tx, batches_tx))
+        .spawn(move || {
+            let read = catch_unwind(AssertUnwindSafe(|| {
+                read_sheet(path, sheet, chosen_tx, batches_tx);
+            }));
+            if let Err(panic) = read {
+                let fault = || ListError::Workbook {
+                    source_name: shown.clone(),
+                    problem: format!(
+                        "the workbook is damaged: its reader failed ({})",
+                        panic_text(panic.as_ref())
+                    ),
+                };
+                tracing::warn!(file = %shown, "a workbook made its reader fail");
+                // Whoever waits hears it: the opener before the sheet was chosen, the rows'
+                // reader after.
+                let _ = chosen_fault.try_send(Err(fault()));
+                let _ = batches_fault.send(Err(fault()));
+            }
+        })
         .map_err(|error| ListError::Io {
             source_name: name.clone(),
             error,
@@ -79,7 +119,8 @@ pub(super) fn open(
     let records = SheetRecords {
         batches,
         batch: Vec::new().into_iter(),
-        failed: false,
+        over: false,
+        source_name: name,
     };
     Ok((records, chosen, width))
 }
@@ -157,7 +198,7 @@ fn read_sheet(
             return true;
         }
         let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-        batches.send(Ok(full)).is_ok()
+        batches.send(Ok((full, false))).is_ok()
     });
     if !announced {
         let problem = read
@@ -167,10 +208,10 @@ fn read_sheet(
         return;
     }
     let last = match read {
-        Ok(()) => Ok(batch),
+        Ok(()) => Ok((batch, true)),
         Err(problem) => {
             // Rows read before the fault go first, then the fault.
-            if !batch.is_empty() && batches.send(Ok(batch)).is_err() {
+            if !batch.is_empty() && batches.send(Ok((batch, false))).is_err() {
                 return;
             }
             Err(failed(problem))
@@ -179,11 +220,22 @@ fn read_sheet(
     let _ = batches.send(last);
 }
 
-/// The names of the sheets of the workbook at `path`, in order (none when it does not open).
+/// The names of the sheets of the workbook at `path`, in order (none when it does not open,
+/// or is too damaged to read).
 pub(super) fn sheet_names(path: &Path) -> Vec<String> {
-    open_workbook_auto(path)
-        .map(|w| w.sheet_names())
+    catch_unwind(|| open_workbook_auto(path).map(|w| w.sheet_names()))
+        .ok()
+        .and_then(Result::ok)
         .unwrap_or_default()
+}
+
+/// What a caught panic said.
+fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".to_owned())
 }
 
 /// Why a workbook did not open, in words a user can act on.
@@ -268,5 +320,37 @@ fn ref_text(value: &DataRef<'_>) -> String {
         DataRef::String(s) => s.clone(),
         DataRef::Empty => String::new(),
         other => Data::from(other.clone()).to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lists::{InputOptions, RowReader, Source};
+
+    /// The fuzzer's find (`fuzz/corpus/list_file/`, its first byte naming it `book.xls`): an
+    /// XLS whose sectors end early makes `calamine` panic. The read fails, naming the file;
+    /// it neither panics nor ends the list quietly.
+    #[test]
+    fn a_workbook_that_makes_its_reader_panic_is_an_error_not_a_short_list() {
+        let found =
+            include_bytes!("../../fuzz/corpus/list_file/regression-calamine-xls-sectors-end-early");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("book.xls");
+        std::fs::write(&path, &found[1..]).unwrap();
+        let read = RowReader::open(&Source::File(path.clone()), &InputOptions::default())
+            .map(|reader| reader.collect::<Result<Vec<_>, _>>());
+        let error = match read {
+            Err(e) | Ok(Err(e)) => e.to_string(),
+            Ok(Ok(rows)) => panic!("read as {} rows", rows.len()),
+        };
+        assert!(error.contains("book.xls"), "{error}");
+        assert!(
+            error.contains("damaged") || error.contains("not a readable workbook"),
+            "{error}"
+        );
+        assert!(
+            super::sheet_names(&path).len() < 100,
+            "sheet_names survives it"
+        );
     }
 }
