@@ -221,10 +221,14 @@ fn read_sheet(
 }
 
 /// The names of the sheets of the workbook at `path`, in order (none when it does not open,
-/// or is too damaged to read).
+/// or is too damaged to read). Read on a `workbook` thread too, like every use of `calamine`.
 pub(super) fn sheet_names(path: &Path) -> Vec<String> {
-    catch_unwind(|| open_workbook_auto(path).map(|w| w.sheet_names()))
+    let path = path.to_owned();
+    std::thread::Builder::new()
+        .name("workbook".to_owned())
+        .spawn(move || open_workbook_auto(&path).map(|w| w.sheet_names()))
         .ok()
+        .and_then(|reading| reading.join().ok())
         .and_then(Result::ok)
         .unwrap_or_default()
 }
