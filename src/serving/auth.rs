@@ -210,6 +210,14 @@ fn parse(text: &str, path: &Path) -> Result<Vec<Key>, KeysFileError> {
         if secret.len() < 16 {
             return Err(bad(i + 1, "the key is shorter than 16 characters"));
         }
+        // A key travels in a header (gRPC metadata, `Authorization`), which carries visible
+        // ASCII only: any other key could never be sent.
+        if !secret.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(bad(
+                i + 1,
+                "the key holds characters a header cannot carry; use letters, digits and ASCII punctuation",
+            ));
+        }
         if keys.iter().any(|k| k.name == name) {
             return Err(bad(i + 1, "a key of this name is already defined"));
         }
@@ -358,6 +366,24 @@ mod tests {
             k.check(&m),
             Err(AuthError::RateLimited { qps: 2, .. })
         ));
+    }
+
+    #[test]
+    fn a_key_no_header_could_carry_is_refused_naming_its_line() {
+        // The keys_file fuzzer's find: such a key was accepted, and then matched nothing.
+        for key in [
+            "sk-crm-0123456789\u{fffd}ef",
+            "sk-crm-0123456789 abcdef",
+            "密钥-0123456789abcdef",
+        ] {
+            let e = keys(&format!("ops:sk-ops-0123456789abcdef\ncrm:{key}\n")).unwrap_err();
+            let said = e.to_string();
+            assert!(said.contains(":2:") || said.contains("line 2"), "{said}");
+            assert!(
+                said.contains("header cannot carry") && !said.contains(key),
+                "{said}"
+            );
+        }
     }
 
     #[test]
