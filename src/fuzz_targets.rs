@@ -284,11 +284,18 @@ pub fn keys_file(data: &[u8]) {
             }
         }
         Err(e) => {
+            // The refusal does not depend on a key: with the key replaced by another of the
+            // same length, the text that named it names it no more.
             let said = e.to_string();
             for line in text.lines() {
                 let secret = line.split(':').nth(1).unwrap_or("").trim();
-                if secret.len() >= 16 {
-                    assert!(!said.contains(secret), "a refusal quoted a key: {said}");
+                if secret.len() >= 16 && said.contains(secret) {
+                    let other = text.replace(secret, &"k".repeat(secret.len()));
+                    let said_then = crate::serving::auth::ApiKeys::parse(&other, Path::new("keys"))
+                        .err()
+                        .map(|e| e.to_string())
+                        .unwrap_or_default();
+                    assert!(said_then.contains(secret), "a refusal quoted a key: {said}");
                 }
             }
         }

@@ -84,8 +84,7 @@ fn fill(dir: &Path) -> PathBuf {
 }
 
 #[tokio::test]
-async fn a_full_disk_refuses_new_jobs_clearly_pauses_the_running_one_and_loses_nothing()
- {
+async fn a_full_disk_refuses_new_jobs_clearly_pauses_the_running_one_and_loses_nothing() {
     let Some(disk) = SmallDisk::mount("48m") else {
         return;
     };

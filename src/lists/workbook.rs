@@ -331,30 +331,35 @@ fn ref_text(value: &DataRef<'_>) -> String {
 mod tests {
     use crate::lists::{InputOptions, RowReader, Source};
 
-    /// The fuzzer's find (`fuzz/corpus/list_file/`, its first byte naming it `book.xls`): an
-    /// XLS whose sectors end early makes `calamine` panic. The read fails, naming the file;
-    /// it neither panics nor ends the list quietly.
+    /// The fuzzer's finds (`fuzz/corpus/list_file/regression-*`, the first byte naming each
+    /// `book.xls`): an XLS whose sectors end early made `calamine` panic, one whose sector chain
+    /// loops made it read forever, growing without bound. Each read now fails at once, naming
+    /// the file; none panics, hangs, or ends the list quietly.
     #[test]
-    fn a_workbook_that_makes_its_reader_panic_is_an_error_not_a_short_list() {
-        let found =
-            include_bytes!("../../fuzz/corpus/list_file/regression-calamine-xls-sectors-end-early");
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("book.xls");
-        std::fs::write(&path, &found[1..]).unwrap();
-        let read = RowReader::open(&Source::File(path.clone()), &InputOptions::default())
-            .map(|reader| reader.collect::<Result<Vec<_>, _>>());
-        let error = match read {
-            Err(e) | Ok(Err(e)) => e.to_string(),
-            Ok(Ok(rows)) => panic!("read as {} rows", rows.len()),
-        };
-        assert!(error.contains("book.xls"), "{error}");
-        assert!(
-            error.contains("damaged") || error.contains("not a readable workbook"),
-            "{error}"
-        );
-        assert!(
-            super::sheet_names(&path).len() < 100,
-            "sheet_names survives it"
-        );
+    fn damaged_workbooks_are_errors_not_panics_hangs_or_short_lists() {
+        let found: [&[u8]; 2] = [
+            include_bytes!("../../fuzz/corpus/list_file/regression-calamine-xls-sectors-end-early"),
+            include_bytes!("../../fuzz/corpus/list_file/regression-calamine-xls-chain-loops"),
+        ];
+        for found in found {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("book.xls");
+            std::fs::write(&path, &found[1..]).unwrap();
+            let read = RowReader::open(&Source::File(path.clone()), &InputOptions::default())
+                .map(|reader| reader.collect::<Result<Vec<_>, _>>());
+            let error = match read {
+                Err(e) | Ok(Err(e)) => e.to_string(),
+                Ok(Ok(rows)) => panic!("read as {} rows", rows.len()),
+            };
+            assert!(error.contains("book.xls"), "{error}");
+            assert!(
+                error.contains("damaged") || error.contains("not a readable workbook"),
+                "{error}"
+            );
+            assert!(
+                super::sheet_names(&path).is_empty(),
+                "no sheet of it is named"
+            );
+        }
     }
 }
