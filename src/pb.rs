@@ -43,10 +43,10 @@ pub fn descriptor_pool() -> Option<&'static DescriptorPool> {
 }
 
 /// How a list file is read, from the API's `ReadOptions` (unset: everything found by looking).
-pub(crate) fn reading(options: Option<&ReadOptions>) -> crate::jobs::uploads::Reading {
+pub(crate) fn reading(options: Option<&ReadOptions>) -> crate::lists::InputOptions {
     use crate::lists::{ColumnSpec, HeaderMode, InputOptions, SheetSpec};
     let options = options.cloned().unwrap_or_default();
-    crate::jobs::uploads::Reading(InputOptions {
+    InputOptions {
         sheet: (!options.sheet.is_empty()).then(|| SheetSpec::Name(options.sheet.clone())),
         column: (options.column > 0).then_some(ColumnSpec::Position(options.column as usize)),
         header: match options.header() {
@@ -55,7 +55,7 @@ pub(crate) fn reading(options: Option<&ReadOptions>) -> crate::jobs::uploads::Re
             HeaderRow::Unspecified => HeaderMode::Auto,
         },
         ..InputOptions::default()
-    })
+    }
 }
 
 /// The `ErrorInfo.reason` of a result whose number a stopped job never sent (a part of the

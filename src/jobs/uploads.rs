@@ -69,10 +69,6 @@ pub enum UploadError {
     Storage(#[source] std::io::Error),
 }
 
-/// How an upload is read, as the caller chose.
-#[derive(Debug, Clone, Default)]
-pub struct Reading(pub InputOptions);
-
 /// An upload as read: what a person checks before starting the job.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UploadPreview {
@@ -184,7 +180,7 @@ impl Uploads {
             expires_at: SystemTime::now() + KEPT_FOR,
         };
         let id = format!("u_{}", ulid::Ulid::generate().to_string().to_lowercase());
-        let preview = read_preview(&kept, id.clone(), &Reading::default()).await?;
+        let preview = read_preview(&kept, id.clone(), &InputOptions::default()).await?;
         let mut by_id = self.by_id.lock();
         by_id.retain(|_, k| k.arrived.elapsed() < KEPT_FOR);
         by_id.insert(id, kept);
@@ -196,7 +192,7 @@ impl Uploads {
         &self,
         owner: &str,
         id: &str,
-        reading: &Reading,
+        reading: &InputOptions,
     ) -> Result<UploadPreview, UploadError> {
         let kept = self.kept(owner, id)?;
         read_preview(&kept, id.to_owned(), reading).await
@@ -208,7 +204,7 @@ impl Uploads {
         &self,
         owner: &str,
         id: &str,
-        reading: &Reading,
+        reading: &InputOptions,
         mut first: JobChunk,
     ) -> Result<UploadRows, UploadError> {
         let kept = self.kept(owner, id)?;
@@ -217,7 +213,7 @@ impl Uploads {
         }
         let chunks = read_chunks(
             kept.path.to_path_buf(),
-            reading.0.clone(),
+            reading.clone(),
             kept.name.clone(),
             first,
         );
@@ -250,11 +246,11 @@ impl Uploads {
 async fn read_preview(
     kept: &Kept,
     id: String,
-    reading: &Reading,
+    reading: &InputOptions,
 ) -> Result<UploadPreview, UploadError> {
     let path = kept.path.to_path_buf();
     let name = kept.name.clone();
-    let options = reading.0.clone();
+    let options = reading.clone();
     let (size_bytes, expires_at) = (kept.size_bytes, kept.expires_at);
     let read = tokio::task::spawn_blocking(move || {
         let unreadable = |e: ListError| UploadError::Unreadable(named(&e, &path, &name));
@@ -443,21 +439,26 @@ mod tests {
         assert_eq!(preview.rows[0].line, Some(2));
         assert!(matches!(
             uploads
-                .preview("ops", &preview.id, &Reading::default())
+                .preview("ops", &preview.id, &InputOptions::default())
                 .await,
             Err(UploadError::NotFound(_))
         ));
-        let as_data = Reading(InputOptions {
+        let as_data = InputOptions {
             header: crate::lists::HeaderMode::No,
             column: Some(crate::lists::ColumnSpec::Position(2)),
             ..InputOptions::default()
-        });
+        };
         let again = uploads.preview("crm", &preview.id, &as_data).await.unwrap();
         assert!(!again.has_header);
         assert_eq!(again.rows.len(), 3, "the header read as a row");
 
         let mut rows = uploads
-            .rows("crm", &preview.id, &Reading::default(), JobChunk::default())
+            .rows(
+                "crm",
+                &preview.id,
+                &InputOptions::default(),
+                JobChunk::default(),
+            )
             .unwrap();
         let first = rows.chunks.recv().await.unwrap().unwrap();
         assert_eq!(first.name, "客户.csv", "the file's name by default");
@@ -465,7 +466,12 @@ mod tests {
         uploads.remove("crm", &preview.id);
         assert!(
             uploads
-                .rows("crm", &preview.id, &Reading::default(), JobChunk::default())
+                .rows(
+                    "crm",
+                    &preview.id,
+                    &InputOptions::default(),
+                    JobChunk::default()
+                )
                 .is_err()
         );
         drop(rows);

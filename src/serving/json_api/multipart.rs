@@ -175,7 +175,7 @@ pub(super) async fn send_job(
     } = upload;
     let mut chunks = read_chunks(
         file.to_path_buf(),
-        pb::reading(Some(&read)).0,
+        pb::reading(Some(&read)),
         shown,
         JobChunk::default(),
     );
