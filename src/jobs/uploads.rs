@@ -150,11 +150,7 @@ impl Uploads {
         S: Stream<Item = Result<Bytes, UploadError>> + Send,
     {
         let name = clean_name(name);
-        let scratch = tempfile::Builder::new()
-            .prefix(".phonecheck-upload-")
-            .suffix(&suffix(&name))
-            .tempfile_in(&self.scratch)
-            .map_err(UploadError::Storage)?;
+        let scratch = scratch_file(&self.scratch, &name).map_err(UploadError::Storage)?;
         let (file, path) = scratch.into_parts();
         let mut file = tokio::fs::File::from_std(file);
         let mut size_bytes = 0_u64;
@@ -381,9 +377,18 @@ pub fn clean_name(name: &str) -> String {
     }
 }
 
+/// A scratch file in `dir` for the list file `name` (already cleaned), removed when dropped:
+/// its ending is the name's, which says how a text file is read.
+pub fn scratch_file(dir: &Path, name: &str) -> std::io::Result<tempfile::NamedTempFile> {
+    tempfile::Builder::new()
+        .prefix(".phonecheck-upload-")
+        .suffix(&suffix(name))
+        .tempfile_in(dir)
+}
+
 /// A scratch file's ending, from the upload's name: its extension says how a text file is
 /// read (`.csv`, `.tsv`, else text), also under gzip (`.csv.gz`).
-pub fn suffix(name: &str) -> String {
+fn suffix(name: &str) -> String {
     let lower = name.to_ascii_lowercase();
     let (stem, gz) = match lower.strip_suffix(".gz") {
         Some(stem) => (stem, ".gz"),

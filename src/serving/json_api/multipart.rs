@@ -19,7 +19,7 @@ use super::Limits;
 use super::transcode::{self, TranscodeError};
 use crate::checking::pipeline::CheckError;
 use crate::jobs::JobChunk;
-use crate::jobs::uploads::{UploadError, clean_name, read_chunks, suffix};
+use crate::jobs::uploads::{UploadError, clean_name, read_chunks, scratch_file};
 use crate::pb;
 
 /// The most bytes a form field other than the file may have.
@@ -91,11 +91,7 @@ pub(super) async fn read_form(
         let name = field.name().unwrap_or_default().to_owned();
         if name == "file" {
             let shown = clean_name(field.file_name().unwrap_or("list.txt"));
-            // Its extension says how a text file is read, as an upload's does.
-            let mut scratch = tempfile::Builder::new()
-                .prefix(".phonecheck-upload-")
-                .suffix(&suffix(&shown))
-                .tempfile()
+            let mut scratch = scratch_file(&std::env::temp_dir(), &shown)
                 .map_err(|e| bad(format!("no scratch space for the upload: {e}")))?;
             let mut written = 0_u64;
             while let Some(chunk) = file_chunk(&mut field, &mut written, limits).await? {
