@@ -54,6 +54,7 @@ pub(crate) fn reading(options: Option<&ReadOptions>) -> crate::lists::InputOptio
             HeaderRow::Absent => HeaderMode::No,
             HeaderRow::Unspecified => HeaderMode::Auto,
         },
+        named_by: crate::lists::ChoiceNames::API,
         ..InputOptions::default()
     }
 }

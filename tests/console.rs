@@ -425,6 +425,18 @@ async fn bad_files_and_big_files_are_refused_with_a_clear_message() {
         )
     );
 
+    // A text without numbers: the advice names the API's choices, not the CLI's flags.
+    let notes = upload(&http, &base, None, "notes.txt", b"hello\nworld\n").await;
+    assert_eq!(notes.status(), 400);
+    let (message, reason) = refusal(notes).await;
+    assert_eq!(reason, "LIST_UNREADABLE");
+    assert!(
+        message.contains("a file name ending .csv or .tsv")
+            && message.contains("read_options.column")
+            && !message.contains("--"),
+        "{message}"
+    );
+
     // An empty file is refused at upload, before any job exists (the page says it in the
     // browser's language, by the reason).
     let empty = upload(&http, &base, None, "empty.csv", b"\n\n").await;

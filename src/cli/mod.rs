@@ -118,6 +118,7 @@ impl ListArgs {
             header: self.header,
             sheet: self.sheet.clone(),
             encoding: self.encoding,
+            named_by: crate::lists::ChoiceNames::COMMAND_LINE,
         }
     }
 

@@ -176,7 +176,12 @@ impl Uploads {
             expires_at: SystemTime::now() + KEPT_FOR,
         };
         let id = format!("u_{}", ulid::Ulid::generate().to_string().to_lowercase());
-        let preview = read_preview(&kept, id.clone(), &InputOptions::default()).await?;
+        // Read as `GetUpload` reads it without options: uploads come through the API.
+        let first_look = InputOptions {
+            named_by: crate::lists::ChoiceNames::API,
+            ..InputOptions::default()
+        };
+        let preview = read_preview(&kept, id.clone(), &first_look).await?;
         let mut by_id = self.by_id.lock();
         by_id.retain(|_, k| k.arrived.elapsed() < KEPT_FOR);
         by_id.insert(id, kept);

@@ -29,8 +29,8 @@ mod xlsx;
 /// The six line statuses a checked row can have (the checking core's one table).
 pub use crate::checking::checked_line::LineStatus;
 pub use read::{
-    ColumnSpec, HeaderMode, InputFormat, InputOptions, Layout, ListError, Row, RowReader,
-    SheetSpec, Source,
+    ChoiceNames, ColumnSpec, HeaderMode, InputFormat, InputOptions, Layout, ListError, Row,
+    RowReader, SheetSpec, Source,
 };
 pub use record::{RowResult, RowStatus};
 pub use split::{SplitFormat, SplitWriter};

@@ -143,6 +143,8 @@ pub struct InputOptions {
     pub sheet: Option<SheetSpec>,
     /// The text encoding (default: detected).
     pub encoding: Option<&'static encoding_rs::Encoding>,
+    /// How the reader's user names these choices, for the advice in its refusals.
+    pub named_by: ChoiceNames,
 }
 
 impl Default for InputOptions {
@@ -153,8 +155,36 @@ impl Default for InputOptions {
             header: HeaderMode::Auto,
             sheet: None,
             encoding: None,
+            named_by: ChoiceNames::COMMAND_LINE,
         }
     }
+}
+
+/// How a reader's user makes the choices a refusal advises: the CLI's flags, or the API's
+/// fields. The lists are read the same either way; only the advice is spelled for its reader.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChoiceNames {
+    /// How to say a text is a table ("--input-format csv or tsv").
+    pub format: &'static str,
+    /// How to name the number column ("--column").
+    pub column: &'static str,
+    /// How to name a workbook's sheet ("--sheet").
+    pub sheet: &'static str,
+}
+
+impl ChoiceNames {
+    /// `phonecheck check` and `phonecheck job create`.
+    pub const COMMAND_LINE: ChoiceNames = ChoiceNames {
+        format: "--input-format csv or tsv",
+        column: "--column",
+        sheet: "--sheet",
+    };
+    /// Uploads and job forms of the API (`ReadOptions`; a text file is a table by its name).
+    pub const API: ChoiceNames = ChoiceNames {
+        format: "a file name ending .csv or .tsv",
+        column: "read_options.column",
+        sheet: "read_options.sheet",
+    };
 }
 
 /// Why the input could not be read.
@@ -244,7 +274,7 @@ pub enum ListError {
         /// What was looked at: the columns, or the lines.
         looked_at: String,
         /// What to do.
-        advice: &'static str,
+        advice: String,
     },
     /// The number column holds numbers a spreadsheet wrote in scientific notation: their
     /// digits are gone. Nothing is sent.
@@ -421,7 +451,7 @@ impl RowReader {
                     problem: "a workbook cannot be read from stdin; give its file name".to_owned(),
                 });
             };
-            let (records, sheet, width) = workbook::open(path, options.sheet.as_ref())?;
+            let (records, sheet, width) = workbook::open(path, options)?;
             let (rows, layout, found) =
                 TableRows::open(Box::new(records), options, name, Some(sheet.clone()), width)?;
             return Ok(RowReader {
@@ -434,9 +464,10 @@ impl RowReader {
         if options.sheet.is_some() {
             return Err(ListError::Workbook {
                 source_name: name,
-                problem: "--sheet picks a workbook's sheet, but this file is text (CSV, TSV or \
-                          lines); drop --sheet"
-                    .to_owned(),
+                problem: format!(
+                    "{sheet} picks a workbook's sheet, but this file is text (CSV, TSV or lines); drop {sheet}",
+                    sheet = options.named_by.sheet
+                ),
             });
         }
         if head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) || head.starts_with(b"PK\x03\x04") {
@@ -478,6 +509,7 @@ impl RowReader {
                         line: 0,
                         pieces: VecDeque::new(),
                         name,
+                        named_by: options.named_by,
                     };
                     text.sniff()?;
                     text
@@ -619,6 +651,8 @@ struct TextRows {
     /// Inputs read and not yet handed out, each with its line.
     pieces: VecDeque<(u64, String)>,
     name: String,
+    /// How its refusal names the choices.
+    named_by: ChoiceNames,
 }
 
 impl TextRows {
@@ -676,7 +710,10 @@ impl TextRows {
                 source_name: self.name.clone(),
                 rows: values.len(),
                 looked_at: format!("lines 1 to {} as text", self.line),
-                advice: "A table? Name its format with --input-format csv or tsv, and its column with --column.",
+                advice: format!(
+                    "A table? Name its format with {}, and its column with {}.",
+                    self.named_by.format, self.named_by.column
+                ),
             }),
             Sample::DigitsLost { example, .. } => Err(ListError::DigitsLost {
                 source_name: self.name.clone(),
@@ -993,7 +1030,10 @@ impl TableRows {
                     source_name: name,
                     rows: ahead.len(),
                     looked_at: format!("{widest} columns, first row {}", quoted(&first)),
-                    advice: "If the numbers are there, name their column with --column.",
+                    advice: format!(
+                        "If the numbers are there, name their column with {}.",
+                        options.named_by.column
+                    ),
                 });
             }
             Sample::DigitsLost { example, anywhere } => {

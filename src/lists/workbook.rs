@@ -17,7 +17,7 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use calamine::{Data, DataRef, Reader, Sheets, open_workbook_auto};
 
-use super::read::{ListError, SheetSpec, any_number};
+use super::read::{ChoiceNames, InputOptions, ListError, SheetSpec, any_number};
 
 /// Rows handed over at a time.
 const BATCH: usize = 512;
@@ -79,11 +79,11 @@ type Chosen = Result<(String, usize), ListError>;
 /// first rows hold a phone number). Returns its rows, the sheet's name and its width.
 pub(super) fn open(
     path: &Path,
-    sheet: Option<&SheetSpec>,
+    options: &InputOptions,
 ) -> Result<(SheetRecords, String, usize), ListError> {
     let (chosen_tx, chosen_rx) = sync_channel(1);
     let (batches_tx, batches) = sync_channel(8);
-    let (path, sheet) = (path.to_owned(), sheet.cloned());
+    let (path, sheet, named_by) = (path.to_owned(), options.sheet.clone(), options.named_by);
     let name = path.display().to_string();
     let (chosen_fault, batches_fault, shown) =
         (chosen_tx.clone(), batches_tx.clone(), name.clone());
@@ -91,7 +91,7 @@ pub(super) fn open(
         .name("workbook".to_owned())
         .spawn(move || {
             let read = catch_unwind(AssertUnwindSafe(|| {
-                read_sheet(path, sheet, chosen_tx, batches_tx);
+                read_sheet(path, sheet, named_by, chosen_tx, batches_tx);
             }));
             if let Err(panic) = read {
                 let fault = || ListError::Workbook {
@@ -129,6 +129,7 @@ pub(super) fn open(
 fn read_sheet(
     path: PathBuf,
     sheet: Option<SheetSpec>,
+    named_by: ChoiceNames,
     chosen: SyncSender<Chosen>,
     batches: SyncSender<Batch>,
 ) {
@@ -179,8 +180,9 @@ fn read_sheet(
                 )
             }
             None => format!(
-                "no sheet holds phone numbers in its first {SNIFF_ROWS} rows (sheets: {}); name one with --sheet",
-                listed()
+                "no sheet holds phone numbers in its first {SNIFF_ROWS} rows (sheets: {}); name one with {}",
+                listed(),
+                named_by.sheet
             ),
         };
         let _ = chosen.send(Err(failed(problem)));
